@@ -1,0 +1,97 @@
+/** Limits shared by every provider's HTTP client. */
+export interface UpstreamLimits {
+  connections: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  deadlineMs: number;
+  maxResponseBytes: number;
+  /** Concurrent upstream GETs one request may have in flight per provider (`nodes`). */
+  perRequestConcurrency: number;
+}
+
+/** The whole gateway configuration; a provider is present only when configured. */
+export interface GatewayConfig {
+  port: number;
+  reach?: { baseUrl: string; token: string; tenantId?: string };
+  gameball?: { baseUrl: string; apiKey: string; secretKey: string };
+  factCheck?: { baseUrl: string; apiKey: string };
+  upstream: UpstreamLimits;
+}
+
+/** Thrown when the environment is inconsistent; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Default upstream limits (see the README's configuration table). */
+export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimits = {
+  connections: 10,
+  connectTimeoutMs: 5_000,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 10_000,
+  deadlineMs: 15_000,
+  maxResponseBytes: 5 * 1024 * 1024,
+  perRequestConcurrency: 8,
+};
+
+/**
+ * Reads the configuration from the environment. A provider without a base URL is disabled;
+ * a provider with some but not all of its required variables stops start-up with a
+ * `ConfigError` naming the missing variable.
+ */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const config: GatewayConfig = {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    upstream: {
+      connections: int(env, 'UPSTREAM_CONNECTIONS', DEFAULT_UPSTREAM_LIMITS.connections, 1, 1000),
+      connectTimeoutMs: int(env, 'UPSTREAM_CONNECT_TIMEOUT_MS', DEFAULT_UPSTREAM_LIMITS.connectTimeoutMs, 1, 600_000),
+      headersTimeoutMs: int(env, 'UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_UPSTREAM_LIMITS.headersTimeoutMs, 1, 600_000),
+      bodyTimeoutMs: int(env, 'UPSTREAM_BODY_TIMEOUT_MS', DEFAULT_UPSTREAM_LIMITS.bodyTimeoutMs, 1, 600_000),
+      deadlineMs: int(env, 'UPSTREAM_DEADLINE_MS', DEFAULT_UPSTREAM_LIMITS.deadlineMs, 1, 600_000),
+      maxResponseBytes: int(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_UPSTREAM_LIMITS.maxResponseBytes, 1024, 1024 ** 3),
+      perRequestConcurrency: int(env, 'UPSTREAM_PER_REQUEST_CONCURRENCY', DEFAULT_UPSTREAM_LIMITS.perRequestConcurrency, 1, 100),
+    },
+  };
+  const reach = provider(env, 'REACH_BASE_URL', ['REACH_TOKEN'], ['REACH_TENANT_ID']);
+  if (reach) config.reach = { baseUrl: reach.baseUrl, token: reach.REACH_TOKEN!, ...(reach.REACH_TENANT_ID ? { tenantId: reach.REACH_TENANT_ID } : {}) };
+  const gameball = provider(env, 'GAMEBALL_BASE_URL', ['GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY'], []);
+  if (gameball) config.gameball = { baseUrl: gameball.baseUrl, apiKey: gameball.GAMEBALL_API_KEY!, secretKey: gameball.GAMEBALL_SECRET_KEY! };
+  const factCheck = provider(env, 'FACTCHECK_BASE_URL', ['FACTCHECK_API_KEY'], []);
+  if (factCheck) config.factCheck = { baseUrl: factCheck.baseUrl, apiKey: factCheck.FACTCHECK_API_KEY! };
+  return config;
+}
+
+function provider(env: Env, urlVar: string, required: string[], optional: string[]): (Record<string, string | undefined> & { baseUrl: string }) | null {
+  const baseUrl = nonEmpty(env[urlVar]);
+  const present = [...required, ...optional].filter((name) => nonEmpty(env[name]) !== undefined);
+  if (baseUrl === undefined) {
+    if (present.length > 0) throw new ConfigError(`${present[0]} is set but ${urlVar} is missing: set ${urlVar} or unset ${present.join(', ')}`);
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`${urlVar} is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${urlVar} must be an http or https URL`);
+  const missing = required.find((name) => nonEmpty(env[name]) === undefined);
+  if (missing) throw new ConfigError(`${urlVar} is set but ${missing} is missing`);
+  const values: Record<string, string | undefined> & { baseUrl: string } = { baseUrl };
+  for (const name of [...required, ...optional]) values[name] = nonEmpty(env[name]);
+  return values;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return Number(raw);
+}

@@ -1,0 +1,126 @@
+/** The providers batchql fronts; values equal the GraphQL `BatchProvider` enum. */
+export type ProviderName = 'REACH' | 'GAMEBALL' | 'FACT_CHECK';
+
+/** Every provider, in the order `Query.providers` lists them. */
+export const PROVIDER_NAMES: readonly ProviderName[] = ['REACH', 'GAMEBALL', 'FACT_CHECK'];
+
+/** The unified status vocabulary; values equal the GraphQL `BatchStatus` enum. */
+export type BatchStatus =
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'PARTIALLY_SUCCEEDED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'UNKNOWN';
+
+/** Statuses after which a batch no longer changes (Reach pending records aside, see `isTerminal`). */
+export const FINISHED_STATUSES: ReadonlySet<BatchStatus> = new Set([
+  'SUCCEEDED',
+  'PARTIALLY_SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+]);
+
+/** Item counts normalised across providers. */
+export interface BatchProgress {
+  total: number | null;
+  processed: number;
+  succeeded: number | null;
+  failed: number;
+  pending: number;
+  /** 0-100, or null when the total is unknown. */
+  percent: number | null;
+}
+
+/** Fields every provider's batch has, in provider-neutral form. */
+export interface BatchCommon {
+  providerBatchId: string;
+  status: BatchStatus;
+  providerStatus: string;
+  isTerminal: boolean;
+  progress: BatchProgress;
+  createdAt: Date | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  errorMessage: string | null;
+}
+
+export type ReachBatchType =
+  | 'PARTNER_RESOURCE_JSON_INGEST'
+  | 'PARTNER_RESOURCE_BATCH_DELETE'
+  | 'PARTNER_RESOURCE_BATCH_PATCH';
+
+/** A Reach resource stored as pending until its `$ref` dependencies arrive or it expires. */
+export interface ReachPendingResource {
+  id: string;
+  resourceExternalId: string;
+  schemaDefinitionId: string;
+  schemaName: string | null;
+  missingDependencies: { schemaDefinitionId: string; schemaName: string | null; externalId: string }[];
+  expiresAt: Date | null;
+  createdAt: Date | null;
+}
+
+/** A Reach batch: the common fields plus everything Reach returns. */
+export interface ReachBatch extends BatchCommon {
+  provider: 'REACH';
+  batchType: ReachBatchType | null;
+  batchTypeRaw: string;
+  schemaName: string | null;
+  schemaDefinitionId: string | null;
+  successRate: number | null;
+  pendingRecords: number | null;
+  errorSummary: { category: string; count: number }[];
+  recordErrors: { externalId: string; errors: string[]; categories: string[] }[];
+  /** null when Reach was not asked for (or did not send) pending details. */
+  pendingResources: ReachPendingResource[] | null;
+  pendingExpiresAt: Date | null;
+}
+
+/** One Gameball result or error item; fields are best-effort, `raw` is the item verbatim. */
+export interface GameballItem {
+  customerId: string | null;
+  amount: number | null;
+  points: number | null;
+  transactionId: string | null;
+  message: string | null;
+  code: number | null;
+  raw: Record<string, unknown>;
+}
+
+/** A Gameball batch: the common fields plus everything Gameball returns. */
+export interface GameballBatch extends BatchCommon {
+  provider: 'GAMEBALL';
+  providerProgress: number | null;
+  totalItems: number | null;
+  processedItems: number | null;
+  failedItems: number | null;
+  results: GameballItem[];
+  itemErrors: GameballItem[];
+}
+
+/** A Check batch: the common fields plus everything Check returns. */
+export interface FactCheckBatch extends BatchCommon {
+  provider: 'FACT_CHECK';
+  name: string | null;
+  inputFormat: 'JSON' | 'CSV' | null;
+  originalFileName: string | null;
+  methods: { method: string; weight: number }[];
+  context: Record<string, unknown> | null;
+  totalCostCents: number | null;
+  totalInputTokens: number | null;
+  totalOutputTokens: number | null;
+  validationErrors: { row: number; message: string }[];
+  expiresAt: Date | null;
+}
+
+/** A batch from any provider, discriminated by `provider`. */
+export type Batch = ReachBatch | GameballBatch | FactCheckBatch;
+
+/** Derives `percent` (0-100, two decimals) from counts; null when the total is unknown or zero-safe. */
+export function percentOf(processed: number, total: number | null): number | null {
+  if (total === null) return null;
+  if (total <= 0) return 100;
+  return Math.round(Math.min(100, (processed / total) * 100) * 100) / 100;
+}

@@ -1,0 +1,66 @@
+import type { ProviderName } from './batch.js';
+
+/**
+ * Error codes a client sees in `extensions.code`. Codes survive where `instanceof` does not
+ * (across realms, over Redis), so callers switch on them.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  PROVIDER_NOT_CONFIGURED: 'PROVIDER_NOT_CONFIGURED',
+  PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
+  PROVIDER_TIMEOUT: 'PROVIDER_TIMEOUT',
+  PROVIDER_RATE_LIMITED: 'PROVIDER_RATE_LIMITED',
+  PROVIDER_BAD_RESPONSE: 'PROVIDER_BAD_RESPONSE',
+  PROVIDER_AUTH_FAILED: 'PROVIDER_AUTH_FAILED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Options of a `GatewayError`; `cause` is for logs only and never reaches a client. */
+export interface GatewayErrorOptions {
+  provider?: ProviderName;
+  /** Milliseconds the provider asked us to wait (from Retry-After). */
+  retryAfterMs?: number;
+  /** The upstream HTTP status, for logs and metrics. */
+  upstreamStatus?: number;
+  cause?: unknown;
+}
+
+/**
+ * A failure the gateway understands and may show to a client: a code, a client-safe message
+ * and, for upstream failures, the provider. Messages never contain upstream bodies, URLs or secrets.
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly provider: ProviderName | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly upstreamStatus: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.provider = options.provider;
+    this.retryAfterMs = options.retryAfterMs;
+    this.upstreamStatus = options.upstreamStatus;
+  }
+}
+
+/** True for errors that are the provider's fault or transient, as opposed to bad input. */
+export function isUpstreamFailure(error: unknown): boolean {
+  return (
+    error instanceof GatewayError &&
+    (error.code === ErrorCode.PROVIDER_UNAVAILABLE ||
+      error.code === ErrorCode.PROVIDER_TIMEOUT ||
+      error.code === ErrorCode.PROVIDER_RATE_LIMITED ||
+      error.code === ErrorCode.PROVIDER_BAD_RESPONSE)
+  );
+}
+
+/** Shorthand for a `BAD_USER_INPUT` error. */
+export function badInput(message: string): GatewayError {
+  return new GatewayError(ErrorCode.BAD_USER_INPUT, message);
+}

@@ -1,0 +1,37 @@
+import { GraphQLError } from 'graphql';
+import { createGraphQLError, maskError as yogaMaskError, type MaskError } from 'graphql-yoga';
+import { GatewayError } from '../domain/errors.js';
+
+/** Finds a `GatewayError` behind a GraphQLError (resolvers throw them; graphql-js wraps them). */
+function gatewayErrorOf(error: unknown): GatewayError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof GatewayError) return current;
+    current = current instanceof GraphQLError ? current.originalError : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Yoga's `maskError`: a `GatewayError` is shown with its client-safe message and
+ * `extensions.code` (plus `provider` and `retryAfterMs` for upstream failures); anything
+ * else is masked as "Unexpected error." by yoga's default, so stack traces and upstream
+ * details never reach a client.
+ */
+export const maskError: MaskError = (error, message, isDev) => {
+  const gatewayError = gatewayErrorOf(error);
+  if (gatewayError && error instanceof GraphQLError) {
+    return createGraphQLError(gatewayError.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: {
+        code: gatewayError.code,
+        ...(gatewayError.provider ? { provider: gatewayError.provider } : {}),
+        ...(gatewayError.retryAfterMs !== undefined ? { retryAfterMs: gatewayError.retryAfterMs } : {}),
+      },
+    });
+  }
+  return yogaMaskError(error, message, isDev);
+};

@@ -1,0 +1,48 @@
+import DataLoader from 'dataloader';
+import pLimit from 'p-limit';
+import type { Batch, ProviderName } from '../domain/batch.js';
+import type { Providers } from '../providers/index.js';
+
+/** A load key: the upstream id, and whether Reach pending details are wanted. */
+export interface BatchKey {
+  providerBatchId: string;
+  includePendingDetails: boolean;
+}
+
+/** Per-request loaders, one per provider. */
+export interface Loaders {
+  batch(provider: ProviderName): DataLoader<BatchKey, Batch, string>;
+}
+
+/**
+ * Creates this request's loaders. Each batch function fans out to the provider's single-batch
+ * GET (no provider has a multi-get) with at most `concurrency` requests in flight, and returns
+ * an `Error` at the index of a failed key instead of rejecting, so one bad id cannot sink a
+ * `nodes(ids:)` (the DataLoader contract). Duplicate keys in one operation cost one call.
+ */
+export function createLoaders(providers: Providers, concurrency: number): Loaders {
+  const loaders = new Map<ProviderName, DataLoader<BatchKey, Batch, string>>();
+  return {
+    batch(name) {
+      let loader = loaders.get(name);
+      if (!loader) {
+        const provider = providers[name];
+        if (!provider) throw new TypeError(`loader for unconfigured provider ${name}`);
+        const limit = pLimit(concurrency);
+        loader = new DataLoader<BatchKey, Batch, string>(
+          (keys) =>
+            Promise.all(
+              keys.map((key) =>
+                limit(() => provider.get(key.providerBatchId, { includePendingDetails: key.includePendingDetails })).catch(
+                  (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+                ),
+              ),
+            ),
+          { cacheKeyFn: (key) => `${key.includePendingDetails ? 'p' : '-'}:${key.providerBatchId}`, maxBatchSize: 100 },
+        );
+        loaders.set(name, loader);
+      }
+      return loader;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { badInput } from '../../domain/errors.js';
+import { fromGlobalId } from '../../domain/global-id.js';
+import { PROVIDER_NAMES } from '../../domain/batch.js';
+import { PROVIDER_CAPABILITIES } from '../../domain/provider.js';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+import { loadBatch } from '../load-batch.js';
+
+/** The most ids `nodes` accepts in one call. */
+export const MAX_NODES = 100;
+
+/** Root query fields: node lookup, batch by provider id, and provider capabilities. */
+export const Query: QueryResolvers = {
+  node: (_, { id }, ctx, info) => {
+    const { provider, providerBatchId } = fromGlobalId(id);
+    return loadBatch(ctx, info, provider, providerBatchId);
+  },
+  nodes: (_, { ids }, ctx, info) => {
+    if (ids.length === 0) throw badInput('nodes(ids:) needs at least one id');
+    if (ids.length > MAX_NODES) throw badInput(`nodes(ids:) accepts at most ${MAX_NODES} ids, got ${ids.length}`);
+    // One promise per index: a bad or failing id becomes null plus an error at nodes.<index>.
+    return ids.map((id) => {
+      try {
+        const { provider, providerBatchId } = fromGlobalId(id);
+        return loadBatch(ctx, info, provider, providerBatchId);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    });
+  },
+  batch: (_, { provider, providerBatchId }, ctx, info) => loadBatch(ctx, info, provider, providerBatchId),
+  providers: (_, __, ctx) =>
+    PROVIDER_NAMES.map((provider) => ({
+      provider,
+      configured: ctx.providers[provider] !== undefined,
+      ...PROVIDER_CAPABILITIES[provider],
+    })),
+};

@@ -1,0 +1,30 @@
+import { createUpstreamHttp, type UpstreamHttpOptions } from '../http.js';
+
+/** Credentials and limits of the Gameball client. */
+export interface GameballClientOptions extends Omit<UpstreamHttpOptions, 'provider' | 'headers'> {
+  apiKey: string;
+  /** Every batch operation needs the secret key too. */
+  secretKey: string;
+}
+
+/** Gameball's batch endpoints; results are unchecked JSON for the adapter to validate. */
+export interface GameballClient {
+  getBatchStatus(batchId: string, signal?: AbortSignal): Promise<unknown>;
+  stopBatch(batchId: string, signal?: AbortSignal): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Creates the Gameball HTTP client on an undici pool (headers `apikey` and `secretkey`). */
+export function createGameballHttpClient(options: GameballClientOptions): GameballClient {
+  const http = createUpstreamHttp({
+    ...options,
+    provider: 'GAMEBALL',
+    headers: { apikey: options.apiKey, secretkey: options.secretKey },
+  });
+  const path = (id: string) => `/api/v4.0/integrations/batches/${encodeURIComponent(id)}`;
+  return {
+    getBatchStatus: (id, signal) => http.request('GET', `${path(id)}/status`, {}, signal),
+    stopBatch: (id, signal) => http.request('POST', `${path(id)}/stop`, {}, signal),
+    close: () => http.close(),
+  };
+}

@@ -1,0 +1,65 @@
+import { FINISHED_STATUSES, percentOf, type GameballBatch, type GameballItem } from '../../domain/batch.js';
+import { obj, optArr, optDate, optNum, optStr, type WireObject } from '../wire.js';
+import { fromGameballStatus } from './status.js';
+import type { GameballLegacyWireBatch, GameballWireBatch, GameballWireItem } from './types.js';
+
+/**
+ * Maps a Gameball status body to the domain model. Every field of the v4 schema is optional,
+ * so absent counts stay null; the older v4.0 fields (totalCount, finishedCount, errorCount,
+ * startedAt, createdAt) fill in when the current ones are absent.
+ */
+export function toGameballBatch(body: unknown, requestedId: string): GameballBatch {
+  const o = obj<GameballWireBatch>(body, '$');
+  const legacy = o as unknown as WireObject<GameballLegacyWireBatch>;
+  const providerStatus = optStr(o, 'status') ?? '';
+  const totalItems = optNum(o, 'totalItems') ?? optNum(legacy, 'totalCount');
+  const processedItems = optNum(o, 'processedItems') ?? optNum(legacy, 'finishedCount');
+  const failedItems = optNum(o, 'failedItems') ?? optNum(legacy, 'errorCount');
+  const providerProgress = optNum(o, 'progress');
+  const processed = processedItems ?? 0;
+  const failed = failedItems ?? 0;
+  const status = fromGameballStatus(providerStatus, failed);
+  const batchId = o.value['batchId'];
+  return {
+    provider: 'GAMEBALL',
+    // The status body may carry the id as a string or (like create's jobId) a number.
+    providerBatchId: typeof batchId === 'string' || typeof batchId === 'number' ? String(batchId) : requestedId,
+    status,
+    providerStatus,
+    isTerminal: FINISHED_STATUSES.has(status),
+    progress: {
+      total: totalItems,
+      processed,
+      succeeded: processedItems === null ? null : Math.max(0, processed - failed),
+      failed,
+      pending: totalItems === null ? 0 : Math.max(0, totalItems - processed),
+      percent: providerProgress !== null ? Math.min(100, Math.max(0, providerProgress)) : percentOf(processed, totalItems),
+    },
+    createdAt: optDate(legacy, 'createdAt'),
+    startedAt: optDate(legacy, 'startedAt'),
+    completedAt: optDate(legacy, 'completedAt'),
+    errorMessage: null,
+    providerProgress,
+    totalItems,
+    processedItems,
+    failedItems,
+    results: (optArr(o, 'results') ?? []).map(toItem),
+    itemErrors: (optArr(o, 'errors') ?? []).map(toItem),
+  };
+}
+
+/** Item shapes are undocumented, so anything is accepted and kept verbatim in `raw`. */
+function toItem(item: unknown): GameballItem {
+  const raw = item !== null && typeof item === 'object' && !Array.isArray(item) ? (item as Record<string, unknown>) : { value: item };
+  const field = <K extends keyof GameballWireItem>(k: K, type: 'string' | 'number') => (typeof raw[k] === type ? raw[k] : null);
+  const customer = raw['customerId'] ?? raw['playerUniqueId'];
+  return {
+    customerId: typeof customer === 'string' || typeof customer === 'number' ? String(customer) : null,
+    amount: field('amount', 'number') as number | null,
+    points: field('points', 'number') as number | null,
+    transactionId: (field('transactionId', 'string') ?? field('gameballTransactionId', 'string')) as string | null,
+    message: field('message', 'string') as string | null,
+    code: field('code', 'number') as number | null,
+    raw,
+  };
+}

@@ -1,0 +1,40 @@
+import type { operations } from './__generated__/openapi.js';
+
+/** `GET /api/v4.0/integrations/batches/{batchId}/status` 200 body (openapi/gameball.openapi.yaml). */
+export type GameballWireBatch = operations['getBatchStatus']['responses'][200]['content']['application/json'];
+/** `POST /api/v4.0/integrations/batches/{batchId}/stop` 200 body. */
+export type GameballWireStop = operations['stopBatch']['responses'][200]['content']['application/json'];
+
+/**
+ * Fields of the older GitBook v4.0 rendering (CONTRACTS.md section 2 (B)), read only as a
+ * fallback when the current fields are absent.
+ */
+export interface GameballLegacyWireBatch {
+  operation?: string;
+  finishedCount?: number;
+  errorCount?: number;
+  totalCount?: number;
+  startedAt?: string;
+  createdAt?: string;
+  completedAt?: string;
+}
+
+/** Gameball's error envelope `{code, type, message, documentationUrl?, requestId?}`. */
+export interface GameballWireError {
+  code?: number;
+  type?: string;
+  message?: string;
+  documentationUrl?: string;
+  requestId?: string;
+}
+
+/** The item shape batchql assumes for `results[]`/`errors[]` (CONTRACTS.md section 5). */
+export interface GameballWireItem {
+  customerId?: string | number;
+  amount?: number;
+  points?: number;
+  transactionId?: string;
+  gameballTransactionId?: string;
+  message?: string;
+  code?: number;
+}

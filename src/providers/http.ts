@@ -1,0 +1,154 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { ProviderName } from '../domain/batch.js';
+import { ErrorCode, GatewayError } from '../domain/errors.js';
+
+/** Connection and size limits of one provider's HTTP pool. */
+export interface UpstreamHttpOptions {
+  provider: ProviderName;
+  /** Server URL from the provider's OpenAPI `servers` (a path prefix is kept). */
+  baseUrl: string;
+  /** Headers sent on every request (auth). */
+  headers: Record<string, string>;
+  /** @default 10 */
+  connections?: number;
+  /** @default 5000 */
+  connectTimeoutMs?: number;
+  /** @default 10000 */
+  headersTimeoutMs?: number;
+  /** @default 10000 */
+  bodyTimeoutMs?: number;
+  /** Overall deadline of one call, from sending to the last body byte. @default 15000 */
+  deadlineMs?: number;
+  /** Responses larger than this are refused as PROVIDER_BAD_RESPONSE. @default 5 MiB */
+  maxResponseBytes?: number;
+}
+
+/** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
+export class UpstreamHttpError extends Error {
+  constructor(
+    readonly status: number,
+    /** Parsed JSON body, or undefined when it was not JSON. Never shown to clients. */
+    readonly body: unknown,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`upstream answered HTTP ${status}`);
+    this.name = 'UpstreamHttpError';
+  }
+}
+
+/** A JSON-over-HTTP client bound to one provider. */
+export interface UpstreamHttp {
+  /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
+  request(method: 'GET' | 'POST', path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the undici Pool for one provider. Every response body is consumed or destroyed (a
+ * leaked body pins a pooled socket), bodies are capped, and transport failures become
+ * `GatewayError`s naming the provider, with no URL in the message.
+ */
+export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
+  const base = new URL(options.baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const maxBytes = options.maxResponseBytes ?? 5 * 1024 * 1024;
+  const deadlineMs = options.deadlineMs ?? 15_000;
+  const pool = new Pool(base.origin, {
+    connections: options.connections ?? 10,
+    connectTimeout: options.connectTimeoutMs ?? 5_000,
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 10_000,
+    keepAliveTimeout: 4_000,
+  });
+  const provider = options.provider;
+
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Record<string, string | undefined> = {},
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, v);
+    const qs = search.toString();
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      const res = await pool.request({
+        method,
+        path: prefix + path + (qs ? `?${qs}` : ''),
+        headers: { accept: 'application/json', ...options.headers },
+        signal: combined,
+      });
+      const text = await readCapped(res.body, maxBytes, provider);
+      const json = parseJson(text);
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        if (json === undefined) {
+          throw new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent a response that is not valid JSON`, {
+            provider,
+            upstreamStatus: res.statusCode,
+          });
+        }
+        return json;
+      }
+      throw new UpstreamHttpError(res.statusCode, json, parseRetryAfter(res.headers['retry-after']));
+    } catch (error) {
+      if (error instanceof GatewayError || error instanceof UpstreamHttpError) throw error;
+      if (signal?.aborted) throw signal.reason ?? error;
+      throw transportError(provider, error, deadline.aborted, deadlineMs);
+    }
+  }
+
+  return { request, close: () => pool.close() };
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }, maxBytes: number, provider: ProviderName): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent a response larger than ${maxBytes} bytes`, { provider });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses Retry-After (delta-seconds or HTTP-date) into milliseconds; undefined when absent or invalid. */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function transportError(provider: ProviderName, error: unknown, deadlineHit: boolean, deadlineMs: number): GatewayError {
+  const code = (error as { code?: string } | null)?.code;
+  if (deadlineHit || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, {
+      provider,
+      cause: error,
+    });
+  }
+  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+    return new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent an oversized response`, { provider, cause: error });
+  }
+  return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider} is unreachable or dropped the connection`, {
+    provider,
+    cause: error,
+  });
+}

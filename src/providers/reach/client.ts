@@ -1,0 +1,33 @@
+import { createUpstreamHttp, type UpstreamHttp, type UpstreamHttpOptions } from '../http.js';
+
+/** Credentials and limits of the Reach client. */
+export interface ReachClientOptions extends Omit<UpstreamHttpOptions, 'provider' | 'headers'> {
+  /** A Reach JWT (tenant- or partner-scoped), sent as `Authorization: Bearer`. */
+  token: string;
+  /** Sent as `reach-tenant-id`; required by Reach with a partner-scoped token. */
+  tenantId?: string;
+}
+
+/** Reach's batch endpoints; results are unchecked JSON for the adapter to validate. */
+export interface ReachClient {
+  getBatch(batchId: string, query: { includePendingDetails: boolean }, signal?: AbortSignal): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Creates the Reach HTTP client on an undici pool. */
+export function createReachHttpClient(options: ReachClientOptions): ReachClient {
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
+  if (options.tenantId) headers['reach-tenant-id'] = options.tenantId;
+  const http: UpstreamHttp = createUpstreamHttp({ ...options, provider: 'REACH', headers });
+  return {
+    getBatch: (batchId, query, signal) =>
+      http.request(
+        'GET',
+        `/api/batches/${encodeURIComponent(batchId)}`,
+        // Only send the flag when wanted: details cost Reach (and us) more.
+        { includePendingDetails: query.includePendingDetails ? 'true' : undefined },
+        signal,
+      ),
+    close: () => http.close(),
+  };
+}
