@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults PORT to 4000 and disables providers without a base URL', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.reach).toBeUndefined();
+    expect(config.gameball).toBeUndefined();
+    expect(config.factCheck).toBeUndefined();
+  });
+
+  it('reads every provider', () => {
+    const config = loadConfig({
+      PORT: '5000',
+      REACH_BASE_URL: 'https://api.embedreach.com',
+      REACH_TOKEN: 'jwt',
+      REACH_TENANT_ID: 't1',
+      GAMEBALL_BASE_URL: 'https://api.gameball.co',
+      GAMEBALL_API_KEY: 'k',
+      GAMEBALL_SECRET_KEY: 's',
+      FACTCHECK_BASE_URL: 'https://api.check.ai',
+      FACTCHECK_API_KEY: 'vfy_x',
+    });
+    expect(config.port).toBe(5000);
+    expect(config.reach).toEqual({ baseUrl: 'https://api.embedreach.com', token: 'jwt', tenantId: 't1' });
+    expect(config.gameball).toEqual({ baseUrl: 'https://api.gameball.co', apiKey: 'k', secretKey: 's' });
+    expect(config.factCheck).toEqual({ baseUrl: 'https://api.check.ai', apiKey: 'vfy_x' });
+  });
+
+  it.each([
+    [{ REACH_BASE_URL: 'http://x' }, 'REACH_TOKEN'],
+    [{ GAMEBALL_BASE_URL: 'http://x', GAMEBALL_API_KEY: 'k' }, 'GAMEBALL_SECRET_KEY'],
+    [{ FACTCHECK_API_KEY: 'vfy_x' }, 'FACTCHECK_BASE_URL'],
+    [{ FACTCHECK_BASE_URL: 'not a url', FACTCHECK_API_KEY: 'vfy_x' }, 'FACTCHECK_BASE_URL'],
+    [{ PORT: 'eighty' }, 'PORT'],
+  ])('refuses a half-configured environment %j, naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(variable);
+  });
+});
