@@ -1,15 +1,23 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError, type MaskError } from 'graphql-yoga';
 import { GatewayError } from '../domain/errors.js';
 
-/** Finds a `GatewayError` behind a GraphQLError (resolvers throw them; graphql-js wraps them). */
+/**
+ * Finds a `GatewayError` behind a GraphQLError (resolvers throw them; graphql-js wraps them).
+ * Duck-typed on `originalError`: `instanceof GraphQLError` is unreliable when graphql is loaded
+ * both as ESM and CJS (the dual-package hazard).
+ */
 function gatewayErrorOf(error: unknown): GatewayError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof GatewayError) return current;
-    current = current instanceof GraphQLError ? current.originalError : undefined;
+    current = typeof current === 'object' && 'originalError' in current ? current.originalError : undefined;
   }
   return undefined;
+}
+
+function isGraphQLErrorLike(error: unknown): error is GraphQLError {
+  return typeof error === 'object' && error !== null && 'originalError' in error && 'path' in error;
 }
 
 /**
@@ -20,7 +28,7 @@ function gatewayErrorOf(error: unknown): GatewayError | undefined {
  */
 export const maskError: MaskError = (error, message, isDev) => {
   const gatewayError = gatewayErrorOf(error);
-  if (gatewayError && error instanceof GraphQLError) {
+  if (gatewayError && isGraphQLErrorLike(error)) {
     return createGraphQLError(gatewayError.message, {
       nodes: error.nodes,
       source: error.source,

@@ -41,7 +41,7 @@ describe('node and batch', () => {
     expect(batch).toMatchObject({ __typename: typename, provider, providerBatchId: upstreamId, status: 'RUNNING', isTerminal: false });
     expect(batch.id).toBe(toGlobalId(provider, upstreamId));
 
-    const byNode = await h.gql(`query($id: ID!) { node(id: $id) { ${BATCH_FIELDS} } }`, { id: batch.id });
+    const byNode = await h.gql(`query($id: ID!) { node(id: $id) { ... on Batch { ${BATCH_FIELDS} } } }`, { id: batch.id });
     expect(byNode.errors).toBeUndefined();
     expect(byNode.data.node).toEqual(batch);
   });

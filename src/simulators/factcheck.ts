@@ -1,0 +1,225 @@
+import { createRandom, createSystemClock, type SimClock } from './clock.js';
+import { generateBatches, isFailingItem, stateAt, type SimBatch } from './model.js';
+import { iso, startSimServer, type SimRequest, type SimResponse, type Simulator } from './server.js';
+
+/** Check simulator credentials (`Authorization: Bearer vfy_...`). */
+export interface FactCheckSimCredentials {
+  apiKey: string;
+}
+
+/** Options of the Check simulator. */
+export interface FactCheckSimulatorOptions {
+  clock?: SimClock;
+  seed?: number;
+  /** @default 300 */
+  batchCount?: number;
+  port?: number;
+  secretMarker?: string;
+  credentials?: FactCheckSimCredentials;
+  /** Requests per minute announced in the X-RateLimit-* headers. @default 1000 */
+  rateLimitPerMinute?: number;
+}
+
+const METHODS = [{ reasoning: 1, tool: 0.5 }, { semantic: 1 }, { reasoning: 1, ensemble: 0.8, entropy: 0.3 }];
+const NAMES = ['Daily fact check', 'Article verification', 'Claims review', 'Newsletter audit'];
+const DAY = 86_400_000;
+
+/**
+ * Starts a Check simulator: `GET /v1/batch` (limit/offset/status, createdAt desc),
+ * `GET /v1/batch/{id}`, `GET /v1/batch/{id}/results` (limit/offset by itemIndex) and
+ * `POST /v1/batch/{id}/cancel`, Bearer `vfy_` auth, the nested `{error:{...}}` envelope and
+ * `X-RateLimit-*` headers on every response.
+ */
+export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}): Promise<Simulator & { credentials: FactCheckSimCredentials }> {
+  const clock = o.clock ?? createSystemClock();
+  const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
+  const rateLimit = o.rateLimitPerMinute ?? 1000;
+  const batches = generateBatches({ seed: (o.seed ?? 1) + 2, count: o.batchCount ?? 300, now: clock.now(), makeId: (r) => `batch_${r.hex(12)}`, maxItems: 1000 });
+  const rand = createRandom((o.seed ?? 1) + 29);
+  for (const b of batches) {
+    b.extra = {
+      name: b.index % 7 === 6 ? null : `${rand.pick(NAMES)} #${b.index}`,
+      format: b.index % 3 === 0 ? 'csv' : 'json',
+      methods: rand.pick(METHODS),
+      context: b.index % 2 === 0 ? { source: 'news-aggregator' } : null,
+    };
+  }
+  const byId = new Map(batches.map((b) => [b.id, b]));
+  let requestSeq = 0;
+  let windowStart = 0;
+  let used = 0;
+
+  const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): SimResponse => ({
+    status,
+    body: { error: { code, message, requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`, ...extra } },
+  });
+
+  function statusWord(b: SimBatch, override: string | undefined): string {
+    if (override) return override;
+    return { queued: 'pending', running: 'processing', done: 'completed', failed: 'failed', cancelled: 'cancelled' }[stateAt(b, clock.now()).phase];
+  }
+
+  /** Cost grows with completed items; tokens likewise. */
+  function usage(b: SimBatch, succeeded: number, failed: number) {
+    const completed = succeeded + failed;
+    return { cost: completed * 5, input: completed * 250, output: completed * 174 };
+  }
+
+  function summary(b: SimBatch, override: string | undefined): Record<string, unknown> {
+    const s = stateAt(b, clock.now());
+    const validation = b.outcome === 'failedValidation' && s.phase === 'failed';
+    const u = usage(b, s.succeeded, s.failed);
+    return {
+      id: b.id,
+      name: b.extra.name,
+      status: statusWord(b, override),
+      totalItems: b.total,
+      processedItems: validation ? 0 : s.processed,
+      successCount: s.succeeded,
+      failureCount: s.failed,
+      totalCostCents: s.processed === 0 ? null : u.cost,
+      createdAt: iso(b.createdAt),
+      startedAt: iso(s.startedAt),
+      completedAt: iso(s.completedAt),
+    };
+  }
+
+  function detail(b: SimBatch, override: string | undefined): Record<string, unknown> {
+    const s = stateAt(b, clock.now());
+    const validation = b.outcome === 'failedValidation' && s.phase === 'failed';
+    const rows = validation ? [1 + (b.index % 4), 5 + (b.index % 3), 8 + (b.index % 5)] : [];
+    const u = usage(b, s.succeeded, s.failed);
+    return {
+      ...summary(b, override),
+      inputFormat: b.extra.format,
+      originalFileName: b.extra.format === 'csv' ? `claims-${b.index}.csv` : null,
+      methodsConfig: b.extra.methods,
+      context: b.extra.context,
+      totalInputTokens: s.processed === 0 ? null : u.input,
+      totalOutputTokens: s.processed === 0 ? null : u.output,
+      errorMessage: validation ? `${rows.length} validation error(s)` : null,
+      validationErrors: validation ? rows.map((row, i) => ({ row, error: i % 2 ? 'Content exceeds maximum length' : 'Content is required' })) : null,
+      expiresAt: s.completedAt === null ? null : iso(b.createdAt + 30 * DAY),
+    };
+  }
+
+  function item(b: SimBatch, i: number): Record<string, unknown> {
+    const s = stateAt(b, clock.now());
+    const created = b.createdAt + 100;
+    const done = i < s.processed;
+    const failing = isFailingItem(b, i);
+    const status = done ? (failing ? 'failed' : 'completed') : s.phase === 'cancelled' ? 'skipped' : s.phase === 'running' && i < s.processed + 2 ? 'processing' : 'queued';
+    const completedAt = done ? Math.min(b.startAt + Math.floor(((i + 1) * b.durationMs) / b.total), s.completedAt ?? Number.POSITIVE_INFINITY) : null;
+    const verdict = ['true', 'false', 'misleading', 'unverifiable'][(i * 31 + b.index) % 4]!;
+    const confidence = done && !failing ? 0.4 + (((i * 37 + b.index) % 60) / 100) : null;
+    return {
+      id: `bi_${b.id.slice(6)}_${i}`,
+      itemIndex: i,
+      idempotencyKey: i % 4 === 0 ? `claim-${b.index}-${i}` : null,
+      content: `Claim ${i} of batch ${b.index}: the figure reported is accurate.`,
+      itemContext: i % 5 === 0 ? { url: `https://news.example/${b.index}/${i}` } : null,
+      status,
+      verificationId: done && !failing ? `ver_${b.index}_${i}` : null,
+      verdict: done && !failing ? verdict : null,
+      confidence,
+      decision: confidence === null ? null : confidence >= 0.95 ? 'accept' : confidence >= 0.5 ? 'escalate' : 'reject',
+      costCents: done ? 5 : null,
+      processingTimeMs: done ? 800 + ((i * 53) % 2000) : null,
+      errorMessage: done && failing ? 'LLM provider timeout' : null,
+      retryCount: done ? (failing ? 3 : 0) : null,
+      createdAt: iso(created),
+      completedAt: iso(completedAt),
+    };
+  }
+
+  function paging(req: SimRequest): { limit: number; offset: number } | SimResponse {
+    const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
+    const offset = req.query.offset === undefined ? 0 : Number(req.query.offset);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 'bad_request', 'limit must be an integer from 1 to 100', { details: [{ field: 'limit', message: 'must be 1-100' }] });
+    if (!Number.isInteger(offset) || offset < 0) return error(400, 'bad_request', 'offset must be a non-negative integer', { details: [{ field: 'offset', message: 'must be >= 0' }] });
+    return { limit, offset };
+  }
+
+  function handle(req: SimRequest, route: string): SimResponse {
+    if (req.headers['authorization'] !== `Bearer ${credentials.apiKey}`) {
+      return error(401, 'unauthorized', "API key is required. Include it in the Authorization header as 'Bearer vfy_...'");
+    }
+    if (route === 'GET /v1/batch') {
+      const page = paging(req);
+      if ('status' in page) return page;
+      const wanted = req.query.status;
+      if (wanted !== undefined && !['pending', 'validating', 'processing', 'completed', 'failed', 'cancelled'].includes(wanted)) {
+        return error(400, 'bad_request', 'Invalid status filter', { details: [{ field: 'status', message: 'unknown status' }] });
+      }
+      const rows = batches
+        .filter((b) => wanted === undefined || statusWord(b, undefined) === wanted)
+        .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? -1 : 1));
+      return {
+        status: 200,
+        body: {
+          data: rows.slice(page.offset, page.offset + page.limit).map((b) => summary(b, req.statusOverride)),
+          pagination: { total: rows.length, limit: page.limit, offset: page.offset, hasMore: page.offset + page.limit < rows.length },
+        },
+      };
+    }
+    const id = decodeURIComponent(req.path.split('/')[3] ?? '');
+    const b = byId.get(id);
+    if (!b) return error(404, 'not_found', 'Batch not found');
+    if (route === 'GET /v1/batch/:id') return { status: 200, body: detail(b, req.statusOverride) };
+    if (route === 'GET /v1/batch/:id/results') {
+      const page = paging(req);
+      if ('status' in page) return page;
+      const s = summary(b, req.statusOverride);
+      const total = b.outcome === 'failedValidation' ? 0 : b.total;
+      const items = [];
+      for (let i = page.offset; i < Math.min(total, page.offset + page.limit); i++) items.push(item(b, i));
+      return {
+        status: 200,
+        body: {
+          batch: { id: b.id, status: s.status, totalItems: s.totalItems, processedItems: s.processedItems, successCount: s.successCount, failureCount: s.failureCount },
+          items,
+          pagination: { total, limit: page.limit, offset: page.offset, hasMore: page.offset + page.limit < total },
+        },
+      };
+    }
+    // POST /v1/batch/:id/cancel
+    const phase = stateAt(b, clock.now()).phase;
+    if (phase !== 'queued' && phase !== 'running') {
+      return error(400, 'CANNOT_CANCEL', 'Cannot cancel batch. Batch not found or already completed/cancelled.');
+    }
+    b.cancelledAt = clock.now();
+    return { status: 200, body: { id: b.id, status: 'cancelled', message: 'Batch cancelled successfully' } };
+  }
+
+  return {
+    ...(await startSimServer({
+      port: o.port,
+      clock,
+      batches,
+      secretMarker: o.secretMarker ?? 'SIM-SECRET-do-not-leak',
+      errorBody: (status, message, retryAfter) => {
+        const code = { 400: 'bad_request', 404: 'not_found', 429: 'rate_limited', 500: 'internal_error', 502: 'bad_gateway', 503: 'service_unavailable', 504: 'gateway_timeout' }[status] ?? 'internal_error';
+        return { error: { code, message, requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`, ...(retryAfter !== undefined ? { retryAfter } : {}) } };
+      },
+      commonHeaders: () => {
+        const now = clock.now();
+        if (now - windowStart >= 60_000) (windowStart = now - (now % 60_000)), (used = 0);
+        used++;
+        return {
+          'x-ratelimit-limit': String(rateLimit),
+          'x-ratelimit-remaining': String(Math.max(0, rateLimit - used)),
+          'x-ratelimit-reset': String(Math.ceil((windowStart + 60_000) / 1000)),
+        };
+      },
+      routeOf: (method, path) => {
+        if (method === 'GET' && path === '/v1/batch') return 'GET /v1/batch';
+        if (method === 'GET' && /^\/v1\/batch\/[^/]+$/.test(path)) return 'GET /v1/batch/:id';
+        if (method === 'GET' && /^\/v1\/batch\/[^/]+\/results$/.test(path)) return 'GET /v1/batch/:id/results';
+        if (method === 'POST' && /^\/v1\/batch\/[^/]+\/cancel$/.test(path)) return 'POST /v1/batch/:id/cancel';
+        return undefined;
+      },
+      handle,
+    })),
+    credentials,
+  };
+}

@@ -1,0 +1,58 @@
+/** A fault a simulator can inject into its responses. */
+export type Fault =
+  | { kind: 'http5xx'; status?: 500 | 502 | 503 | 504 }
+  /** 429; `retryAfterSeconds` omitted means no Retry-After header. */
+  | { kind: 'rateLimit'; retryAfterSeconds?: number }
+  /** Accepts the request and never answers (until the socket is closed). */
+  | { kind: 'hang' }
+  /** Destroys the socket without a response. */
+  | { kind: 'reset' }
+  /** 200 with a truncated JSON body. */
+  | { kind: 'malformedJson' }
+  /** Normal answers, but every status word is replaced by `status` (schema drift). */
+  | { kind: 'unknownStatus'; status: string }
+  /** Answers normally after `delayMs`. */
+  | { kind: 'slow'; delayMs: number };
+
+/** A fault plus where and how often it applies. */
+export type FaultRule = Fault & {
+  /** Apply to the next N matching requests only. @default forever */
+  times?: number;
+  /** Apply only to paths starting with this. @default every path */
+  pathPrefix?: string;
+};
+
+/** The active fault rules of one simulator; the first matching rule wins. */
+export class FaultTable {
+  private rules: FaultRule[] = [];
+
+  set(rule: FaultRule | null): void {
+    this.rules = rule ? [{ ...rule }] : [];
+  }
+
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Returns the fault for this request (consuming one use of a counted rule), or undefined. */
+  take(path: string): Fault | undefined {
+    const index = this.rules.findIndex((r) => r.pathPrefix === undefined || path.startsWith(r.pathPrefix));
+    if (index < 0) return undefined;
+    const rule = this.rules[index]!;
+    if (rule.times !== undefined) {
+      rule.times -= 1;
+      if (rule.times <= 0) this.rules.splice(index, 1);
+    }
+    return rule;
+  }
+
+  /** The status-word override in force, without consuming it (it applies to whole bodies). */
+  statusOverride(path: string): string | undefined {
+    const rule = this.rules.find((r) => r.kind === 'unknownStatus' && (r.pathPrefix === undefined || path.startsWith(r.pathPrefix)));
+    return rule?.kind === 'unknownStatus' ? rule.status : undefined;
+  }
+}

@@ -1,0 +1,97 @@
+import { createSystemClock, type SimClock } from './clock.js';
+import { generateBatches, isFailingItem, stateAt, type SimBatch } from './model.js';
+import { startSimServer, type SimResponse, type Simulator } from './server.js';
+
+/** Gameball simulator credentials (headers `apikey` and `secretkey`). */
+export interface GameballSimCredentials {
+  apiKey: string;
+  secretKey: string;
+}
+
+/** Options of the Gameball simulator. */
+export interface GameballSimulatorOptions {
+  clock?: SimClock;
+  seed?: number;
+  /** @default 300 */
+  batchCount?: number;
+  port?: number;
+  secretMarker?: string;
+  credentials?: GameballSimCredentials;
+}
+
+const OPERATIONS = ['cashback', 'redeem', 'balance-adjustment', 'customers', 'orders'] as const;
+
+/**
+ * Starts a Gameball v4 simulator: `GET /api/v4.0/integrations/batches/{id}/status` and
+ * `POST …/{id}/stop`, `apikey` + `secretkey` auth, the flat `{code,type,message,requestId}`
+ * error envelope. After a stop the batch reports `"stopped"`: the v4 enum has no word for it,
+ * the older docs say `Stopped`, and batchql chose the lowercase form (README).
+ */
+export async function createGameballSimulator(o: GameballSimulatorOptions = {}): Promise<Simulator & { credentials: GameballSimCredentials }> {
+  const clock = o.clock ?? createSystemClock();
+  const credentials = o.credentials ?? { apiKey: 'sim-gb-api-key', secretKey: 'sim-gb-secret-key' };
+  const batches = generateBatches({ seed: (o.seed ?? 1) + 1, count: o.batchCount ?? 300, now: clock.now(), makeId: (r) => String(r.int(100_000, 99_999_999)), maxItems: 1000 });
+  for (const b of batches) b.extra = { operation: OPERATIONS[b.index % OPERATIONS.length] };
+  const byId = new Map(batches.map((b) => [b.id, b]));
+  let requestSeq = 0;
+  const envelope = (status: number, code: number, type: string, message: string): SimResponse => ({
+    status,
+    body: { code, type, message, requestId: `req_${(++requestSeq).toString(16).padStart(10, '0')}` },
+  });
+
+  function toWire(b: SimBatch, statusOverride: string | undefined): Record<string, unknown> {
+    const s = stateAt(b, clock.now());
+    const status = statusOverride ?? { queued: 'pending', running: 'processing', done: 'completed', failed: 'failed', cancelled: 'stopped' }[s.phase];
+    const results: Record<string, unknown>[] = [];
+    const errors: Record<string, unknown>[] = [];
+    // Item lists are capped like a real API would page or truncate them.
+    for (let i = 0; i < s.processed && results.length + errors.length < 50; i++) {
+      const customerId = `cust-${b.index}-${i}`;
+      if (isFailingItem(b, i)) errors.push({ customerId, message: i % 2 ? 'Duplicate transaction ID' : 'Customer not found', code: i % 2 ? 9004 : 7001 });
+      else results.push({ customerId, amount: (i % 9) + 1, points: ((i % 9) + 1) * 10, transactionId: `txn-${b.index}-${i}` });
+    }
+    return {
+      batchId: b.id,
+      status,
+      progress: b.total === 0 ? 100 : Math.round((s.processed / b.total) * 10000) / 100,
+      totalItems: b.total,
+      processedItems: s.processed,
+      failedItems: s.phase === 'failed' ? b.total : s.failed,
+      results,
+      errors: s.phase === 'failed' ? [{ customerId: null, message: 'Batch payload rejected', code: 3003 }] : errors,
+    };
+  }
+
+  return {
+    ...(await startSimServer({
+      port: o.port,
+      clock,
+      batches,
+      secretMarker: o.secretMarker ?? 'SIM-SECRET-do-not-leak',
+      errorBody: (status, message) =>
+        status === 429
+          ? { code: 2029, type: 'RATE_LIMIT_ERROR', message, requestId: 'req_ratelimited' }
+          : { code: status === 503 ? 5003 : 5000, type: 'SERVER_ERROR', message, requestId: 'req_servererror' },
+      routeOf: (method, path) => {
+        if (method === 'GET' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/status$/.test(path)) return 'GET /api/v4.0/integrations/batches/:batchId/status';
+        if (method === 'POST' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/stop$/.test(path)) return 'POST /api/v4.0/integrations/batches/:batchId/stop';
+        return undefined;
+      },
+      handle: (req, route) => {
+        if (req.headers['apikey'] !== credentials.apiKey) return envelope(401, 1000, 'AUTHENTICATION_ERROR', 'Unauthorized access. Please authenticate to proceed.');
+        if (req.headers['secretkey'] !== credentials.secretKey) return envelope(401, 1001, 'AUTHENTICATION_ERROR', 'Secret key is missing or invalid.');
+        const id = decodeURIComponent(req.path.split('/')[5] ?? '');
+        const b = byId.get(id);
+        if (!b) return envelope(404, 4004, 'GENERAL_ERROR', 'Resource not found.');
+        if (route.startsWith('POST')) {
+          const s = stateAt(b, clock.now());
+          if (s.phase === 'queued' || s.phase === 'running') b.cancelledAt = clock.now();
+          const after = toWire(b, req.statusOverride);
+          return { status: 200, body: { batchId: b.id, status: after.status, message: s.phase === 'queued' || s.phase === 'running' ? 'Batch stopped' : 'Batch already finished' } };
+        }
+        return { status: 200, body: toWire(b, req.statusOverride) };
+      },
+    })),
+    credentials,
+  };
+}

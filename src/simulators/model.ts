@@ -1,0 +1,140 @@
+import { createRandom } from './clock.js';
+
+/** How a simulated batch ends. */
+export type SimOutcome = 'success' | 'partial' | 'failedValidation' | 'cancelled';
+
+/** One simulated batch: fixed facts from which its state at any time is computed. */
+export interface SimBatch {
+  id: string;
+  index: number;
+  createdAt: number;
+  startAt: number;
+  durationMs: number;
+  total: number;
+  /** Items i with failing(i) true fail when processed. */
+  failRate: number;
+  outcome: SimOutcome;
+  /** Set when the batch was stopped or cancelled (by the data set or the API). */
+  cancelledAt: number | null;
+  /** Reach: records stored as pending, and when they expire. */
+  pendingRecords: number;
+  pendingExpiresAt: number | null;
+  /** Provider-specific extras (types, names…), fixed at creation. */
+  extra: Record<string, unknown>;
+}
+
+/** The state of a batch at one instant. */
+export interface SimState {
+  phase: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  processed: number;
+  failed: number;
+  succeeded: number;
+  /** Reach only: pending records still waiting at this instant. */
+  pending: number;
+  startedAt: number | null;
+  completedAt: number | null;
+}
+
+/** True when item `i` of `b` is one of its failing items (deterministic, spread over the batch). */
+export function isFailingItem(b: SimBatch, i: number): boolean {
+  if (b.failRate <= 0) return false;
+  return ((i * 7919 + b.index * 104729) % 1000) / 1000 < b.failRate;
+}
+
+/** Computes a batch's state at time `t`. */
+export function stateAt(b: SimBatch, t: number): SimState {
+  if (b.outcome === 'failedValidation') {
+    const done = t >= b.startAt;
+    return { phase: done ? 'failed' : 'queued', processed: 0, failed: 0, succeeded: 0, pending: 0, startedAt: done ? b.startAt : null, completedAt: done ? b.startAt + 500 : null };
+  }
+  const stopAt = b.cancelledAt ?? Number.POSITIVE_INFINITY;
+  const at = Math.min(t, stopAt);
+  if (at < b.startAt) {
+    return { phase: t >= stopAt ? 'cancelled' : 'queued', processed: 0, failed: 0, succeeded: 0, pending: 0, startedAt: null, completedAt: t >= stopAt ? stopAt : null };
+  }
+  const end = b.startAt + b.durationMs;
+  const workable = b.total - b.pendingRecords;
+  const processedWork = at >= end ? workable : Math.floor((workable * (at - b.startAt)) / b.durationMs);
+  let failed = 0;
+  for (let i = 0; i < processedWork; i++) if (isFailingItem(b, i)) failed++;
+  const finished = at >= end;
+  // Pending records count as processed once the rest is done; when they expire they fail.
+  const pendingExpired = finished && b.pendingExpiresAt !== null && t >= b.pendingExpiresAt;
+  const pending = finished && !pendingExpired ? b.pendingRecords : 0;
+  if (pendingExpired) failed += b.pendingRecords;
+  const processed = finished ? b.total : processedWork;
+  const phase = t >= stopAt && !finished ? 'cancelled' : finished ? 'done' : 'running';
+  return {
+    phase,
+    processed,
+    failed,
+    succeeded: processed - failed - pending,
+    pending,
+    startedAt: b.startAt,
+    completedAt: phase === 'done' ? end : phase === 'cancelled' ? stopAt : null,
+  };
+}
+
+/** Options of `generateBatches`. */
+export interface GenerateOptions {
+  seed: number;
+  count: number;
+  now: number;
+  makeId: (rand: ReturnType<typeof createRandom>, index: number) => string;
+  /** Fraction of batches with Reach-style pending records. @default 0 */
+  pendingShare?: number;
+  maxItems?: number;
+}
+
+/**
+ * Generates a seeded data set covering every state at `now`: queued (starting soon), running,
+ * succeeded, partially succeeded, failed validation, cancelled and, when asked, finished
+ * with pending records. createdAt values are distinct and spread over the last 30 days.
+ */
+export function generateBatches(o: GenerateOptions): SimBatch[] {
+  const rand = createRandom(o.seed);
+  const day = 86_400_000;
+  const batches: SimBatch[] = [];
+  const ids = new Set<string>();
+  for (let index = 0; index < o.count; index++) {
+    let id = o.makeId(rand, index);
+    while (ids.has(id)) id = o.makeId(rand, index);
+    ids.add(id);
+    const slot = index % 20;
+    const total = rand.int(5, o.maxItems ?? 400);
+    const durationMs = rand.int(20_000, 600_000);
+    const base: SimBatch = {
+      id, index, total, durationMs, createdAt: 0, startAt: 0, failRate: 0, outcome: 'success', cancelledAt: null, pendingRecords: 0, pendingExpiresAt: null, extra: {},
+    };
+    // Finished batches were created 1 h to 30 d ago; the ms offset keeps createdAt distinct.
+    const oldCreated = o.now - rand.int(3_600_000, 30 * day) - index;
+    if (slot < 2) {
+      // queued: created seconds ago, starts 5 s to 2 min from now
+      base.createdAt = o.now - rand.int(1_000, 60_000) - index;
+      base.startAt = o.now + rand.int(5_000, 120_000);
+      base.failRate = rand.next() < 0.5 ? 0 : 0.05;
+    } else if (slot < 6) {
+      // running: started within its duration
+      base.startAt = o.now - Math.floor(durationMs * (0.1 + rand.next() * 0.7));
+      base.createdAt = base.startAt - rand.int(1_000, 30_000) - index;
+      base.failRate = rand.next() < 0.5 ? 0 : 0.1;
+    } else {
+      base.createdAt = oldCreated;
+      base.startAt = oldCreated + rand.int(1_000, 60_000);
+      if (slot < 12) base.failRate = 0;
+      else if (slot < 15) (base.outcome = 'partial'), (base.failRate = 0.05 + rand.next() * 0.25);
+      else if (slot < 17) base.outcome = 'failedValidation';
+      else if (slot < 18) (base.outcome = 'cancelled'), (base.cancelledAt = base.startAt + Math.floor(durationMs / 3));
+      else if (o.pendingShare && slot >= 18) {
+        // finished, with records waiting for dependencies; some expire soon, some in hours
+        base.createdAt = o.now - durationMs - rand.int(60_000, 3_600_000) - index;
+        base.startAt = base.createdAt + 1_000;
+        base.pendingRecords = Math.max(1, Math.floor(total * 0.1));
+        base.failRate = slot === 19 ? 0.1 : 0;
+        base.pendingExpiresAt = o.now + (slot === 18 ? rand.int(30_000, 300_000) : rand.int(3_600_000, 86_400_000));
+      }
+    }
+    batches.push(base);
+  }
+  return batches;
+}

@@ -1,0 +1,214 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ManualClock, SimClock } from './clock.js';
+import { FaultTable, type FaultRule } from './faults.js';
+import { stateAt, type SimBatch } from './model.js';
+
+/** One request as the simulator saw it (headers lowercased). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+/** A parsed request handed to a provider's router. */
+export interface SimRequest extends RecordedRequest {
+  body: unknown;
+  /** The status override of an `unknownStatus` fault in force, if any. */
+  statusOverride: string | undefined;
+}
+
+/** A router's answer. */
+export interface SimResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Control and inspection of one running simulator, for tests, benches and the demo. */
+export interface SimulatorControl {
+  setFault(rule: FaultRule | null): void;
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Requests per route, e.g. `"GET /v1/batch/:id"`. Control routes are not counted. */
+  counters(): Record<string, number>;
+  totalRequests(): number;
+  resetCounters(): void;
+  requests(): RecordedRequest[];
+  /** Batch ids by state now: queued, running, done, partial, failed, cancelled, pending (Reach). */
+  idsByState(): Record<string, string[]>;
+  clock: SimClock;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  close(): Promise<void>;
+  control: SimulatorControl;
+}
+
+/** What a provider plugs into the shared server. */
+export interface SimServerOptions {
+  port?: number;
+  clock: SimClock;
+  batches: SimBatch[];
+  /** Maps a concrete path to its route name for counters, or undefined for 404. */
+  routeOf(method: string, path: string): string | undefined;
+  handle(req: SimRequest, route: string): SimResponse | Promise<SimResponse>;
+  /** The provider's error envelope for injected 5xx/429 faults. */
+  errorBody(status: number, message: string, retryAfterSeconds?: number): unknown;
+  /** Extra headers on every response (Check's rate-limit headers). */
+  commonHeaders?(): Record<string, string>;
+  secretMarker: string;
+}
+
+const MAX_LOG = 10_000;
+
+/**
+ * Starts a provider simulator: a node:http server on loopback with fault injection, request
+ * counters and a log, and a control API under `/__sim/` (not counted, no auth).
+ */
+export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
+  const faults = new FaultTable();
+  const counters = new Map<string, number>();
+  let log: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+
+  const control: SimulatorControl = {
+    setFault: (rule) => faults.set(rule),
+    addFault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    counters: () => Object.fromEntries(counters),
+    totalRequests: () => [...counters.values()].reduce((a, b) => a + b, 0),
+    resetCounters: () => {
+      counters.clear();
+      log = [];
+    },
+    requests: () => [...log],
+    idsByState: () => {
+      const now = o.clock.now();
+      const out: Record<string, string[]> = { queued: [], running: [], done: [], partial: [], failed: [], cancelled: [], pending: [] };
+      for (const b of o.batches) {
+        const s = stateAt(b, now);
+        const label = s.phase === 'done' ? (s.pending > 0 ? 'pending' : s.failed > 0 ? 'partial' : 'done') : s.phase;
+        out[label]!.push(b.id);
+      }
+      return out;
+    },
+    clock: o.clock,
+  };
+
+  const server = createServer((req, res) => {
+    void serve(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, o.errorBody(500, 'simulator error'));
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const raw = await readBody(req);
+    if (url.pathname.startsWith('/__sim/')) return controlRoute(req.method ?? 'GET', url.pathname, raw, res);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers };
+    log.push(recorded);
+    if (log.length > MAX_LOG) log.shift();
+    const route = o.routeOf(recorded.method, recorded.path);
+    const key = route ?? `${recorded.method} (unknown)`;
+    counters.set(key, (counters.get(key) ?? 0) + 1);
+
+    const fault = faults.take(recorded.path);
+    if (fault?.kind === 'hang') return; // the socket stays open until the client or close() ends it
+    if (fault?.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.kind === 'http5xx') {
+      const status = fault.status ?? 500;
+      return send(res, status, o.errorBody(status, `internal failure ${o.secretMarker} at http://10.0.3.7:8080/internal/jobs (token sk_live_${o.secretMarker})`), o.commonHeaders?.());
+    }
+    if (fault?.kind === 'rateLimit') {
+      const headers: Record<string, string> = { ...o.commonHeaders?.() };
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      return send(res, 429, o.errorBody(429, `Rate limit exceeded ${o.secretMarker}`, fault.retryAfterSeconds), headers);
+    }
+    if (fault?.kind === 'malformedJson') {
+      res.writeHead(200, { 'content-type': 'application/json', ...o.commonHeaders?.() });
+      res.end('{"success":true,"data":{"batchId":"trunc');
+      return;
+    }
+    if (route === undefined) return send(res, 404, o.errorBody(404, 'Not found'), o.commonHeaders?.());
+    let body: unknown;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw) : undefined;
+    } catch {
+      return send(res, 400, o.errorBody(400, 'Malformed JSON body'), o.commonHeaders?.());
+    }
+    const answer = await o.handle({ ...recorded, body, statusOverride: faults.statusOverride(recorded.path) }, route);
+    send(res, answer.status, answer.body, { ...o.commonHeaders?.(), ...answer.headers });
+  }
+
+  function controlRoute(method: string, path: string, raw: string, res: ServerResponse): void {
+    const input = raw ? (JSON.parse(raw) as Record<string, unknown> | FaultRule | null) : null;
+    if (method === 'GET' && path === '/__sim/counters') return send(res, 200, { counters: control.counters(), total: control.totalRequests() });
+    if (method === 'POST' && path === '/__sim/counters/reset') return (control.resetCounters(), send(res, 204, undefined));
+    if (method === 'POST' && path === '/__sim/faults') {
+      control.setFault(input === null || Array.isArray(input) ? null : (input as FaultRule));
+      return send(res, 204, undefined);
+    }
+    if (method === 'DELETE' && path === '/__sim/faults') return (control.clearFaults(), send(res, 204, undefined));
+    if (method === 'POST' && path === '/__sim/clock/advance') {
+      const clock = o.clock as Partial<ManualClock>;
+      if (typeof clock.advance !== 'function') return send(res, 409, { error: 'the clock is not manual' });
+      clock.advance(Number((input as { ms?: number } | null)?.ms ?? 0));
+      return send(res, 204, undefined);
+    }
+    if (method === 'GET' && path === '/__sim/batches') return send(res, 200, control.idsByState());
+    send(res, 404, { error: 'unknown control route' });
+  }
+
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    control,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** ISO-8601 for a timestamp, or null. */
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
