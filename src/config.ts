@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Limits shared by every provider's HTTP client. */
 export interface UpstreamLimits {
   connections: number;
@@ -17,6 +19,17 @@ export interface GatewayConfig {
   gameball?: { baseUrl: string; apiKey: string; secretKey: string };
   factCheck?: { baseUrl: string; apiKey: string };
   upstream: UpstreamLimits;
+  lists: ListSettings;
+}
+
+/** Settings of list connections. */
+export interface ListSettings {
+  /** HMAC key of connection cursors; replicas behind one load balancer need the same one. */
+  cursorSecret: string;
+  /** How long an upstream list page is reused while a client pages on (ms). */
+  pageCacheTtlMs: number;
+  /** How many upstream list pages are kept at most. */
+  pageCacheMaxPages: number;
 }
 
 /** Thrown when the environment is inconsistent; the message names the variable. */
@@ -54,6 +67,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxResponseBytes: int(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_UPSTREAM_LIMITS.maxResponseBytes, 1024, 1024 ** 3),
       perRequestConcurrency: int(env, 'UPSTREAM_PER_REQUEST_CONCURRENCY', DEFAULT_UPSTREAM_LIMITS.perRequestConcurrency, 1, 100),
     },
+    lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
+  };
+  config.lists = {
+    cursorSecret: nonEmpty(env.CURSOR_SECRET) ?? derivedCursorSecret(env),
+    pageCacheTtlMs: int(env, 'LIST_PAGE_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+    pageCacheMaxPages: int(env, 'LIST_PAGE_CACHE_MAX_PAGES', 2_000, 1, 1_000_000),
   };
   const reach = provider(env, 'REACH_BASE_URL', ['REACH_TOKEN'], ['REACH_TENANT_ID']);
   if (reach) config.reach = { baseUrl: reach.baseUrl, token: reach.REACH_TOKEN!, ...(reach.REACH_TENANT_ID ? { tenantId: reach.REACH_TENANT_ID } : {}) };
@@ -62,6 +81,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const factCheck = provider(env, 'FACTCHECK_BASE_URL', ['FACTCHECK_API_KEY'], []);
   if (factCheck) config.factCheck = { baseUrl: factCheck.baseUrl, apiKey: factCheck.FACTCHECK_API_KEY! };
   return config;
+}
+
+/**
+ * Without `CURSOR_SECRET`, the cursor key is derived from the provider credentials, which are
+ * secret and the same on every replica of one deployment, so cursors survive restarts and
+ * load balancing without extra configuration.
+ */
+function derivedCursorSecret(env: Env): string {
+  const parts = ['REACH_TOKEN', 'GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY', 'FACTCHECK_API_KEY'].map((name) => env[name] ?? '');
+  return createHash('sha256').update(`batchql-cursor\0${parts.join('\0')}`).digest('base64url');
 }
 
 function provider(env: Env, urlVar: string, required: string[], optional: string[]): (Record<string, string | undefined> & { baseUrl: string }) | null {

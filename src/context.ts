@@ -1,21 +1,48 @@
 import type { YogaInitialContext } from 'graphql-yoga';
+import type { ListSettings, UpstreamLimits } from './config.js';
+import type { ProviderName } from './domain/batch.js';
+import { createCursorCodec, type CursorCodec } from './graphql/connections/cursor.js';
+import { PageCache } from './graphql/connections/page-cache.js';
 import { createLoaders, type Loaders } from './graphql/loaders.js';
+import { createNotes, type ResponseNotes } from './graphql/notes.js';
 import type { Providers } from './providers/index.js';
-import type { UpstreamLimits } from './config.js';
 
-/** What every resolver receives: the providers and this request's loaders. */
+/** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
+export interface ListServices {
+  codec: CursorCodec;
+  pageCache: PageCache;
+  /**
+   * The credential scope of a provider's data for this request: pages and cursors are never
+   * shared across scopes. One scope per provider until per-client tenancy exists.
+   */
+  scope(provider: ProviderName): string;
+}
+
+/** What every resolver receives: the providers, this request's loaders, list services and notes. */
 export interface GraphQLContext extends YogaInitialContext {
   providers: Providers;
   loaders: Loaders;
+  lists: ListServices;
+  notes: ResponseNotes;
 }
 
 /** Dependencies the context is built from, once per gateway. */
 export interface ContextDeps {
   providers: Providers;
   limits: Pick<UpstreamLimits, 'perRequestConcurrency'>;
+  lists: ListServices;
+}
+
+/** Creates the gateway-wide list services from settings. */
+export function createListServices(settings: ListSettings): ListServices {
+  return {
+    codec: createCursorCodec(settings.cursorSecret),
+    pageCache: new PageCache(settings.pageCacheTtlMs, settings.pageCacheMaxPages),
+    scope: () => 'default',
+  };
 }
 
 /** Builds the per-request part of the context: fresh DataLoaders, so nothing is cached across requests. */
-export function createContext(deps: ContextDeps): Pick<GraphQLContext, 'providers' | 'loaders'> {
-  return { providers: deps.providers, loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency) };
+export function createContext(deps: ContextDeps): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'notes'> {
+  return { providers: deps.providers, loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency), lists: deps.lists, notes: createNotes() };
 }

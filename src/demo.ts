@@ -15,7 +15,7 @@ const sims = await startSimulators({ clock: createSystemClock(), seed: 1, batchC
 const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: process.env.PORT ?? '4000' };
 const config = loadConfig(env);
 const providers = createProviders(config);
-const gateway = createGateway({ providers, limits: config.upstream });
+const gateway = createGateway({ providers, limits: config.upstream, lists: config.lists });
 const server = createServer(gateway);
 
 server.listen(config.port, () => {

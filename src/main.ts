@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const providers = createProviders(config);
   const configured = Object.keys(providers);
   if (configured.length === 0) console.warn('batchql: no provider is configured; every batch query will fail (see README, Configuration)');
-  const gateway = createGateway({ providers, limits: config.upstream });
+  const gateway = createGateway({ providers, limits: config.upstream, lists: config.lists });
   const server = createServer(gateway);
   server.listen(config.port, () => {
     const address = server.address();

@@ -1,7 +1,8 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
-import { createContext, type GraphQLContext } from './context.js';
-import type { UpstreamLimits } from './config.js';
+import { createContext, createListServices, type GraphQLContext } from './context.js';
+import type { ListSettings, UpstreamLimits } from './config.js';
+import { useResponseNotes } from './graphql/notes.js';
 import { maskError } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
 import type { Providers } from './providers/index.js';
@@ -10,6 +11,8 @@ import type { Providers } from './providers/index.js';
 export interface GatewayOptions {
   providers: Providers;
   limits: Pick<UpstreamLimits, 'perRequestConcurrency'>;
+  /** Cursor key and upstream list page cache settings. */
+  lists: ListSettings;
   /** Show GraphiQL at GET /graphql. @default true */
   graphiql?: boolean;
   /** Pre-built schema (tests reuse one). */
@@ -24,6 +27,7 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext
  * `extensions.code`; `/health` answers liveness.
  */
 export function createGateway(options: GatewayOptions): Gateway {
+  const lists = createListServices(options.lists);
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(),
     graphqlEndpoint: '/graphql',
@@ -32,7 +36,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: options.graphiql === false ? false : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
     maskedErrors: { maskError },
     logging: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'warn',
-    context: (initial) => ({ ...initial, ...createContext({ providers: options.providers, limits: options.limits }) }),
+    plugins: [useResponseNotes()],
+    context: (initial) => ({ ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists }) }),
   }) as Gateway;
 }
 

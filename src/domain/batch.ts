@@ -115,6 +115,28 @@ export interface FactCheckBatch extends BatchCommon {
   expiresAt: Date | null;
 }
 
+/** One item result of a Check batch (`GET /v1/batch/{id}/results`). */
+export interface FactCheckItem {
+  id: string;
+  itemIndex: number;
+  idempotencyKey: string | null;
+  content: string | null;
+  itemContext: Record<string, unknown> | null;
+  /** Check's item status word, verbatim (pending, queued, processing, completed, failed, skipped). */
+  status: string;
+  verificationId: string | null;
+  verdict: string | null;
+  confidence: number | null;
+  /** accept, reject or escalate, verbatim. */
+  decision: string | null;
+  costCents: number | null;
+  processingTimeMs: number | null;
+  errorMessage: string | null;
+  retryCount: number | null;
+  createdAt: Date | null;
+  completedAt: Date | null;
+}
+
 /** A batch from any provider, discriminated by `provider`. */
 export type Batch = ReachBatch | GameballBatch | FactCheckBatch;
 

@@ -1,4 +1,5 @@
-import type { Batch, ProviderName } from './batch.js';
+import type { Batch, FactCheckItem, ProviderName } from './batch.js';
+import type { BatchListFilter, ListOrder, ListPage, ListPlan, PageRef } from './listing.js';
 
 /** What a provider can do through this gateway; surfaced as `Query.providers`. */
 export interface ProviderCapabilities {
@@ -27,6 +28,15 @@ export interface BatchProvider {
   checkId(providerBatchId: string): string | null;
   /** Reads one batch fresh from upstream; throws `GatewayError` (`NOT_FOUND`, `PROVIDER_*`). */
   get(providerBatchId: string, options?: GetBatchOptions): Promise<Batch>;
+  /**
+   * Listing providers only: how a filtered, ordered list would be served (what is pushed down
+   * upstream), or why this provider cannot contribute to it.
+   */
+  planList?(filter: BatchListFilter, order: ListOrder): ListPlan;
+  /** Listing providers only: reads one upstream page of a planned list. */
+  listPage?(pushdown: Readonly<Record<string, string>>, ref: PageRef, options?: GetBatchOptions): Promise<ListPage>;
+  /** Check only: one offset page of a batch's item results, and how many there are. */
+  listItemResults?(providerBatchId: string, offset: number, limit: number, signal?: AbortSignal): Promise<{ items: FactCheckItem[]; total: number }>;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }

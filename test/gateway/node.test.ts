@@ -13,7 +13,7 @@ const BATCH_FIELDS = /* GraphQL */ `
   __typename id provider providerBatchId status providerStatus isTerminal
   progress { total processed succeeded failed pending percent }
   createdAt startedAt completedAt errorMessage
-  ... on ReachBatch { batchType schemaName successRate pendingRecords errorSummary { category count } recordErrors { externalId errors categories } }
+  ... on ReachBatch { batchType schemaName successRate pendingRecords errorSummary { category count } recordErrors(first: 5) { totalCount edges { node { externalId errors categories } } } }
   ... on GameballBatch { providerProgress totalItems results { customerId raw } itemErrors { customerId message code } }
   ... on FactCheckBatch { name inputFormat methods { method weight } context totalCostCents validationErrors { row message } expiresAt }
 `;
@@ -131,11 +131,12 @@ describe('Reach pending details', () => {
     expect(reachGets().map((r) => r.query.includePendingDetails)).toEqual([undefined]);
 
     h.resetCounters();
-    const res = await h.gql(`{ batch(provider: REACH, providerBatchId: "${id}") { isTerminal ...P } } fragment P on ReachBatch { pendingResources { resourceExternalId expiresAt missingDependencies { externalId schemaDefinitionId } } pendingExpiresAt }`);
+    const res = await h.gql(`{ batch(provider: REACH, providerBatchId: "${id}") { isTerminal ...P } } fragment P on ReachBatch { pendingResources(first: 100) { totalCount edges { node { resourceExternalId expiresAt missingDependencies { externalId schemaDefinitionId } } } } pendingExpiresAt }`);
     expect(reachGets().map((r) => r.query.includePendingDetails)).toEqual(['true']);
     expect(res.data.batch.isTerminal).toBe(false);
-    expect(res.data.batch.pendingResources.length).toBeGreaterThan(0);
-    expect(res.data.batch.pendingResources[0].missingDependencies.length).toBeGreaterThan(0);
+    expect(res.data.batch.pendingResources.edges.length).toBeGreaterThan(0);
+    expect(res.data.batch.pendingResources.totalCount).toBe(res.data.batch.pendingResources.edges.length);
+    expect(res.data.batch.pendingResources.edges[0].node.missingDependencies.length).toBeGreaterThan(0);
     expect(res.data.batch.pendingExpiresAt).not.toBeNull();
   });
 });

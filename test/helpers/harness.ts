@@ -26,7 +26,7 @@ export async function startHarness(options: { seed?: number; batchCount?: number
   const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), ...options.env };
   const config = loadConfig(env);
   const providers: Providers = createProviders(config);
-  const gateway: Gateway = createGateway({ providers, limits: config.upstream, graphiql: false });
+  const gateway: Gateway = createGateway({ providers, limits: config.upstream, lists: config.lists, graphiql: false });
   const server: Server = createServer(gateway);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

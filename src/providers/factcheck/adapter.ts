@@ -2,7 +2,9 @@ import { ErrorCode } from '../../domain/errors.js';
 import { PROVIDER_CAPABILITIES, type BatchProvider } from '../../domain/provider.js';
 import { toGatewayError } from '../upstream-errors.js';
 import type { FactCheckClient } from './client.js';
-import { toFactCheckBatch } from './to-batch.js';
+import { toFactCheckBatch, toFactCheckItem, toFactCheckPagination } from './to-batch.js';
+import { planFactCheckList } from './list-plan.js';
+import { obj, optArr, WireShapeError } from '../wire.js';
 import type { FactCheckWireError } from './types.js';
 
 /** Check batch ids are `batch_` plus an alphanumeric suffix (12 hex characters in practice). */
@@ -20,6 +22,7 @@ export function refineFactCheckError(_status: number, body: unknown): ErrorCode 
 
 /** Wraps a Check client as a `BatchProvider`. */
 export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
+  const fail = (error: unknown) => toGatewayError('FACT_CHECK', error, refineFactCheckError);
   return {
     name: 'FACT_CHECK',
     capabilities: PROVIDER_CAPABILITIES.FACT_CHECK,
@@ -28,7 +31,32 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
       try {
         return toFactCheckBatch(await client.getBatch(id, options.signal));
       } catch (error) {
-        throw toGatewayError('FACT_CHECK', error, refineFactCheckError);
+        throw fail(error);
+      }
+    },
+    planList: planFactCheckList,
+    async listPage(pushdown, ref, options = {}) {
+      const offset = typeof ref.token === 'number' ? ref.token : 0;
+      try {
+        const body = obj<Record<string, unknown>>(await client.listBatches({ limit: ref.size, offset, status: pushdown.status }, options.signal), '$');
+        const data = optArr(body, 'data');
+        if (data === null) throw new WireShapeError('$.data', 'an array');
+        const page = toFactCheckPagination(body.value.pagination, '$.pagination');
+        const items = data.map((row, i) => toFactCheckBatch(row, `$.data[${i}]`));
+        // An empty page that claims more would loop forever; treat it as the end.
+        return { items, next: page.hasMore && items.length > 0 ? offset + items.length : null, total: page.total };
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async listItemResults(id, offset, limit, signal) {
+      try {
+        const body = obj<Record<string, unknown>>(await client.getResults(id, { offset, limit }, signal), '$');
+        const items = optArr(body, 'items');
+        if (items === null) throw new WireShapeError('$.items', 'an array');
+        return { items: items.map((row, i) => toFactCheckItem(row, `$.items[${i}]`)), total: toFactCheckPagination(body.value.pagination, '$.pagination').total };
+      } catch (error) {
+        throw fail(error);
       }
     },
     close: () => client.close(),

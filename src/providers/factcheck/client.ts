@@ -9,6 +9,10 @@ export interface FactCheckClientOptions extends Omit<UpstreamHttpOptions, 'provi
 /** Check's batch endpoints; results are unchecked JSON for the adapter to validate. */
 export interface FactCheckClient {
   getBatch(id: string, signal?: AbortSignal): Promise<unknown>;
+  /** `GET /v1/batch?limit&offset&status`. */
+  listBatches(query: { limit: number; offset: number; status?: string }, signal?: AbortSignal): Promise<unknown>;
+  /** `GET /v1/batch/{id}/results?limit&offset`. */
+  getResults(id: string, query: { limit: number; offset: number }, signal?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -17,6 +21,9 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
   const http = createUpstreamHttp({ ...options, provider: 'FACT_CHECK', headers: { authorization: `Bearer ${options.apiKey}` } });
   return {
     getBatch: (id, signal) => http.request('GET', `/v1/batch/${encodeURIComponent(id)}`, {}, signal),
+    listBatches: (q, signal) => http.request('GET', '/v1/batch', { limit: String(q.limit), offset: String(q.offset), status: q.status }, signal),
+    getResults: (id, q, signal) =>
+      http.request('GET', `/v1/batch/${encodeURIComponent(id)}/results`, { limit: String(q.limit), offset: String(q.offset) }, signal),
     close: () => http.close(),
   };
 }

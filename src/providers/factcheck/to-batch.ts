@@ -1,7 +1,7 @@
-import { FINISHED_STATUSES, percentOf, type FactCheckBatch } from '../../domain/batch.js';
-import { num, obj, optArr, optDate, optNum, optObj, optStr, str, type WireObject } from '../wire.js';
+import { FINISHED_STATUSES, percentOf, type FactCheckBatch, type FactCheckItem } from '../../domain/batch.js';
+import { num, obj, optArr, optBool, optDate, optNum, optObj, optStr, str, WireShapeError, type WireObject } from '../wire.js';
 import { fromFactCheckStatus } from './status.js';
-import type { FactCheckWireBatch, FactCheckWireValidationError } from './types.js';
+import type { FactCheckWireBatch, FactCheckWireItem, FactCheckWireValidationError } from './types.js';
 
 /**
  * Maps a Check batch (full object or list summary) to the domain model. Detail-only fields
@@ -45,4 +45,36 @@ export function toFactCheckBatch(body: unknown, path = '$'): FactCheckBatch {
     }),
     expiresAt: optDate(o, 'expiresAt'),
   };
+}
+
+/** Maps one Check item result. */
+export function toFactCheckItem(body: unknown, path: string): FactCheckItem {
+  const o = obj<FactCheckWireItem>(body, path);
+  const context = optObj(o, 'itemContext');
+  return {
+    id: str(o, 'id'),
+    itemIndex: num(o, 'itemIndex'),
+    idempotencyKey: optStr(o, 'idempotencyKey'),
+    content: optStr(o, 'content'),
+    itemContext: context ? context.value : null,
+    status: str(o, 'status'),
+    verificationId: optStr(o, 'verificationId'),
+    verdict: optStr(o, 'verdict'),
+    confidence: optNum(o, 'confidence'),
+    decision: optStr(o, 'decision'),
+    costCents: optNum(o, 'costCents'),
+    processingTimeMs: optNum(o, 'processingTimeMs'),
+    errorMessage: optStr(o, 'errorMessage'),
+    retryCount: optNum(o, 'retryCount'),
+    createdAt: optDate(o, 'createdAt'),
+    completedAt: optDate(o, 'completedAt'),
+  };
+}
+
+/** Reads Check's offset pagination block (`{total, limit, offset, hasMore}`). */
+export function toFactCheckPagination(body: unknown, path: string): { total: number; hasMore: boolean } {
+  const o = obj<{ total: number; hasMore: boolean }>(body, path);
+  const hasMore = optBool(o, 'hasMore');
+  if (hasMore === null) throw new WireShapeError(`${path}.hasMore`, 'a boolean');
+  return { total: num(o, 'total'), hasMore };
 }

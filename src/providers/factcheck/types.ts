@@ -13,3 +13,5 @@ export type FactCheckWireItem = Schemas['BatchItem'];
 export type FactCheckListResponse = operations['listBatches']['responses'][200]['content']['application/json'];
 /** Check's error envelope `{error:{code,message,details?,requestId?,retryAfter?}}`. */
 export type FactCheckWireError = Schemas['Error'];
+/** `GET /v1/batch/{id}/results` 200 body. */
+export type FactCheckResultsResponse = operations['getBatchResults']['responses'][200]['content']['application/json'];

@@ -2,7 +2,8 @@ import type { BatchProvider } from '../../domain/provider.js';
 import { PROVIDER_CAPABILITIES } from '../../domain/provider.js';
 import { toGatewayError } from '../upstream-errors.js';
 import type { ReachClient } from './client.js';
-import { fromReachEnvelope, toReachBatch } from './to-batch.js';
+import { fromReachEnvelope, fromReachListEnvelope, toReachBatch } from './to-batch.js';
+import { planReachList } from './list-plan.js';
 
 /** Reach batch ids are undocumented strings; refuse only what cannot be a path segment id. */
 const REACH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -18,6 +19,24 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
       try {
         const body = await client.getBatch(id, { includePendingDetails: options.includePendingDetails ?? false }, options.signal);
         return toReachBatch(fromReachEnvelope(body));
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    planList: planReachList,
+    async listPage(pushdown, ref, options = {}) {
+      try {
+        const body = await client.listBatches(
+          {
+            ...pushdown,
+            limit: String(ref.size),
+            cursor: ref.token === null ? undefined : String(ref.token),
+            includePendingDetails: options.includePendingDetails ? 'true' : undefined,
+          },
+          options.signal,
+        );
+        const page = fromReachListEnvelope(body);
+        return { items: page.results.map(toReachBatch), next: page.hasNextPage ? page.cursor : null, total: page.total };
       } catch (error) {
         throw fail(error);
       }

@@ -1,4 +1,8 @@
 import { createUpstreamHttp, type UpstreamHttp, type UpstreamHttpOptions } from '../http.js';
+import type { ReachListQuery } from './types.js';
+
+/** `GET /api/batches` query parameters as strings, keyed by the OpenAPI parameter names. */
+export type ReachListQueryParams = { [K in keyof ReachListQuery]?: string };
 
 /** Credentials and limits of the Reach client. */
 export interface ReachClientOptions extends Omit<UpstreamHttpOptions, 'provider' | 'headers'> {
@@ -11,6 +15,8 @@ export interface ReachClientOptions extends Omit<UpstreamHttpOptions, 'provider'
 /** Reach's batch endpoints; results are unchecked JSON for the adapter to validate. */
 export interface ReachClient {
   getBatch(batchId: string, query: { includePendingDetails: boolean }, signal?: AbortSignal): Promise<unknown>;
+  /** `GET /api/batches` with the given query parameters (cursor, limit, batchType, sortBy, ...). */
+  listBatches(query: ReachListQueryParams, signal?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -28,6 +34,7 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
         { includePendingDetails: query.includePendingDetails ? 'true' : undefined },
         signal,
       ),
+    listBatches: (query, signal) => http.request('GET', '/api/batches', query, signal),
     close: () => http.close(),
   };
 }

@@ -1,8 +1,9 @@
 import { FINISHED_STATUSES, percentOf, type ReachBatch, type ReachBatchType, type ReachPendingResource } from '../../domain/batch.js';
-import { obj, optArr, optDate, optNum, optObj, optStr, str, strArr, WireShapeError, type WireObject } from '../wire.js';
+import { obj, optArr, optBool, optDate, optNum, optObj, optStr, str, strArr, WireShapeError, type WireObject } from '../wire.js';
 import { fromReachStatus } from './status.js';
 import type {
   ReachGetBatchResponse,
+  ReachListResponse,
   ReachWireBatch,
   ReachWireMissingDependency,
   ReachWirePendingResource,
@@ -100,5 +101,34 @@ function toPendingResource(r: WireObject<ReachWirePendingResource>): ReachPendin
     }),
     expiresAt: optDate(r, 'expiresAt'),
     createdAt: optDate(r, 'createdAt'),
+  };
+}
+
+/** One page of `GET /api/batches`, unwrapped and checked. */
+export interface ReachListPageWire {
+  results: WireObject<ReachWireBatch>[];
+  hasNextPage: boolean;
+  cursor: string | null;
+  total: number | null;
+}
+
+/** Unwraps Reach's list envelope; a page that says it has a next page must carry a cursor. */
+export function fromReachListEnvelope(body: unknown): ReachListPageWire {
+  const envelope = obj<ReachListResponse>(body, '$');
+  const data = optObj(envelope, 'data');
+  if (data === null) throw new WireShapeError('$.data', 'an object');
+  const results = optArr(data, 'results');
+  if (results === null) throw new WireShapeError('$.data.results', 'an array');
+  const pagination = optObj(data, 'pagination');
+  if (pagination === null) throw new WireShapeError('$.data.pagination', 'an object');
+  const hasNextPage = optBool(pagination, 'hasNextPage');
+  if (hasNextPage === null) throw new WireShapeError('$.data.pagination.hasNextPage', 'a boolean');
+  const cursor = optStr(pagination, 'cursor');
+  if (hasNextPage && !cursor) throw new WireShapeError('$.data.pagination.cursor', 'a cursor when hasNextPage is true');
+  return {
+    results: results.map((r, i) => obj<ReachWireBatch>(r, `$.data.results[${i}]`)),
+    hasNextPage,
+    cursor,
+    total: optNum(pagination, 'total'),
   };
 }

@@ -1,0 +1,103 @@
+import type { Batch, BatchStatus, ProviderName, ReachBatchType } from './batch.js';
+
+/** The fields a batch list can be ordered by; values equal the GraphQL `BatchOrderField` enum. */
+export type OrderField = 'CREATED_AT' | 'STARTED_AT' | 'COMPLETED_AT';
+
+/** A list order; values equal the GraphQL `BatchOrder` input. */
+export interface ListOrder {
+  field: OrderField;
+  direction: 'ASC' | 'DESC';
+}
+
+/** The default order of every batch list: newest first. */
+export const DEFAULT_ORDER: ListOrder = { field: 'CREATED_AT', direction: 'DESC' };
+
+/** A provider-neutral batch filter (the GraphQL `BatchFilter`, with dates parsed). */
+export interface BatchListFilter {
+  providers?: readonly ProviderName[];
+  statuses?: readonly BatchStatus[];
+  reachBatchTypes?: readonly ReachBatchType[];
+  hasPendingResources?: boolean;
+  /** Inclusive lower bound on `createdAt`. */
+  createdAfter?: Date;
+  /** Exclusive upper bound on `createdAt`. */
+  createdBefore?: Date;
+}
+
+/**
+ * Where an upstream page starts: the provider's own token (Reach cursor, Check offset; null for
+ * the first page) and the page size it was asked with.
+ */
+export interface PageRef {
+  token: string | number | null;
+  size: number;
+}
+
+/** One upstream list page, mapped to the domain. */
+export interface ListPage {
+  items: Batch[];
+  /** The token of the following page, or null when this is the last one. */
+  next: string | number | null;
+  /** How many batches match the pushed-down filter upstream, when the provider says. */
+  total: number | null;
+}
+
+/** How a provider would serve a list: the parameters pushed down to it, or why it cannot. */
+export type ListPlan =
+  | {
+      ok: true;
+      /** Upstream query parameters carrying the pushed-down filter and order. */
+      pushdown: Readonly<Record<string, string>>;
+      /** True when the pushdown expresses the whole filter, so upstream totals are exact. */
+      exact: boolean;
+    }
+  | { ok: false; reason: 'ORDER_NOT_SUPPORTED' | 'FILTERED_OUT'; message: string };
+
+/** True when `batch` passes every part of `filter` (the gateway re-checks what was pushed down). */
+export function matchesFilter(batch: Batch, filter: BatchListFilter): boolean {
+  if (filter.providers && !filter.providers.includes(batch.provider)) return false;
+  if (filter.statuses && !filter.statuses.includes(batch.status)) return false;
+  if (filter.reachBatchTypes && (batch.provider !== 'REACH' || batch.batchType === null || !filter.reachBatchTypes.includes(batch.batchType))) return false;
+  if (filter.hasPendingResources !== undefined) {
+    const pending = batch.provider === 'REACH' && (batch.pendingRecords ?? 0) > 0;
+    if (pending !== filter.hasPendingResources) return false;
+  }
+  const created = batch.createdAt?.getTime() ?? null;
+  if (filter.createdAfter && (created === null || created < filter.createdAfter.getTime())) return false;
+  if (filter.createdBefore && (created === null || created >= filter.createdBefore.getTime())) return false;
+  return true;
+}
+
+/**
+ * True when no batch after `batch` in a stream ordered by `order` can pass the created-date bounds,
+ * so the stream can stop without reading further pages.
+ */
+export function isPastCreatedBound(batch: Batch, filter: BatchListFilter, order: ListOrder): boolean {
+  if (order.field !== 'CREATED_AT' || batch.createdAt === null) return false;
+  const t = batch.createdAt.getTime();
+  if (order.direction === 'DESC') return filter.createdAfter !== undefined && t < filter.createdAfter.getTime();
+  return filter.createdBefore !== undefined && t >= filter.createdBefore.getTime();
+}
+
+/** The sort key of a batch for `field`, in epoch milliseconds, or null. */
+export function sortKey(batch: Batch, field: OrderField): number | null {
+  const date = field === 'CREATED_AT' ? batch.createdAt : field === 'STARTED_AT' ? batch.startedAt : batch.completedAt;
+  return date ? date.getTime() : null;
+}
+
+const PROVIDER_RANK: Record<ProviderName, number> = { REACH: 0, GAMEBALL: 1, FACT_CHECK: 2 };
+
+/**
+ * Orders the heads of two different providers' streams: by the order's key with nulls last in
+ * both directions (as Reach sorts), then by provider (Reach, Gameball, Check) as the tie-break.
+ */
+export function compareAcrossProviders(a: Batch, b: Batch, order: ListOrder): number {
+  const ka = sortKey(a, order.field);
+  const kb = sortKey(b, order.field);
+  if (ka !== kb) {
+    if (ka === null) return 1;
+    if (kb === null) return -1;
+    return order.direction === 'ASC' ? ka - kb : kb - ka;
+  }
+  return PROVIDER_RANK[a.provider] - PROVIDER_RANK[b.provider];
+}

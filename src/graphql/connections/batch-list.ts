@@ -1,0 +1,208 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLContext } from '../../context.js';
+import { PROVIDER_NAMES, type Batch, type ProviderName } from '../../domain/batch.js';
+import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
+import { DEFAULT_ORDER, type BatchListFilter, type ListOrder, type ListPage } from '../../domain/listing.js';
+import { wantsReachPendingDetails } from '../selection.js';
+import { bindingOf } from './cursor.js';
+import { mergeForward, type ListSource, type Positions, type SourcePosition } from './merge.js';
+import { pageArgs, windowOf, type PageArgs } from './window.js';
+
+/** Why a provider adds nothing to a list; values equal the GraphQL `ProviderExclusionReason`. */
+export type ExclusionReason = 'NOT_CONFIGURED' | 'CANNOT_LIST' | 'ORDER_NOT_SUPPORTED' | 'FILTERED_OUT';
+
+/** An edge of a batch list. */
+export interface BatchEdgeModel {
+  cursor: string;
+  node: Batch;
+}
+
+/** The connection object resolvers return (GraphQL `BatchConnection` and the per-provider ones). */
+export interface BatchConnectionModel {
+  edges: BatchEdgeModel[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number | null;
+  excludedProviders: { provider: ProviderName; reason: ExclusionReason; message: string }[];
+}
+
+/** Arguments of `batches` and of the per-provider list fields, already mapped to the domain. */
+export interface BatchListArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  filter: BatchListFilter;
+  order?: ListOrder | null;
+}
+
+/** Which list is being read: the merged one or one provider's, and whether failures are fatal. */
+export interface BatchListScope {
+  field: 'batches' | 'reachBatches' | 'factCheckBatches';
+  candidates: readonly ProviderName[];
+  /** Per-provider lists throw the provider's error; the merged list keeps the healthy providers' edges. */
+  partial: boolean;
+}
+
+const FIRST_TOKEN: Partial<Record<ProviderName, string | number | null>> = { REACH: null, FACT_CHECK: 0 };
+
+/**
+ * Resolves a batch list connection: plans each provider (pushdown or exclusion), then pages
+ * forward with the k-way merge, or, for `last`/`before`, by offset arithmetic where the only
+ * source is offset-paged and filters are fully pushed down.
+ */
+export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolveInfo, scope: BatchListScope, args: BatchListArgs): Promise<BatchConnectionModel> {
+  const page = pageArgs(args);
+  const order = args.order ?? DEFAULT_ORDER;
+  const filter = args.filter;
+  const excluded: BatchConnectionModel['excludedProviders'] = [];
+  const sources: ListSource[] = [];
+  const exactness: Partial<Record<ProviderName, boolean>> = {};
+  const includePendingDetails = wantsReachPendingDetails(info);
+
+  for (const name of scope.candidates) {
+    if (filter.providers && !filter.providers.includes(name)) continue;
+    const adapter = ctx.providers[name];
+    if (!adapter) {
+      if (!scope.partial) throw new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${name} is not configured on this gateway`, { provider: name });
+      excluded.push({ provider: name, reason: 'NOT_CONFIGURED', message: `${name} is not configured on this gateway` });
+      continue;
+    }
+    if (!adapter.planList || !adapter.listPage || !adapter.capabilities.canList) {
+      excluded.push({ provider: name, reason: 'CANNOT_LIST', message: `${name} has no list endpoint; fetch its batches by id with node or batch` });
+      continue;
+    }
+    const plan = adapter.planList(filter, order);
+    if (!plan.ok) {
+      excluded.push({ provider: name, reason: plan.reason, message: `${name}: ${plan.message}` });
+      continue;
+    }
+    const listPage = adapter.listPage.bind(adapter);
+    const pushdownKey = JSON.stringify(plan.pushdown);
+    exactness[name] = plan.exact;
+    sources.push({
+      provider: name,
+      exact: plan.exact,
+      offsetBased: adapter.capabilities.pagination === 'OFFSET',
+      firstToken: FIRST_TOKEN[name] ?? null,
+      fetch: (ref) =>
+        ctx.lists.pageCache.get(`${name}\u0000${ctx.lists.scope(name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && name === 'REACH'}`, () =>
+          listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', signal: ctx.request?.signal }),
+        ),
+    });
+  }
+  for (const exclusion of excluded) {
+    if (exclusion.reason !== 'FILTERED_OUT') ctx.notes.warn({ code: `PROVIDER_${exclusion.reason}`, provider: exclusion.provider, message: exclusion.message, path: info.path });
+  }
+
+  const binding = bindingOf({ field: scope.field, filter, order, scope: sources.map((s) => `${s.provider}:${ctx.lists.scope(s.provider)}`) });
+  const decode = (cursor: string, argument: 'after' | 'before'): Positions => {
+    const payload = ctx.lists.codec.decode(binding, cursor, argument) as { s?: Positions } | null;
+    if (!payload || typeof payload !== 'object' || typeof payload.s !== 'object' || payload.s === null) throw badInput(`\`${argument}\` is not a cursor this list issued`);
+    for (const source of sources) if (!(source.provider in payload.s)) throw badInput(`\`${argument}\` is not a cursor this list issued`);
+    return payload.s;
+  };
+  const encode = (positions: Positions) => ctx.lists.codec.encode(binding, { s: positions });
+  const after = page.after !== null ? decode(page.after, 'after') : null;
+  const before = page.before !== null ? decode(page.before, 'before') : null;
+
+  if (sources.length === 0) {
+    return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0, excludedProviders: excluded };
+  }
+
+  if (page.last !== null || before !== null) return backward(ctx, info, scope, page, sources, after, before, encode, excluded);
+
+  const pageSize = page.first!;
+  const merged = await mergeForward({ sources, positions: after, first: pageSize, pageSize, filter, order });
+  reportFailures(ctx, info, scope, merged.failures);
+  const edges = merged.edges.map((e) => ({ node: e.node, cursor: encode(e.positions) }));
+  const failed = new Set(merged.failures.map((f) => f.provider));
+  const totals = sources.map((s) => (exactness[s.provider] && !failed.has(s.provider) ? merged.totals[s.provider] : null));
+  return {
+    edges,
+    pageInfo: { hasNextPage: merged.hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: totals.every((t): t is number => typeof t === 'number') ? totals.reduce((a, b) => a + b, 0) : null,
+    excludedProviders: excluded,
+  };
+}
+
+/**
+ * `last`/`before` paging. Only an offset-paged source whose filter is fully pushed down has
+ * absolute positions to count back from; Reach's cursors only go forward.
+ */
+async function backward(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  scope: BatchListScope,
+  page: PageArgs,
+  sources: ListSource[],
+  after: Positions | null,
+  before: Positions | null,
+  encode: (positions: Positions) => string,
+  excluded: BatchConnectionModel['excludedProviders'],
+): Promise<BatchConnectionModel> {
+  const source = sources[0]!;
+  if (sources.length !== 1 || !source.offsetBased || !source.exact) {
+    throw badInput(
+      '`last`/`before` need a list served by one offset-paged provider with every filter pushed down (factCheckBatches, or batches filtered to FACT_CHECK without date bounds); Reach cursors only go forward: page with `first`/`after`',
+    );
+  }
+  const name = source.provider;
+  const absolute = (positions: Positions | null): number | null | 'end' => {
+    if (positions === null) return null;
+    const pos: SourcePosition | null | undefined = positions[name];
+    if (pos === null || pos === undefined) return 'end';
+    if (typeof pos.t !== 'number' || !Number.isInteger(pos.t) || pos.t < 0 || !Number.isInteger(pos.k) || pos.k < 0) throw badInput('cursor is not valid for this list');
+    return pos.t + pos.k;
+  };
+  const afterAt = absolute(after);
+  const beforeAt = absolute(before);
+  const size = Math.max(page.first ?? 0, page.last ?? 0);
+  try {
+    // A cursor stores the position after its edge, so the edge's own index is one less.
+    let total: number | null = null;
+    const needsTotal = beforeAt === null || beforeAt === 'end' || afterAt === 'end';
+    if (needsTotal && (page.last !== null || beforeAt === 'end' || afterAt === 'end')) total = (await source.fetch({ token: 0, size: 1 })).total;
+    const resolveIndex = (at: number | null | 'end'): number | null => (at === null ? null : at === 'end' ? (total ?? 0) : at) ;
+    const afterIndex = afterAt === null ? null : resolveIndex(afterAt)! - 1;
+    const beforeIndex = beforeAt === null ? null : resolveIndex(beforeAt)! - 1;
+    // Without `last` and `before`, the window's end comes from the page fetched at its start.
+    const knownTotal = total ?? Number.MAX_SAFE_INTEGER;
+    let w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, knownTotal);
+    let items: Batch[] = [];
+    if (w.end > w.start) {
+      const fetched = await source.fetch({ token: w.start, size: Math.min(size, w.end - w.start) });
+      total = fetched.total ?? total;
+      items = fetched.items;
+      if (total !== null && knownTotal === Number.MAX_SAFE_INTEGER) w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total);
+      items = items.slice(0, Math.max(0, w.end - w.start));
+    } else if (total === null) {
+      total = (await source.fetch({ token: 0, size: 1 })).total;
+      if (total !== null) w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total);
+    }
+    const edges = items.map((node, i) => ({ node, cursor: encode({ [name]: { t: w.start + i + 1, n: size, k: 0 } }) }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: w.hasNextPage, hasPreviousPage: w.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: total,
+      excludedProviders: excluded,
+    };
+  } catch (error) {
+    if (scope.partial && error instanceof GatewayError && error.provider) {
+      reportFailures(ctx, info, scope, [{ provider: name, error }]);
+      return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: null, excludedProviders: excluded };
+    }
+    throw error;
+  }
+}
+
+function reportFailures(ctx: GraphQLContext, info: GraphQLResolveInfo, scope: BatchListScope, failures: { provider: ProviderName; error: unknown }[]): void {
+  if (failures.length === 0) return;
+  // A per-provider list has nothing healthy to keep: its provider's failure is the field's error.
+  if (!scope.partial) throw failures[0]!.error;
+  for (const f of failures) ctx.notes.error(f.error, info.path);
+}
+
+/** Every provider, for the merged list. */
+export const ALL_PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;
+
+export type { ListPage };

@@ -1,0 +1,196 @@
+import type { Batch, ProviderName } from '../../domain/batch.js';
+import { compareAcrossProviders, isPastCreatedBound, matchesFilter, sortKey, type BatchListFilter, type ListOrder, type ListPage, type PageRef } from '../../domain/listing.js';
+
+/**
+ * Where one provider's stream stands after an edge: the upstream page it is in (`t` token, `n`
+ * size), how many of that page's items were consumed (`k`), the last known upstream total
+ * (`tot`) and, for offset-paged providers, the created time and id of the last item emitted
+ * (`lk`, `li`) to skip items that shifted down when new batches arrived. `null` = exhausted.
+ */
+export interface SourcePosition {
+  t: string | number | null;
+  n: number;
+  k: number;
+  tot?: number | null;
+  lk?: number | null;
+  li?: string;
+}
+
+/** Every provider's position; the payload of a merged-list cursor. */
+export type Positions = Partial<Record<ProviderName, SourcePosition | null>>;
+
+/** One provider's ordered list, as the merge reads it. */
+export interface ListSource {
+  provider: ProviderName;
+  /** True when the upstream applies the whole filter, so its totals are exact. */
+  exact: boolean;
+  /** Offset-paged upstream (Check): positions are absolute offsets. */
+  offsetBased: boolean;
+  /** The token of the first page (null for Reach, 0 for Check). */
+  firstToken: string | number | null;
+  fetch(ref: PageRef): Promise<ListPage>;
+}
+
+/** A page of the merged list. */
+export interface MergedPage {
+  edges: { node: Batch; positions: Positions }[];
+  hasNextPage: boolean;
+  /** Upstream totals per provider (fresh, or as last seen by the cursor); null when unknown. */
+  totals: Partial<Record<ProviderName, number | null>>;
+  failures: { provider: ProviderName; error: unknown }[];
+}
+
+/** At most this many upstream pages are read per provider for one gateway page (gateway-side filters can skip many). */
+export const MAX_PAGES_PER_SOURCE = 10;
+
+class Stream {
+  private pos: SourcePosition | null;
+  private page: ListPage | undefined;
+  private fetches = 0;
+  failure: unknown;
+  capped = false;
+  total: number | null | undefined;
+
+  constructor(
+    readonly source: ListSource,
+    start: SourcePosition | null,
+    private readonly pageSize: number,
+    private readonly filter: BatchListFilter,
+    private readonly order: ListOrder,
+  ) {
+    this.pos = start ? { ...start } : null;
+    this.total = start?.tot;
+  }
+
+  /** The next batch of this stream that passes the filter, reading pages as needed; null at the end. */
+  async head(): Promise<Batch | null> {
+    for (;;) {
+      if (this.pos === null || this.failure !== undefined || this.capped) return null;
+      if (this.page === undefined) {
+        if (this.fetches >= MAX_PAGES_PER_SOURCE) {
+          this.capped = true;
+          return null;
+        }
+        this.fetches++;
+        try {
+          this.page = await this.source.fetch({ token: this.pos.t, size: this.pos.n });
+          this.total = this.page.total;
+        } catch (error) {
+          this.failure = error;
+          return null;
+        }
+      }
+      const items = this.page.items;
+      while (this.pos.k < items.length) {
+        const item = items[this.pos.k]!;
+        if (isPastCreatedBound(item, this.filter, this.order)) {
+          this.pos = null;
+          return null;
+        }
+        if (matchesFilter(item, this.filter) && !this.seenBefore(item)) return item;
+        this.pos.k++;
+      }
+      if (this.page.next === null) {
+        this.pos = null;
+        return null;
+      }
+      this.pos = { t: this.page.next, n: this.pageSize, k: 0, lk: this.pos.lk, li: this.pos.li };
+      this.page = undefined;
+    }
+  }
+
+  /** Consumes the current head (call after `head()` returned it). */
+  take(item: Batch): void {
+    if (!this.pos) return;
+    this.pos.k++;
+    if (this.source.offsetBased && this.order.field === 'CREATED_AT') {
+      this.pos.lk = sortKey(item, 'CREATED_AT');
+      this.pos.li = item.providerBatchId;
+    }
+  }
+
+  /**
+   * True when the stream has another matching batch. Reads the next upstream page only when
+   * the gateway filters this provider (otherwise the upstream's own "has more" is exact).
+   */
+  async hasMore(): Promise<boolean> {
+    if (this.pos === null) return false;
+    if (this.failure !== undefined || this.capped) return true;
+    if (this.page) {
+      for (let k = this.pos.k; k < this.page.items.length; k++) {
+        const item = this.page.items[k]!;
+        if (isPastCreatedBound(item, this.filter, this.order)) return false;
+        if (matchesFilter(item, this.filter) && !this.seenBefore(item)) return true;
+      }
+      if (this.page.next === null) return false;
+      if (this.source.exact) return true;
+    }
+    return (await this.head()) !== null || this.capped || this.failure !== undefined;
+  }
+
+  /** The position to store in a cursor now: normalised so an exhausted page is never re-read. */
+  snapshot(): SourcePosition | null {
+    if (this.pos === null) return null;
+    const pos: SourcePosition = { ...this.pos, tot: this.total ?? null };
+    if (this.page && pos.k >= this.page.items.length && this.failure === undefined) {
+      if (this.page.next === null) return null;
+      return { t: this.page.next, n: this.pageSize, k: 0, tot: pos.tot, lk: pos.lk, li: pos.li };
+    }
+    if (pos.lk === undefined) delete pos.lk;
+    if (pos.li === undefined) delete pos.li;
+    return pos;
+  }
+
+  /** Offset lists shift when new batches arrive; skip what this walk has already emitted. */
+  private seenBefore(item: Batch): boolean {
+    if (!this.source.offsetBased || this.order.field !== 'CREATED_AT' || this.pos?.lk == null) return false;
+    const created = sortKey(item, 'CREATED_AT');
+    if (created === null) return false;
+    const last = this.pos.lk;
+    const newer = this.order.direction === 'DESC' ? created > last : created < last;
+    return newer || (created === last && item.providerBatchId === this.pos.li);
+  }
+}
+
+/**
+ * One forward page of the k-way merge of several providers' ordered lists. Each provider's
+ * position comes from the `after` cursor (or its first page); every emitted edge carries all
+ * positions, so the next page resumes exactly after it. A provider whose upstream fails keeps
+ * its position (a later page retries it) and is reported in `failures`.
+ */
+export async function mergeForward(input: {
+  sources: ListSource[];
+  positions: Positions | null;
+  first: number;
+  pageSize: number;
+  filter: BatchListFilter;
+  order: ListOrder;
+}): Promise<MergedPage> {
+  const streams = input.sources.map((source) => {
+    const start: SourcePosition | null | undefined = input.positions ? input.positions[source.provider] : { t: source.firstToken, n: input.pageSize, k: 0 };
+    if (start === undefined) throw new TypeError(`cursor has no position for ${source.provider}`);
+    return new Stream(source, start, input.pageSize, input.filter, input.order);
+  });
+  const snapshot = (): Positions => Object.fromEntries(streams.map((s) => [s.source.provider, s.snapshot()]));
+  const edges: MergedPage['edges'] = [];
+  while (edges.length < input.first) {
+    const heads = await Promise.all(streams.map((s) => s.head()));
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i];
+      if (head && (best < 0 || compareAcrossProviders(head, heads[best]!, input.order) < 0)) best = i;
+    }
+    if (best < 0) break;
+    const node = heads[best]!;
+    streams[best]!.take(node);
+    edges.push({ node, positions: snapshot() });
+  }
+  // A failed or capped provider still has batches to give: the page says so, and the cursor retries it.
+  const hasNextPage = (await Promise.all(streams.map((s) => s.hasMore()))).some(Boolean);
+  return {
+    edges,
+    hasNextPage,
+    totals: Object.fromEntries(streams.map((s) => [s.source.provider, s.total ?? null])),
+    failures: streams.filter((s) => s.failure !== undefined).map((s) => ({ provider: s.source.provider, error: s.failure })),
+  };
+}

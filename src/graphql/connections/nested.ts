@@ -1,0 +1,87 @@
+import type { GraphQLContext } from '../../context.js';
+import type { FactCheckItem } from '../../domain/batch.js';
+import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
+import { bindingOf } from './cursor.js';
+import { pageArgs, windowOf, type PageArgs, type Window } from './window.js';
+
+/** Relay arguments of a nested list field. */
+export interface NestedArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** A page of a nested list. */
+export interface NestedConnection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+/** The Check items connection as resolvers return it. */
+export type ItemConnectionModel = NestedConnection<FactCheckItem>;
+/** An edge of the Check items connection. */
+export type ItemEdgeModel = ItemConnectionModel['edges'][number];
+
+/**
+ * Cursors of nested lists hold the index after their edge, bound to the field and the parent
+ * batch, so a cursor of one batch's items is refused on another's.
+ */
+function indexCodec(ctx: GraphQLContext, owner: string) {
+  const binding = bindingOf({ owner });
+  return {
+    encode: (positionAfter: number) => ctx.lists.codec.encode(binding, { i: positionAfter }),
+    /** The index of the edge the cursor was made for. */
+    decode: (cursor: string | null, argument: 'after' | 'before'): number | null => {
+      if (cursor === null) return null;
+      const payload = ctx.lists.codec.decode(binding, cursor, argument) as { i?: unknown } | null;
+      const i = payload?.i;
+      if (typeof i !== 'number' || !Number.isInteger(i) || i < 1) throw badInput(`\`${argument}\` is not a cursor this list issued`);
+      return i - 1;
+    },
+  };
+}
+
+function build<T>(w: Window, items: T[], total: number, encode: (i: number) => string): NestedConnection<T> {
+  const edges = items.map((node, i) => ({ node, cursor: encode(w.start + i + 1) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: w.hasNextPage, hasPreviousPage: w.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: total,
+  };
+}
+
+/** Pages an in-memory list (Reach record errors and pending resources come whole with the batch). */
+export function arrayConnection<T>(ctx: GraphQLContext, owner: string, all: readonly T[], args: NestedArgs): NestedConnection<T> {
+  const page: PageArgs = pageArgs(args);
+  const codec = indexCodec(ctx, owner);
+  const w = windowOf({ first: page.first, last: page.last, afterIndex: codec.decode(page.after, 'after'), beforeIndex: codec.decode(page.before, 'before') }, all.length);
+  return build(w, all.slice(w.start, w.end), all.length, codec.encode);
+}
+
+/**
+ * Pages a Check batch's item results with upstream offsets: one request, or two when `last`
+ * is given without `before` (the total must be known first).
+ */
+export async function factCheckItems(ctx: GraphQLContext, providerBatchId: string, args: NestedArgs): Promise<ItemConnectionModel> {
+  const adapter = ctx.providers.FACT_CHECK;
+  if (!adapter?.listItemResults) throw new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, 'FACT_CHECK is not configured on this gateway', { provider: 'FACT_CHECK' });
+  const list = adapter.listItemResults.bind(adapter);
+  const page = pageArgs(args);
+  const codec = indexCodec(ctx, `FactCheckBatch.items:${providerBatchId}`);
+  const afterIndex = codec.decode(page.after, 'after');
+  const beforeIndex = codec.decode(page.before, 'before');
+  const signal = ctx.request?.signal;
+  let total: number | null = null;
+  if (page.last !== null && beforeIndex === null) total = (await list(providerBatchId, 0, 1, signal)).total;
+  let w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total ?? Number.MAX_SAFE_INTEGER);
+  if (w.end <= w.start) {
+    total ??= (await list(providerBatchId, 0, 1, signal)).total;
+    return build(windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total), [], total, codec.encode);
+  }
+  const fetched = await list(providerBatchId, w.start, Math.min(100, w.end - w.start), signal);
+  total = fetched.total;
+  w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total);
+  return build(w, fetched.items.slice(0, Math.max(0, w.end - w.start)), total, codec.encode);
+}
