@@ -1,6 +1,6 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
-import { createContext, createListServices, type GraphQLContext } from './context.js';
+import { createContext, createListServices, type GraphQLContext, type ListServices } from './context.js';
 import type { ListSettings, UpstreamLimits } from './config.js';
 import { useResponseNotes } from './graphql/notes.js';
 import { maskError } from './graphql/errors.js';
@@ -13,6 +13,8 @@ export interface GatewayOptions {
   limits: Pick<UpstreamLimits, 'perRequestConcurrency'>;
   /** Cursor key and upstream list page cache settings. */
   lists: ListSettings;
+  /** Prebuilt list services (tests share one to inspect or clear the page cache). */
+  listServices?: ListServices;
   /** Show GraphiQL at GET /graphql. @default true */
   graphiql?: boolean;
   /** Pre-built schema (tests reuse one). */
@@ -27,7 +29,7 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext
  * `extensions.code`; `/health` answers liveness.
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const lists = createListServices(options.lists);
+  const lists = options.listServices ?? createListServices(options.lists);
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(),
     graphqlEndpoint: '/graphql',

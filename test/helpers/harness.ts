@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/gateway-env.js';
 import { closeProviders, createProviders, type Providers } from '../../src/providers/index.js';
 import { createGateway, type Gateway } from '../../src/server.js';
+import { createListServices } from '../../src/context.js';
 import { createManualClock, startSimulators } from '../../src/simulators/index.js';
 
 /** A GraphQL response as the tests read it. */
@@ -26,7 +27,8 @@ export async function startHarness(options: { seed?: number; batchCount?: number
   const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), ...options.env };
   const config = loadConfig(env);
   const providers: Providers = createProviders(config);
-  const gateway: Gateway = createGateway({ providers, limits: config.upstream, lists: config.lists, graphiql: false });
+  const lists = createListServices(config.lists);
+  const gateway: Gateway = createGateway({ providers, limits: config.upstream, lists: config.lists, listServices: lists, graphiql: false });
   const server: Server = createServer(gateway);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -40,6 +42,11 @@ export async function startHarness(options: { seed?: number; batchCount?: number
     });
     const body = (await res.json()) as Omit<GqlResponse<T>, 'status'>;
     return { status: res.status, ...body };
+  }
+
+  /** Forgets cached upstream list pages, so the next walk's request counts start from zero. */
+  function clearListCache(): void {
+    lists.pageCache.clear();
   }
 
   function resetCounters(): void {
@@ -57,6 +64,7 @@ export async function startHarness(options: { seed?: number; batchCount?: number
     providers,
     gql,
     resetCounters,
+    clearListCache,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -5,7 +5,7 @@ import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
 import { DEFAULT_ORDER, type BatchListFilter, type ListOrder, type ListPage } from '../../domain/listing.js';
 import { wantsReachPendingDetails } from '../selection.js';
 import { bindingOf } from './cursor.js';
-import { mergeForward, type ListSource, type Positions, type SourcePosition } from './merge.js';
+import { mergeForward, type ListSource, type Positions, type SourcePosition, type Totals } from './merge.js';
 import { pageArgs, windowOf, type PageArgs } from './window.js';
 
 /** Why a provider adds nothing to a list; values equal the GraphQL `ProviderExclusionReason`. */
@@ -95,15 +95,17 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
   }
 
   const binding = bindingOf({ field: scope.field, filter, order, scope: sources.map((s) => `${s.provider}:${ctx.lists.scope(s.provider)}`) });
-  const decode = (cursor: string, argument: 'after' | 'before'): Positions => {
-    const payload = ctx.lists.codec.decode(binding, cursor, argument) as { s?: Positions } | null;
-    if (!payload || typeof payload !== 'object' || typeof payload.s !== 'object' || payload.s === null) throw badInput(`\`${argument}\` is not a cursor this list issued`);
-    for (const source of sources) if (!(source.provider in payload.s)) throw badInput(`\`${argument}\` is not a cursor this list issued`);
-    return payload.s;
+  const decode = (cursor: string, argument: 'after' | 'before'): { s: Positions; c: Totals } => {
+    const payload = ctx.lists.codec.decode(binding, cursor, argument) as { s?: Positions; c?: Totals } | null;
+    const invalid = () => badInput(`\`${argument}\` is not a cursor this list issued`);
+    if (!payload || typeof payload !== 'object' || typeof payload.s !== 'object' || payload.s === null) throw invalid();
+    for (const source of sources) if (!(source.provider in payload.s)) throw invalid();
+    return { s: payload.s, c: typeof payload.c === 'object' && payload.c !== null ? payload.c : {} };
   };
-  const encode = (positions: Positions) => ctx.lists.codec.encode(binding, { s: positions });
-  const after = page.after !== null ? decode(page.after, 'after') : null;
-  const before = page.before !== null ? decode(page.before, 'before') : null;
+  const encode = (positions: Positions, totals: Totals = {}) => ctx.lists.codec.encode(binding, { s: positions, c: totals });
+  const afterCursor = page.after !== null ? decode(page.after, 'after') : null;
+  const after = afterCursor?.s ?? null;
+  const before = page.before !== null ? decode(page.before, 'before').s : null;
 
   if (sources.length === 0) {
     return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0, excludedProviders: excluded };
@@ -111,10 +113,9 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
 
   if (page.last !== null || before !== null) return backward(ctx, info, scope, page, sources, after, before, encode, excluded);
 
-  const pageSize = page.first!;
-  const merged = await mergeForward({ sources, positions: after, first: pageSize, pageSize, filter, order });
+  const merged = await mergeForward({ sources, positions: after, totals: afterCursor?.c ?? null, first: page.first!, filter, order });
   reportFailures(ctx, info, scope, merged.failures);
-  const edges = merged.edges.map((e) => ({ node: e.node, cursor: encode(e.positions) }));
+  const edges = merged.edges.map((e) => ({ node: e.node, cursor: encode(e.positions, e.totals) }));
   const failed = new Set(merged.failures.map((f) => f.provider));
   const totals = sources.map((s) => (exactness[s.provider] && !failed.has(s.provider) ? merged.totals[s.provider] : null));
   return {
@@ -137,7 +138,7 @@ async function backward(
   sources: ListSource[],
   after: Positions | null,
   before: Positions | null,
-  encode: (positions: Positions) => string,
+  encode: (positions: Positions, totals?: Totals) => string,
   excluded: BatchConnectionModel['excludedProviders'],
 ): Promise<BatchConnectionModel> {
   const source = sources[0]!;
@@ -179,7 +180,7 @@ async function backward(
       total = (await source.fetch({ token: 0, size: 1 })).total;
       if (total !== null) w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total);
     }
-    const edges = items.map((node, i) => ({ node, cursor: encode({ [name]: { t: w.start + i + 1, n: size, k: 0 } }) }));
+    const edges = items.map((node, i) => ({ node, cursor: encode({ [name]: { t: w.start + i + 1, n: size, k: 0 } }, { [name]: total }) }));
     return {
       edges,
       pageInfo: { hasNextPage: w.hasNextPage, hasPreviousPage: w.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },

@@ -3,21 +3,25 @@ import { compareAcrossProviders, isPastCreatedBound, matchesFilter, sortKey, typ
 
 /**
  * Where one provider's stream stands after an edge: the upstream page it is in (`t` token, `n`
- * size), how many of that page's items were consumed (`k`), the last known upstream total
- * (`tot`) and, for offset-paged providers, the created time and id of the last item emitted
- * (`lk`, `li`) to skip items that shifted down when new batches arrived. `null` = exhausted.
+ * size), how many of that page's items were consumed (`k`) and, for offset-paged providers,
+ * the created time and id of the last item emitted (`lk`, `li`) to skip items that shifted
+ * down when new batches arrived. `null` = exhausted.
  */
 export interface SourcePosition {
   t: string | number | null;
   n: number;
   k: number;
-  tot?: number | null;
   lk?: number | null;
   li?: string;
 }
 
-/** Every provider's position; the payload of a merged-list cursor. */
+/** Every provider's position. */
 export type Positions = Partial<Record<ProviderName, SourcePosition | null>>;
+/** Every provider's last known upstream total. */
+export type Totals = Partial<Record<ProviderName, number | null>>;
+
+/** The upstream page size of a provider whose filter is partly applied in the gateway: read big pages, skip more per request. */
+export const FILTERED_PAGE_SIZE = 100;
 
 /** One provider's ordered list, as the merge reads it. */
 export interface ListSource {
@@ -33,10 +37,10 @@ export interface ListSource {
 
 /** A page of the merged list. */
 export interface MergedPage {
-  edges: { node: Batch; positions: Positions }[];
+  edges: { node: Batch; positions: Positions; totals: Totals }[];
   hasNextPage: boolean;
   /** Upstream totals per provider (fresh, or as last seen by the cursor); null when unknown. */
-  totals: Partial<Record<ProviderName, number | null>>;
+  totals: Totals;
   failures: { provider: ProviderName; error: unknown }[];
 }
 
@@ -54,12 +58,13 @@ class Stream {
   constructor(
     readonly source: ListSource,
     start: SourcePosition | null,
+    total: number | null | undefined,
     private readonly pageSize: number,
     private readonly filter: BatchListFilter,
     private readonly order: ListOrder,
   ) {
     this.pos = start ? { ...start } : null;
-    this.total = start?.tot;
+    this.total = total;
   }
 
   /** The next batch of this stream that passes the filter, reading pages as needed; null at the end. */
@@ -131,10 +136,12 @@ class Stream {
   /** The position to store in a cursor now: normalised so an exhausted page is never re-read. */
   snapshot(): SourcePosition | null {
     if (this.pos === null) return null;
-    const pos: SourcePosition = { ...this.pos, tot: this.total ?? null };
+    const pos: SourcePosition = { ...this.pos };
     if (this.page && pos.k >= this.page.items.length && this.failure === undefined) {
       if (this.page.next === null) return null;
-      return { t: this.page.next, n: this.pageSize, k: 0, tot: pos.tot, lk: pos.lk, li: pos.li };
+      pos.t = this.page.next;
+      pos.n = this.pageSize;
+      pos.k = 0;
     }
     if (pos.lk === undefined) delete pos.lk;
     if (pos.li === undefined) delete pos.li;
@@ -161,17 +168,20 @@ class Stream {
 export async function mergeForward(input: {
   sources: ListSource[];
   positions: Positions | null;
+  totals: Totals | null;
   first: number;
-  pageSize: number;
   filter: BatchListFilter;
   order: ListOrder;
 }): Promise<MergedPage> {
   const streams = input.sources.map((source) => {
-    const start: SourcePosition | null | undefined = input.positions ? input.positions[source.provider] : { t: source.firstToken, n: input.pageSize, k: 0 };
+    // Exact providers read pages of `first`; filtered ones read the largest pages to skip faster.
+    const pageSize = source.exact ? input.first : FILTERED_PAGE_SIZE;
+    const start: SourcePosition | null | undefined = input.positions ? input.positions[source.provider] : { t: source.firstToken, n: pageSize, k: 0 };
     if (start === undefined) throw new TypeError(`cursor has no position for ${source.provider}`);
-    return new Stream(source, start, input.pageSize, input.filter, input.order);
+    return new Stream(source, start, input.totals?.[source.provider], pageSize, input.filter, input.order);
   });
   const snapshot = (): Positions => Object.fromEntries(streams.map((s) => [s.source.provider, s.snapshot()]));
+  const totals = (): Totals => Object.fromEntries(streams.map((s) => [s.source.provider, s.total ?? null]));
   const edges: MergedPage['edges'] = [];
   while (edges.length < input.first) {
     const heads = await Promise.all(streams.map((s) => s.head()));
@@ -183,14 +193,14 @@ export async function mergeForward(input: {
     if (best < 0) break;
     const node = heads[best]!;
     streams[best]!.take(node);
-    edges.push({ node, positions: snapshot() });
+    edges.push({ node, positions: snapshot(), totals: totals() });
   }
   // A failed or capped provider still has batches to give: the page says so, and the cursor retries it.
   const hasNextPage = (await Promise.all(streams.map((s) => s.hasMore()))).some(Boolean);
   return {
     edges,
     hasNextPage,
-    totals: Object.fromEntries(streams.map((s) => [s.source.provider, s.total ?? null])),
+    totals: totals(),
     failures: streams.filter((s) => s.failure !== undefined).map((s) => ({ provider: s.source.provider, error: s.failure })),
   };
 }
