@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: starts the three provider simulators on loopback (real HTTP servers with a
  * real clock, so running batches progress) and the gateway in front of them, then prints the
- * GraphiQL URL and two example queries with real ids.
+ * GraphiQL URL and example queries with real ids.
  */
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
@@ -41,6 +41,14 @@ server.listen(config.port, () => {
     ... on Batch { provider providerBatchId status progress { percent } }
     ... on ReachBatch { batchType schemaName pendingRecords }
     ... on GameballBatch { itemErrors { customerId message code } }
+  }
+}
+`);
+  console.log(`query NewestBatches {
+  batches(first: 10) {
+    totalCount excludedProviders { provider reason }
+    pageInfo { hasNextPage endCursor }
+    edges { node { __typename provider status createdAt progress { percent } } }
   }
 }
 `);
