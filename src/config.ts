@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 
 /** Limits shared by every provider's HTTP client. */
 export interface UpstreamLimits {
@@ -20,6 +21,24 @@ export interface GatewayConfig {
   factCheck?: { baseUrl: string; apiKey: string };
   upstream: UpstreamLimits;
   lists: ListSettings;
+  live: LiveSettings;
+}
+
+/** Settings of subscriptions and the poll hub. */
+export interface LiveSettings {
+  /** With a Redis URL, replicas share poll loops and events; without, everything is in memory. */
+  redisUrl?: string;
+  /** This process's name in leases and logs. */
+  instanceId: string;
+  runningMs: number;
+  idleMs: number;
+  idleMaxMs: number;
+  pendingMs: number;
+  errorMs: number;
+  errorMaxMs: number;
+  leaseMs: number;
+  maxSubscriptions: number;
+  maxSubscriptionsPerConnection: number;
 }
 
 /** Settings of list connections. */
@@ -68,7 +87,24 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       perRequestConcurrency: int(env, 'UPSTREAM_PER_REQUEST_CONCURRENCY', DEFAULT_UPSTREAM_LIMITS.perRequestConcurrency, 1, 100),
     },
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
+    live: {
+      instanceId: nonEmpty(env.INSTANCE_ID) ?? `${hostname()}-${process.pid}`,
+      runningMs: int(env, 'LIVE_POLL_RUNNING_MS', 2_000, 10, 3_600_000),
+      idleMs: int(env, 'LIVE_POLL_IDLE_MS', 2_000, 10, 3_600_000),
+      idleMaxMs: int(env, 'LIVE_POLL_IDLE_MAX_MS', 30_000, 10, 3_600_000),
+      pendingMs: int(env, 'LIVE_POLL_PENDING_MS', 60_000, 10, 3_600_000),
+      errorMs: int(env, 'LIVE_POLL_ERROR_MS', 2_000, 10, 3_600_000),
+      errorMaxMs: int(env, 'LIVE_POLL_ERROR_MAX_MS', 60_000, 10, 3_600_000),
+      leaseMs: int(env, 'LIVE_LEASE_MS', 5_000, 100, 600_000),
+      maxSubscriptions: int(env, 'LIVE_MAX_SUBSCRIPTIONS', 20_000, 1, 10_000_000),
+      maxSubscriptionsPerConnection: int(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+    },
   };
+  const redisUrl = nonEmpty(env.REDIS_URL);
+  if (redisUrl) {
+    if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+    config.live.redisUrl = redisUrl;
+  }
   config.lists = {
     cursorSecret: nonEmpty(env.CURSOR_SECRET) ?? derivedCursorSecret(env),
     pageCacheTtlMs: int(env, 'LIST_PAGE_CACHE_TTL_MS', 30_000, 0, 3_600_000),

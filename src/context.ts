@@ -5,6 +5,7 @@ import { createCursorCodec, type CursorCodec } from './graphql/connections/curso
 import { PageCache } from './graphql/connections/page-cache.js';
 import { createLoaders, type Loaders } from './graphql/loaders.js';
 import { createNotes, type ResponseNotes } from './graphql/notes.js';
+import type { PollHub } from './live/poll-hub.js';
 import type { Providers } from './providers/index.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
@@ -18,11 +19,18 @@ export interface ListServices {
   scope(provider: ProviderName): string;
 }
 
-/** What every resolver receives: the providers, this request's loaders, list services and notes. */
+/** Subscriptions: the poll hub and the limits in force. */
+export interface LiveServices {
+  hub: PollHub;
+  maxSubscriptions: number;
+}
+
+/** What every resolver receives: the providers, this request's loaders, list and live services, notes. */
 export interface GraphQLContext extends YogaInitialContext {
   providers: Providers;
   loaders: Loaders;
   lists: ListServices;
+  live: LiveServices;
   notes: ResponseNotes;
 }
 
@@ -31,6 +39,7 @@ export interface ContextDeps {
   providers: Providers;
   limits: Pick<UpstreamLimits, 'perRequestConcurrency'>;
   lists: ListServices;
+  live: LiveServices;
 }
 
 /** Creates the gateway-wide list services from settings. */
@@ -43,6 +52,6 @@ export function createListServices(settings: ListSettings): ListServices {
 }
 
 /** Builds the per-request part of the context: fresh DataLoaders, so nothing is cached across requests. */
-export function createContext(deps: ContextDeps): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'notes'> {
-  return { providers: deps.providers, loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency), lists: deps.lists, notes: createNotes() };
+export function createContext(deps: ContextDeps): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes'> {
+  return { providers: deps.providers, loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency), lists: deps.lists, live: deps.live, notes: createNotes() };
 }

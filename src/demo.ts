@@ -3,29 +3,31 @@
  * real clock, so running batches progress) and the gateway in front of them, then prints the
  * GraphiQL URL and example queries with real ids.
  */
-import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { toGlobalId } from './domain/global-id.js';
 import { simulatorEnv } from './gateway-env.js';
-import { closeProviders, createProviders } from './providers/index.js';
-import { createGateway } from './server.js';
+import { startGateway } from './runtime.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 1, batchCount: 300 });
-const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: process.env.PORT ?? '4000' };
+const env = { ...process.env, ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: process.env.PORT ?? '4000' };
 const config = loadConfig(env);
-const providers = createProviders(config);
-const gateway = createGateway({ providers, limits: config.upstream, lists: config.lists });
-const server = createServer(gateway);
-
-server.listen(config.port, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+let running;
+try {
+  running = await startGateway(config);
+} catch (error) {
+  const code = (error as { code?: string }).code;
+  console.error(`batchql demo: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use; try PORT=4001 npm run demo` : (error as Error).message}`);
+  await sims.close();
+  process.exit(1);
+}
+const gateway = running;
+{
   const reachId = sims.reach.control.idsByState()['running']?.[0] ?? '';
   const checkId = sims.factCheck.control.idsByState()['running']?.[0] ?? '';
   const gameballId = sims.gameball.control.idsByState()['partial']?.[0] ?? '';
   console.log(`batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ${sims.factCheck.url} (Check)`);
-  console.log(`\nGraphiQL: http://localhost:${port}/graphql\n`);
+  console.log(`\nGraphiQL: ${gateway.url}\n`);
   console.log('Try these in GraphiQL:\n');
   console.log(`query OneBatch {
   batch(provider: FACT_CHECK, providerBatchId: "${checkId}") {
@@ -52,13 +54,19 @@ server.listen(config.port, () => {
   }
 }
 `);
+  console.log(`subscription WatchOne {
+  batch(id: "${toGlobalId('FACT_CHECK', checkId)}") {
+    status observedAt stale
+    progress { processed total percent ratePerSecond estimatedCompletionAt }
+  }
+}
+`);
+  console.log(`From a shell (SSE): curl -N -H 'accept: text/event-stream' '${gateway.url}?query=subscription%7Bbatch(id:%22${toGlobalId('FACT_CHECK', checkId)}%22)%7Bstatus%20progress%7Bpercent%7D%7D%7D'\n`);
   console.log('Press Ctrl+C to stop.');
-});
+}
 
 const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  void Promise.all([closeProviders(providers), sims.close()]).finally(() => process.exit(0));
+  void Promise.all([gateway.close(), sims.close()]).finally(() => process.exit(0));
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

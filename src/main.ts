@@ -1,9 +1,7 @@
-import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config.js';
-import { closeProviders, createProviders } from './providers/index.js';
-import { createGateway } from './server.js';
+import { startGateway } from './runtime.js';
 
-/** Starts the gateway against the providers configured in the environment. */
+/** `npm start`: the gateway against the providers configured in the environment. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -15,21 +13,19 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const providers = createProviders(config);
-  const configured = Object.keys(providers);
+  let running;
+  try {
+    running = await startGateway(config);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    console.error(`batchql: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use (set PORT)` : (error as Error).message}`);
+    process.exit(1);
+  }
+  const configured = Object.keys(running.providers);
   if (configured.length === 0) console.warn('batchql: no provider is configured; every batch query will fail (see README, Configuration)');
-  const gateway = createGateway({ providers, limits: config.upstream, lists: config.lists });
-  const server = createServer(gateway);
-  server.listen(config.port, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    console.log(`batchql: providers ${configured.join(', ') || '(none)'}; GraphiQL at http://localhost:${port}/graphql`);
-  });
-  const stop = () => {
-    server.close();
-    server.closeAllConnections();
-    void closeProviders(providers).finally(() => process.exit(0));
-  };
+  const mode = config.live.redisUrl ? `redis (instance ${config.live.instanceId})` : 'in memory';
+  console.log(`batchql: providers ${configured.join(', ') || '(none)'}; live ${mode}; GraphiQL at ${running.url}`);
+  const stop = () => void running.close().finally(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -1,7 +1,8 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
-import { createContext, createListServices, type GraphQLContext, type ListServices } from './context.js';
-import type { ListSettings, UpstreamLimits } from './config.js';
+import { createContext, type GraphQLContext, type ListServices, type LiveServices } from './context.js';
+import type { UpstreamLimits } from './config.js';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { useResponseNotes } from './graphql/notes.js';
 import { maskError } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
@@ -11,10 +12,10 @@ import type { Providers } from './providers/index.js';
 export interface GatewayOptions {
   providers: Providers;
   limits: Pick<UpstreamLimits, 'perRequestConcurrency'>;
-  /** Cursor key and upstream list page cache settings. */
-  lists: ListSettings;
-  /** Prebuilt list services (tests share one to inspect or clear the page cache). */
-  listServices?: ListServices;
+  /** Cursor codec and upstream list page cache. */
+  lists: ListServices;
+  /** The poll hub behind subscriptions. */
+  live: LiveServices;
   /** Show GraphiQL at GET /graphql. @default true */
   graphiql?: boolean;
   /** Pre-built schema (tests reuse one). */
@@ -25,11 +26,11 @@ export interface GatewayOptions {
 export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /**
- * Creates the GraphQL gateway. Errors are masked except `GatewayError`s, which carry
- * `extensions.code`; `/health` answers liveness.
+ * Creates the GraphQL gateway (HTTP and SSE; `runtime.ts` adds WebSocket). Errors are masked
+ * except `GatewayError`s, which carry `extensions.code`; `/health` answers liveness.
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const lists = options.listServices ?? createListServices(options.lists);
+  const { lists, live } = options;
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(),
     graphqlEndpoint: '/graphql',
@@ -38,8 +39,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: options.graphiql === false ? false : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
     maskedErrors: { maskError },
     logging: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'warn',
-    plugins: [useResponseNotes()],
-    context: (initial) => ({ ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists }) }),
+    // SSE on /graphql is yoga's own (graphql-sse "distinct connections" mode); the plugin adds
+    // graphql-sse's "single connection" mode on /graphql/stream.
+    plugins: [useResponseNotes(), useGraphQLSSE({ endpoint: '/graphql/stream' })],
+    context: (initial) => ({ ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }) }),
   }) as Gateway;
 }
 

@@ -31,6 +31,10 @@ export interface BatchProgress {
   pending: number;
   /** 0-100, or null when the total is unknown. */
   percent: number | null;
+  /** Items processed per second, derived by the poll hub from observed history (subscriptions only). */
+  ratePerSecond?: number | null;
+  /** When the batch should finish at the observed rate (subscriptions only). */
+  estimatedCompletionAt?: Date | null;
 }
 
 /** Fields every provider's batch has, in provider-neutral form. */
@@ -44,6 +48,10 @@ export interface BatchCommon {
   startedAt: Date | null;
   completedAt: Date | null;
   errorMessage: string | null;
+  /** When the gateway read this state from the provider. */
+  observedAt: Date;
+  /** Set by the poll hub when the latest poll failed and this is the last good state. */
+  stale?: boolean;
 }
 
 export type ReachBatchType =

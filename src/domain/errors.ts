@@ -15,6 +15,7 @@ export const ErrorCode = {
   PROVIDER_RATE_LIMITED: 'PROVIDER_RATE_LIMITED',
   PROVIDER_BAD_RESPONSE: 'PROVIDER_BAD_RESPONSE',
   PROVIDER_AUTH_FAILED: 'PROVIDER_AUTH_FAILED',
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,10 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/gateway-env.js';
-import { closeProviders, createProviders, type Providers } from '../../src/providers/index.js';
-import { createGateway, type Gateway } from '../../src/server.js';
-import { createListServices } from '../../src/context.js';
+import { startGateway } from '../../src/runtime.js';
 import { createManualClock, startSimulators } from '../../src/simulators/index.js';
 
 /** A GraphQL response as the tests read it. */
@@ -12,26 +8,33 @@ export interface GqlResponse<T = any> {
   status: number;
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
 }
 
 /** The three simulators on a manual clock plus a gateway listening on a loopback port. */
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
+/** Environment that makes the poll hub fast enough for tests. */
+export const FAST_LIVE_ENV = {
+  LIVE_POLL_RUNNING_MS: '40',
+  LIVE_POLL_IDLE_MS: '40',
+  LIVE_POLL_IDLE_MAX_MS: '200',
+  LIVE_POLL_PENDING_MS: '200',
+  LIVE_POLL_ERROR_MS: '40',
+  LIVE_POLL_ERROR_MAX_MS: '200',
+};
+
 /**
- * Starts the simulators and a real gateway HTTP server in front of them. Requests go over
- * loopback through undici, exactly as in production.
+ * Starts the simulators and a real gateway (HTTP, SSE, WebSocket) in front of them. Requests
+ * go over loopback through undici, exactly as in production.
  */
 export async function startHarness(options: { seed?: number; batchCount?: number; env?: Record<string, string> } = {}) {
   const clock = createManualClock(Date.parse('2026-11-01T12:00:00Z'));
   const sims = await startSimulators({ clock, seed: options.seed ?? 7, batchCount: options.batchCount ?? 300 });
-  const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), ...options.env };
+  const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: '0', ...FAST_LIVE_ENV, ...options.env };
   const config = loadConfig(env);
-  const providers: Providers = createProviders(config);
-  const lists = createListServices(config.lists);
-  const gateway: Gateway = createGateway({ providers, limits: config.upstream, lists: config.lists, listServices: lists, graphiql: false });
-  const server: Server = createServer(gateway);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const running = await startGateway(config, { graphiql: false, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${running.port}/graphql`;
 
   /** POSTs a GraphQL operation to the gateway over HTTP. */
   async function gql<T = any>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
@@ -46,7 +49,7 @@ export async function startHarness(options: { seed?: number; batchCount?: number
 
   /** Forgets cached upstream list pages, so the next walk's request counts start from zero. */
   function clearListCache(): void {
-    lists.pageCache.clear();
+    running.lists.pageCache.clear();
   }
 
   function resetCounters(): void {
@@ -60,15 +63,15 @@ export async function startHarness(options: { seed?: number; batchCount?: number
     sims,
     clock,
     url,
-    gateway,
-    providers,
+    gateway: running.gateway,
+    providers: running.providers,
+    hub: running.live.hub,
+    running,
     gql,
     resetCounters,
     clearListCache,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await closeProviders(providers);
+      await running.close();
       await sims.close();
     },
   };

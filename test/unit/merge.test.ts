@@ -8,7 +8,7 @@ function batch(id: string, createdAt: number): Batch {
   return {
     provider: 'FACT_CHECK', providerBatchId: id, status: 'SUCCEEDED', providerStatus: 'completed', isTerminal: true,
     progress: { total: 1, processed: 1, succeeded: 1, failed: 0, pending: 0, percent: 100 },
-    createdAt: new Date(createdAt), startedAt: null, completedAt: null, errorMessage: null,
+    createdAt: new Date(createdAt), startedAt: null, completedAt: null, errorMessage: null, observedAt: new Date(0),
     name: null, inputFormat: null, originalFileName: null, methods: [], context: null, totalCostCents: null,
     totalInputTokens: null, totalOutputTokens: null, validationErrors: [], expiresAt: null,
   } satisfies FactCheckBatch;

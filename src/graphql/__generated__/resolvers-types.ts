@@ -30,12 +30,16 @@ export type Batch = {
   id: Scalars['ID']['output'];
   /** True when the batch will not change any more (for Reach, once no pending records remain). */
   isTerminal: Scalars['Boolean']['output'];
+  /** When the gateway read this state from the provider. */
+  observedAt: Scalars['DateTime']['output'];
   progress: BatchProgress;
   provider: BatchProvider;
   /** The provider's own id of this batch. */
   providerBatchId: Scalars['String']['output'];
   /** The provider's own status word, verbatim. */
   providerStatus: Scalars['String']['output'];
+  /** True in a subscription when the latest poll failed: this is the last state read, as of observedAt. */
+  stale: Scalars['Boolean']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
 };
@@ -96,6 +100,8 @@ export type BatchOrderField =
 /** Item counts of a batch, normalised across providers. */
 export type BatchProgress = {
   __typename?: 'BatchProgress';
+  /** When the batch should finish at the observed rate (subscriptions only; null until known). */
+  estimatedCompletionAt?: Maybe<Scalars['DateTime']['output']>;
   /** Items that failed. */
   failed: Scalars['Int']['output'];
   /** Items waiting (not processed yet, or Reach records stored as pending). */
@@ -104,6 +110,8 @@ export type BatchProgress = {
   percent?: Maybe<Scalars['Float']['output']>;
   /** Items processed so far (Reach counts pending records as processed). */
   processed: Scalars['Int']['output'];
+  /** Items processed per second over the last minutes, derived from observed history (subscriptions only; null until known). */
+  ratePerSecond?: Maybe<Scalars['Float']['output']>;
   /** Items that succeeded, when the provider reports it. */
   succeeded?: Maybe<Scalars['Int']['output']>;
   /** Total items, when the provider reports it. */
@@ -162,11 +170,13 @@ export type FactCheckBatch = Batch & Node & {
   /** Check `methodsConfig`: method name to weight. */
   methods: Array<FactCheckMethodWeight>;
   name?: Maybe<Scalars['String']['output']>;
+  observedAt: Scalars['DateTime']['output'];
   originalFileName?: Maybe<Scalars['String']['output']>;
   progress: BatchProgress;
   provider: BatchProvider;
   providerBatchId: Scalars['String']['output'];
   providerStatus: Scalars['String']['output'];
+  stale: Scalars['Boolean']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
   totalCostCents?: Maybe<Scalars['Int']['output']>;
@@ -296,6 +306,7 @@ export type GameballBatch = Batch & Node & {
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
   itemErrors: Array<GameballBatchItemError>;
+  observedAt: Scalars['DateTime']['output'];
   processedItems?: Maybe<Scalars['Int']['output']>;
   progress: BatchProgress;
   provider: BatchProvider;
@@ -304,6 +315,7 @@ export type GameballBatch = Batch & Node & {
   providerProgress?: Maybe<Scalars['Float']['output']>;
   providerStatus: Scalars['String']['output'];
   results: Array<GameballBatchResult>;
+  stale: Scalars['Boolean']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
   totalItems?: Maybe<Scalars['Int']['output']>;
@@ -467,6 +479,7 @@ export type ReachBatch = Batch & Node & {
   errorSummary: Array<ReachErrorCategoryCount>;
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
+  observedAt: Scalars['DateTime']['output'];
   /** The latest `expiresAt` of the pending resources: until then a finished batch can still change. */
   pendingExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** Records stored as pending (missing dependencies); null when Reach omits the field. */
@@ -484,6 +497,7 @@ export type ReachBatch = Batch & Node & {
   recordErrors: ReachRecordErrorConnection;
   schemaDefinitionId?: Maybe<Scalars['String']['output']>;
   schemaName?: Maybe<Scalars['String']['output']>;
+  stale: Scalars['Boolean']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
   /** Percentage of successful records, 0-100, as reported by Reach. */
@@ -605,6 +619,29 @@ export type ReachRecordErrorEdge = {
   __typename?: 'ReachRecordErrorEdge';
   cursor: Scalars['String']['output'];
   node: ReachRecordError;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Live state of one batch: the current state at once, then every change, read by one shared
+   * poll loop per batch however many clients watch it. Completes after the terminal state (for
+   * Reach, once no pending records remain). An upstream outage does not end it: the last state is
+   * sent again with `stale: true`, and updates resume when the provider answers.
+   */
+  batch: Batch;
+  /** Up to 100 batches on one stream: each event is one batch's new state; completes when all are terminal. */
+  batches: Batch;
+};
+
+
+export type SubscriptionBatchArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionBatchesArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -732,6 +769,7 @@ export type ResolversTypes = ResolversObject<{
   ReachRecordErrorConnection: ResolverTypeWrapper<ReachRecordErrorConnection>;
   ReachRecordErrorEdge: ResolverTypeWrapper<ReachRecordErrorEdge>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -778,6 +816,7 @@ export type ResolversParentTypes = ResolversObject<{
   ReachRecordErrorConnection: ReachRecordErrorConnection;
   ReachRecordErrorEdge: ReachRecordErrorEdge;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
 }>;
 
 export type BatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Batch'] = ResolversParentTypes['Batch']> = ResolversObject<{
@@ -797,10 +836,12 @@ export type BatchEdgeResolvers<ContextType = GraphQLContext, ParentType extends 
 }>;
 
 export type BatchProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchProgress'] = ResolversParentTypes['BatchProgress']> = ResolversObject<{
+  estimatedCompletionAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   percent?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   processed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ratePerSecond?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   succeeded?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
@@ -827,11 +868,13 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   items?: Resolver<ResolversTypes['FactCheckItemConnection'], ParentType, ContextType, Partial<FactCheckBatchItemsArgs>>;
   methods?: Resolver<Array<ResolversTypes['FactCheckMethodWeight']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   originalFileName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['BatchProgress'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
   providerBatchId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   totalCostCents?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -901,6 +944,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   itemErrors?: Resolver<Array<ResolversTypes['GameballBatchItemError']>, ParentType, ContextType>;
+  observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   processedItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['BatchProgress'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
@@ -908,6 +952,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   providerProgress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   results?: Resolver<Array<ResolversTypes['GameballBatchResult']>, ParentType, ContextType>;
+  stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   totalItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -972,6 +1017,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   errorSummary?: Resolver<Array<ResolversTypes['ReachErrorCategoryCount']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   pendingExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   pendingRecords?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   pendingResources?: Resolver<Maybe<ResolversTypes['ReachPendingResourceConnection']>, ParentType, ContextType, Partial<ReachBatchPendingResourcesArgs>>;
@@ -982,6 +1028,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   recordErrors?: Resolver<ResolversTypes['ReachRecordErrorConnection'], ParentType, ContextType, Partial<ReachBatchRecordErrorsArgs>>;
   schemaDefinitionId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   schemaName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   successRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1048,6 +1095,11 @@ export type ReachRecordErrorEdgeResolvers<ContextType = GraphQLContext, ParentTy
   node?: Resolver<ResolversTypes['ReachRecordError'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  batch?: SubscriptionResolver<ResolversTypes['Batch'], "batch", ParentType, ContextType, RequireFields<SubscriptionBatchArgs, 'id'>>;
+  batches?: SubscriptionResolver<ResolversTypes['Batch'], "batches", ParentType, ContextType, RequireFields<SubscriptionBatchesArgs, 'ids'>>;
+}>;
+
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Batch?: BatchResolvers<ContextType>;
   BatchConnection?: BatchConnectionResolvers<ContextType>;
@@ -1082,5 +1134,6 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ReachRecordError?: ReachRecordErrorResolvers<ContextType>;
   ReachRecordErrorConnection?: ReachRecordErrorConnectionResolvers<ContextType>;
   ReachRecordErrorEdge?: ReachRecordErrorEdgeResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 

@@ -4,6 +4,7 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 
 const resolveType = (batch: DomainBatch) => BATCH_TYPENAME[batch.provider];
 const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatchId);
+const stale = (batch: DomainBatch) => batch.stale ?? false;
 
 /**
  * Batch interfaces and provider types. Domain objects already carry the GraphQL field names,
@@ -12,7 +13,7 @@ const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatc
 export const batchResolvers: Pick<Resolvers, 'Node' | 'Batch' | 'ReachBatch' | 'GameballBatch' | 'FactCheckBatch'> = {
   Node: { __resolveType: resolveType },
   Batch: { __resolveType: resolveType },
-  ReachBatch: { id },
-  GameballBatch: { id },
-  FactCheckBatch: { id },
+  ReachBatch: { id, stale },
+  GameballBatch: { id, stale },
+  FactCheckBatch: { id, stale },
 };

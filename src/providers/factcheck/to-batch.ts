@@ -29,6 +29,7 @@ export function toFactCheckBatch(body: unknown, path = '$'): FactCheckBatch {
     startedAt: optDate(o, 'startedAt'),
     completedAt: optDate(o, 'completedAt'),
     errorMessage: optStr(o, 'errorMessage'),
+    observedAt: new Date(),
     name: optStr(o, 'name'),
     inputFormat: format === 'JSON' || format === 'CSV' ? format : null,
     originalFileName: optStr(o, 'originalFileName'),

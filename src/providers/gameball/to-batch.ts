@@ -39,6 +39,7 @@ export function toGameballBatch(body: unknown, requestedId: string): GameballBat
     startedAt: optDate(legacy, 'startedAt'),
     completedAt: optDate(legacy, 'completedAt'),
     errorMessage: null,
+    observedAt: new Date(),
     providerProgress,
     totalItems,
     processedItems,

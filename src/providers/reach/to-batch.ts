@@ -69,6 +69,7 @@ export function toReachBatch(o: WireObject<ReachWireBatch>): ReachBatch {
     startedAt: optDate(o, 'startedAt'),
     completedAt: optDate(o, 'completedAt'),
     errorMessage: errors ? optStr(errors, 'message') : null,
+    observedAt: new Date(),
     batchType: BATCH_TYPES.has(batchTypeRaw) ? (batchTypeRaw as ReachBatchType) : null,
     batchTypeRaw,
     schemaName: optStr(o, 'schemaName'),

@@ -1,0 +1,255 @@
+import type { Batch, ProviderName } from '../domain/batch.js';
+import { ErrorCode, GatewayError } from '../domain/errors.js';
+import type { Providers } from '../providers/index.js';
+import { LatestValueChannel } from './channel.js';
+import type { Coordinator, HubEvent } from './coordinator.js';
+import { addSample, deriveProgress, type ProgressSample } from './derive.js';
+import { nextDelay, type PollPolicy, type PollState } from './poll-policy.js';
+
+/** What one subscriber watches. */
+export interface WatchTarget {
+  provider: ProviderName;
+  providerBatchId: string;
+  /** Reach: read pending resources too (the subscription selects them). */
+  includePendingDetails: boolean;
+  /** The credential scope: loops are never shared across scopes. */
+  scope: string;
+}
+
+/** Counters for tests, metrics and the live benchmark. */
+export interface HubStats {
+  /** Upstream reads made by this process's poll loops. */
+  polls: number;
+  /** Events published by this process's poll loops. */
+  published: number;
+  /** Keys this process is currently polling. */
+  pollingKeys: number;
+  /** Keys with at least one local subscriber. */
+  watchedKeys: number;
+  subscribers: number;
+}
+
+/** Sleeps `ms`, returning early (without throwing) when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The fields whose change is worth an event (not the observation time or derived figures). */
+function fingerprint(batch: Batch): string {
+  const { observedAt: _o, progress, ...rest } = batch;
+  const { ratePerSecond: _r, estimatedCompletionAt: _e, ...counts } = progress;
+  return JSON.stringify({ ...rest, progress: counts });
+}
+
+/** One watched key in this process: its local subscribers and, when this process holds the lease, its poll loop. */
+class Watch {
+  readonly channels = new Set<LatestValueChannel<Batch>>();
+  readonly stop = new AbortController();
+  latest: Batch | undefined;
+  ended: HubEvent | undefined;
+  polling = false;
+  unlisten: () => void = () => {};
+
+  constructor(readonly key: string, readonly target: WatchTarget) {}
+
+  deliver(event: HubEvent): void {
+    if (this.ended) return;
+    if (event.kind === 'state') {
+      this.latest = event.batch;
+      for (const channel of this.channels) channel.push(event.batch);
+      return;
+    }
+    this.ended = event;
+    for (const channel of this.channels) {
+      if (event.kind === 'end') channel.close();
+      else channel.fail(new GatewayError(event.code, event.message, event.provider ? { provider: event.provider } : {}));
+    }
+  }
+}
+
+/**
+ * Turns polling into push: one poll loop per (provider, batch, credential scope, detail level),
+ * shared by every subscriber, in this process or, through the coordinator's lease, in any
+ * process. The loop reads fresh from the provider each tick, publishes only changes, backs off
+ * while idle, obeys Retry-After, marks the last state stale on failures instead of ending, and
+ * stops at once (sleep and in-flight request aborted) when the last local subscriber leaves.
+ */
+export class PollHub {
+  private readonly watches = new Map<string, Watch>();
+  private readonly counters = { polls: 0, published: 0 };
+
+  constructor(
+    private readonly providers: Providers,
+    private readonly coordinator: Coordinator,
+    private readonly policy: PollPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A subscriber's stream of states of one batch; ends after the terminal state. */
+  watch(target: WatchTarget): LatestValueChannel<Batch> {
+    const key = `${target.provider}|${target.scope}|${target.includePendingDetails ? 'details' : 'plain'}|${target.providerBatchId}`;
+    let watch = this.watches.get(key);
+    if (!watch || watch.ended) {
+      watch = this.start(key, target);
+    }
+    const w = watch;
+    const channel: LatestValueChannel<Batch> = new LatestValueChannel<Batch>(() => this.leave(w, channel));
+    w.channels.add(channel);
+    if (w.latest) channel.push(w.latest);
+    return channel;
+  }
+
+  stats(): HubStats {
+    let subscribers = 0;
+    let pollingKeys = 0;
+    for (const w of this.watches.values()) {
+      subscribers += w.channels.size;
+      if (w.polling) pollingKeys++;
+    }
+    return { ...this.counters, pollingKeys, watchedKeys: this.watches.size, subscribers };
+  }
+
+  /** Ends every watch (shutdown). */
+  async close(): Promise<void> {
+    for (const w of [...this.watches.values()]) {
+      for (const channel of w.channels) channel.close();
+      this.end(w);
+    }
+  }
+
+  private start(key: string, target: WatchTarget): Watch {
+    const w = new Watch(key, target);
+    this.watches.set(key, w);
+    w.unlisten = this.coordinator.listen(key, (event) => {
+      w.deliver(event);
+      if (w.ended) this.end(w);
+    });
+    void this.run(w);
+    return w;
+  }
+
+  private leave(w: Watch, channel: LatestValueChannel<Batch>): void {
+    w.channels.delete(channel);
+    if (w.channels.size === 0) this.end(w);
+  }
+
+  private end(w: Watch): void {
+    if (this.watches.get(w.key) === w) this.watches.delete(w.key);
+    if (!w.stop.signal.aborted) w.stop.abort();
+    w.unlisten();
+  }
+
+  /** Competes for the lease while subscribers remain; polls while holding it. */
+  private async run(w: Watch): Promise<void> {
+    const signal = w.stop.signal;
+    while (!signal.aborted && !w.ended) {
+      let held = false;
+      try {
+        held = await this.coordinator.acquire(w.key);
+      } catch {
+        held = false;
+      }
+      if (signal.aborted) break;
+      if (held) {
+        if (await this.poll(w)) break;
+        continue;
+      }
+      if (!w.latest) {
+        const last = await this.coordinator.lastEvent(w.key).catch(() => undefined);
+        if (last?.kind === 'state' && !w.latest) w.deliver(last);
+      }
+      // Another process polls; retry well within a lease period so a takeover is quick.
+      await sleep(Math.max(50, Math.round((this.coordinator.leaseMs / 5) * (0.8 + Math.random() * 0.4))), signal);
+    }
+    w.polling = false;
+  }
+
+  /** The poll loop of a lease holder; true when the watch is over (terminal, not found), false when stopped or the lease was lost. */
+  private async poll(w: Watch): Promise<boolean> {
+    const { provider: name, providerBatchId, includePendingDetails } = w.target;
+    const provider = this.providers[name];
+    const lost = new AbortController();
+    const signal = AbortSignal.any([w.stop.signal, lost.signal]);
+    const finite = Number.isFinite(this.coordinator.leaseMs);
+    const renew = finite
+      ? setInterval(() => {
+          this.coordinator.acquire(w.key).then(
+            (ok) => ok || lost.abort(),
+            () => lost.abort(),
+          );
+        }, Math.max(20, this.coordinator.leaseMs / 3))
+      : undefined;
+    w.polling = true;
+    const state: PollState = { batch: w.latest, unchanged: 0, failures: 0 };
+    let history: ProgressSample[] = [];
+    let lastPrint = w.latest ? fingerprint(w.latest) : '';
+    let first = true;
+    try {
+      while (!signal.aborted) {
+        if (!first) await sleep(nextDelay(this.policy, state), signal);
+        first = false;
+        if (signal.aborted) break;
+        if (!provider) {
+          await this.publish(w.key, { kind: 'error', code: ErrorCode.PROVIDER_NOT_CONFIGURED, message: `${name} is not configured on this gateway`, provider: name });
+          return true;
+        }
+        this.counters.polls++;
+        let batch: Batch;
+        try {
+          batch = await provider.get(providerBatchId, { includePendingDetails, signal });
+        } catch (error) {
+          if (signal.aborted) break;
+          if (error instanceof GatewayError && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)) {
+            await this.publish(w.key, { kind: 'error', code: error.code, message: error.message, ...(error.provider ? { provider: error.provider } : {}) });
+            return true;
+          }
+          state.failures++;
+          state.retryAfterMs = error instanceof GatewayError ? error.retryAfterMs : undefined;
+          // Keep the subscription: its last state is now stale until a poll succeeds.
+          if (w.latest && !w.latest.stale) {
+            const stale: Batch = { ...w.latest, stale: true };
+            lastPrint = fingerprint(stale);
+            await this.publish(w.key, { kind: 'state', batch: stale });
+          }
+          continue;
+        }
+        state.failures = 0;
+        state.retryAfterMs = undefined;
+        history = addSample(history, { atMs: this.now(), processed: batch.progress.processed });
+        const live: Batch = { ...batch, stale: false, progress: { ...batch.progress, ...deriveProgress(history, batch.progress.total, batch.isTerminal) } };
+        state.batch = live;
+        const print = fingerprint(live);
+        if (print !== lastPrint) {
+          lastPrint = print;
+          state.unchanged = 0;
+          await this.publish(w.key, { kind: 'state', batch: live });
+        } else {
+          state.unchanged++;
+        }
+        if (live.isTerminal) {
+          await this.publish(w.key, { kind: 'end' });
+          return true;
+        }
+      }
+      return false;
+    } finally {
+      if (renew) clearInterval(renew);
+      w.polling = false;
+      if (finite) await this.coordinator.release(w.key).catch(() => {});
+    }
+  }
+
+  private async publish(key: string, event: HubEvent): Promise<void> {
+    this.counters.published++;
+    await this.coordinator.publish(key, event).catch(() => {});
+  }
+}

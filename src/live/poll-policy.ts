@@ -1,0 +1,56 @@
+import type { Batch } from '../domain/batch.js';
+
+/** How often the poll hub reads a watched batch (all in milliseconds). */
+export interface PollPolicy {
+  /** While the batch runs. */
+  runningMs: number;
+  /** First interval while queued or unchanged; doubles per unchanged poll up to `idleMaxMs`. */
+  idleMs: number;
+  idleMaxMs: number;
+  /** A finished Reach batch waiting for pending resources changes slowly. */
+  pendingMs: number;
+  /** After a failed poll; doubles per consecutive failure up to `errorMaxMs`, or Retry-After (capped). */
+  errorMs: number;
+  errorMaxMs: number;
+  /** ± fraction of random jitter, so loops never run in lockstep. */
+  jitter: number;
+}
+
+export const DEFAULT_POLL_POLICY: PollPolicy = {
+  runningMs: 2_000,
+  idleMs: 2_000,
+  idleMaxMs: 30_000,
+  pendingMs: 60_000,
+  errorMs: 2_000,
+  errorMaxMs: 60_000,
+  jitter: 0.2,
+};
+
+/** What the loop knows when choosing its next sleep. */
+export interface PollState {
+  batch: Batch | undefined;
+  /** Consecutive polls without a change. */
+  unchanged: number;
+  /** Consecutive failed polls. */
+  failures: number;
+  /** Retry-After of the last failure, if the provider gave one. */
+  retryAfterMs?: number;
+}
+
+/** The next sleep: fast while running, backing off while idle, slow while Reach pending records wait. */
+export function nextDelay(policy: PollPolicy, state: PollState, random: () => number = Math.random): number {
+  let base: number;
+  if (state.failures > 0) {
+    const backoff = Math.min(policy.errorMaxMs, policy.errorMs * 2 ** (state.failures - 1));
+    base = state.retryAfterMs !== undefined ? Math.min(policy.errorMaxMs, Math.max(backoff, state.retryAfterMs)) : backoff;
+    // Retry-After is a floor: no negative jitter below it.
+    if (state.retryAfterMs !== undefined) return Math.round(base * (1 + random() * policy.jitter));
+  } else if (state.batch?.status === 'RUNNING') {
+    base = policy.runningMs;
+  } else if (state.batch && state.batch.status !== 'QUEUED' && !state.batch.isTerminal) {
+    base = policy.pendingMs;
+  } else {
+    base = Math.min(policy.idleMaxMs, policy.idleMs * 2 ** Math.min(state.unchanged, 16));
+  }
+  return Math.max(1, Math.round(base * (1 + (random() * 2 - 1) * policy.jitter)));
+}

@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GatewayConfig } from './config.js';
+import { createListServices, type ListServices, type LiveServices } from './context.js';
+import { createMemoryCoordinator, type Coordinator } from './live/coordinator.js';
+import { PollHub } from './live/poll-hub.js';
+import { createRedisCoordinator } from './live/redis-coordinator.js';
+import { closeProviders, createProviders, type Providers } from './providers/index.js';
+import { createGateway, type Gateway } from './server.js';
+import { attachWebSocket } from './transports/ws.js';
+
+/** A running gateway: HTTP, SSE and WebSocket on one port. */
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: Server;
+  gateway: Gateway;
+  providers: Providers;
+  lists: ListServices;
+  live: LiveServices;
+  coordinator: Coordinator;
+  close(): Promise<void>;
+}
+
+/** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
+export async function startGateway(config: GatewayConfig, options: { graphiql?: boolean; host?: string } = {}): Promise<RunningGateway> {
+  const providers = createProviders(config);
+  const lists = createListServices(config.lists);
+  const coordinator = config.live.redisUrl
+    ? await createRedisCoordinator({ url: config.live.redisUrl, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs })
+    : createMemoryCoordinator(config.live.instanceId);
+  const { redisUrl: _r, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
+  const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 });
+  const live: LiveServices = { hub, maxSubscriptions };
+  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql });
+  const server = createServer(gateway);
+  const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${port}/graphql`,
+    port,
+    server,
+    gateway,
+    providers,
+    lists,
+    live,
+    coordinator,
+    async close() {
+      await hub.close();
+      await ws.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await coordinator.close();
+      await closeProviders(providers);
+    },
+  };
+}

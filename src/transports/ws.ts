@@ -1,0 +1,73 @@
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createGraphQLError } from 'graphql-yoga';
+import type { Gateway } from '../server.js';
+
+/** Options of the WebSocket transport. */
+export interface WsOptions {
+  /** Subscriptions one socket may hold at once. */
+  maxSubscriptionsPerConnection: number;
+}
+
+type Enveloped = ReturnType<Gateway['getEnveloped']>;
+
+/**
+ * graphql-ws on the gateway's own path (`/graphql`), through yoga's envelop so every plugin
+ * (masking, notes, limits) applies to WebSocket operations as to HTTP ones.
+ */
+export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): { close(): Promise<void>; sockets(): number } {
+  const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint });
+  const perSocket = new WeakMap<WebSocket, number>();
+  const disposable = useServer(
+    {
+      execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args as ExecutionArgs),
+      subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args as ExecutionArgs),
+      onSubscribe: async (ctx, _id, params) => {
+        const socket = ctx.extra.socket;
+        const active = perSocket.get(socket) ?? 0;
+        if (active >= options.maxSubscriptionsPerConnection) {
+          return [createGraphQLError(`at most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        }
+        const request = ctx.extra.request;
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(request.headers)) if (typeof v === 'string') headers.set(k, v);
+        const fetchRequest = new Request(`http://localhost${request.url ?? '/graphql'}`, { headers });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
+          ...ctx,
+          req: request,
+          socket,
+          request: fetchRequest,
+          params,
+          connectionParams: ctx.connectionParams,
+        });
+        const document = parse(params.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        perSocket.set(socket, active + 1);
+        return {
+          schema,
+          document,
+          operationName: params.operationName,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+      onComplete: (ctx) => {
+        const socket = ctx.extra.socket;
+        perSocket.set(socket, Math.max(0, (perSocket.get(socket) ?? 1) - 1));
+      },
+    },
+    wss,
+  );
+  return {
+    sockets: () => wss.clients.size,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
