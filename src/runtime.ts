@@ -23,14 +23,18 @@ export interface RunningGateway {
 }
 
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
-export async function startGateway(config: GatewayConfig, options: { graphiql?: boolean; host?: string } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  /** `now`: the clock of observations (rates, estimates); tests pass the simulators' clock. */
+  options: { graphiql?: boolean; host?: string; now?: () => number } = {},
+): Promise<RunningGateway> {
   const providers = createProviders(config);
   const lists = createListServices(config.lists);
   const coordinator = config.live.redisUrl
     ? await createRedisCoordinator({ url: config.live.redisUrl, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs })
     : createMemoryCoordinator(config.live.instanceId);
   const { redisUrl: _r, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
-  const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 });
+  const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
   const live: LiveServices = { hub, maxSubscriptions };
   const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql });
   const server = createServer(gateway);

@@ -21,6 +21,8 @@ export interface UpstreamHttpOptions {
   deadlineMs?: number;
   /** Responses larger than this are refused as PROVIDER_BAD_RESPONSE. @default 5 MiB */
   maxResponseBytes?: number;
+  /** Sent as `user-agent`, naming this gateway instance to the provider's logs. @default "batchql" */
+  userAgent?: string;
 }
 
 /** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
@@ -77,7 +79,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       const res = await pool.request({
         method,
         path: prefix + path + (qs ? `?${qs}` : ''),
-        headers: { accept: 'application/json', ...options.headers },
+        headers: { accept: 'application/json', 'user-agent': options.userAgent ?? 'batchql', ...options.headers },
         signal: combined,
       });
       const text = await readCapped(res.body, maxBytes, provider);

@@ -13,7 +13,7 @@ export type Providers = Partial<Record<ProviderName, BatchProvider>>;
 
 /** Builds an adapter (with its own undici pool) for every configured provider. */
 export function createProviders(config: GatewayConfig): Providers {
-  const limits = config.upstream;
+  const limits = { ...config.upstream, userAgent: `batchql/0.1 (${config.live.instanceId})` };
   const providers: Providers = {};
   if (config.reach) providers.REACH = createReachAdapter(createReachHttpClient({ ...limits, ...config.reach }));
   if (config.gameball) providers.GAMEBALL = createGameballAdapter(createGameballHttpClient({ ...limits, ...config.gameball }));

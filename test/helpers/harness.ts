@@ -33,7 +33,7 @@ export async function startHarness(options: { seed?: number; batchCount?: number
   const sims = await startSimulators({ clock, seed: options.seed ?? 7, batchCount: options.batchCount ?? 300 });
   const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: '0', ...FAST_LIVE_ENV, ...options.env };
   const config = loadConfig(env);
-  const running = await startGateway(config, { graphiql: false, host: '127.0.0.1' });
+  const running = await startGateway(config, { graphiql: false, host: '127.0.0.1', now: clock.now });
   const url = `http://127.0.0.1:${running.port}/graphql`;
 
   /** POSTs a GraphQL operation to the gateway over HTTP. */

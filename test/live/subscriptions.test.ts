@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/domain/global-id.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { sseClient, subscribe, wsClient, type LiveSubscription } from '../helpers/live-clients.js';
+
+/** Subscriptions end to end: SSE and WebSocket clients, the shared poll hub, the simulators' counters. */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ seed: 21, batchCount: 120 });
+});
+afterAll(() => h.close());
+beforeEach(() => h.resetCounters());
+
+const WATCH = /* GraphQL */ `
+  subscription W($id: ID!) {
+    batch(id: $id) { providerBatchId status isTerminal stale observedAt progress { processed total percent ratePerSecond estimatedCompletionAt } }
+  }
+`;
+
+const gets = (sim: Harness['sims']['factCheck'], id: string) => sim.control.requests().filter((r) => r.method === 'GET' && r.path.endsWith(id)).length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Moves the simulators' clock forward until every subscription ended (or gives up). */
+async function driveToEnd(subs: LiveSubscription[], stepMs: number, maxSteps = 400): Promise<void> {
+  for (let i = 0; i < maxSteps && subs.some((s) => !s.isEnded()); i++) {
+    h.clock.advance(stepMs);
+    await sleep(15);
+  }
+}
+
+describe.each([
+  ['SSE', () => sseClient(h.url)],
+  ['WebSocket', () => wsClient(h.url)],
+] as const)('over %s', (transport, makeClient) => {
+  it('200 subscribers share one poll per tick, and the loop stops within 100 ms after the last leaves', async () => {
+    const id = h.sims.factCheck.control.idsByState().running![transport === 'SSE' ? 0 : 1]!;
+    const pollsAtStart = h.hub.stats().polls;
+    // Four connections of 50 (a WebSocket multiplexes; SSE opens one stream per subscription anyway).
+    const clients = Array.from({ length: 4 }, () => makeClient());
+    const subs = Array.from({ length: 200 }, (_, i) => subscribe(clients[i % 4]!, WATCH, { id: toGlobalId('FACT_CHECK', id) }));
+    await Promise.all(subs.map((s) => s.waitForEvents(1)));
+    for (const s of subs) expect(s.errors).toEqual([]);
+    expect(h.hub.stats()).toMatchObject({ watchedKeys: 1, pollingKeys: 1, subscribers: 200 });
+
+    // Let progress move for a while: every subscriber sees the same states.
+    const pollsBefore = h.hub.stats().polls;
+    const getsBefore = gets(h.sims.factCheck, id);
+    for (let i = 0; i < 10; i++) {
+      h.clock.advance(1_000);
+      await sleep(60);
+    }
+    await until(() => subs.every((s) => s.events.length === subs[0]!.events.length), 2_000, 'subscribers in step');
+    const ticks = h.hub.stats().polls - pollsBefore;
+    expect(gets(h.sims.factCheck, id) - getsBefore).toBeGreaterThan(0);
+    expect(ticks).toBeGreaterThan(0);
+    expect(ticks).toBeLessThan(40);
+    const first = JSON.stringify(subs[0]!.events.map((e) => e.batch.progress.processed));
+    for (const s of subs) expect(JSON.stringify(s.events.map((e) => e.batch.progress.processed))).toBe(first);
+    expect(subs[0]!.events.length).toBeGreaterThan(1);
+
+    for (const s of subs) s.close();
+    await until(() => h.hub.stats().watchedKeys === 0 && h.hub.stats().pollingKeys === 0, 100, 'poll loop stopped');
+    // The in-flight request was aborted; give one that was already on the wire time to land.
+    await sleep(50);
+    const after = gets(h.sims.factCheck, id);
+    await sleep(300);
+    expect(gets(h.sims.factCheck, id)).toBe(after);
+    // One upstream GET per poll tick over the whole life of the loop, whatever the number of
+    // subscribers (the last, aborted poll may not have reached the simulator).
+    const polls = h.hub.stats().polls - pollsAtStart;
+    expect(after).toBeGreaterThanOrEqual(polls - 1);
+    expect(after).toBeLessThanOrEqual(polls);
+  });
+});
+
+describe('limits', () => {
+  it('refuses the subscription beyond the per-connection cap on a WebSocket', async () => {
+    const id = h.sims.factCheck.control.idsByState().running![4]!;
+    const client = wsClient(h.url);
+    const subs = Array.from({ length: 101 }, () => subscribe(client, WATCH, { id: toGlobalId('FACT_CHECK', id) }));
+    await Promise.all(subs.map((s) => s.waitForEvents(1)));
+    const refused = subs.filter((s) => JSON.stringify(s.errors).includes('TOO_MANY_SUBSCRIPTIONS'));
+    expect(refused).toHaveLength(1);
+    expect(subs.filter((s) => s.events.length > 0)).toHaveLength(100);
+    for (const s of subs) s.close();
+    await client.dispose();
+    await until(() => h.hub.stats().watchedKeys === 0, 100, 'watch released');
+  });
+});
+
+describe('a batch watched to the end', () => {
+  it('sends increasing progress, survives an outage without ending or repeating, and completes', async () => {
+    const id = h.sims.reach.control.idsByState().running![0]!;
+    const sub = subscribe(sseClient(h.url), WATCH, { id: toGlobalId('REACH', id) });
+    await sub.waitForEvents(1);
+    h.clock.advance(5_000);
+    await sub.waitForEvents(2);
+
+    // Outage: every Reach request fails for a while; the stream goes stale but stays open.
+    h.sims.reach.control.setFault({ kind: 'http5xx', status: 503 });
+    await until(() => sub.events.some((e) => e.batch.stale), 3_000, 'a stale event');
+    const staleAt = sub.events.length;
+    h.clock.advance(5_000);
+    await sleep(300);
+    expect(sub.isEnded()).toBe(false);
+    expect(sub.events.length).toBe(staleAt);
+    h.sims.reach.control.clearFaults();
+    await until(() => sub.events.length > staleAt && !sub.events.at(-1)!.batch.stale, 3_000, 'recovery');
+
+    await driveToEnd([sub], 10_000);
+    await sub.ended;
+    expect(sub.errors).toEqual([]);
+    const states = sub.events.map((e) => e.batch);
+    expect(states.at(-1)).toMatchObject({ isTerminal: true, stale: false });
+    expect(['SUCCEEDED', 'PARTIALLY_SUCCEEDED']).toContain(states.at(-1).status);
+    for (let i = 1; i < states.length; i++) {
+      expect(states[i].progress.processed).toBeGreaterThanOrEqual(states[i - 1].progress.processed);
+      // Only changes are sent: no two consecutive events are the same state.
+      const { observedAt: _a, ...prev } = states[i - 1];
+      const { observedAt: _b, ...cur } = states[i];
+      expect(cur).not.toEqual(prev);
+    }
+    expect(states.filter((s: any) => s.stale)).toHaveLength(1);
+    expect(states.some((s: any) => s.progress.ratePerSecond !== null)).toBe(true);
+    await until(() => h.hub.stats().watchedKeys === 0, 1_000, 'watch released');
+  });
+
+  it('watches several batches on one stream and completes when all are terminal', async () => {
+    const a = h.sims.factCheck.control.idsByState().running![2]!;
+    const b = h.sims.gameball.control.idsByState().running![0]!;
+    const sub = subscribe(wsClient(h.url), `subscription($ids: [ID!]!) { batches(ids: $ids) { providerBatchId provider isTerminal } }`, {
+      ids: [toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b), toGlobalId('FACT_CHECK', a)],
+    });
+    await sub.waitForEvents(2);
+    await driveToEnd([sub], 10_000);
+    await sub.ended;
+    const seen = new Set(sub.events.map((e) => e.batches.providerBatchId));
+    expect(seen).toEqual(new Set([a, b]));
+    expect(sub.events.filter((e) => e.batches.isTerminal).map((e) => e.batches.providerBatchId).sort()).toEqual([a, b].sort());
+  });
+
+  it('sends a finished batch once and completes', async () => {
+    const id = h.sims.factCheck.control.idsByState().done![0]!;
+    const sub = subscribe(sseClient(h.url), WATCH, { id: toGlobalId('FACT_CHECK', id) });
+    await sub.ended;
+    expect(sub.events).toHaveLength(1);
+    expect(sub.events[0].batch.isTerminal).toBe(true);
+    expect(gets(h.sims.factCheck, id)).toBe(1);
+  });
+});
+
+describe('bad input and slow consumers', () => {
+  it.each([
+    ['a malformed id', 'not-an-id', 'BAD_USER_INPUT'],
+    ['an unknown batch', toGlobalId('FACT_CHECK', 'batch_000000000000'), 'NOT_FOUND'],
+  ])('ends with an error for %s', async (_, id, code) => {
+    const sub = subscribe(sseClient(h.url), WATCH, { id });
+    await sub.ended;
+    expect(JSON.stringify(sub.errors)).toContain(code);
+    expect(sub.events).toEqual([]);
+  });
+
+  it('keeps at most one pending state for a subscriber that does not read', async () => {
+    const id = h.sims.factCheck.control.idsByState().running![3]!;
+    const stream = h.hub.watch({ provider: 'FACT_CHECK', providerBatchId: id, includePendingDetails: false, scope: 'default' });
+    for (let i = 0; i < 30; i++) {
+      h.clock.advance(2_000);
+      await sleep(50);
+      expect(stream.buffered).toBeLessThanOrEqual(1);
+    }
+    expect(stream.dropped).toBeGreaterThan(5);
+    const latest = await stream.next();
+    expect(latest.done).toBe(false);
+    await stream.return();
+    await until(() => h.hub.stats().watchedKeys === 0, 100, 'watch released');
+  });
+});
