@@ -28,6 +28,8 @@ export interface GatewayConfig {
 export interface LiveSettings {
   /** With a Redis URL, replicas share poll loops and events; without, everything is in memory. */
   redisUrl?: string;
+  /** Prefix of every Redis key and channel, so deployments can share one Redis. */
+  redisKeyPrefix: string;
   /** This process's name in leases and logs. */
   instanceId: string;
   runningMs: number;
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
     live: {
       instanceId: nonEmpty(env.INSTANCE_ID) ?? `${hostname()}-${process.pid}`,
+      redisKeyPrefix: nonEmpty(env.REDIS_KEY_PREFIX) ?? 'batchql:',
       runningMs: int(env, 'LIVE_POLL_RUNNING_MS', 2_000, 10, 3_600_000),
       idleMs: int(env, 'LIVE_POLL_IDLE_MS', 2_000, 10, 3_600_000),
       idleMaxMs: int(env, 'LIVE_POLL_IDLE_MAX_MS', 30_000, 10, 3_600_000),

@@ -31,9 +31,9 @@ export async function startGateway(
   const providers = createProviders(config);
   const lists = createListServices(config.lists);
   const coordinator = config.live.redisUrl
-    ? await createRedisCoordinator({ url: config.live.redisUrl, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs })
+    ? await createRedisCoordinator({ url: config.live.redisUrl, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs, prefix: config.live.redisKeyPrefix })
     : createMemoryCoordinator(config.live.instanceId);
-  const { redisUrl: _r, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
+  const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
   const live: LiveServices = { hub, maxSubscriptions };
   const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql });
