@@ -38,6 +38,11 @@ export interface SimulatorControl {
   requests(): RecordedRequest[];
   /** Batch ids by state now: queued, running, done, partial, failed, cancelled, pending (Reach). */
   idsByState(): Record<string, string[]>;
+  /**
+   * When batch `id` first had `processed` items processed (epoch ms), from the model: the true
+   * time of an upstream change, for measuring change-to-client delay. Null if unknown.
+   */
+  changedAt(id: string, processed: number): number | null;
   clock: SimClock;
 }
 
@@ -75,6 +80,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   const counters = new Map<string, number>();
   let log: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  const byId = new Map(o.batches.map((b) => [b.id, b]));
 
   const control: SimulatorControl = {
     setFault: (rule) => faults.set(rule),
@@ -96,6 +102,14 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
         out[label]!.push(b.id);
       }
       return out;
+    },
+    changedAt: (id, processed) => {
+      const b = byId.get(id);
+      if (!b) return null;
+      const workable = b.total - b.pendingRecords;
+      if (processed <= 0) return b.startAt;
+      if (processed >= b.total) return b.startAt + b.durationMs;
+      return b.startAt + Math.ceil((processed * b.durationMs) / workable);
     },
     clock: o.clock,
   };
