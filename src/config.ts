@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './providers/policy.js';
 
 /** Limits shared by every provider's HTTP client. */
 export interface UpstreamLimits {
@@ -11,6 +12,8 @@ export interface UpstreamLimits {
   maxResponseBytes: number;
   /** Concurrent upstream GETs one request may have in flight per provider (`nodes`). */
   perRequestConcurrency: number;
+  /** Retries, circuit breaker and bulkhead per provider. */
+  policy: UpstreamPolicy;
 }
 
 /** The whole gateway configuration; a provider is present only when configured. */
@@ -61,7 +64,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /** Default upstream limits (see the README's configuration table). */
-export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimits = {
+export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
   connections: 10,
   connectTimeoutMs: 5_000,
   headersTimeoutMs: 10_000,
@@ -87,6 +90,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       deadlineMs: int(env, 'UPSTREAM_DEADLINE_MS', DEFAULT_UPSTREAM_LIMITS.deadlineMs, 1, 600_000),
       maxResponseBytes: int(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_UPSTREAM_LIMITS.maxResponseBytes, 1024, 1024 ** 3),
       perRequestConcurrency: int(env, 'UPSTREAM_PER_REQUEST_CONCURRENCY', DEFAULT_UPSTREAM_LIMITS.perRequestConcurrency, 1, 100),
+      policy: {
+        retries: int(env, 'UPSTREAM_RETRIES', DEFAULT_UPSTREAM_POLICY.retries, 0, 10),
+        retryBaseMs: int(env, 'UPSTREAM_RETRY_BASE_MS', DEFAULT_UPSTREAM_POLICY.retryBaseMs, 1, 60_000),
+        retryMaxMs: int(env, 'UPSTREAM_RETRY_MAX_MS', DEFAULT_UPSTREAM_POLICY.retryMaxMs, 1, 600_000),
+        retryAfterCapMs: int(env, 'UPSTREAM_RETRY_AFTER_CAP_MS', DEFAULT_UPSTREAM_POLICY.retryAfterCapMs, 0, 600_000),
+        breakerThreshold: int(env, 'UPSTREAM_BREAKER_THRESHOLD', DEFAULT_UPSTREAM_POLICY.breakerThreshold, 1, 10_000),
+        breakerHalfOpenMs: int(env, 'UPSTREAM_BREAKER_HALF_OPEN_MS', DEFAULT_UPSTREAM_POLICY.breakerHalfOpenMs, 1, 3_600_000),
+        maxConcurrent: int(env, 'UPSTREAM_MAX_CONCURRENT', DEFAULT_UPSTREAM_POLICY.maxConcurrent, 1, 10_000),
+        maxQueued: int(env, 'UPSTREAM_MAX_QUEUED', DEFAULT_UPSTREAM_POLICY.maxQueued, 0, 1_000_000),
+      },
     },
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
     live: {

@@ -1,6 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
+import { DEFAULT_UPSTREAM_POLICY, protect, type CircuitStateName, type UpstreamPolicy } from './policy.js';
 
 /** Connection and size limits of one provider's HTTP pool. */
 export interface UpstreamHttpOptions {
@@ -23,6 +24,8 @@ export interface UpstreamHttpOptions {
   maxResponseBytes?: number;
   /** Sent as `user-agent`, naming this gateway instance to the provider's logs. @default "batchql" */
   userAgent?: string;
+  /** Retries, circuit breaker and bulkhead (`policy.ts`). @default DEFAULT_UPSTREAM_POLICY */
+  policy?: Partial<UpstreamPolicy>;
 }
 
 /** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
@@ -40,6 +43,8 @@ export class UpstreamHttpError extends Error {
 
 /** A JSON-over-HTTP client bound to one provider. */
 export interface UpstreamHttp {
+  /** The circuit breaker's state, when the client is protected by a policy. */
+  circuit?(): CircuitStateName;
   /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
   request(method: 'GET' | 'POST', path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
@@ -51,6 +56,12 @@ export interface UpstreamHttp {
  * `GatewayError`s naming the provider, with no URL in the message.
  */
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
+  const raw = createRawUpstreamHttp(options);
+  return protect(options.provider, raw, { ...DEFAULT_UPSTREAM_POLICY, ...options.policy }, options.deadlineMs ?? 15_000);
+}
+
+/** One attempt per call, no policy: the undici layer alone. */
+function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const base = new URL(options.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   const maxBytes = options.maxResponseBytes ?? 5 * 1024 * 1024;

@@ -10,7 +10,8 @@ import { createReachHttpClient } from '../../src/providers/reach/client.js';
 import { createManualClock, startSimulators, type Simulator } from '../../src/simulators/index.js';
 
 type Sims = Awaited<ReturnType<typeof startSimulators>>;
-const LIMITS = { deadlineMs: 400, connectTimeoutMs: 400, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000, connections: 4 };
+/** One attempt per call and no breaker: this suite checks how each single answer maps (test/resilience covers the policy). */
+const LIMITS = { deadlineMs: 400, connectTimeoutMs: 400, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000, connections: 4, policy: { retries: 0, breakerThreshold: 10_000 } };
 
 interface Case {
   name: string;

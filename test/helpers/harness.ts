@@ -22,6 +22,10 @@ export const FAST_LIVE_ENV = {
   LIVE_POLL_PENDING_MS: '200',
   LIVE_POLL_ERROR_MS: '40',
   LIVE_POLL_ERROR_MAX_MS: '200',
+  // Quick retries and a breaker that recovers within a test's patience.
+  UPSTREAM_RETRY_BASE_MS: '5',
+  UPSTREAM_RETRY_MAX_MS: '20',
+  UPSTREAM_BREAKER_HALF_OPEN_MS: '100',
 };
 
 /**

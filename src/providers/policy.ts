@@ -1,0 +1,148 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  bulkhead,
+  circuitBreaker,
+  fullJitterGenerator,
+  handleWhen,
+  retry,
+  wrap,
+  type IBackoff,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+} from 'cockatiel';
+import type { ProviderName } from '../domain/batch.js';
+import { ErrorCode, GatewayError } from '../domain/errors.js';
+import { UpstreamHttpError, type UpstreamHttp } from './http.js';
+
+/** How one provider's upstream calls are protected (README: "Upstream policy"). */
+export interface UpstreamPolicy {
+  /** Extra attempts for idempotent requests (GET). */
+  retries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A Retry-After longer than this is not waited for: the call fails with PROVIDER_RATE_LIMITED. */
+  retryAfterCapMs: number;
+  /** Consecutive failures that open the breaker. */
+  breakerThreshold: number;
+  /** How long the breaker stays open before one probe (half-open). */
+  breakerHalfOpenMs: number;
+  /** Upstream requests in flight per provider, and how many may wait for a slot. */
+  maxConcurrent: number;
+  maxQueued: number;
+}
+
+export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
+  retries: 2,
+  retryBaseMs: 100,
+  retryMaxMs: 2_000,
+  retryAfterCapMs: 5_000,
+  breakerThreshold: 5,
+  breakerHalfOpenMs: 10_000,
+  maxConcurrent: 32,
+  maxQueued: 512,
+};
+
+/** The breaker states a client can see in `Query.providers`. */
+export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+/** An `UpstreamHttp` with the policy applied, and its breaker state. */
+export interface ProtectedHttp extends UpstreamHttp {
+  circuit(): CircuitStateName;
+}
+
+
+/** 5xx, transport failures and undecodable bodies: the provider is unwell. */
+function isProviderFault(error: unknown): boolean {
+  if (error instanceof UpstreamHttpError) return error.status >= 500;
+  return (
+    error instanceof GatewayError &&
+    (error.code === ErrorCode.PROVIDER_UNAVAILABLE || error.code === ErrorCode.PROVIDER_TIMEOUT || error.code === ErrorCode.PROVIDER_BAD_RESPONSE)
+  );
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  return error instanceof UpstreamHttpError ? error.retryAfterMs : undefined;
+}
+
+/** Exponential backoff with full jitter, never shorter than the provider's Retry-After. */
+class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
+  constructor(private readonly inner: IBackoff<unknown> | ExponentialBackoff<unknown>) {}
+  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+    const step = this.inner.next(context);
+    const error = 'error' in context.result ? context.result.error : undefined;
+    const floor = retryAfterOf(error) ?? 0;
+    return { duration: Math.max(step.duration, floor), next: (c) => new RetryAfterBackoff(step).next(c) };
+  }
+}
+
+/**
+ * Wraps a provider's HTTP client with cockatiel: GETs are retried on provider faults and on 429
+ * (exponential backoff, full jitter, honouring Retry-After up to a cap); a consecutive-failure
+ * circuit breaker fails fast while the provider is down and probes it half-open; a bulkhead
+ * bounds concurrent requests; identical concurrent GETs share one upstream request. The overall
+ * deadline of the client's call covers every attempt.
+ */
+export function protect(provider: ProviderName, http: UpstreamHttp, policy: UpstreamPolicy, deadlineMs: number): ProtectedHttp {
+  const breaker = circuitBreaker(handleWhen(isProviderFault), {
+    halfOpenAfter: policy.breakerHalfOpenMs,
+    breaker: new ConsecutiveBreaker(policy.breakerThreshold),
+  });
+  const limiter = bulkhead(policy.maxConcurrent, policy.maxQueued);
+  const retrying = retry(
+    handleWhen((error) => {
+      if (error instanceof UpstreamHttpError && error.status === 429) return (error.retryAfterMs ?? 0) <= policy.retryAfterCapMs;
+      return isProviderFault(error);
+    }),
+    {
+      maxAttempts: policy.retries,
+      backoff: new RetryAfterBackoff(new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: policy.retryBaseMs, maxDelay: policy.retryMaxMs })),
+    },
+  );
+  const idempotent = wrap(retrying, breaker, limiter);
+  const once = wrap(breaker, limiter);
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  const translate = (error: unknown): unknown => {
+    if (error instanceof BrokenCircuitError) {
+      return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider} is failing; requests are paused for a moment (circuit open)`, { provider, cause: error });
+    }
+    if (error instanceof BulkheadRejectedError) {
+      return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider} has too many requests in flight from this gateway`, { provider, cause: error });
+    }
+    return error;
+  };
+
+  /** Runs `run` under one deadline for all its attempts; a deadline hit is PROVIDER_TIMEOUT. */
+  const underDeadline = (signal: AbortSignal | undefined, run: (s: AbortSignal) => Promise<unknown>): Promise<unknown> => {
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    return run(combined).catch((error: unknown) => {
+      if (deadline.aborted && !signal?.aborted) {
+        throw new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, { provider, cause: error });
+      }
+      throw translate(error);
+    });
+  };
+
+  return {
+    async request(method, path, query, signal) {
+      if (method !== 'GET') return underDeadline(signal, (s) => once.execute(({ signal: inner }) => http.request(method, path, query, inner), s));
+      const key = `${path}?${new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
+      // Share identical GETs already in flight (only for callers that cannot abort them alone).
+      const shared = signal === undefined ? inFlight.get(key) : undefined;
+      if (shared) return shared;
+      const call = underDeadline(signal, (s) => idempotent.execute(({ signal: inner }) => http.request('GET', path, query, inner), s));
+      if (signal === undefined) {
+        inFlight.set(key, call);
+        void call.catch(() => {}).finally(() => inFlight.get(key) === call && inFlight.delete(key));
+      }
+      return call;
+    },
+    close: () => http.close(),
+    circuit: () => (breaker.state === CircuitState.Closed ? 'CLOSED' : breaker.state === CircuitState.HalfOpen ? 'HALF_OPEN' : 'OPEN'),
+  };
+}
