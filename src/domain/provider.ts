@@ -37,6 +37,8 @@ export interface BatchProvider {
   listPage?(pushdown: Readonly<Record<string, string>>, ref: PageRef, options?: GetBatchOptions): Promise<ListPage>;
   /** Check only: one offset page of a batch's item results, and how many there are. */
   listItemResults?(providerBatchId: string, offset: number, limit: number, signal?: AbortSignal): Promise<{ items: FactCheckItem[]; total: number }>;
+  /** The state of the provider's circuit breaker. */
+  circuit?(): 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   /** Releases pooled connections. */
   close(): Promise<void>;
 }

@@ -144,6 +144,12 @@ export type BatchStatus =
   /** The provider reported a status word this gateway does not know; see `providerStatus`. */
   | 'UNKNOWN';
 
+/** A provider's circuit breaker: OPEN fails calls fast while the provider is down; HALF_OPEN lets one probe through. */
+export type CircuitState =
+  | 'CLOSED'
+  | 'HALF_OPEN'
+  | 'OPEN';
+
 /** A provider left out of a list, and why. */
 export type ExcludedProvider = {
   __typename?: 'ExcludedProvider';
@@ -387,6 +393,8 @@ export type ProviderInfo = {
   canCancel: Scalars['Boolean']['output'];
   /** The provider has a list endpoint (Gameball does not). */
   canList: Scalars['Boolean']['output'];
+  /** The state of this gateway's circuit breaker for the provider; null when not configured. */
+  circuit?: Maybe<CircuitState>;
   /** False when the provider's base URL is not set; its batches then resolve to errors. */
   configured: Scalars['Boolean']['output'];
   /** The provider reports pending resources with missing dependencies (Reach only). */
@@ -728,6 +736,7 @@ export type ResolversTypes = ResolversObject<{
   BatchProvider: BatchProvider;
   BatchStatus: BatchStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CircuitState: CircuitState;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ExcludedProvider: ResolverTypeWrapper<ExcludedProvider>;
   FactCheckBatch: ResolverTypeWrapper<FactCheckBatchModel>;
@@ -992,6 +1001,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 export type ProviderInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ProviderInfo'] = ResolversParentTypes['ProviderInfo']> = ResolversObject<{
   canCancel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   canList?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  circuit?: Resolver<Maybe<ResolversTypes['CircuitState']>, ParentType, ContextType>;
   configured?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPendingDetails?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   pagination?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

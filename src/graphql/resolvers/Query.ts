@@ -33,5 +33,6 @@ export const Query: QueryResolvers = {
       provider,
       configured: ctx.providers[provider] !== undefined,
       ...PROVIDER_CAPABILITIES[provider],
+      circuit: ctx.providers[provider]?.circuit?.() ?? null,
     })),
 };

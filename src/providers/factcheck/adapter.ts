@@ -59,6 +59,7 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
         throw fail(error);
       }
     },
+    circuit: () => client.circuit(),
     close: () => client.close(),
   };
 }

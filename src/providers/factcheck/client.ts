@@ -1,3 +1,4 @@
+import type { CircuitStateName } from '../policy.js';
 import { createUpstreamHttp, type UpstreamHttpOptions } from '../http.js';
 
 /** Credentials and limits of the Check client. */
@@ -8,6 +9,8 @@ export interface FactCheckClientOptions extends Omit<UpstreamHttpOptions, 'provi
 
 /** Check's batch endpoints; results are unchecked JSON for the adapter to validate. */
 export interface FactCheckClient {
+  /** The circuit breaker's state for this provider. */
+  circuit(): CircuitStateName;
   getBatch(id: string, signal?: AbortSignal): Promise<unknown>;
   /** `GET /v1/batch?limit&offset&status`. */
   listBatches(query: { limit: number; offset: number; status?: string }, signal?: AbortSignal): Promise<unknown>;
@@ -24,6 +27,7 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
     listBatches: (q, signal) => http.request('GET', '/v1/batch', { limit: String(q.limit), offset: String(q.offset), status: q.status }, signal),
     getResults: (id, q, signal) =>
       http.request('GET', `/v1/batch/${encodeURIComponent(id)}/results`, { limit: String(q.limit), offset: String(q.offset) }, signal),
+    circuit: () => http.circuit?.() ?? 'CLOSED',
     close: () => http.close(),
   };
 }

@@ -33,6 +33,7 @@ export function createGameballAdapter(client: GameballClient): BatchProvider {
         throw toGatewayError('GAMEBALL', error, refineGameballError);
       }
     },
+    circuit: () => client.circuit(),
     close: () => client.close(),
   };
 }

@@ -1,3 +1,4 @@
+import type { CircuitStateName } from '../policy.js';
 import { createUpstreamHttp, type UpstreamHttpOptions } from '../http.js';
 
 /** Credentials and limits of the Gameball client. */
@@ -9,6 +10,8 @@ export interface GameballClientOptions extends Omit<UpstreamHttpOptions, 'provid
 
 /** Gameball's batch endpoints; results are unchecked JSON for the adapter to validate. */
 export interface GameballClient {
+  /** The circuit breaker's state for this provider. */
+  circuit(): CircuitStateName;
   getBatchStatus(batchId: string, signal?: AbortSignal): Promise<unknown>;
   stopBatch(batchId: string, signal?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
@@ -25,6 +28,7 @@ export function createGameballHttpClient(options: GameballClientOptions): Gameba
   return {
     getBatchStatus: (id, signal) => http.request('GET', `${path(id)}/status`, {}, signal),
     stopBatch: (id, signal) => http.request('POST', `${path(id)}/stop`, {}, signal),
+    circuit: () => http.circuit?.() ?? 'CLOSED',
     close: () => http.close(),
   };
 }

@@ -41,6 +41,7 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
         throw fail(error);
       }
     },
+    circuit: () => client.circuit(),
     close: () => client.close(),
   };
 }

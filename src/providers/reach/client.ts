@@ -1,3 +1,4 @@
+import type { CircuitStateName } from '../policy.js';
 import { createUpstreamHttp, type UpstreamHttp, type UpstreamHttpOptions } from '../http.js';
 import type { ReachListQuery } from './types.js';
 
@@ -14,6 +15,8 @@ export interface ReachClientOptions extends Omit<UpstreamHttpOptions, 'provider'
 
 /** Reach's batch endpoints; results are unchecked JSON for the adapter to validate. */
 export interface ReachClient {
+  /** The circuit breaker's state for this provider. */
+  circuit(): CircuitStateName;
   getBatch(batchId: string, query: { includePendingDetails: boolean }, signal?: AbortSignal): Promise<unknown>;
   /** `GET /api/batches` with the given query parameters (cursor, limit, batchType, sortBy, ...). */
   listBatches(query: ReachListQueryParams, signal?: AbortSignal): Promise<unknown>;
@@ -35,6 +38,7 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
         signal,
       ),
     listBatches: (query, signal) => http.request('GET', '/api/batches', query, signal),
+    circuit: () => http.circuit?.() ?? 'CLOSED',
     close: () => http.close(),
   };
 }

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGameballAdapter } from '../../src/providers/gameball/adapter.js';
+import { createGameballHttpClient } from '../../src/providers/gameball/client.js';
+import type { UpstreamPolicy } from '../../src/providers/policy.js';
+import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+
+/** The upstream policy (retries, breaker, bulkhead, shared GETs, deadline) through the real HTTP client against a simulator. */
+let sims: Simulators;
+let id: string;
+beforeAll(async () => {
+  sims = await startSimulators({ clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')), seed: 2, batchCount: 40 });
+  id = sims.gameball.control.idsByState().done![0]!;
+});
+afterAll(() => sims.close());
+beforeEach(() => {
+  sims.gameball.control.resetCounters();
+  sims.gameball.control.clearFaults();
+});
+
+function adapter(policy: Partial<UpstreamPolicy>, deadlineMs = 2_000) {
+  const client = createGameballHttpClient({
+    baseUrl: sims.gameball.url,
+    apiKey: sims.credentials.gameball.apiKey,
+    secretKey: sims.credentials.gameball.secretKey,
+    deadlineMs,
+    connections: 8,
+    policy: { retryBaseMs: 5, retryMaxMs: 20, ...policy },
+  });
+  return { provider: createGameballAdapter(client), client };
+}
+const requests = () => sims.gameball.control.totalRequests();
+
+describe('retries', () => {
+  it('retries an idempotent GET after 5xx and resets, then succeeds', async () => {
+    const { provider } = adapter({ retries: 2 });
+    sims.gameball.control.addFault({ kind: 'http5xx', status: 502, times: 1 });
+    sims.gameball.control.addFault({ kind: 'reset', times: 1 });
+    await expect(provider.get(id)).resolves.toMatchObject({ providerBatchId: id });
+    expect(requests()).toBe(3);
+  });
+
+  it('gives up after the configured attempts with the provider named', async () => {
+    const { provider } = adapter({ retries: 2, breakerThreshold: 100 });
+    sims.gameball.control.setFault({ kind: 'http5xx', status: 500 });
+    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'GAMEBALL' });
+    expect(requests()).toBe(3);
+  });
+
+  it('does not retry client errors', async () => {
+    const { provider } = adapter({ retries: 2 });
+    await expect(provider.get('999999999')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(requests()).toBe(1);
+  });
+
+  it('does not retry a POST', async () => {
+    const { client } = adapter({ retries: 2 });
+    sims.gameball.control.setFault({ kind: 'http5xx', status: 503, times: 1 });
+    await expect(client.stopBatch!(id)).rejects.toBeDefined();
+    expect(requests()).toBe(1);
+  });
+
+  it('waits for a short Retry-After, and fails at once on one longer than the cap', async () => {
+    const { provider } = adapter({ retries: 1, retryAfterCapMs: 2_000 });
+    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 1, times: 1 });
+    const started = Date.now();
+    await expect(provider.get(id)).resolves.toMatchObject({ providerBatchId: id });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(requests()).toBe(2);
+
+    sims.gameball.control.resetCounters();
+    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 30 });
+    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 30_000 });
+    expect(requests()).toBe(1);
+  });
+
+  it('keeps one deadline across all attempts', async () => {
+    const { provider } = adapter({ retries: 3 }, 300);
+    sims.gameball.control.setFault({ kind: 'hang' });
+    const started = Date.now();
+    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', provider: 'GAMEBALL' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after consecutive failures, fails fast without calling, then probes half-open and closes', async () => {
+    const { provider, client } = adapter({ retries: 0, breakerThreshold: 3, breakerHalfOpenMs: 150 });
+    sims.gameball.control.setFault({ kind: 'http5xx', status: 503 });
+    for (let i = 0; i < 3; i++) await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    expect(client.circuit!()).toBe('OPEN');
+    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: expect.stringMatching(/circuit open/) });
+    expect(requests()).toBe(3);
+    sims.gameball.control.clearFaults();
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(provider.get(id)).resolves.toMatchObject({ providerBatchId: id });
+    expect(client.circuit!()).toBe('CLOSED');
+    expect(requests()).toBe(4);
+  });
+
+  it('is not opened by not-found answers', async () => {
+    const { provider, client } = adapter({ retries: 0, breakerThreshold: 2 });
+    for (let i = 0; i < 5; i++) await expect(provider.get(String(1_000_000_000 + i))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(client.circuit!()).toBe('CLOSED');
+  });
+});
+
+describe('concurrency', () => {
+  it('shares identical concurrent GETs', async () => {
+    const { provider } = adapter({});
+    sims.gameball.control.setFault({ kind: 'slow', delayMs: 100 });
+    const results = await Promise.all(Array.from({ length: 10 }, () => provider.get(id)));
+    expect(results.every((b) => b.providerBatchId === id)).toBe(true);
+    expect(requests()).toBe(1);
+  });
+
+  it('bounds requests in flight per provider', async () => {
+    const { provider } = adapter({ maxConcurrent: 2, maxQueued: 1, retries: 0 });
+    sims.gameball.control.setFault({ kind: 'slow', delayMs: 150 });
+    const ids = sims.gameball.control.idsByState().done!.slice(0, 6);
+    const outcomes = await Promise.allSettled(ids.map((x) => provider.get(x, { signal: new AbortController().signal })));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).toEqual(['PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE']);
+    expect(requests()).toBe(3);
+  });
+});
