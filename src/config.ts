@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { LogLevel } from './logging.js';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './providers/policy.js';
 
 /** Limits shared by every provider's HTTP client. */
@@ -25,6 +26,7 @@ export interface GatewayConfig {
   upstream: UpstreamLimits;
   lists: ListSettings;
   live: LiveSettings;
+  logLevel: LogLevel;
 }
 
 /** Settings of subscriptions and the poll hub. */
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       },
     },
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     live: {
       instanceId: nonEmpty(env.INSTANCE_ID) ?? `${hostname()}-${process.pid}`,
       redisKeyPrefix: nonEmpty(env.REDIS_KEY_PREFIX) ?? 'batchql:',
@@ -168,6 +171,13 @@ function provider(env: Env, urlVar: string, required: string[], optional: string
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

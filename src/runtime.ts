@@ -8,6 +8,8 @@ import { createRedisCoordinator } from './live/redis-coordinator.js';
 import { closeProviders, createProviders, type Providers } from './providers/index.js';
 import { createGateway, type Gateway } from './server.js';
 import { attachWebSocket } from './transports/ws.js';
+import type { DestinationStream, Logger } from 'pino';
+import { createLogger } from './logging.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -19,6 +21,7 @@ export interface RunningGateway {
   lists: ListServices;
   live: LiveServices;
   coordinator: Coordinator;
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -26,8 +29,9 @@ export interface RunningGateway {
 export async function startGateway(
   config: GatewayConfig,
   /** `now`: the clock of observations (rates, estimates); tests pass the simulators' clock. */
-  options: { graphiql?: boolean; host?: string; now?: () => number } = {},
+  options: { graphiql?: boolean; host?: string; now?: () => number; logDestination?: DestinationStream } = {},
 ): Promise<RunningGateway> {
+  const logger = createLogger(config.logLevel, options.logDestination);
   const providers = createProviders(config);
   const lists = createListServices(config.lists);
   const coordinator = config.live.redisUrl
@@ -36,7 +40,7 @@ export async function startGateway(
   const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
   const live: LiveServices = { hub, maxSubscriptions };
-  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql });
+  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger });
   const server = createServer(gateway);
   const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection });
   await new Promise<void>((resolve, reject) => {
@@ -56,6 +60,7 @@ export async function startGateway(
     lists,
     live,
     coordinator,
+    logger,
     async close() {
       await hub.close();
       await ws.close();

@@ -4,6 +4,8 @@ import { createContext, type GraphQLContext, type ListServices, type LiveService
 import type { UpstreamLimits } from './config.js';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { useResponseNotes } from './graphql/notes.js';
+import type { Logger } from 'pino';
+import { yogaLogger } from './logging.js';
 import { maskError } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
 import type { Providers } from './providers/index.js';
@@ -16,6 +18,8 @@ export interface GatewayOptions {
   lists: ListServices;
   /** The poll hub behind subscriptions. */
   live: LiveServices;
+  /** Where yoga's own reports go (sanitised). */
+  logger?: Logger;
   /** Show GraphiQL at GET /graphql. @default true */
   graphiql?: boolean;
   /** Pre-built schema (tests reuse one). */
@@ -38,7 +42,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     graphiql: options.graphiql === false ? false : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
     maskedErrors: { maskError },
-    logging: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'warn',
+    logging: options.logger ? yogaLogger(options.logger) : false,
     // SSE on /graphql is yoga's own (graphql-sse "distinct connections" mode); the plugin adds
     // graphql-sse's "single connection" mode on /graphql/stream.
     plugins: [useResponseNotes(), useGraphQLSSE({ endpoint: '/graphql/stream' })],

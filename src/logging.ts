@@ -1,0 +1,57 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { YogaLogger } from 'graphql-yoga';
+import { GatewayError } from './domain/errors.js';
+
+/** Log levels batchql accepts in `LOG_LEVEL`. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+/** Header and field names whose values never reach a log line. */
+const REDACT = ['authorization', 'apikey', 'secretkey', 'reach-tenant-id', 'cookie', 'token', '*.authorization', '*.apikey', '*.secretkey', '*.token', '*.headers.authorization', '*.headers.cookie'];
+
+/**
+ * Errors become `{type, code, provider, upstreamStatus, message}`: gateway messages are written
+ * to be safe; upstream bodies, URLs and causes stay out. The stack is added at debug level only.
+ */
+function serializeError(error: unknown, withStack: boolean): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const original = (error as { originalError?: unknown }).originalError;
+  const inner = original instanceof Error ? original : error;
+  const out: Record<string, unknown> = { type: inner.name };
+  if (inner instanceof GatewayError) {
+    Object.assign(out, { code: inner.code, provider: inner.provider, upstreamStatus: inner.upstreamStatus, message: inner.message });
+  } else {
+    // Unknown errors may carry anything: only their class is logged unless debugging.
+    if (withStack) out.message = inner.message;
+  }
+  if (withStack && inner.stack) out.stack = inner.stack;
+  return out;
+}
+
+/** Creates the process logger (JSON lines on stdout unless `destination` is given). */
+export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
+  const debug = level === 'debug';
+  return pino(
+    {
+      level,
+      base: { service: 'batchql' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: { err: (e: unknown) => serializeError(e, debug) },
+    },
+    destination,
+  );
+}
+
+/** Adapts pino to yoga's logger, sanitising every error yoga reports. */
+export function yogaLogger(logger: Logger): YogaLogger {
+  const debug = logger.level === 'debug';
+  const emit = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
+    const errors = args.filter((a): a is Error => a instanceof Error);
+    const text = args.filter((a) => typeof a === 'string').join(' ');
+    if (errors.length > 0) logger[level]({ err: errors[0] }, text || 'request failed');
+    else if (debug || level !== 'debug') logger[level](text || 'yoga');
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** Exposed for tests. */
+export { serializeError };
