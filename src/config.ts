@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LogLevel } from './logging.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/security.js';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './providers/policy.js';
 
 /** Limits shared by every provider's HTTP client. */
@@ -27,6 +28,7 @@ export interface GatewayConfig {
   lists: ListSettings;
   live: LiveSettings;
   logLevel: LogLevel;
+  queries: QueryLimits;
 }
 
 /** Settings of subscriptions and the poll hub. */
@@ -105,6 +107,17 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    queries: {
+      maxDepth: int(env, 'MAX_QUERY_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 1_000),
+      maxCost: int(env, 'MAX_QUERY_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 10_000_000),
+      maxAliases: int(env, 'MAX_QUERY_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
+      maxDirectives: int(env, 'MAX_QUERY_DIRECTIVES', DEFAULT_QUERY_LIMITS.maxDirectives, 0, 10_000),
+      maxTokens: int(env, 'MAX_QUERY_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 1, 10_000_000),
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', DEFAULT_QUERY_LIMITS.maxBodyBytes, 100, 100_000_000),
+      introspection: bool(env, 'INTROSPECTION', DEFAULT_QUERY_LIMITS.introspection),
+      csrf: bool(env, 'CSRF_PREVENTION', DEFAULT_QUERY_LIMITS.csrf),
+      ...(nonEmpty(env.PERSISTED_OPERATIONS_FILE) ? { persistedOperationsFile: nonEmpty(env.PERSISTED_OPERATIONS_FILE)! } : {}),
+    },
     live: {
       instanceId: nonEmpty(env.INSTANCE_ID) ?? `${hostname()}-${process.pid}`,
       redisKeyPrefix: nonEmpty(env.REDIS_KEY_PREFIX) ?? 'batchql:',
@@ -171,6 +184,14 @@ function provider(env: Env, urlVar: string, required: string[], optional: string
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {

@@ -47,7 +47,16 @@ export function yogaLogger(logger: Logger): YogaLogger {
   const emit = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
     const errors = args.filter((a): a is Error => a instanceof Error);
     const text = args.filter((a) => typeof a === 'string').join(' ');
-    if (errors.length > 0) logger[level]({ err: errors[0] }, text || 'request failed');
+    if (errors.length > 0) {
+      const e = errors[0]!;
+      const inner = (e as { originalError?: unknown }).originalError ?? e;
+      // A client's bad input or a missing batch is not the gateway's problem: debug only.
+      // Upstream failures are warnings; anything else is an error.
+      const known = inner instanceof GatewayError;
+      const clientSide = known && ['BAD_USER_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS'].includes(inner.code);
+      const at = clientSide ? 'debug' : known ? 'warn' : level;
+      logger[at]({ err: e }, text || 'request failed');
+    }
     else if (debug || level !== 'debug') logger[level](text || 'yoga');
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './context.js';
@@ -25,6 +25,31 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/**
+ * Refuses bodies over `maxBytes` before yoga reads them: 413 when Content-Length says so; a
+ * chunked body that grows past the limit has its connection closed.
+ */
+function limitBody(handler: RequestListener, maxBytes: number): RequestListener {
+  return (req, res) => {
+    const length = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(length) && length > maxBytes) {
+      const body = JSON.stringify({ errors: [{ message: `request body larger than ${maxBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+      res.end(body);
+      req.resume();
+      return;
+    }
+    if (!Number.isFinite(length) && req.headers['transfer-encoding']) {
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBytes) req.destroy();
+      });
+    }
+    handler(req, res);
+  };
+}
+
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
 export async function startGateway(
   config: GatewayConfig,
@@ -40,8 +65,8 @@ export async function startGateway(
   const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
   const live: LiveServices = { hub, maxSubscriptions };
-  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger });
-  const server = createServer(gateway);
+  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries });
+  const server = createServer(limitBody(gateway, config.queries.maxBodyBytes));
   const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,6 +6,7 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { useResponseNotes } from './graphql/notes.js';
 import type { Logger } from 'pino';
 import { yogaLogger } from './logging.js';
+import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
 import type { Providers } from './providers/index.js';
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   live: LiveServices;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
+  /** Query shape limits, introspection, CSRF, persisted operations. */
+  queries?: QueryLimits;
   /** Show GraphiQL at GET /graphql. @default true */
   graphiql?: boolean;
   /** Pre-built schema (tests reuse one). */
@@ -45,7 +48,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: options.logger ? yogaLogger(options.logger) : false,
     // SSE on /graphql is yoga's own (graphql-sse "distinct connections" mode); the plugin adds
     // graphql-sse's "single connection" mode on /graphql/stream.
-    plugins: [useResponseNotes(), useGraphQLSSE({ endpoint: '/graphql/stream' })],
+    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useResponseNotes(), useGraphQLSSE({ endpoint: '/graphql/stream' })],
     context: (initial) => ({ ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }) }),
   }) as Gateway;
 }

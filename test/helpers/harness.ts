@@ -37,7 +37,9 @@ export async function startHarness(options: { seed?: number; batchCount?: number
   const sims = await startSimulators({ clock, seed: options.seed ?? 7, batchCount: options.batchCount ?? 300 });
   const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: '0', ...FAST_LIVE_ENV, ...options.env };
   const config = loadConfig(env);
-  const running = await startGateway(config, { graphiql: false, host: '127.0.0.1', now: clock.now });
+  // Log lines are kept for assertions (no secret may appear in them) instead of printed.
+  const logs: string[] = [];
+  const running = await startGateway(config, { graphiql: false, host: '127.0.0.1', now: clock.now, logDestination: { write: (line: string) => void logs.push(line) } });
   const url = `http://127.0.0.1:${running.port}/graphql`;
 
   /** POSTs a GraphQL operation to the gateway over HTTP. */
@@ -71,6 +73,7 @@ export async function startHarness(options: { seed?: number; batchCount?: number
     providers: running.providers,
     hub: running.live.hub,
     running,
+    logs,
     gql,
     resetCounters,
     clearListCache,

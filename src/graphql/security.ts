@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { GraphQLError } from 'graphql';
+
+/** Limits on what one request may ask (README: "Hostile queries"). */
+export interface QueryLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  /** Largest request body accepted. */
+  maxBodyBytes: number;
+  introspection: boolean;
+  /** Require the CSRF header on requests a browser sends without a preflight. */
+  csrf: boolean;
+  /** A JSON file `{ "<sha256 hash>": "<document>" }`: when set, only these operations run. */
+  persistedOperationsFile?: string;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxDepth: 12,
+  maxCost: 20_000,
+  maxAliases: 20,
+  maxDirectives: 20,
+  maxTokens: 2_000,
+  maxBodyBytes: 100_000,
+  introspection: true,
+  csrf: true,
+};
+
+/** Headers that prove a request was preflighted (any one). */
+export const CSRF_HEADERS = ['x-batchql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
+
+/**
+ * The request-shape defences: graphql-armor's depth, cost, alias, directive and token limits
+ * (and hidden field suggestions when introspection is off), yoga's CSRF prevention (an
+ * EventSource GET for a live stream is let through: it cannot set headers, and a subscription
+ * changes nothing), introspection switch, and an optional persisted-operations-only mode.
+ */
+export function securityPlugins(limits: QueryLimits): Plugin[] {
+  const plugins: Plugin[] = [
+    useLimitErrorCodes(),
+    EnvelopArmorPlugin({
+      maxDepth: { n: limits.maxDepth },
+      costLimit: { maxCost: limits.maxCost },
+      maxAliases: { n: limits.maxAliases },
+      maxDirectives: { n: limits.maxDirectives },
+      maxTokens: { n: limits.maxTokens },
+      blockFieldSuggestion: { enabled: !limits.introspection },
+    }) as Plugin,
+  ];
+  if (!limits.introspection) plugins.push(useDisableIntrospection());
+  if (limits.csrf) {
+    const csrf = useCSRFPrevention({ requestHeaders: CSRF_HEADERS }) as Plugin & { onRequest?: NonNullable<Plugin['onRequest']> };
+    plugins.push({
+      onRequest(payload) {
+        const { request } = payload;
+        const isEventSource = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/event-stream');
+        if (isEventSource) return;
+        return csrf.onRequest?.(payload);
+      },
+    });
+  }
+  if (limits.persistedOperationsFile) {
+    const store = JSON.parse(readFileSync(limits.persistedOperationsFile, 'utf8')) as Record<string, string>;
+    plugins.push(
+      usePersistedOperations({
+        getPersistedOperation: (key: string) => store[key] ?? null,
+        allowArbitraryOperations: false,
+      }),
+    );
+  }
+  return plugins;
+}
+
+const LIMIT_MESSAGE = /(depth|cost|aliases|directives|token)s? limit/i;
+
+/**
+ * graphql-armor reports its refusals without `extensions.code`; give every validation or
+ * parse error one: `QUERY_TOO_COMPLEX` for a limit, `GRAPHQL_VALIDATION_FAILED` otherwise.
+ */
+function useLimitErrorCodes(): Plugin {
+  const withCode = (error: GraphQLError): GraphQLError => {
+    if (error.extensions?.code) return error;
+    const code = LIMIT_MESSAGE.test(error.message) ? 'QUERY_TOO_COMPLEX' : 'GRAPHQL_VALIDATION_FAILED';
+    return createGraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: { ...error.extensions, code },
+    });
+  };
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e) => withCode(e as GraphQLError)));
+      };
+    },
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (result instanceof Error && 'extensions' in result) replaceParseResult(withCode(result as GraphQLError));
+      };
+    },
+  };
+}
