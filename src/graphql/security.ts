@@ -33,6 +33,12 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   csrf: true,
 };
 
+/** Makes an armor validation rule report its refusal through the validation context. */
+const reportInsteadOfThrow = {
+  propagateOnRejection: false,
+  onReject: [(context: unknown, error: GraphQLError) => (context as { reportError?: (e: GraphQLError) => void } | null)?.reportError?.(error)],
+};
+
 /** Headers that prove a request was preflighted (any one). */
 export const CSRF_HEADERS = ['x-batchql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
@@ -46,23 +52,24 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
   const plugins: Plugin[] = [
     useLimitErrorCodes(),
     EnvelopArmorPlugin({
-      maxDepth: { n: limits.maxDepth },
-      costLimit: { maxCost: limits.maxCost },
-      maxAliases: { n: limits.maxAliases },
-      maxDirectives: { n: limits.maxDirectives },
+      // Reported as validation errors (all of them, with a code) rather than thrown one by one.
+      maxDepth: { n: limits.maxDepth, ...reportInsteadOfThrow },
+      costLimit: { maxCost: limits.maxCost, ...reportInsteadOfThrow },
+      maxAliases: { n: limits.maxAliases, ...reportInsteadOfThrow },
+      maxDirectives: { n: limits.maxDirectives, ...reportInsteadOfThrow },
       maxTokens: { n: limits.maxTokens },
       blockFieldSuggestion: { enabled: !limits.introspection },
     }) as Plugin,
   ];
   if (!limits.introspection) plugins.push(useDisableIntrospection());
   if (limits.csrf) {
-    const csrf = useCSRFPrevention({ requestHeaders: CSRF_HEADERS }) as Plugin & { onRequest?: NonNullable<Plugin['onRequest']> };
+    const csrf = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
     plugins.push({
-      onRequest(payload) {
+      onRequestParse(payload) {
         const { request } = payload;
         const isEventSource = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/event-stream');
         if (isEventSource) return;
-        return csrf.onRequest?.(payload);
+        return csrf.onRequestParse?.(payload);
       },
     });
   }

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+/** Hostile and malformed requests: each gets a clear error with a code, never a 500, never a hang. */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ batchCount: 40 });
+});
+afterAll(() => h.close());
+
+async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const res = await fetch(h.url, { method: 'POST', headers: { accept: 'application/graphql-response+json, application/json', ...headers }, body });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+const codeOf = (r: { json: any }) => r.json?.errors?.[0]?.extensions?.code;
+
+describe('query shape limits (graphql-armor)', () => {
+  it('refuses a query deeper than MAX_QUERY_DEPTH', async () => {
+    // The schema has no cycles, so its deepest path is short; a low limit shows the rule works.
+    const shallow = await startHarness({ batchCount: 10, env: { MAX_QUERY_DEPTH: '4' } });
+    try {
+      const deep = await shallow.gql('{ batches(first: 1) { edges { node { progress { total } } } } }');
+      expect(deep.status).not.toBe(500);
+      expect(deep.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(deep.errors?.[0]?.message).toMatch(/depth/i);
+      expect(shallow.sims.reach.control.totalRequests()).toBe(0);
+      const ok = await shallow.gql('{ batches(first: 1) { edges { cursor } } }');
+      expect(ok.errors).toBeUndefined();
+    } finally {
+      await shallow.close();
+    }
+  });
+
+  it('refuses too many aliases', async () => {
+    const fields = Array.from({ length: 25 }, (_, i) => `a${i}: providers { provider }`).join(' ');
+    const r = await post(JSON.stringify({ query: `{ ${fields} }` }));
+    expect(codeOf(r)).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('refuses too many directives', async () => {
+    const r = await post(JSON.stringify({ query: `{ providers ${'@include(if: true) '.repeat(25)} { provider } }` }));
+    expect(codeOf(r)).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('refuses a query of too many tokens', async () => {
+    const r = await post(JSON.stringify({ query: `{ providers { ${'provider '.repeat(2_500)} } }` }));
+    expect(r.status).not.toBe(500);
+    expect(codeOf(r)).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('refuses a costly wide query', async () => {
+    const wide = Array.from({ length: 15 }, (_, i) => `b${i}: batches(first: 100) { edges { node { id status progress { total processed succeeded failed pending percent } } } }`).join(' ');
+    const r = await post(JSON.stringify({ query: `{ ${wide} }` }));
+    expect(codeOf(r)).toBe('QUERY_TOO_COMPLEX');
+    expect(h.sims.reach.control.counters()['GET /api/batches'] ?? 0).toBe(0);
+  });
+});
+
+describe('malformed requests', () => {
+  it('answers 413 for a huge body', async () => {
+    const r = await post(JSON.stringify({ query: `{ providers { provider } }`, variables: { pad: 'x'.repeat(200_000) } }));
+    expect(r.status).toBe(413);
+    expect(codeOf(r)).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers 400 for malformed JSON', async () => {
+    const r = await post('{"query": "{ providers { provider } }"');
+    expect(r.status).toBe(400);
+    expect(r.json.errors[0].message).toBeTruthy();
+  });
+
+  it('refuses an unsupported content type', async () => {
+    const r = await post('query { providers { provider } }', { 'content-type': 'text/xml', 'x-batchql-csrf': '1' });
+    expect([400, 415]).toContain(r.status);
+  });
+
+  it('answers a syntax error with GRAPHQL_PARSE_FAILED or a validation code, not a 500', async () => {
+    const r = await post(JSON.stringify({ query: '{ providers { ' }));
+    expect(r.status).not.toBe(500);
+    expect(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']).toContain(codeOf(r));
+  });
+});
+
+describe('CSRF prevention', () => {
+  const q = encodeURIComponent('{ providers { provider } }');
+  it('blocks a simple GET without the CSRF header', async () => {
+    const res = await fetch(`${h.url}?query=${q}`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(403);
+    await res.body?.cancel();
+  });
+  it('accepts the GET with x-batchql-csrf', async () => {
+    const res = await fetch(`${h.url}?query=${q}`, { headers: { accept: 'application/json', 'x-batchql-csrf': '1' } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).data.providers).toHaveLength(3);
+  });
+  it('lets an EventSource GET subscribe', async () => {
+    const id = h.sims.factCheck.control.idsByState().done![0]!;
+    const gid = Buffer.from(`FactCheckBatch:${id}`).toString('base64url');
+    const res = await fetch(`${h.url}?query=${encodeURIComponent(`subscription { batch(id: "${gid}") { status } }`)}`, { headers: { accept: 'text/event-stream' } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('event: next');
+    expect(text).toContain('event: complete');
+  });
+});
+
+describe('introspection off', () => {
+  let strict: Harness;
+  beforeAll(async () => {
+    strict = await startHarness({ batchCount: 20, env: { INTROSPECTION: 'false' } });
+  });
+  afterAll(() => strict.close());
+
+  it('refuses introspection and hides field suggestions', async () => {
+    const intro = await strict.gql('{ __schema { types { name } } }');
+    expect(intro.errors?.[0]?.message).toMatch(/introspection/i);
+    const typo = await strict.gql('{ provders { provider } }');
+    expect(typo.errors?.[0]?.extensions?.code).toBeDefined();
+    expect(JSON.stringify(typo)).not.toMatch(/Did you mean/);
+    const typoOpen = await h.gql('{ provders { provider } }');
+    expect(JSON.stringify(typoOpen)).toMatch(/Did you mean/);
+  });
+});
+
+describe('persisted operations only', () => {
+  let locked: Harness;
+  const query = '{ providers { provider configured } }';
+  const hash = createHash('sha256').update(query).digest('hex');
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchql-po-'));
+    const file = join(dir, 'operations.json');
+    writeFileSync(file, JSON.stringify({ [hash]: query }));
+    locked = await startHarness({ batchCount: 20, env: { PERSISTED_OPERATIONS_FILE: file } });
+  });
+  afterAll(() => locked.close());
+
+  it('runs a persisted operation by hash and refuses any other document', async () => {
+    const res = await fetch(locked.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+    });
+    expect((await res.json()).data.providers).toHaveLength(3);
+    const other = await locked.gql('{ providers { provider } }');
+    expect(other.data).toBeUndefined();
+    expect(other.errors?.[0]?.message).toMatch(/persisted/i);
+    const unknown = await fetch(locked.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }),
+    });
+    expect(JSON.stringify(await unknown.json())).toMatch(/PersistedQueryNotFound|not found/i);
+  });
+});
