@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LogLevel } from './logging.js';
+import type { AuthSettings } from './auth.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/security.js';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './providers/policy.js';
 
@@ -29,6 +30,7 @@ export interface GatewayConfig {
   live: LiveSettings;
   logLevel: LogLevel;
   queries: QueryLimits;
+  auth: AuthSettings;
 }
 
 /** Settings of subscriptions and the poll hub. */
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       },
     },
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
+    auth: { mode: 'none', tenantClaim: '' },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     queries: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 1_000),
@@ -148,6 +151,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (gameball) config.gameball = { baseUrl: gameball.baseUrl, apiKey: gameball.GAMEBALL_API_KEY!, secretKey: gameball.GAMEBALL_SECRET_KEY! };
   const factCheck = provider(env, 'FACTCHECK_BASE_URL', ['FACTCHECK_API_KEY'], []);
   if (factCheck) config.factCheck = { baseUrl: factCheck.baseUrl, apiKey: factCheck.FACTCHECK_API_KEY! };
+  config.auth = authSettings(env);
   return config;
 }
 
@@ -184,6 +188,24 @@ function provider(env: Env, urlVar: string, required: string[], optional: string
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** `AUTH_MODE=jwt` (the default) needs a key (HS256 secret or JWKS URL), an issuer and an audience. */
+function authSettings(env: Env): AuthSettings {
+  const mode = oneOf(env, 'AUTH_MODE', ['jwt', 'none'] as const, 'jwt');
+  const tenantClaim = nonEmpty(env.JWT_TENANT_CLAIM) ?? 'reach_tenant';
+  if (mode === 'none') return { mode, tenantClaim };
+  const secret = nonEmpty(env.JWT_SECRET);
+  const jwksUrl = nonEmpty(env.JWT_JWKS_URL);
+  if (!secret && !jwksUrl) throw new ConfigError('AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL; set AUTH_MODE=none only for a local demo');
+  if (secret && jwksUrl) throw new ConfigError('set JWT_SECRET or JWT_JWKS_URL, not both');
+  if (secret && secret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWT_JWKS_URL must be an http(s) URL');
+  const issuer = nonEmpty(env.JWT_ISSUER);
+  const audience = nonEmpty(env.JWT_AUDIENCE);
+  if (!issuer) throw new ConfigError('AUTH_MODE=jwt needs JWT_ISSUER');
+  if (!audience) throw new ConfigError('AUTH_MODE=jwt needs JWT_AUDIENCE');
+  return { mode, tenantClaim, issuer, audience, ...(secret ? { secret } : {}), ...(jwksUrl ? { jwksUrl } : {}) };
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {

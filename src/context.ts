@@ -12,11 +12,6 @@ import type { Providers } from './providers/index.js';
 export interface ListServices {
   codec: CursorCodec;
   pageCache: PageCache;
-  /**
-   * The credential scope of a provider's data for this request: pages and cursors are never
-   * shared across scopes. One scope per provider until per-client tenancy exists.
-   */
-  scope(provider: ProviderName): string;
 }
 
 /** Subscriptions: the poll hub and the limits in force. */
@@ -32,6 +27,17 @@ export interface GraphQLContext extends YogaInitialContext {
   lists: ListServices;
   live: LiveServices;
   notes: ResponseNotes;
+  /** The caller's verified Reach tenant (JWT mode); undefined in `AUTH_MODE=none`. */
+  tenant?: string;
+}
+
+/**
+ * The credential scope of a provider's data for this request: cached pages, cursors and poll
+ * loops are never shared across scopes. Reach data is scoped by tenant; the others have one
+ * credential set per gateway.
+ */
+export function scopeOf(ctx: Pick<GraphQLContext, 'tenant'>, provider: ProviderName): string {
+  return provider === 'REACH' && ctx.tenant ? `tenant:${ctx.tenant}` : 'default';
 }
 
 /** Dependencies the context is built from, once per gateway. */
@@ -47,11 +53,17 @@ export function createListServices(settings: ListSettings): ListServices {
   return {
     codec: createCursorCodec(settings.cursorSecret),
     pageCache: new PageCache(settings.pageCacheTtlMs, settings.pageCacheMaxPages),
-    scope: () => 'default',
   };
 }
 
 /** Builds the per-request part of the context: fresh DataLoaders, so nothing is cached across requests. */
-export function createContext(deps: ContextDeps): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes'> {
-  return { providers: deps.providers, loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency), lists: deps.lists, live: deps.live, notes: createNotes() };
+export function createContext(deps: ContextDeps, tenant?: string): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant'> {
+  return {
+    providers: deps.providers,
+    loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency, tenant),
+    lists: deps.lists,
+    live: deps.live,
+    notes: createNotes(),
+    ...(tenant ? { tenant } : {}),
+  };
 }

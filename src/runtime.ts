@@ -10,6 +10,7 @@ import { createGateway, type Gateway } from './server.js';
 import { attachWebSocket } from './transports/ws.js';
 import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logging.js';
+import { createAuthenticator } from './auth.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -65,7 +66,11 @@ export async function startGateway(
   const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
   const live: LiveServices = { hub, maxSubscriptions };
-  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries });
+  if (config.auth.mode === 'none') {
+    logger.warn('AUTH_MODE=none: every client is trusted and acts with the gateway\'s own provider credentials. Use it only for a local demo.');
+    if (config.logLevel !== 'silent') console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
+  }
+  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate: createAuthenticator(config.auth) });
   const server = createServer(limitBody(gateway, config.queries.maxBodyBytes));
   const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection });
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { useResponseNotes } from './graphql/notes.js';
 import type { Logger } from 'pino';
 import { yogaLogger } from './logging.js';
+import { authorizationOf, type Authenticator } from './auth.js';
 import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   live: LiveServices;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
+  /** Verifies the caller (JWT) and yields its Reach tenant. @default everyone, no tenant */
+  authenticate?: Authenticator;
   /** Query shape limits, introspection, CSRF, persisted operations. */
   queries?: QueryLimits;
   /** Show GraphiQL at GET /graphql. @default true */
@@ -38,6 +41,7 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { lists, live } = options;
+  const authenticate: Authenticator = options.authenticate ?? (async () => ({}));
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(),
     graphqlEndpoint: '/graphql',
@@ -49,7 +53,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     // SSE on /graphql is yoga's own (graphql-sse "distinct connections" mode); the plugin adds
     // graphql-sse's "single connection" mode on /graphql/stream.
     plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useResponseNotes(), useGraphQLSSE({ endpoint: '/graphql/stream' })],
-    context: (initial) => ({ ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }) }),
+    context: async (initial) => {
+      const principal = await authenticate(authorizationOf(initial.request, (initial as { connectionParams?: Record<string, unknown> }).connectionParams));
+      return { ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }, principal.tenant) };
+    },
   }) as Gateway;
 }
 

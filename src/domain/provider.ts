@@ -15,6 +15,8 @@ export interface GetBatchOptions {
   includePendingDetails?: boolean;
   /** Aborts the upstream request (client went away, subscription ended). */
   signal?: AbortSignal;
+  /** Reach only: the tenant to act for (`reach-tenant-id`), from the client's verified token. */
+  tenant?: string;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface Loaders {
  * an `Error` at the index of a failed key instead of rejecting, so one bad id cannot sink a
  * `nodes(ids:)` (the DataLoader contract). Duplicate keys in one operation cost one call.
  */
-export function createLoaders(providers: Providers, concurrency: number): Loaders {
+export function createLoaders(providers: Providers, concurrency: number, tenant?: string): Loaders {
   const loaders = new Map<ProviderName, DataLoader<BatchKey, Batch, string>>();
   return {
     batch(name) {
@@ -33,7 +33,7 @@ export function createLoaders(providers: Providers, concurrency: number): Loader
           (keys) =>
             Promise.all(
               keys.map((key) =>
-                limit(() => provider.get(key.providerBatchId, { includePendingDetails: key.includePendingDetails })).catch(
+                limit(() => provider.get(key.providerBatchId, { includePendingDetails: key.includePendingDetails, ...(tenant ? { tenant } : {}) })).catch(
                   (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
                 ),
               ),

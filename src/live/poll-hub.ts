@@ -14,6 +14,8 @@ export interface WatchTarget {
   includePendingDetails: boolean;
   /** The credential scope: loops are never shared across scopes. */
   scope: string;
+  /** Reach: the tenant the loop reads as. */
+  tenant?: string;
 }
 
 /** Counters for tests, metrics and the live benchmark. */
@@ -205,7 +207,7 @@ export class PollHub {
         this.counters.polls++;
         let batch: Batch;
         try {
-          batch = await provider.get(providerBatchId, { includePendingDetails, signal });
+          batch = await provider.get(providerBatchId, { includePendingDetails, signal, ...(w.target.tenant ? { tenant: w.target.tenant } : {}) });
         } catch (error) {
           if (signal.aborted) break;
           if (error instanceof GatewayError && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)) {

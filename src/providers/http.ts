@@ -46,7 +46,7 @@ export interface UpstreamHttp {
   /** The circuit breaker's state, when the client is protected by a policy. */
   circuit?(): CircuitStateName;
   /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
-  request(method: 'GET' | 'POST', path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<unknown>;
+  request(method: 'GET' | 'POST', path: string, query?: Record<string, string | undefined>, signal?: AbortSignal, headers?: Record<string, string>): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -80,6 +80,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     path: string,
     query: Record<string, string | undefined> = {},
     signal?: AbortSignal,
+    headers: Record<string, string> = {},
   ): Promise<unknown> {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, v);
@@ -90,7 +91,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       const res = await pool.request({
         method,
         path: prefix + path + (qs ? `?${qs}` : ''),
-        headers: { accept: 'application/json', 'user-agent': options.userAgent ?? 'batchql', ...options.headers },
+        headers: { accept: 'application/json', 'user-agent': options.userAgent ?? 'batchql', ...options.headers, ...headers },
         signal: combined,
       });
       const text = await readCapped(res.body, maxBytes, provider);

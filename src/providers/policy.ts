@@ -129,13 +129,13 @@ export function protect(provider: ProviderName, http: UpstreamHttp, policy: Upst
   };
 
   return {
-    async request(method, path, query, signal) {
-      if (method !== 'GET') return underDeadline(signal, (s) => once.execute(({ signal: inner }) => http.request(method, path, query, inner), s));
-      const key = `${path}?${new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
+    async request(method, path, query, signal, headers) {
+      if (method !== 'GET') return underDeadline(signal, (s) => once.execute(({ signal: inner }) => http.request(method, path, query, inner, headers), s));
+      const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
       // Share identical GETs already in flight (only for callers that cannot abort them alone).
       const shared = signal === undefined ? inFlight.get(key) : undefined;
       if (shared) return shared;
-      const call = underDeadline(signal, (s) => idempotent.execute(({ signal: inner }) => http.request('GET', path, query, inner), s));
+      const call = underDeadline(signal, (s) => idempotent.execute(({ signal: inner }) => http.request('GET', path, query, inner, headers), s));
       if (signal === undefined) {
         inFlight.set(key, call);
         void call.catch(() => {}).finally(() => inFlight.get(key) === call && inFlight.delete(key));

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('defaults PORT to 4000 and disables providers without a base URL', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ AUTH_MODE: 'none' });
     expect(config.port).toBe(4000);
     expect(config.reach).toBeUndefined();
     expect(config.gameball).toBeUndefined();
@@ -12,6 +12,7 @@ describe('loadConfig', () => {
 
   it('reads every provider', () => {
     const config = loadConfig({
+      AUTH_MODE: 'none',
       PORT: '5000',
       REACH_BASE_URL: 'https://api.embedreach.com',
       REACH_TOKEN: 'jwt',
@@ -34,8 +35,21 @@ describe('loadConfig', () => {
     [{ FACTCHECK_API_KEY: 'vfy_x' }, 'FACTCHECK_BASE_URL'],
     [{ FACTCHECK_BASE_URL: 'not a url', FACTCHECK_API_KEY: 'vfy_x' }, 'FACTCHECK_BASE_URL'],
     [{ PORT: 'eighty' }, 'PORT'],
+    [{}, 'JWT_SECRET'],
+    [{ JWT_SECRET: 'x'.repeat(40), JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
+    [{ JWT_SECRET: 'x'.repeat(40), JWT_ISSUER: 'i' }, 'JWT_AUDIENCE'],
+    [{ JWT_SECRET: 'short', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }, 'JWT_SECRET'],
+    [{ AUTH_MODE: 'maybe' }, 'AUTH_MODE'],
+    [{ AUTH_MODE: 'none', REDIS_URL: 'http://redis' }, 'REDIS_URL'],
+    [{ AUTH_MODE: 'none', LIVE_POLL_RUNNING_MS: '0' }, 'LIVE_POLL_RUNNING_MS'],
+    [{ AUTH_MODE: 'none', INTROSPECTION: 'perhaps' }, 'INTROSPECTION'],
   ])('refuses a half-configured environment %j, naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it('reads JWT settings, defaulting the tenant claim', () => {
+    const config = loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_ISSUER: 'https://idp', JWT_AUDIENCE: 'batchql' });
+    expect(config.auth).toEqual({ mode: 'jwt', secret: 'x'.repeat(40), issuer: 'https://idp', audience: 'batchql', tenantClaim: 'reach_tenant' });
   });
 });

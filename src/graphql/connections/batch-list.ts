@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { GraphQLContext } from '../../context.js';
+import { scopeOf, type GraphQLContext } from '../../context.js';
 import { PROVIDER_NAMES, type Batch, type ProviderName } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
 import { DEFAULT_ORDER, type BatchListFilter, type ListOrder, type ListPage } from '../../domain/listing.js';
@@ -85,8 +85,8 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
       offsetBased: adapter.capabilities.pagination === 'OFFSET',
       firstToken: FIRST_TOKEN[name] ?? null,
       fetch: (ref) =>
-        ctx.lists.pageCache.get(`${name}\u0000${ctx.lists.scope(name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && name === 'REACH'}`, () =>
-          listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', signal: ctx.request?.signal }),
+        ctx.lists.pageCache.get(`${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && name === 'REACH'}`, () =>
+          listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', signal: ctx.request?.signal, ...(ctx.tenant ? { tenant: ctx.tenant } : {}) }),
         ),
     });
   }
@@ -94,7 +94,7 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
     if (exclusion.reason !== 'FILTERED_OUT') ctx.notes.warn({ code: `PROVIDER_${exclusion.reason}`, provider: exclusion.provider, message: exclusion.message, path: info.path });
   }
 
-  const binding = bindingOf({ field: scope.field, filter, order, scope: sources.map((s) => `${s.provider}:${ctx.lists.scope(s.provider)}`) });
+  const binding = bindingOf({ field: scope.field, filter, order, scope: sources.map((s) => `${s.provider}:${scopeOf(ctx, s.provider)}`) });
   const decode = (cursor: string, argument: 'after' | 'before'): { s: Positions; c: Totals } => {
     const payload = ctx.lists.codec.decode(binding, cursor, argument) as { s?: Positions; c?: Totals } | null;
     const invalid = () => badInput(`\`${argument}\` is not a cursor this list issued`);

@@ -1,4 +1,4 @@
-import type { GraphQLContext } from '../../context.js';
+import { scopeOf, type GraphQLContext } from '../../context.js';
 import type { Batch } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
 import { fromGlobalId } from '../../domain/global-id.js';
@@ -17,7 +17,7 @@ function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string) {
   if (!adapter) throw new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${provider} is not configured on this gateway`, { provider });
   const problem = adapter.checkId(providerBatchId);
   if (problem) throw badInput(`Invalid ${provider} batch id: ${problem}`);
-  return { provider, providerBatchId, includePendingDetails: provider === 'REACH' && wantsReachPendingDetails(info), scope: ctx.lists.scope(provider) };
+  return { provider, providerBatchId, includePendingDetails: provider === 'REACH' && wantsReachPendingDetails(info), scope: scopeOf(ctx, provider), ...(ctx.tenant ? { tenant: ctx.tenant } : {}) };
 }
 
 function admit(ctx: GraphQLContext, count: number): void {

@@ -17,7 +17,7 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
     checkId: (id) => (REACH_ID.test(id) ? null : 'a Reach batch id is 1-128 characters of letters, digits, ".", "_", ":" or "-"'),
     async get(id, options = {}) {
       try {
-        const body = await client.getBatch(id, { includePendingDetails: options.includePendingDetails ?? false }, options.signal);
+        const body = await client.getBatch(id, { includePendingDetails: options.includePendingDetails ?? false }, options.signal, options.tenant);
         return toReachBatch(fromReachEnvelope(body));
       } catch (error) {
         throw fail(error);
@@ -34,6 +34,7 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
             includePendingDetails: options.includePendingDetails ? 'true' : undefined,
           },
           options.signal,
+          options.tenant,
         );
         const page = fromReachListEnvelope(body);
         return { items: page.results.map(toReachBatch), next: page.hasNextPage ? page.cursor : null, total: page.total };

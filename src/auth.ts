@@ -1,0 +1,59 @@
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createGraphQLError } from 'graphql-yoga';
+
+/** How clients authenticate (README: "Authentication and tenancy"). */
+export interface AuthSettings {
+  mode: 'none' | 'jwt';
+  /** HS256 shared secret. */
+  secret?: string;
+  /** A JWKS URL (RS256/ES256 and friends). */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** The claim holding the client's Reach tenant. */
+  tenantClaim: string;
+}
+
+/** Who is calling: the verified subject and Reach tenant. */
+export interface Principal {
+  subject?: string;
+  tenant?: string;
+}
+
+/** Verifies a bearer token (or accepts everyone in `none` mode). */
+export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+
+const unauthenticated = (message: string) => createGraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } } });
+
+/**
+ * JWT verification with jose: signature (HS256 secret or JWKS), expiry, issuer and audience.
+ * The Reach tenant comes only from the verified `tenantClaim`; a client's own
+ * `reach-tenant-id` header is never read.
+ */
+export function createAuthenticator(settings: AuthSettings): Authenticator {
+  if (settings.mode === 'none') return async () => ({});
+  const key: Uint8Array | JWTVerifyGetKey = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : new TextEncoder().encode(settings.secret ?? '');
+  const algorithms = settings.jwksUrl ? undefined : ['HS256'];
+  return async (authorization) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
+    if (!match) throw unauthenticated('Missing bearer token (Authorization: Bearer <JWT>)');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1]!, key as Uint8Array, { issuer: settings.issuer, audience: settings.audience, algorithms }));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const reason = code === 'ERR_JWT_EXPIRED' ? 'token expired' : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' ? 'token issuer or audience not accepted' : 'token not valid';
+      throw unauthenticated(`Unauthenticated: ${reason}`);
+    }
+    const tenant = payload[settings.tenantClaim];
+    if (typeof tenant !== 'string' || tenant.length === 0 || tenant.length > 200) throw unauthenticated(`Unauthenticated: the token has no "${settings.tenantClaim}" claim`);
+    return { subject: payload.sub, tenant };
+  };
+}
+
+/** The bearer credentials of an HTTP request or of graphql-ws connection params. */
+export function authorizationOf(request: Request | undefined, connectionParams: Record<string, unknown> | undefined): string | undefined {
+  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+  if (typeof fromParams === 'string') return fromParams;
+  return request?.headers.get('authorization') ?? undefined;
+}
