@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createGraphQLError } from 'graphql-yoga';
@@ -42,18 +42,23 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
           params,
           connectionParams: ctx.connectionParams,
         });
-        const document = parse(params.query);
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [asGraphQLError(error, 'GRAPHQL_PARSE_FAILED')];
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        let contextValue;
+        try {
+          // Authentication happens here (connection params); a refusal is an error message, not a dropped socket.
+          contextValue = await contextFactory();
+        } catch (error) {
+          return [asGraphQLError(error, 'UNAUTHENTICATED')];
+        }
         perSocket.set(socket, active + 1);
-        return {
-          schema,
-          document,
-          operationName: params.operationName,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
+        return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue, rootValue: { execute, subscribe } };
       },
       onComplete: (ctx) => {
         const socket = ctx.extra.socket;
@@ -70,4 +75,10 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** A GraphQLError to send back: the error itself when it is one (with its code), else a masked one. */
+function asGraphQLError(error: unknown, fallbackCode: string): GraphQLError {
+  if (error instanceof Error && 'extensions' in error && (error as GraphQLError).extensions?.code) return error as GraphQLError;
+  return createGraphQLError(error instanceof Error && 'extensions' in error ? error.message : 'Unexpected error.', { extensions: { code: fallbackCode } });
 }
