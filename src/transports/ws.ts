@@ -50,14 +50,16 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        // Reserve the slot before awaiting, so concurrent subscribes cannot overshoot the cap.
+        perSocket.set(socket, active + 1);
         let contextValue;
         try {
           // Authentication happens here (connection params); a refusal is an error message, not a dropped socket.
           contextValue = await contextFactory();
         } catch (error) {
+          perSocket.set(socket, Math.max(0, (perSocket.get(socket) ?? 1) - 1));
           return [asGraphQLError(error, 'UNAUTHENTICATED')];
         }
-        perSocket.set(socket, active + 1);
         return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue, rootValue: { execute, subscribe } };
       },
       onComplete: (ctx) => {
