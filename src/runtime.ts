@@ -11,6 +11,7 @@ import { attachWebSocket } from './transports/ws.js';
 import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logging.js';
 import { createAuthenticator } from './auth.js';
+import { createMetrics, type Metrics } from './metrics.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -51,6 +52,32 @@ function limitBody(handler: RequestListener, maxBytes: number): RequestListener 
   };
 }
 
+/**
+ * `/metrics` (Prometheus text) and `/ready` (JSON: each provider's circuit; 503 while every
+ * configured provider's circuit is open) beside yoga's `/health` liveness.
+ */
+function operations(handler: RequestListener, metrics: Metrics, providers: Providers): RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    if (req.method === 'GET' && path === '/ready') {
+      const circuits = Object.fromEntries(Object.entries(providers).map(([name, p]) => [name, p?.circuit?.() ?? 'CLOSED']));
+      const states = Object.values(circuits);
+      const ready = states.length === 0 || states.some((s) => s !== 'OPEN');
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ready, providers: circuits }));
+      return;
+    }
+    handler(req, res);
+  };
+}
+
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
 export async function startGateway(
   config: GatewayConfig,
@@ -58,7 +85,8 @@ export async function startGateway(
   options: { graphiql?: boolean; host?: string; now?: () => number; logDestination?: DestinationStream } = {},
 ): Promise<RunningGateway> {
   const logger = createLogger(config.logLevel, options.logDestination);
-  const providers = createProviders(config);
+  const metrics = createMetrics();
+  const providers = createProviders(config, metrics.observeUpstream);
   const lists = createListServices(config.lists);
   const coordinator = config.live.redisUrl
     ? await createRedisCoordinator({ url: config.live.redisUrl, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs, prefix: config.live.redisKeyPrefix })
@@ -66,12 +94,13 @@ export async function startGateway(
   const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
   const live: LiveServices = { hub, maxSubscriptions };
+  metrics.bind(hub, providers);
   if (config.auth.mode === 'none') {
     logger.warn('AUTH_MODE=none: every client is trusted and acts with the gateway\'s own provider credentials. Use it only for a local demo.');
     if (config.logLevel !== 'silent') console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
   }
   const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate: createAuthenticator(config.auth) });
-  const server = createServer(limitBody(gateway, config.queries.maxBodyBytes));
+  const server = createServer(operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers));
   const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -26,6 +26,8 @@ export interface UpstreamHttpOptions {
   userAgent?: string;
   /** Retries, circuit breaker and bulkhead (`policy.ts`). @default DEFAULT_UPSTREAM_POLICY */
   policy?: Partial<UpstreamPolicy>;
+  /** Told the outcome and duration of every call (metrics). */
+  observe?: (provider: ProviderName, outcome: string, seconds: number) => void;
 }
 
 /** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
@@ -57,7 +59,7 @@ export interface UpstreamHttp {
  */
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const raw = createRawUpstreamHttp(options);
-  return protect(options.provider, raw, { ...DEFAULT_UPSTREAM_POLICY, ...options.policy }, options.deadlineMs ?? 15_000);
+  return protect(options.provider, raw, { ...DEFAULT_UPSTREAM_POLICY, ...options.policy }, options.deadlineMs ?? 15_000, options.observe);
 }
 
 /** One attempt per call, no policy: the undici layer alone. */

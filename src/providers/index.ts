@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '../config.js';
 import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider } from '../domain/provider.js';
+import type { UpstreamObserver } from '../metrics.js';
 import { createFactCheckAdapter } from './factcheck/adapter.js';
 import { createFactCheckHttpClient } from './factcheck/client.js';
 import { createGameballAdapter } from './gameball/adapter.js';
@@ -12,8 +13,8 @@ import { createReachHttpClient } from './reach/client.js';
 export type Providers = Partial<Record<ProviderName, BatchProvider>>;
 
 /** Builds an adapter (with its own undici pool) for every configured provider. */
-export function createProviders(config: GatewayConfig): Providers {
-  const limits = { ...config.upstream, userAgent: `batchql/0.1 (${config.live.instanceId})` };
+export function createProviders(config: GatewayConfig, observe?: UpstreamObserver): Providers {
+  const limits = { ...config.upstream, userAgent: `batchql/0.1 (${config.live.instanceId})`, ...(observe ? { observe } : {}) };
   const providers: Providers = {};
   if (config.reach) providers.REACH = createReachAdapter(createReachHttpClient({ ...limits, ...config.reach }));
   if (config.gameball) providers.GAMEBALL = createGameballAdapter(createGameballHttpClient({ ...limits, ...config.gameball }));

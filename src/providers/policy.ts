@@ -86,7 +86,13 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
  * bounds concurrent requests; identical concurrent GETs share one upstream request. The overall
  * deadline of the client's call covers every attempt.
  */
-export function protect(provider: ProviderName, http: UpstreamHttp, policy: UpstreamPolicy, deadlineMs: number): ProtectedHttp {
+export function protect(
+  provider: ProviderName,
+  http: UpstreamHttp,
+  policy: UpstreamPolicy,
+  deadlineMs: number,
+  observe?: (provider: ProviderName, outcome: string, seconds: number) => void,
+): ProtectedHttp {
   const breaker = circuitBreaker(handleWhen(isProviderFault), {
     halfOpenAfter: policy.breakerHalfOpenMs,
     breaker: new ConsecutiveBreaker(policy.breakerThreshold),
@@ -120,12 +126,23 @@ export function protect(provider: ProviderName, http: UpstreamHttp, policy: Upst
   const underDeadline = (signal: AbortSignal | undefined, run: (s: AbortSignal) => Promise<unknown>): Promise<unknown> => {
     const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    return run(combined).catch((error: unknown) => {
-      if (deadline.aborted && !signal?.aborted) {
-        throw new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, { provider, cause: error });
-      }
-      throw translate(error);
-    });
+    const started = performance.now();
+    const report = (outcome: string) => observe?.(provider, outcome, (performance.now() - started) / 1000);
+    return run(combined).then(
+      (value) => {
+        report('ok');
+        return value;
+      },
+      (error: unknown) => {
+        if (deadline.aborted && !signal?.aborted) {
+          report(ErrorCode.PROVIDER_TIMEOUT);
+          throw new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, { provider, cause: error });
+        }
+        const translated = translate(error);
+        report(signal?.aborted ? 'aborted' : translated instanceof GatewayError ? translated.code : translated instanceof UpstreamHttpError ? `http_${translated.status}` : 'error');
+        throw translated;
+      },
+    );
   };
 
   return {
