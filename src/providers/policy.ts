@@ -108,7 +108,8 @@ export function protect(
       backoff: new RetryAfterBackoff(new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: policy.retryBaseMs, maxDelay: policy.retryMaxMs })),
     },
   );
-  const idempotent = wrap(retrying, breaker, limiter);
+  // The breaker sees whole calls (after their retries), so an open circuit never hides the real error of a probe.
+  const idempotent = wrap(breaker, retrying, limiter);
   const once = wrap(breaker, limiter);
   const inFlight = new Map<string, Promise<unknown>>();
 
