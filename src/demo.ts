@@ -24,7 +24,9 @@ try {
 const gateway = running;
 {
   const reachId = sims.reach.control.idsByState()['running']?.[0] ?? '';
-  const checkId = sims.factCheck.control.idsByState()['running']?.[0] ?? '';
+  // The running Check batch that finishes soonest, so a watched subscription completes quickly.
+  const finish = (id: string) => sims.factCheck.control.changedAt(id, Number.MAX_SAFE_INTEGER) ?? Number.POSITIVE_INFINITY;
+  const checkId = [...(sims.factCheck.control.idsByState()['running'] ?? [])].sort((a, b) => finish(a) - finish(b))[0] ?? '';
   const gameballId = sims.gameball.control.idsByState()['partial']?.[0] ?? '';
   console.log(`batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ${sims.factCheck.url} (Check)`);
   console.log(`\nGraphiQL: ${gateway.url}\n`);
