@@ -4,6 +4,7 @@ import type { LogLevel } from './logging.js';
 import type { AuthSettings } from './auth.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/security.js';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './providers/policy.js';
+import type { PollPolicy } from './live/poll-policy.js';
 
 /** Limits shared by every provider's HTTP client. */
 export interface UpstreamLimits {
@@ -33,20 +34,14 @@ export interface GatewayConfig {
   auth: AuthSettings;
 }
 
-/** Settings of subscriptions and the poll hub. */
-export interface LiveSettings {
+/** Settings of subscriptions and the poll hub (the polling intervals are the hub's `PollPolicy`). */
+export interface LiveSettings extends Omit<PollPolicy, 'jitter'> {
   /** With a Redis URL, replicas share poll loops and events; without, everything is in memory. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel, so deployments can share one Redis. */
   redisKeyPrefix: string;
   /** This process's name in leases and logs. */
   instanceId: string;
-  runningMs: number;
-  idleMs: number;
-  idleMaxMs: number;
-  pendingMs: number;
-  errorMs: number;
-  errorMaxMs: number;
   leaseMs: number;
   maxSubscriptions: number;
   maxSubscriptionsPerConnection: number;
