@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { scopeOf, type GraphQLContext } from '../../context.js';
 import { PROVIDER_NAMES, type Batch, type ProviderName } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
-import { DEFAULT_ORDER, type BatchListFilter, type ListOrder, type ListPage } from '../../domain/listing.js';
+import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domain/listing.js';
 import { wantsReachPendingDetails } from '../selection.js';
 import { bindingOf } from './cursor.js';
 import { mergeForward, type ListSource, type Positions, type SourcePosition, type Totals } from './merge.js';
@@ -206,4 +206,3 @@ function reportFailures(ctx: GraphQLContext, info: GraphQLResolveInfo, scope: Ba
 /** Every provider, for the merged list. */
 export const ALL_PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;
 
-export type { ListPage };
