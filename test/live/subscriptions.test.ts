@@ -147,6 +147,30 @@ describe('a batch watched to the end', () => {
     expect(sub.events.filter((e) => e.batches.isTerminal).map((e) => e.batches.providerBatchId).sort()).toEqual([a, b].sort());
   });
 
+  it('keeps watching a finished Reach batch while its pending records wait, until they expire', async () => {
+    // Back to the data set's start: earlier tests moved the clock past many expiries.
+    h.clock.set(Date.parse('2026-11-01T12:00:00Z'));
+    const pending = h.sims.reach.control.idsByState().pending!;
+    expect(pending.length).toBeGreaterThan(0);
+    // The data set gives some pending records a short expiry (minutes) and others hours: take the soonest.
+    const id = pending[0]!;
+    const sub = subscribe(sseClient(h.url), `subscription($id: ID!) { batch(id: $id) { status isTerminal ... on ReachBatch { pendingRecords } } }`, { id: toGlobalId('REACH', id) });
+    await sub.waitForEvents(1);
+    const first = sub.events[0].batch;
+    expect(['SUCCEEDED', 'PARTIALLY_SUCCEEDED']).toContain(first.status);
+    expect(first.pendingRecords).toBeGreaterThan(0);
+    expect(first.isTerminal).toBe(false);
+    await sleep(300);
+    expect(sub.isEnded()).toBe(false);
+    // A day later every pending record has expired (failed): the batch is terminal and the stream ends.
+    h.clock.advance(86_400_000);
+    await sub.ended;
+    const last = sub.events.at(-1).batch;
+    expect(last).toMatchObject({ isTerminal: true, pendingRecords: 0 });
+    expect(sub.errors).toEqual([]);
+    h.clock.set(Date.parse('2026-11-01T12:00:00Z'));
+  });
+
   it('sends a finished batch once and completes', async () => {
     const id = h.sims.factCheck.control.idsByState().done![0]!;
     const sub = subscribe(sseClient(h.url), WATCH, { id: toGlobalId('FACT_CHECK', id) });
