@@ -196,7 +196,7 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
       port: o.port,
       clock,
       batches,
-      secretMarker: o.secretMarker ?? 'SIM-SECRET-do-not-leak',
+      secretMarker: o.secretMarker,
       errorBody: (status, message, retryAfter) => {
         const code = { 400: 'bad_request', 404: 'not_found', 429: 'rate_limited', 500: 'internal_error', 502: 'bad_gateway', 503: 'service_unavailable', 504: 'gateway_timeout' }[status] ?? 'internal_error';
         return { error: { code, message, requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`, ...(retryAfter !== undefined ? { retryAfter } : {}) } };

@@ -67,7 +67,7 @@ export async function createGameballSimulator(o: GameballSimulatorOptions = {}):
       port: o.port,
       clock,
       batches,
-      secretMarker: o.secretMarker ?? 'SIM-SECRET-do-not-leak',
+      secretMarker: o.secretMarker,
       errorBody: (status, message) =>
         status === 429
           ? { code: 2029, type: 'RATE_LIMIT_ERROR', message, requestId: 'req_ratelimited' }

@@ -182,7 +182,7 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
     port: o.port,
     clock,
     batches,
-    secretMarker: o.secretMarker ?? 'SIM-SECRET-do-not-leak',
+    secretMarker: o.secretMarker,
     errorBody: (_status, message) => ({ success: false, message }),
     routeOf: (method, path) => {
       if (method !== 'GET') return undefined;

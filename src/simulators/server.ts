@@ -66,8 +66,12 @@ export interface SimServerOptions {
   errorBody(status: number, message: string, retryAfterSeconds?: number): unknown;
   /** Extra headers on every response (Check's rate-limit headers). */
   commonHeaders?(): Record<string, string>;
-  secretMarker: string;
+  /** Planted in every injected error body, so tests can prove it never leaks. @default SECRET_MARKER */
+  secretMarker?: string | undefined;
 }
+
+/** The default planted secret. */
+export const SECRET_MARKER = 'SIM-SECRET-do-not-leak';
 
 const MAX_LOG = 10_000;
 
@@ -76,6 +80,7 @@ const MAX_LOG = 10_000;
  * counters and a log, and a control API under `/__sim/` (not counted, no auth).
  */
 export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
+  const secret = o.secretMarker ?? SECRET_MARKER;
   const faults = new FaultTable();
   const counters = new Map<string, number>();
   let log: RecordedRequest[] = [];
@@ -146,12 +151,12 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === 'http5xx') {
       const status = fault.status ?? 500;
-      return send(res, status, o.errorBody(status, `internal failure ${o.secretMarker} at http://10.0.3.7:8080/internal/jobs (token sk_live_${o.secretMarker})`), o.commonHeaders?.());
+      return send(res, status, o.errorBody(status, `internal failure ${secret} at http://10.0.3.7:8080/internal/jobs (token sk_live_${secret})`), o.commonHeaders?.());
     }
     if (fault?.kind === 'rateLimit') {
       const headers: Record<string, string> = { ...o.commonHeaders?.() };
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-      return send(res, 429, o.errorBody(429, `Rate limit exceeded ${o.secretMarker}`, fault.retryAfterSeconds), headers);
+      return send(res, 429, o.errorBody(429, `Rate limit exceeded ${secret}`, fault.retryAfterSeconds), headers);
     }
     if (fault?.kind === 'malformedJson') {
       res.writeHead(200, { 'content-type': 'application/json', ...o.commonHeaders?.() });
