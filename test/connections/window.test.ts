@@ -1,6 +1,6 @@
 import { connectionFromArray, offsetToCursor } from 'graphql-relay';
 import { describe, expect, it } from 'vitest';
-import { pageArgs, windowOf } from '../../src/graphql/connections/window.js';
+import { fetchWindow, pageArgs, windowOf } from '../../src/graphql/connections/window.js';
 
 /** Differential test: our Relay window arithmetic against graphql-relay's reference implementation. */
 describe('windowOf vs graphql-relay connectionFromArray', () => {
@@ -45,5 +45,43 @@ describe('pageArgs', () => {
   it.each([0, -1, 101, 1.5])('refuses %s with BAD_USER_INPUT', (n) => {
     expect(() => pageArgs({ first: n })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
     expect(() => pageArgs({ last: n })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+  });
+});
+
+describe('fetchWindow vs graphql-relay over a remote offset list', () => {
+  it('reads the same slices with at most two requests, one unless the total is needed first', async () => {
+    for (const total of [0, 1, 7, 30]) {
+      const data = Array.from({ length: total }, (_, i) => i);
+      const indices = [null, ...data.filter((i) => i % 3 === 0)];
+      for (const first of [null, 1, 4])
+        for (const last of [null, 1, 5])
+          for (const after of indices)
+            for (const before of indices) {
+              if (first === null && last === null) continue;
+              const calls: [number, number][] = [];
+              const got = await fetchWindow({ first, last, after, before }, async (offset, limit) => {
+                calls.push([offset, limit]);
+                return { items: data.slice(offset, offset + limit), total };
+              });
+              const reference = connectionFromArray(data, {
+                first: first ?? undefined,
+                last: last ?? undefined,
+                after: after === null ? undefined : offsetToCursor(after),
+                before: before === null ? undefined : offsetToCursor(before),
+              });
+              const label = JSON.stringify({ total, first, last, after, before });
+              expect(got.items, label).toEqual(reference.edges.map((e) => e.node));
+              expect(got.window.hasNextPage, label).toBe(reference.pageInfo.hasNextPage);
+              expect(got.window.hasPreviousPage, label).toBe(reference.pageInfo.hasPreviousPage);
+              expect(got.total).toBe(total);
+              expect(calls.length, label).toBeLessThanOrEqual(last !== null && before === null ? 2 : 1 + (got.items.length === 0 ? 1 : 0));
+            }
+    }
+  });
+
+  it("resolves 'end' (a cursor past the last item) against the total", async () => {
+    const data = Array.from({ length: 9 }, (_, i) => i);
+    const got = await fetchWindow({ first: null, last: 3, after: null, before: 'end' }, async (offset, limit) => ({ items: data.slice(offset, offset + limit), total: data.length }));
+    expect(got.items).toEqual([5, 6, 7]);
   });
 });

@@ -6,7 +6,7 @@ import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domai
 import { wantsReachPendingDetails } from '../selection.js';
 import { bindingOf } from './cursor.js';
 import { mergeForward, type ListSource, type Positions, type SourcePosition, type Totals } from './merge.js';
-import { pageArgs, windowOf, type PageArgs } from './window.js';
+import { fetchWindow, pageArgs, type EdgeIndex, type PageArgs } from './window.js';
 
 /** Why a provider adds nothing to a list; values equal the GraphQL `ProviderExclusionReason`. */
 export type ExclusionReason = 'NOT_CONFIGURED' | 'CANNOT_LIST' | 'ORDER_NOT_SUPPORTED' | 'FILTERED_OUT';
@@ -148,38 +148,19 @@ async function backward(
     );
   }
   const name = source.provider;
-  const absolute = (positions: Positions | null): number | null | 'end' => {
+  /** A cursor stores the position after its edge; its edge's index is one less ('end': past the last). */
+  const edgeIndex = (positions: Positions | null): EdgeIndex => {
     if (positions === null) return null;
     const pos: SourcePosition | null | undefined = positions[name];
     if (pos === null || pos === undefined) return 'end';
     if (typeof pos.t !== 'number' || !Number.isInteger(pos.t) || pos.t < 0 || !Number.isInteger(pos.k) || pos.k < 0) throw badInput('cursor is not valid for this list');
-    return pos.t + pos.k;
+    return pos.t + pos.k - 1;
   };
-  const afterAt = absolute(after);
-  const beforeAt = absolute(before);
   const size = Math.max(page.first ?? 0, page.last ?? 0);
   try {
-    // A cursor stores the position after its edge, so the edge's own index is one less.
-    let total: number | null = null;
-    const needsTotal = beforeAt === null || beforeAt === 'end' || afterAt === 'end';
-    if (needsTotal && (page.last !== null || beforeAt === 'end' || afterAt === 'end')) total = (await source.fetch({ token: 0, size: 1 })).total;
-    const resolveIndex = (at: number | null | 'end'): number | null => (at === null ? null : at === 'end' ? (total ?? 0) : at) ;
-    const afterIndex = afterAt === null ? null : resolveIndex(afterAt)! - 1;
-    const beforeIndex = beforeAt === null ? null : resolveIndex(beforeAt)! - 1;
-    // Without `last` and `before`, the window's end comes from the page fetched at its start.
-    const knownTotal = total ?? Number.MAX_SAFE_INTEGER;
-    let w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, knownTotal);
-    let items: Batch[] = [];
-    if (w.end > w.start) {
-      const fetched = await source.fetch({ token: w.start, size: Math.min(size, w.end - w.start) });
-      total = fetched.total ?? total;
-      items = fetched.items;
-      if (total !== null && knownTotal === Number.MAX_SAFE_INTEGER) w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total);
-      items = items.slice(0, Math.max(0, w.end - w.start));
-    } else if (total === null) {
-      total = (await source.fetch({ token: 0, size: 1 })).total;
-      if (total !== null) w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total);
-    }
+    const { window: w, items, total } = await fetchWindow({ first: page.first, last: page.last, after: edgeIndex(after), before: edgeIndex(before) }, (offset, limit) =>
+      source.fetch({ token: offset, size: limit }),
+    );
     const edges = items.map((node, i) => ({ node, cursor: encode({ [name]: { t: w.start + i + 1, n: size, k: 0 } }, { [name]: total }) }));
     return {
       edges,

@@ -2,7 +2,7 @@ import type { GraphQLContext } from '../../context.js';
 import type { FactCheckItem } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
 import { bindingOf } from './cursor.js';
-import { pageArgs, windowOf, type PageArgs, type Window } from './window.js';
+import { fetchWindow, pageArgs, windowOf, type PageArgs, type Window } from './window.js';
 
 /** Relay arguments of a nested list field. */
 export interface NestedArgs {
@@ -70,18 +70,10 @@ export async function factCheckItems(ctx: GraphQLContext, providerBatchId: strin
   const list = adapter.listItemResults.bind(adapter);
   const page = pageArgs(args);
   const codec = indexCodec(ctx, `FactCheckBatch.items:${providerBatchId}`);
-  const afterIndex = codec.decode(page.after, 'after');
-  const beforeIndex = codec.decode(page.before, 'before');
   const signal = ctx.request?.signal;
-  let total: number | null = null;
-  if (page.last !== null && beforeIndex === null) total = (await list(providerBatchId, 0, 1, signal)).total;
-  let w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total ?? Number.MAX_SAFE_INTEGER);
-  if (w.end <= w.start) {
-    total ??= (await list(providerBatchId, 0, 1, signal)).total;
-    return build(windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total), [], total, codec.encode);
-  }
-  const fetched = await list(providerBatchId, w.start, Math.min(100, w.end - w.start), signal);
-  total = fetched.total;
-  w = windowOf({ first: page.first, last: page.last, afterIndex, beforeIndex }, total);
-  return build(w, fetched.items.slice(0, Math.max(0, w.end - w.start)), total, codec.encode);
+  const { window: w, items, total } = await fetchWindow(
+    { first: page.first, last: page.last, after: codec.decode(page.after, 'after'), before: codec.decode(page.before, 'before') },
+    (offset, limit) => list(providerBatchId, offset, limit, signal),
+  );
+  return build(w, items, total ?? 0, codec.encode);
 }

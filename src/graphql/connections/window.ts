@@ -51,3 +51,36 @@ export function windowOf(args: { first: number | null; last: number | null; afte
     hasNextPage: args.first !== null ? end < upper : false,
   };
 }
+
+/** Where a cursor points in an offset list: the index of its edge, or just past the last item. */
+export type EdgeIndex = number | 'end' | null;
+
+/**
+ * Reads the Relay window of a remote offset-paged list: one upstream request, or two when the
+ * total must be known first (`last` without `before`, or a cursor past the end).
+ */
+export async function fetchWindow<T>(
+  args: { first: number | null; last: number | null; after: EdgeIndex; before: EdgeIndex },
+  fetchSlice: (offset: number, limit: number) => Promise<{ items: T[]; total: number | null }>,
+): Promise<{ window: Window; items: T[]; total: number | null }> {
+  let total: number | null = null;
+  if ((args.last !== null && args.before === null) || args.after === 'end' || args.before === 'end') total = (await fetchSlice(0, 1)).total;
+  const index = (at: EdgeIndex): number | null => (at === null ? null : at === 'end' ? (total ?? 0) - 1 : at);
+  const slice = { first: args.first, last: args.last, afterIndex: index(args.after), beforeIndex: index(args.before) };
+  // Without a total yet, the window's end comes from the page read at its start.
+  let w = windowOf(slice, total ?? Number.MAX_SAFE_INTEGER);
+  let items: T[] = [];
+  if (w.end > w.start) {
+    const page = await fetchSlice(w.start, Math.min(PAGE_SIZE.max, w.end - w.start));
+    total = page.total ?? total;
+    items = page.items;
+  } else if (total === null) {
+    total = (await fetchSlice(0, 1)).total;
+  }
+  if (total !== null) {
+    const exact = windowOf(slice, total);
+    // The list shrank under a cursor: keep the slice that was read.
+    w = exact.start === w.start ? exact : { ...exact, start: w.start, end: w.start + items.length };
+  }
+  return { window: w, items: items.slice(0, Math.max(0, w.end - w.start)), total };
+}
