@@ -116,3 +116,8 @@ export function optDate<T>(o: WireObject<T>, key: Key<T>): Date | null {
   if (Number.isNaN(d.getTime())) throw new WireShapeError(`${o.path}.${key}`, 'an ISO-8601 timestamp');
   return d;
 }
+
+/** A field's raw value, keyed by the wire type (for a nested object a reader checks next). */
+export function field<T>(o: WireObject<T>, key: Key<T>): unknown {
+  return o.value[key];
+}

@@ -4,8 +4,8 @@ import { toGatewayError } from '../upstream-errors.js';
 import type { FactCheckClient } from './client.js';
 import { toFactCheckBatch, toFactCheckItem, toFactCheckPagination } from './to-batch.js';
 import { planFactCheckList } from './list-plan.js';
-import { obj, optArr, WireShapeError } from '../wire.js';
-import type { FactCheckWireError } from './types.js';
+import { field, obj, optArr, WireShapeError } from '../wire.js';
+import type { FactCheckListResponse, FactCheckResultsResponse, FactCheckWireError } from './types.js';
 
 /** Check batch ids are `batch_` plus an alphanumeric suffix (12 hex characters in practice). */
 const FACT_CHECK_ID = /^batch_[A-Za-z0-9]{1,64}$/;
@@ -38,10 +38,10 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
     async listPage(pushdown, ref, options = {}) {
       const offset = typeof ref.token === 'number' ? ref.token : 0;
       try {
-        const body = obj<Record<string, unknown>>(await client.listBatches({ limit: ref.size, offset, status: pushdown.status }, options.signal), '$');
+        const body = obj<FactCheckListResponse>(await client.listBatches({ limit: ref.size, offset, status: pushdown.status }, options.signal), '$');
         const data = optArr(body, 'data');
         if (data === null) throw new WireShapeError('$.data', 'an array');
-        const page = toFactCheckPagination(body.value.pagination, '$.pagination');
+        const page = toFactCheckPagination(field(body, 'pagination'), '$.pagination');
         const items = data.map((row, i) => toFactCheckBatch(row, `$.data[${i}]`));
         // An empty page that claims more would loop forever; treat it as the end.
         return { items, next: page.hasMore && items.length > 0 ? offset + items.length : null, total: page.total };
@@ -51,10 +51,10 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
     },
     async listItemResults(id, offset, limit, signal) {
       try {
-        const body = obj<Record<string, unknown>>(await client.getResults(id, { offset, limit }, signal), '$');
+        const body = obj<FactCheckResultsResponse>(await client.getResults(id, { offset, limit }, signal), '$');
         const items = optArr(body, 'items');
         if (items === null) throw new WireShapeError('$.items', 'an array');
-        return { items: items.map((row, i) => toFactCheckItem(row, `$.items[${i}]`)), total: toFactCheckPagination(body.value.pagination, '$.pagination').total };
+        return { items: items.map((row, i) => toFactCheckItem(row, `$.items[${i}]`)), total: toFactCheckPagination(field(body, 'pagination'), '$.pagination').total };
       } catch (error) {
         throw fail(error);
       }
