@@ -62,6 +62,21 @@ export function createGateway(options: GatewayOptions): Gateway {
 
 const DEFAULT_QUERY = /* GraphQL */ `# Which providers are configured, and what can each do?
 query Providers {
-  providers { provider configured canList canCancel pagination }
+  providers { provider configured canList canCancel pagination circuit }
+}
+
+# The newest batches of every provider that can list, as one Relay connection.
+query NewestBatches($after: String) {
+  batches(first: 10, after: $after) {
+    totalCount
+    excludedProviders { provider reason }
+    pageInfo { hasNextPage endCursor }
+    edges { node { id provider status providerStatus createdAt progress { percent } } }
+  }
+}
+
+# Live progress: paste an id from NewestBatches.
+subscription Watch($id: ID!) {
+  batch(id: $id) { status isTerminal observedAt stale progress { processed total percent ratePerSecond estimatedCompletionAt } }
 }
 `;
