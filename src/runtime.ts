@@ -99,9 +99,10 @@ export async function startGateway(
     logger.warn('AUTH_MODE=none: every client is trusted and acts with the gateway\'s own provider credentials. Use it only for a local demo.');
     if (config.logLevel !== 'silent') console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
   }
-  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate: createAuthenticator(config.auth) });
+  const authenticate = createAuthenticator(config.auth);
+  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate });
   const server = createServer(operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers));
-  const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection });
+  const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection, maxPayloadBytes: config.queries.maxBodyBytes, authenticate });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, options.host, () => {

@@ -2,7 +2,6 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { createContext, type GraphQLContext, type ListServices, type LiveServices } from './context.js';
 import type { UpstreamLimits } from './config.js';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { useResponseNotes } from './graphql/notes.js';
 import type { Logger } from 'pino';
 import { yogaLogger } from './logging.js';
@@ -50,9 +49,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: options.graphiql === false ? false : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
     maskedErrors: { maskError },
     logging: options.logger ? yogaLogger(options.logger) : false,
-    // SSE on /graphql is yoga's own (graphql-sse "distinct connections" mode); the plugin adds
-    // graphql-sse's "single connection" mode on /graphql/stream.
-    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useResponseNotes(), useGraphQLSSE({ endpoint: '/graphql/stream' })],
+    // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
+    // single-connection plugin was left out: it answers its own failures with stack traces.)
+    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useResponseNotes()],
     context: async (initial) => {
       const principal = await authenticate(authorizationOf(initial.request, (initial as { connectionParams?: Record<string, unknown> }).connectionParams));
       return { ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }, principal.tenant) };

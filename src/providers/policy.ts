@@ -68,6 +68,9 @@ function retryAfterOf(error: unknown): number | undefined {
   return error instanceof UpstreamHttpError ? error.retryAfterMs : undefined;
 }
 
+/** Set on the error of an attempt cut off by the call's deadline: counted by the breaker, never retried. */
+const DEADLINE_HIT = Symbol('deadline hit');
+
 /** Exponential backoff with full jitter, never shorter than the provider's Retry-After. */
 class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
   constructor(private readonly inner: IBackoff<unknown> | ExponentialBackoff<unknown>) {}
@@ -100,7 +103,10 @@ export function protect(
   const limiter = bulkhead(policy.maxConcurrent, policy.maxQueued);
   const retrying = retry(
     handleWhen((error) => {
-      if (error instanceof UpstreamHttpError && error.status === 429) return (error.retryAfterMs ?? 0) <= policy.retryAfterCapMs;
+      if ((error as { [DEADLINE_HIT]?: boolean })[DEADLINE_HIT]) return false;
+      // A Retry-After beyond the cap (on a 429 or a 5xx) is not waited for: the caller gets it as retryAfterMs.
+      if ((retryAfterOf(error) ?? 0) > policy.retryAfterCapMs) return false;
+      if (error instanceof UpstreamHttpError && error.status === 429) return true;
       return isProviderFault(error);
     }),
     {
@@ -123,13 +129,31 @@ export function protect(
     return error;
   };
 
-  /** Runs `run` under one deadline for all its attempts; a deadline hit is PROVIDER_TIMEOUT. */
-  const underDeadline = (signal: AbortSignal | undefined, run: (s: AbortSignal) => Promise<unknown>): Promise<unknown> => {
+  const timeoutError = (cause: unknown) =>
+    Object.assign(new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, { provider, cause }), { [DEADLINE_HIT]: true });
+
+  /**
+   * Runs `run` under one deadline for all its attempts; a deadline hit is PROVIDER_TIMEOUT. The
+   * caller is released the moment the deadline passes or it aborts, even while a retry waits
+   * out its backoff (cockatiel's delays are not abortable; the abandoned run ends on its own).
+   */
+  const underDeadline = (signal: AbortSignal | undefined, run: (s: AbortSignal, attempt: <T>(p: Promise<T>) => Promise<T>) => Promise<unknown>): Promise<unknown> => {
     const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const started = performance.now();
     const report = (outcome: string) => observe?.(provider, outcome, (performance.now() - started) / 1000);
-    return run(combined).then(
+    // An attempt cut off by the deadline fails as a provider timeout, which the breaker counts.
+    const attempt = <T>(p: Promise<T>): Promise<T> => p.catch((error: unknown) => Promise.reject(deadline.aborted && !signal?.aborted ? timeoutError(error) : error));
+    const running = run(combined, attempt);
+    running.catch(() => {});
+    const released = new Promise<never>((_, reject) => {
+      const stop = () => reject(combined.reason ?? new Error('aborted'));
+      if (combined.aborted) stop();
+      else combined.addEventListener('abort', stop, { once: true });
+      void running.finally(() => combined.removeEventListener('abort', stop)).catch(() => {});
+    });
+    released.catch(() => {});
+    return Promise.race([running, released]).then(
       (value) => {
         report('ok');
         return value;
@@ -137,7 +161,7 @@ export function protect(
       (error: unknown) => {
         if (deadline.aborted && !signal?.aborted) {
           report(ErrorCode.PROVIDER_TIMEOUT);
-          throw new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, { provider, cause: error });
+          throw error instanceof GatewayError && error.code === ErrorCode.PROVIDER_TIMEOUT ? error : timeoutError(error);
         }
         const translated = translate(error);
         report(signal?.aborted ? 'aborted' : translated instanceof GatewayError ? translated.code : translated instanceof UpstreamHttpError ? `http_${translated.status}` : 'error');
@@ -148,12 +172,12 @@ export function protect(
 
   return {
     async request(method, path, query, signal, headers) {
-      if (method !== 'GET') return underDeadline(signal, (s) => once.execute(({ signal: inner }) => http.request(method, path, query, inner, headers), s));
+      if (method !== 'GET') return underDeadline(signal, (s, attempt) => once.execute(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers)), s));
       const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
       // Share identical GETs already in flight (only for callers that cannot abort them alone).
       const shared = signal === undefined ? inFlight.get(key) : undefined;
       if (shared) return shared;
-      const call = underDeadline(signal, (s) => idempotent.execute(({ signal: inner }) => http.request('GET', path, query, inner, headers), s));
+      const call = underDeadline(signal, (s, attempt) => idempotent.execute(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers)), s));
       if (signal === undefined) {
         inFlight.set(key, call);
         void call.catch(() => {}).finally(() => inFlight.get(key) === call && inFlight.delete(key));

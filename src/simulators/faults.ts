@@ -1,6 +1,6 @@
 /** A fault a simulator can inject into its responses. */
 export type Fault =
-  | { kind: 'http5xx'; status?: 500 | 502 | 503 | 504 }
+  | { kind: 'http5xx'; status?: 500 | 502 | 503 | 504; retryAfterSeconds?: number }
   /** 429; `retryAfterSeconds` omitted means no Retry-After header. */
   | { kind: 'rateLimit'; retryAfterSeconds?: number }
   /** Accepts the request and never answers (until the socket is closed). */

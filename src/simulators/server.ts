@@ -151,7 +151,9 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === 'http5xx') {
       const status = fault.status ?? 500;
-      return send(res, status, o.errorBody(status, `internal failure ${secret} at http://10.0.3.7:8080/internal/jobs (token sk_live_${secret})`), o.commonHeaders?.());
+      const headers: Record<string, string> = { ...o.commonHeaders?.() };
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      return send(res, status, o.errorBody(status, `internal failure ${secret} at http://10.0.3.7:8080/internal/jobs (token sk_live_${secret})`), headers);
     }
     if (fault?.kind === 'rateLimit') {
       const headers: Record<string, string> = { ...o.commonHeaders?.() };

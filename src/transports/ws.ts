@@ -4,11 +4,16 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Gateway } from '../server.js';
+import { authorizationOf, type Authenticator } from '../auth.js';
 
 /** Options of the WebSocket transport. */
 export interface WsOptions {
   /** Subscriptions one socket may hold at once. */
   maxSubscriptionsPerConnection: number;
+  /** Largest WebSocket message accepted (the HTTP body limit applies here too). */
+  maxPayloadBytes: number;
+  /** Checks `connectionParams` at `connection_init`: a refused client is closed (4403) before any subscribe. */
+  authenticate: Authenticator;
 }
 
 type Enveloped = ReturnType<Gateway['getEnveloped']>;
@@ -18,12 +23,20 @@ type Enveloped = ReturnType<Gateway['getEnveloped']>;
  * (masking, notes, limits) applies to WebSocket operations as to HTTP ones.
  */
 export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): { close(): Promise<void>; sockets(): number } {
-  const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint });
+  const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint, maxPayload: options.maxPayloadBytes });
   const perSocket = new WeakMap<WebSocket, number>();
   const disposable = useServer(
     {
       execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args as ExecutionArgs),
       subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args as ExecutionArgs),
+      onConnect: async (ctx) => {
+        try {
+          await options.authenticate(authorizationOf(undefined, ctx.connectionParams as Record<string, unknown> | undefined) ?? headerOf(ctx.extra.request.headers.authorization));
+          return true;
+        } catch {
+          return false;
+        }
+      },
       onSubscribe: async (ctx, _id, params) => {
         const socket = ctx.extra.socket;
         const active = perSocket.get(socket) ?? 0;
@@ -77,6 +90,10 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** A GraphQLError to send back: the error itself when it is one (with its code), else a masked one. */

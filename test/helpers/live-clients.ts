@@ -34,7 +34,8 @@ function track<T>(start: (sink: { next(v: { data?: T; errors?: unknown[] }): voi
       flush();
     },
     error(e) {
-      errors.push(e);
+      // A socket closed by the server arrives as a CloseEvent: keep its code and reason.
+      errors.push(e && typeof e === 'object' && 'code' in e && 'reason' in e ? { code: (e as { code: unknown }).code, reason: (e as { reason: unknown }).reason } : e);
       ended = true;
       resolveEnded();
       flush();

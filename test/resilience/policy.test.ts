@@ -73,6 +73,33 @@ describe('retries', () => {
     expect(requests()).toBe(1);
   });
 
+  it('does not wait for a Retry-After beyond the cap on a 5xx either', async () => {
+    const { provider } = adapter({ retries: 2, retryAfterCapMs: 1_000, breakerThreshold: 100 });
+    sims.gameball.control.setFault({ kind: 'http5xx', status: 503, retryAfterSeconds: 8 });
+    const started = Date.now();
+    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryAfterMs: 8_000 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(requests()).toBe(1);
+  });
+
+  it('releases the caller at the deadline even while a retry waits out a Retry-After', async () => {
+    const { provider } = adapter({ retries: 2, retryAfterCapMs: 5_000, breakerThreshold: 100 }, 300);
+    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 4 });
+    const started = Date.now();
+    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', provider: 'GAMEBALL' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('releases a caller that aborts while a retry waits', async () => {
+    const { provider } = adapter({ retries: 2, retryAfterCapMs: 5_000, breakerThreshold: 100 }, 10_000);
+    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 4 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    await expect(provider.get(id, { signal: controller.signal })).rejects.toBeDefined();
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('keeps one deadline across all attempts', async () => {
     const { provider } = adapter({ retries: 3 }, 300);
     sims.gameball.control.setFault({ kind: 'hang' });
@@ -95,6 +122,22 @@ describe('circuit breaker', () => {
     await expect(provider.get(id)).resolves.toMatchObject({ providerBatchId: id });
     expect(client.circuit!()).toBe('CLOSED');
     expect(requests()).toBe(4);
+  });
+
+  it('is opened by a hanging provider even with retries (timeouts count)', async () => {
+    const client = createGameballHttpClient({
+      baseUrl: sims.gameball.url,
+      apiKey: sims.credentials.gameball.apiKey,
+      secretKey: sims.credentials.gameball.secretKey,
+      headersTimeoutMs: 150,
+      deadlineMs: 250,
+      policy: { retries: 2, breakerThreshold: 2, retryBaseMs: 5, retryMaxMs: 20 },
+    });
+    const provider = createGameballAdapter(client);
+    sims.gameball.control.setFault({ kind: 'hang' });
+    for (let i = 0; i < 2; i++) await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
+    expect(client.circuit()).toBe('OPEN');
+    await client.close();
   });
 
   it('is not opened by not-found answers', async () => {

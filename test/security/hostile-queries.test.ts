@@ -93,6 +93,17 @@ describe('malformed requests', () => {
   });
 });
 
+describe('WebSocket messages', () => {
+  it('closes a socket that sends a message over MAX_BODY_BYTES', async () => {
+    const { default: WebSocket } = await import('ws');
+    const socket = new WebSocket(h.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(200_000) } }));
+    expect(await closed).toBe(1009);
+  });
+});
+
 describe('CSRF prevention', () => {
   const q = encodeURIComponent('{ providers { provider } }');
   it('blocks a simple GET without the CSRF header', async () => {
