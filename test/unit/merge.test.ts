@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Batch, FactCheckBatch } from '../../src/domain/batch.js';
 import type { ListPage, PageRef } from '../../src/domain/listing.js';
-import { mergeForward, type ListSource, type Positions, type Totals } from '../../src/graphql/connections/merge.js';
+import { MAX_PAGES_PER_SOURCE, mergeForward, type ListSource, type Positions, type Totals } from '../../src/graphql/connections/merge.js';
 
 /** The merge engine on in-memory offset lists whose content shifts between pages. */
 function batch(id: string, createdAt: number): Batch {
@@ -55,5 +55,43 @@ describe('mergeForward over an offset list', () => {
     expect(page.failures.map((f) => f.provider)).toEqual(['REACH']);
     expect(page.edges.at(-1)!.positions.REACH).toEqual({ t: null, n: 5, k: 0 });
     expect(page.hasNextPage).toBe(true);
+  });
+});
+
+describe('mergeForward with a provider filtered in the gateway', () => {
+  const ORDER_DESC = { field: 'CREATED_AT', direction: 'DESC' } as const;
+  // Check: 1,500 running batches, then failed ones; the filter wants failed (gateway-side).
+  const check = Array.from({ length: 1_600 }, (_, i) => ({ ...batch(`c${i}`, 2_000_000 - i), status: i < 1_500 ? ('RUNNING' as const) : ('FAILED' as const) }));
+  const reach = Array.from({ length: 40 }, (_, i) => ({ ...batch(`r${i}`, 1_990_000 - i * 10_000), provider: 'REACH' as const, status: 'FAILED' as const }));
+  const source = (provider: 'REACH' | 'FACT_CHECK', rows: Batch[], exact: boolean): ListSource => ({
+    provider,
+    exact,
+    offsetBased: true,
+    firstToken: 0,
+    async fetch(ref) {
+      const offset = Number(ref.token);
+      const items = rows.slice(offset, offset + ref.size);
+      return { items, next: offset + ref.size < rows.length ? offset + items.length : null, total: rows.length };
+    },
+  });
+
+  it('stops the page at the read cap instead of emitting later batches out of order, and resumes from where it stopped', async () => {
+    const sources = [source('REACH', reach as Batch[], false), source('FACT_CHECK', check as Batch[], false)];
+    const filter = { statuses: ['FAILED' as const] };
+    const seen: string[] = [];
+    let positions: Positions | null = null;
+    let totals: Totals | null = null;
+    for (let page = 0; page < 50; page++) {
+      const got = await mergeForward({ sources, positions, totals, first: 5, filter, order: ORDER_DESC });
+      seen.push(...got.edges.map((e) => e.node.providerBatchId));
+      if (!got.hasNextPage) break;
+      positions = got.resume.positions;
+      totals = got.resume.totals;
+    }
+    const expected = [...reach, ...check.filter((b) => b.status === 'FAILED')]
+      .sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime())
+      .map((b) => b.providerBatchId);
+    expect(seen).toEqual(expected);
+    expect(MAX_PAGES_PER_SOURCE * 100).toBeLessThan(1_500);
   });
 });

@@ -86,7 +86,9 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
       firstToken: FIRST_TOKEN[name] ?? null,
       fetch: (ref) =>
         ctx.lists.pageCache.get(`${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && name === 'REACH'}`, () =>
-          listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', signal: ctx.request?.signal, ...(ctx.tenant ? { tenant: ctx.tenant } : {}) }),
+          // No request signal: the page is shared with other requests, and one client leaving must not
+          // cancel it for the rest (the upstream deadline still bounds it).
+          listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', ...(ctx.tenant ? { tenant: ctx.tenant } : {}) }),
         ),
     });
   }
@@ -120,7 +122,13 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
   const totals = sources.map((s) => (exactness[s.provider] && !failed.has(s.provider) ? merged.totals[s.provider] : null));
   return {
     edges,
-    pageInfo: { hasNextPage: merged.hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: merged.hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      // A page left empty by the read cap still says where the scan stopped, so the client can go on.
+      endCursor: edges.at(-1)?.cursor ?? (merged.hasNextPage ? encode(merged.resume.positions, merged.resume.totals) : null),
+    },
     totalCount: totals.every((t): t is number => typeof t === 'number') ? totals.reduce((a, b) => a + b, 0) : null,
     excludedProviders: excluded,
   };

@@ -39,6 +39,8 @@ export interface ListSource {
 export interface MergedPage {
   edges: { node: Batch; positions: Positions; totals: Totals }[];
   hasNextPage: boolean;
+  /** Where the next page starts (the last edge's positions, or where scanning stopped on an empty page). */
+  resume: { positions: Positions; totals: Totals };
   /** Upstream totals per provider (fresh, or as last seen by the cursor); null when unknown. */
   totals: Totals;
   failures: { provider: ProviderName; error: unknown }[];
@@ -185,6 +187,9 @@ export async function mergeForward(input: {
   const edges: MergedPage['edges'] = [];
   while (edges.length < input.first) {
     const heads = await Promise.all(streams.map((s) => s.head()));
+    // A provider that hit the read cap may still hold earlier batches: stop here (a short page)
+    // rather than emit the others' later batches out of order.
+    if (streams.some((s) => s.capped)) break;
     let best = -1;
     for (let i = 0; i < heads.length; i++) {
       const head = heads[i];
@@ -200,6 +205,7 @@ export async function mergeForward(input: {
   return {
     edges,
     hasNextPage,
+    resume: { positions: snapshot(), totals: totals() },
     totals: totals(),
     failures: streams.filter((s) => s.failure !== undefined).map((s) => ({ provider: s.source.provider, error: s.failure })),
   };
