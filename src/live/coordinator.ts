@@ -18,6 +18,8 @@ export interface Coordinator {
   publish(key: string, event: HubEvent): Promise<void>;
   /** The last state published for `key` by any process, for a subscriber that joins late. */
   lastEvent(key: string): Promise<HubEvent | undefined>;
+  /** Keeps the last state of `key` available to late joiners while it is unchanged but still watched. */
+  keepAlive(key: string): Promise<void>;
   /** Takes or renews the poll lease of `key`; true when this process holds it. */
   acquire(key: string): Promise<boolean>;
   release(key: string): Promise<void>;
@@ -45,6 +47,7 @@ export function createMemoryCoordinator(instanceId = `mem-${process.pid}`): Coor
       for (const listener of [...(listeners.get(key) ?? [])]) listener(event);
     },
     lastEvent: async () => undefined,
+    keepAlive: async () => {},
     acquire: async () => true,
     release: async () => {},
     close: async () => listeners.clear(),

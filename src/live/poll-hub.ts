@@ -236,6 +236,7 @@ export class PollHub {
           await this.publish(w.key, { kind: 'state', batch: live });
         } else {
           state.unchanged++;
+          await this.coordinator.keepAlive(w.key).catch(() => {});
         }
         if (live.isTerminal) {
           await this.publish(w.key, { kind: 'end' });

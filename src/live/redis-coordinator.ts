@@ -40,21 +40,41 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     instanceId: o.instanceId,
     leaseMs,
     listen(key, onEvent) {
-      const stream = pubSub.subscribe(topic(key));
+      let stopped = false;
+      let stream: ReturnType<typeof pubSub.subscribe> | undefined;
       void (async () => {
-        try {
-          for await (const text of stream) onEvent(parseHubEvent(text));
-        } catch {
-          // the subscription ended with the connection; the watch retries through the lease loop
+        // Resubscribes if the stream ends without being stopped; a bad message is skipped, not fatal.
+        while (!stopped) {
+          stream = pubSub.subscribe(topic(key));
+          try {
+            for await (const text of stream) {
+              let event: HubEvent;
+              try {
+                event = parseHubEvent(text);
+              } catch {
+                continue;
+              }
+              onEvent(event);
+            }
+          } catch {
+            // the connection dropped; subscribe again below
+          }
+          if (!stopped) await new Promise((r) => setTimeout(r, 200));
         }
       })();
-      return () => void stream.return?.(undefined);
+      return () => {
+        stopped = true;
+        void stream?.return?.(undefined);
+      };
     },
     async publish(key, event: HubEvent) {
       const text = JSON.stringify(event);
       if (event.kind === 'state') await commands.set(`${prefix}state:${key}`, text, 'PX', STATE_TTL_MS);
       else await commands.del(`${prefix}state:${key}`);
       pubSub.publish(topic(key), text);
+    },
+    async keepAlive(key) {
+      await commands.pexpire(`${prefix}state:${key}`, STATE_TTL_MS);
     },
     async lastEvent(key) {
       const text = await commands.get(`${prefix}state:${key}`);
