@@ -47,6 +47,17 @@ describe('mergeForward over an offset list', () => {
     expect(p2.edges.map((e) => e.node.providerBatchId)).toEqual(['b4', 'b5', 'b6', 'b7']);
   });
 
+  it('does not repeat batches that share a creation time when the list shifts', async () => {
+    let rows = [batch('b0', 1_000), batch('b1', 999), batch('b2', 998), batch('b3', 998), batch('b4', 997), batch('b5', 996)];
+    const source = offsetSource(() => rows);
+    const p1 = await mergeForward({ sources: [source], positions: null, totals: null, first: 4, filter: {}, order: ORDER });
+    expect(p1.edges.map((e) => e.node.providerBatchId)).toEqual(['b0', 'b1', 'b2', 'b3']);
+    rows = [batch('n1', 2_000), batch('n0', 1_500), ...rows];
+    const last = p1.edges.at(-1)!;
+    const p2 = await mergeForward({ sources: [source], positions: last.positions as Positions, totals: last.totals as Totals, first: 4, filter: {}, order: ORDER });
+    expect(p2.edges.map((e) => e.node.providerBatchId)).toEqual(['b4', 'b5']);
+  });
+
   it('keeps the failing provider position and reports it', async () => {
     const broken: ListSource = { provider: 'REACH', exact: true, offsetBased: false, firstToken: null, fetch: () => Promise.reject(new Error('down')) };
     const healthy = offsetSource(() => Array.from({ length: 3 }, (_, i) => batch(`b${i}`, 100 - i)));

@@ -4,7 +4,7 @@ import { compareAcrossProviders, isPastCreatedBound, matchesFilter, sortKey, typ
 /**
  * Where one provider's stream stands after an edge: the upstream page it is in (`t` token, `n`
  * size), how many of that page's items were consumed (`k`) and, for offset-paged providers,
- * the created time and id of the last item emitted (`lk`, `li`) to skip items that shifted
+ * the created time of the last item emitted and the ids emitted at that time (`lk`, `li`) to skip items that shifted
  * down when new batches arrived. `null` = exhausted.
  */
 export interface SourcePosition {
@@ -12,7 +12,7 @@ export interface SourcePosition {
   n: number;
   k: number;
   lk?: number | null;
-  li?: string;
+  li?: string[];
 }
 
 /** Every provider's position. */
@@ -45,6 +45,9 @@ export interface MergedPage {
   totals: Totals;
   failures: { provider: ProviderName; error: unknown }[];
 }
+
+/** How many ids sharing the last creation time a cursor remembers. */
+const MAX_TIED = 20;
 
 /** At most this many upstream pages are read per provider for one gateway page (gateway-side filters can skip many). */
 export const MAX_PAGES_PER_SOURCE = 10;
@@ -111,8 +114,11 @@ class Stream {
     if (!this.pos) return;
     this.pos.k++;
     if (this.source.offsetBased && this.order.field === 'CREATED_AT') {
-      this.pos.lk = sortKey(item, 'CREATED_AT');
-      this.pos.li = item.providerBatchId;
+      const previous = this.pos.lk;
+      const created = sortKey(item, 'CREATED_AT');
+      this.pos.lk = created;
+      // Batches sharing one creation time are all remembered (bounded), so none repeats after a shift.
+      this.pos.li = created !== null && created === previous ? [...(this.pos.li ?? []), item.providerBatchId].slice(-MAX_TIED) : [item.providerBatchId];
     }
   }
 
@@ -157,7 +163,7 @@ class Stream {
     if (created === null) return false;
     const last = this.pos.lk;
     const newer = this.order.direction === 'DESC' ? created > last : created < last;
-    return newer || (created === last && item.providerBatchId === this.pos.li);
+    return newer || (created === last && (this.pos.li ?? []).includes(item.providerBatchId));
   }
 }
 
