@@ -95,6 +95,21 @@ describe('Gameball wire mapping', () => {
     expect(batch.createdAt?.toISOString()).toBe('2025-01-01T00:00:00.000Z');
   });
 
+  it("reads the older response block's successful and failed items", () => {
+    const batch = toGameballBatch(
+      { status: 'Completed', totalCount: 2, finishedCount: 2, errorCount: 1, response: { successful: [{ playerUniqueId: 'p1', gameballTransactionId: 'g1' }], failed: [{ playerUniqueId: 'p2', message: 'Customer not found' }] } },
+      '8',
+    );
+    expect(batch.results).toEqual([expect.objectContaining({ customerId: 'p1', transactionId: 'g1' })]);
+    expect(batch.itemErrors).toEqual([expect.objectContaining({ customerId: 'p2', message: 'Customer not found' })]);
+    expect(toGameballBatch({ status: 'Completed', response: [{ playerUniqueId: 'p3' }] }, '9').results).toEqual([expect.objectContaining({ customerId: 'p3' })]);
+  });
+
+  it('counts failed items as finished when a failed batch leaves them out of processedItems', () => {
+    const batch = toGameballBatch({ status: 'failed', totalItems: 10, processedItems: 0, failedItems: 10 }, '3');
+    expect(batch.progress).toMatchObject({ total: 10, processed: 0, failed: 10, pending: 0 });
+  });
+
   it('keeps items of unknown shape verbatim', () => {
     const batch = toGameballBatch({ status: 'completed', results: ['odd'] }, '1');
     expect(batch.results[0]?.raw).toEqual({ value: 'odd' });

@@ -32,7 +32,8 @@ export function toGameballBatch(body: unknown, requestedId: string): GameballBat
       processed,
       succeeded: processedItems === null ? null : Math.max(0, processed - failed),
       failed,
-      pending: totalItems === null ? 0 : Math.max(0, totalItems - processed),
+      // Failed items count as finished even when a server leaves them out of processedItems.
+      pending: totalItems === null ? 0 : Math.max(0, totalItems - Math.max(processed, failed)),
       percent: providerProgress !== null ? Math.min(100, Math.max(0, providerProgress)) : percentOf(processed, totalItems),
     },
     createdAt: optDate(legacy, 'createdAt'),
@@ -44,9 +45,18 @@ export function toGameballBatch(body: unknown, requestedId: string): GameballBat
     totalItems,
     processedItems,
     failedItems,
-    results: (optArr(o, 'results') ?? []).map(toItem),
-    itemErrors: (optArr(o, 'errors') ?? []).map(toItem),
+    results: (optArr(o, 'results') ?? legacyItems(legacy, 'successful')).map(toItem),
+    itemErrors: (optArr(o, 'errors') ?? legacyItems(legacy, 'failed')).map(toItem),
   };
+}
+
+/** The older `response` block: `{successful: [...], failed: [...]}`, either part optional, or one plain list of results. */
+function legacyItems(legacy: WireObject<GameballLegacyWireBatch>, part: 'successful' | 'failed'): unknown[] {
+  const response = legacy.value['response'];
+  if (Array.isArray(response)) return part === 'successful' ? response : [];
+  if (response === null || typeof response !== 'object') return [];
+  const list = (response as Record<string, unknown>)[part];
+  return Array.isArray(list) ? list : [];
 }
 
 /** Item shapes are undocumented, so anything is accepted and kept verbatim in `raw`. */

@@ -17,6 +17,8 @@ export interface GameballLegacyWireBatch {
   startedAt?: string;
   createdAt?: string;
   completedAt?: string;
+  /** "May have one or both cases": succeeded and failed items (v3 shape), or a plain list. */
+  response?: { successful?: unknown[]; failed?: unknown[] } | unknown[];
 }
 
 /** Gameball's error envelope `{code, type, message, documentationUrl?, requestId?}`. */
