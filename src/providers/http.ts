@@ -26,6 +26,8 @@ export interface UpstreamHttpOptions {
   userAgent?: string;
   /** Retries, circuit breaker and bulkhead (`policy.ts`). @default DEFAULT_UPSTREAM_POLICY */
   policy?: Partial<UpstreamPolicy>;
+  /** Where the provider's error body says how long to wait (ms), for when there is no Retry-After header. */
+  retryAfterFromBody?: (body: unknown) => number | undefined;
   /** Told the outcome and duration of every call (metrics). */
   observe?: (provider: ProviderName, outcome: string, seconds: number) => void;
 }
@@ -107,7 +109,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         }
         return json;
       }
-      throw new UpstreamHttpError(res.statusCode, json, parseRetryAfter(res.headers['retry-after']));
+      throw new UpstreamHttpError(res.statusCode, json, parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json));
     } catch (error) {
       if (error instanceof GatewayError || error instanceof UpstreamHttpError) throw error;
       if (signal?.aborted) throw signal.reason ?? error;

@@ -16,7 +16,11 @@ export interface FactCheckSimulatorOptions {
   port?: number;
   secretMarker?: string;
   credentials?: FactCheckSimCredentials;
-  /** Requests per minute announced in the X-RateLimit-* headers. @default 1000 */
+  /**
+   * Requests per minute per organisation (Check's plans: 20, 200 or 1,000). Past it the simulator
+   * answers 429 with `Retry-After` and `error.retryAfter` until the window resets, as documented.
+   * @default 1_000_000 (so tests and benches are not throttled unless they ask)
+   */
   rateLimitPerMinute?: number;
 }
 
@@ -33,7 +37,7 @@ const DAY = 86_400_000;
 export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}): Promise<Simulator & { credentials: FactCheckSimCredentials }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
-  const rateLimit = o.rateLimitPerMinute ?? 1000;
+  const rateLimit = o.rateLimitPerMinute ?? 1_000_000;
   const batches = generateBatches({ seed: (o.seed ?? 1) + 2, count: o.batchCount ?? 300, now: clock.now(), makeId: (r) => `batch_${r.hex(12)}`, maxItems: 1000 });
   const rand = createRandom((o.seed ?? 1) + 29);
   for (const b of batches) {
@@ -140,7 +144,20 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
     return { limit, offset };
   }
 
+  /** Counts a request in the current one-minute window. */
+  function tick(): void {
+    const now = clock.now();
+    if (now - windowStart >= 60_000) (windowStart = now - (now % 60_000)), (used = 0);
+    used++;
+  }
+
   function handle(req: SimRequest, route: string): SimResponse {
+    tick();
+    if (used > rateLimit) {
+      const retryAfter = Math.max(1, Math.ceil((windowStart + 60_000 - clock.now()) / 1000));
+      const limited = error(429, 'rate_limited', `Rate limit exceeded. Try again in ${retryAfter} seconds.`, { retryAfter });
+      return { ...limited, headers: { 'retry-after': String(retryAfter) } };
+    }
     if (req.headers['authorization'] !== `Bearer ${credentials.apiKey}`) {
       return error(401, 'unauthorized', "API key is required. Include it in the Authorization header as 'Bearer vfy_...'");
     }
@@ -204,7 +221,6 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
       commonHeaders: () => {
         const now = clock.now();
         if (now - windowStart >= 60_000) (windowStart = now - (now % 60_000)), (used = 0);
-        used++;
         return {
           'x-ratelimit-limit': String(rateLimit),
           'x-ratelimit-remaining': String(Math.max(0, rateLimit - used)),

@@ -1,8 +1,11 @@
 /** A fault a simulator can inject into its responses. */
 export type Fault =
   | { kind: 'http5xx'; status?: 500 | 502 | 503 | 504; retryAfterSeconds?: number }
-  /** 429; `retryAfterSeconds` omitted means no Retry-After header. */
-  | { kind: 'rateLimit'; retryAfterSeconds?: number }
+  /**
+   * 429; `retryAfterSeconds` omitted means no wait is given at all. `retryAfterHeader: false`
+   * keeps the wait in the body only (Check's `error.retryAfter`), as a proxy stripping headers would.
+   */
+  | { kind: 'rateLimit'; retryAfterSeconds?: number; retryAfterHeader?: boolean }
   /** Accepts the request and never answers (until the socket is closed). */
   | { kind: 'hang' }
   /** Destroys the socket without a response. */

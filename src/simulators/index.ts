@@ -38,6 +38,8 @@ export interface StartSimulatorsOptions {
   /** Ports to listen on; 0 or omitted picks a free one. */
   ports?: { reach?: number; gameball?: number; factCheck?: number };
   secretMarker?: string;
+  /** Check's per-minute rate limit (enforced with 429s). @default 1_000_000 */
+  factCheckRateLimitPerMinute?: number;
 }
 
 /** Starts the Reach, Gameball and Check simulators on loopback with one clock and seed. */
@@ -46,7 +48,7 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
   const [reach, gameball, factCheck] = await Promise.all([
     createReachSimulator({ ...common, port: o.ports?.reach }),
     createGameballSimulator({ ...common, port: o.ports?.gameball }),
-    createFactCheckSimulator({ ...common, port: o.ports?.factCheck }),
+    createFactCheckSimulator({ ...common, port: o.ports?.factCheck, ...(o.factCheckRateLimitPerMinute ? { rateLimitPerMinute: o.factCheckRateLimitPerMinute } : {}) }),
   ]);
   return {
     reach,

@@ -100,11 +100,12 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
         failedRecords: s.failed,
         successRate: s.processed === 0 ? 0 : Math.round((s.succeeded / s.processed) * 10000) / 100,
       },
-      startedAt: iso(s.startedAt),
       createdAt: iso(b.createdAt),
       schemaName: schema.name,
       schemaDefinitionId: schema.id,
     };
+    // The spec does not mark these nullable: a batch that has not started or finished leaves them out.
+    if (s.startedAt !== null) wire.startedAt = iso(s.startedAt);
     if (s.completedAt !== null) wire.completedAt = iso(s.completedAt);
     if (s.phase === 'failed') wire.errors = { summary: { validation: b.total }, details: {}, message: 'Batch failed: the payload did not match the schema definition' };
     else if (s.failed > 0) wire.errors = { summary, details };

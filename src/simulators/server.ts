@@ -157,7 +157,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     }
     if (fault?.kind === 'rateLimit') {
       const headers: Record<string, string> = { ...o.commonHeaders?.() };
-      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      if (fault.retryAfterSeconds !== undefined && fault.retryAfterHeader !== false) headers['retry-after'] = String(fault.retryAfterSeconds);
       return send(res, 429, o.errorBody(429, `Rate limit exceeded ${secret}`, fault.retryAfterSeconds), headers);
     }
     if (fault?.kind === 'malformedJson') {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGameballAdapter } from '../../src/providers/gameball/adapter.js';
 import { createGameballHttpClient } from '../../src/providers/gameball/client.js';
+import { createFactCheckAdapter } from '../../src/providers/factcheck/adapter.js';
+import { createFactCheckHttpClient } from '../../src/providers/factcheck/client.js';
 import type { UpstreamPolicy } from '../../src/providers/policy.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
 
@@ -13,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => sims.close());
 beforeEach(() => {
-  sims.gameball.control.resetCounters();
-  sims.gameball.control.clearFaults();
+  for (const sim of sims.all()) (sim.control.resetCounters(), sim.control.clearFaults());
 });
 
 function adapter(policy: Partial<UpstreamPolicy>, deadlineMs = 2_000) {
@@ -29,6 +30,14 @@ function adapter(policy: Partial<UpstreamPolicy>, deadlineMs = 2_000) {
   return { provider: createGameballAdapter(client), client };
 }
 const requests = () => sims.gameball.control.totalRequests();
+
+/** Check is the provider documented to send Retry-After (header and `error.retryAfter`). */
+function checkAdapter(policy: Partial<UpstreamPolicy>, deadlineMs = 2_000) {
+  return createFactCheckAdapter(
+    createFactCheckHttpClient({ baseUrl: sims.factCheck.url, apiKey: sims.credentials.factCheck.apiKey, deadlineMs, connections: 8, policy: { retryBaseMs: 5, retryMaxMs: 20, ...policy } }),
+  );
+}
+const checkRequests = () => sims.factCheck.control.totalRequests();
 
 describe('retries', () => {
   it('retries an idempotent GET after 5xx and resets, then succeeds', async () => {
@@ -59,45 +68,54 @@ describe('retries', () => {
     expect(requests()).toBe(1);
   });
 
-  it('waits for a short Retry-After, and fails at once on one longer than the cap', async () => {
-    const { provider } = adapter({ retries: 1, retryAfterCapMs: 2_000 });
-    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 1, times: 1 });
-    const started = Date.now();
-    await expect(provider.get(id)).resolves.toMatchObject({ providerBatchId: id });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  describe('Retry-After (Check)', () => {
+    let checkId: string;
+    beforeAll(() => {
+      checkId = sims.factCheck.control.idsByState().done![0]!;
+    });
+
+    it('waits for a short Retry-After, and fails at once on one longer than the cap', async () => {
+      const provider = checkAdapter({ retries: 1, retryAfterCapMs: 2_000 });
+      sims.factCheck.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 1, times: 1 });
+      const started = Date.now();
+      await expect(provider.get(checkId)).resolves.toMatchObject({ providerBatchId: checkId });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(checkRequests()).toBe(2);
+
+      sims.factCheck.control.resetCounters();
+      sims.factCheck.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 30 });
+      await expect(provider.get(checkId)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', provider: 'FACT_CHECK', retryAfterMs: 30_000 });
+      expect(checkRequests()).toBe(1);
+    });
+
+    it("reads the wait from the body's error.retryAfter when there is no header", async () => {
+      const provider = checkAdapter({ retries: 1, retryAfterCapMs: 2_000 });
+      sims.factCheck.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 45, retryAfterHeader: false });
+      await expect(provider.get(checkId)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 45_000 });
+      expect(checkRequests()).toBe(1);
+    });
+
+    it("obeys Check's own rate limit: 429 with Retry-After until the window resets", async () => {
+      const clock = createManualClock(Date.parse('2026-11-01T12:00:10Z'));
+      const limited = await startSimulators({ clock, seed: 2, batchCount: 20, factCheckRateLimitPerMinute: 3 });
+      try {
+        const provider = createFactCheckAdapter(createFactCheckHttpClient({ baseUrl: `${limited.factCheck.url}/v1`, apiKey: limited.credentials.factCheck.apiKey, policy: { retries: 0 } }));
+        const id2 = limited.factCheck.control.idsByState().done![0]!;
+        for (let i = 0; i < 3; i++) await expect(provider.get(id2)).resolves.toMatchObject({ providerBatchId: id2 });
+        await expect(provider.get(id2)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 50_000 });
+        clock.advance(50_000);
+        await expect(provider.get(id2)).resolves.toMatchObject({ providerBatchId: id2 });
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
+  it('fails a Gameball 429 (which carries no Retry-After) as rate limited after its retries', async () => {
+    const { provider } = adapter({ retries: 1 });
+    sims.gameball.control.setFault({ kind: 'rateLimit' });
+    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', provider: 'GAMEBALL' });
     expect(requests()).toBe(2);
-
-    sims.gameball.control.resetCounters();
-    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 30 });
-    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 30_000 });
-    expect(requests()).toBe(1);
-  });
-
-  it('does not wait for a Retry-After beyond the cap on a 5xx either', async () => {
-    const { provider } = adapter({ retries: 2, retryAfterCapMs: 1_000, breakerThreshold: 100 });
-    sims.gameball.control.setFault({ kind: 'http5xx', status: 503, retryAfterSeconds: 8 });
-    const started = Date.now();
-    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryAfterMs: 8_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(requests()).toBe(1);
-  });
-
-  it('releases the caller at the deadline even while a retry waits out a Retry-After', async () => {
-    const { provider } = adapter({ retries: 2, retryAfterCapMs: 5_000, breakerThreshold: 100 }, 300);
-    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 4 });
-    const started = Date.now();
-    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', provider: 'GAMEBALL' });
-    expect(Date.now() - started).toBeLessThan(1_000);
-  });
-
-  it('releases a caller that aborts while a retry waits', async () => {
-    const { provider } = adapter({ retries: 2, retryAfterCapMs: 5_000, breakerThreshold: 100 }, 10_000);
-    sims.gameball.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 4 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    await expect(provider.get(id, { signal: controller.signal })).rejects.toBeDefined();
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('keeps one deadline across all attempts', async () => {

@@ -21,7 +21,18 @@ export interface FactCheckClient {
 
 /** Creates the Check HTTP client on an undici pool. */
 export function createFactCheckHttpClient(options: FactCheckClientOptions): FactCheckClient {
-  const http = createUpstreamHttp({ ...options, provider: 'FACT_CHECK', headers: { authorization: `Bearer ${options.apiKey}` } });
+  const http = createUpstreamHttp({
+    ...options,
+    // The docs give the API base as https://api.check.ai/v1; paths here start with /v1, so a base ending in /v1 is taken as the host.
+    baseUrl: options.baseUrl.replace(/\/v1\/?$/, ''),
+    provider: 'FACT_CHECK',
+    headers: { authorization: `Bearer ${options.apiKey}` },
+    // A 429 body carries `error.retryAfter` (seconds) beside the Retry-After header.
+    retryAfterFromBody: (body) => {
+      const seconds = (body as { error?: { retryAfter?: unknown } } | undefined)?.error?.retryAfter;
+      return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+    },
+  });
   return {
     getBatch: (id, signal) => http.request('GET', `/v1/batch/${encodeURIComponent(id)}`, {}, signal),
     listBatches: (q, signal) => http.request('GET', '/v1/batch', { limit: String(q.limit), offset: String(q.offset), status: q.status }, signal),
