@@ -89,12 +89,13 @@ const LIMIT_MESSAGE = /(depth|cost|aliases|directives|token)s? limit/i;
 
 /**
  * graphql-armor reports its refusals without `extensions.code`; give every validation or
- * parse error one: `QUERY_TOO_COMPLEX` for a limit, `GRAPHQL_VALIDATION_FAILED` otherwise.
+ * parse error one: `QUERY_TOO_COMPLEX` for a limit, else `GRAPHQL_VALIDATION_FAILED` or
+ * `GRAPHQL_PARSE_FAILED`.
  */
 function useLimitErrorCodes(): Plugin {
-  const withCode = (error: GraphQLError): GraphQLError => {
+  const withCode = (error: GraphQLError, fallback: 'GRAPHQL_VALIDATION_FAILED' | 'GRAPHQL_PARSE_FAILED'): GraphQLError => {
     if (error.extensions?.code) return error;
-    const code = LIMIT_MESSAGE.test(error.message) ? 'QUERY_TOO_COMPLEX' : 'GRAPHQL_VALIDATION_FAILED';
+    const code = LIMIT_MESSAGE.test(error.message) ? 'QUERY_TOO_COMPLEX' : fallback;
     return createGraphQLError(error.message.replace(/^Syntax Error: /, ''), {
       nodes: error.nodes,
       source: error.source,
@@ -106,12 +107,12 @@ function useLimitErrorCodes(): Plugin {
   return {
     onValidate() {
       return ({ result, setResult }) => {
-        if (result.length > 0) setResult(result.map((e) => withCode(e as GraphQLError)));
+        if (result.length > 0) setResult(result.map((e) => withCode(e as GraphQLError, 'GRAPHQL_VALIDATION_FAILED')));
       };
     },
     onParse() {
       return ({ result, replaceParseResult }) => {
-        if (result instanceof Error && 'extensions' in result) replaceParseResult(withCode(result as GraphQLError));
+        if (result instanceof Error && 'extensions' in result) replaceParseResult(withCode(result as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
       };
     },
   };

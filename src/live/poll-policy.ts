@@ -1,4 +1,4 @@
-import type { Batch } from '../domain/batch.js';
+import { FINISHED_STATUSES, type Batch } from '../domain/batch.js';
 
 /** How often the poll hub reads a watched batch (all in milliseconds). */
 export interface PollPolicy {
@@ -47,7 +47,8 @@ export function nextDelay(policy: PollPolicy, state: PollState, random: () => nu
     if (state.retryAfterMs !== undefined) return Math.round(base * (1 + random() * policy.jitter));
   } else if (state.batch?.status === 'RUNNING') {
     base = policy.runningMs;
-  } else if (state.batch && state.batch.status !== 'QUEUED' && !state.batch.isTerminal) {
+  } else if (state.batch && FINISHED_STATUSES.has(state.batch.status) && !state.batch.isTerminal) {
+    // Finished but not terminal: a Reach batch whose pending records wait for dependencies.
     base = policy.pendingMs;
   } else {
     base = Math.min(policy.idleMaxMs, policy.idleMs * 2 ** Math.min(state.unchanged, 16));

@@ -170,10 +170,24 @@ describe('bad input', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it('an unexpected internal failure is masked', async () => {
-    // A Reach token the simulator rejects is a gateway misconfiguration, not the client's fault.
-    const res = await h.gql('{ node(id: 1) { id } }');
-    expect(res.status).toBeLessThan(500);
-    expect(JSON.stringify(res)).not.toMatch(/at .*\.ts:\d+/);
+  it('masks an unexpected internal failure: no message, path or stack reaches the client', async () => {
+    // A programming error inside a provider adapter (not a GatewayError) stands in for any bug.
+    const gameball = h.providers.GAMEBALL!;
+    const original = gameball.get;
+    gameball.get = async () => {
+      throw new TypeError('boom: cannot read secretKey=sk_live_XYZ at /srv/batchql/src/providers/gameball/adapter.ts:42');
+    };
+    try {
+      const id = firstId(h.sims.gameball, 'done');
+      const res = await h.gql(`{ node(id: "${toGlobalId('GAMEBALL', id)}") { id } reach: node(id: "${toGlobalId('REACH', firstId(h.sims.reach, 'done'))}") { id } }`);
+      expect(res.status).toBe(200);
+      expect(res.data.node).toBeNull();
+      expect(res.data.reach).not.toBeNull();
+      expect(res.errors).toEqual([expect.objectContaining({ message: 'Unexpected error.', path: ['node'], extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+      expect(JSON.stringify(res)).not.toMatch(/boom|sk_live|\.ts:\d+|\/srv\//);
+      expect(h.logs.join('\n')).not.toMatch(/sk_live_XYZ/);
+    } finally {
+      gameball.get = original;
+    }
   });
 });

@@ -49,7 +49,8 @@ describe('authentication', () => {
     ['no tenant claim', async () => ({ authorization: `Bearer ${await token({ role: 'x' })}` })],
   ])('refuses %s with 401 UNAUTHENTICATED and no upstream call', async (_, headers) => {
     h.resetCounters();
-    const res = await h.gql(Q, undefined, await headers());
+    // A query that would call two providers if it ran.
+    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } providers { provider } }`, undefined, await headers());
     expect(res.status).toBe(401);
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.data).toBeUndefined();
@@ -57,9 +58,13 @@ describe('authentication', () => {
   });
 
   it('accepts a valid token', async () => {
-    const res = await h.gql(Q, undefined, { authorization: `Bearer ${await token()}` });
+    h.resetCounters();
+    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } providers { provider } }`, undefined, { authorization: `Bearer ${await token()}` });
     expect(res.status).toBe(200);
     expect(res.data.providers).toHaveLength(3);
+    expect(res.data.node).not.toBeNull();
+    // The same query does reach the provider once authenticated: the refusals above really saved a call.
+    expect(h.sims.reach.control.totalRequests()).toBe(1);
   });
 });
 

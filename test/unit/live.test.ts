@@ -16,6 +16,8 @@ describe('nextDelay', () => {
     const idle = [0, 1, 2, 3, 10].map((unchanged) => nextDelay(policy, { batch: batch('QUEUED'), unchanged, failures: 0 }, mid));
     expect(idle).toEqual([2_000, 4_000, 8_000, 16_000, 30_000]);
     expect(nextDelay(policy, { batch: batch('SUCCEEDED', false), unchanged: 0, failures: 0 }, mid)).toBe(policy.pendingMs);
+    // An unknown status word backs off like an idle batch rather than waiting a pending-records minute.
+    expect(nextDelay(policy, { batch: batch('UNKNOWN', false), unchanged: 0, failures: 0 }, mid)).toBe(policy.idleMs);
   });
 
   it('backs off exponentially on failures and never polls before Retry-After', () => {

@@ -152,7 +152,7 @@ async function backward(
   const source = sources[0]!;
   if (sources.length !== 1 || !source.offsetBased || !source.exact) {
     throw badInput(
-      '`last`/`before` need a list served by one offset-paged provider with every filter pushed down (factCheckBatches, or batches filtered to FACT_CHECK without date bounds); Reach cursors only go forward: page with `first`/`after`',
+      '`last`/`before` need a list served by one offset-paged provider with every filter pushed down (factCheckBatches, or batches filtered to FACT_CHECK, with no date bounds and statuses naming one Check status word); Reach cursors only go forward: page with `first`/`after`',
     );
   }
   const name = source.provider;
