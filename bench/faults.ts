@@ -6,38 +6,24 @@
  * body or gateway log line.
  *   BENCH_SECONDS (default 40), BENCH_CONNECTIONS (default 20), BENCH_FAULT_PERIOD_MS (default 2000).
  */
-import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { toGlobalId } from '../src/domain/global-id.js';
 import { simulatorEnv } from '../src/gateway-env.js';
+import { spawnGateway } from '../src/gateway-process.js';
 import { createSystemClock, startSimulators, type FaultRule } from '../src/simulators/index.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 40);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const periodMs = Number(process.env.BENCH_FAULT_PERIOD_MS ?? 2000);
 const deadlineMs = 2_000;
-const port = 4700 + Math.floor(Math.random() * 90);
 const SECRET = /SIM-SECRET-do-not-leak|10\.0\.3\.7|sk_live_/;
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 5, batchCount: 300 });
-let logs = '';
-const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  env: {
-    ...process.env,
-    ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
-    PORT: String(port),
-    UPSTREAM_DEADLINE_MS: String(deadlineMs),
-    UPSTREAM_BREAKER_HALF_OPEN_MS: '1000',
-    LOG_LEVEL: 'info',
-  },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-gateway.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
-gateway.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
-await new Promise<void>((resolve, reject) => {
-  const check = () => logs.includes('GraphiQL at') && resolve();
-  gateway.stdout!.on('data', check);
-  gateway.once('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${logs}`)));
+const gateway = await spawnGateway({
+  ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+  UPSTREAM_DEADLINE_MS: String(deadlineMs),
+  UPSTREAM_BREAKER_HALF_OPEN_MS: '1000',
+  LOG_LEVEL: 'info',
 });
 
 const ids = {
@@ -77,7 +63,7 @@ let leaked = 0;
 let served = 0;
 let withErrors = 0;
 const result = await autocannon({
-  url: `http://127.0.0.1:${port}/graphql`,
+  url: gateway.url,
   connections,
   duration: seconds,
   timeout: Math.ceil((deadlineMs + 2_000) / 1000),
@@ -97,15 +83,13 @@ const result = await autocannon({
 clearInterval(cycler);
 
 const fiveXx = result['5xx'];
-const logLeaks = logs.split('\n').filter((l) => SECRET.test(l) || l.includes(sims.credentials.factCheck.apiKey) || l.includes(sims.credentials.gameball.secretKey)).length;
+const logLeaks = gateway.output().split('\n').filter((l) => SECRET.test(l) || l.includes(sims.credentials.factCheck.apiKey) || l.includes(sims.credentials.gameball.secretKey)).length;
 console.log(`batchql bench:faults: ${seconds}s, ${connections} connections, faults rotate every ${periodMs} ms across ${FAULTS.length - 1} kinds, deadline ${deadlineMs} ms, Node ${process.version}`);
 console.log(`requests served: ${served} (${result.requests.average.toFixed(0)} req/s), with GraphQL errors: ${withErrors}`);
 console.log(`error codes: ${[...codes.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
 console.log(`latency: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
 console.log(`must be zero: 5xx ${fiveXx}, hung past deadline ${result.timeouts}, socket errors ${result.errors}, secret in responses ${leaked}, secret in logs ${logLeaks}`);
 
-const exited = new Promise((r) => gateway.once('exit', r));
-gateway.kill('SIGTERM');
-await exited;
+await gateway.kill();
 await sims.close();
 process.exit(fiveXx + result.timeouts + leaked + logLeaks === 0 ? 0 : 1);

@@ -6,38 +6,28 @@
  * event, and the gateway's memory per subscriber.
  *   BENCH_SUBSCRIBERS (default 5000), BENCH_BATCHES (500), BENCH_SECONDS (60).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { toGlobalId } from '../src/domain/global-id.js';
 import { simulatorEnv } from '../src/gateway-env.js';
+import { spawnGateway } from '../src/gateway-process.js';
 import { createSystemClock, startSimulators } from '../src/simulators/index.js';
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const batchCount = Number(process.env.BENCH_BATCHES ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
-const port = 4800 + Math.floor(Math.random() * 90);
 
 // Check's data set is 20% running: generate enough batches for M running ones.
 const sims = await startSimulators({ clock: createSystemClock(), seed: 3, batchCount: Math.max(300, batchCount * 5 + 100) });
 const running = sims.factCheck.control.idsByState().running!.slice(0, batchCount);
 if (running.length < batchCount) throw new Error(`only ${running.length} running batches`);
 
-const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  env: {
-    ...process.env,
-    ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
-    PORT: String(port),
-    UPSTREAM_CONNECTIONS: '64',
-    LIVE_MAX_SUBSCRIPTIONS: String(subscribers + 100),
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
+const gateway = await spawnGateway({
+  ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+  UPSTREAM_CONNECTIONS: '64',
+  LIVE_MAX_SUBSCRIPTIONS: String(subscribers + 100),
 });
-await new Promise<void>((resolve, reject) => {
-  gateway.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('GraphiQL at') && resolve());
-  gateway.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-});
-const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid}/status`, 'utf8'))?.[1] ?? 0);
+const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.child.pid}/status`, 'utf8'))?.[1] ?? 0);
 await new Promise((r) => setTimeout(r, 1000));
 const rssBefore = rssKiB();
 
@@ -56,7 +46,7 @@ async function subscriber(i: number): Promise<void> {
   const controller = new AbortController();
   controllers.push(controller);
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    const res = await fetch(gateway.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ query, variables: { id: toGlobalId('FACT_CHECK', id) } }),
@@ -121,9 +111,7 @@ console.log(`delay gateway read -> client event: p50 ${pct(readDelays, 50)} ms, 
 console.log(`gateway RSS: ${(rssBefore / 1024).toFixed(0)} MiB idle, ${(rssWith / 1024).toFixed(0)} MiB with subscribers = ${(((rssWith - rssBefore) * 1024) / Math.max(1, connected) / 1024).toFixed(1)} KiB per subscriber`);
 
 for (const c of controllers) c.abort();
-const exited = new Promise((r) => gateway.once('exit', r));
-gateway.kill('SIGTERM');
-await exited;
+await gateway.kill();
 await agent.close();
 await sims.close();
 process.exit(0);

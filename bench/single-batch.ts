@@ -4,26 +4,21 @@
  * gateway runs as its own process (`src/main.ts`, as `npm start` runs it); autocannon drives both.
  *   BENCH_DURATION seconds per run (default 10), BENCH_CONNECTIONS (default 50).
  */
-import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { simulatorEnv } from '../src/gateway-env.js';
+import { spawnGateway } from '../src/gateway-process.js';
 import { createSystemClock, startSimulators } from '../src/simulators/index.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const port = 4900 + Math.floor(Math.random() * 90);
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 1, batchCount: 300 });
 const id = sims.factCheck.control.idsByState()['done']?.[0];
 if (!id) throw new Error('simulator has no finished Check batch');
 
-const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  env: { ...process.env, ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: String(port), UPSTREAM_CONNECTIONS: '50' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((resolve, reject) => {
-  gateway.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('GraphiQL at') && resolve());
-  gateway.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+const gateway = await spawnGateway({
+  ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+  UPSTREAM_CONNECTIONS: '50',
 });
 
 const query = `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { id status providerStatus isTerminal progress { total processed succeeded failed pending percent } createdAt completedAt ... on FactCheckBatch { name methods { method weight } totalCostCents } } }`;
@@ -41,7 +36,7 @@ const direct = await run(`direct   GET ${'/v1/batch/:id'} (simulator)`, {
   headers: { authorization: `Bearer ${sims.credentials.factCheck.apiKey}` },
 });
 const viaGateway = await run('gateway  query batch(FACT_CHECK)  ', {
-  url: `http://127.0.0.1:${port}/graphql`,
+  url: gateway.url,
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ query }),
@@ -51,8 +46,6 @@ const viaGateway = await run('gateway  query batch(FACT_CHECK)  ', {
 console.log(`ratio gateway/direct: ${(viaGateway / direct).toFixed(2)}`);
 
 // Let the gateway finish the requests autocannon abandoned at the end before the simulators go.
-const exited = new Promise((resolve) => gateway.once('exit', resolve));
-gateway.kill('SIGTERM');
-await exited;
+await gateway.kill();
 await sims.close();
 process.exit(0);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
 import { simulatorEnv } from '../../src/gateway-env.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
 import { FAST_LIVE_ENV } from '../helpers/harness.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';

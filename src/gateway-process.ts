@@ -1,3 +1,4 @@
+/** Runs the gateway as its own process, as `npm start` does (tests and benchmarks). */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** A gateway running as its own process (`src/main.ts`, as `npm start` runs it). */
