@@ -16,6 +16,10 @@ export interface UpstreamLimits {
   maxResponseBytes: number;
   /** Concurrent upstream GETs one request may have in flight per provider (`nodes`). */
   perRequestConcurrency: number;
+  /** Upstream calls one GraphQL request may cost, estimated before execution and counted while it runs. */
+  maxCallsPerRequest: number;
+  /** Overall deadline of one query response; unfinished fields get PROVIDER_TIMEOUT. */
+  requestDeadlineMs: number;
   /** Retries, circuit breaker and bulkhead per provider. */
   policy: UpstreamPolicy;
 }
@@ -30,6 +34,8 @@ export interface GatewayConfig {
   lists: ListSettings;
   live: LiveSettings;
   logLevel: LogLevel;
+  /** Proxy hops in front of the gateway whose `X-Forwarded-For` entries are trusted (0: none). */
+  trustProxy: number;
   queries: QueryLimits;
   auth: AuthSettings;
 }
@@ -45,6 +51,8 @@ export interface LiveSettings extends Omit<PollPolicy, 'jitter'> {
   leaseMs: number;
   maxSubscriptions: number;
   maxSubscriptionsPerConnection: number;
+  /** Watched batches one client (see `identity.ts`) may hold on this process. */
+  maxSubscriptionsPerClient: number;
 }
 
 /** Settings of list connections. */
@@ -73,6 +81,8 @@ export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
   deadlineMs: 15_000,
   maxResponseBytes: 5 * 1024 * 1024,
   perRequestConcurrency: 8,
+  maxCallsPerRequest: 200,
+  requestDeadlineMs: 20_000,
 };
 
 /**
@@ -91,6 +101,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       deadlineMs: int(env, 'UPSTREAM_DEADLINE_MS', DEFAULT_UPSTREAM_LIMITS.deadlineMs, 1, 600_000),
       maxResponseBytes: int(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_UPSTREAM_LIMITS.maxResponseBytes, 1024, 1024 ** 3),
       perRequestConcurrency: int(env, 'UPSTREAM_PER_REQUEST_CONCURRENCY', DEFAULT_UPSTREAM_LIMITS.perRequestConcurrency, 1, 100),
+      maxCallsPerRequest: int(env, 'MAX_UPSTREAM_CALLS_PER_REQUEST', DEFAULT_UPSTREAM_LIMITS.maxCallsPerRequest, 1, 1_000_000),
+      requestDeadlineMs: int(env, 'REQUEST_DEADLINE_MS', DEFAULT_UPSTREAM_LIMITS.requestDeadlineMs, 100, 3_600_000),
       policy: {
         retries: int(env, 'UPSTREAM_RETRIES', DEFAULT_UPSTREAM_POLICY.retries, 0, 10),
         retryBaseMs: int(env, 'UPSTREAM_RETRY_BASE_MS', DEFAULT_UPSTREAM_POLICY.retryBaseMs, 1, 60_000),
@@ -104,6 +116,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
     auth: { mode: 'none', tenantClaim: '' },
+    trustProxy: trustProxy(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     queries: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 1_000),
@@ -128,6 +141,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       leaseMs: int(env, 'LIVE_LEASE_MS', 5_000, 100, 600_000),
       maxSubscriptions: int(env, 'LIVE_MAX_SUBSCRIPTIONS', 20_000, 1, 10_000_000),
       maxSubscriptionsPerConnection: int(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+      maxSubscriptionsPerClient: int(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT', 1_000, 1, 10_000_000),
     },
   };
   const redisUrl = nonEmpty(env.REDIS_URL);
@@ -201,6 +215,14 @@ function authSettings(env: Env): AuthSettings {
   if (!issuer) throw new ConfigError('AUTH_MODE=jwt needs JWT_ISSUER');
   if (!audience) throw new ConfigError('AUTH_MODE=jwt needs JWT_AUDIENCE');
   return { mode, tenantClaim, issuer, audience, ...(secret ? { secret } : {}), ...(jwksUrl ? { jwksUrl } : {}) };
+}
+
+/** `TRUST_PROXY`: off by default; a hop count (`true` means one hop, `false` none). */
+function trustProxy(env: Env): number {
+  const raw = nonEmpty(env.TRUST_PROXY)?.toLowerCase();
+  if (raw === undefined || ['false', 'off', 'no'].includes(raw)) return 0;
+  if (['true', 'on', 'yes'].includes(raw)) return 1;
+  return int(env, 'TRUST_PROXY', 0, 0, 20);
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {

@@ -7,6 +7,8 @@ import { createLoaders, type Loaders } from './graphql/loaders.js';
 import { createNotes, type ResponseNotes } from './graphql/notes.js';
 import type { PollHub } from './live/poll-hub.js';
 import type { Providers } from './providers/index.js';
+import type { Principal } from './auth.js';
+import type { ClientIdentity } from './identity.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
@@ -18,6 +20,8 @@ export interface ListServices {
 export interface LiveServices {
   hub: PollHub;
   maxSubscriptions: number;
+  /** Watched batches one client may hold on this process. */
+  maxSubscriptionsPerClient: number;
 }
 
 /** What every resolver receives: the providers, this request's loaders, list and live services, notes. */
@@ -29,6 +33,10 @@ export interface GraphQLContext extends YogaInitialContext {
   notes: ResponseNotes;
   /** The caller's verified Reach tenant (JWT mode); undefined in `AUTH_MODE=none`. */
   tenant?: string;
+  /** The verified caller (empty in `AUTH_MODE=none`). */
+  principal: Principal;
+  /** Who the client is for per-client limits (`identity.ts`). */
+  client: ClientIdentity;
 }
 
 /**
@@ -57,8 +65,15 @@ export function createListServices(settings: ListSettings): ListServices {
 }
 
 /** Builds the per-request part of the context: fresh DataLoaders, so nothing is cached across requests. */
-export function createContext(deps: ContextDeps, tenant?: string): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant'> {
+export function createContext(
+  deps: ContextDeps,
+  principal: Principal,
+  client: ClientIdentity,
+): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant' | 'principal' | 'client'> {
+  const tenant = principal.tenant;
   return {
+    principal,
+    client,
     providers: deps.providers,
     loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency, tenant),
     lists: deps.lists,

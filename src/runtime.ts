@@ -91,16 +91,16 @@ export async function startGateway(
   const coordinator = config.live.redisUrl
     ? await createRedisCoordinator({ url: config.live.redisUrl, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs, prefix: config.live.redisKeyPrefix })
     : createMemoryCoordinator(config.live.instanceId);
-  const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, ...policy } = config.live;
+  const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, maxSubscriptionsPerClient, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
-  const live: LiveServices = { hub, maxSubscriptions };
+  const live: LiveServices = { hub, maxSubscriptions, maxSubscriptionsPerClient };
   metrics.bind(hub, providers);
   if (config.auth.mode === 'none') {
     logger.warn('AUTH_MODE=none: every client is trusted and acts with the gateway\'s own provider credentials. Use it only for a local demo.');
     if (config.logLevel !== 'silent') console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
   }
   const authenticate = createAuthenticator(config.auth);
-  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate });
+  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate, trustProxy: config.trustProxy });
   const server = createServer(operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers));
   const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection, maxPayloadBytes: config.queries.maxBodyBytes, authenticate });
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { useResponseNotes } from './graphql/notes.js';
 import type { Logger } from 'pino';
 import { yogaLogger } from './logging.js';
 import { authorizationOf, type Authenticator } from './auth.js';
+import { clientIdentity } from './identity.js';
 import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   authenticate?: Authenticator;
   /** Query shape limits, introspection, CSRF, persisted operations. */
   queries?: QueryLimits;
+  /** Proxy hops whose `X-Forwarded-For` is trusted when identifying clients (`identity.ts`). @default 0 */
+  trustProxy?: number;
   /** Show GraphiQL at GET /graphql. @default true */
   graphiql?: boolean;
   /** Pre-built schema (tests reuse one). */
@@ -54,7 +57,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useResponseNotes()],
     context: async (initial) => {
       const principal = await authenticate(authorizationOf(initial.request, (initial as { connectionParams?: Record<string, unknown> }).connectionParams));
-      return { ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }, principal.tenant) };
+      const req = (initial as { req?: { socket?: { remoteAddress?: string } } }).req;
+      const client = clientIdentity(principal, { remoteAddress: req?.socket?.remoteAddress, forwardedFor: initial.request?.headers.get('x-forwarded-for') }, options.trustProxy ?? 0);
+      return { ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }, principal, client) };
     },
   }) as Gateway;
 }
