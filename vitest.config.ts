@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Node (npm start) loads graphql's CommonJS build for us and for every dependency; Vite would
+  // hand our own sources the ESM build, a second copy whose instanceof checks reject the first's
+  // types. One copy in tests too.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 20_000,

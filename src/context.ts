@@ -9,6 +9,7 @@ import type { PollHub } from './live/poll-hub.js';
 import type { Providers } from './providers/index.js';
 import type { Principal } from './auth.js';
 import type { ClientIdentity } from './identity.js';
+import { RequestBudget } from './graphql/request-budget.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
@@ -37,6 +38,8 @@ export interface GraphQLContext extends YogaInitialContext {
   principal: Principal;
   /** Who the client is for per-client limits (`identity.ts`). */
   client: ClientIdentity;
+  /** This request's upstream call budget, response deadline and cancellation. */
+  budget: RequestBudget;
 }
 
 /**
@@ -51,7 +54,7 @@ export function scopeOf(ctx: Pick<GraphQLContext, 'tenant'>, provider: ProviderN
 /** Dependencies the context is built from, once per gateway. */
 export interface ContextDeps {
   providers: Providers;
-  limits: Pick<UpstreamLimits, 'perRequestConcurrency'>;
+  limits: Pick<UpstreamLimits, 'perRequestConcurrency' | 'maxCallsPerRequest' | 'requestDeadlineMs'>;
   lists: ListServices;
   live: LiveServices;
 }
@@ -69,13 +72,17 @@ export function createContext(
   deps: ContextDeps,
   principal: Principal,
   client: ClientIdentity,
-): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant' | 'principal' | 'client'> {
+  /** Aborts when the client disconnects. */
+  clientSignal?: AbortSignal,
+): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant' | 'principal' | 'client' | 'budget'> {
   const tenant = principal.tenant;
+  const budget = new RequestBudget(deps.limits.maxCallsPerRequest, deps.limits.requestDeadlineMs, clientSignal);
   return {
     principal,
     client,
+    budget,
     providers: deps.providers,
-    loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency, tenant),
+    loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency, budget, tenant),
     lists: deps.lists,
     live: deps.live,
     notes: createNotes(),

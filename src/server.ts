@@ -9,13 +9,14 @@ import { authorizationOf, type Authenticator } from './auth.js';
 import { clientIdentity } from './identity.js';
 import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
+import { useUpstreamBudget } from './graphql/upstream-cost.js';
 import { createSchema } from './graphql/schema.js';
 import type { Providers } from './providers/index.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
   providers: Providers;
-  limits: Pick<UpstreamLimits, 'perRequestConcurrency'>;
+  limits: Pick<UpstreamLimits, 'perRequestConcurrency' | 'maxCallsPerRequest' | 'requestDeadlineMs'>;
   /** Cursor codec and upstream list page cache. */
   lists: ListServices;
   /** The poll hub behind subscriptions. */
@@ -54,12 +55,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: options.logger ? yogaLogger(options.logger) : false,
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
-    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useResponseNotes()],
+    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useUpstreamBudget(), useResponseNotes()],
     context: async (initial) => {
       const principal = await authenticate(authorizationOf(initial.request, (initial as { connectionParams?: Record<string, unknown> }).connectionParams));
       const req = (initial as { req?: { socket?: { remoteAddress?: string } } }).req;
       const client = clientIdentity(principal, { remoteAddress: req?.socket?.remoteAddress, forwardedFor: initial.request?.headers.get('x-forwarded-for') }, options.trustProxy ?? 0);
-      return { ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }, principal, client) };
+      return { ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }, principal, client, initial.request?.signal) };
     },
   }) as Gateway;
 }

@@ -16,6 +16,7 @@ export const ErrorCode = {
   PROVIDER_BAD_RESPONSE: 'PROVIDER_BAD_RESPONSE',
   PROVIDER_AUTH_FAILED: 'PROVIDER_AUTH_FAILED',
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

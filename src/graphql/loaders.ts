@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import type { Batch, ProviderName } from '../domain/batch.js';
 import type { Providers } from '../providers/index.js';
+import type { RequestBudget } from './request-budget.js';
 
 /** A load key: the upstream id, and whether Reach pending details are wanted. */
 export interface BatchKey {
@@ -19,8 +20,9 @@ export interface Loaders {
  * GET (no provider has a multi-get) with at most `concurrency` requests in flight, and returns
  * an `Error` at the index of a failed key instead of rejecting, so one bad id cannot sink a
  * `nodes(ids:)` (the DataLoader contract). Duplicate keys in one operation cost one call.
+ * Every call goes through the request's budget (`request-budget.ts`).
  */
-export function createLoaders(providers: Providers, concurrency: number, tenant?: string): Loaders {
+export function createLoaders(providers: Providers, concurrency: number, budget: RequestBudget, tenant?: string): Loaders {
   const loaders = new Map<ProviderName, DataLoader<BatchKey, Batch, string>>();
   return {
     batch(name) {
@@ -33,7 +35,11 @@ export function createLoaders(providers: Providers, concurrency: number, tenant?
           (keys) =>
             Promise.all(
               keys.map((key) =>
-                limit(() => provider.get(key.providerBatchId, { includePendingDetails: key.includePendingDetails, ...(tenant ? { tenant } : {}) })).catch(
+                limit(() =>
+                  // Each call takes one from the request's budget and its signal: a client that leaves or a
+                  // deadline that passes aborts the calls in flight, and the queued ones never go out.
+                  budget.call(name, (signal) => provider.get(key.providerBatchId, { includePendingDetails: key.includePendingDetails, signal, ...(tenant ? { tenant } : {}) })),
+                ).catch(
                   (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
                 ),
               ),

@@ -17,6 +17,7 @@ import {
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import { UpstreamHttpError, type UpstreamHttp } from './http.js';
+import { SharedCalls } from './shared-calls.js';
 
 /** How one provider's upstream calls are protected (README: "Upstream policy"). */
 export interface UpstreamPolicy {
@@ -86,7 +87,8 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
  * Wraps a provider's HTTP client with cockatiel: GETs are retried on provider faults and on 429
  * (exponential backoff, full jitter, honouring Retry-After up to a cap); a consecutive-failure
  * circuit breaker fails fast while the provider is down and probes it half-open; a bulkhead
- * bounds concurrent requests; identical concurrent GETs share one upstream request. The overall
+ * bounds concurrent requests; identical concurrent GETs share one upstream request (reference-counted:
+ * it is aborted when every caller has gone). The overall
  * deadline of the client's call covers every attempt.
  */
 export function protect(
@@ -117,7 +119,7 @@ export function protect(
   // The breaker sees whole calls (after their retries), so an open circuit never hides the real error of a probe.
   const idempotent = wrap(breaker, retrying, limiter);
   const once = wrap(breaker, limiter);
-  const inFlight = new Map<string, Promise<unknown>>();
+  const shared = new SharedCalls<unknown>();
 
   const translate = (error: unknown): unknown => {
     if (error instanceof BrokenCircuitError) {
@@ -174,15 +176,9 @@ export function protect(
     async request(method, path, query, signal, headers) {
       if (method !== 'GET') return underDeadline(signal, (s, attempt) => once.execute(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers)), s));
       const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
-      // Share identical GETs already in flight (only for callers that cannot abort them alone).
-      const shared = signal === undefined ? inFlight.get(key) : undefined;
-      if (shared) return shared;
-      const call = underDeadline(signal, (s, attempt) => idempotent.execute(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers)), s));
-      if (signal === undefined) {
-        inFlight.set(key, call);
-        void call.catch(() => {}).finally(() => inFlight.get(key) === call && inFlight.delete(key));
-      }
-      return call;
+      // Identical GETs in flight share one upstream call, which runs while any caller still waits
+      // for it and is aborted when the last one leaves (a client gone, a poll stopped).
+      return shared.run(key, signal, (s) => underDeadline(s, (s2, attempt) => idempotent.execute(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers)), s2)));
     },
     close: () => http.close(),
     circuit: () => (breaker.state === CircuitState.Closed ? 'CLOSED' : breaker.state === CircuitState.HalfOpen ? 'HALF_OPEN' : 'OPEN'),

@@ -85,10 +85,16 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
       offsetBased: adapter.capabilities.pagination === 'OFFSET',
       firstToken: FIRST_TOKEN[name] ?? null,
       fetch: (ref) =>
-        ctx.lists.pageCache.get(`${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && name === 'REACH'}`, () =>
-          // No request signal: the page is shared with other requests, and one client leaving must not
-          // cancel it for the rest (the upstream deadline still bounds it).
-          listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', ...(ctx.tenant ? { tenant: ctx.tenant } : {}) }),
+        // A page costs one call of this request's budget when it has to be read; a read shared with
+        // other requests goes on while any of them waits, and stops when all have gone.
+        ctx.budget.call(
+          name,
+          (signal) =>
+            ctx.lists.pageCache.get(`${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && name === 'REACH'}`, signal, (shared) => {
+              ctx.budget.take(name);
+              return listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', signal: shared, ...(ctx.tenant ? { tenant: ctx.tenant } : {}) });
+            }),
+          false,
         ),
     });
   }

@@ -70,10 +70,9 @@ export async function factCheckItems(ctx: GraphQLContext, providerBatchId: strin
   const list = adapter.listItemResults.bind(adapter);
   const page = pageArgs(args);
   const codec = indexCodec(ctx, `FactCheckBatch.items:${providerBatchId}`);
-  const signal = ctx.request?.signal;
   const { window: w, items, total } = await fetchWindow(
     { first: page.first, last: page.last, after: codec.decode(page.after, 'after'), before: codec.decode(page.before, 'before') },
-    (offset, limit) => list(providerBatchId, offset, limit, signal),
+    (offset, limit) => ctx.budget.call('FACT_CHECK', (signal) => list(providerBatchId, offset, limit, signal)),
   );
   return build(w, items, total ?? 0, codec.encode);
 }

@@ -1,30 +1,34 @@
 import { LRUCache } from 'lru-cache';
 import type { ListPage } from '../../domain/listing.js';
+import { SharedCalls } from '../../providers/shared-calls.js';
 
 /**
  * Upstream list pages shared by all requests for a short time, keyed by everything that shapes
  * the page (provider, credential scope, pushed-down filter and order, position, size). The
  * k-way merge re-reads the page a cursor points into; the cache makes that free, so walking a
  * merged list costs each provider no more requests than walking its own list. Concurrent
- * identical reads share one in-flight promise; failures are not kept.
+ * identical reads share one in-flight read, reference-counted: it is aborted only when every
+ * request waiting for it has gone. Failures are not kept.
  */
 export class PageCache {
-  private readonly pages: LRUCache<string, Promise<ListPage>> | null;
+  private readonly pages: LRUCache<string, ListPage> | null;
+  private readonly inFlight = new SharedCalls<ListPage>();
 
   constructor(ttlMs: number, maxPages: number) {
-    this.pages = ttlMs > 0 ? new LRUCache<string, Promise<ListPage>>({ max: maxPages, ttl: ttlMs }) : null;
+    this.pages = ttlMs > 0 ? new LRUCache<string, ListPage>({ max: maxPages, ttl: ttlMs }) : null;
   }
 
-  get(key: string, load: () => Promise<ListPage>): Promise<ListPage> {
-    if (!this.pages) return load();
+  /** The cached page, or a read by `load` (called only when no identical read is in flight). */
+  get(key: string, signal: AbortSignal | undefined, load: (signal: AbortSignal) => Promise<ListPage>): Promise<ListPage> {
+    if (!this.pages) return this.inFlight.run(key, signal, load);
     const cached = this.pages.get(key);
-    if (cached) return cached;
-    const pending = load();
-    this.pages.set(key, pending);
-    pending.catch(() => {
-      if (this.pages?.get(key) === pending) this.pages.delete(key);
-    });
-    return pending;
+    if (cached) return Promise.resolve(cached);
+    return this.inFlight.run(key, signal, (s) =>
+      load(s).then((page) => {
+        this.pages?.set(key, page);
+        return page;
+      }),
+    );
   }
 
   clear(): void {

@@ -1,0 +1,99 @@
+import type { ProviderName } from '../domain/batch.js';
+import { ErrorCode, GatewayError } from '../domain/errors.js';
+
+/** Thrown as the abort reason when the response deadline passes. */
+class DeadlinePassed extends Error {
+  override name = 'DeadlinePassed';
+}
+
+/**
+ * What one GraphQL request may spend upstream, and when it stops: a budget of upstream calls
+ * (`MAX_UPSTREAM_CALLS_PER_REQUEST`, counted as calls go out), the response deadline
+ * (`REQUEST_DEADLINE_MS`, started when a query or mutation executes; subscriptions are
+ * long-lived and never get one) and the client's own disconnect. Every upstream call of the
+ * request takes its signal, so a client that leaves or a deadline that passes aborts the
+ * calls in flight and the ones still queued.
+ */
+export class RequestBudget {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private spent = 0;
+  private deadlineHit = false;
+
+  constructor(
+    readonly maxCalls: number,
+    private readonly deadlineMs: number,
+    clientSignal?: AbortSignal,
+  ) {
+    if (clientSignal) {
+      if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
+      else clientSignal.addEventListener('abort', () => this.controller.abort(clientSignal.reason), { once: true });
+    }
+  }
+
+  /** Aborts when the client has gone or the response deadline has passed. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Upstream calls made so far. */
+  get calls(): number {
+    return this.spent;
+  }
+
+  /** Starts the response deadline (queries and mutations). */
+  startDeadline(): void {
+    if (this.timer || this.controller.signal.aborted) return;
+    this.timer = setTimeout(() => {
+      this.deadlineHit = true;
+      this.controller.abort(new DeadlinePassed(`response deadline of ${this.deadlineMs} ms passed`));
+    }, this.deadlineMs);
+    this.timer.unref?.();
+  }
+
+  /** Ends the deadline timer when the response is complete. */
+  finish(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /**
+   * Accounts for one upstream call to `provider` about to go out. Throws, at the calling
+   * field, when the request is over (client gone, deadline passed) or the budget is spent.
+   */
+  take(provider: ProviderName): void {
+    if (this.controller.signal.aborted) throw this.stopped(provider, this.controller.signal.reason);
+    if (this.spent >= this.maxCalls) {
+      throw new GatewayError(
+        ErrorCode.QUERY_TOO_COMPLEX,
+        `this request has used its ${this.maxCalls} upstream calls (MAX_UPSTREAM_CALLS_PER_REQUEST); ask for fewer batches per request`,
+        { provider },
+      );
+    }
+    this.spent++;
+  }
+
+  /**
+   * Runs one upstream call of this request: takes a call from the budget, gives the call the
+   * request's signal, and turns an abort by the deadline into `PROVIDER_TIMEOUT` naming the provider.
+   */
+  async call<T>(provider: ProviderName, run: (signal: AbortSignal) => Promise<T>, take = true): Promise<T> {
+    if (take) this.take(provider);
+    else if (this.controller.signal.aborted) throw this.stopped(provider, this.controller.signal.reason);
+    try {
+      return await run(this.controller.signal);
+    } catch (error) {
+      if (this.controller.signal.aborted) throw this.stopped(provider, error);
+      throw error;
+    }
+  }
+
+  private stopped(provider: ProviderName, cause: unknown): GatewayError {
+    if (this.deadlineHit) {
+      return new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer within this response's deadline of ${this.deadlineMs} ms (REQUEST_DEADLINE_MS)`, {
+        provider,
+        cause,
+      });
+    }
+    return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `the request was cancelled before ${provider} answered`, { provider, cause });
+  }
+}
