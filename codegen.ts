@@ -31,6 +31,7 @@ const config: CodegenConfig = {
           FactCheckBatchEdge: '../connections/batch-list.js#BatchEdgeModel',
           FactCheckItemConnection: '../connections/nested.js#ItemConnectionModel',
           FactCheckItemEdge: '../connections/nested.js#ItemEdgeModel',
+          BatchEvent: '../../live/batch-events.js#BatchEvent',
         },
       },
     },

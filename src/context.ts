@@ -6,6 +6,7 @@ import { PageCache } from './graphql/connections/page-cache.js';
 import { createLoaders, type Loaders } from './graphql/loaders.js';
 import { createNotes, type ResponseNotes } from './graphql/notes.js';
 import type { PollHub } from './live/poll-hub.js';
+import type { SubscriptionShares } from './live/shares.js';
 import type { Providers } from './providers/index.js';
 import type { Principal } from './auth.js';
 import type { ClientIdentity } from './identity.js';
@@ -21,8 +22,8 @@ export interface ListServices {
 export interface LiveServices {
   hub: PollHub;
   maxSubscriptions: number;
-  /** Watched batches one client may hold on this process. */
-  maxSubscriptionsPerClient: number;
+  /** Each client's share of live capacity (`LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT`). */
+  shares: SubscriptionShares;
 }
 
 /** What every resolver receives: the providers, this request's loaders, list and live services, notes. */

@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './context.js';
 import { createMemoryCoordinator, type Coordinator } from './live/coordinator.js';
 import { PollHub } from './live/poll-hub.js';
+import { SubscriptionShares } from './live/shares.js';
 import { createRedisCoordinator } from './live/redis-coordinator.js';
 import { closeProviders, createProviders, type Providers } from './providers/index.js';
 import { createGateway, type Gateway } from './server.js';
@@ -93,7 +94,7 @@ export async function startGateway(
     : createMemoryCoordinator(config.live.instanceId);
   const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, maxSubscriptionsPerClient, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
-  const live: LiveServices = { hub, maxSubscriptions, maxSubscriptionsPerClient };
+  const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
   if (config.auth.mode === 'none') {
     logger.warn('AUTH_MODE=none: every client is trusted and acts with the gateway\'s own provider credentials. Use it only for a local demo.');

@@ -136,15 +136,17 @@ describe('a batch watched to the end', () => {
   it('watches several batches on one stream and completes when all are terminal', async () => {
     const a = h.sims.factCheck.control.idsByState().running![2]!;
     const b = h.sims.gameball.control.idsByState().running![0]!;
-    const sub = subscribe(wsClient(h.url), `subscription($ids: [ID!]!) { batches(ids: $ids) { providerBatchId provider isTerminal } }`, {
+    const sub = subscribe(wsClient(h.url), `subscription($ids: [ID!]!) { batches(ids: $ids) { id error { code } batch { providerBatchId provider isTerminal } } }`, {
       ids: [toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b), toGlobalId('FACT_CHECK', a)],
     });
     await sub.waitForEvents(2);
     await driveToEnd([sub], 10_000);
     await sub.ended;
-    const seen = new Set(sub.events.map((e) => e.batches.providerBatchId));
+    expect(sub.events.every((e) => e.batches.error === null)).toBe(true);
+    const seen = new Set(sub.events.map((e) => e.batches.batch.providerBatchId));
     expect(seen).toEqual(new Set([a, b]));
-    expect(sub.events.filter((e) => e.batches.isTerminal).map((e) => e.batches.providerBatchId).sort()).toEqual([a, b].sort());
+    expect(new Set(sub.events.map((e) => e.batches.id))).toEqual(new Set([toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b)]));
+    expect(sub.events.filter((e) => e.batches.batch.isTerminal).map((e) => e.batches.batch.providerBatchId).sort()).toEqual([a, b].sort());
   });
 
   it('keeps watching a finished Reach batch while its pending records wait, until they expire', async () => {

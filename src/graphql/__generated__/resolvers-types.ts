@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { Batch as BatchModel, ReachBatch as ReachBatchModel, GameballBatch as GameballBatchModel, FactCheckBatch as FactCheckBatchModel, GameballItem as GameballItemModel, FactCheckItem as FactCheckItemModel } from '../../domain/batch.js';
 import type { BatchConnectionModel as BatchConnectionModelModel, BatchEdgeModel as BatchEdgeModelModel } from '../connections/batch-list.js';
 import type { ItemConnectionModel as ItemConnectionModelModel, ItemEdgeModel as ItemEdgeModelModel } from '../connections/nested.js';
+import type { BatchEvent as BatchEventModel } from '../../live/batch-events.js';
 import type { GraphQLContext } from '../../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -64,6 +65,26 @@ export type BatchEdge = {
   __typename?: 'BatchEdge';
   cursor: Scalars['String']['output'];
   node: Batch;
+};
+
+/** One event of a `batches(ids:)` stream: a batch's new state, or the error that ended its watch. */
+export type BatchEvent = {
+  __typename?: 'BatchEvent';
+  /** The new state; null when `error` is set. */
+  batch?: Maybe<Batch>;
+  /** Why this batch is no longer watched (its last event); null while it is watched. */
+  error?: Maybe<BatchEventError>;
+  /** The canonical global id of the batch this event is about. */
+  id: Scalars['ID']['output'];
+};
+
+/** Why one batch of a `batches(ids:)` stream is no longer watched. */
+export type BatchEventError = {
+  __typename?: 'BatchEventError';
+  /** The same codes as `extensions.code` of GraphQL errors: NOT_FOUND, PROVIDER_NOT_CONFIGURED, … */
+  code: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+  provider?: Maybe<BatchProvider>;
 };
 
 /** Filters of the merged batch list. Every filter given must match (AND); a list filter matches any of its values. */
@@ -638,8 +659,12 @@ export type Subscription = {
    * sent again with `stale: true`, and updates resume when the provider answers.
    */
   batch: Batch;
-  /** Up to 100 batches on one stream: each event is one batch's new state; completes when all are terminal. */
-  batches: Batch;
+  /**
+   * Up to 100 batches on one stream. Each event is about one of them: its new state, or why it
+   * can no longer be watched (it does not exist, or belongs to another tenant). Two encodings of one
+   * id are one batch. Completes when every batch is terminal or has failed.
+   */
+  batches: BatchEvent;
 };
 
 
@@ -729,6 +754,8 @@ export type ResolversTypes = ResolversObject<{
   Batch: ResolverTypeWrapper<BatchModel>;
   BatchConnection: ResolverTypeWrapper<BatchConnectionModelModel>;
   BatchEdge: ResolverTypeWrapper<BatchEdgeModelModel>;
+  BatchEvent: ResolverTypeWrapper<BatchEventModel>;
+  BatchEventError: ResolverTypeWrapper<BatchEventError>;
   BatchFilter: BatchFilter;
   BatchOrder: BatchOrder;
   BatchOrderField: BatchOrderField;
@@ -786,6 +813,8 @@ export type ResolversParentTypes = ResolversObject<{
   Batch: BatchModel;
   BatchConnection: BatchConnectionModelModel;
   BatchEdge: BatchEdgeModelModel;
+  BatchEvent: BatchEventModel;
+  BatchEventError: BatchEventError;
   BatchFilter: BatchFilter;
   BatchOrder: BatchOrder;
   BatchProgress: BatchProgress;
@@ -842,6 +871,18 @@ export type BatchConnectionResolvers<ContextType = GraphQLContext, ParentType ex
 export type BatchEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchEdge'] = ResolversParentTypes['BatchEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Batch'], ParentType, ContextType>;
+}>;
+
+export type BatchEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchEvent'] = ResolversParentTypes['BatchEvent']> = ResolversObject<{
+  batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['BatchEventError']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type BatchEventErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchEventError'] = ResolversParentTypes['BatchEventError']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<Maybe<ResolversTypes['BatchProvider']>, ParentType, ContextType>;
 }>;
 
 export type BatchProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchProgress'] = ResolversParentTypes['BatchProgress']> = ResolversObject<{
@@ -1107,13 +1148,15 @@ export type ReachRecordErrorEdgeResolvers<ContextType = GraphQLContext, ParentTy
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   batch?: SubscriptionResolver<ResolversTypes['Batch'], "batch", ParentType, ContextType, RequireFields<SubscriptionBatchArgs, 'id'>>;
-  batches?: SubscriptionResolver<ResolversTypes['Batch'], "batches", ParentType, ContextType, RequireFields<SubscriptionBatchesArgs, 'ids'>>;
+  batches?: SubscriptionResolver<ResolversTypes['BatchEvent'], "batches", ParentType, ContextType, RequireFields<SubscriptionBatchesArgs, 'ids'>>;
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Batch?: BatchResolvers<ContextType>;
   BatchConnection?: BatchConnectionResolvers<ContextType>;
   BatchEdge?: BatchEdgeResolvers<ContextType>;
+  BatchEvent?: BatchEventResolvers<ContextType>;
+  BatchEventError?: BatchEventErrorResolvers<ContextType>;
   BatchProgress?: BatchProgressResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   ExcludedProvider?: ExcludedProviderResolvers<ContextType>;

@@ -1,8 +1,11 @@
 import { scopeOf, type GraphQLContext } from '../../context.js';
 import type { Batch } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
-import { fromGlobalId } from '../../domain/global-id.js';
+import { fromGlobalId, toGlobalId } from '../../domain/global-id.js';
+import { batchEvents, type BatchEvent } from '../../live/batch-events.js';
 import { mergeLatest } from '../../live/channel.js';
+import { releasingOnEnd } from '../../live/shares.js';
+import type { WatchTarget } from '../../live/poll-hub.js';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.js';
 import { wantsReachPendingDetails } from '../selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -10,47 +13,63 @@ import type { GraphQLResolveInfo } from 'graphql';
 /** The most batches one `batches` subscription watches. */
 export const MAX_WATCHED_IDS = 100;
 
-/** Checks an id and the subscription limits before anything is watched. */
-function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string) {
+/** Checks an id (malformed, unconfigured provider, impossible upstream id) before anything is watched. */
+function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): WatchTarget & { id: string } {
   const { provider, providerBatchId } = fromGlobalId(id);
   const adapter = ctx.providers[provider];
   if (!adapter) throw new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${provider} is not configured on this gateway`, { provider });
   const problem = adapter.checkId(providerBatchId);
   if (problem) throw badInput(`Invalid ${provider} batch id: ${problem}`);
-  return { provider, providerBatchId, includePendingDetails: provider === 'REACH' && wantsReachPendingDetails(info), scope: scopeOf(ctx, provider), ...(ctx.tenant ? { tenant: ctx.tenant } : {}) };
+  return {
+    id: toGlobalId(provider, providerBatchId),
+    provider,
+    providerBatchId,
+    includePendingDetails: provider === 'REACH' && wantsReachPendingDetails(info),
+    scope: scopeOf(ctx, provider),
+    ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
+  };
 }
 
-function admit(ctx: GraphQLContext, count: number): void {
+/**
+ * Admits `slots` watched batches: within this process's `LIVE_MAX_SUBSCRIPTIONS` and the
+ * client's own `LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT`; the refusal names the limit. Returns the
+ * release of the client's share.
+ */
+function admit(ctx: GraphQLContext, slots: number): () => void {
   const { subscribers } = ctx.live.hub.stats();
-  if (subscribers + count > ctx.live.maxSubscriptions) {
-    throw new GatewayError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `this gateway serves at most ${ctx.live.maxSubscriptions} subscriptions; try again later`);
+  if (subscribers + slots > ctx.live.maxSubscriptions) {
+    throw new GatewayError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `this gateway watches at most ${ctx.live.maxSubscriptions} batches at once (LIVE_MAX_SUBSCRIPTIONS); try again later`);
   }
+  return ctx.live.shares.admit(ctx.client.key, slots);
 }
-
-const identity = (batch: Batch) => batch;
 
 /** Live batch state pushed from the poll hub. */
 export const Subscription: SubscriptionResolvers = {
   batch: {
     subscribe: (_, { id }, ctx, info) => {
       const t = target(ctx, info, id);
-      admit(ctx, 1);
-      return ctx.live.hub.watch(t);
+      const release = admit(ctx, 1);
+      return releasingOnEnd(ctx.live.hub.watch(t), release);
     },
-    resolve: identity,
+    resolve: (batch: Batch) => batch,
   },
   batches: {
     subscribe: (_, { ids }, ctx, info) => {
-      const unique = [...new Set(ids)];
-      if (unique.length === 0) throw badInput('batches(ids:) needs at least one id');
-      if (unique.length > MAX_WATCHED_IDS) throw badInput(`batches(ids:) watches at most ${MAX_WATCHED_IDS} batches, got ${unique.length}`);
-      const targets = unique.map((id) => target(ctx, info, id));
-      admit(ctx, targets.length);
-      return mergeLatest(
-        targets.map((t) => ctx.live.hub.watch(t)),
-        (b) => `${b.provider}:${b.providerBatchId}`,
+      if (ids.length === 0) throw badInput('batches(ids:) needs at least one id');
+      // Deduplicated on the canonical id: two encodings of one batch are one watch and one slot.
+      const targets = new Map<string, WatchTarget & { id: string }>();
+      for (const id of ids) {
+        const t = target(ctx, info, id);
+        targets.set(t.id, t);
+        if (targets.size > MAX_WATCHED_IDS) throw badInput(`batches(ids:) watches at most ${MAX_WATCHED_IDS} batches`);
+      }
+      const release = admit(ctx, targets.size);
+      const streams = [...targets.values()].map((t) => batchEvents(t.id, ctx.live.hub.watch(t)));
+      return releasingOnEnd(
+        mergeLatest(streams, (e) => e.id),
+        release,
       );
     },
-    resolve: identity,
+    resolve: (event: BatchEvent) => event,
   },
 };
