@@ -7,6 +7,7 @@ import { loadConfig } from './config.js';
 import { toGlobalId } from './domain/global-id.js';
 import { simulatorEnv } from './gateway-env.js';
 import { startGateway } from './runtime.js';
+import { installSafetyNet } from './safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 1, batchCount: 300 });
@@ -22,6 +23,7 @@ try {
   process.exit(1);
 }
 const gateway = running;
+installSafetyNet(gateway.logger, gateway.metrics);
 {
   const reachId = sims.reach.control.idsByState()['running']?.[0] ?? '';
   // The running Check batch that finishes soonest, so a watched subscription completes quickly.

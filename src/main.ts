@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './runtime.js';
+import { installSafetyNet } from './safety-net.js';
 
 /** `npm start`: the gateway against the providers configured in the environment. */
 async function main(): Promise<void> {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     console.error(`batchql: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use (set PORT)` : (error as Error).message}`);
     process.exit(1);
   }
+  installSafetyNet(running.logger, running.metrics);
   const configured = Object.keys(running.providers);
   if (configured.length === 0) console.warn('batchql: no provider is configured; every batch query will fail (see README, Configuration)');
   const mode = config.live.redisUrl ? `redis (instance ${config.live.instanceId})` : 'in memory';

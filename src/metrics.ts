@@ -12,6 +12,12 @@ export interface Metrics {
   observeUpstream: UpstreamObserver;
   /** Connects the gauges read at scrape time (hub, breakers). */
   bind(hub: PollHub, providers: Providers): void;
+  /** A failed Redis operation of the live coordinator. */
+  coordinatorError(operation: string): void;
+  /** Whether the live coordinator's Redis is reachable. */
+  coordinatorUp(reachable: boolean): void;
+  /** A promise rejection nobody handled (the safety net caught it). */
+  unhandledRejection(): void;
 }
 
 /** Creates the registry: Node's default metrics plus batchql's own (prefixed `batchql_`). */
@@ -46,8 +52,15 @@ export function createMetrics(): Metrics {
       }
     },
   });
+  const coordinatorErrors = new Counter({ name: 'batchql_coordinator_errors_total', help: 'Failed Redis operations of the live coordinator, by operation', labelNames: ['operation'], registers: [registry] });
+  const coordinatorUp = new Gauge({ name: 'batchql_coordinator_up', help: '1 while the live coordinator reaches Redis (always 1 in memory mode)', registers: [registry] });
+  coordinatorUp.set(1);
+  const unhandled = new Counter({ name: 'batchql_unhandled_rejections_total', help: 'Promise rejections no code handled (logged and survived; each is a bug)', registers: [registry] });
   return {
     registry,
+    coordinatorError: (operation) => coordinatorErrors.inc({ operation }),
+    coordinatorUp: (reachable) => coordinatorUp.set(reachable ? 1 : 0),
+    unhandledRejection: () => unhandled.inc(),
     observeUpstream: (provider, outcome, seconds) => {
       upstream.inc({ provider, outcome });
       latency.observe({ provider }, seconds);

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './context.js';
-import { createMemoryCoordinator, type Coordinator } from './live/coordinator.js';
+import { createMemoryCoordinator, type Coordinator, type CoordinatorErrors } from './live/coordinator.js';
 import { PollHub } from './live/poll-hub.js';
 import { SubscriptionShares } from './live/shares.js';
 import { createRedisCoordinator } from './live/redis-coordinator.js';
@@ -25,6 +25,7 @@ export interface RunningGateway {
   live: LiveServices;
   coordinator: Coordinator;
   logger: Logger;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -79,6 +80,33 @@ function operations(handler: RequestListener, metrics: Metrics, providers: Provi
   };
 }
 
+/**
+ * Where the Redis coordinator's failures go: every one is counted by operation; the log gets one
+ * warning when Redis goes away (then at most one per operation every 30 s) and one line when it
+ * is back, so an outage is visible without flooding the log.
+ */
+function coordinatorReports(logger: Logger, metrics: Metrics): CoordinatorErrors {
+  const lastLogged = new Map<string, number>();
+  let wasUp: boolean | undefined;
+  return {
+    error(operation, error) {
+      metrics.coordinatorError(operation);
+      const now = Date.now();
+      if (now - (lastLogged.get(operation) ?? 0) < 30_000) return;
+      lastLogged.set(operation, now);
+      const code = (error as { code?: string; name?: string } | null)?.code ?? (error as { name?: string } | null)?.name;
+      logger.warn({ operation, code, reason: (error as Error | null)?.message?.slice(0, 120) }, 'live coordinator: Redis operation failed; live streams on this replica are polled locally until Redis is back');
+    },
+    up(reachable) {
+      metrics.coordinatorUp(reachable);
+      if (reachable && wasUp === false) logger.info('live coordinator: Redis is reachable again; replicas converge to one poller per batch');
+      if (!reachable && wasUp !== false) logger.warn('live coordinator: Redis is unreachable');
+      if (reachable) lastLogged.clear();
+      wasUp = reachable;
+    },
+  };
+}
+
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
 export async function startGateway(
   config: GatewayConfig,
@@ -90,7 +118,13 @@ export async function startGateway(
   const providers = createProviders(config, metrics.observeUpstream);
   const lists = createListServices(config.lists);
   const coordinator = config.live.redisUrl
-    ? await createRedisCoordinator({ url: config.live.redisUrl, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs, prefix: config.live.redisKeyPrefix })
+    ? await createRedisCoordinator({
+        url: config.live.redisUrl,
+        instanceId: config.live.instanceId,
+        leaseMs: config.live.leaseMs,
+        prefix: config.live.redisKeyPrefix,
+        errors: coordinatorReports(logger, metrics),
+      })
     : createMemoryCoordinator(config.live.instanceId);
   const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, maxSubscriptionsPerClient, ...policy } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
@@ -122,6 +156,7 @@ export async function startGateway(
     live,
     coordinator,
     logger,
+    metrics,
     async close() {
       await hub.close();
       await ws.close();

@@ -7,50 +7,55 @@ export type HubEvent =
   | { kind: 'end' }
   | { kind: 'error'; code: ErrorCode; message: string; provider?: ProviderName };
 
+/** Where a coordinator reports its failures (logs and metrics), instead of swallowing them. */
+export interface CoordinatorErrors {
+  /** A Redis operation failed (`publish`, `lease`, `subscribe`, `connection`, …). */
+  error(operation: string, error: unknown): void;
+  /** Redis became reachable (true) or unreachable (false). */
+  up(reachable: boolean): void;
+}
+
 /**
- * How poll loops are shared: in memory for one process, through Redis for several. Events of a
- * key reach every listener of every process; a lease makes one process at a time poll a key.
+ * How poll loops are shared: in memory for one process, through Redis for several. The poll hub
+ * delivers its own events to its own subscribers; the coordinator carries them to the other
+ * processes, and a lease makes one process at a time poll a key.
  */
 export interface Coordinator {
   readonly instanceId: string;
-  /** Receives every event published for `key`; returns the unsubscribe function. */
+  /** Receives every event other processes publish for `key`; returns the unsubscribe function. */
   listen(key: string, onEvent: (event: HubEvent) => void): () => void;
+  /** Sends an event to the other processes (and keeps the last state for late joiners). */
   publish(key: string, event: HubEvent): Promise<void>;
   /** The last state published for `key` by any process, for a subscriber that joins late. */
   lastEvent(key: string): Promise<HubEvent | undefined>;
   /** Keeps the last state of `key` available to late joiners while it is unchanged but still watched. */
   keepAlive(key: string): Promise<void>;
-  /** Takes or renews the poll lease of `key`; true when this process holds it. */
+  /**
+   * Takes or renews the poll lease of `key`: true when this process holds it, false when another
+   * does. Rejects when the lease cannot be read (Redis unreachable): the hub then polls itself.
+   */
   acquire(key: string): Promise<boolean>;
   release(key: string): Promise<void>;
   /** Milliseconds a lease lasts without renewal (how long a takeover can take). */
   readonly leaseMs: number;
+  /** False while the shared store is unreachable. */
+  healthy(): boolean;
   close(): Promise<void>;
 }
 
-/** One process: events go straight to local listeners and the lease is always ours. */
+/** One process: there is nobody to tell, and the lease is always ours. */
 export function createMemoryCoordinator(instanceId = `mem-${process.pid}`): Coordinator {
-  const listeners = new Map<string, Set<(event: HubEvent) => void>>();
   return {
     instanceId,
     leaseMs: Number.POSITIVE_INFINITY,
-    listen(key, onEvent) {
-      let set = listeners.get(key);
-      if (!set) listeners.set(key, (set = new Set()));
-      set.add(onEvent);
-      return () => {
-        set.delete(onEvent);
-        if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
-      };
-    },
-    async publish(key, event) {
-      for (const listener of [...(listeners.get(key) ?? [])]) listener(event);
-    },
+    listen: () => () => {},
+    publish: async () => {},
     lastEvent: async () => undefined,
     keepAlive: async () => {},
     acquire: async () => true,
     release: async () => {},
-    close: async () => listeners.clear(),
+    healthy: () => true,
+    close: async () => {},
   };
 }
 

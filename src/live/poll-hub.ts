@@ -154,11 +154,14 @@ export class PollHub {
   private async run(w: Watch): Promise<void> {
     const signal = w.stop.signal;
     while (!signal.aborted && !w.ended) {
-      let held = false;
+      let held: boolean;
       try {
         held = await this.coordinator.acquire(w.key);
       } catch {
-        held = false;
+        // The lease cannot be read (Redis unreachable): poll it ourselves, a local lease, so this
+        // process's subscribers keep getting states. Other cut-off replicas may do the same for a
+        // while; each keeps the normal policy, and they converge when Redis is back (renewal below).
+        held = true;
       }
       if (signal.aborted) break;
       if (held) {
@@ -185,8 +188,10 @@ export class PollHub {
     const renew = finite
       ? setInterval(() => {
           this.coordinator.acquire(w.key).then(
+            // Another replica holds the lease (Redis is back and it won): leave the polling to it.
             (ok) => ok || lost.abort(),
-            () => lost.abort(),
+            // Redis unreachable: keep polling under the local lease (the failure is reported by the coordinator).
+            () => {},
           );
         }, Math.max(20, this.coordinator.leaseMs / 3))
       : undefined;
@@ -201,7 +206,7 @@ export class PollHub {
         first = false;
         if (signal.aborted) break;
         if (!provider) {
-          await this.publish(w.key, { kind: 'error', code: ErrorCode.PROVIDER_NOT_CONFIGURED, message: `${name} is not configured on this gateway`, provider: name });
+          await this.publish(w, { kind: 'error', code: ErrorCode.PROVIDER_NOT_CONFIGURED, message: `${name} is not configured on this gateway`, provider: name });
           return true;
         }
         this.counters.polls++;
@@ -211,7 +216,7 @@ export class PollHub {
         } catch (error) {
           if (signal.aborted) break;
           if (error instanceof GatewayError && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)) {
-            await this.publish(w.key, { kind: 'error', code: error.code, message: error.message, ...(error.provider ? { provider: error.provider } : {}) });
+            await this.publish(w, { kind: 'error', code: error.code, message: error.message, ...(error.provider ? { provider: error.provider } : {}) });
             return true;
           }
           state.failures++;
@@ -220,7 +225,7 @@ export class PollHub {
           if (w.latest && !w.latest.stale) {
             const stale: Batch = { ...w.latest, stale: true };
             lastPrint = fingerprint(stale);
-            await this.publish(w.key, { kind: 'state', batch: stale });
+            await this.publish(w, { kind: 'state', batch: stale });
           }
           continue;
         }
@@ -233,13 +238,14 @@ export class PollHub {
         if (print !== lastPrint) {
           lastPrint = print;
           state.unchanged = 0;
-          await this.publish(w.key, { kind: 'state', batch: live });
+          await this.publish(w, { kind: 'state', batch: live });
         } else {
           state.unchanged++;
+          // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
           await this.coordinator.keepAlive(w.key).catch(() => {});
         }
         if (live.isTerminal) {
-          await this.publish(w.key, { kind: 'end' });
+          await this.publish(w, { kind: 'end' });
           return true;
         }
       }
@@ -251,8 +257,15 @@ export class PollHub {
     }
   }
 
-  private async publish(key: string, event: HubEvent): Promise<void> {
+  /**
+   * Delivers a poll's event to this process's subscribers at once, then to the other processes
+   * through the coordinator. A coordinator failure (reported by the coordinator itself) never
+   * keeps an event from local subscribers.
+   */
+  private async publish(w: Watch, event: HubEvent): Promise<void> {
     this.counters.published++;
-    await this.coordinator.publish(key, event).catch(() => {});
+    w.deliver(event);
+    await this.coordinator.publish(w.key, event).catch(() => {});
+    if (w.ended) this.end(w);
   }
 }

@@ -1,7 +1,5 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub } from 'graphql-yoga';
-import { Redis } from 'ioredis';
-import { parseHubEvent, type Coordinator, type HubEvent } from './coordinator.js';
+import { Redis, type RedisOptions } from 'ioredis';
+import { parseHubEvent, type Coordinator, type CoordinatorErrors, type HubEvent } from './coordinator.js';
 
 /** Options of the Redis coordinator. */
 export interface RedisCoordinatorOptions {
@@ -11,6 +9,8 @@ export interface RedisCoordinatorOptions {
   leaseMs?: number;
   /** Key prefix, so several deployments can share one Redis. @default "batchql:" */
   prefix?: string;
+  /** Told about every failed Redis operation and about Redis coming and going (logs, metrics). */
+  errors?: CoordinatorErrors;
 }
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -18,78 +18,144 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 /** Last states outlive a quiet batch long enough for late joiners, not forever. */
 const STATE_TTL_MS = 10 * 60_000;
 
+/** What travels on a channel: the event and who published it (a process skips its own, delivered locally). */
+interface Envelope {
+  from: string;
+  event: HubEvent;
+}
+
 /**
- * Several gateway processes share poll loops through Redis: events travel over Redis pub/sub
- * (yoga's pub/sub on @graphql-yoga/redis-event-target), the last state of each key is kept for
- * late joiners, and `SET NX PX` leases (renewed and released by owner-checked scripts) make
- * exactly one process poll each key.
+ * Several gateway processes share poll loops through Redis (ioredis): events travel over Redis
+ * pub/sub, the last state of each key is kept for late joiners, and `SET NX PX` leases (renewed
+ * and released by owner-checked scripts) make exactly one process poll each key.
+ *
+ * Redis may go away at any time. Every command is awaited and its failure reported to `errors`
+ * (never left unhandled); commands fail at once while Redis is unreachable (no offline queue), so
+ * callers fall back instead of waiting; the clients reconnect forever, and the subscriber
+ * subscribes its channels again when it is back. The poll hub treats a failed lease call as
+ * "poll it yourself" (a local lease), so subscribers on a cut-off replica keep getting states.
  */
 export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promise<Coordinator> {
   const prefix = o.prefix ?? 'batchql:';
   const leaseMs = o.leaseMs ?? 5_000;
-  const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true } as const;
-  const publishClient = new Redis(o.url, redisOptions);
-  const subscribeClient = new Redis(o.url, redisOptions);
-  const commands = new Redis(o.url, redisOptions);
-  for (const client of [publishClient, subscribeClient, commands]) client.on('error', () => {});
-  await Promise.all([publishClient.connect(), subscribeClient.connect(), commands.connect()]);
-  const pubSub = createPubSub<Record<string, [string]>>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  const report = o.errors ?? { error: () => {}, up: () => {} };
+  const options: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    autoResubscribe: false,
+    connectTimeout: 2_000,
+    // A Redis that accepts connections but does not answer must not hold a poll loop either.
+    commandTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * times, 1_000),
+  };
+  const commands = new Redis(o.url, options);
+  const subscriber = new Redis(o.url, options);
+  const channels = new Map<string, Set<(event: HubEvent) => void>>();
   const topic = (key: string) => `${prefix}live:${key}`;
+  const keyOf = new Map<string, string>();
+
+  let up = false;
+  const setUp = (now: boolean) => {
+    if (now === up) return;
+    up = now;
+    report.up(now);
+  };
+  commands.on('error', (error: unknown) => report.error('connection', error));
+  subscriber.on('error', (error: unknown) => report.error('connection', error));
+  commands.on('ready', () => setUp(true));
+  commands.on('close', () => setUp(false));
+  // Back after an outage: subscribe every channel with listeners again.
+  subscriber.on('ready', () => {
+    if (channels.size === 0) return;
+    subscriber.subscribe(...channels.keys()).catch((error: unknown) => report.error('subscribe', error));
+  });
+  subscriber.on('message', (channel: string, text: string) => {
+    const listeners = channels.get(channel);
+    if (!listeners) return;
+    let envelope: Envelope;
+    try {
+      envelope = parseHubEvent(text) as unknown as Envelope;
+    } catch {
+      report.error('message', new Error(`unreadable message on ${keyOf.get(channel) ?? channel}`));
+      return;
+    }
+    if (envelope.from === o.instanceId || !envelope.event) return;
+    for (const listener of [...listeners]) listener(envelope.event);
+  });
+
+  try {
+    await Promise.all([commands.connect(), subscriber.connect()]);
+  } catch (error) {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw error;
+  }
+
+  /** Runs a command; a failure is reported and rethrown for the caller to fall back. */
+  const run = async <T>(operation: string, command: () => Promise<T>): Promise<T> => {
+    try {
+      return await command();
+    } catch (error) {
+      report.error(operation, error);
+      throw error;
+    }
+  };
 
   return {
     instanceId: o.instanceId,
     leaseMs,
+    healthy: () => up,
     listen(key, onEvent) {
-      let stopped = false;
-      let stream: ReturnType<typeof pubSub.subscribe> | undefined;
-      void (async () => {
-        // Resubscribes if the stream ends without being stopped; a bad message is skipped, not fatal.
-        while (!stopped) {
-          stream = pubSub.subscribe(topic(key));
-          try {
-            for await (const text of stream) {
-              let event: HubEvent;
-              try {
-                event = parseHubEvent(text);
-              } catch {
-                continue;
-              }
-              onEvent(event);
-            }
-          } catch {
-            // the connection dropped; subscribe again below
-          }
-          if (!stopped) await new Promise((r) => setTimeout(r, 200));
-        }
-      })();
+      const channel = topic(key);
+      let listeners = channels.get(channel);
+      if (!listeners) {
+        channels.set(channel, (listeners = new Set()));
+        keyOf.set(channel, key);
+        // While Redis is down this fails; the 'ready' handler subscribes again when it is back.
+        subscriber.subscribe(channel).catch((error: unknown) => report.error('subscribe', error));
+      }
+      listeners.add(onEvent);
       return () => {
-        stopped = true;
-        void stream?.return?.(undefined);
+        const set = channels.get(channel);
+        if (!set) return;
+        set.delete(onEvent);
+        if (set.size > 0) return;
+        channels.delete(channel);
+        keyOf.delete(channel);
+        subscriber.unsubscribe(channel).catch((error: unknown) => report.error('unsubscribe', error));
       };
     },
     async publish(key, event: HubEvent) {
-      const text = JSON.stringify(event);
-      if (event.kind === 'state') await commands.set(`${prefix}state:${key}`, text, 'PX', STATE_TTL_MS);
-      else await commands.del(`${prefix}state:${key}`);
-      pubSub.publish(topic(key), text);
+      const text = JSON.stringify({ from: o.instanceId, event } satisfies Envelope);
+      await run('publish', async () => {
+        if (event.kind === 'state') await commands.set(`${prefix}state:${key}`, JSON.stringify(event), 'PX', STATE_TTL_MS);
+        else await commands.del(`${prefix}state:${key}`);
+        await commands.publish(topic(key), text);
+      });
     },
     async keepAlive(key) {
-      await commands.pexpire(`${prefix}state:${key}`, STATE_TTL_MS);
+      await run('keepAlive', () => commands.pexpire(`${prefix}state:${key}`, STATE_TTL_MS));
     },
     async lastEvent(key) {
-      const text = await commands.get(`${prefix}state:${key}`);
+      const text = await run('lastEvent', () => commands.get(`${prefix}state:${key}`));
       return text ? parseHubEvent(text) : undefined;
     },
     async acquire(key) {
       const lease = `${prefix}lease:${key}`;
-      if ((await commands.set(lease, o.instanceId, 'PX', leaseMs, 'NX')) === 'OK') return true;
-      return (await commands.eval(RENEW, 1, lease, o.instanceId, String(leaseMs))) === 1;
+      return run('lease', async () => {
+        if ((await commands.set(lease, o.instanceId, 'PX', leaseMs, 'NX')) === 'OK') return true;
+        return (await commands.eval(RENEW, 1, lease, o.instanceId, String(leaseMs))) === 1;
+      });
     },
     async release(key) {
-      await commands.eval(RELEASE, 1, `${prefix}lease:${key}`, o.instanceId);
+      await run('release', () => commands.eval(RELEASE, 1, `${prefix}lease:${key}`, o.instanceId));
     },
     async close() {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit(), commands.quit()]);
+      channels.clear();
+      await Promise.allSettled([commands.quit(), subscriber.quit()]);
+      commands.disconnect();
+      subscriber.disconnect();
     },
   };
 }
