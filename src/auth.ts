@@ -14,11 +14,16 @@ export interface AuthSettings {
   tenantClaim: string;
 }
 
-/** Who is calling: the verified subject and Reach tenant. */
+/** Who is calling: the verified subject and Reach tenant, and when the token expires. */
 export interface Principal {
   subject?: string;
   tenant?: string;
+  /** Epoch milliseconds of the token's `exp`; open streams end then. */
+  expiresAt?: number;
 }
+
+/** A tenant claim: 1-200 RFC 9110 `tchar`s (it is sent upstream as the `reach-tenant-id` header). */
+export const TENANT = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,200}$/;
 
 /** Verifies a bearer token (or accepts everyone in `none` mode). */
 export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
@@ -46,8 +51,10 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
       throw unauthenticated(`Unauthenticated: ${reason}`);
     }
     const tenant = payload[settings.tenantClaim];
-    if (typeof tenant !== 'string' || tenant.length === 0 || tenant.length > 200) throw unauthenticated(`Unauthenticated: the token has no "${settings.tenantClaim}" claim`);
-    return { subject: payload.sub, tenant };
+    if (typeof tenant !== 'string' || tenant.length === 0) throw unauthenticated(`Unauthenticated: the token has no "${settings.tenantClaim}" claim`);
+    // The tenant becomes an upstream header value: only RFC 9110 token characters get that far.
+    if (!TENANT.test(tenant)) throw unauthenticated(`Unauthenticated: the "${settings.tenantClaim}" claim must be 1-200 characters of letters, digits and !#$%&'*+-.^_\`|~`);
+    return { ...(payload.sub ? { subject: payload.sub } : {}), tenant, ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}) };
   };
 }
 

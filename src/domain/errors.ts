@@ -17,6 +17,8 @@ export const ErrorCode = {
   PROVIDER_AUTH_FAILED: 'PROVIDER_AUTH_FAILED',
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** The gateway refused to send an upstream request it built (an invalid header value). */
+  UPSTREAM_REQUEST_REFUSED: 'UPSTREAM_REQUEST_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

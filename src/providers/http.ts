@@ -89,13 +89,16 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, v);
     const qs = search.toString();
+    const sent = { accept: 'application/json', 'user-agent': options.userAgent ?? 'batchql', ...options.headers, ...headers };
+    // undici keeps a pool slot for good when it refuses a header value itself: refuse it here first.
+    checkHeaders(provider, sent);
     const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
       const res = await pool.request({
         method,
         path: prefix + path + (qs ? `?${qs}` : ''),
-        headers: { accept: 'application/json', 'user-agent': options.userAgent ?? 'batchql', ...options.headers, ...headers },
+        headers: sent,
         signal: combined,
       });
       const text = await readCapped(res.body, maxBytes, provider);
@@ -118,6 +121,26 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   }
 
   return { request, close: () => pool.close() };
+}
+
+/** RFC 9110 `token` (a header name). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A field value this gateway sends: visible ASCII, space and tab inside, nothing at the ends. */
+const FIELD_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$/;
+
+/**
+ * Validates every header before undici sees it. A bad one fails the call locally with
+ * `UPSTREAM_REQUEST_REFUSED` (never a provider fault: no retry, no breaker count) and takes no
+ * pool slot. The message names the header, never its value.
+ */
+export function checkHeaders(provider: ProviderName, headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name) || typeof value !== 'string' || !FIELD_VALUE.test(value)) {
+      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: header "${TOKEN.test(name) ? name : '(invalid name)'}" has a value that is not valid in HTTP`, {
+        provider,
+      });
+    }
+  }
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }, maxBytes: number, provider: ProviderName): Promise<string> {

@@ -1,0 +1,119 @@
+import { SignJWT } from 'jose';
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/domain/global-id.js';
+import { createUpstreamHttp } from '../../src/providers/http.js';
+import { createReachAdapter } from '../../src/providers/reach/adapter.js';
+import { createReachHttpClient } from '../../src/providers/reach/client.js';
+import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+/**
+ * Nothing a client controls reaches an upstream header unchecked. undici refuses an invalid
+ * header value itself, but keeps the pool slot for good: a few such calls wedge a provider for
+ * every tenant. The HTTP layer refuses them first, below authentication, and authentication
+ * refuses a tenant claim that could not be a header value.
+ */
+const BAD_VALUES = ['acme-租户', 'a\r\nb', 'nul\u0000', 'del\u007f', ' padded '];
+let sims: Simulators;
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms))]);
+
+beforeAll(async () => {
+  sims = await startSimulators({ clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')), seed: 3, batchCount: 40 });
+});
+afterAll(() => sims?.close());
+
+describe('the HTTP layer, below authentication', () => {
+  it('shows the wedge it prevents: undici alone never settles a good request after three bad ones on a pool of 3', async () => {
+    const pool = new Pool(new URL(sims.reach.url).origin, { connections: 3 });
+    for (let i = 0; i < 3; i++) await pool.request({ method: 'GET', path: '/api/batches', headers: { 'reach-tenant-id': 'acme-租户' } }).catch(() => undefined);
+    const good = pool.request({ method: 'GET', path: '/api/batches', headers: { authorization: `Bearer ${sims.credentials.reach.token}` } });
+    good.catch(() => undefined);
+    await expect(within(good, 1_500)).rejects.toThrow(/did not settle/);
+    await pool.destroy().catch(() => undefined);
+  });
+
+  it('refuses 50 bad header values with a coded error and still serves the next good request', async () => {
+    const http = createUpstreamHttp({
+      provider: 'REACH',
+      baseUrl: sims.reach.url,
+      headers: { authorization: `Bearer ${sims.credentials.reach.token}`, 'reach-tenant-id': sims.credentials.reach.tenantId },
+      connections: 3,
+    });
+    try {
+      for (let i = 0; i < 50; i++) {
+        const bad = BAD_VALUES[i % BAD_VALUES.length]!;
+        await expect(http.request('GET', '/api/batches', {}, undefined, { 'reach-tenant-id': bad })).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED', provider: 'REACH' });
+      }
+      await expect(http.request('GET', '/api/batches', {}, undefined, { 'bad name': 'x' })).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED' });
+      const good = await within(http.request('GET', '/api/batches', { limit: '2' }), 3_000);
+      expect(good).toBeTypeOf('object');
+      expect(good).not.toBeNull();
+      // Refused locally: none reached the provider, and the breaker did not count them.
+      expect(sims.reach.control.requests().filter((r) => r.path.startsWith('/api/batches'))).toHaveLength(1);
+      expect(http.circuit?.()).toBe('CLOSED');
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('refuses a bad tenant through the Reach client and adapter, and the pool stays usable', async () => {
+    const client = createReachHttpClient({ baseUrl: sims.reach.url, token: sims.credentials.reach.token, connections: 3 });
+    const adapter = createReachAdapter(client);
+    try {
+      for (let i = 0; i < 50; i++) {
+        const tenant = i % 2 === 0 ? 'acme-租户' : 'a\r\nb';
+        await expect(adapter.get('some-batch', { tenant })).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED', provider: 'REACH' });
+      }
+      const ids = sims.reach.control.idsByState().running!;
+      const found = await within(
+        Promise.any(ids.slice(0, 5).map((id) => adapter.get(id, { tenant: sims.credentials.reach.tenantId }))),
+        3_000,
+      );
+      expect(found.provider).toBe('REACH');
+    } finally {
+      await adapter.close();
+    }
+  });
+});
+
+describe('authentication', () => {
+  const SECRET = 'test-secret-of-at-least-32-characters!!';
+  let h: Harness;
+  const bearer = async (tenant: string) =>
+    `Bearer ${await new SignJWT({ reach_tenant: tenant })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('someone')
+      .setIssuer('https://idp.example')
+      .setAudience('batchql')
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(SECRET))}`;
+
+  beforeAll(async () => {
+    h = await startHarness({ batchCount: 60, env: { AUTH_MODE: 'jwt', JWT_SECRET: SECRET, JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'batchql', UPSTREAM_CONNECTIONS: '3' } });
+  });
+  afterAll(() => h?.close());
+
+  it('refuses 50 tokens whose tenant claim is not a header token, then serves another tenant normally', async () => {
+    const reachId = h.sims.reach.control.idsByState().done![0]!;
+    const query = `{ node(id: "${toGlobalId('REACH', reachId)}") { id } }`;
+    for (let i = 0; i < 50; i++) {
+      const res = await h.gql(query, undefined, { authorization: await bearer(i % 2 ? 'acme-租户' : 'x\u0000y') });
+      expect(res.status).toBe(401);
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(res.errors?.[0]?.message).toMatch(/"reach_tenant" claim must be 1-200 characters of letters, digits/);
+    }
+    expect(h.sims.reach.control.totalRequests()).toBe(0);
+    const listed = await within(h.gql('{ reachBatches(first: 1) { edges { node { id } } } }', undefined, { authorization: await bearer('tenant-b') }), 3_000);
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data.reachBatches.edges).toHaveLength(1);
+  });
+
+  it('accepts every RFC 9110 token character and refuses 201 characters', async () => {
+    const ok = await h.gql('{ __typename }', undefined, { authorization: await bearer("a-Z_0.9!#$%&'*+^`|~") });
+    expect(ok.status).toBe(200);
+    const long = await h.gql('{ __typename }', undefined, { authorization: await bearer('t'.repeat(201)) });
+    expect(long.status).toBe(401);
+  });
+});
