@@ -137,7 +137,7 @@ export async function startGateway(
   const authenticate = createAuthenticator(config.auth);
   const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate, trustProxy: config.trustProxy });
   const server = createServer(operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers));
-  const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection, maxPayloadBytes: config.queries.maxBodyBytes, authenticate });
+  const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection, maxPayloadBytes: config.queries.maxBodyBytes, authenticate, logger });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, options.host, () => {

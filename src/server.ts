@@ -10,6 +10,7 @@ import { clientIdentity } from './identity.js';
 import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
 import { useUpstreamBudget } from './graphql/upstream-cost.js';
+import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
 import type { Providers } from './providers/index.js';
 
@@ -55,7 +56,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: options.logger ? yogaLogger(options.logger) : false,
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
-    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useUpstreamBudget(), useResponseNotes()],
+    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useUpstreamBudget(), useTokenExpiry(), useResponseNotes()],
     context: async (initial) => {
       const principal = await authenticate(authorizationOf(initial.request, (initial as { connectionParams?: Record<string, unknown> }).connectionParams));
       const req = (initial as { req?: { socket?: { remoteAddress?: string } } }).req;

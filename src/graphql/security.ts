@@ -50,6 +50,7 @@ export const CSRF_HEADERS = ['x-batchql-csrf', 'x-graphql-yoga-csrf', 'apollo-re
  */
 export function securityPlugins(limits: QueryLimits): Plugin[] {
   const plugins: Plugin[] = [
+    useSupportedMethods(),
     useLimitErrorCodes(),
     EnvelopArmorPlugin({
       // Reported as validation errors (all of them, with a code) rather than thrown one by one.
@@ -69,7 +70,13 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
         const { request } = payload;
         const isEventSource = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/event-stream');
         if (isEventSource) return;
-        return csrf.onRequestParse?.(payload);
+        try {
+          return csrf.onRequestParse?.(payload);
+        } catch {
+          throw createGraphQLError(`Refused as a possible cross-site request: send one of the headers ${CSRF_HEADERS.join(', ')} (any value), or POST application/json`, {
+            extensions: { code: 'CSRF_REFUSED', http: { status: 403 } },
+          });
+        }
       },
     });
   }
@@ -83,6 +90,24 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
     );
   }
   return plugins;
+}
+
+/**
+ * `/graphql` speaks GET and POST (and SSE over both). graphql-sse's single connection mode
+ * reserves a stream with `PUT`: say plainly that it is not supported, before CSRF prevention
+ * would complain about a missing header instead.
+ */
+function useSupportedMethods(): Plugin {
+  return {
+    onRequestParse({ request }) {
+      if (request.method === 'GET' || request.method === 'POST') return;
+      const message =
+        request.method === 'PUT'
+          ? "graphql-sse's single connection mode (PUT /graphql) is not supported: use its distinct connections mode (singleConnection: false), or graphql-ws"
+          : `${request.method} is not supported on /graphql: use GET or POST`;
+      throw createGraphQLError(message, { extensions: { code: 'METHOD_NOT_SUPPORTED', http: { status: 405, headers: { allow: 'GET, POST' } } } });
+    },
+  };
 }
 
 const LIMIT_MESSAGE = /(depth|cost|aliases|directives|token)s? limit/i;

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Gateway } from '../server.js';
 import { authorizationOf, type Authenticator } from '../auth.js';
@@ -14,7 +16,14 @@ export interface WsOptions {
   maxPayloadBytes: number;
   /** Checks `connectionParams` at `connection_init`: a refused client is closed (4403) before any subscribe. */
   authenticate: Authenticator;
+  /** Where socket-level failures go (one debug line each), instead of graphql-ws's console output. */
+  logger?: Logger;
 }
+
+/** The close code of a refused or expired authentication (graphql-ws's Forbidden). */
+export const CLOSE_FORBIDDEN = CloseCode.Forbidden;
+/** How long after its token's expiry a socket is closed: time for the expiry errors of its subscriptions to go out. */
+const EXPIRY_GRACE_MS = 100;
 
 type Enveloped = ReturnType<Gateway['getEnveloped']>;
 
@@ -25,17 +34,26 @@ type Enveloped = ReturnType<Gateway['getEnveloped']>;
 export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): { close(): Promise<void>; sockets(): number } {
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint, maxPayload: options.maxPayloadBytes });
   const perSocket = new WeakMap<WebSocket, number>();
-  const disposable = useServer(
+  const disposable = serve(
     {
       execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args as ExecutionArgs),
       subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args as ExecutionArgs),
       onConnect: async (ctx) => {
+        let principal;
         try {
-          await options.authenticate(authorizationOf(undefined, ctx.connectionParams as Record<string, unknown> | undefined) ?? headerOf(ctx.extra.request.headers.authorization));
-          return true;
+          principal = await options.authenticate(authorizationOf(undefined, ctx.connectionParams as Record<string, unknown> | undefined) ?? headerOf(ctx.extra.request.headers.authorization));
         } catch {
           return false;
         }
+        // The socket lives as long as the token that opened it: at expiry its subscriptions end with
+        // UNAUTHENTICATED (token-expiry.ts) and then the socket closes with 4403; reconnect with a new token.
+        if (principal.expiresAt !== undefined) {
+          const socket = ctx.extra.socket;
+          const timer = setTimeout(() => socket.close(CLOSE_FORBIDDEN, 'Forbidden: token expired'), Math.max(0, principal.expiresAt - Date.now()) + EXPIRY_GRACE_MS);
+          timer.unref();
+          socket.once('close', () => clearTimeout(timer));
+        }
+        return true;
       },
       onSubscribe: async (ctx, _id, params) => {
         const socket = ctx.extra.socket;
@@ -81,6 +99,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
       },
     },
     wss,
+    options.logger,
   );
   return {
     sockets: () => wss.clients.size,
@@ -92,12 +111,80 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
   };
 }
 
+type Extra = { socket: WebSocket; request: IncomingMessage };
+
+/**
+ * graphql-ws on a `ws` server: graphql-ws's own `makeServer` protocol engine with our glue, as
+ * graphql-ws's `useServer` does, except that socket failures (an oversized frame, a broken
+ * socket, a failing handler) are one pino line at debug, not a stack on stderr that any
+ * unauthenticated client could make, and close reasons never carry an internal message.
+ */
+function serve(options: ServerOptions<Record<string, unknown> | undefined, Extra>, ws: WebSocketServer, logger?: Logger, keepAliveMs = 12_000): { dispose(): Promise<void> } {
+  const server = makeServer(options);
+  ws.options.handleProtocols = handleProtocols;
+  const report = (what: string, error: unknown) =>
+    logger?.debug({ err: { type: (error as Error | null)?.name, code: (error as { code?: unknown } | null)?.code, message: (error as Error | null)?.message } }, `websocket: ${what}`);
+  ws.on('error', (error) => report('server error', error));
+  ws.on('connection', (socket, request) => {
+    socket.once('error', (error) => {
+      report('socket error; closing it', error);
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+    let pongWait: ReturnType<typeof setTimeout> | null = null;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, keepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', async (event) => {
+            try {
+              await cb(String(event));
+            } catch (error) {
+              report('message handling failed; closing the socket', error);
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(ping);
+      void Promise.resolve(closed(code, String(reason))).catch((error: unknown) => report('close handling failed', error));
+    });
+  });
+  return {
+    dispose: async () => {
+      for (const client of ws.clients) client.close(1001, 'Going away');
+      ws.removeAllListeners();
+    },
+  };
+}
+
 function headerOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** A GraphQLError to send back: the error itself when it is one (with its code), else a masked one. */
-function asGraphQLError(error: unknown, fallbackCode: string): GraphQLError {
-  if (error instanceof Error && 'extensions' in error && (error as GraphQLError).extensions?.code) return error as GraphQLError;
-  return createGraphQLError(error instanceof Error && 'extensions' in error ? error.message : 'Unexpected error.', { extensions: { code: fallbackCode } });
+/**
+ * A GraphQLError to send back: the error's message and code when it has one, else a masked one.
+ * Never yoga's `extensions.http` (status and headers mean nothing on a socket).
+ */
+export function asGraphQLError(error: unknown, fallbackCode: string): GraphQLError {
+  const known = error instanceof Error && 'extensions' in error ? (error as GraphQLError) : undefined;
+  const { http: _http, originalError: _original, ...extensions } = (known?.extensions ?? {}) as Record<string, unknown>;
+  return createGraphQLError(known ? known.message : 'Unexpected error.', { extensions: { ...extensions, code: extensions.code ?? fallbackCode } });
 }
