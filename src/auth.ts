@@ -53,7 +53,7 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
     const tenant = payload[settings.tenantClaim];
     if (typeof tenant !== 'string' || tenant.length === 0) throw unauthenticated(`Unauthenticated: the token has no "${settings.tenantClaim}" claim`);
     // The tenant becomes an upstream header value: only RFC 9110 token characters get that far.
-    if (!TENANT.test(tenant)) throw unauthenticated(`Unauthenticated: the "${settings.tenantClaim}" claim must be 1-200 characters of letters, digits and !#$%&'*+-.^_\`|~`);
+    if (!TENANT.test(tenant)) throw unauthenticated(`Unauthenticated: the "${settings.tenantClaim}" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`);
     return { ...(payload.sub ? { subject: payload.sub } : {}), tenant, ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}) };
   };
 }

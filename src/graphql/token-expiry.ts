@@ -24,10 +24,19 @@ export function expiring(inner: AsyncIterableIterator<ExecutionResult>, expiresA
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     async next() {
       if (state !== 'open') return { done: true, value: undefined };
-      const result = await Promise.race([inner.next(), expired]);
+      let result: IteratorResult<ExecutionResult> | 'expired';
+      try {
+        result = await Promise.race([inner.next(), expired]);
+      } catch (error) {
+        // The inner stream failed (its error goes out as usual): nothing left to expire.
+        state = 'done';
+        finish();
+        throw error;
+      }
       if (result === 'expired') {
         state = 'expired';
-        void inner.return?.();
+        // Released at once (the poll hub lets go of the watch); a failure to close changes nothing here.
+        void Promise.resolve(inner.return?.()).catch(() => undefined);
         return {
           done: false,
           value: { errors: [createGraphQLError('Unauthenticated: the token expired; subscribe again with a fresh one', { extensions: { code: 'UNAUTHENTICATED' } })] },

@@ -90,14 +90,16 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, v);
     const qs = search.toString();
     const sent = { accept: 'application/json', 'user-agent': options.userAgent ?? 'batchql', ...options.headers, ...headers };
-    // undici keeps a pool slot for good when it refuses a header value itself: refuse it here first.
+    const target = prefix + path + (qs ? `?${qs}` : '');
+    // undici keeps a pool slot for good when it refuses a header or a path itself: refuse them here first.
     checkHeaders(provider, sent);
+    checkPath(provider, target);
     const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
       const res = await pool.request({
         method,
-        path: prefix + path + (qs ? `?${qs}` : ''),
+        path: target,
         headers: sent,
         signal: combined,
       });
@@ -135,11 +137,36 @@ const FIELD_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$/;
  */
 export function checkHeaders(provider: ProviderName, headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name) || typeof value !== 'string' || !FIELD_VALUE.test(value)) {
-      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: header "${TOKEN.test(name) ? name : '(invalid name)'}" has a value that is not valid in HTTP`, {
-        provider,
-      });
+    if (!TOKEN.test(name)) {
+      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: a header name is not a valid HTTP token`, { provider });
     }
+    if (TRANSPORT_HEADERS.has(name.toLowerCase())) {
+      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: header "${name}" is the transport's own`, { provider });
+    }
+    if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
+      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: header "${name}" has a value that is not valid in HTTP`, { provider });
+    }
+  }
+}
+
+/**
+ * Headers undici manages or refuses itself (with the same slot leak): the gateway never sets
+ * them, so one showing up is refused here.
+ */
+const TRANSPORT_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
+
+/** An origin-form request target undici accepts: visible ASCII only (callers percent-encode). */
+const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
+
+/**
+ * Validates the request target before undici sees it (undici refuses a path with a space or a
+ * control character the same way, keeping the slot). Adapters build paths with
+ * `encodeURIComponent` and queries with `URLSearchParams`, so this never fires today; it is
+ * there for the next caller that forgets.
+ */
+export function checkPath(provider: ProviderName, target: string): void {
+  if (!REQUEST_TARGET.test(target) || target.includes('#')) {
+    throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: the request path is not valid in HTTP`, { provider });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
@@ -93,6 +93,10 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         }
         return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue, rootValue: { execute, subscribe } };
       },
+      // Every error that goes out on the socket, in `next` results (e.g. a variable that cannot be
+      // coerced) and in `error` messages (validation, graphql-ws's own), is shaped for a socket.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(forSocket) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => errors.map(forSocket),
       onComplete: (ctx) => {
         const socket = ctx.extra.socket;
         perSocket.set(socket, Math.max(0, (perSocket.get(socket) ?? 1) - 1));
@@ -123,7 +127,9 @@ function serve(options: ServerOptions<Record<string, unknown> | undefined, Extra
   const server = makeServer(options);
   ws.options.handleProtocols = handleProtocols;
   const report = (what: string, error: unknown) =>
-    logger?.debug({ err: { type: (error as Error | null)?.name, code: (error as { code?: unknown } | null)?.code, message: (error as Error | null)?.message } }, `websocket: ${what}`);
+    // Not under `err`: the logger's error serializer keeps only the class of a non-Error; no stack either
+    // (any client can cause these, one short line each is enough).
+    logger?.debug({ wsError: { type: (error as Error | null)?.name, code: (error as { code?: unknown } | null)?.code, message: (error as Error | null)?.message } }, `websocket: ${what}`);
   ws.on('error', (error) => report('server error', error));
   ws.on('connection', (socket, request) => {
     socket.once('error', (error) => {
@@ -186,5 +192,20 @@ function headerOf(value: string | string[] | undefined): string | undefined {
 export function asGraphQLError(error: unknown, fallbackCode: string): GraphQLError {
   const known = error instanceof Error && 'extensions' in error ? (error as GraphQLError) : undefined;
   const { http: _http, originalError: _original, ...extensions } = (known?.extensions ?? {}) as Record<string, unknown>;
-  return createGraphQLError(known ? known.message : 'Unexpected error.', { extensions: { ...extensions, code: extensions.code ?? fallbackCode } });
+  return createGraphQLError(known ? known.message : 'Unexpected error.', {
+    ...(known ? { nodes: known.nodes, source: known.source, positions: known.positions, path: known.path } : {}),
+    extensions: { ...extensions, code: extensions.code ?? fallbackCode },
+  });
+}
+
+/**
+ * An error as a socket sends it: the GraphQL error's JSON (message, locations, path) with its
+ * extensions minus yoga's `http` (status and headers mean nothing on a socket) and any
+ * `originalError`; one without a code (graphql-ws's "Unable to identify operation") gets
+ * `BAD_REQUEST`.
+ */
+export function forSocket(error: GraphQLError): GraphQLFormattedError {
+  const json: GraphQLFormattedError = typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError);
+  const { http: _http, originalError: _original, ...extensions } = (json.extensions ?? {}) as Record<string, unknown>;
+  return { ...json, extensions: { ...extensions, code: extensions.code ?? 'BAD_REQUEST' } };
 }

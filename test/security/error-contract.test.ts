@@ -61,6 +61,32 @@ describe('HTTP errors', () => {
 });
 
 describe('WebSocket errors', () => {
+  it('carry a code and never extensions.http, in error and in next messages', async () => {
+    const socket = new WebSocket(h.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: { id?: string; type: string; payload?: any }[] = [];
+    socket.on('message', (m) => messages.push(JSON.parse(String(m))));
+    await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise<void>((resolve) => socket.on('message', (m) => JSON.parse(String(m)).type === 'connection_ack' && resolve()));
+    const subscribe = (id: string, payload: Record<string, unknown>) => socket.send(JSON.stringify({ id, type: 'subscribe', payload }));
+    subscribe('validation', { query: '{ nope }' });
+    subscribe('missing', { query: 'subscription($id: ID!) { batch(id: $id) { status } }', variables: {} });
+    subscribe('enum', { query: 'query($p: BatchProvider!) { batch(provider: $p, providerBatchId: "x") { id } }', variables: { p: 'NOPE' } });
+    subscribe('parse', { query: 'subscription { batch(id: ' });
+    const deadline = Date.now() + 5_000;
+    while (['validation', 'missing', 'enum', 'parse'].some((id) => !messages.some((m) => m.id === id && m.type !== 'complete')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    socket.close();
+    const errorsOf = (id: string) => {
+      const m = messages.find((x) => x.id === id && x.type !== 'complete');
+      return (m?.type === 'next' ? m.payload.errors : m?.payload) as { message: string; locations?: unknown; extensions: Record<string, unknown> }[];
+    };
+    expect(errorsOf('validation')[0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' }, locations: [{ line: 1, column: 3 }] });
+    expect(errorsOf('missing')[0]!.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(errorsOf('enum')[0]!.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(errorsOf('parse')[0]!.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
+    expect(JSON.stringify(messages)).not.toMatch(/"http"|originalError/);
+  });
+
   it('never carry yoga\'s extensions.http', () => {
     const fromYoga = createGraphQLError('Unauthenticated: token expired', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } } });
     const sent = asGraphQLError(fromYoga, 'UNAUTHENTICATED');
@@ -104,7 +130,9 @@ describe('graphql-ws internals', () => {
     expect(output).not.toMatch(/Internal error emitted|Please check your implementation|\n\s+at /);
     const lines = output.split('\n').filter((l) => l.includes('websocket:'));
     expect(lines.length).toBeGreaterThanOrEqual(5);
-    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: 20 });
+    // One debug line each, saying what happened (not an opaque `{type: "object"}`), with no stack.
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: 20, wsError: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' } });
+    for (const line of lines) expect(line).not.toContain('stack');
     expect(gateway.child.exitCode).toBeNull();
   });
 });

@@ -58,6 +58,35 @@ describe('the HTTP layer, below authentication', () => {
     }
   });
 
+  it('refuses transport-owned headers and a path undici would refuse, and never retries a refusal', async () => {
+    sims.reach.control.resetCounters();
+    // Retries with a minute of backoff: a refusal that were retried could not settle in time.
+    const http = createUpstreamHttp({
+      provider: 'REACH',
+      baseUrl: sims.reach.url,
+      headers: { authorization: `Bearer ${sims.credentials.reach.token}`, 'reach-tenant-id': sims.credentials.reach.tenantId },
+      connections: 3,
+      policy: { retries: 3, retryBaseMs: 60_000, retryMaxMs: 60_000, breakerThreshold: 2 },
+    });
+    try {
+      for (let i = 0; i < 10; i++) {
+        for (const name of ['transfer-encoding', 'Connection', 'upgrade', 'expect', 'host', 'content-length', 'keep-alive']) {
+          await expect(within(http.request('GET', '/api/batches', {}, undefined, { [name]: 'x' }), 2_000)).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED' });
+        }
+        for (const path of ['/api/batches/a b', '/api/batches/\r\n', '/api/batches/租户', 'api/batches', '/api/batches#x']) {
+          await expect(within(http.request('GET', path), 2_000)).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED', provider: 'REACH' });
+        }
+      }
+      // 120 refusals against a breaker that opens after 2 provider faults: it never counted one.
+      expect(http.circuit?.()).toBe('CLOSED');
+      expect(await within(http.request('GET', '/api/batches', { limit: '2', cursor: 'a b&c=租户\r\n' }).catch((e: unknown) => e), 3_000)).toBeDefined();
+      expect(await within(http.request('GET', '/api/batches', { limit: '2' }), 3_000)).toBeTypeOf('object');
+      expect(sims.reach.control.requests().filter((r) => r.path.startsWith('/api/batches'))).toHaveLength(2);
+    } finally {
+      await http.close();
+    }
+  });
+
   it('refuses a bad tenant through the Reach client and adapter, and the pool stays usable', async () => {
     const client = createReachHttpClient({ baseUrl: sims.reach.url, token: sims.credentials.reach.token, connections: 3 });
     const adapter = createReachAdapter(client);
@@ -102,7 +131,7 @@ describe('authentication', () => {
       const res = await h.gql(query, undefined, { authorization: await bearer(i % 2 ? 'acme-租户' : 'x\u0000y') });
       expect(res.status).toBe(401);
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      expect(res.errors?.[0]?.message).toMatch(/"reach_tenant" claim must be 1-200 characters of letters, digits/);
+      expect(res.errors?.[0]?.message).toBe(`Unauthenticated: the "reach_tenant" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`);
     }
     expect(h.sims.reach.control.totalRequests()).toBe(0);
     const listed = await within(h.gql('{ reachBatches(first: 1) { edges { node { id } } } }', undefined, { authorization: await bearer('tenant-b') }), 3_000);
