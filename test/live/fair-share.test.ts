@@ -1,35 +1,19 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe, wsClient, type LiveSubscription } from '../helpers/live-clients.js';
+import { until } from '../helpers/until.js';
+import { JWT_TEST_ENV, bearer } from '../helpers/auth.js';
 
 /**
  * Live capacity is shared fairly: each client (JWT subject) holds at most its own share of
  * watched batches; `batches(ids:)` reports every id, failures included; ids are canonical.
  */
-const SECRET = 'test-secret-of-at-least-32-characters!!';
 let h: Harness;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function bearer(subject: string, tenant = 'tenant-a'): Promise<string> {
-  const jwt = await new SignJWT({ reach_tenant: tenant })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(subject)
-    .setIssuer('https://idp.example')
-    .setAudience('batchql')
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(SECRET));
-  return `Bearer ${jwt}`;
-}
+const bearerFor = (subject: string, tenant = 'tenant-a') => bearer({ subject, tenant });
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(5);
-  }
-}
 
 /** Settled: an event arrived or the subscription ended. */
 const settled = (subs: LiveSubscription[]) => until(() => subs.every((s) => s.events.length > 0 || s.isEnded()), 10_000, 'every subscription answered');
@@ -42,10 +26,7 @@ beforeAll(async () => {
     seed: 23,
     batchCount: 200,
     env: {
-      AUTH_MODE: 'jwt',
-      JWT_SECRET: SECRET,
-      JWT_ISSUER: 'https://idp.example',
-      JWT_AUDIENCE: 'batchql',
+      ...JWT_TEST_ENV,
       LIVE_MAX_SUBSCRIPTIONS: '40',
       LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT: '20',
     },
@@ -58,7 +39,7 @@ describe('a fair share of live capacity', () => {
     const running = h.sims.factCheck.control.idsByState().running!.slice(0, 5).map((id) => toGlobalId('FACT_CHECK', id));
     expect(running).toHaveLength(5);
     // Client A: two sockets, eight streams of the same five ids: 40 slots wanted, the whole gateway.
-    const a = [wsClient(h.url, { authorization: await bearer('user-a') }), wsClient(h.url, { authorization: await bearer('user-a') })];
+    const a = [wsClient(h.url, { authorization: await bearerFor('user-a') }), wsClient(h.url, { authorization: await bearerFor('user-a') })];
     const subsA = Array.from({ length: 8 }, (_, i) => subscribe(a[i % 2]!, MANY, { ids: running }));
     await settled(subsA);
     const admitted = subsA.filter((s) => s.errors.length === 0);
@@ -69,7 +50,7 @@ describe('a fair share of live capacity', () => {
     expect(h.running.live.shares.of('sub:user-a')).toBe(20);
 
     // Client B, another subject, is served.
-    const b = subscribe(sseClient(h.url, { authorization: await bearer('user-b') }), MANY, { ids: running });
+    const b = subscribe(sseClient(h.url, { authorization: await bearerFor('user-b') }), MANY, { ids: running });
     await settled([b]);
     expect(b.errors).toEqual([]);
     expect(b.events.length).toBeGreaterThan(0);
@@ -91,9 +72,9 @@ describe('a fair share of live capacity', () => {
   it('names the gateway-wide limit when that one is hit', async () => {
     const running = h.sims.factCheck.control.idsByState().running!.slice(0, 20).map((id) => toGlobalId('FACT_CHECK', id));
     const subs = [];
-    for (const user of ['u1', 'u2']) subs.push(subscribe(sseClient(h.url, { authorization: await bearer(user) }), MANY, { ids: running }));
+    for (const user of ['u1', 'u2']) subs.push(subscribe(sseClient(h.url, { authorization: await bearerFor(user) }), MANY, { ids: running }));
     await settled(subs);
-    const third = subscribe(sseClient(h.url, { authorization: await bearer('u3') }), MANY, { ids: running.slice(0, 1) });
+    const third = subscribe(sseClient(h.url, { authorization: await bearerFor('u3') }), MANY, { ids: running.slice(0, 1) });
     await settled([third]);
     expect(refusedBy(third, '(LIVE_MAX_SUBSCRIPTIONS)')).toBe(true);
     for (const s of [...subs, third]) s.close();
@@ -104,13 +85,13 @@ describe('a fair share of live capacity', () => {
 describe('batches(ids:) reports every id', () => {
   it('tells which ids failed and why, goes on for the others, and completes when all are settled', async () => {
     // tenant-b's Reach batch, found through tenant-b's own list.
-    const listed = await h.gql('{ reachBatches(first: 5) { edges { node { providerBatchId } } } }', undefined, { authorization: await bearer('user-b', 'tenant-b') });
+    const listed = await h.gql('{ reachBatches(first: 5) { edges { node { providerBatchId } } } }', undefined, { authorization: await bearerFor('user-b', 'tenant-b') });
     const otherTenants = listed.data.reachBatches.edges[0].node.providerBatchId as string;
     const missing = toGlobalId('FACT_CHECK', 'batch_000000000000');
     const foreign = toGlobalId('REACH', otherTenants);
     const goodId = h.sims.factCheck.control.idsByState().running![7]!;
     const good = toGlobalId('FACT_CHECK', goodId);
-    const sub = subscribe(sseClient(h.url, { authorization: await bearer('user-c') }), MANY, { ids: [missing, foreign, good] });
+    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-c') }), MANY, { ids: [missing, foreign, good] });
     await until(() => sub.events.filter((e) => e.batches.error).length === 2 && sub.events.some((e) => e.batches.batch), 5_000, 'two failures and a state');
     const failures = Object.fromEntries(sub.events.filter((e) => e.batches.error).map((e) => [e.batches.id, e.batches.error]));
     expect(failures[missing]).toMatchObject({ code: 'NOT_FOUND', provider: 'FACT_CHECK' });
@@ -129,7 +110,7 @@ describe('batches(ids:) reports every id', () => {
   });
 
   it('still refuses a malformed id or an unconfigured provider at subscribe time', async () => {
-    const sub = subscribe(sseClient(h.url, { authorization: await bearer('user-c') }), MANY, { ids: ['not-an-id', toGlobalId('FACT_CHECK', 'batch_000000000001')] });
+    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-c') }), MANY, { ids: ['not-an-id', toGlobalId('FACT_CHECK', 'batch_000000000001')] });
     await sub.ended;
     expect(JSON.stringify(sub.errors)).toContain('BAD_USER_INPUT');
     expect(sub.events).toEqual([]);
@@ -141,7 +122,7 @@ describe('canonical ids', () => {
     const id = h.sims.factCheck.control.idsByState().running![9]!;
     const canonical = toGlobalId('FACT_CHECK', id);
     const padded = `${canonical}=`;
-    const sub = subscribe(sseClient(h.url, { authorization: await bearer('user-d') }), MANY, { ids: [padded, canonical] });
+    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-d') }), MANY, { ids: [padded, canonical] });
     await sub.waitForEvents(1);
     expect(h.hub.stats().subscribers).toBe(1);
     expect(h.running.live.shares.of('sub:user-d')).toBe(1);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe, wsClient, type LiveSubscription } from '../helpers/live-clients.js';
+import { until } from '../helpers/until.js';
 
 /** Subscriptions end to end: SSE and WebSocket clients, the shared poll hub, the simulators' counters. */
 let h: Harness;
@@ -20,13 +21,6 @@ const WATCH = /* GraphQL */ `
 const gets = (sim: Harness['sims']['factCheck'], id: string) => sim.control.requests().filter((r) => r.method === 'GET' && r.path.endsWith(id)).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(5);
-  }
-}
 
 /** Moves the simulators' clock forward until every subscription ended (or gives up). */
 async function driveToEnd(subs: LiveSubscription[], stepMs: number, maxSteps = 400): Promise<void> {

@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
@@ -7,6 +6,7 @@ import { createReachAdapter } from '../../src/providers/reach/adapter.js';
 import { createReachHttpClient } from '../../src/providers/reach/client.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { JWT_TEST_ENV, bearer } from '../helpers/auth.js';
 
 /**
  * Nothing a client controls reaches an upstream header unchecked. undici refuses an invalid
@@ -108,19 +108,11 @@ describe('the HTTP layer, below authentication', () => {
 });
 
 describe('authentication', () => {
-  const SECRET = 'test-secret-of-at-least-32-characters!!';
   let h: Harness;
-  const bearer = async (tenant: string) =>
-    `Bearer ${await new SignJWT({ reach_tenant: tenant })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('someone')
-      .setIssuer('https://idp.example')
-      .setAudience('batchql')
-      .setExpirationTime('10m')
-      .sign(new TextEncoder().encode(SECRET))}`;
+  const bearerFor = (tenant: string) => bearer({ tenant, subject: 'someone' });
 
   beforeAll(async () => {
-    h = await startHarness({ batchCount: 60, env: { AUTH_MODE: 'jwt', JWT_SECRET: SECRET, JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'batchql', UPSTREAM_CONNECTIONS: '3' } });
+    h = await startHarness({ batchCount: 60, env: { ...JWT_TEST_ENV, UPSTREAM_CONNECTIONS: '3' } });
   });
   afterAll(() => h?.close());
 
@@ -128,21 +120,21 @@ describe('authentication', () => {
     const reachId = h.sims.reach.control.idsByState().done![0]!;
     const query = `{ node(id: "${toGlobalId('REACH', reachId)}") { id } }`;
     for (let i = 0; i < 50; i++) {
-      const res = await h.gql(query, undefined, { authorization: await bearer(i % 2 ? 'acme-租户' : 'x\u0000y') });
+      const res = await h.gql(query, undefined, { authorization: await bearerFor(i % 2 ? 'acme-租户' : 'x\u0000y') });
       expect(res.status).toBe(401);
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(res.errors?.[0]?.message).toBe(`Unauthenticated: the "reach_tenant" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`);
     }
     expect(h.sims.reach.control.totalRequests()).toBe(0);
-    const listed = await within(h.gql('{ reachBatches(first: 1) { edges { node { id } } } }', undefined, { authorization: await bearer('tenant-b') }), 3_000);
+    const listed = await within(h.gql('{ reachBatches(first: 1) { edges { node { id } } } }', undefined, { authorization: await bearerFor('tenant-b') }), 3_000);
     expect(listed.errors).toBeUndefined();
     expect(listed.data.reachBatches.edges).toHaveLength(1);
   });
 
   it('accepts every RFC 9110 token character and refuses 201 characters', async () => {
-    const ok = await h.gql('{ __typename }', undefined, { authorization: await bearer("a-Z_0.9!#$%&'*+^`|~") });
+    const ok = await h.gql('{ __typename }', undefined, { authorization: await bearerFor("a-Z_0.9!#$%&'*+^`|~") });
     expect(ok.status).toBe(200);
-    const long = await h.gql('{ __typename }', undefined, { authorization: await bearer('t'.repeat(201)) });
+    const long = await h.gql('{ __typename }', undefined, { authorization: await bearerFor('t'.repeat(201)) });
     expect(long.status).toBe(401);
   });
 });
