@@ -17,6 +17,7 @@ import { toGlobalId } from '../src/domain/global-id.js';
 import { simulatorEnv } from '../src/gateway-env.js';
 import { spawnGateway, type GatewayProcess } from '../src/gateway-process.js';
 import { startLocalRedis } from '../src/local-redis.js';
+import { forEachNext } from './sse.js';
 import { createSystemClock, startSimulators } from '../src/simulators/index.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 70);
@@ -110,25 +111,15 @@ function watch(gateway: GatewayProcess, upstreamId: string, into: Watcher[]): vo
         dispatcher: agent,
       });
       if (!res.body) return;
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (!data || !frame.includes('event: next')) continue;
-          const batch = (JSON.parse(data) as { data?: { batch?: { isTerminal: boolean; stale: boolean; progress: { processed: number } } } }).data?.batch;
-          if (!batch) continue;
-          w.lastEventAt = Date.now();
-          w.firstAt ??= w.lastEventAt;
-          w.lastProcessed = batch.progress.processed;
-          w.lastStale = batch.stale;
-          w.terminal = batch.isTerminal;
-        }
-      }
+      await forEachNext(res.body, (payload) => {
+        const batch = (payload as { data?: { batch?: { isTerminal: boolean; stale: boolean; progress: { processed: number } } } }).data?.batch;
+        if (!batch) return;
+        w.lastEventAt = Date.now();
+        w.firstAt ??= w.lastEventAt;
+        w.lastProcessed = batch.progress.processed;
+        w.lastStale = batch.stale;
+        w.terminal = batch.isTerminal;
+      });
     } catch {
       // aborted at the end, or the gateway died (counted as exited)
     } finally {

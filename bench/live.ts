@@ -12,6 +12,7 @@ import { toGlobalId } from '../src/domain/global-id.js';
 import { simulatorEnv } from '../src/gateway-env.js';
 import { spawnGateway } from '../src/gateway-process.js';
 import { createSystemClock, startSimulators } from '../src/simulators/index.js';
+import { forEachNext } from './sse.js';
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const batchCount = Number(process.env.BENCH_BATCHES ?? 500);
@@ -56,25 +57,15 @@ async function subscriber(i: number): Promise<void> {
     });
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
     connected++;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (!data || !frame.includes('event: next')) continue;
-        const now = Date.now();
-        const batch = (JSON.parse(data) as { data?: { batch?: { observedAt: string; progress: { processed: number } } } }).data?.batch;
-        if (!batch || !measuring) continue;
-        events++;
-        const changed = sims.factCheck.control.changedAt(id, batch.progress.processed);
-        if (changed !== null) delays.push(now - changed);
-        readDelays.push(now - Date.parse(batch.observedAt));
-      }
-    }
+    await forEachNext(res.body, (payload) => {
+      const now = Date.now();
+      const batch = (payload as { data?: { batch?: { observedAt: string; progress: { processed: number } } } }).data?.batch;
+      if (!batch || !measuring) return;
+      events++;
+      const changed = sims.factCheck.control.changedAt(id, batch.progress.processed);
+      if (changed !== null) delays.push(now - changed);
+      readDelays.push(now - Date.parse(batch.observedAt));
+    });
   } catch (error) {
     if (!controller.signal.aborted) failures++;
   }
