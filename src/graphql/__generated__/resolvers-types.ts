@@ -360,7 +360,7 @@ export type GameballBatchItemError = {
 
 /**
  * One succeeded item of a Gameball batch. Gameball does not document the item shape; batchql follows
- * CONTRACTS.md (v3 `successful[]` with `customerId`). Fields beyond the known ones are in `raw`.
+ * docs/providers.md (v3 `successful[]` with `customerId`). Fields beyond the known ones are in `raw`.
  */
 export type GameballBatchResult = {
   __typename?: 'GameballBatchResult';

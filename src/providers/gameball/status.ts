@@ -4,7 +4,7 @@ import type { BatchStatus } from '../../domain/batch.js';
  * Gameball status words to the unified status: the v4 enum (pending, processing, completed,
  * failed), "stopped" (what batchql assumes after a stop; the v4 enum has no word for it) and the
  * older pages' words (Queued, Running, Completed, Failed, Stopped; v3 inProgress, finished).
- * `completed` splits on `failedItems` (CONTRACTS.md section 5: completed with failures is a
+ * `completed` splits on `failedItems` (docs/providers.md, assumptions: completed with failures is a
  * partial success). Matching is case-insensitive.
  */
 export function fromGameballStatus(word: string, failedItems: number): BatchStatus {

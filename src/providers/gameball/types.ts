@@ -6,7 +6,7 @@ export type GameballWireBatch = operations['getBatchStatus']['responses'][200]['
 export type GameballWireStop = operations['stopBatch']['responses'][200]['content']['application/json'];
 
 /**
- * Fields of the older GitBook v4.0 rendering (CONTRACTS.md section 2 (B)), read only as a
+ * Fields of the older GitBook v4.0 rendering (docs/providers.md, Gameball, older pages), read only as a
  * fallback when the current fields are absent.
  */
 export interface GameballLegacyWireBatch {
@@ -30,7 +30,7 @@ export interface GameballWireError {
   requestId?: string;
 }
 
-/** The item shape batchql assumes for `results[]`/`errors[]` (CONTRACTS.md section 5). */
+/** The item shape batchql assumes for `results[]`/`errors[]` (docs/providers.md, assumptions). */
 export interface GameballWireItem {
   customerId?: string | number;
   amount?: number;

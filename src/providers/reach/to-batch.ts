@@ -54,7 +54,7 @@ export function toReachBatch(o: WireObject<ReachWireBatch>): ReachBatch {
     providerBatchId: str(o, 'batchId'),
     status,
     providerStatus,
-    // Per CONTRACTS.md section 5, a finished batch with pending records can still change.
+    // As docs/providers.md assumes, a finished batch with pending records can still change.
     isTerminal: FINISHED_STATUSES.has(status) && (pendingRecords ?? 0) === 0,
     progress: {
       total,
