@@ -4,7 +4,7 @@ import type { LogLevel } from './logging.js';
 import type { AuthSettings } from './auth.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/security.js';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './providers/policy.js';
-import type { PollPolicy } from './live/poll-policy.js';
+import { DEFAULT_POLL_POLICY, type PollPolicy } from './live/poll-policy.js';
 
 /** Limits shared by every provider's HTTP client. */
 export interface UpstreamLimits {
@@ -132,12 +132,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     live: {
       instanceId: nonEmpty(env.INSTANCE_ID) ?? `${hostname()}-${process.pid}`,
       redisKeyPrefix: nonEmpty(env.REDIS_KEY_PREFIX) ?? 'batchql:',
-      runningMs: int(env, 'LIVE_POLL_RUNNING_MS', 2_000, 10, 3_600_000),
-      idleMs: int(env, 'LIVE_POLL_IDLE_MS', 2_000, 10, 3_600_000),
-      idleMaxMs: int(env, 'LIVE_POLL_IDLE_MAX_MS', 30_000, 10, 3_600_000),
-      pendingMs: int(env, 'LIVE_POLL_PENDING_MS', 60_000, 10, 3_600_000),
-      errorMs: int(env, 'LIVE_POLL_ERROR_MS', 2_000, 10, 3_600_000),
-      errorMaxMs: int(env, 'LIVE_POLL_ERROR_MAX_MS', 60_000, 10, 3_600_000),
+      runningMs: int(env, 'LIVE_POLL_RUNNING_MS', DEFAULT_POLL_POLICY.runningMs, 10, 3_600_000),
+      idleMs: int(env, 'LIVE_POLL_IDLE_MS', DEFAULT_POLL_POLICY.idleMs, 10, 3_600_000),
+      idleMaxMs: int(env, 'LIVE_POLL_IDLE_MAX_MS', DEFAULT_POLL_POLICY.idleMaxMs, 10, 3_600_000),
+      pendingMs: int(env, 'LIVE_POLL_PENDING_MS', DEFAULT_POLL_POLICY.pendingMs, 10, 3_600_000),
+      errorMs: int(env, 'LIVE_POLL_ERROR_MS', DEFAULT_POLL_POLICY.errorMs, 10, 3_600_000),
+      errorMaxMs: int(env, 'LIVE_POLL_ERROR_MAX_MS', DEFAULT_POLL_POLICY.errorMaxMs, 10, 3_600_000),
       leaseMs: int(env, 'LIVE_LEASE_MS', 5_000, 100, 600_000),
       maxSubscriptions: int(env, 'LIVE_MAX_SUBSCRIPTIONS', 20_000, 1, 10_000_000),
       maxSubscriptionsPerConnection: int(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),

@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './context.js';
 import { createMemoryCoordinator, type Coordinator, type CoordinatorErrors } from './live/coordinator.js';
 import { PollHub } from './live/poll-hub.js';
+import { DEFAULT_POLL_POLICY } from './live/poll-policy.js';
 import { SubscriptionShares } from './live/shares.js';
 import { createRedisCoordinator } from './live/redis-coordinator.js';
 import { closeProviders, createProviders, type Providers } from './providers/index.js';
@@ -127,7 +128,7 @@ export async function startGateway(
       })
     : createMemoryCoordinator(config.live.instanceId);
   const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, maxSubscriptionsPerClient, ...policy } = config.live;
-  const hub = new PollHub(providers, coordinator, { ...policy, jitter: 0.2 }, options.now);
+  const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now);
   const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
   if (config.auth.mode === 'none') {

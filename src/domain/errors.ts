@@ -53,17 +53,6 @@ export class GatewayError extends Error {
   }
 }
 
-/** True for errors that are the provider's fault or transient, as opposed to bad input. */
-export function isUpstreamFailure(error: unknown): boolean {
-  return (
-    error instanceof GatewayError &&
-    (error.code === ErrorCode.PROVIDER_UNAVAILABLE ||
-      error.code === ErrorCode.PROVIDER_TIMEOUT ||
-      error.code === ErrorCode.PROVIDER_RATE_LIMITED ||
-      error.code === ErrorCode.PROVIDER_BAD_RESPONSE)
-  );
-}
-
 /** Shorthand for a `BAD_USER_INPUT` error. */
 export function badInput(message: string): GatewayError {
   return new GatewayError(ErrorCode.BAD_USER_INPUT, message);

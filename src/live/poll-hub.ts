@@ -92,7 +92,8 @@ export class PollHub {
   constructor(
     private readonly providers: Providers,
     private readonly coordinator: Coordinator,
-    private readonly policy: PollPolicy,
+    /** The polling intervals in force (read by tests and operators' tooling). */
+    readonly policy: PollPolicy,
     private readonly now: () => number = Date.now,
   ) {}
 
