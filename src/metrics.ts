@@ -3,8 +3,9 @@ import type { ProviderName } from './domain/batch.js';
 import type { PollHub } from './live/poll-hub.js';
 import type { Providers } from './providers/index.js';
 
-/** What the upstream layer reports for each call (through the policy, so retries count once). */
-export type UpstreamObserver = (provider: ProviderName, outcome: string, seconds: number) => void;
+import type { UpstreamObserver } from './providers/upstream-types.js';
+
+export type { UpstreamObserver } from './providers/upstream-types.js';
 
 /** Prometheus metrics of one gateway process, served at `/metrics`. */
 export interface Metrics {

@@ -1,7 +1,10 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { DEFAULT_UPSTREAM_POLICY, protect, type CircuitStateName, type UpstreamPolicy } from './policy.js';
+import { DEFAULT_UPSTREAM_POLICY, protect, type UpstreamPolicy } from './policy.js';
+import { UpstreamHttpError, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
+
+export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
 
 /** Connection and size limits of one provider's HTTP pool. */
 export interface UpstreamHttpOptions {
@@ -29,29 +32,7 @@ export interface UpstreamHttpOptions {
   /** Where the provider's error body says how long to wait (ms), for when there is no Retry-After header. */
   retryAfterFromBody?: (body: unknown) => number | undefined;
   /** Told the outcome and duration of every call (metrics). */
-  observe?: (provider: ProviderName, outcome: string, seconds: number) => void;
-}
-
-/** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
-export class UpstreamHttpError extends Error {
-  constructor(
-    readonly status: number,
-    /** Parsed JSON body, or undefined when it was not JSON. Never shown to clients. */
-    readonly body: unknown,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(`upstream answered HTTP ${status}`);
-    this.name = 'UpstreamHttpError';
-  }
-}
-
-/** A JSON-over-HTTP client bound to one provider. */
-export interface UpstreamHttp {
-  /** The circuit breaker's state, when the client is protected by a policy. */
-  circuit?(): CircuitStateName;
-  /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
-  request(method: 'GET' | 'POST', path: string, query?: Record<string, string | undefined>, signal?: AbortSignal, headers?: Record<string, string>): Promise<unknown>;
-  close(): Promise<void>;
+  observe?: UpstreamObserver;
 }
 
 /**

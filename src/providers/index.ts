@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config.js';
 import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider } from '../domain/provider.js';
-import type { UpstreamObserver } from '../metrics.js';
+import type { UpstreamObserver } from './upstream-types.js';
 import { createFactCheckAdapter } from './factcheck/adapter.js';
 import { createFactCheckHttpClient } from './factcheck/client.js';
 import { createGameballAdapter } from './gameball/adapter.js';

@@ -16,7 +16,9 @@ import {
 } from 'cockatiel';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { UpstreamHttpError, type UpstreamHttp } from './http.js';
+import { UpstreamHttpError, type CircuitStateName, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
+
+export type { CircuitStateName } from './upstream-types.js';
 import { SharedCalls } from './shared-calls.js';
 
 /** How one provider's upstream calls are protected (README: "Upstream policy"). */
@@ -47,8 +49,6 @@ export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
   maxQueued: 512,
 };
 
-/** The breaker states a client can see in `Query.providers`. */
-export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
 /** An `UpstreamHttp` with the policy applied, and its breaker state. */
 export interface ProtectedHttp extends UpstreamHttp {
@@ -96,7 +96,7 @@ export function protect(
   http: UpstreamHttp,
   policy: UpstreamPolicy,
   deadlineMs: number,
-  observe?: (provider: ProviderName, outcome: string, seconds: number) => void,
+  observe?: UpstreamObserver,
 ): ProtectedHttp {
   const breaker = circuitBreaker(handleWhen(isProviderFault), {
     halfOpenAfter: policy.breakerHalfOpenMs,

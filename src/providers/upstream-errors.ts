@@ -1,6 +1,6 @@
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { UpstreamHttpError } from './http.js';
+import { UpstreamHttpError } from './upstream-types.js';
 import { WireShapeError } from './wire.js';
 
 /**

@@ -1,0 +1,34 @@
+import type { ProviderName } from '../domain/batch.js';
+
+/**
+ * The types both upstream layers share, so the stack runs one way: a provider's client calls
+ * the policy (`policy.ts`), which calls the raw undici layer (`http.ts`); neither imports the other's types.
+ */
+
+/** The breaker states a client can see in `Query.providers`. */
+export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+/** What the upstream layer reports for each call (through the policy, so retries count once). */
+export type UpstreamObserver = (provider: ProviderName, outcome: string, seconds: number) => void;
+
+/** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
+export class UpstreamHttpError extends Error {
+  constructor(
+    readonly status: number,
+    /** Parsed JSON body, or undefined when it was not JSON. Never shown to clients. */
+    readonly body: unknown,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`upstream answered HTTP ${status}`);
+    this.name = 'UpstreamHttpError';
+  }
+}
+
+/** A JSON-over-HTTP client bound to one provider. */
+export interface UpstreamHttp {
+  /** The circuit breaker's state, when the client is protected by a policy. */
+  circuit?(): CircuitStateName;
+  /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
+  request(method: 'GET' | 'POST', path: string, query?: Record<string, string | undefined>, signal?: AbortSignal, headers?: Record<string, string>): Promise<unknown>;
+  close(): Promise<void>;
+}
