@@ -1,22 +1,29 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../context.js';
 import type { Batch, ProviderName } from '../domain/batch.js';
-import { ErrorCode, GatewayError, badInput } from '../domain/errors.js';
+import { badInput, notConfigured } from '../domain/errors.js';
+import type { BatchProvider } from '../domain/provider.js';
 import { wantsReachPendingDetails } from './selection.js';
 
 /**
- * Loads one batch through this request's loader after checking that the provider is
- * configured and the id has the provider's shape (so garbage never reaches an upstream).
+ * The one check before anything reaches an upstream, for queries and subscriptions alike: the
+ * provider is configured and the id has the provider's shape. Returns the adapter.
  */
-export function loadBatch(ctx: GraphQLContext, info: GraphQLResolveInfo, provider: ProviderName, providerBatchId: string): Promise<Batch> {
+export function resolveTarget(ctx: Pick<GraphQLContext, 'providers'>, provider: ProviderName, providerBatchId: string): BatchProvider {
   const adapter = ctx.providers[provider];
-  if (!adapter) {
-    return Promise.reject(
-      new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${provider} is not configured on this gateway`, { provider }),
-    );
-  }
+  if (!adapter) throw notConfigured(provider);
   const problem = adapter.checkId(providerBatchId);
-  if (problem) return Promise.reject(badInput(`Invalid ${provider} batch id ${JSON.stringify(providerBatchId.slice(0, 80))}: ${problem}`));
+  if (problem) throw badInput(`Invalid ${provider} batch id ${JSON.stringify(providerBatchId.slice(0, 80))}: ${problem}`);
+  return adapter;
+}
+
+/** Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never reaches an upstream). */
+export function loadBatch(ctx: GraphQLContext, info: GraphQLResolveInfo, provider: ProviderName, providerBatchId: string): Promise<Batch> {
+  try {
+    resolveTarget(ctx, provider, providerBatchId);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const includePendingDetails = provider === 'REACH' && wantsReachPendingDetails(info);
   return ctx.loaders.batch(provider).load({ providerBatchId, includePendingDetails });
 }

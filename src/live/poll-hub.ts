@@ -1,5 +1,5 @@
 import type { Batch, ProviderName } from '../domain/batch.js';
-import { ErrorCode, GatewayError } from '../domain/errors.js';
+import { ErrorCode, GatewayError, notConfigured } from '../domain/errors.js';
 import type { Providers } from '../providers/index.js';
 import { LatestValueChannel } from './channel.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
@@ -207,7 +207,7 @@ export class PollHub {
         first = false;
         if (signal.aborted) break;
         if (!provider) {
-          await this.publish(w, { kind: 'error', code: ErrorCode.PROVIDER_NOT_CONFIGURED, message: `${name} is not configured on this gateway`, provider: name });
+          await this.publish(w, { kind: 'error', code: ErrorCode.PROVIDER_NOT_CONFIGURED, message: notConfigured(name).message, provider: name });
           return true;
         }
         this.counters.polls++;

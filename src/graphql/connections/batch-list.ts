@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { scopeOf, type GraphQLContext } from '../../context.js';
 import { PROVIDER_NAMES, type Batch, type ProviderName } from '../../domain/batch.js';
-import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
+import { GatewayError, badInput, notConfigured } from '../../domain/errors.js';
 import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domain/listing.js';
 import { wantsReachPendingDetails } from '../selection.js';
 import { bindingOf } from './cursor.js';
@@ -63,8 +63,8 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
     if (filter.providers && !filter.providers.includes(name)) continue;
     const adapter = ctx.providers[name];
     if (!adapter) {
-      if (!scope.partial) throw new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${name} is not configured on this gateway`, { provider: name });
-      excluded.push({ provider: name, reason: 'NOT_CONFIGURED', message: `${name} is not configured on this gateway` });
+      if (!scope.partial) throw notConfigured(name);
+      excluded.push({ provider: name, reason: 'NOT_CONFIGURED', message: notConfigured(name).message });
       continue;
     }
     if (!adapter.planList || !adapter.listPage || !adapter.capabilities.canList) {

@@ -1,6 +1,6 @@
 import type { GraphQLContext } from '../../context.js';
 import type { FactCheckItem } from '../../domain/batch.js';
-import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
+import { badInput, notConfigured } from '../../domain/errors.js';
 import { bindingOf } from './cursor.js';
 import { fetchWindow, pageArgs, windowOf, type PageArgs, type Window } from './window.js';
 
@@ -66,7 +66,7 @@ export function arrayConnection<T>(ctx: GraphQLContext, owner: string, all: read
  */
 export async function factCheckItems(ctx: GraphQLContext, providerBatchId: string, args: NestedArgs): Promise<ItemConnectionModel> {
   const adapter = ctx.providers.FACT_CHECK;
-  if (!adapter?.listItemResults) throw new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, 'FACT_CHECK is not configured on this gateway', { provider: 'FACT_CHECK' });
+  if (!adapter?.listItemResults) throw notConfigured('FACT_CHECK');
   const list = adapter.listItemResults.bind(adapter);
   const page = pageArgs(args);
   const codec = indexCodec(ctx, `FactCheckBatch.items:${providerBatchId}`);

@@ -7,6 +7,7 @@ import { mergeLatest } from '../../live/channel.js';
 import { releasingOnEnd } from '../../live/shares.js';
 import type { WatchTarget } from '../../live/poll-hub.js';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.js';
+import { resolveTarget } from '../load-batch.js';
 import { wantsReachPendingDetails } from '../selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
 
@@ -16,10 +17,7 @@ export const MAX_WATCHED_IDS = 100;
 /** Checks an id (malformed, unconfigured provider, impossible upstream id) before anything is watched. */
 function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): WatchTarget & { id: string } {
   const { provider, providerBatchId } = fromGlobalId(id);
-  const adapter = ctx.providers[provider];
-  if (!adapter) throw new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${provider} is not configured on this gateway`, { provider });
-  const problem = adapter.checkId(providerBatchId);
-  if (problem) throw badInput(`Invalid ${provider} batch id: ${problem}`);
+  resolveTarget(ctx, provider, providerBatchId);
   return {
     id: toGlobalId(provider, providerBatchId),
     provider,
