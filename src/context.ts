@@ -1,6 +1,7 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { ListSettings, UpstreamLimits } from './config.js';
 import type { ProviderName } from './domain/batch.js';
+import { PROVIDER_CAPABILITIES } from './domain/provider.js';
 import { createCursorCodec, type CursorCodec } from './graphql/connections/cursor.js';
 import { PageCache } from './graphql/connections/page-cache.js';
 import { createLoaders, type Loaders } from './graphql/loaders.js';
@@ -49,7 +50,7 @@ export interface GraphQLContext extends YogaInitialContext {
  * credential set per gateway.
  */
 export function scopeOf(ctx: Pick<GraphQLContext, 'tenant'>, provider: ProviderName): string {
-  return provider === 'REACH' && ctx.tenant ? `tenant:${ctx.tenant}` : 'default';
+  return PROVIDER_CAPABILITIES[provider].tenantScoped && ctx.tenant ? `tenant:${ctx.tenant}` : 'default';
 }
 
 /** Dependencies the context is built from, once per gateway. */

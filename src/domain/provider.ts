@@ -7,6 +7,10 @@ export interface ProviderCapabilities {
   canCancel: boolean;
   hasPendingDetails: boolean;
   pagination: 'CURSOR' | 'OFFSET' | null;
+  /** The provider's data belongs to the caller's tenant: caches, cursors and poll loops are scoped by it. */
+  tenantScoped: boolean;
+  /** Listing providers: the page token of a list's first page (a cursor or an offset). */
+  firstPageToken: string | number | null;
 }
 
 /** Per-call options of `BatchProvider.get`. */
@@ -47,7 +51,7 @@ export interface BatchProvider {
 
 /** Static description of a provider that is not configured (no base URL). */
 export const PROVIDER_CAPABILITIES: Record<ProviderName, ProviderCapabilities> = {
-  REACH: { canList: true, canCancel: false, hasPendingDetails: true, pagination: 'CURSOR' },
-  GAMEBALL: { canList: false, canCancel: true, hasPendingDetails: false, pagination: null },
-  FACT_CHECK: { canList: true, canCancel: true, hasPendingDetails: false, pagination: 'OFFSET' },
+  REACH: { canList: true, canCancel: false, hasPendingDetails: true, pagination: 'CURSOR', tenantScoped: true, firstPageToken: null },
+  GAMEBALL: { canList: false, canCancel: true, hasPendingDetails: false, pagination: null, tenantScoped: false, firstPageToken: null },
+  FACT_CHECK: { canList: true, canCancel: true, hasPendingDetails: false, pagination: 'OFFSET', tenantScoped: false, firstPageToken: 0 },
 };

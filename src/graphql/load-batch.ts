@@ -19,11 +19,12 @@ export function resolveTarget(ctx: Pick<GraphQLContext, 'providers'>, provider: 
 
 /** Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never reaches an upstream). */
 export function loadBatch(ctx: GraphQLContext, info: GraphQLResolveInfo, provider: ProviderName, providerBatchId: string): Promise<Batch> {
+  let adapter: BatchProvider;
   try {
-    resolveTarget(ctx, provider, providerBatchId);
+    adapter = resolveTarget(ctx, provider, providerBatchId);
   } catch (error) {
     return Promise.reject(error);
   }
-  const includePendingDetails = provider === 'REACH' && wantsReachPendingDetails(info);
+  const includePendingDetails = adapter.capabilities.hasPendingDetails && wantsReachPendingDetails(info);
   return ctx.loaders.batch(provider).load({ providerBatchId, includePendingDetails });
 }

@@ -43,7 +43,6 @@ export interface BatchListScope {
   partial: boolean;
 }
 
-const FIRST_TOKEN: Partial<Record<ProviderName, string | number | null>> = { REACH: null, FACT_CHECK: 0 };
 
 /**
  * Resolves a batch list connection: plans each provider (pushdown or exclusion), then pages
@@ -83,16 +82,16 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
       provider: name,
       exact: plan.exact,
       offsetBased: adapter.capabilities.pagination === 'OFFSET',
-      firstToken: FIRST_TOKEN[name] ?? null,
+      firstToken: adapter.capabilities.firstPageToken,
       fetch: (ref) =>
         // A page costs one call of this request's budget when it has to be read; a read shared with
         // other requests goes on while any of them waits, and stops when all have gone.
         ctx.budget.call(
           name,
           (signal) =>
-            ctx.lists.pageCache.get(`${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && name === 'REACH'}`, signal, (shared) => {
+            ctx.lists.pageCache.get(`${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && adapter.capabilities.hasPendingDetails}`, signal, (shared) => {
               ctx.budget.take(name);
-              return listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && name === 'REACH', signal: shared, ...(ctx.tenant ? { tenant: ctx.tenant } : {}) });
+              return listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && adapter.capabilities.hasPendingDetails, signal: shared, ...(ctx.tenant ? { tenant: ctx.tenant } : {}) });
             }),
           false,
         ),

@@ -17,12 +17,12 @@ export const MAX_WATCHED_IDS = 100;
 /** Checks an id (malformed, unconfigured provider, impossible upstream id) before anything is watched. */
 function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): WatchTarget & { id: string } {
   const { provider, providerBatchId } = fromGlobalId(id);
-  resolveTarget(ctx, provider, providerBatchId);
+  const adapter = resolveTarget(ctx, provider, providerBatchId);
   return {
     id: toGlobalId(provider, providerBatchId),
     provider,
     providerBatchId,
-    includePendingDetails: provider === 'REACH' && wantsReachPendingDetails(info),
+    includePendingDetails: adapter.capabilities.hasPendingDetails && wantsReachPendingDetails(info),
     scope: scopeOf(ctx, provider),
     ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
   };
