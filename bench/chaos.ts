@@ -42,7 +42,10 @@ async function token(tenant: string, subject: string): Promise<string> {
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 9, batchCount: 600 });
 const env = {
-  ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+  ...simulatorEnv(
+    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+    sims.credentials,
+  ),
   AUTH_MODE: 'jwt',
   JWT_SECRET: SECRET,
   JWT_ISSUER: 'https://idp.bench',
@@ -52,7 +55,9 @@ const env = {
   LIVE_LEASE_MS: '2000',
   LOG_LEVEL: 'warn',
 };
-const gateways: GatewayProcess[] = await Promise.all(['chaos-1', 'chaos-2'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name })));
+const gateways: GatewayProcess[] = await Promise.all(
+  ['chaos-1', 'chaos-2'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name })),
+);
 const exited = new Set<number>();
 gateways.forEach((g, i) => g.child.once('exit', () => exited.add(i)));
 
@@ -69,11 +74,20 @@ const reachList = await fetch(gateways[0]!.url, {
 const reachIds = reachList.data.reachBatches.edges.map((e) => e.node.id);
 const checkRunning = sims.factCheck.control.idsByState().running!;
 const checkIds = checkRunning.slice(0, 5).map((id) => toGlobalId('FACT_CHECK', id));
-const gameballIds = sims.gameball.control.idsByState().running!.slice(0, 5).map((id) => toGlobalId('GAMEBALL', id));
+const gameballIds = sims.gameball.control
+  .idsByState()
+  .running!.slice(0, 5)
+  .map((id) => toGlobalId('GAMEBALL', id));
 const bodies = [
-  { query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status progress { percent } } } }', variables: { id: checkIds[0] } },
+  {
+    query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status progress { percent } } } }',
+    variables: { id: checkIds[0] },
+  },
   { query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status } } }', variables: { id: reachIds[0] } },
-  { query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { status } } }', variables: { ids: [...reachIds.slice(0, 3), ...gameballIds.slice(0, 3), ...checkIds.slice(0, 3)] } },
+  {
+    query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { status } } }',
+    variables: { ids: [...reachIds.slice(0, 3), ...gameballIds.slice(0, 3), ...checkIds.slice(0, 3)] },
+  },
   { query: '{ batches(first: 10) { totalCount edges { node { id status } } } }' },
 ];
 
@@ -96,7 +110,17 @@ const lateWatchers: Watcher[] = [];
 const WATCH = 'subscription($id: ID!) { batch(id: $id) { providerBatchId isTerminal stale progress { processed } } }';
 
 function watch(gateway: GatewayProcess, upstreamId: string, into: Watcher[]): void {
-  const w: Watcher = { id: upstreamId, lastEventAt: Date.now(), lastProcessed: -1, lastStale: false, terminal: false, starved: false, firstAt: null, openedAt: Date.now(), ended: false };
+  const w: Watcher = {
+    id: upstreamId,
+    lastEventAt: Date.now(),
+    lastProcessed: -1,
+    lastStale: false,
+    terminal: false,
+    starved: false,
+    firstAt: null,
+    openedAt: Date.now(),
+    ended: false,
+  };
   into.push(w);
   const controller = new AbortController();
   controllers.push(controller);
@@ -112,7 +136,9 @@ function watch(gateway: GatewayProcess, upstreamId: string, into: Watcher[]): vo
       });
       if (!res.body) return;
       await forEachNext(res.body, (payload) => {
-        const batch = (payload as { data?: { batch?: { isTerminal: boolean; stale: boolean; progress: { processed: number } } } }).data?.batch;
+        const batch = (
+          payload as { data?: { batch?: { isTerminal: boolean; stale: boolean; progress: { processed: number } } } }
+        ).data?.batch;
         if (!batch) return;
         w.lastEventAt = Date.now();
         w.firstAt ??= w.lastEventAt;
@@ -148,11 +174,24 @@ let amplificationRefused = 0;
 let badClaims = 0;
 let badClaimsRefused = 0;
 let hostile = true;
-const ampVars = Object.fromEntries(Array.from({ length: 19 }, (_, a) => [`ids${a}`, Array.from({ length: 100 }, (_, i) => toGlobalId('REACH', `amp-${a}-${i}`))]));
-const ampQuery = `query(${Object.keys(ampVars).map((k) => `$${k}: [ID!]!`).join(', ')}) { ${Object.keys(ampVars).map((k, a) => `a${a}: nodes(ids: $${k}) { id }`).join(' ')} }`;
+const ampVars = Object.fromEntries(
+  Array.from({ length: 19 }, (_, a) => [
+    `ids${a}`,
+    Array.from({ length: 100 }, (_, i) => toGlobalId('REACH', `amp-${a}-${i}`)),
+  ]),
+);
+const ampQuery = `query(${Object.keys(ampVars)
+  .map((k) => `$${k}: [ID!]!`)
+  .join(', ')}) { ${Object.keys(ampVars)
+  .map((k, a) => `a${a}: nodes(ids: $${k}) { id }`)
+  .join(' ')} }`;
 void (async () => {
   while (hostile) {
-    const res = await fetch(gateways[0]!.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: amplifier }, body: JSON.stringify({ query: ampQuery, variables: ampVars }) }).catch(() => null);
+    const res = await fetch(gateways[0]!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: amplifier },
+      body: JSON.stringify({ query: ampQuery, variables: ampVars }),
+    }).catch(() => null);
     amplified++;
     if (res && (await res.text()).includes('QUERY_TOO_COMPLEX')) amplificationRefused++;
     await sleep(20);
@@ -160,7 +199,11 @@ void (async () => {
 })();
 void (async () => {
   while (hostile) {
-    const res = await fetch(gateways[1]!.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: badClaim }, body: JSON.stringify({ query: `{ node(id: "${reachIds[0]}") { id } }` }) }).catch(() => null);
+    const res = await fetch(gateways[1]!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: badClaim },
+      body: JSON.stringify({ query: `{ node(id: "${reachIds[0]}") { id } }` }),
+    }).catch(() => null);
     badClaims++;
     if (res?.status === 401) badClaimsRefused++;
     await res?.text().catch(() => '');
@@ -188,7 +231,9 @@ void (async () => {
   }
 })();
 
-console.log(`batchql bench:chaos: ${seconds}s, 2 gateways on one Redis, ${connections} connections and ${subscribersPerGateway} SSE subscribers per gateway, Node ${process.version}`);
+console.log(
+  `batchql bench:chaos: ${seconds}s, 2 gateways on one Redis, ${connections} connections and ${subscribersPerGateway} SSE subscribers per gateway, Node ${process.version}`,
+);
 let served = 0;
 let clean = 0;
 const loads = await Promise.all(
@@ -225,9 +270,15 @@ const running = watchers.filter((w) => !w.terminal);
 const starved = watchers.filter((w) => w.starved).length;
 const lateUnserved = lateWatchers.filter((w) => w.firstAt === null || w.firstAt - w.openedAt > STARVED_MS).length;
 console.log(`Redis outages: ${outages.map((o) => `${((o.to - o.from) / 1000).toFixed(1)} s`).join(', ')}`);
-console.log(`well-behaved requests served: ${served} (${(served / seconds).toFixed(0)} req/s); answered without error: ${((100 * clean) / Math.max(1, served)).toFixed(2)} %; p99 ${p99} ms`);
-console.log(`amplification queries: ${amplified}, refused with QUERY_TOO_COMPLEX: ${amplificationRefused}; bad tenant claims: ${badClaims}, refused with 401: ${badClaimsRefused}`);
-console.log(`subscribers: ${watchers.length} (${running.length} still on running batches at the end), new ones during outages: ${lateWatchers.length}`);
+console.log(
+  `well-behaved requests served: ${served} (${(served / seconds).toFixed(0)} req/s); answered without error: ${((100 * clean) / Math.max(1, served)).toFixed(2)} %; p99 ${p99} ms`,
+);
+console.log(
+  `amplification queries: ${amplified}, refused with QUERY_TOO_COMPLEX: ${amplificationRefused}; bad tenant claims: ${badClaims}, refused with 401: ${badClaimsRefused}`,
+);
+console.log(
+  `subscribers: ${watchers.length} (${running.length} still on running batches at the end), new ones during outages: ${lateWatchers.length}`,
+);
 console.log(
   `must be zero: replicas exited ${exited.size}, subscribers starved > ${STARVED_MS / 1000} s ${starved}, new subscriptions without a first state ${lateUnserved}, amplification not refused ${amplified - amplificationRefused}, bad claims not refused ${badClaims - badClaimsRefused}`,
 );
@@ -237,4 +288,8 @@ await Promise.all(gateways.map((g) => g.kill()));
 await redis.stop();
 await agent.close();
 await sims.close();
-process.exit(exited.size + starved + lateUnserved === 0 && amplified === amplificationRefused && badClaims === badClaimsRefused ? 0 : 1);
+process.exit(
+  exited.size + starved + lateUnserved === 0 && amplified === amplificationRefused && badClaims === badClaimsRefused
+    ? 0
+    : 1,
+);

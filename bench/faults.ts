@@ -20,7 +20,10 @@ const SECRET = /SIM-SECRET-do-not-leak|10\.0\.3\.7|sk_live_/;
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 5, batchCount: 300 });
 const gateway = await spawnGateway({
-  ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+  ...simulatorEnv(
+    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+    sims.credentials,
+  ),
   UPSTREAM_DEADLINE_MS: String(deadlineMs),
   UPSTREAM_BREAKER_HALF_OPEN_MS: '1000',
   LOG_LEVEL: 'info',
@@ -31,9 +34,16 @@ const ids = {
   GAMEBALL: sims.gameball.control.idsByState().running!.slice(0, 5),
   FACT_CHECK: sims.factCheck.control.idsByState().running!.slice(0, 5),
 };
-const all = [...ids.REACH.map((i) => toGlobalId('REACH', i)), ...ids.GAMEBALL.map((i) => toGlobalId('GAMEBALL', i)), ...ids.FACT_CHECK.map((i) => toGlobalId('FACT_CHECK', i))];
+const all = [
+  ...ids.REACH.map((i) => toGlobalId('REACH', i)),
+  ...ids.GAMEBALL.map((i) => toGlobalId('GAMEBALL', i)),
+  ...ids.FACT_CHECK.map((i) => toGlobalId('FACT_CHECK', i)),
+];
 const bodies = [
-  { query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status progress { percent } } } }', variables: { id: all[0] } },
+  {
+    query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status progress { percent } } } }',
+    variables: { id: all[0] },
+  },
   { query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status } } }', variables: { id: all[5] } },
   { query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status } } }', variables: { id: all[10] } },
   { query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { status } } }', variables: { ids: all } },
@@ -76,19 +86,39 @@ const result = await autocannon({
       if (SECRET.test(body)) leaked++;
       const errors = (JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] }).errors ?? [];
       if (errors.length > 0) withErrors++;
-      for (const e of errors) codes.set(e.extensions?.code ?? '(none)', (codes.get(e.extensions?.code ?? '(none)') ?? 0) + 1);
+      for (const e of errors)
+        codes.set(e.extensions?.code ?? '(none)', (codes.get(e.extensions?.code ?? '(none)') ?? 0) + 1);
     },
   })),
 });
 clearInterval(cycler);
 
 const fiveXx = result['5xx'];
-const logLeaks = gateway.output().split('\n').filter((l) => SECRET.test(l) || l.includes(sims.credentials.factCheck.apiKey) || l.includes(sims.credentials.gameball.secretKey)).length;
-console.log(`batchql bench:faults: ${seconds}s, ${connections} connections, faults rotate every ${periodMs} ms across ${FAULTS.length - 1} kinds, deadline ${deadlineMs} ms, Node ${process.version}`);
-console.log(`requests served: ${served} (${result.requests.average.toFixed(0)} req/s), with GraphQL errors: ${withErrors}`);
-console.log(`error codes: ${[...codes.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+const logLeaks = gateway
+  .output()
+  .split('\n')
+  .filter(
+    (l) =>
+      SECRET.test(l) ||
+      l.includes(sims.credentials.factCheck.apiKey) ||
+      l.includes(sims.credentials.gameball.secretKey),
+  ).length;
+console.log(
+  `batchql bench:faults: ${seconds}s, ${connections} connections, faults rotate every ${periodMs} ms across ${FAULTS.length - 1} kinds, deadline ${deadlineMs} ms, Node ${process.version}`,
+);
+console.log(
+  `requests served: ${served} (${result.requests.average.toFixed(0)} req/s), with GraphQL errors: ${withErrors}`,
+);
+console.log(
+  `error codes: ${[...codes.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ')}`,
+);
 console.log(`latency: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
-console.log(`must be zero: 5xx ${fiveXx}, hung past deadline ${result.timeouts}, socket errors ${result.errors}, secret in responses ${leaked}, secret in logs ${logLeaks}`);
+console.log(
+  `must be zero: 5xx ${fiveXx}, hung past deadline ${result.timeouts}, socket errors ${result.errors}, secret in responses ${leaked}, secret in logs ${logLeaks}`,
+);
 
 await gateway.kill();
 await sims.close();

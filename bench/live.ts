@@ -19,12 +19,19 @@ const batchCount = Number(process.env.BENCH_BATCHES ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 
 // Check's data set is 20% running: generate enough batches for M running ones.
-const sims = await startSimulators({ clock: createSystemClock(), seed: 3, batchCount: Math.max(300, batchCount * 5 + 100) });
+const sims = await startSimulators({
+  clock: createSystemClock(),
+  seed: 3,
+  batchCount: Math.max(300, batchCount * 5 + 100),
+});
 const running = sims.factCheck.control.idsByState().running!.slice(0, batchCount);
 if (running.length < batchCount) throw new Error(`only ${running.length} running batches`);
 
 const gateway = await spawnGateway({
-  ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+  ...simulatorEnv(
+    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+    sims.credentials,
+  ),
   UPSTREAM_CONNECTIONS: '64',
   LIVE_MAX_SUBSCRIPTIONS: String(subscribers + 100),
 });
@@ -59,7 +66,8 @@ async function subscriber(i: number): Promise<void> {
     connected++;
     await forEachNext(res.body, (payload) => {
       const now = Date.now();
-      const batch = (payload as { data?: { batch?: { observedAt: string; progress: { processed: number } } } }).data?.batch;
+      const batch = (payload as { data?: { batch?: { observedAt: string; progress: { processed: number } } } }).data
+        ?.batch;
       if (!batch || !measuring) return;
       events++;
       const changed = sims.factCheck.control.changedAt(id, batch.progress.processed);
@@ -71,14 +79,19 @@ async function subscriber(i: number): Promise<void> {
   }
 }
 
-console.log(`batchql bench:live: ${subscribers} SSE subscribers on ${batchCount} running batches, ${seconds}s, Node ${process.version}`);
+console.log(
+  `batchql bench:live: ${subscribers} SSE subscribers on ${batchCount} running batches, ${seconds}s, Node ${process.version}`,
+);
 const started = Date.now();
 for (let i = 0; i < subscribers; i++) {
   void subscriber(i);
   if (i % 250 === 249) await new Promise((r) => setTimeout(r, 50));
 }
-while (connected + failures < subscribers && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
-console.log(`connected ${connected} subscribers in ${((Date.now() - started) / 1000).toFixed(1)}s (${failures} failed)`);
+while (connected + failures < subscribers && Date.now() - started < 60_000)
+  await new Promise((r) => setTimeout(r, 100));
+console.log(
+  `connected ${connected} subscribers in ${((Date.now() - started) / 1000).toFixed(1)}s (${failures} failed)`,
+);
 await new Promise((r) => setTimeout(r, 3000));
 const rssWith = rssKiB();
 
@@ -95,11 +108,19 @@ const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
-console.log(`upstream polls: ${polls} in ${(elapsedMin * 60).toFixed(0)}s = ${(polls / batchCount / elapsedMin).toFixed(1)} per batch per minute`);
-console.log(`client events: ${events}; subscribers served per upstream poll: ${(events / Math.max(1, polls)).toFixed(1)} (${(subscribers / batchCount).toFixed(0)} subscribers per batch)`);
-console.log(`delay upstream change -> client event: p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms (includes waiting for the next poll)`);
+console.log(
+  `upstream polls: ${polls} in ${(elapsedMin * 60).toFixed(0)}s = ${(polls / batchCount / elapsedMin).toFixed(1)} per batch per minute`,
+);
+console.log(
+  `client events: ${events}; subscribers served per upstream poll: ${(events / Math.max(1, polls)).toFixed(1)} (${(subscribers / batchCount).toFixed(0)} subscribers per batch)`,
+);
+console.log(
+  `delay upstream change -> client event: p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms (includes waiting for the next poll)`,
+);
 console.log(`delay gateway read -> client event: p50 ${pct(readDelays, 50)} ms, p99 ${pct(readDelays, 99)} ms`);
-console.log(`gateway RSS: ${(rssBefore / 1024).toFixed(0)} MiB idle, ${(rssWith / 1024).toFixed(0)} MiB with subscribers = ${(((rssWith - rssBefore) * 1024) / Math.max(1, connected) / 1024).toFixed(1)} KiB per subscriber`);
+console.log(
+  `gateway RSS: ${(rssBefore / 1024).toFixed(0)} MiB idle, ${(rssWith / 1024).toFixed(0)} MiB with subscribers = ${(((rssWith - rssBefore) * 1024) / Math.max(1, connected) / 1024).toFixed(1)} KiB per subscriber`,
+);
 
 for (const c of controllers) c.abort();
 await gateway.kill();

@@ -17,7 +17,10 @@ const id = sims.factCheck.control.idsByState()['done']?.[0];
 if (!id) throw new Error('simulator has no finished Check batch');
 
 const gateway = await spawnGateway({
-  ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+  ...simulatorEnv(
+    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+    sims.credentials,
+  ),
   UPSTREAM_CONNECTIONS: '50',
 });
 
@@ -26,7 +29,9 @@ const query = `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { id stat
 async function run(title: string, opts: autocannon.Options): Promise<number> {
   const result = await autocannon({ duration, connections, ...opts });
   const failures = result.non2xx + result.errors + (result.mismatches ?? 0);
-  console.log(`${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, failed responses ${failures}`);
+  console.log(
+    `${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, failed responses ${failures}`,
+  );
   return result.requests.average;
 }
 

@@ -8,5 +8,6 @@ export async function forEachNext(body: ReadableStream<Uint8Array>, onNext: (pay
     },
   });
   const decoder = new TextDecoder();
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>)
+    parser.feed(decoder.decode(chunk, { stream: true }));
 }

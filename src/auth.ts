@@ -28,7 +28,10 @@ export const TENANT = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,200}$/;
 /** Verifies a bearer token (or accepts everyone in `none` mode). */
 export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
 
-const unauthenticated = (message: string) => createGraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } } });
+const unauthenticated = (message: string) =>
+  createGraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
+  });
 
 /**
  * JWT verification with jose: signature (HS256 secret or JWKS), expiry, issuer and audience.
@@ -37,29 +40,51 @@ const unauthenticated = (message: string) => createGraphQLError(message, { exten
  */
 export function createAuthenticator(settings: AuthSettings): Authenticator {
   if (settings.mode === 'none') return async () => ({});
-  const key: Uint8Array | JWTVerifyGetKey = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : new TextEncoder().encode(settings.secret ?? '');
+  const key: Uint8Array | JWTVerifyGetKey = settings.jwksUrl
+    ? createRemoteJWKSet(new URL(settings.jwksUrl))
+    : new TextEncoder().encode(settings.secret ?? '');
   const algorithms = settings.jwksUrl ? undefined : ['HS256'];
   return async (authorization) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
     if (!match) throw unauthenticated('Missing bearer token (Authorization: Bearer <JWT>)');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1]!, key as Uint8Array, { issuer: settings.issuer, audience: settings.audience, algorithms }));
+      ({ payload } = await jwtVerify(match[1]!, key as Uint8Array, {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms,
+      }));
     } catch (error) {
       const code = (error as { code?: string }).code;
-      const reason = code === 'ERR_JWT_EXPIRED' ? 'token expired' : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' ? 'token issuer or audience not accepted' : 'token not valid';
+      const reason =
+        code === 'ERR_JWT_EXPIRED'
+          ? 'token expired'
+          : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+            ? 'token issuer or audience not accepted'
+            : 'token not valid';
       throw unauthenticated(`Unauthenticated: ${reason}`);
     }
     const tenant = payload[settings.tenantClaim];
-    if (typeof tenant !== 'string' || tenant.length === 0) throw unauthenticated(`Unauthenticated: the token has no "${settings.tenantClaim}" claim`);
+    if (typeof tenant !== 'string' || tenant.length === 0)
+      throw unauthenticated(`Unauthenticated: the token has no "${settings.tenantClaim}" claim`);
     // The tenant becomes an upstream header value: only RFC 9110 token characters get that far.
-    if (!TENANT.test(tenant)) throw unauthenticated(`Unauthenticated: the "${settings.tenantClaim}" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`);
-    return { ...(payload.sub ? { subject: payload.sub } : {}), tenant, ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}) };
+    if (!TENANT.test(tenant))
+      throw unauthenticated(
+        `Unauthenticated: the "${settings.tenantClaim}" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`,
+      );
+    return {
+      ...(payload.sub ? { subject: payload.sub } : {}),
+      tenant,
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    };
   };
 }
 
 /** The bearer credentials of an HTTP request or of graphql-ws connection params. */
-export function authorizationOf(request: Request | undefined, connectionParams: Record<string, unknown> | undefined): string | undefined {
+export function authorizationOf(
+  request: Request | undefined,
+  connectionParams: Record<string, unknown> | undefined,
+): string | undefined {
   const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
   if (typeof fromParams === 'string') return fromParams;
   return request?.headers.get('authorization') ?? undefined;

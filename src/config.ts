@@ -99,9 +99,27 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       headersTimeoutMs: int(env, 'UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_UPSTREAM_LIMITS.headersTimeoutMs, 1, 600_000),
       bodyTimeoutMs: int(env, 'UPSTREAM_BODY_TIMEOUT_MS', DEFAULT_UPSTREAM_LIMITS.bodyTimeoutMs, 1, 600_000),
       deadlineMs: int(env, 'UPSTREAM_DEADLINE_MS', DEFAULT_UPSTREAM_LIMITS.deadlineMs, 1, 600_000),
-      maxResponseBytes: int(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_UPSTREAM_LIMITS.maxResponseBytes, 1024, 1024 ** 3),
-      perRequestConcurrency: int(env, 'UPSTREAM_PER_REQUEST_CONCURRENCY', DEFAULT_UPSTREAM_LIMITS.perRequestConcurrency, 1, 100),
-      maxCallsPerRequest: int(env, 'MAX_UPSTREAM_CALLS_PER_REQUEST', DEFAULT_UPSTREAM_LIMITS.maxCallsPerRequest, 1, 1_000_000),
+      maxResponseBytes: int(
+        env,
+        'UPSTREAM_MAX_RESPONSE_BYTES',
+        DEFAULT_UPSTREAM_LIMITS.maxResponseBytes,
+        1024,
+        1024 ** 3,
+      ),
+      perRequestConcurrency: int(
+        env,
+        'UPSTREAM_PER_REQUEST_CONCURRENCY',
+        DEFAULT_UPSTREAM_LIMITS.perRequestConcurrency,
+        1,
+        100,
+      ),
+      maxCallsPerRequest: int(
+        env,
+        'MAX_UPSTREAM_CALLS_PER_REQUEST',
+        DEFAULT_UPSTREAM_LIMITS.maxCallsPerRequest,
+        1,
+        1_000_000,
+      ),
       requestDeadlineMs: int(env, 'REQUEST_DEADLINE_MS', DEFAULT_UPSTREAM_LIMITS.requestDeadlineMs, 100, 3_600_000),
       policy: {
         retries: int(env, 'UPSTREAM_RETRIES', DEFAULT_UPSTREAM_POLICY.retries, 0, 10),
@@ -109,7 +127,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         retryMaxMs: int(env, 'UPSTREAM_RETRY_MAX_MS', DEFAULT_UPSTREAM_POLICY.retryMaxMs, 1, 600_000),
         retryAfterCapMs: int(env, 'UPSTREAM_RETRY_AFTER_CAP_MS', DEFAULT_UPSTREAM_POLICY.retryAfterCapMs, 0, 600_000),
         breakerThreshold: int(env, 'UPSTREAM_BREAKER_THRESHOLD', DEFAULT_UPSTREAM_POLICY.breakerThreshold, 1, 10_000),
-        breakerHalfOpenMs: int(env, 'UPSTREAM_BREAKER_HALF_OPEN_MS', DEFAULT_UPSTREAM_POLICY.breakerHalfOpenMs, 1, 3_600_000),
+        breakerHalfOpenMs: int(
+          env,
+          'UPSTREAM_BREAKER_HALF_OPEN_MS',
+          DEFAULT_UPSTREAM_POLICY.breakerHalfOpenMs,
+          1,
+          3_600_000,
+        ),
         maxConcurrent: int(env, 'UPSTREAM_MAX_CONCURRENT', DEFAULT_UPSTREAM_POLICY.maxConcurrent, 1, 10_000),
         maxQueued: int(env, 'UPSTREAM_MAX_QUEUED', DEFAULT_UPSTREAM_POLICY.maxQueued, 0, 1_000_000),
       },
@@ -127,7 +151,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', DEFAULT_QUERY_LIMITS.maxBodyBytes, 100, 100_000_000),
       introspection: bool(env, 'INTROSPECTION', DEFAULT_QUERY_LIMITS.introspection),
       csrf: bool(env, 'CSRF_PREVENTION', DEFAULT_QUERY_LIMITS.csrf),
-      ...(nonEmpty(env.PERSISTED_OPERATIONS_FILE) ? { persistedOperationsFile: nonEmpty(env.PERSISTED_OPERATIONS_FILE)! } : {}),
+      ...(nonEmpty(env.PERSISTED_OPERATIONS_FILE)
+        ? { persistedOperationsFile: nonEmpty(env.PERSISTED_OPERATIONS_FILE)! }
+        : {}),
     },
     live: {
       instanceId: nonEmpty(env.INSTANCE_ID) ?? `${hostname()}-${process.pid}`,
@@ -155,9 +181,19 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     pageCacheMaxPages: int(env, 'LIST_PAGE_CACHE_MAX_PAGES', 2_000, 1, 1_000_000),
   };
   const reach = provider(env, 'REACH_BASE_URL', ['REACH_TOKEN'], ['REACH_TENANT_ID']);
-  if (reach) config.reach = { baseUrl: reach.baseUrl, token: reach.REACH_TOKEN!, ...(reach.REACH_TENANT_ID ? { tenantId: reach.REACH_TENANT_ID } : {}) };
+  if (reach)
+    config.reach = {
+      baseUrl: reach.baseUrl,
+      token: reach.REACH_TOKEN!,
+      ...(reach.REACH_TENANT_ID ? { tenantId: reach.REACH_TENANT_ID } : {}),
+    };
   const gameball = provider(env, 'GAMEBALL_BASE_URL', ['GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY'], []);
-  if (gameball) config.gameball = { baseUrl: gameball.baseUrl, apiKey: gameball.GAMEBALL_API_KEY!, secretKey: gameball.GAMEBALL_SECRET_KEY! };
+  if (gameball)
+    config.gameball = {
+      baseUrl: gameball.baseUrl,
+      apiKey: gameball.GAMEBALL_API_KEY!,
+      secretKey: gameball.GAMEBALL_SECRET_KEY!,
+    };
   const factCheck = provider(env, 'FACTCHECK_BASE_URL', ['FACTCHECK_API_KEY'], []);
   if (factCheck) config.factCheck = { baseUrl: factCheck.baseUrl, apiKey: factCheck.FACTCHECK_API_KEY! };
   config.auth = authSettings(env);
@@ -170,15 +206,27 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
  * load balancing without extra configuration.
  */
 function derivedCursorSecret(env: Env): string {
-  const parts = ['REACH_TOKEN', 'GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY', 'FACTCHECK_API_KEY'].map((name) => env[name] ?? '');
-  return createHash('sha256').update(`batchql-cursor\0${parts.join('\0')}`).digest('base64url');
+  const parts = ['REACH_TOKEN', 'GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY', 'FACTCHECK_API_KEY'].map(
+    (name) => env[name] ?? '',
+  );
+  return createHash('sha256')
+    .update(`batchql-cursor\0${parts.join('\0')}`)
+    .digest('base64url');
 }
 
-function provider(env: Env, urlVar: string, required: string[], optional: string[]): (Record<string, string | undefined> & { baseUrl: string }) | null {
+function provider(
+  env: Env,
+  urlVar: string,
+  required: string[],
+  optional: string[],
+): (Record<string, string | undefined> & { baseUrl: string }) | null {
   const baseUrl = nonEmpty(env[urlVar]);
   const present = [...required, ...optional].filter((name) => nonEmpty(env[name]) !== undefined);
   if (baseUrl === undefined) {
-    if (present.length > 0) throw new ConfigError(`${present[0]} is set but ${urlVar} is missing: set ${urlVar} or unset ${present.join(', ')}`);
+    if (present.length > 0)
+      throw new ConfigError(
+        `${present[0]} is set but ${urlVar} is missing: set ${urlVar} or unset ${present.join(', ')}`,
+      );
     return null;
   }
   let url: URL;
@@ -187,7 +235,8 @@ function provider(env: Env, urlVar: string, required: string[], optional: string
   } catch {
     throw new ConfigError(`${urlVar} is not a valid URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${urlVar} must be an http or https URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`${urlVar} must be an http or https URL`);
   const missing = required.find((name) => nonEmpty(env[name]) === undefined);
   if (missing) throw new ConfigError(`${urlVar} is set but ${missing} is missing`);
   const values: Record<string, string | undefined> & { baseUrl: string } = { baseUrl };
@@ -206,7 +255,10 @@ function authSettings(env: Env): AuthSettings {
   if (mode === 'none') return { mode, tenantClaim };
   const secret = nonEmpty(env.JWT_SECRET);
   const jwksUrl = nonEmpty(env.JWT_JWKS_URL);
-  if (!secret && !jwksUrl) throw new ConfigError('AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL; set AUTH_MODE=none only for a local demo');
+  if (!secret && !jwksUrl)
+    throw new ConfigError(
+      'AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL; set AUTH_MODE=none only for a local demo',
+    );
   if (secret && jwksUrl) throw new ConfigError('set JWT_SECRET or JWT_JWKS_URL, not both');
   if (secret && secret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWT_JWKS_URL must be an http(s) URL');
@@ -236,13 +288,15 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   return Number(raw);
 }

@@ -76,7 +76,10 @@ export function createContext(
   client: ClientIdentity,
   /** Aborts when the client disconnects. */
   clientSignal?: AbortSignal,
-): Pick<GraphQLContext, 'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant' | 'principal' | 'client' | 'budget'> {
+): Pick<
+  GraphQLContext,
+  'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant' | 'principal' | 'client' | 'budget'
+> {
   const tenant = principal.tenant;
   const budget = new RequestBudget(deps.limits.maxCallsPerRequest, deps.limits.requestDeadlineMs, clientSignal);
   return {

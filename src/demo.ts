@@ -11,14 +11,23 @@ import { installSafetyNet } from './safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 1, batchCount: 300 });
-const env = { ...process.env, ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: process.env.PORT ?? '4000' };
+const env = {
+  ...process.env,
+  ...simulatorEnv(
+    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+    sims.credentials,
+  ),
+  PORT: process.env.PORT ?? '4000',
+};
 const config = loadConfig(env);
 let running;
 try {
   running = await startGateway(config);
 } catch (error) {
   const code = (error as { code?: string }).code;
-  console.error(`batchql demo: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use; try PORT=4001 npm run demo` : (error as Error).message}`);
+  console.error(
+    `batchql demo: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use; try PORT=4001 npm run demo` : (error as Error).message}`,
+  );
   await sims.close();
   process.exit(1);
 }
@@ -27,10 +36,14 @@ installSafetyNet(gateway.logger, gateway.metrics);
 {
   const reachId = sims.reach.control.idsByState()['running']?.[0] ?? '';
   // The running Check batch that finishes soonest, so a watched subscription completes quickly.
-  const finish = (id: string) => sims.factCheck.control.changedAt(id, Number.MAX_SAFE_INTEGER) ?? Number.POSITIVE_INFINITY;
-  const checkId = [...(sims.factCheck.control.idsByState()['running'] ?? [])].sort((a, b) => finish(a) - finish(b))[0] ?? '';
+  const finish = (id: string) =>
+    sims.factCheck.control.changedAt(id, Number.MAX_SAFE_INTEGER) ?? Number.POSITIVE_INFINITY;
+  const checkId =
+    [...(sims.factCheck.control.idsByState()['running'] ?? [])].sort((a, b) => finish(a) - finish(b))[0] ?? '';
   const gameballId = sims.gameball.control.idsByState()['partial']?.[0] ?? '';
-  console.log(`batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ${sims.factCheck.url} (Check)`);
+  console.log(
+    `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ${sims.factCheck.url} (Check)`,
+  );
   console.log(`\nGraphiQL: ${gateway.url}\n`);
   console.log('Try these in GraphiQL:\n');
   console.log(`query OneBatch {
@@ -65,7 +78,9 @@ installSafetyNet(gateway.logger, gateway.metrics);
   }
 }
 `);
-  console.log(`From a shell (SSE): curl -N -H 'accept: text/event-stream' '${gateway.url}?query=subscription%7Bbatch(id:%22${toGlobalId('FACT_CHECK', checkId)}%22)%7Bstatus%20progress%7Bpercent%7D%7D%7D'\n`);
+  console.log(
+    `From a shell (SSE): curl -N -H 'accept: text/event-stream' '${gateway.url}?query=subscription%7Bbatch(id:%22${toGlobalId('FACT_CHECK', checkId)}%22)%7Bstatus%20progress%7Bpercent%7D%7D%7D'\n`,
+  );
   console.log('Press Ctrl+C to stop.');
 }
 

@@ -1,7 +1,10 @@
 import type { SimulatorCredentials } from './simulators/index.js';
 
 /** The environment that points a gateway at running simulators (used by the demo, tests and benches). */
-export function simulatorEnv(urls: { reach: string; gameball: string; factCheck: string }, credentials: SimulatorCredentials): Record<string, string> {
+export function simulatorEnv(
+  urls: { reach: string; gameball: string; factCheck: string },
+  credentials: SimulatorCredentials,
+): Record<string, string> {
   return {
     // The demo, tests and benches run without client authentication (logged loudly).
     AUTH_MODE: 'none',

@@ -19,7 +19,10 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 20_0
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = () => {
       const match = /GraphiQL at (http:\/\/\S+)/.exec(output);
       if (match) {

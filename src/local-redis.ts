@@ -52,9 +52,15 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const start = async () => {
-    const spawned = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const spawned = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     child = spawned;
-    const failed = new Promise<never>((_, reject) => spawned.once('error', (e) => reject(new Error(`${NEEDED}: ${e.message}`))));
+    const failed = new Promise<never>((_, reject) =>
+      spawned.once('error', (e) => reject(new Error(`${NEEDED}: ${e.message}`))),
+    );
     failed.catch(() => {});
     await Promise.race([pingRedis(url, 10_000), failed]);
   };

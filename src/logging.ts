@@ -6,7 +6,20 @@ import { GatewayError } from './domain/errors.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 /** Header and field names whose values never reach a log line. */
-const REDACT = ['authorization', 'apikey', 'secretkey', 'reach-tenant-id', 'cookie', 'token', '*.authorization', '*.apikey', '*.secretkey', '*.token', '*.headers.authorization', '*.headers.cookie'];
+const REDACT = [
+  'authorization',
+  'apikey',
+  'secretkey',
+  'reach-tenant-id',
+  'cookie',
+  'token',
+  '*.authorization',
+  '*.apikey',
+  '*.secretkey',
+  '*.token',
+  '*.headers.authorization',
+  '*.headers.cookie',
+];
 
 /**
  * Errors become `{type, code, provider, upstreamStatus, message}`: gateway messages are written
@@ -18,7 +31,12 @@ function serializeError(error: unknown, withStack: boolean): Record<string, unkn
   const inner = original instanceof Error ? original : error;
   const out: Record<string, unknown> = { type: inner.name };
   if (inner instanceof GatewayError) {
-    Object.assign(out, { code: inner.code, provider: inner.provider, upstreamStatus: inner.upstreamStatus, message: inner.message });
+    Object.assign(out, {
+      code: inner.code,
+      provider: inner.provider,
+      upstreamStatus: inner.upstreamStatus,
+      message: inner.message,
+    });
   } else {
     // Unknown errors may carry anything: only their class is logged unless debugging.
     if (withStack) out.message = inner.message;
@@ -44,21 +62,26 @@ export function createLogger(level: LogLevel = 'info', destination?: Destination
 /** Adapts pino to yoga's logger, sanitising every error yoga reports. */
 export function yogaLogger(logger: Logger): YogaLogger {
   const debug = logger.level === 'debug';
-  const emit = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
-    const errors = args.filter((a): a is Error => a instanceof Error);
-    const text = args.filter((a) => typeof a === 'string').join(' ');
-    if (errors.length > 0) {
-      const e = errors[0]!;
-      const inner = (e as { originalError?: unknown }).originalError ?? e;
-      // A client's bad input or a missing batch is not the gateway's problem: debug only.
-      // Upstream failures are warnings; anything else is an error.
-      const known = inner instanceof GatewayError;
-      const clientSide = known && ['BAD_USER_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS'].includes(inner.code);
-      const at = clientSide ? 'debug' : known ? 'warn' : level;
-      logger[at]({ err: e }, text || 'request failed');
-    }
-    else if (debug || level !== 'debug') logger[level](text || 'yoga');
-  };
+  const emit =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const errors = args.filter((a): a is Error => a instanceof Error);
+      const text = args.filter((a) => typeof a === 'string').join(' ');
+      if (errors.length > 0) {
+        const e = errors[0]!;
+        const inner = (e as { originalError?: unknown }).originalError ?? e;
+        // A client's bad input or a missing batch is not the gateway's problem: debug only.
+        // Upstream failures are warnings; anything else is an error.
+        const known = inner instanceof GatewayError;
+        const clientSide =
+          known &&
+          ['BAD_USER_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS'].includes(
+            inner.code,
+          );
+        const at = clientSide ? 'debug' : known ? 'warn' : level;
+        logger[at]({ err: e }, text || 'request failed');
+      } else if (debug || level !== 'debug') logger[level](text || 'yoga');
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

@@ -19,12 +19,15 @@ async function main(): Promise<void> {
     running = await startGateway(config);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    console.error(`batchql: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use (set PORT)` : (error as Error).message}`);
+    console.error(
+      `batchql: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use (set PORT)` : (error as Error).message}`,
+    );
     process.exit(1);
   }
   installSafetyNet(running.logger, running.metrics);
   const configured = Object.keys(running.providers);
-  if (configured.length === 0) console.warn('batchql: no provider is configured; every batch query will fail (see README, Configuration)');
+  if (configured.length === 0)
+    console.warn('batchql: no provider is configured; every batch query will fail (see README, Configuration)');
   const mode = config.live.redisUrl ? `redis (instance ${config.live.instanceId})` : 'in memory';
   console.log(`batchql: providers ${configured.join(', ') || '(none)'}; live ${mode}; GraphiQL at ${running.url}`);
   const stop = () => void running.close().finally(() => process.exit(0));

@@ -25,7 +25,12 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const upstream = new Counter({ name: 'batchql_upstream_requests_total', help: 'Upstream calls by provider and outcome (ok or error code)', labelNames: ['provider', 'outcome'], registers: [registry] });
+  const upstream = new Counter({
+    name: 'batchql_upstream_requests_total',
+    help: 'Upstream calls by provider and outcome (ok or error code)',
+    labelNames: ['provider', 'outcome'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'batchql_upstream_duration_seconds',
     help: 'Upstream call duration, all attempts included',
@@ -36,7 +41,14 @@ export function createMetrics(): Metrics {
   let hub: PollHub | undefined;
   let providers: Providers = {};
   const hubGauge = (name: string, help: string, read: (s: ReturnType<PollHub['stats']>) => number) =>
-    new Gauge({ name, help, registers: [registry], collect() { if (hub) this.set(read(hub.stats())); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        if (hub) this.set(read(hub.stats()));
+      },
+    });
   hubGauge('batchql_subscriptions', 'Open subscriptions (per watched batch) on this process', (s) => s.subscribers);
   hubGauge('batchql_watched_batches', 'Batches with at least one subscriber on this process', (s) => s.watchedKeys);
   hubGauge('batchql_polling_batches', 'Batches this process polls (holds the lease for)', (s) => s.pollingKeys);
@@ -53,10 +65,23 @@ export function createMetrics(): Metrics {
       }
     },
   });
-  const coordinatorErrors = new Counter({ name: 'batchql_coordinator_errors_total', help: 'Failed Redis operations of the live coordinator, by operation', labelNames: ['operation'], registers: [registry] });
-  const coordinatorUp = new Gauge({ name: 'batchql_coordinator_up', help: '1 while the live coordinator reaches Redis (always 1 in memory mode)', registers: [registry] });
+  const coordinatorErrors = new Counter({
+    name: 'batchql_coordinator_errors_total',
+    help: 'Failed Redis operations of the live coordinator, by operation',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  const coordinatorUp = new Gauge({
+    name: 'batchql_coordinator_up',
+    help: '1 while the live coordinator reaches Redis (always 1 in memory mode)',
+    registers: [registry],
+  });
   coordinatorUp.set(1);
-  const unhandled = new Counter({ name: 'batchql_unhandled_rejections_total', help: 'Promise rejections no code handled (logged and survived; each is a bug)', registers: [registry] });
+  const unhandled = new Counter({
+    name: 'batchql_unhandled_rejections_total',
+    help: 'Promise rejections no code handled (logged and survived; each is a bug)',
+    registers: [registry],
+  });
   return {
     registry,
     coordinatorError: (operation) => coordinatorErrors.inc({ operation }),

@@ -38,7 +38,9 @@ function limitBody(handler: RequestListener, maxBytes: number): RequestListener 
   return (req, res) => {
     const length = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(length) && length > maxBytes) {
-      const body = JSON.stringify({ errors: [{ message: `request body larger than ${maxBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      const body = JSON.stringify({
+        errors: [{ message: `request body larger than ${maxBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      });
       res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
       res.end(body);
       req.resume();
@@ -70,7 +72,9 @@ function operations(handler: RequestListener, metrics: Metrics, providers: Provi
       return;
     }
     if (req.method === 'GET' && path === '/ready') {
-      const circuits = Object.fromEntries(Object.entries(providers).map(([name, p]) => [name, p?.circuit?.() ?? 'CLOSED']));
+      const circuits = Object.fromEntries(
+        Object.entries(providers).map(([name, p]) => [name, p?.circuit?.() ?? 'CLOSED']),
+      );
       const states = Object.values(circuits);
       const ready = states.length === 0 || states.some((s) => s !== 'OPEN');
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
@@ -95,12 +99,17 @@ function coordinatorReports(logger: Logger, metrics: Metrics): CoordinatorErrors
       const now = Date.now();
       if (now - (lastLogged.get(operation) ?? 0) < 30_000) return;
       lastLogged.set(operation, now);
-      const code = (error as { code?: string; name?: string } | null)?.code ?? (error as { name?: string } | null)?.name;
-      logger.warn({ operation, code, reason: (error as Error | null)?.message?.slice(0, 120) }, 'live coordinator: Redis operation failed; live streams on this replica are polled locally until Redis is back');
+      const code =
+        (error as { code?: string; name?: string } | null)?.code ?? (error as { name?: string } | null)?.name;
+      logger.warn(
+        { operation, code, reason: (error as Error | null)?.message?.slice(0, 120) },
+        'live coordinator: Redis operation failed; live streams on this replica are polled locally until Redis is back',
+      );
     },
     up(reachable) {
       metrics.coordinatorUp(reachable);
-      if (reachable && wasUp === false) logger.info('live coordinator: Redis is reachable again; replicas converge to one poller per batch');
+      if (reachable && wasUp === false)
+        logger.info('live coordinator: Redis is reachable again; replicas converge to one poller per batch');
       if (!reachable && wasUp !== false) logger.warn('live coordinator: Redis is unreachable');
       if (reachable) lastLogged.clear();
       wasUp = reachable;
@@ -127,18 +136,45 @@ export async function startGateway(
         errors: coordinatorReports(logger, metrics),
       })
     : createMemoryCoordinator(config.live.instanceId);
-  const { redisUrl: _r, redisKeyPrefix: _p, instanceId: _i, leaseMs: _l, maxSubscriptions, maxSubscriptionsPerConnection, maxSubscriptionsPerClient, ...policy } = config.live;
+  const {
+    redisUrl: _r,
+    redisKeyPrefix: _p,
+    instanceId: _i,
+    leaseMs: _l,
+    maxSubscriptions,
+    maxSubscriptionsPerConnection,
+    maxSubscriptionsPerClient,
+    ...policy
+  } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now);
   const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
   if (config.auth.mode === 'none') {
-    logger.warn('AUTH_MODE=none: every client is trusted and acts with the gateway\'s own provider credentials. Use it only for a local demo.');
-    if (config.logLevel !== 'silent') console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
+    logger.warn(
+      "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. Use it only for a local demo.",
+    );
+    if (config.logLevel !== 'silent')
+      console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
   }
   const authenticate = createAuthenticator(config.auth);
-  const gateway = createGateway({ providers, limits: config.upstream, lists, live, graphiql: options.graphiql, logger, queries: config.queries, authenticate, trustProxy: config.trustProxy });
+  const gateway = createGateway({
+    providers,
+    limits: config.upstream,
+    lists,
+    live,
+    graphiql: options.graphiql,
+    logger,
+    queries: config.queries,
+    authenticate,
+    trustProxy: config.trustProxy,
+  });
   const server = createServer(operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers));
-  const ws = attachWebSocket(server, gateway, { maxSubscriptionsPerConnection, maxPayloadBytes: config.queries.maxBodyBytes, authenticate, logger });
+  const ws = attachWebSocket(server, gateway, {
+    maxSubscriptionsPerConnection,
+    maxPayloadBytes: config.queries.maxBodyBytes,
+    authenticate,
+    logger,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, options.host, () => {

@@ -56,33 +56,89 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: options.logger ? yogaLogger(options.logger) : false,
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
-    plugins: [...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS), useUpstreamBudget(), useTokenExpiry(), useResponseNotes()],
+    plugins: [
+      ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
+      useUpstreamBudget(),
+      useTokenExpiry(),
+      useResponseNotes(),
+    ],
     context: async (initial) => {
-      const principal = await authenticate(authorizationOf(initial.request, (initial as { connectionParams?: Record<string, unknown> }).connectionParams));
+      const principal = await authenticate(
+        authorizationOf(initial.request, (initial as { connectionParams?: Record<string, unknown> }).connectionParams),
+      );
       const req = (initial as { req?: { socket?: { remoteAddress?: string } } }).req;
-      const client = clientIdentity(principal, { remoteAddress: req?.socket?.remoteAddress, forwardedFor: initial.request?.headers.get('x-forwarded-for') }, options.trustProxy ?? 0);
-      return { ...initial, ...createContext({ providers: options.providers, limits: options.limits, lists, live }, principal, client, initial.request?.signal) };
+      const client = clientIdentity(
+        principal,
+        { remoteAddress: req?.socket?.remoteAddress, forwardedFor: initial.request?.headers.get('x-forwarded-for') },
+        options.trustProxy ?? 0,
+      );
+      return {
+        ...initial,
+        ...createContext(
+          { providers: options.providers, limits: options.limits, lists, live },
+          principal,
+          client,
+          initial.request?.signal,
+        ),
+      };
     },
   }) as Gateway;
 }
 
-const DEFAULT_QUERY = /* GraphQL */ `# Which providers are configured, and what can each do?
-query Providers {
-  providers { provider configured canList canCancel pagination circuit }
-}
-
-# The newest batches of every provider that can list, as one Relay connection.
-query NewestBatches($after: String) {
-  batches(first: 10, after: $after) {
-    totalCount
-    excludedProviders { provider reason }
-    pageInfo { hasNextPage endCursor }
-    edges { node { id provider status providerStatus createdAt progress { percent } } }
+const DEFAULT_QUERY = /* GraphQL */ `
+  # Which providers are configured, and what can each do?
+  query Providers {
+    providers {
+      provider
+      configured
+      canList
+      canCancel
+      pagination
+      circuit
+    }
   }
-}
 
-# Live progress: paste an id from NewestBatches.
-subscription Watch($id: ID!) {
-  batch(id: $id) { status isTerminal observedAt stale progress { processed total percent ratePerSecond estimatedCompletionAt } }
-}
+  # The newest batches of every provider that can list, as one Relay connection.
+  query NewestBatches($after: String) {
+    batches(first: 10, after: $after) {
+      totalCount
+      excludedProviders {
+        provider
+        reason
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          provider
+          status
+          providerStatus
+          createdAt
+          progress {
+            percent
+          }
+        }
+      }
+    }
+  }
+
+  # Live progress: paste an id from NewestBatches.
+  subscription Watch($id: ID!) {
+    batch(id: $id) {
+      status
+      isTerminal
+      observedAt
+      stale
+      progress {
+        processed
+        total
+        percent
+        ratePerSecond
+        estimatedCompletionAt
+      }
+    }
+  }
 `;

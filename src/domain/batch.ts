@@ -6,13 +6,7 @@ export const PROVIDER_NAMES: readonly ProviderName[] = ['REACH', 'GAMEBALL', 'FA
 
 /** The unified status vocabulary; values equal the GraphQL `BatchStatus` enum. */
 export type BatchStatus =
-  | 'QUEUED'
-  | 'RUNNING'
-  | 'SUCCEEDED'
-  | 'PARTIALLY_SUCCEEDED'
-  | 'FAILED'
-  | 'CANCELLED'
-  | 'UNKNOWN';
+  'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'PARTIALLY_SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'UNKNOWN';
 
 /** Statuses after which a batch no longer changes (Reach pending records aside, see `isTerminal`). */
 export const FINISHED_STATUSES: ReadonlySet<BatchStatus> = new Set([
@@ -55,9 +49,7 @@ export interface BatchCommon {
 }
 
 export type ReachBatchType =
-  | 'PARTNER_RESOURCE_JSON_INGEST'
-  | 'PARTNER_RESOURCE_BATCH_DELETE'
-  | 'PARTNER_RESOURCE_BATCH_PATCH';
+  'PARTNER_RESOURCE_JSON_INGEST' | 'PARTNER_RESOURCE_BATCH_DELETE' | 'PARTNER_RESOURCE_BATCH_PATCH';
 
 /** A Reach resource stored as pending until its `$ref` dependencies arrive or it expires. */
 export interface ReachPendingResource {

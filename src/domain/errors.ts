@@ -55,7 +55,9 @@ export class GatewayError extends Error {
 
 /** The one `PROVIDER_NOT_CONFIGURED` error: the provider's base URL is not set on this gateway. */
 export function notConfigured(provider: ProviderName): GatewayError {
-  return new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${provider} is not configured on this gateway`, { provider });
+  return new GatewayError(ErrorCode.PROVIDER_NOT_CONFIGURED, `${provider} is not configured on this gateway`, {
+    provider,
+  });
 }
 
 /** Shorthand for a `BAD_USER_INPUT` error. */

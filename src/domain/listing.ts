@@ -57,7 +57,11 @@ export type ListPlan =
 export function matchesFilter(batch: Batch, filter: BatchListFilter): boolean {
   if (filter.providers && !filter.providers.includes(batch.provider)) return false;
   if (filter.statuses && !filter.statuses.includes(batch.status)) return false;
-  if (filter.reachBatchTypes && (batch.provider !== 'REACH' || batch.batchType === null || !filter.reachBatchTypes.includes(batch.batchType))) return false;
+  if (
+    filter.reachBatchTypes &&
+    (batch.provider !== 'REACH' || batch.batchType === null || !filter.reachBatchTypes.includes(batch.batchType))
+  )
+    return false;
   if (filter.hasPendingResources !== undefined) {
     const pending = batch.provider === 'REACH' && (batch.pendingRecords ?? 0) > 0;
     if (pending !== filter.hasPendingResources) return false;

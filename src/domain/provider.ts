@@ -42,7 +42,12 @@ export interface BatchProvider {
   /** Listing providers only: reads one upstream page of a planned list. */
   listPage?(pushdown: Readonly<Record<string, string>>, ref: PageRef, options?: GetBatchOptions): Promise<ListPage>;
   /** Check only: one offset page of a batch's item results, and how many there are. */
-  listItemResults?(providerBatchId: string, offset: number, limit: number, signal?: AbortSignal): Promise<{ items: FactCheckItem[]; total: number }>;
+  listItemResults?(
+    providerBatchId: string,
+    offset: number,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<{ items: FactCheckItem[]; total: number }>;
   /** The state of the provider's circuit breaker. */
   circuit?(): 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   /** Releases pooled connections. */
@@ -51,7 +56,28 @@ export interface BatchProvider {
 
 /** Static description of a provider that is not configured (no base URL). */
 export const PROVIDER_CAPABILITIES: Record<ProviderName, ProviderCapabilities> = {
-  REACH: { canList: true, canCancel: false, hasPendingDetails: true, pagination: 'CURSOR', tenantScoped: true, firstPageToken: null },
-  GAMEBALL: { canList: false, canCancel: true, hasPendingDetails: false, pagination: null, tenantScoped: false, firstPageToken: null },
-  FACT_CHECK: { canList: true, canCancel: true, hasPendingDetails: false, pagination: 'OFFSET', tenantScoped: false, firstPageToken: 0 },
+  REACH: {
+    canList: true,
+    canCancel: false,
+    hasPendingDetails: true,
+    pagination: 'CURSOR',
+    tenantScoped: true,
+    firstPageToken: null,
+  },
+  GAMEBALL: {
+    canList: false,
+    canCancel: true,
+    hasPendingDetails: false,
+    pagination: null,
+    tenantScoped: false,
+    firstPageToken: null,
+  },
+  FACT_CHECK: {
+    canList: true,
+    canCancel: true,
+    hasPendingDetails: false,
+    pagination: 'OFFSET',
+    tenantScoped: false,
+    firstPageToken: 0,
+  },
 };

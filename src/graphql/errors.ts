@@ -54,12 +54,22 @@ function ownShape(error: Error): Error {
   const { originalError: _dropped, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
   const hadOriginal = _dropped !== undefined;
   let code = extensions.code;
-  if (code === undefined && /^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(error.message)) code = 'BAD_USER_INPUT';
+  if (
+    code === undefined &&
+    /^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(error.message)
+  )
+    code = 'BAD_USER_INPUT';
   if (code === undefined && extensions.http !== undefined) code = 'BAD_REQUEST';
   if (!hadOriginal && code === extensions.code) return error;
   const own: Record<string, unknown> = { ...extensions, ...(code !== undefined ? { code } : {}) };
   // Yoga reads `originalError` to choose the HTTP status (400 for a body that is not JSON); kept
   // for that, but not enumerable, so it is never serialised to the client.
   if (hadOriginal) Object.defineProperty(own, 'originalError', { value: _dropped, enumerable: false });
-  return createGraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: own });
+  return createGraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: own,
+  });
 }

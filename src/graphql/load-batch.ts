@@ -9,16 +9,26 @@ import { wantsReachPendingDetails } from './selection.js';
  * The one check before anything reaches an upstream, for queries and subscriptions alike: the
  * provider is configured and the id has the provider's shape. Returns the adapter.
  */
-export function resolveTarget(ctx: Pick<GraphQLContext, 'providers'>, provider: ProviderName, providerBatchId: string): BatchProvider {
+export function resolveTarget(
+  ctx: Pick<GraphQLContext, 'providers'>,
+  provider: ProviderName,
+  providerBatchId: string,
+): BatchProvider {
   const adapter = ctx.providers[provider];
   if (!adapter) throw notConfigured(provider);
   const problem = adapter.checkId(providerBatchId);
-  if (problem) throw badInput(`Invalid ${provider} batch id ${JSON.stringify(providerBatchId.slice(0, 80))}: ${problem}`);
+  if (problem)
+    throw badInput(`Invalid ${provider} batch id ${JSON.stringify(providerBatchId.slice(0, 80))}: ${problem}`);
   return adapter;
 }
 
 /** Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never reaches an upstream). */
-export function loadBatch(ctx: GraphQLContext, info: GraphQLResolveInfo, provider: ProviderName, providerBatchId: string): Promise<Batch> {
+export function loadBatch(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  provider: ProviderName,
+  providerBatchId: string,
+): Promise<Batch> {
   let adapter: BatchProvider;
   try {
     adapter = resolveTarget(ctx, provider, providerBatchId);

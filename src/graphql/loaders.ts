@@ -22,7 +22,12 @@ export interface Loaders {
  * `nodes(ids:)` (the DataLoader contract). Duplicate keys in one operation cost one call.
  * Every call goes through the request's budget (`request-budget.ts`).
  */
-export function createLoaders(providers: Providers, concurrency: number, budget: RequestBudget, tenant?: string): Loaders {
+export function createLoaders(
+  providers: Providers,
+  concurrency: number,
+  budget: RequestBudget,
+  tenant?: string,
+): Loaders {
   const loaders = new Map<ProviderName, DataLoader<BatchKey, Batch, string>>();
   return {
     batch(name) {
@@ -38,10 +43,14 @@ export function createLoaders(providers: Providers, concurrency: number, budget:
                 limit(() =>
                   // Each call takes one from the request's budget and its signal: a client that leaves or a
                   // deadline that passes aborts the calls in flight, and the queued ones never go out.
-                  budget.call(name, (signal) => provider.get(key.providerBatchId, { includePendingDetails: key.includePendingDetails, signal, ...(tenant ? { tenant } : {}) })),
-                ).catch(
-                  (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-                ),
+                  budget.call(name, (signal) =>
+                    provider.get(key.providerBatchId, {
+                      includePendingDetails: key.includePendingDetails,
+                      signal,
+                      ...(tenant ? { tenant } : {}),
+                    }),
+                  ),
+                ).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
               ),
             ),
           { cacheKeyFn: (key) => `${key.includePendingDetails ? 'p' : '-'}:${key.providerBatchId}`, maxBatchSize: 100 },

@@ -89,11 +89,18 @@ export class RequestBudget {
 
   private stopped(provider: ProviderName, cause: unknown): GatewayError {
     if (this.deadlineHit) {
-      return new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer within this response's deadline of ${this.deadlineMs} ms (REQUEST_DEADLINE_MS)`, {
-        provider,
-        cause,
-      });
+      return new GatewayError(
+        ErrorCode.PROVIDER_TIMEOUT,
+        `${provider} did not answer within this response's deadline of ${this.deadlineMs} ms (REQUEST_DEADLINE_MS)`,
+        {
+          provider,
+          cause,
+        },
+      );
     }
-    return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `the request was cancelled before ${provider} answered`, { provider, cause });
+    return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `the request was cancelled before ${provider} answered`, {
+      provider,
+      cause,
+    });
   }
 }

@@ -23,5 +23,9 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 
 /** Builds the executable schema from the SDL files and the resolvers. */
 export function createSchema(): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers, resolverValidationOptions: { requireResolversToMatchSchema: 'error' } });
+  return makeExecutableSchema({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+  });
 }

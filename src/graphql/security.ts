@@ -36,7 +36,10 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
 /** Makes an armor validation rule report its refusal through the validation context. */
 const reportInsteadOfThrow = {
   propagateOnRejection: false,
-  onReject: [(context: unknown, error: GraphQLError) => (context as { reportError?: (e: GraphQLError) => void } | null)?.reportError?.(error)],
+  onReject: [
+    (context: unknown, error: GraphQLError) =>
+      (context as { reportError?: (e: GraphQLError) => void } | null)?.reportError?.(error),
+  ],
 };
 
 /** Headers that prove a request was preflighted (any one). */
@@ -68,14 +71,18 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
     plugins.push({
       onRequestParse(payload) {
         const { request } = payload;
-        const isEventSource = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/event-stream');
+        const isEventSource =
+          request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/event-stream');
         if (isEventSource) return;
         try {
           return csrf.onRequestParse?.(payload);
         } catch {
-          throw createGraphQLError(`Refused as a possible cross-site request: send one of the headers ${CSRF_HEADERS.join(', ')} (any value), or POST application/json`, {
-            extensions: { code: 'CSRF_REFUSED', http: { status: 403 } },
-          });
+          throw createGraphQLError(
+            `Refused as a possible cross-site request: send one of the headers ${CSRF_HEADERS.join(', ')} (any value), or POST application/json`,
+            {
+              extensions: { code: 'CSRF_REFUSED', http: { status: 403 } },
+            },
+          );
         }
       },
     });
@@ -105,7 +112,9 @@ function useSupportedMethods(): Plugin {
         request.method === 'PUT'
           ? "graphql-sse's single connection mode (PUT /graphql) is not supported: use its distinct connections mode (singleConnection: false), or graphql-ws"
           : `${request.method} is not supported on /graphql: use GET or POST`;
-      throw createGraphQLError(message, { extensions: { code: 'METHOD_NOT_SUPPORTED', http: { status: 405, headers: { allow: 'GET, POST' } } } });
+      throw createGraphQLError(message, {
+        extensions: { code: 'METHOD_NOT_SUPPORTED', http: { status: 405, headers: { allow: 'GET, POST' } } },
+      });
     },
   };
 }
@@ -118,7 +127,10 @@ const LIMIT_MESSAGE = /(depth|cost|aliases|directives|token)s? limit/i;
  * `GRAPHQL_PARSE_FAILED`.
  */
 function useLimitErrorCodes(): Plugin {
-  const withCode = (error: GraphQLError, fallback: 'GRAPHQL_VALIDATION_FAILED' | 'GRAPHQL_PARSE_FAILED'): GraphQLError => {
+  const withCode = (
+    error: GraphQLError,
+    fallback: 'GRAPHQL_VALIDATION_FAILED' | 'GRAPHQL_PARSE_FAILED',
+  ): GraphQLError => {
     if (error.extensions?.code) return error;
     const code = LIMIT_MESSAGE.test(error.message) ? 'QUERY_TOO_COMPLEX' : fallback;
     return createGraphQLError(error.message.replace(/^Syntax Error: /, ''), {
@@ -137,7 +149,8 @@ function useLimitErrorCodes(): Plugin {
     },
     onParse() {
       return ({ result, replaceParseResult }) => {
-        if (result instanceof Error && 'extensions' in result) replaceParseResult(withCode(result as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
+        if (result instanceof Error && 'extensions' in result)
+          replaceParseResult(withCode(result as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
       };
     },
   };

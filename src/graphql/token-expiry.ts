@@ -11,7 +11,10 @@ const isAsyncIterable = (value: unknown): value is AsyncIterableIterator<Executi
  * hub releases its watch. Over SSE that is a `next` event with the error, then `complete`; over
  * WebSocket the socket is closed with 4403 right after (`transports/ws.ts`).
  */
-export function expiring(inner: AsyncIterableIterator<ExecutionResult>, expiresAt: number): AsyncIterableIterator<ExecutionResult> {
+export function expiring(
+  inner: AsyncIterableIterator<ExecutionResult>,
+  expiresAt: number,
+): AsyncIterableIterator<ExecutionResult> {
   let state: 'open' | 'expired' | 'done' = 'open';
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<'expired'>((resolve) => {
@@ -39,7 +42,13 @@ export function expiring(inner: AsyncIterableIterator<ExecutionResult>, expiresA
         void Promise.resolve(inner.return?.()).catch(() => undefined);
         return {
           done: false,
-          value: { errors: [createGraphQLError('Unauthenticated: the token expired; subscribe again with a fresh one', { extensions: { code: 'UNAUTHENTICATED' } })] },
+          value: {
+            errors: [
+              createGraphQLError('Unauthenticated: the token expired; subscribe again with a fresh one', {
+                extensions: { code: 'UNAUTHENTICATED' },
+              }),
+            ],
+          },
         };
       }
       if (result.done) {

@@ -84,7 +84,12 @@ interface CostNode {
  * upstream-calling field, fragments inlined, fields merged by response key as execution does.
  * `@skip`/`@include` are ignored (the worst case).
  */
-function compile(schema: GraphQLSchema, parent: GraphQLNamedType, set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): CostNode[] {
+function compile(
+  schema: GraphQLSchema,
+  parent: GraphQLNamedType,
+  set: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+): CostNode[] {
   const byKey = new Map<string, { type: GraphQLNamedType; nodes: FieldNode[] }>();
   const collect = (type: GraphQLNamedType, selections: SelectionSetNode, depth: number) => {
     if (depth > 50) return;
@@ -113,14 +118,20 @@ function compile(schema: GraphQLSchema, parent: GraphQLNamedType, set: Selection
     if (!field) continue;
     const named = getNamedType(field.type);
     let children: CostNode[] = [];
-    for (const node of nodes) if (node.selectionSet) children = children.concat(compile(schema, named, node.selectionSet, fragments));
+    for (const node of nodes)
+      if (node.selectionSet) children = children.concat(compile(schema, named, node.selectionSet, fragments));
     const coordinate = `${type.name}.${field.name}`;
     if (UPSTREAM_COSTS[coordinate] || children.length > 0) out.push({ coordinate, field, node: first, children });
   }
   return out;
 }
 
-function evaluate(nodes: CostNode[], variables: Record<string, unknown>, providers: Providers, multiplier: number): number {
+function evaluate(
+  nodes: CostNode[],
+  variables: Record<string, unknown>,
+  providers: Providers,
+  multiplier: number,
+): number {
   let total = 0;
   for (const n of nodes) {
     const spec = UPSTREAM_COSTS[n.coordinate];
@@ -139,7 +150,10 @@ function evaluate(nodes: CostNode[], variables: Record<string, unknown>, provide
   return total;
 }
 
-const compiled = new WeakMap<DocumentNode, Map<string, { root: CostNode[]; operation: NonNullable<ReturnType<typeof getOperationAST>> } | null>>();
+const compiled = new WeakMap<
+  DocumentNode,
+  Map<string, { root: CostNode[]; operation: NonNullable<ReturnType<typeof getOperationAST>> } | null>
+>();
 
 /**
  * The worst-case number of upstream calls of one operation with its (coerced) variables;
@@ -159,8 +173,13 @@ export function estimateUpstreamCalls(
   if (entry === undefined) {
     const operation = getOperationAST(document, operationName);
     const rootType = operation ? schema.getRootType(operation.operation) : undefined;
-    const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
-    entry = operation && rootType ? { operation, root: compile(schema, rootType, operation.selectionSet, fragments) } : null;
+    const fragments = new Map(
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((d) => [d.name.value, d]),
+    );
+    entry =
+      operation && rootType ? { operation, root: compile(schema, rootType, operation.selectionSet, fragments) } : null;
     perDocument.set(name, entry);
   }
   if (!entry) return null;
@@ -188,9 +207,21 @@ function tooCostly(estimate: number, limit: number) {
  * call; a query's response deadline starts when it executes and ends with its result.
  */
 export function useUpstreamBudget(): Plugin<GraphQLContext> {
-  const check = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null; contextValue: GraphQLContext }) => {
+  const check = (args: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    operationName?: string | null;
+    variableValues?: Record<string, unknown> | null;
+    contextValue: GraphQLContext;
+  }) => {
     const ctx = args.contextValue;
-    const estimate = estimateUpstreamCalls(args.schema, args.document, args.operationName, args.variableValues, ctx.providers);
+    const estimate = estimateUpstreamCalls(
+      args.schema,
+      args.document,
+      args.operationName,
+      args.variableValues,
+      ctx.providers,
+    );
     return estimate !== null && estimate > ctx.budget.maxCalls ? tooCostly(estimate, ctx.budget.maxCalls) : null;
   };
   return {

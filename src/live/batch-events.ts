@@ -9,7 +9,8 @@ export interface BatchEvent {
 }
 
 function eventError(error: unknown): NonNullable<BatchEvent['error']> {
-  if (error instanceof GatewayError) return { code: error.code, message: error.message, provider: error.provider ?? null };
+  if (error instanceof GatewayError)
+    return { code: error.code, message: error.message, provider: error.provider ?? null };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.', provider: null };
 }
 

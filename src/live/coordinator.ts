@@ -59,10 +59,20 @@ export function createMemoryCoordinator(instanceId = `mem-${process.pid}`): Coor
   };
 }
 
-const DATE_KEYS = new Set(['createdAt', 'startedAt', 'completedAt', 'observedAt', 'estimatedCompletionAt', 'pendingExpiresAt', 'expiresAt']);
+const DATE_KEYS = new Set([
+  'createdAt',
+  'startedAt',
+  'completedAt',
+  'observedAt',
+  'estimatedCompletionAt',
+  'pendingExpiresAt',
+  'expiresAt',
+]);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 /** Parses an event that travelled as JSON, turning the batch's timestamps back into Dates. */
 export function parseHubEvent(text: string): HubEvent {
-  return JSON.parse(text, (key, value: unknown) => (DATE_KEYS.has(key) && typeof value === 'string' && ISO.test(value) ? new Date(value) : value)) as HubEvent;
+  return JSON.parse(text, (key, value: unknown) =>
+    DATE_KEYS.has(key) && typeof value === 'string' && ISO.test(value) ? new Date(value) : value,
+  ) as HubEvent;
 }

@@ -23,10 +23,15 @@ export function addSample(history: ProgressSample[], sample: ProgressSample): Pr
  * Null until there are two samples at least a second apart; the estimate is null when the rate
  * is zero, the total unknown, or the batch is finished.
  */
-export function deriveProgress(history: ProgressSample[], total: number | null, finished: boolean): { ratePerSecond: number | null; estimatedCompletionAt: Date | null } {
+export function deriveProgress(
+  history: ProgressSample[],
+  total: number | null,
+  finished: boolean,
+): { ratePerSecond: number | null; estimatedCompletionAt: Date | null } {
   const first = history[0];
   const last = history.at(-1);
-  if (!first || !last || last.atMs - first.atMs < MIN_SPAN_MS) return { ratePerSecond: null, estimatedCompletionAt: null };
+  if (!first || !last || last.atMs - first.atMs < MIN_SPAN_MS)
+    return { ratePerSecond: null, estimatedCompletionAt: null };
   const rate = ((last.processed - first.processed) * 1000) / (last.atMs - first.atMs);
   const ratePerSecond = Math.round(rate * 1000) / 1000;
   if (finished || total === null || rate <= 0) return { ratePerSecond, estimatedCompletionAt: null };

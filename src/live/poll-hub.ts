@@ -61,7 +61,10 @@ class Watch {
   polling = false;
   unlisten: () => void = () => {};
 
-  constructor(readonly key: string, readonly target: WatchTarget) {}
+  constructor(
+    readonly key: string,
+    readonly target: WatchTarget,
+  ) {}
 
   deliver(event: HubEvent): void {
     if (this.ended) return;
@@ -73,7 +76,8 @@ class Watch {
     this.ended = event;
     for (const channel of this.channels) {
       if (event.kind === 'end') channel.close();
-      else channel.fail(new GatewayError(event.code, event.message, event.provider ? { provider: event.provider } : {}));
+      else
+        channel.fail(new GatewayError(event.code, event.message, event.provider ? { provider: event.provider } : {}));
     }
   }
 }
@@ -187,14 +191,17 @@ export class PollHub {
     const signal = AbortSignal.any([w.stop.signal, lost.signal]);
     const finite = Number.isFinite(this.coordinator.leaseMs);
     const renew = finite
-      ? setInterval(() => {
-          this.coordinator.acquire(w.key).then(
-            // Another replica holds the lease (Redis is back and it won): leave the polling to it.
-            (ok) => ok || lost.abort(),
-            // Redis unreachable: keep polling under the local lease (the failure is reported by the coordinator).
-            () => {},
-          );
-        }, Math.max(20, this.coordinator.leaseMs / 3))
+      ? setInterval(
+          () => {
+            this.coordinator.acquire(w.key).then(
+              // Another replica holds the lease (Redis is back and it won): leave the polling to it.
+              (ok) => ok || lost.abort(),
+              // Redis unreachable: keep polling under the local lease (the failure is reported by the coordinator).
+              () => {},
+            );
+          },
+          Math.max(20, this.coordinator.leaseMs / 3),
+        )
       : undefined;
     w.polling = true;
     const state: PollState = { batch: w.latest, unchanged: 0, failures: 0 };
@@ -207,17 +214,34 @@ export class PollHub {
         first = false;
         if (signal.aborted) break;
         if (!provider) {
-          await this.publish(w, { kind: 'error', code: ErrorCode.PROVIDER_NOT_CONFIGURED, message: notConfigured(name).message, provider: name });
+          await this.publish(w, {
+            kind: 'error',
+            code: ErrorCode.PROVIDER_NOT_CONFIGURED,
+            message: notConfigured(name).message,
+            provider: name,
+          });
           return true;
         }
         this.counters.polls++;
         let batch: Batch;
         try {
-          batch = await provider.get(providerBatchId, { includePendingDetails, signal, ...(w.target.tenant ? { tenant: w.target.tenant } : {}) });
+          batch = await provider.get(providerBatchId, {
+            includePendingDetails,
+            signal,
+            ...(w.target.tenant ? { tenant: w.target.tenant } : {}),
+          });
         } catch (error) {
           if (signal.aborted) break;
-          if (error instanceof GatewayError && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)) {
-            await this.publish(w, { kind: 'error', code: error.code, message: error.message, ...(error.provider ? { provider: error.provider } : {}) });
+          if (
+            error instanceof GatewayError &&
+            (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)
+          ) {
+            await this.publish(w, {
+              kind: 'error',
+              code: error.code,
+              message: error.message,
+              ...(error.provider ? { provider: error.provider } : {}),
+            });
             return true;
           }
           state.failures++;
@@ -233,7 +257,11 @@ export class PollHub {
         state.failures = 0;
         state.retryAfterMs = undefined;
         history = addSample(history, { atMs: this.now(), processed: batch.progress.processed });
-        const live: Batch = { ...batch, stale: false, progress: { ...batch.progress, ...deriveProgress(history, batch.progress.total, batch.isTerminal) } };
+        const live: Batch = {
+          ...batch,
+          stale: false,
+          progress: { ...batch.progress, ...deriveProgress(history, batch.progress.total, batch.isTerminal) },
+        };
         state.batch = live;
         const print = fingerprint(live);
         if (print !== lastPrint) {

@@ -42,7 +42,8 @@ export function nextDelay(policy: PollPolicy, state: PollState, random: () => nu
   let base: number;
   if (state.failures > 0) {
     const backoff = Math.min(policy.errorMaxMs, policy.errorMs * 2 ** (state.failures - 1));
-    base = state.retryAfterMs !== undefined ? Math.min(policy.errorMaxMs, Math.max(backoff, state.retryAfterMs)) : backoff;
+    base =
+      state.retryAfterMs !== undefined ? Math.min(policy.errorMaxMs, Math.max(backoff, state.retryAfterMs)) : backoff;
     // Retry-After is a floor: no negative jitter below it.
     if (state.retryAfterMs !== undefined) return Math.round(base * (1 + random() * policy.jitter));
   } else if (state.batch?.status === 'RUNNING') {

@@ -129,7 +129,8 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     async publish(key, event: HubEvent) {
       const text = JSON.stringify({ from: o.instanceId, event } satisfies Envelope);
       await run('publish', async () => {
-        if (event.kind === 'state') await commands.set(`${prefix}state:${key}`, JSON.stringify(event), 'PX', STATE_TTL_MS);
+        if (event.kind === 'state')
+          await commands.set(`${prefix}state:${key}`, JSON.stringify(event), 'PX', STATE_TTL_MS);
         else await commands.del(`${prefix}state:${key}`);
         await commands.publish(topic(key), text);
       });

@@ -42,7 +42,13 @@ export interface UpstreamHttpOptions {
  */
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const raw = createRawUpstreamHttp(options);
-  return protect(options.provider, raw, { ...DEFAULT_UPSTREAM_POLICY, ...options.policy }, options.deadlineMs ?? 15_000, options.observe);
+  return protect(
+    options.provider,
+    raw,
+    { ...DEFAULT_UPSTREAM_POLICY, ...options.policy },
+    options.deadlineMs ?? 15_000,
+    options.observe,
+  );
 }
 
 /** One attempt per call, no policy: the undici layer alone. */
@@ -70,7 +76,12 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, v);
     const qs = search.toString();
-    const sent = { accept: 'application/json', 'user-agent': options.userAgent ?? 'batchql', ...options.headers, ...headers };
+    const sent = {
+      accept: 'application/json',
+      'user-agent': options.userAgent ?? 'batchql',
+      ...options.headers,
+      ...headers,
+    };
     const target = prefix + path + (qs ? `?${qs}` : '');
     // undici keeps a pool slot for good when it refuses a header or a path itself: refuse them here first.
     checkHeaders(provider, sent);
@@ -88,14 +99,22 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       const json = parseJson(text);
       if (res.statusCode >= 200 && res.statusCode < 300) {
         if (json === undefined) {
-          throw new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent a response that is not valid JSON`, {
-            provider,
-            upstreamStatus: res.statusCode,
-          });
+          throw new GatewayError(
+            ErrorCode.PROVIDER_BAD_RESPONSE,
+            `${provider} sent a response that is not valid JSON`,
+            {
+              provider,
+              upstreamStatus: res.statusCode,
+            },
+          );
         }
         return json;
       }
-      throw new UpstreamHttpError(res.statusCode, json, parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json));
+      throw new UpstreamHttpError(
+        res.statusCode,
+        json,
+        parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json),
+      );
     } catch (error) {
       if (error instanceof GatewayError || error instanceof UpstreamHttpError) throw error;
       if (signal?.aborted) throw signal.reason ?? error;
@@ -119,13 +138,25 @@ const FIELD_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$/;
 export function checkHeaders(provider: ProviderName, headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name)) {
-      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: a header name is not a valid HTTP token`, { provider });
+      throw new GatewayError(
+        ErrorCode.UPSTREAM_REQUEST_REFUSED,
+        `${provider} request refused before sending: a header name is not a valid HTTP token`,
+        { provider },
+      );
     }
     if (TRANSPORT_HEADERS.has(name.toLowerCase())) {
-      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: header "${name}" is the transport's own`, { provider });
+      throw new GatewayError(
+        ErrorCode.UPSTREAM_REQUEST_REFUSED,
+        `${provider} request refused before sending: header "${name}" is the transport's own`,
+        { provider },
+      );
     }
     if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
-      throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: header "${name}" has a value that is not valid in HTTP`, { provider });
+      throw new GatewayError(
+        ErrorCode.UPSTREAM_REQUEST_REFUSED,
+        `${provider} request refused before sending: header "${name}" has a value that is not valid in HTTP`,
+        { provider },
+      );
     }
   }
 }
@@ -134,7 +165,15 @@ export function checkHeaders(provider: ProviderName, headers: Record<string, str
  * Headers undici manages or refuses itself (with the same slot leak): the gateway never sets
  * them, so one showing up is refused here.
  */
-const TRANSPORT_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
+const TRANSPORT_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+]);
 
 /** An origin-form request target undici accepts: visible ASCII only (callers percent-encode). */
 const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
@@ -147,18 +186,30 @@ const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
  */
 export function checkPath(provider: ProviderName, target: string): void {
   if (!REQUEST_TARGET.test(target) || target.includes('#')) {
-    throw new GatewayError(ErrorCode.UPSTREAM_REQUEST_REFUSED, `${provider} request refused before sending: the request path is not valid in HTTP`, { provider });
+    throw new GatewayError(
+      ErrorCode.UPSTREAM_REQUEST_REFUSED,
+      `${provider} request refused before sending: the request path is not valid in HTTP`,
+      { provider },
+    );
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }, maxBytes: number, provider: ProviderName): Promise<string> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): void },
+  maxBytes: number,
+  provider: ProviderName,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
     if (size > maxBytes) {
       body.destroy();
-      throw new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent a response larger than ${maxBytes} bytes`, { provider });
+      throw new GatewayError(
+        ErrorCode.PROVIDER_BAD_RESPONSE,
+        `${provider} sent a response larger than ${maxBytes} bytes`,
+        { provider },
+      );
     }
     chunks.push(chunk);
   }
@@ -185,16 +236,28 @@ export function parseRetryAfter(header: string | string[] | undefined, now = Dat
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-function transportError(provider: ProviderName, error: unknown, deadlineHit: boolean, deadlineMs: number): GatewayError {
+function transportError(
+  provider: ProviderName,
+  error: unknown,
+  deadlineHit: boolean,
+  deadlineMs: number,
+): GatewayError {
   const code = (error as { code?: string } | null)?.code;
   if (deadlineHit || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    return new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, {
+    return new GatewayError(
+      ErrorCode.PROVIDER_TIMEOUT,
+      `${provider} did not answer in time (deadline ${deadlineMs} ms)`,
+      {
+        provider,
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+    return new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent an oversized response`, {
       provider,
       cause: error,
     });
-  }
-  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
-    return new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent an oversized response`, { provider, cause: error });
   }
   return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider} is unreachable or dropped the connection`, {
     provider,

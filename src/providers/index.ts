@@ -14,11 +14,17 @@ export type Providers = Partial<Record<ProviderName, BatchProvider>>;
 
 /** Builds an adapter (with its own undici pool) for every configured provider. */
 export function createProviders(config: GatewayConfig, observe?: UpstreamObserver): Providers {
-  const limits = { ...config.upstream, userAgent: `batchql/0.1 (${config.live.instanceId})`, ...(observe ? { observe } : {}) };
+  const limits = {
+    ...config.upstream,
+    userAgent: `batchql/0.1 (${config.live.instanceId})`,
+    ...(observe ? { observe } : {}),
+  };
   const providers: Providers = {};
   if (config.reach) providers.REACH = createReachAdapter(createReachHttpClient({ ...limits, ...config.reach }));
-  if (config.gameball) providers.GAMEBALL = createGameballAdapter(createGameballHttpClient({ ...limits, ...config.gameball }));
-  if (config.factCheck) providers.FACT_CHECK = createFactCheckAdapter(createFactCheckHttpClient({ ...limits, ...config.factCheck }));
+  if (config.gameball)
+    providers.GAMEBALL = createGameballAdapter(createGameballHttpClient({ ...limits, ...config.gameball }));
+  if (config.factCheck)
+    providers.FACT_CHECK = createFactCheckAdapter(createFactCheckHttpClient({ ...limits, ...config.factCheck }));
   return providers;
 }
 

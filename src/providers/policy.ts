@@ -16,7 +16,12 @@ import {
 } from 'cockatiel';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { UpstreamHttpError, type CircuitStateName, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
+import {
+  UpstreamHttpError,
+  type CircuitStateName,
+  type UpstreamHttp,
+  type UpstreamObserver,
+} from './upstream-types.js';
 
 export type { CircuitStateName } from './upstream-types.js';
 import { SharedCalls } from './shared-calls.js';
@@ -49,19 +54,19 @@ export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
   maxQueued: 512,
 };
 
-
 /** An `UpstreamHttp` with the policy applied, and its breaker state. */
 export interface ProtectedHttp extends UpstreamHttp {
   circuit(): CircuitStateName;
 }
-
 
 /** 5xx, transport failures and undecodable bodies: the provider is unwell. */
 function isProviderFault(error: unknown): boolean {
   if (error instanceof UpstreamHttpError) return error.status >= 500;
   return (
     error instanceof GatewayError &&
-    (error.code === ErrorCode.PROVIDER_UNAVAILABLE || error.code === ErrorCode.PROVIDER_TIMEOUT || error.code === ErrorCode.PROVIDER_BAD_RESPONSE)
+    (error.code === ErrorCode.PROVIDER_UNAVAILABLE ||
+      error.code === ErrorCode.PROVIDER_TIMEOUT ||
+      error.code === ErrorCode.PROVIDER_BAD_RESPONSE)
   );
 }
 
@@ -113,7 +118,13 @@ export function protect(
     }),
     {
       maxAttempts: policy.retries,
-      backoff: new RetryAfterBackoff(new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: policy.retryBaseMs, maxDelay: policy.retryMaxMs })),
+      backoff: new RetryAfterBackoff(
+        new ExponentialBackoff({
+          generator: fullJitterGenerator,
+          initialDelay: policy.retryBaseMs,
+          maxDelay: policy.retryMaxMs,
+        }),
+      ),
     },
   );
   // The breaker sees whole calls (after their retries), so an open circuit never hides the real error of a probe.
@@ -123,29 +134,47 @@ export function protect(
 
   const translate = (error: unknown): unknown => {
     if (error instanceof BrokenCircuitError) {
-      return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider} is failing; requests are paused for a moment (circuit open)`, { provider, cause: error });
+      return new GatewayError(
+        ErrorCode.PROVIDER_UNAVAILABLE,
+        `${provider} is failing; requests are paused for a moment (circuit open)`,
+        { provider, cause: error },
+      );
     }
     if (error instanceof BulkheadRejectedError) {
-      return new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider} has too many requests in flight from this gateway`, { provider, cause: error });
+      return new GatewayError(
+        ErrorCode.PROVIDER_UNAVAILABLE,
+        `${provider} has too many requests in flight from this gateway`,
+        { provider, cause: error },
+      );
     }
     return error;
   };
 
   const timeoutError = (cause: unknown) =>
-    Object.assign(new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, { provider, cause }), { [DEADLINE_HIT]: true });
+    Object.assign(
+      new GatewayError(ErrorCode.PROVIDER_TIMEOUT, `${provider} did not answer in time (deadline ${deadlineMs} ms)`, {
+        provider,
+        cause,
+      }),
+      { [DEADLINE_HIT]: true },
+    );
 
   /**
    * Runs `run` under one deadline for all its attempts; a deadline hit is PROVIDER_TIMEOUT. The
    * caller is released the moment the deadline passes or it aborts, even while a retry waits
    * out its backoff (cockatiel's delays are not abortable; the abandoned run ends on its own).
    */
-  const underDeadline = (signal: AbortSignal | undefined, run: (s: AbortSignal, attempt: <T>(p: Promise<T>) => Promise<T>) => Promise<unknown>): Promise<unknown> => {
+  const underDeadline = (
+    signal: AbortSignal | undefined,
+    run: (s: AbortSignal, attempt: <T>(p: Promise<T>) => Promise<T>) => Promise<unknown>,
+  ): Promise<unknown> => {
     const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const started = performance.now();
     const report = (outcome: string) => observe?.(provider, outcome, (performance.now() - started) / 1000);
     // An attempt cut off by the deadline fails as a provider timeout, which the breaker counts.
-    const attempt = <T>(p: Promise<T>): Promise<T> => p.catch((error: unknown) => Promise.reject(deadline.aborted && !signal?.aborted ? timeoutError(error) : error));
+    const attempt = <T>(p: Promise<T>): Promise<T> =>
+      p.catch((error: unknown) => Promise.reject(deadline.aborted && !signal?.aborted ? timeoutError(error) : error));
     const running = run(combined, attempt);
     running.catch(() => {});
     const released = new Promise<never>((_, reject) => {
@@ -163,10 +192,20 @@ export function protect(
       (error: unknown) => {
         if (deadline.aborted && !signal?.aborted) {
           report(ErrorCode.PROVIDER_TIMEOUT);
-          throw error instanceof GatewayError && error.code === ErrorCode.PROVIDER_TIMEOUT ? error : timeoutError(error);
+          throw error instanceof GatewayError && error.code === ErrorCode.PROVIDER_TIMEOUT
+            ? error
+            : timeoutError(error);
         }
         const translated = translate(error);
-        report(signal?.aborted ? 'aborted' : translated instanceof GatewayError ? translated.code : translated instanceof UpstreamHttpError ? `http_${translated.status}` : 'error');
+        report(
+          signal?.aborted
+            ? 'aborted'
+            : translated instanceof GatewayError
+              ? translated.code
+              : translated instanceof UpstreamHttpError
+                ? `http_${translated.status}`
+                : 'error',
+        );
         throw translated;
       },
     );
@@ -174,13 +213,21 @@ export function protect(
 
   return {
     async request(method, path, query, signal, headers) {
-      if (method !== 'GET') return underDeadline(signal, (s, attempt) => once.execute(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers)), s));
+      if (method !== 'GET')
+        return underDeadline(signal, (s, attempt) =>
+          once.execute(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers)), s),
+        );
       const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
       // Identical GETs in flight share one upstream call, which runs while any caller still waits
       // for it and is aborted when the last one leaves (a client gone, a poll stopped).
-      return shared.run(key, signal, (s) => underDeadline(s, (s2, attempt) => idempotent.execute(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers)), s2)));
+      return shared.run(key, signal, (s) =>
+        underDeadline(s, (s2, attempt) =>
+          idempotent.execute(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers)), s2),
+        ),
+      );
     },
     close: () => http.close(),
-    circuit: () => (breaker.state === CircuitState.Closed ? 'CLOSED' : breaker.state === CircuitState.HalfOpen ? 'HALF_OPEN' : 'OPEN'),
+    circuit: () =>
+      breaker.state === CircuitState.Closed ? 'CLOSED' : breaker.state === CircuitState.HalfOpen ? 'HALF_OPEN' : 'OPEN',
   };
 }

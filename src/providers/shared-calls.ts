@@ -21,7 +21,12 @@ export class SharedCalls<T> {
     let flight = this.flights.get(key);
     if (!flight) {
       const controller = new AbortController();
-      const created: Flight<T> = { promise: undefined as unknown as Promise<T>, controller, waiters: 0, settled: false };
+      const created: Flight<T> = {
+        promise: undefined as unknown as Promise<T>,
+        controller,
+        waiters: 0,
+        settled: false,
+      };
       created.promise = start(controller.signal);
       const done = () => {
         created.settled = true;

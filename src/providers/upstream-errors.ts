@@ -48,10 +48,14 @@ export function toGatewayError(
     });
   }
   if (error instanceof WireShapeError) {
-    return new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, `${provider} sent a response that does not match its documented schema`, {
-      provider,
-      cause: error,
-    });
+    return new GatewayError(
+      ErrorCode.PROVIDER_BAD_RESPONSE,
+      `${provider} sent a response that does not match its documented schema`,
+      {
+        provider,
+        cause: error,
+      },
+    );
   }
   // Aborts (client gone, subscription ended) and programming errors pass through untouched.
   return error;

@@ -29,6 +29,12 @@ export interface UpstreamHttp {
   /** The circuit breaker's state, when the client is protected by a policy. */
   circuit?(): CircuitStateName;
   /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
-  request(method: 'GET' | 'POST', path: string, query?: Record<string, string | undefined>, signal?: AbortSignal, headers?: Record<string, string>): Promise<unknown>;
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    query?: Record<string, string | undefined>,
+    signal?: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<unknown>;
   close(): Promise<void>;
 }

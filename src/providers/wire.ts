@@ -5,7 +5,10 @@
  * value. Optional fields tolerate `null` and absence, as the providers' docs allow.
  */
 export class WireShapeError extends Error {
-  constructor(readonly path: string, expected: string) {
+  constructor(
+    readonly path: string,
+    expected: string,
+  ) {
     super(`wire shape: ${path} is not ${expected}`);
     this.name = 'WireShapeError';
   }

@@ -34,11 +34,19 @@ const DAY = 86_400_000;
  * `POST /v1/batch/{id}/cancel`, Bearer `vfy_` auth, the nested `{error:{...}}` envelope and
  * `X-RateLimit-*` headers on every response.
  */
-export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}): Promise<Simulator & { credentials: FactCheckSimCredentials }> {
+export async function createFactCheckSimulator(
+  o: FactCheckSimulatorOptions = {},
+): Promise<Simulator & { credentials: FactCheckSimCredentials }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
   const rateLimit = o.rateLimitPerMinute ?? 1_000_000;
-  const batches = generateBatches({ seed: (o.seed ?? 1) + 2, count: o.batchCount ?? 300, now: clock.now(), makeId: (r) => `batch_${r.hex(12)}`, maxItems: 1000 });
+  const batches = generateBatches({
+    seed: (o.seed ?? 1) + 2,
+    count: o.batchCount ?? 300,
+    now: clock.now(),
+    makeId: (r) => `batch_${r.hex(12)}`,
+    maxItems: 1000,
+  });
   const rand = createRandom((o.seed ?? 1) + 29);
   for (const b of batches) {
     b.extra = {
@@ -60,7 +68,9 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
 
   function statusWord(b: SimBatch, override: string | undefined): string {
     if (override) return override;
-    return { queued: 'pending', running: 'processing', done: 'completed', failed: 'failed', cancelled: 'cancelled' }[stateAt(b, clock.now()).phase];
+    return { queued: 'pending', running: 'processing', done: 'completed', failed: 'failed', cancelled: 'cancelled' }[
+      stateAt(b, clock.now()).phase
+    ];
   }
 
   /** Cost grows with completed items; tokens likewise. */
@@ -102,7 +112,9 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
       totalInputTokens: s.processed === 0 ? null : u.input,
       totalOutputTokens: s.processed === 0 ? null : u.output,
       errorMessage: validation ? `${rows.length} validation error(s)` : null,
-      validationErrors: validation ? rows.map((row, i) => ({ row, error: i % 2 ? 'Content exceeds maximum length' : 'Content is required' })) : null,
+      validationErrors: validation
+        ? rows.map((row, i) => ({ row, error: i % 2 ? 'Content exceeds maximum length' : 'Content is required' }))
+        : null,
       expiresAt: s.completedAt === null ? null : iso(b.createdAt + 30 * DAY),
     };
   }
@@ -112,10 +124,20 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
     const created = b.createdAt + 100;
     const done = i < s.processed;
     const failing = isFailingItem(b, i);
-    const status = done ? (failing ? 'failed' : 'completed') : s.phase === 'cancelled' ? 'skipped' : s.phase === 'running' && i < s.processed + 2 ? 'processing' : 'queued';
-    const completedAt = done ? Math.min(b.startAt + Math.floor(((i + 1) * b.durationMs) / b.total), s.completedAt ?? Number.POSITIVE_INFINITY) : null;
+    const status = done
+      ? failing
+        ? 'failed'
+        : 'completed'
+      : s.phase === 'cancelled'
+        ? 'skipped'
+        : s.phase === 'running' && i < s.processed + 2
+          ? 'processing'
+          : 'queued';
+    const completedAt = done
+      ? Math.min(b.startAt + Math.floor(((i + 1) * b.durationMs) / b.total), s.completedAt ?? Number.POSITIVE_INFINITY)
+      : null;
     const verdict = ['true', 'false', 'misleading', 'unverifiable'][(i * 31 + b.index) % 4]!;
-    const confidence = done && !failing ? 0.4 + (((i * 37 + b.index) % 60) / 100) : null;
+    const confidence = done && !failing ? 0.4 + ((i * 37 + b.index) % 60) / 100 : null;
     return {
       id: `bi_${b.id.slice(6)}_${i}`,
       itemIndex: i,
@@ -139,15 +161,21 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
   function paging(req: SimRequest): { limit: number; offset: number } | SimResponse {
     const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
     const offset = req.query.offset === undefined ? 0 : Number(req.query.offset);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 'bad_request', 'limit must be an integer from 1 to 100', { details: [{ field: 'limit', message: 'must be 1-100' }] });
-    if (!Number.isInteger(offset) || offset < 0) return error(400, 'bad_request', 'offset must be a non-negative integer', { details: [{ field: 'offset', message: 'must be >= 0' }] });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return error(400, 'bad_request', 'limit must be an integer from 1 to 100', {
+        details: [{ field: 'limit', message: 'must be 1-100' }],
+      });
+    if (!Number.isInteger(offset) || offset < 0)
+      return error(400, 'bad_request', 'offset must be a non-negative integer', {
+        details: [{ field: 'offset', message: 'must be >= 0' }],
+      });
     return { limit, offset };
   }
 
   /** Counts a request in the current one-minute window. */
   function tick(): void {
     const now = clock.now();
-    if (now - windowStart >= 60_000) (windowStart = now - (now % 60_000)), (used = 0);
+    if (now - windowStart >= 60_000) ((windowStart = now - (now % 60_000)), (used = 0));
     used++;
   }
 
@@ -155,18 +183,29 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
     tick();
     if (used > rateLimit) {
       const retryAfter = Math.max(1, Math.ceil((windowStart + 60_000 - clock.now()) / 1000));
-      const limited = error(429, 'rate_limited', `Rate limit exceeded. Try again in ${retryAfter} seconds.`, { retryAfter });
+      const limited = error(429, 'rate_limited', `Rate limit exceeded. Try again in ${retryAfter} seconds.`, {
+        retryAfter,
+      });
       return { ...limited, headers: { 'retry-after': String(retryAfter) } };
     }
     if (req.headers['authorization'] !== `Bearer ${credentials.apiKey}`) {
-      return error(401, 'unauthorized', "API key is required. Include it in the Authorization header as 'Bearer vfy_...'");
+      return error(
+        401,
+        'unauthorized',
+        "API key is required. Include it in the Authorization header as 'Bearer vfy_...'",
+      );
     }
     if (route === 'GET /v1/batch') {
       const page = paging(req);
       if ('status' in page) return page;
       const wanted = req.query.status;
-      if (wanted !== undefined && !['pending', 'validating', 'processing', 'completed', 'failed', 'cancelled'].includes(wanted)) {
-        return error(400, 'bad_request', 'Invalid status filter', { details: [{ field: 'status', message: 'unknown status' }] });
+      if (
+        wanted !== undefined &&
+        !['pending', 'validating', 'processing', 'completed', 'failed', 'cancelled'].includes(wanted)
+      ) {
+        return error(400, 'bad_request', 'Invalid status filter', {
+          details: [{ field: 'status', message: 'unknown status' }],
+        });
       }
       const rows = batches
         .filter((b) => wanted === undefined || statusWord(b, undefined) === wanted)
@@ -175,7 +214,12 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
         status: 200,
         body: {
           data: rows.slice(page.offset, page.offset + page.limit).map((b) => summary(b, req.statusOverride)),
-          pagination: { total: rows.length, limit: page.limit, offset: page.offset, hasMore: page.offset + page.limit < rows.length },
+          pagination: {
+            total: rows.length,
+            limit: page.limit,
+            offset: page.offset,
+            hasMore: page.offset + page.limit < rows.length,
+          },
         },
       };
     }
@@ -193,7 +237,14 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
       return {
         status: 200,
         body: {
-          batch: { id: b.id, status: s.status, totalItems: s.totalItems, processedItems: s.processedItems, successCount: s.successCount, failureCount: s.failureCount },
+          batch: {
+            id: b.id,
+            status: s.status,
+            totalItems: s.totalItems,
+            processedItems: s.processedItems,
+            successCount: s.successCount,
+            failureCount: s.failureCount,
+          },
           items,
           pagination: { total, limit: page.limit, offset: page.offset, hasMore: page.offset + page.limit < total },
         },
@@ -215,12 +266,28 @@ export async function createFactCheckSimulator(o: FactCheckSimulatorOptions = {}
       batches,
       secretMarker: o.secretMarker,
       errorBody: (status, message, retryAfter) => {
-        const code = { 400: 'bad_request', 404: 'not_found', 429: 'rate_limited', 500: 'internal_error', 502: 'bad_gateway', 503: 'service_unavailable', 504: 'gateway_timeout' }[status] ?? 'internal_error';
-        return { error: { code, message, requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`, ...(retryAfter !== undefined ? { retryAfter } : {}) } };
+        const code =
+          {
+            400: 'bad_request',
+            404: 'not_found',
+            429: 'rate_limited',
+            500: 'internal_error',
+            502: 'bad_gateway',
+            503: 'service_unavailable',
+            504: 'gateway_timeout',
+          }[status] ?? 'internal_error';
+        return {
+          error: {
+            code,
+            message,
+            requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`,
+            ...(retryAfter !== undefined ? { retryAfter } : {}),
+          },
+        };
       },
       commonHeaders: () => {
         const now = clock.now();
-        if (now - windowStart >= 60_000) (windowStart = now - (now % 60_000)), (used = 0);
+        if (now - windowStart >= 60_000) ((windowStart = now - (now % 60_000)), (used = 0));
         return {
           'x-ratelimit-limit': String(rateLimit),
           'x-ratelimit-remaining': String(Math.max(0, rateLimit - used)),

@@ -55,7 +55,9 @@ export class FaultTable {
 
   /** The status-word override in force, without consuming it (it applies to whole bodies). */
   statusOverride(path: string): string | undefined {
-    const rule = this.rules.find((r) => r.kind === 'unknownStatus' && (r.pathPrefix === undefined || path.startsWith(r.pathPrefix)));
+    const rule = this.rules.find(
+      (r) => r.kind === 'unknownStatus' && (r.pathPrefix === undefined || path.startsWith(r.pathPrefix)),
+    );
     return rule?.kind === 'unknownStatus' ? rule.status : undefined;
   }
 }

@@ -27,10 +27,18 @@ const OPERATIONS = ['cashback', 'redeem', 'balance-adjustment', 'customers', 'or
  * error envelope. After a stop the batch reports `"stopped"`: the v4 enum has no word for it,
  * the older docs say `Stopped`, and batchql chose the lowercase form (README).
  */
-export async function createGameballSimulator(o: GameballSimulatorOptions = {}): Promise<Simulator & { credentials: GameballSimCredentials }> {
+export async function createGameballSimulator(
+  o: GameballSimulatorOptions = {},
+): Promise<Simulator & { credentials: GameballSimCredentials }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'sim-gb-api-key', secretKey: 'sim-gb-secret-key' };
-  const batches = generateBatches({ seed: (o.seed ?? 1) + 1, count: o.batchCount ?? 300, now: clock.now(), makeId: (r) => String(r.int(100_000, 99_999_999)), maxItems: 1000 });
+  const batches = generateBatches({
+    seed: (o.seed ?? 1) + 1,
+    count: o.batchCount ?? 300,
+    now: clock.now(),
+    makeId: (r) => String(r.int(100_000, 99_999_999)),
+    maxItems: 1000,
+  });
   for (const b of batches) b.extra = { operation: OPERATIONS[b.index % OPERATIONS.length] };
   const byId = new Map(batches.map((b) => [b.id, b]));
   let requestSeq = 0;
@@ -41,14 +49,27 @@ export async function createGameballSimulator(o: GameballSimulatorOptions = {}):
 
   function toWire(b: SimBatch, statusOverride: string | undefined): Record<string, unknown> {
     const s = stateAt(b, clock.now());
-    const status = statusOverride ?? { queued: 'pending', running: 'processing', done: 'completed', failed: 'failed', cancelled: 'stopped' }[s.phase];
+    const status =
+      statusOverride ??
+      { queued: 'pending', running: 'processing', done: 'completed', failed: 'failed', cancelled: 'stopped' }[s.phase];
     const results: Record<string, unknown>[] = [];
     const errors: Record<string, unknown>[] = [];
     // Item lists are capped like a real API would page or truncate them.
     for (let i = 0; i < s.processed && results.length + errors.length < 50; i++) {
       const customerId = `cust-${b.index}-${i}`;
-      if (isFailingItem(b, i)) errors.push({ customerId, message: i % 2 ? 'Duplicate transaction ID' : 'Customer not found', code: i % 2 ? 9004 : 7001 });
-      else results.push({ customerId, amount: (i % 9) + 1, points: ((i % 9) + 1) * 10, transactionId: `txn-${b.index}-${i}` });
+      if (isFailingItem(b, i))
+        errors.push({
+          customerId,
+          message: i % 2 ? 'Duplicate transaction ID' : 'Customer not found',
+          code: i % 2 ? 9004 : 7001,
+        });
+      else
+        results.push({
+          customerId,
+          amount: (i % 9) + 1,
+          points: ((i % 9) + 1) * 10,
+          transactionId: `txn-${b.index}-${i}`,
+        });
     }
     return {
       batchId: b.id,
@@ -73,13 +94,17 @@ export async function createGameballSimulator(o: GameballSimulatorOptions = {}):
           ? { code: 2029, type: 'RATE_LIMIT_ERROR', message, requestId: 'req_ratelimited' }
           : { code: status === 503 ? 5003 : 5000, type: 'SERVER_ERROR', message, requestId: 'req_servererror' },
       routeOf: (method, path) => {
-        if (method === 'GET' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/status$/.test(path)) return 'GET /api/v4.0/integrations/batches/:batchId/status';
-        if (method === 'POST' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/stop$/.test(path)) return 'POST /api/v4.0/integrations/batches/:batchId/stop';
+        if (method === 'GET' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/status$/.test(path))
+          return 'GET /api/v4.0/integrations/batches/:batchId/status';
+        if (method === 'POST' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/stop$/.test(path))
+          return 'POST /api/v4.0/integrations/batches/:batchId/stop';
         return undefined;
       },
       handle: (req, route) => {
-        if (req.headers['apikey'] !== credentials.apiKey) return envelope(401, 1000, 'AUTHENTICATION_ERROR', 'Unauthorized access. Please authenticate to proceed.');
-        if (req.headers['secretkey'] !== credentials.secretKey) return envelope(401, 1001, 'AUTHENTICATION_ERROR', 'Secret key is missing or invalid.');
+        if (req.headers['apikey'] !== credentials.apiKey)
+          return envelope(401, 1000, 'AUTHENTICATION_ERROR', 'Unauthorized access. Please authenticate to proceed.');
+        if (req.headers['secretkey'] !== credentials.secretKey)
+          return envelope(401, 1001, 'AUTHENTICATION_ERROR', 'Secret key is missing or invalid.');
         const id = decodeURIComponent(req.path.split('/')[5] ?? '');
         const b = byId.get(id);
         if (!b) return envelope(404, 4004, 'GENERAL_ERROR', 'Resource not found.');
@@ -87,7 +112,14 @@ export async function createGameballSimulator(o: GameballSimulatorOptions = {}):
           const s = stateAt(b, clock.now());
           if (s.phase === 'queued' || s.phase === 'running') b.cancelledAt = clock.now();
           const after = toWire(b, req.statusOverride);
-          return { status: 200, body: { batchId: b.id, status: after.status, message: s.phase === 'queued' || s.phase === 'running' ? 'Batch stopped' : 'Batch already finished' } };
+          return {
+            status: 200,
+            body: {
+              batchId: b.id,
+              status: after.status,
+              message: s.phase === 'queued' || s.phase === 'running' ? 'Batch stopped' : 'Batch already finished',
+            },
+          };
         }
         return { status: 200, body: toWire(b, req.statusOverride) };
       },

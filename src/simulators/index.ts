@@ -48,7 +48,11 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
   const [reach, gameball, factCheck] = await Promise.all([
     createReachSimulator({ ...common, port: o.ports?.reach }),
     createGameballSimulator({ ...common, port: o.ports?.gameball }),
-    createFactCheckSimulator({ ...common, port: o.ports?.factCheck, ...(o.factCheckRateLimitPerMinute ? { rateLimitPerMinute: o.factCheckRateLimitPerMinute } : {}) }),
+    createFactCheckSimulator({
+      ...common,
+      port: o.ports?.factCheck,
+      ...(o.factCheckRateLimitPerMinute ? { rateLimitPerMinute: o.factCheckRateLimitPerMinute } : {}),
+    }),
   ]);
   return {
     reach,

@@ -45,12 +45,28 @@ export function isFailingItem(b: SimBatch, i: number): boolean {
 export function stateAt(b: SimBatch, t: number): SimState {
   if (b.outcome === 'failedValidation') {
     const done = t >= b.startAt;
-    return { phase: done ? 'failed' : 'queued', processed: 0, failed: 0, succeeded: 0, pending: 0, startedAt: done ? b.startAt : null, completedAt: done ? b.startAt + 500 : null };
+    return {
+      phase: done ? 'failed' : 'queued',
+      processed: 0,
+      failed: 0,
+      succeeded: 0,
+      pending: 0,
+      startedAt: done ? b.startAt : null,
+      completedAt: done ? b.startAt + 500 : null,
+    };
   }
   const stopAt = b.cancelledAt ?? Number.POSITIVE_INFINITY;
   const at = Math.min(t, stopAt);
   if (at < b.startAt) {
-    return { phase: t >= stopAt ? 'cancelled' : 'queued', processed: 0, failed: 0, succeeded: 0, pending: 0, startedAt: null, completedAt: t >= stopAt ? stopAt : null };
+    return {
+      phase: t >= stopAt ? 'cancelled' : 'queued',
+      processed: 0,
+      failed: 0,
+      succeeded: 0,
+      pending: 0,
+      startedAt: null,
+      completedAt: t >= stopAt ? stopAt : null,
+    };
   }
   const end = b.startAt + b.durationMs;
   const workable = b.total - b.pendingRecords;
@@ -104,7 +120,18 @@ export function generateBatches(o: GenerateOptions): SimBatch[] {
     const total = rand.int(5, o.maxItems ?? 400);
     const durationMs = rand.int(20_000, 600_000);
     const base: SimBatch = {
-      id, index, total, durationMs, createdAt: 0, startAt: 0, failRate: 0, outcome: 'success', cancelledAt: null, pendingRecords: 0, pendingExpiresAt: null, extra: {},
+      id,
+      index,
+      total,
+      durationMs,
+      createdAt: 0,
+      startAt: 0,
+      failRate: 0,
+      outcome: 'success',
+      cancelledAt: null,
+      pendingRecords: 0,
+      pendingExpiresAt: null,
+      extra: {},
     };
     // Finished batches were created 1 h to 30 d ago; the ms offset keeps createdAt distinct.
     const oldCreated = o.now - rand.int(3_600_000, 30 * day) - index;
@@ -122,9 +149,10 @@ export function generateBatches(o: GenerateOptions): SimBatch[] {
       base.createdAt = oldCreated;
       base.startAt = oldCreated + rand.int(1_000, 60_000);
       if (slot < 12) base.failRate = 0;
-      else if (slot < 15) (base.outcome = 'partial'), (base.failRate = 0.05 + rand.next() * 0.25);
+      else if (slot < 15) ((base.outcome = 'partial'), (base.failRate = 0.05 + rand.next() * 0.25));
       else if (slot < 17) base.outcome = 'failedValidation';
-      else if (slot < 18) (base.outcome = 'cancelled'), (base.cancelledAt = base.startAt + Math.floor(durationMs / 3));
+      else if (slot < 18)
+        ((base.outcome = 'cancelled'), (base.cancelledAt = base.startAt + Math.floor(durationMs / 3)));
       else if (o.pendingShare && slot >= 18) {
         // finished, with records waiting for dependencies; some expire soon, some in hours
         base.createdAt = o.now - durationMs - rand.int(60_000, 3_600_000) - index;

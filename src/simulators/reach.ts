@@ -22,7 +22,11 @@ export interface ReachSimulatorOptions {
   jwtSecret?: string;
 }
 
-const TYPES = ['PARTNER_RESOURCE_JSON_INGEST', 'PARTNER_RESOURCE_BATCH_DELETE', 'PARTNER_RESOURCE_BATCH_PATCH'] as const;
+const TYPES = [
+  'PARTNER_RESOURCE_JSON_INGEST',
+  'PARTNER_RESOURCE_BATCH_DELETE',
+  'PARTNER_RESOURCE_BATCH_PATCH',
+] as const;
 const SCHEMAS = [
   { name: 'contacts', id: 'sd_contacts01' },
   { name: 'transactions', id: 'sd_transact01' },
@@ -33,8 +37,15 @@ const CATEGORIES = ['validation', 'reference', 'duplicate'];
 export const REACH_TENANTS = ['tenant-a', 'tenant-b'] as const;
 
 /** Mints a Reach JWT for tests and the demo (partner-scoped by default). */
-export function signReachToken(secret: string, claims: Record<string, unknown> = { partnerId: 'partner-sim', type: 'partner' }, nowMs = Date.now()): string {
-  return signHs256({ iat: Math.floor(nowMs / 1000), exp: Math.floor(nowMs / 1000) + 10 * 365 * 86_400, ...claims }, secret);
+export function signReachToken(
+  secret: string,
+  claims: Record<string, unknown> = { partnerId: 'partner-sim', type: 'partner' },
+  nowMs = Date.now(),
+): string {
+  return signHs256(
+    { iat: Math.floor(nowMs / 1000), exp: Math.floor(nowMs / 1000) + 10 * 365 * 86_400, ...claims },
+    secret,
+  );
 }
 
 /**
@@ -42,7 +53,9 @@ export function signReachToken(secret: string, claims: Record<string, unknown> =
  * batchType, sortBy, sortDirection, includePendingDetails, onlyBatchesWithPendingResources),
  * HS256 JWT auth with `reach-tenant-id` for partner tokens, `{success:false,message}` errors.
  */
-export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promise<Simulator & { credentials: ReachSimCredentials }> {
+export async function createReachSimulator(
+  o: ReachSimulatorOptions = {},
+): Promise<Simulator & { credentials: ReachSimCredentials }> {
   const clock = o.clock ?? createSystemClock();
   const secret = o.jwtSecret ?? 'sim-reach-secret';
   const batches = generateBatches({
@@ -55,13 +68,21 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
   const rand = createRandom((o.seed ?? 1) + 17);
   for (const b of batches) {
     // Reach has no cancel endpoint: its "cancelled" slots become batch-level failures.
-    if (b.outcome === 'cancelled') (b.outcome = 'failedValidation'), (b.cancelledAt = null);
+    if (b.outcome === 'cancelled') ((b.outcome = 'failedValidation'), (b.cancelledAt = null));
     const schema = rand.pick(SCHEMAS);
-    b.extra = { type: TYPES[b.index % 3], schema, tenant: b.index % 5 === 4 ? REACH_TENANTS[1] : REACH_TENANTS[0], waitSeconds: 0 };
+    b.extra = {
+      type: TYPES[b.index % 3],
+      schema,
+      tenant: b.index % 5 === 4 ? REACH_TENANTS[1] : REACH_TENANTS[0],
+      waitSeconds: 0,
+    };
   }
   const byId = new Map(batches.map((b) => [b.id, b]));
 
-  const error = (status: number, message: string, errors?: string[]): SimResponse => ({ status, body: { success: false, message, ...(errors ? { errors } : {}) } });
+  const error = (status: number, message: string, errors?: string[]): SimResponse => ({
+    status,
+    body: { success: false, message, ...(errors ? { errors } : {}) },
+  });
 
   function tenantOf(req: SimRequest): string | SimResponse {
     const auth = req.headers['authorization'] ?? '';
@@ -69,7 +90,10 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
     if (!claims) return error(401, 'Unauthorized: invalid or expired token');
     if (typeof claims.tenantExternalId === 'string') return claims.tenantExternalId;
     const header = req.headers['reach-tenant-id'];
-    if (!header) return error(400, 'reach-tenant-id header is required with a platform scoped token', ['reach-tenant-id is required']);
+    if (!header)
+      return error(400, 'reach-tenant-id header is required with a platform scoped token', [
+        'reach-tenant-id is required',
+      ]);
     return header;
   }
 
@@ -78,7 +102,13 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
     const schema = b.extra.schema as { name: string; id: string };
     const status =
       statusOverride ??
-      (s.phase === 'failed' ? 'failure' : s.phase === 'done' || s.phase === 'cancelled' ? (s.failed > 0 ? 'partial_success' : 'success') : 'processing');
+      (s.phase === 'failed'
+        ? 'failure'
+        : s.phase === 'done' || s.phase === 'cancelled'
+          ? s.failed > 0
+            ? 'partial_success'
+            : 'success'
+          : 'processing');
     const summary: Record<string, number> = {};
     const details: Record<string, { errors: string[]; categories: string[] }> = {};
     for (let i = 0, shown = 0; i < s.processed && shown < 20; i++) {
@@ -107,7 +137,12 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
     // The spec does not mark these nullable: a batch that has not started or finished leaves them out.
     if (s.startedAt !== null) wire.startedAt = iso(s.startedAt);
     if (s.completedAt !== null) wire.completedAt = iso(s.completedAt);
-    if (s.phase === 'failed') wire.errors = { summary: { validation: b.total }, details: {}, message: 'Batch failed: the payload did not match the schema definition' };
+    if (s.phase === 'failed')
+      wire.errors = {
+        summary: { validation: b.total },
+        details: {},
+        message: 'Batch failed: the payload did not match the schema definition',
+      };
     else if (s.failed > 0) wire.errors = { summary, details };
     if (withPending) {
       wire.pendingResources = Array.from({ length: s.pending }, (_, i) => ({
@@ -115,7 +150,9 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
         resourceExternalId: `ext-${b.index}-p${i}`,
         schemaDefinitionId: schema.id,
         schemaName: schema.name,
-        missingDependencies: [{ schemaDefinitionId: 'sd_contacts01', schemaName: 'contacts', externalId: `contact-${b.index}-${i}` }],
+        missingDependencies: [
+          { schemaDefinitionId: 'sd_contacts01', schemaName: 'contacts', externalId: `contact-${b.index}-${i}` },
+        ],
         expiresAt: iso(b.pendingExpiresAt),
         createdAt: iso(b.createdAt + 1_000),
       }));
@@ -126,12 +163,14 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
   function list(req: SimRequest, tenant: string): SimResponse {
     const q = req.query;
     const limit = q.limit === undefined || q.limit === '' ? 20 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 'Invalid limit', ['limit must be an integer from 1 to 100']);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return error(400, 'Invalid limit', ['limit must be an integer from 1 to 100']);
     const sortBy = q.sortBy ?? 'createdAt';
     const direction = q.sortDirection ?? 'desc';
     if (!['createdAt', 'startedAt', 'completedAt'].includes(sortBy)) return error(400, 'Invalid sortBy');
     if (!['asc', 'desc'].includes(direction)) return error(400, 'Invalid sortDirection');
-    if (q.batchType !== undefined && !(TYPES as readonly string[]).includes(q.batchType)) return error(400, 'Invalid batchType');
+    if (q.batchType !== undefined && !(TYPES as readonly string[]).includes(q.batchType))
+      return error(400, 'Invalid batchType');
     const now = clock.now();
     const key = (b: SimBatch): number | null => {
       const s = stateAt(b, now);
@@ -173,7 +212,14 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
         message: 'Batches retrieved',
         data: {
           results: page.map((r) => toWire(r.b, q.includePendingDetails === 'true', req.statusOverride)),
-          pagination: { hasNextPage, cursor: hasNextPage && last ? Buffer.from(JSON.stringify({ k: last.k, id: last.b.id })).toString('base64url') : null, total: rows.length },
+          pagination: {
+            hasNextPage,
+            cursor:
+              hasNextPage && last
+                ? Buffer.from(JSON.stringify({ k: last.k, id: last.b.id })).toString('base64url')
+                : null,
+            total: rows.length,
+          },
         },
       },
     };
@@ -199,12 +245,27 @@ export async function createReachSimulator(o: ReachSimulatorOptions = {}): Promi
       const b = byId.get(id);
       // Another tenant's batch is indistinguishable from a missing one.
       if (!b || b.extra.tenant !== tenant) return error(404, 'Batch not found');
-      return { status: 200, body: { success: true, message: 'Batch status retrieved', data: toWire(b, req.query.includePendingDetails === 'true', req.statusOverride) } };
+      return {
+        status: 200,
+        body: {
+          success: true,
+          message: 'Batch status retrieved',
+          data: toWire(b, req.query.includePendingDetails === 'true', req.statusOverride),
+        },
+      };
     },
   });
   const tenantBatches = new Set(batches.filter((b) => b.extra.tenant === REACH_TENANTS[0]).map((b) => b.id));
   const idsByState = sim.control.idsByState;
   // Tests and the demo use the default tenant's ids.
-  sim.control.idsByState = () => Object.fromEntries(Object.entries(idsByState()).map(([k, ids]) => [k, ids.filter((id) => tenantBatches.has(id))]));
-  return { ...sim, credentials: { jwtSecret: secret, tenantId: REACH_TENANTS[0], token: signReachToken(secret, undefined, clock.now()) } };
+  sim.control.idsByState = () =>
+    Object.fromEntries(Object.entries(idsByState()).map(([k, ids]) => [k, ids.filter((id) => tenantBatches.has(id))]));
+  return {
+    ...sim,
+    credentials: {
+      jwtSecret: secret,
+      tenantId: REACH_TENANTS[0],
+      token: signReachToken(secret, undefined, clock.now()),
+    },
+  };
 }

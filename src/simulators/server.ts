@@ -100,7 +100,15 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     requests: () => [...log],
     idsByState: () => {
       const now = o.clock.now();
-      const out: Record<string, string[]> = { queued: [], running: [], done: [], partial: [], failed: [], cancelled: [], pending: [] };
+      const out: Record<string, string[]> = {
+        queued: [],
+        running: [],
+        done: [],
+        partial: [],
+        failed: [],
+        cancelled: [],
+        pending: [],
+      };
       for (const b of o.batches) {
         const s = stateAt(b, now);
         const label = s.phase === 'done' ? (s.pending > 0 ? 'pending' : s.failed > 0 ? 'partial' : 'done') : s.phase;
@@ -135,7 +143,12 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     if (url.pathname.startsWith('/__sim/')) return controlRoute(req.method ?? 'GET', url.pathname, raw, res);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+    };
     log.push(recorded);
     if (log.length > MAX_LOG) log.shift();
     const route = o.routeOf(recorded.method, recorded.path);
@@ -153,11 +166,20 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       const status = fault.status ?? 500;
       const headers: Record<string, string> = { ...o.commonHeaders?.() };
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-      return send(res, status, o.errorBody(status, `internal failure ${secret} at http://10.0.3.7:8080/internal/jobs (token sk_live_${secret})`), headers);
+      return send(
+        res,
+        status,
+        o.errorBody(
+          status,
+          `internal failure ${secret} at http://10.0.3.7:8080/internal/jobs (token sk_live_${secret})`,
+        ),
+        headers,
+      );
     }
     if (fault?.kind === 'rateLimit') {
       const headers: Record<string, string> = { ...o.commonHeaders?.() };
-      if (fault.retryAfterSeconds !== undefined && fault.retryAfterHeader !== false) headers['retry-after'] = String(fault.retryAfterSeconds);
+      if (fault.retryAfterSeconds !== undefined && fault.retryAfterHeader !== false)
+        headers['retry-after'] = String(fault.retryAfterSeconds);
       return send(res, 429, o.errorBody(429, `Rate limit exceeded ${secret}`, fault.retryAfterSeconds), headers);
     }
     if (fault?.kind === 'malformedJson') {
@@ -178,8 +200,10 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
 
   function controlRoute(method: string, path: string, raw: string, res: ServerResponse): void {
     const input = raw ? (JSON.parse(raw) as Record<string, unknown> | FaultRule | null) : null;
-    if (method === 'GET' && path === '/__sim/counters') return send(res, 200, { counters: control.counters(), total: control.totalRequests() });
-    if (method === 'POST' && path === '/__sim/counters/reset') return (control.resetCounters(), send(res, 204, undefined));
+    if (method === 'GET' && path === '/__sim/counters')
+      return send(res, 200, { counters: control.counters(), total: control.totalRequests() });
+    if (method === 'POST' && path === '/__sim/counters/reset')
+      return (control.resetCounters(), send(res, 204, undefined));
     if (method === 'POST' && path === '/__sim/faults') {
       control.setFault(input === null || Array.isArray(input) ? null : (input as FaultRule));
       return send(res, 204, undefined);
@@ -216,7 +240,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 

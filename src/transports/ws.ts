@@ -31,7 +31,11 @@ type Enveloped = ReturnType<Gateway['getEnveloped']>;
  * graphql-ws on the gateway's own path (`/graphql`), through yoga's envelop so every plugin
  * (masking, notes, limits) applies to WebSocket operations as to HTTP ones.
  */
-export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): { close(): Promise<void>; sockets(): number } {
+export function attachWebSocket(
+  server: Server,
+  gateway: Gateway,
+  options: WsOptions,
+): { close(): Promise<void>; sockets(): number } {
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint, maxPayload: options.maxPayloadBytes });
   const perSocket = new WeakMap<WebSocket, number>();
   const disposable = serve(
@@ -41,7 +45,10 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
       onConnect: async (ctx) => {
         let principal;
         try {
-          principal = await options.authenticate(authorizationOf(undefined, ctx.connectionParams as Record<string, unknown> | undefined) ?? headerOf(ctx.extra.request.headers.authorization));
+          principal = await options.authenticate(
+            authorizationOf(undefined, ctx.connectionParams as Record<string, unknown> | undefined) ??
+              headerOf(ctx.extra.request.headers.authorization),
+          );
         } catch {
           return false;
         }
@@ -49,7 +56,10 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         // UNAUTHENTICATED (token-expiry.ts) and then the socket closes with 4403; reconnect with a new token.
         if (principal.expiresAt !== undefined) {
           const socket = ctx.extra.socket;
-          const timer = setTimeout(() => socket.close(CLOSE_FORBIDDEN, 'Forbidden: token expired'), Math.max(0, principal.expiresAt - Date.now()) + EXPIRY_GRACE_MS);
+          const timer = setTimeout(
+            () => socket.close(CLOSE_FORBIDDEN, 'Forbidden: token expired'),
+            Math.max(0, principal.expiresAt - Date.now()) + EXPIRY_GRACE_MS,
+          );
           timer.unref();
           socket.once('close', () => clearTimeout(timer));
         }
@@ -59,7 +69,11 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         const socket = ctx.extra.socket;
         const active = perSocket.get(socket) ?? 0;
         if (active >= options.maxSubscriptionsPerConnection) {
-          return [createGraphQLError(`at most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+          return [
+            createGraphQLError(`at most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
         }
         const request = ctx.extra.request;
         const headers = new Headers();
@@ -91,11 +105,19 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
           perSocket.set(socket, Math.max(0, (perSocket.get(socket) ?? 1) - 1));
           return [asGraphQLError(error, 'UNAUTHENTICATED')];
         }
-        return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue, rootValue: { execute, subscribe } };
+        return {
+          schema,
+          document,
+          operationName: params.operationName,
+          variableValues: params.variables,
+          contextValue,
+          rootValue: { execute, subscribe },
+        };
       },
       // Every error that goes out on the socket, in `next` results (e.g. a variable that cannot be
       // coerced) and in `error` messages (validation, graphql-ws's own), is shaped for a socket.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(forSocket) } : undefined),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map(forSocket) } : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map(forSocket),
       onComplete: (ctx) => {
         const socket = ctx.extra.socket;
@@ -123,13 +145,27 @@ type Extra = { socket: WebSocket; request: IncomingMessage };
  * socket, a failing handler) are one pino line at debug, not a stack on stderr that any
  * unauthenticated client could make, and close reasons never carry an internal message.
  */
-function serve(options: ServerOptions<Record<string, unknown> | undefined, Extra>, ws: WebSocketServer, logger?: Logger, keepAliveMs = 12_000): { dispose(): Promise<void> } {
+function serve(
+  options: ServerOptions<Record<string, unknown> | undefined, Extra>,
+  ws: WebSocketServer,
+  logger?: Logger,
+  keepAliveMs = 12_000,
+): { dispose(): Promise<void> } {
   const server = makeServer(options);
   ws.options.handleProtocols = handleProtocols;
   const report = (what: string, error: unknown) =>
     // Not under `err`: the logger's error serializer keeps only the class of a non-Error; no stack either
     // (any client can cause these, one short line each is enough).
-    logger?.debug({ wsError: { type: (error as Error | null)?.name, code: (error as { code?: unknown } | null)?.code, message: (error as Error | null)?.message } }, `websocket: ${what}`);
+    logger?.debug(
+      {
+        wsError: {
+          type: (error as Error | null)?.name,
+          code: (error as { code?: unknown } | null)?.code,
+          message: (error as Error | null)?.message,
+        },
+      },
+      `websocket: ${what}`,
+    );
   ws.on('error', (error) => report('server error', error));
   ws.on('connection', (socket, request) => {
     socket.once('error', (error) => {
@@ -170,7 +206,9 @@ function serve(options: ServerOptions<Record<string, unknown> | undefined, Extra
     socket.once('close', (code, reason) => {
       if (pongWait) clearTimeout(pongWait);
       clearInterval(ping);
-      void Promise.resolve(closed(code, String(reason))).catch((error: unknown) => report('close handling failed', error));
+      void Promise.resolve(closed(code, String(reason))).catch((error: unknown) =>
+        report('close handling failed', error),
+      );
     });
   });
   return {
@@ -205,7 +243,8 @@ export function asGraphQLError(error: unknown, fallbackCode: string): GraphQLErr
  * `BAD_REQUEST`.
  */
 export function forSocket(error: GraphQLError): GraphQLFormattedError {
-  const json: GraphQLFormattedError = typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError);
+  const json: GraphQLFormattedError =
+    typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError);
   const { http: _http, originalError: _original, ...extensions } = (json.extensions ?? {}) as Record<string, unknown>;
   return { ...json, extensions: { ...extensions, code: extensions.code ?? 'BAD_REQUEST' } };
 }

@@ -34,12 +34,30 @@ async function rawReach(sortBy: string, direction: string): Promise<Row[]> {
   let cursor: string | null = null;
   do {
     const qs = new URLSearchParams({ limit: '100', sortBy, sortDirection: direction, ...(cursor ? { cursor } : {}) });
-    const res = await fetch(`${h.sims.reach.url}/api/batches?${qs}`, { headers: { authorization: `Bearer ${h.sims.credentials.reach.token}`, 'reach-tenant-id': h.sims.credentials.reach.tenantId } });
+    const res = await fetch(`${h.sims.reach.url}/api/batches?${qs}`, {
+      headers: {
+        authorization: `Bearer ${h.sims.credentials.reach.token}`,
+        'reach-tenant-id': h.sims.credentials.reach.tenantId,
+      },
+    });
     const body = (await res.json()) as { data: { results: any[]; pagination: { cursor: string | null } } };
     for (const r of body.data.results) {
       const word: string = r.status;
-      const status = { processing: 'RUNNING', success: 'SUCCEEDED', partial_success: 'PARTIALLY_SUCCEEDED', failure: 'FAILED' }[word] ?? 'UNKNOWN';
-      rows.push({ provider: 'REACH', providerBatchId: r.batchId, status, providerStatus: word, batchType: r.batchType, pendingRecords: r.progress?.pendingRecords, createdAt: date(r.createdAt), startedAt: date(r.startedAt), completedAt: date(r.completedAt) });
+      const status =
+        { processing: 'RUNNING', success: 'SUCCEEDED', partial_success: 'PARTIALLY_SUCCEEDED', failure: 'FAILED' }[
+          word
+        ] ?? 'UNKNOWN';
+      rows.push({
+        provider: 'REACH',
+        providerBatchId: r.batchId,
+        status,
+        providerStatus: word,
+        batchType: r.batchType,
+        pendingRecords: r.progress?.pendingRecords,
+        createdAt: date(r.createdAt),
+        startedAt: date(r.startedAt),
+        completedAt: date(r.completedAt),
+      });
     }
     cursor = body.data.pagination.cursor;
   } while (cursor);
@@ -49,12 +67,33 @@ async function rawReach(sortBy: string, direction: string): Promise<Row[]> {
 async function rawCheck(): Promise<Row[]> {
   const rows: Row[] = [];
   for (let offset = 0; ; offset += 100) {
-    const res = await fetch(`${h.sims.factCheck.url}/v1/batch?limit=100&offset=${offset}`, { headers: { authorization: `Bearer ${h.sims.credentials.factCheck.apiKey}` } });
+    const res = await fetch(`${h.sims.factCheck.url}/v1/batch?limit=100&offset=${offset}`, {
+      headers: { authorization: `Bearer ${h.sims.credentials.factCheck.apiKey}` },
+    });
     const body = (await res.json()) as { data: any[]; pagination: { hasMore: boolean } };
     for (const r of body.data) {
       const word: string = r.status;
-      const status = word === 'completed' ? (r.failureCount > 0 ? 'PARTIALLY_SUCCEEDED' : 'SUCCEEDED') : ({ pending: 'QUEUED', validating: 'RUNNING', processing: 'RUNNING', failed: 'FAILED', cancelled: 'CANCELLED' }[word] ?? 'UNKNOWN');
-      rows.push({ provider: 'FACT_CHECK', providerBatchId: r.id, status, providerStatus: word, createdAt: date(r.createdAt), startedAt: date(r.startedAt), completedAt: date(r.completedAt) });
+      const status =
+        word === 'completed'
+          ? r.failureCount > 0
+            ? 'PARTIALLY_SUCCEEDED'
+            : 'SUCCEEDED'
+          : ({
+              pending: 'QUEUED',
+              validating: 'RUNNING',
+              processing: 'RUNNING',
+              failed: 'FAILED',
+              cancelled: 'CANCELLED',
+            }[word] ?? 'UNKNOWN');
+      rows.push({
+        provider: 'FACT_CHECK',
+        providerBatchId: r.id,
+        status,
+        providerStatus: word,
+        createdAt: date(r.createdAt),
+        startedAt: date(r.startedAt),
+        completedAt: date(r.completedAt),
+      });
     }
     if (!body.pagination.hasMore) return rows;
   }
@@ -85,9 +124,23 @@ const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $filter: BatchFilter, $orderBy: BatchOrder) {
     batches(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
       totalCount
-      excludedProviders { provider reason }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { provider providerBatchId } }
+      excludedProviders {
+        provider
+        reason
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          provider
+          providerBatchId
+        }
+      }
     }
   }
 `;
@@ -115,7 +168,10 @@ async function walkForward(first: number, variables: Record<string, unknown>, ex
     perPage.push({ reach: after2.reach - before.reach, check: after2.check - before.check });
     const conn = res.data.batches;
     total = conn.totalCount;
-    const reference = connectionFromArray(expected, { first, after: seen.length === 0 ? undefined : offsetToCursor(seen.length - 1) });
+    const reference = connectionFromArray(expected, {
+      first,
+      after: seen.length === 0 ? undefined : offsetToCursor(seen.length - 1),
+    });
     const ids = conn.edges.map((e: any) => `${e.node.provider}:${e.node.providerBatchId}`);
     expect(ids).toEqual(reference.edges.map((e) => e.node));
     expect(conn.pageInfo.hasNextPage).toBe(reference.pageInfo.hasNextPage);
@@ -136,27 +192,41 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('batches: walking the merged list', () => {
-  it.each([7, 20, 100])('visits every batch once, in order, with first: %i and one list request per provider per page', async (first) => {
-    const expected = mergeExpected([reachDesc, checkDesc], 'createdAt', 'DESC').map(idOf);
-    const walk = await walkForward(first, {}, expected);
-    expect(walk.seen).toEqual(expected);
-    expect(new Set(walk.seen).size).toBe(reachDesc.length + checkDesc.length);
-    expect(walk.totalCount).toBe(expected.length);
-    // No more upstream requests than walking each provider's own list with the same page size.
-    expect(walk.totals.reach).toBe(Math.ceil(reachDesc.length / first));
-    expect(walk.totals.check).toBe(Math.ceil(checkDesc.length / first));
-    for (const page of walk.perPage) {
-      expect(page.reach).toBeLessThanOrEqual(1);
-      expect(page.check).toBeLessThanOrEqual(1);
-    }
-  });
+  it.each([7, 20, 100])(
+    'visits every batch once, in order, with first: %i and one list request per provider per page',
+    async (first) => {
+      const expected = mergeExpected([reachDesc, checkDesc], 'createdAt', 'DESC').map(idOf);
+      const walk = await walkForward(first, {}, expected);
+      expect(walk.seen).toEqual(expected);
+      expect(new Set(walk.seen).size).toBe(reachDesc.length + checkDesc.length);
+      expect(walk.totalCount).toBe(expected.length);
+      // No more upstream requests than walking each provider's own list with the same page size.
+      expect(walk.totals.reach).toBe(Math.ceil(reachDesc.length / first));
+      expect(walk.totals.check).toBe(Math.ceil(checkDesc.length / first));
+      for (const page of walk.perPage) {
+        expect(page.reach).toBeLessThanOrEqual(1);
+        expect(page.check).toBeLessThanOrEqual(1);
+      }
+    },
+  );
 
-  const cases: { name: string; first: number; filter?: Record<string, unknown>; orderBy?: Record<string, string>; expected: () => Row[]; exact: boolean; ownWalk: () => { reach: number; check: number } }[] = [
+  const cases: {
+    name: string;
+    first: number;
+    filter?: Record<string, unknown>;
+    orderBy?: Record<string, string>;
+    expected: () => Row[];
+    exact: boolean;
+    ownWalk: () => { reach: number; check: number };
+  }[] = [
     {
       name: 'statuses QUEUED+RUNNING (gateway-side for both)',
       first: 10,
       filter: { statuses: ['QUEUED', 'RUNNING'] },
-      expected: () => mergeExpected([reachDesc, checkDesc], 'createdAt', 'DESC').filter((b) => b.status === 'QUEUED' || b.status === 'RUNNING'),
+      expected: () =>
+        mergeExpected([reachDesc, checkDesc], 'createdAt', 'DESC').filter(
+          (b) => b.status === 'QUEUED' || b.status === 'RUNNING',
+        ),
       exact: false,
       ownWalk: () => ({ reach: Math.ceil(reachDesc.length / 10), check: Math.ceil(checkDesc.length / 10) }),
     },
@@ -166,7 +236,10 @@ describe('batches: walking the merged list', () => {
       filter: { statuses: ['FAILED'] },
       expected: () => mergeExpected([reachDesc, checkDesc], 'createdAt', 'DESC').filter((b) => b.status === 'FAILED'),
       exact: false,
-      ownWalk: () => ({ reach: Math.ceil(reachDesc.length / 15), check: Math.max(1, Math.ceil(checkDesc.filter((b) => b.providerStatus === 'failed').length / 15)) }),
+      ownWalk: () => ({
+        reach: Math.ceil(reachDesc.length / 15),
+        check: Math.max(1, Math.ceil(checkDesc.filter((b) => b.providerStatus === 'failed').length / 15)),
+      }),
     },
     {
       name: 'one Reach batch type (pushed down; Check filtered out)',
@@ -174,7 +247,12 @@ describe('batches: walking the merged list', () => {
       filter: { reachBatchTypes: ['PARTNER_RESOURCE_BATCH_PATCH'] },
       expected: () => reachDesc.filter((b) => b.provider === 'REACH' && b.batchType === 'PARTNER_RESOURCE_BATCH_PATCH'),
       exact: true,
-      ownWalk: () => ({ reach: Math.ceil(reachDesc.filter((b) => b.provider === 'REACH' && b.batchType === 'PARTNER_RESOURCE_BATCH_PATCH').length / 9), check: 0 }),
+      ownWalk: () => ({
+        reach: Math.ceil(
+          reachDesc.filter((b) => b.provider === 'REACH' && b.batchType === 'PARTNER_RESOURCE_BATCH_PATCH').length / 9,
+        ),
+        check: 0,
+      }),
     },
     {
       name: 'hasPendingResources: true (pushed down to Reach)',
@@ -182,13 +260,22 @@ describe('batches: walking the merged list', () => {
       filter: { hasPendingResources: true },
       expected: () => reachDesc.filter((b) => b.provider === 'REACH' && (b.pendingRecords ?? 0) > 0),
       exact: true,
-      ownWalk: () => ({ reach: Math.max(1, Math.ceil(reachDesc.filter((b) => b.provider === 'REACH' && (b.pendingRecords ?? 0) > 0).length / 3)), check: 0 }),
+      ownWalk: () => ({
+        reach: Math.max(
+          1,
+          Math.ceil(reachDesc.filter((b) => b.provider === 'REACH' && (b.pendingRecords ?? 0) > 0).length / 3),
+        ),
+        check: 0,
+      }),
     },
     {
       name: 'createdAfter 10 days ago (stops reading each provider at the bound)',
       first: 25,
       filter: { createdAfter: new Date(NOW - 10 * 86_400_000).toISOString() },
-      expected: () => mergeExpected([reachDesc, checkDesc], 'createdAt', 'DESC').filter((b) => b.createdAt!.getTime() >= NOW - 10 * 86_400_000),
+      expected: () =>
+        mergeExpected([reachDesc, checkDesc], 'createdAt', 'DESC').filter(
+          (b) => b.createdAt!.getTime() >= NOW - 10 * 86_400_000,
+        ),
       exact: false,
       ownWalk: () => ({ reach: Math.ceil(reachDesc.length / 25), check: Math.ceil(checkDesc.length / 25) }),
     },
@@ -208,22 +295,25 @@ describe('batches: walking the merged list', () => {
   it.each([
     ['STARTED_AT', 'ASC', 'startedAt'],
     ['COMPLETED_AT', 'DESC', 'completedAt'],
-  ] as const)('orders by %s %s with Reach pushdown, leaving Check out (it lists newest first only)', async (field, direction, prop) => {
-    const reach = await rawReach(prop, direction.toLowerCase());
-    const expected = mergeExpected([reach], prop, direction).map(idOf);
-    expect(reach.map(idOf)).toEqual(expected);
-    const walk = await walkForward(20, { orderBy: { field, direction } }, expected);
-    expect(walk.seen).toEqual(expected);
-    expect(walk.totals.reach).toBe(Math.ceil(reach.length / 20));
-    expect(walk.totals.check).toBe(0);
-    const res = await h.gql(PAGE, { first: 1, orderBy: { field, direction } });
-    expect(res.data.batches.excludedProviders).toEqual(
-      expect.arrayContaining([
-        { provider: 'FACT_CHECK', reason: 'ORDER_NOT_SUPPORTED' },
-        { provider: 'GAMEBALL', reason: 'CANNOT_LIST' },
-      ]),
-    );
-  });
+  ] as const)(
+    'orders by %s %s with Reach pushdown, leaving Check out (it lists newest first only)',
+    async (field, direction, prop) => {
+      const reach = await rawReach(prop, direction.toLowerCase());
+      const expected = mergeExpected([reach], prop, direction).map(idOf);
+      expect(reach.map(idOf)).toEqual(expected);
+      const walk = await walkForward(20, { orderBy: { field, direction } }, expected);
+      expect(walk.seen).toEqual(expected);
+      expect(walk.totals.reach).toBe(Math.ceil(reach.length / 20));
+      expect(walk.totals.check).toBe(0);
+      const res = await h.gql(PAGE, { first: 1, orderBy: { field, direction } });
+      expect(res.data.batches.excludedProviders).toEqual(
+        expect.arrayContaining([
+          { provider: 'FACT_CHECK', reason: 'ORDER_NOT_SUPPORTED' },
+          { provider: 'GAMEBALL', reason: 'CANNOT_LIST' },
+        ]),
+      );
+    },
+  );
 });
 
 describe('batches: backward paging where the upstream allows it', () => {
@@ -238,7 +328,10 @@ describe('batches: backward paging where the upstream allows it', () => {
       const res: any = await h.gql(PAGE, { last, before, filter: { providers: ['FACT_CHECK'] } });
       expect(res.errors).toBeUndefined();
       const conn = res.data.batches;
-      const reference = connectionFromArray(expected, { last, before: before === null ? undefined : offsetToCursor(startIndex) });
+      const reference = connectionFromArray(expected, {
+        last,
+        before: before === null ? undefined : offsetToCursor(startIndex),
+      });
       const ids = conn.edges.map((e: any) => `${e.node.provider}:${e.node.providerBatchId}`);
       expect(ids).toEqual(reference.edges.map((e) => e.node));
       expect(conn.pageInfo.hasPreviousPage).toBe(reference.pageInfo.hasPreviousPage);
@@ -259,7 +352,9 @@ describe('batches: backward paging where the upstream allows it', () => {
     const back: any = await h.gql(PAGE, { last: 5, before: null, filter: { providers: ['FACT_CHECK'] } });
     const middle = back.data.batches.edges[1].cursor;
     const fwd: any = await h.gql(PAGE, { first: 2, after: middle, filter: { providers: ['FACT_CHECK'] } });
-    expect(fwd.data.batches.edges.map((e: any) => e.node.providerBatchId)).toEqual(back.data.batches.edges.slice(2, 4).map((e: any) => e.node.providerBatchId));
+    expect(fwd.data.batches.edges.map((e: any) => e.node.providerBatchId)).toEqual(
+      back.data.batches.edges.slice(2, 4).map((e: any) => e.node.providerBatchId),
+    );
   });
 
   it('refuses last/before when Reach is in the list (its cursors only go forward)', async () => {

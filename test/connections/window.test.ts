@@ -24,14 +24,16 @@ describe('windowOf vs graphql-relay connectionFromArray', () => {
               });
               const w = windowOf({ first, last, afterIndex: after, beforeIndex: before }, total);
               const ours = data.slice(w.start, w.end);
-              expect(ours, JSON.stringify({ total, first, last, after, before })).toEqual(reference.edges.map((e) => e.node));
+              expect(ours, JSON.stringify({ total, first, last, after, before })).toEqual(
+                reference.edges.map((e) => e.node),
+              );
               expect({ hasNextPage: w.hasNextPage, hasPreviousPage: w.hasPreviousPage }).toEqual({
                 hasNextPage: reference.pageInfo.hasNextPage,
                 hasPreviousPage: reference.pageInfo.hasPreviousPage,
               });
               cases++;
             }
-      }
+    }
     expect(cases).toBeGreaterThan(5000);
   });
 });
@@ -74,14 +76,19 @@ describe('fetchWindow vs graphql-relay over a remote offset list', () => {
               expect(got.window.hasNextPage, label).toBe(reference.pageInfo.hasNextPage);
               expect(got.window.hasPreviousPage, label).toBe(reference.pageInfo.hasPreviousPage);
               expect(got.total).toBe(total);
-              expect(calls.length, label).toBeLessThanOrEqual(last !== null && before === null ? 2 : 1 + (got.items.length === 0 ? 1 : 0));
+              expect(calls.length, label).toBeLessThanOrEqual(
+                last !== null && before === null ? 2 : 1 + (got.items.length === 0 ? 1 : 0),
+              );
             }
     }
   });
 
   it("resolves 'end' (a cursor past the last item) against the total", async () => {
     const data = Array.from({ length: 9 }, (_, i) => i);
-    const got = await fetchWindow({ first: null, last: 3, after: null, before: 'end' }, async (offset, limit) => ({ items: data.slice(offset, offset + limit), total: data.length }));
+    const got = await fetchWindow({ first: null, last: 3, after: null, before: 'end' }, async (offset, limit) => ({
+      items: data.slice(offset, offset + limit),
+      total: data.length,
+    }));
     expect(got.items).toEqual([5, 6, 7]);
   });
 });

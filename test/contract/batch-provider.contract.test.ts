@@ -11,7 +11,14 @@ import { createManualClock, startSimulators, type Simulator } from '../../src/si
 
 type Sims = Awaited<ReturnType<typeof startSimulators>>;
 /** One attempt per call and no breaker: this suite checks how each single answer maps (test/resilience covers the policy). */
-const LIMITS = { deadlineMs: 400, connectTimeoutMs: 400, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000, connections: 4, policy: { retries: 0, breakerThreshold: 10_000 } };
+const LIMITS = {
+  deadlineMs: 400,
+  connectTimeoutMs: 400,
+  headersTimeoutMs: 1_000,
+  bodyTimeoutMs: 1_000,
+  connections: 4,
+  policy: { retries: 0, breakerThreshold: 10_000 },
+};
 
 interface Case {
   name: string;
@@ -27,30 +34,75 @@ const cases: Case[] = [
     name: 'REACH',
     sim: (s) => s.reach,
     adapter: (s, wrong) =>
-      createReachAdapter(createReachHttpClient({ ...LIMITS, baseUrl: s.reach.url, token: wrong ? 'not-a-jwt' : s.credentials.reach.token, tenantId: s.credentials.reach.tenantId })),
-    states: { running: ['RUNNING'], done: ['SUCCEEDED'], partial: ['PARTIALLY_SUCCEEDED'], failed: ['FAILED'], pending: ['SUCCEEDED', 'PARTIALLY_SUCCEEDED'] },
+      createReachAdapter(
+        createReachHttpClient({
+          ...LIMITS,
+          baseUrl: s.reach.url,
+          token: wrong ? 'not-a-jwt' : s.credentials.reach.token,
+          tenantId: s.credentials.reach.tenantId,
+        }),
+      ),
+    states: {
+      running: ['RUNNING'],
+      done: ['SUCCEEDED'],
+      partial: ['PARTIALLY_SUCCEEDED'],
+      failed: ['FAILED'],
+      pending: ['SUCCEEDED', 'PARTIALLY_SUCCEEDED'],
+    },
     missingId: 'does-not-exist',
   },
   {
     name: 'GAMEBALL',
     sim: (s) => s.gameball,
     adapter: (s, wrong) =>
-      createGameballAdapter(createGameballHttpClient({ ...LIMITS, baseUrl: s.gameball.url, apiKey: wrong ? 'wrong' : s.credentials.gameball.apiKey, secretKey: s.credentials.gameball.secretKey })),
-    states: { queued: ['QUEUED'], running: ['RUNNING'], done: ['SUCCEEDED'], partial: ['PARTIALLY_SUCCEEDED'], failed: ['FAILED'], cancelled: ['CANCELLED'] },
+      createGameballAdapter(
+        createGameballHttpClient({
+          ...LIMITS,
+          baseUrl: s.gameball.url,
+          apiKey: wrong ? 'wrong' : s.credentials.gameball.apiKey,
+          secretKey: s.credentials.gameball.secretKey,
+        }),
+      ),
+    states: {
+      queued: ['QUEUED'],
+      running: ['RUNNING'],
+      done: ['SUCCEEDED'],
+      partial: ['PARTIALLY_SUCCEEDED'],
+      failed: ['FAILED'],
+      cancelled: ['CANCELLED'],
+    },
     missingId: '999999999999',
   },
   {
     name: 'FACT_CHECK',
     sim: (s) => s.factCheck,
-    adapter: (s, wrong) => createFactCheckAdapter(createFactCheckHttpClient({ ...LIMITS, baseUrl: s.factCheck.url, apiKey: wrong ? 'vfy_wrong' : s.credentials.factCheck.apiKey })),
-    states: { queued: ['QUEUED'], running: ['RUNNING'], done: ['SUCCEEDED'], partial: ['PARTIALLY_SUCCEEDED'], failed: ['FAILED'], cancelled: ['CANCELLED'] },
+    adapter: (s, wrong) =>
+      createFactCheckAdapter(
+        createFactCheckHttpClient({
+          ...LIMITS,
+          baseUrl: s.factCheck.url,
+          apiKey: wrong ? 'vfy_wrong' : s.credentials.factCheck.apiKey,
+        }),
+      ),
+    states: {
+      queued: ['QUEUED'],
+      running: ['RUNNING'],
+      done: ['SUCCEEDED'],
+      partial: ['PARTIALLY_SUCCEEDED'],
+      failed: ['FAILED'],
+      cancelled: ['CANCELLED'],
+    },
     missingId: 'batch_000000000000',
   },
 ];
 
 let sims: Sims;
 beforeAll(async () => {
-  sims = await startSimulators({ clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')), seed: 11, batchCount: 200 });
+  sims = await startSimulators({
+    clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')),
+    seed: 11,
+    batchCount: 200,
+  });
 });
 afterAll(async () => sims.close());
 
@@ -147,7 +199,7 @@ describe.each(cases)('$name adapter on its simulator', (c) => {
     }
   });
 
-  it('refuses ids that cannot be this provider\'s before calling upstream', () => {
+  it("refuses ids that cannot be this provider's before calling upstream", () => {
     expect(adapter.checkId('../../etc/passwd')).not.toBeNull();
     expect(adapter.checkId('')).not.toBeNull();
   });

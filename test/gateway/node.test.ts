@@ -19,7 +19,14 @@ const BATCH_FIELDS = /* GraphQL */ `
 `;
 
 const batchGets = (sim: Harness['sims']['reach'], id?: string) =>
-  sim.control.requests().filter((r) => r.method === 'GET' && !r.path.startsWith('/__sim') && (id === undefined || decodeURIComponent(r.path).includes(id)));
+  sim.control
+    .requests()
+    .filter(
+      (r) =>
+        r.method === 'GET' &&
+        !r.path.startsWith('/__sim') &&
+        (id === undefined || decodeURIComponent(r.path).includes(id)),
+    );
 
 function firstId(sim: Harness['sims']['reach'], state: string): string {
   const id = sim.control.idsByState()[state]?.[0];
@@ -35,20 +42,33 @@ describe('node and batch', () => {
   ] as const)('round-trips a %s batch through batch() and node()', async (provider, typename, simName) => {
     const sim = h.sims[simName];
     const upstreamId = firstId(sim, 'running');
-    const byProvider = await h.gql(`query($p: BatchProvider!, $id: String!) { batch(provider: $p, providerBatchId: $id) { ${BATCH_FIELDS} } }`, { p: provider, id: upstreamId });
+    const byProvider = await h.gql(
+      `query($p: BatchProvider!, $id: String!) { batch(provider: $p, providerBatchId: $id) { ${BATCH_FIELDS} } }`,
+      { p: provider, id: upstreamId },
+    );
     expect(byProvider.errors).toBeUndefined();
     const batch = byProvider.data.batch;
-    expect(batch).toMatchObject({ __typename: typename, provider, providerBatchId: upstreamId, status: 'RUNNING', isTerminal: false });
+    expect(batch).toMatchObject({
+      __typename: typename,
+      provider,
+      providerBatchId: upstreamId,
+      status: 'RUNNING',
+      isTerminal: false,
+    });
     expect(batch.id).toBe(toGlobalId(provider, upstreamId));
 
-    const byNode = await h.gql(`query($id: ID!) { node(id: $id) { ... on Batch { ${BATCH_FIELDS} } } }`, { id: batch.id });
+    const byNode = await h.gql(`query($id: ID!) { node(id: $id) { ... on Batch { ${BATCH_FIELDS} } } }`, {
+      id: batch.id,
+    });
     expect(byNode.errors).toBeUndefined();
     expect(byNode.data.node).toEqual(batch);
   });
 
   it('exposes Check validation errors of a failed batch', async () => {
     const id = firstId(h.sims.factCheck, 'failed');
-    const res = await h.gql(`{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { status errorMessage ... on FactCheckBatch { validationErrors { row message } } } }`);
+    const res = await h.gql(
+      `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { status errorMessage ... on FactCheckBatch { validationErrors { row message } } } }`,
+    );
     expect(res.data.batch.status).toBe('FAILED');
     expect(res.data.batch.validationErrors.length).toBeGreaterThan(0);
     expect(res.data.batch.errorMessage).toMatch(/validation error/);
@@ -65,9 +85,30 @@ describe('node and batch', () => {
   it('lists every provider with its capabilities', async () => {
     const res = await h.gql('{ providers { provider configured canList canCancel hasPendingDetails pagination } }');
     expect(res.data.providers).toEqual([
-      { provider: 'REACH', configured: true, canList: true, canCancel: false, hasPendingDetails: true, pagination: 'CURSOR' },
-      { provider: 'GAMEBALL', configured: true, canList: false, canCancel: true, hasPendingDetails: false, pagination: null },
-      { provider: 'FACT_CHECK', configured: true, canList: true, canCancel: true, hasPendingDetails: false, pagination: 'OFFSET' },
+      {
+        provider: 'REACH',
+        configured: true,
+        canList: true,
+        canCancel: false,
+        hasPendingDetails: true,
+        pagination: 'CURSOR',
+      },
+      {
+        provider: 'GAMEBALL',
+        configured: true,
+        canList: false,
+        canCancel: true,
+        hasPendingDetails: false,
+        pagination: null,
+      },
+      {
+        provider: 'FACT_CHECK',
+        configured: true,
+        canList: true,
+        canCancel: true,
+        hasPendingDetails: false,
+        pagination: 'OFFSET',
+      },
     ]);
   });
 });
@@ -77,8 +118,12 @@ describe('nodes', () => {
     const a = firstId(h.sims.reach, 'done');
     const b = firstId(h.sims.factCheck, 'done');
     const c = firstId(h.sims.gameball, 'done');
-    const ids = [a, a, b, c, b].map((id, i) => toGlobalId((['REACH', 'REACH', 'FACT_CHECK', 'GAMEBALL', 'FACT_CHECK'] as const)[i]!, id));
-    const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { providerBatchId } } }', { ids });
+    const ids = [a, a, b, c, b].map((id, i) =>
+      toGlobalId((['REACH', 'REACH', 'FACT_CHECK', 'GAMEBALL', 'FACT_CHECK'] as const)[i]!, id),
+    );
+    const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { providerBatchId } } }', {
+      ids,
+    });
     expect(res.errors).toBeUndefined();
     expect(res.data.nodes.map((n: { providerBatchId: string }) => n.providerBatchId)).toEqual([a, a, b, c, b]);
     expect(batchGets(h.sims.reach, a)).toHaveLength(1);
@@ -89,7 +134,9 @@ describe('nodes', () => {
   it('answers null plus an error at the index of a bad or missing id while the others resolve', async () => {
     const good = toGlobalId('REACH', firstId(h.sims.reach, 'done'));
     const missing = toGlobalId('GAMEBALL', '987654321987');
-    const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [good, 'garbage!', missing, good] });
+    const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', {
+      ids: [good, 'garbage!', missing, good],
+    });
     expect(res.status).toBe(200);
     expect(res.data.nodes).toEqual([{ id: good }, null, null, { id: good }]);
     const byPath = Object.fromEntries((res.errors ?? []).map((e) => [e.path?.join('.'), e.extensions?.code]));
@@ -97,7 +144,8 @@ describe('nodes', () => {
   });
 
   it('fetches 100 ids across providers, in parallel, one call each', async () => {
-    const pick = (sim: Harness['sims']['reach'], n: number) => Object.values(sim.control.idsByState()).flat().slice(0, n);
+    const pick = (sim: Harness['sims']['reach'], n: number) =>
+      Object.values(sim.control.idsByState()).flat().slice(0, n);
     const ids = [
       ...pick(h.sims.reach, 34).map((id) => toGlobalId('REACH', id)),
       ...pick(h.sims.gameball, 33).map((id) => toGlobalId('GAMEBALL', id)),
@@ -107,17 +155,22 @@ describe('nodes', () => {
     const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
     expect(res.errors).toBeUndefined();
     expect(res.data.nodes.map((n: { id: string }) => n.id)).toEqual(ids);
-    expect(batchGets(h.sims.reach).length + batchGets(h.sims.gameball).length + batchGets(h.sims.factCheck).length).toBe(100);
+    expect(
+      batchGets(h.sims.reach).length + batchGets(h.sims.gameball).length + batchGets(h.sims.factCheck).length,
+    ).toBe(100);
   });
 
-  it('keeps the healthy providers\' nodes when one provider fails', async () => {
+  it("keeps the healthy providers' nodes when one provider fails", async () => {
     h.sims.gameball.control.setFault({ kind: 'http5xx', status: 503 });
     const reach = toGlobalId('REACH', firstId(h.sims.reach, 'done'));
     const gameball = toGlobalId('GAMEBALL', firstId(h.sims.gameball, 'done'));
     const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [reach, gameball] });
     expect(res.data.nodes).toEqual([{ id: reach }, null]);
     expect(res.errors).toHaveLength(1);
-    expect(res.errors?.[0]).toMatchObject({ path: ['nodes', 1], extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'GAMEBALL' } });
+    expect(res.errors?.[0]).toMatchObject({
+      path: ['nodes', 1],
+      extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'GAMEBALL' },
+    });
     expect(JSON.stringify(res)).not.toMatch(/SIM-SECRET|127\.0\.0\.1/);
   });
 });
@@ -131,7 +184,9 @@ describe('Reach pending details', () => {
     expect(reachGets().map((r) => r.query.includePendingDetails)).toEqual([undefined]);
 
     h.resetCounters();
-    const res = await h.gql(`{ batch(provider: REACH, providerBatchId: "${id}") { isTerminal ...P } } fragment P on ReachBatch { pendingResources(first: 100) { totalCount edges { node { resourceExternalId expiresAt missingDependencies { externalId schemaDefinitionId } } } } pendingExpiresAt }`);
+    const res = await h.gql(
+      `{ batch(provider: REACH, providerBatchId: "${id}") { isTerminal ...P } } fragment P on ReachBatch { pendingResources(first: 100) { totalCount edges { node { resourceExternalId expiresAt missingDependencies { externalId schemaDefinitionId } } } } pendingExpiresAt }`,
+    );
     expect(reachGets().map((r) => r.query.includePendingDetails)).toEqual(['true']);
     expect(res.data.batch.isTerminal).toBe(false);
     expect(res.data.batch.pendingResources.edges.length).toBeGreaterThan(0);
@@ -152,7 +207,9 @@ describe('bad input', () => {
     expect(res.status).toBe(200);
     expect(res.data.node).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(batchGets(h.sims.gameball).length + batchGets(h.sims.factCheck).length + batchGets(h.sims.reach).length).toBe(0);
+    expect(
+      batchGets(h.sims.gameball).length + batchGets(h.sims.factCheck).length + batchGets(h.sims.reach).length,
+    ).toBe(0);
   });
 
   it.each([
@@ -175,15 +232,25 @@ describe('bad input', () => {
     const gameball = h.providers.GAMEBALL!;
     const original = gameball.get;
     gameball.get = async () => {
-      throw new TypeError('boom: cannot read secretKey=sk_live_XYZ at /srv/batchql/src/providers/gameball/adapter.ts:42');
+      throw new TypeError(
+        'boom: cannot read secretKey=sk_live_XYZ at /srv/batchql/src/providers/gameball/adapter.ts:42',
+      );
     };
     try {
       const id = firstId(h.sims.gameball, 'done');
-      const res = await h.gql(`{ node(id: "${toGlobalId('GAMEBALL', id)}") { id } reach: node(id: "${toGlobalId('REACH', firstId(h.sims.reach, 'done'))}") { id } }`);
+      const res = await h.gql(
+        `{ node(id: "${toGlobalId('GAMEBALL', id)}") { id } reach: node(id: "${toGlobalId('REACH', firstId(h.sims.reach, 'done'))}") { id } }`,
+      );
       expect(res.status).toBe(200);
       expect(res.data.node).toBeNull();
       expect(res.data.reach).not.toBeNull();
-      expect(res.errors).toEqual([expect.objectContaining({ message: 'Unexpected error.', path: ['node'], extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+      expect(res.errors).toEqual([
+        expect.objectContaining({
+          message: 'Unexpected error.',
+          path: ['node'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        }),
+      ]);
       expect(JSON.stringify(res)).not.toMatch(/boom|sk_live|\.ts:\d+|\/srv\//);
       expect(h.logs.join('\n')).not.toMatch(/sk_live_XYZ/);
     } finally {

@@ -31,9 +31,16 @@ it('counts upstream calls by provider and outcome in /metrics', async () => {
 it('reports circuits in /ready, and 503 only when every provider is open', async () => {
   let res = await fetch(`${base()}/ready`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ ready: true, providers: { REACH: 'CLOSED', GAMEBALL: 'CLOSED', FACT_CHECK: 'CLOSED' } });
+  expect(await res.json()).toEqual({
+    ready: true,
+    providers: { REACH: 'CLOSED', GAMEBALL: 'CLOSED', FACT_CHECK: 'CLOSED' },
+  });
   for (const sim of h.sims.all()) sim.control.setFault({ kind: 'http5xx', status: 500 });
-  const ids = [toGlobalId('REACH', h.sims.reach.control.idsByState().done![0]!), toGlobalId('GAMEBALL', h.sims.gameball.control.idsByState().done![0]!), toGlobalId('FACT_CHECK', h.sims.factCheck.control.idsByState().done![0]!)];
+  const ids = [
+    toGlobalId('REACH', h.sims.reach.control.idsByState().done![0]!),
+    toGlobalId('GAMEBALL', h.sims.gameball.control.idsByState().done![0]!),
+    toGlobalId('FACT_CHECK', h.sims.factCheck.control.idsByState().done![0]!),
+  ];
   for (let i = 0; i < 2; i++) await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
   res = await fetch(`${base()}/ready`);
   expect(res.status).toBe(503);

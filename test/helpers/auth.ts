@@ -2,13 +2,20 @@ import { SignJWT } from 'jose';
 
 /** The HS256 setup the JWT-mode test gateways run with. */
 export const TEST_JWT_SECRET = 'test-secret-of-at-least-32-characters!!';
-export const JWT_TEST_ENV = { AUTH_MODE: 'jwt', JWT_SECRET: TEST_JWT_SECRET, JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'batchql' };
+export const JWT_TEST_ENV = {
+  AUTH_MODE: 'jwt',
+  JWT_SECRET: TEST_JWT_SECRET,
+  JWT_ISSUER: 'https://idp.example',
+  JWT_AUDIENCE: 'batchql',
+};
 
 /**
  * An `Authorization` value with a token for `JWT_TEST_ENV`: the tenant claim, a subject, and an
  * expiry (`10m` by default, or epoch seconds).
  */
-export async function bearer(o: { tenant?: string; subject?: string; expires?: string | number } = {}): Promise<string> {
+export async function bearer(
+  o: { tenant?: string; subject?: string; expires?: string | number } = {},
+): Promise<string> {
   const jwt = await new SignJWT({ reach_tenant: o.tenant ?? 'tenant-a' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(o.subject ?? 'user-1')

@@ -35,15 +35,32 @@ export const FAST_LIVE_ENV = {
 export async function startHarness(options: { seed?: number; batchCount?: number; env?: Record<string, string> } = {}) {
   const clock = createManualClock(Date.parse('2026-11-01T12:00:00Z'));
   const sims = await startSimulators({ clock, seed: options.seed ?? 7, batchCount: options.batchCount ?? 300 });
-  const env = { ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials), PORT: '0', ...FAST_LIVE_ENV, ...options.env };
+  const env = {
+    ...simulatorEnv(
+      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+      sims.credentials,
+    ),
+    PORT: '0',
+    ...FAST_LIVE_ENV,
+    ...options.env,
+  };
   const config = loadConfig(env);
   // Log lines are kept for assertions (no secret may appear in them) instead of printed.
   const logs: string[] = [];
-  const running = await startGateway(config, { graphiql: false, host: '127.0.0.1', now: clock.now, logDestination: { write: (line: string) => void logs.push(line) } });
+  const running = await startGateway(config, {
+    graphiql: false,
+    host: '127.0.0.1',
+    now: clock.now,
+    logDestination: { write: (line: string) => void logs.push(line) },
+  });
   const url = `http://127.0.0.1:${running.port}/graphql`;
 
   /** POSTs a GraphQL operation to the gateway over HTTP. */
-  async function gql<T = any>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
+  async function gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<GqlResponse<T>> {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },

@@ -17,7 +17,13 @@ export interface LiveSubscription<T = any> {
   waitForEvents(n: number, timeoutMs?: number): Promise<void>;
 }
 
-function track<T>(start: (sink: { next(v: { data?: T; errors?: unknown[] }): void; error(e: unknown): void; complete(): void }) => () => void): LiveSubscription<T> {
+function track<T>(
+  start: (sink: {
+    next(v: { data?: T; errors?: unknown[] }): void;
+    error(e: unknown): void;
+    complete(): void;
+  }) => () => void,
+): LiveSubscription<T> {
   const events: T[] = [];
   const errors: unknown[] = [];
   let ended = false;
@@ -25,7 +31,8 @@ function track<T>(start: (sink: { next(v: { data?: T; errors?: unknown[] }): voi
   const endedPromise = new Promise<void>((r) => (resolveEnded = r));
   const waiters: { n: number; resolve: () => void }[] = [];
   const flush = () => {
-    for (const w of [...waiters]) if (events.length >= w.n || ended) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters])
+      if (events.length >= w.n || ended) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
   };
   const stop = start({
     next(v) {
@@ -35,7 +42,11 @@ function track<T>(start: (sink: { next(v: { data?: T; errors?: unknown[] }): voi
     },
     error(e) {
       // A socket closed by the server arrives as a CloseEvent: keep its code and reason.
-      errors.push(e && typeof e === 'object' && 'code' in e && 'reason' in e ? { code: (e as { code: unknown }).code, reason: (e as { reason: unknown }).reason } : e);
+      errors.push(
+        e && typeof e === 'object' && 'code' in e && 'reason' in e
+          ? { code: (e as { code: unknown }).code, reason: (e as { reason: unknown }).reason }
+          : e,
+      );
       ended = true;
       resolveEnded();
       flush();
@@ -55,7 +66,13 @@ function track<T>(start: (sink: { next(v: { data?: T; errors?: unknown[] }): voi
     waitForEvents(n, timeoutMs = 10_000) {
       if (events.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${n} events (have ${events.length}, errors ${JSON.stringify(errors)})`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`timed out waiting for ${n} events (have ${events.length}, errors ${JSON.stringify(errors)})`),
+            ),
+          timeoutMs,
+        );
         waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
       });
     },
@@ -69,10 +86,20 @@ export function sseClient(url: string, headers: Record<string, string> = {}): Ss
 
 /** A graphql-ws client on the same `/graphql` path. */
 export function wsClient(httpUrl: string, connectionParams: Record<string, unknown> = {}): WsClient {
-  return createWsClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams });
+  return createWsClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams,
+  });
 }
 
 /** Subscribes through either client. */
-export function subscribe<T = any>(client: SseClient | WsClient, query: string, variables: Record<string, unknown> = {}): LiveSubscription<T> {
+export function subscribe<T = any>(
+  client: SseClient | WsClient,
+  query: string,
+  variables: Record<string, unknown> = {},
+): LiveSubscription<T> {
   return track<T>((sink) => client.subscribe({ query, variables }, sink as never));
 }

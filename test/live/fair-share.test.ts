@@ -14,10 +14,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const bearerFor = (subject: string, tenant = 'tenant-a') => bearer({ subject, tenant });
 
-
 /** Settled: an event arrived or the subscription ended. */
-const settled = (subs: LiveSubscription[]) => until(() => subs.every((s) => s.events.length > 0 || s.isEnded()), 10_000, 'every subscription answered');
-const refusedBy = (s: LiveSubscription, limit: string) => JSON.stringify(s.errors).includes('TOO_MANY_SUBSCRIPTIONS') && JSON.stringify(s.errors).includes(limit);
+const settled = (subs: LiveSubscription[]) =>
+  until(() => subs.every((s) => s.events.length > 0 || s.isEnded()), 10_000, 'every subscription answered');
+const refusedBy = (s: LiveSubscription, limit: string) =>
+  JSON.stringify(s.errors).includes('TOO_MANY_SUBSCRIPTIONS') && JSON.stringify(s.errors).includes(limit);
 
 const MANY = `subscription($ids: [ID!]!) { batches(ids: $ids) { id error { code message provider } batch { providerBatchId isTerminal } } }`;
 
@@ -36,10 +37,16 @@ afterAll(() => h?.close());
 
 describe('a fair share of live capacity', () => {
   it('stops one client at its share, so another client still gets in', async () => {
-    const running = h.sims.factCheck.control.idsByState().running!.slice(0, 5).map((id) => toGlobalId('FACT_CHECK', id));
+    const running = h.sims.factCheck.control
+      .idsByState()
+      .running!.slice(0, 5)
+      .map((id) => toGlobalId('FACT_CHECK', id));
     expect(running).toHaveLength(5);
     // Client A: two sockets, eight streams of the same five ids: 40 slots wanted, the whole gateway.
-    const a = [wsClient(h.url, { authorization: await bearerFor('user-a') }), wsClient(h.url, { authorization: await bearerFor('user-a') })];
+    const a = [
+      wsClient(h.url, { authorization: await bearerFor('user-a') }),
+      wsClient(h.url, { authorization: await bearerFor('user-a') }),
+    ];
     const subsA = Array.from({ length: 8 }, (_, i) => subscribe(a[i % 2]!, MANY, { ids: running }));
     await settled(subsA);
     const admitted = subsA.filter((s) => s.errors.length === 0);
@@ -70,11 +77,17 @@ describe('a fair share of live capacity', () => {
   });
 
   it('names the gateway-wide limit when that one is hit', async () => {
-    const running = h.sims.factCheck.control.idsByState().running!.slice(0, 20).map((id) => toGlobalId('FACT_CHECK', id));
+    const running = h.sims.factCheck.control
+      .idsByState()
+      .running!.slice(0, 20)
+      .map((id) => toGlobalId('FACT_CHECK', id));
     const subs = [];
-    for (const user of ['u1', 'u2']) subs.push(subscribe(sseClient(h.url, { authorization: await bearerFor(user) }), MANY, { ids: running }));
+    for (const user of ['u1', 'u2'])
+      subs.push(subscribe(sseClient(h.url, { authorization: await bearerFor(user) }), MANY, { ids: running }));
     await settled(subs);
-    const third = subscribe(sseClient(h.url, { authorization: await bearerFor('u3') }), MANY, { ids: running.slice(0, 1) });
+    const third = subscribe(sseClient(h.url, { authorization: await bearerFor('u3') }), MANY, {
+      ids: running.slice(0, 1),
+    });
     await settled([third]);
     expect(refusedBy(third, '(LIVE_MAX_SUBSCRIPTIONS)')).toBe(true);
     for (const s of [...subs, third]) s.close();
@@ -85,18 +98,32 @@ describe('a fair share of live capacity', () => {
 describe('batches(ids:) reports every id', () => {
   it('tells which ids failed and why, goes on for the others, and completes when all are settled', async () => {
     // tenant-b's Reach batch, found through tenant-b's own list.
-    const listed = await h.gql('{ reachBatches(first: 5) { edges { node { providerBatchId } } } }', undefined, { authorization: await bearerFor('user-b', 'tenant-b') });
+    const listed = await h.gql('{ reachBatches(first: 5) { edges { node { providerBatchId } } } }', undefined, {
+      authorization: await bearerFor('user-b', 'tenant-b'),
+    });
     const otherTenants = listed.data.reachBatches.edges[0].node.providerBatchId as string;
     const missing = toGlobalId('FACT_CHECK', 'batch_000000000000');
     const foreign = toGlobalId('REACH', otherTenants);
     const goodId = h.sims.factCheck.control.idsByState().running![7]!;
     const good = toGlobalId('FACT_CHECK', goodId);
-    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-c') }), MANY, { ids: [missing, foreign, good] });
-    await until(() => sub.events.filter((e) => e.batches.error).length === 2 && sub.events.some((e) => e.batches.batch), 5_000, 'two failures and a state');
-    const failures = Object.fromEntries(sub.events.filter((e) => e.batches.error).map((e) => [e.batches.id, e.batches.error]));
+    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-c') }), MANY, {
+      ids: [missing, foreign, good],
+    });
+    await until(
+      () => sub.events.filter((e) => e.batches.error).length === 2 && sub.events.some((e) => e.batches.batch),
+      5_000,
+      'two failures and a state',
+    );
+    const failures = Object.fromEntries(
+      sub.events.filter((e) => e.batches.error).map((e) => [e.batches.id, e.batches.error]),
+    );
     expect(failures[missing]).toMatchObject({ code: 'NOT_FOUND', provider: 'FACT_CHECK' });
     expect(failures[foreign]).toMatchObject({ code: 'NOT_FOUND', provider: 'REACH' });
-    expect(sub.events.find((e) => e.batches.batch)!.batches).toMatchObject({ id: good, error: null, batch: { providerBatchId: goodId } });
+    expect(sub.events.find((e) => e.batches.batch)!.batches).toMatchObject({
+      id: good,
+      error: null,
+      batch: { providerBatchId: goodId },
+    });
     // Failing ids do not end the stream while the good one still runs.
     await sleep(200);
     expect(sub.isEnded()).toBe(false);
@@ -110,7 +137,9 @@ describe('batches(ids:) reports every id', () => {
   });
 
   it('still refuses a malformed id or an unconfigured provider at subscribe time', async () => {
-    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-c') }), MANY, { ids: ['not-an-id', toGlobalId('FACT_CHECK', 'batch_000000000001')] });
+    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-c') }), MANY, {
+      ids: ['not-an-id', toGlobalId('FACT_CHECK', 'batch_000000000001')],
+    });
     await sub.ended;
     expect(JSON.stringify(sub.errors)).toContain('BAD_USER_INPUT');
     expect(sub.events).toEqual([]);
@@ -122,7 +151,9 @@ describe('canonical ids', () => {
     const id = h.sims.factCheck.control.idsByState().running![9]!;
     const canonical = toGlobalId('FACT_CHECK', id);
     const padded = `${canonical}=`;
-    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-d') }), MANY, { ids: [padded, canonical] });
+    const sub = subscribe(sseClient(h.url, { authorization: await bearerFor('user-d') }), MANY, {
+      ids: [padded, canonical],
+    });
     await sub.waitForEvents(1);
     expect(h.hub.stats().subscribers).toBe(1);
     expect(h.running.live.shares.of('sub:user-d')).toBe(1);

@@ -26,7 +26,10 @@ beforeAll(async () => {
   redis = await startLocalRedis();
   sims = await startSimulators({ clock, seed: 37, batchCount: 100 });
   const env = {
-    ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+    ...simulatorEnv(
+      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+      sims.credentials,
+    ),
     ...FAST_LIVE_ENV,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `batchql-outage-${process.pid}:`,
@@ -54,7 +57,10 @@ function pollers(id: string): Set<string> {
 
 async function metric(g: GatewayProcess, name: string): Promise<number> {
   const text = await (await fetch(g.url.replace('/graphql', '/metrics'))).text();
-  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
 }
 
 /** Advances the simulators' clock in steps, so running batches progress while real time passes. */
@@ -71,7 +77,9 @@ describe('a Redis outage', () => {
   it('keeps both replicas and every stream alive, serves new subscriptions, and converges afterwards', async () => {
     const running = sims.factCheck.control.idsByState().running!;
     const [a, b, late] = [running[0]!, running[1]!, running[2]!];
-    const subs = gateways.flatMap((g) => [a, b].map((id) => subscribe(sseClient(g.url), WATCH, { id: toGlobalId('FACT_CHECK', id) })));
+    const subs = gateways.flatMap((g) =>
+      [a, b].map((id) => subscribe(sseClient(g.url), WATCH, { id: toGlobalId('FACT_CHECK', id) })),
+    );
     await Promise.all(subs.map((s) => s.waitForEvents(1, 15_000)));
     await drive(3_000);
 

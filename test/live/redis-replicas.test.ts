@@ -23,7 +23,10 @@ beforeAll(async () => {
   sims = await startSimulators({ clock, seed: 31, batchCount: 100 });
   const prefix = `batchql-test-${process.pid}-${Date.now()}:`;
   const env = {
-    ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+    ...simulatorEnv(
+      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+      sims.credentials,
+    ),
     ...FAST_LIVE_ENV,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: prefix,
@@ -55,7 +58,9 @@ describe('several replicas on one Redis', () => {
     const subs: { gateway: number; id: string; sub: LiveSubscription }[] = [];
     gateways.forEach((g, gi) => {
       const client = sseClient(g.url);
-      for (const id of ids) for (let k = 0; k < 3; k++) subs.push({ gateway: gi, id, sub: subscribe(client, WATCH, { id: toGlobalId('FACT_CHECK', id) }) });
+      for (const id of ids)
+        for (let k = 0; k < 3; k++)
+          subs.push({ gateway: gi, id, sub: subscribe(client, WATCH, { id: toGlobalId('FACT_CHECK', id) }) });
     });
     await Promise.all(subs.map((s) => s.sub.waitForEvents(1, 15_000)));
     sims.factCheck.control.resetCounters();

@@ -14,13 +14,26 @@ beforeEach(() => h.resetCounters());
 
 const WATCH = /* GraphQL */ `
   subscription W($id: ID!) {
-    batch(id: $id) { providerBatchId status isTerminal stale observedAt progress { processed total percent ratePerSecond estimatedCompletionAt } }
+    batch(id: $id) {
+      providerBatchId
+      status
+      isTerminal
+      stale
+      observedAt
+      progress {
+        processed
+        total
+        percent
+        ratePerSecond
+        estimatedCompletionAt
+      }
+    }
   }
 `;
 
-const gets = (sim: Harness['sims']['factCheck'], id: string) => sim.control.requests().filter((r) => r.method === 'GET' && r.path.endsWith(id)).length;
+const gets = (sim: Harness['sims']['factCheck'], id: string) =>
+  sim.control.requests().filter((r) => r.method === 'GET' && r.path.endsWith(id)).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 /** Moves the simulators' clock forward until every subscription ended (or gives up). */
 async function driveToEnd(subs: LiveSubscription[], stepMs: number, maxSteps = 400): Promise<void> {
@@ -39,7 +52,9 @@ describe.each([
     const pollsAtStart = h.hub.stats().polls;
     // Four connections of 50 (a WebSocket multiplexes; SSE opens one stream per subscription anyway).
     const clients = Array.from({ length: 4 }, () => makeClient());
-    const subs = Array.from({ length: 200 }, (_, i) => subscribe(clients[i % 4]!, WATCH, { id: toGlobalId('FACT_CHECK', id) }));
+    const subs = Array.from({ length: 200 }, (_, i) =>
+      subscribe(clients[i % 4]!, WATCH, { id: toGlobalId('FACT_CHECK', id) }),
+    );
     await Promise.all(subs.map((s) => s.waitForEvents(1)));
     for (const s of subs) expect(s.errors).toEqual([]);
     expect(h.hub.stats()).toMatchObject({ watchedKeys: 1, pollingKeys: 1, subscribers: 200 });
@@ -130,17 +145,28 @@ describe('a batch watched to the end', () => {
   it('watches several batches on one stream and completes when all are terminal', async () => {
     const a = h.sims.factCheck.control.idsByState().running![2]!;
     const b = h.sims.gameball.control.idsByState().running![0]!;
-    const sub = subscribe(wsClient(h.url), `subscription($ids: [ID!]!) { batches(ids: $ids) { id error { code } batch { providerBatchId provider isTerminal } } }`, {
-      ids: [toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b), toGlobalId('FACT_CHECK', a)],
-    });
+    const sub = subscribe(
+      wsClient(h.url),
+      `subscription($ids: [ID!]!) { batches(ids: $ids) { id error { code } batch { providerBatchId provider isTerminal } } }`,
+      {
+        ids: [toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b), toGlobalId('FACT_CHECK', a)],
+      },
+    );
     await sub.waitForEvents(2);
     await driveToEnd([sub], 10_000);
     await sub.ended;
     expect(sub.events.every((e) => e.batches.error === null)).toBe(true);
     const seen = new Set(sub.events.map((e) => e.batches.batch.providerBatchId));
     expect(seen).toEqual(new Set([a, b]));
-    expect(new Set(sub.events.map((e) => e.batches.id))).toEqual(new Set([toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b)]));
-    expect(sub.events.filter((e) => e.batches.batch.isTerminal).map((e) => e.batches.batch.providerBatchId).sort()).toEqual([a, b].sort());
+    expect(new Set(sub.events.map((e) => e.batches.id))).toEqual(
+      new Set([toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b)]),
+    );
+    expect(
+      sub.events
+        .filter((e) => e.batches.batch.isTerminal)
+        .map((e) => e.batches.batch.providerBatchId)
+        .sort(),
+    ).toEqual([a, b].sort());
   });
 
   it('keeps watching a finished Reach batch while its pending records wait, until they expire', async () => {
@@ -150,7 +176,11 @@ describe('a batch watched to the end', () => {
     expect(pending.length).toBeGreaterThan(0);
     // The data set gives some pending records a short expiry (minutes) and others hours: take the soonest.
     const id = pending[0]!;
-    const sub = subscribe(sseClient(h.url), `subscription($id: ID!) { batch(id: $id) { status isTerminal ... on ReachBatch { pendingRecords } } }`, { id: toGlobalId('REACH', id) });
+    const sub = subscribe(
+      sseClient(h.url),
+      `subscription($id: ID!) { batch(id: $id) { status isTerminal ... on ReachBatch { pendingRecords } } }`,
+      { id: toGlobalId('REACH', id) },
+    );
     await sub.waitForEvents(1);
     const first = sub.events[0].batch;
     expect(['SUCCEEDED', 'PARTIALLY_SUCCEEDED']).toContain(first.status);
@@ -190,7 +220,12 @@ describe('bad input and slow consumers', () => {
 
   it('keeps at most one pending state for a subscriber that does not read', async () => {
     const id = h.sims.factCheck.control.idsByState().running![3]!;
-    const stream = h.hub.watch({ provider: 'FACT_CHECK', providerBatchId: id, includePendingDetails: false, scope: 'default' });
+    const stream = h.hub.watch({
+      provider: 'FACT_CHECK',
+      providerBatchId: id,
+      includePendingDetails: false,
+      scope: 'default',
+    });
     for (let i = 0; i < 30; i++) {
       h.clock.advance(2_000);
       await sleep(50);

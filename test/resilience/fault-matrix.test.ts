@@ -19,7 +19,12 @@ beforeAll(async () => {
   h = await startHarness({
     seed: 41,
     batchCount: 60,
-    env: { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS), UPSTREAM_RETRIES: '1', UPSTREAM_BREAKER_THRESHOLD: '1000', UPSTREAM_RETRY_AFTER_CAP_MS: '1000' },
+    env: {
+      UPSTREAM_DEADLINE_MS: String(DEADLINE_MS),
+      UPSTREAM_RETRIES: '1',
+      UPSTREAM_BREAKER_THRESHOLD: '1000',
+      UPSTREAM_RETRY_AFTER_CAP_MS: '1000',
+    },
   });
   ids = {
     REACH: h.sims.reach.control.idsByState().running![0]!,
@@ -31,7 +36,12 @@ afterAll(async () => {
   // Whatever happened above, no log line carried an upstream body, URL or credential.
   const logs = h.logs.join('\n');
   expect(logs).not.toMatch(SECRET);
-  for (const credential of [h.sims.credentials.gameball.secretKey, h.sims.credentials.factCheck.apiKey, h.sims.credentials.reach.token]) expect(logs).not.toContain(credential);
+  for (const credential of [
+    h.sims.credentials.gameball.secretKey,
+    h.sims.credentials.factCheck.apiKey,
+    h.sims.credentials.reach.token,
+  ])
+    expect(logs).not.toContain(credential);
   await h.close();
 });
 beforeEach(() => {
@@ -40,7 +50,8 @@ beforeEach(() => {
   h.clearListCache();
 });
 
-const simOf = (p: ProviderName) => (p === 'REACH' ? h.sims.reach : p === 'GAMEBALL' ? h.sims.gameball : h.sims.factCheck);
+const simOf = (p: ProviderName) =>
+  p === 'REACH' ? h.sims.reach : p === 'GAMEBALL' ? h.sims.gameball : h.sims.factCheck;
 const PROVIDERS: ProviderName[] = ['REACH', 'GAMEBALL', 'FACT_CHECK'];
 
 const FAULTS: [string, FaultRule, string][] = [
@@ -58,75 +69,96 @@ const FAULTS: [string, FaultRule, string][] = [
 const NODE = 'query($id: ID!) { node(id: $id) { id ... on Batch { status provider } } }';
 
 describe.each(PROVIDERS)('%s failing', (provider) => {
-  it.each(FAULTS)('%s: node, nodes and batches answer the code, name the provider and keep the rest', async (_, fault, code) => {
-    simOf(provider).control.setFault(fault);
-    const started = Date.now();
-    const one = await h.gql(NODE, { id: toGlobalId(provider, ids[provider]) });
-    const elapsed = Date.now() - started;
-    expect(one.status).toBe(200);
-    expect(one.data.node).toBeNull();
-    expect(one.errors?.[0]?.extensions).toMatchObject({ code, provider });
-    // One deadline covers every attempt (plus scheduling slack).
-    expect(elapsed).toBeLessThan(DEADLINE_MS + 600);
-    if (fault.kind === 'rateLimit' && fault.retryAfterSeconds) expect(one.errors?.[0]?.extensions?.retryAfterMs).toBe(30_000);
+  it.each(FAULTS)(
+    '%s: node, nodes and batches answer the code, name the provider and keep the rest',
+    async (_, fault, code) => {
+      simOf(provider).control.setFault(fault);
+      const started = Date.now();
+      const one = await h.gql(NODE, { id: toGlobalId(provider, ids[provider]) });
+      const elapsed = Date.now() - started;
+      expect(one.status).toBe(200);
+      expect(one.data.node).toBeNull();
+      expect(one.errors?.[0]?.extensions).toMatchObject({ code, provider });
+      // One deadline covers every attempt (plus scheduling slack).
+      expect(elapsed).toBeLessThan(DEADLINE_MS + 600);
+      if (fault.kind === 'rateLimit' && fault.retryAfterSeconds)
+        expect(one.errors?.[0]?.extensions?.retryAfterMs).toBe(30_000);
 
-    const many = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { provider } } }', { ids: PROVIDERS.map((p) => toGlobalId(p, ids[p])) });
-    PROVIDERS.forEach((p, i) => {
-      if (p === provider) expect(many.data.nodes[i]).toBeNull();
-      else expect(many.data.nodes[i]).toMatchObject({ provider: p });
-    });
-    expect(many.errors).toHaveLength(1);
-    expect(many.errors?.[0]).toMatchObject({ path: ['nodes', PROVIDERS.indexOf(provider)], extensions: { code, provider } });
+      const many = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { provider } } }', {
+        ids: PROVIDERS.map((p) => toGlobalId(p, ids[p])),
+      });
+      PROVIDERS.forEach((p, i) => {
+        if (p === provider) expect(many.data.nodes[i]).toBeNull();
+        else expect(many.data.nodes[i]).toMatchObject({ provider: p });
+      });
+      expect(many.errors).toHaveLength(1);
+      expect(many.errors?.[0]).toMatchObject({
+        path: ['nodes', PROVIDERS.indexOf(provider)],
+        extensions: { code, provider },
+      });
 
-    const list = await h.gql('{ batches(first: 10) { totalCount edges { node { provider } } } }');
-    const listed = new Set(list.data.batches.edges.map((e: any) => e.node.provider));
-    if (provider === 'GAMEBALL') {
-      expect(list.errors).toBeUndefined();
-    } else {
-      expect(list.errors).toEqual([expect.objectContaining({ path: ['batches'], extensions: expect.objectContaining({ code, provider }) })]);
-      expect(listed.has(provider)).toBe(false);
-      expect(listed.size).toBe(1);
-      expect(list.data.batches.edges).toHaveLength(10);
-      expect(list.data.batches.totalCount).toBeNull();
-    }
-    for (const res of [one, many, list]) expect(JSON.stringify(res)).not.toMatch(SECRET);
-  });
+      const list = await h.gql('{ batches(first: 10) { totalCount edges { node { provider } } } }');
+      const listed = new Set(list.data.batches.edges.map((e: any) => e.node.provider));
+      if (provider === 'GAMEBALL') {
+        expect(list.errors).toBeUndefined();
+      } else {
+        expect(list.errors).toEqual([
+          expect.objectContaining({ path: ['batches'], extensions: expect.objectContaining({ code, provider }) }),
+        ]);
+        expect(listed.has(provider)).toBe(false);
+        expect(listed.size).toBe(1);
+        expect(list.data.batches.edges).toHaveLength(10);
+        expect(list.data.batches.totalCount).toBeNull();
+      }
+      for (const res of [one, many, list]) expect(JSON.stringify(res)).not.toMatch(SECRET);
+    },
+  );
 
   it('maps an unknown status word to UNKNOWN, keeping the raw word, without an error', async () => {
     simOf(provider).control.setFault({ kind: 'unknownStatus', status: 'quarantined' });
-    const res = await h.gql('query($id: ID!) { node(id: $id) { ... on Batch { status providerStatus } } }', { id: toGlobalId(provider, ids[provider]) });
+    const res = await h.gql('query($id: ID!) { node(id: $id) { ... on Batch { status providerStatus } } }', {
+      id: toGlobalId(provider, ids[provider]),
+    });
     expect(res.errors).toBeUndefined();
     expect(res.data.node).toEqual({ status: 'UNKNOWN', providerStatus: 'quarantined' });
   });
 
-  it.each(FAULTS)(
-    '%s during a subscription: the stream goes stale, stays open and resumes',
-    async (_, fault) => {
-      const sub = subscribe(sseClient(h.url), 'subscription($id: ID!) { batch(id: $id) { stale progress { processed } } }', { id: toGlobalId(provider, ids[provider]) });
-      await sub.waitForEvents(1);
-      simOf(provider).control.setFault(fault);
-      await sub.waitForEvents(2, 5_000);
-      expect(sub.events.at(-1).batch.stale).toBe(true);
-      expect(sub.isEnded()).toBe(false);
-      simOf(provider).control.clearFaults();
-      h.clock.advance(3_000);
-      await sub.waitForEvents(3, 5_000);
-      expect(sub.events.at(-1).batch.stale).toBe(false);
-      expect(sub.errors).toEqual([]);
-      sub.close();
-      expect(JSON.stringify(sub.events)).not.toMatch(SECRET);
-    },
-  );
+  it.each(FAULTS)('%s during a subscription: the stream goes stale, stays open and resumes', async (_, fault) => {
+    const sub = subscribe(
+      sseClient(h.url),
+      'subscription($id: ID!) { batch(id: $id) { stale progress { processed } } }',
+      { id: toGlobalId(provider, ids[provider]) },
+    );
+    await sub.waitForEvents(1);
+    simOf(provider).control.setFault(fault);
+    await sub.waitForEvents(2, 5_000);
+    expect(sub.events.at(-1).batch.stale).toBe(true);
+    expect(sub.isEnded()).toBe(false);
+    simOf(provider).control.clearFaults();
+    h.clock.advance(3_000);
+    await sub.waitForEvents(3, 5_000);
+    expect(sub.events.at(-1).batch.stale).toBe(false);
+    expect(sub.errors).toEqual([]);
+    sub.close();
+    expect(JSON.stringify(sub.events)).not.toMatch(SECRET);
+  });
 });
 
 describe('circuit breaker through the gateway', () => {
   it('opens for the failing provider only, fails fast, and closes after a healthy probe', async () => {
-    const b = await startHarness({ seed: 43, batchCount: 20, env: { UPSTREAM_RETRIES: '0', UPSTREAM_BREAKER_THRESHOLD: '3', UPSTREAM_BREAKER_HALF_OPEN_MS: '200' } });
+    const b = await startHarness({
+      seed: 43,
+      batchCount: 20,
+      env: { UPSTREAM_RETRIES: '0', UPSTREAM_BREAKER_THRESHOLD: '3', UPSTREAM_BREAKER_HALF_OPEN_MS: '200' },
+    });
     try {
       const id = toGlobalId('FACT_CHECK', b.sims.factCheck.control.idsByState().done![0]!);
       b.sims.factCheck.control.setFault({ kind: 'http5xx', status: 500 });
       for (let i = 0; i < 3; i++) await b.gql(NODE, { id });
-      const circuits = async () => Object.fromEntries((await b.gql('{ providers { provider circuit } }')).data.providers.map((p: any) => [p.provider, p.circuit]));
+      const circuits = async () =>
+        Object.fromEntries(
+          (await b.gql('{ providers { provider circuit } }')).data.providers.map((p: any) => [p.provider, p.circuit]),
+        );
       expect(await circuits()).toEqual({ REACH: 'CLOSED', GAMEBALL: 'CLOSED', FACT_CHECK: 'OPEN' });
       const before = b.sims.factCheck.control.totalRequests();
       const fast = await b.gql(NODE, { id });

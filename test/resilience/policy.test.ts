@@ -10,7 +10,11 @@ import { createManualClock, startSimulators, type Simulators } from '../../src/s
 let sims: Simulators;
 let id: string;
 beforeAll(async () => {
-  sims = await startSimulators({ clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')), seed: 2, batchCount: 40 });
+  sims = await startSimulators({
+    clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')),
+    seed: 2,
+    batchCount: 40,
+  });
   id = sims.gameball.control.idsByState().done![0]!;
 });
 afterAll(() => sims.close());
@@ -34,7 +38,13 @@ const requests = () => sims.gameball.control.totalRequests();
 /** Check is the provider documented to send Retry-After (header and `error.retryAfter`). */
 function checkAdapter(policy: Partial<UpstreamPolicy>, deadlineMs = 2_000) {
   return createFactCheckAdapter(
-    createFactCheckHttpClient({ baseUrl: sims.factCheck.url, apiKey: sims.credentials.factCheck.apiKey, deadlineMs, connections: 8, policy: { retryBaseMs: 5, retryMaxMs: 20, ...policy } }),
+    createFactCheckHttpClient({
+      baseUrl: sims.factCheck.url,
+      apiKey: sims.credentials.factCheck.apiKey,
+      deadlineMs,
+      connections: 8,
+      policy: { retryBaseMs: 5, retryMaxMs: 20, ...policy },
+    }),
   );
 }
 const checkRequests = () => sims.factCheck.control.totalRequests();
@@ -84,14 +94,21 @@ describe('retries', () => {
 
       sims.factCheck.control.resetCounters();
       sims.factCheck.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 30 });
-      await expect(provider.get(checkId)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', provider: 'FACT_CHECK', retryAfterMs: 30_000 });
+      await expect(provider.get(checkId)).rejects.toMatchObject({
+        code: 'PROVIDER_RATE_LIMITED',
+        provider: 'FACT_CHECK',
+        retryAfterMs: 30_000,
+      });
       expect(checkRequests()).toBe(1);
     });
 
     it("reads the wait from the body's error.retryAfter when there is no header", async () => {
       const provider = checkAdapter({ retries: 1, retryAfterCapMs: 2_000 });
       sims.factCheck.control.setFault({ kind: 'rateLimit', retryAfterSeconds: 45, retryAfterHeader: false });
-      await expect(provider.get(checkId)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 45_000 });
+      await expect(provider.get(checkId)).rejects.toMatchObject({
+        code: 'PROVIDER_RATE_LIMITED',
+        retryAfterMs: 45_000,
+      });
       expect(checkRequests()).toBe(1);
     });
 
@@ -99,7 +116,13 @@ describe('retries', () => {
       const clock = createManualClock(Date.parse('2026-11-01T12:00:10Z'));
       const limited = await startSimulators({ clock, seed: 2, batchCount: 20, factCheckRateLimitPerMinute: 3 });
       try {
-        const provider = createFactCheckAdapter(createFactCheckHttpClient({ baseUrl: `${limited.factCheck.url}/v1`, apiKey: limited.credentials.factCheck.apiKey, policy: { retries: 0 } }));
+        const provider = createFactCheckAdapter(
+          createFactCheckHttpClient({
+            baseUrl: `${limited.factCheck.url}/v1`,
+            apiKey: limited.credentials.factCheck.apiKey,
+            policy: { retries: 0 },
+          }),
+        );
         const id2 = limited.factCheck.control.idsByState().done![0]!;
         for (let i = 0; i < 3; i++) await expect(provider.get(id2)).resolves.toMatchObject({ providerBatchId: id2 });
         await expect(provider.get(id2)).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 50_000 });
@@ -133,7 +156,10 @@ describe('circuit breaker', () => {
     sims.gameball.control.setFault({ kind: 'http5xx', status: 503 });
     for (let i = 0; i < 3; i++) await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
     expect(client.circuit!()).toBe('OPEN');
-    await expect(provider.get(id)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: expect.stringMatching(/circuit open/) });
+    await expect(provider.get(id)).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      message: expect.stringMatching(/circuit open/),
+    });
     expect(requests()).toBe(3);
     sims.gameball.control.clearFaults();
     await new Promise((r) => setTimeout(r, 200));
@@ -160,7 +186,8 @@ describe('circuit breaker', () => {
 
   it('is not opened by not-found answers', async () => {
     const { provider, client } = adapter({ retries: 0, breakerThreshold: 2 });
-    for (let i = 0; i < 5; i++) await expect(provider.get(String(1_000_000_000 + i))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    for (let i = 0; i < 5; i++)
+      await expect(provider.get(String(1_000_000_000 + i))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(client.circuit!()).toBe('CLOSED');
   });
 });
@@ -178,9 +205,13 @@ describe('concurrency', () => {
     const { provider } = adapter({ maxConcurrent: 2, maxQueued: 1, retries: 0 });
     sims.gameball.control.setFault({ kind: 'slow', delayMs: 150 });
     const ids = sims.gameball.control.idsByState().done!.slice(0, 6);
-    const outcomes = await Promise.allSettled(ids.map((x) => provider.get(x, { signal: new AbortController().signal })));
+    const outcomes = await Promise.allSettled(
+      ids.map((x) => provider.get(x, { signal: new AbortController().signal })),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
-    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).toEqual(['PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE']);
+    expect(
+      outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code),
+    ).toEqual(['PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE']);
     expect(requests()).toBe(3);
   });
 });

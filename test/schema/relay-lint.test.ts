@@ -41,7 +41,9 @@ function relayEslint(parserOptions: Linter.ParserOptions): ESLint {
 /** One line per message, so a failure shows what is wrong and where. */
 function describeMessages(results: ESLint.LintResult[]): string[] {
   return results.flatMap((r) =>
-    r.messages.map((m) => `${m.ruleId ?? '(parse)'} ${path.relative(root, r.filePath)}:${m.line}:${m.column} ${m.message}`),
+    r.messages.map(
+      (m) => `${m.ruleId ?? '(parse)'} ${path.relative(root, r.filePath)}:${m.line}:${m.column} ${m.message}`,
+    ),
   );
 }
 
@@ -58,7 +60,9 @@ afterAll(() => {
 
 describe('Relay lint of the SDL', () => {
   it('reports nothing for the SDL files under schema/', async () => {
-    const sdlFiles = readdirSync(schemaDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.graphql'));
+    const sdlFiles = readdirSync(schemaDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.graphql'),
+    );
     const eslint = relayEslint({ graphQLConfig: { schema: path.join(schemaDir, '**/*.graphql') } });
     const results = await eslint.lintFiles(['schema/**/*.graphql']);
 
@@ -69,10 +73,18 @@ describe('Relay lint of the SDL', () => {
 
   it('flags a broken connection (negative control: the rules really run)', async () => {
     const broken = /* GraphQL */ `
-      type Query { things(first: Int): ThingConnection! }
-      type ThingConnection { edges: [ThingEdge] }
-      type ThingEdge { node: String }
-      type PageInfo { hasNextPage: Boolean }
+      type Query {
+        things(first: Int): ThingConnection!
+      }
+      type ThingConnection {
+        edges: [ThingEdge]
+      }
+      type ThingEdge {
+        node: String
+      }
+      type PageInfo {
+        hasNextPage: Boolean
+      }
     `;
     const eslint = relayEslint({ schemaSdl: broken });
     const results = await eslint.lintText(broken, { filePath: path.join(root, 'test/schema/broken-relay.graphql') });

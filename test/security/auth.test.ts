@@ -13,7 +13,10 @@ let h: Harness;
 let aBatch: string;
 let bBatch: string;
 
-async function token(claims: Record<string, unknown> = { reach_tenant: 'tenant-a' }, o: { secret?: string; audience?: string; issuer?: string; exp?: string | number } = {}) {
+async function token(
+  claims: Record<string, unknown> = { reach_tenant: 'tenant-a' },
+  o: { secret?: string; audience?: string; issuer?: string; exp?: string | number } = {},
+) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('user-1')
@@ -31,7 +34,9 @@ beforeAll(async () => {
   expect(all.errors).toBeUndefined();
   aBatch = [...tenantA][0]!;
   // tenant-b's batches are every fifth; find one through tenant-b's own list
-  const res = await h.gql('{ reachBatches(first: 5) { edges { node { providerBatchId } } } }', undefined, { authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}` });
+  const res = await h.gql('{ reachBatches(first: 5) { edges { node { providerBatchId } } } }', undefined, {
+    authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}`,
+  });
   bBatch = res.data.reachBatches.edges[0].node.providerBatchId;
 });
 afterAll(() => h.close());
@@ -42,15 +47,30 @@ describe('authentication', () => {
   it.each([
     ['no token', async () => ({})],
     ['a malformed header', async () => ({ authorization: 'Basic abc' })],
-    ['an expired token', async () => ({ authorization: `Bearer ${await token(undefined, { exp: Math.floor(Date.now() / 1000) - 60 })}` })],
-    ['a wrong signature', async () => ({ authorization: `Bearer ${await token(undefined, { secret: 'another-secret-of-at-least-32-chars!!' })}` })],
-    ['a wrong audience', async () => ({ authorization: `Bearer ${await token(undefined, { audience: 'someone-else' })}` })],
+    [
+      'an expired token',
+      async () => ({ authorization: `Bearer ${await token(undefined, { exp: Math.floor(Date.now() / 1000) - 60 })}` }),
+    ],
+    [
+      'a wrong signature',
+      async () => ({
+        authorization: `Bearer ${await token(undefined, { secret: 'another-secret-of-at-least-32-chars!!' })}`,
+      }),
+    ],
+    [
+      'a wrong audience',
+      async () => ({ authorization: `Bearer ${await token(undefined, { audience: 'someone-else' })}` }),
+    ],
     ['a wrong issuer', async () => ({ authorization: `Bearer ${await token(undefined, { issuer: 'https://evil' })}` })],
     ['no tenant claim', async () => ({ authorization: `Bearer ${await token({ role: 'x' })}` })],
   ])('refuses %s with 401 UNAUTHENTICATED and no upstream call', async (_, headers) => {
     h.resetCounters();
     // A query that would call two providers if it ran.
-    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } providers { provider } }`, undefined, await headers());
+    const res = await h.gql(
+      `{ node(id: "${toGlobalId('REACH', aBatch)}") { id } providers { provider } }`,
+      undefined,
+      await headers(),
+    );
     expect(res.status).toBe(401);
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.data).toBeUndefined();
@@ -59,7 +79,9 @@ describe('authentication', () => {
 
   it('accepts a valid token', async () => {
     h.resetCounters();
-    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } providers { provider } }`, undefined, { authorization: `Bearer ${await token()}` });
+    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } providers { provider } }`, undefined, {
+      authorization: `Bearer ${await token()}`,
+    });
     expect(res.status).toBe(200);
     expect(res.data.providers).toHaveLength(3);
     expect(res.data.node).not.toBeNull();
@@ -71,7 +93,10 @@ describe('authentication', () => {
 describe('tenancy', () => {
   it('sends the tenant from the verified claim and ignores a client-sent reach-tenant-id', async () => {
     h.resetCounters();
-    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } }`, undefined, { authorization: `Bearer ${await token()}`, 'reach-tenant-id': 'tenant-b' });
+    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } }`, undefined, {
+      authorization: `Bearer ${await token()}`,
+      'reach-tenant-id': 'tenant-b',
+    });
     expect(res.errors).toBeUndefined();
     expect(h.sims.reach.control.requests().map((r) => r.headers['reach-tenant-id'])).toEqual(['tenant-a']);
   });
@@ -85,13 +110,23 @@ describe('tenancy', () => {
     const ids: string[] = list.data.reachBatches.edges.map((e: any) => e.node.providerBatchId);
     expect(ids).toContain(bBatch);
     expect(ids).not.toContain(aBatch);
-    const merged = await h.gql('{ batches(first: 100, filter: { providers: [REACH] }) { edges { node { providerBatchId } } } }', undefined, { authorization: `Bearer ${await token()}` });
+    const merged = await h.gql(
+      '{ batches(first: 100, filter: { providers: [REACH] }) { edges { node { providerBatchId } } } }',
+      undefined,
+      { authorization: `Bearer ${await token()}` },
+    );
     expect(merged.data.batches.edges.map((e: any) => e.node.providerBatchId)).not.toContain(bBatch);
   });
 
-  it("refuses a cursor made for another tenant", async () => {
-    const a = await h.gql('{ reachBatches(first: 2) { pageInfo { endCursor } } }', undefined, { authorization: `Bearer ${await token()}` });
-    const res = await h.gql(`{ reachBatches(first: 2, after: "${a.data.reachBatches.pageInfo.endCursor}") { edges { cursor } } }`, undefined, { authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}` });
+  it('refuses a cursor made for another tenant', async () => {
+    const a = await h.gql('{ reachBatches(first: 2) { pageInfo { endCursor } } }', undefined, {
+      authorization: `Bearer ${await token()}`,
+    });
+    const res = await h.gql(
+      `{ reachBatches(first: 2, after: "${a.data.reachBatches.pageInfo.endCursor}") { edges { cursor } } }`,
+      undefined,
+      { authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}` },
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -99,15 +134,23 @@ describe('tenancy', () => {
 describe('subscriptions', () => {
   const WATCH = 'subscription($id: ID!) { batch(id: $id) { providerBatchId isTerminal } }';
   it('authenticates SSE by header and WebSocket by connection params, never sharing a poll across tenants', async () => {
-    const sse = subscribe(sseClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, { id: toGlobalId('REACH', aBatch) });
+    const sse = subscribe(sseClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, {
+      id: toGlobalId('REACH', aBatch),
+    });
     await sse.ended;
     expect(sse.events[0]?.batch.providerBatchId).toBe(aBatch);
 
-    const ws = subscribe(wsClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, { id: toGlobalId('REACH', aBatch) });
+    const ws = subscribe(wsClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, {
+      id: toGlobalId('REACH', aBatch),
+    });
     await ws.ended;
     expect(ws.events[0]?.batch.providerBatchId).toBe(aBatch);
 
-    const other = subscribe(wsClient(h.url, { authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}` }), WATCH, { id: toGlobalId('REACH', aBatch) });
+    const other = subscribe(
+      wsClient(h.url, { authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}` }),
+      WATCH,
+      { id: toGlobalId('REACH', aBatch) },
+    );
     await other.ended;
     expect(other.events).toEqual([]);
     expect(JSON.stringify(other.errors)).toContain('NOT_FOUND');
@@ -128,9 +171,20 @@ describe('JWKS', () => {
     const pair = await generateKeyPair('ES256');
     privateKey = pair.privateKey as CryptoKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    jwks = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    jwks = createServer((_, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
-    jh = await startHarness({ batchCount: 20, env: { AUTH_MODE: 'jwt', JWT_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`, JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'batchql', JWT_TENANT_CLAIM: 'org' } });
+    jh = await startHarness({
+      batchCount: 20,
+      env: {
+        AUTH_MODE: 'jwt',
+        JWT_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
+        JWT_ISSUER: 'https://idp.example',
+        JWT_AUDIENCE: 'batchql',
+        JWT_TENANT_CLAIM: 'org',
+      },
+    });
   });
   afterAll(async () => {
     await jh.close();
@@ -138,7 +192,12 @@ describe('JWKS', () => {
   });
 
   it('verifies tokens against a JWKS and reads the configured tenant claim', async () => {
-    const good = await new SignJWT({ org: 'tenant-a' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('batchql').setExpirationTime('5m').sign(privateKey);
+    const good = await new SignJWT({ org: 'tenant-a' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://idp.example')
+      .setAudience('batchql')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     expect((await jh.gql(Q, undefined, { authorization: `Bearer ${good}` })).status).toBe(200);
     const hs = await token({ org: 'tenant-a' });
     expect((await jh.gql(Q, undefined, { authorization: `Bearer ${hs}` })).status).toBe(401);

@@ -14,7 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, method = 'POST') {
+async function post(
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+  method = 'POST',
+) {
   const res = await fetch(h.url, { method, headers, body: method === 'GET' ? undefined : body });
   return { status: res.status, text: await res.text() };
 }
@@ -33,7 +37,12 @@ describe('HTTP errors', () => {
     ['a missing required variable', {}],
     ['a wrong type', { p: 42 }],
   ])('gives a variable that cannot be coerced (%s) BAD_USER_INPUT', async (_, variables) => {
-    const res = await post(JSON.stringify({ query: 'query($p: BatchProvider!) { batch(provider: $p, providerBatchId: "x") { id } }', variables }));
+    const res = await post(
+      JSON.stringify({
+        query: 'query($p: BatchProvider!) { batch(provider: $p, providerBatchId: "x") { id } }',
+        variables,
+      }),
+    );
     const body = JSON.parse(res.text);
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT' });
@@ -67,32 +76,56 @@ describe('WebSocket errors', () => {
     socket.on('message', (m) => messages.push(JSON.parse(String(m))));
     await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
     socket.send(JSON.stringify({ type: 'connection_init' }));
-    await new Promise<void>((resolve) => socket.on('message', (m) => JSON.parse(String(m)).type === 'connection_ack' && resolve()));
-    const subscribe = (id: string, payload: Record<string, unknown>) => socket.send(JSON.stringify({ id, type: 'subscribe', payload }));
+    await new Promise<void>((resolve) =>
+      socket.on('message', (m) => JSON.parse(String(m)).type === 'connection_ack' && resolve()),
+    );
+    const subscribe = (id: string, payload: Record<string, unknown>) =>
+      socket.send(JSON.stringify({ id, type: 'subscribe', payload }));
     subscribe('validation', { query: '{ nope }' });
     subscribe('missing', { query: 'subscription($id: ID!) { batch(id: $id) { status } }', variables: {} });
-    subscribe('enum', { query: 'query($p: BatchProvider!) { batch(provider: $p, providerBatchId: "x") { id } }', variables: { p: 'NOPE' } });
+    subscribe('enum', {
+      query: 'query($p: BatchProvider!) { batch(provider: $p, providerBatchId: "x") { id } }',
+      variables: { p: 'NOPE' },
+    });
     subscribe('parse', { query: 'subscription { batch(id: ' });
     const deadline = Date.now() + 5_000;
-    while (['validation', 'missing', 'enum', 'parse'].some((id) => !messages.some((m) => m.id === id && m.type !== 'complete')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (
+      ['validation', 'missing', 'enum', 'parse'].some(
+        (id) => !messages.some((m) => m.id === id && m.type !== 'complete'),
+      ) &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 10));
     socket.close();
     const errorsOf = (id: string) => {
       const m = messages.find((x) => x.id === id && x.type !== 'complete');
-      return (m?.type === 'next' ? m.payload.errors : m?.payload) as { message: string; locations?: unknown; extensions: Record<string, unknown> }[];
+      return (m?.type === 'next' ? m.payload.errors : m?.payload) as {
+        message: string;
+        locations?: unknown;
+        extensions: Record<string, unknown>;
+      }[];
     };
-    expect(errorsOf('validation')[0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' }, locations: [{ line: 1, column: 3 }] });
+    expect(errorsOf('validation')[0]).toMatchObject({
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      locations: [{ line: 1, column: 3 }],
+    });
     expect(errorsOf('missing')[0]!.extensions).toEqual({ code: 'BAD_USER_INPUT' });
     expect(errorsOf('enum')[0]!.extensions).toEqual({ code: 'BAD_USER_INPUT' });
     expect(errorsOf('parse')[0]!.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
     expect(JSON.stringify(messages)).not.toMatch(/"http"|originalError/);
   });
 
-  it('never carry yoga\'s extensions.http', () => {
-    const fromYoga = createGraphQLError('Unauthenticated: token expired', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } } });
+  it("never carry yoga's extensions.http", () => {
+    const fromYoga = createGraphQLError('Unauthenticated: token expired', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
+    });
     const sent = asGraphQLError(fromYoga, 'UNAUTHENTICATED');
     expect(sent.extensions).toEqual({ code: 'UNAUTHENTICATED' });
     expect(sent.message).toBe('Unauthenticated: token expired');
-    expect(asGraphQLError(new Error('secret internals at 10.0.0.1'), 'INTERNAL_SERVER_ERROR')).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(asGraphQLError(new Error('secret internals at 10.0.0.1'), 'INTERNAL_SERVER_ERROR')).toMatchObject({
+      message: 'Unexpected error.',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
   });
 });
 
@@ -100,9 +133,16 @@ describe('graphql-ws internals', () => {
   let sims: Simulators;
   let gateway: GatewayProcess;
   beforeAll(async () => {
-    sims = await startSimulators({ clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')), seed: 4, batchCount: 20 });
+    sims = await startSimulators({
+      clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')),
+      seed: 4,
+      batchCount: 20,
+    });
     gateway = await spawnGateway({
-      ...simulatorEnv({ reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url }, sims.credentials),
+      ...simulatorEnv(
+        { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+        sims.credentials,
+      ),
       MAX_BODY_BYTES: '1000',
       LOG_LEVEL: 'debug',
     });
@@ -115,13 +155,15 @@ describe('graphql-ws internals', () => {
   it('logs an oversized frame before connection_init as one debug line, never a stack on stderr', async () => {
     const before = gateway.output().length;
     const codes = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        new Promise<number>((resolve, reject) => {
-          const socket = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-          socket.on('open', () => socket.send('x'.repeat(5_000)));
-          socket.on('close', (code) => resolve(code));
-          socket.on('error', reject);
-        }),
+      Array.from(
+        { length: 5 },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const socket = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+            socket.on('open', () => socket.send('x'.repeat(5_000)));
+            socket.on('close', (code) => resolve(code));
+            socket.on('error', reject);
+          }),
       ),
     );
     expect(codes.every((c) => c === 1009)).toBe(true);
@@ -131,7 +173,8 @@ describe('graphql-ws internals', () => {
     const lines = output.split('\n').filter((l) => l.includes('websocket:'));
     expect(lines.length).toBeGreaterThanOrEqual(5);
     // One debug line each, saying what happened (not an opaque `{type: "object"}`), with no stack.
-    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: 20, wsError: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' } });
+    for (const line of lines)
+      expect(JSON.parse(line)).toMatchObject({ level: 20, wsError: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' } });
     for (const line of lines) expect(line).not.toContain('stack');
     expect(gateway.child.exitCode).toBeNull();
   });

@@ -17,18 +17,32 @@ import { JWT_TEST_ENV, bearer } from '../helpers/auth.js';
 const BAD_VALUES = ['acme-租户', 'a\r\nb', 'nul\u0000', 'del\u007f', ' padded '];
 let sims: Simulators;
 const within = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms))]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms)),
+  ]);
 
 beforeAll(async () => {
-  sims = await startSimulators({ clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')), seed: 3, batchCount: 40 });
+  sims = await startSimulators({
+    clock: createManualClock(Date.parse('2026-11-01T12:00:00Z')),
+    seed: 3,
+    batchCount: 40,
+  });
 });
 afterAll(() => sims?.close());
 
 describe('the HTTP layer, below authentication', () => {
   it('shows the wedge it prevents: undici alone never settles a good request after three bad ones on a pool of 3', async () => {
     const pool = new Pool(new URL(sims.reach.url).origin, { connections: 3 });
-    for (let i = 0; i < 3; i++) await pool.request({ method: 'GET', path: '/api/batches', headers: { 'reach-tenant-id': 'acme-租户' } }).catch(() => undefined);
-    const good = pool.request({ method: 'GET', path: '/api/batches', headers: { authorization: `Bearer ${sims.credentials.reach.token}` } });
+    for (let i = 0; i < 3; i++)
+      await pool
+        .request({ method: 'GET', path: '/api/batches', headers: { 'reach-tenant-id': 'acme-租户' } })
+        .catch(() => undefined);
+    const good = pool.request({
+      method: 'GET',
+      path: '/api/batches',
+      headers: { authorization: `Bearer ${sims.credentials.reach.token}` },
+    });
     good.catch(() => undefined);
     await expect(within(good, 1_500)).rejects.toThrow(/did not settle/);
     await pool.destroy().catch(() => undefined);
@@ -38,15 +52,22 @@ describe('the HTTP layer, below authentication', () => {
     const http = createUpstreamHttp({
       provider: 'REACH',
       baseUrl: sims.reach.url,
-      headers: { authorization: `Bearer ${sims.credentials.reach.token}`, 'reach-tenant-id': sims.credentials.reach.tenantId },
+      headers: {
+        authorization: `Bearer ${sims.credentials.reach.token}`,
+        'reach-tenant-id': sims.credentials.reach.tenantId,
+      },
       connections: 3,
     });
     try {
       for (let i = 0; i < 50; i++) {
         const bad = BAD_VALUES[i % BAD_VALUES.length]!;
-        await expect(http.request('GET', '/api/batches', {}, undefined, { 'reach-tenant-id': bad })).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED', provider: 'REACH' });
+        await expect(
+          http.request('GET', '/api/batches', {}, undefined, { 'reach-tenant-id': bad }),
+        ).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED', provider: 'REACH' });
       }
-      await expect(http.request('GET', '/api/batches', {}, undefined, { 'bad name': 'x' })).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED' });
+      await expect(http.request('GET', '/api/batches', {}, undefined, { 'bad name': 'x' })).rejects.toMatchObject({
+        code: 'UPSTREAM_REQUEST_REFUSED',
+      });
       const good = await within(http.request('GET', '/api/batches', { limit: '2' }), 3_000);
       expect(good).toBeTypeOf('object');
       expect(good).not.toBeNull();
@@ -64,22 +85,49 @@ describe('the HTTP layer, below authentication', () => {
     const http = createUpstreamHttp({
       provider: 'REACH',
       baseUrl: sims.reach.url,
-      headers: { authorization: `Bearer ${sims.credentials.reach.token}`, 'reach-tenant-id': sims.credentials.reach.tenantId },
+      headers: {
+        authorization: `Bearer ${sims.credentials.reach.token}`,
+        'reach-tenant-id': sims.credentials.reach.tenantId,
+      },
       connections: 3,
       policy: { retries: 3, retryBaseMs: 60_000, retryMaxMs: 60_000, breakerThreshold: 2 },
     });
     try {
       for (let i = 0; i < 10; i++) {
-        for (const name of ['transfer-encoding', 'Connection', 'upgrade', 'expect', 'host', 'content-length', 'keep-alive']) {
-          await expect(within(http.request('GET', '/api/batches', {}, undefined, { [name]: 'x' }), 2_000)).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED' });
+        for (const name of [
+          'transfer-encoding',
+          'Connection',
+          'upgrade',
+          'expect',
+          'host',
+          'content-length',
+          'keep-alive',
+        ]) {
+          await expect(
+            within(http.request('GET', '/api/batches', {}, undefined, { [name]: 'x' }), 2_000),
+          ).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED' });
         }
-        for (const path of ['/api/batches/a b', '/api/batches/\r\n', '/api/batches/租户', 'api/batches', '/api/batches#x']) {
-          await expect(within(http.request('GET', path), 2_000)).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED', provider: 'REACH' });
+        for (const path of [
+          '/api/batches/a b',
+          '/api/batches/\r\n',
+          '/api/batches/租户',
+          'api/batches',
+          '/api/batches#x',
+        ]) {
+          await expect(within(http.request('GET', path), 2_000)).rejects.toMatchObject({
+            code: 'UPSTREAM_REQUEST_REFUSED',
+            provider: 'REACH',
+          });
         }
       }
       // 120 refusals against a breaker that opens after 2 provider faults: it never counted one.
       expect(http.circuit?.()).toBe('CLOSED');
-      expect(await within(http.request('GET', '/api/batches', { limit: '2', cursor: 'a b&c=租户\r\n' }).catch((e: unknown) => e), 3_000)).toBeDefined();
+      expect(
+        await within(
+          http.request('GET', '/api/batches', { limit: '2', cursor: 'a b&c=租户\r\n' }).catch((e: unknown) => e),
+          3_000,
+        ),
+      ).toBeDefined();
       expect(await within(http.request('GET', '/api/batches', { limit: '2' }), 3_000)).toBeTypeOf('object');
       expect(sims.reach.control.requests().filter((r) => r.path.startsWith('/api/batches'))).toHaveLength(2);
     } finally {
@@ -88,12 +136,19 @@ describe('the HTTP layer, below authentication', () => {
   });
 
   it('refuses a bad tenant through the Reach client and adapter, and the pool stays usable', async () => {
-    const client = createReachHttpClient({ baseUrl: sims.reach.url, token: sims.credentials.reach.token, connections: 3 });
+    const client = createReachHttpClient({
+      baseUrl: sims.reach.url,
+      token: sims.credentials.reach.token,
+      connections: 3,
+    });
     const adapter = createReachAdapter(client);
     try {
       for (let i = 0; i < 50; i++) {
         const tenant = i % 2 === 0 ? 'acme-租户' : 'a\r\nb';
-        await expect(adapter.get('some-batch', { tenant })).rejects.toMatchObject({ code: 'UPSTREAM_REQUEST_REFUSED', provider: 'REACH' });
+        await expect(adapter.get('some-batch', { tenant })).rejects.toMatchObject({
+          code: 'UPSTREAM_REQUEST_REFUSED',
+          provider: 'REACH',
+        });
       }
       const ids = sims.reach.control.idsByState().running!;
       const found = await within(
@@ -123,10 +178,17 @@ describe('authentication', () => {
       const res = await h.gql(query, undefined, { authorization: await bearerFor(i % 2 ? 'acme-租户' : 'x\u0000y') });
       expect(res.status).toBe(401);
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      expect(res.errors?.[0]?.message).toBe(`Unauthenticated: the "reach_tenant" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`);
+      expect(res.errors?.[0]?.message).toBe(
+        `Unauthenticated: the "reach_tenant" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`,
+      );
     }
     expect(h.sims.reach.control.totalRequests()).toBe(0);
-    const listed = await within(h.gql('{ reachBatches(first: 1) { edges { node { id } } } }', undefined, { authorization: await bearerFor('tenant-b') }), 3_000);
+    const listed = await within(
+      h.gql('{ reachBatches(first: 1) { edges { node { id } } } }', undefined, {
+        authorization: await bearerFor('tenant-b'),
+      }),
+      3_000,
+    );
     expect(listed.errors).toBeUndefined();
     expect(listed.data.reachBatches.edges).toHaveLength(1);
   });

@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await fetch(h.url, { method: 'POST', headers: { accept: 'application/graphql-response+json, application/json', ...headers }, body });
+  const res = await fetch(h.url, {
+    method: 'POST',
+    headers: { accept: 'application/graphql-response+json, application/json', ...headers },
+    body,
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -61,7 +65,11 @@ describe('query shape limits (graphql-armor)', () => {
   });
 
   it('refuses a costly wide query', async () => {
-    const wide = Array.from({ length: 15 }, (_, i) => `b${i}: batches(first: 100) { edges { node { id status progress { total processed succeeded failed pending percent } } } }`).join(' ');
+    const wide = Array.from(
+      { length: 15 },
+      (_, i) =>
+        `b${i}: batches(first: 100) { edges { node { id status progress { total processed succeeded failed pending percent } } } }`,
+    ).join(' ');
     const r = await post(JSON.stringify({ query: `{ ${wide} }` }));
     expect(codeOf(r)).toBe('QUERY_TOO_COMPLEX');
     expect(h.sims.reach.control.counters()['GET /api/batches'] ?? 0).toBe(0);
@@ -70,7 +78,9 @@ describe('query shape limits (graphql-armor)', () => {
 
 describe('malformed requests', () => {
   it('answers 413 for a huge body', async () => {
-    const r = await post(JSON.stringify({ query: `{ providers { provider } }`, variables: { pad: 'x'.repeat(200_000) } }));
+    const r = await post(
+      JSON.stringify({ query: `{ providers { provider } }`, variables: { pad: 'x'.repeat(200_000) } }),
+    );
     expect(r.status).toBe(413);
     expect(codeOf(r)).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -122,7 +132,9 @@ describe('CSRF prevention', () => {
   it('lets an EventSource GET subscribe', async () => {
     const id = h.sims.factCheck.control.idsByState().done![0]!;
     const gid = Buffer.from(`FactCheckBatch:${id}`).toString('base64url');
-    const res = await fetch(`${h.url}?query=${encodeURIComponent(`subscription { batch(id: "${gid}") { status } }`)}`, { headers: { accept: 'text/event-stream' } });
+    const res = await fetch(`${h.url}?query=${encodeURIComponent(`subscription { batch(id: "${gid}") { status } }`)}`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('event: next');

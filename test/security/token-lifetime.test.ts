@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WATCH = 'subscription($id: ID!) { batch(id: $id) { providerBatchId } }';
 
 /** A token that expires `seconds` from now (JWT `exp` has one-second resolution). */
-const expiringIn = (seconds: number) => bearer({ subject: 'short-lived', expires: Math.floor(Date.now() / 1000) + seconds });
+const expiringIn = (seconds: number) =>
+  bearer({ subject: 'short-lived', expires: Math.floor(Date.now() / 1000) + seconds });
 
 beforeAll(async () => {
   h = await startHarness({ seed: 12, batchCount: 60, env: JWT_TEST_ENV });
@@ -22,9 +23,19 @@ afterAll(() => h?.close());
 
 describe('token lifetime on open streams', () => {
   it('ends WebSocket subscriptions with UNAUTHENTICATED and closes the socket with 4403; a fresh token reconnects', async () => {
-    const ids = h.sims.factCheck.control.idsByState().running!.slice(0, 2).map((id) => toGlobalId('FACT_CHECK', id));
+    const ids = h.sims.factCheck.control
+      .idsByState()
+      .running!.slice(0, 2)
+      .map((id) => toGlobalId('FACT_CHECK', id));
     // Not lazy: a lazy client would close the socket itself (1000) once its subscriptions ended.
-    const client = createClient({ url: h.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, onNonLazyError: () => {}, retryAttempts: 0, connectionParams: { authorization: await expiringIn(2) } });
+    const client = createClient({
+      url: h.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      lazy: false,
+      onNonLazyError: () => {},
+      retryAttempts: 0,
+      connectionParams: { authorization: await expiringIn(2) },
+    });
     let closeCode: number | undefined;
     client.on('closed', (event) => (closeCode = (event as { code?: number }).code));
     const subs = ids.map((id) => subscribe(client, WATCH, { id }));

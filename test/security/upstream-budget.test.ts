@@ -9,7 +9,10 @@ import { startHarness, type Harness } from '../helpers/harness.js';
  */
 let h: Harness;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const upstreamCalls = () => h.sims.reach.control.totalRequests() + h.sims.gameball.control.totalRequests() + h.sims.factCheck.control.totalRequests();
+const upstreamCalls = () =>
+  h.sims.reach.control.totalRequests() +
+  h.sims.gameball.control.totalRequests() +
+  h.sims.factCheck.control.totalRequests();
 /** `n` distinct Reach ids (unknown to Reach: each costs one GET answered 404). */
 const reachIds = (n: number, tag: string) => Array.from({ length: n }, (_, i) => toGlobalId('REACH', `${tag}-${i}`));
 
@@ -22,8 +25,12 @@ beforeEach(() => h.resetCounters());
 describe('the worst-case estimate', () => {
   it('refuses 19 aliases of nodes(ids:) with 100 distinct ids each before any upstream call', async () => {
     const vars = Object.fromEntries(Array.from({ length: 19 }, (_, a) => [`ids${a}`, reachIds(100, `amp${a}`)]));
-    const defs = Object.keys(vars).map((k) => `$${k}: [ID!]!`).join(', ');
-    const fields = Object.keys(vars).map((k, a) => `a${a}: nodes(ids: $${k}) { id }`).join(' ');
+    const defs = Object.keys(vars)
+      .map((k) => `$${k}: [ID!]!`)
+      .join(', ');
+    const fields = Object.keys(vars)
+      .map((k, a) => `a${a}: nodes(ids: $${k}) { id }`)
+      .join(' ');
     const res = await h.gql(`query(${defs}) { ${fields} }`, vars);
     expect(res.data).toBeUndefined();
     expect(res.errors).toHaveLength(1);
@@ -33,7 +40,13 @@ describe('the worst-case estimate', () => {
   });
 
   it('refuses the same amplification written inline', async () => {
-    const fields = Array.from({ length: 19 }, (_, a) => `a${a}: nodes(ids: [${reachIds(100, `lit${a}`).map((id) => `"${id}"`).join(',')}]) { id }`).join(' ');
+    const fields = Array.from(
+      { length: 19 },
+      (_, a) =>
+        `a${a}: nodes(ids: [${reachIds(100, `lit${a}`)
+          .map((id) => `"${id}"`)
+          .join(',')}]) { id }`,
+    ).join(' ');
     const res = await h.gql(`{ ${fields} }`);
     expect(res.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     expect(upstreamCalls()).toBe(0);
@@ -57,20 +70,29 @@ describe('the worst-case estimate', () => {
   it('counts two encodings of one id once', async () => {
     const [id] = reachIds(1, 'pad');
     const ids = [...reachIds(199, 'pad-fill'), id!, `${id!}=`];
-    const res = await h.gql('query($ids: [ID!]!, $more: [ID!]!) { x: nodes(ids: $more) { id } y: nodes(ids: $ids) { id } }', { more: ids.slice(0, 100), ids: ids.slice(100) });
+    const res = await h.gql(
+      'query($ids: [ID!]!, $more: [ID!]!) { x: nodes(ids: $more) { id } y: nodes(ids: $ids) { id } }',
+      { more: ids.slice(0, 100), ids: ids.slice(100) },
+    );
     // 100 + 101 strings, but the second list holds one id twice: 200.
     expect(res.errors?.some((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX')).toBe(false);
   });
 
   it('multiplies nested items by the page of batches they hang under', async () => {
-    const res = await h.gql('{ batches(first: 100) { edges { node { ... on FactCheckBatch { items(first: 5) { totalCount } } } } } }');
+    const res = await h.gql(
+      '{ batches(first: 100) { edges { node { ... on FactCheckBatch { items(first: 5) { totalCount } } } } } }',
+    );
     // 2 listing providers × 10 pages + 100 parents × 1 results page = 120: within the budget.
     expect(res.errors?.some((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX')).toBeFalsy();
-    const twice = await h.gql('{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(first: 5) { totalCount } } } } } b: batches(first: 100) { edges { node { id } } } }');
+    const twice = await h.gql(
+      '{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(first: 5) { totalCount } } } } } b: batches(first: 100) { edges { node { id } } } }',
+    );
     // 120 + 20 = 140 still fits; with `last` each parent needs two reads: 2×10 + 100×2 + 20 = 240.
     expect(twice.errors?.some((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX')).toBeFalsy();
     h.resetCounters();
-    const last = await h.gql('{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(last: 5) { totalCount } } } } } b: batches(first: 100) { edges { node { id } } } }');
+    const last = await h.gql(
+      '{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(last: 5) { totalCount } } } } } b: batches(first: 100) { edges { node { id } } } }',
+    );
     expect(last.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', estimate: 240 });
     expect(upstreamCalls()).toBe(0);
   });
@@ -82,9 +104,15 @@ describe('the worst-case estimate', () => {
         fetch(small.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-          body: JSON.stringify({ query: 'subscription($ids: [ID!]!) { batches(ids: $ids) { id } }', variables: { ids } }),
+          body: JSON.stringify({
+            query: 'subscription($ids: [ID!]!) { batches(ids: $ids) { id } }',
+            variables: { ids },
+          }),
         });
-      const done = small.sims.factCheck.control.idsByState().done!.slice(0, 6).map((id) => toGlobalId('FACT_CHECK', id));
+      const done = small.sims.factCheck.control
+        .idsByState()
+        .done!.slice(0, 6)
+        .map((id) => toGlobalId('FACT_CHECK', id));
       const over = await (await watch(done)).text();
       expect(over).toContain('QUERY_TOO_COMPLEX');
       expect(small.sims.factCheck.control.totalRequests()).toBe(0);
@@ -106,7 +134,10 @@ describe('a client that leaves', () => {
     const pending = fetch(h.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: reachIds(100, 'gone') } }),
+      body: JSON.stringify({
+        query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+        variables: { ids: reachIds(100, 'gone') },
+      }),
       signal: controller.signal,
     }).catch(() => undefined);
     await sleep(300);
@@ -127,7 +158,12 @@ describe('a client that leaves', () => {
     const id = h.sims.reach.control.idsByState().running![0]!;
     const body = JSON.stringify({ query: `{ node(id: "${toGlobalId('REACH', id)}") { id } }` });
     const leaving = new AbortController();
-    const gone = fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: leaving.signal }).catch(() => undefined);
+    const gone = fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal: leaving.signal,
+    }).catch(() => undefined);
     await sleep(50);
     const staying = h.gql(`{ node(id: "${toGlobalId('REACH', id)}") { id } }`);
     await sleep(50);
@@ -148,7 +184,9 @@ describe('the response deadline', () => {
     const reach = h.sims.reach.control.idsByState().running![0]!;
     const check = h.sims.factCheck.control.idsByState().running![0]!;
     const started = Date.now();
-    const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [toGlobalId('REACH', reach), toGlobalId('FACT_CHECK', check), toGlobalId('REACH', `${reach}x`)] });
+    const res = await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', {
+      ids: [toGlobalId('REACH', reach), toGlobalId('FACT_CHECK', check), toGlobalId('REACH', `${reach}x`)],
+    });
     const took = Date.now() - started;
     h.sims.reach.control.clearFaults();
     expect(res.status).toBe(200);

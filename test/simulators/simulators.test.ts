@@ -21,15 +21,23 @@ async function get(url: string, headers: Record<string, string>) {
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined };
 }
-const reachAuth = () => ({ authorization: `Bearer ${sims.credentials.reach.token}`, 'reach-tenant-id': sims.credentials.reach.tenantId });
+const reachAuth = () => ({
+  authorization: `Bearer ${sims.credentials.reach.token}`,
+  'reach-tenant-id': sims.credentials.reach.tenantId,
+});
 const checkAuth = () => ({ authorization: `Bearer ${sims.credentials.factCheck.apiKey}` });
 const gbAuth = () => ({ apikey: sims.credentials.gameball.apiKey, secretkey: sims.credentials.gameball.secretKey });
 
 describe('data sets', () => {
   it('cover every state on every simulator', () => {
-    for (const [name, sim] of [['reach', sims.reach], ['gameball', sims.gameball], ['factCheck', sims.factCheck]] as const) {
+    for (const [name, sim] of [
+      ['reach', sims.reach],
+      ['gameball', sims.gameball],
+      ['factCheck', sims.factCheck],
+    ] as const) {
       const states = sim.control.idsByState();
-      for (const state of ['queued', 'running', 'done', 'partial', 'failed']) expect(states[state]?.length, `${name} ${state}`).toBeGreaterThan(0);
+      for (const state of ['queued', 'running', 'done', 'partial', 'failed'])
+        expect(states[state]?.length, `${name} ${state}`).toBeGreaterThan(0);
       if (name === 'reach') expect(states.pending?.length).toBeGreaterThan(0);
       else expect(states.cancelled?.length, `${name} cancelled`).toBeGreaterThan(0);
     }
@@ -95,16 +103,24 @@ describe('Check', () => {
     const id = sims.factCheck.control.idsByState().running![0]!;
     const results = await get(`${sims.factCheck.url}/v1/batch/${id}/results?limit=5&offset=2`, checkAuth());
     expect(results.body.items.map((i: { itemIndex: number }) => i.itemIndex)).toEqual([2, 3, 4, 5, 6]);
-    const cancel = await request(`${sims.factCheck.url}/v1/batch/${id}/cancel`, { method: 'POST', headers: checkAuth() });
+    const cancel = await request(`${sims.factCheck.url}/v1/batch/${id}/cancel`, {
+      method: 'POST',
+      headers: checkAuth(),
+    });
     expect(cancel.statusCode).toBe(200);
     expect(await cancel.body.json()).toMatchObject({ id, status: 'cancelled' });
-    const again = await request(`${sims.factCheck.url}/v1/batch/${id}/cancel`, { method: 'POST', headers: checkAuth() });
+    const again = await request(`${sims.factCheck.url}/v1/batch/${id}/cancel`, {
+      method: 'POST',
+      headers: checkAuth(),
+    });
     expect(again.statusCode).toBe(400);
     expect(await again.body.json()).toMatchObject({ error: { code: 'CANNOT_CANCEL' } });
   });
 
   it('answers 401 and 404 in its nested envelope', async () => {
-    expect((await get(`${sims.factCheck.url}/v1/batch/batch_000000000000`, checkAuth())).body).toMatchObject({ error: { code: 'not_found' } });
+    expect((await get(`${sims.factCheck.url}/v1/batch/batch_000000000000`, checkAuth())).body).toMatchObject({
+      error: { code: 'not_found' },
+    });
     const denied = await get(`${sims.factCheck.url}/v1/batch`, { authorization: 'Bearer vfy_wrong' });
     expect(denied.status).toBe(401);
     expect(denied.body).toMatchObject({ error: { code: 'unauthorized' } });
@@ -119,7 +135,8 @@ describe('Reach', () => {
       const qs: string = `limit=37&batchType=PARTNER_RESOURCE_JSON_INGEST${cursor ? `&cursor=${cursor}` : ''}`;
       const res = await get(`${sims.reach.url}/api/batches?${qs}`, reachAuth());
       expect(res.body.success).toBe(true);
-      for (const b of res.body.data.results) (expect(b.batchType).toBe('PARTNER_RESOURCE_JSON_INGEST'), ids.push(b.batchId));
+      for (const b of res.body.data.results)
+        (expect(b.batchType).toBe('PARTNER_RESOURCE_JSON_INGEST'), ids.push(b.batchId));
       cursor = res.body.data.pagination.cursor;
       expect(cursor === null).toBe(!res.body.data.pagination.hasNextPage);
     } while (cursor);
@@ -129,8 +146,12 @@ describe('Reach', () => {
 
   it('requires reach-tenant-id with a partner token and hides other tenants', async () => {
     const id = sims.reach.control.idsByState().done![0]!;
-    expect((await get(`${sims.reach.url}/api/batches/${id}`, { authorization: reachAuth().authorization })).status).toBe(400);
-    expect((await get(`${sims.reach.url}/api/batches/${id}`, { ...reachAuth(), 'reach-tenant-id': 'tenant-b' })).status).toBe(404);
+    expect(
+      (await get(`${sims.reach.url}/api/batches/${id}`, { authorization: reachAuth().authorization })).status,
+    ).toBe(400);
+    expect(
+      (await get(`${sims.reach.url}/api/batches/${id}`, { ...reachAuth(), 'reach-tenant-id': 'tenant-b' })).status,
+    ).toBe(404);
     expect((await get(`${sims.reach.url}/api/batches/${id}`, reachAuth())).status).toBe(200);
   });
 
@@ -147,17 +168,25 @@ describe('Reach', () => {
 describe('Gameball', () => {
   it('stops a running batch, which then reports "stopped"', async () => {
     const id = sims.gameball.control.idsByState().running![0]!;
-    const stop = await request(`${sims.gameball.url}/api/v4.0/integrations/batches/${id}/stop`, { method: 'POST', headers: gbAuth() });
+    const stop = await request(`${sims.gameball.url}/api/v4.0/integrations/batches/${id}/stop`, {
+      method: 'POST',
+      headers: gbAuth(),
+    });
     expect(stop.statusCode).toBe(200);
     await stop.body.dump();
-    expect((await get(`${sims.gameball.url}/api/v4.0/integrations/batches/${id}/status`, gbAuth())).body.status).toBe('stopped');
+    expect((await get(`${sims.gameball.url}/api/v4.0/integrations/batches/${id}/status`, gbAuth())).body.status).toBe(
+      'stopped',
+    );
   });
 });
 
 describe('control API and faults', () => {
   it('counts requests per route and switches faults over HTTP', async () => {
     const id = sims.gameball.control.idsByState().done![0]!;
-    await request(`${sims.gameball.url}/__sim/faults`, { method: 'POST', body: JSON.stringify({ kind: 'http5xx', status: 503, times: 1 }) }).then((r) => r.body.dump());
+    await request(`${sims.gameball.url}/__sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'http5xx', status: 503, times: 1 }),
+    }).then((r) => r.body.dump());
     expect((await get(`${sims.gameball.url}/api/v4.0/integrations/batches/${id}/status`, gbAuth())).status).toBe(503);
     expect((await get(`${sims.gameball.url}/api/v4.0/integrations/batches/${id}/status`, gbAuth())).status).toBe(200);
     const counters = await get(`${sims.gameball.url}/__sim/counters`, {});

@@ -50,17 +50,34 @@ describe('loadConfig', () => {
 
   it('reads JWT settings, defaulting the tenant claim', () => {
     const config = loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_ISSUER: 'https://idp', JWT_AUDIENCE: 'batchql' });
-    expect(config.auth).toEqual({ mode: 'jwt', secret: 'x'.repeat(40), issuer: 'https://idp', audience: 'batchql', tenantClaim: 'reach_tenant' });
+    expect(config.auth).toEqual({
+      mode: 'jwt',
+      secret: 'x'.repeat(40),
+      issuer: 'https://idp',
+      audience: 'batchql',
+      tenantClaim: 'reach_tenant',
+    });
   });
 });
 
 describe('the live polling defaults', () => {
   it('are the values the README documents, as the running hub uses them', async () => {
     const { startGateway } = await import('../../src/runtime.js');
-    const running = await startGateway(loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent' }), { host: '127.0.0.1', graphiql: false });
+    const running = await startGateway(loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent' }), {
+      host: '127.0.0.1',
+      graphiql: false,
+    });
     try {
       // Literals from the README's configuration table and polling policy: a changed production default must fail here.
-      expect(running.live.hub.policy).toEqual({ runningMs: 2_000, idleMs: 2_000, idleMaxMs: 30_000, pendingMs: 60_000, errorMs: 2_000, errorMaxMs: 60_000, jitter: 0.2 });
+      expect(running.live.hub.policy).toEqual({
+        runningMs: 2_000,
+        idleMs: 2_000,
+        idleMaxMs: 30_000,
+        pendingMs: 60_000,
+        errorMs: 2_000,
+        errorMaxMs: 60_000,
+        jitter: 0.2,
+      });
     } finally {
       await running.close();
     }

@@ -5,7 +5,10 @@ import { fromGlobalId, toGlobalId } from '../../src/domain/global-id.js';
 describe('global IDs', () => {
   it('encode the type and upstream id as base64url and decode back', () => {
     expect(toGlobalId('REACH', 'b-1')).toBe(Buffer.from('ReachBatch:b-1').toString('base64url'));
-    expect(fromGlobalId(toGlobalId('FACT_CHECK', 'batch_abc123def456'))).toEqual({ provider: 'FACT_CHECK', providerBatchId: 'batch_abc123def456' });
+    expect(fromGlobalId(toGlobalId('FACT_CHECK', 'batch_abc123def456'))).toEqual({
+      provider: 'FACT_CHECK',
+      providerBatchId: 'batch_abc123def456',
+    });
     expect(fromGlobalId(toGlobalId('GAMEBALL', '123456'))).toEqual({ provider: 'GAMEBALL', providerBatchId: '123456' });
   });
 

@@ -13,22 +13,33 @@ const policy = DEFAULT_POLL_POLICY;
 describe('nextDelay', () => {
   it('polls fast while running, backs off while queued or unchanged, slowly while Reach records are pending', () => {
     expect(nextDelay(policy, { batch: batch('RUNNING'), unchanged: 5, failures: 0 }, mid)).toBe(policy.runningMs);
-    const idle = [0, 1, 2, 3, 10].map((unchanged) => nextDelay(policy, { batch: batch('QUEUED'), unchanged, failures: 0 }, mid));
+    const idle = [0, 1, 2, 3, 10].map((unchanged) =>
+      nextDelay(policy, { batch: batch('QUEUED'), unchanged, failures: 0 }, mid),
+    );
     expect(idle).toEqual([2_000, 4_000, 8_000, 16_000, 30_000]);
-    expect(nextDelay(policy, { batch: batch('SUCCEEDED', false), unchanged: 0, failures: 0 }, mid)).toBe(policy.pendingMs);
+    expect(nextDelay(policy, { batch: batch('SUCCEEDED', false), unchanged: 0, failures: 0 }, mid)).toBe(
+      policy.pendingMs,
+    );
     // An unknown status word backs off like an idle batch rather than waiting a pending-records minute.
     expect(nextDelay(policy, { batch: batch('UNKNOWN', false), unchanged: 0, failures: 0 }, mid)).toBe(policy.idleMs);
   });
 
   it('backs off exponentially on failures and never polls before Retry-After', () => {
-    expect([1, 2, 3, 9].map((failures) => nextDelay(policy, { batch: undefined, unchanged: 0, failures }, mid))).toEqual([2_000, 4_000, 8_000, 60_000]);
-    for (let i = 0; i < 50; i++) expect(nextDelay(policy, { batch: undefined, unchanged: 0, failures: 1, retryAfterMs: 45_000 })).toBeGreaterThanOrEqual(45_000);
+    expect(
+      [1, 2, 3, 9].map((failures) => nextDelay(policy, { batch: undefined, unchanged: 0, failures }, mid)),
+    ).toEqual([2_000, 4_000, 8_000, 60_000]);
+    for (let i = 0; i < 50; i++)
+      expect(
+        nextDelay(policy, { batch: undefined, unchanged: 0, failures: 1, retryAfterMs: 45_000 }),
+      ).toBeGreaterThanOrEqual(45_000);
   });
 
   it('jitters within ±20% so loops drift apart', () => {
-    const delays = new Set(Array.from({ length: 50 }, () => nextDelay(policy, { batch: batch('RUNNING'), unchanged: 0, failures: 0 })));
+    const delays = new Set(
+      Array.from({ length: 50 }, () => nextDelay(policy, { batch: batch('RUNNING'), unchanged: 0, failures: 0 })),
+    );
     expect(delays.size).toBeGreaterThan(10);
-    for (const d of delays) expect(d).toBeGreaterThanOrEqual(1_600), expect(d).toBeLessThanOrEqual(2_400);
+    for (const d of delays) (expect(d).toBeGreaterThanOrEqual(1_600), expect(d).toBeLessThanOrEqual(2_400));
   });
 });
 
@@ -93,7 +104,17 @@ describe('LatestValueChannel', () => {
 
 describe('parseHubEvent', () => {
   it('revives timestamps of a batch that travelled through Redis', () => {
-    const event = parseHubEvent(JSON.stringify({ kind: 'state', batch: { createdAt: new Date(5), observedAt: new Date(6), progress: { estimatedCompletionAt: new Date(7) }, name: '2026-01-01T00:00:00Z' } }));
+    const event = parseHubEvent(
+      JSON.stringify({
+        kind: 'state',
+        batch: {
+          createdAt: new Date(5),
+          observedAt: new Date(6),
+          progress: { estimatedCompletionAt: new Date(7) },
+          name: '2026-01-01T00:00:00Z',
+        },
+      }),
+    );
     expect(event.kind === 'state' && event.batch.createdAt).toEqual(new Date(5));
     expect(event.kind === 'state' && event.batch.progress.estimatedCompletionAt).toEqual(new Date(7));
     expect(event.kind === 'state' && (event.batch as unknown as { name: string }).name).toBe('2026-01-01T00:00:00Z');

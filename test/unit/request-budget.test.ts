@@ -18,16 +18,25 @@ describe('RequestBudget', () => {
   it('turns the response deadline into PROVIDER_TIMEOUT naming the provider, and refuses later calls', async () => {
     const budget = new RequestBudget(10, 30);
     budget.startDeadline();
-    const waiting = budget.call('GAMEBALL', (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+    const waiting = budget.call(
+      'GAMEBALL',
+      (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    );
     await expect(waiting).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', provider: 'GAMEBALL' });
-    await expect(budget.call('FACT_CHECK', async () => 1)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', provider: 'FACT_CHECK' });
+    await expect(budget.call('FACT_CHECK', async () => 1)).rejects.toMatchObject({
+      code: 'PROVIDER_TIMEOUT',
+      provider: 'FACT_CHECK',
+    });
     budget.finish();
   });
 
   it('aborts when the client goes away', async () => {
     const client = new AbortController();
     const budget = new RequestBudget(10, 10_000, client.signal);
-    const waiting = budget.call('REACH', (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))));
+    const waiting = budget.call(
+      'REACH',
+      (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    );
     client.abort();
     const error = await waiting.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
@@ -73,10 +82,11 @@ describe('SharedCalls', () => {
   it('keeps the call for a waiter without a signal', async () => {
     const shared = new SharedCalls<number>();
     let aborted = false;
-    const start = (signal: AbortSignal) => new Promise<number>((resolve) => {
-      signal.addEventListener('abort', () => (aborted = true));
-      setTimeout(() => resolve(7), 30);
-    });
+    const start = (signal: AbortSignal) =>
+      new Promise<number>((resolve) => {
+        signal.addEventListener('abort', () => (aborted = true));
+        setTimeout(() => resolve(7), 30);
+      });
     const leaving = new AbortController();
     const gone = shared.run('k', leaving.signal, start);
     const stays = shared.run('k', undefined, start);
@@ -101,7 +111,9 @@ describe('client identity', () => {
     expect(clientAddress(origin, 2)).toBe('203.0.113.7');
     expect(clientAddress(origin, 5)).toBe('203.0.113.7');
     // Anything that is not an address is ignored, never used as an identity.
-    expect(clientAddress({ remoteAddress: '10.0.0.9', forwardedFor: 'evil\r\nx, 198.51.100.2' }, 2)).toBe('198.51.100.2');
+    expect(clientAddress({ remoteAddress: '10.0.0.9', forwardedFor: 'evil\r\nx, 198.51.100.2' }, 2)).toBe(
+      '198.51.100.2',
+    );
     expect(loadConfig({ AUTH_MODE: 'none' }).trustProxy).toBe(0);
     expect(loadConfig({ AUTH_MODE: 'none', TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ AUTH_MODE: 'none', TRUST_PROXY: 'true' }).trustProxy).toBe(1);

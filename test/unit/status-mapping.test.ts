@@ -25,7 +25,9 @@ describe('status mapping (README table)', () => {
     ['Stopped', 0, 'CANCELLED'],
     ['inProgress', 0, 'RUNNING'],
     ['paused', 0, 'UNKNOWN'],
-  ])('Gameball %s with %i failed items is %s', (word, failed, status) => expect(fromGameballStatus(word, failed)).toBe(status));
+  ])('Gameball %s with %i failed items is %s', (word, failed, status) =>
+    expect(fromGameballStatus(word, failed)).toBe(status),
+  );
 
   it.each([
     ['pending', 0, 'QUEUED'],
@@ -36,5 +38,7 @@ describe('status mapping (README table)', () => {
     ['failed', 0, 'FAILED'],
     ['cancelled', 0, 'CANCELLED'],
     ['archived', 0, 'UNKNOWN'],
-  ])('Check %s with %i failures is %s', (word, failed, status) => expect(fromFactCheckStatus(word, failed)).toBe(status));
+  ])('Check %s with %i failures is %s', (word, failed, status) =>
+    expect(fromFactCheckStatus(word, failed)).toBe(status),
+  );
 });

@@ -43,13 +43,17 @@ export interface BatchListScope {
   partial: boolean;
 }
 
-
 /**
  * Resolves a batch list connection: plans each provider (pushdown or exclusion), then pages
  * forward with the k-way merge, or, for `last`/`before`, by offset arithmetic where the only
  * source is offset-paged and filters are fully pushed down.
  */
-export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolveInfo, scope: BatchListScope, args: BatchListArgs): Promise<BatchConnectionModel> {
+export async function resolveBatchList(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  scope: BatchListScope,
+  args: BatchListArgs,
+): Promise<BatchConnectionModel> {
   const page = pageArgs(args);
   const order = args.order ?? DEFAULT_ORDER;
   const filter = args.filter;
@@ -67,7 +71,11 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
       continue;
     }
     if (!adapter.planList || !adapter.listPage || !adapter.capabilities.canList) {
-      excluded.push({ provider: name, reason: 'CANNOT_LIST', message: `${name} has no list endpoint; fetch its batches by id with node or batch` });
+      excluded.push({
+        provider: name,
+        reason: 'CANNOT_LIST',
+        message: `${name} has no list endpoint; fetch its batches by id with node or batch`,
+      });
       continue;
     }
     const plan = adapter.planList(filter, order);
@@ -89,19 +97,38 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
         ctx.budget.call(
           name,
           (signal) =>
-            ctx.lists.pageCache.get(`${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && adapter.capabilities.hasPendingDetails}`, signal, (shared) => {
-              ctx.budget.take(name);
-              return listPage(plan.pushdown, ref, { includePendingDetails: includePendingDetails && adapter.capabilities.hasPendingDetails, signal: shared, ...(ctx.tenant ? { tenant: ctx.tenant } : {}) });
-            }),
+            ctx.lists.pageCache.get(
+              `${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && adapter.capabilities.hasPendingDetails}`,
+              signal,
+              (shared) => {
+                ctx.budget.take(name);
+                return listPage(plan.pushdown, ref, {
+                  includePendingDetails: includePendingDetails && adapter.capabilities.hasPendingDetails,
+                  signal: shared,
+                  ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
+                });
+              },
+            ),
           false,
         ),
     });
   }
   for (const exclusion of excluded) {
-    if (exclusion.reason !== 'FILTERED_OUT') ctx.notes.warn({ code: `PROVIDER_${exclusion.reason}`, provider: exclusion.provider, message: exclusion.message, path: info.path });
+    if (exclusion.reason !== 'FILTERED_OUT')
+      ctx.notes.warn({
+        code: `PROVIDER_${exclusion.reason}`,
+        provider: exclusion.provider,
+        message: exclusion.message,
+        path: info.path,
+      });
   }
 
-  const binding = bindingOf({ field: scope.field, filter, order, scope: sources.map((s) => `${s.provider}:${scopeOf(ctx, s.provider)}`) });
+  const binding = bindingOf({
+    field: scope.field,
+    filter,
+    order,
+    scope: sources.map((s) => `${s.provider}:${scopeOf(ctx, s.provider)}`),
+  });
   const decode = (cursor: string, argument: 'after' | 'before'): { s: Positions; c: Totals } => {
     const payload = ctx.lists.codec.decode(binding, cursor, argument) as { s?: Positions; c?: Totals } | null;
     const invalid = () => badInput(`\`${argument}\` is not a cursor this list issued`);
@@ -109,22 +136,38 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
     for (const source of sources) if (!(source.provider in payload.s)) throw invalid();
     return { s: payload.s, c: typeof payload.c === 'object' && payload.c !== null ? payload.c : {} };
   };
-  const encode = (positions: Positions, totals: Totals = {}) => ctx.lists.codec.encode(binding, { s: positions, c: totals });
+  const encode = (positions: Positions, totals: Totals = {}) =>
+    ctx.lists.codec.encode(binding, { s: positions, c: totals });
   const afterCursor = page.after !== null ? decode(page.after, 'after') : null;
   const after = afterCursor?.s ?? null;
   const before = page.before !== null ? decode(page.before, 'before').s : null;
 
   if (sources.length === 0) {
-    return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0, excludedProviders: excluded };
+    return {
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+      totalCount: 0,
+      excludedProviders: excluded,
+    };
   }
 
-  if (page.last !== null || before !== null) return backward(ctx, info, scope, page, sources, after, before, encode, excluded);
+  if (page.last !== null || before !== null)
+    return backward(ctx, info, scope, page, sources, after, before, encode, excluded);
 
-  const merged = await mergeForward({ sources, positions: after, totals: afterCursor?.c ?? null, first: page.first!, filter, order });
+  const merged = await mergeForward({
+    sources,
+    positions: after,
+    totals: afterCursor?.c ?? null,
+    first: page.first!,
+    filter,
+    order,
+  });
   reportFailures(ctx, info, scope, merged.failures);
   const edges = merged.edges.map((e) => ({ node: e.node, cursor: encode(e.positions, e.totals) }));
   const failed = new Set(merged.failures.map((f) => f.provider));
-  const totals = sources.map((s) => (exactness[s.provider] && !failed.has(s.provider) ? merged.totals[s.provider] : null));
+  const totals = sources.map((s) =>
+    exactness[s.provider] && !failed.has(s.provider) ? merged.totals[s.provider] : null,
+  );
   return {
     edges,
     pageInfo: {
@@ -132,7 +175,8 @@ export async function resolveBatchList(ctx: GraphQLContext, info: GraphQLResolve
       hasPreviousPage: false,
       startCursor: edges[0]?.cursor ?? null,
       // A page left empty by the read cap still says where the scan stopped, so the client can go on.
-      endCursor: edges.at(-1)?.cursor ?? (merged.hasNextPage ? encode(merged.resume.positions, merged.resume.totals) : null),
+      endCursor:
+        edges.at(-1)?.cursor ?? (merged.hasNextPage ? encode(merged.resume.positions, merged.resume.totals) : null),
     },
     totalCount: totals.every((t): t is number => typeof t === 'number') ? totals.reduce((a, b) => a + b, 0) : null,
     excludedProviders: excluded,
@@ -166,31 +210,55 @@ async function backward(
     if (positions === null) return null;
     const pos: SourcePosition | null | undefined = positions[name];
     if (pos === null || pos === undefined) return 'end';
-    if (typeof pos.t !== 'number' || !Number.isInteger(pos.t) || pos.t < 0 || !Number.isInteger(pos.k) || pos.k < 0) throw badInput('cursor is not valid for this list');
+    if (typeof pos.t !== 'number' || !Number.isInteger(pos.t) || pos.t < 0 || !Number.isInteger(pos.k) || pos.k < 0)
+      throw badInput('cursor is not valid for this list');
     return pos.t + pos.k - 1;
   };
   const size = Math.max(page.first ?? 0, page.last ?? 0);
   try {
-    const { window: w, items, total } = await fetchWindow({ first: page.first, last: page.last, after: edgeIndex(after), before: edgeIndex(before) }, (offset, limit) =>
-      source.fetch({ token: offset, size: limit }),
+    const {
+      window: w,
+      items,
+      total,
+    } = await fetchWindow(
+      { first: page.first, last: page.last, after: edgeIndex(after), before: edgeIndex(before) },
+      (offset, limit) => source.fetch({ token: offset, size: limit }),
     );
-    const edges = items.map((node, i) => ({ node, cursor: encode({ [name]: { t: w.start + i + 1, n: size, k: 0 } }, { [name]: total }) }));
+    const edges = items.map((node, i) => ({
+      node,
+      cursor: encode({ [name]: { t: w.start + i + 1, n: size, k: 0 } }, { [name]: total }),
+    }));
     return {
       edges,
-      pageInfo: { hasNextPage: w.hasNextPage, hasPreviousPage: w.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: {
+        hasNextPage: w.hasNextPage,
+        hasPreviousPage: w.hasPreviousPage,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
       totalCount: total,
       excludedProviders: excluded,
     };
   } catch (error) {
     if (scope.partial && error instanceof GatewayError && error.provider) {
       reportFailures(ctx, info, scope, [{ provider: name, error }]);
-      return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: null, excludedProviders: excluded };
+      return {
+        edges: [],
+        pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+        totalCount: null,
+        excludedProviders: excluded,
+      };
     }
     throw error;
   }
 }
 
-function reportFailures(ctx: GraphQLContext, info: GraphQLResolveInfo, scope: BatchListScope, failures: { provider: ProviderName; error: unknown }[]): void {
+function reportFailures(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  scope: BatchListScope,
+  failures: { provider: ProviderName; error: unknown }[],
+): void {
   if (failures.length === 0) return;
   // A per-provider list has nothing healthy to keep: its provider's failure is the field's error.
   if (!scope.partial) throw failures[0]!.error;
@@ -199,4 +267,3 @@ function reportFailures(ctx: GraphQLContext, info: GraphQLResolveInfo, scope: Ba
 
 /** Every provider, for the merged list. */
 export const ALL_PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;
-

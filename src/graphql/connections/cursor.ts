@@ -44,7 +44,9 @@ export function createCursorCodec(secret: string): CursorCodec {
         throw malformed();
       }
       if (parsed.b !== binding) {
-        throw badInput(`\`${argument}\` was issued for a different list, filter or order; start again without \`${argument}\``);
+        throw badInput(
+          `\`${argument}\` was issued for a different list, filter or order; start again without \`${argument}\``,
+        );
       }
       return parsed.p;
     },

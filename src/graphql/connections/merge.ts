@@ -1,5 +1,14 @@
 import type { Batch, ProviderName } from '../../domain/batch.js';
-import { compareAcrossProviders, isPastCreatedBound, matchesFilter, sortKey, type BatchListFilter, type ListOrder, type ListPage, type PageRef } from '../../domain/listing.js';
+import {
+  compareAcrossProviders,
+  isPastCreatedBound,
+  matchesFilter,
+  sortKey,
+  type BatchListFilter,
+  type ListOrder,
+  type ListPage,
+  type PageRef,
+} from '../../domain/listing.js';
 
 /**
  * Where one provider's stream stands after an edge: the upstream page it is in (`t` token, `n`
@@ -118,7 +127,10 @@ class Stream {
       const created = sortKey(item, 'CREATED_AT');
       this.pos.lk = created;
       // Batches sharing one creation time are all remembered (bounded), so none repeats after a shift.
-      this.pos.li = created !== null && created === previous ? [...(this.pos.li ?? []), item.providerBatchId].slice(-MAX_TIED) : [item.providerBatchId];
+      this.pos.li =
+        created !== null && created === previous
+          ? [...(this.pos.li ?? []), item.providerBatchId].slice(-MAX_TIED)
+          : [item.providerBatchId];
     }
   }
 
@@ -184,7 +196,9 @@ export async function mergeForward(input: {
   const streams = input.sources.map((source) => {
     // Exact providers read pages of `first`; filtered ones read the largest pages to skip faster.
     const pageSize = source.exact ? input.first : FILTERED_PAGE_SIZE;
-    const start: SourcePosition | null | undefined = input.positions ? input.positions[source.provider] : { t: source.firstToken, n: pageSize, k: 0 };
+    const start: SourcePosition | null | undefined = input.positions
+      ? input.positions[source.provider]
+      : { t: source.firstToken, n: pageSize, k: 0 };
     if (start === undefined) throw new TypeError(`cursor has no position for ${source.provider}`);
     return new Stream(source, start, input.totals?.[source.provider], pageSize, input.filter, input.order);
   });
@@ -213,6 +227,8 @@ export async function mergeForward(input: {
     hasNextPage,
     resume: { positions: snapshot(), totals: totals() },
     totals: totals(),
-    failures: streams.filter((s) => s.failure !== undefined).map((s) => ({ provider: s.source.provider, error: s.failure })),
+    failures: streams
+      .filter((s) => s.failure !== undefined)
+      .map((s) => ({ provider: s.source.provider, error: s.failure })),
   };
 }

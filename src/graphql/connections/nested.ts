@@ -37,7 +37,8 @@ function indexCodec(ctx: GraphQLContext, owner: string) {
       if (cursor === null) return null;
       const payload = ctx.lists.codec.decode(binding, cursor, argument) as { i?: unknown } | null;
       const i = payload?.i;
-      if (typeof i !== 'number' || !Number.isInteger(i) || i < 1) throw badInput(`\`${argument}\` is not a cursor this list issued`);
+      if (typeof i !== 'number' || !Number.isInteger(i) || i < 1)
+        throw badInput(`\`${argument}\` is not a cursor this list issued`);
       return i - 1;
     },
   };
@@ -47,16 +48,34 @@ function build<T>(w: Window, items: T[], total: number, encode: (i: number) => s
   const edges = items.map((node, i) => ({ node, cursor: encode(w.start + i + 1) }));
   return {
     edges,
-    pageInfo: { hasNextPage: w.hasNextPage, hasPreviousPage: w.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: w.hasNextPage,
+      hasPreviousPage: w.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     totalCount: total,
   };
 }
 
 /** Pages an in-memory list (Reach record errors and pending resources come whole with the batch). */
-export function arrayConnection<T>(ctx: GraphQLContext, owner: string, all: readonly T[], args: NestedArgs): NestedConnection<T> {
+export function arrayConnection<T>(
+  ctx: GraphQLContext,
+  owner: string,
+  all: readonly T[],
+  args: NestedArgs,
+): NestedConnection<T> {
   const page: PageArgs = pageArgs(args);
   const codec = indexCodec(ctx, owner);
-  const w = windowOf({ first: page.first, last: page.last, afterIndex: codec.decode(page.after, 'after'), beforeIndex: codec.decode(page.before, 'before') }, all.length);
+  const w = windowOf(
+    {
+      first: page.first,
+      last: page.last,
+      afterIndex: codec.decode(page.after, 'after'),
+      beforeIndex: codec.decode(page.before, 'before'),
+    },
+    all.length,
+  );
   return build(w, all.slice(w.start, w.end), all.length, codec.encode);
 }
 
@@ -64,14 +83,27 @@ export function arrayConnection<T>(ctx: GraphQLContext, owner: string, all: read
  * Pages a Check batch's item results with upstream offsets: one request, or two when `last`
  * is given without `before` (the total must be known first).
  */
-export async function factCheckItems(ctx: GraphQLContext, providerBatchId: string, args: NestedArgs): Promise<ItemConnectionModel> {
+export async function factCheckItems(
+  ctx: GraphQLContext,
+  providerBatchId: string,
+  args: NestedArgs,
+): Promise<ItemConnectionModel> {
   const adapter = ctx.providers.FACT_CHECK;
   if (!adapter?.listItemResults) throw notConfigured('FACT_CHECK');
   const list = adapter.listItemResults.bind(adapter);
   const page = pageArgs(args);
   const codec = indexCodec(ctx, `FactCheckBatch.items:${providerBatchId}`);
-  const { window: w, items, total } = await fetchWindow(
-    { first: page.first, last: page.last, after: codec.decode(page.after, 'after'), before: codec.decode(page.before, 'before') },
+  const {
+    window: w,
+    items,
+    total,
+  } = await fetchWindow(
+    {
+      first: page.first,
+      last: page.last,
+      after: codec.decode(page.after, 'after'),
+      before: codec.decode(page.before, 'before'),
+    },
     (offset, limit) => ctx.budget.call('FACT_CHECK', (signal) => list(providerBatchId, offset, limit, signal)),
   );
   return build(w, items, total ?? 0, codec.encode);

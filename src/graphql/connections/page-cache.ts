@@ -19,7 +19,11 @@ export class PageCache {
   }
 
   /** The cached page, or a read by `load` (called only when no identical read is in flight). */
-  get(key: string, signal: AbortSignal | undefined, load: (signal: AbortSignal) => Promise<ListPage>): Promise<ListPage> {
+  get(
+    key: string,
+    signal: AbortSignal | undefined,
+    load: (signal: AbortSignal) => Promise<ListPage>,
+  ): Promise<ListPage> {
     if (!this.pages) return this.inFlight.run(key, signal, load);
     const cached = this.pages.get(key);
     if (cached) return Promise.resolve(cached);

@@ -12,7 +12,12 @@ export interface PageArgs {
 }
 
 /** Validates `first`/`last` (1..100; default `first: 20`). */
-export function pageArgs(args: { first?: number | null; last?: number | null; after?: string | null; before?: string | null }): PageArgs {
+export function pageArgs(args: {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}): PageArgs {
   for (const name of ['first', 'last'] as const) {
     const value = args[name];
     if (value != null && (!Number.isInteger(value) || value < PAGE_SIZE.min || value > PAGE_SIZE.max)) {
@@ -37,7 +42,10 @@ export interface Window {
  * indices of the `after`/`before` edges; `hasPreviousPage` is only known (true) under `last`,
  * `hasNextPage` only under `first`.
  */
-export function windowOf(args: { first: number | null; last: number | null; afterIndex: number | null; beforeIndex: number | null }, total: number): Window {
+export function windowOf(
+  args: { first: number | null; last: number | null; afterIndex: number | null; beforeIndex: number | null },
+  total: number,
+): Window {
   const lower = args.afterIndex !== null ? args.afterIndex + 1 : 0;
   const upper = args.beforeIndex !== null ? args.beforeIndex : total;
   let start = Math.max(0, lower);
@@ -64,7 +72,8 @@ export async function fetchWindow<T>(
   fetchSlice: (offset: number, limit: number) => Promise<{ items: T[]; total: number | null }>,
 ): Promise<{ window: Window; items: T[]; total: number | null }> {
   let total: number | null = null;
-  if ((args.last !== null && args.before === null) || args.after === 'end' || args.before === 'end') total = (await fetchSlice(0, 1)).total;
+  if ((args.last !== null && args.before === null) || args.after === 'end' || args.before === 'end')
+    total = (await fetchSlice(0, 1)).total;
   const index = (at: EdgeIndex): number | null => (at === null ? null : at === 'end' ? (total ?? 0) - 1 : at);
   const slice = { first: args.first, last: args.last, afterIndex: index(args.after), beforeIndex: index(args.before) };
   // Without a total yet, the window's end comes from the page read at its start.

@@ -36,7 +36,10 @@ function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): Watc
 function admit(ctx: GraphQLContext, slots: number): () => void {
   const { subscribers } = ctx.live.hub.stats();
   if (subscribers + slots > ctx.live.maxSubscriptions) {
-    throw new GatewayError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `this gateway watches at most ${ctx.live.maxSubscriptions} batches at once (LIVE_MAX_SUBSCRIPTIONS); try again later`);
+    throw new GatewayError(
+      ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+      `this gateway watches at most ${ctx.live.maxSubscriptions} batches at once (LIVE_MAX_SUBSCRIPTIONS); try again later`,
+    );
   }
   return ctx.live.shares.admit(ctx.client.key, slots);
 }

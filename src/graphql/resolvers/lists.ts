@@ -1,24 +1,35 @@
 import type { BatchListFilter, ListOrder } from '../../domain/listing.js';
 import { toGlobalId } from '../../domain/global-id.js';
-import type { FactCheckBatchResolvers, FactCheckItemResolvers, QueryResolvers, ReachBatchResolvers } from '../__generated__/resolvers-types.js';
+import type {
+  FactCheckBatchResolvers,
+  FactCheckItemResolvers,
+  QueryResolvers,
+  ReachBatchResolvers,
+} from '../__generated__/resolvers-types.js';
 import { ALL_PROVIDERS, resolveBatchList } from '../connections/batch-list.js';
 import { arrayConnection, factCheckItems } from '../connections/nested.js';
 
 type Maybe<T> = T | null | undefined;
 
 /** A DateTime input as a Date (graphql-scalars parses to Date; strings are tolerated). */
-const date = (value: Maybe<Date | string>): Date | undefined => (value == null ? undefined : value instanceof Date ? value : new Date(value));
+const date = (value: Maybe<Date | string>): Date | undefined =>
+  value == null ? undefined : value instanceof Date ? value : new Date(value);
 /** GraphQL null means "not given". */
 const given = <T>(value: Maybe<T>): T | undefined => (value == null ? undefined : value);
 
-function toFilter(f: {
-  providers?: Maybe<BatchListFilter['providers']>;
-  statuses?: Maybe<BatchListFilter['statuses']>;
-  reachBatchTypes?: Maybe<BatchListFilter['reachBatchTypes']>;
-  hasPendingResources?: Maybe<boolean>;
-  createdAfter?: Maybe<Date | string>;
-  createdBefore?: Maybe<Date | string>;
-} | null | undefined): BatchListFilter {
+function toFilter(
+  f:
+    | {
+        providers?: Maybe<BatchListFilter['providers']>;
+        statuses?: Maybe<BatchListFilter['statuses']>;
+        reachBatchTypes?: Maybe<BatchListFilter['reachBatchTypes']>;
+        hasPendingResources?: Maybe<boolean>;
+        createdAfter?: Maybe<Date | string>;
+        createdBefore?: Maybe<Date | string>;
+      }
+    | null
+    | undefined,
+): BatchListFilter {
   const filter: BatchListFilter = {};
   if (!f) return filter;
   if (f.providers != null) filter.providers = [...new Set(f.providers)];
@@ -39,7 +50,12 @@ const toOrder = (o: Maybe<{ field?: ListOrder['field']; direction?: ListOrder['d
 /** The list fields of Query. */
 export const listQueries: Pick<QueryResolvers, 'batches' | 'reachBatches' | 'factCheckBatches'> = {
   batches: (_, args, ctx, info) =>
-    resolveBatchList(ctx, info, { field: 'batches', candidates: ALL_PROVIDERS, partial: true }, { ...args, filter: toFilter(args.filter), order: toOrder(args.orderBy) }),
+    resolveBatchList(
+      ctx,
+      info,
+      { field: 'batches', candidates: ALL_PROVIDERS, partial: true },
+      { ...args, filter: toFilter(args.filter), order: toOrder(args.orderBy) },
+    ),
   reachBatches: (_, args, ctx, info) =>
     resolveBatchList(
       ctx,
@@ -52,14 +68,32 @@ export const listQueries: Pick<QueryResolvers, 'batches' | 'reachBatches' | 'fac
       },
     ),
   factCheckBatches: (_, args, ctx, info) =>
-    resolveBatchList(ctx, info, { field: 'factCheckBatches', candidates: ['FACT_CHECK'], partial: false }, { ...args, filter: toFilter(args.filter), order: null }),
+    resolveBatchList(
+      ctx,
+      info,
+      { field: 'factCheckBatches', candidates: ['FACT_CHECK'], partial: false },
+      { ...args, filter: toFilter(args.filter), order: null },
+    ),
 };
 
 /** Nested connections of Reach batches (the lists come whole with the batch; paged here). */
 export const reachBatchLists: Pick<ReachBatchResolvers, 'recordErrors' | 'pendingResources'> = {
-  recordErrors: (batch, args, ctx) => arrayConnection(ctx, `ReachBatch.recordErrors:${toGlobalId('REACH', batch.providerBatchId)}`, batch.recordErrors, args),
+  recordErrors: (batch, args, ctx) =>
+    arrayConnection(
+      ctx,
+      `ReachBatch.recordErrors:${toGlobalId('REACH', batch.providerBatchId)}`,
+      batch.recordErrors,
+      args,
+    ),
   pendingResources: (batch, args, ctx) =>
-    batch.pendingResources === null ? null : arrayConnection(ctx, `ReachBatch.pendingResources:${toGlobalId('REACH', batch.providerBatchId)}`, batch.pendingResources, args),
+    batch.pendingResources === null
+      ? null
+      : arrayConnection(
+          ctx,
+          `ReachBatch.pendingResources:${toGlobalId('REACH', batch.providerBatchId)}`,
+          batch.pendingResources,
+          args,
+        ),
 };
 
 /** Check's item results, read page by page from `GET /v1/batch/:id/results`. */

@@ -26,7 +26,8 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
   return {
     name: 'FACT_CHECK',
     capabilities: PROVIDER_CAPABILITIES.FACT_CHECK,
-    checkId: (id) => (FACT_CHECK_ID.test(id) ? null : 'a Check batch id looks like "batch_" followed by letters and digits'),
+    checkId: (id) =>
+      FACT_CHECK_ID.test(id) ? null : 'a Check batch id looks like "batch_" followed by letters and digits',
     async get(id, options = {}) {
       try {
         return toFactCheckBatch(await client.getBatch(id, options.signal));
@@ -38,7 +39,10 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
     async listPage(pushdown, ref, options = {}) {
       const offset = typeof ref.token === 'number' ? ref.token : 0;
       try {
-        const body = obj<FactCheckListResponse>(await client.listBatches({ limit: ref.size, offset, status: pushdown.status }, options.signal), '$');
+        const body = obj<FactCheckListResponse>(
+          await client.listBatches({ limit: ref.size, offset, status: pushdown.status }, options.signal),
+          '$',
+        );
         const data = optArr(body, 'data');
         if (data === null) throw new WireShapeError('$.data', 'an array');
         const page = toFactCheckPagination(field(body, 'pagination'), '$.pagination');
@@ -54,7 +58,10 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
         const body = obj<FactCheckResultsResponse>(await client.getResults(id, { offset, limit }, signal), '$');
         const items = optArr(body, 'items');
         if (items === null) throw new WireShapeError('$.items', 'an array');
-        return { items: items.map((row, i) => toFactCheckItem(row, `$.items[${i}]`)), total: toFactCheckPagination(field(body, 'pagination'), '$.pagination').total };
+        return {
+          items: items.map((row, i) => toFactCheckItem(row, `$.items[${i}]`)),
+          total: toFactCheckPagination(field(body, 'pagination'), '$.pagination').total,
+        };
       } catch (error) {
         throw fail(error);
       }

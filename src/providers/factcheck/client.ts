@@ -35,9 +35,15 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
   });
   return {
     getBatch: (id, signal) => http.request('GET', `/v1/batch/${encodeURIComponent(id)}`, {}, signal),
-    listBatches: (q, signal) => http.request('GET', '/v1/batch', { limit: String(q.limit), offset: String(q.offset), status: q.status }, signal),
+    listBatches: (q, signal) =>
+      http.request('GET', '/v1/batch', { limit: String(q.limit), offset: String(q.offset), status: q.status }, signal),
     getResults: (id, q, signal) =>
-      http.request('GET', `/v1/batch/${encodeURIComponent(id)}/results`, { limit: String(q.limit), offset: String(q.offset) }, signal),
+      http.request(
+        'GET',
+        `/v1/batch/${encodeURIComponent(id)}/results`,
+        { limit: String(q.limit), offset: String(q.offset) },
+        signal,
+      ),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     close: () => http.close(),
   };

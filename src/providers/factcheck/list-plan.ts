@@ -28,17 +28,25 @@ const STATUSES_OF: Record<string, readonly BatchStatus[]> = {
  * (batch types, `hasPendingResources: true`) leave Check out; date bounds are filtered here.
  */
 export function planFactCheckList(filter: BatchListFilter, order: ListOrder): ListPlan {
-  if (filter.providers && !filter.providers.includes('FACT_CHECK')) return { ok: false, reason: 'FILTERED_OUT', message: 'not in filter.providers' };
+  if (filter.providers && !filter.providers.includes('FACT_CHECK'))
+    return { ok: false, reason: 'FILTERED_OUT', message: 'not in filter.providers' };
   if (order.field !== 'CREATED_AT' || order.direction !== 'DESC') {
-    return { ok: false, reason: 'ORDER_NOT_SUPPORTED', message: 'Check lists batches by createdAt, newest first, only' };
+    return {
+      ok: false,
+      reason: 'ORDER_NOT_SUPPORTED',
+      message: 'Check lists batches by createdAt, newest first, only',
+    };
   }
-  if (filter.reachBatchTypes) return { ok: false, reason: 'FILTERED_OUT', message: 'filter.reachBatchTypes matches Reach batches only' };
-  if (filter.hasPendingResources === true) return { ok: false, reason: 'FILTERED_OUT', message: 'only Reach batches have pending resources' };
+  if (filter.reachBatchTypes)
+    return { ok: false, reason: 'FILTERED_OUT', message: 'filter.reachBatchTypes matches Reach batches only' };
+  if (filter.hasPendingResources === true)
+    return { ok: false, reason: 'FILTERED_OUT', message: 'only Reach batches have pending resources' };
   const pushdown: Record<string, string> = {};
   let exact = !(filter.createdAfter || filter.createdBefore);
   if (filter.statuses) {
     const words = new Set(filter.statuses.flatMap((s) => WORDS[s]));
-    if (words.size === 0 && !filter.statuses.includes('UNKNOWN')) return { ok: false, reason: 'FILTERED_OUT', message: 'no Check status matches filter.statuses' };
+    if (words.size === 0 && !filter.statuses.includes('UNKNOWN'))
+      return { ok: false, reason: 'FILTERED_OUT', message: 'no Check status matches filter.statuses' };
     const [word] = words;
     if (words.size === 1 && !filter.statuses.includes('UNKNOWN') && word !== undefined) {
       pushdown.status = word;

@@ -1,5 +1,17 @@
 import { FINISHED_STATUSES, percentOf, type FactCheckBatch, type FactCheckItem } from '../../domain/batch.js';
-import { num, obj, optArr, optBool, optDate, optNum, optObj, optStr, str, WireShapeError, type WireObject } from '../wire.js';
+import {
+  num,
+  obj,
+  optArr,
+  optBool,
+  optDate,
+  optNum,
+  optObj,
+  optStr,
+  str,
+  WireShapeError,
+  type WireObject,
+} from '../wire.js';
 import { fromFactCheckStatus } from './status.js';
 import type { FactCheckWireBatch, FactCheckWireItem, FactCheckWireValidationError } from './types.js';
 
@@ -24,7 +36,14 @@ export function toFactCheckBatch(body: unknown, path = '$'): FactCheckBatch {
     status,
     providerStatus,
     isTerminal: FINISHED_STATUSES.has(status),
-    progress: { total, processed, succeeded, failed, pending: Math.max(0, total - succeeded - failed), percent: percentOf(processed, total) },
+    progress: {
+      total,
+      processed,
+      succeeded,
+      failed,
+      pending: Math.max(0, total - succeeded - failed),
+      percent: percentOf(processed, total),
+    },
     createdAt: optDate(o, 'createdAt'),
     startedAt: optDate(o, 'startedAt'),
     completedAt: optDate(o, 'completedAt'),
@@ -34,7 +53,10 @@ export function toFactCheckBatch(body: unknown, path = '$'): FactCheckBatch {
     inputFormat: format === 'JSON' || format === 'CSV' ? format : null,
     originalFileName: optStr(o, 'originalFileName'),
     methods: methods
-      ? Object.keys(methods.value).map((method) => ({ method, weight: num(methods as WireObject<Record<string, number>>, method) }))
+      ? Object.keys(methods.value).map((method) => ({
+          method,
+          weight: num(methods as WireObject<Record<string, number>>, method),
+        }))
       : [],
     context: context ? context.value : null,
     totalCostCents: optNum(o, 'totalCostCents'),

@@ -34,7 +34,8 @@ export function toGameballBatch(body: unknown, requestedId: string): GameballBat
       failed,
       // Failed items count as finished even when a server leaves them out of processedItems.
       pending: totalItems === null ? 0 : Math.max(0, totalItems - Math.max(processed, failed)),
-      percent: providerProgress !== null ? Math.min(100, Math.max(0, providerProgress)) : percentOf(processed, totalItems),
+      percent:
+        providerProgress !== null ? Math.min(100, Math.max(0, providerProgress)) : percentOf(processed, totalItems),
     },
     createdAt: optDate(legacy, 'createdAt'),
     startedAt: optDate(legacy, 'startedAt'),
@@ -61,8 +62,12 @@ function legacyItems(legacy: WireObject<GameballLegacyWireBatch>, part: 'success
 
 /** Item shapes are undocumented, so anything is accepted and kept verbatim in `raw`. */
 function toItem(item: unknown): GameballItem {
-  const raw = item !== null && typeof item === 'object' && !Array.isArray(item) ? (item as Record<string, unknown>) : { value: item };
-  const field = <K extends keyof GameballWireItem>(k: K, type: 'string' | 'number') => (typeof raw[k] === type ? raw[k] : null);
+  const raw =
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? (item as Record<string, unknown>)
+      : { value: item };
+  const field = <K extends keyof GameballWireItem>(k: K, type: 'string' | 'number') =>
+    typeof raw[k] === type ? raw[k] : null;
   const customer = raw['customerId'] ?? raw['playerUniqueId'];
   return {
     customerId: typeof customer === 'string' || typeof customer === 'number' ? String(customer) : null,

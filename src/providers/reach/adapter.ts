@@ -14,10 +14,16 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
   return {
     name: 'REACH',
     capabilities: PROVIDER_CAPABILITIES.REACH,
-    checkId: (id) => (REACH_ID.test(id) ? null : 'a Reach batch id is 1-128 characters of letters, digits, ".", "_", ":" or "-"'),
+    checkId: (id) =>
+      REACH_ID.test(id) ? null : 'a Reach batch id is 1-128 characters of letters, digits, ".", "_", ":" or "-"',
     async get(id, options = {}) {
       try {
-        const body = await client.getBatch(id, { includePendingDetails: options.includePendingDetails ?? false }, options.signal, options.tenant);
+        const body = await client.getBatch(
+          id,
+          { includePendingDetails: options.includePendingDetails ?? false },
+          options.signal,
+          options.tenant,
+        );
         return toReachBatch(fromReachEnvelope(body));
       } catch (error) {
         throw fail(error);
@@ -37,7 +43,11 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
           options.tenant,
         );
         const page = fromReachListEnvelope(body);
-        return { items: page.results.map(toReachBatch), next: page.hasNextPage ? page.cursor : null, total: page.total };
+        return {
+          items: page.results.map(toReachBatch),
+          next: page.hasNextPage ? page.cursor : null,
+          total: page.total,
+        };
       } catch (error) {
         throw fail(error);
       }

@@ -17,7 +17,12 @@ export interface ReachClientOptions extends Omit<UpstreamHttpOptions, 'provider'
 export interface ReachClient {
   /** The circuit breaker's state for this provider. */
   circuit(): CircuitStateName;
-  getBatch(batchId: string, query: { includePendingDetails: boolean }, signal?: AbortSignal, tenantId?: string): Promise<unknown>;
+  getBatch(
+    batchId: string,
+    query: { includePendingDetails: boolean },
+    signal?: AbortSignal,
+    tenantId?: string,
+  ): Promise<unknown>;
   /** `GET /api/batches` with the given query parameters (cursor, limit, batchType, sortBy, ...). */
   listBatches(query: ReachListQueryParams, signal?: AbortSignal, tenantId?: string): Promise<unknown>;
   close(): Promise<void>;
@@ -29,7 +34,8 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
   if (options.tenantId) headers['reach-tenant-id'] = options.tenantId;
   const http: UpstreamHttp = createUpstreamHttp({ ...options, provider: 'REACH', headers });
   /** A per-call tenant (from the client's verified token) replaces the configured one. */
-  const tenantHeader = (tenantId: string | undefined): Record<string, string> | undefined => (tenantId ? { 'reach-tenant-id': tenantId } : undefined);
+  const tenantHeader = (tenantId: string | undefined): Record<string, string> | undefined =>
+    tenantId ? { 'reach-tenant-id': tenantId } : undefined;
   return {
     getBatch: (batchId, query, signal, tenantId) =>
       http.request(
@@ -40,7 +46,8 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
         signal,
         tenantHeader(tenantId),
       ),
-    listBatches: (query, signal, tenantId) => http.request('GET', '/api/batches', query, signal, tenantHeader(tenantId)),
+    listBatches: (query, signal, tenantId) =>
+      http.request('GET', '/api/batches', query, signal, tenantHeader(tenantId)),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     close: () => http.close(),
   };

@@ -10,8 +10,12 @@ const ALL_TYPES = 3;
  * types, `hasPendingResources: false` and created-date bounds are filtered in the gateway.
  */
 export function planReachList(filter: BatchListFilter, order: ListOrder): ListPlan {
-  if (filter.providers && !filter.providers.includes('REACH')) return { ok: false, reason: 'FILTERED_OUT', message: 'not in filter.providers' };
-  const pushdown: Record<string, string> = { sortBy: SORT_BY[order.field], sortDirection: order.direction === 'ASC' ? 'asc' : 'desc' };
+  if (filter.providers && !filter.providers.includes('REACH'))
+    return { ok: false, reason: 'FILTERED_OUT', message: 'not in filter.providers' };
+  const pushdown: Record<string, string> = {
+    sortBy: SORT_BY[order.field],
+    sortDirection: order.direction === 'ASC' ? 'asc' : 'desc',
+  };
   let exact = true;
   const types: readonly ReachBatchType[] | undefined = filter.reachBatchTypes;
   if (types && new Set(types).size < ALL_TYPES) {

@@ -1,5 +1,23 @@
-import { FINISHED_STATUSES, percentOf, type ReachBatch, type ReachBatchType, type ReachPendingResource } from '../../domain/batch.js';
-import { obj, optArr, optBool, optDate, optNum, optObj, optStr, str, strArr, WireShapeError, type WireObject } from '../wire.js';
+import {
+  FINISHED_STATUSES,
+  percentOf,
+  type ReachBatch,
+  type ReachBatchType,
+  type ReachPendingResource,
+} from '../../domain/batch.js';
+import {
+  obj,
+  optArr,
+  optBool,
+  optDate,
+  optNum,
+  optObj,
+  optStr,
+  str,
+  strArr,
+  WireShapeError,
+  type WireObject,
+} from '../wire.js';
 import { fromReachStatus } from './status.js';
 import type {
   ReachGetBatchResponse,
@@ -46,7 +64,8 @@ export function toReachBatch(o: WireObject<ReachWireBatch>): ReachBatch {
   const summary = errors ? optObj(errors, 'summary') : null;
   const details = errors ? optObj(errors, 'details') : null;
   const pendingRaw = optArr(o, 'pendingResources');
-  const pendingResources = pendingRaw?.map((item, i) => toPendingResource(obj(item, `${o.path}.pendingResources[${i}]`))) ?? null;
+  const pendingResources =
+    pendingRaw?.map((item, i) => toPendingResource(obj(item, `${o.path}.pendingResources[${i}]`))) ?? null;
   const expiries = (pendingResources ?? []).map((r) => r.expiresAt?.getTime() ?? 0).filter((t) => t > 0);
 
   return {
@@ -77,7 +96,10 @@ export function toReachBatch(o: WireObject<ReachWireBatch>): ReachBatch {
     successRate: optNum(progress, 'successRate'),
     pendingRecords,
     errorSummary: summary
-      ? Object.keys(summary.value).map((category) => ({ category, count: optNum(summary as WireObject<Record<string, number>>, category) ?? 0 }))
+      ? Object.keys(summary.value).map((category) => ({
+          category,
+          count: optNum(summary as WireObject<Record<string, number>>, category) ?? 0,
+        }))
       : [],
     recordErrors: details
       ? Object.keys(details.value).map((externalId) => {
@@ -98,7 +120,11 @@ function toPendingResource(r: WireObject<ReachWirePendingResource>): ReachPendin
     schemaName: optStr(r, 'schemaName'),
     missingDependencies: (optArr(r, 'missingDependencies') ?? []).map((d, i) => {
       const dep = obj<ReachWireMissingDependency>(d, `${r.path}.missingDependencies[${i}]`);
-      return { schemaDefinitionId: str(dep, 'schemaDefinitionId'), schemaName: optStr(dep, 'schemaName'), externalId: str(dep, 'externalId') };
+      return {
+        schemaDefinitionId: str(dep, 'schemaDefinitionId'),
+        schemaName: optStr(dep, 'schemaName'),
+        externalId: str(dep, 'externalId'),
+      };
     }),
     expiresAt: optDate(r, 'expiresAt'),
     createdAt: optDate(r, 'createdAt'),
