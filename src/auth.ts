@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { createGraphQLError } from 'graphql-yoga';
+import { env, fragment } from './settings.js';
 
 /** How clients authenticate (README: "Authentication and tenancy"). */
 export interface AuthSettings {
@@ -13,6 +14,38 @@ export interface AuthSettings {
   /** The claim holding the client's Reach tenant. */
   tenantClaim: string;
 }
+
+/**
+ * `AUTH_MODE` (`jwt`, the default, or `none`) and the `JWT_*` variables: jwt mode needs a key
+ * (an HS256 secret or a JWKS URL), an issuer and an audience.
+ */
+export const authSettings = fragment(
+  {
+    AUTH_MODE: env.oneOf(['jwt', 'none'] as const, 'jwt'),
+    JWT_TENANT_CLAIM: env.text(),
+    JWT_SECRET: env.text(),
+    JWT_JWKS_URL: env.text(),
+    JWT_ISSUER: env.text(),
+    JWT_AUDIENCE: env.text(),
+  },
+  (v, fail): AuthSettings => {
+    const mode = v.AUTH_MODE;
+    const tenantClaim = v.JWT_TENANT_CLAIM ?? 'reach_tenant';
+    if (mode === 'none') return { mode, tenantClaim };
+    const secret = v.JWT_SECRET;
+    const jwksUrl = v.JWT_JWKS_URL;
+    if (!secret && !jwksUrl)
+      fail('AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL; set AUTH_MODE=none only for a local demo');
+    if (secret && jwksUrl) fail('set JWT_SECRET or JWT_JWKS_URL, not both');
+    if (secret && secret.length < 32) fail('JWT_SECRET must be at least 32 characters');
+    if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) fail('JWT_JWKS_URL must be an http(s) URL');
+    const issuer = v.JWT_ISSUER;
+    const audience = v.JWT_AUDIENCE;
+    if (!issuer) return fail('AUTH_MODE=jwt needs JWT_ISSUER');
+    if (!audience) return fail('AUTH_MODE=jwt needs JWT_AUDIENCE');
+    return { mode, tenantClaim, issuer, audience, ...(secret ? { secret } : {}), ...(jwksUrl ? { jwksUrl } : {}) };
+  },
+);
 
 /** Who is calling: the verified subject and Reach tenant, and when the token expires. */
 export interface Principal {

@@ -1,14 +1,14 @@
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { ListSettings, UpstreamLimits } from './config.js';
+import type { ListSettings } from './config.js';
+import type { UpstreamLimits } from './providers/limits.js';
 import type { ProviderName } from './domain/batch.js';
-import { PROVIDER_CAPABILITIES } from './domain/provider.js';
 import { createCursorCodec, type CursorCodec } from './graphql/connections/cursor.js';
 import { PageCache } from './graphql/connections/page-cache.js';
 import { createLoaders, type Loaders } from './graphql/loaders.js';
 import { createNotes, type ResponseNotes } from './graphql/notes.js';
 import type { PollHub } from './live/poll-hub.js';
 import type { SubscriptionShares } from './live/shares.js';
-import type { Providers } from './providers/index.js';
+import type { AnyProviderDefinition, Providers } from './providers/index.js';
 import type { Principal } from './auth.js';
 import type { ClientIdentity } from './identity.js';
 import { RequestBudget } from './graphql/request-budget.js';
@@ -29,6 +29,10 @@ export interface LiveServices {
 
 /** What every resolver receives: the providers, this request's loaders, list and live services, notes. */
 export interface GraphQLContext extends YogaInitialContext {
+  /** Every provider this gateway knows (configured or not), in list rank order. */
+  definitions: readonly AnyProviderDefinition[];
+  /** Their names, in the same order (global IDs, the merged list). */
+  providerNames: readonly ProviderName[];
   providers: Providers;
   loaders: Loaders;
   lists: ListServices;
@@ -49,12 +53,13 @@ export interface GraphQLContext extends YogaInitialContext {
  * loops are never shared across scopes. Reach data is scoped by tenant; the others have one
  * credential set per gateway.
  */
-export function scopeOf(ctx: Pick<GraphQLContext, 'tenant'>, provider: ProviderName): string {
-  return PROVIDER_CAPABILITIES[provider].tenantScoped && ctx.tenant ? `tenant:${ctx.tenant}` : 'default';
+export function scopeOf(ctx: Pick<GraphQLContext, 'tenant' | 'providers'>, provider: ProviderName): string {
+  return ctx.providers[provider]?.capabilities.tenantScoped && ctx.tenant ? `tenant:${ctx.tenant}` : 'default';
 }
 
 /** Dependencies the context is built from, once per gateway. */
 export interface ContextDeps {
+  definitions: readonly AnyProviderDefinition[];
   providers: Providers;
   limits: Pick<UpstreamLimits, 'perRequestConcurrency' | 'maxCallsPerRequest' | 'requestDeadlineMs'>;
   lists: ListServices;
@@ -78,7 +83,17 @@ export function createContext(
   clientSignal?: AbortSignal,
 ): Pick<
   GraphQLContext,
-  'providers' | 'loaders' | 'lists' | 'live' | 'notes' | 'tenant' | 'principal' | 'client' | 'budget'
+  | 'definitions'
+  | 'providerNames'
+  | 'providers'
+  | 'loaders'
+  | 'lists'
+  | 'live'
+  | 'notes'
+  | 'tenant'
+  | 'principal'
+  | 'client'
+  | 'budget'
 > {
   const tenant = principal.tenant;
   const budget = new RequestBudget(deps.limits.maxCallsPerRequest, deps.limits.requestDeadlineMs, clientSignal);
@@ -86,6 +101,8 @@ export function createContext(
     principal,
     client,
     budget,
+    definitions: deps.definitions,
+    providerNames: deps.definitions.map((d) => d.name),
     providers: deps.providers,
     loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency, budget, tenant),
     lists: deps.lists,

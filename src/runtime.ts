@@ -7,7 +7,13 @@ import { PollHub } from './live/poll-hub.js';
 import { DEFAULT_POLL_POLICY } from './live/poll-policy.js';
 import { SubscriptionShares } from './live/shares.js';
 import { createRedisCoordinator } from './live/redis-coordinator.js';
-import { closeProviders, createProviders, type Providers } from './providers/index.js';
+import {
+  closeProviders,
+  createProviders,
+  PROVIDER_DEFINITIONS,
+  type AnyProviderDefinition,
+  type Providers,
+} from './providers/index.js';
 import { createGateway, type Gateway } from './server.js';
 import { attachWebSocket } from './transports/ws.js';
 import type { DestinationStream, Logger } from 'pino';
@@ -121,11 +127,23 @@ function coordinatorReports(logger: Logger, metrics: Metrics): CoordinatorErrors
 export async function startGateway(
   config: GatewayConfig,
   /** `now`: the clock of observations (rates, estimates); tests pass the simulators' clock. */
-  options: { graphiql?: boolean; host?: string; now?: () => number; logDestination?: DestinationStream } = {},
+  options: {
+    graphiql?: boolean;
+    host?: string;
+    now?: () => number;
+    logDestination?: DestinationStream;
+    /** The providers this gateway knows (tests add fixtures). @default PROVIDER_DEFINITIONS */
+    definitions?: readonly AnyProviderDefinition[];
+  } = {},
 ): Promise<RunningGateway> {
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = createMetrics();
-  const providers = createProviders(config, metrics.observeUpstream);
+  const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
+  const providers = createProviders(definitions, config.providers, {
+    ...config.upstream,
+    userAgent: `batchql/0.1 (${config.live.instanceId})`,
+    observe: metrics.observeUpstream,
+  });
   const lists = createListServices(config.lists);
   const coordinator = config.live.redisUrl
     ? await createRedisCoordinator({
@@ -158,6 +176,7 @@ export async function startGateway(
   }
   const authenticate = createAuthenticator(config.auth);
   const gateway = createGateway({
+    definitions,
     providers,
     limits: config.upstream,
     lists,

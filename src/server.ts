@@ -1,7 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { createContext, type GraphQLContext, type ListServices, type LiveServices } from './context.js';
-import type { UpstreamLimits } from './config.js';
+import type { UpstreamLimits } from './providers/limits.js';
 import { useResponseNotes } from './graphql/notes.js';
 import type { Logger } from 'pino';
 import { yogaLogger } from './logging.js';
@@ -12,10 +12,13 @@ import { maskError } from './graphql/errors.js';
 import { useUpstreamBudget } from './graphql/upstream-cost.js';
 import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
-import type { Providers } from './providers/index.js';
+import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
+  /** Every provider the schema and `Query.providers` know. @default PROVIDER_DEFINITIONS */
+  definitions?: readonly AnyProviderDefinition[];
+  /** The configured ones' adapters. */
   providers: Providers;
   limits: Pick<UpstreamLimits, 'perRequestConcurrency' | 'maxCallsPerRequest' | 'requestDeadlineMs'>;
   /** Cursor codec and upstream list page cache. */
@@ -45,9 +48,10 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { lists, live } = options;
+  const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
   const authenticate: Authenticator = options.authenticate ?? (async () => ({}));
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: options.schema ?? createSchema(),
+    schema: options.schema ?? createSchema(definitions),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
@@ -75,7 +79,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return {
         ...initial,
         ...createContext(
-          { providers: options.providers, limits: options.limits, lists, live },
+          { definitions, providers: options.providers, limits: options.limits, lists, live },
           principal,
           client,
           initial.request?.signal,

@@ -57,13 +57,13 @@ export type ListPlan =
 export function matchesFilter(batch: Batch, filter: BatchListFilter): boolean {
   if (filter.providers && !filter.providers.includes(batch.provider)) return false;
   if (filter.statuses && !filter.statuses.includes(batch.status)) return false;
-  if (
-    filter.reachBatchTypes &&
-    (batch.provider !== 'REACH' || batch.batchType === null || !filter.reachBatchTypes.includes(batch.batchType))
-  )
-    return false;
+  if (filter.reachBatchTypes) {
+    // Only batches with a batch type (Reach's) can match a batch-type filter.
+    const type = 'batchType' in batch ? batch.batchType : null;
+    if (type === null || !filter.reachBatchTypes.includes(type)) return false;
+  }
   if (filter.hasPendingResources !== undefined) {
-    const pending = batch.provider === 'REACH' && (batch.pendingRecords ?? 0) > 0;
+    const pending = 'pendingRecords' in batch && (batch.pendingRecords ?? 0) > 0;
     if (pending !== filter.hasPendingResources) return false;
   }
   const created = batch.createdAt?.getTime() ?? null;
@@ -89,13 +89,16 @@ export function sortKey(batch: Batch, field: OrderField): number | null {
   return date ? date.getTime() : null;
 }
 
-const PROVIDER_RANK: Record<ProviderName, number> = { REACH: 0, GAMEBALL: 1, FACT_CHECK: 2 };
-
 /**
  * Orders the heads of two different providers' streams: by the order's key with nulls last in
- * both directions (as Reach sorts), then by provider (Reach, Gameball, Check) as the tie-break.
+ * both directions (as Reach sorts), then by the providers' list rank (`rank`) as the tie-break.
  */
-export function compareAcrossProviders(a: Batch, b: Batch, order: ListOrder): number {
+export function compareAcrossProviders(
+  a: Batch,
+  b: Batch,
+  order: ListOrder,
+  rank: (provider: ProviderName) => number,
+): number {
   const ka = sortKey(a, order.field);
   const kb = sortKey(b, order.field);
   if (ka !== kb) {
@@ -103,5 +106,5 @@ export function compareAcrossProviders(a: Batch, b: Batch, order: ListOrder): nu
     if (kb === null) return -1;
     return order.direction === 'ASC' ? ka - kb : kb - ka;
   }
-  return PROVIDER_RANK[a.provider] - PROVIDER_RANK[b.provider];
+  return rank(a.provider) - rank(b.provider);
 }

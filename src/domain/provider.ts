@@ -11,6 +11,8 @@ export interface ProviderCapabilities {
   tenantScoped: boolean;
   /** Listing providers: the page token of a list's first page (a cursor or an offset). */
   firstPageToken: string | number | null;
+  /** Where its batches go among equal sort keys in merged lists (lower first). */
+  listRank: number;
 }
 
 /** Per-call options of `BatchProvider.get`. */
@@ -53,31 +55,3 @@ export interface BatchProvider {
   /** Releases pooled connections. */
   close(): Promise<void>;
 }
-
-/** Static description of a provider that is not configured (no base URL). */
-export const PROVIDER_CAPABILITIES: Record<ProviderName, ProviderCapabilities> = {
-  REACH: {
-    canList: true,
-    canCancel: false,
-    hasPendingDetails: true,
-    pagination: 'CURSOR',
-    tenantScoped: true,
-    firstPageToken: null,
-  },
-  GAMEBALL: {
-    canList: false,
-    canCancel: true,
-    hasPendingDetails: false,
-    pagination: null,
-    tenantScoped: false,
-    firstPageToken: null,
-  },
-  FACT_CHECK: {
-    canList: true,
-    canCancel: true,
-    hasPendingDetails: false,
-    pagination: 'OFFSET',
-    tenantScoped: false,
-    firstPageToken: 0,
-  },
-};

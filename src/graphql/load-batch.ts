@@ -3,7 +3,7 @@ import type { GraphQLContext } from '../context.js';
 import type { Batch, ProviderName } from '../domain/batch.js';
 import { badInput, notConfigured } from '../domain/errors.js';
 import type { BatchProvider } from '../domain/provider.js';
-import { wantsReachPendingDetails } from './selection.js';
+import { wantsPendingDetails } from './selection.js';
 
 /**
  * The one check before anything reaches an upstream, for queries and subscriptions alike: the
@@ -35,6 +35,6 @@ export function loadBatch(
   } catch (error) {
     return Promise.reject(error);
   }
-  const includePendingDetails = adapter.capabilities.hasPendingDetails && wantsReachPendingDetails(info);
+  const includePendingDetails = adapter.capabilities.hasPendingDetails && wantsPendingDetails(info);
   return ctx.loaders.batch(provider).load({ providerBatchId, includePendingDetails });
 }

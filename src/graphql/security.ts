@@ -5,6 +5,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
+import { env, fragment } from '../settings.js';
 
 /** Limits on what one request may ask (README: "Hostile queries"). */
 export interface QueryLimits {
@@ -32,6 +33,34 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   introspection: true,
   csrf: true,
 };
+
+const Q = DEFAULT_QUERY_LIMITS;
+
+/** `MAX_QUERY_*`, `MAX_BODY_BYTES`, `INTROSPECTION`, `CSRF_PREVENTION` and `PERSISTED_OPERATIONS_FILE`. */
+export const queryLimitSettings = fragment(
+  {
+    MAX_QUERY_DEPTH: env.int(Q.maxDepth, 1, 1_000),
+    MAX_QUERY_COST: env.int(Q.maxCost, 1, 10_000_000),
+    MAX_QUERY_ALIASES: env.int(Q.maxAliases, 0, 10_000),
+    MAX_QUERY_DIRECTIVES: env.int(Q.maxDirectives, 0, 10_000),
+    MAX_QUERY_TOKENS: env.int(Q.maxTokens, 1, 10_000_000),
+    MAX_BODY_BYTES: env.int(Q.maxBodyBytes, 100, 100_000_000),
+    INTROSPECTION: env.bool(Q.introspection),
+    CSRF_PREVENTION: env.bool(Q.csrf),
+    PERSISTED_OPERATIONS_FILE: env.text(),
+  },
+  (v): QueryLimits => ({
+    maxDepth: v.MAX_QUERY_DEPTH,
+    maxCost: v.MAX_QUERY_COST,
+    maxAliases: v.MAX_QUERY_ALIASES,
+    maxDirectives: v.MAX_QUERY_DIRECTIVES,
+    maxTokens: v.MAX_QUERY_TOKENS,
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    introspection: v.INTROSPECTION,
+    csrf: v.CSRF_PREVENTION,
+    ...(v.PERSISTED_OPERATIONS_FILE ? { persistedOperationsFile: v.PERSISTED_OPERATIONS_FILE } : {}),
+  }),
+);
 
 /** Makes an armor validation rule report its refusal through the validation context. */
 const reportInsteadOfThrow = {

@@ -10,7 +10,7 @@ const cache = new WeakMap<object, boolean>();
  * (through fragments too). Decided per operation, not per field, so every Reach load in one
  * operation uses the same key and duplicate ids still cost one upstream call.
  */
-export function wantsReachPendingDetails(info: GraphQLResolveInfo): boolean {
+export function wantsPendingDetails(info: GraphQLResolveInfo): boolean {
   const known = cache.get(info.operation);
   if (known !== undefined) return known;
   const seen = new Set<string>();

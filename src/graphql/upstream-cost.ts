@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../context.js';
-import { PROVIDER_NAMES, type ProviderName } from '../domain/batch.js';
+import type { ProviderName } from '../domain/batch.js';
 import { fromGlobalId } from '../domain/global-id.js';
 import type { Providers } from '../providers/index.js';
 import { MAX_PAGES_PER_SOURCE } from './connections/merge.js';
@@ -28,17 +28,18 @@ interface FieldCost {
   /** Upstream calls the field itself may make. */
   calls(args: Args, providers: Providers): number;
   /** How many objects its selection is resolved for (a list's length); 1 when absent. */
-  fanOut?(args: Args): number;
+  fanOut?(args: Args, providers: Providers): number;
 }
 
 /** Distinct batches named by a list of global ids (two encodings of one id are one batch; bad ids cost nothing). */
-export function distinctBatchIds(ids: unknown): number {
+export function distinctBatchIds(ids: unknown, providers?: Providers): number {
+  const known = providers ? (Object.keys(providers) as ProviderName[]) : undefined;
   if (!Array.isArray(ids)) return 0;
   const seen = new Set<string>();
   for (const id of ids) {
     if (typeof id !== 'string') continue;
     try {
-      const { provider, providerBatchId } = fromGlobalId(id);
+      const { provider, providerBatchId } = fromGlobalId(id, known);
       seen.add(`${provider}:${providerBatchId}`);
     } catch {
       // refused at its field before any upstream call
@@ -47,11 +48,16 @@ export function distinctBatchIds(ids: unknown): number {
   return seen.size;
 }
 
-/** A list field reads at most `MAX_PAGES_PER_SOURCE` upstream pages per provider that can list. */
-const listing = (candidates: readonly ProviderName[]): FieldCost => ({
+/**
+ * A list field reads at most `MAX_PAGES_PER_SOURCE` upstream pages per provider that can list
+ * (of `candidates`; every configured one when null).
+ */
+const listing = (candidates: readonly ProviderName[] | null): FieldCost => ({
   calls: (args, providers) => {
     const wanted = (args.filter as { providers?: ProviderName[] } | null | undefined)?.providers;
-    const listing = candidates.filter((p) => providers[p]?.capabilities.canList && (!wanted || wanted.includes(p)));
+    const listing = (candidates ?? (Object.keys(providers) as ProviderName[])).filter(
+      (p) => providers[p]?.capabilities.canList && (!wanted || wanted.includes(p)),
+    );
     return listing.length * MAX_PAGES_PER_SOURCE;
   },
   fanOut: (args) => Number(args.first ?? args.last ?? 20),
@@ -61,12 +67,12 @@ const listing = (candidates: readonly ProviderName[]): FieldCost => ({
 export const UPSTREAM_COSTS: Readonly<Record<string, FieldCost>> = {
   'Query.node': { calls: () => 1 },
   'Query.batch': { calls: () => 1 },
-  'Query.nodes': { calls: (a) => distinctBatchIds(a.ids), fanOut: (a) => distinctBatchIds(a.ids) },
-  'Query.batches': listing(PROVIDER_NAMES),
+  'Query.nodes': { calls: (a, p) => distinctBatchIds(a.ids, p), fanOut: (a, p) => distinctBatchIds(a.ids, p) },
+  'Query.batches': listing(null),
   'Query.reachBatches': listing(['REACH']),
   'Query.factCheckBatches': listing(['FACT_CHECK']),
   'Subscription.batch': { calls: () => 1 },
-  'Subscription.batches': { calls: (a) => distinctBatchIds(a.ids) },
+  'Subscription.batches': { calls: (a, p) => distinctBatchIds(a.ids, p) },
   // One results page per parent; `last` without `before` must learn the total first: two.
   'FactCheckBatch.items': { calls: (a) => (a.last != null && a.before == null ? 2 : 1) },
 };
@@ -144,7 +150,7 @@ function evaluate(
       }
     }
     const own = spec ? spec.calls(args, providers) : 0;
-    const fan = spec?.fanOut ? Math.max(0, spec.fanOut(args)) : 1;
+    const fan = spec?.fanOut ? Math.max(0, spec.fanOut(args, providers)) : 1;
     total += multiplier * own + evaluate(n.children, variables, providers, multiplier * fan);
   }
   return total;

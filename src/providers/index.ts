@@ -1,30 +1,48 @@
-import type { GatewayConfig } from '../config.js';
 import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider } from '../domain/provider.js';
-import type { UpstreamObserver } from './upstream-types.js';
-import { createFactCheckAdapter } from './factcheck/adapter.js';
-import { createFactCheckHttpClient } from './factcheck/client.js';
-import { createGameballAdapter } from './gameball/adapter.js';
-import { createGameballHttpClient } from './gameball/client.js';
-import { createReachAdapter } from './reach/adapter.js';
-import { createReachHttpClient } from './reach/client.js';
+import type { ProviderDefinition, ProviderSettings, SharedClientOptions } from './definition.js';
+import { factCheck } from './factcheck/index.js';
+import { gameball } from './gameball/index.js';
+import { reach } from './reach/index.js';
+
+export type { ProviderDefinition, ProviderSettings } from './definition.js';
+
+/**
+ * The one registration of every production provider. Keyed by `ProviderName`, so a name added
+ * to the domain union fails the compile here until its definition is supplied.
+ */
+const DEFINITIONS: { readonly [K in ProviderName]: ProviderDefinition<never> & { name: K } } = {
+  REACH: reach as ProviderDefinition<never> & { name: 'REACH' },
+  GAMEBALL: gameball as ProviderDefinition<never> & { name: 'GAMEBALL' },
+  FACT_CHECK: factCheck as ProviderDefinition<never> & { name: 'FACT_CHECK' },
+};
+
+/** A provider definition whose settings type is not known statically (lists mix providers). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProviderDefinition = ProviderDefinition<any>;
+
+/** Every production provider, in list rank order (the order of `Query.providers`). */
+export const PROVIDER_DEFINITIONS: readonly AnyProviderDefinition[] = Object.values(DEFINITIONS).sort(
+  (a, b) => a.capabilities.listRank - b.capabilities.listRank,
+);
 
 /** The configured providers; an absent key means "not configured". */
 export type Providers = Partial<Record<ProviderName, BatchProvider>>;
 
+/** Each configured provider's settings, keyed by name. */
+export type ProviderSettingsMap = Partial<Record<ProviderName, ProviderSettings>>;
+
 /** Builds an adapter (with its own undici pool) for every configured provider. */
-export function createProviders(config: GatewayConfig, observe?: UpstreamObserver): Providers {
-  const limits = {
-    ...config.upstream,
-    userAgent: `batchql/0.1 (${config.live.instanceId})`,
-    ...(observe ? { observe } : {}),
-  };
+export function createProviders(
+  definitions: readonly AnyProviderDefinition[],
+  settings: ProviderSettingsMap,
+  shared: SharedClientOptions,
+): Providers {
   const providers: Providers = {};
-  if (config.reach) providers.REACH = createReachAdapter(createReachHttpClient({ ...limits, ...config.reach }));
-  if (config.gameball)
-    providers.GAMEBALL = createGameballAdapter(createGameballHttpClient({ ...limits, ...config.gameball }));
-  if (config.factCheck)
-    providers.FACT_CHECK = createFactCheckAdapter(createFactCheckHttpClient({ ...limits, ...config.factCheck }));
+  for (const definition of definitions) {
+    const own = settings[definition.name];
+    if (own) providers[definition.name] = definition.createAdapter(own, shared);
+  }
   return providers;
 }
 

@@ -1,7 +1,5 @@
 import type { SimClock } from './clock.js';
-import { createFactCheckSimulator, type FactCheckSimCredentials } from './factcheck.js';
-import { createGameballSimulator, type GameballSimCredentials } from './gameball.js';
-import { createReachSimulator, type ReachSimCredentials } from './reach.js';
+import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 import type { Simulator } from './server.js';
 
 export { createManualClock, createSystemClock, type ManualClock, type SimClock } from './clock.js';
@@ -10,25 +8,16 @@ export type { RecordedRequest, Simulator, SimulatorControl } from './server.js';
 export { createFactCheckSimulator } from './factcheck.js';
 export { createGameballSimulator } from './gameball.js';
 export { createReachSimulator, REACH_TENANTS, signReachToken } from './reach.js';
+export { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorDefinition } from './registry.js';
 
-/** The credentials the three simulators accept. */
-export interface SimulatorCredentials {
-  reach: ReachSimCredentials;
-  gameball: GameballSimCredentials;
-  factCheck: FactCheckSimCredentials;
-}
-
-/** The three simulators, started together. */
-export interface Simulators {
-  reach: Simulator;
-  gameball: Simulator;
-  factCheck: Simulator;
+/** The simulators, started together: one per registered simulator, by key. */
+export type Simulators = Record<SimulatorKey, Simulator> & {
   credentials: SimulatorCredentials;
   all(): Simulator[];
   close(): Promise<void>;
-}
+};
 
-/** Options shared by the three simulators. */
+/** Options shared by the simulators. */
 export interface StartSimulatorsOptions {
   clock: SimClock;
   /** @default 1 */
@@ -36,32 +25,32 @@ export interface StartSimulatorsOptions {
   /** Batches per provider. @default 300 */
   batchCount?: number;
   /** Ports to listen on; 0 or omitted picks a free one. */
-  ports?: { reach?: number; gameball?: number; factCheck?: number };
+  ports?: Partial<Record<SimulatorKey, number>>;
   secretMarker?: string;
   /** Check's per-minute rate limit (enforced with 429s). @default 1_000_000 */
   factCheckRateLimitPerMinute?: number;
 }
 
-/** Starts the Reach, Gameball and Check simulators on loopback with one clock and seed. */
+/** Starts every registered simulator on loopback with one clock and seed. */
 export async function startSimulators(o: StartSimulatorsOptions): Promise<Simulators> {
-  const common = { clock: o.clock, seed: o.seed ?? 1, batchCount: o.batchCount ?? 300, secretMarker: o.secretMarker };
-  const [reach, gameball, factCheck] = await Promise.all([
-    createReachSimulator({ ...common, port: o.ports?.reach }),
-    createGameballSimulator({ ...common, port: o.ports?.gameball }),
-    createFactCheckSimulator({
-      ...common,
-      port: o.ports?.factCheck,
-      ...(o.factCheckRateLimitPerMinute ? { rateLimitPerMinute: o.factCheckRateLimitPerMinute } : {}),
-    }),
-  ]);
+  const common = {
+    clock: o.clock,
+    seed: o.seed ?? 1,
+    batchCount: o.batchCount ?? 300,
+    secretMarker: o.secretMarker,
+    factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
+  };
+  const started = await Promise.all(
+    SIMULATOR_DEFINITIONS.map(async (d) => [d.key, await d.start({ ...common, port: o.ports?.[d.key] })] as const),
+  );
+  const byKey = Object.fromEntries(started) as Record<SimulatorKey, Simulator & { credentials: never }>;
+  const list = started.map(([, sim]) => sim);
   return {
-    reach,
-    gameball,
-    factCheck,
-    credentials: { reach: reach.credentials, gameball: gameball.credentials, factCheck: factCheck.credentials },
-    all: () => [reach, gameball, factCheck],
+    ...byKey,
+    credentials: Object.fromEntries(started.map(([key, sim]) => [key, sim.credentials])) as SimulatorCredentials,
+    all: () => list,
     close: async () => {
-      await Promise.all([reach.close(), gameball.close(), factCheck.close()]);
+      await Promise.all(list.map((sim) => sim.close()));
     },
   };
 }

@@ -5,9 +5,9 @@ describe('loadConfig', () => {
   it('defaults PORT to 4000 and disables providers without a base URL', () => {
     const config = loadConfig({ AUTH_MODE: 'none' });
     expect(config.port).toBe(4000);
-    expect(config.reach).toBeUndefined();
-    expect(config.gameball).toBeUndefined();
-    expect(config.factCheck).toBeUndefined();
+    expect(config.providers.REACH).toBeUndefined();
+    expect(config.providers.GAMEBALL).toBeUndefined();
+    expect(config.providers.FACT_CHECK).toBeUndefined();
   });
 
   it('reads every provider', () => {
@@ -24,9 +24,9 @@ describe('loadConfig', () => {
       FACTCHECK_API_KEY: 'vfy_x',
     });
     expect(config.port).toBe(5000);
-    expect(config.reach).toEqual({ baseUrl: 'https://api.embedreach.com', token: 'jwt', tenantId: 't1' });
-    expect(config.gameball).toEqual({ baseUrl: 'https://api.gameball.co', apiKey: 'k', secretKey: 's' });
-    expect(config.factCheck).toEqual({ baseUrl: 'https://api.check.ai', apiKey: 'vfy_x' });
+    expect(config.providers.REACH).toEqual({ baseUrl: 'https://api.embedreach.com', token: 'jwt', tenantId: 't1' });
+    expect(config.providers.GAMEBALL).toEqual({ baseUrl: 'https://api.gameball.co', apiKey: 'k', secretKey: 's' });
+    expect(config.providers.FACT_CHECK).toEqual({ baseUrl: 'https://api.check.ai', apiKey: 'vfy_x' });
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { scopeOf, type GraphQLContext } from '../../context.js';
 import { PROVIDER_NAMES, type Batch, type ProviderName } from '../../domain/batch.js';
 import { GatewayError, badInput, notConfigured } from '../../domain/errors.js';
 import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domain/listing.js';
-import { wantsReachPendingDetails } from '../selection.js';
+import { wantsPendingDetails } from '../selection.js';
 import { bindingOf } from './cursor.js';
 import { mergeForward, type ListSource, type Positions, type SourcePosition, type Totals } from './merge.js';
 import { fetchWindow, pageArgs, type EdgeIndex, type PageArgs } from './window.js';
@@ -60,7 +60,7 @@ export async function resolveBatchList(
   const excluded: BatchConnectionModel['excludedProviders'] = [];
   const sources: ListSource[] = [];
   const exactness: Partial<Record<ProviderName, boolean>> = {};
-  const includePendingDetails = wantsReachPendingDetails(info);
+  const includePendingDetails = wantsPendingDetails(info);
 
   for (const name of scope.candidates) {
     if (filter.providers && !filter.providers.includes(name)) continue;
@@ -91,6 +91,7 @@ export async function resolveBatchList(
       exact: plan.exact,
       offsetBased: adapter.capabilities.pagination === 'OFFSET',
       firstToken: adapter.capabilities.firstPageToken,
+      rank: adapter.capabilities.listRank,
       fetch: (ref) =>
         // A page costs one call of this request's budget when it has to be read; a read shared with
         // other requests goes on while any of them waits, and stops when all have gone.
@@ -264,6 +265,3 @@ function reportFailures(
   if (!scope.partial) throw failures[0]!.error;
   for (const f of failures) ctx.notes.error(f.error, info.path);
 }
-
-/** Every provider, for the merged list. */
-export const ALL_PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;

@@ -41,6 +41,8 @@ export interface ListSource {
   offsetBased: boolean;
   /** The token of the first page (null for Reach, 0 for Check). */
   firstToken: string | number | null;
+  /** The provider's list rank: the tie-break among equal sort keys (else the sources' order). */
+  rank?: number;
   fetch(ref: PageRef): Promise<ListPage>;
 }
 
@@ -204,6 +206,8 @@ export async function mergeForward(input: {
   });
   const snapshot = (): Positions => Object.fromEntries(streams.map((s) => [s.source.provider, s.snapshot()]));
   const totals = (): Totals => Object.fromEntries(streams.map((s) => [s.source.provider, s.total ?? null]));
+  const ranks = new Map(input.sources.map((source, i) => [source.provider, source.rank ?? i]));
+  const rank = (provider: ProviderName) => ranks.get(provider) ?? 0;
   const edges: MergedPage['edges'] = [];
   while (edges.length < input.first) {
     const heads = await Promise.all(streams.map((s) => s.head()));
@@ -213,7 +217,7 @@ export async function mergeForward(input: {
     let best = -1;
     for (let i = 0; i < heads.length; i++) {
       const head = heads[i];
-      if (head && (best < 0 || compareAcrossProviders(head, heads[best]!, input.order) < 0)) best = i;
+      if (head && (best < 0 || compareAcrossProviders(head, heads[best]!, input.order, rank) < 0)) best = i;
     }
     if (best < 0) break;
     const node = heads[best]!;

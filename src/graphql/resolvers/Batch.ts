@@ -1,19 +1,24 @@
-import { BATCH_TYPENAME, toGlobalId } from '../../domain/global-id.js';
+import { batchTypeName, toGlobalId } from '../../domain/global-id.js';
 import type { Batch as DomainBatch } from '../../domain/batch.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import type { AnyProviderDefinition } from '../../providers/index.js';
 
-const resolveType = (batch: DomainBatch) => BATCH_TYPENAME[batch.provider];
+const resolveType = (batch: DomainBatch) => batchTypeName(batch.provider);
 const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatchId);
 const stale = (batch: DomainBatch) => batch.stale ?? false;
 
+/** The resolvers every provider's batch type has (domain objects already carry the GraphQL field names). */
+export const batchTypeResolvers = { id, stale };
+
 /**
- * Batch interfaces and provider types. Domain objects already carry the GraphQL field names,
- * so only the global id needs a resolver.
+ * The Batch and Node interfaces, and each listed provider's batch type, generated from the
+ * provider list so no provider can be registered without its `id` resolver.
  */
-export const batchResolvers: Pick<Resolvers, 'Node' | 'Batch' | 'ReachBatch' | 'GameballBatch' | 'FactCheckBatch'> = {
-  Node: { __resolveType: resolveType },
-  Batch: { __resolveType: resolveType },
-  ReachBatch: { id, stale },
-  GameballBatch: { id, stale },
-  FactCheckBatch: { id, stale },
-};
+export function batchResolvers(definitions: readonly AnyProviderDefinition[]): Resolvers {
+  const resolvers: Record<string, unknown> = {
+    Node: { __resolveType: resolveType },
+    Batch: { __resolveType: resolveType },
+  };
+  for (const definition of definitions) resolvers[definition.typeName] = { ...batchTypeResolvers };
+  return resolvers as Resolvers;
+}

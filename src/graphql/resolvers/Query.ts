@@ -1,7 +1,5 @@
 import { badInput } from '../../domain/errors.js';
 import { fromGlobalId } from '../../domain/global-id.js';
-import { PROVIDER_NAMES } from '../../domain/batch.js';
-import { PROVIDER_CAPABILITIES } from '../../domain/provider.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { loadBatch } from '../load-batch.js';
 
@@ -11,7 +9,7 @@ export const MAX_NODES = 100;
 /** Root query fields: node lookup, batch by provider id, and provider capabilities. */
 export const Query: QueryResolvers = {
   node: (_, { id }, ctx, info) => {
-    const { provider, providerBatchId } = fromGlobalId(id);
+    const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
     return loadBatch(ctx, info, provider, providerBatchId);
   },
   nodes: (_, { ids }, ctx, info) => {
@@ -20,7 +18,7 @@ export const Query: QueryResolvers = {
     // One promise per index: a bad or failing id becomes null plus an error at nodes.<index>.
     return ids.map((id) => {
       try {
-        const { provider, providerBatchId } = fromGlobalId(id);
+        const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
         return loadBatch(ctx, info, provider, providerBatchId);
       } catch (error) {
         return Promise.reject(error);
@@ -29,10 +27,10 @@ export const Query: QueryResolvers = {
   },
   batch: (_, { provider, providerBatchId }, ctx, info) => loadBatch(ctx, info, provider, providerBatchId),
   providers: (_, __, ctx) =>
-    PROVIDER_NAMES.map((provider) => ({
+    ctx.definitions.map(({ name: provider, capabilities }) => ({
       provider,
       configured: ctx.providers[provider] !== undefined,
-      ...PROVIDER_CAPABILITIES[provider],
+      ...capabilities,
       circuit: ctx.providers[provider]?.circuit?.() ?? null,
     })),
 };

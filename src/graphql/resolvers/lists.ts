@@ -6,7 +6,7 @@ import type {
   QueryResolvers,
   ReachBatchResolvers,
 } from '../__generated__/resolvers-types.js';
-import { ALL_PROVIDERS, resolveBatchList } from '../connections/batch-list.js';
+import { resolveBatchList } from '../connections/batch-list.js';
 import { arrayConnection, factCheckItems } from '../connections/nested.js';
 
 type Maybe<T> = T | null | undefined;
@@ -53,7 +53,7 @@ export const listQueries: Pick<QueryResolvers, 'batches' | 'reachBatches' | 'fac
     resolveBatchList(
       ctx,
       info,
-      { field: 'batches', candidates: ALL_PROVIDERS, partial: true },
+      { field: 'batches', candidates: ctx.providerNames, partial: true },
       { ...args, filter: toFilter(args.filter), order: toOrder(args.orderBy) },
     ),
   reachBatches: (_, args, ctx, info) =>

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../domain/errors.js';
-import { PROVIDER_CAPABILITIES, type BatchProvider } from '../../domain/provider.js';
+import type { BatchProvider } from '../../domain/provider.js';
 import { toGatewayError } from '../upstream-errors.js';
+import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
 import type { FactCheckClient } from './client.js';
 import { toFactCheckBatch, toFactCheckItem, toFactCheckPagination } from './to-batch.js';
 import { planFactCheckList } from './list-plan.js';
@@ -25,7 +26,7 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
   const fail = (error: unknown) => toGatewayError('FACT_CHECK', error, refineFactCheckError);
   return {
     name: 'FACT_CHECK',
-    capabilities: PROVIDER_CAPABILITIES.FACT_CHECK,
+    capabilities: FACT_CHECK_CAPABILITIES,
     checkId: (id) =>
       FACT_CHECK_ID.test(id) ? null : 'a Check batch id looks like "batch_" followed by letters and digits',
     async get(id, options = {}) {

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../domain/errors.js';
-import { PROVIDER_CAPABILITIES, type BatchProvider } from '../../domain/provider.js';
+import type { BatchProvider } from '../../domain/provider.js';
 import { toGatewayError } from '../upstream-errors.js';
+import { GAMEBALL_CAPABILITIES } from './capabilities.js';
 import type { GameballClient } from './client.js';
 import { toGameballBatch } from './to-batch.js';
 import type { GameballWireError } from './types.js';
@@ -24,7 +25,7 @@ export function refineGameballError(_status: number, body: unknown): ErrorCode |
 export function createGameballAdapter(client: GameballClient): BatchProvider {
   return {
     name: 'GAMEBALL',
-    capabilities: PROVIDER_CAPABILITIES.GAMEBALL,
+    capabilities: GAMEBALL_CAPABILITIES,
     checkId: (id) => (GAMEBALL_ID.test(id) ? null : 'a Gameball batch id is a number (the jobId returned at creation)'),
     async get(id, options = {}) {
       try {

@@ -1,6 +1,6 @@
 import type { BatchProvider } from '../../domain/provider.js';
-import { PROVIDER_CAPABILITIES } from '../../domain/provider.js';
 import { toGatewayError } from '../upstream-errors.js';
+import { REACH_CAPABILITIES } from './capabilities.js';
 import type { ReachClient } from './client.js';
 import { fromReachEnvelope, fromReachListEnvelope, toReachBatch } from './to-batch.js';
 import { planReachList } from './list-plan.js';
@@ -13,7 +13,7 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
   const fail = (error: unknown) => toGatewayError('REACH', error);
   return {
     name: 'REACH',
-    capabilities: PROVIDER_CAPABILITIES.REACH,
+    capabilities: REACH_CAPABILITIES,
     checkId: (id) =>
       REACH_ID.test(id) ? null : 'a Reach batch id is 1-128 characters of letters, digits, ".", "_", ":" or "-"',
     async get(id, options = {}) {

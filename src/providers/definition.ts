@@ -1,0 +1,84 @@
+import type { ProviderName } from '../domain/batch.js';
+import type { BatchProvider, ProviderCapabilities } from '../domain/provider.js';
+import { env, fragment, type SettingsFragment } from '../settings.js';
+import type { UpstreamLimits } from './limits.js';
+import type { UpstreamObserver } from './upstream-types.js';
+
+/** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
+export interface SharedClientOptions extends UpstreamLimits {
+  userAgent: string;
+  observe?: UpstreamObserver;
+}
+
+/** A provider's own settings: at least where it is; absent when the provider is not configured. */
+export interface ProviderSettings {
+  baseUrl: string;
+}
+
+/**
+ * Everything the gateway knows about one provider, in one object in the provider's folder; the
+ * list in `providers/index.ts` is the only registration. Later capabilities (bulk refresh, write
+ * operations, provider-specific settings) are further fields here, never an `if` elsewhere.
+ */
+export interface ProviderDefinition<S extends ProviderSettings = ProviderSettings> {
+  name: ProviderName;
+  /** The GraphQL object type of its batches; also the type part of their global IDs. */
+  typeName: `${string}Batch`;
+  /** What it can do; surfaced as `Query.providers` whether configured or not. */
+  capabilities: ProviderCapabilities;
+  /** Its environment variables; undefined settings mean "not configured". */
+  settings: SettingsFragment<S | undefined>;
+  /** Variables whose values are secret credentials (they seed the derived cursor key). */
+  secrets: readonly string[];
+  /** Builds the adapter on its own undici pool. */
+  createAdapter(settings: S, shared: SharedClientOptions): BatchProvider;
+  /**
+   * SDL and field resolvers of a provider whose types are not in `schema/` (test fixtures);
+   * production providers keep their SDL in `schema/` so codegen types it.
+   */
+  schema?: { typeDefs: string; resolvers?: Record<string, unknown> };
+}
+
+type Vars = Readonly<Record<string, string>>;
+
+/**
+ * The settings fragment of an HTTP provider: `urlVar` switches it on; with it set, every
+ * `required` variable must be too, and without it none of its variables may be. Values are
+ * keyed by the names the caller gives them (`{ token: 'REACH_TOKEN' }` yields `token`).
+ */
+export function httpProviderSettings<R extends Vars, O extends Vars = Record<never, string>>(
+  urlVar: string,
+  required: R,
+  optional?: O,
+): SettingsFragment<({ baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string }) | undefined> {
+  const requiredVars = Object.entries(required);
+  const optionalVars = Object.entries(optional ?? {});
+  const shape = Object.fromEntries(
+    [urlVar, ...requiredVars.map(([, v]) => v), ...optionalVars.map(([, v]) => v)].map((v) => [v, env.text()]),
+  );
+  return fragment(shape, (v, fail) => {
+    const values = v as Record<string, string | undefined>;
+    const baseUrl = values[urlVar];
+    const present = [...requiredVars, ...optionalVars].map(([, name]) => name).filter((n) => values[n] !== undefined);
+    if (baseUrl === undefined) {
+      if (present.length > 0)
+        fail(`${present[0]} is set but ${urlVar} is missing: set ${urlVar} or unset ${present.join(', ')}`);
+      return undefined;
+    }
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      return fail(`${urlVar} is not a valid URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${urlVar} must be an http or https URL`);
+    const missing = requiredVars.find(([, name]) => values[name] === undefined);
+    if (missing) return fail(`${urlVar} is set but ${missing[1]} is missing`);
+    const settings: Record<string, string> = { baseUrl };
+    for (const [key, name] of [...requiredVars, ...optionalVars]) {
+      const value = values[name];
+      if (value !== undefined) settings[key] = value;
+    }
+    return settings as { baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string };
+  });
+}

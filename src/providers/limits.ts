@@ -1,0 +1,82 @@
+import { env, fragment } from '../settings.js';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy.js';
+
+/** Limits shared by every provider's HTTP client. */
+export interface UpstreamLimits {
+  connections: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  deadlineMs: number;
+  maxResponseBytes: number;
+  /** Concurrent upstream GETs one request may have in flight per provider (`nodes`). */
+  perRequestConcurrency: number;
+  /** Upstream calls one GraphQL request may cost, estimated before execution and counted while it runs. */
+  maxCallsPerRequest: number;
+  /** Overall deadline of one query response; unfinished fields get PROVIDER_TIMEOUT. */
+  requestDeadlineMs: number;
+  /** Retries, circuit breaker and bulkhead per provider. */
+  policy: UpstreamPolicy;
+}
+
+/** Default upstream limits (see the README's configuration table). */
+export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
+  connections: 10,
+  connectTimeoutMs: 5_000,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 10_000,
+  deadlineMs: 15_000,
+  maxResponseBytes: 5 * 1024 * 1024,
+  perRequestConcurrency: 8,
+  maxCallsPerRequest: 200,
+  requestDeadlineMs: 20_000,
+};
+
+const L = DEFAULT_UPSTREAM_LIMITS;
+const P = DEFAULT_UPSTREAM_POLICY;
+const MINUTES_10 = 600_000;
+const HOUR = 3_600_000;
+
+/** `UPSTREAM_*`, `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`. */
+export const upstreamSettings = fragment(
+  {
+    UPSTREAM_CONNECTIONS: env.int(L.connections, 1, 1000),
+    UPSTREAM_CONNECT_TIMEOUT_MS: env.int(L.connectTimeoutMs, 1, MINUTES_10),
+    UPSTREAM_HEADERS_TIMEOUT_MS: env.int(L.headersTimeoutMs, 1, MINUTES_10),
+    UPSTREAM_BODY_TIMEOUT_MS: env.int(L.bodyTimeoutMs, 1, MINUTES_10),
+    UPSTREAM_DEADLINE_MS: env.int(L.deadlineMs, 1, MINUTES_10),
+    UPSTREAM_MAX_RESPONSE_BYTES: env.int(L.maxResponseBytes, 1024, 1024 ** 3),
+    UPSTREAM_PER_REQUEST_CONCURRENCY: env.int(L.perRequestConcurrency, 1, 100),
+    MAX_UPSTREAM_CALLS_PER_REQUEST: env.int(L.maxCallsPerRequest, 1, 1_000_000),
+    REQUEST_DEADLINE_MS: env.int(L.requestDeadlineMs, 100, HOUR),
+    UPSTREAM_RETRIES: env.int(P.retries, 0, 10),
+    UPSTREAM_RETRY_BASE_MS: env.int(P.retryBaseMs, 1, 60_000),
+    UPSTREAM_RETRY_MAX_MS: env.int(P.retryMaxMs, 1, MINUTES_10),
+    UPSTREAM_RETRY_AFTER_CAP_MS: env.int(P.retryAfterCapMs, 0, MINUTES_10),
+    UPSTREAM_BREAKER_THRESHOLD: env.int(P.breakerThreshold, 1, 10_000),
+    UPSTREAM_BREAKER_HALF_OPEN_MS: env.int(P.breakerHalfOpenMs, 1, HOUR),
+    UPSTREAM_MAX_CONCURRENT: env.int(P.maxConcurrent, 1, 10_000),
+    UPSTREAM_MAX_QUEUED: env.int(P.maxQueued, 0, 1_000_000),
+  },
+  (v): UpstreamLimits => ({
+    connections: v.UPSTREAM_CONNECTIONS,
+    connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,
+    deadlineMs: v.UPSTREAM_DEADLINE_MS,
+    maxResponseBytes: v.UPSTREAM_MAX_RESPONSE_BYTES,
+    perRequestConcurrency: v.UPSTREAM_PER_REQUEST_CONCURRENCY,
+    maxCallsPerRequest: v.MAX_UPSTREAM_CALLS_PER_REQUEST,
+    requestDeadlineMs: v.REQUEST_DEADLINE_MS,
+    policy: {
+      retries: v.UPSTREAM_RETRIES,
+      retryBaseMs: v.UPSTREAM_RETRY_BASE_MS,
+      retryMaxMs: v.UPSTREAM_RETRY_MAX_MS,
+      retryAfterCapMs: v.UPSTREAM_RETRY_AFTER_CAP_MS,
+      breakerThreshold: v.UPSTREAM_BREAKER_THRESHOLD,
+      breakerHalfOpenMs: v.UPSTREAM_BREAKER_HALF_OPEN_MS,
+      maxConcurrent: v.UPSTREAM_MAX_CONCURRENT,
+      maxQueued: v.UPSTREAM_MAX_QUEUED,
+    },
+  }),
+);

@@ -1,0 +1,18 @@
+import type { ProviderDefinition } from '../definition.js';
+import { httpProviderSettings } from '../definition.js';
+import { REACH_CAPABILITIES } from './capabilities.js';
+import { createReachAdapter } from './adapter.js';
+import { createReachHttpClient } from './client.js';
+
+const settings = httpProviderSettings('REACH_BASE_URL', { token: 'REACH_TOKEN' }, { tenantId: 'REACH_TENANT_ID' });
+type ReachSettings = NonNullable<ReturnType<typeof settings.parse>>;
+
+/** Reach: partner resource ingest, patch and delete batches; cursor-paged lists, tenant-scoped data. */
+export const reach: ProviderDefinition<ReachSettings> = {
+  name: 'REACH',
+  typeName: 'ReachBatch',
+  capabilities: REACH_CAPABILITIES,
+  settings,
+  secrets: ['REACH_TOKEN'],
+  createAdapter: (s, shared) => createReachAdapter(createReachHttpClient({ ...shared, ...s })),
+};

@@ -1,0 +1,66 @@
+import type { ProviderName } from '../domain/batch.js';
+import type { SimClock } from './clock.js';
+import { createFactCheckSimulator, type FactCheckSimCredentials } from './factcheck.js';
+import { createGameballSimulator, type GameballSimCredentials } from './gameball.js';
+import { createReachSimulator, type ReachSimCredentials } from './reach.js';
+import type { Simulator } from './server.js';
+
+/** What every simulator is started with. */
+export interface CommonSimulatorOptions {
+  clock: SimClock;
+  seed: number;
+  batchCount: number;
+  secretMarker?: string | undefined;
+  port?: number | undefined;
+  /** Check's per-minute rate limit (enforced with 429s); other simulators ignore it. */
+  factCheckRateLimitPerMinute?: number | undefined;
+}
+
+/**
+ * One provider's simulator: how to start it and the gateway environment that points at it.
+ * Registered in `SIMULATOR_DEFINITIONS`, beside (never inside) the production provider list.
+ */
+export interface SimulatorDefinition<Key extends string = string, Credentials = unknown> {
+  provider: ProviderName;
+  /** Its key in `Simulators` and in the URL map of `simulatorEnv`. */
+  key: Key;
+  start(options: CommonSimulatorOptions): Promise<Simulator & { credentials: Credentials }>;
+  /** The provider's variables for a gateway using this simulator. */
+  gatewayEnv(url: string, credentials: Credentials): Record<string, string>;
+}
+
+const reach: SimulatorDefinition<'reach', ReachSimCredentials> = {
+  provider: 'REACH',
+  key: 'reach',
+  start: (o) => createReachSimulator(o),
+  gatewayEnv: (url, c) => ({ REACH_BASE_URL: url, REACH_TOKEN: c.token, REACH_TENANT_ID: c.tenantId }),
+};
+
+const gameball: SimulatorDefinition<'gameball', GameballSimCredentials> = {
+  provider: 'GAMEBALL',
+  key: 'gameball',
+  start: (o) => createGameballSimulator(o),
+  gatewayEnv: (url, c) => ({ GAMEBALL_BASE_URL: url, GAMEBALL_API_KEY: c.apiKey, GAMEBALL_SECRET_KEY: c.secretKey }),
+};
+
+const factCheck: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
+  provider: 'FACT_CHECK',
+  key: 'factCheck',
+  start: ({ factCheckRateLimitPerMinute, ...o }) =>
+    createFactCheckSimulator({
+      ...o,
+      ...(factCheckRateLimitPerMinute ? { rateLimitPerMinute: factCheckRateLimitPerMinute } : {}),
+    }),
+  gatewayEnv: (url, c) => ({ FACTCHECK_BASE_URL: url, FACTCHECK_API_KEY: c.apiKey }),
+};
+
+/** Every built-in simulator, one per production provider. */
+export const SIMULATOR_DEFINITIONS = [reach, gameball, factCheck] as const;
+
+/** The simulators' keys (`reach`, `gameball`, `factCheck`). */
+export type SimulatorKey = (typeof SIMULATOR_DEFINITIONS)[number]['key'];
+
+/** Each simulator's credentials, by key. */
+export type SimulatorCredentials = {
+  [D in (typeof SIMULATOR_DEFINITIONS)[number] as D['key']]: Parameters<D['gatewayEnv']>[1];
+};
