@@ -1,22 +1,13 @@
-import type { Batch, ProviderName } from '../domain/batch.js';
-import { ErrorCode, GatewayError, notConfigured } from '../domain/errors.js';
+import type { Batch } from '../domain/batch.js';
+import { GatewayError } from '../domain/errors.js';
 import type { Providers } from '../providers/index.js';
 import { LatestValueChannel } from './channel.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
-import { addSample, deriveProgress, type ProgressSample } from './derive.js';
-import { nextDelay, type PollPolicy, type PollState } from './poll-policy.js';
+import { nextDelay, type PollPolicy } from './poll-policy.js';
+import { initialMemory, pollStep } from './poll-step.js';
+import type { WatchTarget } from './watch-target.js';
 
-/** What one subscriber watches. */
-export interface WatchTarget {
-  provider: ProviderName;
-  providerBatchId: string;
-  /** Reach: read pending resources too (the subscription selects them). */
-  includePendingDetails: boolean;
-  /** The credential scope: loops are never shared across scopes. */
-  scope: string;
-  /** Reach: the tenant the loop reads as. */
-  tenant?: string;
-}
+export type { WatchTarget } from './watch-target.js';
 
 /** Counters for tests, metrics and the live benchmark. */
 export interface HubStats {
@@ -43,13 +34,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** The fields whose change is worth an event (not the observation time or derived figures). */
-function fingerprint(batch: Batch): string {
-  const { observedAt: _o, progress, ...rest } = batch;
-  const { ratePerSecond: _r, estimatedCompletionAt: _e, ...counts } = progress;
-  return JSON.stringify({ ...rest, progress: counts });
 }
 
 /** One watched key in this process: its local subscribers and, when this process holds the lease, its poll loop. */
@@ -185,8 +169,7 @@ export class PollHub {
 
   /** The poll loop of a lease holder; true when the watch is over (terminal, not found), false when stopped or the lease was lost. */
   private async poll(w: Watch): Promise<boolean> {
-    const { provider: name, providerBatchId, includePendingDetails } = w.target;
-    const provider = this.providers[name];
+    const provider = this.providers[w.target.provider];
     const lost = new AbortController();
     const signal = AbortSignal.any([w.stop.signal, lost.signal]);
     const finite = Number.isFinite(this.coordinator.leaseMs);
@@ -204,79 +187,20 @@ export class PollHub {
         )
       : undefined;
     w.polling = true;
-    const state: PollState = { batch: w.latest, unchanged: 0, failures: 0 };
-    let history: ProgressSample[] = [];
-    let lastPrint = w.latest ? fingerprint(w.latest) : '';
+    const memory = initialMemory(w.latest);
     let first = true;
     try {
       while (!signal.aborted) {
-        if (!first) await sleep(nextDelay(this.policy, state), signal);
+        if (!first) await sleep(nextDelay(this.policy, memory), signal);
         first = false;
         if (signal.aborted) break;
-        if (!provider) {
-          await this.publish(w, {
-            kind: 'error',
-            code: ErrorCode.PROVIDER_NOT_CONFIGURED,
-            message: notConfigured(name).message,
-            provider: name,
-          });
-          return true;
-        }
-        this.counters.polls++;
-        let batch: Batch;
-        try {
-          batch = await provider.get(providerBatchId, {
-            includePendingDetails,
-            signal,
-            ...(w.target.tenant ? { tenant: w.target.tenant } : {}),
-          });
-        } catch (error) {
-          if (signal.aborted) break;
-          if (
-            error instanceof GatewayError &&
-            (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)
-          ) {
-            await this.publish(w, {
-              kind: 'error',
-              code: error.code,
-              message: error.message,
-              ...(error.provider ? { provider: error.provider } : {}),
-            });
-            return true;
-          }
-          state.failures++;
-          state.retryAfterMs = error instanceof GatewayError ? error.retryAfterMs : undefined;
-          // Keep the subscription: its last state is now stale until a poll succeeds.
-          if (w.latest && !w.latest.stale) {
-            const stale: Batch = { ...w.latest, stale: true };
-            lastPrint = fingerprint(stale);
-            await this.publish(w, { kind: 'state', batch: stale });
-          }
-          continue;
-        }
-        state.failures = 0;
-        state.retryAfterMs = undefined;
-        history = addSample(history, { atMs: this.now(), processed: batch.progress.processed });
-        const live: Batch = {
-          ...batch,
-          stale: false,
-          progress: { ...batch.progress, ...deriveProgress(history, batch.progress.total, batch.isTerminal) },
-        };
-        state.batch = live;
-        const print = fingerprint(live);
-        if (print !== lastPrint) {
-          lastPrint = print;
-          state.unchanged = 0;
-          await this.publish(w, { kind: 'state', batch: live });
-        } else {
-          state.unchanged++;
-          // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
-          await this.coordinator.keepAlive(w.key).catch(() => {});
-        }
-        if (live.isTerminal) {
-          await this.publish(w, { kind: 'end' });
-          return true;
-        }
+        if (provider) this.counters.polls++;
+        const outcome = await pollStep(provider, w.target, memory, w.latest, this.now, signal);
+        if (signal.aborted) break;
+        // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
+        if (outcome.unchanged) await this.coordinator.keepAlive(w.key).catch(() => {});
+        for (const event of outcome.events) await this.publish(w, event);
+        if (outcome.done) return true;
       }
       return false;
     } finally {

@@ -1,0 +1,116 @@
+import type { Batch } from '../domain/batch.js';
+import { ErrorCode, GatewayError, notConfigured } from '../domain/errors.js';
+import type { BatchProvider } from '../domain/provider.js';
+import type { HubEvent } from './coordinator.js';
+import { addSample, deriveProgress, type ProgressSample } from './derive.js';
+import type { PollState } from './poll-policy.js';
+import type { WatchTarget } from './watch-target.js';
+
+/** What the poll step remembers of one batch between reads (the `PollState` the delay is chosen from, and more). */
+export interface PollMemory extends PollState {
+  /** Fingerprint of the last state published. */
+  print: string;
+  /** Recent progress readings, for rate and ETA. */
+  history: ProgressSample[];
+}
+
+/** A fresh memory, starting from the last state subscribers have (if any). */
+export function initialMemory(latest: Batch | undefined): PollMemory {
+  return { batch: latest, unchanged: 0, failures: 0, print: latest ? fingerprint(latest) : '', history: [] };
+}
+
+/** What one poll produced: the events to publish, in order, and whether the watch is over. */
+export interface PollOutcome {
+  events: HubEvent[];
+  /** Terminal state, not found or not configured: publish, then stop. */
+  done: boolean;
+  /** Nothing changed: the lease holder shows it is alive without publishing. */
+  unchanged: boolean;
+}
+
+/** The fields whose change is worth an event (not the observation time or derived figures). */
+export function fingerprint(batch: Batch): string {
+  const { observedAt: _o, progress, ...rest } = batch;
+  const { ratePerSecond: _r, estimatedCompletionAt: _e, ...counts } = progress;
+  return JSON.stringify({ ...rest, progress: counts });
+}
+
+/**
+ * One poll of one batch: read it fresh, classify a failure (not found ends the watch; anything
+ * else marks the last state stale and backs off), derive rate and ETA, and publish only a change.
+ * `memory` is updated in place; `latest` is the state subscribers last received.
+ */
+export async function pollStep(
+  provider: BatchProvider | undefined,
+  target: WatchTarget,
+  memory: PollMemory,
+  latest: Batch | undefined,
+  now: number | (() => number),
+  signal: AbortSignal,
+): Promise<PollOutcome> {
+  const { provider: name, providerBatchId, includePendingDetails } = target;
+  if (!provider) {
+    const event: HubEvent = {
+      kind: 'error',
+      code: ErrorCode.PROVIDER_NOT_CONFIGURED,
+      message: notConfigured(name).message,
+      provider: name,
+    };
+    return { events: [event], done: true, unchanged: false };
+  }
+  let batch: Batch;
+  try {
+    batch = await provider.get(providerBatchId, {
+      includePendingDetails,
+      signal,
+      ...(target.tenant ? { tenant: target.tenant } : {}),
+    });
+  } catch (error) {
+    if (signal.aborted) return { events: [], done: false, unchanged: false };
+    if (
+      error instanceof GatewayError &&
+      (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)
+    )
+      return {
+        events: [
+          {
+            kind: 'error',
+            code: error.code,
+            message: error.message,
+            ...(error.provider ? { provider: error.provider } : {}),
+          },
+        ],
+        done: true,
+        unchanged: false,
+      };
+    memory.failures++;
+    memory.retryAfterMs = error instanceof GatewayError ? error.retryAfterMs : undefined;
+    // Keep the subscription: its last state is now stale until a poll succeeds.
+    if (latest && !latest.stale) {
+      const stale: Batch = { ...latest, stale: true };
+      memory.print = fingerprint(stale);
+      return { events: [{ kind: 'state', batch: stale }], done: false, unchanged: false };
+    }
+    return { events: [], done: false, unchanged: false };
+  }
+  memory.failures = 0;
+  memory.retryAfterMs = undefined;
+  const at = typeof now === 'function' ? now() : now;
+  memory.history = addSample(memory.history, { atMs: at, processed: batch.progress.processed });
+  const live: Batch = {
+    ...batch,
+    stale: false,
+    progress: { ...batch.progress, ...deriveProgress(memory.history, batch.progress.total, batch.isTerminal) },
+  };
+  memory.batch = live;
+  const events: HubEvent[] = [];
+  const print = fingerprint(live);
+  const changed = print !== memory.print;
+  if (changed) {
+    memory.print = print;
+    memory.unchanged = 0;
+    events.push({ kind: 'state', batch: live });
+  } else memory.unchanged++;
+  if (live.isTerminal) events.push({ kind: 'end' });
+  return { events, done: live.isTerminal, unchanged: !changed };
+}
