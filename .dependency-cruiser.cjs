@@ -1,4 +1,4 @@
-/** Import-cycle check for `npm test` (dependency-cruiser): type-only imports count too. */
+/** Import checks for `npm test` (dependency-cruiser): no cycles (type-only imports count too), no simulator in production. */
 module.exports = {
   forbidden: [
     {
@@ -7,6 +7,13 @@ module.exports = {
       comment: 'The upstream stack runs one way (client → policy → raw undici), and nothing imports back up.',
       from: {},
       to: { circular: true },
+    },
+    {
+      name: 'no-simulators-in-production',
+      severity: 'error',
+      comment: 'Production start-up (src/main.ts) never reaches a simulator, directly or through another module.',
+      from: { path: '^src/main\\.ts$' },
+      to: { path: '^src/simulators/', reachable: true },
     },
   ],
   options: {
