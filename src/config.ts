@@ -38,6 +38,8 @@ export interface GatewayConfig {
   trustProxy: number;
   queries: QueryLimits;
   auth: AuthSettings;
+  /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
+  corsOrigins: string[];
 }
 
 /** Settings of subscriptions and the poll hub (the polling intervals are the hub's `PollPolicy`). */
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     lists: { cursorSecret: '', pageCacheTtlMs: 0, pageCacheMaxPages: 1 },
     auth: { mode: 'none', tenantClaim: '' },
     trustProxy: trustProxy(env),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     queries: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 1_000),
@@ -275,6 +278,33 @@ function trustProxy(env: Env): number {
   if (raw === undefined || ['false', 'off', 'no'].includes(raw)) return 0;
   if (['true', 'on', 'yes'].includes(raw)) return 1;
   return int(env, 'TRUST_PROXY', 0, 0, 20);
+}
+
+/**
+ * A comma-separated list of origins, each `http(s)://host[:port]` (no path, query or user; kept in
+ * the form browsers send: lower-case host, default port left out), or `*`. Unset: none.
+ */
+function origins(env: Env, name: string): string[] {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      if (entry === '*') return entry;
+      const url = URL.canParse(entry) ? new URL(entry) : undefined;
+      // Scheme, a host name (IDNs arrive as punycode) or IP address, a port: no wildcard, user or path.
+      const origin =
+        url !== undefined &&
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname) &&
+        !url.username &&
+        !url.password &&
+        /^[^/]+\/\/[^/?#]+\/?$/.test(entry);
+      if (!origin) throw new ConfigError(`${name}: "${entry}" is not an origin: use http(s)://host[:port] or *`);
+      return url.origin;
+    });
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
