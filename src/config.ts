@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LogLevel } from './logging.js';
 import { authSettings, type AuthSettings } from './auth.js';
+import { corsSettings } from './cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
@@ -24,6 +25,8 @@ export interface GatewayConfig {
   trustProxy: number;
   queries: QueryLimits;
   auth: AuthSettings;
+  /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
+  corsOrigins: string[];
 }
 
 /** Settings of list connections. */
@@ -90,6 +93,7 @@ export function loadConfig(
     if (settings) providers[definition.name] = settings;
   }
   const auth = readFragment(authSettings, source);
+  const corsOrigins = readFragment(corsSettings, source);
   return {
     ...server,
     providers,
@@ -98,6 +102,7 @@ export function loadConfig(
     live,
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedCursorSecret(source, definitions) },
     auth,
+    corsOrigins,
   };
 }
 

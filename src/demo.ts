@@ -11,13 +11,16 @@ import { installSafetyNet } from './safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 1, batchCount: 300 });
+const port = process.env.PORT ?? '4000';
 const env = {
   ...process.env,
   ...simulatorEnv(
     { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
     sims.credentials,
   ),
-  PORT: process.env.PORT ?? '4000',
+  PORT: port,
+  // The demo's own origin under both of its names (GraphiQL opened at one may call the other).
+  CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${port},http://127.0.0.1:${port}`,
 };
 const config = loadConfig(env);
 let running;

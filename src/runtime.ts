@@ -186,6 +186,7 @@ export async function startGateway(
     queries: config.queries,
     authenticate,
     trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
   });
   const server = createServer(operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers));
   const ws = attachWebSocket(server, gateway, {

@@ -13,6 +13,8 @@ import { useUpstreamBudget } from './graphql/upstream-cost.js';
 import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
+import { useOfflineGraphiQL } from './graphiql.js';
+import { corsPolicy, useVaryOrigin } from './cors.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
@@ -33,8 +35,10 @@ export interface GatewayOptions {
   queries?: QueryLimits;
   /** Proxy hops whose `X-Forwarded-For` is trusted when identifying clients (`identity.ts`). @default 0 */
   trustProxy?: number;
-  /** Show GraphiQL at GET /graphql. @default true */
+  /** Show GraphiQL at GET /graphql (self-contained, see `graphiql.ts`). @default true */
   graphiql?: boolean;
+  /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
+  corsOrigins?: readonly string[];
   /** Pre-built schema (tests reuse one). */
   schema?: GraphQLSchema;
 }
@@ -50,17 +54,22 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { lists, live } = options;
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
   const authenticate: Authenticator = options.authenticate ?? (async () => ({}));
+  const corsOrigins = options.corsOrigins ?? [];
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(definitions),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: options.graphiql === false ? false : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
+    // yoga's own GraphiQL loads its assets from unpkg.com; ours is self-contained (plugin below).
+    graphiql: false,
+    cors: corsPolicy(corsOrigins),
     maskedErrors: { maskError },
     logging: options.logger ? yogaLogger(options.logger) : false,
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
+      ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
+      useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
       useUpstreamBudget(),
       useTokenExpiry(),

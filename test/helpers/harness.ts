@@ -32,7 +32,9 @@ export const FAST_LIVE_ENV = {
  * Starts the simulators and a real gateway (HTTP, SSE, WebSocket) in front of them. Requests
  * go over loopback through undici, exactly as in production.
  */
-export async function startHarness(options: { seed?: number; batchCount?: number; env?: Record<string, string> } = {}) {
+export async function startHarness(
+  options: { seed?: number; batchCount?: number; env?: Record<string, string>; graphiql?: boolean } = {},
+) {
   const clock = createManualClock(Date.parse('2026-11-01T12:00:00Z'));
   const sims = await startSimulators({ clock, seed: options.seed ?? 7, batchCount: options.batchCount ?? 300 });
   const env = {
@@ -48,7 +50,7 @@ export async function startHarness(options: { seed?: number; batchCount?: number
   // Log lines are kept for assertions (no secret may appear in them) instead of printed.
   const logs: string[] = [];
   const running = await startGateway(config, {
-    graphiql: false,
+    graphiql: options.graphiql ?? false,
     host: '127.0.0.1',
     now: clock.now,
     logDestination: { write: (line: string) => void logs.push(line) },

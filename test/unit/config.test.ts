@@ -83,3 +83,37 @@ describe('the live polling defaults', () => {
     }
   });
 });
+
+describe('CORS_ORIGINS', () => {
+  const origins = (value?: string) =>
+    loadConfig({ AUTH_MODE: 'none', ...(value === undefined ? {} : { CORS_ORIGINS: value }) }).corsOrigins;
+
+  it('grants no origin by default', () => {
+    expect(origins()).toEqual([]);
+    expect(origins('  ')).toEqual([]);
+  });
+
+  it('reads a comma-separated list in the form browsers send the Origin header', () => {
+    expect(origins('https://ops.example.com, http://localhost:5173,HTTPS://App.Example.com:443/,*')).toEqual([
+      'https://ops.example.com',
+      'http://localhost:5173',
+      'https://app.example.com',
+      '*',
+    ]);
+  });
+
+  it.each([
+    'ops.example.com',
+    'ftp://ops.example.com',
+    'https://ops.example.com/app',
+    'https://user:pw@ops.example.com',
+    'https://ops.example.com?x=1',
+    'https://ops.example.com#top',
+    'null',
+    'https://*.example.com',
+    'http://localhost:99999',
+  ])('refuses %j, naming CORS_ORIGINS', (entry) => {
+    expect(() => origins(`https://ok.example, ${entry}`)).toThrow(ConfigError);
+    expect(() => origins(`https://ok.example, ${entry}`)).toThrow(/CORS_ORIGINS/);
+  });
+});
