@@ -22,7 +22,10 @@ export function resolveTarget(
   return adapter;
 }
 
-/** Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never reaches an upstream). */
+/**
+ * Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never
+ * reaches an upstream).
+ */
 export function loadBatch(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,

@@ -65,7 +65,8 @@ export class RequestBudget {
     if (this.spent >= this.maxCalls) {
       throw new GatewayError(
         ErrorCode.QUERY_TOO_COMPLEX,
-        `this request has used its ${this.maxCalls} upstream calls (MAX_UPSTREAM_CALLS_PER_REQUEST); ask for fewer batches per request`,
+        `this request has used its ${this.maxCalls} upstream calls (MAX_UPSTREAM_CALLS_PER_REQUEST); ` +
+          'ask for fewer batches per request',
         { provider },
       );
     }

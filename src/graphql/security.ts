@@ -107,7 +107,8 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
           return csrf.onRequestParse?.(payload);
         } catch {
           throw createGraphQLError(
-            `Refused as a possible cross-site request: send one of the headers ${CSRF_HEADERS.join(', ')} (any value), or POST application/json`,
+            'Refused as a possible cross-site request: send one of the headers ' +
+              `${CSRF_HEADERS.join(', ')} (any value), or POST application/json`,
             {
               extensions: { code: 'CSRF_REFUSED', http: { status: 403 } },
             },
@@ -139,7 +140,8 @@ function useSupportedMethods(): Plugin {
       if (request.method === 'GET' || request.method === 'POST') return;
       const message =
         request.method === 'PUT'
-          ? "graphql-sse's single connection mode (PUT /graphql) is not supported: use its distinct connections mode (singleConnection: false), or graphql-ws"
+          ? "graphql-sse's single connection mode (PUT /graphql) is not supported: " +
+            'use its distinct connections mode (singleConnection: false), or graphql-ws'
           : `${request.method} is not supported on /graphql: use GET or POST`;
       throw createGraphQLError(message, {
         extensions: { code: 'METHOD_NOT_SUPPORTED', http: { status: 405, headers: { allow: 'GET, POST' } } },

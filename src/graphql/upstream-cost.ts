@@ -199,7 +199,8 @@ function tooCostly(estimate: number, limit: number) {
   return {
     errors: [
       createGraphQLError(
-        `this request could make up to ${estimate} upstream calls; the limit is ${limit} (MAX_UPSTREAM_CALLS_PER_REQUEST). Ask for fewer batches per request.`,
+        `this request could make up to ${estimate} upstream calls; the limit is ${limit} ` +
+          '(MAX_UPSTREAM_CALLS_PER_REQUEST). Ask for fewer batches per request.',
         { extensions: { code: 'QUERY_TOO_COMPLEX', estimate, limit } },
       ),
     ],

@@ -87,7 +87,8 @@ export class PollHub {
 
   /** A subscriber's stream of states of one batch; ends after the terminal state. */
   watch(target: WatchTarget): LatestValueChannel<Batch> {
-    const key = `${target.provider}|${target.scope}|${target.includePendingDetails ? 'details' : 'plain'}|${target.providerBatchId}`;
+    const detail = target.includePendingDetails ? 'details' : 'plain';
+    const key = `${target.provider}|${target.scope}|${detail}|${target.providerBatchId}`;
     let watch = this.watches.get(key);
     if (!watch || watch.ended) {
       watch = this.start(key, target);
@@ -167,7 +168,10 @@ export class PollHub {
     w.polling = false;
   }
 
-  /** The poll loop of a lease holder; true when the watch is over (terminal, not found), false when stopped or the lease was lost. */
+  /**
+   * The poll loop of a lease holder; true when the watch is over (terminal, not found), false when
+   * stopped or the lease was lost.
+   */
   private async poll(w: Watch): Promise<boolean> {
     const provider = this.providers[w.target.provider];
     const lost = new AbortController();

@@ -13,7 +13,8 @@ export interface RedisCoordinatorOptions {
   errors?: CoordinatorErrors;
 }
 
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RENEW =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) " + 'else return 0 end';
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 /** Last states outlive a quiet batch long enough for late joiners, not forever. */
 const STATE_TTL_MS = 10 * 60_000;

@@ -16,7 +16,8 @@ export class SubscriptionShares {
     if (current + slots > this.maxPerClient) {
       throw new GatewayError(
         ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-        `one client may watch at most ${this.maxPerClient} batches at once on this gateway (LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT); it holds ${current}`,
+        `one client may watch at most ${this.maxPerClient} batches at once on this gateway ` +
+          `(LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT); it holds ${current}`,
       );
     }
     this.held.set(client, current + slots);

@@ -217,7 +217,8 @@ export function protect(
         return underDeadline(signal, (s, attempt) =>
           once.execute(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers)), s),
         );
-      const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
+      const params = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
+      const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(params).toString()}`;
       // Identical GETs in flight share one upstream call, which runs while any caller still waits
       // for it and is aborted when the last one leaves (a client gone, a poll stopped).
       return shared.run(key, signal, (s) =>

@@ -99,7 +99,14 @@ export async function resolveBatchList(
           name,
           (signal) =>
             ctx.lists.pageCache.get(
-              `${name}\u0000${scopeOf(ctx, name)}\u0000${pushdownKey}\u0000${String(ref.token)}\u0000${ref.size}\u0000${includePendingDetails && adapter.capabilities.hasPendingDetails}`,
+              [
+                name,
+                scopeOf(ctx, name),
+                pushdownKey,
+                String(ref.token),
+                ref.size,
+                includePendingDetails && adapter.capabilities.hasPendingDetails,
+              ].join('\u0000'),
               signal,
               (shared) => {
                 ctx.budget.take(name);
@@ -202,7 +209,9 @@ async function backward(
   const source = sources[0]!;
   if (sources.length !== 1 || !source.offsetBased || !source.exact) {
     throw badInput(
-      '`last`/`before` need a list served by one offset-paged provider with every filter pushed down (factCheckBatches, or batches filtered to FACT_CHECK, with no date bounds and statuses naming one Check status word); Reach cursors only go forward: page with `first`/`after`',
+      '`last`/`before` need a list served by one offset-paged provider with every filter pushed down ' +
+        '(factCheckBatches, or batches filtered to FACT_CHECK, with no date bounds and statuses naming one ' +
+        'Check status word); Reach cursors only go forward: page with `first`/`after`',
     );
   }
   const name = source.provider;

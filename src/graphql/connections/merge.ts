@@ -29,7 +29,10 @@ export type Positions = Partial<Record<ProviderName, SourcePosition | null>>;
 /** Every provider's last known upstream total. */
 export type Totals = Partial<Record<ProviderName, number | null>>;
 
-/** The upstream page size of a provider whose filter is partly applied in the gateway: read big pages, skip more per request. */
+/**
+ * The upstream page size of a provider whose filter is partly applied in the gateway: read big
+ * pages, skip more per request.
+ */
 export const FILTERED_PAGE_SIZE = 100;
 
 /** One provider's ordered list, as the merge reads it. */

@@ -38,7 +38,8 @@ function admit(ctx: GraphQLContext, slots: number): () => void {
   if (subscribers + slots > ctx.live.maxSubscriptions) {
     throw new GatewayError(
       ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-      `this gateway watches at most ${ctx.live.maxSubscriptions} batches at once (LIVE_MAX_SUBSCRIPTIONS); try again later`,
+      `this gateway watches at most ${ctx.live.maxSubscriptions} batches at once (LIVE_MAX_SUBSCRIPTIONS); ` +
+        'try again later',
     );
   }
   return ctx.live.shares.admit(ctx.client.key, slots);

@@ -23,7 +23,8 @@ export interface FactCheckClient {
 export function createFactCheckHttpClient(options: FactCheckClientOptions): FactCheckClient {
   const http = createUpstreamHttp({
     ...options,
-    // The docs give the API base as https://api.check.ai/v1; paths here start with /v1, so a base ending in /v1 is taken as the host.
+    // The docs give the API base as https://api.check.ai/v1; paths here start with /v1, so a base ending
+    // in /v1 is taken as the host.
     baseUrl: options.baseUrl.replace(/\/v1\/?$/, ''),
     provider: 'FACT_CHECK',
     headers: { authorization: `Bearer ${options.apiKey}` },

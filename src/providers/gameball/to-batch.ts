@@ -51,7 +51,10 @@ export function toGameballBatch(body: unknown, requestedId: string): GameballBat
   };
 }
 
-/** The older `response` block: `{successful: [...], failed: [...]}`, either part optional, or one plain list of results. */
+/**
+ * The older `response` block: `{successful: [...], failed: [...]}`, either part optional, or one
+ * plain list of results.
+ */
 function legacyItems(legacy: WireObject<GameballLegacyWireBatch>, part: 'successful' | 'failed'): unknown[] {
   const response = legacy.value['response'];
   if (Array.isArray(response)) return part === 'successful' ? response : [];
