@@ -60,6 +60,8 @@ export function scopeOf(ctx: Pick<GraphQLContext, 'tenant' | 'providers'>, provi
 /** Dependencies the context is built from, once per gateway. */
 export interface ContextDeps {
   definitions: readonly AnyProviderDefinition[];
+  /** The definitions' names, computed once per gateway. @default from `definitions` */
+  providerNames?: readonly ProviderName[];
   providers: Providers;
   limits: Pick<UpstreamLimits, 'perRequestConcurrency' | 'maxCallsPerRequest' | 'requestDeadlineMs'>;
   lists: ListServices;
@@ -102,7 +104,7 @@ export function createContext(
     client,
     budget,
     definitions: deps.definitions,
-    providerNames: deps.definitions.map((d) => d.name),
+    providerNames: deps.providerNames ?? deps.definitions.map((d) => d.name),
     providers: deps.providers,
     loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency, budget, tenant),
     lists: deps.lists,

@@ -53,6 +53,7 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext
 export function createGateway(options: GatewayOptions): Gateway {
   const { lists, live } = options;
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
+  const providerNames = definitions.map((d) => d.name);
   const authenticate: Authenticator = options.authenticate ?? (async () => ({}));
   const corsOrigins = options.corsOrigins ?? [];
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -88,7 +89,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return {
         ...initial,
         ...createContext(
-          { definitions, providers: options.providers, limits: options.limits, lists, live },
+          { definitions, providerNames, providers: options.providers, limits: options.limits, lists, live },
           principal,
           client,
           initial.request?.signal,
