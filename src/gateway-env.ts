@@ -8,6 +8,10 @@ export function simulatorEnv(
   const env: Record<string, string> = {
     // The demo, tests and benches run without client authentication (logged loudly).
     AUTH_MODE: 'none',
+    // Tests and benches that are not about quotas run the simulators unlimited and the gateway
+    // without a budget, so their 40 ms poll intervals never wait; quota tests and the demo set both.
+    FACTCHECK_RATE_LIMIT: 'none',
+    GAMEBALL_RATE_LIMIT: 'none',
   };
   for (const d of SIMULATOR_DEFINITIONS)
     Object.assign(

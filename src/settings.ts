@@ -42,6 +42,14 @@ export const env = {
         return refuse(ctx, `must be an integer from ${min} to ${max}, got "${v}"`);
       return Number(v);
     }),
+  /** A decimal number in `[min, max]`, or `fallback` when unset. */
+  number: (fallback: number, min: number, max: number) =>
+    raw.transform((v, ctx): number => {
+      if (v === undefined) return fallback;
+      if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max)
+        return refuse(ctx, `must be a number from ${min} to ${max}, got "${v}"`);
+      return Number(v);
+    }),
   /** true/false (also 1/0, yes/no, on/off), or `fallback` when unset. */
   bool: (fallback: boolean) =>
     raw.transform((v, ctx): boolean => {

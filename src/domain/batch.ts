@@ -46,6 +46,8 @@ export interface BatchCommon {
   observedAt: Date;
   /** Set by the poll hub when the latest poll failed and this is the last good state. */
   stale?: boolean;
+  /** Set by the poll hub: when it plans the next upstream read of this batch. */
+  nextRefreshAt?: Date | null;
 }
 
 export type ReachBatchType =

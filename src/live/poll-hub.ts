@@ -5,6 +5,7 @@ import { LatestValueChannel } from './channel.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { initialMemory, pollStep } from './poll-step.js';
+import { inBackground } from '../providers/traffic.js';
 import type { WatchTarget } from './watch-target.js';
 
 export type { WatchTarget } from './watch-target.js';
@@ -192,19 +193,23 @@ export class PollHub {
       : undefined;
     w.polling = true;
     const memory = initialMemory(w.latest);
-    let first = true;
     try {
       while (!signal.aborted) {
-        if (!first) await sleep(nextDelay(this.policy, memory), signal);
-        first = false;
-        if (signal.aborted) break;
         if (provider) this.counters.polls++;
-        const outcome = await pollStep(provider, w.target, memory, w.latest, this.now, signal);
+        // Polls are background traffic: the provider's budget serves interactive calls first.
+        const outcome = await inBackground(() => pollStep(provider, w.target, memory, w.latest, this.now, signal));
         if (signal.aborted) break;
+        const delay = nextDelay(this.policy, memory);
+        const nextRefreshAt = new Date(Date.now() + delay);
         // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
         if (outcome.unchanged) await this.coordinator.keepAlive(w.key).catch(() => {});
-        for (const event of outcome.events) await this.publish(w, event);
+        for (const event of outcome.events)
+          await this.publish(
+            w,
+            event.kind === 'state' ? { ...event, batch: { ...event.batch, nextRefreshAt } } : event,
+          );
         if (outcome.done) return true;
+        await sleep(delay, signal);
       }
       return false;
     } finally {

@@ -30,7 +30,7 @@ export interface PollOutcome {
 
 /** The fields whose change is worth an event (not the observation time or derived figures). */
 export function fingerprint(batch: Batch): string {
-  const { observedAt: _o, progress, ...rest } = batch;
+  const { observedAt: _o, nextRefreshAt: _n, progress, ...rest } = batch;
   const { ratePerSecond: _r, estimatedCompletionAt: _e, ...counts } = progress;
   return JSON.stringify({ ...rest, progress: counts });
 }

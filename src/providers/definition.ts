@@ -1,6 +1,8 @@
 import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider, ProviderCapabilities } from '../domain/provider.js';
+import type { z } from 'zod';
 import { env, fragment, type SettingsFragment } from '../settings.js';
+import { parseRateLimit, type RateWindow } from './rate-limit.js';
 import type { UpstreamLimits } from './limits.js';
 import type { UpstreamObserver } from './upstream-types.js';
 
@@ -13,6 +15,22 @@ export interface SharedClientOptions extends UpstreamLimits {
 /** A provider's own settings: at least where it is; absent when the provider is not configured. */
 export interface ProviderSettings {
   baseUrl: string;
+  /** Its request budget (`<NAME>_RATE_LIMIT`): the documented quota windows; empty for none. */
+  rateLimit: RateWindow[];
+}
+
+/** A `<NAME>_RATE_LIMIT` variable: `none` or windows such as `30/1s,360/30s`; undefined when unset. */
+export const rateLimitVariable = () =>
+  env.custom((raw, refuse): RateWindow[] | undefined => {
+    if (raw === undefined) return undefined;
+    const parsed = parseRateLimit(raw);
+    return typeof parsed === 'string' ? refuse(parsed) : parsed;
+  });
+
+/** Provider settings beyond URL and credentials: more variables and how they build settings. */
+export interface ExtraSettings<S extends z.ZodRawShape, E> {
+  shape: S;
+  build(values: z.output<z.ZodObject<S>>): E;
 }
 
 /**
@@ -46,17 +64,27 @@ type Vars = Readonly<Record<string, string>>;
  * `required` variable must be too, and without it none of its variables may be. Values are
  * keyed by the names the caller gives them (`{ token: 'REACH_TOKEN' }` yields `token`).
  */
-export function httpProviderSettings<R extends Vars, O extends Vars = Record<never, string>>(
+export function httpProviderSettings<
+  R extends Vars,
+  O extends Vars = Record<never, string>,
+  S extends z.ZodRawShape = Record<never, never>,
+  E extends { rateLimit: RateWindow[] } = { rateLimit: RateWindow[] },
+>(
   urlVar: string,
   required: R,
   optional?: O,
-): SettingsFragment<({ baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string }) | undefined> {
+  extra?: ExtraSettings<S, E>,
+): SettingsFragment<({ baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string } & E) | undefined> {
   const requiredVars = Object.entries(required);
   const optionalVars = Object.entries(optional ?? {});
-  const shape = Object.fromEntries(
-    [urlVar, ...requiredVars.map(([, v]) => v), ...optionalVars.map(([, v]) => v)].map((v) => [v, env.text()]),
-  );
-  return fragment(shape, (v, fail) => {
+  const shape = {
+    ...Object.fromEntries(
+      [urlVar, ...requiredVars.map(([, v]) => v), ...optionalVars.map(([, v]) => v)].map((v) => [v, env.text()]),
+    ),
+    ...(extra?.shape ?? {}),
+  };
+  type Settings = { baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string } & E;
+  return fragment(shape, (v, fail): Settings | undefined => {
     const values = v as Record<string, string | undefined>;
     const baseUrl = values[urlVar];
     const present = [...requiredVars, ...optionalVars].map(([, name]) => name).filter((n) => values[n] !== undefined);
@@ -74,11 +102,15 @@ export function httpProviderSettings<R extends Vars, O extends Vars = Record<nev
     if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${urlVar} must be an http or https URL`);
     const missing = requiredVars.find(([, name]) => values[name] === undefined);
     if (missing) return fail(`${urlVar} is set but ${missing[1]} is missing`);
-    const settings: Record<string, string> = { baseUrl };
+    const settings: Record<string, unknown> = {
+      baseUrl,
+      rateLimit: [],
+      ...(extra ? extra.build(v as z.output<z.ZodObject<S>>) : {}),
+    };
     for (const [key, name] of [...requiredVars, ...optionalVars]) {
       const value = values[name];
       if (value !== undefined) settings[key] = value;
     }
-    return settings as { baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string };
+    return settings as Settings;
   });
 }

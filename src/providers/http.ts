@@ -3,6 +3,9 @@ import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import { DEFAULT_UPSTREAM_POLICY, protect, type UpstreamPolicy } from './policy.js';
 import { UpstreamHttpError, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
+import { ProviderQuota } from './quota.js';
+import type { RateWindow } from './rate-limit.js';
+import { trafficClass } from './traffic.js';
 
 export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
 
@@ -33,6 +36,14 @@ export interface UpstreamHttpOptions {
   retryAfterFromBody?: (body: unknown) => number | undefined;
   /** Told the outcome and duration of every call (metrics). */
   observe?: UpstreamObserver;
+  /** The provider's quota windows: every attempt takes from this budget first (`quota.ts`). @default none */
+  rateLimit?: RateWindow[];
+  /** Share of the budget kept for interactive calls. @default 0.3 */
+  interactiveShare?: number;
+  /** How long an interactive call waits for budget. @default 1000 */
+  budgetWaitMs?: number;
+  /** Told every response's status and headers (the budget reads `X-RateLimit-*`). */
+  onResponse?: (status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number) => void;
 }
 
 /**
@@ -41,14 +52,44 @@ export interface UpstreamHttpOptions {
  * `GatewayError`s naming the provider, with no URL in the message.
  */
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
-  const raw = createRawUpstreamHttp(options);
+  const quota = new ProviderQuota(options.provider, options.rateLimit ?? [], {
+    interactiveShare: options.interactiveShare ?? 0.3,
+    waitMs: options.budgetWaitMs ?? 1_000,
+  });
+  const raw = createRawUpstreamHttp({
+    ...options,
+    onResponse: (status, headers, retryAfterMs) => {
+      quota.observe(status, headers, retryAfterMs);
+      options.onResponse?.(status, headers, retryAfterMs);
+    },
+  });
   return protect(
     options.provider,
-    raw,
+    withQuota(raw, quota),
     { ...DEFAULT_UPSTREAM_POLICY, ...options.policy },
     options.deadlineMs ?? 15_000,
     options.observe,
   );
+}
+
+/**
+ * Every attempt (retries included) takes from the provider's request budget before it is sent,
+ * as interactive or background traffic (`traffic.ts`), so the gateway never sends a request it
+ * knows the provider would refuse.
+ */
+function withQuota(http: UpstreamHttp, quota: ProviderQuota): UpstreamHttp {
+  return {
+    request(method, path, query, signal, headers) {
+      const kind = trafficClass();
+      // The common case (budget to spare) adds no promise and no tick to the call.
+      if (!signal?.aborted && quota.tryTake(kind)) return http.request(method, path, query, signal, headers);
+      return quota.take(kind, signal).then(() => http.request(method, path, query, signal, headers));
+    },
+    close: async () => {
+      quota.close();
+      await http.close();
+    },
+  };
 }
 
 /** One attempt per call, no policy: the undici layer alone. */
@@ -97,6 +138,11 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       });
       const text = await readCapped(res.body, maxBytes, provider);
       const json = parseJson(text);
+      const retryAfterMs =
+        res.statusCode === 429 || res.statusCode >= 500
+          ? (parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json))
+          : undefined;
+      options.onResponse?.(res.statusCode, res.headers, retryAfterMs);
       if (res.statusCode >= 200 && res.statusCode < 300) {
         if (json === undefined) {
           throw new GatewayError(
@@ -113,7 +159,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       throw new UpstreamHttpError(
         res.statusCode,
         json,
-        parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json),
+        retryAfterMs ?? parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json),
       );
     } catch (error) {
       if (error instanceof GatewayError || error instanceof UpstreamHttpError) throw error;

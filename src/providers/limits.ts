@@ -15,6 +15,10 @@ export interface UpstreamLimits {
   maxCallsPerRequest: number;
   /** Overall deadline of one query response; unfinished fields get PROVIDER_TIMEOUT. */
   requestDeadlineMs: number;
+  /** Fraction of each provider's request budget kept for interactive calls (polling gets the rest). */
+  interactiveShare: number;
+  /** How long an interactive call waits for budget before PROVIDER_RATE_LIMITED. */
+  budgetWaitMs: number;
   /** Retries, circuit breaker and bulkhead per provider. */
   policy: UpstreamPolicy;
 }
@@ -30,6 +34,8 @@ export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
   perRequestConcurrency: 8,
   maxCallsPerRequest: 200,
   requestDeadlineMs: 20_000,
+  interactiveShare: 0.3,
+  budgetWaitMs: 1_000,
 };
 
 const L = DEFAULT_UPSTREAM_LIMITS;
@@ -37,7 +43,7 @@ const P = DEFAULT_UPSTREAM_POLICY;
 const MINUTES_10 = 600_000;
 const HOUR = 3_600_000;
 
-/** `UPSTREAM_*`, `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`. */
+/** `UPSTREAM_*` (budget sharing included), `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`. */
 export const upstreamSettings = fragment(
   {
     UPSTREAM_CONNECTIONS: env.int(L.connections, 1, 1000),
@@ -49,6 +55,8 @@ export const upstreamSettings = fragment(
     UPSTREAM_PER_REQUEST_CONCURRENCY: env.int(L.perRequestConcurrency, 1, 100),
     MAX_UPSTREAM_CALLS_PER_REQUEST: env.int(L.maxCallsPerRequest, 1, 1_000_000),
     REQUEST_DEADLINE_MS: env.int(L.requestDeadlineMs, 100, HOUR),
+    UPSTREAM_INTERACTIVE_SHARE: env.number(L.interactiveShare, 0, 0.9),
+    UPSTREAM_BUDGET_WAIT_MS: env.int(L.budgetWaitMs, 0, MINUTES_10),
     UPSTREAM_RETRIES: env.int(P.retries, 0, 10),
     UPSTREAM_RETRY_BASE_MS: env.int(P.retryBaseMs, 1, 60_000),
     UPSTREAM_RETRY_MAX_MS: env.int(P.retryMaxMs, 1, MINUTES_10),
@@ -68,6 +76,8 @@ export const upstreamSettings = fragment(
     perRequestConcurrency: v.UPSTREAM_PER_REQUEST_CONCURRENCY,
     maxCallsPerRequest: v.MAX_UPSTREAM_CALLS_PER_REQUEST,
     requestDeadlineMs: v.REQUEST_DEADLINE_MS,
+    interactiveShare: v.UPSTREAM_INTERACTIVE_SHARE,
+    budgetWaitMs: v.UPSTREAM_BUDGET_WAIT_MS,
     policy: {
       retries: v.UPSTREAM_RETRIES,
       retryBaseMs: v.UPSTREAM_RETRY_BASE_MS,

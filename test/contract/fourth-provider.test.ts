@@ -51,7 +51,7 @@ describeProviderContract({
   sim: () => toySim,
   adapter: (wrong) =>
     toy.createAdapter(
-      { baseUrl: toySim.url, apiKey: wrong ? 'not-the-key' : toySim.credentials.apiKey },
+      { baseUrl: toySim.url, apiKey: wrong ? 'not-the-key' : toySim.credentials.apiKey, rateLimit: [] },
       { ...upstream, ...LIMITS, policy: { ...upstream.policy, ...LIMITS.policy }, userAgent: 'test' },
     ),
   states: {

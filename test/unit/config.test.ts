@@ -24,9 +24,29 @@ describe('loadConfig', () => {
       FACTCHECK_API_KEY: 'vfy_x',
     });
     expect(config.port).toBe(5000);
-    expect(config.providers.REACH).toEqual({ baseUrl: 'https://api.embedreach.com', token: 'jwt', tenantId: 't1' });
-    expect(config.providers.GAMEBALL).toEqual({ baseUrl: 'https://api.gameball.co', apiKey: 'k', secretKey: 's' });
-    expect(config.providers.FACT_CHECK).toEqual({ baseUrl: 'https://api.check.ai', apiKey: 'vfy_x' });
+    expect(config.providers.REACH).toEqual({
+      baseUrl: 'https://api.embedreach.com',
+      token: 'jwt',
+      tenantId: 't1',
+      rateLimit: [],
+    });
+    expect(config.providers.GAMEBALL).toEqual({
+      baseUrl: 'https://api.gameball.co',
+      apiKey: 'k',
+      secretKey: 's',
+      // Gameball's documented "Others" limit.
+      rateLimit: [
+        { limit: 30, windowMs: 1_000 },
+        { limit: 360, windowMs: 30_000 },
+      ],
+    });
+    // Check on its default plan (Pro): 200 requests a minute.
+    expect(config.providers.FACT_CHECK).toEqual({
+      baseUrl: 'https://api.check.ai',
+      apiKey: 'vfy_x',
+      plan: 'pro',
+      rateLimit: [{ limit: 200, windowMs: 60_000 }],
+    });
   });
 
   it.each([
@@ -115,5 +135,30 @@ describe('CORS_ORIGINS', () => {
   ])('refuses %j, naming CORS_ORIGINS', (entry) => {
     expect(() => origins(`https://ok.example, ${entry}`)).toThrow(ConfigError);
     expect(() => origins(`https://ok.example, ${entry}`)).toThrow(/CORS_ORIGINS/);
+  });
+});
+
+describe('provider request budgets', () => {
+  const check = (env: Record<string, string>) =>
+    loadConfig({ AUTH_MODE: 'none', FACTCHECK_BASE_URL: 'http://c', FACTCHECK_API_KEY: 'k', ...env }).providers
+      .FACT_CHECK as unknown as { plan: string; rateLimit: unknown };
+
+  it('follow FACTCHECK_PLAN unless FACTCHECK_RATE_LIMIT says otherwise', () => {
+    expect(check({ FACTCHECK_PLAN: 'free' }).rateLimit).toEqual([{ limit: 20, windowMs: 60_000 }]);
+    expect(check({ FACTCHECK_PLAN: 'enterprise' }).rateLimit).toEqual([{ limit: 1_000, windowMs: 60_000 }]);
+    expect(check({ FACTCHECK_PLAN: 'free', FACTCHECK_RATE_LIMIT: 'none' }).rateLimit).toEqual([]);
+    expect(check({ FACTCHECK_RATE_LIMIT: '30/1s, 360/30s' }).rateLimit).toEqual([
+      { limit: 30, windowMs: 1_000 },
+      { limit: 360, windowMs: 30_000 },
+    ]);
+  });
+
+  it.each([
+    [{ FACTCHECK_PLAN: 'gold' }, 'FACTCHECK_PLAN'],
+    [{ FACTCHECK_RATE_LIMIT: '200 per minute' }, 'FACTCHECK_RATE_LIMIT'],
+    [{ FACTCHECK_RATE_LIMIT: '0/1s' }, 'FACTCHECK_RATE_LIMIT'],
+    [{ UPSTREAM_INTERACTIVE_SHARE: '1.5' }, 'UPSTREAM_INTERACTIVE_SHARE'],
+  ])('refuse %j, naming %s', (env, variable) => {
+    expect(() => check(env)).toThrow(variable);
   });
 });

@@ -31,6 +31,11 @@ export type Batch = {
   id: Scalars['ID']['output'];
   /** True when the batch will not change any more (for Reach, once no pending records remain). */
   isTerminal: Scalars['Boolean']['output'];
+  /**
+   * In a subscription: when the gateway plans to read this batch from its provider next (its polling interval,
+   * stretched when the provider's request budget cannot cover every watched batch). Null in queries.
+   */
+  nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the gateway read this state from the provider. */
   observedAt: Scalars['DateTime']['output'];
   progress: BatchProgress;
@@ -197,6 +202,7 @@ export type FactCheckBatch = Batch & Node & {
   /** Check `methodsConfig`: method name to weight. */
   methods: Array<FactCheckMethodWeight>;
   name?: Maybe<Scalars['String']['output']>;
+  nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   observedAt: Scalars['DateTime']['output'];
   originalFileName?: Maybe<Scalars['String']['output']>;
   progress: BatchProgress;
@@ -333,6 +339,7 @@ export type GameballBatch = Batch & Node & {
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
   itemErrors: Array<GameballBatchItemError>;
+  nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   observedAt: Scalars['DateTime']['output'];
   processedItems?: Maybe<Scalars['Int']['output']>;
   progress: BatchProgress;
@@ -508,6 +515,7 @@ export type ReachBatch = Batch & Node & {
   errorSummary: Array<ReachErrorCategoryCount>;
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
+  nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   observedAt: Scalars['DateTime']['output'];
   /** The latest `expiresAt` of the pending resources: until then a finished batch can still change. */
   pendingExpiresAt?: Maybe<Scalars['DateTime']['output']>;
@@ -918,6 +926,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   items?: Resolver<ResolversTypes['FactCheckItemConnection'], ParentType, ContextType, Partial<FactCheckBatchItemsArgs>>;
   methods?: Resolver<Array<ResolversTypes['FactCheckMethodWeight']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nextRefreshAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   originalFileName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['BatchProgress'], ParentType, ContextType>;
@@ -994,6 +1003,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   itemErrors?: Resolver<Array<ResolversTypes['GameballBatchItemError']>, ParentType, ContextType>;
+  nextRefreshAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   processedItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['BatchProgress'], ParentType, ContextType>;
@@ -1068,6 +1078,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   errorSummary?: Resolver<Array<ResolversTypes['ReachErrorCategoryCount']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nextRefreshAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   pendingExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   pendingRecords?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;

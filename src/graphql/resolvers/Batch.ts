@@ -6,9 +6,10 @@ import type { AnyProviderDefinition } from '../../providers/index.js';
 const resolveType = (batch: DomainBatch) => batchTypeName(batch.provider);
 const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatchId);
 const stale = (batch: DomainBatch) => batch.stale ?? false;
+const nextRefreshAt = (batch: DomainBatch) => batch.nextRefreshAt ?? null;
 
 /** The resolvers every provider's batch type has (domain objects already carry the GraphQL field names). */
-export const batchTypeResolvers = { id, stale };
+export const batchTypeResolvers = { id, stale, nextRefreshAt };
 
 /**
  * The Batch and Node interfaces, and each listed provider's batch type, generated from the

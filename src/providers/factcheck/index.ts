@@ -1,10 +1,38 @@
 import type { ProviderDefinition } from '../definition.js';
-import { httpProviderSettings } from '../definition.js';
+import { env } from '../../settings.js';
+import { httpProviderSettings, rateLimitVariable } from '../definition.js';
 import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
 import { createFactCheckAdapter } from './adapter.js';
 import { createFactCheckHttpClient } from './client.js';
 
-const settings = httpProviderSettings('FACTCHECK_BASE_URL', { apiKey: 'FACTCHECK_API_KEY' });
+/** Check's plans and their documented per-minute request limits (later work reads item and file limits here too). */
+export const FACTCHECK_PLANS = {
+  free: { requestsPerMinute: 20 },
+  pro: { requestsPerMinute: 200 },
+  enterprise: { requestsPerMinute: 1_000 },
+} as const;
+
+/** A Check plan name (`FACTCHECK_PLAN`). */
+export type FactCheckPlan = keyof typeof FACTCHECK_PLANS;
+
+const settings = httpProviderSettings(
+  'FACTCHECK_BASE_URL',
+  { apiKey: 'FACTCHECK_API_KEY' },
+  {},
+  {
+    shape: {
+      FACTCHECK_PLAN: env.oneOf(Object.keys(FACTCHECK_PLANS) as FactCheckPlan[], 'pro'),
+      FACTCHECK_RATE_LIMIT: rateLimitVariable(),
+    },
+    build: (v) => ({
+      plan: v.FACTCHECK_PLAN,
+      // The plan's limit unless FACTCHECK_RATE_LIMIT says otherwise.
+      rateLimit: v.FACTCHECK_RATE_LIMIT ?? [
+        { limit: FACTCHECK_PLANS[v.FACTCHECK_PLAN].requestsPerMinute, windowMs: 60_000 },
+      ],
+    }),
+  },
+);
 type FactCheckSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
 /** Check: batch fact-checking; offset-paged lists and per-item results. */

@@ -1,13 +1,24 @@
 import type { ProviderDefinition } from '../definition.js';
-import { httpProviderSettings } from '../definition.js';
+import { httpProviderSettings, rateLimitVariable } from '../definition.js';
 import { GAMEBALL_CAPABILITIES } from './capabilities.js';
 import { createGameballAdapter } from './adapter.js';
 import { createGameballHttpClient } from './client.js';
 
-const settings = httpProviderSettings('GAMEBALL_BASE_URL', {
-  apiKey: 'GAMEBALL_API_KEY',
-  secretKey: 'GAMEBALL_SECRET_KEY',
-});
+/** Gameball's documented limit for batch endpoints ("Others"): 30 per second and 360 per 30 s. */
+export const GAMEBALL_DOCUMENTED_LIMIT = [
+  { limit: 30, windowMs: 1_000 },
+  { limit: 360, windowMs: 30_000 },
+];
+
+const settings = httpProviderSettings(
+  'GAMEBALL_BASE_URL',
+  { apiKey: 'GAMEBALL_API_KEY', secretKey: 'GAMEBALL_SECRET_KEY' },
+  {},
+  {
+    shape: { GAMEBALL_RATE_LIMIT: rateLimitVariable() },
+    build: (v) => ({ rateLimit: v.GAMEBALL_RATE_LIMIT ?? GAMEBALL_DOCUMENTED_LIMIT }),
+  },
+);
 type GameballSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
 /** Gameball: loyalty batch operations; read by id only (no list endpoint). */

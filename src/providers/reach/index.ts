@@ -1,10 +1,16 @@
 import type { ProviderDefinition } from '../definition.js';
-import { httpProviderSettings } from '../definition.js';
+import { httpProviderSettings, rateLimitVariable } from '../definition.js';
 import { REACH_CAPABILITIES } from './capabilities.js';
 import { createReachAdapter } from './adapter.js';
 import { createReachHttpClient } from './client.js';
 
-const settings = httpProviderSettings('REACH_BASE_URL', { token: 'REACH_TOKEN' }, { tenantId: 'REACH_TENANT_ID' });
+/** Reach documents no rate limit: no budget unless `REACH_RATE_LIMIT` sets one. */
+const settings = httpProviderSettings(
+  'REACH_BASE_URL',
+  { token: 'REACH_TOKEN' },
+  { tenantId: 'REACH_TENANT_ID' },
+  { shape: { REACH_RATE_LIMIT: rateLimitVariable() }, build: (v) => ({ rateLimit: v.REACH_RATE_LIMIT ?? [] }) },
+);
 type ReachSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
 /** Reach: partner resource ingest, patch and delete batches; cursor-paged lists, tenant-scoped data. */

@@ -1,0 +1,245 @@
+import type { ProviderName } from '../domain/batch.js';
+import { ErrorCode, GatewayError } from '../domain/errors.js';
+import type { RateWindow } from './rate-limit.js';
+import type { TrafficClass } from './traffic.js';
+
+/** How a provider's request budget is shared between interactive and background traffic. */
+export interface QuotaOptions {
+  /** Fraction of every window kept for interactive calls (background may use the rest). */
+  interactiveShare: number;
+  /** How long an interactive call may wait for budget before PROVIDER_RATE_LIMITED. */
+  waitMs: number;
+  now?: () => number;
+}
+
+/** What the provider last said about its own window (`X-RateLimit-*`). */
+interface Reported {
+  limit: number;
+  remaining: number;
+  resetAt: number;
+  /** Our sent count when it was reported: calls since then are taken from `remaining`. */
+  sentAt: number;
+}
+
+interface Waiter {
+  kind: TrafficClass;
+  grant(): void;
+  reject(error: unknown): void;
+}
+
+/** A snapshot for metrics and tests. */
+export interface QuotaStats {
+  sent: number;
+  waiting: { interactive: number; background: number };
+  refused: number;
+  /** Remaining calls the provider last reported, counted down by our calls since; null without headers. */
+  reportedRemaining: number | null;
+}
+
+/**
+ * One provider's request budget, for every upstream call this process makes to it: a sliding log
+ * per documented window (so no window of that length ever holds more than its limit), corrected
+ * by the provider's own `X-RateLimit-*` headers so traffic from outside the gateway counts too;
+ * a 429's Retry-After pauses background calls. Interactive calls come first and own `interactiveShare` of
+ * every window; background calls (polling) wait for what is left, however long that takes.
+ */
+export class ProviderQuota {
+  private readonly log: number[] = [];
+  private sentTotal = 0;
+  private refusedTotal = 0;
+  private reported: Reported | undefined;
+  private pausedUntil = 0;
+  private readonly queue: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private readonly longest: number;
+
+  constructor(
+    readonly provider: ProviderName,
+    readonly windows: readonly RateWindow[],
+    private readonly options: QuotaOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.longest = Math.max(0, ...windows.map((w) => w.windowMs));
+  }
+
+  /** True when this budget limits anything (a provider with `none` has no windows and no waits). */
+  get limited(): boolean {
+    return this.windows.length > 0 || this.reported !== undefined || this.pausedUntil > this.now();
+  }
+
+  /**
+   * Resolves when a call of `kind` may go out (and counts it). An interactive call that cannot be
+   * served within `waitMs` fails with PROVIDER_RATE_LIMITED and `retryAfterMs`; a background call
+   * waits until budget frees up or `signal` aborts.
+   */
+  take(kind: TrafficClass, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.tryTake(kind)) return Promise.resolve();
+    if (kind === 'interactive') {
+      const wait = this.readyIn(kind);
+      if (wait > this.options.waitMs) return Promise.reject(this.refusal(wait));
+    }
+    return new Promise<void>((resolve, reject) => {
+      let deadline: NodeJS.Timeout | undefined;
+      const waiter: Waiter = {
+        kind,
+        grant: () => {
+          cleanup();
+          resolve();
+        },
+        reject: (error) => {
+          cleanup();
+          reject(error);
+        },
+      };
+      const onAbort = () => {
+        this.remove(waiter);
+        waiter.reject(signal?.reason);
+      };
+      const cleanup = () => {
+        if (deadline) clearTimeout(deadline);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (kind === 'interactive')
+        deadline = setTimeout(() => {
+          this.remove(waiter);
+          waiter.reject(this.refusal(Math.max(1, this.readyIn(kind))));
+        }, this.options.waitMs);
+      // Interactive waiters go ahead of every background waiter, in arrival order among themselves.
+      const at = kind === 'interactive' ? this.queue.findIndex((w) => w.kind === 'background') : -1;
+      if (at < 0) this.queue.push(waiter);
+      else this.queue.splice(at, 0, waiter);
+      this.pump();
+    });
+  }
+
+  /** Takes budget for one call now if there is any (and nobody waits ahead); no promise on the hot path. */
+  tryTake(kind: TrafficClass): boolean {
+    if (this.queue.length > 0 || this.readyIn(kind) > 0) return false;
+    this.record();
+    return true;
+  }
+
+  /** Takes in what the provider said: its `X-RateLimit-*` headers, and a 429's Retry-After. */
+  observe(status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number): void {
+    const limit = headerNumber(headers['x-ratelimit-limit']);
+    const remaining = headerNumber(headers['x-ratelimit-remaining']);
+    const reset = headerNumber(headers['x-ratelimit-reset']);
+    if (limit !== undefined && remaining !== undefined && reset !== undefined) {
+      // Reset is Unix seconds; a small number is taken as seconds from now (both forms exist).
+      const resetAt = reset > 1e9 ? reset * 1000 : this.now() + reset * 1000;
+      this.reported = { limit, remaining, resetAt, sentAt: this.sentTotal };
+    }
+    if (status === 429) {
+      const until = this.now() + Math.max(retryAfterMs ?? 1_000, 100);
+      this.pausedUntil = Math.max(this.pausedUntil, until);
+    }
+    this.pump();
+  }
+
+  stats(): QuotaStats {
+    const background = this.queue.filter((w) => w.kind === 'background').length;
+    return {
+      sent: this.sentTotal,
+      waiting: { interactive: this.queue.length - background, background },
+      refused: this.refusedTotal,
+      reportedRemaining: this.reportedRemaining(),
+    };
+  }
+
+  /** Rejects every waiter (shutdown). */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const w of this.queue.splice(0)) w.reject(new Error('quota closed'));
+  }
+
+  private record(): void {
+    const t = this.now();
+    this.sentTotal++;
+    if (this.longest > 0) {
+      this.log.push(t);
+      // Keep only what the longest window can still see.
+      let drop = 0;
+      while (drop < this.log.length && this.log[drop]! <= t - this.longest) drop++;
+      if (drop > 0) this.log.splice(0, drop);
+    }
+  }
+
+  private reportedRemaining(): number | null {
+    const r = this.reported;
+    if (!r) return null;
+    if (this.now() >= r.resetAt) {
+      this.reported = undefined;
+      return null;
+    }
+    return r.remaining - (this.sentTotal - r.sentAt);
+  }
+
+  /** Milliseconds until a call of `kind` may go out (0: now). */
+  private readyIn(kind: TrafficClass): number {
+    const t = this.now();
+    // A 429's Retry-After holds back polling only: an interactive call still goes out and, if the
+    // provider refuses it too, its client gets the provider's own retryAfterMs.
+    let wait = kind === 'background' ? Math.max(0, this.pausedUntil - t) : 0;
+    const share = kind === 'interactive' ? 0 : this.options.interactiveShare;
+    for (const w of this.windows) {
+      const capacity = Math.max(1, Math.floor(w.limit * (1 - share)));
+      // Calls inside the window, counted from the newest back.
+      let inWindow = 0;
+      for (let i = this.log.length - 1; i >= 0 && this.log[i]! > t - w.windowMs; i--) inWindow++;
+      if (inWindow >= capacity) {
+        // The call that must leave the window before one more fits.
+        const oldest = this.log[this.log.length - capacity]!;
+        wait = Math.max(wait, oldest + w.windowMs - t);
+      }
+    }
+    const remaining = this.reportedRemaining();
+    if (remaining !== null && this.reported) {
+      const reserve = kind === 'interactive' ? 0 : Math.floor(this.reported.limit * this.options.interactiveShare);
+      if (remaining <= reserve) wait = Math.max(wait, this.reported.resetAt - t);
+    }
+    return wait;
+  }
+
+  private remove(waiter: Waiter): void {
+    const i = this.queue.indexOf(waiter);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  private refusal(waitMs: number): GatewayError {
+    this.refusedTotal++;
+    return new GatewayError(
+      ErrorCode.PROVIDER_RATE_LIMITED,
+      `${this.provider}'s request budget is spent for now; retry in ${Math.ceil(waitMs / 1000)} s`,
+      { provider: this.provider, retryAfterMs: Math.ceil(waitMs) },
+    );
+  }
+
+  /** Grants waiting calls in priority order while budget allows; otherwise wakes up when it frees. */
+  private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const wait = this.readyIn(head.kind);
+      if (wait > 0) {
+        this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(wait)));
+        this.timer.unref?.();
+        return;
+      }
+      this.queue.shift();
+      this.record();
+      head.grant();
+    }
+  }
+}
+
+function headerNumber(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || !/^\s*\d+(\.\d+)?\s*$/.test(text)) return undefined;
+  return Number(text);
+}
