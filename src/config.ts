@@ -38,6 +38,8 @@ export interface GatewayConfig {
   trustProxy: number;
   queries: QueryLimits;
   auth: AuthSettings;
+  /** How long a shutdown (SIGTERM, SIGINT) waits for in-flight queries before destroying their connections (ms). */
+  shutdownTimeoutMs: number;
 }
 
 /** Settings of subscriptions and the poll hub (the polling intervals are the hub's `PollPolicy`). */
@@ -93,6 +95,7 @@ export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const config: GatewayConfig = {
     port: int(env, 'PORT', 4000, 0, 65535),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
     upstream: {
       connections: int(env, 'UPSTREAM_CONNECTIONS', DEFAULT_UPSTREAM_LIMITS.connections, 1, 1000),
       connectTimeoutMs: int(env, 'UPSTREAM_CONNECT_TIMEOUT_MS', DEFAULT_UPSTREAM_LIMITS.connectTimeoutMs, 1, 600_000),
