@@ -37,6 +37,8 @@ export interface StartSimulatorsOptions {
   batchCount?: number;
   /** Ports to listen on; 0 or omitted picks a free one. */
   ports?: { reach?: number; gameball?: number; factCheck?: number };
+  /** Address to listen on. @default 127.0.0.1 (loopback) */
+  host?: string;
   secretMarker?: string;
   /** Check's per-minute rate limit (enforced with 429s). @default 1_000_000 */
   factCheckRateLimitPerMinute?: number;
@@ -44,7 +46,13 @@ export interface StartSimulatorsOptions {
 
 /** Starts the Reach, Gameball and Check simulators on loopback with one clock and seed. */
 export async function startSimulators(o: StartSimulatorsOptions): Promise<Simulators> {
-  const common = { clock: o.clock, seed: o.seed ?? 1, batchCount: o.batchCount ?? 300, secretMarker: o.secretMarker };
+  const common = {
+    clock: o.clock,
+    seed: o.seed ?? 1,
+    batchCount: o.batchCount ?? 300,
+    secretMarker: o.secretMarker,
+    host: o.host,
+  };
   const [reach, gameball, factCheck] = await Promise.all([
     createReachSimulator({ ...common, port: o.ports?.reach }),
     createGameballSimulator({ ...common, port: o.ports?.gameball }),
