@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       providers: configured,
       live: config.live.redisUrl ? 'redis' : 'memory',
       instanceId: config.live.instanceId,
+      pid: process.pid,
     },
     'listening',
   );
