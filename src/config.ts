@@ -15,6 +15,8 @@ export { DEFAULT_UPSTREAM_LIMITS, type UpstreamLimits } from './providers/limits
 /** The whole gateway configuration; a provider is present in `providers` only when configured. */
 export interface GatewayConfig {
   port: number;
+  /** How long a shutdown (SIGTERM, SIGINT) waits for in-flight queries before destroying their connections (ms). */
+  shutdownTimeoutMs: number;
   /** Each configured provider's own settings (its definition's fragment). */
   providers: ProviderSettingsMap;
   upstream: UpstreamLimits;
@@ -39,10 +41,11 @@ export interface ListSettings {
   pageCacheMaxPages: number;
 }
 
-/** `PORT`, `LOG_LEVEL` and `TRUST_PROXY` (off by default; a hop count, `true` meaning one hop). */
+/** `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL` and `TRUST_PROXY` (off by default; a hop count, `true` meaning one hop). */
 const serverSettings = fragment(
   {
     PORT: env.int(4000, 0, 65535),
+    SHUTDOWN_TIMEOUT_MS: env.int(25_000, 0, 3_600_000),
     TRUST_PROXY: env.custom((raw, refuse) => {
       const word = raw?.toLowerCase();
       if (word === undefined || ['false', 'off', 'no'].includes(word)) return 0;
@@ -54,6 +57,7 @@ const serverSettings = fragment(
   },
   (v) => ({
     port: v.PORT,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL as LogLevel,
     trustProxy: v.TRUST_PROXY,
   }),

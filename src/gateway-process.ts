@@ -1,48 +1,122 @@
 /** Runs the gateway as its own process, as `npm start` does (tests and benchmarks). */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** A gateway running as its own process (`src/main.ts`, as `npm start` runs it). */
+/** A gateway running as its own process (`src/main.ts` or the built `dist/main.js`). */
 export interface GatewayProcess {
   url: string;
+  port: number;
   child: ChildProcess;
   output(): string;
+  /** The JSON log lines (pino) printed so far, parsed; other lines are left out. */
+  logs(): Record<string, unknown>[];
+  /** Resolves with the exit code (or the signal) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns `node --import tsx src/main.ts` with `env` and waits for its GraphiQL line. */
-export async function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** How to start it. */
+export interface SpawnOptions {
+  /** @default 20_000 */
+  timeoutMs?: number;
+  /** The command and its arguments. @default node --import tsx src/main.ts (the sources, no build needed) */
+  command?: [string, ...string[]];
+  /** @default the current directory */
+  cwd?: string;
+}
+
+/** The gateway's sources through tsx, as tests and benchmarks run it. */
+export const SOURCE_COMMAND: [string, ...string[]] = [process.execPath, '--import', 'tsx', 'src/main.ts'];
+/** The build (`npm run build`), as production runs it. */
+export const BUILT_COMMAND: [string, ...string[]] = [process.execPath, 'dist/main.js'];
+
+function parseLines(text: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // A partial line (still being written) or not ours.
+    }
+  }
+  return out;
+}
+
+/**
+ * Spawns the gateway with `env` (PORT=0 unless given), reads the bound port from its JSON
+ * `listening` log line, then waits until `/health` answers 200.
+ */
+export async function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): Promise<GatewayProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const [command, ...args] = options.command ?? SOURCE_COMMAND;
+  const child = spawn(command, args, {
+    cwd: options.cwd,
     env: { ...process.env, ...env, PORT: env.PORT ?? '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  let stdout = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    output += c.toString();
+    stdout += c.toString();
+  });
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  try {
+    return await started(child, exited, { output: () => output, stdout: () => stdout }, timeoutMs);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+async function started(
+  child: ChildProcess,
+  exited: GatewayProcess['exited'],
+  { output, stdout }: { output: () => string; stdout: () => string },
+  timeoutMs: number,
+): Promise<GatewayProcess> {
+  const deadline = Date.now() + timeoutMs;
+  const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${output}`)),
+      () => reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${output()}`)),
       timeoutMs,
     );
     const onData = () => {
-      const match = /GraphiQL at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!.replace('localhost', '127.0.0.1'));
-      }
+      const line = parseLines(stdout()).find((l) => l.msg === 'listening' && typeof l.port === 'number');
+      if (!line) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve(line.port as number);
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => {
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}:\n${output}`));
+      reject(new Error(`gateway exited with ${code ?? signal}:\n${output()}`));
     });
   });
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    const healthy = await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (healthy) break;
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`gateway on port ${port} did not answer /health:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
-    url,
+    url: `${base}/graphql`,
+    port,
     child,
-    output: () => output,
+    exited,
+    output,
+    logs: () => parseLines(stdout()),
     kill: async (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
       child.kill(signal);
       await exited;
     },

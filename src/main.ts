@@ -2,7 +2,10 @@ import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './runtime.js';
 import { installSafetyNet } from './safety-net.js';
 
-/** `npm start`: the gateway against the providers configured in the environment. */
+/** How long after the shutdown timeout a shutdown that hangs in its last steps is cut short (exit 1). */
+const HARD_STOP_GRACE_MS = 5_000;
+
+/** `npm start` (`node dist/main.js`): the gateway against the providers configured in the environment. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -18,21 +21,58 @@ async function main(): Promise<void> {
   try {
     running = await startGateway(config);
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    const inUse = (error as { code?: string }).code === 'EADDRINUSE';
     console.error(
-      `batchql: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use (set PORT)` : (error as Error).message}`,
+      `batchql: cannot start: ${inUse ? `port ${config.port} is in use (set PORT)` : (error as Error).message}`,
     );
     process.exit(1);
   }
-  installSafetyNet(running.logger, running.metrics);
+  const { logger } = running;
+  installSafetyNet(logger, running.metrics);
   const configured = Object.keys(running.providers);
   if (configured.length === 0)
-    console.warn('batchql: no provider is configured; every batch query will fail (see README, Configuration)');
-  const mode = config.live.redisUrl ? `redis (instance ${config.live.instanceId})` : 'in memory';
-  console.log(`batchql: providers ${configured.join(', ') || '(none)'}; live ${mode}; GraphiQL at ${running.url}`);
-  const stop = () => void running.close().finally(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    logger.warn('no provider is configured; every batch query will fail (see README, Configuration)');
+  // The start-up line: tests, benchmarks and tooling read the bound port from it (PORT=0 picks one).
+  logger.info(
+    {
+      port: running.port,
+      url: running.url,
+      providers: configured,
+      live: config.live.redisUrl ? 'redis' : 'memory',
+      instanceId: config.live.instanceId,
+      pid: process.pid,
+    },
+    'listening',
+  );
+
+  const timeoutMs = config.shutdownTimeoutMs;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // `npm start` in a terminal passes Ctrl+C on as a second SIGINT: the drain goes on, bounded by its timeout.
+      logger.info({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = true;
+    logger.info({ signal, timeoutMs }, 'shutting down: draining');
+    const hardStop = setTimeout(() => {
+      logger.error({ signal }, 'shutdown did not finish; exiting');
+      process.exit(1);
+    }, timeoutMs + HARD_STOP_GRACE_MS);
+    hardStop.unref();
+    running.shutdown({ timeoutMs }).then(
+      (report) => {
+        logger[report.forced ? 'warn' : 'info']({ signal, ...report }, 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ signal, err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 void main();

@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './context.js';
 import { createMemoryCoordinator, type Coordinator, type CoordinatorErrors } from './live/coordinator.js';
@@ -16,6 +16,8 @@ import {
 } from './providers/index.js';
 import { createGateway, type Gateway } from './server.js';
 import { attachWebSocket } from './transports/ws.js';
+import { HttpDrain, type HttpDrainCounts } from './drain.js';
+import { withLeaseLedger, type LeaseLedger } from './live/lease-ledger.js';
 import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logging.js';
 import { createAuthenticator } from './auth.js';
@@ -33,8 +35,30 @@ export interface RunningGateway {
   coordinator: Coordinator;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Stops gracefully: `/ready` answers 503, the listener closes, live streams end with a
+   * reconnect signal (WebSocket 1012, SSE without `complete`), poll leases are released, and
+   * in-flight queries get `timeoutMs` to finish before their connections are destroyed. Then
+   * everything is closed. Calling it again returns the same shutdown.
+   */
+  shutdown(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
+  /** Stops at once (a shutdown with no time for in-flight queries): tests and the demo. */
   close(): Promise<void>;
 }
+
+/** What a shutdown did: the exit log line. */
+export interface ShutdownReport extends HttpDrainCounts {
+  webSocketsClosed: number;
+  /** Poll leases (Redis) handed back, so another replica polls their batches at once. */
+  leasesReleased: number;
+  /** True when the timeout passed with queries or sockets still open, which were then destroyed. */
+  forced: boolean;
+  durationMs: number;
+}
+
+/** The WebSocket close code of a shutdown: graphql-ws clients reconnect (and so reach another replica). */
+export const SHUTDOWN_CLOSE_CODE = 1012;
+const SHUTDOWN_CLOSE_REASON = 'Service Restart: this replica is stopping; reconnect';
 
 /**
  * Refuses bodies over `maxBytes` before yoga reads them: 413 when Content-Length says so; a
@@ -65,9 +89,15 @@ function limitBody(handler: RequestListener, maxBytes: number): RequestListener 
 
 /**
  * `/metrics` (Prometheus text) and `/ready` (JSON: each provider's circuit; 503 while every
- * configured provider's circuit is open) beside yoga's `/health` liveness.
+ * configured provider's circuit is open, and from the start of a shutdown) beside yoga's
+ * `/health` liveness.
  */
-function operations(handler: RequestListener, metrics: Metrics, providers: Providers): RequestListener {
+function operations(
+  handler: RequestListener,
+  metrics: Metrics,
+  providers: Providers,
+  draining: () => boolean,
+): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
@@ -82,9 +112,10 @@ function operations(handler: RequestListener, metrics: Metrics, providers: Provi
         Object.entries(providers).map(([name, p]) => [name, p?.circuit?.() ?? 'CLOSED']),
       );
       const states = Object.values(circuits);
-      const ready = states.length === 0 || states.some((s) => s !== 'OPEN');
+      const stopping = draining();
+      const ready = !stopping && (states.length === 0 || states.some((s) => s !== 'OPEN'));
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ready, providers: circuits }));
+      res.end(JSON.stringify({ ready, ...(stopping ? { draining: true } : {}), providers: circuits }));
       return;
     }
     handler(req, res);
@@ -145,15 +176,19 @@ export async function startGateway(
     observe: metrics.observeUpstream,
   });
   const lists = createListServices(config.lists);
-  const coordinator = config.live.redisUrl
-    ? await createRedisCoordinator({
-        url: config.live.redisUrl,
-        instanceId: config.live.instanceId,
-        leaseMs: config.live.leaseMs,
-        prefix: config.live.redisKeyPrefix,
-        errors: coordinatorReports(logger, metrics),
-      })
-    : createMemoryCoordinator(config.live.instanceId);
+  // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
+  const leases: LeaseLedger | undefined = config.live.redisUrl
+    ? withLeaseLedger(
+        await createRedisCoordinator({
+          url: config.live.redisUrl,
+          instanceId: config.live.instanceId,
+          leaseMs: config.live.leaseMs,
+          prefix: config.live.redisKeyPrefix,
+          errors: coordinatorReports(logger, metrics),
+        }),
+      )
+    : undefined;
+  const coordinator: Coordinator = leases ?? createMemoryCoordinator(config.live.instanceId);
   const {
     redisUrl: _r,
     redisKeyPrefix: _p,
@@ -175,6 +210,7 @@ export async function startGateway(
       console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
   }
   const authenticate = createAuthenticator(config.auth);
+  const drain = new HttpDrain('/graphql');
   const gateway = createGateway({
     definitions,
     providers,
@@ -187,8 +223,13 @@ export async function startGateway(
     authenticate,
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
+    plugins: [drain.plugin()],
   });
-  const server = createServer(operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers));
+  const server = createServer(
+    drain.listener(
+      operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers, () => drain.draining),
+    ),
+  );
   const ws = attachWebSocket(server, gateway, {
     maxSubscriptionsPerConnection,
     maxPayloadBytes: config.queries.maxBodyBytes,
@@ -203,6 +244,34 @@ export async function startGateway(
     });
   });
   const port = (server.address() as AddressInfo).port;
+
+  async function stop(timeoutMs: number): Promise<ShutdownReport> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    drain.begin();
+    // No new connections; those already open stay until their requests are answered (each with
+    // `Connection: close`): http.Server#close would also drop the idle ones at once, racing a load
+    // balancer about to reuse them, and leaving no connection to be told `/ready` 503.
+    const listenerClosed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+    const webSocketsClosed = ws.drain(SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON);
+    // The streams are cut already, so ending the watches sends no `complete` anywhere.
+    await hub.close();
+    const leasesReleased = leases ? await leases.releaseAll() : 0;
+    while ((drain.inFlight() > 0 || ws.sockets() > 0) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10, deadline - Date.now())));
+    const forced = drain.inFlight() > 0 || ws.sockets() > 0;
+    const counts = drain.report();
+    server.closeAllConnections();
+    await ws.close();
+    await listenerClosed;
+    await coordinator.close();
+    await closeProviders(providers);
+    return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };
+  }
+  let stopping: Promise<ShutdownReport> | undefined;
+  const shutdown = (options: { timeoutMs?: number } = {}) =>
+    (stopping ??= stop(options.timeoutMs ?? config.shutdownTimeoutMs));
+
   return {
     url: `http://localhost:${port}/graphql`,
     port,
@@ -214,13 +283,9 @@ export async function startGateway(
     coordinator,
     logger,
     metrics,
+    shutdown,
     async close() {
-      await hub.close();
-      await ws.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await coordinator.close();
-      await closeProviders(providers);
+      await shutdown({ timeoutMs: 0 });
     },
   };
 }

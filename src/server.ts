@@ -1,4 +1,4 @@
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { createContext, type GraphQLContext, type ListServices, type LiveServices } from './context.js';
 import type { UpstreamLimits } from './providers/limits.js';
@@ -41,6 +41,8 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[];
   /** Pre-built schema (tests reuse one). */
   schema?: GraphQLSchema;
+  /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
+  plugins?: Plugin[];
 }
 
 /** The gateway: a yoga instance usable as a Node request listener or through `.fetch`. */
@@ -75,6 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useUpstreamBudget(),
       useTokenExpiry(),
       useResponseNotes(),
+      ...(options.plugins ?? []),
     ],
     context: async (initial) => {
       const principal = await authenticate(

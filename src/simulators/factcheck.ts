@@ -14,6 +14,8 @@ export interface FactCheckSimulatorOptions {
   /** @default 300 */
   batchCount?: number;
   port?: number;
+  /** Address to listen on. @default 127.0.0.1 */
+  host?: string;
   secretMarker?: string;
   credentials?: FactCheckSimCredentials;
   /**
@@ -262,6 +264,7 @@ export async function createFactCheckSimulator(
   return {
     ...(await startSimServer({
       port: o.port,
+      host: o.host,
       clock,
       batches,
       secretMarker: o.secretMarker,

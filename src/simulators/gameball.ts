@@ -15,6 +15,8 @@ export interface GameballSimulatorOptions {
   /** @default 300 */
   batchCount?: number;
   port?: number;
+  /** Address to listen on. @default 127.0.0.1 */
+  host?: string;
   secretMarker?: string;
   credentials?: GameballSimCredentials;
 }
@@ -86,6 +88,7 @@ export async function createGameballSimulator(
   return {
     ...(await startSimServer({
       port: o.port,
+      host: o.host,
       clock,
       batches,
       secretMarker: o.secretMarker,

@@ -26,6 +26,8 @@ export interface StartSimulatorsOptions {
   batchCount?: number;
   /** Ports to listen on; 0 or omitted picks a free one. */
   ports?: Partial<Record<SimulatorKey, number>>;
+  /** Address to listen on. @default 127.0.0.1 (loopback) */
+  host?: string;
   secretMarker?: string;
   /** Check's per-minute rate limit (enforced with 429s). @default 1_000_000 */
   factCheckRateLimitPerMinute?: number;
@@ -39,6 +41,7 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     batchCount: o.batchCount ?? 300,
     secretMarker: o.secretMarker,
     factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
+    host: o.host,
   };
   const started = await Promise.all(
     SIMULATOR_DEFINITIONS.map(async (d) => [d.key, await d.start({ ...common, port: o.ports?.[d.key] })] as const),

@@ -18,6 +18,8 @@ export interface ReachSimulatorOptions {
   /** @default 300 */
   batchCount?: number;
   port?: number;
+  /** Address to listen on. @default 127.0.0.1 */
+  host?: string;
   secretMarker?: string;
   jwtSecret?: string;
 }
@@ -227,6 +229,7 @@ export async function createReachSimulator(
 
   const sim = await startSimServer({
     port: o.port,
+    host: o.host,
     clock,
     batches,
     secretMarker: o.secretMarker,

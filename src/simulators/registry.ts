@@ -12,6 +12,8 @@ export interface CommonSimulatorOptions {
   batchCount: number;
   secretMarker?: string | undefined;
   port?: number | undefined;
+  /** Address to listen on. @default 127.0.0.1 */
+  host?: string | undefined;
   /** Check's per-minute rate limit (enforced with 429s); other simulators ignore it. */
   factCheckRateLimitPerMinute?: number | undefined;
 }

@@ -57,6 +57,8 @@ export interface Simulator {
 /** What a provider plugs into the shared server. */
 export interface SimServerOptions {
   port?: number;
+  /** Address to listen on (`0.0.0.0` in a container). @default 127.0.0.1 */
+  host?: string | undefined;
   clock: SimClock;
   batches: SimBatch[];
   /** Maps a concrete path to its route name for counters, or undefined for 404. */
@@ -219,7 +221,13 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     send(res, 404, { error: 'unknown control route' });
   }
 
-  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -31,12 +31,9 @@ type Enveloped = ReturnType<Gateway['getEnveloped']>;
  * graphql-ws on the gateway's own path (`/graphql`), through yoga's envelop so every plugin
  * (masking, notes, limits) applies to WebSocket operations as to HTTP ones.
  */
-export function attachWebSocket(
-  server: Server,
-  gateway: Gateway,
-  options: WsOptions,
-): { close(): Promise<void>; sockets(): number } {
+export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): WebSocketTransport {
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint, maxPayload: options.maxPayloadBytes });
+  let draining: { code: number; reason: string } | undefined;
   const perSocket = new WeakMap<WebSocket, number>();
   const disposable = serve(
     {
@@ -126,15 +123,39 @@ export function attachWebSocket(
     },
     wss,
     options.logger,
+    () => draining,
   );
   return {
     sockets: () => wss.clients.size,
+    drain(code, reason) {
+      draining = { code, reason };
+      let closed = 0;
+      for (const client of wss.clients) {
+        if (client.readyState !== client.OPEN && client.readyState !== client.CONNECTING) continue;
+        client.close(code, reason);
+        closed++;
+      }
+      return closed;
+    },
     close: async () => {
       for (const client of wss.clients) client.terminate();
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** The WebSocket transport of one server. */
+export interface WebSocketTransport {
+  /** Open sockets. */
+  sockets(): number;
+  /**
+   * Closes every open socket with `code` and `reason` (a shutdown: 1012 Service Restart, which
+   * graphql-ws clients retry), and every socket that opens from now on; returns how many were open.
+   */
+  drain(code: number, reason: string): number;
+  /** Terminates every socket and stops the server. */
+  close(): Promise<void>;
 }
 
 type Extra = { socket: WebSocket; request: IncomingMessage };
@@ -149,6 +170,7 @@ function serve(
   options: ServerOptions<Record<string, unknown> | undefined, Extra>,
   ws: WebSocketServer,
   logger?: Logger,
+  draining: () => { code: number; reason: string } | undefined = () => undefined,
   keepAliveMs = 12_000,
 ): { dispose(): Promise<void> } {
   const server = makeServer(options);
@@ -168,6 +190,12 @@ function serve(
     );
   ws.on('error', (error) => report('server error', error));
   ws.on('connection', (socket, request) => {
+    // An upgrade on a connection kept open during a shutdown: told to reconnect elsewhere at once.
+    const closing = draining();
+    if (closing) {
+      socket.on('error', (error) => report('socket error while closing', error));
+      return socket.close(closing.code, closing.reason);
+    }
     socket.once('error', (error) => {
       report('socket error; closing it', error);
       socket.close(CloseCode.InternalServerError, 'Internal server error');

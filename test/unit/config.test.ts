@@ -63,9 +63,16 @@ describe('loadConfig', () => {
     [{ AUTH_MODE: 'none', REDIS_URL: 'http://redis' }, 'REDIS_URL'],
     [{ AUTH_MODE: 'none', LIVE_POLL_RUNNING_MS: '0' }, 'LIVE_POLL_RUNNING_MS'],
     [{ AUTH_MODE: 'none', INTROSPECTION: 'perhaps' }, 'INTROSPECTION'],
+    [{ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS'],
   ])('refuses a half-configured environment %j, naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it('defaults SHUTDOWN_TIMEOUT_MS to 25 s and reads it', () => {
+    expect(loadConfig({ AUTH_MODE: 'none' }).shutdownTimeoutMs).toBe(25_000);
+    expect(loadConfig({ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '0' }).shutdownTimeoutMs).toBe(0);
+    expect(loadConfig({ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5_000);
   });
 
   it('reads JWT settings, defaulting the tenant claim', () => {

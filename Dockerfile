@@ -1,0 +1,32 @@
+# batchql gateway image: `docker build -t batchql .`, then `docker run -p 4000:4000 --env-file … batchql`.
+# What the runtime stage runs is tested without Docker by test/ops/image.test.ts (a production-only
+# `npm ci` from the lockfile, the built dist/, this file's CMD and HEALTHCHECK).
+
+# Build stage: every dependency (typescript among them), then `npm run build` (tsc to dist/).
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY schema ./schema
+COPY src ./src
+RUN npm run build
+
+# Runtime stage: production dependencies only (no tsx, no typescript), the build and the SDL it reads.
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production PORT=4000
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY schema ./schema
+# The image's own unprivileged user (uid 1000); the app writes nothing to disk.
+USER node
+EXPOSE 4000
+# Liveness: GET /health (node:20-slim has no curl or wget; src/healthcheck.ts uses node's fetch).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "dist/healthcheck.js"]
+# node is PID 1 and gets SIGTERM itself (not through npm or a shell): a graceful shutdown within
+# SHUTDOWN_TIMEOUT_MS (25 s). Give the orchestrator's stop timeout a few seconds more (compose: stop_grace_period).
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,63 @@
+/**
+ * `npm run sims` (`node dist/sims.js` in the image): the three provider simulators alone, on a
+ * real clock and fixed ports, for a gateway started separately (`npm start`, compose.yaml).
+ * Prints the environment that points a gateway at them.
+ *
+ * - `SIM_HOST`: address to listen on (default 127.0.0.1; 0.0.0.0 in a container);
+ * - `SIM_REACH_PORT`, `SIM_GAMEBALL_PORT`, `SIM_FACTCHECK_PORT`: 4101, 4102, 4103 by default (0 picks free ones);
+ * - `SIM_PUBLIC_HOST`: the host name gateways reach them by, in the printed URLs (default: 127.0.0.1 or `SIM_HOST`);
+ * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`).
+ */
+import { simulatorEnv } from './gateway-env.js';
+import { createSystemClock, startSimulators } from './simulators/index.js';
+
+/** The simulators' default ports (compose.yaml uses them too). */
+const SIM_PORTS = { reach: 4101, gameball: 4102, factCheck: 4103 } as const;
+
+function intFrom(name: string, fallback: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) {
+    console.error(`batchql sims: ${name} must be an integer from 0 to ${max}, got "${raw}"`);
+    process.exit(1);
+  }
+  return Number(raw);
+}
+
+const host = process.env.SIM_HOST?.trim() || '127.0.0.1';
+const publicHost = process.env.SIM_PUBLIC_HOST?.trim() || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+let sims;
+try {
+  sims = await startSimulators({
+    clock: createSystemClock(),
+    seed: intFrom('SIM_SEED', 1, 1_000_000),
+    batchCount: intFrom('SIM_BATCHES', 300, 100_000),
+    host,
+    ports: {
+      reach: intFrom('SIM_REACH_PORT', SIM_PORTS.reach, 65535),
+      gameball: intFrom('SIM_GAMEBALL_PORT', SIM_PORTS.gameball, 65535),
+      factCheck: intFrom('SIM_FACTCHECK_PORT', SIM_PORTS.factCheck, 65535),
+    },
+  });
+} catch (error) {
+  const inUse = (error as { code?: string }).code === 'EADDRINUSE';
+  const why = inUse ? 'a port is in use (set SIM_REACH_PORT, SIM_GAMEBALL_PORT, SIM_FACTCHECK_PORT)' : String(error);
+  console.error(`batchql sims: cannot start: ${why}`);
+  process.exit(1);
+}
+const running = sims;
+const urlOf = (url: string) => `http://${publicHost}:${new URL(url).port}`;
+const env = simulatorEnv(
+  { reach: urlOf(running.reach.url), gameball: urlOf(running.gameball.url), factCheck: urlOf(running.factCheck.url) },
+  running.credentials,
+);
+console.log(
+  `batchql sims: Reach ${urlOf(running.reach.url)}, Gameball ${urlOf(running.gameball.url)}, ` +
+    `Check ${urlOf(running.factCheck.url)} (real clock; faults under /__sim/; Ctrl+C stops)`,
+);
+console.log('# The environment for `npm start` (AUTH_MODE=none: no client authentication, local use only):');
+for (const [name, value] of Object.entries(env)) console.log(`${name}=${value}`);
+
+const stop = () => void running.close().finally(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
