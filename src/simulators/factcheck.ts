@@ -1,14 +1,26 @@
 import { createRandom, createSystemClock, type SimClock } from './clock.js';
-import { generateBatches, isFailingItem, stateAt, type SimBatch } from './model.js';
-import { iso, startSimServer, type SimRequest, type SimResponse, type Simulator } from './server.js';
+import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
+import { FixedWindow } from './quota.js';
+import { iso, startSimServer, type SimQuota, type SimRequest, type SimResponse, type Simulator } from './server.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
 export interface FactCheckSimCredentials {
   apiKey: string;
 }
 
+/** Check's plans (docs/providers.md: Free, Pro, Enterprise), plus `unlimited` for tests and benches. */
+export type FactCheckPlan = 'free' | 'pro' | 'enterprise' | 'unlimited';
+
+/** Requests per minute per organisation of each plan. */
+export const FACT_CHECK_PLAN_LIMITS: Readonly<Record<FactCheckPlan, number>> = {
+  free: 20,
+  pro: 200,
+  enterprise: 1_000,
+  unlimited: 1_000_000,
+};
+
 /** Options of the Check simulator. */
-export interface FactCheckSimulatorOptions {
+export interface FactCheckSimulatorOptions extends DataSetOptions {
   clock?: SimClock;
   seed?: number;
   /** @default 300 */
@@ -19,9 +31,18 @@ export interface FactCheckSimulatorOptions {
   secretMarker?: string;
   credentials?: FactCheckSimCredentials;
   /**
-   * Requests per minute per organisation (Check's plans: 20, 200 or 1,000). Past it the simulator
-   * answers 429 with `Retry-After` and `error.retryAfter` until the window resets, as documented.
-   * @default 1_000_000 (so tests and benches are not throttled unless they ask)
+   * The organisation's plan, which sets the per-minute limit (`FACT_CHECK_PLAN_LIMITS`).
+   * @default 'unlimited' (1,000,000 a minute, so tests and benches are not throttled unless they ask)
+   */
+  plan?: FactCheckPlan;
+  /**
+   * Requests per minute per organisation; overrides `plan`. The window is a fixed minute of the
+   * clock (:00 to :59). Every request counts, whatever its route, credentials or answer (an injected
+   * fault included), except one the limit refuses; past the limit the simulator answers 429
+   * `rate_limited` with `Retry-After` and `error.retryAfter` (whole seconds to the window's end, at
+   * least 1) until the window resets, as documented. Every response carries `X-RateLimit-Limit`,
+   * `X-RateLimit-Remaining` (after this request; 0 on a 429) and `X-RateLimit-Reset` (the window's
+   * end, Unix seconds).
    */
   rateLimitPerMinute?: number;
 }
@@ -41,13 +62,16 @@ export async function createFactCheckSimulator(
 ): Promise<Simulator & { credentials: FactCheckSimCredentials }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
-  const rateLimit = o.rateLimitPerMinute ?? 1_000_000;
+  const rateLimit = o.rateLimitPerMinute ?? FACT_CHECK_PLAN_LIMITS[o.plan ?? 'unlimited'];
+  if (rateLimit === undefined) throw new RangeError(`unknown Check plan: ${String(o.plan)}`);
   const batches = generateBatches({
     seed: (o.seed ?? 1) + 2,
     count: o.batchCount ?? 300,
     now: clock.now(),
     makeId: (r) => `batch_${r.hex(12)}`,
     maxItems: 1000,
+    profile: o.profile,
+    durationMs: o.durationMs,
   });
   const rand = createRandom((o.seed ?? 1) + 29);
   for (const b of batches) {
@@ -60,8 +84,7 @@ export async function createFactCheckSimulator(
   }
   const byId = new Map(batches.map((b) => [b.id, b]));
   let requestSeq = 0;
-  let windowStart = 0;
-  let used = 0;
+  const minute = new FixedWindow(rateLimit, 60_000);
 
   const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): SimResponse => ({
     status,
@@ -174,22 +197,26 @@ export async function createFactCheckSimulator(
     return { limit, offset };
   }
 
-  /** Counts a request in the current one-minute window. */
-  function tick(): void {
-    const now = clock.now();
-    if (now - windowStart >= 60_000) ((windowStart = now - (now % 60_000)), (used = 0));
-    used++;
-  }
-
-  function handle(req: SimRequest, route: string): SimResponse {
-    tick();
-    if (used > rateLimit) {
-      const retryAfter = Math.max(1, Math.ceil((windowStart + 60_000 - clock.now()) / 1000));
+  /** The per-organisation minute window (the simulator serves one organisation). */
+  const quota: SimQuota = {
+    admit: (_route, now) => {
+      const admitted = minute.hasRoom(now);
+      if (admitted) minute.take(now);
+      const headers = {
+        'x-ratelimit-limit': String(rateLimit),
+        'x-ratelimit-remaining': String(minute.remaining(now)),
+        'x-ratelimit-reset': String(Math.ceil(minute.resetAt(now) / 1000)),
+      };
+      if (admitted) return { headers };
+      const retryAfter = minute.retryAfterSeconds(now);
       const limited = error(429, 'rate_limited', `Rate limit exceeded. Try again in ${retryAfter} seconds.`, {
         retryAfter,
       });
-      return { ...limited, headers: { 'retry-after': String(retryAfter) } };
-    }
+      return { headers, refusal: { ...limited, headers: { 'retry-after': String(retryAfter) } } };
+    },
+  };
+
+  function handle(req: SimRequest, route: string): SimResponse {
     if (req.headers['authorization'] !== `Bearer ${credentials.apiKey}`) {
       return error(
         401,
@@ -288,15 +315,7 @@ export async function createFactCheckSimulator(
           },
         };
       },
-      commonHeaders: () => {
-        const now = clock.now();
-        if (now - windowStart >= 60_000) ((windowStart = now - (now % 60_000)), (used = 0));
-        return {
-          'x-ratelimit-limit': String(rateLimit),
-          'x-ratelimit-remaining': String(Math.max(0, rateLimit - used)),
-          'x-ratelimit-reset': String(Math.ceil((windowStart + 60_000) / 1000)),
-        };
-      },
+      quota,
       routeOf: (method, path) => {
         if (method === 'GET' && path === '/v1/batch') return 'GET /v1/batch';
         if (method === 'GET' && /^\/v1\/batch\/[^/]+$/.test(path)) return 'GET /v1/batch/:id';

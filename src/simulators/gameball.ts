@@ -1,6 +1,7 @@
 import { createSystemClock, type SimClock } from './clock.js';
-import { generateBatches, isFailingItem, stateAt, type SimBatch } from './model.js';
-import { startSimServer, type SimResponse, type Simulator } from './server.js';
+import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
+import { FixedWindow } from './quota.js';
+import { startSimServer, type SimQuota, type SimResponse, type Simulator } from './server.js';
 
 /** Gameball simulator credentials (headers `apikey` and `secretkey`). */
 export interface GameballSimCredentials {
@@ -8,8 +9,27 @@ export interface GameballSimCredentials {
   secretKey: string;
 }
 
+/**
+ * Gameball's rate limits for one resource: a per-second rate and a per-30-second quota, 429 beyond
+ * either (docs/providers.md).
+ */
+export interface GameballRateLimits {
+  perSecond: number;
+  per30s: number;
+  /**
+   * Send `Retry-After` (whole seconds until the window that refused ends) on a quota 429. Gameball
+   * documents no `Retry-After`, and batchql assumes its 429 gives no wait (docs/providers.md,
+   * "Gameball 429"), so this is the simulator's own option, off unless asked for.
+   * @default false
+   */
+  retryAfter?: boolean;
+}
+
+/** The documented limits of the "Others" resource, under which the batch endpoints fall. */
+export const GAMEBALL_DOCUMENTED_RATE_LIMITS: Readonly<GameballRateLimits> = { perSecond: 30, per30s: 360 };
+
 /** Options of the Gameball simulator. */
-export interface GameballSimulatorOptions {
+export interface GameballSimulatorOptions extends DataSetOptions {
   clock?: SimClock;
   seed?: number;
   /** @default 300 */
@@ -19,7 +39,20 @@ export interface GameballSimulatorOptions {
   host?: string;
   secretMarker?: string;
   credentials?: GameballSimCredentials;
+  /**
+   * Gameball's two windows, tracked per resource as documented (both batch endpoints, status and
+   * stop, are the one resource "Others"); `documented` is `GAMEBALL_DOCUMENTED_RATE_LIMITS`.
+   * Windows are fixed and aligned to the clock (whole seconds; :00 and :30). A request counts in
+   * both windows whatever its credentials or answer (an injected fault included); one past either
+   * window is refused with 429 `{code: 2029, type: "RATE_LIMIT_ERROR"}` and counts in neither.
+   * @default 'none'
+   */
+  rateLimits?: GameballRateLimits | 'documented' | 'none';
 }
+
+/** Gameball's rate-limit resource of a route: the batch endpoints are all "Others". */
+const resourceOf = (route: string | undefined): string | undefined =>
+  route?.includes('/integrations/batches/') ? 'others' : undefined;
 
 const OPERATIONS = ['cashback', 'redeem', 'balance-adjustment', 'customers', 'orders'] as const;
 
@@ -40,6 +73,8 @@ export async function createGameballSimulator(
     now: clock.now(),
     makeId: (r) => String(r.int(100_000, 99_999_999)),
     maxItems: 1000,
+    profile: o.profile,
+    durationMs: o.durationMs,
   });
   for (const b of batches) b.extra = { operation: OPERATIONS[b.index % OPERATIONS.length] };
   const byId = new Map(batches.map((b) => [b.id, b]));
@@ -48,6 +83,36 @@ export async function createGameballSimulator(
     status,
     body: { code, type, message, requestId: `req_${(++requestSeq).toString(16).padStart(10, '0')}` },
   });
+
+  const limits =
+    o.rateLimits === undefined || o.rateLimits === 'none'
+      ? undefined
+      : o.rateLimits === 'documented'
+        ? GAMEBALL_DOCUMENTED_RATE_LIMITS
+        : o.rateLimits;
+  const windows = new Map<string, FixedWindow[]>();
+  const quota: SimQuota | undefined = limits && {
+    admit: (route, now) => {
+      const resource = resourceOf(route);
+      if (resource === undefined) return {};
+      let pair = windows.get(resource);
+      if (!pair)
+        windows.set(
+          resource,
+          (pair = [new FixedWindow(limits.perSecond, 1_000), new FixedWindow(limits.per30s, 30_000)]),
+        );
+      const full = pair.filter((w) => !w.hasRoom(now));
+      if (full.length === 0) {
+        for (const w of pair) w.take(now);
+        return {};
+      }
+      const refusal = envelope(429, 2029, 'RATE_LIMIT_ERROR', 'Too many requests. Please try again later.');
+      // Our simulator's choice, off by default: Gameball documents no Retry-After (see GameballRateLimits).
+      if (limits.retryAfter)
+        refusal.headers = { 'retry-after': String(Math.max(...full.map((w) => w.retryAfterSeconds(now)))) };
+      return { refusal };
+    },
+  };
 
   function toWire(b: SimBatch, statusOverride: string | undefined): Record<string, unknown> {
     const s = stateAt(b, clock.now());
@@ -92,6 +157,7 @@ export async function createGameballSimulator(
       clock,
       batches,
       secretMarker: o.secretMarker,
+      quota,
       errorBody: (status, message) =>
         status === 429
           ? { code: 2029, type: 'RATE_LIMIT_ERROR', message, requestId: 'req_ratelimited' }

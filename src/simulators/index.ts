@@ -1,12 +1,16 @@
 import type { SimClock } from './clock.js';
+import type { FactCheckPlan } from './factcheck.js';
+import type { GameballRateLimits } from './gameball.js';
+import type { DataProfile } from './model.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 import type { Simulator } from './server.js';
 
 export { createManualClock, createSystemClock, type ManualClock, type SimClock } from './clock.js';
 export type { Fault, FaultRule } from './faults.js';
 export type { RecordedRequest, Simulator, SimulatorControl } from './server.js';
-export { createFactCheckSimulator } from './factcheck.js';
-export { createGameballSimulator } from './gameball.js';
+export { createFactCheckSimulator, FACT_CHECK_PLAN_LIMITS, type FactCheckPlan } from './factcheck.js';
+export { createGameballSimulator, GAMEBALL_DOCUMENTED_RATE_LIMITS, type GameballRateLimits } from './gameball.js';
+export type { DataProfile, DataSetOptions } from './model.js';
 export { createReachSimulator, REACH_TENANTS, signReachToken } from './reach.js';
 export { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorDefinition } from './registry.js';
 
@@ -29,8 +33,25 @@ export interface StartSimulatorsOptions {
   /** Address to listen on. @default 127.0.0.1 (loopback) */
   host?: string;
   secretMarker?: string;
-  /** Check's per-minute rate limit (enforced with 429s). @default 1_000_000 */
+  /**
+   * Every simulator's data set (`DataProfile`): `mixed` covers every state; `longRunning` has 18 of
+   * every 20 batches running for 5 to 15 minutes from the start. @default 'mixed'
+   */
+  profile?: DataProfile;
+  /** How long batches run (ms, drawn uniformly), for every simulator. @default by profile */
+  durationMs?: { min: number; max: number };
+  /**
+   * Check's plan: `free` 20, `pro` 200, `enterprise` 1,000 requests a minute (docs/providers.md),
+   * `unlimited` 1,000,000. @default 'unlimited'
+   */
+  factCheckPlan?: FactCheckPlan;
+  /** Check's per-minute rate limit (enforced with 429s); overrides `factCheckPlan`. */
   factCheckRateLimitPerMinute?: number;
+  /**
+   * Gameball's per-resource windows: `documented` is 30 a second and 360 per 30 s (the "Others"
+   * resource of the batch endpoints); `none` enforces nothing. @default 'none'
+   */
+  gameballRateLimits?: GameballRateLimits | 'documented' | 'none';
 }
 
 /** Starts every registered simulator on loopback with one clock and seed. */
@@ -40,8 +61,12 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     seed: o.seed ?? 1,
     batchCount: o.batchCount ?? 300,
     secretMarker: o.secretMarker,
+    profile: o.profile,
+    durationMs: o.durationMs,
+    factCheckPlan: o.factCheckPlan,
     factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
     host: o.host,
+    gameballRateLimits: o.gameballRateLimits,
   };
   const started = await Promise.all(
     SIMULATOR_DEFINITIONS.map(async (d) => [d.key, await d.start({ ...common, port: o.ports?.[d.key] })] as const),

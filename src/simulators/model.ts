@@ -91,8 +91,38 @@ export function stateAt(b: SimBatch, t: number): SimState {
   };
 }
 
+/**
+ * The shape of a simulated data set.
+ * - `mixed`: every state at the start, in fixed shares (of every 20 batches: 2 queued, 4 running,
+ *   6 succeeded, 3 partial, 2 failed validation, 1 cancelled, 2 succeeded or, for Reach, finished
+ *   with pending records); durations 20 s to 10 min.
+ * - `longRunning`: a load for benchmarks. Of every 20 batches, 18 are running, started 0 to 30 s
+ *   (and at most a tenth of their duration) before the start; 1 is queued, starting 5 s to 2 min
+ *   after it; 1 is finished: in turn succeeded, partial, failed validation, cancelled (Reach: failed
+ *   validation). Durations 5 to 15 min, so with the defaults every running batch is still running
+ *   4.5 min after the start, and every batch has finished 17 min after it.
+ */
+export type DataProfile = 'mixed' | 'longRunning';
+
+/** The data-set options every simulator passes to `generateBatches`. */
+export interface DataSetOptions {
+  /** @default 'mixed' */
+  profile?: DataProfile | undefined;
+  /**
+   * How long a batch runs, drawn uniformly (integer ms, min <= max, min >= 1).
+   * @default { min: 20_000, max: 600_000 } for `mixed`, { min: 300_000, max: 900_000 } for `longRunning`
+   */
+  durationMs?: { min: number; max: number } | undefined;
+}
+
+/** Default durations by profile. */
+const DURATIONS: Readonly<Record<DataProfile, { min: number; max: number }>> = {
+  mixed: { min: 20_000, max: 600_000 },
+  longRunning: { min: 300_000, max: 900_000 },
+};
+
 /** Options of `generateBatches`. */
-export interface GenerateOptions {
+export interface GenerateOptions extends DataSetOptions {
   seed: number;
   count: number;
   now: number;
@@ -104,10 +134,19 @@ export interface GenerateOptions {
 
 /**
  * Generates a seeded data set covering every state at `now`: queued (starting soon), running,
- * succeeded, partially succeeded, failed validation, cancelled and, when asked, finished
- * with pending records. createdAt values are distinct and spread over the last 30 days.
+ * succeeded, partially succeeded, failed validation, cancelled and, when asked (and in the
+ * `mixed` profile), finished with pending records. createdAt values are distinct and finished
+ * batches' are spread over the last 30 days. The same options give the same data set.
  */
 export function generateBatches(o: GenerateOptions): SimBatch[] {
+  const profile = o.profile ?? 'mixed';
+  if (DURATIONS[profile] === undefined) throw new RangeError(`unknown data profile: ${String(profile)}`);
+  const durations = o.durationMs ?? DURATIONS[profile];
+  if (!Number.isInteger(durations.min) || !Number.isInteger(durations.max) || durations.min < 1)
+    throw new RangeError(`durationMs must be integers >= 1: ${JSON.stringify(durations)}`);
+  if (durations.max < durations.min)
+    throw new RangeError(`durationMs.max < durationMs.min: ${JSON.stringify(durations)}`);
+  if (profile === 'longRunning') return generateLongRunning(o, durations);
   const rand = createRandom(o.seed);
   const day = 86_400_000;
   const batches: SimBatch[] = [];
@@ -118,7 +157,7 @@ export function generateBatches(o: GenerateOptions): SimBatch[] {
     ids.add(id);
     const slot = index % 20;
     const total = rand.int(5, o.maxItems ?? 400);
-    const durationMs = rand.int(20_000, 600_000);
+    const durationMs = rand.int(durations.min, durations.max);
     const base: SimBatch = {
       id,
       index,
@@ -133,8 +172,9 @@ export function generateBatches(o: GenerateOptions): SimBatch[] {
       pendingExpiresAt: null,
       extra: {},
     };
-    // Finished batches were created 1 h to 30 d ago; the ms offset keeps createdAt distinct.
-    const oldCreated = o.now - rand.int(3_600_000, 30 * day) - index;
+    // Finished batches were created 1 h to 30 d ago; the ms offset keeps createdAt distinct. With
+    // durations over about an hour (durationMs) they are moved back so that they have finished by now.
+    const oldCreated = Math.min(o.now - rand.int(3_600_000, 30 * day) - index, o.now - durationMs - 61_000 - index);
     if (slot < 2) {
       // queued: created seconds ago, starts 5 s to 2 min from now
       base.createdAt = o.now - rand.int(1_000, 60_000) - index;
@@ -163,6 +203,57 @@ export function generateBatches(o: GenerateOptions): SimBatch[] {
       }
     }
     batches.push(base);
+  }
+  return batches;
+}
+
+/** Of every 20 batches, how a `longRunning` data set's finished ones end, in turn. */
+const FINISHED: readonly SimOutcome[] = ['success', 'partial', 'failedValidation', 'cancelled'];
+
+/** The `longRunning` profile (see `DataProfile`). */
+function generateLongRunning(o: GenerateOptions, durations: { min: number; max: number }): SimBatch[] {
+  const rand = createRandom(o.seed);
+  const batches: SimBatch[] = [];
+  const ids = new Set<string>();
+  for (let index = 0; index < o.count; index++) {
+    let id = o.makeId(rand, index);
+    while (ids.has(id)) id = o.makeId(rand, index);
+    ids.add(id);
+    const slot = index % 20;
+    const total = rand.int(5, o.maxItems ?? 400);
+    const durationMs = rand.int(durations.min, durations.max);
+    const b: SimBatch = {
+      id,
+      index,
+      total,
+      durationMs,
+      createdAt: 0,
+      startAt: 0,
+      failRate: rand.next() < 0.5 ? 0 : 0.05,
+      outcome: 'success',
+      cancelledAt: null,
+      pendingRecords: 0,
+      pendingExpiresAt: null,
+      extra: {},
+    };
+    // Slots 0 and 10 (never a Reach tenant-b batch, whose index is 4 mod 5) are the odd ones out.
+    if (slot !== 0 && slot !== 10) {
+      // running: started 0 to 30 s ago, at most a tenth of its duration (the ms offset keeps createdAt distinct)
+      b.startAt = o.now - Math.floor(rand.next() * Math.min(30_000, durationMs / 10));
+      b.createdAt = b.startAt - rand.int(1_000, 10_000) - index;
+    } else if (slot === 0) {
+      // queued: created seconds ago, starts 5 s to 2 min from now
+      b.createdAt = o.now - rand.int(1_000, 60_000) - index;
+      b.startAt = o.now + rand.int(5_000, 120_000);
+    } else {
+      // finished before now, ending in turn as FINISHED says
+      b.createdAt = o.now - durationMs - rand.int(3_600_000, 86_400_000) - index;
+      b.startAt = b.createdAt + rand.int(1_000, 60_000);
+      b.outcome = FINISHED[Math.floor(index / 20) % FINISHED.length]!;
+      b.failRate = b.outcome === 'partial' ? 0.05 + rand.next() * 0.25 : 0;
+      if (b.outcome === 'cancelled') b.cancelledAt = b.startAt + Math.floor(durationMs / 3);
+    }
+    batches.push(b);
   }
   return batches;
 }

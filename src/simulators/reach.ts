@@ -1,6 +1,6 @@
 import { createSystemClock, createRandom, type SimClock } from './clock.js';
 import { signHs256, verifyHs256 } from './jwt.js';
-import { generateBatches, isFailingItem, stateAt, type SimBatch } from './model.js';
+import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
 import { iso, startSimServer, type SimRequest, type SimResponse, type Simulator } from './server.js';
 
 /** Reach simulator credentials: the JWT secret, and the tenant a partner token impersonates. */
@@ -12,7 +12,7 @@ export interface ReachSimCredentials {
 }
 
 /** Options of the Reach simulator. */
-export interface ReachSimulatorOptions {
+export interface ReachSimulatorOptions extends DataSetOptions {
   clock?: SimClock;
   seed?: number;
   /** @default 300 */
@@ -66,6 +66,8 @@ export async function createReachSimulator(
     now: clock.now(),
     pendingShare: 0.1,
     makeId: (r) => `rb_${r.hex(16)}`,
+    profile: o.profile,
+    durationMs: o.durationMs,
   });
   const rand = createRandom((o.seed ?? 1) + 17);
   for (const b of batches) {

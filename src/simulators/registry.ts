@@ -1,11 +1,12 @@
 import type { ProviderName } from '../domain/batch.js';
 import type { SimClock } from './clock.js';
-import { createFactCheckSimulator, type FactCheckSimCredentials } from './factcheck.js';
-import { createGameballSimulator, type GameballSimCredentials } from './gameball.js';
+import { createFactCheckSimulator, type FactCheckPlan, type FactCheckSimCredentials } from './factcheck.js';
+import { createGameballSimulator, type GameballRateLimits, type GameballSimCredentials } from './gameball.js';
+import type { DataProfile } from './model.js';
 import { createReachSimulator, type ReachSimCredentials } from './reach.js';
 import type { Simulator } from './server.js';
 
-/** What every simulator is started with. */
+/** What every simulator is started with; each definition picks what it needs. */
 export interface CommonSimulatorOptions {
   clock: SimClock;
   seed: number;
@@ -15,7 +16,16 @@ export interface CommonSimulatorOptions {
   /** Address to listen on. @default 127.0.0.1 */
   host?: string | undefined;
   /** Check's per-minute rate limit (enforced with 429s); other simulators ignore it. */
+  /** The data set's shape, for every simulator's `generateBatches` (`DataProfile`). */
+  profile?: DataProfile | undefined;
+  /** How long batches run, for every simulator's `generateBatches`. */
+  durationMs?: { min: number; max: number } | undefined;
+  /** Check's plan (its per-minute limit); other simulators ignore it. */
+  factCheckPlan?: FactCheckPlan | undefined;
+  /** Check's per-minute rate limit (enforced with 429s), overriding `factCheckPlan`; others ignore it. */
   factCheckRateLimitPerMinute?: number | undefined;
+  /** Gameball's per-second and per-30-second windows; others ignore it. */
+  gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
 }
 
 /**
@@ -34,6 +44,7 @@ export interface SimulatorDefinition<Key extends string = string, Credentials = 
 const reach: SimulatorDefinition<'reach', ReachSimCredentials> = {
   provider: 'REACH',
   key: 'reach',
+  // Reach documents no rate limit: it takes the data-set options only.
   start: (o) => createReachSimulator(o),
   gatewayEnv: (url, c) => ({ REACH_BASE_URL: url, REACH_TOKEN: c.token, REACH_TENANT_ID: c.tenantId }),
 };
@@ -41,18 +52,15 @@ const reach: SimulatorDefinition<'reach', ReachSimCredentials> = {
 const gameball: SimulatorDefinition<'gameball', GameballSimCredentials> = {
   provider: 'GAMEBALL',
   key: 'gameball',
-  start: (o) => createGameballSimulator(o),
+  start: (o) => createGameballSimulator({ ...o, rateLimits: o.gameballRateLimits }),
   gatewayEnv: (url, c) => ({ GAMEBALL_BASE_URL: url, GAMEBALL_API_KEY: c.apiKey, GAMEBALL_SECRET_KEY: c.secretKey }),
 };
 
 const factCheck: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
   provider: 'FACT_CHECK',
   key: 'factCheck',
-  start: ({ factCheckRateLimitPerMinute, ...o }) =>
-    createFactCheckSimulator({
-      ...o,
-      ...(factCheckRateLimitPerMinute ? { rateLimitPerMinute: factCheckRateLimitPerMinute } : {}),
-    }),
+  start: (o) =>
+    createFactCheckSimulator({ ...o, plan: o.factCheckPlan, rateLimitPerMinute: o.factCheckRateLimitPerMinute }),
   gatewayEnv: (url, c) => ({ FACTCHECK_BASE_URL: url, FACTCHECK_API_KEY: c.apiKey }),
 };
 

@@ -34,6 +34,12 @@ export interface SimulatorControl {
   /** Requests per route, e.g. `"GET /v1/batch/:id"`. Control routes are not counted. */
   counters(): Record<string, number>;
   totalRequests(): number;
+  /**
+   * 429s sent because a provider quota (rate limit) was exceeded; injected `rateLimit` faults are
+   * not counted here. Refused requests are also in `counters()` and `totalRequests()`.
+   */
+  refused(): number;
+  /** Clears the counters, `refused()` and the request log (not the quota windows, which follow the clock). */
   resetCounters(): void;
   requests(): RecordedRequest[];
   /** Batch ids by state now: queued, running, done, partial, failed, cancelled, pending (Reach). */
@@ -66,10 +72,25 @@ export interface SimServerOptions {
   handle(req: SimRequest, route: string): SimResponse | Promise<SimResponse>;
   /** The provider's error envelope for injected 5xx/429 faults. */
   errorBody(status: number, message: string, retryAfterSeconds?: number): unknown;
-  /** Extra headers on every response (Check's rate-limit headers). */
+  /** Extra headers on every response. */
   commonHeaders?(): Record<string, string>;
+  /** The provider's request quota (Check's per-minute limit, Gameball's windows), if any. */
+  quota?: SimQuota | undefined;
   /** Planted in every injected error body, so tests can prove it never leaks. @default SECRET_MARKER */
   secretMarker?: string | undefined;
+}
+
+/**
+ * A provider's request quota as the shared server applies it: consulted once for every API
+ * request (control routes under `/__sim/` excluded), before any injected fault, at the clock's now.
+ */
+export interface SimQuota {
+  /**
+   * Counts one request to `route` (undefined for a path the provider does not serve). `refusal`
+   * is sent as is (a quota 429, counted by `control.refused()`); `headers` go on the response
+   * either way (an injected fault's included), so they describe the windows right after this request.
+   */
+  admit(route: string | undefined, now: number): { refusal?: SimResponse; headers?: Record<string, string> };
 }
 
 /** The default planted secret. */
@@ -85,6 +106,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   const secret = o.secretMarker ?? SECRET_MARKER;
   const faults = new FaultTable();
   const counters = new Map<string, number>();
+  let refused = 0;
   let log: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const byId = new Map(o.batches.map((b) => [b.id, b]));
@@ -95,8 +117,10 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     clearFaults: () => faults.clear(),
     counters: () => Object.fromEntries(counters),
     totalRequests: () => [...counters.values()].reduce((a, b) => a + b, 0),
+    refused: () => refused,
     resetCounters: () => {
       counters.clear();
+      refused = 0;
       log = [];
     },
     requests: () => [...log],
@@ -157,6 +181,13 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     const key = route ?? `${recorded.method} (unknown)`;
     counters.set(key, (counters.get(key) ?? 0) + 1);
 
+    const admission = o.quota?.admit(route, o.clock.now());
+    const common = (): Record<string, string> => ({ ...o.commonHeaders?.(), ...admission?.headers });
+    if (admission?.refusal) {
+      refused++;
+      const r = admission.refusal;
+      return send(res, r.status, r.body, { ...common(), ...r.headers });
+    }
     const fault = faults.take(recorded.path);
     if (fault?.kind === 'hang') return; // the socket stays open until the client or close() ends it
     if (fault?.kind === 'reset') {
@@ -166,7 +197,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === 'http5xx') {
       const status = fault.status ?? 500;
-      const headers: Record<string, string> = { ...o.commonHeaders?.() };
+      const headers: Record<string, string> = { ...common() };
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
       return send(
         res,
@@ -179,31 +210,35 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       );
     }
     if (fault?.kind === 'rateLimit') {
-      const headers: Record<string, string> = { ...o.commonHeaders?.() };
+      const headers: Record<string, string> = { ...common() };
       if (fault.retryAfterSeconds !== undefined && fault.retryAfterHeader !== false)
         headers['retry-after'] = String(fault.retryAfterSeconds);
       return send(res, 429, o.errorBody(429, `Rate limit exceeded ${secret}`, fault.retryAfterSeconds), headers);
     }
     if (fault?.kind === 'malformedJson') {
-      res.writeHead(200, { 'content-type': 'application/json', ...o.commonHeaders?.() });
+      res.writeHead(200, { 'content-type': 'application/json', ...common() });
       res.end('{"success":true,"data":{"batchId":"trunc');
       return;
     }
-    if (route === undefined) return send(res, 404, o.errorBody(404, 'Not found'), o.commonHeaders?.());
+    if (route === undefined) return send(res, 404, o.errorBody(404, 'Not found'), common());
     let body: unknown;
     try {
       body = raw.length > 0 ? JSON.parse(raw) : undefined;
     } catch {
-      return send(res, 400, o.errorBody(400, 'Malformed JSON body'), o.commonHeaders?.());
+      return send(res, 400, o.errorBody(400, 'Malformed JSON body'), common());
     }
     const answer = await o.handle({ ...recorded, body, statusOverride: faults.statusOverride(recorded.path) }, route);
-    send(res, answer.status, answer.body, { ...o.commonHeaders?.(), ...answer.headers });
+    send(res, answer.status, answer.body, { ...common(), ...answer.headers });
   }
 
   function controlRoute(method: string, path: string, raw: string, res: ServerResponse): void {
     const input = raw ? (JSON.parse(raw) as Record<string, unknown> | FaultRule | null) : null;
     if (method === 'GET' && path === '/__sim/counters')
-      return send(res, 200, { counters: control.counters(), total: control.totalRequests() });
+      return send(res, 200, {
+        counters: control.counters(),
+        total: control.totalRequests(),
+        refused: control.refused(),
+      });
     if (method === 'POST' && path === '/__sim/counters/reset')
       return (control.resetCounters(), send(res, 204, undefined));
     if (method === 'POST' && path === '/__sim/faults') {
