@@ -10,7 +10,10 @@ import { createReachHttpClient } from '../../src/providers/reach/client.js';
 import { createManualClock, startSimulators, type Simulator } from '../../src/simulators/index.js';
 
 type Sims = Awaited<ReturnType<typeof startSimulators>>;
-/** One attempt per call and no breaker: this suite checks how each single answer maps (test/resilience covers the policy). */
+/**
+ * One attempt per call and no breaker: this suite checks how each single answer maps
+ * (test/resilience covers the policy).
+ */
 const LIMITS = {
   deadlineMs: 400,
   connectTimeoutMs: 400,
