@@ -8,7 +8,8 @@
  * latency; replicas that exited (goal 0); subscribers to running batches whose progress changed
  * upstream but who went more than 10 s without an event or a stale mark (goal 0); new
  * subscriptions opened while Redis was down that got no first state within 10 s (goal 0).
- *   BENCH_SECONDS (default 70), BENCH_CONNECTIONS (per gateway, default 8), BENCH_SUBSCRIBERS (per gateway, default 40).
+ *   BENCH_SECONDS (default 70), BENCH_CONNECTIONS (per gateway, default 8),
+ *   BENCH_SUBSCRIBERS (per gateway, default 40).
  */
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
@@ -158,7 +159,10 @@ const finishAt = (id: string) => sims.factCheck.control.changedAt(id, Number.MAX
 const longRunning = [...checkRunning].sort((a, b) => finishAt(b) - finishAt(a));
 for (let i = 0; i < subscribersPerGateway * 2; i++) watch(gateways[i % 2]!, longRunning[i % 20]!, watchers);
 
-/** Samples every second: a subscriber whose batch moved upstream but who has heard nothing (not even `stale`) for 10 s. */
+/**
+ * Samples every second: a subscriber whose batch moved upstream but who has heard nothing (not even `stale`)
+ * for 10 s.
+ */
 const sampler = setInterval(() => {
   const now = Date.now();
   for (const w of watchers) {
@@ -232,7 +236,8 @@ void (async () => {
 })();
 
 console.log(
-  `batchql bench:chaos: ${seconds}s, 2 gateways on one Redis, ${connections} connections and ${subscribersPerGateway} SSE subscribers per gateway, Node ${process.version}`,
+  `batchql bench:chaos: ${seconds}s, 2 gateways on one Redis, ${connections} connections and ` +
+    `${subscribersPerGateway} SSE subscribers per gateway, Node ${process.version}`,
 );
 let served = 0;
 let clean = 0;
@@ -271,16 +276,22 @@ const starved = watchers.filter((w) => w.starved).length;
 const lateUnserved = lateWatchers.filter((w) => w.firstAt === null || w.firstAt - w.openedAt > STARVED_MS).length;
 console.log(`Redis outages: ${outages.map((o) => `${((o.to - o.from) / 1000).toFixed(1)} s`).join(', ')}`);
 console.log(
-  `well-behaved requests served: ${served} (${(served / seconds).toFixed(0)} req/s); answered without error: ${((100 * clean) / Math.max(1, served)).toFixed(2)} %; p99 ${p99} ms`,
+  `well-behaved requests served: ${served} (${(served / seconds).toFixed(0)} req/s); ` +
+    `answered without error: ${((100 * clean) / Math.max(1, served)).toFixed(2)} %; p99 ${p99} ms`,
 );
 console.log(
-  `amplification queries: ${amplified}, refused with QUERY_TOO_COMPLEX: ${amplificationRefused}; bad tenant claims: ${badClaims}, refused with 401: ${badClaimsRefused}`,
+  `amplification queries: ${amplified}, refused with QUERY_TOO_COMPLEX: ${amplificationRefused}; ` +
+    `bad tenant claims: ${badClaims}, refused with 401: ${badClaimsRefused}`,
 );
 console.log(
-  `subscribers: ${watchers.length} (${running.length} still on running batches at the end), new ones during outages: ${lateWatchers.length}`,
+  `subscribers: ${watchers.length} (${running.length} still on running batches at the end), ` +
+    `new ones during outages: ${lateWatchers.length}`,
 );
 console.log(
-  `must be zero: replicas exited ${exited.size}, subscribers starved > ${STARVED_MS / 1000} s ${starved}, new subscriptions without a first state ${lateUnserved}, amplification not refused ${amplified - amplificationRefused}, bad claims not refused ${badClaims - badClaimsRefused}`,
+  `must be zero: replicas exited ${exited.size}, subscribers starved > ${STARVED_MS / 1000} s ${starved}, ` +
+    `new subscriptions without a first state ${lateUnserved}, ` +
+    `amplification not refused ${amplified - amplificationRefused}, ` +
+    `bad claims not refused ${badClaims - badClaimsRefused}`,
 );
 
 for (const c of controllers) c.abort();

@@ -104,7 +104,9 @@ const logLeaks = gateway
       l.includes(sims.credentials.gameball.secretKey),
   ).length;
 console.log(
-  `batchql bench:faults: ${seconds}s, ${connections} connections, faults rotate every ${periodMs} ms across ${FAULTS.length - 1} kinds, deadline ${deadlineMs} ms, Node ${process.version}`,
+  `batchql bench:faults: ${seconds}s, ${connections} connections, ` +
+    `faults rotate every ${periodMs} ms across ${FAULTS.length - 1} kinds, ` +
+    `deadline ${deadlineMs} ms, Node ${process.version}`,
 );
 console.log(
   `requests served: ${served} (${result.requests.average.toFixed(0)} req/s), with GraphQL errors: ${withErrors}`,
@@ -117,7 +119,8 @@ console.log(
 );
 console.log(`latency: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
 console.log(
-  `must be zero: 5xx ${fiveXx}, hung past deadline ${result.timeouts}, socket errors ${result.errors}, secret in responses ${leaked}, secret in logs ${logLeaks}`,
+  `must be zero: 5xx ${fiveXx}, hung past deadline ${result.timeouts}, socket errors ${result.errors}, ` +
+    `secret in responses ${leaked}, secret in logs ${logLeaks}`,
 );
 
 await gateway.kill();

@@ -40,7 +40,9 @@ await new Promise((r) => setTimeout(r, 1000));
 const rssBefore = rssKiB();
 
 const agent = new Agent({ connections: null, pipelining: 0, bodyTimeout: 0, headersTimeout: 30_000 });
-const query = `subscription($id: ID!) { batch(id: $id) { providerBatchId observedAt progress { processed total percent ratePerSecond } } }`;
+const query =
+  'subscription($id: ID!) { batch(id: $id) { ' +
+  'providerBatchId observedAt progress { processed total percent ratePerSecond } } }';
 const delays: number[] = [];
 const readDelays: number[] = [];
 let events = 0;
@@ -74,13 +76,14 @@ async function subscriber(i: number): Promise<void> {
       if (changed !== null) delays.push(now - changed);
       readDelays.push(now - Date.parse(batch.observedAt));
     });
-  } catch (error) {
+  } catch {
     if (!controller.signal.aborted) failures++;
   }
 }
 
 console.log(
-  `batchql bench:live: ${subscribers} SSE subscribers on ${batchCount} running batches, ${seconds}s, Node ${process.version}`,
+  `batchql bench:live: ${subscribers} SSE subscribers on ${batchCount} running batches, ` +
+    `${seconds}s, Node ${process.version}`,
 );
 const started = Date.now();
 for (let i = 0; i < subscribers; i++) {
@@ -109,17 +112,21 @@ const pct = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 console.log(
-  `upstream polls: ${polls} in ${(elapsedMin * 60).toFixed(0)}s = ${(polls / batchCount / elapsedMin).toFixed(1)} per batch per minute`,
+  `upstream polls: ${polls} in ${(elapsedMin * 60).toFixed(0)}s = ` +
+    `${(polls / batchCount / elapsedMin).toFixed(1)} per batch per minute`,
 );
 console.log(
-  `client events: ${events}; subscribers served per upstream poll: ${(events / Math.max(1, polls)).toFixed(1)} (${(subscribers / batchCount).toFixed(0)} subscribers per batch)`,
+  `client events: ${events}; subscribers served per upstream poll: ${(events / Math.max(1, polls)).toFixed(1)} ` +
+    `(${(subscribers / batchCount).toFixed(0)} subscribers per batch)`,
 );
 console.log(
-  `delay upstream change -> client event: p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms (includes waiting for the next poll)`,
+  `delay upstream change -> client event: p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms ` +
+    '(includes waiting for the next poll)',
 );
 console.log(`delay gateway read -> client event: p50 ${pct(readDelays, 50)} ms, p99 ${pct(readDelays, 99)} ms`);
 console.log(
-  `gateway RSS: ${(rssBefore / 1024).toFixed(0)} MiB idle, ${(rssWith / 1024).toFixed(0)} MiB with subscribers = ${(((rssWith - rssBefore) * 1024) / Math.max(1, connected) / 1024).toFixed(1)} KiB per subscriber`,
+  `gateway RSS: ${(rssBefore / 1024).toFixed(0)} MiB idle, ${(rssWith / 1024).toFixed(0)} MiB with subscribers = ` +
+    `${(((rssWith - rssBefore) * 1024) / Math.max(1, connected) / 1024).toFixed(1)} KiB per subscriber`,
 );
 
 for (const c of controllers) c.abort();

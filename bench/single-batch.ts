@@ -24,13 +24,17 @@ const gateway = await spawnGateway({
   UPSTREAM_CONNECTIONS: '50',
 });
 
-const query = `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { id status providerStatus isTerminal progress { total processed succeeded failed pending percent } createdAt completedAt ... on FactCheckBatch { name methods { method weight } totalCostCents } } }`;
+const query =
+  `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { ` +
+  'id status providerStatus isTerminal progress { total processed succeeded failed pending percent } ' +
+  'createdAt completedAt ... on FactCheckBatch { name methods { method weight } totalCostCents } } }';
 
 async function run(title: string, opts: autocannon.Options): Promise<number> {
   const result = await autocannon({ duration, connections, ...opts });
   const failures = result.non2xx + result.errors + (result.mismatches ?? 0);
   console.log(
-    `${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, failed responses ${failures}`,
+    `${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, ` +
+      `p99 ${result.latency.p99} ms, failed responses ${failures}`,
   );
   return result.requests.average;
 }

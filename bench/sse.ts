@@ -1,6 +1,9 @@
 import { createParser } from 'eventsource-parser';
 
-/** Reads an SSE response body (yoga's distinct-connections stream), calling `onNext` with each `next` event's payload. */
+/**
+ * Reads an SSE response body (yoga's distinct-connections stream), calling `onNext` with each `next` event's
+ * payload.
+ */
 export async function forEachNext(body: ReadableStream<Uint8Array>, onNext: (payload: unknown) => void): Promise<void> {
   const parser = createParser({
     onEvent(event) {

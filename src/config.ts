@@ -41,7 +41,10 @@ export interface ListSettings {
   pageCacheMaxPages: number;
 }
 
-/** `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL` and `TRUST_PROXY` (off by default; a hop count, `true` meaning one hop). */
+/**
+ * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL` and `TRUST_PROXY` (off by default; a hop count, `true`
+ * meaning one hop).
+ */
 const serverSettings = fragment(
   {
     PORT: env.int(4000, 0, 65535),

@@ -29,7 +29,9 @@ try {
 } catch (error) {
   const code = (error as { code?: string }).code;
   console.error(
-    `batchql demo: cannot start: ${code === 'EADDRINUSE' ? `port ${config.port} is in use; try PORT=4001 npm run demo` : (error as Error).message}`,
+    `batchql demo: cannot start: ${
+      code === 'EADDRINUSE' ? `port ${config.port} is in use; try PORT=4001 npm run demo` : (error as Error).message
+    }`,
   );
   await sims.close();
   process.exit(1);
@@ -45,7 +47,8 @@ installSafetyNet(gateway.logger, gateway.metrics);
     [...(sims.factCheck.control.idsByState()['running'] ?? [])].sort((a, b) => finish(a) - finish(b))[0] ?? '';
   const gameballId = sims.gameball.control.idsByState()['partial']?.[0] ?? '';
   console.log(
-    `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ${sims.factCheck.url} (Check)`,
+    `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ` +
+      `${sims.factCheck.url} (Check)`,
   );
   console.log(`\nGraphiQL: ${gateway.url}\n`);
   console.log('Try these in GraphiQL:\n');
@@ -58,7 +61,9 @@ installSafetyNet(gateway.logger, gateway.metrics);
 }
 `);
   console.log(`query ThreeProviders {
-  nodes(ids: ["${toGlobalId('REACH', reachId)}", "${toGlobalId('GAMEBALL', gameballId)}", "${toGlobalId('FACT_CHECK', checkId)}"]) {
+  nodes(ids: [${[toGlobalId('REACH', reachId), toGlobalId('GAMEBALL', gameballId), toGlobalId('FACT_CHECK', checkId)]
+    .map((id) => `"${id}"`)
+    .join(', ')}]) {
     __typename
     ... on Batch { provider providerBatchId status progress { percent } }
     ... on ReachBatch { batchType schemaName pendingRecords }
@@ -82,7 +87,8 @@ installSafetyNet(gateway.logger, gateway.metrics);
 }
 `);
   console.log(
-    `From a shell (SSE): curl -N -H 'accept: text/event-stream' '${gateway.url}?query=subscription%7Bbatch(id:%22${toGlobalId('FACT_CHECK', checkId)}%22)%7Bstatus%20progress%7Bpercent%7D%7D%7D'\n`,
+    `From a shell (SSE): curl -N -H 'accept: text/event-stream' '${gateway.url}?query=` +
+      `subscription%7Bbatch(id:%22${toGlobalId('FACT_CHECK', checkId)}%22)%7Bstatus%20progress%7Bpercent%7D%7D%7D'\n`,
   );
   console.log('Press Ctrl+C to stop.');
 }

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProviderName } from './domain/batch.js';
 import type { PollHub } from './live/poll-hub.js';
 import type { Providers } from './providers/index.js';
 

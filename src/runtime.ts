@@ -204,7 +204,8 @@ export async function startGateway(
   metrics.bind(hub, providers);
   if (config.auth.mode === 'none') {
     logger.warn(
-      "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. Use it only for a local demo.",
+      "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. " +
+        'Use it only for a local demo.',
     );
     if (config.logLevel !== 'silent')
       console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');

@@ -15,7 +15,6 @@ export interface CommonSimulatorOptions {
   port?: number | undefined;
   /** Address to listen on. @default 127.0.0.1 */
   host?: string | undefined;
-  /** Check's per-minute rate limit (enforced with 429s); other simulators ignore it. */
   /** The data set's shape, for every simulator's `generateBatches` (`DataProfile`). */
   profile?: DataProfile | undefined;
   /** How long batches run, for every simulator's `generateBatches`. */

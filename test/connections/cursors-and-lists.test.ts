@@ -112,7 +112,8 @@ describe('page sizes', () => {
 describe('providers that cannot list', () => {
   it('answers an empty connection with an extensions note when filtered to Gameball alone', async () => {
     const res = await h.gql(
-      '{ batches(filter: { providers: [GAMEBALL] }) { totalCount edges { cursor } excludedProviders { provider reason message } } }',
+      '{ batches(filter: { providers: [GAMEBALL] }) { totalCount edges { cursor } ' +
+        'excludedProviders { provider reason message } } }',
     );
     expect(res.errors).toBeUndefined();
     expect(res.data.batches).toMatchObject({
@@ -162,7 +163,9 @@ describe('partial results', () => {
 describe('per-provider lists', () => {
   it('reachBatches pushes one batch type down and pages forward only', async () => {
     const res = await h.gql(
-      '{ reachBatches(first: 4, filter: { batchTypes: [PARTNER_RESOURCE_JSON_INGEST] }, orderBy: { field: STARTED_AT, direction: ASC }) { totalCount pageInfo { hasNextPage } edges { node { batchType startedAt } } } }',
+      '{ reachBatches(first: 4, filter: { batchTypes: [PARTNER_RESOURCE_JSON_INGEST] }, ' +
+        'orderBy: { field: STARTED_AT, direction: ASC }) ' +
+        '{ totalCount pageInfo { hasNextPage } edges { node { batchType startedAt } } } }',
     );
     expect(res.errors).toBeUndefined();
     expect(res.data.reachBatches.edges.every((e: any) => e.node.batchType === 'PARTNER_RESOURCE_JSON_INGEST')).toBe(
@@ -186,7 +189,8 @@ describe('per-provider lists', () => {
       '{ reachBatches(first: 2, filter: { hasPendingResources: true }) { edges { node { pendingRecords } } } }',
     );
     await h.gql(
-      '{ reachBatches(first: 2, filter: { hasPendingResources: true }) { edges { node { pendingResources(first: 1) { totalCount } } } } }',
+      '{ reachBatches(first: 2, filter: { hasPendingResources: true }) ' +
+        '{ edges { node { pendingResources(first: 1) { totalCount } } } } }',
     );
     const lists = h.sims.reach.control.requests().filter((r) => r.path === '/api/batches');
     expect(lists.map((r) => [r.query.onlyBatchesWithPendingResources, r.query.includePendingDetails])).toEqual([
@@ -197,13 +201,15 @@ describe('per-provider lists', () => {
 
   it('factCheckBatches pushes a status down and pages both ways', async () => {
     const res = await h.gql(
-      '{ factCheckBatches(first: 3, filter: { statuses: [FAILED] }) { totalCount pageInfo { endCursor } edges { node { status providerStatus } } } }',
+      '{ factCheckBatches(first: 3, filter: { statuses: [FAILED] }) ' +
+        '{ totalCount pageInfo { endCursor } edges { node { status providerStatus } } } }',
     );
     expect(res.errors).toBeUndefined();
     expect(res.data.factCheckBatches.edges.every((e: any) => e.node.status === 'FAILED')).toBe(true);
     expect(h.sims.factCheck.control.requests()[0]?.query).toMatchObject({ status: 'failed', limit: '3', offset: '0' });
     const back = await h.gql(
-      `{ factCheckBatches(last: 2, before: "${res.data.factCheckBatches.pageInfo.endCursor}", filter: { statuses: [FAILED] }) { edges { node { providerBatchId } } } }`,
+      `{ factCheckBatches(last: 2, before: "${res.data.factCheckBatches.pageInfo.endCursor}", ` +
+        'filter: { statuses: [FAILED] }) { edges { node { providerBatchId } } } }',
     );
     expect(back.errors).toBeUndefined();
     expect(back.data.factCheckBatches.edges).toHaveLength(2);
@@ -214,7 +220,9 @@ describe('nested connections', () => {
   it('pages Check item results by upstream offsets, like connectionFromArray', async () => {
     const id = h.sims.factCheck.control.idsByState().done![0]!;
     const all = await h.gql(
-      `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { ... on FactCheckBatch { items(first: 100) { totalCount edges { node { itemIndex status statusRaw verdict confidence decision costCents processingTimeMs } } } } } }`,
+      `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { ... on FactCheckBatch { ` +
+        'items(first: 100) { totalCount edges { node { ' +
+        'itemIndex status statusRaw verdict confidence decision costCents processingTimeMs } } } } } }',
     );
     const total = all.data.batch.items.totalCount;
     expect(total).toBeGreaterThan(4);
@@ -223,7 +231,8 @@ describe('nested connections', () => {
     // forward two pages, then back from the second page's start
     const q = (args: string) =>
       h.gql(
-        `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { ... on FactCheckBatch { items(${args}) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { itemIndex } } } } } }`,
+        `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { ... on FactCheckBatch { items(${args}) { ` +
+          'pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { itemIndex } } } } } }',
       );
     const p1 = (await q('first: 3')).data.batch.items;
     const p2 = (await q(`first: 3, after: "${p1.pageInfo.endCursor}"`)).data.batch.items;
@@ -245,11 +254,13 @@ describe('nested connections', () => {
   it('refuses a cursor of another batch', async () => {
     const [a, b] = h.sims.factCheck.control.idsByState().done!;
     const first = await h.gql(
-      `{ batch(provider: FACT_CHECK, providerBatchId: "${a}") { ... on FactCheckBatch { items(first: 1) { pageInfo { endCursor } } } } }`,
+      `{ batch(provider: FACT_CHECK, providerBatchId: "${a}") { ` +
+        '... on FactCheckBatch { items(first: 1) { pageInfo { endCursor } } } } }',
     );
     const cursor = first.data.batch.items.pageInfo.endCursor;
     const res = await h.gql(
-      `{ batch(provider: FACT_CHECK, providerBatchId: "${b}") { ... on FactCheckBatch { items(first: 1, after: "${cursor}") { totalCount } } } }`,
+      `{ batch(provider: FACT_CHECK, providerBatchId: "${b}") { ` +
+        `... on FactCheckBatch { items(first: 1, after: "${cursor}") { totalCount } } } }`,
     );
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
@@ -258,7 +269,8 @@ describe('nested connections', () => {
     const id = h.sims.reach.control.idsByState().partial![0]!;
     const q = (args: string) =>
       h.gql(
-        `{ batch(provider: REACH, providerBatchId: "${id}") { ... on ReachBatch { recordErrors(${args}) { totalCount pageInfo { hasNextPage endCursor } edges { node { externalId } } } } } }`,
+        `{ batch(provider: REACH, providerBatchId: "${id}") { ... on ReachBatch { recordErrors(${args}) { ` +
+          'totalCount pageInfo { hasNextPage endCursor } edges { node { externalId } } } } } }',
       );
     const all = (await q('first: 100')).data.batch.recordErrors;
     expect(all.totalCount).toBeGreaterThan(2);

@@ -3,7 +3,10 @@ import type { BatchProvider } from '../../src/domain/provider.js';
 import { GatewayError } from '../../src/domain/errors.js';
 import type { Simulator } from '../../src/simulators/index.js';
 
-/** One attempt per call and no breaker: this suite checks how each single answer maps (test/resilience covers the policy). */
+/**
+ * One attempt per call and no breaker: this suite checks how each single answer maps
+ * (test/resilience covers the policy).
+ */
 export const LIMITS = {
   deadlineMs: 400,
   connectTimeoutMs: 400,

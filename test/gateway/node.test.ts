@@ -13,9 +13,14 @@ const BATCH_FIELDS = /* GraphQL */ `
   __typename id provider providerBatchId status providerStatus isTerminal
   progress { total processed succeeded failed pending percent }
   createdAt startedAt completedAt errorMessage
-  ... on ReachBatch { batchType schemaName successRate pendingRecords errorSummary { category count } recordErrors(first: 5) { totalCount edges { node { externalId errors categories } } } }
+  ... on ReachBatch {
+    batchType schemaName successRate pendingRecords errorSummary { category count }
+    recordErrors(first: 5) { totalCount edges { node { externalId errors categories } } }
+  }
   ... on GameballBatch { providerProgress totalItems results { customerId raw } itemErrors { customerId message code } }
-  ... on FactCheckBatch { name inputFormat methods { method weight } context totalCostCents validationErrors { row message } expiresAt }
+  ... on FactCheckBatch {
+    name inputFormat methods { method weight } context totalCostCents validationErrors { row message } expiresAt
+  }
 `;
 
 const batchGets = (sim: Harness['sims']['reach'], id?: string) =>
@@ -67,7 +72,8 @@ describe('node and batch', () => {
   it('exposes Check validation errors of a failed batch', async () => {
     const id = firstId(h.sims.factCheck, 'failed');
     const res = await h.gql(
-      `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { status errorMessage ... on FactCheckBatch { validationErrors { row message } } } }`,
+      `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") { status errorMessage ` +
+        '... on FactCheckBatch { validationErrors { row message } } } }',
     );
     expect(res.data.batch.status).toBe('FAILED');
     expect(res.data.batch.validationErrors.length).toBeGreaterThan(0);
@@ -185,7 +191,9 @@ describe('Reach pending details', () => {
 
     h.resetCounters();
     const res = await h.gql(
-      `{ batch(provider: REACH, providerBatchId: "${id}") { isTerminal ...P } } fragment P on ReachBatch { pendingResources(first: 100) { totalCount edges { node { resourceExternalId expiresAt missingDependencies { externalId schemaDefinitionId } } } } pendingExpiresAt }`,
+      `{ batch(provider: REACH, providerBatchId: "${id}") { isTerminal ...P } } ` +
+        'fragment P on ReachBatch { pendingResources(first: 100) { totalCount edges { node { ' +
+        'resourceExternalId expiresAt missingDependencies { externalId schemaDefinitionId } } } } pendingExpiresAt }',
     );
     expect(reachGets().map((r) => r.query.includePendingDetails)).toEqual(['true']);
     expect(res.data.batch.isTerminal).toBe(false);
@@ -239,7 +247,8 @@ describe('bad input', () => {
     try {
       const id = firstId(h.sims.gameball, 'done');
       const res = await h.gql(
-        `{ node(id: "${toGlobalId('GAMEBALL', id)}") { id } reach: node(id: "${toGlobalId('REACH', firstId(h.sims.reach, 'done'))}") { id } }`,
+        `{ node(id: "${toGlobalId('GAMEBALL', id)}") { id } ` +
+          `reach: node(id: "${toGlobalId('REACH', firstId(h.sims.reach, 'done'))}") { id } }`,
       );
       expect(res.status).toBe(200);
       expect(res.data.node).toBeNull();

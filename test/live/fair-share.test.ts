@@ -20,7 +20,9 @@ const settled = (subs: LiveSubscription[]) =>
 const refusedBy = (s: LiveSubscription, limit: string) =>
   JSON.stringify(s.errors).includes('TOO_MANY_SUBSCRIPTIONS') && JSON.stringify(s.errors).includes(limit);
 
-const MANY = `subscription($ids: [ID!]!) { batches(ids: $ids) { id error { code message provider } batch { providerBatchId isTerminal } } }`;
+const MANY =
+  'subscription($ids: [ID!]!) { batches(ids: $ids) { ' +
+  'id error { code message provider } batch { providerBatchId isTerminal } } }';
 
 beforeAll(async () => {
   h = await startHarness({

@@ -147,7 +147,8 @@ describe('a batch watched to the end', () => {
     const b = h.sims.gameball.control.idsByState().running![0]!;
     const sub = subscribe(
       wsClient(h.url),
-      `subscription($ids: [ID!]!) { batches(ids: $ids) { id error { code } batch { providerBatchId provider isTerminal } } }`,
+      'subscription($ids: [ID!]!) { batches(ids: $ids) { ' +
+        'id error { code } batch { providerBatchId provider isTerminal } } }',
       {
         ids: [toGlobalId('FACT_CHECK', a), toGlobalId('GAMEBALL', b), toGlobalId('FACT_CHECK', a)],
       },

@@ -6,7 +6,10 @@ import { createFactCheckHttpClient } from '../../src/providers/factcheck/client.
 import type { UpstreamPolicy } from '../../src/providers/policy.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
 
-/** The upstream policy (retries, breaker, bulkhead, shared GETs, deadline) through the real HTTP client against a simulator. */
+/**
+ * The upstream policy (retries, breaker, bulkhead, shared GETs, deadline) through the real HTTP client
+ * against a simulator.
+ */
 let sims: Simulators;
 let id: string;
 beforeAll(async () => {

@@ -133,34 +133,37 @@ describe('tenancy', () => {
 
 describe('subscriptions', () => {
   const WATCH = 'subscription($id: ID!) { batch(id: $id) { providerBatchId isTerminal } }';
-  it('authenticates SSE by header and WebSocket by connection params, never sharing a poll across tenants', async () => {
-    const sse = subscribe(sseClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, {
-      id: toGlobalId('REACH', aBatch),
-    });
-    await sse.ended;
-    expect(sse.events[0]?.batch.providerBatchId).toBe(aBatch);
+  it(
+    'authenticates SSE by header and WebSocket by connection params, ' + 'never sharing a poll across tenants',
+    async () => {
+      const sse = subscribe(sseClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, {
+        id: toGlobalId('REACH', aBatch),
+      });
+      await sse.ended;
+      expect(sse.events[0]?.batch.providerBatchId).toBe(aBatch);
 
-    const ws = subscribe(wsClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, {
-      id: toGlobalId('REACH', aBatch),
-    });
-    await ws.ended;
-    expect(ws.events[0]?.batch.providerBatchId).toBe(aBatch);
+      const ws = subscribe(wsClient(h.url, { authorization: `Bearer ${await token()}` }), WATCH, {
+        id: toGlobalId('REACH', aBatch),
+      });
+      await ws.ended;
+      expect(ws.events[0]?.batch.providerBatchId).toBe(aBatch);
 
-    const other = subscribe(
-      wsClient(h.url, { authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}` }),
-      WATCH,
-      { id: toGlobalId('REACH', aBatch) },
-    );
-    await other.ended;
-    expect(other.events).toEqual([]);
-    expect(JSON.stringify(other.errors)).toContain('NOT_FOUND');
+      const other = subscribe(
+        wsClient(h.url, { authorization: `Bearer ${await token({ reach_tenant: 'tenant-b' })}` }),
+        WATCH,
+        { id: toGlobalId('REACH', aBatch) },
+      );
+      await other.ended;
+      expect(other.events).toEqual([]);
+      expect(JSON.stringify(other.errors)).toContain('NOT_FOUND');
 
-    const anonymous = subscribe(wsClient(h.url), WATCH, { id: toGlobalId('REACH', aBatch) });
-    await anonymous.ended;
-    expect(anonymous.events).toEqual([]);
-    // Refused at connection_init: the socket is closed with 4403 before any subscribe runs.
-    expect(anonymous.errors).toEqual([expect.objectContaining({ code: 4403 })]);
-  });
+      const anonymous = subscribe(wsClient(h.url), WATCH, { id: toGlobalId('REACH', aBatch) });
+      await anonymous.ended;
+      expect(anonymous.events).toEqual([]);
+      // Refused at connection_init: the socket is closed with 4403 before any subscribe runs.
+      expect(anonymous.errors).toEqual([expect.objectContaining({ code: 4403 })]);
+    },
+  );
 });
 
 describe('JWKS', () => {

@@ -32,21 +32,24 @@ beforeAll(async () => {
 afterAll(() => sims?.close());
 
 describe('the HTTP layer, below authentication', () => {
-  it('shows the wedge it prevents: undici alone never settles a good request after three bad ones on a pool of 3', async () => {
-    const pool = new Pool(new URL(sims.reach.url).origin, { connections: 3 });
-    for (let i = 0; i < 3; i++)
-      await pool
-        .request({ method: 'GET', path: '/api/batches', headers: { 'reach-tenant-id': 'acme-租户' } })
-        .catch(() => undefined);
-    const good = pool.request({
-      method: 'GET',
-      path: '/api/batches',
-      headers: { authorization: `Bearer ${sims.credentials.reach.token}` },
-    });
-    good.catch(() => undefined);
-    await expect(within(good, 1_500)).rejects.toThrow(/did not settle/);
-    await pool.destroy().catch(() => undefined);
-  });
+  it(
+    'shows the wedge it prevents: undici alone never settles a good request ' + 'after three bad ones on a pool of 3',
+    async () => {
+      const pool = new Pool(new URL(sims.reach.url).origin, { connections: 3 });
+      for (let i = 0; i < 3; i++)
+        await pool
+          .request({ method: 'GET', path: '/api/batches', headers: { 'reach-tenant-id': 'acme-租户' } })
+          .catch(() => undefined);
+      const good = pool.request({
+        method: 'GET',
+        path: '/api/batches',
+        headers: { authorization: `Bearer ${sims.credentials.reach.token}` },
+      });
+      good.catch(() => undefined);
+      await expect(within(good, 1_500)).rejects.toThrow(/did not settle/);
+      await pool.destroy().catch(() => undefined);
+    },
+  );
 
   it('refuses 50 bad header values with a coded error and still serves the next good request', async () => {
     const http = createUpstreamHttp({

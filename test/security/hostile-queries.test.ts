@@ -68,7 +68,8 @@ describe('query shape limits (graphql-armor)', () => {
     const wide = Array.from(
       { length: 15 },
       (_, i) =>
-        `b${i}: batches(first: 100) { edges { node { id status progress { total processed succeeded failed pending percent } } } }`,
+        `b${i}: batches(first: 100) { edges { node { ` +
+        'id status progress { total processed succeeded failed pending percent } } } }',
     ).join(' ');
     const r = await post(JSON.stringify({ query: `{ ${wide} }` }));
     expect(codeOf(r)).toBe('QUERY_TOO_COMPLEX');
@@ -96,14 +97,18 @@ describe('malformed requests', () => {
     expect([400, 415]).toContain(r.status);
   });
 
-  it('answers a syntax error with GRAPHQL_PARSE_FAILED, and an unknown field with GRAPHQL_VALIDATION_FAILED, never a 500', async () => {
-    const syntax = await post(JSON.stringify({ query: '{ providers { ' }));
-    expect(syntax.status).toBe(400);
-    expect(codeOf(syntax)).toBe('GRAPHQL_PARSE_FAILED');
-    const unknown = await post(JSON.stringify({ query: '{ nope }' }));
-    expect(unknown.status).toBe(400);
-    expect(codeOf(unknown)).toBe('GRAPHQL_VALIDATION_FAILED');
-  });
+  it(
+    'answers a syntax error with GRAPHQL_PARSE_FAILED, ' +
+      'and an unknown field with GRAPHQL_VALIDATION_FAILED, never a 500',
+    async () => {
+      const syntax = await post(JSON.stringify({ query: '{ providers { ' }));
+      expect(syntax.status).toBe(400);
+      expect(codeOf(syntax)).toBe('GRAPHQL_PARSE_FAILED');
+      const unknown = await post(JSON.stringify({ query: '{ nope }' }));
+      expect(unknown.status).toBe(400);
+      expect(codeOf(unknown)).toBe('GRAPHQL_VALIDATION_FAILED');
+    },
+  );
 });
 
 describe('WebSocket messages', () => {

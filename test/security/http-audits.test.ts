@@ -18,7 +18,9 @@ it('passes every MUST audit of the GraphQL over HTTP spec', async () => {
   const should = failures.filter((r) => !r.name.startsWith('MUST'));
   // The README lists these warnings with the reason; print them so a change is noticed.
   console.log(
-    `graphql-http audits: ${results.length} run, ${results.length - failures.length} ok, ${must.length} MUST failed, ${should.length} SHOULD/MAY warnings:\n${should.map((r) => `  ${r.name}: ${r.reason}`).join('\n')}`,
+    `graphql-http audits: ${results.length} run, ${results.length - failures.length} ok, ` +
+      `${must.length} MUST failed, ${should.length} SHOULD/MAY warnings:\n` +
+      `${should.map((r) => `  ${r.name}: ${r.reason}`).join('\n')}`,
   );
   expect(must.map((r) => `${r.name}: ${r.reason}`)).toEqual([]);
   // Exactly the warnings the README lists: GETs refused by CSRF prevention (no CSRF header).

@@ -85,13 +85,15 @@ describe('the worst-case estimate', () => {
     // 2 listing providers × 10 pages + 100 parents × 1 results page = 120: within the budget.
     expect(res.errors?.some((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX')).toBeFalsy();
     const twice = await h.gql(
-      '{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(first: 5) { totalCount } } } } } b: batches(first: 100) { edges { node { id } } } }',
+      '{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(first: 5) { totalCount } } } } } ' +
+        'b: batches(first: 100) { edges { node { id } } } }',
     );
     // 120 + 20 = 140 still fits; with `last` each parent needs two reads: 2×10 + 100×2 + 20 = 240.
     expect(twice.errors?.some((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX')).toBeFalsy();
     h.resetCounters();
     const last = await h.gql(
-      '{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(last: 5) { totalCount } } } } } b: batches(first: 100) { edges { node { id } } } }',
+      '{ a: batches(first: 100) { edges { node { ... on FactCheckBatch { items(last: 5) { totalCount } } } } } ' +
+        'b: batches(first: 100) { edges { node { id } } } }',
     );
     expect(last.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', estimate: 240 });
     expect(upstreamCalls()).toBe(0);

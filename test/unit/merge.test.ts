@@ -163,23 +163,27 @@ describe('mergeForward with a provider filtered in the gateway', () => {
     },
   });
 
-  it('stops the page at the read cap instead of emitting later batches out of order, and resumes from where it stopped', async () => {
-    const sources = [source('REACH', reach as Batch[], false), source('FACT_CHECK', check as Batch[], false)];
-    const filter = { statuses: ['FAILED' as const] };
-    const seen: string[] = [];
-    let positions: Positions | null = null;
-    let totals: Totals | null = null;
-    for (let page = 0; page < 50; page++) {
-      const got = await mergeForward({ sources, positions, totals, first: 5, filter, order: ORDER_DESC });
-      seen.push(...got.edges.map((e) => e.node.providerBatchId));
-      if (!got.hasNextPage) break;
-      positions = got.resume.positions;
-      totals = got.resume.totals;
-    }
-    const expected = [...reach, ...check.filter((b) => b.status === 'FAILED')]
-      .sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime())
-      .map((b) => b.providerBatchId);
-    expect(seen).toEqual(expected);
-    expect(MAX_PAGES_PER_SOURCE * 100).toBeLessThan(1_500);
-  });
+  it(
+    'stops the page at the read cap instead of emitting later batches out of order, ' +
+      'and resumes from where it stopped',
+    async () => {
+      const sources = [source('REACH', reach as Batch[], false), source('FACT_CHECK', check as Batch[], false)];
+      const filter = { statuses: ['FAILED' as const] };
+      const seen: string[] = [];
+      let positions: Positions | null = null;
+      let totals: Totals | null = null;
+      for (let page = 0; page < 50; page++) {
+        const got = await mergeForward({ sources, positions, totals, first: 5, filter, order: ORDER_DESC });
+        seen.push(...got.edges.map((e) => e.node.providerBatchId));
+        if (!got.hasNextPage) break;
+        positions = got.resume.positions;
+        totals = got.resume.totals;
+      }
+      const expected = [...reach, ...check.filter((b) => b.status === 'FAILED')]
+        .sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime())
+        .map((b) => b.providerBatchId);
+      expect(seen).toEqual(expected);
+      expect(MAX_PAGES_PER_SOURCE * 100).toBeLessThan(1_500);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { scopeOf, type GraphQLContext } from '../../context.js';
-import { PROVIDER_NAMES, type Batch, type ProviderName } from '../../domain/batch.js';
+import type { Batch, ProviderName } from '../../domain/batch.js';
 import { GatewayError, badInput, notConfigured } from '../../domain/errors.js';
 import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domain/listing.js';
 import { wantsPendingDetails } from '../selection.js';
