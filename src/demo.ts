@@ -10,7 +10,15 @@ import { startGateway } from './runtime.js';
 import { installSafetyNet } from './safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
 
-const sims = await startSimulators({ clock: createSystemClock(), seed: 1, batchCount: 300 });
+// The simulators enforce the documented quotas (Check on its Pro plan, Gameball's two windows) and the
+// gateway's budget follows the same plan, so the demo runs as it would against the real providers.
+const sims = await startSimulators({
+  clock: createSystemClock(),
+  seed: 1,
+  batchCount: 300,
+  factCheckPlan: 'pro',
+  gameballRateLimits: 'documented',
+});
 const port = process.env.PORT ?? '4000';
 const env = {
   ...process.env,
@@ -19,6 +27,9 @@ const env = {
     sims.credentials,
   ),
   PORT: port,
+  FACTCHECK_PLAN: process.env.FACTCHECK_PLAN ?? 'pro',
+  FACTCHECK_RATE_LIMIT: process.env.FACTCHECK_RATE_LIMIT ?? '',
+  GAMEBALL_RATE_LIMIT: process.env.GAMEBALL_RATE_LIMIT ?? '',
   // The demo's own origin under both of its names (GraphiQL opened at one may call the other).
   CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${port},http://127.0.0.1:${port}`,
 };

@@ -174,6 +174,8 @@ export async function startGateway(
     ...config.upstream,
     userAgent: `batchql/0.1 (${config.live.instanceId})`,
     observe: metrics.observeUpstream,
+    // Polling after a 429 waits its Retry-After, at most as long as after any other failure.
+    pauseCapMs: config.live.errorMaxMs,
   });
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.

@@ -10,6 +10,10 @@ import type { UpstreamObserver } from './upstream-types.js';
 export interface SharedClientOptions extends UpstreamLimits {
   userAgent: string;
   observe?: UpstreamObserver;
+  /** The longest a 429's Retry-After pauses polling (`LIVE_POLL_ERROR_MAX_MS`). */
+  pauseCapMs?: number;
+  /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
+  now?: () => number;
 }
 
 /** A provider's own settings: at least where it is; absent when the provider is not configured. */

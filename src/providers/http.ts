@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
@@ -42,6 +43,10 @@ export interface UpstreamHttpOptions {
   interactiveShare?: number;
   /** How long an interactive call waits for budget. @default 1000 */
   budgetWaitMs?: number;
+  /** The longest a 429's Retry-After pauses polling of this provider. @default 60000 */
+  pauseCapMs?: number;
+  /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
+  now?: () => number;
   /** Told every response's status and headers (the budget reads `X-RateLimit-*`). */
   onResponse?: (status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number) => void;
 }
@@ -55,6 +60,8 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const quota = new ProviderQuota(options.provider, options.rateLimit ?? [], {
     interactiveShare: options.interactiveShare ?? 0.3,
     waitMs: options.budgetWaitMs ?? 1_000,
+    ...(options.pauseCapMs !== undefined ? { pauseCapMs: options.pauseCapMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const raw = createRawUpstreamHttp({
     ...options,
@@ -63,13 +70,29 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       options.onResponse?.(status, headers, retryAfterMs);
     },
   });
-  return protect(
+  const protectedHttp = protect(
     options.provider,
     withQuota(raw, quota),
     { ...DEFAULT_UPSTREAM_POLICY, ...options.policy },
     options.deadlineMs ?? 15_000,
     options.observe,
   );
+  return {
+    ...protectedHttp,
+    // The first attempt's budget is taken before the policy, so a call waiting for budget holds no
+    // bulkhead slot and its wait is not part of the upstream deadline; retries take theirs inside.
+    request(method, path, query, signal, headers) {
+      const kind = trafficClass();
+      const run = () => {
+        const paid = { used: false };
+        // A call that joined an identical one in flight (or was refused before sending) gives its budget back.
+        const refund = () => paid.used || quota.refund();
+        return prepaid.run(paid, () => protectedHttp.request(method, path, query, signal, headers)).finally(refund);
+      };
+      if (!signal?.aborted && quota.tryTake(kind)) return run();
+      return quota.take(kind, signal).then(run);
+    },
+  };
 }
 
 /**
@@ -77,9 +100,17 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
  * as interactive or background traffic (`traffic.ts`), so the gateway never sends a request it
  * knows the provider would refuse.
  */
+/** Marks a call whose first attempt's budget was taken before the policy (`createUpstreamHttp`). */
+const prepaid = new AsyncLocalStorage<{ used: boolean }>();
+
 function withQuota(http: UpstreamHttp, quota: ProviderQuota): UpstreamHttp {
   return {
     request(method, path, query, signal, headers) {
+      const paid = prepaid.getStore();
+      if (paid && !paid.used) {
+        paid.used = true;
+        return http.request(method, path, query, signal, headers);
+      }
       const kind = trafficClass();
       // The common case (budget to spare) adds no promise and no tick to the call.
       if (!signal?.aborted && quota.tryTake(kind)) return http.request(method, path, query, signal, headers);

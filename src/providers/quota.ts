@@ -9,6 +9,8 @@ export interface QuotaOptions {
   interactiveShare: number;
   /** How long an interactive call may wait for budget before PROVIDER_RATE_LIMITED. */
   waitMs: number;
+  /** The longest a 429's Retry-After pauses background calls (the poll policy's error maximum). @default 60000 */
+  pauseCapMs?: number;
   now?: () => number;
 }
 
@@ -122,6 +124,14 @@ export class ProviderQuota {
     return true;
   }
 
+  /** Gives back the budget of a call that was never sent (it joined an identical call in flight). */
+  refund(): void {
+    if (this.sentTotal === 0) return;
+    this.sentTotal--;
+    if (this.log.length > 0) this.log.pop();
+    this.pump();
+  }
+
   /** Takes in what the provider said: its `X-RateLimit-*` headers, and a 429's Retry-After. */
   observe(status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number): void {
     const limit = headerNumber(headers['x-ratelimit-limit']);
@@ -133,7 +143,8 @@ export class ProviderQuota {
       this.reported = { limit, remaining, resetAt, sentAt: this.sentTotal };
     }
     if (status === 429) {
-      const until = this.now() + Math.max(retryAfterMs ?? 1_000, 100);
+      const pause = Math.min(Math.max(retryAfterMs ?? 1_000, 100), this.options.pauseCapMs ?? 60_000);
+      const until = this.now() + pause;
       this.pausedUntil = Math.max(this.pausedUntil, until);
     }
     this.pump();

@@ -1,7 +1,26 @@
 import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/gateway-env.js';
 import { startGateway } from '../../src/runtime.js';
-import { createManualClock, startSimulators } from '../../src/simulators/index.js';
+import {
+  createManualClock,
+  startSimulators,
+  type ManualClock,
+  type StartSimulatorsOptions,
+} from '../../src/simulators/index.js';
+
+/** A manual clock that runs in real time from now: `advance` and `set` move it by an offset. */
+function createRealTimeClock(): ManualClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms) => {
+      offset += ms;
+    },
+    set: (ms) => {
+      offset = ms - Date.now();
+    },
+  };
+}
 
 /** A GraphQL response as the tests read it. */
 export interface GqlResponse<T = any> {
@@ -33,10 +52,27 @@ export const FAST_LIVE_ENV = {
  * go over loopback through undici, exactly as in production.
  */
 export async function startHarness(
-  options: { seed?: number; batchCount?: number; env?: Record<string, string>; graphiql?: boolean } = {},
+  options: {
+    seed?: number;
+    batchCount?: number;
+    env?: Record<string, string>;
+    graphiql?: boolean;
+    /** Simulator options beyond seed and count (quotas, data profile). */
+    sims?: Partial<Omit<StartSimulatorsOptions, 'clock' | 'seed' | 'batchCount'>>;
+    /**
+     * The simulators' clock runs in real time (still movable with `advance`/`set`), so their quota
+     * windows and `X-RateLimit-Reset` agree with the gateway's own clock. @default a frozen manual clock
+     */
+    realTime?: boolean;
+  } = {},
 ) {
-  const clock = createManualClock(Date.parse('2026-11-01T12:00:00Z'));
-  const sims = await startSimulators({ clock, seed: options.seed ?? 7, batchCount: options.batchCount ?? 300 });
+  const clock = options.realTime ? createRealTimeClock() : createManualClock(Date.parse('2026-11-01T12:00:00Z'));
+  const sims = await startSimulators({
+    ...options.sims,
+    clock,
+    seed: options.seed ?? 7,
+    batchCount: options.batchCount ?? 300,
+  });
   const env = {
     ...simulatorEnv(
       { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
