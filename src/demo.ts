@@ -51,11 +51,12 @@ const gateway = running;
 installSafetyNet(gateway.logger, gateway.metrics);
 {
   const reachId = sims.reach.control.idsByState()['running']?.[0] ?? '';
-  // The running Check batch that finishes soonest, so a watched subscription completes quickly.
+  // A running Check batch with a few minutes left (the soonest to finish after three minutes), so a
+  // watched subscription shows progress for a while and then completes.
   const finish = (id: string) =>
     sims.factCheck.control.changedAt(id, Number.MAX_SAFE_INTEGER) ?? Number.POSITIVE_INFINITY;
-  const checkId =
-    [...(sims.factCheck.control.idsByState()['running'] ?? [])].sort((a, b) => finish(a) - finish(b))[0] ?? '';
+  const running = [...(sims.factCheck.control.idsByState()['running'] ?? [])].sort((a, b) => finish(a) - finish(b));
+  const checkId = running.find((id) => finish(id) - Date.now() >= 180_000) ?? running.at(-1) ?? '';
   const gameballId = sims.gameball.control.idsByState()['partial']?.[0] ?? '';
   console.log(
     `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ` +

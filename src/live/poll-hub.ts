@@ -200,7 +200,8 @@ export class PollHub {
         const outcome = await inBackground(() => pollStep(provider, w.target, memory, w.latest, this.now, signal));
         if (signal.aborted) break;
         const delay = nextDelay(this.policy, memory);
-        const nextRefreshAt = new Date(Date.now() + delay);
+        // A finished batch has no next read.
+        const nextRefreshAt = outcome.done ? null : new Date(Date.now() + delay);
         // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
         if (outcome.unchanged) await this.coordinator.keepAlive(w.key).catch(() => {});
         for (const event of outcome.events)
