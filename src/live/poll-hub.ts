@@ -193,11 +193,15 @@ export class PollHub {
       : undefined;
     w.polling = true;
     const memory = initialMemory(w.latest);
+    let first = true;
     try {
       while (!signal.aborted) {
         if (provider) this.counters.polls++;
-        // Polls are background traffic: the provider's budget serves interactive calls first.
-        const outcome = await inBackground(() => pollStep(provider, w.target, memory, w.latest, this.now, signal));
+        // A new watch's first read is interactive (its subscriber waits for a first state, as a query
+        // would); every later poll is background traffic, which the provider's budget serves last and paces.
+        const step = () => pollStep(provider, w.target, memory, w.latest, this.now, signal);
+        const outcome = await (first && !w.latest ? step() : inBackground(step));
+        first = false;
         if (signal.aborted) break;
         const delay = nextDelay(this.policy, memory);
         // A finished batch has no next read.

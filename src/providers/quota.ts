@@ -55,6 +55,10 @@ export class ProviderQuota {
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly longest: number;
+  /** Background pacing: a token bucket filled at the background share's rate, so polls spread evenly. */
+  private readonly pace: { perMs: number; burst: number } | undefined;
+  private paceTokens = 0;
+  private paceAt = 0;
 
   constructor(
     readonly provider: ProviderName,
@@ -63,6 +67,16 @@ export class ProviderQuota {
   ) {
     this.now = options.now ?? Date.now;
     this.longest = Math.max(0, ...windows.map((w) => w.windowMs));
+    // The slowest window sets the pace: its background capacity spread over its length.
+    const rates = windows.map((w) => Math.max(1, Math.floor(w.limit * (1 - options.interactiveShare))) / w.windowMs);
+    if (rates.length > 0) {
+      const perMs = Math.min(...rates);
+      const window = windows[rates.indexOf(perMs)]!;
+      const burst = Math.max(1, Math.ceil(perMs * window.windowMs * 0.1));
+      this.pace = { perMs, burst };
+      this.paceTokens = burst;
+      this.paceAt = this.now();
+    }
   }
 
   /** True when this budget limits anything (a provider with `none` has no windows and no waits). */
@@ -120,7 +134,7 @@ export class ProviderQuota {
   /** Takes budget for one call now if there is any (and nobody waits ahead); no promise on the hot path. */
   tryTake(kind: TrafficClass): boolean {
     if (this.queue.length > 0 || this.readyIn(kind) > 0) return false;
-    this.record();
+    this.record(kind);
     return true;
   }
 
@@ -166,9 +180,13 @@ export class ProviderQuota {
     for (const w of this.queue.splice(0)) w.reject(new Error('quota closed'));
   }
 
-  private record(): void {
+  private record(kind: TrafficClass = 'interactive'): void {
     const t = this.now();
     this.sentTotal++;
+    if (kind === 'background' && this.pace) {
+      this.refill(t);
+      this.paceTokens -= 1;
+    }
     if (this.longest > 0) {
       this.log.push(t);
       // Keep only what the longest window can still see.
@@ -176,6 +194,12 @@ export class ProviderQuota {
       while (drop < this.log.length && this.log[drop]! <= t - this.longest) drop++;
       if (drop > 0) this.log.splice(0, drop);
     }
+  }
+
+  private refill(t: number): void {
+    if (!this.pace) return;
+    this.paceTokens = Math.min(this.pace.burst, this.paceTokens + (t - this.paceAt) * this.pace.perMs);
+    this.paceAt = t;
   }
 
   private reportedRemaining(): number | null {
@@ -194,6 +218,10 @@ export class ProviderQuota {
     // A 429's Retry-After holds back polling only: an interactive call still goes out and, if the
     // provider refuses it too, its client gets the provider's own retryAfterMs.
     let wait = kind === 'background' ? Math.max(0, this.pausedUntil - t) : 0;
+    if (kind === 'background' && this.pace) {
+      this.refill(t);
+      if (this.paceTokens < 1) wait = Math.max(wait, (1 - this.paceTokens) / this.pace.perMs);
+    }
     const share = kind === 'interactive' ? 0 : this.options.interactiveShare;
     for (const w of this.windows) {
       const capacity = Math.max(1, Math.floor(w.limit * (1 - share)));
@@ -243,7 +271,7 @@ export class ProviderQuota {
         return;
       }
       this.queue.shift();
-      this.record();
+      this.record(head.kind);
       head.grant();
     }
   }

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:quota`: live progress inside a real provider quota. The Check simulator enforces
+ * its Pro plan (200 requests a minute, 429 beyond), the gateway (its own process, as `npm start`)
+ * budgets Check by `FACTCHECK_PLAN=pro`; SSE subscribers watch BENCH_BATCHES running Check batches
+ * while one interactive client sends a query a second. Prints upstream 429s, the share of
+ * interactive queries served, the worst time a watched batch went without a fresh reading, and
+ * upstream calls per watched batch per minute.
+ *   BENCH_BATCHES (default 200), BENCH_SECONDS (180), LIVE_BULK_REFRESH (passed to the gateway).
+ */
+import { Agent } from 'undici';
+import { toGlobalId } from '../src/domain/global-id.js';
+import { simulatorEnv } from '../src/gateway-env.js';
+import { spawnGateway } from '../src/gateway-process.js';
+import { createSystemClock, startSimulators } from '../src/simulators/index.js';
+import { forEachNext } from './sse.js';
+
+const batchCount = Number(process.env.BENCH_BATCHES ?? 200);
+const seconds = Number(process.env.BENCH_SECONDS ?? 180);
+
+const sims = await startSimulators({
+  clock: createSystemClock(),
+  seed: 5,
+  batchCount: Math.ceil(batchCount / 0.85) + 20,
+  profile: 'longRunning',
+  factCheckPlan: 'pro',
+});
+const running = sims.factCheck.control.idsByState().running!.slice(0, batchCount);
+if (running.length < batchCount) throw new Error(`only ${running.length} running batches`);
+const done = sims.factCheck.control.idsByState().done!;
+
+const gateway = await spawnGateway({
+  ...simulatorEnv(
+    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+    sims.credentials,
+  ),
+  // The documented Pro quota on both sides (simulatorEnv turns budgets off for other benches).
+  FACTCHECK_PLAN: 'pro',
+  FACTCHECK_RATE_LIMIT: '',
+  LIVE_MAX_SUBSCRIPTIONS: String(batchCount + 100),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT: String(batchCount + 100),
+  ...(process.env.LIVE_BULK_REFRESH ? { LIVE_BULK_REFRESH: process.env.LIVE_BULK_REFRESH } : {}),
+});
+
+const agent = new Agent({ connections: null, pipelining: 0, bodyTimeout: 0, headersTimeout: 30_000 });
+const query = 'subscription($id: ID!) { batch(id: $id) { providerBatchId observedAt progress { processed } } }';
+const lastFresh = new Map<string, number>();
+let worstGapMs = 0;
+let measuring = false;
+const controllers: AbortController[] = [];
+
+async function watch(id: string): Promise<void> {
+  const controller = new AbortController();
+  controllers.push(controller);
+  try {
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query, variables: { id: toGlobalId('FACT_CHECK', id) } }),
+      signal: controller.signal,
+      // @ts-expect-error undici's dispatcher option on Node's fetch
+      dispatcher: agent,
+    });
+    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+    await forEachNext(res.body, (payload) => {
+      const batch = (payload as { data?: { batch?: { observedAt: string } } }).data?.batch;
+      if (!batch) return;
+      const observed = Date.parse(batch.observedAt);
+      const previous = lastFresh.get(id);
+      if (measuring && previous !== undefined) worstGapMs = Math.max(worstGapMs, observed - previous);
+      lastFresh.set(id, Math.max(previous ?? 0, observed));
+    });
+  } catch {
+    // aborted at the end
+  }
+}
+
+console.log(
+  `batchql bench:quota: ${batchCount} watched running Check batches on the Pro plan (200/min) ` +
+    `+ 1 query/s, ${seconds}s, Node ${process.version}`,
+);
+for (const id of running) void watch(id);
+await new Promise((r) => setTimeout(r, 3000));
+sims.factCheck.control.resetCounters();
+measuring = true;
+const started = Date.now();
+let asked = 0;
+let served = 0;
+const codes = new Map<string, number>();
+while (Date.now() - started < seconds * 1000) {
+  const tick = Date.now();
+  asked++;
+  try {
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query($id: ID!) { node(id: $id) { id ... on Batch { status } } }',
+        variables: { id: toGlobalId('FACT_CHECK', done[asked % done.length]!) },
+      }),
+    });
+    const body = (await res.json()) as { errors?: { message?: string; extensions?: { code?: string } }[] };
+    if (!body.errors) served++;
+    else {
+      const code = `${body.errors[0]?.extensions?.code ?? 'UNKNOWN'}: ${body.errors[0]?.message ?? ''}`;
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    }
+  } catch {
+    codes.set('NETWORK', (codes.get('NETWORK') ?? 0) + 1);
+  }
+  await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
+}
+measuring = false;
+// A batch whose last fresh reading is older than the run's end also counts toward the worst gap.
+const end = Date.now();
+for (const id of running) worstGapMs = Math.max(worstGapMs, end - (lastFresh.get(id) ?? started));
+const minutes = (end - started) / 60_000;
+const calls = sims.factCheck.control.totalRequests();
+console.log(`upstream 429s: ${sims.factCheck.control.refused()} (goal 0)`);
+console.log(
+  `interactive queries served: ${served}/${asked} (${((served / asked) * 100).toFixed(1)}%, goal ≥ 99%)` +
+    (codes.size ? `; failures ${JSON.stringify(Object.fromEntries(codes))}` : ''),
+);
+console.log(`worst time without a fresh reading: ${(worstGapMs / 1000).toFixed(1)} s (goal ≤ 10 s with bulk refresh)`);
+console.log(
+  `upstream calls: ${calls} in ${minutes.toFixed(1)} min = ${(calls / minutes).toFixed(0)}/min, ` +
+    `${(calls / minutes / batchCount).toFixed(2)} per watched batch per minute`,
+);
+for (const c of controllers) c.abort();
+await gateway.kill();
+await sims.close();
+process.exit(0);
