@@ -197,10 +197,10 @@ export class PollHub {
     try {
       while (!signal.aborted) {
         if (provider) this.counters.polls++;
-        // A new watch's first read is interactive (its subscriber waits for a first state, as a query
-        // would); every later poll is background traffic, which the provider's budget serves last and paces.
+        // A new watch's first read goes ahead of other polls, unpaced (its subscriber waits for a first
+        // state); later polls are paced background traffic. Both leave the interactive share to queries.
         const step = () => pollStep(provider, w.target, memory, w.latest, this.now, signal);
-        const outcome = await (first && !w.latest ? step() : inBackground(step));
+        const outcome = await inBackground(step, first && !w.latest ? 'first-read' : 'background');
         first = false;
         if (signal.aborted) break;
         const delay = nextDelay(this.policy, memory);

@@ -123,8 +123,9 @@ export class ProviderQuota {
           this.remove(waiter);
           waiter.reject(this.refusal(Math.max(1, this.readyIn(kind))));
         }, this.options.waitMs);
-      // Interactive waiters go ahead of every background waiter, in arrival order among themselves.
-      const at = kind === 'interactive' ? this.queue.findIndex((w) => w.kind === 'background') : -1;
+      // Interactive waiters go ahead of every other waiter, first reads ahead of polls; arrival order within each.
+      const rank = (k: TrafficClass) => (k === 'interactive' ? 0 : k === 'first-read' ? 1 : 2);
+      const at = this.queue.findIndex((w) => rank(w.kind) > rank(kind));
       if (at < 0) this.queue.push(waiter);
       else this.queue.splice(at, 0, waiter);
       this.pump();
@@ -165,10 +166,10 @@ export class ProviderQuota {
   }
 
   stats(): QuotaStats {
-    const background = this.queue.filter((w) => w.kind === 'background').length;
+    const interactive = this.queue.filter((w) => w.kind === 'interactive').length;
     return {
       sent: this.sentTotal,
-      waiting: { interactive: this.queue.length - background, background },
+      waiting: { interactive, background: this.queue.length - interactive },
       refused: this.refusedTotal,
       reportedRemaining: this.reportedRemaining(),
     };
@@ -217,7 +218,7 @@ export class ProviderQuota {
     const t = this.now();
     // A 429's Retry-After holds back polling only: an interactive call still goes out and, if the
     // provider refuses it too, its client gets the provider's own retryAfterMs.
-    let wait = kind === 'background' ? Math.max(0, this.pausedUntil - t) : 0;
+    let wait = kind === 'interactive' ? 0 : Math.max(0, this.pausedUntil - t);
     if (kind === 'background' && this.pace) {
       this.refill(t);
       if (this.paceTokens < 1) wait = Math.max(wait, (1 - this.paceTokens) / this.pace.perMs);
