@@ -125,6 +125,10 @@ console.log(
   `upstream calls: ${calls} in ${minutes.toFixed(1)} min = ${(calls / minutes).toFixed(0)}/min, ` +
     `${(calls / minutes / batchCount).toFixed(2)} per watched batch per minute`,
 );
+if (process.env.BENCH_DEBUG) {
+  const metrics = await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text();
+  console.log(metrics.split('\n').filter((l) => l.startsWith('batchql_upstream_calls') || l.startsWith('batchql_upstream_requests')).join('\n'));
+}
 for (const c of controllers) c.abort();
 await gateway.kill();
 await sims.close();
