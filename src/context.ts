@@ -1,4 +1,5 @@
 import type { YogaInitialContext } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import type { ListSettings } from './config.js';
 import type { UpstreamLimits } from './providers/limits.js';
 import type { ProviderName } from './domain/batch.js';
@@ -46,6 +47,10 @@ export interface GraphQLContext extends YogaInitialContext {
   client: ClientIdentity;
   /** This request's upstream call budget, response deadline and cancellation. */
   budget: RequestBudget;
+  /** This request's id (`x-request-id`, README "Operations"); one per connection on WebSocket. */
+  requestId: string;
+  /** The request's logger: every line carries `requestId`. */
+  log: Logger;
 }
 
 /**

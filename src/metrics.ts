@@ -3,6 +3,7 @@ import type { PollHub } from './live/poll-hub.js';
 import type { Providers } from './providers/index.js';
 
 import type { UpstreamObserver } from './providers/upstream-types.js';
+import type { OperationReport } from './graphql/access-log.js';
 
 export type { UpstreamObserver } from './providers/upstream-types.js';
 
@@ -18,6 +19,26 @@ export interface Metrics {
   coordinatorUp(reachable: boolean): void;
   /** A promise rejection nobody handled (the safety net caught it). */
   unhandledRejection(): void;
+  /** A finished GraphQL operation (requests, errors, duration). */
+  operation(report: OperationReport): void;
+  /** An SSE stream opened (+1) or closed (-1). */
+  sseStream(delta: 1 | -1): void;
+  /** Reads the open WebSocket count at scrape time. */
+  bindWebSockets(read: () => number): void;
+}
+
+/** Distinct operation names (and error codes) counted under their own label before the rest become `other`. */
+export const MAX_LABEL_VALUES = 100;
+
+/** Keeps a label's cardinality bounded: the first `max` distinct values, then `other`. */
+function bounded(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
 }
 
 /** Creates the registry: Node's default metrics plus batchql's own (prefixed `batchql_`). */
@@ -33,7 +54,7 @@ export function createMetrics(): Metrics {
   const latency = new Histogram({
     name: 'batchql_upstream_duration_seconds',
     help: 'Upstream call duration, all attempts included',
-    labelNames: ['provider'],
+    labelNames: ['provider', 'outcome'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
     registers: [registry],
   });
@@ -51,7 +72,50 @@ export function createMetrics(): Metrics {
   hubGauge('batchql_subscriptions', 'Open subscriptions (per watched batch) on this process', (s) => s.subscribers);
   hubGauge('batchql_watched_batches', 'Batches with at least one subscriber on this process', (s) => s.watchedKeys);
   hubGauge('batchql_polling_batches', 'Batches this process polls (holds the lease for)', (s) => s.pollingKeys);
-  hubGauge('batchql_polls', 'Upstream polls made by this process since start', (s) => s.polls);
+  let pollsSeen = 0;
+  new Counter({
+    name: 'batchql_polls_total',
+    help: 'Upstream polls made by this process since start',
+    registers: [registry],
+    collect() {
+      const polls = hub?.stats().polls ?? pollsSeen;
+      if (polls > pollsSeen) this.inc(polls - pollsSeen);
+      pollsSeen = polls;
+    },
+  });
+  const requests = new Counter({
+    name: 'batchql_graphql_requests_total',
+    help: `GraphQL operations by type and name (the first ${MAX_LABEL_VALUES} names; the rest are "other")`,
+    labelNames: ['operation_type', 'operation_name'],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'batchql_graphql_errors_total',
+    help: 'Errors in GraphQL results, by extensions.code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'batchql_graphql_request_duration_seconds',
+    help: 'GraphQL operation duration (a subscription: its stream lifetime)',
+    labelNames: ['operation_type'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
+  let sse = 0;
+  let readSockets: () => number = () => 0;
+  new Gauge({
+    name: 'batchql_open_connections',
+    help: 'Open WebSocket connections and SSE streams',
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      this.set({ transport: 'ws' }, readSockets());
+      this.set({ transport: 'sse' }, sse);
+    },
+  });
+  const operationName = bounded(MAX_LABEL_VALUES);
+  const errorCode = bounded(MAX_LABEL_VALUES);
   new Gauge({
     name: 'batchql_circuit_open',
     help: '1 when the provider circuit breaker is open, 0.5 half-open, 0 closed',
@@ -88,7 +152,21 @@ export function createMetrics(): Metrics {
     unhandledRejection: () => unhandled.inc(),
     observeUpstream: (provider, outcome, seconds) => {
       upstream.inc({ provider, outcome });
-      latency.observe({ provider }, seconds);
+      latency.observe({ provider, outcome }, seconds);
+    },
+    operation(report) {
+      requests.inc({
+        operation_type: report.operationType,
+        operation_name: operationName(report.operationName ?? 'anonymous'),
+      });
+      for (const code of report.errorCodes) errors.inc({ code: errorCode(code) });
+      duration.observe({ operation_type: report.operationType }, report.durationMs / 1000);
+    },
+    sseStream(delta) {
+      sse = Math.max(0, sse + delta);
+    },
+    bindWebSockets(read) {
+      readSockets = read;
     },
     bind(h, p) {
       hub = h;

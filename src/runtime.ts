@@ -22,6 +22,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logging.js';
 import { createAuthenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { scopedLogger } from './request-scope.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -173,7 +174,25 @@ export async function startGateway(
   const providers = createProviders(definitions, config.providers, {
     ...config.upstream,
     userAgent: `batchql/0.1 (${config.live.instanceId})`,
-    observe: metrics.observeUpstream,
+    observe: (provider, outcome, seconds, detail) => {
+      metrics.observeUpstream(provider, outcome, seconds, detail);
+      if (outcome === 'ok' || outcome === 'aborted') return;
+      // Inside a GraphQL operation the line carries its requestId (polls have none). No body, URL or header.
+      const log = scopedLogger(logger);
+      const fields = { provider, code: outcome, upstreamStatus: detail?.upstreamStatus };
+      if (outcome === 'NOT_FOUND' || detail?.circuitOpen)
+        log.debug({ ...fields, circuitOpen: detail?.circuitOpen }, 'upstream call failed');
+      else log.warn(fields, 'upstream call failed');
+    },
+    onCircuit: (provider, state) =>
+      logger.warn(
+        { provider, circuit: state },
+        state === 'OPEN'
+          ? `circuit breaker of ${provider} opened: calls fail fast until a probe succeeds`
+          : state === 'HALF_OPEN'
+            ? `circuit breaker of ${provider} half-open: one probe goes through`
+            : `circuit breaker of ${provider} closed: calls go through again`,
+      ),
     // Polling after a 429 waits its Retry-After, at most as long as after any other failure.
     pauseCapMs: config.live.errorMaxMs,
   });
@@ -227,6 +246,7 @@ export async function startGateway(
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
     plugins: [drain.plugin()],
+    operations: { operation: (report) => metrics.operation(report), sseStream: (delta) => metrics.sseStream(delta) },
   });
   const server = createServer(
     drain.listener(
@@ -239,6 +259,7 @@ export async function startGateway(
     authenticate,
     logger,
   });
+  metrics.bindWebSockets(() => ws.sockets());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, options.host, () => {

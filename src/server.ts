@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createContext, type GraphQLContext, type ListServices, type LiveServices } from './context.js';
 import type { UpstreamLimits } from './providers/limits.js';
 import { useResponseNotes } from './graphql/notes.js';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { yogaLogger } from './logging.js';
 import { authorizationOf, type Authenticator } from './auth.js';
 import { clientIdentity } from './identity.js';
@@ -15,6 +15,7 @@ import { createSchema } from './graphql/schema.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
 import { useOfflineGraphiQL } from './graphiql.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
+import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[];
   /** Pre-built schema (tests reuse one). */
   schema?: GraphQLSchema;
+  /** Told every finished operation and SSE stream (metrics). */
+  operations?: OperationObserver;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
   plugins?: Plugin[];
 }
@@ -58,6 +61,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const providerNames = definitions.map((d) => d.name);
   const authenticate: Authenticator = options.authenticate ?? (async () => ({}));
   const corsOrigins = options.corsOrigins ?? [];
+  const logger = options.logger ?? pino({ level: 'silent' });
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(definitions),
     graphqlEndpoint: '/graphql',
@@ -71,6 +75,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
+      useAccessLog(logger, options.operations),
       ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
@@ -89,8 +94,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         { remoteAddress: req?.socket?.remoteAddress, forwardedFor: initial.request?.headers.get('x-forwarded-for') },
         options.trustProxy ?? 0,
       );
+      const requestId = requestIdFor(initial.request);
       return {
         ...initial,
+        requestId,
+        log: logger.child({ requestId }),
         ...createContext(
           { definitions, providerNames, providers: options.providers, limits: options.limits, lists, live },
           principal,

@@ -18,6 +18,7 @@ export class RequestBudget {
   private readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private spent = 0;
+  private readonly perProvider = new Map<ProviderName, number>();
   private deadlineHit = false;
 
   constructor(
@@ -39,6 +40,11 @@ export class RequestBudget {
   /** Upstream calls made so far. */
   get calls(): number {
     return this.spent;
+  }
+
+  /** Upstream calls made so far, by provider (the access log). */
+  get callsByProvider(): Partial<Record<ProviderName, number>> {
+    return Object.fromEntries(this.perProvider);
   }
 
   /** Starts the response deadline (queries and mutations). */
@@ -71,6 +77,7 @@ export class RequestBudget {
       );
     }
     this.spent++;
+    this.perProvider.set(provider, (this.perProvider.get(provider) ?? 0) + 1);
   }
 
   /**

@@ -4,12 +4,14 @@ import type { z } from 'zod';
 import { env, fragment, type SettingsFragment } from '../settings.js';
 import { parseRateLimit, type RateWindow } from './rate-limit.js';
 import type { UpstreamLimits } from './limits.js';
-import type { UpstreamObserver } from './upstream-types.js';
+import type { CircuitObserver, UpstreamObserver } from './upstream-types.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
 export interface SharedClientOptions extends UpstreamLimits {
   userAgent: string;
   observe?: UpstreamObserver;
+  /** Told each circuit breaker transition (the runtime logs them). */
+  onCircuit?: CircuitObserver;
   /** The longest a 429's Retry-After pauses polling (`LIVE_POLL_ERROR_MAX_MS`). */
   pauseCapMs?: number;
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */

@@ -3,7 +3,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import { DEFAULT_UPSTREAM_POLICY, protect, type UpstreamPolicy } from './policy.js';
-import { UpstreamHttpError, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
+import { UpstreamHttpError, type CircuitObserver, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import { trafficClass } from './traffic.js';
@@ -37,6 +37,8 @@ export interface UpstreamHttpOptions {
   retryAfterFromBody?: (body: unknown) => number | undefined;
   /** Told the outcome and duration of every call (metrics). */
   observe?: UpstreamObserver;
+  /** Told each transition of the circuit breaker (logs). */
+  onCircuit?: CircuitObserver;
   /** The provider's quota windows: every attempt takes from this budget first (`quota.ts`). @default none */
   rateLimit?: RateWindow[];
   /** Share of the budget kept for interactive calls. @default 0.3 */
@@ -76,6 +78,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     { ...DEFAULT_UPSTREAM_POLICY, ...options.policy },
     options.deadlineMs ?? 15_000,
     options.observe,
+    options.onCircuit,
   );
   return {
     ...protectedHttp,

@@ -18,10 +18,13 @@ import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import {
   UpstreamHttpError,
+  type CircuitObserver,
   type CircuitStateName,
+  type UpstreamCallDetail,
   type UpstreamHttp,
   type UpstreamObserver,
 } from './upstream-types.js';
+import { codeFromStatus } from './upstream-errors.js';
 
 export type { CircuitStateName } from './upstream-types.js';
 import { SharedCalls } from './shared-calls.js';
@@ -102,11 +105,16 @@ export function protect(
   policy: UpstreamPolicy,
   deadlineMs: number,
   observe?: UpstreamObserver,
+  onCircuit?: CircuitObserver,
 ): ProtectedHttp {
   const breaker = circuitBreaker(handleWhen(isProviderFault), {
     halfOpenAfter: policy.breakerHalfOpenMs,
     breaker: new ConsecutiveBreaker(policy.breakerThreshold),
   });
+  const stateName = (state: CircuitState): CircuitStateName =>
+    state === CircuitState.Closed ? 'CLOSED' : state === CircuitState.HalfOpen ? 'HALF_OPEN' : 'OPEN';
+  // cockatiel fires this once per transition (closed → open → half-open → closed or open again).
+  if (onCircuit) breaker.onStateChange((state) => onCircuit(provider, stateName(state)));
   const limiter = bulkhead(policy.maxConcurrent, policy.maxQueued);
   const retrying = retry(
     handleWhen((error) => {
@@ -171,7 +179,8 @@ export function protect(
     const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const started = performance.now();
-    const report = (outcome: string) => observe?.(provider, outcome, (performance.now() - started) / 1000);
+    const report = (outcome: string, detail?: UpstreamCallDetail) =>
+      observe?.(provider, outcome, (performance.now() - started) / 1000, detail);
     // An attempt cut off by the deadline fails as a provider timeout, which the breaker counts.
     const attempt = <T>(p: Promise<T>): Promise<T> =>
       p.catch((error: unknown) => Promise.reject(deadline.aborted && !signal?.aborted ? timeoutError(error) : error));
@@ -197,15 +206,17 @@ export function protect(
             : timeoutError(error);
         }
         const translated = translate(error);
-        report(
-          signal?.aborted
-            ? 'aborted'
-            : translated instanceof GatewayError
-              ? translated.code
-              : translated instanceof UpstreamHttpError
-                ? `http_${translated.status}`
-                : 'error',
-        );
+        // One vocabulary: `aborted` (the caller left), else the gateway's code for the failure (a raw
+        // upstream status is mapped as the adapters map it, so a 404 is NOT_FOUND, never `http_404`).
+        if (signal?.aborted) report('aborted');
+        else if (translated instanceof GatewayError)
+          report(translated.code, {
+            upstreamStatus: translated.upstreamStatus,
+            circuitOpen: error instanceof BrokenCircuitError,
+          });
+        else if (translated instanceof UpstreamHttpError)
+          report(codeFromStatus(translated.status), { upstreamStatus: translated.status });
+        else report('INTERNAL_SERVER_ERROR');
         throw translated;
       },
     );
@@ -228,7 +239,6 @@ export function protect(
       );
     },
     close: () => http.close(),
-    circuit: () =>
-      breaker.state === CircuitState.Closed ? 'CLOSED' : breaker.state === CircuitState.HalfOpen ? 'HALF_OPEN' : 'OPEN',
+    circuit: () => stateName(breaker.state),
   };
 }

@@ -8,8 +8,27 @@ import type { ProviderName } from '../domain/batch.js';
 /** The breaker states a client can see in `Query.providers`. */
 export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
-/** What the upstream layer reports for each call (through the policy, so retries count once). */
-export type UpstreamObserver = (provider: ProviderName, outcome: string, seconds: number) => void;
+/** What is known of a failed call beyond its outcome (never a body, a URL or a header). */
+export interface UpstreamCallDetail {
+  /** The provider's HTTP status, when it answered. */
+  upstreamStatus?: number;
+  /** The call never went out: the provider's circuit breaker was open. */
+  circuitOpen?: boolean;
+}
+
+/**
+ * What the upstream layer reports for each call (through the policy, so retries count once).
+ * `outcome` is `ok`, `aborted` (the caller left) or the gateway's error code of the failure.
+ */
+export type UpstreamObserver = (
+  provider: ProviderName,
+  outcome: string,
+  seconds: number,
+  detail?: UpstreamCallDetail,
+) => void;
+
+/** Told each transition of a provider's circuit breaker (once per transition). */
+export type CircuitObserver = (provider: ProviderName, state: CircuitStateName) => void;
 
 /** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
 export class UpstreamHttpError extends Error {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Gateway } from '../server.js';
 import { authorizationOf, type Authenticator } from '../auth.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../request-scope.js';
 
 /** Options of the WebSocket transport. */
 export interface WsOptions {
@@ -35,6 +36,15 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint, maxPayload: options.maxPayloadBytes });
   let draining: { code: number; reason: string } | undefined;
   const perSocket = new WeakMap<WebSocket, number>();
+  // One request id per connection (the upgrade's valid `x-request-id`, else a new one), echoed on the
+  // 101 answer; every operation on the socket logs under it.
+  const connectionIds = new WeakMap<IncomingMessage, string>();
+  const connectionId = (request: IncomingMessage) => {
+    let id = connectionIds.get(request);
+    if (!id) connectionIds.set(request, (id = requestIdOf(headerOf(request.headers[REQUEST_ID_HEADER]))));
+    return id;
+  };
+  wss.on('headers', (headers, request) => headers.push(`${REQUEST_ID_HEADER}: ${connectionId(request)}`));
   const disposable = serve(
     {
       execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args as ExecutionArgs),
@@ -75,6 +85,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         const request = ctx.extra.request;
         const headers = new Headers();
         for (const [k, v] of Object.entries(request.headers)) if (typeof v === 'string') headers.set(k, v);
+        headers.set(REQUEST_ID_HEADER, connectionId(request));
         const fetchRequest = new Request(`http://localhost${request.url ?? '/graphql'}`, { headers });
         const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
           ...ctx,

@@ -22,7 +22,7 @@ it('counts upstream calls by provider and outcome in /metrics', async () => {
   await h.gql(`{ node(id: "${toGlobalId('FACT_CHECK', 'batch_ffffffffffff')}") { id } }`);
   const text = await (await fetch(`${base()}/metrics`)).text();
   expect(text).toMatch(/batchql_upstream_requests_total\{provider="FACT_CHECK",outcome="ok"\} [1-9]/);
-  expect(text).toMatch(/batchql_upstream_requests_total\{provider="FACT_CHECK",outcome="http_404"\} [1-9]/);
+  expect(text).toMatch(/batchql_upstream_requests_total\{provider="FACT_CHECK",outcome="NOT_FOUND"\} [1-9]/);
   expect(text).toContain('batchql_upstream_duration_seconds_bucket');
   expect(text).toContain('batchql_subscriptions');
   expect(text).toContain('process_resident_memory_bytes');

@@ -1,0 +1,197 @@
+import { ServerResponse } from 'node:http';
+import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { GraphQLContext } from '../context.js';
+import { REQUEST_ID_HEADER, requestIdOf, requestScope } from '../request-scope.js';
+
+/** One finished GraphQL operation: the access log line and the request metrics. */
+export interface OperationReport {
+  requestId: string;
+  operationName: string | undefined;
+  /** `query`, `mutation`, `subscription`, or `unknown` when the document did not parse or validate. */
+  operationType: string;
+  transport: 'http' | 'sse' | 'ws';
+  durationMs: number;
+  /** The HTTP status of the response (absent on WebSocket). */
+  status?: number;
+  /** `extensions.code` of every error of the result(s), in order (`INTERNAL_SERVER_ERROR` without one). */
+  errorCodes: string[];
+  /** Upstream calls by provider, from the request budget. */
+  upstreamCalls: Record<string, number>;
+}
+
+/** What the gateway is told about operations and streams (metrics). */
+export interface OperationObserver {
+  operation?(report: OperationReport): void;
+  /** An SSE stream opened (+1) or closed (-1). */
+  sseStream?(delta: 1 | -1): void;
+}
+
+interface Entry {
+  requestId: string;
+  started: number;
+  transport: OperationReport['transport'];
+  operationName?: string;
+  operationType: string;
+  errorCodes: string[];
+  ctx?: GraphQLContext;
+  status?: number;
+  streaming?: boolean;
+  responded?: boolean;
+  ended?: boolean;
+  done?: boolean;
+  graphql?: boolean;
+}
+
+const codeOf = (error: GraphQLError | { extensions?: Record<string, unknown> }): string => {
+  const code = error.extensions?.code ?? (error as { originalError?: { code?: unknown } }).originalError?.code;
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+};
+
+const ids = new WeakMap<Request, string>();
+
+/** The id of a request: its valid `x-request-id`, else one made now and kept for the request's lifetime. */
+export function requestIdFor(request: Request | undefined): string {
+  if (!request) return requestIdOf(undefined);
+  let id = ids.get(request);
+  if (!id) ids.set(request, (id = requestIdOf(request.headers.get(REQUEST_ID_HEADER))));
+  return id;
+}
+
+const isIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/**
+ * Request ids and the access log: every request gets an id (`x-request-id` when valid, else a
+ * UUID), echoed on the response; its context carries a pino child with `requestId`; execution
+ * runs in `requestScope`. Each operation ends with one info line (`msg: "graphql operation"`);
+ * a subscription's when its stream ends, its duration the stream's lifetime.
+ */
+export function useAccessLog(logger: Logger, observer: OperationObserver = {}): Plugin<GraphQLContext> {
+  const entries = new WeakMap<Request, Entry>();
+  const finish = (entry: Entry) => {
+    if (entry.done || !entry.graphql) return;
+    entry.done = true;
+    const report: OperationReport = {
+      requestId: entry.requestId,
+      operationName: entry.operationName,
+      operationType: entry.operationType,
+      transport: entry.transport,
+      durationMs: Math.round((performance.now() - entry.started) * 10) / 10,
+      ...(entry.status !== undefined ? { status: entry.status } : {}),
+      errorCodes: entry.errorCodes,
+      upstreamCalls: (entry.ctx?.budget.callsByProvider ?? {}) as Record<string, number>,
+    };
+    (entry.ctx?.log ?? logger.child({ requestId: entry.requestId })).info(
+      {
+        operationName: report.operationName,
+        operationType: report.operationType,
+        transport: report.transport,
+        durationMs: report.durationMs,
+        status: report.status,
+        errorCodes: report.errorCodes,
+        upstreamCalls: report.upstreamCalls,
+      },
+      'graphql operation',
+    );
+    observer.operation?.(report);
+  };
+  const collect = (entry: Entry, result: ExecutionResult | undefined) => {
+    for (const error of result?.errors ?? []) entry.errorCodes.push(codeOf(error));
+  };
+  /** The entry of an operation: made at the HTTP request, or here for a WebSocket operation. */
+  const entryOf = (ctx: GraphQLContext, document: DocumentNode, operationName?: string | null): Entry => {
+    let entry = ctx.request ? entries.get(ctx.request) : undefined;
+    if (!entry) {
+      entry = {
+        requestId: ctx.requestId,
+        started: performance.now(),
+        transport: 'ws',
+        operationType: 'unknown',
+        errorCodes: [],
+      };
+      if (ctx.request) entries.set(ctx.request, entry);
+    }
+    const operation = getOperationAST(document, operationName);
+    entry.graphql = true;
+    entry.ctx = ctx;
+    entry.operationType = operation?.operation ?? 'unknown';
+    entry.operationName = operation?.name?.value ?? operationName ?? entry.operationName;
+    return entry;
+  };
+  return {
+    onRequest({ request }) {
+      entries.set(request, {
+        requestId: requestIdFor(request),
+        started: performance.now(),
+        transport: 'http',
+        operationType: 'unknown',
+        errorCodes: [],
+      });
+    },
+    onParams({ params, request }) {
+      const entry = entries.get(request);
+      if (!entry) return;
+      entry.graphql = true;
+      entry.operationName = params.operationName ?? undefined;
+    },
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const ctx = args.contextValue;
+      const entry = entryOf(ctx, args.document, args.operationName);
+      setExecuteFn((a) => requestScope.run({ requestId: ctx.requestId, log: ctx.log }, () => executeFn(a)));
+      return {
+        onExecuteDone({ result }) {
+          if (entry.transport !== 'ws' || isIterable(result)) return;
+          collect(entry, result);
+          finish(entry);
+        },
+      };
+    },
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const ctx = args.contextValue;
+      const entry = entryOf(ctx, args.document, args.operationName);
+      setSubscribeFn((a) => requestScope.run({ requestId: ctx.requestId, log: ctx.log }, () => subscribeFn(a)));
+      const res = (ctx as { res?: unknown }).res;
+      return {
+        onSubscribeResult({ result }) {
+          if (!isIterable(result)) {
+            if (entry.transport === 'ws') {
+              collect(entry, result);
+              finish(entry);
+            }
+            return;
+          }
+          entry.streaming = true;
+          if (entry.transport !== 'ws') entry.transport = 'sse';
+          if (res instanceof ServerResponse && observer.sseStream) {
+            observer.sseStream(1);
+            res.once('close', () => observer.sseStream?.(-1));
+          }
+          return {
+            onNext({ result: next }) {
+              collect(entry, next as ExecutionResult);
+            },
+            onEnd() {
+              entry.ended = true;
+              if (entry.transport === 'ws' || entry.responded) finish(entry);
+            },
+          };
+        },
+      };
+    },
+    onResultProcess({ request, result }) {
+      const entry = entries.get(request);
+      if (!entry || entry.streaming || isIterable(result)) return;
+      for (const r of Array.isArray(result) ? result : [result]) collect(entry, r as ExecutionResult);
+    },
+    onResponse({ request, response }) {
+      const entry = entries.get(request);
+      if (!entry) return;
+      response.headers.set(REQUEST_ID_HEADER, entry.requestId);
+      entry.status = response.status;
+      entry.responded = true;
+      if (!entry.streaming || entry.ended) finish(entry);
+    },
+  };
+}
