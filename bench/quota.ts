@@ -127,7 +127,8 @@ console.log(
 );
 if (process.env.BENCH_DEBUG) {
   const metrics = await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text();
-  console.log(metrics.split('\n').filter((l) => l.startsWith('batchql_upstream_calls') || l.startsWith('batchql_upstream_requests')).join('\n'));
+  const upstream = metrics.split('\n').filter((l) => l.startsWith('batchql_upstream_requests'));
+  console.log(upstream.join('\n'));
 }
 for (const c of controllers) c.abort();
 await gateway.kill();
