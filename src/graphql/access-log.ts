@@ -136,6 +136,19 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
       entry.graphql = true;
       entry.operationName = params.operationName ?? undefined;
     },
+    // The document's operation is known once it parses, so one refused by validation is still named.
+    onParse({ context }) {
+      const request = (context as { request?: Request }).request;
+      const entry = request ? entries.get(request) : undefined;
+      if (!entry) return;
+      return ({ result }) => {
+        if (!result || result instanceof Error || !('kind' in result)) return;
+        const operation = getOperationAST(result as DocumentNode, entry.operationName);
+        if (!operation) return;
+        entry.operationType = operation.operation;
+        entry.operationName = operation.name?.value ?? entry.operationName;
+      };
+    },
     onExecute({ args, executeFn, setExecuteFn }) {
       const ctx = args.contextValue;
       const entry = entryOf(ctx, args.document, args.operationName);
