@@ -129,6 +129,8 @@ if (process.env.BENCH_DEBUG) {
   const metrics = await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text();
   const upstream = metrics.split('\n').filter((l) => l.startsWith('batchql_upstream_requests'));
   console.log(upstream.join('\n'));
+  const warnings = gateway.logs().filter((l) => Number(l.level) >= 40);
+  for (const line of warnings.slice(0, 8)) console.log(JSON.stringify(line));
 }
 for (const c of controllers) c.abort();
 await gateway.kill();
