@@ -25,6 +25,9 @@ const gateway = await spawnGateway({
     sims.credentials,
   ),
   UPSTREAM_DEADLINE_MS: String(deadlineMs),
+  // The per-phase timeouts may not exceed the deadline (a configuration rule).
+  UPSTREAM_CONNECT_TIMEOUT_MS: String(deadlineMs),
+  UPSTREAM_HEADERS_TIMEOUT_MS: String(deadlineMs),
   UPSTREAM_BREAKER_HALF_OPEN_MS: '1000',
   LOG_LEVEL: 'info',
 });

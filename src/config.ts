@@ -6,7 +6,16 @@ import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
-import { env, fragment, readFragment, type Env } from './settings.js';
+import {
+  ConfigError,
+  env,
+  fragment,
+  fragmentReader,
+  unknownVariables,
+  variablesOf,
+  type Env,
+  type SettingsFragment,
+} from './settings.js';
 
 export { ConfigError } from './settings.js';
 export type { LiveSettings } from './live/settings.js';
@@ -29,6 +38,8 @@ export interface GatewayConfig {
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
+  /** Problems that do not stop start-up (unknown variables that look like ours); logged at warn. */
+  warnings: string[];
 }
 
 /** Settings of list connections. */
@@ -80,27 +91,59 @@ const listSettings = fragment(
   }),
 );
 
+/** `CONFIG_STRICT`: unknown variables that look like the gateway's stop start-up instead of warning. */
+const configSettings = fragment({ CONFIG_STRICT: env.bool(false) }, (v) => ({ strict: v.CONFIG_STRICT }));
+
+/** Every variable the gateway reads: the union of the composed fragments' variables. */
+export function knownVariables(definitions: readonly AnyProviderDefinition[] = PROVIDER_DEFINITIONS): string[] {
+  const fragments: SettingsFragment<unknown>[] = [
+    configSettings,
+    serverSettings,
+    upstreamSettings,
+    queryLimitSettings,
+    liveSettings,
+    listSettings,
+    authSettings,
+    corsSettings,
+    ...definitions.map((d) => d.settings),
+  ];
+  return [...new Set(fragments.flatMap(variablesOf))];
+}
+
 /**
  * Reads the configuration from the environment by composing every module's settings fragment.
  * A provider without a base URL is disabled; a provider with some but not all of its required
- * variables stops start-up with a `ConfigError` naming the missing variable.
+ * variables stops start-up. Every problem of every fragment is collected and thrown at once as
+ * one `ConfigError` (`messages`). Unknown variables that look like ours (see `unknownVariables`)
+ * are `warnings`, or errors with `CONFIG_STRICT=true`.
  */
 export function loadConfig(
   source: Env = process.env,
   definitions: readonly AnyProviderDefinition[] = PROVIDER_DEFINITIONS,
 ): GatewayConfig {
-  const server = readFragment(serverSettings, source);
-  const upstream = readFragment(upstreamSettings, source);
-  const queries = readFragment(queryLimitSettings, source);
-  const live = readFragment(liveSettings, source);
-  const lists = readFragment(listSettings, source);
+  const reader = fragmentReader(source);
+  const { read } = reader;
+  const strict = read(configSettings)?.strict ?? false;
+  const server = read(serverSettings);
+  const upstream = read(upstreamSettings);
+  const queries = read(queryLimitSettings);
+  const live = read(liveSettings);
+  const lists = read(listSettings);
   const providers: ProviderSettingsMap = {};
   for (const definition of definitions) {
-    const settings = readFragment(definition.settings, source);
+    const settings = read(definition.settings);
     if (settings) providers[definition.name] = settings;
   }
-  const auth = readFragment(authSettings, source);
-  const corsOrigins = readFragment(corsSettings, source);
+  const auth = read(authSettings);
+  const corsOrigins = read(corsSettings);
+  const unknown = unknownVariables(source, knownVariables(definitions)).map(
+    ({ name, suggestion }) =>
+      `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}` +
+      (strict ? ': refused with CONFIG_STRICT=true' : ''),
+  );
+  const messages = [...reader.messages, ...(strict ? unknown : [])];
+  if (messages.length > 0 || !server || !upstream || !queries || !live || !lists || !auth || !corsOrigins)
+    throw new ConfigError(messages);
   return {
     ...server,
     providers,
@@ -110,9 +153,9 @@ export function loadConfig(
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedCursorSecret(source, definitions) },
     auth,
     corsOrigins,
+    warnings: strict ? [] : unknown,
   };
 }
-
 /**
  * Without `CURSOR_SECRET`, the cursor key is derived from the provider credentials, which are
  * secret and the same on every replica of one deployment, so cursors survive restarts and

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`batchql: configuration error: ${error.message}`);
+      for (const message of error.messages) console.error(`batchql: configuration error: ${message}`);
       process.exit(1);
     }
     throw error;

@@ -88,10 +88,14 @@ function limitBody(handler: RequestListener, maxBytes: number): RequestListener 
   };
 }
 
+/** Why `/ready` is 503 on a gateway without providers: it could answer no batch query. */
+const NO_PROVIDER_REASON =
+  'no provider is configured: set a provider base URL and its credentials (README, Configuration)';
+
 /**
  * `/metrics` (Prometheus text) and `/ready` (JSON: each provider's circuit; 503 while every
- * configured provider's circuit is open, and from the start of a shutdown) beside yoga's
- * `/health` liveness.
+ * configured provider's circuit is open, when no provider is configured (with a `reason`), and
+ * from the start of a shutdown) beside yoga's `/health` liveness.
  */
 function operations(
   handler: RequestListener,
@@ -114,9 +118,11 @@ function operations(
       );
       const states = Object.values(circuits);
       const stopping = draining();
-      const ready = !stopping && (states.length === 0 || states.some((s) => s !== 'OPEN'));
+      const none = states.length === 0;
+      const ready = !stopping && !none && states.some((s) => s !== 'OPEN');
+      const reason = none ? { reason: NO_PROVIDER_REASON } : {};
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ready, ...(stopping ? { draining: true } : {}), providers: circuits }));
+      res.end(JSON.stringify({ ready, ...(stopping ? { draining: true } : {}), ...reason, providers: circuits }));
       return;
     }
     handler(req, res);
@@ -155,6 +161,25 @@ function coordinatorReports(logger: Logger, metrics: Metrics): CoordinatorErrors
   };
 }
 
+/**
+ * A Redis that cannot be reached at start-up: the message names `REDIS_URL` and where it points,
+ * never its password or user.
+ */
+function redisStartError(url: string, error: unknown): Error {
+  let where = 'the configured address';
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
+  } catch {
+    // Left as the configured address: the URL is validated when the configuration is read.
+  }
+  const code = (error as { code?: string } | null)?.code;
+  const reason = (error as Error | null)?.message?.replaceAll(url, where) ?? String(error);
+  return new Error(`REDIS_URL: cannot connect to Redis at ${where}${code ? ` (${code})` : ''}: ${reason}`, {
+    cause: error,
+  });
+}
+
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
 export async function startGateway(
   config: GatewayConfig,
@@ -169,6 +194,7 @@ export async function startGateway(
   } = {},
 ): Promise<RunningGateway> {
   const logger = createLogger(config.logLevel, options.logDestination);
+  for (const warning of config.warnings ?? []) logger.warn(`configuration: ${warning}`);
   const metrics = createMetrics();
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
   const providers = createProviders(definitions, config.providers, {
@@ -198,8 +224,10 @@ export async function startGateway(
   });
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
-  const leases: LeaseLedger | undefined = config.live.redisUrl
-    ? withLeaseLedger(
+  let leases: LeaseLedger | undefined;
+  if (config.live.redisUrl) {
+    try {
+      leases = withLeaseLedger(
         await createRedisCoordinator({
           url: config.live.redisUrl,
           instanceId: config.live.instanceId,
@@ -207,8 +235,12 @@ export async function startGateway(
           prefix: config.live.redisKeyPrefix,
           errors: coordinatorReports(logger, metrics),
         }),
-      )
-    : undefined;
+      );
+    } catch (error) {
+      await closeProviders(providers);
+      throw redisStartError(config.live.redisUrl, error);
+    }
+  }
   const coordinator: Coordinator = leases ?? createMemoryCoordinator(config.live.instanceId);
   const {
     redisUrl: _r,
@@ -233,21 +265,33 @@ export async function startGateway(
   }
   const authenticate = createAuthenticator(config.auth);
   const drain = new HttpDrain('/graphql');
-  const gateway = createGateway({
-    definitions,
-    providers,
-    limits: config.upstream,
-    lists,
-    live,
-    graphiql: options.graphiql,
-    logger,
-    queries: config.queries,
-    authenticate,
-    trustProxy: config.trustProxy,
-    corsOrigins: config.corsOrigins,
-    plugins: [drain.plugin()],
-    operations: { operation: (report) => metrics.operation(report), sseStream: (delta) => metrics.sseStream(delta) },
-  });
+  let gateway: Gateway;
+  try {
+    gateway = createGateway({
+      definitions,
+      providers,
+      limits: config.upstream,
+      lists,
+      live,
+      graphiql: options.graphiql,
+      logger,
+      queries: config.queries,
+      authenticate,
+      trustProxy: config.trustProxy,
+      corsOrigins: config.corsOrigins,
+      plugins: [drain.plugin()],
+      operations: {
+        operation: (report) => metrics.operation(report),
+        sseStream: (delta) => metrics.sseStream(delta),
+      },
+    });
+  } catch (error) {
+    // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error.
+    await hub.close();
+    await coordinator.close();
+    await closeProviders(providers);
+    throw error;
+  }
   const server = createServer(
     drain.listener(
       operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers, () => drain.draining),

@@ -7,9 +7,18 @@ import { z } from 'zod';
  * keys of the fragments' objects (`variablesOf`).
  */
 
-/** Thrown when the environment is inconsistent; the message names the variable. */
+/**
+ * Thrown when the environment is inconsistent: `messages` holds every problem found (each names
+ * its variable), and the message joins them one per line.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly messages: string[];
+  constructor(messages: string | readonly string[]) {
+    const list = typeof messages === 'string' ? [messages] : [...messages];
+    super(list.join('\n'));
+    this.messages = list;
+  }
 }
 
 /** The environment as read: variable name to raw value. */
@@ -100,9 +109,97 @@ export function messagesOf(error: z.ZodError): string[] {
   );
 }
 
-/** Parses `env` with one fragment; the first problem is thrown as a `ConfigError`. */
+/** Parses `env` with one fragment; its problems (all of them) are thrown as one `ConfigError`. */
 export function readFragment<T>(f: SettingsFragment<T>, source: Env): T {
   const result = f.safeParse(source);
-  if (!result.success) throw new ConfigError(messagesOf(result.error)[0] ?? 'invalid configuration');
+  if (!result.success) throw new ConfigError(problemsOf(result.error));
   return result.data;
+}
+
+/**
+ * Reads several fragments and reports every problem at once: `read` returns a fragment's
+ * settings, or undefined after noting its problems in `messages`.
+ */
+export function fragmentReader(source: Env): {
+  read<T>(f: SettingsFragment<T>): T | undefined;
+  messages: string[];
+} {
+  const messages: string[] = [];
+  return {
+    messages,
+    read<T>(f: SettingsFragment<T>): T | undefined {
+      const result = f.safeParse(source);
+      if (result.success) return result.data;
+      messages.push(...problemsOf(result.error));
+      return undefined;
+    },
+  };
+}
+
+function problemsOf(error: z.ZodError): string[] {
+  const messages = messagesOf(error);
+  return messages.length > 0 ? messages : ['invalid configuration'];
+}
+
+/** Levenshtein distance between two names. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** The known name closest to `name`, when close: at most 40 % of the longer name's length edited. */
+export function closestName(name: string, known: Iterable<string>): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance > Math.floor(0.4 * Math.max(name.length, candidate.length))) continue;
+    if (!best || distance < best.distance) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+/** An unset variable that looks like one of ours. */
+export interface UnknownVariable {
+  name: string;
+  /** The closest known name, when close. */
+  suggestion?: string;
+}
+
+/**
+ * The variables of `source` that look like the gateway's but are none of `known`. A name looks
+ * like ours when its first `_`-separated segment is a family of ours: the first segment of at
+ * least two known names (`UPSTREAM_`, `LIVE_`, `REDIS_`, `MAX_`, `REACH_`…, derived from `known`).
+ * A prefix only one known name has (`LOG_`, `AUTH_`, `CORS_`…) is too generic to claim, and a
+ * name with a `TEST` segment (`REDIS_TEST_URL`) belongs to test tooling, never to the gateway.
+ */
+export function unknownVariables(source: Env, known: Iterable<string>): UnknownVariable[] {
+  const names = new Set(known);
+  const perPrefix = new Map<string, number>();
+  for (const name of names) {
+    const prefix = prefixOf(name);
+    if (prefix) perPrefix.set(prefix, (perPrefix.get(prefix) ?? 0) + 1);
+  }
+  const ours = (name: string) => {
+    const prefix = prefixOf(name);
+    return prefix !== undefined && (perPrefix.get(prefix) ?? 0) >= 2 && !name.split('_').includes('TEST');
+  };
+  return Object.keys(source)
+    .filter((name) => source[name] !== undefined && !names.has(name) && ours(name))
+    .sort()
+    .map((name) => {
+      const suggestion = closestName(name, names);
+      return suggestion ? { name, suggestion } : { name };
+    });
+}
+
+/** The first `_`-separated segment of a name with one (`UPSTREAM_RETRIES`: `UPSTREAM`). */
+function prefixOf(name: string): string | undefined {
+  const at = name.indexOf('_');
+  return at > 0 ? name.slice(0, at) : undefined;
 }

@@ -5,7 +5,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
-import { env, fragment } from '../settings.js';
+import { ConfigError, env, fragment } from '../settings.js';
 
 /** Limits on what one request may ask (README: "Hostile queries"). */
 export interface QueryLimits {
@@ -118,7 +118,7 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
     });
   }
   if (limits.persistedOperationsFile) {
-    const store = JSON.parse(readFileSync(limits.persistedOperationsFile, 'utf8')) as Record<string, string>;
+    const store = readPersistedOperations(limits.persistedOperationsFile);
     plugins.push(
       usePersistedOperations({
         getPersistedOperation: (key: string) => store[key] ?? null,
@@ -127,6 +127,33 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
     );
   }
   return plugins;
+}
+
+/**
+ * The persisted operations of `PERSISTED_OPERATIONS_FILE`: a missing, unreadable or malformed file
+ * is a `ConfigError` naming the variable and the path.
+ */
+export function readPersistedOperations(path: string): Record<string, string> {
+  const problem = (what: string) => new ConfigError(`PERSISTED_OPERATIONS_FILE ${JSON.stringify(path)} ${what}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') throw problem('does not exist');
+    throw problem(`cannot be read${code ? ` (${code})` : ''}`);
+  }
+  let store: unknown;
+  try {
+    store = JSON.parse(text);
+  } catch {
+    throw problem('is not valid JSON');
+  }
+  if (typeof store !== 'object' || store === null || Array.isArray(store))
+    throw problem('must be a JSON object of operation hash to document');
+  const wrong = Object.entries(store).find(([, document]) => typeof document !== 'string');
+  if (wrong) throw problem(`maps ${JSON.stringify(wrong[0])} to a ${typeof wrong[1]}, not a document string`);
+  return store as Record<string, string>;
 }
 
 /**

@@ -20,7 +20,10 @@ export interface LiveSettings extends Omit<PollPolicy, 'jitter'> {
 const D = DEFAULT_POLL_POLICY;
 const HOUR = 3_600_000;
 
-/** `LIVE_*`, `REDIS_URL`, `REDIS_KEY_PREFIX` and `INSTANCE_ID`; polling defaults come from `DEFAULT_POLL_POLICY`. */
+/**
+ * `LIVE_*`, `REDIS_URL`, `REDIS_KEY_PREFIX` and `INSTANCE_ID`; polling defaults come from `DEFAULT_POLL_POLICY`.
+ * An interval may not exceed its maximum (idle, error).
+ */
 export const liveSettings = fragment(
   {
     INSTANCE_ID: env.text(),
@@ -40,6 +43,15 @@ export const liveSettings = fragment(
   (v, fail): LiveSettings => {
     if (v.REDIS_URL !== undefined && !/^rediss?:\/\//.test(v.REDIS_URL))
       fail('REDIS_URL must start with redis:// or rediss://');
+    if (v.LIVE_POLL_IDLE_MS > v.LIVE_POLL_IDLE_MAX_MS)
+      fail(
+        `LIVE_POLL_IDLE_MS (${v.LIVE_POLL_IDLE_MS}) must not exceed LIVE_POLL_IDLE_MAX_MS (${v.LIVE_POLL_IDLE_MAX_MS})`,
+      );
+    if (v.LIVE_POLL_ERROR_MS > v.LIVE_POLL_ERROR_MAX_MS)
+      fail(
+        `LIVE_POLL_ERROR_MS (${v.LIVE_POLL_ERROR_MS}) must not exceed ` +
+          `LIVE_POLL_ERROR_MAX_MS (${v.LIVE_POLL_ERROR_MAX_MS})`,
+      );
     return {
       instanceId: v.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
       redisKeyPrefix: v.REDIS_KEY_PREFIX ?? 'batchql:',

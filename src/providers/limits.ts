@@ -43,7 +43,10 @@ const P = DEFAULT_UPSTREAM_POLICY;
 const MINUTES_10 = 600_000;
 const HOUR = 3_600_000;
 
-/** `UPSTREAM_*` (budget sharing included), `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`. */
+/**
+ * `UPSTREAM_*` (budget sharing included), `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`. The retry
+ * base delay may not exceed its maximum, nor the connect and headers timeouts the whole call's deadline.
+ */
 export const upstreamSettings = fragment(
   {
     UPSTREAM_CONNECTIONS: env.int(L.connections, 1, 1000),
@@ -66,27 +69,35 @@ export const upstreamSettings = fragment(
     UPSTREAM_MAX_CONCURRENT: env.int(P.maxConcurrent, 1, 10_000),
     UPSTREAM_MAX_QUEUED: env.int(P.maxQueued, 0, 1_000_000),
   },
-  (v): UpstreamLimits => ({
-    connections: v.UPSTREAM_CONNECTIONS,
-    connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
-    headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
-    bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,
-    deadlineMs: v.UPSTREAM_DEADLINE_MS,
-    maxResponseBytes: v.UPSTREAM_MAX_RESPONSE_BYTES,
-    perRequestConcurrency: v.UPSTREAM_PER_REQUEST_CONCURRENCY,
-    maxCallsPerRequest: v.MAX_UPSTREAM_CALLS_PER_REQUEST,
-    requestDeadlineMs: v.REQUEST_DEADLINE_MS,
-    interactiveShare: v.UPSTREAM_INTERACTIVE_SHARE,
-    budgetWaitMs: v.UPSTREAM_BUDGET_WAIT_MS,
-    policy: {
-      retries: v.UPSTREAM_RETRIES,
-      retryBaseMs: v.UPSTREAM_RETRY_BASE_MS,
-      retryMaxMs: v.UPSTREAM_RETRY_MAX_MS,
-      retryAfterCapMs: v.UPSTREAM_RETRY_AFTER_CAP_MS,
-      breakerThreshold: v.UPSTREAM_BREAKER_THRESHOLD,
-      breakerHalfOpenMs: v.UPSTREAM_BREAKER_HALF_OPEN_MS,
-      maxConcurrent: v.UPSTREAM_MAX_CONCURRENT,
-      maxQueued: v.UPSTREAM_MAX_QUEUED,
-    },
-  }),
+  (v, fail): UpstreamLimits => {
+    const notAbove = (name: keyof typeof v, limit: keyof typeof v) => {
+      if (v[name] > v[limit]) fail(`${name} (${v[name]}) must not exceed ${limit} (${v[limit]})`);
+    };
+    notAbove('UPSTREAM_RETRY_BASE_MS', 'UPSTREAM_RETRY_MAX_MS');
+    notAbove('UPSTREAM_CONNECT_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS');
+    notAbove('UPSTREAM_HEADERS_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS');
+    return {
+      connections: v.UPSTREAM_CONNECTIONS,
+      connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,
+      deadlineMs: v.UPSTREAM_DEADLINE_MS,
+      maxResponseBytes: v.UPSTREAM_MAX_RESPONSE_BYTES,
+      perRequestConcurrency: v.UPSTREAM_PER_REQUEST_CONCURRENCY,
+      maxCallsPerRequest: v.MAX_UPSTREAM_CALLS_PER_REQUEST,
+      requestDeadlineMs: v.REQUEST_DEADLINE_MS,
+      interactiveShare: v.UPSTREAM_INTERACTIVE_SHARE,
+      budgetWaitMs: v.UPSTREAM_BUDGET_WAIT_MS,
+      policy: {
+        retries: v.UPSTREAM_RETRIES,
+        retryBaseMs: v.UPSTREAM_RETRY_BASE_MS,
+        retryMaxMs: v.UPSTREAM_RETRY_MAX_MS,
+        retryAfterCapMs: v.UPSTREAM_RETRY_AFTER_CAP_MS,
+        breakerThreshold: v.UPSTREAM_BREAKER_THRESHOLD,
+        breakerHalfOpenMs: v.UPSTREAM_BREAKER_HALF_OPEN_MS,
+        maxConcurrent: v.UPSTREAM_MAX_CONCURRENT,
+        maxQueued: v.UPSTREAM_MAX_QUEUED,
+      },
+    };
+  },
 );

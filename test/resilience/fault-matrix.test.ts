@@ -21,6 +21,9 @@ beforeAll(async () => {
     batchCount: 60,
     env: {
       UPSTREAM_DEADLINE_MS: String(DEADLINE_MS),
+      // The per-phase timeouts may not exceed the deadline (a configuration rule); the deadline still decides.
+      UPSTREAM_CONNECT_TIMEOUT_MS: String(DEADLINE_MS),
+      UPSTREAM_HEADERS_TIMEOUT_MS: String(DEADLINE_MS),
       UPSTREAM_RETRIES: '1',
       UPSTREAM_BREAKER_THRESHOLD: '1000',
       UPSTREAM_RETRY_AFTER_CAP_MS: '1000',
