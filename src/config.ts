@@ -3,6 +3,7 @@ import type { LogLevel } from './logging.js';
 import { authSettings, type AuthSettings } from './auth.js';
 import { corsSettings } from './cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
+import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.js';
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
@@ -26,6 +27,8 @@ export interface GatewayConfig {
   /** Proxy hops in front of the gateway whose `X-Forwarded-For` entries are trusted (0: none). */
   trustProxy: number;
   queries: QueryLimits;
+  /** The inbound rate limit per client (`RATE_LIMIT_PER_MINUTE`; 0: off). */
+  rateLimit: RateLimitSettings;
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
@@ -92,6 +95,7 @@ export function loadConfig(
   const server = readFragment(serverSettings, source);
   const upstream = readFragment(upstreamSettings, source);
   const queries = readFragment(queryLimitSettings, source);
+  const rateLimit = readFragment(rateLimitSettings, source);
   const live = readFragment(liveSettings, source);
   const lists = readFragment(listSettings, source);
   const providers: ProviderSettingsMap = {};
@@ -106,6 +110,7 @@ export function loadConfig(
     providers,
     upstream,
     queries,
+    rateLimit,
     live,
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedCursorSecret(source, definitions) },
     auth,

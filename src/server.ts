@@ -15,6 +15,7 @@ import { createSchema } from './graphql/schema.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
 import { useOfflineGraphiQL } from './graphiql.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
+import { useClientRateLimit, type ClientRateLimiter } from './graphql/rate-limit.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   graphiql?: boolean;
   /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
   corsOrigins?: readonly string[];
+  /** The inbound limit per client (`RATE_LIMIT_PER_MINUTE`), undefined when off; `perMinute` names it in refusals. */
+  rateLimit?: { limiter: ClientRateLimiter | undefined; perMinute: number };
   /** Pre-built schema (tests reuse one). */
   schema?: GraphQLSchema;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
@@ -74,6 +77,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
+      // Before the upstream estimate: a client over its limit costs one counter increment, nothing more.
+      useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0),
       useUpstreamBudget(),
       useTokenExpiry(),
       useResponseNotes(),
