@@ -3,6 +3,7 @@ import type { LogLevel } from './logging.js';
 import { authSettings, type AuthSettings } from './auth.js';
 import { corsSettings } from './cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
+import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.js';
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
@@ -35,6 +36,8 @@ export interface GatewayConfig {
   /** Proxy hops in front of the gateway whose `X-Forwarded-For` entries are trusted (0: none). */
   trustProxy: number;
   queries: QueryLimits;
+  /** The inbound rate limit per client (`RATE_LIMIT_PER_MINUTE`; 0: off). */
+  rateLimit: RateLimitSettings;
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
@@ -101,6 +104,7 @@ export function knownVariables(definitions: readonly AnyProviderDefinition[] = P
     serverSettings,
     upstreamSettings,
     queryLimitSettings,
+    rateLimitSettings,
     liveSettings,
     listSettings,
     authSettings,
@@ -127,6 +131,7 @@ export function loadConfig(
   const server = read(serverSettings);
   const upstream = read(upstreamSettings);
   const queries = read(queryLimitSettings);
+  const rateLimit = read(rateLimitSettings);
   const live = read(liveSettings);
   const lists = read(listSettings);
   const providers: ProviderSettingsMap = {};
@@ -142,13 +147,14 @@ export function loadConfig(
       (strict ? ': refused with CONFIG_STRICT=true' : ''),
   );
   const messages = [...reader.messages, ...(strict ? unknown : [])];
-  if (messages.length > 0 || !server || !upstream || !queries || !live || !lists || !auth || !corsOrigins)
+  if (messages.length > 0 || !server || !upstream || !queries || !rateLimit || !live || !lists || !auth || !corsOrigins)
     throw new ConfigError(messages);
   return {
     ...server,
     providers,
     upstream,
     queries,
+    rateLimit,
     live,
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedCursorSecret(source, definitions) },
     auth,

@@ -23,6 +23,7 @@ import { createLogger } from './logging.js';
 import { createAuthenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { scopedLogger } from './request-scope.js';
+import { createClientRateLimiter } from './graphql/rate-limit.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -264,6 +265,19 @@ export async function startGateway(
       console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
   }
   const authenticate = createAuthenticator(config.auth);
+  // Its own ioredis client (no offline queue): a Redis outage falls back to counting in memory.
+  const limiter = createClientRateLimiter({
+    perMinute: config.rateLimit.perMinute,
+    ...(config.live.redisUrl ? { redisUrl: config.live.redisUrl } : {}),
+    keyPrefix: config.live.redisKeyPrefix,
+    onRedis: (reachable, error) =>
+      reachable
+        ? logger.info('rate limit: Redis is reachable; replicas share each client limit')
+        : logger.warn(
+            { reason: (error as Error | undefined)?.message?.slice(0, 120) },
+            'rate limit: Redis is unreachable; each replica counts client limits in memory until it is back',
+          ),
+  });
   const drain = new HttpDrain('/graphql');
   let gateway: Gateway;
   try {
@@ -279,6 +293,7 @@ export async function startGateway(
       authenticate,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
+      rateLimit: { limiter, perMinute: config.rateLimit.perMinute },
       plugins: [drain.plugin()],
       operations: {
         operation: (report) => metrics.operation(report),
@@ -333,6 +348,7 @@ export async function startGateway(
     await ws.close();
     await listenerClosed;
     await coordinator.close();
+    await limiter?.close();
     await closeProviders(providers);
     return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };
   }

@@ -16,6 +16,7 @@ import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from
 import { useOfflineGraphiQL } from './graphiql.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
+import { useClientRateLimit, type ClientRateLimiter } from './graphql/rate-limit.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   graphiql?: boolean;
   /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
   corsOrigins?: readonly string[];
+  /** The inbound limit per client (`RATE_LIMIT_PER_MINUTE`), undefined when off; `perMinute` names it in refusals. */
+  rateLimit?: { limiter: ClientRateLimiter | undefined; perMinute: number };
   /** Pre-built schema (tests reuse one). */
   schema?: GraphQLSchema;
   /** Told every finished operation and SSE stream (metrics). */
@@ -79,6 +82,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
+      // Before the upstream estimate: a client over its limit costs one counter increment, nothing more.
+      useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0),
       useUpstreamBudget(),
       useTokenExpiry(),
       useResponseNotes(),

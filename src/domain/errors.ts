@@ -16,6 +16,8 @@ export const ErrorCode = {
   PROVIDER_BAD_RESPONSE: 'PROVIDER_BAD_RESPONSE',
   PROVIDER_AUTH_FAILED: 'PROVIDER_AUTH_FAILED',
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** The client started more operations this minute than `RATE_LIMIT_PER_MINUTE` (HTTP 429). */
+  RATE_LIMITED: 'RATE_LIMITED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   /** The gateway refused to send an upstream request it built (an invalid header value). */
   UPSTREAM_REQUEST_REFUSED: 'UPSTREAM_REQUEST_REFUSED',

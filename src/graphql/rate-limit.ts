@@ -1,0 +1,145 @@
+import type { ExecutionResult } from 'graphql';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ClientIdentity } from '../identity.js';
+import { ErrorCode } from '../domain/errors.js';
+import { env, fragment } from '../settings.js';
+
+/** What the limit reads of the GraphQL context (not `context.ts`, which `config.ts` is imported by). */
+type ClientContext = { client: ClientIdentity };
+
+/** The inbound rate limit per client (`identity.ts`). */
+export interface RateLimitSettings {
+  /** Operations one client may start per minute (queries and mutations one each, a subscription once); 0: off. */
+  perMinute: number;
+}
+
+/** `RATE_LIMIT_PER_MINUTE`: off (`0`) by default. */
+export const rateLimitSettings = fragment(
+  { RATE_LIMIT_PER_MINUTE: env.int(0, 0, 10_000_000) },
+  (v): RateLimitSettings => ({ perMinute: v.RATE_LIMIT_PER_MINUTE }),
+);
+
+/** What the limiter says about one more operation of a client. */
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+/** A per-client fixed-window limiter (one minute). */
+export interface ClientRateLimiter {
+  /** Counts one operation of `clientKey`; refused beyond the limit, with the time until the window ends. */
+  consume(clientKey: string): Promise<RateDecision>;
+  close(): Promise<void>;
+}
+
+/** Options of `createClientRateLimiter`. */
+export interface ClientRateLimiterOptions {
+  perMinute: number;
+  /** Shared between replicas through this Redis (`REDIS_URL`); else in this process's memory. */
+  redisUrl?: string;
+  /** Prefix of the limiter's Redis keys (`REDIS_KEY_PREFIX`). @default "batchql:" */
+  keyPrefix?: string;
+  /** Told when the limiter's Redis goes away and comes back (it then counts in memory, per replica). */
+  onRedis?: (reachable: boolean, error?: unknown) => void;
+}
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * rate-limiter-flexible's fixed one-minute window per client: `RateLimiterMemory`, or with a Redis
+ * URL `RateLimiterRedis` on a dedicated ioredis client (no offline queue, short command timeout,
+ * reconnecting forever), so every replica counts against one limit. While Redis is unreachable
+ * the `insuranceLimiter` (in memory, same limit, per replica) answers instead: an outage neither
+ * blocks nor fails a request. Undefined when the limit is off.
+ */
+export function createClientRateLimiter(o: ClientRateLimiterOptions): ClientRateLimiter | undefined {
+  if (o.perMinute <= 0) return undefined;
+  const memory = new RateLimiterMemory({ points: o.perMinute, duration: WINDOW_SECONDS });
+  let redis: Redis | undefined;
+  let limiter: RateLimiterMemory | RateLimiterRedis = memory;
+  if (o.redisUrl) {
+    redis = new Redis(o.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      // A Redis that accepts connections but does not answer delays an operation by this much, at most.
+      commandTimeout: 500,
+      retryStrategy: (times) => Math.min(100 * times, 1_000),
+    });
+    let up: boolean | undefined;
+    const report = (now: boolean, error?: unknown) => {
+      if (now === up) return;
+      up = now;
+      o.onRedis?.(now, error);
+    };
+    redis.on('ready', () => report(true));
+    // Handled, so ioredis never prints an unhandled error event; reported once per outage.
+    redis.on('error', (error: unknown) => report(false, error));
+    redis.on('close', () => report(false));
+    limiter = new RateLimiterRedis({
+      storeClient: redis,
+      points: o.perMinute,
+      duration: WINDOW_SECONDS,
+      keyPrefix: `${o.keyPrefix ?? 'batchql:'}ratelimit`,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: memory,
+    });
+  }
+  return {
+    async consume(clientKey) {
+      try {
+        await limiter.consume(clientKey, 1);
+        return { allowed: true };
+      } catch (outcome) {
+        if (outcome instanceof RateLimiterRes) return { allowed: false, retryAfterMs: outcome.msBeforeNext };
+        // Not a refusal but a failure of the store and its insurance: let the operation through.
+        return { allowed: true };
+      }
+    },
+    async close() {
+      if (!redis) return;
+      await redis.quit().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+/** The refusal of one operation: HTTP 429 with `Retry-After` (seconds), `RATE_LIMITED` with `retryAfterMs`. */
+export function rateLimited(retryAfterMs: number, perMinute: number): ExecutionResult {
+  const ms = Math.max(0, Math.ceil(retryAfterMs));
+  return {
+    errors: [
+      createGraphQLError(
+        `Rate limited: this client may start ${perMinute} operations a minute (RATE_LIMIT_PER_MINUTE); ` +
+          `retry in ${Math.ceil(ms / 1000)} s`,
+        {
+          extensions: {
+            code: ErrorCode.RATE_LIMITED,
+            retryAfterMs: ms,
+            // Yoga answers HTTP with this status and header; the WebSocket transport drops them.
+            http: { status: 429, headers: { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) } },
+          },
+        },
+      ),
+    ],
+  };
+}
+
+/**
+ * The inbound rate limit as an envelop plugin: every query or mutation counts one when it is
+ * about to execute, a subscription counts once when it opens (its events never count), over
+ * HTTP, SSE and WebSocket alike, keyed by the context's `client` (`identity.ts`). Documents that
+ * fail to parse or validate never get here and are not counted; `/health`, `/ready`, `/metrics`
+ * and GraphiQL's page execute nothing and are never limited. Yoga's batched requests are off, so
+ * an HTTP request is one operation.
+ */
+export function useClientRateLimit(limiter: ClientRateLimiter | undefined, perMinute: number): Plugin<ClientContext> {
+  if (!limiter) return {};
+  const check = async (ctx: ClientContext, stop: (result: ExecutionResult) => void): Promise<void> => {
+    const decision = await limiter.consume(ctx.client.key);
+    if (!decision.allowed) stop(rateLimited(decision.retryAfterMs, perMinute));
+  };
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => check(args.contextValue, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => check(args.contextValue, setResultAndStopExecution),
+  };
+}
