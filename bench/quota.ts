@@ -12,7 +12,7 @@ import { toGlobalId } from '../src/domain/global-id.js';
 import { simulatorEnv } from '../src/gateway-env.js';
 import { spawnGateway } from '../src/gateway-process.js';
 import { createSystemClock, startSimulators } from '../src/simulators/index.js';
-import { forEachNext } from './sse.js';
+import { forEachNext, openSse } from './sse.js';
 
 const batchCount = Number(process.env.BENCH_BATCHES ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 180);
@@ -52,16 +52,8 @@ async function watch(id: string): Promise<void> {
   const controller = new AbortController();
   controllers.push(controller);
   try {
-    const res = await fetch(gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query, variables: { id: toGlobalId('FACT_CHECK', id) } }),
-      signal: controller.signal,
-      // @ts-expect-error undici's dispatcher option on Node's fetch
-      dispatcher: agent,
-    });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-    await forEachNext(res.body, (payload) => {
+    const body = await openSse(gateway.url, query, { id: toGlobalId('FACT_CHECK', id) }, controller.signal, agent);
+    await forEachNext(body, (payload) => {
       const batch = (payload as { data?: { batch?: { observedAt: string } } }).data?.batch;
       if (!batch) return;
       const observed = Date.parse(batch.observedAt);

@@ -172,12 +172,13 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       });
       const text = await readCapped(res.body, maxBytes, provider);
       const json = parseJson(text);
-      const retryAfterMs =
-        res.statusCode === 429 || res.statusCode >= 500
-          ? (parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json))
-          : undefined;
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      // How long the provider asks to wait, read once for every non-2xx answer.
+      const retryAfterMs = ok
+        ? undefined
+        : (parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json));
       options.onResponse?.(res.statusCode, res.headers, retryAfterMs);
-      if (res.statusCode >= 200 && res.statusCode < 300) {
+      if (ok) {
         if (json === undefined) {
           throw new GatewayError(
             ErrorCode.PROVIDER_BAD_RESPONSE,
@@ -190,11 +191,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         }
         return json;
       }
-      throw new UpstreamHttpError(
-        res.statusCode,
-        json,
-        retryAfterMs ?? parseRetryAfter(res.headers['retry-after']) ?? options.retryAfterFromBody?.(json),
-      );
+      throw new UpstreamHttpError(res.statusCode, json, retryAfterMs);
     } catch (error) {
       if (error instanceof GatewayError || error instanceof UpstreamHttpError) throw error;
       if (signal?.aborted) throw signal.reason ?? error;

@@ -152,26 +152,9 @@ export function generateBatches(o: GenerateOptions): SimBatch[] {
   const batches: SimBatch[] = [];
   const ids = new Set<string>();
   for (let index = 0; index < o.count; index++) {
-    let id = o.makeId(rand, index);
-    while (ids.has(id)) id = o.makeId(rand, index);
-    ids.add(id);
+    const base = nextBatch(o, rand, ids, index, durations);
+    const { total, durationMs } = base;
     const slot = index % 20;
-    const total = rand.int(5, o.maxItems ?? 400);
-    const durationMs = rand.int(durations.min, durations.max);
-    const base: SimBatch = {
-      id,
-      index,
-      total,
-      durationMs,
-      createdAt: 0,
-      startAt: 0,
-      failRate: 0,
-      outcome: 'success',
-      cancelledAt: null,
-      pendingRecords: 0,
-      pendingExpiresAt: null,
-      extra: {},
-    };
     // Finished batches were created 1 h to 30 d ago; the ms offset keeps createdAt distinct. With
     // durations over about an hour (durationMs) they are moved back so that they have finished by now.
     const oldCreated = Math.min(o.now - rand.int(3_600_000, 30 * day) - index, o.now - durationMs - 61_000 - index);
@@ -207,6 +190,38 @@ export function generateBatches(o: GenerateOptions): SimBatch[] {
   return batches;
 }
 
+/**
+ * The next batch of a data set before its profile places it in time: a fresh id, an item count and a
+ * duration, drawn from `rand` in that order (the order keeps seeded data sets identical).
+ */
+function nextBatch(
+  o: GenerateOptions,
+  rand: ReturnType<typeof createRandom>,
+  ids: Set<string>,
+  index: number,
+  durations: { min: number; max: number },
+): SimBatch {
+  let id = o.makeId(rand, index);
+  while (ids.has(id)) id = o.makeId(rand, index);
+  ids.add(id);
+  const total = rand.int(5, o.maxItems ?? 400);
+  const durationMs = rand.int(durations.min, durations.max);
+  return {
+    id,
+    index,
+    total,
+    durationMs,
+    createdAt: 0,
+    startAt: 0,
+    failRate: 0,
+    outcome: 'success',
+    cancelledAt: null,
+    pendingRecords: 0,
+    pendingExpiresAt: null,
+    extra: {},
+  };
+}
+
 /** Of every 20 batches, how a `longRunning` data set's finished ones end, in turn. */
 const FINISHED: readonly SimOutcome[] = ['success', 'partial', 'failedValidation', 'cancelled'];
 
@@ -216,26 +231,10 @@ function generateLongRunning(o: GenerateOptions, durations: { min: number; max: 
   const batches: SimBatch[] = [];
   const ids = new Set<string>();
   for (let index = 0; index < o.count; index++) {
-    let id = o.makeId(rand, index);
-    while (ids.has(id)) id = o.makeId(rand, index);
-    ids.add(id);
+    const b = nextBatch(o, rand, ids, index, durations);
+    const { durationMs } = b;
     const slot = index % 20;
-    const total = rand.int(5, o.maxItems ?? 400);
-    const durationMs = rand.int(durations.min, durations.max);
-    const b: SimBatch = {
-      id,
-      index,
-      total,
-      durationMs,
-      createdAt: 0,
-      startAt: 0,
-      failRate: rand.next() < 0.5 ? 0 : 0.05,
-      outcome: 'success',
-      cancelledAt: null,
-      pendingRecords: 0,
-      pendingExpiresAt: null,
-      extra: {},
-    };
+    b.failRate = rand.next() < 0.5 ? 0 : 0.05;
     // Slots 0 and 10 (never a Reach tenant-b batch, whose index is 4 mod 5) are the odd ones out.
     if (slot !== 0 && slot !== 10) {
       // running: started 0 to 30 s ago, at most a tenth of its duration (the ms offset keeps createdAt distinct)
