@@ -48,6 +48,9 @@ export function withLeaseLedger(inner: Coordinator): LeaseLedger {
     publish: (key, event) => inner.publish(key, event),
     lastEvent: (key) => inner.lastEvent(key),
     keepAlive: (key) => inner.keepAlive(key),
+    announce: (unit, members, ttlMs) => inner.announce(unit, members, ttlMs),
+    withdraw: (unit, members) => inner.withdraw(unit, members),
+    members: (unit) => inner.members(unit),
     healthy: () => inner.healthy(),
     close: () => inner.close(),
     acquire(key) {

@@ -132,6 +132,14 @@ export class ProviderQuota {
     });
   }
 
+  /**
+   * Background calls per millisecond this budget allows in the long run (Infinity without a limit):
+   * what the poll scheduler spreads over its watched batches.
+   */
+  pollRate(): number {
+    return this.pace ? this.pace.perMs : Number.POSITIVE_INFINITY;
+  }
+
   /** Takes budget for one call now if there is any (and nobody waits ahead); no promise on the hot path. */
   tryTake(kind: TrafficClass): boolean {
     if (this.queue.length > 0 || this.readyIn(kind) > 0) return false;
