@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -79,6 +80,15 @@ function retryAfterOf(error: unknown): number | undefined {
 
 /** Set on the error of an attempt cut off by the call's deadline: counted by the breaker, never retried. */
 const DEADLINE_HIT = Symbol('deadline hit');
+
+/**
+ * Binds an attempt to the async context of the call that made it. cockatiel's bulkhead starts a
+ * queued call from the `finally` of the call that frees its slot, so without this the queued
+ * call would run in that other call's AsyncLocalStorage context: it would see the other call's
+ * traffic class (`traffic.ts`) and its spent first-attempt budget marker (`http.ts`), and take
+ * budget a second time inside its deadline, holding a bulkhead slot while it waits.
+ */
+const inCallerContext = <A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) => AsyncResource.bind(fn);
 
 /** Exponential backoff with full jitter, never shorter than the provider's Retry-After. */
 class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
@@ -226,7 +236,10 @@ export function protect(
     async request(method, path, query, signal, headers) {
       if (method !== 'GET')
         return underDeadline(signal, (s, attempt) =>
-          once.execute(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers)), s),
+          once.execute(
+            inCallerContext(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers))),
+            s,
+          ),
         );
       const params = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
       const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(params).toString()}`;
@@ -234,7 +247,10 @@ export function protect(
       // for it and is aborted when the last one leaves (a client gone, a poll stopped).
       return shared.run(key, signal, (s) =>
         underDeadline(s, (s2, attempt) =>
-          idempotent.execute(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers)), s2),
+          idempotent.execute(
+            inCallerContext(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers))),
+            s2,
+          ),
         ),
       );
     },
