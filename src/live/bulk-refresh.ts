@@ -144,6 +144,7 @@ export class BulkRefresh {
     const signal = this.stop.signal;
     const lease = `bulk|${this.unit}`;
     const finite = Number.isFinite(coordinator.leaseMs);
+    this.host.scheduler.plan(this, 1, this.host.policy.runningMs);
     let announceAt = 0;
     try {
       while (!signal.aborted && this.local.size > 0) {

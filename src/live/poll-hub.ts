@@ -254,6 +254,8 @@ export class PollHub {
     w.polling = true;
     const memory = initialMemory(w.latest);
     const scheduler = this.scheduler(w.target.provider);
+    // Counted from the start, so the first readings of many new watches already announce the stretched interval.
+    scheduler.plan(w, 1, this.policy.runningMs);
     let first = true;
     try {
       while (!signal.aborted) {
