@@ -25,6 +25,8 @@ export interface Metrics {
   sseStream(delta: 1 | -1): void;
   /** Reads the open WebSocket count at scrape time. */
   bindWebSockets(read: () => number): void;
+  /** An operation refused by the inbound per-client limit (`RATE_LIMIT_PER_MINUTE`). */
+  rateLimited(transport: 'http' | 'sse' | 'ws'): void;
 }
 
 /** Distinct operation names (and error codes) counted under their own label before the rest become `other`. */
@@ -114,6 +116,14 @@ export function createMetrics(): Metrics {
       this.set({ transport: 'sse' }, sse);
     },
   });
+  // By transport only: a label naming the client would grow without bound (cardinality).
+  const rateLimited = new Counter({
+    name: 'batchql_rate_limited_total',
+    help: 'Operations refused by the per-client rate limit (RATE_LIMIT_PER_MINUTE), by transport',
+    labelNames: ['transport'],
+    registers: [registry],
+  });
+  for (const transport of ['http', 'sse', 'ws']) rateLimited.inc({ transport }, 0);
   const operationName = bounded(MAX_LABEL_VALUES);
   const errorCode = bounded(MAX_LABEL_VALUES);
   new Gauge({
@@ -165,6 +175,7 @@ export function createMetrics(): Metrics {
     sseStream(delta) {
       sse = Math.max(0, sse + delta);
     },
+    rateLimited: (transport) => rateLimited.inc({ transport }),
     bindWebSockets(read) {
       readSockets = read;
     },

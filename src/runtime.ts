@@ -293,7 +293,11 @@ export async function startGateway(
       authenticate,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
-      rateLimit: { limiter, perMinute: config.rateLimit.perMinute },
+      rateLimit: {
+        limiter,
+        perMinute: config.rateLimit.perMinute,
+        onRefused: (transport) => metrics.rateLimited(transport),
+      },
       plugins: [drain.plugin()],
       operations: {
         operation: (report) => metrics.operation(report),

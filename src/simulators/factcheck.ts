@@ -1,5 +1,13 @@
 import { createRandom, createSystemClock, type SimClock } from './clock.js';
-import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
+import {
+  generateBatches,
+  isFailingItem,
+  showcaseBatch,
+  stateAt,
+  type DataSetOptions,
+  type ShowcaseOptions,
+  type SimBatch,
+} from './model.js';
 import { FixedWindow } from './quota.js';
 import { iso, startSimServer, type SimQuota, type SimRequest, type SimResponse, type Simulator } from './server.js';
 
@@ -45,7 +53,16 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
    * end, Unix seconds).
    */
   rateLimitPerMinute?: number;
+  /**
+   * One more batch, `FACT_CHECK_SHOWCASE_ID`, after the seeded ones (which stay as they are): the
+   * newest, 1,000 items, queued until `startInMs`, then running for `durationMs`, all succeeding. The
+   * demo's subscription follows it. @default none
+   */
+  showcase?: ShowcaseOptions;
 }
+
+/** The id of the showcase batch (`FactCheckSimulatorOptions.showcase`). */
+export const FACT_CHECK_SHOWCASE_ID = 'batch_5e1ec7ed0001';
 
 const METHODS = [{ reasoning: 1, tool: 0.5 }, { semantic: 1 }, { reasoning: 1, ensemble: 0.8, entropy: 0.3 }];
 const NAMES = ['Daily fact check', 'Article verification', 'Claims review', 'Newsletter audit'];
@@ -81,6 +98,12 @@ export async function createFactCheckSimulator(
       methods: rand.pick(METHODS),
       context: b.index % 2 === 0 ? { source: 'news-aggregator' } : null,
     };
+  }
+  if (o.showcase) {
+    if (batches.some((b) => b.id === FACT_CHECK_SHOWCASE_ID)) throw new Error('showcase id taken by a seeded batch');
+    const b = showcaseBatch(FACT_CHECK_SHOWCASE_ID, batches.length, clock.now(), 1_000, o.showcase);
+    b.extra = { name: 'Live demo: watch me', format: 'json', methods: METHODS[0], context: null };
+    batches.push(b);
   }
   const byId = new Map(batches.map((b) => [b.id, b]));
   let requestSeq = 0;

@@ -2,7 +2,7 @@ import type { ProviderName } from '../domain/batch.js';
 import type { SimClock } from './clock.js';
 import { createFactCheckSimulator, type FactCheckPlan, type FactCheckSimCredentials } from './factcheck.js';
 import { createGameballSimulator, type GameballRateLimits, type GameballSimCredentials } from './gameball.js';
-import type { DataProfile } from './model.js';
+import type { DataProfile, ShowcaseOptions } from './model.js';
 import { createReachSimulator, type ReachSimCredentials } from './reach.js';
 import type { Simulator } from './server.js';
 
@@ -25,6 +25,8 @@ export interface CommonSimulatorOptions {
   factCheckRateLimitPerMinute?: number | undefined;
   /** Gameball's per-second and per-30-second windows; others ignore it. */
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
+  /** Check's showcase batch (`FACT_CHECK_SHOWCASE_ID`), for the demo; others ignore it. */
+  factCheckShowcase?: ShowcaseOptions | undefined;
 }
 
 /**
@@ -59,7 +61,12 @@ const factCheck: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
   provider: 'FACT_CHECK',
   key: 'factCheck',
   start: (o) =>
-    createFactCheckSimulator({ ...o, plan: o.factCheckPlan, rateLimitPerMinute: o.factCheckRateLimitPerMinute }),
+    createFactCheckSimulator({
+      ...o,
+      plan: o.factCheckPlan,
+      rateLimitPerMinute: o.factCheckRateLimitPerMinute,
+      ...(o.factCheckShowcase ? { showcase: o.factCheckShowcase } : {}),
+    }),
   gatewayEnv: (url, c) => ({ FACTCHECK_BASE_URL: url, FACTCHECK_API_KEY: c.apiKey }),
 };
 
