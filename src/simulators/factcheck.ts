@@ -45,6 +45,11 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
    * end, Unix seconds).
    */
   rateLimitPerMinute?: number;
+  /**
+   * The length of that window (ms), still aligned to the clock; tests shorten it so several
+   * windows pass in seconds. `rateLimitPerMinute` is then the limit per window. @default 60000
+   */
+  rateLimitWindowMs?: number;
 }
 
 const METHODS = [{ reasoning: 1, tool: 0.5 }, { semantic: 1 }, { reasoning: 1, ensemble: 0.8, entropy: 0.3 }];
@@ -84,7 +89,7 @@ export async function createFactCheckSimulator(
   }
   const byId = new Map(batches.map((b) => [b.id, b]));
   let requestSeq = 0;
-  const minute = new FixedWindow(rateLimit, 60_000);
+  const minute = new FixedWindow(rateLimit, o.rateLimitWindowMs ?? 60_000);
 
   const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): SimResponse => ({
     status,

@@ -23,6 +23,8 @@ export interface CommonSimulatorOptions {
   factCheckPlan?: FactCheckPlan | undefined;
   /** Check's per-minute rate limit (enforced with 429s), overriding `factCheckPlan`; others ignore it. */
   factCheckRateLimitPerMinute?: number | undefined;
+  /** The length of Check's rate-limit window (ms), a minute unless a test shortens it. */
+  factCheckRateLimitWindowMs?: number | undefined;
   /** Gameball's per-second and per-30-second windows; others ignore it. */
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
 }
@@ -59,7 +61,12 @@ const factCheck: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
   provider: 'FACT_CHECK',
   key: 'factCheck',
   start: (o) =>
-    createFactCheckSimulator({ ...o, plan: o.factCheckPlan, rateLimitPerMinute: o.factCheckRateLimitPerMinute }),
+    createFactCheckSimulator({
+      ...o,
+      plan: o.factCheckPlan,
+      rateLimitPerMinute: o.factCheckRateLimitPerMinute,
+      rateLimitWindowMs: o.factCheckRateLimitWindowMs,
+    }),
   gatewayEnv: (url, c) => ({ FACTCHECK_BASE_URL: url, FACTCHECK_API_KEY: c.apiKey }),
 };
 
