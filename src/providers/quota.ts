@@ -184,7 +184,10 @@ export class ProviderQuota {
     return true;
   }
 
-  /** Gives back the budget of a call that was never sent (it joined an identical call in flight). */
+  /**
+   * Gives back the budget of a call that was never sent (it joined an identical call in flight).
+   * Shared capacity is not given back: the block it came from may belong to an ended sub-window.
+   */
   refund(): void {
     if (this.sentTotal === 0) return;
     this.sentTotal--;

@@ -361,7 +361,7 @@ export class SharedBudget {
     this.closed = true;
     for (const a of this.attached) if (a.recovery) clearTimeout(a.recovery);
     await this.registry.close();
-    await this.redis.quit().catch(() => undefined);
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();
   }
 
