@@ -27,6 +27,15 @@ export interface Metrics {
   bindWebSockets(read: () => number): void;
   /** An operation refused by the inbound per-client limit (`RATE_LIMIT_PER_MINUTE`). */
   rateLimited(transport: 'http' | 'sse' | 'ws'): void;
+  /** Reads the shared request budget's mode and replica count at scrape time (with `REDIS_URL`). */
+  bindBudget(budget: BudgetView): void;
+}
+
+/** What the metrics read of the shared request budget (`providers/shared-budget.ts`). */
+export interface BudgetView {
+  readonly mode: 'shared' | 'local' | undefined;
+  readonly replicas: number;
+  readonly providers: readonly string[];
 }
 
 /** Distinct operation names (and error codes) counted under their own label before the rest become `other`. */
@@ -150,6 +159,26 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   coordinatorUp.set(1);
+  let budget: BudgetView | undefined;
+  new Gauge({
+    name: 'batchql_upstream_budget_mode',
+    help: "1 for the mode of each provider's request budget (REDIS_URL): shared through Redis, or local (a share)",
+    labelNames: ['provider', 'mode'],
+    registers: [registry],
+    collect() {
+      if (!budget?.mode) return;
+      for (const provider of budget.providers)
+        for (const mode of ['shared', 'local'] as const) this.set({ provider, mode }, budget.mode === mode ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'batchql_upstream_budget_replicas',
+    help: 'Replicas sharing the request budget, as the last heartbeat in Redis saw them (with REDIS_URL)',
+    registers: [registry],
+    collect() {
+      if (budget) this.set(budget.replicas);
+    },
+  });
   const unhandled = new Counter({
     name: 'batchql_unhandled_rejections_total',
     help: 'Promise rejections no code handled (logged and survived; each is a bug)',
@@ -178,6 +207,9 @@ export function createMetrics(): Metrics {
     rateLimited: (transport) => rateLimited.inc({ transport }),
     bindWebSockets(read) {
       readSockets = read;
+    },
+    bindBudget(b) {
+      budget = b;
     },
     bind(h, p) {
       hub = h;

@@ -24,6 +24,7 @@ import { createAuthenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { scopedLogger } from './request-scope.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
+import { budgetModeLog, SharedBudget } from './providers/shared-budget.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -198,8 +199,18 @@ export async function startGateway(
   for (const warning of config.warnings ?? []) logger.warn(`configuration: ${warning}`);
   const metrics = createMetrics();
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
+  // With Redis, each provider's request budget is shared by every replica (its own ioredis client).
+  const sharedBudget = config.live.redisUrl
+    ? new SharedBudget({
+        redisUrl: config.live.redisUrl,
+        keyPrefix: config.live.redisKeyPrefix,
+        instanceId: config.live.instanceId,
+        onMode: budgetModeLog(logger),
+      })
+    : undefined;
   const providers = createProviders(definitions, config.providers, {
     ...config.upstream,
+    ...(sharedBudget ? { sharedBudget } : {}),
     userAgent: `batchql/0.1 (${config.live.instanceId})`,
     observe: (provider, outcome, seconds, detail) => {
       metrics.observeUpstream(provider, outcome, seconds, detail);
@@ -239,8 +250,10 @@ export async function startGateway(
       );
     } catch (error) {
       await closeProviders(providers);
+      await sharedBudget?.close();
       throw redisStartError(config.live.redisUrl, error);
     }
+    await sharedBudget?.start();
   }
   const coordinator: Coordinator = leases ?? createMemoryCoordinator(config.live.instanceId);
   const {
@@ -256,6 +269,7 @@ export async function startGateway(
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now);
   const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
+  if (sharedBudget) metrics.bindBudget(sharedBudget);
   if (config.auth.mode === 'none') {
     logger.warn(
       "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. " +
@@ -309,6 +323,7 @@ export async function startGateway(
     await hub.close();
     await coordinator.close();
     await closeProviders(providers);
+    await sharedBudget?.close();
     throw error;
   }
   const server = createServer(
@@ -354,6 +369,7 @@ export async function startGateway(
     await coordinator.close();
     await limiter?.close();
     await closeProviders(providers);
+    await sharedBudget?.close();
     return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };
   }
   let stopping: Promise<ShutdownReport> | undefined;

@@ -54,6 +54,11 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
    */
   rateLimitPerMinute?: number;
   /**
+   * The length of that window (ms), still aligned to the clock; tests shorten it so several
+   * windows pass in seconds. `rateLimitPerMinute` is then the limit per window. @default 60000
+   */
+  rateLimitWindowMs?: number;
+  /**
    * One more batch, `FACT_CHECK_SHOWCASE_ID`, after the seeded ones (which stay as they are): the
    * newest, 1,000 items, queued until `startInMs`, then running for `durationMs`, all succeeding. The
    * demo's subscription follows it. @default none
@@ -107,7 +112,7 @@ export async function createFactCheckSimulator(
   }
   const byId = new Map(batches.map((b) => [b.id, b]));
   let requestSeq = 0;
-  const minute = new FixedWindow(rateLimit, 60_000);
+  const minute = new FixedWindow(rateLimit, o.rateLimitWindowMs ?? 60_000);
 
   const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): SimResponse => ({
     status,

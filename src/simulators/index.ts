@@ -52,6 +52,8 @@ export interface StartSimulatorsOptions {
   factCheckPlan?: FactCheckPlan;
   /** Check's per-minute rate limit (enforced with 429s); overrides `factCheckPlan`. */
   factCheckRateLimitPerMinute?: number;
+  /** The length of Check's rate-limit window (ms), so a test sees several windows in seconds. @default 60000 */
+  factCheckRateLimitWindowMs?: number;
   /**
    * Gameball's per-resource windows: `documented` is 30 a second and 360 per 30 s (the "Others"
    * resource of the batch endpoints); `none` enforces nothing. @default 'none'
@@ -75,6 +77,7 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     durationMs: o.durationMs,
     factCheckPlan: o.factCheckPlan,
     factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
+    factCheckRateLimitWindowMs: o.factCheckRateLimitWindowMs,
     host: o.host,
     gameballRateLimits: o.gameballRateLimits,
     factCheckShowcase: o.factCheckShowcase,

@@ -23,6 +23,8 @@ export interface CommonSimulatorOptions {
   factCheckPlan?: FactCheckPlan | undefined;
   /** Check's per-minute rate limit (enforced with 429s), overriding `factCheckPlan`; others ignore it. */
   factCheckRateLimitPerMinute?: number | undefined;
+  /** The length of Check's rate-limit window (ms), a minute unless a test shortens it. */
+  factCheckRateLimitWindowMs?: number | undefined;
   /** Gameball's per-second and per-30-second windows; others ignore it. */
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
   /** Check's showcase batch (`FACT_CHECK_SHOWCASE_ID`), for the demo; others ignore it. */
@@ -66,6 +68,7 @@ const factCheck: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
       plan: o.factCheckPlan,
       rateLimitPerMinute: o.factCheckRateLimitPerMinute,
       ...(o.factCheckShowcase ? { showcase: o.factCheckShowcase } : {}),
+      rateLimitWindowMs: o.factCheckRateLimitWindowMs,
     }),
   gatewayEnv: (url, c) => ({ FACTCHECK_BASE_URL: url, FACTCHECK_API_KEY: c.apiKey }),
 };
