@@ -25,6 +25,8 @@ export interface Metrics {
   sseStream(delta: 1 | -1): void;
   /** Reads the open WebSocket count at scrape time. */
   bindWebSockets(read: () => number): void;
+  /** One provider webhook request and how it ended (`settled`, `duplicate`, `invalid_signature`, …). */
+  webhook(provider: string, outcome: string): void;
 }
 
 /** Distinct operation names (and error codes) counted under their own label before the rest become `other`. */
@@ -145,8 +147,15 @@ export function createMetrics(): Metrics {
     help: 'Promise rejections no code handled (logged and survived; each is a bug)',
     registers: [registry],
   });
+  const webhooks = new Counter({
+    name: 'batchql_webhooks_total',
+    help: 'Provider webhook requests by provider and outcome (settled, not_terminal, duplicate, or why refused)',
+    labelNames: ['provider', 'outcome'],
+    registers: [registry],
+  });
   return {
     registry,
+    webhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     coordinatorError: (operation) => coordinatorErrors.inc({ operation }),
     coordinatorUp: (reachable) => coordinatorUp.set(reachable ? 1 : 0),
     unhandledRejection: () => unhandled.inc(),

@@ -24,6 +24,9 @@ import { createAuthenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { scopedLogger } from './request-scope.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
+import { factCheckWebhookSecret } from './providers/factcheck/index.js';
+import { withCheckWebhook } from './webhooks/check.js';
+import { setUpCheckWebhook } from './webhooks/setup.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -256,6 +259,18 @@ export async function startGateway(
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now);
   const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
+  // Check webhooks (FACTCHECK_WEBHOOK_SECRET): a verified terminal event settles its batch on every replica.
+  const webhook = setUpCheckWebhook({
+    secret: factCheckWebhookSecret(config.providers.FACT_CHECK),
+    redisUrl: config.live.redisUrl,
+    redisKeyPrefix: config.live.redisKeyPrefix,
+    providers,
+    hub,
+    coordinator,
+    logger,
+    metrics,
+    now: options.now,
+  });
   if (config.auth.mode === 'none') {
     logger.warn(
       "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. " +
@@ -303,13 +318,19 @@ export async function startGateway(
   } catch (error) {
     // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error.
     await hub.close();
+    await webhook.close();
     await coordinator.close();
     await closeProviders(providers);
     throw error;
   }
   const server = createServer(
     drain.listener(
-      operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers, () => drain.draining),
+      operations(
+        withCheckWebhook(limitBody(gateway, config.queries.maxBodyBytes), webhook.options),
+        metrics,
+        providers,
+        () => drain.draining,
+      ),
     ),
   );
   const ws = attachWebSocket(server, gateway, {
@@ -347,6 +368,7 @@ export async function startGateway(
     server.closeAllConnections();
     await ws.close();
     await listenerClosed;
+    await webhook.close();
     await coordinator.close();
     await limiter?.close();
     await closeProviders(providers);

@@ -1,5 +1,6 @@
 import type { SimClock } from './clock.js';
 import type { FactCheckPlan } from './factcheck.js';
+import type { WebhookTarget } from './factcheck-webhooks.js';
 import type { GameballRateLimits } from './gameball.js';
 import type { DataProfile } from './model.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
@@ -9,6 +10,7 @@ export { createManualClock, createSystemClock, type ManualClock, type SimClock }
 export type { Fault, FaultRule } from './faults.js';
 export type { RecordedRequest, Simulator, SimulatorControl } from './server.js';
 export { createFactCheckSimulator, FACT_CHECK_PLAN_LIMITS, type FactCheckPlan } from './factcheck.js';
+export type { FactCheckWebhooks, WebhookDelivery, WebhookTarget } from './factcheck-webhooks.js';
 export { createGameballSimulator, GAMEBALL_DOCUMENTED_RATE_LIMITS, type GameballRateLimits } from './gameball.js';
 export type { DataProfile, DataSetOptions } from './model.js';
 export { createReachSimulator, REACH_TENANTS, signReachToken } from './reach.js';
@@ -47,6 +49,8 @@ export interface StartSimulatorsOptions {
   factCheckPlan?: FactCheckPlan;
   /** Check's per-minute rate limit (enforced with 429s); overrides `factCheckPlan`. */
   factCheckRateLimitPerMinute?: number;
+  /** Where Check posts signed `batch.completed`/`batch.failed` events (also `POST /__sim/webhooks`). @default none */
+  factCheckWebhook?: WebhookTarget;
   /**
    * Gameball's per-resource windows: `documented` is 30 a second and 360 per 30 s (the "Others"
    * resource of the batch endpoints); `none` enforces nothing. @default 'none'
@@ -65,6 +69,7 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     durationMs: o.durationMs,
     factCheckPlan: o.factCheckPlan,
     factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
+    factCheckWebhook: o.factCheckWebhook,
     host: o.host,
     gameballRateLimits: o.gameballRateLimits,
   };
