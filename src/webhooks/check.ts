@@ -210,12 +210,14 @@ export function withCheckWebhook(handler: RequestListener, o: CheckWebhookOption
     }
     const message: BatchSettled = { provider: 'FACT_CHECK', providerBatchId: batchId, batch };
     const watches = await o!.settle(message);
-    await o!.broadcast(message).catch((error: unknown) =>
-      log.warn(
-        { eventId, batchId, reason: (error as Error | null)?.message?.slice(0, 120) },
-        'Check webhook: other replicas could not be told; they stop polling when they read the terminal state',
-      ),
-    );
+    await o!
+      .broadcast(message)
+      .catch((error: unknown) =>
+        log.warn(
+          { eventId, batchId, reason: (error as Error | null)?.message?.slice(0, 120) },
+          'Check webhook: other replicas could not be told; they stop polling when they read the terminal state',
+        ),
+      );
     log.info({ outcome: 'settled', eventId, batchId, status: batch.status, watches }, 'Check webhook: batch settled');
     return { status: 200, outcome: 'settled', body: { received: true, settled: true, status: batch.status } };
   }
