@@ -3,6 +3,7 @@
  * real clock, so running batches progress) and the gateway in front of them, then prints the
  * GraphiQL URL and example queries with real ids.
  */
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { toGlobalId } from './domain/global-id.js';
 import { simulatorEnv } from './gateway-env.js';
@@ -32,6 +33,8 @@ const env = {
   GAMEBALL_RATE_LIMIT: process.env.GAMEBALL_RATE_LIMIT ?? '',
   // The demo's own origin under both of its names (GraphiQL opened at one may call the other).
   CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${port},http://127.0.0.1:${port}`,
+  // Check webhooks on: the simulator signs its batch.completed/batch.failed events with this secret.
+  FACTCHECK_WEBHOOK_SECRET: process.env.FACTCHECK_WEBHOOK_SECRET ?? `whsec_demo_${randomBytes(16).toString('hex')}`,
 };
 const config = loadConfig(env);
 let running;
@@ -49,6 +52,13 @@ try {
 }
 const gateway = running;
 installSafetyNet(gateway.logger, gateway.metrics);
+// The Check simulator posts finished batches to the gateway's webhook route (its control API, see Simulators).
+const webhookUrl = `http://127.0.0.1:${gateway.port}/webhooks/check`;
+await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ url: webhookUrl, secret: env.FACTCHECK_WEBHOOK_SECRET }),
+});
 {
   const reachId = sims.reach.control.idsByState()['running']?.[0] ?? '';
   // A running Check batch with a few minutes left (the soonest to finish after three minutes), so a
@@ -63,6 +73,10 @@ installSafetyNet(gateway.logger, gateway.metrics);
       `${sims.factCheck.url} (Check)`,
   );
   console.log(`\nGraphiQL: ${gateway.url}\n`);
+  console.log(
+    `Check webhooks: the Check simulator posts signed batch.completed/batch.failed events to ${webhookUrl}; ` +
+      'a watched Check batch that finishes ends then, without waiting for its next poll.\n',
+  );
   console.log('Try these in GraphiQL:\n');
   console.log(`query OneBatch {
   batch(provider: FACT_CHECK, providerBatchId: "${checkId}") {
