@@ -3,6 +3,7 @@
  * real clock, so running batches progress) and the gateway in front of them, then prints the
  * GraphiQL URL and example queries with ids of the seeded data (`demo-examples.ts`, as in the README).
  */
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { DEMO_SIMULATORS, demoCurl, demoExamples } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
@@ -27,6 +28,8 @@ const env = {
   GAMEBALL_RATE_LIMIT: process.env.GAMEBALL_RATE_LIMIT ?? '',
   // The demo's own origin under both of its names (GraphiQL opened at one may call the other).
   CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${port},http://127.0.0.1:${port}`,
+  // Check webhooks on: the simulator signs its batch.completed/batch.failed events with this secret.
+  FACTCHECK_WEBHOOK_SECRET: process.env.FACTCHECK_WEBHOOK_SECRET ?? `whsec_demo_${randomBytes(16).toString('hex')}`,
 };
 const config = loadConfig(env);
 let running;
@@ -44,12 +47,23 @@ try {
 }
 const gateway = running;
 installSafetyNet(gateway.logger, gateway.metrics);
+// The Check simulator posts finished batches to the gateway's webhook route (its control API, see Simulators).
+const webhookUrl = `http://127.0.0.1:${gateway.port}/webhooks/check`;
+await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ url: webhookUrl, secret: env.FACTCHECK_WEBHOOK_SECRET }),
+});
 {
   console.log(
     `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ` +
       `${sims.factCheck.url} (Check)`,
   );
   console.log(`\nGraphiQL: ${gateway.url}\n`);
+  console.log(
+    `Check webhooks: the Check simulator posts signed batch.completed/batch.failed events to ${webhookUrl}; ` +
+      'a watched Check batch that finishes ends then, without waiting for its next poll.\n',
+  );
   console.log('Try these in GraphiQL (WatchOne follows a Check batch that runs for four minutes, then completes):\n');
   for (const example of demoExamples()) console.log(`${example.document}\n`);
   console.log(`From a shell (SSE): ${demoCurl(gateway.url)}\n`);

@@ -27,6 +27,8 @@ export interface Metrics {
   bindWebSockets(read: () => number): void;
   /** An operation refused by the inbound per-client limit (`RATE_LIMIT_PER_MINUTE`). */
   rateLimited(transport: 'http' | 'sse' | 'ws'): void;
+  /** One provider webhook request and how it ended (`settled`, `duplicate`, `invalid_signature`, …). */
+  webhook(provider: string, outcome: string): void;
   /** Reads the shared request budget's mode and replica count at scrape time (with `REDIS_URL`). */
   bindBudget(budget: BudgetView): void;
 }
@@ -184,8 +186,15 @@ export function createMetrics(): Metrics {
     help: 'Promise rejections no code handled (logged and survived; each is a bug)',
     registers: [registry],
   });
+  const webhooks = new Counter({
+    name: 'batchql_webhooks_total',
+    help: 'Provider webhook requests by provider and outcome (settled, not_terminal, duplicate, or why refused)',
+    labelNames: ['provider', 'outcome'],
+    registers: [registry],
+  });
   return {
     registry,
+    webhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     coordinatorError: (operation) => coordinatorErrors.inc({ operation }),
     coordinatorUp: (reachable) => coordinatorUp.set(reachable ? 1 : 0),
     unhandledRejection: () => unhandled.inc(),

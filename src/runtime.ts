@@ -25,6 +25,9 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { scopedLogger } from './request-scope.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
 import { budgetModeLog, SharedBudget } from './providers/shared-budget.js';
+import { factCheckWebhookSecret } from './providers/factcheck/index.js';
+import { withCheckWebhook } from './webhooks/check.js';
+import { setUpCheckWebhook } from './webhooks/setup.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -270,6 +273,18 @@ export async function startGateway(
   const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
+  // Check webhooks (FACTCHECK_WEBHOOK_SECRET): a verified terminal event settles its batch on every replica.
+  const webhook = setUpCheckWebhook({
+    secret: factCheckWebhookSecret(config.providers.FACT_CHECK),
+    redisUrl: config.live.redisUrl,
+    redisKeyPrefix: config.live.redisKeyPrefix,
+    providers,
+    hub,
+    coordinator,
+    logger,
+    metrics,
+    now: options.now,
+  });
   if (config.auth.mode === 'none') {
     logger.warn(
       "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. " +
@@ -321,6 +336,7 @@ export async function startGateway(
   } catch (error) {
     // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error.
     await hub.close();
+    await webhook.close();
     await coordinator.close();
     await closeProviders(providers);
     await sharedBudget?.close();
@@ -328,7 +344,12 @@ export async function startGateway(
   }
   const server = createServer(
     drain.listener(
-      operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers, () => drain.draining),
+      operations(
+        withCheckWebhook(limitBody(gateway, config.queries.maxBodyBytes), webhook.options),
+        metrics,
+        providers,
+        () => drain.draining,
+      ),
     ),
   );
   const ws = attachWebSocket(server, gateway, {
@@ -366,6 +387,7 @@ export async function startGateway(
     server.closeAllConnections();
     await ws.close();
     await listenerClosed;
+    await webhook.close();
     await coordinator.close();
     await limiter?.close();
     await closeProviders(providers);

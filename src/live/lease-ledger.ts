@@ -48,6 +48,8 @@ export function withLeaseLedger(inner: Coordinator): LeaseLedger {
     publish: (key, event) => inner.publish(key, event),
     lastEvent: (key) => inner.lastEvent(key),
     keepAlive: (key) => inner.keepAlive(key),
+    broadcast: (message) => inner.broadcast(message),
+    onBroadcast: (listener) => inner.onBroadcast(listener),
     healthy: () => inner.healthy(),
     close: () => inner.close(),
     acquire(key) {

@@ -9,6 +9,7 @@ import {
   type SimBatch,
 } from './model.js';
 import { FixedWindow } from './quota.js';
+import { createFactCheckWebhooks, type FactCheckWebhooks, type WebhookTarget } from './factcheck-webhooks.js';
 import { iso, startSimServer, type SimQuota, type SimRequest, type SimResponse, type Simulator } from './server.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
@@ -64,6 +65,13 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
    * demo's subscription follows it. @default none
    */
   showcase?: ShowcaseOptions;
+  /**
+   * Where to send signed `batch.completed`/`batch.failed` events when batches finish in the clock
+   * (also settable later: `webhooks.configure`, `POST /__sim/webhooks`). @default none
+   */
+  webhook?: WebhookTarget | undefined;
+  /** How often finished batches are looked for (they are on every API request too). @default 250 */
+  webhookCheckMs?: number | undefined;
 }
 
 /** The id of the showcase batch (`FactCheckSimulatorOptions.showcase`). */
@@ -81,7 +89,7 @@ const DAY = 86_400_000;
  */
 export async function createFactCheckSimulator(
   o: FactCheckSimulatorOptions = {},
-): Promise<Simulator & { credentials: FactCheckSimCredentials }> {
+): Promise<Simulator & { credentials: FactCheckSimCredentials; webhooks: FactCheckWebhooks }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
   const rateLimit = o.rateLimitPerMinute ?? FACT_CHECK_PLAN_LIMITS[o.plan ?? 'unlimited'];
@@ -244,7 +252,17 @@ export async function createFactCheckSimulator(
     },
   };
 
+  const webhooks = createFactCheckWebhooks({
+    clock,
+    batches,
+    detail: (b) => detail(b, undefined),
+    target: o.webhook,
+    checkEveryMs: o.webhookCheckMs,
+  });
+
   function handle(req: SimRequest, route: string): SimResponse {
+    // Batches that finished since the last look are announced (when a receiver is configured).
+    void webhooks.check();
     if (req.headers['authorization'] !== `Bearer ${credentials.apiKey}`) {
       return error(
         401,
@@ -316,43 +334,50 @@ export async function createFactCheckSimulator(
     return { status: 200, body: { id: b.id, status: 'cancelled', message: 'Batch cancelled successfully' } };
   }
 
+  const server = await startSimServer({
+    port: o.port,
+    host: o.host,
+    clock,
+    batches,
+    secretMarker: o.secretMarker,
+    errorBody: (status, message, retryAfter) => {
+      const code =
+        {
+          400: 'bad_request',
+          404: 'not_found',
+          429: 'rate_limited',
+          500: 'internal_error',
+          502: 'bad_gateway',
+          503: 'service_unavailable',
+          504: 'gateway_timeout',
+        }[status] ?? 'internal_error';
+      return {
+        error: {
+          code,
+          message,
+          requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`,
+          ...(retryAfter !== undefined ? { retryAfter } : {}),
+        },
+      };
+    },
+    quota,
+    routeOf: (method, path) => {
+      if (method === 'GET' && path === '/v1/batch') return 'GET /v1/batch';
+      if (method === 'GET' && /^\/v1\/batch\/[^/]+$/.test(path)) return 'GET /v1/batch/:id';
+      if (method === 'GET' && /^\/v1\/batch\/[^/]+\/results$/.test(path)) return 'GET /v1/batch/:id/results';
+      if (method === 'POST' && /^\/v1\/batch\/[^/]+\/cancel$/.test(path)) return 'POST /v1/batch/:id/cancel';
+      return undefined;
+    },
+    handle,
+    control: (method, path, input) => webhooks.control(method, path, input),
+  });
   return {
-    ...(await startSimServer({
-      port: o.port,
-      host: o.host,
-      clock,
-      batches,
-      secretMarker: o.secretMarker,
-      errorBody: (status, message, retryAfter) => {
-        const code =
-          {
-            400: 'bad_request',
-            404: 'not_found',
-            429: 'rate_limited',
-            500: 'internal_error',
-            502: 'bad_gateway',
-            503: 'service_unavailable',
-            504: 'gateway_timeout',
-          }[status] ?? 'internal_error';
-        return {
-          error: {
-            code,
-            message,
-            requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`,
-            ...(retryAfter !== undefined ? { retryAfter } : {}),
-          },
-        };
-      },
-      quota,
-      routeOf: (method, path) => {
-        if (method === 'GET' && path === '/v1/batch') return 'GET /v1/batch';
-        if (method === 'GET' && /^\/v1\/batch\/[^/]+$/.test(path)) return 'GET /v1/batch/:id';
-        if (method === 'GET' && /^\/v1\/batch\/[^/]+\/results$/.test(path)) return 'GET /v1/batch/:id/results';
-        if (method === 'POST' && /^\/v1\/batch\/[^/]+\/cancel$/.test(path)) return 'POST /v1/batch/:id/cancel';
-        return undefined;
-      },
-      handle,
-    })),
+    ...server,
+    close: async () => {
+      webhooks.close();
+      await server.close();
+    },
     credentials,
+    webhooks,
   };
 }

@@ -1,5 +1,6 @@
 import type { SimClock } from './clock.js';
 import type { FactCheckPlan } from './factcheck.js';
+import type { WebhookTarget } from './factcheck-webhooks.js';
 import type { GameballRateLimits } from './gameball.js';
 import type { DataProfile, ShowcaseOptions } from './model.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
@@ -14,6 +15,7 @@ export {
   FACT_CHECK_SHOWCASE_ID,
   type FactCheckPlan,
 } from './factcheck.js';
+export type { FactCheckWebhooks, WebhookDelivery, WebhookTarget } from './factcheck-webhooks.js';
 export { createGameballSimulator, GAMEBALL_DOCUMENTED_RATE_LIMITS, type GameballRateLimits } from './gameball.js';
 export type { DataProfile, DataSetOptions, ShowcaseOptions } from './model.js';
 export { createReachSimulator, REACH_TENANTS, signReachToken } from './reach.js';
@@ -54,6 +56,8 @@ export interface StartSimulatorsOptions {
   factCheckRateLimitPerMinute?: number;
   /** The length of Check's rate-limit window (ms), so a test sees several windows in seconds. @default 60000 */
   factCheckRateLimitWindowMs?: number;
+  /** Where Check posts signed `batch.completed`/`batch.failed` events (also `POST /__sim/webhooks`). @default none */
+  factCheckWebhook?: WebhookTarget;
   /**
    * Gameball's per-resource windows: `documented` is 30 a second and 360 per 30 s (the "Others"
    * resource of the batch endpoints); `none` enforces nothing. @default 'none'
@@ -78,6 +82,7 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     factCheckPlan: o.factCheckPlan,
     factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
     factCheckRateLimitWindowMs: o.factCheckRateLimitWindowMs,
+    factCheckWebhook: o.factCheckWebhook,
     host: o.host,
     gameballRateLimits: o.gameballRateLimits,
     factCheckShowcase: o.factCheckShowcase,

@@ -2,6 +2,7 @@ import type { ProviderName } from '../domain/batch.js';
 import type { SimClock } from './clock.js';
 import { createFactCheckSimulator, type FactCheckPlan, type FactCheckSimCredentials } from './factcheck.js';
 import { createGameballSimulator, type GameballRateLimits, type GameballSimCredentials } from './gameball.js';
+import type { WebhookTarget } from './factcheck-webhooks.js';
 import type { DataProfile, ShowcaseOptions } from './model.js';
 import { createReachSimulator, type ReachSimCredentials } from './reach.js';
 import type { Simulator } from './server.js';
@@ -25,6 +26,8 @@ export interface CommonSimulatorOptions {
   factCheckRateLimitPerMinute?: number | undefined;
   /** The length of Check's rate-limit window (ms), a minute unless a test shortens it. */
   factCheckRateLimitWindowMs?: number | undefined;
+  /** Where Check sends its signed batch webhooks (`createFactCheckWebhooks`); others ignore it. */
+  factCheckWebhook?: WebhookTarget | undefined;
   /** Gameball's per-second and per-30-second windows; others ignore it. */
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
   /** Check's showcase batch (`FACT_CHECK_SHOWCASE_ID`), for the demo; others ignore it. */
@@ -69,6 +72,7 @@ const factCheck: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
       rateLimitPerMinute: o.factCheckRateLimitPerMinute,
       ...(o.factCheckShowcase ? { showcase: o.factCheckShowcase } : {}),
       rateLimitWindowMs: o.factCheckRateLimitWindowMs,
+      webhook: o.factCheckWebhook,
     }),
   gatewayEnv: (url, c) => ({ FACTCHECK_BASE_URL: url, FACTCHECK_API_KEY: c.apiKey }),
 };
