@@ -1,14 +1,16 @@
 /**
  * Fails (exit 1) when a generated file differs from what its generator makes now: the
- * resolver types (graphql-codegen, codegen.ts) and the wire types (openapi-typescript,
- * redocly.yaml). Generates in memory and compares with the files on disk, so it works on a
- * clean clone without git and never rewrites anything.
+ * resolver types (graphql-codegen, codegen.ts), the wire types (openapi-typescript,
+ * redocly.yaml) and the printed SDL of the served schema (`schema.graphql`, `npm run schema:print`).
+ * Generates in memory and compares with the files on disk, so it works on a clean clone without git
+ * and never rewrites anything.
  */
 import { readFileSync } from 'node:fs';
 import { generate } from '@graphql-codegen/cli';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
 import config from '../codegen.js';
+import { PRINTED_SCHEMA_FILE, printServedSchema } from '../src/graphql/schema.js';
 
 type Output = { filename: string; content: string };
 
@@ -36,8 +38,10 @@ for (const api of Object.values(redocly.apis)) {
   compare(api['x-openapi-ts'].output.replace(/^\.\//, ''), header + astToString(ast));
 }
 
+compare(PRINTED_SCHEMA_FILE, printServedSchema());
+
 if (stale.length > 0) {
   console.error(`Generated files are stale; run \`npm run codegen\` and commit:\n  ${stale.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`Generated files are fresh (${outputs.length + Object.keys(redocly.apis).length} checked).`);
+console.log(`Generated files are fresh (${outputs.length + Object.keys(redocly.apis).length + 1} checked).`);

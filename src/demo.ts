@@ -1,10 +1,11 @@
 /**
  * `npm run demo`: starts the three provider simulators on loopback (real HTTP servers with a
  * real clock, so running batches progress) and the gateway in front of them, then prints the
- * GraphiQL URL and example queries with real ids.
+ * GraphiQL URL and example queries with ids of the seeded data (`demo-examples.ts`, as in the README).
  */
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
-import { toGlobalId } from './domain/global-id.js';
+import { DEMO_SIMULATORS, demoCurl, demoExamples } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
 import { startGateway } from './runtime.js';
 import { installSafetyNet } from './safety-net.js';
@@ -12,13 +13,8 @@ import { createSystemClock, startSimulators } from './simulators/index.js';
 
 // The simulators enforce the documented quotas (Check on its Pro plan, Gameball's two windows) and the
 // gateway's budget follows the same plan, so the demo runs as it would against the real providers.
-const sims = await startSimulators({
-  clock: createSystemClock(),
-  seed: 1,
-  batchCount: 300,
-  factCheckPlan: 'pro',
-  gameballRateLimits: 'documented',
-});
+// Their data is seeded, so the printed examples and the README's use ids that exist (demo-examples.ts).
+const sims = await startSimulators({ ...DEMO_SIMULATORS, clock: createSystemClock() });
 const port = process.env.PORT ?? '4000';
 const env = {
   ...process.env,
@@ -32,6 +28,8 @@ const env = {
   GAMEBALL_RATE_LIMIT: process.env.GAMEBALL_RATE_LIMIT ?? '',
   // The demo's own origin under both of its names (GraphiQL opened at one may call the other).
   CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${port},http://127.0.0.1:${port}`,
+  // Check webhooks on: the simulator signs its batch.completed/batch.failed events with this secret.
+  FACTCHECK_WEBHOOK_SECRET: process.env.FACTCHECK_WEBHOOK_SECRET ?? `whsec_demo_${randomBytes(16).toString('hex')}`,
 };
 const config = loadConfig(env);
 let running;
@@ -49,59 +47,26 @@ try {
 }
 const gateway = running;
 installSafetyNet(gateway.logger, gateway.metrics);
+// The Check simulator posts finished batches to the gateway's webhook route (its control API, see Simulators).
+const webhookUrl = `http://127.0.0.1:${gateway.port}/webhooks/check`;
+await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ url: webhookUrl, secret: env.FACTCHECK_WEBHOOK_SECRET }),
+});
 {
-  const reachId = sims.reach.control.idsByState()['running']?.[0] ?? '';
-  // A running Check batch with a few minutes left (the soonest to finish after three minutes), so a
-  // watched subscription shows progress for a while and then completes.
-  const finish = (id: string) =>
-    sims.factCheck.control.changedAt(id, Number.MAX_SAFE_INTEGER) ?? Number.POSITIVE_INFINITY;
-  const running = [...(sims.factCheck.control.idsByState()['running'] ?? [])].sort((a, b) => finish(a) - finish(b));
-  const checkId = running.find((id) => finish(id) - Date.now() >= 180_000) ?? running.at(-1) ?? '';
-  const gameballId = sims.gameball.control.idsByState()['partial']?.[0] ?? '';
   console.log(
     `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ` +
       `${sims.factCheck.url} (Check)`,
   );
   console.log(`\nGraphiQL: ${gateway.url}\n`);
-  console.log('Try these in GraphiQL:\n');
-  console.log(`query OneBatch {
-  batch(provider: FACT_CHECK, providerBatchId: "${checkId}") {
-    id status providerStatus isTerminal
-    progress { total processed succeeded failed pending percent }
-    ... on FactCheckBatch { name methods { method weight } totalCostCents }
-  }
-}
-`);
-  console.log(`query ThreeProviders {
-  nodes(ids: [${[toGlobalId('REACH', reachId), toGlobalId('GAMEBALL', gameballId), toGlobalId('FACT_CHECK', checkId)]
-    .map((id) => `"${id}"`)
-    .join(', ')}]) {
-    __typename
-    ... on Batch { provider providerBatchId status progress { percent } }
-    ... on ReachBatch { batchType schemaName pendingRecords }
-    ... on GameballBatch { itemErrors { customerId message code } }
-  }
-}
-`);
-  console.log(`query NewestBatches {
-  batches(first: 10) {
-    totalCount excludedProviders { provider reason }
-    pageInfo { hasNextPage endCursor }
-    edges { node { __typename provider status createdAt progress { percent } } }
-  }
-}
-`);
-  console.log(`subscription WatchOne {
-  batch(id: "${toGlobalId('FACT_CHECK', checkId)}") {
-    status observedAt stale
-    progress { processed total percent ratePerSecond estimatedCompletionAt }
-  }
-}
-`);
   console.log(
-    `From a shell (SSE): curl -N -H 'accept: text/event-stream' '${gateway.url}?query=` +
-      `subscription%7Bbatch(id:%22${toGlobalId('FACT_CHECK', checkId)}%22)%7Bstatus%20progress%7Bpercent%7D%7D%7D'\n`,
+    `Check webhooks: the Check simulator posts signed batch.completed/batch.failed events to ${webhookUrl}; ` +
+      'a watched Check batch that finishes ends then, without waiting for its next poll.\n',
   );
+  console.log('Try these in GraphiQL (WatchOne follows a Check batch that runs for four minutes, then completes):\n');
+  for (const example of demoExamples()) console.log(`${example.document}\n`);
+  console.log(`From a shell (SSE): ${demoCurl(gateway.url)}\n`);
   console.log('Press Ctrl+C to stop.');
 }
 

@@ -25,6 +25,19 @@ export interface Metrics {
   sseStream(delta: 1 | -1): void;
   /** Reads the open WebSocket count at scrape time. */
   bindWebSockets(read: () => number): void;
+  /** An operation refused by the inbound per-client limit (`RATE_LIMIT_PER_MINUTE`). */
+  rateLimited(transport: 'http' | 'sse' | 'ws'): void;
+  /** One provider webhook request and how it ended (`settled`, `duplicate`, `invalid_signature`, …). */
+  webhook(provider: string, outcome: string): void;
+  /** Reads the shared request budget's mode and replica count at scrape time (with `REDIS_URL`). */
+  bindBudget(budget: BudgetView): void;
+}
+
+/** What the metrics read of the shared request budget (`providers/shared-budget.ts`). */
+export interface BudgetView {
+  readonly mode: 'shared' | 'local' | undefined;
+  readonly replicas: number;
+  readonly providers: readonly string[];
 }
 
 /** Distinct operation names (and error codes) counted under their own label before the rest become `other`. */
@@ -114,6 +127,14 @@ export function createMetrics(): Metrics {
       this.set({ transport: 'sse' }, sse);
     },
   });
+  // By transport only: a label naming the client would grow without bound (cardinality).
+  const rateLimited = new Counter({
+    name: 'batchql_rate_limited_total',
+    help: 'Operations refused by the per-client rate limit (RATE_LIMIT_PER_MINUTE), by transport',
+    labelNames: ['transport'],
+    registers: [registry],
+  });
+  for (const transport of ['http', 'sse', 'ws']) rateLimited.inc({ transport }, 0);
   const operationName = bounded(MAX_LABEL_VALUES);
   const errorCode = bounded(MAX_LABEL_VALUES);
   new Gauge({
@@ -140,13 +161,40 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   coordinatorUp.set(1);
+  let budget: BudgetView | undefined;
+  new Gauge({
+    name: 'batchql_upstream_budget_mode',
+    help: "1 for the mode of each provider's request budget (REDIS_URL): shared through Redis, or local (a share)",
+    labelNames: ['provider', 'mode'],
+    registers: [registry],
+    collect() {
+      if (!budget?.mode) return;
+      for (const provider of budget.providers)
+        for (const mode of ['shared', 'local'] as const) this.set({ provider, mode }, budget.mode === mode ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'batchql_upstream_budget_replicas',
+    help: 'Replicas sharing the request budget, as the last heartbeat in Redis saw them (with REDIS_URL)',
+    registers: [registry],
+    collect() {
+      if (budget) this.set(budget.replicas);
+    },
+  });
   const unhandled = new Counter({
     name: 'batchql_unhandled_rejections_total',
     help: 'Promise rejections no code handled (logged and survived; each is a bug)',
     registers: [registry],
   });
+  const webhooks = new Counter({
+    name: 'batchql_webhooks_total',
+    help: 'Provider webhook requests by provider and outcome (settled, not_terminal, duplicate, or why refused)',
+    labelNames: ['provider', 'outcome'],
+    registers: [registry],
+  });
   return {
     registry,
+    webhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     coordinatorError: (operation) => coordinatorErrors.inc({ operation }),
     coordinatorUp: (reachable) => coordinatorUp.set(reachable ? 1 : 0),
     unhandledRejection: () => unhandled.inc(),
@@ -165,8 +213,12 @@ export function createMetrics(): Metrics {
     sseStream(delta) {
       sse = Math.max(0, sse + delta);
     },
+    rateLimited: (transport) => rateLimited.inc({ transport }),
     bindWebSockets(read) {
       readSockets = read;
+    },
+    bindBudget(b) {
+      budget = b;
     },
     bind(h, p) {
       hub = h;

@@ -24,6 +24,10 @@ import { createAuthenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { scopedLogger } from './request-scope.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
+import { budgetModeLog, SharedBudget } from './providers/shared-budget.js';
+import { factCheckWebhookSecret } from './providers/factcheck/index.js';
+import { withCheckWebhook } from './webhooks/check.js';
+import { setUpCheckWebhook } from './webhooks/setup.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -198,8 +202,18 @@ export async function startGateway(
   for (const warning of config.warnings ?? []) logger.warn(`configuration: ${warning}`);
   const metrics = createMetrics();
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
+  // With Redis, each provider's request budget is shared by every replica (its own ioredis client).
+  const sharedBudget = config.live.redisUrl
+    ? new SharedBudget({
+        redisUrl: config.live.redisUrl,
+        keyPrefix: config.live.redisKeyPrefix,
+        instanceId: config.live.instanceId,
+        onMode: budgetModeLog(logger),
+      })
+    : undefined;
   const providers = createProviders(definitions, config.providers, {
     ...config.upstream,
+    ...(sharedBudget ? { sharedBudget } : {}),
     userAgent: `batchql/0.1 (${config.live.instanceId})`,
     observe: (provider, outcome, seconds, detail) => {
       metrics.observeUpstream(provider, outcome, seconds, detail);
@@ -239,8 +253,10 @@ export async function startGateway(
       );
     } catch (error) {
       await closeProviders(providers);
+      await sharedBudget?.close();
       throw redisStartError(config.live.redisUrl, error);
     }
+    await sharedBudget?.start();
   }
   const coordinator: Coordinator = leases ?? createMemoryCoordinator(config.live.instanceId);
   const {
@@ -259,6 +275,19 @@ export async function startGateway(
   });
   const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
+  if (sharedBudget) metrics.bindBudget(sharedBudget);
+  // Check webhooks (FACTCHECK_WEBHOOK_SECRET): a verified terminal event settles its batch on every replica.
+  const webhook = setUpCheckWebhook({
+    secret: factCheckWebhookSecret(config.providers.FACT_CHECK),
+    redisUrl: config.live.redisUrl,
+    redisKeyPrefix: config.live.redisKeyPrefix,
+    providers,
+    hub,
+    coordinator,
+    logger,
+    metrics,
+    now: options.now,
+  });
   if (config.auth.mode === 'none') {
     logger.warn(
       "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. " +
@@ -296,7 +325,11 @@ export async function startGateway(
       authenticate,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
-      rateLimit: { limiter, perMinute: config.rateLimit.perMinute },
+      rateLimit: {
+        limiter,
+        perMinute: config.rateLimit.perMinute,
+        onRefused: (transport) => metrics.rateLimited(transport),
+      },
       plugins: [drain.plugin()],
       operations: {
         operation: (report) => metrics.operation(report),
@@ -306,13 +339,20 @@ export async function startGateway(
   } catch (error) {
     // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error.
     await hub.close();
+    await webhook.close();
     await coordinator.close();
     await closeProviders(providers);
+    await sharedBudget?.close();
     throw error;
   }
   const server = createServer(
     drain.listener(
-      operations(limitBody(gateway, config.queries.maxBodyBytes), metrics, providers, () => drain.draining),
+      operations(
+        withCheckWebhook(limitBody(gateway, config.queries.maxBodyBytes), webhook.options),
+        metrics,
+        providers,
+        () => drain.draining,
+      ),
     ),
   );
   const ws = attachWebSocket(server, gateway, {
@@ -350,9 +390,11 @@ export async function startGateway(
     server.closeAllConnections();
     await ws.close();
     await listenerClosed;
+    await webhook.close();
     await coordinator.close();
     await limiter?.close();
     await closeProviders(providers);
+    await sharedBudget?.close();
     return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };
   }
   let stopping: Promise<ShutdownReport> | undefined;

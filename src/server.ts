@@ -16,7 +16,7 @@ import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from
 import { useOfflineGraphiQL } from './graphiql.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
-import { useClientRateLimit, type ClientRateLimiter } from './graphql/rate-limit.js';
+import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
@@ -41,8 +41,15 @@ export interface GatewayOptions {
   graphiql?: boolean;
   /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
   corsOrigins?: readonly string[];
-  /** The inbound limit per client (`RATE_LIMIT_PER_MINUTE`), undefined when off; `perMinute` names it in refusals. */
-  rateLimit?: { limiter: ClientRateLimiter | undefined; perMinute: number };
+  /**
+   * The inbound limit per client (`RATE_LIMIT_PER_MINUTE`), undefined when off; `perMinute` names it in
+   * refusals; `onRefused` is told each refusal (metrics).
+   */
+  rateLimit?: {
+    limiter: ClientRateLimiter | undefined;
+    perMinute: number;
+    onRefused?: (transport: RefusedTransport) => void;
+  };
   /** Pre-built schema (tests reuse one). */
   schema?: GraphQLSchema;
   /** Told every finished operation and SSE stream (metrics). */
@@ -83,7 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
       // Before the upstream estimate: a client over its limit costs one counter increment, nothing more.
-      useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0),
+      useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0, options.rateLimit?.onRefused),
       useUpstreamBudget(),
       useTokenExpiry(),
       useResponseNotes(),

@@ -6,8 +6,10 @@
  * - `SIM_HOST`: address to listen on (default 127.0.0.1; 0.0.0.0 in a container);
  * - `SIM_REACH_PORT`, `SIM_GAMEBALL_PORT`, `SIM_FACTCHECK_PORT`: 4101, 4102, 4103 by default (0 picks free ones);
  * - `SIM_PUBLIC_HOST`: the host name gateways reach them by, in the printed URLs (default: 127.0.0.1 or `SIM_HOST`);
- * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`).
+ * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`), plus the demo's live Check
+ *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the README's examples run against them too.
  */
+import { DEMO_SIMULATORS } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
 
@@ -32,6 +34,7 @@ try {
     clock: createSystemClock(),
     seed: intFrom('SIM_SEED', 1, 1_000_000),
     batchCount: intFrom('SIM_BATCHES', 300, 100_000),
+    factCheckShowcase: DEMO_SIMULATORS.factCheckShowcase,
     host,
     ports: {
       reach: intFrom('SIM_REACH_PORT', SIM_PORTS.reach, 65535),

@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -7,7 +7,10 @@ import { ErrorCode } from '../domain/errors.js';
 import { env, fragment } from '../settings.js';
 
 /** What the limit reads of the GraphQL context (not `context.ts`, which `config.ts` is imported by). */
-type ClientContext = { client: ClientIdentity };
+type ClientContext = { client: ClientIdentity; socket?: unknown };
+
+/** The transport of a refused operation (the access log's vocabulary): a subscription over HTTP is `sse`. */
+export type RefusedTransport = 'http' | 'sse' | 'ws';
 
 /** The inbound rate limit per client (`identity.ts`). */
 export interface RateLimitSettings {
@@ -132,14 +135,26 @@ export function rateLimited(retryAfterMs: number, perMinute: number): ExecutionR
  * and GraphiQL's page execute nothing and are never limited. Yoga's batched requests are off, so
  * an HTTP request is one operation.
  */
-export function useClientRateLimit(limiter: ClientRateLimiter | undefined, perMinute: number): Plugin<ClientContext> {
+export function useClientRateLimit(
+  limiter: ClientRateLimiter | undefined,
+  perMinute: number,
+  onRefused?: (transport: RefusedTransport) => void,
+): Plugin<ClientContext> {
   if (!limiter) return {};
-  const check = async (ctx: ClientContext, stop: (result: ExecutionResult) => void): Promise<void> => {
+  const check = async (
+    args: { contextValue: ClientContext; document: DocumentNode; operationName?: string | null },
+    stop: (result: ExecutionResult) => void,
+  ): Promise<void> => {
+    const ctx = args.contextValue;
     const decision = await limiter.consume(ctx.client.key);
-    if (!decision.allowed) stop(rateLimited(decision.retryAfterMs, perMinute));
+    if (decision.allowed) return;
+    // The WebSocket transport puts its socket in the context (`transports/ws.ts`).
+    const subscription = getOperationAST(args.document, args.operationName)?.operation === 'subscription';
+    onRefused?.(ctx.socket !== undefined ? 'ws' : subscription ? 'sse' : 'http');
+    stop(rateLimited(decision.retryAfterMs, perMinute));
   };
   return {
-    onExecute: ({ args, setResultAndStopExecution }) => check(args.contextValue, setResultAndStopExecution),
-    onSubscribe: ({ args, setResultAndStopExecution }) => check(args.contextValue, setResultAndStopExecution),
+    onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
   };
 }

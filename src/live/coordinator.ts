@@ -7,6 +7,16 @@ export type HubEvent =
   | { kind: 'end' }
   | { kind: 'error'; code: ErrorCode; message: string; provider?: ProviderName };
 
+/**
+ * A batch's terminal state, confirmed by a verified provider webhook: every process ends its
+ * watches of that batch, whatever scope or detail level they watch it under.
+ */
+export interface BatchSettled {
+  provider: ProviderName;
+  providerBatchId: string;
+  batch: Batch;
+}
+
 /** Where a coordinator reports its failures (logs and metrics), instead of swallowing them. */
 export interface CoordinatorErrors {
   /** A Redis operation failed (`publish`, `lease`, `subscribe`, `connection`, …). */
@@ -47,6 +57,10 @@ export interface Coordinator {
   members(unit: string): Promise<string[]>;
   /** Milliseconds a lease lasts without renewal (how long a takeover can take). */
   readonly leaseMs: number;
+  /** Sends a settled batch to the other processes (their keys of it are not known here). */
+  broadcast(message: BatchSettled): Promise<void>;
+  /** Receives every settled batch other processes broadcast; returns the unsubscribe function. */
+  onBroadcast(listener: (message: BatchSettled) => void): () => void;
   /** False while the shared store is unreachable. */
   healthy(): boolean;
   close(): Promise<void>;
@@ -66,6 +80,8 @@ export function createMemoryCoordinator(instanceId = `mem-${process.pid}`): Coor
     announce: async () => {},
     withdraw: async () => {},
     members: async () => [],
+    broadcast: async () => {},
+    onBroadcast: () => () => {},
     healthy: () => true,
     close: async () => {},
   };

@@ -51,6 +51,8 @@ export function withLeaseLedger(inner: Coordinator): LeaseLedger {
     announce: (unit, members, ttlMs) => inner.announce(unit, members, ttlMs),
     withdraw: (unit, members) => inner.withdraw(unit, members),
     members: (unit) => inner.members(unit),
+    broadcast: (message) => inner.broadcast(message),
+    onBroadcast: (listener) => inner.onBroadcast(listener),
     healthy: () => inner.healthy(),
     close: () => inner.close(),
     acquire(key) {

@@ -1,4 +1,4 @@
-import type { Batch } from '../domain/batch.js';
+import type { Batch, ProviderName } from '../domain/batch.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Providers } from '../providers/index.js';
 import { LatestValueChannel } from './channel.js';
@@ -10,7 +10,6 @@ import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
 import { BulkRefresh, type BulkHost } from './bulk-refresh.js';
 import { PollScheduler } from './scheduler.js';
-import type { ProviderName } from '../domain/batch.js';
 
 export type { WatchTarget } from './watch-target.js';
 
@@ -299,5 +298,32 @@ export class PollHub {
     w.deliver(event);
     await this.coordinator.publish(w.key, event).catch(() => {});
     if (w.ended) this.end(w);
+  }
+
+  /**
+   * Ends this process's watches of one batch with its terminal state `batch` (read from the
+   * provider after a verified webhook), whatever their scope or detail level: each gets the state
+   * (no next refresh) and `end`, published as its poll loop would, so the loop stops and other
+   * processes watching the same key hear it. A state that is not terminal changes nothing.
+   * Returns how many watches it ended.
+   */
+  async settle(provider: ProviderName, providerBatchId: string, batch: Batch): Promise<number> {
+    if (!batch.isTerminal) return 0;
+    const mine = [...this.watches.values()].filter(
+      (w) => !w.ended && w.target.provider === provider && w.target.providerBatchId === providerBatchId,
+    );
+    for (const w of mine) {
+      // The rate stays the last one observed; a finished batch has no completion estimate.
+      const rate = w.latest?.progress.ratePerSecond ?? null;
+      const state: Batch = {
+        ...batch,
+        stale: false,
+        nextRefreshAt: null,
+        progress: { ...batch.progress, ratePerSecond: rate, estimatedCompletionAt: null },
+      };
+      await this.publish(w, { kind: 'state', batch: state });
+      await this.publish(w, { kind: 'end' });
+    }
+    return mine.length;
   }
 }

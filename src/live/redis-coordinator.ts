@@ -1,5 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { parseHubEvent, type Coordinator, type CoordinatorErrors, type HubEvent } from './coordinator.js';
+import {
+  parseHubEvent,
+  type BatchSettled,
+  type Coordinator,
+  type CoordinatorErrors,
+  type HubEvent,
+} from './coordinator.js';
 
 /** Options of the Redis coordinator. */
 export interface RedisCoordinatorOptions {
@@ -55,6 +61,9 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
   const channels = new Map<string, Set<(event: HubEvent) => void>>();
   const topic = (key: string) => `${prefix}live:${key}`;
   const keyOf = new Map<string, string>();
+  /** One channel for settled batches (verified webhooks), whatever keys each process watches them under. */
+  const broadcastTopic = `${prefix}live-broadcast`;
+  const settledListeners = new Set<(message: BatchSettled) => void>();
 
   let up = false;
   const setUp = (now: boolean) => {
@@ -68,10 +77,12 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
   commands.on('close', () => setUp(false));
   // Back after an outage: subscribe every channel with listeners again.
   subscriber.on('ready', () => {
-    if (channels.size === 0) return;
-    subscriber.subscribe(...channels.keys()).catch((error: unknown) => report.error('subscribe', error));
+    const wanted = [...channels.keys(), ...(settledListeners.size > 0 ? [broadcastTopic] : [])];
+    if (wanted.length === 0) return;
+    subscriber.subscribe(...wanted).catch((error: unknown) => report.error('subscribe', error));
   });
   subscriber.on('message', (channel: string, text: string) => {
+    if (channel === broadcastTopic) return settled(text);
     const listeners = channels.get(channel);
     if (!listeners) return;
     let envelope: Envelope;
@@ -84,6 +95,19 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     if (envelope.from === o.instanceId || !envelope.event) return;
     for (const listener of [...listeners]) listener(envelope.event);
   });
+
+  function settled(text: string): void {
+    let envelope: { from?: string; settled?: BatchSettled };
+    try {
+      envelope = parseHubEvent(text) as unknown as typeof envelope;
+    } catch {
+      report.error('message', new Error('unreadable message on the broadcast channel'));
+      return;
+    }
+    const message = envelope.settled;
+    if (envelope.from === o.instanceId || !message?.batch) return;
+    for (const listener of [...settledListeners]) listener(message);
+  }
 
   try {
     await Promise.all([commands.connect(), subscriber.connect()]);
@@ -136,6 +160,19 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
         await commands.publish(topic(key), text);
       });
     },
+    async broadcast(message) {
+      const text = JSON.stringify({ from: o.instanceId, settled: message });
+      await run('broadcast', () => commands.publish(broadcastTopic, text));
+    },
+    onBroadcast(listener) {
+      if (settledListeners.size === 0)
+        subscriber.subscribe(broadcastTopic).catch((error: unknown) => report.error('subscribe', error));
+      settledListeners.add(listener);
+      return () => {
+        if (!settledListeners.delete(listener) || settledListeners.size > 0) return;
+        subscriber.unsubscribe(broadcastTopic).catch((error: unknown) => report.error('unsubscribe', error));
+      };
+    },
     async keepAlive(key) {
       await run('keepAlive', () => commands.pexpire(`${prefix}state:${key}`, STATE_TTL_MS));
     },
@@ -175,6 +212,7 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     },
     async close() {
       channels.clear();
+      settledListeners.clear();
       await Promise.allSettled([commands.quit(), subscriber.quit()]);
       commands.disconnect();
       subscriber.disconnect();

@@ -5,6 +5,7 @@ import { env, fragment, type SettingsFragment } from '../settings.js';
 import { parseRateLimit, type RateWindow } from './rate-limit.js';
 import type { UpstreamLimits } from './limits.js';
 import type { CircuitObserver, UpstreamObserver } from './upstream-types.js';
+import type { SharedBudget } from './shared-budget.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
 export interface SharedClientOptions extends UpstreamLimits {
@@ -16,6 +17,8 @@ export interface SharedClientOptions extends UpstreamLimits {
   pauseCapMs?: number;
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
   now?: () => number;
+  /** With `REDIS_URL`: every provider's budget is shared by all replicas (`shared-budget.ts`). */
+  sharedBudget?: SharedBudget;
 }
 
 /** A provider's own settings: at least where it is; absent when the provider is not configured. */

@@ -6,6 +6,7 @@ import { DEFAULT_UPSTREAM_POLICY, protect, type UpstreamPolicy } from './policy.
 import { UpstreamHttpError, type CircuitObserver, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
+import type { SharedBudget } from './shared-budget.js';
 import { trafficClass } from './traffic.js';
 
 export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
@@ -49,6 +50,8 @@ export interface UpstreamHttpOptions {
   pauseCapMs?: number;
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
   now?: () => number;
+  /** With Redis, the budget's window capacity is shared by all replicas (`shared-budget.ts`). */
+  sharedBudget?: SharedBudget;
   /** Told every response's status and headers (the budget reads `X-RateLimit-*`). */
   onResponse?: (status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number) => void;
 }
@@ -65,6 +68,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     ...(options.pauseCapMs !== undefined ? { pauseCapMs: options.pauseCapMs } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  options.sharedBudget?.attach(quota, options.interactiveShare ?? 0.3);
   const raw = createRawUpstreamHttp({
     ...options,
     onResponse: (status, headers, retryAfterMs) => {

@@ -29,6 +29,20 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/**
+ * Window capacity from outside this process (`shared-budget.ts`: blocks of a budget shared by all
+ * replicas through Redis). While one is set, a call needs its capacity beside the local checks.
+ */
+export interface SharedCapacity {
+  /**
+   * Milliseconds until a call of `kind` has capacity (0: now), or `undefined` while capacity is
+   * on its way (a block is being fetched): the quota is then woken by `wake()` when it lands.
+   */
+  readyIn(kind: TrafficClass): number | undefined;
+  /** A call of `kind` goes out: it uses its capacity. */
+  spend(kind: TrafficClass): void;
+}
+
 /** A snapshot for metrics and tests. */
 export interface QuotaStats {
   sent: number;
@@ -55,8 +69,11 @@ export class ProviderQuota {
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly longest: number;
+  /** The windows enforced here: the documented ones, or this replica's share of them (`useLimits`). */
+  private limits: readonly RateWindow[];
+  private shared: SharedCapacity | undefined;
   /** Background pacing: a token bucket filled at the background share's rate, so polls spread evenly. */
-  private readonly pace: { perMs: number; burst: number } | undefined;
+  private pace: { perMs: number; burst: number } | undefined;
   private paceTokens = 0;
   private paceAt = 0;
 
@@ -67,16 +84,44 @@ export class ProviderQuota {
   ) {
     this.now = options.now ?? Date.now;
     this.longest = Math.max(0, ...windows.map((w) => w.windowMs));
-    // The slowest window sets the pace: its background capacity spread over its length.
-    const rates = windows.map((w) => Math.max(1, Math.floor(w.limit * (1 - options.interactiveShare))) / w.windowMs);
-    if (rates.length > 0) {
-      const perMs = Math.min(...rates);
-      const window = windows[rates.indexOf(perMs)]!;
-      const burst = Math.max(1, Math.ceil(perMs * window.windowMs * 0.1));
-      this.pace = { perMs, burst };
-      this.paceTokens = burst;
-      this.paceAt = this.now();
-    }
+    this.limits = windows;
+    this.setPace(true);
+  }
+
+  /**
+   * Enforces `limits` (the same windows with other limits: a replica's share of the documented
+   * ones while the shared budget is unreachable) instead of the current ones; `windows` again
+   * restores the documented budget. Calls already sent count against the new limits.
+   */
+  useLimits(limits: readonly RateWindow[]): void {
+    this.limits = limits;
+    this.setPace(false);
+    this.pump();
+  }
+
+  /** Takes window capacity from `shared` too (undefined: from this process's windows alone). */
+  useShared(shared: SharedCapacity | undefined): void {
+    this.shared = shared;
+    this.pump();
+  }
+
+  /** Looks at the waiting calls again (shared capacity has arrived). */
+  wake(): void {
+    this.pump();
+  }
+
+  /** The slowest window sets the pace: its background capacity spread over its length. */
+  private setPace(fill: boolean): void {
+    const share = this.options.interactiveShare;
+    const rates = this.limits.map((w) => Math.max(1, Math.floor(w.limit * (1 - share))) / w.windowMs);
+    if (rates.length === 0) return;
+    const perMs = Math.min(...rates);
+    const window = this.limits[rates.indexOf(perMs)]!;
+    const burst = Math.max(1, Math.ceil(perMs * window.windowMs * 0.1));
+    if (!fill) this.refill(this.now());
+    this.pace = { perMs, burst };
+    this.paceTokens = fill ? burst : Math.min(this.paceTokens, burst);
+    this.paceAt = this.now();
   }
 
   /** True when this budget limits anything (a provider with `none` has no windows and no waits). */
@@ -142,12 +187,15 @@ export class ProviderQuota {
 
   /** Takes budget for one call now if there is any (and nobody waits ahead); no promise on the hot path. */
   tryTake(kind: TrafficClass): boolean {
-    if (this.queue.length > 0 || this.readyIn(kind) > 0) return false;
+    if (this.queue.length > 0 || this.readyIn(kind) > 0 || this.sharedPending(kind)) return false;
     this.record(kind);
     return true;
   }
 
-  /** Gives back the budget of a call that was never sent (it joined an identical call in flight). */
+  /**
+   * Gives back the budget of a call that was never sent (it joined an identical call in flight).
+   * Shared capacity is not given back: the block it came from may belong to an ended sub-window.
+   */
   refund(): void {
     if (this.sentTotal === 0) return;
     this.sentTotal--;
@@ -192,6 +240,7 @@ export class ProviderQuota {
   private record(kind: TrafficClass = 'interactive'): void {
     const t = this.now();
     this.sentTotal++;
+    this.shared?.spend(kind);
     if (kind === 'background' && this.pace) {
       this.refill(t);
       this.paceTokens -= 1;
@@ -232,7 +281,7 @@ export class ProviderQuota {
       if (this.paceTokens < 1) wait = Math.max(wait, (1 - this.paceTokens) / this.pace.perMs);
     }
     const share = kind === 'interactive' ? 0 : this.options.interactiveShare;
-    for (const w of this.windows) {
+    for (const w of this.limits) {
       const capacity = Math.max(1, Math.floor(w.limit * (1 - share)));
       // Calls inside the window, counted from the newest back.
       let inWindow = 0;
@@ -248,7 +297,12 @@ export class ProviderQuota {
       const reserve = kind === 'interactive' ? 0 : Math.floor(this.reported.limit * this.options.interactiveShare);
       if (remaining <= reserve) wait = Math.max(wait, this.reported.resetAt - t);
     }
-    return wait;
+    return Math.max(wait, this.shared?.readyIn(kind) ?? 0);
+  }
+
+  /** True while the shared capacity a call of `kind` needs is on its way (`SharedCapacity.readyIn`). */
+  private sharedPending(kind: TrafficClass): boolean {
+    return this.shared !== undefined && this.shared.readyIn(kind) === undefined;
   }
 
   private remove(waiter: Waiter): void {
@@ -279,6 +333,8 @@ export class ProviderQuota {
         this.timer.unref?.();
         return;
       }
+      // Shared capacity on its way wakes the queue when it lands (`wake`).
+      if (this.sharedPending(head.kind)) return;
       this.queue.shift();
       this.record(head.kind);
       head.grant();

@@ -1,6 +1,15 @@
 import { createRandom, createSystemClock, type SimClock } from './clock.js';
-import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
+import {
+  generateBatches,
+  isFailingItem,
+  showcaseBatch,
+  stateAt,
+  type DataSetOptions,
+  type ShowcaseOptions,
+  type SimBatch,
+} from './model.js';
 import { FixedWindow } from './quota.js';
+import { createFactCheckWebhooks, type FactCheckWebhooks, type WebhookTarget } from './factcheck-webhooks.js';
 import { iso, startSimServer, type SimQuota, type SimRequest, type SimResponse, type Simulator } from './server.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
@@ -45,7 +54,28 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
    * end, Unix seconds).
    */
   rateLimitPerMinute?: number;
+  /**
+   * The length of that window (ms), still aligned to the clock; tests shorten it so several
+   * windows pass in seconds. `rateLimitPerMinute` is then the limit per window. @default 60000
+   */
+  rateLimitWindowMs?: number;
+  /**
+   * One more batch, `FACT_CHECK_SHOWCASE_ID`, after the seeded ones (which stay as they are): the
+   * newest, 1,000 items, queued until `startInMs`, then running for `durationMs`, all succeeding. The
+   * demo's subscription follows it. @default none
+   */
+  showcase?: ShowcaseOptions;
+  /**
+   * Where to send signed `batch.completed`/`batch.failed` events when batches finish in the clock
+   * (also settable later: `webhooks.configure`, `POST /__sim/webhooks`). @default none
+   */
+  webhook?: WebhookTarget | undefined;
+  /** How often finished batches are looked for (they are on every API request too). @default 250 */
+  webhookCheckMs?: number | undefined;
 }
+
+/** The id of the showcase batch (`FactCheckSimulatorOptions.showcase`). */
+export const FACT_CHECK_SHOWCASE_ID = 'batch_5e1ec7ed0001';
 
 const METHODS = [{ reasoning: 1, tool: 0.5 }, { semantic: 1 }, { reasoning: 1, ensemble: 0.8, entropy: 0.3 }];
 const NAMES = ['Daily fact check', 'Article verification', 'Claims review', 'Newsletter audit'];
@@ -59,7 +89,7 @@ const DAY = 86_400_000;
  */
 export async function createFactCheckSimulator(
   o: FactCheckSimulatorOptions = {},
-): Promise<Simulator & { credentials: FactCheckSimCredentials }> {
+): Promise<Simulator & { credentials: FactCheckSimCredentials; webhooks: FactCheckWebhooks }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
   const rateLimit = o.rateLimitPerMinute ?? FACT_CHECK_PLAN_LIMITS[o.plan ?? 'unlimited'];
@@ -82,9 +112,15 @@ export async function createFactCheckSimulator(
       context: b.index % 2 === 0 ? { source: 'news-aggregator' } : null,
     };
   }
+  if (o.showcase) {
+    if (batches.some((b) => b.id === FACT_CHECK_SHOWCASE_ID)) throw new Error('showcase id taken by a seeded batch');
+    const b = showcaseBatch(FACT_CHECK_SHOWCASE_ID, batches.length, clock.now(), 1_000, o.showcase);
+    b.extra = { name: 'Live demo: watch me', format: 'json', methods: METHODS[0], context: null };
+    batches.push(b);
+  }
   const byId = new Map(batches.map((b) => [b.id, b]));
   let requestSeq = 0;
-  const minute = new FixedWindow(rateLimit, 60_000);
+  const minute = new FixedWindow(rateLimit, o.rateLimitWindowMs ?? 60_000);
 
   const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): SimResponse => ({
     status,
@@ -216,7 +252,17 @@ export async function createFactCheckSimulator(
     },
   };
 
+  const webhooks = createFactCheckWebhooks({
+    clock,
+    batches,
+    detail: (b) => detail(b, undefined),
+    target: o.webhook,
+    checkEveryMs: o.webhookCheckMs,
+  });
+
   function handle(req: SimRequest, route: string): SimResponse {
+    // Batches that finished since the last look are announced (when a receiver is configured).
+    void webhooks.check();
     if (req.headers['authorization'] !== `Bearer ${credentials.apiKey}`) {
       return error(
         401,
@@ -288,43 +334,50 @@ export async function createFactCheckSimulator(
     return { status: 200, body: { id: b.id, status: 'cancelled', message: 'Batch cancelled successfully' } };
   }
 
+  const server = await startSimServer({
+    port: o.port,
+    host: o.host,
+    clock,
+    batches,
+    secretMarker: o.secretMarker,
+    errorBody: (status, message, retryAfter) => {
+      const code =
+        {
+          400: 'bad_request',
+          404: 'not_found',
+          429: 'rate_limited',
+          500: 'internal_error',
+          502: 'bad_gateway',
+          503: 'service_unavailable',
+          504: 'gateway_timeout',
+        }[status] ?? 'internal_error';
+      return {
+        error: {
+          code,
+          message,
+          requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`,
+          ...(retryAfter !== undefined ? { retryAfter } : {}),
+        },
+      };
+    },
+    quota,
+    routeOf: (method, path) => {
+      if (method === 'GET' && path === '/v1/batch') return 'GET /v1/batch';
+      if (method === 'GET' && /^\/v1\/batch\/[^/]+$/.test(path)) return 'GET /v1/batch/:id';
+      if (method === 'GET' && /^\/v1\/batch\/[^/]+\/results$/.test(path)) return 'GET /v1/batch/:id/results';
+      if (method === 'POST' && /^\/v1\/batch\/[^/]+\/cancel$/.test(path)) return 'POST /v1/batch/:id/cancel';
+      return undefined;
+    },
+    handle,
+    control: (method, path, input) => webhooks.control(method, path, input),
+  });
   return {
-    ...(await startSimServer({
-      port: o.port,
-      host: o.host,
-      clock,
-      batches,
-      secretMarker: o.secretMarker,
-      errorBody: (status, message, retryAfter) => {
-        const code =
-          {
-            400: 'bad_request',
-            404: 'not_found',
-            429: 'rate_limited',
-            500: 'internal_error',
-            502: 'bad_gateway',
-            503: 'service_unavailable',
-            504: 'gateway_timeout',
-          }[status] ?? 'internal_error';
-        return {
-          error: {
-            code,
-            message,
-            requestId: `req_${(++requestSeq).toString(16).padStart(12, '0')}`,
-            ...(retryAfter !== undefined ? { retryAfter } : {}),
-          },
-        };
-      },
-      quota,
-      routeOf: (method, path) => {
-        if (method === 'GET' && path === '/v1/batch') return 'GET /v1/batch';
-        if (method === 'GET' && /^\/v1\/batch\/[^/]+$/.test(path)) return 'GET /v1/batch/:id';
-        if (method === 'GET' && /^\/v1\/batch\/[^/]+\/results$/.test(path)) return 'GET /v1/batch/:id/results';
-        if (method === 'POST' && /^\/v1\/batch\/[^/]+\/cancel$/.test(path)) return 'POST /v1/batch/:id/cancel';
-        return undefined;
-      },
-      handle,
-    })),
+    ...server,
+    close: async () => {
+      webhooks.close();
+      await server.close();
+    },
     credentials,
+    webhooks,
   };
 }

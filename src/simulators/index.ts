@@ -1,16 +1,23 @@
 import type { SimClock } from './clock.js';
 import type { FactCheckPlan } from './factcheck.js';
+import type { WebhookTarget } from './factcheck-webhooks.js';
 import type { GameballRateLimits } from './gameball.js';
-import type { DataProfile } from './model.js';
+import type { DataProfile, ShowcaseOptions } from './model.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 import type { Simulator } from './server.js';
 
 export { createManualClock, createSystemClock, type ManualClock, type SimClock } from './clock.js';
 export type { Fault, FaultRule } from './faults.js';
 export type { RecordedRequest, Simulator, SimulatorControl } from './server.js';
-export { createFactCheckSimulator, FACT_CHECK_PLAN_LIMITS, type FactCheckPlan } from './factcheck.js';
+export {
+  createFactCheckSimulator,
+  FACT_CHECK_PLAN_LIMITS,
+  FACT_CHECK_SHOWCASE_ID,
+  type FactCheckPlan,
+} from './factcheck.js';
+export type { FactCheckWebhooks, WebhookDelivery, WebhookTarget } from './factcheck-webhooks.js';
 export { createGameballSimulator, GAMEBALL_DOCUMENTED_RATE_LIMITS, type GameballRateLimits } from './gameball.js';
-export type { DataProfile, DataSetOptions } from './model.js';
+export type { DataProfile, DataSetOptions, ShowcaseOptions } from './model.js';
 export { createReachSimulator, REACH_TENANTS, signReachToken } from './reach.js';
 export { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorDefinition } from './registry.js';
 
@@ -47,11 +54,20 @@ export interface StartSimulatorsOptions {
   factCheckPlan?: FactCheckPlan;
   /** Check's per-minute rate limit (enforced with 429s); overrides `factCheckPlan`. */
   factCheckRateLimitPerMinute?: number;
+  /** The length of Check's rate-limit window (ms), so a test sees several windows in seconds. @default 60000 */
+  factCheckRateLimitWindowMs?: number;
+  /** Where Check posts signed `batch.completed`/`batch.failed` events (also `POST /__sim/webhooks`). @default none */
+  factCheckWebhook?: WebhookTarget;
   /**
    * Gameball's per-resource windows: `documented` is 30 a second and 360 per 30 s (the "Others"
    * resource of the batch endpoints); `none` enforces nothing. @default 'none'
    */
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none';
+  /**
+   * One more Check batch after the seeded ones (which stay as they are), `FACT_CHECK_SHOWCASE_ID`:
+   * queued until `startInMs`, then running for `durationMs`. The demo follows it. @default none
+   */
+  factCheckShowcase?: ShowcaseOptions;
 }
 
 /** Starts every registered simulator on loopback with one clock and seed. */
@@ -65,8 +81,11 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     durationMs: o.durationMs,
     factCheckPlan: o.factCheckPlan,
     factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
+    factCheckRateLimitWindowMs: o.factCheckRateLimitWindowMs,
+    factCheckWebhook: o.factCheckWebhook,
     host: o.host,
     gameballRateLimits: o.gameballRateLimits,
+    factCheckShowcase: o.factCheckShowcase,
   };
   const started = await Promise.all(
     SIMULATOR_DEFINITIONS.map(async (d) => [d.key, await d.start({ ...common, port: o.ports?.[d.key] })] as const),

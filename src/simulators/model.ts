@@ -222,6 +222,38 @@ function nextBatch(
   };
 }
 
+/** A batch for a demo to follow live, appended after a seeded data set (`showcaseBatch`). */
+export interface ShowcaseOptions {
+  /** When it starts running, from the data set's `now` (ms, >= 0; queued until then). */
+  startInMs: number;
+  /** How long it runs (ms, >= 1). */
+  durationMs: number;
+}
+
+/**
+ * One batch appended after a data set's seeded ones, which stay exactly as they are (it draws nothing
+ * from their random sequence): created half a second before `now`, so it is the newest, queued until
+ * `startInMs`, then running for `durationMs` over `total` items, every one of which succeeds.
+ */
+export function showcaseBatch(id: string, index: number, now: number, total: number, o: ShowcaseOptions): SimBatch {
+  if (!Number.isInteger(o.startInMs) || o.startInMs < 0 || !Number.isInteger(o.durationMs) || o.durationMs < 1)
+    throw new RangeError(`showcase: startInMs >= 0 and durationMs >= 1, integers: ${JSON.stringify(o)}`);
+  return {
+    id,
+    index,
+    total,
+    durationMs: o.durationMs,
+    createdAt: now - 500,
+    startAt: now + o.startInMs,
+    failRate: 0,
+    outcome: 'success',
+    cancelledAt: null,
+    pendingRecords: 0,
+    pendingExpiresAt: null,
+    extra: {},
+  };
+}
+
 /** Of every 20 batches, how a `longRunning` data set's finished ones end, in turn. */
 const FINISHED: readonly SimOutcome[] = ['success', 'partial', 'failedValidation', 'cancelled'];
 

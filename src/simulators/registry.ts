@@ -2,7 +2,8 @@ import type { ProviderName } from '../domain/batch.js';
 import type { SimClock } from './clock.js';
 import { createFactCheckSimulator, type FactCheckPlan, type FactCheckSimCredentials } from './factcheck.js';
 import { createGameballSimulator, type GameballRateLimits, type GameballSimCredentials } from './gameball.js';
-import type { DataProfile } from './model.js';
+import type { WebhookTarget } from './factcheck-webhooks.js';
+import type { DataProfile, ShowcaseOptions } from './model.js';
 import { createReachSimulator, type ReachSimCredentials } from './reach.js';
 import type { Simulator } from './server.js';
 
@@ -23,8 +24,14 @@ export interface CommonSimulatorOptions {
   factCheckPlan?: FactCheckPlan | undefined;
   /** Check's per-minute rate limit (enforced with 429s), overriding `factCheckPlan`; others ignore it. */
   factCheckRateLimitPerMinute?: number | undefined;
+  /** The length of Check's rate-limit window (ms), a minute unless a test shortens it. */
+  factCheckRateLimitWindowMs?: number | undefined;
+  /** Where Check sends its signed batch webhooks (`createFactCheckWebhooks`); others ignore it. */
+  factCheckWebhook?: WebhookTarget | undefined;
   /** Gameball's per-second and per-30-second windows; others ignore it. */
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
+  /** Check's showcase batch (`FACT_CHECK_SHOWCASE_ID`), for the demo; others ignore it. */
+  factCheckShowcase?: ShowcaseOptions | undefined;
 }
 
 /**
@@ -59,7 +66,14 @@ const factCheck: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
   provider: 'FACT_CHECK',
   key: 'factCheck',
   start: (o) =>
-    createFactCheckSimulator({ ...o, plan: o.factCheckPlan, rateLimitPerMinute: o.factCheckRateLimitPerMinute }),
+    createFactCheckSimulator({
+      ...o,
+      plan: o.factCheckPlan,
+      rateLimitPerMinute: o.factCheckRateLimitPerMinute,
+      ...(o.factCheckShowcase ? { showcase: o.factCheckShowcase } : {}),
+      rateLimitWindowMs: o.factCheckRateLimitWindowMs,
+      webhook: o.factCheckWebhook,
+    }),
   gatewayEnv: (url, c) => ({ FACTCHECK_BASE_URL: url, FACTCHECK_API_KEY: c.apiKey }),
 };
 

@@ -81,6 +81,8 @@ export interface SimServerOptions {
   commonHeaders?(): Record<string, string>;
   /** The provider's request quota (Check's per-minute limit, Gameball's windows), if any. */
   quota?: SimQuota | undefined;
+  /** A provider's own control routes under `/__sim/` (undefined: not one of its routes). */
+  control?(method: string, path: string, input: unknown): SimResponse | undefined | Promise<SimResponse | undefined>;
   /** Planted in every injected error body, so tests can prove it never leaks. @default SECRET_MARKER */
   secretMarker?: string | undefined;
 }
@@ -260,7 +262,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     for (const value of Object.values(o)) if (typeof value === 'object') noteReadings(value, at, depth + 1);
   }
 
-  function controlRoute(method: string, path: string, raw: string, res: ServerResponse): void {
+  async function controlRoute(method: string, path: string, raw: string, res: ServerResponse): Promise<void> {
     const input = raw ? (JSON.parse(raw) as Record<string, unknown> | FaultRule | null) : null;
     if (method === 'GET' && path === '/__sim/counters')
       return send(res, 200, {
@@ -282,6 +284,8 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       return send(res, 204, undefined);
     }
     if (method === 'GET' && path === '/__sim/batches') return send(res, 200, control.idsByState());
+    const own = await o.control?.(method, path, input);
+    if (own) return send(res, own.status, own.body, own.headers);
     send(res, 404, { error: 'unknown control route' });
   }
 

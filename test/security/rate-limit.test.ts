@@ -77,6 +77,37 @@ describe('with RATE_LIMIT_PER_MINUTE=5 (JWT subjects)', () => {
     await ws.dispose();
   });
 
+  it('counts each refusal in batchql_rate_limited_total by transport, and nothing else', async () => {
+    const counted = async () => {
+      const text = await (await fetch(h.url.replace(/\/graphql$/, '/metrics'))).text();
+      const lines = text.split('\n').filter((l) => l.startsWith('batchql_rate_limited_total'));
+      // One series per transport, and no other label (a client label would be unbounded).
+      expect(lines.map((l) => l.replace(/ \d+$/, '')).sort()).toEqual(
+        ['http', 'sse', 'ws'].map((t) => `batchql_rate_limited_total{transport="${t}"}`),
+      );
+      return Object.fromEntries(lines.map((l) => [/transport="(\w+)"/.exec(l)![1]!, Number(l.split(' ').at(-1))]));
+    };
+    const before = await counted();
+    const authorization = await bearer({ subject: 'rl-metrics' });
+    for (let i = 0; i < 5; i++) expect((await post(h.url, { authorization })).status).toBe(200);
+    expect(await counted()).toEqual(before);
+
+    expect((await post(h.url, { authorization })).status).toBe(429);
+    const id = toGlobalId('FACT_CHECK', h.sims.factCheck.control.idsByState().running![0]!);
+    const sse = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization },
+      body: JSON.stringify({ query: WATCH, variables: { id } }),
+    });
+    expect(await sse.text()).toContain('RATE_LIMITED');
+    const ws = wsClient(h.url, { authorization });
+    const refused = subscribe(ws, WATCH, { id });
+    await refused.ended;
+    expect(JSON.stringify(refused.errors)).toContain('RATE_LIMITED');
+    await ws.dispose();
+    expect(await counted()).toEqual({ http: before.http! + 1, sse: before.sse! + 1, ws: before.ws! + 1 });
+  });
+
   it('never limits /health or /ready', async () => {
     const base = h.url.replace(/\/graphql$/, '');
     for (let i = 0; i < 10; i++) {

@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from '../definition.js';
+import type { ProviderDefinition, ProviderSettings } from '../definition.js';
 import { env } from '../../settings.js';
 import { httpProviderSettings, rateLimitVariable } from '../definition.js';
 import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
@@ -18,7 +18,8 @@ export type FactCheckPlan = keyof typeof FACTCHECK_PLANS;
 const settings = httpProviderSettings(
   'FACTCHECK_BASE_URL',
   { apiKey: 'FACTCHECK_API_KEY' },
-  {},
+  // With it, `POST /webhooks/check` accepts Check's signed batch events (src/webhooks/check.ts).
+  { webhookSecret: 'FACTCHECK_WEBHOOK_SECRET' },
   {
     shape: {
       FACTCHECK_PLAN: env.oneOf(Object.keys(FACTCHECK_PLANS) as FactCheckPlan[], 'pro'),
@@ -35,12 +36,17 @@ const settings = httpProviderSettings(
 );
 type FactCheckSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
+/** The Check webhook secret of the configured settings, if any (`FACTCHECK_WEBHOOK_SECRET`). */
+export function factCheckWebhookSecret(settings: ProviderSettings | undefined): string | undefined {
+  return (settings as Partial<FactCheckSettings> | undefined)?.webhookSecret;
+}
+
 /** Check: batch fact-checking; offset-paged lists and per-item results. */
 export const factCheck: ProviderDefinition<FactCheckSettings> = {
   name: 'FACT_CHECK',
   typeName: 'FactCheckBatch',
   capabilities: FACT_CHECK_CAPABILITIES,
   settings,
-  secrets: ['FACTCHECK_API_KEY'],
+  secrets: ['FACTCHECK_API_KEY', 'FACTCHECK_WEBHOOK_SECRET'],
   createAdapter: (s, shared) => createFactCheckAdapter(createFactCheckHttpClient({ ...shared, ...s })),
 };

@@ -1,0 +1,95 @@
+import { Redis } from 'ioredis';
+
+/**
+ * Webhook event ids already taken, so a replayed event has no effect. With Redis every replica
+ * shares them (`SET NX PX`); without, one process keeps them in memory, bounded and expiring.
+ */
+export interface SeenEvents {
+  /** True when `id` is new (and is now taken); false when it was seen within the TTL. Rejects when Redis fails. */
+  claim(id: string): Promise<boolean>;
+  /** Gives an id back (its processing failed before any effect), so a redelivery is processed. */
+  release(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of the seen-id store. */
+export interface SeenEventsOptions {
+  /** How long an id is remembered: longer than the signature tolerance on both sides of now. */
+  ttlMs: number;
+  /** Shared store; in memory without it. */
+  redisUrl?: string;
+  /** Prefix of the Redis keys (`REDIS_KEY_PREFIX`). */
+  prefix: string;
+  /** Most ids kept in memory; the oldest go first when full. @default 10000 */
+  maxEntries?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** Creates the store: on Redis when `redisUrl` is given, else in memory. */
+export function createSeenEvents(o: SeenEventsOptions): SeenEvents {
+  return o.redisUrl ? redisSeenEvents(o.redisUrl, o) : memorySeenEvents(o);
+}
+
+function memorySeenEvents(o: SeenEventsOptions): SeenEvents {
+  const max = o.maxEntries ?? 10_000;
+  const now = o.now ?? Date.now;
+  /** id to expiry, in insertion order (so the oldest is first). */
+  const seen = new Map<string, number>();
+  return {
+    async claim(id) {
+      const at = now();
+      for (const [key, expires] of seen) {
+        if (expires > at) break;
+        seen.delete(key);
+      }
+      const expires = seen.get(id);
+      if (expires !== undefined && expires > at) return false;
+      seen.delete(id);
+      if (seen.size >= max) seen.delete(seen.keys().next().value as string);
+      seen.set(id, at + o.ttlMs);
+      return true;
+    },
+    async release(id) {
+      seen.delete(id);
+    },
+    async close() {
+      seen.clear();
+    },
+  };
+}
+
+function redisSeenEvents(url: string, o: SeenEventsOptions): SeenEvents {
+  // Like the coordinator's clients: no offline queue, so an outage fails fast (the caller answers 503).
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    commandTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * times, 1_000),
+  });
+  // Reported by the caller per request; the client reconnects on its own.
+  redis.on('error', () => {});
+  let connecting: Promise<void> | undefined;
+  const ready = () => {
+    if (redis.status === 'ready') return Promise.resolve();
+    if (redis.status === 'wait') connecting ??= redis.connect().finally(() => (connecting = undefined));
+    return connecting ?? Promise.resolve();
+  };
+  const key = (id: string) => `${o.prefix}webhook-seen:${id}`;
+  return {
+    async claim(id) {
+      await ready();
+      return (await redis.set(key(id), '1', 'PX', o.ttlMs, 'NX')) === 'OK';
+    },
+    async release(id) {
+      await ready();
+      await redis.del(key(id));
+    },
+    async close() {
+      await redis.quit().catch(() => {});
+      redis.disconnect();
+    },
+  };
+}
