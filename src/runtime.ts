@@ -267,9 +267,12 @@ export async function startGateway(
     maxSubscriptions,
     maxSubscriptionsPerConnection,
     maxSubscriptionsPerClient,
+    bulkRefresh,
     ...policy
   } = config.live;
-  const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now);
+  const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now, {
+    bulkRefresh,
+  });
   const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);

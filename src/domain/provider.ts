@@ -13,6 +13,24 @@ export interface ProviderCapabilities {
   firstPageToken: string | number | null;
   /** Where its batches go among equal sort keys in merged lists (lower first). */
   listRank: number;
+  /** Live streams of running batches can be refreshed many at a time through the list (`live/bulk-refresh.ts`). */
+  bulkRefresh?: BulkRefreshCapability;
+}
+
+/**
+ * How a listing provider's list endpoint refreshes many watched batches in one call: pages filtered
+ * by one provider status word carry status and counts for up to `pageSize` batches each.
+ */
+export interface BulkRefreshCapability {
+  /** The provider status words the list can be filtered by that a watched batch may be in while it runs. */
+  statuses: readonly string[];
+  /** Rows per list page (the provider's maximum). */
+  pageSize: number;
+  /**
+   * Batch fields a list row does not carry (only the single-batch read does). A refresh from the list
+   * keeps their last read values; a batch whose subscription selects them is read on its own first.
+   */
+  detailFields: readonly string[];
 }
 
 /** Per-call options of `BatchProvider.get`. */
@@ -50,6 +68,8 @@ export interface BatchProvider {
     limit: number,
     signal?: AbortSignal,
   ): Promise<{ items: FactCheckItem[]; total: number }>;
+  /** Background (polling) calls per ms the provider's request budget allows; Infinity or absent: no limit. */
+  pollRate?(): number;
   /** The state of the provider's circuit breaker. */
   circuit?(): 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   /** Releases pooled connections. */

@@ -46,6 +46,15 @@ export interface Coordinator {
    */
   acquire(key: string): Promise<boolean>;
   release(key: string): Promise<void>;
+  /**
+   * Says that this process has subscribers for `members` (watch keys) of the bulk-refresh unit `unit`,
+   * for `ttlMs` unless announced again: the unit's lease holder refreshes them for every process.
+   */
+  announce(unit: string, members: readonly string[], ttlMs: number): Promise<void>;
+  /** Withdraws members this process no longer watches (before their announcement expires). */
+  withdraw(unit: string, members: readonly string[]): Promise<void>;
+  /** The members of `unit` any other process announced and that have not expired. */
+  members(unit: string): Promise<string[]>;
   /** Milliseconds a lease lasts without renewal (how long a takeover can take). */
   readonly leaseMs: number;
   /** Sends a settled batch to the other processes (their keys of it are not known here). */
@@ -68,6 +77,9 @@ export function createMemoryCoordinator(instanceId = `mem-${process.pid}`): Coor
     keepAlive: async () => {},
     acquire: async () => true,
     release: async () => {},
+    announce: async () => {},
+    withdraw: async () => {},
+    members: async () => [],
     broadcast: async () => {},
     onBroadcast: () => () => {},
     healthy: () => true,

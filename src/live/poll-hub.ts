@@ -6,7 +6,10 @@ import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { initialMemory, pollStep } from './poll-step.js';
 import { inBackground } from '../providers/traffic.js';
+import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
+import { BulkRefresh, type BulkHost } from './bulk-refresh.js';
+import { PollScheduler } from './scheduler.js';
 
 export type { WatchTarget } from './watch-target.js';
 
@@ -14,6 +17,10 @@ export type { WatchTarget } from './watch-target.js';
 export interface HubStats {
   /** Upstream reads made by this process's poll loops. */
   polls: number;
+  /** Of which list pages walked by bulk refreshes. */
+  bulkPages: number;
+  /** Of which single-batch reads made by bulk refreshes. */
+  bulkSingleReads: number;
   /** Events published by this process's poll loops. */
   published: number;
   /** Keys this process is currently polling. */
@@ -21,20 +28,6 @@ export interface HubStats {
   /** Keys with at least one local subscriber. */
   watchedKeys: number;
   subscribers: number;
-}
-
-/** Sleeps `ms`, returning early (without throwing) when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** One watched key in this process: its local subscribers and, when this process holds the lease, its poll loop. */
@@ -45,6 +38,8 @@ class Watch {
   ended: HubEvent | undefined;
   polling = false;
   unlisten: () => void = () => {};
+  /** The bulk refresh that keeps it fresh, for providers that refresh through their list. */
+  unit: BulkRefresh | undefined;
 
   constructor(
     readonly key: string,
@@ -76,7 +71,10 @@ class Watch {
  */
 export class PollHub {
   private readonly watches = new Map<string, Watch>();
-  private readonly counters = { polls: 0, published: 0 };
+  private readonly counters = { polls: 0, published: 0, bulkPages: 0, bulkSingleReads: 0 };
+  private readonly schedulers = new Map<ProviderName, PollScheduler>();
+  private readonly units = new Map<string, BulkRefresh>();
+  private readonly host: BulkHost;
 
   constructor(
     private readonly providers: Providers,
@@ -84,11 +82,48 @@ export class PollHub {
     /** The polling intervals in force (read by tests and operators' tooling). */
     readonly policy: PollPolicy,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** Refresh watched batches through the list where the provider can (`LIVE_BULK_REFRESH`). @default true */
+    private readonly options: { bulkRefresh?: boolean } = {},
+  ) {
+    this.host = {
+      coordinator,
+      policy,
+      now,
+      scheduler: undefined as unknown as PollScheduler,
+      publish: async (key, event) => {
+        const w = this.watches.get(key);
+        if (w) return this.publish(w, event);
+        this.counters.published++;
+        await this.coordinator.publish(key, event).catch(() => {});
+      },
+      catchUp: async (key) => {
+        const w = this.watches.get(key);
+        if (!w || w.latest) return;
+        const last = await this.coordinator.lastEvent(key).catch(() => undefined);
+        if (last?.kind === 'state' && !w.latest) w.deliver(last);
+      },
+      counted: (kind) => {
+        this.counters.polls++;
+        if (kind === 'page') this.counters.bulkPages++;
+        else this.counters.bulkSingleReads++;
+      },
+    };
+  }
+
+  /** The scheduler spending one provider's polling budget (one per provider, for every unit of polling work). */
+  scheduler(provider: ProviderName): PollScheduler {
+    let scheduler = this.schedulers.get(provider);
+    if (!scheduler) {
+      const adapter = this.providers[provider];
+      scheduler = new PollScheduler(() => adapter?.pollRate?.() ?? Number.POSITIVE_INFINITY);
+      this.schedulers.set(provider, scheduler);
+    }
+    return scheduler;
+  }
 
   /** A subscriber's stream of states of one batch; ends after the terminal state. */
   watch(target: WatchTarget): LatestValueChannel<Batch> {
-    const detail = target.includePendingDetails ? 'details' : 'plain';
+    const detail = target.includePendingDetails ? 'details' : target.includeDetailFields ? 'full' : 'plain';
     const key = `${target.provider}|${target.scope}|${detail}|${target.providerBatchId}`;
     let watch = this.watches.get(key);
     if (!watch || watch.ended) {
@@ -117,6 +152,7 @@ export class PollHub {
       for (const channel of w.channels) channel.close();
       this.end(w);
     }
+    for (const unit of this.units.values()) unit.close();
   }
 
   private start(key: string, target: WatchTarget): Watch {
@@ -126,7 +162,11 @@ export class PollHub {
       w.deliver(event);
       if (w.ended) this.end(w);
     });
-    void this.run(w);
+    const unit = this.unitFor(target);
+    if (unit) {
+      w.unit = unit;
+      unit.add(key, { target, latest: () => w.latest, polling: (on) => (w.polling = on) });
+    } else void this.run(w);
     return w;
   }
 
@@ -139,6 +179,25 @@ export class PollHub {
     if (this.watches.get(w.key) === w) this.watches.delete(w.key);
     if (!w.stop.signal.aborted) w.stop.abort();
     w.unlisten();
+    w.unit?.remove(w.key);
+  }
+
+  /** The bulk refresh of the target's provider and scope, when the provider refreshes through its list. */
+  private unitFor(target: WatchTarget): BulkRefresh | undefined {
+    if (this.options.bulkRefresh === false) return undefined;
+    const provider = this.providers[target.provider];
+    const capability = provider?.capabilities.bulkRefresh;
+    if (!provider?.listPage || !capability || target.includePendingDetails) return undefined;
+    const name = `${target.provider}|${target.scope}|${target.tenant ?? ''}`;
+    let unit = this.units.get(name);
+    if (!unit || unit.closed) {
+      const host = { ...this.host, scheduler: this.scheduler(target.provider) };
+      const created: BulkRefresh = new BulkRefresh(name, provider, capability, host, () => {
+        if (this.units.get(name) === created) this.units.delete(name);
+      });
+      this.units.set(name, (unit = created));
+    }
+    return unit;
   }
 
   /** Competes for the lease while subscribers remain; polls while holding it. */
@@ -193,6 +252,9 @@ export class PollHub {
       : undefined;
     w.polling = true;
     const memory = initialMemory(w.latest);
+    const scheduler = this.scheduler(w.target.provider);
+    // Counted from the start, so the first readings of many new watches already announce the stretched interval.
+    scheduler.plan(w, 1, this.policy.runningMs);
     let first = true;
     try {
       while (!signal.aborted) {
@@ -203,7 +265,8 @@ export class PollHub {
         const outcome = await inBackground(step, first && !w.latest ? 'first-read' : 'background');
         first = false;
         if (signal.aborted) break;
-        const delay = nextDelay(this.policy, memory);
+        // Every batch of this provider gets the same share of its polling budget: intervals stretch evenly.
+        const delay = scheduler.plan(w, 1, nextDelay(this.policy, memory));
         // A finished batch has no next read.
         const nextRefreshAt = outcome.done ? null : new Date(Date.now() + delay);
         // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
@@ -219,6 +282,7 @@ export class PollHub {
       return false;
     } finally {
       if (renew) clearInterval(renew);
+      scheduler.forget(w);
       w.polling = false;
       if (finite) await this.coordinator.release(w.key).catch(() => {});
     }

@@ -47,6 +47,8 @@ export async function pollStep(
   latest: Batch | undefined,
   now: number | (() => number),
   signal: AbortSignal,
+  /** Where the reading comes from: a fresh single-batch read unless a bulk refresh brought it. */
+  read?: () => Promise<Batch>,
 ): Promise<PollOutcome> {
   const { provider: name, providerBatchId, includePendingDetails } = target;
   if (!provider) {
@@ -60,11 +62,13 @@ export async function pollStep(
   }
   let batch: Batch;
   try {
-    batch = await provider.get(providerBatchId, {
-      includePendingDetails,
-      signal,
-      ...(target.tenant ? { tenant: target.tenant } : {}),
-    });
+    batch = read
+      ? await read()
+      : await provider.get(providerBatchId, {
+          includePendingDetails,
+          signal,
+          ...(target.tenant ? { tenant: target.tenant } : {}),
+        });
   } catch (error) {
     if (signal.aborted) return { events: [], done: false, unchanged: false };
     if (

@@ -190,6 +190,26 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     async release(key) {
       await run('release', () => commands.eval(RELEASE, 1, `${prefix}lease:${key}`, o.instanceId));
     },
+    async announce(unit, members, ttlMs) {
+      if (members.length === 0) return;
+      const until = Date.now() + ttlMs;
+      const args = members.flatMap((m) => [until, m]);
+      await run('announce', async () => {
+        await commands.zadd(`${prefix}bulk:${unit}`, ...args);
+        await commands.pexpire(`${prefix}bulk:${unit}`, ttlMs * 2);
+      });
+    },
+    async withdraw(unit, members) {
+      if (members.length === 0) return;
+      await run('withdraw', () => commands.zrem(`${prefix}bulk:${unit}`, ...members));
+    },
+    async members(unit) {
+      const set = `${prefix}bulk:${unit}`;
+      return run('members', async () => {
+        await commands.zremrangebyscore(set, '-inf', Date.now());
+        return commands.zrange(set, 0, -1);
+      });
+    },
     async close() {
       channels.clear();
       settledListeners.clear();

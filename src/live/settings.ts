@@ -15,6 +15,8 @@ export interface LiveSettings extends Omit<PollPolicy, 'jitter'> {
   maxSubscriptionsPerConnection: number;
   /** Watched batches one client (see `identity.ts`) may hold on this process. */
   maxSubscriptionsPerClient: number;
+  /** Refresh watched batches through the provider's list where it can (`live/bulk-refresh.ts`). */
+  bulkRefresh: boolean;
 }
 
 const D = DEFAULT_POLL_POLICY;
@@ -38,6 +40,7 @@ export const liveSettings = fragment(
     LIVE_MAX_SUBSCRIPTIONS: env.int(20_000, 1, 10_000_000),
     LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: env.int(100, 1, 100_000),
     LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT: env.int(1_000, 1, 10_000_000),
+    LIVE_BULK_REFRESH: env.bool(true),
     REDIS_URL: env.text(),
   },
   (v, fail): LiveSettings => {
@@ -65,6 +68,7 @@ export const liveSettings = fragment(
       maxSubscriptions: v.LIVE_MAX_SUBSCRIPTIONS,
       maxSubscriptionsPerConnection: v.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxSubscriptionsPerClient: v.LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT,
+      bulkRefresh: v.LIVE_BULK_REFRESH,
       ...(v.REDIS_URL ? { redisUrl: v.REDIS_URL } : {}),
     };
   },

@@ -86,6 +86,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   );
   return {
     ...protectedHttp,
+    pollRate: () => quota.pollRate(),
     // The first attempt's budget is taken before the policy, so a call waiting for budget holds no
     // bulkhead slot and its wait is not part of the upstream deadline; retries take theirs inside.
     request(method, path, query, signal, headers) {

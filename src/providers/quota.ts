@@ -61,6 +61,8 @@ export interface QuotaStats {
  */
 export class ProviderQuota {
   private readonly log: number[] = [];
+  /** Whether each call of `log` was interactive (the same positions). */
+  private readonly interactiveLog: boolean[] = [];
   private sentTotal = 0;
   private refusedTotal = 0;
   private reported: Reported | undefined;
@@ -177,6 +179,14 @@ export class ProviderQuota {
     });
   }
 
+  /**
+   * Background calls per millisecond this budget allows in the long run (Infinity without a limit):
+   * what the poll scheduler spreads over its watched batches.
+   */
+  pollRate(): number {
+    return this.pace ? this.pace.perMs : Number.POSITIVE_INFINITY;
+  }
+
   /** Takes budget for one call now if there is any (and nobody waits ahead); no promise on the hot path. */
   tryTake(kind: TrafficClass): boolean {
     if (this.queue.length > 0 || this.readyIn(kind) > 0 || this.sharedPending(kind)) return false;
@@ -191,7 +201,10 @@ export class ProviderQuota {
   refund(): void {
     if (this.sentTotal === 0) return;
     this.sentTotal--;
-    if (this.log.length > 0) this.log.pop();
+    if (this.log.length > 0) {
+      this.log.pop();
+      this.interactiveLog.pop();
+    }
     this.pump();
   }
 
@@ -239,10 +252,14 @@ export class ProviderQuota {
     }
     if (this.longest > 0) {
       this.log.push(t);
+      this.interactiveLog.push(kind === 'interactive');
       // Keep only what the longest window can still see.
       let drop = 0;
       while (drop < this.log.length && this.log[drop]! <= t - this.longest) drop++;
-      if (drop > 0) this.log.splice(0, drop);
+      if (drop > 0) {
+        this.log.splice(0, drop);
+        this.interactiveLog.splice(0, drop);
+      }
     }
   }
 
@@ -274,22 +291,43 @@ export class ProviderQuota {
     }
     const share = kind === 'interactive' ? 0 : this.options.interactiveShare;
     for (const w of this.limits) {
+      // An interactive call may use the whole window; polls may use theirs (all but the interactive share),
+      // counting only their own calls, so queries spending their share never shrink the polls' part and
+      // the share stays free for queries whatever the polls do.
+      const own = kind !== 'interactive';
       const capacity = Math.max(1, Math.floor(w.limit * (1 - share)));
-      // Calls inside the window, counted from the newest back.
+      // Calls of that kind inside the window, counted from the newest back.
       let inWindow = 0;
-      for (let i = this.log.length - 1; i >= 0 && this.log[i]! > t - w.windowMs; i--) inWindow++;
+      let i = this.log.length - 1;
+      for (; i >= 0 && this.log[i]! > t - w.windowMs; i--) {
+        if (own && this.interactiveLog[i]) continue;
+        if (++inWindow === capacity) break;
+      }
       if (inWindow >= capacity) {
         // The call that must leave the window before one more fits.
-        const oldest = this.log[this.log.length - capacity]!;
-        wait = Math.max(wait, oldest + w.windowMs - t);
+        wait = Math.max(wait, this.log[i]! + w.windowMs - t);
       }
+      // And never past the window's limit, whoever spent it.
+      const all = this.log.length - w.limit;
+      if (own && all >= 0 && this.log[all]! > t - w.windowMs) wait = Math.max(wait, this.log[all]! + w.windowMs - t);
     }
     const remaining = this.reportedRemaining();
     if (remaining !== null && this.reported) {
-      const reserve = kind === 'interactive' ? 0 : Math.floor(this.reported.limit * this.options.interactiveShare);
+      // What queries have not used of their share yet stays free for them; what they used is theirs.
+      const reserve =
+        kind === 'interactive'
+          ? 0
+          : Math.max(0, Math.floor(this.reported.limit * this.options.interactiveShare) - this.interactiveIn(t));
       if (remaining <= reserve) wait = Math.max(wait, this.reported.resetAt - t);
     }
     return Math.max(wait, this.shared?.readyIn(kind) ?? 0);
+  }
+
+  /** Interactive calls inside the longest window. */
+  private interactiveIn(t: number): number {
+    let n = 0;
+    for (let i = this.log.length - 1; i >= 0 && this.log[i]! > t - this.longest; i--) if (this.interactiveLog[i]) n++;
+    return n;
   }
 
   /** True while the shared capacity a call of `kind` needs is on its way (`SharedCapacity.readyIn`). */

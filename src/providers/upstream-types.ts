@@ -47,6 +47,8 @@ export class UpstreamHttpError extends Error {
 export interface UpstreamHttp {
   /** The circuit breaker's state, when the client is protected by a policy. */
   circuit?(): CircuitStateName;
+  /** Background calls per ms the provider's request budget allows (Infinity: no limit). */
+  pollRate?(): number;
   /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
   request(
     method: 'GET' | 'POST',

@@ -49,6 +49,11 @@ export interface SimulatorControl {
    * time of an upstream change, for measuring change-to-client delay. Null if unknown.
    */
   changedAt(id: string, processed: number): number | null;
+  /**
+   * When a 2xx answer last carried batch `id`'s state (a single read, or a row of a list), in real
+   * milliseconds since the last `resetCounters`: how fresh a client's readings of it are.
+   */
+  readings(id: string): number[];
   clock: SimClock;
 }
 
@@ -110,6 +115,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   const counters = new Map<string, number>();
   let refused = 0;
   let log: RecordedRequest[] = [];
+  let readings = new Map<string, number[]>();
   const sockets = new Set<Socket>();
   const byId = new Map(o.batches.map((b) => [b.id, b]));
 
@@ -124,7 +130,9 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       counters.clear();
       refused = 0;
       log = [];
+      readings = new Map();
     },
+    readings: (id) => [...(readings.get(id) ?? [])],
     requests: () => [...log],
     idsByState: () => {
       const now = o.clock.now();
@@ -230,7 +238,28 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       return send(res, 400, o.errorBody(400, 'Malformed JSON body'), common());
     }
     const answer = await o.handle({ ...recorded, body, statusOverride: faults.statusOverride(recorded.path) }, route);
+    if (answer.status < 300) noteReadings(answer.body, Date.now());
     send(res, answer.status, answer.body, { ...common(), ...answer.headers });
+  }
+
+  /** Records every batch whose state an answer carries (its own object, or list rows, a level or two down). */
+  function noteReadings(body: unknown, at: number, depth = 0): void {
+    if (depth > 3 || body === null || typeof body !== 'object') return;
+    if (Array.isArray(body)) {
+      for (const item of body) noteReadings(item, at, depth + 1);
+      return;
+    }
+    const o = body as Record<string, unknown>;
+    for (const key of ['id', 'batchId']) {
+      const id = o[key];
+      if (typeof id === 'string' && byId.has(id)) {
+        const list = readings.get(id) ?? [];
+        list.push(at);
+        readings.set(id, list);
+        return;
+      }
+    }
+    for (const value of Object.values(o)) if (typeof value === 'object') noteReadings(value, at, depth + 1);
   }
 
   async function controlRoute(method: string, path: string, raw: string, res: ServerResponse): Promise<void> {

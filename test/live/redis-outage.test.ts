@@ -31,6 +31,8 @@ beforeAll(async () => {
       sims.credentials,
     ),
     ...FAST_LIVE_ENV,
+    // Per-batch leases (Check's bulk refresh, one lease per list scope, is tested in bulk-replicas.test.ts).
+    LIVE_BULK_REFRESH: 'false',
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `batchql-outage-${process.pid}:`,
     LIVE_LEASE_MS: String(LEASE_MS),

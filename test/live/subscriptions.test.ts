@@ -7,7 +7,9 @@ import { until } from '../helpers/until.js';
 /** Subscriptions end to end: SSE and WebSocket clients, the shared poll hub, the simulators' counters. */
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ seed: 21, batchCount: 120 });
+  // These tests pin the per-batch poll loop (Gameball, Reach, and Check with LIVE_BULK_REFRESH=false);
+  // Check's bulk refresh through its list has its own tests (bulk-refresh.test.ts).
+  h = await startHarness({ seed: 21, batchCount: 120, env: { LIVE_BULK_REFRESH: 'false' } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.resetCounters());

@@ -230,7 +230,8 @@ describe('graceful shutdown with Redis', () => {
     const [batch] = runningCheckBatches(5).slice(4) as [string];
     const subs = replicas.map((g) => subscribe(sseClient(g.url), WATCH, { id: checkId(batch) }));
     await Promise.all(subs.map((s) => s.waitForEvents(1, 15_000)));
-    const leaseKey = `${prefix}lease:FACT_CHECK|default|plain|${batch}`;
+    // Check's watched batches are refreshed through its list: one lease for the provider and credential scope.
+    const leaseKey = `${prefix}lease:bulk|FACT_CHECK|default|`;
     const holder = await client.get(leaseKey);
     expect(['s1', 's2']).toContain(holder);
     const victim = replicas[holder === 's1' ? 0 : 1]!;

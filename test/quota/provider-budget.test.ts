@@ -17,47 +17,71 @@ afterEach(async () => {
 const NODE = `query ($id: ID!) { node(id: $id) { id ... on Batch { status } } }`;
 
 describe('a provider under its documented quota', () => {
-  it('keeps 40 watched Check batches and steady queries inside 200/min: nothing refused upstream', async () => {
-    h = await startHarness({
-      batchCount: 120,
-      realTime: true,
-      sims: { factCheckPlan: 'pro', profile: 'longRunning' },
-      env: { FACTCHECK_RATE_LIMIT: '', FACTCHECK_PLAN: 'pro' },
-    });
-    const running = h.sims.factCheck.control.idsByState().running!.slice(0, 40);
-    expect(running).toHaveLength(40);
-    const client = wsClient(h.url);
-    const subs = running.map((id) =>
-      subscribe(client, `subscription ($id: ID!) { batch(id: $id) { id progress { processed } } }`, {
-        id: toGlobalId('FACT_CHECK', id),
-      }),
-    );
-    // Every watched batch gets its first state.
-    await Promise.all(subs.map((s) => s.waitForEvents(1, 10_000)));
-    // One interactive query every 250 ms for 6 s while 40 streams poll every 40 ms.
-    const pollingFrom = Date.now();
-    const interactive: { ok: boolean; code?: unknown }[] = [];
-    const ids = h.sims.factCheck.control.idsByState().done!;
-    for (let i = 0; i < 24; i++) {
-      const res = await h.gql(NODE, { id: toGlobalId('FACT_CHECK', ids[i % ids.length]!) });
-      interactive.push({ ok: !res.errors, code: res.errors?.[0]?.extensions?.code });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(h.sims.factCheck.control.refused()).toBe(0);
-    expect(interactive.filter((r) => !r.ok)).toEqual([]);
-    // The budget held: at most the plan's 200 in the simulator's one window, polls included.
-    const sent = h.sims.factCheck.control.totalRequests();
-    expect(sent).toBeLessThanOrEqual(200);
-    // Every first state and every query reached Check; the polls after them were paced at the
-    // background share's rate (140 a minute, bursts of at most 14) instead of spending the window at once.
-    expect(sent).toBeGreaterThan(40 + 24);
-    const background = sent - 40 - 24;
-    expect(background).toBeLessThanOrEqual(14 + Math.ceil((140 * (Date.now() - pollingFrom)) / 60_000) + 1);
-    // The streams stay open, waiting for budget rather than failing.
-    expect(subs.every((s) => !s.isEnded() && s.errors.length === 0)).toBe(true);
-    for (const s of subs) s.close();
-    await client.dispose();
-  });
+  it.each([
+    ['through the list (bulk refresh): no batch goes 10 s without a fresh reading', 'true'],
+    ['one batch at a time (LIVE_BULK_REFRESH=false): every interval stretches evenly', 'false'],
+  ])(
+    'keeps 40 watched Check batches and steady queries inside 200/min, nothing refused, %s',
+    async (_, bulk) => {
+      h = await startHarness({
+        batchCount: 120,
+        realTime: true,
+        sims: { factCheckPlan: 'pro', profile: 'longRunning' },
+        env: { FACTCHECK_RATE_LIMIT: '', FACTCHECK_PLAN: 'pro', LIVE_BULK_REFRESH: bulk },
+      });
+      const running = h.sims.factCheck.control.idsByState().running!.slice(0, 40);
+      expect(running).toHaveLength(40);
+      const client = wsClient(h.url);
+      const subs = running.map((id) =>
+        subscribe(
+          client,
+          `subscription ($id: ID!) { batch(id: $id) { id observedAt nextRefreshAt progress { processed } } }`,
+          { id: toGlobalId('FACT_CHECK', id) },
+        ),
+      );
+      // Every watched batch gets its first state.
+      await Promise.all(subs.map((s) => s.waitForEvents(1, 10_000)));
+      // One interactive query every 250 ms for 12 s while 40 streams want a reading every 40 ms.
+      const from = Date.now();
+      const interactive: { ok: boolean; code?: unknown }[] = [];
+      const ids = h.sims.factCheck.control.idsByState().done!;
+      for (let i = 0; i < 48; i++) {
+        const res = await h.gql(NODE, { id: toGlobalId('FACT_CHECK', ids[i % ids.length]!) });
+        interactive.push({ ok: !res.errors, code: res.errors?.[0]?.extensions?.code });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const to = Date.now();
+      expect(h.sims.factCheck.control.refused()).toBe(0);
+      expect(interactive.filter((r) => !r.ok)).toEqual([]);
+      // The budget held: at most the plan's 200 in the simulator's one window, first reads and polls included.
+      expect(h.sims.factCheck.control.totalRequests()).toBeLessThanOrEqual(200);
+      const announced = subs.map((s) => {
+        const last = s.events.at(-1).batch;
+        return Date.parse(last.nextRefreshAt) - Date.parse(last.observedAt);
+      });
+      expect(subs.every((s) => !s.isEnded() && s.errors.length === 0)).toBe(true);
+      if (bulk === 'true') {
+        // No watched batch went more than 10 s without a fresh reading (published as `observedAt`).
+        for (const s of subs) {
+          const seen = s.events.map((e) => Date.parse(e.batch.observedAt)).filter((t) => t >= from);
+          const marks = [from, ...seen, to];
+          const gaps = marks.slice(1).map((t, i) => t - marks[i]!);
+          expect(Math.max(...gaps), `gaps of ${s.events[0].batch.id}`).toBeLessThanOrEqual(10_000);
+        }
+        // A walk every few hundred ms rather than every 40 ms: the scheduler fitted it to the budget.
+        expect(Math.min(...announced)).toBeGreaterThan(200);
+      } else {
+        // 40 batches on their own share 140 background calls a minute: every interval stretched
+        // evenly from 40 ms to about 40 × 60 / 140 s ≈ 17 s, and each stream says so in nextRefreshAt.
+        expect(Math.min(...announced)).toBeGreaterThan(10_000);
+        expect(Math.max(...announced)).toBeLessThan(30_000);
+        expect(Math.max(...announced) / Math.min(...announced)).toBeLessThan(1.6);
+      }
+      for (const s of subs) s.close();
+      await client.dispose();
+    },
+    60_000,
+  );
 
   it('adapts when X-RateLimit-Remaining drops because of traffic from outside the gateway', async () => {
     h = await startHarness({

@@ -62,6 +62,8 @@ async function startReplicas(redisUrl: string, prefix: string): Promise<void> {
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     FACTCHECK_RATE_LIMIT: `${LIMIT}/${WINDOW_MS / 1000}s`,
+    // Every replica polls its own batches one by one (bulk refresh would make one replica list for all).
+    LIVE_BULK_REFRESH: 'false',
     LOG_LEVEL: 'info',
   };
   replicas = await Promise.all(

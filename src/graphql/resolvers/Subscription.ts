@@ -8,7 +8,7 @@ import { releasingOnEnd } from '../../live/shares.js';
 import type { WatchTarget } from '../../live/poll-hub.js';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.js';
 import { resolveTarget } from '../load-batch.js';
-import { wantsPendingDetails } from '../selection.js';
+import { selectsAnyField, wantsPendingDetails } from '../selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
 
 /** The most batches one `batches` subscription watches. */
@@ -18,11 +18,13 @@ export const MAX_WATCHED_IDS = 100;
 function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): WatchTarget & { id: string } {
   const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
   const adapter = resolveTarget(ctx, provider, providerBatchId);
+  const detailFields = adapter.capabilities.bulkRefresh?.detailFields;
   return {
     id: toGlobalId(provider, providerBatchId),
     provider,
     providerBatchId,
     includePendingDetails: adapter.capabilities.hasPendingDetails && wantsPendingDetails(info),
+    ...(detailFields && selectsAnyField(info, detailFields) ? { includeDetailFields: true } : {}),
     scope: scopeOf(ctx, provider),
     ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
   };

@@ -68,6 +68,7 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
       }
     },
     circuit: () => client.circuit(),
+    pollRate: () => client.pollRate(),
     close: () => client.close(),
   };
 }

@@ -11,6 +11,8 @@ export interface FactCheckClientOptions extends Omit<UpstreamHttpOptions, 'provi
 export interface FactCheckClient {
   /** The circuit breaker's state for this provider. */
   circuit(): CircuitStateName;
+  /** Background calls per ms its request budget allows (Infinity: no limit). */
+  pollRate(): number;
   getBatch(id: string, signal?: AbortSignal): Promise<unknown>;
   /** `GET /v1/batch?limit&offset&status`. */
   listBatches(query: { limit: number; offset: number; status?: string }, signal?: AbortSignal): Promise<unknown>;
@@ -46,6 +48,7 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
         signal,
       ),
     circuit: () => http.circuit?.() ?? 'CLOSED',
+    pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),
   };
 }

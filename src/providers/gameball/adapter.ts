@@ -35,6 +35,7 @@ export function createGameballAdapter(client: GameballClient): BatchProvider {
       }
     },
     circuit: () => client.circuit(),
+    pollRate: () => client.pollRate(),
     close: () => client.close(),
   };
 }

@@ -12,6 +12,8 @@ export interface GameballClientOptions extends Omit<UpstreamHttpOptions, 'provid
 export interface GameballClient {
   /** The circuit breaker's state for this provider. */
   circuit(): CircuitStateName;
+  /** Background calls per ms its request budget allows (Infinity: no limit). */
+  pollRate(): number;
   getBatchStatus(batchId: string, signal?: AbortSignal): Promise<unknown>;
   stopBatch(batchId: string, signal?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export function createGameballHttpClient(options: GameballClientOptions): Gameba
     getBatchStatus: (id, signal) => http.request('GET', `${path(id)}/status`, {}, signal),
     stopBatch: (id, signal) => http.request('POST', `${path(id)}/stop`, {}, signal),
     circuit: () => http.circuit?.() ?? 'CLOSED',
+    pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),
   };
 }

@@ -53,6 +53,7 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
       }
     },
     circuit: () => client.circuit(),
+    pollRate: () => client.pollRate(),
     close: () => client.close(),
   };
 }

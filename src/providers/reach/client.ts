@@ -17,6 +17,8 @@ export interface ReachClientOptions extends Omit<UpstreamHttpOptions, 'provider'
 export interface ReachClient {
   /** The circuit breaker's state for this provider. */
   circuit(): CircuitStateName;
+  /** Background calls per ms its request budget allows (Infinity: no limit). */
+  pollRate(): number;
   getBatch(
     batchId: string,
     query: { includePendingDetails: boolean },
@@ -49,6 +51,7 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
     listBatches: (query, signal, tenantId) =>
       http.request('GET', '/api/batches', query, signal, tenantHeader(tenantId)),
     circuit: () => http.circuit?.() ?? 'CLOSED',
+    pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),
   };
 }

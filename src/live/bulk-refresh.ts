@@ -1,0 +1,367 @@
+import type { Batch } from '../domain/batch.js';
+import type { ListPage } from '../domain/listing.js';
+import type { BatchProvider, BulkRefreshCapability } from '../domain/provider.js';
+import { inBackground } from '../providers/traffic.js';
+import type { Coordinator, HubEvent } from './coordinator.js';
+import { nextDelay, type PollPolicy } from './poll-policy.js';
+import { initialMemory, pollStep, type PollMemory, type PollOutcome } from './poll-step.js';
+import type { PollScheduler } from './scheduler.js';
+import { sleep } from './sleep.js';
+import type { WatchTarget } from './watch-target.js';
+
+/** What a bulk refresh needs from the poll hub. */
+export interface BulkHost {
+  readonly coordinator: Coordinator;
+  readonly policy: PollPolicy;
+  readonly scheduler: PollScheduler;
+  /** The clock of progress samples (rate and ETA). */
+  readonly now: () => number;
+  /** Delivers an event to this process's subscribers of `key` (if any) and to the other processes. */
+  publish(key: string, event: HubEvent): Promise<void>;
+  /** A late joiner on a process that does not hold the unit's lease: its last state from the coordinator. */
+  catchUp(key: string): Promise<void>;
+  /** Counts one upstream read (hub stats). */
+  counted(kind: 'page' | 'single'): void;
+}
+
+/** One watched batch of the unit, on this process or (with Redis) announced by another. */
+interface Member {
+  key: string;
+  target: WatchTarget;
+  memory: PollMemory;
+  /** The state last published (what subscribers have). */
+  latest: Batch | undefined;
+  /** When its own single-batch read is due (Infinity: the next list walk refreshes it). */
+  dueAt: number;
+  /** It has had a single-batch read (its detail fields are known). */
+  detailed: boolean;
+  /** When its next refresh is planned (published as `nextRefreshAt`). */
+  nextRefresh?: number;
+  /** Consecutive walks that changed under way and did not show it (a row may have moved between pages). */
+  missed: number;
+}
+
+/** One list walk: the rows by batch id, the pages it cost, and the failure that cut it short. */
+interface Walk {
+  rows: Map<string, Batch>;
+  pages: number;
+  /** The list changed while it was walked (its total moved): a row may have slipped between two pages. */
+  drifted: boolean;
+  error?: unknown;
+}
+
+/** A local watch of the unit: its target and the state its subscribers have. */
+export interface LocalMember {
+  target: WatchTarget;
+  latest(): Batch | undefined;
+  polling(on: boolean): void;
+}
+
+const MEMBER_TTL_LEASES = 3;
+
+/** A list row, keeping the detail fields (which rows lack) of the last full reading. */
+export function overlay(row: Batch, last: Batch | undefined, detailFields: readonly string[]): Batch {
+  if (!last) return row;
+  const merged: Record<string, unknown> = { ...row };
+  const previous = last as unknown as Record<string, unknown>;
+  for (const field of detailFields) if (field in previous) merged[field] = previous[field];
+  return merged as unknown as Batch;
+}
+
+/**
+ * Refreshes every watched batch of one provider and credential (or tenant) scope through the
+ * provider's list: each tick walks the pages filtered by each status word its members are in
+ * (`GET /v1/batch?status=processing&limit=100` for Check), so a tick costs ⌈in that status ÷ page
+ * size⌉ calls however many batches are watched, when that is cheaper than reading them one by
+ * one. Each row's own status is read (the filter is never trusted); a batch that left the running
+ * set, or whose subscription selects fields only the single read returns, is read on its own.
+ *
+ * With Redis the unit is one lease: only its holder walks the list, for the members every
+ * process announced, and the states reach every process through the coordinator.
+ */
+export class BulkRefresh {
+  private readonly stop = new AbortController();
+  private readonly local = new Map<string, LocalMember>();
+  private readonly announced = new Map<string, string>();
+  private readonly members = new Map<string, Member>();
+  /** The last `total` each status filter reported, to price a walk before making it. */
+  private readonly totals = new Map<string, number>();
+  private tickDueAt = 0;
+  /** The status words the last tick walked. */
+  private walked = new Set<string>();
+  private running = false;
+  /** This process holds the unit's lease (refreshes it) right now. */
+  private held = false;
+
+  constructor(
+    readonly unit: string,
+    private readonly provider: BatchProvider,
+    private readonly capability: BulkRefreshCapability,
+    private readonly host: BulkHost,
+    private readonly onIdle: () => void,
+  ) {}
+
+  add(key: string, member: LocalMember): void {
+    this.local.set(key, member);
+    const text = JSON.stringify({ key, target: member.target });
+    this.announced.set(key, text);
+    if (Number.isFinite(this.host.coordinator.leaseMs))
+      this.host.coordinator.announce(this.unit, [text], this.memberTtl()).catch(() => {});
+    // A subscriber that selects detail-only fields gets its first state from a single read, now.
+    const known = this.members.get(key);
+    if (known && member.target.includeDetailFields && !known.detailed) known.dueAt = 0;
+    member.polling(this.running && this.held);
+    if (!this.running) {
+      this.running = true;
+      void this.run();
+    }
+  }
+
+  remove(key: string): void {
+    this.local.delete(key);
+    const text = this.announced.get(key);
+    this.announced.delete(key);
+    if (text && Number.isFinite(this.host.coordinator.leaseMs))
+      this.host.coordinator.withdraw(this.unit, [text]).catch(() => {});
+    if (this.local.size === 0) this.stop.abort();
+  }
+
+  close(): void {
+    this.stop.abort();
+  }
+
+  /** Stopped (its last local watch left): a new watch needs a new unit. */
+  get closed(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  private memberTtl(): number {
+    return this.host.coordinator.leaseMs * MEMBER_TTL_LEASES;
+  }
+
+  private async run(): Promise<void> {
+    const { coordinator } = this.host;
+    const signal = this.stop.signal;
+    const lease = `bulk|${this.unit}`;
+    const finite = Number.isFinite(coordinator.leaseMs);
+    this.host.scheduler.plan(this, 1, this.host.policy.runningMs);
+    let announceAt = 0;
+    try {
+      while (!signal.aborted && this.local.size > 0) {
+        if (finite && Date.now() >= announceAt) {
+          announceAt = Date.now() + coordinator.leaseMs;
+          coordinator.announce(this.unit, [...this.announced.values()], this.memberTtl()).catch(() => {});
+        }
+        try {
+          this.held = await coordinator.acquire(lease);
+        } catch {
+          // Redis unreachable: refresh this process's members ourselves (a local lease).
+          this.held = true;
+        }
+        if (signal.aborted) break;
+        for (const m of this.local.values()) m.polling(this.held);
+        if (!this.held) {
+          this.members.clear();
+          this.tickDueAt = 0;
+          for (const [key, m] of this.local) if (!m.latest()) await this.host.catchUp(key);
+          await sleep(Math.max(50, Math.round((coordinator.leaseMs / 5) * (0.8 + Math.random() * 0.4))), signal);
+          continue;
+        }
+        const wait = await this.tick(signal);
+        // A holder renews its lease well within a lease period, however long the next tick is away.
+        await sleep(finite ? Math.min(wait, coordinator.leaseMs / 3) : wait, signal);
+      }
+    } finally {
+      this.running = false;
+      this.host.scheduler.forget(this);
+      for (const m of this.local.values()) m.polling(false);
+      if (finite && this.held) await coordinator.release(lease).catch(() => {});
+      this.held = false;
+      this.onIdle();
+    }
+  }
+
+  /** Brings the member list up to date: this process's watches and (with Redis) every other's. */
+  private async sync(): Promise<void> {
+    const seen = new Map<string, WatchTarget>();
+    for (const [key, m] of this.local) seen.set(key, m.target);
+    if (Number.isFinite(this.host.coordinator.leaseMs)) {
+      const remote = await this.host.coordinator.members(this.unit).catch(() => [] as string[]);
+      for (const text of remote) {
+        try {
+          const { key, target } = JSON.parse(text) as { key: string; target: WatchTarget };
+          if (typeof key === 'string' && target && !seen.has(key)) seen.set(key, target);
+        } catch {
+          // An unreadable member is skipped; its process announces it again.
+        }
+      }
+    }
+    for (const key of this.members.keys()) if (!seen.has(key)) this.members.delete(key);
+    for (const [key, target] of seen) {
+      if (this.members.has(key)) continue;
+      const latest = this.local.get(key)?.latest();
+      this.members.set(key, {
+        key,
+        target,
+        memory: initialMemory(latest),
+        latest,
+        dueAt: target.includeDetailFields ? 0 : Number.POSITIVE_INFINITY,
+        detailed: false,
+        missed: 0,
+      });
+    }
+  }
+
+  /** Does what is due (a list walk, single reads); returns the ms until something is due again. */
+  private async tick(signal: AbortSignal): Promise<number> {
+    await this.sync();
+    if (signal.aborted) return 0;
+    const { policy, scheduler } = this.host;
+    const now = Date.now();
+    const refreshed = new Set<Member>();
+    const work: Promise<void>[] = [];
+    if (now >= this.tickDueAt) {
+      const paged = this.pagedStatuses();
+      this.walked = paged;
+      const walks = new Map<string, Walk>();
+      let pages = 0;
+      for (const word of paged) {
+        const walk = await this.walk(word, signal);
+        if (signal.aborted) return 0;
+        pages += walk.pages;
+        walks.set(word, walk);
+      }
+      // Members outside every walked status are read on their own; their policy's interval counts too.
+      let single = 0;
+      for (const m of this.members.values())
+        if (!walks.has(this.wordOf(m))) single += policy.runningMs / nextDelay(policy, m.memory, () => 0.5);
+      this.tickDueAt = now + scheduler.plan(this, pages + single, policy.runningMs);
+      for (const m of this.members.values()) {
+        const walk = walks.get(this.wordOf(m));
+        if (!walk) continue;
+        m.nextRefresh = this.tickDueAt;
+        if (walk.error !== undefined) {
+          const error = walk.error;
+          work.push(this.step(m, () => Promise.reject(error)));
+          refreshed.add(m);
+          continue;
+        }
+        const row = walk.rows.get(m.target.providerBatchId);
+        const running = row && !row.isTerminal && this.capability.statuses.includes(row.providerStatus);
+        if (row && running && (m.detailed || !m.target.includeDetailFields)) {
+          const reading = overlay(row, m.memory.batch, this.capability.detailFields);
+          work.push(this.step(m, () => Promise.resolve(reading)));
+          refreshed.add(m);
+          m.dueAt = Number.POSITIVE_INFINITY;
+          m.missed = 0;
+        } else if (!row && walk.drifted && m.memory.batch && m.missed++ === 0) {
+          // Offset pages of a list that changed under way can skip a row: look again at the next walk
+          // before spending a read on a batch that has probably not left.
+          m.dueAt = Number.POSITIVE_INFINITY;
+        } else {
+          // It left the running set (or was never in it): one read on its own for its own state.
+          m.dueAt = 0;
+        }
+      }
+    }
+    for (const m of this.members.values()) {
+      if (refreshed.has(m) || m.dueAt > now) continue;
+      work.push(this.single(m));
+    }
+    await Promise.all(work);
+    let next = this.tickDueAt;
+    for (const m of this.members.values()) next = Math.min(next, m.dueAt);
+    return Math.max(1, next - Date.now());
+  }
+
+  /** The status word a member was last seen in (a new member is assumed running: the common case). */
+  private wordOf(m: Member): string {
+    return m.memory.batch?.providerStatus ?? this.capability.statuses[0]!;
+  }
+
+  /** The status words worth a list walk: those whose pages cost no more than reading their members one by one. */
+  private pagedStatuses(): Set<string> {
+    const counts = new Map<string, number>();
+    for (const m of this.members.values()) {
+      const word = this.wordOf(m);
+      if (this.capability.statuses.includes(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
+    }
+    const paged = new Set<string>();
+    for (const [word, count] of counts) {
+      const pages = Math.max(1, Math.ceil((this.totals.get(word) ?? count) / this.capability.pageSize));
+      if (pages <= count) paged.add(word);
+    }
+    return paged;
+  }
+
+  /** Walks every page of the list filtered by `word`. */
+  private async walk(word: string, signal: AbortSignal): Promise<Walk> {
+    const rows = new Map<string, Batch>();
+    let pages = 0;
+    let total: number | null | undefined;
+    let drifted = false;
+    let token: string | number | null = 0;
+    const tenant = [...this.members.values()][0]?.target.tenant;
+    try {
+      while (token !== null && !signal.aborted) {
+        const at: string | number = token;
+        this.host.counted('page');
+        pages++;
+        const page: ListPage = await inBackground(() =>
+          this.provider.listPage!(
+            { status: word },
+            { size: this.capability.pageSize, token: at },
+            { signal, ...(tenant ? { tenant } : {}) },
+          ),
+        );
+        for (const item of page.items) rows.set(item.providerBatchId, item);
+        if (page.total !== undefined && page.total !== null) this.totals.set(word, page.total);
+        if (total !== undefined && page.total !== total) drifted = true;
+        total = page.total;
+        token = page.next ?? null;
+      }
+      return { rows, pages, drifted };
+    } catch (error) {
+      return { rows, pages, drifted, error };
+    }
+  }
+
+  /** One single-batch read of a member, at its own policy's interval afterwards. */
+  private async single(m: Member): Promise<void> {
+    const kind = m.latest ? 'background' : 'first-read';
+    this.host.counted('single');
+    await this.step(m, undefined, kind);
+    if (m.memory.failures === 0) m.detailed = true;
+    m.dueAt = this.paged(m)
+      ? Number.POSITIVE_INFINITY
+      : Date.now() + Math.round(nextDelay(this.host.policy, m.memory) * this.host.scheduler.stretch());
+    m.nextRefresh = Number.isFinite(m.dueAt) ? m.dueAt : this.tickDueAt;
+  }
+
+  /** True when the member's status is one the walks cover. */
+  private paged(m: Member): boolean {
+    return this.walked.has(this.wordOf(m)) && !m.memory.batch?.isTerminal;
+  }
+
+  /** Runs the poll step for one member (from a list row, or a fresh read) and publishes what it says. */
+  private async step(
+    m: Member,
+    read: (() => Promise<Batch>) | undefined,
+    kind: 'background' | 'first-read' = 'background',
+  ): Promise<void> {
+    const signal = this.stop.signal;
+    const outcome: PollOutcome = await inBackground(
+      () => pollStep(this.provider, m.target, m.memory, m.latest, this.host.now, signal, read),
+      kind,
+    );
+    if (signal.aborted) return;
+    if (outcome.unchanged) await this.host.coordinator.keepAlive(m.key).catch(() => {});
+    const nextRefreshAt = outcome.done ? null : new Date(m.nextRefresh ?? this.tickDueAt);
+    for (const event of outcome.events) {
+      const e: HubEvent = event.kind === 'state' ? { ...event, batch: { ...event.batch, nextRefreshAt } } : event;
+      if (e.kind === 'state') m.latest = e.batch;
+      await this.host.publish(m.key, e);
+    }
+    if (outcome.done) this.members.delete(m.key);
+  }
+}
