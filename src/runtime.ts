@@ -374,6 +374,9 @@ export async function startGateway(
   async function stop(timeoutMs: number): Promise<ShutdownReport> {
     const started = Date.now();
     const deadline = started + timeoutMs;
+    // Leases first: from now on none is taken, and every one held is handed back (and counted once),
+    // whether its loop gives it back itself as its streams end below or the ledger does.
+    const leasesReleasing = leases ? leases.releaseAll() : Promise.resolve(0);
     drain.begin();
     // No new connections; those already open stay until their requests are answered (each with
     // `Connection: close`): http.Server#close would also drop the idle ones at once, racing a load
@@ -382,7 +385,7 @@ export async function startGateway(
     const webSocketsClosed = ws.drain(SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON);
     // The streams are cut already, so ending the watches sends no `complete` anywhere.
     await hub.close();
-    const leasesReleased = leases ? await leases.releaseAll() : 0;
+    const leasesReleased = await leasesReleasing;
     while ((drain.inFlight() > 0 || ws.sockets() > 0) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, Math.min(10, deadline - Date.now())));
     const forced = drain.inFlight() > 0 || ws.sockets() > 0;
