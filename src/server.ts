@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { createContext, type GraphQLContext, type ListServices, type LiveServices } from './context.js';
@@ -47,6 +48,8 @@ export interface GatewayOptions {
   schema?: GraphQLSchema;
   /** Told every finished operation and SSE stream (metrics). */
   operations?: OperationObserver;
+  /** With tracing on: a server span per operation (`graphql/tracing.ts`). @default off */
+  tracer?: Tracer;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
   plugins?: Plugin[];
 }
@@ -78,7 +81,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
-      useAccessLog(logger, options.operations),
+      useAccessLog(logger, options.operations, options.tracer),
       ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),

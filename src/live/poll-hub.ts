@@ -6,6 +6,7 @@ import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { initialMemory, pollStep } from './poll-step.js';
 import { inBackground } from '../providers/traffic.js';
+import { requestScope } from '../request-scope.js';
 import type { WatchTarget } from './watch-target.js';
 
 export type { WatchTarget } from './watch-target.js';
@@ -126,7 +127,9 @@ export class PollHub {
       w.deliver(event);
       if (w.ended) this.end(w);
     });
-    void this.run(w);
+    // The loop outlives the subscription that started it: it runs outside that request's scope, so
+    // its log lines and spans are no subscriber's (README, Operations → Tracing).
+    void requestScope.exit(() => this.run(w));
     return w;
   }
 

@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider, ProviderCapabilities } from '../domain/provider.js';
 import type { z } from 'zod';
@@ -16,6 +17,8 @@ export interface SharedClientOptions extends UpstreamLimits {
   pauseCapMs?: number;
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
   now?: () => number;
+  /** With tracing on, every upstream attempt is a client span and sends `traceparent`. */
+  tracer?: Tracer;
 }
 
 /** A provider's own settings: at least where it is; absent when the provider is not configured. */
