@@ -24,7 +24,7 @@ import { createAuthenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { scopedLogger } from './request-scope.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
-import { createTracing, type Tracing } from './tracing.js';
+import { startTracing, type Tracing } from './tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
@@ -209,7 +209,7 @@ export async function startGateway(
   const logger = createLogger(config.logLevel, options.logDestination);
   for (const warning of config.warnings ?? []) logger.warn(`configuration: ${warning}`);
   const metrics = createMetrics();
-  const tracing = createTracing(config.tracing, {
+  const tracing = await startTracing(config.tracing, {
     ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
     instanceId: config.live.instanceId,
     logger,
@@ -244,7 +244,7 @@ export async function startGateway(
       ),
     // Polling after a 429 waits its Retry-After, at most as long as after any other failure.
     pauseCapMs: config.live.errorMaxMs,
-    ...(tracing ? { tracer: tracing.tracer } : {}),
+    ...(tracing ? { tracing } : {}),
   });
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
@@ -319,7 +319,7 @@ export async function startGateway(
       corsOrigins: config.corsOrigins,
       rateLimit: { limiter, perMinute: config.rateLimit.perMinute },
       plugins: [drain.plugin()],
-      ...(tracing ? { tracer: tracing.tracer } : {}),
+      ...(tracing ? { tracing } : {}),
       operations: {
         operation: (report) => metrics.operation(report),
         sseStream: (delta) => metrics.sseStream(delta),

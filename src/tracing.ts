@@ -1,37 +1,15 @@
-import {
-  ROOT_CONTEXT,
-  TraceFlags,
-  trace,
-  type Context,
-  type Span,
-  type TextMapGetter,
-  type Tracer,
-} from '@opentelemetry/api';
-import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
-  type ReadableSpan,
-  type Sampler,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { Logger } from 'pino';
+import type { Span } from '@opentelemetry/api';
 import { env, fragment } from './settings.js';
+import type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tracing-types.js';
+
+export type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tracing-types.js';
 
 /**
  * OpenTelemetry tracing (README, Operations → Tracing): one server span per GraphQL operation
  * (`graphql/tracing.ts`), one client span per upstream attempt (`providers/tracing.ts`), W3C
- * `traceparent` in and out. The SDK is this gateway's own (nothing is registered globally), so
- * two gateways in one process trace independently. Off (no tracer, no span, no header) unless an
- * OTLP endpoint is configured.
+ * `traceparent` in and out (`trace-context.ts`), the SDK set up in `tracing-sdk.ts`. The SDK is
+ * this gateway's own (nothing is registered globally), so two gateways in one process trace
+ * independently. Off (no SDK loaded, no span, no header) unless an OTLP endpoint is configured.
  */
 
 /** The samplers of `OTEL_TRACES_SAMPLER` (the OpenTelemetry SDK's names). */
@@ -42,20 +20,7 @@ export const SAMPLERS = [
   'parentbased_always_on',
   'parentbased_always_off',
   'parentbased_traceidratio',
-] as const;
-export type SamplerName = (typeof SAMPLERS)[number];
-
-/** The tracing settings (`OTEL_*`). */
-export interface TracingSettings {
-  /** Where spans are POSTed (OTLP/HTTP, JSON); undefined: tracing is off. */
-  endpoint: string | undefined;
-  serviceName: string;
-  sampler: SamplerName;
-  /** The ratio of the `*traceidratio` samplers, 0 to 1. */
-  samplerRatio: number;
-  /** `OTEL_RESOURCE_ATTRIBUTES`: more resource attributes (`deployment.environment.name=prod`…). */
-  resourceAttributes: Record<string, string>;
-}
+] as const satisfies readonly SamplerName[];
 
 /** An `http(s)` URL, or undefined when unset. */
 const endpointVariable = () =>
@@ -120,108 +85,23 @@ export const TRACING_OFF: TracingSettings = {
   resourceAttributes: {},
 };
 
-function samplerOf(name: SamplerName, ratio: number): Sampler {
-  const root = name.endsWith('always_off')
-    ? new AlwaysOffSampler()
-    : name.endsWith('traceidratio')
-      ? new TraceIdRatioBasedSampler(ratio)
-      : new AlwaysOnSampler();
-  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
-}
-
-/** A running tracer provider. */
-export interface Tracing {
-  tracer: Tracer;
-  /** Exports what is buffered now. */
-  forceFlush(): Promise<void>;
-  /** Exports what is buffered and stops (the end of a shutdown). */
-  shutdown(): Promise<void>;
-}
-
-/** How tracing is started beside its settings. */
-export interface TracingOptions {
-  /** Spans go here, each as it ends, instead of to the OTLP endpoint (tests: `InMemorySpanExporter`). */
-  exporter?: SpanExporter;
-  /** `service.instance.id` (`INSTANCE_ID`). */
-  instanceId?: string;
-  /** Where failed exports are reported (one warning a minute at most). */
-  logger?: Logger;
-}
-
 /**
- * The tracer of one gateway, or undefined when tracing is off (no endpoint and no exporter given).
- * OTLP export is batched (`BatchSpanProcessor`; the SDK's `OTEL_BSP_*` and the exporter's
- * `OTEL_EXPORTER_OTLP_HEADERS`/`_TIMEOUT`/`_COMPRESSION` are read by the SDK from the process
- * environment); an injected exporter gets each span as it ends.
+ * The tracing of one gateway, or undefined when tracing is off (no endpoint and no exporter
+ * given). The SDK is loaded only then, so a gateway without tracing never loads it.
  */
-export function createTracing(settings: TracingSettings, options: TracingOptions = {}): Tracing | undefined {
+export async function startTracing(
+  settings: TracingSettings,
+  options: TracingOptions = {},
+): Promise<Tracing | undefined> {
   if (!options.exporter && !settings.endpoint) return undefined;
-  const processor = options.exporter
-    ? new SimpleSpanProcessor(options.exporter)
-    : new BatchSpanProcessor(reportingFailures(new OTLPTraceExporter({ url: settings.endpoint }), options.logger));
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      ...settings.resourceAttributes,
-      [ATTR_SERVICE_NAME]: settings.serviceName,
-      [ATTR_SERVICE_VERSION]: '0.1.0',
-      ...(options.instanceId ? { [ATTR_SERVICE_INSTANCE_ID]: options.instanceId } : {}),
-    }),
-    sampler: samplerOf(settings.sampler, settings.samplerRatio),
-    spanProcessors: [processor],
-  });
-  return {
-    tracer: provider.getTracer('batchql', '0.1.0'),
-    forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
-  };
-}
-
-/** An exporter whose failures are logged (the SDK's diagnostics are off): the reason's class and code, never a URL. */
-function reportingFailures(exporter: SpanExporter, logger: Logger | undefined): SpanExporter {
-  let lastWarned = 0;
-  return {
-    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
-      exporter.export(spans, (result) => {
-        if (result.code === ExportResultCode.FAILED && logger && Date.now() - lastWarned > 60_000) {
-          lastWarned = Date.now();
-          const error = result.error as { name?: string; code?: unknown } | undefined;
-          logger.warn(
-            { spans: spans.length, type: error?.name, code: error?.code },
-            'tracing: spans could not be exported to the OTLP endpoint (dropped)',
-          );
-        }
-        done(result);
-      });
-    },
-    shutdown: () => exporter.shutdown(),
-    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
-  };
-}
-
-const propagator = new W3CTraceContextPropagator();
-
-const headersGetter: TextMapGetter<Headers> = {
-  get: (headers, key) => headers.get(key) ?? undefined,
-  keys: (headers) => [...headers.keys()],
-};
-
-/** The caller's trace from a request's `traceparent`/`tracestate` (W3C Trace Context), else the root. */
-export function callerContext(headers: Headers | undefined): Context {
-  return headers ? propagator.extract(ROOT_CONTEXT, headers, headersGetter) : ROOT_CONTEXT;
-}
-
-/** Writes `traceparent` (and `tracestate`) of `span` into `headers`. */
-export function injectTraceContext(span: Span, headers: Record<string, string>): void {
-  propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, {
-    set: (carrier, key, value) => {
-      carrier[key] = value;
-    },
-  });
+  const { createTracing } = await import('./tracing-sdk.js');
+  return createTracing(settings, options);
 }
 
 /** `traceId` and `spanId` of a sampled span, for log lines; undefined when it is not recorded. */
 export function traceFields(span: Span | undefined): { traceId: string; spanId: string } | undefined {
   const c = span?.spanContext();
-  if (!c || (c.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+  // Bit 0 of the flags: sampled (W3C Trace Context).
+  if (!c || (c.traceFlags & 1) === 0) return undefined;
   return { traceId: c.traceId, spanId: c.spanId };
 }

@@ -1,12 +1,12 @@
 import { ServerResponse } from 'node:http';
-import type { Span, Tracer } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../context.js';
 import { REQUEST_ID_HEADER, requestIdOf, requestScope } from '../request-scope.js';
 import { traceFields } from '../tracing.js';
-import { endOperationSpan, startOperationSpan } from './tracing.js';
+import type { OperationSpans } from './tracing.js';
 
 /** One finished GraphQL operation: the access log line and the request metrics. */
 export interface OperationReport {
@@ -74,20 +74,20 @@ const isIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * Request ids and the access log: every request gets an id (`x-request-id` when valid, else a
  * UUID), echoed on the response; its context carries a pino child with `requestId`; execution
  * runs in `requestScope`. Each operation ends with one info line (`msg: "graphql operation"`);
- * a subscription's when its stream ends, its duration the stream's lifetime. With a `tracer`,
+ * a subscription's when its stream ends, its duration the stream's lifetime. With `spans`,
  * each operation has a server span (`tracing.ts`), in `requestScope` during execution, and its
  * log lines carry `traceId` and `spanId`.
  */
 export function useAccessLog(
   logger: Logger,
   observer: OperationObserver = {},
-  tracer?: Tracer,
+  spans?: OperationSpans,
 ): Plugin<GraphQLContext> {
   const entries = new WeakMap<Request, Entry>();
   const endSpan = (entry: Entry, streaming = false) => {
     if (!entry.span || entry.spanEnded) return;
     entry.spanEnded = true;
-    endOperationSpan(entry.span, entry, streaming);
+    spans?.end(entry.span, entry, streaming);
   };
   const finish = (entry: Entry) => {
     if (entry.done || !entry.graphql) return;
@@ -132,8 +132,8 @@ export function useAccessLog(
         errorCodes: [],
       };
       if (ctx.request) entries.set(ctx.request, entry);
-      if (tracer)
-        entry.span = startOperationSpan(tracer, {
+      if (spans)
+        entry.span = spans.start({
           headers: ctx.request?.headers,
           startTime: entry.started,
           requestId: entry.requestId,
@@ -164,8 +164,8 @@ export function useAccessLog(
       if (!entry) return;
       entry.graphql = true;
       entry.operationName = params.operationName ?? undefined;
-      if (tracer && !entry.span)
-        entry.span = startOperationSpan(tracer, {
+      if (spans && !entry.span)
+        entry.span = spans.start({
           headers: request.headers,
           startTime: entry.started,
           requestId: entry.requestId,

@@ -6,7 +6,7 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
-import { callerContext } from '../tracing.js';
+import { callerContext } from '../trace-context.js';
 
 /** Attributes of the GraphQL semantic conventions (still incubating, so named here). */
 const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
@@ -21,22 +21,33 @@ export interface TracedOperation {
   errorCodes: readonly string[];
 }
 
+/** How an operation's span starts. */
+export interface OperationStart {
+  headers: Headers | undefined;
+  /** `performance.now()` at the start of the request. */
+  startTime: number;
+  requestId: string;
+  transport: 'http' | 'ws';
+  method?: string;
+}
+
+/** The server spans of GraphQL operations (the access log calls them, `access-log.ts`). */
+export interface OperationSpans {
+  start(options: OperationStart): Span;
+  end(span: Span, op: TracedOperation, streaming?: boolean): void;
+}
+
+/** The server spans of `tracer`. */
+export function operationSpans(tracer: Tracer): OperationSpans {
+  return { start: (options) => startOperationSpan(tracer, options), end: endOperationSpan };
+}
+
 /**
  * Starts the server span of one GraphQL operation (an HTTP request, or one operation of a
  * WebSocket connection), continuing the caller's trace when `headers` carry a valid `traceparent`.
  * Named `graphql` until the operation is known (`endOperationSpan` renames it).
  */
-export function startOperationSpan(
-  tracer: Tracer,
-  options: {
-    headers: Headers | undefined;
-    /** `performance.now()` at the start of the request. */
-    startTime: number;
-    requestId: string;
-    transport: 'http' | 'ws';
-    method?: string;
-  },
-): Span {
+function startOperationSpan(tracer: Tracer, options: OperationStart): Span {
   return tracer.startSpan(
     'graphql',
     {
@@ -61,7 +72,7 @@ export function startOperationSpan(
  * message, which could carry anything). A subscription's span ends when its stream is open, not
  * when the stream ends: `streaming` marks it.
  */
-export function endOperationSpan(span: Span, op: TracedOperation, streaming = false): void {
+function endOperationSpan(span: Span, op: TracedOperation, streaming = false): void {
   const known = op.operationType !== 'unknown';
   span.updateName(
     known ? (op.operationName ? `${op.operationType} ${op.operationName}` : op.operationType) : 'GraphQL Operation',

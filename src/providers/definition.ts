@@ -1,4 +1,3 @@
-import type { Tracer } from '@opentelemetry/api';
 import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider, ProviderCapabilities } from '../domain/provider.js';
 import type { z } from 'zod';
@@ -6,6 +5,7 @@ import { env, fragment, type SettingsFragment } from '../settings.js';
 import { parseRateLimit, type RateWindow } from './rate-limit.js';
 import type { UpstreamLimits } from './limits.js';
 import type { CircuitObserver, UpstreamObserver } from './upstream-types.js';
+import type { Tracing } from '../tracing-types.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
 export interface SharedClientOptions extends UpstreamLimits {
@@ -18,7 +18,7 @@ export interface SharedClientOptions extends UpstreamLimits {
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
   now?: () => number;
   /** With tracing on, every upstream attempt is a client span and sends `traceparent`. */
-  tracer?: Tracer;
+  tracing?: Tracing;
 }
 
 /** A provider's own settings: at least where it is; absent when the provider is not configured. */

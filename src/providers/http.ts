@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Tracer } from '@opentelemetry/api';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
@@ -8,7 +7,7 @@ import { UpstreamHttpError, type CircuitObserver, type UpstreamHttp, type Upstre
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import { trafficClass } from './traffic.js';
-import { upstreamTracing } from './tracing.js';
+import type { Tracing } from '../tracing-types.js';
 
 export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
 
@@ -54,7 +53,7 @@ export interface UpstreamHttpOptions {
   /** Told every response's status and headers (the budget reads `X-RateLimit-*`). */
   onResponse?: (status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number) => void;
   /** With tracing on: every attempt is a client span and sends `traceparent` (`tracing.ts`). @default off */
-  tracer?: Tracer;
+  tracing?: Tracing;
   /** The provider's routes as OpenAPI path templates (`/v1/batch/{id}`), naming the spans. */
   routes?: readonly string[];
 }
@@ -146,7 +145,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     keepAliveTimeout: 4_000,
   });
   const provider = options.provider;
-  const traceAttempt = options.tracer ? upstreamTracing(options.tracer, provider, base, options.routes) : undefined;
+  const traceAttempt = options.tracing?.upstream(provider, base, options.routes);
 
   async function request(
     method: 'GET' | 'POST',

@@ -11,12 +11,15 @@ import {
 import type { ProviderName } from '../domain/batch.js';
 import { GatewayError } from '../domain/errors.js';
 import { requestScope } from '../request-scope.js';
-import { injectTraceContext } from '../tracing.js';
+import { injectTraceContext } from '../trace-context.js';
 import { trafficClass } from './traffic.js';
 import { UpstreamHttpError } from './upstream-types.js';
 
 /** `url.template` of the HTTP semantic conventions (incubating, so named here). */
 const ATTR_URL_TEMPLATE = 'url.template';
+
+/** Starts the span of one attempt and writes its `traceparent` into the attempt's `headers`. */
+export type AttemptTracer = (method: string, path: string, headers: Record<string, string>) => AttemptSpan;
 
 /** One upstream attempt's span, ended with its outcome. */
 export interface AttemptSpan {
@@ -39,7 +42,7 @@ export function upstreamTracing(
   base: URL,
   /** The provider's routes as OpenAPI path templates (`/v1/batch/{id}`), relative to the base URL. */
   routes: readonly string[] = [],
-): (method: string, path: string, headers: Record<string, string>) => AttemptSpan {
+): AttemptTracer {
   const prefix = base.pathname.replace(/\/+$/, '');
   const templates = routes.map((route) => ({
     route,
