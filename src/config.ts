@@ -5,6 +5,7 @@ import { corsSettings } from './cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
 import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.js';
 import { liveSettings, type LiveSettings } from './live/settings.js';
+import { TRACING_OFF, tracingSettings, type TracingSettings } from './tracing.js';
 import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
@@ -41,6 +42,8 @@ export interface GatewayConfig {
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
+  /** OpenTelemetry tracing (`OTEL_*`); off without an OTLP endpoint. */
+  tracing: TracingSettings;
   /** Problems that do not stop start-up (unknown variables that look like ours); logged at warn. */
   warnings: string[];
 }
@@ -109,6 +112,7 @@ export function knownVariables(definitions: readonly AnyProviderDefinition[] = P
     listSettings,
     authSettings,
     corsSettings,
+    tracingSettings,
     ...definitions.map((d) => d.settings),
   ];
   return [...new Set(fragments.flatMap(variablesOf))];
@@ -141,6 +145,8 @@ export function loadConfig(
   }
   const auth = read(authSettings);
   const corsOrigins = read(corsSettings);
+  // A refused OTEL_* variable is in `messages` (so start-up stops below); the fallback is never used.
+  const tracing = read(tracingSettings) ?? TRACING_OFF;
   const unknown = unknownVariables(source, knownVariables(definitions)).map(
     ({ name, suggestion }) =>
       `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}` +
@@ -159,6 +165,7 @@ export function loadConfig(
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedCursorSecret(source, definitions) },
     auth,
     corsOrigins,
+    tracing,
     warnings: strict ? [] : unknown,
   };
 }

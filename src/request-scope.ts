@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 
 /** The header a request id comes in and goes out on. */
@@ -16,6 +17,8 @@ export function requestIdOf(header: string | null | undefined): string {
 export interface RequestScope {
   requestId: string;
   log: Logger;
+  /** The operation's server span when tracing is on: upstream attempts are its children (`tracing.ts`). */
+  span?: Span;
 }
 
 /**

@@ -28,6 +28,8 @@ import { budgetModeLog, SharedBudget } from './providers/shared-budget.js';
 import { factCheckWebhookSecret } from './providers/factcheck/index.js';
 import { withCheckWebhook } from './webhooks/check.js';
 import { setUpCheckWebhook } from './webhooks/setup.js';
+import { startTracing, type Tracing } from './tracing.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -41,6 +43,8 @@ export interface RunningGateway {
   coordinator: Coordinator;
   logger: Logger;
   metrics: Metrics;
+  /** The tracer provider, when tracing is on (README, Operations → Tracing). */
+  tracing: Tracing | undefined;
   /**
    * Stops gracefully: `/ready` answers 503, the listener closes, live streams end with a
    * reconnect signal (WebSocket 1012, SSE without `complete`), poll leases are released, and
@@ -185,6 +189,12 @@ function redisStartError(url: string, error: unknown): Error {
   });
 }
 
+/** The OTLP endpoint as logged: scheme, host and path, never a user, password or query. */
+function endpointForLog(endpoint: string): string {
+  const url = new URL(endpoint);
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
 export async function startGateway(
   config: GatewayConfig,
@@ -196,11 +206,23 @@ export async function startGateway(
     logDestination?: DestinationStream;
     /** The providers this gateway knows (tests add fixtures). @default PROVIDER_DEFINITIONS */
     definitions?: readonly AnyProviderDefinition[];
+    /** Tracing on, each span exported here as it ends (tests: `InMemorySpanExporter`), whatever `OTEL_*` say. */
+    spanExporter?: SpanExporter;
   } = {},
 ): Promise<RunningGateway> {
   const logger = createLogger(config.logLevel, options.logDestination);
   for (const warning of config.warnings ?? []) logger.warn(`configuration: ${warning}`);
   const metrics = createMetrics();
+  const tracing = await startTracing(config.tracing, {
+    ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
+    instanceId: config.live.instanceId,
+    logger,
+  });
+  if (tracing && config.tracing.endpoint)
+    logger.info(
+      { endpoint: endpointForLog(config.tracing.endpoint), sampler: config.tracing.sampler },
+      'tracing: spans are exported over OTLP/HTTP',
+    );
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
   // With Redis, each provider's request budget is shared by every replica (its own ioredis client).
   const sharedBudget = config.live.redisUrl
@@ -236,6 +258,7 @@ export async function startGateway(
       ),
     // Polling after a 429 waits its Retry-After, at most as long as after any other failure.
     pauseCapMs: config.live.errorMaxMs,
+    ...(tracing ? { tracing } : {}),
   });
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
@@ -254,6 +277,7 @@ export async function startGateway(
     } catch (error) {
       await closeProviders(providers);
       await sharedBudget?.close();
+      await tracing?.shutdown();
       throw redisStartError(config.live.redisUrl, error);
     }
     await sharedBudget?.start();
@@ -331,6 +355,7 @@ export async function startGateway(
         onRefused: (transport) => metrics.rateLimited(transport),
       },
       plugins: [drain.plugin()],
+      ...(tracing ? { tracing } : {}),
       operations: {
         operation: (report) => metrics.operation(report),
         sseStream: (delta) => metrics.sseStream(delta),
@@ -343,6 +368,7 @@ export async function startGateway(
     await coordinator.close();
     await closeProviders(providers);
     await sharedBudget?.close();
+    await tracing?.shutdown();
     throw error;
   }
   const server = createServer(
@@ -398,6 +424,8 @@ export async function startGateway(
     await limiter?.close();
     await closeProviders(providers);
     await sharedBudget?.close();
+    // The last spans (the drained queries') are exported before the process exits.
+    await tracing?.shutdown().catch(() => {});
     return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };
   }
   let stopping: Promise<ShutdownReport> | undefined;
@@ -415,6 +443,7 @@ export async function startGateway(
     coordinator,
     logger,
     metrics,
+    tracing,
     shutdown,
     async close() {
       await shutdown({ timeoutMs: 0 });

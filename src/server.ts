@@ -17,6 +17,7 @@ import { useOfflineGraphiQL } from './graphiql.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
 import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
+import type { Tracing } from './tracing-types.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   schema?: GraphQLSchema;
   /** Told every finished operation and SSE stream (metrics). */
   operations?: OperationObserver;
+  /** With tracing on: a server span per operation (`graphql/tracing.ts`). @default off */
+  tracing?: Tracing;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
   plugins?: Plugin[];
 }
@@ -85,7 +88,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
-      useAccessLog(logger, options.operations),
+      useAccessLog(logger, options.operations, options.tracing?.operations),
       ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),

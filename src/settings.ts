@@ -172,11 +172,20 @@ export interface UnknownVariable {
 }
 
 /**
+ * Families the gateway reads some of but shares with other tools: `OTEL_` belongs to the
+ * OpenTelemetry SDK (its exporter reads `OTEL_EXPORTER_OTLP_HEADERS` and more itself, and
+ * platforms set `OTEL_*` for every container), so an `OTEL_` name the gateway does not read is
+ * never reported as unknown.
+ */
+const SHARED_FAMILIES = new Set(['OTEL']);
+
+/**
  * The variables of `source` that look like the gateway's but are none of `known`. A name looks
  * like ours when its first `_`-separated segment is a family of ours: the first segment of at
  * least two known names (`UPSTREAM_`, `LIVE_`, `REDIS_`, `MAX_`, `REACH_`…, derived from `known`).
- * A prefix only one known name has (`LOG_`, `AUTH_`, `CORS_`…) is too generic to claim, and a
- * name with a `TEST` segment (`REDIS_TEST_URL`) belongs to test tooling, never to the gateway.
+ * A prefix only one known name has (`LOG_`, `AUTH_`, `CORS_`…) is too generic to claim, a name
+ * with a `TEST` segment (`REDIS_TEST_URL`) belongs to test tooling, never to the gateway, and a
+ * shared family (`OTEL_`) is never claimed.
  */
 export function unknownVariables(source: Env, known: Iterable<string>): UnknownVariable[] {
   const names = new Set(known);
@@ -187,7 +196,12 @@ export function unknownVariables(source: Env, known: Iterable<string>): UnknownV
   }
   const ours = (name: string) => {
     const prefix = prefixOf(name);
-    return prefix !== undefined && (perPrefix.get(prefix) ?? 0) >= 2 && !name.split('_').includes('TEST');
+    return (
+      prefix !== undefined &&
+      (perPrefix.get(prefix) ?? 0) >= 2 &&
+      !SHARED_FAMILIES.has(prefix) &&
+      !name.split('_').includes('TEST')
+    );
   };
   return Object.keys(source)
     .filter((name) => source[name] !== undefined && !names.has(name) && ours(name))

@@ -1,9 +1,12 @@
 import { ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../context.js';
 import { REQUEST_ID_HEADER, requestIdOf, requestScope } from '../request-scope.js';
+import { traceFields } from '../tracing.js';
+import type { OperationSpans } from './tracing.js';
 
 /** One finished GraphQL operation: the access log line and the request metrics. */
 export interface OperationReport {
@@ -42,6 +45,11 @@ interface Entry {
   ended?: boolean;
   done?: boolean;
   graphql?: boolean;
+  /** The operation's server span (tracing on), ended with the response or when a stream opens. */
+  span?: Span;
+  spanEnded?: boolean;
+  /** The context's logger, with `traceId` and `spanId` when the span is sampled. */
+  log?: Logger;
 }
 
 const codeOf = (error: GraphQLError | { extensions?: Record<string, unknown> }): string => {
@@ -66,13 +74,25 @@ const isIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * Request ids and the access log: every request gets an id (`x-request-id` when valid, else a
  * UUID), echoed on the response; its context carries a pino child with `requestId`; execution
  * runs in `requestScope`. Each operation ends with one info line (`msg: "graphql operation"`);
- * a subscription's when its stream ends, its duration the stream's lifetime.
+ * a subscription's when its stream ends, its duration the stream's lifetime. With `spans`,
+ * each operation has a server span (`tracing.ts`), in `requestScope` during execution, and its
+ * log lines carry `traceId` and `spanId`.
  */
-export function useAccessLog(logger: Logger, observer: OperationObserver = {}): Plugin<GraphQLContext> {
+export function useAccessLog(
+  logger: Logger,
+  observer: OperationObserver = {},
+  spans?: OperationSpans,
+): Plugin<GraphQLContext> {
   const entries = new WeakMap<Request, Entry>();
+  const endSpan = (entry: Entry, streaming = false) => {
+    if (!entry.span || entry.spanEnded) return;
+    entry.spanEnded = true;
+    spans?.end(entry.span, entry, streaming);
+  };
   const finish = (entry: Entry) => {
     if (entry.done || !entry.graphql) return;
     entry.done = true;
+    endSpan(entry);
     const report: OperationReport = {
       requestId: entry.requestId,
       operationName: entry.operationName,
@@ -83,7 +103,7 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
       errorCodes: entry.errorCodes,
       upstreamCalls: (entry.ctx?.budget.callsByProvider ?? {}) as Record<string, number>,
     };
-    (entry.ctx?.log ?? logger.child({ requestId: entry.requestId })).info(
+    (entry.log ?? logger.child({ requestId: entry.requestId, ...traceFields(entry.span) })).info(
       {
         operationName: report.operationName,
         operationType: report.operationType,
@@ -112,10 +132,19 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
         errorCodes: [],
       };
       if (ctx.request) entries.set(ctx.request, entry);
+      if (spans)
+        entry.span = spans.start({
+          headers: ctx.request?.headers,
+          startTime: entry.started,
+          requestId: entry.requestId,
+          transport: 'ws',
+        });
     }
     const operation = getOperationAST(document, operationName);
     entry.graphql = true;
     entry.ctx = ctx;
+    const fields = traceFields(entry.span);
+    entry.log ??= fields ? ctx.log.child(fields) : ctx.log;
     entry.operationType = operation?.operation ?? 'unknown';
     entry.operationName = operation?.name?.value ?? operationName ?? entry.operationName;
     return entry;
@@ -135,6 +164,14 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
       if (!entry) return;
       entry.graphql = true;
       entry.operationName = params.operationName ?? undefined;
+      if (spans && !entry.span)
+        entry.span = spans.start({
+          headers: request.headers,
+          startTime: entry.started,
+          requestId: entry.requestId,
+          transport: 'http',
+          method: request.method,
+        });
     },
     // The document's operation is known once it parses, so one refused by validation is still named.
     onParse({ context }) {
@@ -152,7 +189,8 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
     onExecute({ args, executeFn, setExecuteFn }) {
       const ctx = args.contextValue;
       const entry = entryOf(ctx, args.document, args.operationName);
-      setExecuteFn((a) => requestScope.run({ requestId: ctx.requestId, log: ctx.log }, () => executeFn(a)));
+      const scope = { requestId: ctx.requestId, log: entry.log ?? ctx.log, span: entry.span };
+      setExecuteFn((a) => requestScope.run(scope, () => executeFn(a)));
       return {
         onExecuteDone({ result }) {
           if (entry.transport !== 'ws' || isIterable(result)) return;
@@ -164,7 +202,8 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
       const ctx = args.contextValue;
       const entry = entryOf(ctx, args.document, args.operationName);
-      setSubscribeFn((a) => requestScope.run({ requestId: ctx.requestId, log: ctx.log }, () => subscribeFn(a)));
+      const scope = { requestId: ctx.requestId, log: entry.log ?? ctx.log, span: entry.span };
+      setSubscribeFn((a) => requestScope.run(scope, () => subscribeFn(a)));
       const res = (ctx as { res?: unknown }).res;
       return {
         onSubscribeResult({ result }) {
@@ -177,6 +216,8 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
           }
           entry.streaming = true;
           if (entry.transport !== 'ws') entry.transport = 'sse';
+          // A stream may live for hours: its span covers the subscribe, up to the stream's opening.
+          else endSpan(entry, true);
           if (res instanceof ServerResponse && observer.sseStream) {
             observer.sseStream(1);
             res.once('close', () => observer.sseStream?.(-1));
@@ -205,6 +246,7 @@ export function useAccessLog(logger: Logger, observer: OperationObserver = {}): 
       entry.status = response.status;
       entry.responded = true;
       if (!entry.streaming || entry.ended) finish(entry);
+      else endSpan(entry, true);
     },
   };
 }

@@ -7,6 +7,7 @@ import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { initialMemory, pollStep } from './poll-step.js';
 import { inBackground } from '../providers/traffic.js';
 import { sleep } from './sleep.js';
+import { requestScope } from '../request-scope.js';
 import type { WatchTarget } from './watch-target.js';
 import { BulkRefresh, type BulkHost } from './bulk-refresh.js';
 import { PollScheduler } from './scheduler.js';
@@ -163,10 +164,12 @@ export class PollHub {
       if (w.ended) this.end(w);
     });
     const unit = this.unitFor(target);
+    // The loop outlives the subscription that started it: it runs outside that request's scope, so
+    // its log lines and spans are no subscriber's (README, Operations → Tracing).
     if (unit) {
       w.unit = unit;
-      unit.add(key, { target, latest: () => w.latest, polling: (on) => (w.polling = on) });
-    } else void this.run(w);
+      requestScope.exit(() => unit.add(key, { target, latest: () => w.latest, polling: (on) => (w.polling = on) }));
+    } else void requestScope.exit(() => this.run(w));
     return w;
   }
 

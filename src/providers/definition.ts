@@ -6,6 +6,7 @@ import { parseRateLimit, type RateWindow } from './rate-limit.js';
 import type { UpstreamLimits } from './limits.js';
 import type { CircuitObserver, UpstreamObserver } from './upstream-types.js';
 import type { SharedBudget } from './shared-budget.js';
+import type { Tracing } from '../tracing-types.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
 export interface SharedClientOptions extends UpstreamLimits {
@@ -19,6 +20,8 @@ export interface SharedClientOptions extends UpstreamLimits {
   now?: () => number;
   /** With `REDIS_URL`: every provider's budget is shared by all replicas (`shared-budget.ts`). */
   sharedBudget?: SharedBudget;
+  /** With tracing on, every upstream attempt is a client span and sends `traceparent`. */
+  tracing?: Tracing;
 }
 
 /** A provider's own settings: at least where it is; absent when the provider is not configured. */

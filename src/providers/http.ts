@@ -8,6 +8,7 @@ import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import type { SharedBudget } from './shared-budget.js';
 import { trafficClass } from './traffic.js';
+import type { Tracing } from '../tracing-types.js';
 
 export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
 
@@ -54,6 +55,10 @@ export interface UpstreamHttpOptions {
   sharedBudget?: SharedBudget;
   /** Told every response's status and headers (the budget reads `X-RateLimit-*`). */
   onResponse?: (status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number) => void;
+  /** With tracing on: every attempt is a client span and sends `traceparent` (`tracing.ts`). @default off */
+  tracing?: Tracing;
+  /** The provider's routes as OpenAPI path templates (`/v1/batch/{id}`), naming the spans. */
+  routes?: readonly string[];
 }
 
 /**
@@ -145,6 +150,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     keepAliveTimeout: 4_000,
   });
   const provider = options.provider;
+  const traceAttempt = options.tracing?.upstream(provider, base, options.routes);
 
   async function request(
     method: 'GET' | 'POST',
@@ -166,6 +172,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     // undici keeps a pool slot for good when it refuses a header or a path itself: refuse them here first.
     checkHeaders(provider, sent);
     checkPath(provider, target);
+    const span = traceAttempt?.(method, path, sent);
     const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
@@ -194,13 +201,20 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
             },
           );
         }
+        span?.ok(res.statusCode);
         return json;
       }
       throw new UpstreamHttpError(res.statusCode, json, retryAfterMs);
     } catch (error) {
-      if (error instanceof GatewayError || error instanceof UpstreamHttpError) throw error;
-      if (signal?.aborted) throw signal.reason ?? error;
-      throw transportError(provider, error, deadline.aborted, deadlineMs);
+      const known = error instanceof GatewayError || error instanceof UpstreamHttpError;
+      const aborted = !known && signal?.aborted === true;
+      const failure = known
+        ? error
+        : aborted
+          ? ((signal?.reason as unknown) ?? error)
+          : transportError(provider, error, deadline.aborted, deadlineMs);
+      span?.failed(failure, aborted);
+      throw failure;
     }
   }
 

@@ -1,3 +1,4 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/gateway-env.js';
 import { startGateway } from '../../src/runtime.js';
@@ -64,6 +65,8 @@ export async function startHarness(
      * windows and `X-RateLimit-Reset` agree with the gateway's own clock. @default a frozen manual clock
      */
     realTime?: boolean;
+    /** Tracing on, each span exported here as it ends (`InMemorySpanExporter`). @default as `env`'s `OTEL_*` say */
+    spanExporter?: SpanExporter;
   } = {},
 ) {
   const clock = options.realTime ? createRealTimeClock() : createManualClock(Date.parse('2026-11-01T12:00:00Z'));
@@ -90,6 +93,7 @@ export async function startHarness(
     host: '127.0.0.1',
     now: clock.now,
     logDestination: { write: (line: string) => void logs.push(line) },
+    ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
   });
   const url = `http://127.0.0.1:${running.port}/graphql`;
 

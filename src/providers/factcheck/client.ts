@@ -1,5 +1,6 @@
 import type { CircuitStateName } from '../policy.js';
 import { createUpstreamHttp, type UpstreamHttpOptions } from '../http.js';
+import type { paths } from './__generated__/openapi.js';
 
 /** Credentials and limits of the Check client. */
 export interface FactCheckClientOptions extends Omit<UpstreamHttpOptions, 'provider' | 'headers'> {
@@ -29,6 +30,12 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
     // in /v1 is taken as the host.
     baseUrl: options.baseUrl.replace(/\/v1\/?$/, ''),
     provider: 'FACT_CHECK',
+    routes: [
+      '/v1/batch',
+      '/v1/batch/{id}',
+      '/v1/batch/{id}/results',
+      '/v1/batch/{id}/cancel',
+    ] satisfies (keyof paths)[],
     headers: { authorization: `Bearer ${options.apiKey}` },
     // A 429 body carries `error.retryAfter` (seconds) beside the Retry-After header.
     retryAfterFromBody: (body) => {

@@ -1,5 +1,6 @@
 import type { CircuitStateName } from '../policy.js';
 import { createUpstreamHttp, type UpstreamHttpOptions } from '../http.js';
+import type { paths } from './__generated__/openapi.js';
 
 /** Credentials and limits of the Gameball client. */
 export interface GameballClientOptions extends Omit<UpstreamHttpOptions, 'provider' | 'headers'> {
@@ -24,6 +25,10 @@ export function createGameballHttpClient(options: GameballClientOptions): Gameba
   const http = createUpstreamHttp({
     ...options,
     provider: 'GAMEBALL',
+    routes: [
+      '/api/v4.0/integrations/batches/{batchId}/status',
+      '/api/v4.0/integrations/batches/{batchId}/stop',
+    ] satisfies (keyof paths)[],
     headers: { apikey: options.apiKey, secretkey: options.secretKey },
   });
   const path = (id: string) => `/api/v4.0/integrations/batches/${encodeURIComponent(id)}`;

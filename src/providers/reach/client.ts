@@ -1,6 +1,7 @@
 import type { CircuitStateName } from '../policy.js';
 import { createUpstreamHttp, type UpstreamHttp, type UpstreamHttpOptions } from '../http.js';
 import type { ReachListQuery } from './types.js';
+import type { paths } from './__generated__/openapi.js';
 
 /** `GET /api/batches` query parameters as strings, keyed by the OpenAPI parameter names. */
 export type ReachListQueryParams = { [K in keyof ReachListQuery]?: string };
@@ -30,11 +31,14 @@ export interface ReachClient {
   close(): Promise<void>;
 }
 
+/** Reach's routes, naming the upstream spans (`tracing.ts`). */
+const REACH_ROUTES = ['/api/batches', '/api/batches/{batchId}'] satisfies (keyof paths)[];
+
 /** Creates the Reach HTTP client on an undici pool. */
 export function createReachHttpClient(options: ReachClientOptions): ReachClient {
   const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
   if (options.tenantId) headers['reach-tenant-id'] = options.tenantId;
-  const http: UpstreamHttp = createUpstreamHttp({ ...options, provider: 'REACH', headers });
+  const http: UpstreamHttp = createUpstreamHttp({ ...options, provider: 'REACH', headers, routes: REACH_ROUTES });
   /** A per-call tenant (from the client's verified token) replaces the configured one. */
   const tenantHeader = (tenantId: string | undefined): Record<string, string> | undefined =>
     tenantId ? { 'reach-tenant-id': tenantId } : undefined;
