@@ -239,7 +239,8 @@ describe('graceful shutdown with Redis', () => {
 
     victim.child.kill('SIGTERM');
     expect(await victim.exited).toEqual({ code: 0, signal: null });
-    expect(stoppedLine(victim)).toMatchObject({ leasesReleased: 1, sseStreamsClosed: 1, forced: false });
+    const stopped = stoppedLine(victim);
+    expect(stopped, JSON.stringify(stopped)).toMatchObject({ leasesReleased: 1, sseStreamsClosed: 1, forced: false });
     expect(await client.get(leaseKey)).not.toBe(holder);
     // The survivor retries every fifth of a lease (6 s ± 20 %) and finds the lease free.
     let owner: string | null = null;
