@@ -47,6 +47,11 @@ export async function connectInspector(output: () => string, timeoutMs = 10_000)
     if (message.error) waiter.reject(new Error(message.error.message));
     else waiter.resolve(message.result);
   });
+  socket.on('close', () => {
+    for (const waiter of pending.values())
+      waiter.reject(new Error('the inspector connection closed (did the process exit?)'));
+    pending.clear();
+  });
   const send = (method: string, params: Record<string, unknown> = {}) =>
     new Promise<unknown>((resolve, reject) => {
       const id = nextId++;

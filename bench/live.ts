@@ -51,6 +51,14 @@ const gateway = await spawnGateway(
   },
   { command: BUILT_COMMAND, nodeArgs: [INSPECT_ARG], maxOutputChars: 200_000 },
 );
+let stopping = false;
+void gateway.exited.then(({ code, signal }) => {
+  if (stopping) return;
+  console.error(
+    `the gateway exited (${code ?? signal}) during the bench; its last output:\n${gateway.output().slice(-4000)}`,
+  );
+  process.exit(1);
+});
 const inspector = await connectInspector(gateway.output);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -74,6 +82,12 @@ const readDelays: number[] = [];
 let events = 0;
 let connected = 0;
 let failures = 0;
+/** Why subscribers failed (the first few kinds, counted). */
+const reasons = new Map<string, number>();
+const failed = (why: string) => {
+  failures++;
+  reasons.set(why, (reasons.get(why) ?? 0) + 1);
+};
 let measuring = false;
 const controllers: AbortController[] = [];
 
@@ -89,7 +103,8 @@ async function subscriber(i: number): Promise<void> {
       if (first) {
         first = false;
         // A refusal (a limit) arrives as an event with errors on a 200 stream: not a subscriber.
-        if ((payload as { errors?: unknown[] }).errors?.length) return void failures++;
+        const errors = (payload as { errors?: { extensions?: { code?: string } }[] }).errors;
+        if (errors?.length) return void failed(`refused: ${errors[0]?.extensions?.code ?? 'error'}`);
         connected++;
       }
       const batch = (payload as { data?: { batch?: { observedAt: string; progress: { processed: number } } } }).data
@@ -100,8 +115,8 @@ async function subscriber(i: number): Promise<void> {
       if (changed !== null) delays.push(now - changed);
       readDelays.push(now - Date.parse(batch.observedAt));
     });
-  } catch {
-    if (first && !controller.signal.aborted) failures++;
+  } catch (error) {
+    if (first && !controller.signal.aborted) failed(String((error as Error).cause ?? (error as Error).message));
   }
 }
 
@@ -120,7 +135,8 @@ for (let i = 0; i < subscribers; i++) {
 while (connected + failures < subscribers && Date.now() - started < 60_000)
   await new Promise((r) => setTimeout(r, 100));
 console.log(
-  `connected ${connected} subscribers in ${((Date.now() - started) / 1000).toFixed(1)}s (${failures} failed)`,
+  `connected ${connected} subscribers in ${((Date.now() - started) / 1000).toFixed(1)}s (${failures} failed` +
+    `${[...reasons].map(([why, n]) => `; ${n}: ${why}`).join('')})`,
 );
 await pause(3000);
 const withSse = await inspector.memoryAfterGc();
@@ -202,6 +218,12 @@ if (wsSubscriptions > 0) {
 }
 
 inspector.close();
+stopping = true;
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 await gateway.kill();
 await agent.close();
 await sims.close();

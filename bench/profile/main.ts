@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCases } from '../throughput/cases.js';
 import { runCase } from '../throughput/load.js';
-import { benchIds, machineLine, positiveInt } from '../throughput/setup.js';
+import { benchIds, loadAverage, machineLine, positiveInt } from '../throughput/setup.js';
 import { startStack } from '../throughput/stack.js';
 import { profileTables, summariseProfile, type CpuProfile } from './cpuprofile.js';
 
@@ -45,4 +45,5 @@ if (!file) throw new Error(`the gateway wrote no .cpuprofile into ${dir}`);
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
 console.log(`profile: ${join(dir, file)}\n`);
 console.log(profileTables(summariseProfile(profile, { projectRoot: process.cwd(), ...window })));
+console.log(`\n${loadAverage()} at the end`);
 process.exit(0);

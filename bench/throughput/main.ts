@@ -9,7 +9,7 @@
 import { benchCases, SLOW_MS } from './cases.js';
 import { runCase } from './load.js';
 import { markdownTable, summarise, type Measure } from './report.js';
-import { benchIds, machineLine, positiveInt } from './setup.js';
+import { benchIds, loadAverage, machineLine, positiveInt } from './setup.js';
 import { startStack } from './stack.js';
 
 const duration = positiveInt('BENCH_DURATION', 10);
@@ -63,4 +63,5 @@ try {
 } finally {
   await stack.close();
 }
+console.log(`\n${loadAverage()} at the end`);
 process.exit(0);

@@ -15,13 +15,17 @@ export function positiveInt(name: string, fallback: number, min = 1): number {
   return n;
 }
 
+/** The load average now (1, 5, 15 min): above 1 before a run starts, other processes were using the cores. */
+export function loadAverage(): string {
+  return `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (1, 5, 15 min)`;
+}
+
 /** The date, Node, the cores and the load average at the start (other work on the cores shows here). */
 export function machineLine(what: string): string {
-  const [one, five, fifteen] = loadavg().map((l) => l.toFixed(2));
-  return (
-    `batchql ${what}: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores, ` +
-    `load average ${one} ${five} ${fifteen} (1, 5, 15 min; above 1, other processes shared the cores)`
-  );
+  const when = new Date().toISOString();
+  return `batchql ${what}: ${when}, Node ${process.version}, ${cpus().length} cores, ${loadAverage()}`;
 }
 
 /** Every batch id of each simulator, any state (Reach: the gateway's tenant), checked for the inline case. */

@@ -24,7 +24,7 @@ describe('bench report', () => {
       { direct: m(500, 5), gw: m(100, 30, 2), a: m(10, 20), b: m(10, 40), both: m(10, 44) },
       { direct: m(1000, 5), gw: m(400, 30), a: m(10, 22), b: m(10, 21), both: m(10, 33) },
     ];
-    expect(ratioInRound(rounds[1]!, 'both', cases[4]!.goal)).toBeCloseTo(1.1);
+    expect(ratioInRound(rounds[1]!, 'both', cases[4]!.goal!)).toBeCloseTo(1.1);
     const rows = summarise(cases, rounds);
     expect(rows[0]).toMatchObject({ name: 'direct', rps: 1000, failed: 0 });
     expect(rows[0]!.ratio).toBeUndefined();
