@@ -1,22 +1,31 @@
 /**
  * `npm run bench:live`: N subscribers over SSE on M running Check batches, against the
- * simulators (in this process, real clock) and the gateway (its own process, as `npm start`).
+ * simulators (in this process, real clock) and the built gateway (its own process, as `npm start`).
  * Prints upstream polls per batch per minute, subscribers served per poll, the delay from the
  * upstream change (the simulator's model knows when each count was reached) to the client
- * event, and the gateway's memory per subscriber.
- *   BENCH_SUBSCRIBERS (default 5000), BENCH_BATCHES (500), BENCH_SECONDS (60).
+ * event, and the gateway's memory per subscriber: heap used after a forced GC (through the
+ * inspector protocol, `inspector.ts`) and RSS, for SSE (one stream each) and then for WebSocket
+ * (graphql-ws, 100 subscriptions per socket).
+ *   BENCH_SUBSCRIBERS (default 5000), BENCH_BATCHES (500), BENCH_SECONDS (60),
+ *   BENCH_WS_SUBSCRIPTIONS (5000, in sockets of 100; 0 skips the WebSocket part).
  */
-import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { createClient, type Client } from 'graphql-ws';
 import { Agent } from 'undici';
+import WebSocket from 'ws';
 import { toGlobalId } from '../src/domain/global-id.js';
 import { simulatorEnv } from '../src/gateway-env.js';
-import { spawnGateway } from '../src/gateway-process.js';
+import { BUILT_COMMAND, spawnGateway } from '../src/gateway-process.js';
 import { createSystemClock, startSimulators } from '../src/simulators/index.js';
+import { buildIfStale } from './build.js';
+import { connectInspector, INSPECT_ARG, type MemoryUsage } from './inspector.js';
 import { forEachNext, openSse } from './sse.js';
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const batchCount = Number(process.env.BENCH_BATCHES ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+const wsSubscriptions = Number(process.env.BENCH_WS_SUBSCRIPTIONS ?? 5000);
+const PER_SOCKET = 100;
 
 // Check's data set is 20% running: generate enough batches for M running ones.
 const sims = await startSimulators({
@@ -27,17 +36,42 @@ const sims = await startSimulators({
 const running = sims.factCheck.control.idsByState().running!.slice(0, batchCount);
 if (running.length < batchCount) throw new Error(`only ${running.length} running batches`);
 
-const gateway = await spawnGateway({
-  ...simulatorEnv(
-    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-    sims.credentials,
-  ),
-  UPSTREAM_CONNECTIONS: '64',
-  LIVE_MAX_SUBSCRIPTIONS: String(subscribers + 100),
+buildIfStale();
+const capacity = String(Math.max(subscribers, wsSubscriptions) + 100);
+const gateway = await spawnGateway(
+  {
+    ...simulatorEnv(
+      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
+      sims.credentials,
+    ),
+    UPSTREAM_CONNECTIONS: '64',
+    LIVE_MAX_SUBSCRIPTIONS: capacity,
+    // Every subscriber here is one client (loopback, no authentication).
+    LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT: capacity,
+  },
+  { command: BUILT_COMMAND, nodeArgs: [INSPECT_ARG], maxOutputChars: 200_000 },
+);
+let stopping = false;
+void gateway.exited.then(({ code, signal }) => {
+  if (stopping) return;
+  console.error(
+    `the gateway exited (${code ?? signal}) during the bench; its last output:\n${gateway.output().slice(-4000)}`,
+  );
+  process.exit(1);
 });
-const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.child.pid}/status`, 'utf8'))?.[1] ?? 0);
-await new Promise((r) => setTimeout(r, 1000));
-const rssBefore = rssKiB();
+const inspector = await connectInspector(gateway.output);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+/** Memory with `count` subscribers against `idle`: heap used after GC first, RSS beside it. */
+function memoryLine(what: string, idle: MemoryUsage, loaded: MemoryUsage, count: number): string {
+  const per = (key: 'heapUsed' | 'rss') => ((loaded[key] - idle[key]) / Math.max(1, count) / 1024).toFixed(1);
+  return (
+    `gateway memory, ${what}: heap used after GC ${MiB(idle.heapUsed)} idle -> ${MiB(loaded.heapUsed)} ` +
+    `with ${count} = ${per('heapUsed')} KiB each; RSS ${MiB(idle.rss)} -> ${MiB(loaded.rss)} = ${per('rss')} KiB each`
+  );
+}
+await pause(1000);
+const idle = await inspector.memoryAfterGc();
 
 const agent = new Agent({ connections: null, pipelining: 0, bodyTimeout: 0, headersTimeout: 30_000 });
 const query =
@@ -48,6 +82,12 @@ const readDelays: number[] = [];
 let events = 0;
 let connected = 0;
 let failures = 0;
+/** Why subscribers failed (the first few kinds, counted). */
+const reasons = new Map<string, number>();
+const failed = (why: string) => {
+  failures++;
+  reasons.set(why, (reasons.get(why) ?? 0) + 1);
+};
 let measuring = false;
 const controllers: AbortController[] = [];
 
@@ -55,11 +95,18 @@ async function subscriber(i: number): Promise<void> {
   const id = running[i % running.length]!;
   const controller = new AbortController();
   controllers.push(controller);
+  let first = true;
   try {
     const body = await openSse(gateway.url, query, { id: toGlobalId('FACT_CHECK', id) }, controller.signal, agent);
-    connected++;
     await forEachNext(body, (payload) => {
       const now = Date.now();
+      if (first) {
+        first = false;
+        // A refusal (a limit) arrives as an event with errors on a 200 stream: not a subscriber.
+        const errors = (payload as { errors?: { extensions?: { code?: string } }[] }).errors;
+        if (errors?.length) return void failed(`refused: ${errors[0]?.extensions?.code ?? 'error'}`);
+        connected++;
+      }
       const batch = (payload as { data?: { batch?: { observedAt: string; progress: { processed: number } } } }).data
         ?.batch;
       if (!batch || !measuring) return;
@@ -68,14 +115,17 @@ async function subscriber(i: number): Promise<void> {
       if (changed !== null) delays.push(now - changed);
       readDelays.push(now - Date.parse(batch.observedAt));
     });
-  } catch {
-    if (!controller.signal.aborted) failures++;
+  } catch (error) {
+    if (first && !controller.signal.aborted) failed(String((error as Error).cause ?? (error as Error).message));
   }
 }
 
 console.log(
-  `batchql bench:live: ${subscribers} SSE subscribers on ${batchCount} running batches, ` +
-    `${seconds}s, Node ${process.version}`,
+  `batchql bench:live: ${new Date().toISOString()}, ${subscribers} SSE subscribers on ${batchCount} running ` +
+    `batches, ${seconds}s, then ${wsSubscriptions} WebSocket subscriptions (${PER_SOCKET} a socket), ` +
+    `Node ${process.version}, ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
 );
 const started = Date.now();
 for (let i = 0; i < subscribers; i++) {
@@ -85,10 +135,11 @@ for (let i = 0; i < subscribers; i++) {
 while (connected + failures < subscribers && Date.now() - started < 60_000)
   await new Promise((r) => setTimeout(r, 100));
 console.log(
-  `connected ${connected} subscribers in ${((Date.now() - started) / 1000).toFixed(1)}s (${failures} failed)`,
+  `connected ${connected} subscribers in ${((Date.now() - started) / 1000).toFixed(1)}s (${failures} failed` +
+    `${[...reasons].map(([why, n]) => `; ${n}: ${why}`).join('')})`,
 );
-await new Promise((r) => setTimeout(r, 3000));
-const rssWith = rssKiB();
+await pause(3000);
+const withSse = await inspector.memoryAfterGc();
 
 sims.factCheck.control.resetCounters();
 measuring = true;
@@ -116,12 +167,63 @@ console.log(
     '(includes waiting for the next poll)',
 );
 console.log(`delay gateway read -> client event: p50 ${pct(readDelays, 50)} ms, p99 ${pct(readDelays, 99)} ms`);
-console.log(
-  `gateway RSS: ${(rssBefore / 1024).toFixed(0)} MiB idle, ${(rssWith / 1024).toFixed(0)} MiB with subscribers = ` +
-    `${(((rssWith - rssBefore) * 1024) / Math.max(1, connected) / 1024).toFixed(1)} KiB per subscriber`,
-);
+console.log(memoryLine('SSE, one stream each (goal <= 32 KiB heap each)', idle, withSse, connected));
 
 for (const c of controllers) c.abort();
+await pause(3000);
+const afterSse = await inspector.memoryAfterGc();
+console.log(
+  `gateway memory after the SSE streams closed: heap used ${MiB(afterSse.heapUsed)}, RSS ${MiB(afterSse.rss)}`,
+);
+
+if (wsSubscriptions > 0) {
+  const wsUrl = gateway.url.replace(/^http/, 'ws');
+  const clients: Client[] = [];
+  let active = 0;
+  let refused = 0;
+  const wsStarted = Date.now();
+  for (let s = 0; s * PER_SOCKET < wsSubscriptions; s++) {
+    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+    clients.push(client);
+    for (let k = 0; k < PER_SOCKET && s * PER_SOCKET + k < wsSubscriptions; k++) {
+      const id = running[(s * PER_SOCKET + k) % running.length]!;
+      let first = true;
+      client.subscribe(
+        { query, variables: { id: toGlobalId('FACT_CHECK', id) } },
+        {
+          next: (payload) => {
+            if (!first) return;
+            first = false;
+            if (payload.errors?.length) refused++;
+            else active++;
+          },
+          error: () => void (first && ((first = false), refused++)),
+          complete: () => {},
+        },
+      );
+    }
+    if (s % 5 === 4) await pause(50);
+  }
+  while (active + refused < wsSubscriptions && Date.now() - wsStarted < 60_000) await pause(100);
+  console.log(
+    `WebSocket: ${active} subscriptions on ${clients.length} sockets in ` +
+      `${((Date.now() - wsStarted) / 1000).toFixed(1)}s (${refused} failed)`,
+  );
+  await pause(3000);
+  const withWs = await inspector.memoryAfterGc();
+  console.log(
+    memoryLine(`WebSocket, ${PER_SOCKET} subscriptions a socket (goal <= 10 KiB heap each)`, afterSse, withWs, active),
+  );
+  for (const client of clients) await client.dispose();
+}
+
+inspector.close();
+stopping = true;
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 await gateway.kill();
 await agent.close();
 await sims.close();

@@ -22,6 +22,16 @@ export interface SpawnOptions {
   command?: [string, ...string[]];
   /** @default the current directory */
   cwd?: string;
+  /**
+   * Node options put right after the command's first element (which must then be `node`), e.g.
+   * `['--cpu-prof', '--cpu-prof-dir=/tmp/x']` or `['--inspect=127.0.0.1:0']`. @default none
+   */
+  nodeArgs?: string[];
+  /**
+   * Keeps only the last this many characters of the output once started (benchmarks, whose access
+   * log would otherwise fill memory); `logs()` then parses that tail. @default everything
+   */
+  maxOutputChars?: number;
 }
 
 /** The gateway's sources through tsx, as tests and benchmarks run it. */
@@ -48,7 +58,8 @@ function parseLines(text: string): Record<string, unknown>[] {
  */
 export async function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): Promise<GatewayProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const [command, ...args] = options.command ?? SOURCE_COMMAND;
+  const [command, ...rest] = options.command ?? SOURCE_COMMAND;
+  const args = [...(options.nodeArgs ?? []), ...rest];
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...env, PORT: env.PORT ?? '0' },
@@ -56,16 +67,20 @@ export async function spawnGateway(env: Record<string, string>, options: SpawnOp
   });
   let output = '';
   let stdout = '';
+  let limit = Infinity; // set once started: the start-up lines are always kept whole
+  const keep = (text: string) => (text.length > limit ? text.slice(text.length - limit) : text);
   child.stdout!.on('data', (c: Buffer) => {
-    output += c.toString();
-    stdout += c.toString();
+    output = keep(output + c.toString());
+    stdout = keep(stdout + c.toString());
   });
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output = keep(output + c.toString())));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   try {
-    return await started(child, exited, { output: () => output, stdout: () => stdout }, timeoutMs);
+    const gateway = await started(child, exited, { output: () => output, stdout: () => stdout }, timeoutMs);
+    limit = options.maxOutputChars ?? Infinity;
+    return gateway;
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

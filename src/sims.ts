@@ -7,11 +7,14 @@
  * - `SIM_REACH_PORT`, `SIM_GAMEBALL_PORT`, `SIM_FACTCHECK_PORT`: 4101, 4102, 4103 by default (0 picks free ones);
  * - `SIM_PUBLIC_HOST`: the host name gateways reach them by, in the printed URLs (default: 127.0.0.1 or `SIM_HOST`);
  * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`), plus the demo's live Check
- *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the README's examples run against them too.
+ *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the README's examples run against them too;
+ * - `SIM_FACTCHECK_PLAN`: Check's plan, `free`, `pro`, `enterprise` or `unlimited` (default: unlimited), and
+ *   `SIM_GAMEBALL_RATE_LIMITS`: `documented` or `none` (default: none). The printed environment budgets the
+ *   gateway to match (`FACTCHECK_PLAN`; no `*_RATE_LIMIT=none` for a limited simulator).
  */
 import { DEMO_SIMULATORS } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
-import { createSystemClock, startSimulators } from './simulators/index.js';
+import { createSystemClock, startSimulators, type FactCheckPlan } from './simulators/index.js';
 
 /** The simulators' default ports (compose.yaml uses them too). */
 const SIM_PORTS = { reach: 4101, gameball: 4102, factCheck: 4103 } as const;
@@ -26,6 +29,22 @@ function intFrom(name: string, fallback: number, max: number): number {
   return Number(raw);
 }
 
+function oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(values as readonly string[]).includes(raw)) {
+    console.error(`batchql sims: ${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    process.exit(1);
+  }
+  return raw as T;
+}
+
+const factCheckPlan = oneOf<FactCheckPlan>(
+  'SIM_FACTCHECK_PLAN',
+  ['free', 'pro', 'enterprise', 'unlimited'],
+  'unlimited',
+);
+const gameballRateLimits = oneOf('SIM_GAMEBALL_RATE_LIMITS', ['documented', 'none'] as const, 'none');
 const host = process.env.SIM_HOST?.trim() || '127.0.0.1';
 const publicHost = process.env.SIM_PUBLIC_HOST?.trim() || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
 let sims;
@@ -35,6 +54,8 @@ try {
     seed: intFrom('SIM_SEED', 1, 1_000_000),
     batchCount: intFrom('SIM_BATCHES', 300, 100_000),
     factCheckShowcase: DEMO_SIMULATORS.factCheckShowcase,
+    factCheckPlan,
+    gameballRateLimits,
     host,
     ports: {
       reach: intFrom('SIM_REACH_PORT', SIM_PORTS.reach, 65535),
@@ -54,6 +75,12 @@ const env = simulatorEnv(
   { reach: urlOf(running.reach.url), gameball: urlOf(running.gameball.url), factCheck: urlOf(running.factCheck.url) },
   running.credentials,
 );
+// A simulator with a quota gets a gateway budgeted to match it.
+if (factCheckPlan !== 'unlimited') {
+  delete env.FACTCHECK_RATE_LIMIT;
+  env.FACTCHECK_PLAN = factCheckPlan;
+}
+if (gameballRateLimits === 'documented') delete env.GAMEBALL_RATE_LIMIT;
 console.log(
   `batchql sims: Reach ${urlOf(running.reach.url)}, Gameball ${urlOf(running.gameball.url)}, ` +
     `Check ${urlOf(running.factCheck.url)} (real clock; faults under /__sim/; Ctrl+C stops)`,
