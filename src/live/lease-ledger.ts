@@ -69,8 +69,14 @@ export function withLeaseLedger(inner: Coordinator): LeaseLedger {
     held: () => held.size,
     async releaseAll() {
       closing = true;
-      await Promise.allSettled([...inFlight]);
-      await Promise.allSettled([...held].map((key) => release(key)));
+      // Lease calls in flight, and releases the poll loops start meanwhile (their streams are ending),
+      // settle before the count is read, so each lease handed back is counted whoever hands it back.
+      const settle = async () => {
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      };
+      await settle();
+      await Promise.allSettled([...held].map((key) => tracked(release(key))));
+      await settle();
       return released;
     },
   };

@@ -55,4 +55,21 @@ describe('withLeaseLedger', () => {
     expect(calls).toContain('release local');
     expect(await ledger.releaseAll()).toBe(0);
   });
+
+  it('counts a lease a poll loop hands back itself just after the shutdown began', async () => {
+    const inner: Coordinator = {
+      ...createMemoryCoordinator('test'),
+      leaseMs: 1_000,
+      acquire: async () => true,
+      // A Redis round trip: the release settles a few ms later.
+      release: () => new Promise<void>((resolve) => setTimeout(resolve, 5)),
+    };
+    const ledger = withLeaseLedger(inner);
+    await ledger.acquire('bulk|FACT_CHECK|default|');
+    const all = ledger.releaseAll();
+    // The loop's own release starts while releaseAll runs (its stream was just ended).
+    const own = ledger.release('bulk|FACT_CHECK|default|');
+    expect(await all).toBe(1);
+    await own;
+  });
 });
