@@ -1,9 +1,7 @@
-import { Kind, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 /** ReachBatch fields that need `includePendingDetails=true` upstream. */
-const PENDING_DETAIL_FIELDS = new Set(['pendingResources', 'pendingExpiresAt']);
-
-const cache = new WeakMap<object, boolean>();
+const PENDING_DETAIL_FIELDS: readonly string[] = ['pendingResources', 'pendingExpiresAt'];
 
 /**
  * True when the operation selects a field that needs Reach's pending details, anywhere
@@ -11,26 +9,7 @@ const cache = new WeakMap<object, boolean>();
  * operation uses the same key and duplicate ids still cost one upstream call.
  */
 export function wantsPendingDetails(info: GraphQLResolveInfo): boolean {
-  const known = cache.get(info.operation);
-  if (known !== undefined) return known;
-  const seen = new Set<string>();
-  const visit = (set: SelectionSetNode | undefined): boolean => {
-    for (const sel of set?.selections ?? []) {
-      if (sel.kind === Kind.FIELD) {
-        if (PENDING_DETAIL_FIELDS.has(sel.name.value) || visit(sel.selectionSet)) return true;
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        if (visit(sel.selectionSet)) return true;
-      } else if (!seen.has(sel.name.value)) {
-        seen.add(sel.name.value);
-        const fragment: FragmentDefinitionNode | undefined = info.fragments[sel.name.value];
-        if (visit(fragment?.selectionSet)) return true;
-      }
-    }
-    return false;
-  };
-  const result = visit(info.operation.selectionSet);
-  cache.set(info.operation, result);
-  return result;
+  return selectsAnyField(info, PENDING_DETAIL_FIELDS);
 }
 
 const selected = new WeakMap<object, WeakMap<readonly string[], boolean>>();
