@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { simulatorEnv } from '../../src/gateway-env.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
-import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
-import { FAST_LIVE_ENV } from '../helpers/harness.js';
+import type { GatewayProcess } from '../../src/gateway-process.js';
+import { replicaEnv, senderOf, spawnReplicas } from '../helpers/replicas.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -22,17 +21,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   redis = await startRedis();
   sims = await startSimulators({ clock, seed: 33, batchCount: 100 });
-  const env = {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
-    ...FAST_LIVE_ENV,
-    REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: `batchql-bulk-${process.pid}-${Date.now()}:`,
-    LIVE_LEASE_MS: String(LEASE_MS),
-  };
-  gateways = await Promise.all(['g1', 'g2', 'g3'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name })));
+  const env = replicaEnv(sims, redis.url, {
+    prefix: `batchql-bulk-${process.pid}-${Date.now()}:`,
+    leaseMs: LEASE_MS,
+  });
+
+  gateways = await spawnReplicas(['g1', 'g2', 'g3'], env);
 }, 60_000);
 
 afterAll(async () => {
@@ -43,11 +37,10 @@ afterAll(async () => {
 
 /** List walks (first pages) and single reads at the simulator, with the instance that sent each. */
 function traffic() {
-  const agent = (r: { headers: Record<string, string> }) => /\((g\d)\)/.exec(r.headers['user-agent'] ?? '')?.[1] ?? '?';
   const all = sims.factCheck.control.requests().filter((r) => r.method === 'GET');
   return {
-    walks: all.filter((r) => r.path === '/v1/batch' && r.query.offset === '0').map(agent),
-    singles: all.filter((r) => /^\/v1\/batch\/batch_[^/]+$/.test(r.path)).map(agent),
+    walks: all.filter((r) => r.path === '/v1/batch' && r.query.offset === '0').map(senderOf),
+    singles: all.filter((r) => /^\/v1\/batch\/batch_[^/]+$/.test(r.path)).map(senderOf),
   };
 }
 

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { simulatorEnv } from '../../src/gateway-env.js';
-import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
+import type { GatewayProcess } from '../../src/gateway-process.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
-import { FAST_LIVE_ENV } from '../helpers/harness.js';
+import { replicaEnv, senderOf, spawnReplicas } from '../helpers/replicas.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startLocalRedis, type LocalRedis } from '../helpers/redis.js';
 
@@ -25,20 +24,17 @@ const WATCH = `subscription($id: ID!) { batch(id: $id) { providerBatchId stale p
 beforeAll(async () => {
   redis = await startLocalRedis();
   sims = await startSimulators({ clock, seed: 37, batchCount: 100 });
-  const env = {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
-    ...FAST_LIVE_ENV,
-    // Per-batch leases (Check's bulk refresh, one lease per list scope, is tested in bulk-replicas.test.ts).
-    LIVE_BULK_REFRESH: 'false',
-    REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: `batchql-outage-${process.pid}:`,
-    LIVE_LEASE_MS: String(LEASE_MS),
-    LOG_LEVEL: 'info',
-  };
-  gateways = await Promise.all(['o1', 'o2'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name })));
+  const env = replicaEnv(sims, redis.url, {
+    prefix: `batchql-outage-${process.pid}:`,
+    leaseMs: LEASE_MS,
+    extra: {
+      // Per-batch leases (Check's bulk refresh, one lease per list scope, is tested in bulk-replicas.test.ts).
+      LIVE_BULK_REFRESH: 'false',
+      LOG_LEVEL: 'info',
+    },
+  });
+
+  gateways = await spawnReplicas(['o1', 'o2'], env);
 }, 60_000);
 
 afterAll(async () => {
@@ -53,7 +49,7 @@ function pollers(id: string): Set<string> {
     sims.factCheck.control
       .requests()
       .filter((r) => r.path.endsWith(id))
-      .map((r) => /\((o\d)\)/.exec(r.headers['user-agent'] ?? '')?.[1] ?? '?'),
+      .map(senderOf),
   );
 }
 

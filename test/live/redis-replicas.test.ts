@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { simulatorEnv } from '../../src/gateway-env.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
-import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
-import { FAST_LIVE_ENV } from '../helpers/harness.js';
+import type { GatewayProcess } from '../../src/gateway-process.js';
+import { replicaEnv, senderOf, spawnReplicas } from '../helpers/replicas.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -21,20 +20,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   redis = await startRedis();
   sims = await startSimulators({ clock, seed: 31, batchCount: 100 });
-  const prefix = `batchql-test-${process.pid}-${Date.now()}:`;
-  const env = {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
-    ...FAST_LIVE_ENV,
-    // Per-batch leases (Check's bulk refresh, one lease per list scope, is tested in bulk-replicas.test.ts).
-    LIVE_BULK_REFRESH: 'false',
-    REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: prefix,
-    LIVE_LEASE_MS: String(LEASE_MS),
-  };
-  gateways = await Promise.all(['g1', 'g2', 'g3'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name })));
+  const env = replicaEnv(sims, redis.url, {
+    prefix: `batchql-test-${process.pid}-${Date.now()}:`,
+    leaseMs: LEASE_MS,
+    extra: {
+      // Per-batch leases (Check's bulk refresh, one lease per list scope, is tested in bulk-replicas.test.ts).
+      LIVE_BULK_REFRESH: 'false',
+    },
+  });
+
+  gateways = await spawnReplicas(['g1', 'g2', 'g3'], env);
 }, 60_000);
 
 afterAll(async () => {
@@ -48,7 +43,7 @@ function pollers(id: string): Set<string> {
   const agents = sims.factCheck.control
     .requests()
     .filter((r) => r.path.endsWith(id))
-    .map((r) => /\((g\d)\)/.exec(r.headers['user-agent'] ?? '')?.[1] ?? '?');
+    .map(senderOf);
   return new Set(agents);
 }
 
