@@ -3,6 +3,7 @@
  * gateway runs with `--inspect=127.0.0.1:0` and needs no code of its own for it (no `--expose-gc`, no
  * debug route). Benchmarks only.
  */
+import { createWriteStream } from 'node:fs';
 import WebSocket from 'ws';
 
 /** `process.memoryUsage()` in the gateway, in bytes. */
@@ -18,6 +19,8 @@ export interface MemoryUsage {
 export interface InspectorSession {
   /** Two full collections (`HeapProfiler.collectGarbage`), then `process.memoryUsage()`. */
   memoryAfterGc(): Promise<MemoryUsage>;
+  /** Writes a heap snapshot (`HeapProfiler.takeHeapSnapshot`, after the same collections) to `path`. */
+  heapSnapshot(path: string): Promise<void>;
   close(): void;
 }
 
@@ -39,8 +42,16 @@ export async function connectInspector(output: () => string, timeoutMs = 10_000)
   });
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let chunks: ((chunk: string) => void) | undefined;
   socket.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: { message: string } };
+    const message = JSON.parse(data.toString()) as {
+      id?: number;
+      method?: string;
+      params?: { chunk?: string };
+      result?: unknown;
+      error?: { message: string };
+    };
+    if (message.method === 'HeapProfiler.addHeapSnapshotChunk') return void chunks?.(message.params?.chunk ?? '');
     const waiter = message.id === undefined ? undefined : pending.get(message.id);
     if (!waiter) return;
     pending.delete(message.id!);
@@ -67,6 +78,20 @@ export async function connectInspector(output: () => string, timeoutMs = 10_000)
         returnByValue: true,
       })) as { result: { value: string } };
       return JSON.parse(result.result.value) as MemoryUsage;
+    },
+    heapSnapshot: async (path) => {
+      await send('HeapProfiler.collectGarbage');
+      await send('HeapProfiler.collectGarbage');
+      const out = createWriteStream(path);
+      chunks = (chunk) => out.write(chunk);
+      try {
+        await send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      } finally {
+        chunks = undefined;
+        await new Promise<void>((resolve, reject) =>
+          out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
+      }
     },
     close: () => socket.close(),
   };

@@ -7,9 +7,13 @@
  * inspector protocol, `inspector.ts`) and RSS, for SSE (one stream each) and then for WebSocket
  * (graphql-ws, 100 subscriptions per socket).
  *   BENCH_SUBSCRIBERS (default 5000), BENCH_BATCHES (500), BENCH_SECONDS (60),
- *   BENCH_WS_SUBSCRIPTIONS (5000, in sockets of 100; 0 skips the WebSocket part).
+ *   BENCH_WS_SUBSCRIPTIONS (5000, in sockets of 100; 0 skips the WebSocket part),
+ *   BENCH_HEAP_SNAPSHOTS (a directory: heap snapshots idle, with SSE, after SSE and with WebSocket,
+ *   taken after each memory reading; compare two with `bench/heap-diff.ts`).
  */
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { Agent } from 'undici';
 import WebSocket from 'ws';
@@ -26,6 +30,7 @@ const batchCount = Number(process.env.BENCH_BATCHES ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const wsSubscriptions = Number(process.env.BENCH_WS_SUBSCRIPTIONS ?? 5000);
 const PER_SOCKET = 100;
+const snapshotDir = process.env.BENCH_HEAP_SNAPSHOTS;
 
 // Check's data set is 20% running: generate enough batches for M running ones.
 const sims = await startSimulators({
@@ -60,6 +65,14 @@ void gateway.exited.then(({ code, signal }) => {
   process.exit(1);
 });
 const inspector = await connectInspector(gateway.output);
+/** A heap snapshot named `name` in BENCH_HEAP_SNAPSHOTS, when set. */
+async function snapshot(name: string): Promise<void> {
+  if (!snapshotDir) return;
+  mkdirSync(snapshotDir, { recursive: true });
+  const path = join(snapshotDir, `${name}.heapsnapshot`);
+  await inspector.heapSnapshot(path);
+  console.log(`heap snapshot: ${path}`);
+}
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 /** Memory with `count` subscribers against `idle`: heap used after GC first, RSS beside it. */
@@ -72,6 +85,7 @@ function memoryLine(what: string, idle: MemoryUsage, loaded: MemoryUsage, count:
 }
 await pause(1000);
 const idle = await inspector.memoryAfterGc();
+await snapshot('idle');
 
 const agent = new Agent({ connections: null, pipelining: 0, bodyTimeout: 0, headersTimeout: 30_000 });
 const query =
@@ -140,6 +154,7 @@ console.log(
 );
 await pause(3000);
 const withSse = await inspector.memoryAfterGc();
+await snapshot('sse');
 
 sims.factCheck.control.resetCounters();
 measuring = true;
@@ -172,6 +187,7 @@ console.log(memoryLine('SSE, one stream each (goal <= 32 KiB heap each)', idle, 
 for (const c of controllers) c.abort();
 await pause(3000);
 const afterSse = await inspector.memoryAfterGc();
+await snapshot('after-sse');
 console.log(
   `gateway memory after the SSE streams closed: heap used ${MiB(afterSse.heapUsed)}, RSS ${MiB(afterSse.rss)}`,
 );
@@ -211,6 +227,7 @@ if (wsSubscriptions > 0) {
   );
   await pause(3000);
   const withWs = await inspector.memoryAfterGc();
+  await snapshot('ws');
   console.log(
     memoryLine(`WebSocket, ${PER_SOCKET} subscriptions a socket (goal <= 10 KiB heap each)`, afterSse, withWs, active),
   );

@@ -57,6 +57,11 @@ export interface GatewayOptions {
   operations?: OperationObserver;
   /** With tracing on: a server span per operation (`graphql/tracing.ts`). @default off */
   tracing?: Tracing;
+  /**
+   * Yoga's own body limit, in bytes; off by default, because the HTTP server in front of the
+   * gateway refuses bodies over MAX_BODY_BYTES first (`runtime.ts`). @default false
+   */
+  maxRequestBodySize?: number | false;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
   plugins?: Plugin[];
 }
@@ -85,6 +90,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: corsPolicy(corsOrigins),
     maskedErrors: { maskError },
     logging: options.logger ? yogaLogger(options.logger) : false,
+    // The body limit is the runtime's (`limitBody` in runtime.ts, MAX_BODY_BYTES, before yoga reads a
+    // byte). Yoga's own (25 MB by default) pipes every POST body through a TransformStream whose
+    // pipeline listeners stay on the request for as long as its response lives: ~11 KiB per SSE stream.
+    maxRequestBodySize: options.maxRequestBodySize ?? false,
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [

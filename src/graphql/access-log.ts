@@ -120,7 +120,10 @@ export function useAccessLog(
   const collect = (entry: Entry, result: ExecutionResult | undefined) => {
     for (const error of result?.errors ?? []) entry.errorCodes.push(codeOf(error));
   };
-  /** The entry of an operation: made at the HTTP request, or here for a WebSocket operation. */
+  /**
+   * The entry of an operation: made at the HTTP request, or here for a WebSocket operation (one
+   * each; the operations of a socket share its `Request`, so theirs are not kept by request).
+   */
   const entryOf = (ctx: GraphQLContext, document: DocumentNode, operationName?: string | null): Entry => {
     let entry = ctx.request ? entries.get(ctx.request) : undefined;
     if (!entry) {
@@ -131,7 +134,6 @@ export function useAccessLog(
         operationType: 'unknown',
         errorCodes: [],
       };
-      if (ctx.request) entries.set(ctx.request, entry);
       if (spans)
         entry.span = spans.start({
           headers: ctx.request?.headers,

@@ -12,30 +12,44 @@ class DeadlinePassed extends Error {
  * (`REQUEST_DEADLINE_MS`, started when a query or mutation executes; subscriptions are
  * long-lived and never get one) and the client's own disconnect. Every upstream call of the
  * request takes its signal, so a client that leaves or a deadline that passes aborts the
- * calls in flight and the ones still queued.
+ * calls in flight and the ones still queued. Its controller (and the listener on the client's
+ * signal) is made on first use: a subscription, which makes no upstream call of its own, keeps
+ * none for its lifetime.
  */
 export class RequestBudget {
-  private readonly controller = new AbortController();
+  private made: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private spent = 0;
-  private readonly perProvider = new Map<ProviderName, number>();
+  private perProvider: Map<ProviderName, number> | undefined;
   private deadlineHit = false;
 
   constructor(
     readonly maxCalls: number,
     private readonly deadlineMs: number,
-    clientSignal?: AbortSignal,
-  ) {
-    if (clientSignal) {
-      if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
-      else clientSignal.addEventListener('abort', () => this.controller.abort(clientSignal.reason), { once: true });
-    }
-  }
+    private readonly clientSignal?: AbortSignal,
+  ) {}
 
   /** Aborts when the client has gone or the response deadline has passed. */
   get signal(): AbortSignal {
     return this.controller.signal;
   }
+
+  private get controller(): AbortController {
+    if (this.made) return this.made;
+    const controller = (this.made = new AbortController());
+    const client = this.clientSignal;
+    if (client) {
+      if (client.aborted) controller.abort(client.reason);
+      else {
+        this.onClientAbort = () => controller.abort(client.reason);
+        client.addEventListener('abort', this.onClientAbort, { once: true });
+      }
+    }
+    return controller;
+  }
+
+  /** The listener on the client's signal, removed at `finish()` (a WebSocket's signal outlives its operations). */
+  private onClientAbort: (() => void) | undefined;
 
   /** Upstream calls made so far. */
   get calls(): number {
@@ -44,7 +58,7 @@ export class RequestBudget {
 
   /** Upstream calls made so far, by provider (the access log). */
   get callsByProvider(): Partial<Record<ProviderName, number>> {
-    return Object.fromEntries(this.perProvider);
+    return this.perProvider ? Object.fromEntries(this.perProvider) : {};
   }
 
   /** Starts the response deadline (queries and mutations). */
@@ -60,6 +74,8 @@ export class RequestBudget {
   /** Ends the deadline timer when the response is complete. */
   finish(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.onClientAbort) this.clientSignal?.removeEventListener('abort', this.onClientAbort);
+    this.onClientAbort = undefined;
   }
 
   /**
@@ -77,7 +93,8 @@ export class RequestBudget {
       );
     }
     this.spent++;
-    this.perProvider.set(provider, (this.perProvider.get(provider) ?? 0) + 1);
+    const perProvider = (this.perProvider ??= new Map());
+    perProvider.set(provider, (perProvider.get(provider) ?? 0) + 1);
   }
 
   /**

@@ -18,24 +18,28 @@ function eventError(error: unknown): NonNullable<BatchEvent['error']> {
  * One watched batch's states as `BatchEvent`s: each state is an event, and the error that ends
  * the watch (not found, another tenant's) is its last event instead of ending the whole stream.
  * A plain iterator rather than an async generator, so `return()` reaches the watch at once even
- * while a `next()` is pending (a generator would queue it until the next state).
+ * while a `next()` is pending (a generator would queue it until the next state); its `next()`
+ * maps the watch's promise rather than awaiting it, so a waiting subscriber holds no suspended
+ * async function.
  */
 export function batchEvents(id: string, states: AsyncIterableIterator<Batch>): AsyncIterableIterator<BatchEvent> {
   let over = false;
   const iterator: AsyncIterableIterator<BatchEvent> = {
-    async next() {
-      if (over) return { done: true, value: undefined };
-      try {
-        const result = await states.next();
-        if (result.done) {
+    next() {
+      if (over) return Promise.resolve({ done: true, value: undefined });
+      return states.next().then(
+        (result): IteratorResult<BatchEvent> => {
+          if (result.done) {
+            over = true;
+            return { done: true, value: undefined };
+          }
+          return { done: false, value: { id, batch: result.value, error: null } };
+        },
+        (error: unknown): IteratorResult<BatchEvent> => {
           over = true;
-          return { done: true, value: undefined };
-        }
-        return { done: false, value: { id, batch: result.value, error: null } };
-      } catch (error) {
-        over = true;
-        return { done: false, value: { id, batch: null, error: eventError(error) } };
-      }
+          return { done: false, value: { id, batch: null, error: eventError(error) } };
+        },
+      );
     },
     async return() {
       over = true;

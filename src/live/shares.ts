@@ -36,27 +36,3 @@ export class SubscriptionShares {
     return this.held.get(client) ?? 0;
   }
 }
-
-/** Calls `release` once when `iterator` ends: done, failed or returned early. */
-export function releasingOnEnd<T>(iterator: AsyncIterableIterator<T>, release: () => void): AsyncIterableIterator<T> {
-  const wrapped: AsyncIterableIterator<T> = {
-    async next() {
-      try {
-        const result = await iterator.next();
-        if (result.done) release();
-        return result;
-      } catch (error) {
-        release();
-        throw error;
-      }
-    },
-    async return(value?: unknown) {
-      release();
-      return (await iterator.return?.(value)) ?? { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return wrapped;
-    },
-  };
-  return wrapped;
-}

@@ -86,6 +86,31 @@ describe('malformed requests', () => {
     expect(codeOf(r)).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('closes the connection of a chunked body that grows past MAX_BODY_BYTES, before it is answered', async () => {
+    // No Content-Length: the limit in front of yoga (yoga's own is off) counts the chunks as they come.
+    const { request } = await import('node:http');
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request(h.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'transfer-encoding': 'chunked' },
+      });
+      req.on('response', (res) => resolve(`answered ${res.statusCode}`));
+      req.on('error', (error) => resolve(`closed: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+      req.write(`{"query":"{ providers { provider } }","variables":{"pad":"`);
+      const chunk = 'x'.repeat(10_000);
+      let sent = 0;
+      const more = () => {
+        while (sent < 30) {
+          sent++;
+          if (!req.write(chunk)) return void req.once('drain', more);
+        }
+        req.end('"}}');
+      };
+      more();
+    });
+    expect(outcome).toMatch(/^closed: /);
+  });
+
   it('answers 400 for malformed JSON', async () => {
     const r = await post('{"query": "{ providers { provider } }"');
     expect(r.status).toBe(400);

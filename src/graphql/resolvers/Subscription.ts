@@ -4,7 +4,6 @@ import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
 import { fromGlobalId, toGlobalId } from '../../domain/global-id.js';
 import { batchEvents, type BatchEvent } from '../../live/batch-events.js';
 import { mergeLatest } from '../../live/channel.js';
-import { releasingOnEnd } from '../../live/shares.js';
 import type { WatchTarget } from '../../live/poll-hub.js';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.js';
 import { resolveTarget } from '../load-batch.js';
@@ -53,7 +52,8 @@ export const Subscription: SubscriptionResolvers = {
     subscribe: (_, { id }, ctx, info) => {
       const t = target(ctx, info, id);
       const release = admit(ctx, 1);
-      return releasingOnEnd(ctx.live.hub.watch(t), release);
+      // The client's share is released when the stream ends, however it ends (no wrapper per subscriber).
+      return ctx.live.hub.watch(t).onEnd(release);
     },
     resolve: (batch: Batch) => batch,
   },
@@ -69,10 +69,7 @@ export const Subscription: SubscriptionResolvers = {
       }
       const release = admit(ctx, targets.size);
       const streams = [...targets.values()].map((t) => batchEvents(t.id, ctx.live.hub.watch(t)));
-      return releasingOnEnd(
-        mergeLatest(streams, (e) => e.id),
-        release,
-      );
+      return mergeLatest(streams, (e) => e.id).onEnd(release);
     },
     resolve: (event: BatchEvent) => event,
   },
