@@ -98,11 +98,14 @@ try {
       if (failed > 0) throw new Error(`${failed} requests failed on ${folders[i]}`);
     }
   }
-  console.log(`\nMedian µs of gateway CPU per request over ${rounds} rounds:`);
-  for (const [i, folder] of folders.entries())
+  console.log(`\nMedian µs of gateway CPU per request over ${rounds} rounds (and against the first, round by round):`);
+  for (const [i, folder] of folders.entries()) {
+    const ratios = perRequest[i]!.map((m, round) => m / perRequest[0]![round]!);
     console.log(
-      `  ${median(perRequest[i]!).toFixed(0)} µs  ${folder}  (${perRequest[i]!.map((m) => m.toFixed(0)).join(', ')})`,
+      `  ${median(perRequest[i]!).toFixed(0)} µs  ×${median(ratios).toFixed(2)}  ${folder}  ` +
+        `(${perRequest[i]!.map((m) => m.toFixed(0)).join(', ')})`,
     );
+  }
 } finally {
   for (const g of gateways) await g.kill();
   await sims.close();
