@@ -10,7 +10,6 @@ import {
   fullJitterGenerator,
   handleWhen,
   retry,
-  wrap,
   type IBackoff,
   type IBackoffFactory,
   type IRetryBackoffContext,
@@ -89,6 +88,9 @@ function retryAfterOf(error: unknown): number | undefined {
  */
 const inCallerContext = <A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) => AsyncResource.bind(fn);
 
+/** One attempt of a call, given the signal the policies hand on. */
+type Attempt = (context: { signal: AbortSignal }) => Promise<unknown>;
+
 /** Exponential backoff with full jitter, never shorter than the provider's Retry-After. */
 class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
   constructor(private readonly inner: IBackoff<unknown> | ExponentialBackoff<unknown>) {}
@@ -144,9 +146,20 @@ export function protect(
       ),
     },
   );
+  /**
+   * One attempt through the bulkhead. With a free slot the bulkhead runs it at once, in this call's
+   * async context; only an attempt that must wait for a slot is bound to that context
+   * (`inCallerContext`), since the bulkhead starts it from the `finally` of another call.
+   */
+  const inBulkhead = (attempt: Attempt, signal: AbortSignal) =>
+    limiter.execute(limiter.executionSlots > 0 ? attempt : inCallerContext(attempt), signal);
   // The breaker sees whole calls (after their retries), so an open circuit never hides the real error of a probe.
-  const idempotent = wrap(breaker, retrying, limiter);
-  const once = wrap(breaker, limiter);
+  // What cockatiel's `wrap(breaker, retrying, limiter)` runs, each layer handing on the signal it was given,
+  // without its per-layer closures and context copies.
+  const idempotent = (attempt: Attempt, signal: AbortSignal) =>
+    breaker.execute(({ signal: s }) => retrying.execute(({ signal: r }) => inBulkhead(attempt, r), s), signal);
+  const once = (attempt: Attempt, signal: AbortSignal) =>
+    breaker.execute(({ signal: s }) => inBulkhead(attempt, s), signal);
   const shared = new SharedCalls<unknown>();
 
   const translate = (error: unknown): unknown => {
@@ -257,10 +270,7 @@ export function protect(
         else signal?.addEventListener('abort', follow, { once: true });
         try {
           return await underDeadline(controller, (s) =>
-            once.execute(
-              inCallerContext(({ signal: inner }) => http.request(method, path, query, inner, headers)),
-              s,
-            ),
+            once(({ signal: inner }) => http.request(method, path, query, inner, headers), s),
           );
         } finally {
           signal?.removeEventListener('abort', follow);
@@ -273,10 +283,7 @@ export function protect(
       // aborts the same signal.
       return shared.run(key, signal, (_s, controller) =>
         underDeadline(controller, (s) =>
-          idempotent.execute(
-            inCallerContext(({ signal: inner }) => http.request('GET', path, query, inner, headers)),
-            s,
-          ),
+          idempotent(({ signal: inner }) => http.request('GET', path, query, inner, headers), s),
         ),
       );
     },
