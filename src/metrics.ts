@@ -54,6 +54,12 @@ function bounded(max: number): (value: string) => string {
   };
 }
 
+/** One upstream series pair (calls and durations) bound to its labels. */
+interface UpstreamSeries {
+  count: { inc(value?: number): void };
+  latency: { observe(value: number): void };
+}
+
 /** Creates the registry: Node's default metrics plus batchql's own (prefixed `batchql_`). */
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -71,6 +77,19 @@ export function createMetrics(): Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
     registers: [registry],
   });
+  // Every upstream call is counted and timed: its label sets are bound once per provider and outcome
+  // (a few of each: `ok`, `aborted` and the error codes), not built per call.
+  const boundUpstream = new Map<string, Map<string, UpstreamSeries>>();
+  const upstreamLabels = (provider: string, outcome: string): UpstreamSeries => {
+    let byOutcome = boundUpstream.get(provider);
+    if (!byOutcome) boundUpstream.set(provider, (byOutcome = new Map()));
+    let bound = byOutcome.get(outcome);
+    if (!bound) {
+      bound = { count: upstream.labels({ provider, outcome }), latency: latency.labels({ provider, outcome }) };
+      byOutcome.set(outcome, bound);
+    }
+    return bound;
+  };
   let hub: PollHub | undefined;
   let providers: Providers = {};
   const hubGauge = (name: string, help: string, read: (s: ReturnType<PollHub['stats']>) => number) =>
@@ -199,8 +218,9 @@ export function createMetrics(): Metrics {
     coordinatorUp: (reachable) => coordinatorUp.set(reachable ? 1 : 0),
     unhandledRejection: () => unhandled.inc(),
     observeUpstream: (provider, outcome, seconds) => {
-      upstream.inc({ provider, outcome });
-      latency.observe({ provider, outcome }, seconds);
+      const bound = upstreamLabels(provider, outcome);
+      bound.count.inc();
+      bound.latency.observe(seconds);
     },
     operation(report) {
       requests.inc({

@@ -3,7 +3,13 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import { DEFAULT_UPSTREAM_POLICY, protect, type UpstreamPolicy } from './policy.js';
-import { UpstreamHttpError, type CircuitObserver, type UpstreamHttp, type UpstreamObserver } from './upstream-types.js';
+import {
+  UpstreamHttpError,
+  isDeadlineHit,
+  type CircuitObserver,
+  type UpstreamHttp,
+  type UpstreamObserver,
+} from './upstream-types.js';
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import type { SharedBudget } from './shared-budget.js';
@@ -173,15 +179,11 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     checkHeaders(provider, sent);
     checkPath(provider, target);
     const span = traceAttempt?.(method, path, sent);
-    const deadline = AbortSignal.timeout(deadlineMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    // No deadline of its own: the policy's (`policy.ts`) starts before this attempt and lasts as
+    // long, so it always fires first; it aborts `signal`, and undici's own connect, headers and
+    // body timeouts bound the wire.
     try {
-      const res = await pool.request({
-        method,
-        path: target,
-        headers: sent,
-        signal: combined,
-      });
+      const res = await pool.request({ method, path: target, headers: sent, signal });
       const text = await readCapped(res.body, maxBytes, provider);
       const json = parseJson(text);
       const ok = res.statusCode >= 200 && res.statusCode < 300;
@@ -207,14 +209,13 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       throw new UpstreamHttpError(res.statusCode, json, retryAfterMs);
     } catch (error) {
       const known = error instanceof GatewayError || error instanceof UpstreamHttpError;
-      const aborted = !known && signal?.aborted === true;
-      const failure = known
-        ? error
-        : aborted
-          ? ((signal?.reason as unknown) ?? error)
-          : transportError(provider, error, deadline.aborted, deadlineMs);
+      const reason: unknown = signal?.aborted ? signal.reason : undefined;
+      // The deadline's abort reaches undici as its reason, a GatewayError, but the attempt was still cut off.
+      const aborted = signal?.aborted === true && (!known || (error === reason && isDeadlineHit(reason)));
+      const failure = aborted ? (reason ?? error) : known ? error : transportError(provider, error, deadlineMs);
       span?.failed(failure, aborted);
-      throw failure;
+      // An attempt cut off by its call's deadline fails with the deadline's error, whatever it was doing.
+      throw isDeadlineHit(reason) ? reason : failure;
     }
   }
 
@@ -332,14 +333,9 @@ export function parseRetryAfter(header: string | string[] | undefined, now = Dat
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-function transportError(
-  provider: ProviderName,
-  error: unknown,
-  deadlineHit: boolean,
-  deadlineMs: number,
-): GatewayError {
+function transportError(provider: ProviderName, error: unknown, deadlineMs: number): GatewayError {
   const code = (error as { code?: string } | null)?.code;
-  if (deadlineHit || (code !== undefined && TIMEOUT_CODES.has(code))) {
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return new GatewayError(
       ErrorCode.PROVIDER_TIMEOUT,
       `${provider} did not answer in time (deadline ${deadlineMs} ms)`,

@@ -10,7 +10,6 @@ import {
   fullJitterGenerator,
   handleWhen,
   retry,
-  wrap,
   type IBackoff,
   type IBackoffFactory,
   type IRetryBackoffContext,
@@ -18,7 +17,9 @@ import {
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import {
+  DEADLINE_HIT,
   UpstreamHttpError,
+  isDeadlineHit,
   type CircuitObserver,
   type CircuitStateName,
   type UpstreamCallDetail,
@@ -78,9 +79,6 @@ function retryAfterOf(error: unknown): number | undefined {
   return error instanceof UpstreamHttpError ? error.retryAfterMs : undefined;
 }
 
-/** Set on the error of an attempt cut off by the call's deadline: counted by the breaker, never retried. */
-const DEADLINE_HIT = Symbol('deadline hit');
-
 /**
  * Binds an attempt to the async context of the call that made it. cockatiel's bulkhead starts a
  * queued call from the `finally` of the call that frees its slot, so without this the queued
@@ -89,6 +87,9 @@ const DEADLINE_HIT = Symbol('deadline hit');
  * budget a second time inside its deadline, holding a bulkhead slot while it waits.
  */
 const inCallerContext = <A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) => AsyncResource.bind(fn);
+
+/** One attempt of a call, given the signal the policies hand on. */
+type Attempt = (context: { signal: AbortSignal }) => Promise<unknown>;
 
 /** Exponential backoff with full jitter, never shorter than the provider's Retry-After. */
 class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
@@ -128,7 +129,7 @@ export function protect(
   const limiter = bulkhead(policy.maxConcurrent, policy.maxQueued);
   const retrying = retry(
     handleWhen((error) => {
-      if ((error as { [DEADLINE_HIT]?: boolean })[DEADLINE_HIT]) return false;
+      if (isDeadlineHit(error)) return false;
       // A Retry-After beyond the cap (on a 429 or a 5xx) is not waited for: the caller gets it as retryAfterMs.
       if ((retryAfterOf(error) ?? 0) > policy.retryAfterCapMs) return false;
       if (error instanceof UpstreamHttpError && error.status === 429) return true;
@@ -145,9 +146,20 @@ export function protect(
       ),
     },
   );
+  /**
+   * One attempt through the bulkhead. With a free slot the bulkhead runs it at once, in this call's
+   * async context; only an attempt that must wait for a slot is bound to that context
+   * (`inCallerContext`), since the bulkhead starts it from the `finally` of another call.
+   */
+  const inBulkhead = (attempt: Attempt, signal: AbortSignal) =>
+    limiter.execute(limiter.executionSlots > 0 ? attempt : inCallerContext(attempt), signal);
   // The breaker sees whole calls (after their retries), so an open circuit never hides the real error of a probe.
-  const idempotent = wrap(breaker, retrying, limiter);
-  const once = wrap(breaker, limiter);
+  // What cockatiel's `wrap(breaker, retrying, limiter)` runs, each layer handing on the signal it was given,
+  // without its per-layer closures and context copies.
+  const idempotent = (attempt: Attempt, signal: AbortSignal) =>
+    breaker.execute(({ signal: s }) => retrying.execute(({ signal: r }) => inBulkhead(attempt, r), s), signal);
+  const once = (attempt: Attempt, signal: AbortSignal) =>
+    breaker.execute(({ signal: s }) => inBulkhead(attempt, s), signal);
   const shared = new SharedCalls<unknown>();
 
   const translate = (error: unknown): unknown => {
@@ -177,80 +189,101 @@ export function protect(
       { [DEADLINE_HIT]: true },
     );
 
+  /** Tells `observe` how a call ended, in one vocabulary (see `settle`). */
+  const report = (started: number, outcome: string, detail?: UpstreamCallDetail) =>
+    observe?.(provider, outcome, (performance.now() - started) / 1000, detail);
+
+  /** The outcome of a failed call, as the caller gets it (reported once). */
+  const failure = (started: number, error: unknown, timedOut: boolean, callerLeft: boolean): unknown => {
+    if (timedOut) {
+      report(started, ErrorCode.PROVIDER_TIMEOUT);
+      return error instanceof GatewayError && error.code === ErrorCode.PROVIDER_TIMEOUT ? error : timeoutError(error);
+    }
+    const translated = translate(error);
+    // One vocabulary: `aborted` (the caller left), else the gateway's code for the failure (a raw
+    // upstream status is mapped as the adapters map it, so a 404 is NOT_FOUND, never `http_404`).
+    if (callerLeft) report(started, 'aborted');
+    else if (translated instanceof GatewayError)
+      report(started, translated.code, {
+        upstreamStatus: translated.upstreamStatus,
+        circuitOpen: error instanceof BrokenCircuitError,
+      });
+    else if (translated instanceof UpstreamHttpError)
+      report(started, codeFromStatus(translated.status), { upstreamStatus: translated.status });
+    else report(started, 'INTERNAL_SERVER_ERROR');
+    return translated;
+  };
+
   /**
    * Runs `run` under one deadline for all its attempts; a deadline hit is PROVIDER_TIMEOUT. The
-   * caller is released the moment the deadline passes or it aborts, even while a retry waits
-   * out its backoff (cockatiel's delays are not abortable; the abandoned run ends on its own).
+   * call's one signal is `controller`'s: its owner aborts it when the caller leaves, and the
+   * deadline (one timer, cleared when the call settles) aborts it with the timeout error, so every
+   * attempt cut off by it fails as a provider timeout (`DEADLINE_HIT`), which the breaker counts
+   * and no retry repeats. The caller is released the moment the deadline passes or it aborts,
+   * even while a retry waits out its backoff (cockatiel's delays are not abortable; the abandoned
+   * run ends on its own).
    */
-  const underDeadline = (
-    signal: AbortSignal | undefined,
-    run: (s: AbortSignal, attempt: <T>(p: Promise<T>) => Promise<T>) => Promise<unknown>,
-  ): Promise<unknown> => {
-    const deadline = AbortSignal.timeout(deadlineMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const underDeadline = (controller: AbortController, run: (s: AbortSignal) => Promise<unknown>): Promise<unknown> => {
+    const signal = controller.signal;
     const started = performance.now();
-    const report = (outcome: string, detail?: UpstreamCallDetail) =>
-      observe?.(provider, outcome, (performance.now() - started) / 1000, detail);
-    // An attempt cut off by the deadline fails as a provider timeout, which the breaker counts.
-    const attempt = <T>(p: Promise<T>): Promise<T> =>
-      p.catch((error: unknown) => Promise.reject(deadline.aborted && !signal?.aborted ? timeoutError(error) : error));
-    const running = run(combined, attempt);
-    running.catch(() => {});
-    const released = new Promise<never>((_, reject) => {
-      const stop = () => reject(combined.reason ?? new Error('aborted'));
-      if (combined.aborted) stop();
-      else combined.addEventListener('abort', stop, { once: true });
-      void running.finally(() => combined.removeEventListener('abort', stop)).catch(() => {});
+    return new Promise<unknown>((resolve, reject) => {
+      let done = false;
+      let timedOut = false;
+      const finish = (): boolean => {
+        if (done) return false;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const onAbort = () => {
+        if (finish()) reject(failure(started, signal.reason ?? new Error('aborted'), timedOut, !timedOut));
+      };
+      const timer = setTimeout(() => {
+        if (done) return;
+        timedOut = true;
+        // The timeout error is the signal's reason: undici and a waiting budget reject with it (`onAbort` settles).
+        controller.abort(timeoutError(new DOMException('The operation was aborted due to timeout', 'TimeoutError')));
+      }, deadlineMs);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort);
+      run(signal).then(
+        (value) => {
+          if (!finish()) return;
+          report(started, 'ok');
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (finish()) reject(failure(started, error, false, signal.aborted));
+        },
+      );
     });
-    released.catch(() => {});
-    return Promise.race([running, released]).then(
-      (value) => {
-        report('ok');
-        return value;
-      },
-      (error: unknown) => {
-        if (deadline.aborted && !signal?.aborted) {
-          report(ErrorCode.PROVIDER_TIMEOUT);
-          throw error instanceof GatewayError && error.code === ErrorCode.PROVIDER_TIMEOUT
-            ? error
-            : timeoutError(error);
-        }
-        const translated = translate(error);
-        // One vocabulary: `aborted` (the caller left), else the gateway's code for the failure (a raw
-        // upstream status is mapped as the adapters map it, so a 404 is NOT_FOUND, never `http_404`).
-        if (signal?.aborted) report('aborted');
-        else if (translated instanceof GatewayError)
-          report(translated.code, {
-            upstreamStatus: translated.upstreamStatus,
-            circuitOpen: error instanceof BrokenCircuitError,
-          });
-        else if (translated instanceof UpstreamHttpError)
-          report(codeFromStatus(translated.status), { upstreamStatus: translated.status });
-        else report('INTERNAL_SERVER_ERROR');
-        throw translated;
-      },
-    );
   };
 
   return {
     async request(method, path, query, signal, headers) {
-      if (method !== 'GET')
-        return underDeadline(signal, (s, attempt) =>
-          once.execute(
-            inCallerContext(({ signal: inner }) => attempt(http.request(method, path, query, inner, headers))),
-            s,
-          ),
-        );
+      if (method !== 'GET') {
+        // No shared call here: the call's own signal follows the caller's for as long as it runs.
+        const controller = new AbortController();
+        const follow = () => controller.abort(signal?.reason);
+        if (signal?.aborted) follow();
+        else signal?.addEventListener('abort', follow, { once: true });
+        try {
+          return await underDeadline(controller, (s) =>
+            once(({ signal: inner }) => http.request(method, path, query, inner, headers), s),
+          );
+        } finally {
+          signal?.removeEventListener('abort', follow);
+        }
+      }
       const params = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
       const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(params).toString()}`;
       // Identical GETs in flight share one upstream call, which runs while any caller still waits
-      // for it and is aborted when the last one leaves (a client gone, a poll stopped).
-      return shared.run(key, signal, (s) =>
-        underDeadline(s, (s2, attempt) =>
-          idempotent.execute(
-            inCallerContext(({ signal: inner }) => attempt(http.request('GET', path, query, inner, headers))),
-            s2,
-          ),
+      // for it and is aborted when the last one leaves (a client gone, a poll stopped); its deadline
+      // aborts the same signal.
+      return shared.run(key, signal, (_s, controller) =>
+        underDeadline(controller, (s) =>
+          idempotent(({ signal: inner }) => http.request('GET', path, query, inner, headers), s),
         ),
       );
     },

@@ -15,8 +15,15 @@ interface Flight<T> {
 export class SharedCalls<T> {
   private readonly flights = new Map<string, Flight<T>>();
 
-  /** Joins the run for `key`, starting it with `start` when there is none. */
-  run(key: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Joins the run for `key`, starting it with `start` when there is none. `start` gets the run's
+   * signal and its controller: a run may abort it itself (its deadline), so one signal serves both.
+   */
+  run(
+    key: string,
+    signal: AbortSignal | undefined,
+    start: (signal: AbortSignal, controller: AbortController) => Promise<T>,
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let flight = this.flights.get(key);
     if (!flight) {
@@ -27,7 +34,7 @@ export class SharedCalls<T> {
         waiters: 0,
         settled: false,
       };
-      created.promise = start(controller.signal);
+      created.promise = start(controller.signal, controller);
       const done = () => {
         created.settled = true;
         if (this.flights.get(key) === created) this.flights.delete(key);

@@ -30,6 +30,17 @@ export type UpstreamObserver = (
 /** Told each transition of a provider's circuit breaker (once per transition). */
 export type CircuitObserver = (provider: ProviderName, state: CircuitStateName) => void;
 
+/** Set on the error of an attempt cut off by its call's deadline (`policy.ts`): the breaker counts it, no retry. */
+export const DEADLINE_HIT = Symbol('deadline hit');
+
+/**
+ * Whether `error` is a call's deadline hit. The policy aborts the call's signal with that error, so
+ * every attempt cut off by it fails with it, whatever undici or the budget threw.
+ */
+export function isDeadlineHit(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { [DEADLINE_HIT]?: boolean })[DEADLINE_HIT] === true;
+}
+
 /** A non-2xx upstream answer, handed to the adapter, which maps it to a `GatewayError`. */
 export class UpstreamHttpError extends Error {
   constructor(
