@@ -355,6 +355,8 @@ export async function startGateway(
         onRefused: (transport) => metrics.rateLimited(transport),
       },
       plugins: [drain.plugin()],
+      // `limitBody` below refuses a body over MAX_BODY_BYTES before yoga reads it.
+      bodyLimitedBefore: true,
       ...(tracing ? { tracing } : {}),
       operations: {
         operation: (report) => metrics.operation(report),

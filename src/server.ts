@@ -57,6 +57,12 @@ export interface GatewayOptions {
   operations?: OperationObserver;
   /** With tracing on: a server span per operation (`graphql/tracing.ts`). @default off */
   tracing?: Tracing;
+  /**
+   * The listener in front of yoga already refuses bodies over `MAX_BODY_BYTES`, by Content-Length
+   * and as a chunked body streams in (`runtime.ts`): yoga's own, looser check (25 MB), which pipes
+   * every POST body through a TransformStream into a second Request, is then left out. @default false
+   */
+  bodyLimitedBefore?: boolean;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
   plugins?: Plugin[];
 }
@@ -84,6 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: false,
     cors: corsPolicy(corsOrigins),
     maskedErrors: { maskError },
+    ...(options.bodyLimitedBefore ? { maxRequestBodySize: false as const } : {}),
     logging: options.logger ? yogaLogger(options.logger) : false,
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
@@ -110,17 +117,24 @@ export function createGateway(options: GatewayOptions): Gateway {
         options.trustProxy ?? 0,
       );
       const requestId = requestIdFor(initial.request);
+      // `initial` is the context itself (envelop merges what this returns into it), so it needs no
+      // copy; its logger, a pino child with `requestId`, is made on first use: most operations log
+      // nothing but their access line, which needs none.
+      let log: Logger | undefined;
+      Object.defineProperty(initial, 'log', {
+        configurable: true,
+        enumerable: true,
+        get: () => (log ??= logger.child({ requestId })),
+      });
       return {
-        ...initial,
         requestId,
-        log: logger.child({ requestId }),
         ...createContext(
           { definitions, providerNames, providers: options.providers, limits: options.limits, lists, live },
           principal,
           client,
           initial.request?.signal,
         ),
-      };
+      } as GraphQLContext;
     },
   }) as Gateway;
 }
