@@ -60,6 +60,16 @@ export function createLogger(level: LogLevel = 'info', destination?: Destination
   );
 }
 
+/**
+ * The same logger without pino's redaction, for lines whose every key is the gateway's own (the
+ * access log: ids, names, numbers, error codes, provider names), never a header, a body or an
+ * object from a client or an upstream. No redaction path can match such a line, so the bytes are
+ * the same; the redaction walk costs about 8 µs a line, more than the rest of the line.
+ */
+export function fixedKeysLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
+}
+
 /** Adapts pino to yoga's logger, sanitising every error yoga reports. */
 export function yogaLogger(logger: Logger): YogaLogger {
   const debug = logger.level === 'debug';

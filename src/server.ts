@@ -119,17 +119,24 @@ export function createGateway(options: GatewayOptions): Gateway {
         options.trustProxy ?? 0,
       );
       const requestId = requestIdFor(initial.request);
+      // `initial` is the context itself (envelop merges what this returns into it), so it needs no
+      // copy; its logger, a pino child with `requestId`, is made on first use: most operations log
+      // nothing but their access line, which needs none.
+      let log: Logger | undefined;
+      Object.defineProperty(initial, 'log', {
+        configurable: true,
+        enumerable: true,
+        get: () => (log ??= logger.child({ requestId })),
+      });
       return {
-        ...initial,
         requestId,
-        log: logger.child({ requestId }),
         ...createContext(
           { definitions, providerNames, providers: options.providers, limits: options.limits, lists, live },
           principal,
           client,
           initial.request?.signal,
         ),
-      };
+      } as GraphQLContext;
     },
   }) as Gateway;
 }
