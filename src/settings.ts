@@ -51,6 +51,14 @@ export const env = {
         return refuse(ctx, `must be an integer from ${min} to ${max}, got "${v}"`);
       return Number(v);
     }),
+  /** A decimal integer in `[min, max]`, or undefined when unset (a per-provider override of a shared setting). */
+  intOrUnset: (min: number, max: number) =>
+    raw.transform((v, ctx): number | undefined => {
+      if (v === undefined) return undefined;
+      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+        return refuse(ctx, `must be an integer from ${min} to ${max}, got "${v}"`);
+      return Number(v);
+    }),
   /** A decimal number in `[min, max]`, or `fallback` when unset. */
   number: (fallback: number, min: number, max: number) =>
     raw.transform((v, ctx): number => {

@@ -27,6 +27,8 @@ export interface SharedClientOptions extends UpstreamLimits {
 /** A provider's own settings: at least where it is; absent when the provider is not configured. */
 export interface ProviderSettings {
   baseUrl: string;
+  /** Its own undici pool size (`<NAME>_UPSTREAM_CONNECTIONS`), overriding `UPSTREAM_CONNECTIONS`; absent when unset. */
+  connections?: number;
   /** Its request budget (`<NAME>_RATE_LIMIT`): the documented quota windows; empty for none. */
   rateLimit: RateWindow[];
 }
@@ -75,6 +77,8 @@ type Vars = Readonly<Record<string, string>>;
  * The settings fragment of an HTTP provider: `urlVar` switches it on; with it set, every
  * `required` variable must be too, and without it none of its variables may be. Values are
  * keyed by the names the caller gives them (`{ token: 'REACH_TOKEN' }` yields `token`).
+ * Every HTTP provider also reads `<PREFIX>_UPSTREAM_CONNECTIONS` (the prefix of `urlVar`, as
+ * `REACH_` of `REACH_BASE_URL`): its own pool size, which overrides `UPSTREAM_CONNECTIONS`.
  */
 export function httpProviderSettings<
   R extends Vars,
@@ -86,16 +90,22 @@ export function httpProviderSettings<
   required: R,
   optional?: O,
   extra?: ExtraSettings<S, E>,
-): SettingsFragment<({ baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string } & E) | undefined> {
+): SettingsFragment<
+  ({ baseUrl: string; connections?: number } & { [K in keyof R]: string } & { [K in keyof O]?: string } & E) | undefined
+> {
   const requiredVars = Object.entries(required);
   const optionalVars = Object.entries(optional ?? {});
+  const connectionsVar = `${urlVar.replace(/BASE_URL$/, '')}UPSTREAM_CONNECTIONS`;
   const shape = {
     ...Object.fromEntries(
       [urlVar, ...requiredVars.map(([, v]) => v), ...optionalVars.map(([, v]) => v)].map((v) => [v, env.text()]),
     ),
+    [connectionsVar]: env.intOrUnset(1, 1000),
     ...(extra?.shape ?? {}),
   };
-  type Settings = { baseUrl: string } & { [K in keyof R]: string } & { [K in keyof O]?: string } & E;
+  type Settings = { baseUrl: string; connections?: number } & { [K in keyof R]: string } & {
+    [K in keyof O]?: string;
+  } & E;
   return fragment(shape, (v, fail): Settings | undefined => {
     const values = v as Record<string, string | undefined>;
     const baseUrl = values[urlVar];
@@ -119,6 +129,10 @@ export function httpProviderSettings<
       rateLimit: [],
       ...(extra ? extra.build(v as z.output<z.ZodObject<S>>) : {}),
     };
+    // Only when set: the adapter spreads these settings over the shared limits, so an absent key keeps
+    // `UPSTREAM_CONNECTIONS`.
+    const connections = (v as Record<string, unknown>)[connectionsVar];
+    if (typeof connections === 'number') settings.connections = connections;
     for (const [key, name] of [...requiredVars, ...optionalVars]) {
       const value = values[name];
       if (value !== undefined) settings[key] = value;

@@ -27,6 +27,8 @@ export interface UpstreamHttpOptions {
   headers: Record<string, string>;
   /** @default 10 */
   connections?: number;
+  /** Idle keep-alive of pooled connections. @default 4000 */
+  keepAliveMs?: number;
   /** @default 5000 */
   connectTimeoutMs?: number;
   /** @default 10000 */
@@ -153,7 +155,10 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     headersTimeout: options.headersTimeoutMs ?? 10_000,
     bodyTimeout: options.bodyTimeoutMs ?? 10_000,
-    keepAliveTimeout: 4_000,
+    // An idle socket is kept this long (4 s unless set): undici's default when the server sends no
+    // Keep-Alive hint, and the cap on the hint when it does (a shorter hint, less 1 s, still wins).
+    keepAliveTimeout: options.keepAliveMs ?? 4_000,
+    keepAliveMaxTimeout: options.keepAliveMs ?? 4_000,
   });
   const provider = options.provider;
   const traceAttempt = options.tracing?.upstream(provider, base, options.routes);

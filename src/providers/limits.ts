@@ -3,7 +3,10 @@ import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy.js';
 
 /** Limits shared by every provider's HTTP client. */
 export interface UpstreamLimits {
+  /** Pool size per provider (`UPSTREAM_CONNECTIONS`; a provider's `<NAME>_UPSTREAM_CONNECTIONS` overrides it). */
   connections: number;
+  /** How long an idle upstream connection is kept open for reuse (`UPSTREAM_KEEP_ALIVE_MS`). */
+  keepAliveMs: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
@@ -26,6 +29,7 @@ export interface UpstreamLimits {
 /** Default upstream limits (see the README's configuration table). */
 export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
   connections: 10,
+  keepAliveMs: 4_000,
   connectTimeoutMs: 5_000,
   headersTimeoutMs: 10_000,
   bodyTimeoutMs: 10_000,
@@ -50,6 +54,7 @@ const HOUR = 3_600_000;
 export const upstreamSettings = fragment(
   {
     UPSTREAM_CONNECTIONS: env.int(L.connections, 1, 1000),
+    UPSTREAM_KEEP_ALIVE_MS: env.int(L.keepAliveMs, 1, MINUTES_10),
     UPSTREAM_CONNECT_TIMEOUT_MS: env.int(L.connectTimeoutMs, 1, MINUTES_10),
     UPSTREAM_HEADERS_TIMEOUT_MS: env.int(L.headersTimeoutMs, 1, MINUTES_10),
     UPSTREAM_BODY_TIMEOUT_MS: env.int(L.bodyTimeoutMs, 1, MINUTES_10),
@@ -78,6 +83,7 @@ export const upstreamSettings = fragment(
     notAbove('UPSTREAM_HEADERS_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS');
     return {
       connections: v.UPSTREAM_CONNECTIONS,
+      keepAliveMs: v.UPSTREAM_KEEP_ALIVE_MS,
       connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
       headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,

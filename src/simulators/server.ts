@@ -41,6 +41,10 @@ export interface SimulatorControl {
   refused(): number;
   /** Clears the counters, `refused()` and the request log (not the quota windows, which follow the clock). */
   resetCounters(): void;
+  /** Client connections open now (keep-alive sockets included). */
+  openConnections(): number;
+  /** The most client connections open at once since the last `resetCounters` (the caller's pool size, in effect). */
+  peakConnections(): number;
   requests(): RecordedRequest[];
   /** Batch ids by state now: queued, running, done, partial, failed, cancelled, pending (Reach). */
   idsByState(): Record<string, string[]>;
@@ -117,6 +121,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   let log: RecordedRequest[] = [];
   let readings = new Map<string, number[]>();
   const sockets = new Set<Socket>();
+  let peakSockets = 0;
   const byId = new Map(o.batches.map((b) => [b.id, b]));
 
   const control: SimulatorControl = {
@@ -126,7 +131,10 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     counters: () => Object.fromEntries(counters),
     totalRequests: () => [...counters.values()].reduce((a, b) => a + b, 0),
     refused: () => refused,
+    openConnections: () => sockets.size,
+    peakConnections: () => peakSockets,
     resetCounters: () => {
+      peakSockets = sockets.size;
       counters.clear();
       refused = 0;
       log = [];
@@ -170,6 +178,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
+    peakSockets = Math.max(peakSockets, sockets.size);
     socket.on('close', () => sockets.delete(socket));
   });
 

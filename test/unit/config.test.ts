@@ -64,9 +64,33 @@ describe('loadConfig', () => {
     [{ AUTH_MODE: 'none', LIVE_POLL_RUNNING_MS: '0' }, 'LIVE_POLL_RUNNING_MS'],
     [{ AUTH_MODE: 'none', INTROSPECTION: 'perhaps' }, 'INTROSPECTION'],
     [{ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS'],
+    [{ AUTH_MODE: 'none', UPSTREAM_KEEP_ALIVE_MS: '0' }, 'UPSTREAM_KEEP_ALIVE_MS'],
+    [
+      { AUTH_MODE: 'none', REACH_BASE_URL: 'https://r', REACH_TOKEN: 't', REACH_UPSTREAM_CONNECTIONS: 'many' },
+      'REACH_UPSTREAM_CONNECTIONS',
+    ],
   ])('refuses a half-configured environment %j, naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it('reads per-provider pool sizes over UPSTREAM_CONNECTIONS, and the keep-alive', () => {
+    const config = loadConfig({
+      AUTH_MODE: 'none',
+      UPSTREAM_CONNECTIONS: '20',
+      UPSTREAM_KEEP_ALIVE_MS: '9000',
+      REACH_BASE_URL: 'https://r',
+      REACH_TOKEN: 't',
+      REACH_UPSTREAM_CONNECTIONS: '64',
+      FACTCHECK_BASE_URL: 'https://c',
+      FACTCHECK_API_KEY: 'k',
+    });
+    expect(config.upstream.connections).toBe(20);
+    expect(config.upstream.keepAliveMs).toBe(9_000);
+    expect(config.providers.REACH?.connections).toBe(64);
+    // Unset: no key at all, so the adapter's spread keeps UPSTREAM_CONNECTIONS.
+    expect(config.providers.FACT_CHECK).not.toHaveProperty('connections');
+    expect(loadConfig({ AUTH_MODE: 'none' }).upstream.keepAliveMs).toBe(4_000);
   });
 
   it('defaults SHUTDOWN_TIMEOUT_MS to 25 s and reads it', () => {
