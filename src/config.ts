@@ -34,6 +34,11 @@ export interface GatewayConfig {
   lists: ListSettings;
   live: LiveSettings;
   logLevel: LogLevel;
+  /**
+   * Each log line written to stdout before the call returns (`LOG_SYNC`); by default lines are written
+   * asynchronously, coalesced under load.
+   */
+  logSync: boolean;
   /** Proxy hops in front of the gateway whose `X-Forwarded-For` entries are trusted (0: none). */
   trustProxy: number;
   queries: QueryLimits;
@@ -59,7 +64,7 @@ export interface ListSettings {
 }
 
 /**
- * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL` and `TRUST_PROXY` (off by default; a hop count, `true`
+ * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL`, `LOG_SYNC` and `TRUST_PROXY` (off by default; a hop count, `true`
  * meaning one hop).
  */
 const serverSettings = fragment(
@@ -74,11 +79,13 @@ const serverSettings = fragment(
       return Number(word);
     }),
     LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    LOG_SYNC: env.bool(false),
   },
   (v) => ({
     port: v.PORT,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL as LogLevel,
+    logSync: v.LOG_SYNC,
     trustProxy: v.TRUST_PROXY,
   }),
 );

@@ -210,7 +210,7 @@ export async function startGateway(
     spanExporter?: SpanExporter;
   } = {},
 ): Promise<RunningGateway> {
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const logger = createLogger(config.logLevel, options.logDestination, config.logSync);
   for (const warning of config.warnings ?? []) logger.warn(`configuration: ${warning}`);
   const metrics = createMetrics();
   const tracing = await startTracing(config.tracing, {

@@ -14,6 +14,9 @@ export const BENCH_BATCHES = 3000;
 export const PRODUCTION_ENV: Readonly<Record<string, string>> = {
   // Production defaults: info logging with the access log (always on), every protection left at its default.
   LOG_LEVEL: 'info',
+  // As the image runs (the Dockerfile's `ENV NODE_ENV=production`): graphql-js then skips its
+  // development-only cross-realm checks in `instanceOf`, about 1 % of the CPU under load.
+  NODE_ENV: 'production',
   // Budgets matching the simulators: Check on Enterprise (1,000 a minute), no limit on the others.
   FACTCHECK_PLAN: 'enterprise',
   GAMEBALL_RATE_LIMIT: 'none',
