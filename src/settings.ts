@@ -183,9 +183,10 @@ export interface UnknownVariable {
  * Families the gateway reads some of but shares with other tools: `OTEL_` belongs to the
  * OpenTelemetry SDK (its exporter reads `OTEL_EXPORTER_OTLP_HEADERS` and more itself, and
  * platforms set `OTEL_*` for every container), so an `OTEL_` name the gateway does not read is
- * never reported as unknown.
+ * never reported as unknown. `LOG_` is as generic (`LOG_FORMAT` and the like belong to other
+ * programs), so `LOG_LEVEL` and `LOG_SYNC` do not claim it either.
  */
-const SHARED_FAMILIES = new Set(['OTEL']);
+const SHARED_FAMILIES = new Set(['OTEL', 'LOG']);
 
 /**
  * The variables of `source` that look like the gateway's but are none of `known`. A name looks
