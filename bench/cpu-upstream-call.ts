@@ -2,7 +2,7 @@
  * CPU time of the upstream call path alone (issue 13): the Reach client (`createUpstreamHttp`: budget,
  * shared GETs, deadline, breaker, retries, bulkhead, undici, wire read) in this process against the
  * simulators in their own, with production defaults. Prints µs of this process's CPU per call: a
- * finer measure of the upstream layer than the whole gateway's `bench/cpu-per-request-upstream.ts`.
+ * finer measure of the upstream layer than the whole gateway's `npm run bench:cpu`.
  *   BENCH_CALLS per round (default 20000), BENCH_ROUNDS (7), BENCH_CONCURRENCY (50).
  */
 import { spawnSims } from './sims-process.js';

@@ -1,5 +1,5 @@
 /**
- * Gateway CPU time per request (issue 13, the GraphQL layer): far less sensitive to other work on the
+ * Gateway CPU time per request (`npm run bench:cpu`; issue 13): far less sensitive to other work on the
  * cores than req/s. The simulators run as their own process (as `npm run bench`), and one built gateway
  * per variant (`BENCH_VARIANTS`: comma-separated `name=dir [KEY=value ...]`, each `dir` holding a built
  * `dist/`, the settings added to the gateway's environment; default `this=.`, built when stale); each
@@ -65,7 +65,7 @@ async function send(c: BenchCase, origin: string, amount: number): Promise<numbe
   return result.non2xx + result.errors + (result.mismatches ?? 0) + result.timeouts;
 }
 
-console.log(machineLine('bench cpu-graphql'));
+console.log(machineLine('bench:cpu'));
 console.log(`${rounds} rounds of ${requests} requests per case and variant, ${connections} connections`);
 if (variants.some((v) => v.dir === process.cwd())) buildIfStale();
 const sims = await spawnSims({
