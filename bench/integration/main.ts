@@ -16,7 +16,7 @@ const requests = positiveInt('BENCH_REQUESTS', 20_000);
 const rounds = positiveInt('BENCH_ROUNDS', 5);
 const connections = positiveInt('BENCH_CONNECTIONS', 50);
 const TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-const MODES = ['raw', 'node', 'fastify'] as const;
+const MODES = (process.env.BENCH_MODES?.split(',') ?? ['raw', 'node', 'fastify']) as readonly string[];
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -61,7 +61,7 @@ async function load(port: number, amount: number): Promise<number> {
 console.log(machineLine('bench:integration'));
 const servers = Object.fromEntries(await Promise.all(MODES.map(async (m) => [m, await start(m)] as const)));
 for (const m of MODES) await load(servers[m]!.port, 3000); // warm-up
-const cpu: Record<string, number[]> = { raw: [], node: [], fastify: [] };
+const cpu: Record<string, number[]> = Object.fromEntries(MODES.map((m) => [m, []]));
 let failed = 0;
 for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? MODES : [...MODES].reverse();

@@ -31,6 +31,12 @@ const schema = createSchema({
   },
 });
 const mode = process.argv[2];
+if (mode === 'node-als') {
+  // What batchql's AsyncLocalStorage use switches on in Node 20: promise hooks on every promise.
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const als = new AsyncLocalStorage<number>();
+  als.enterWith(1);
+}
 
 if (mode === 'fastify') {
   const app = Fastify({ logger: false });
