@@ -103,9 +103,9 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
 }
 
 /**
- * Wraps a provider's HTTP client with cockatiel: writes make one attempt; GETs are retried on provider faults and
- * on 429
- * (exponential backoff, full jitter, honouring Retry-After up to a cap); a consecutive-failure
+ * Wraps a provider's HTTP client with cockatiel: writes make one attempt; GETs are retried on
+ * provider faults and on 429 (exponential backoff, full jitter, honouring Retry-After up to a cap); a
+ * consecutive-failure
  * circuit breaker fails fast while the provider is down and probes it half-open; a bulkhead
  * bounds concurrent requests; identical concurrent GETs share one upstream request (reference-counted:
  * it is aborted when every caller has gone). The overall
