@@ -98,9 +98,14 @@ const DATE_KEYS = new Set([
 ]);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** Parses an event that travelled as JSON, turning the batch's timestamps back into Dates. */
-export function parseHubEvent(text: string): HubEvent {
+/** Parses JSON that carries batches (events, stored write answers), turning their timestamps back into Dates. */
+export function parseWithDates(text: string): unknown {
   return JSON.parse(text, (key, value: unknown) =>
     DATE_KEYS.has(key) && typeof value === 'string' && ISO.test(value) ? new Date(value) : value,
-  ) as HubEvent;
+  );
+}
+
+/** Parses an event that travelled as JSON, turning the batch's timestamps back into Dates. */
+export function parseHubEvent(text: string): HubEvent {
+  return parseWithDates(text) as HubEvent;
 }
