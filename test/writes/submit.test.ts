@@ -119,6 +119,24 @@ describe('submitFactCheckBatch', () => {
   });
 });
 
+describe('lists after a write', () => {
+  it('show the new batch at once, though list pages are cached (LIST_PAGE_CACHE_TTL_MS)', async () => {
+    const NEWEST = `{ factCheckBatches(first: 1) { edges { node { providerBatchId } } } }`;
+    const before = await h.gql(NEWEST);
+    const again = await h.gql(NEWEST);
+    expect(again.data).toEqual(before.data);
+    // The simulators' clock stands still: a millisecond on makes the new batch the newest, not a tie.
+    h.clock.advance(1);
+    const submitted = await h.gql(
+      `mutation { submitFactCheckBatch(input: { items: [{ content: "x" }] }) { ${BATCH} } }`,
+    );
+    const after = await h.gql(NEWEST);
+    expect(after.data.factCheckBatches.edges[0].node.providerBatchId).toBe(
+      submitted.data.submitFactCheckBatch.batch.providerBatchId,
+    );
+  });
+});
+
 describe('uploadFactCheckFile', () => {
   it('streams a multipart upload to Check, whose fileId then creates a batch', async () => {
     const form = new FormData();

@@ -6,6 +6,7 @@ import { fromGlobalId } from '../../domain/global-id.js';
 import type { BatchProvider } from '../../domain/provider.js';
 import type { UploadedFile, WriteKind, WriteOutcome, WriteRequest } from '../../domain/writes.js';
 import { resolveTarget } from '../load-batch.js';
+import { listPagePrefix } from '../connections/batch-list.js';
 
 /** The configured provider whose definition serves `kind`. */
 function writerFor(ctx: GraphQLContext, kind: WriteKind): { name: ProviderName; adapter: BatchProvider } {
@@ -18,14 +19,21 @@ function writerFor(ctx: GraphQLContext, kind: WriteKind): { name: ProviderName; 
 
 const tenantOf = (ctx: GraphQLContext) => (ctx.tenant ? { tenant: ctx.tenant } : {});
 
-/** Sends one write (counted in the request's upstream calls, never tied to the client's signal). */
+/**
+ * Sends one write (counted in the request's upstream calls, never tied to the client's signal). A
+ * write that went through forgets this replica's cached list pages of the provider in the caller's
+ * scope, so the caller's next list shows its change (other replicas' pages expire with
+ * `LIST_PAGE_CACHE_TTL_MS`).
+ */
 async function send(
   ctx: GraphQLContext,
   request: WriteRequest,
 ): Promise<{ name: ProviderName; outcome: WriteOutcome }> {
   const { name, adapter } = writerFor(ctx, request.kind);
   ctx.budget.count(name);
-  return { name, outcome: await adapter.write!(request, tenantOf(ctx)) };
+  const outcome = await adapter.write!(request, tenantOf(ctx));
+  ctx.lists.pageCache.forget(`${listPagePrefix(ctx, name)}\u0000`);
+  return { name, outcome };
 }
 
 /**
@@ -147,6 +155,7 @@ export async function cancelBatch(
     );
   ctx.budget.count(provider);
   await adapter.cancel(providerBatchId, tenantOf(ctx));
+  ctx.lists.pageCache.forget(`${listPagePrefix(ctx, provider)}\u0000`);
   const batch = await readBack(ctx, info, provider, providerBatchId, null);
   if (batch?.isTerminal) {
     const settled = { provider, providerBatchId, batch };
