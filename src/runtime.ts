@@ -315,8 +315,8 @@ export async function startGateway(
   const idempotency = createIdempotencyStore({
     redisUrl: config.live.redisUrl,
     prefix: config.live.redisKeyPrefix,
-    // A replay waits at most as long as a write can take, plus a margin.
-    waitMs: config.upstream.deadlineMs * 2 + 5_000,
+    // A replay waits at most as long as a write can take (a cancel: status, stop, read-back), plus a margin.
+    waitMs: config.upstream.deadlineMs * 3 + 5_000,
   });
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
