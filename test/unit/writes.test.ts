@@ -3,7 +3,8 @@ import { scopesOf } from '../../src/auth.js';
 import { ErrorCode, GatewayError } from '../../src/domain/errors.js';
 import { fingerprintOf } from '../../src/graphql/mutations/fingerprint.js';
 import { asPayload } from '../../src/graphql/mutations/user-errors.js';
-import { checkFieldPath, readFactCheckRefusal } from '../../src/providers/factcheck/writes.js';
+import { checkFactCheckSubmit, checkFieldPath, readFactCheckRefusal } from '../../src/providers/factcheck/writes.js';
+import { FACTCHECK_PLANS } from '../../src/providers/factcheck/plans.js';
 import { readGameballRefusal } from '../../src/providers/gameball/writes.js';
 import { readReachRefusal } from '../../src/providers/reach/writes.js';
 import { toWriteError } from '../../src/providers/upstream-errors.js';
@@ -68,6 +69,35 @@ describe('write refusals', () => {
       ],
     });
     expect(checkFieldPath('options.timeout')).toEqual(['input', 'options', 'timeout']);
+  });
+});
+
+describe('Check submits against the plan', () => {
+  const submit = { kind: 'FACT_CHECK_SUBMIT' as const, items: [{ content: 'x' }] };
+  it('refuses any batch on Free, and Enterprise methods on Pro; Enterprise takes 10,000 items', () => {
+    expect(checkFactCheckSubmit(submit, FACTCHECK_PLANS.free, 1_000).map((p) => p.message)).toEqual([
+      'Check batches need a Pro or Enterprise plan (FACTCHECK_PLAN is free)',
+    ]);
+    expect(checkFactCheckSubmit({ ...submit, methods: { formal: 1 } }, FACTCHECK_PLANS.pro, 1_000)).toEqual([
+      { field: ['input', 'methods'], message: "method FORMAL needs Check's enterprise plan (FACTCHECK_PLAN)" },
+    ]);
+    expect(checkFactCheckSubmit({ ...submit, methods: { formal: 1 } }, FACTCHECK_PLANS.enterprise, 1_000)).toEqual([]);
+    const many = { ...submit, items: Array.from({ length: 2_000 }, () => ({ content: 'x' })) };
+    expect(checkFactCheckSubmit(many, FACTCHECK_PLANS.enterprise, 10_000)).toEqual([]);
+    expect(checkFactCheckSubmit(many, FACTCHECK_PLANS.pro, 10_000)[0]?.message).toContain('at most 1000 items');
+  });
+
+  it('checks the documented option ranges', () => {
+    const problems = checkFactCheckSubmit(
+      { ...submit, options: { maxRetries: 6, minConfidence: 2, escalateThreshold: 0.96, retryOnLowConfidence: true } },
+      FACTCHECK_PLANS.pro,
+      1_000,
+    );
+    expect(problems.map((p) => p.field?.join('.'))).toEqual([
+      'input.options.minConfidence',
+      'input.options.maxRetries',
+      'input.options.acceptThreshold',
+    ]);
   });
 });
 

@@ -52,7 +52,10 @@ export function readFactCheckRefusal(_status: number, body: unknown): WriteRefus
 export function checkFactCheckSubmit(r: FactCheckSubmit, plan: FactCheckPlanLimits, maxItems: number): FieldError[] {
   const problems: FieldError[] = [];
   const add = (field: string[] | null, message: string) => problems.push({ field, message });
-  if (plan.itemsPerBatch === 0) add(null, 'Check batches need a Pro or Enterprise plan (FACTCHECK_PLAN is free)');
+  if (plan.itemsPerBatch === 0) {
+    add(null, 'Check batches need a Pro or Enterprise plan (FACTCHECK_PLAN is free)');
+    return problems;
+  }
   if ((r.items === undefined) === (r.fileId === undefined)) add(['input'], 'give exactly one of items and fileId');
   if (r.items) {
     const cap = Math.min(maxItems, plan.itemsPerBatch);
