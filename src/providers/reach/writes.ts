@@ -1,4 +1,4 @@
-import { invalidInput, type FieldError } from '../../domain/errors.js';
+import { ErrorCode, invalidInput, type FieldError } from '../../domain/errors.js';
 import type { WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
 import { toWriteError, type WriteRefusal } from '../upstream-errors.js';
 import { field, obj, optObj, str, WireShapeError } from '../wire.js';
@@ -11,12 +11,18 @@ import type { ReachWriteAccepted } from './types.js';
  */
 export const REACH_MAX_RESOURCES = 1_000;
 
-/** Reads Reach's `{success:false, message, errors[]}`: every `errors[]` entry is one user error. */
-export function readReachRefusal(_status: number, body: unknown): WriteRefusal | undefined {
+/**
+ * Reads Reach's `{success:false, message, errors[]}`: every `errors[]` entry is one user error. A write
+ * names no batch, so a 404 can only be about its input (an unknown schema definition): rejected input.
+ */
+export function readReachRefusal(status: number, body: unknown): WriteRefusal | undefined {
   const b = body as { message?: unknown; errors?: unknown } | undefined;
   const list = Array.isArray(b?.errors) ? b.errors.filter((e): e is string => typeof e === 'string') : [];
   const messages = list.length > 0 ? list : typeof b?.message === 'string' ? [b.message] : [];
-  return { fieldErrors: messages.map((message) => ({ field: ['input'], message })) };
+  return {
+    ...(status === 404 ? { code: ErrorCode.PROVIDER_REJECTED_INPUT } : {}),
+    fieldErrors: messages.map((message) => ({ field: ['input'], message })),
+  };
 }
 
 function check(r: WriteRequest): FieldError[] {
