@@ -13,7 +13,8 @@ beforeAll(async () => {
   h = await startHarness({
     seed: 13,
     batchCount: 40,
-    env: { UPSTREAM_DEADLINE_MS: '600', UPSTREAM_CONNECT_TIMEOUT_MS: '600', UPSTREAM_HEADERS_TIMEOUT_MS: '600' },
+    // A short upstream deadline, so a slow create times out; long enough for every other call on a busy machine.
+    env: { UPSTREAM_DEADLINE_MS: '1000', UPSTREAM_CONNECT_TIMEOUT_MS: '1000', UPSTREAM_HEADERS_TIMEOUT_MS: '1000' },
   });
 });
 afterAll(() => h?.close());
@@ -71,14 +72,14 @@ describe('idempotency keys', () => {
 describe('one attempt, never abandoned', () => {
   it('answers OUTCOME_UNKNOWN when the provider does not answer in time, and a replay says so again', async () => {
     const before = created();
-    slowCreate(1_200);
+    slowCreate(2_000);
     const r = await h.gql(SUBMIT, { key: 'k-timeout', items: [{ content: 'Slow.' }] });
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['OUTCOME_UNKNOWN']);
     expect(r.errors?.[0]?.message).toContain('may or may not have been accepted');
     const again = await h.gql(SUBMIT, { key: 'k-timeout', items: [{ content: 'Slow.' }] });
     expect(again.errors?.map((e) => e.extensions?.code)).toEqual(['OUTCOME_UNKNOWN']);
     // The provider did accept it in the end: which is why the gateway never claims it failed, nor retries.
-    await until(() => created() === before + 1, 3_000, 'the slow batch to be created');
+    await until(() => created() === before + 1, 5_000, 'the slow batch to be created');
     expect(h.sims.factCheck.control.counters()['POST /v1/batch']).toBe(1);
   });
 
