@@ -37,6 +37,8 @@ export interface WriteServices {
   idempotency: IdempotencyStore;
   /** `JWT_WRITE_SCOPE`, named in FORBIDDEN refusals. */
   writeScope: string;
+  /** Told how each mutation ended (metrics): `ok`, `replayed`, a user-error or an error code. */
+  observe?: (mutation: string, outcome: string) => void;
 }
 
 /** What every resolver receives: the providers, this request's loaders, list and live services, notes. */

@@ -365,7 +365,11 @@ export async function startGateway(
       live,
       graphiql: options.graphiql,
       ...(options.graphiqlDefaultQuery ? { graphiqlDefaultQuery: options.graphiqlDefaultQuery } : {}),
-      writes: { idempotency, writeScope: config.auth.writeScope },
+      writes: {
+        idempotency,
+        writeScope: config.auth.writeScope,
+        observe: (mutation, outcome) => metrics.write(mutation, outcome),
+      },
       logger,
       queries: config.queries,
       authenticate,

@@ -43,6 +43,8 @@ describe('idempotency keys', () => {
     expect(created() - before).toBe(1);
     expect(new Set(ids)).toEqual(new Set([h.sims.factCheck.control.created().at(-1)!.id]));
     expect(h.sims.factCheck.control.counters()['POST /v1/batch']).toBe(1);
+    const metric = await h.running.metrics.registry.getSingleMetricAsString('batchql_writes_total');
+    expect(metric).toMatch(/batchql_writes_total\{mutation="submitFactCheckBatch",outcome="replayed"\} 2/);
   });
 
   it('answers IDEMPOTENCY_CONFLICT for the same key with other input, without an upstream call', async () => {

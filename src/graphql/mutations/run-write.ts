@@ -29,7 +29,8 @@ export function assertMayWrite(ctx: GraphQLContext): void {
 }
 
 /**
- * Runs one mutation field with the gateway's idempotency rule (README, "Safe to retry"). Without a
+ * Runs one mutation field with the gateway's idempotency rule (README, "Safe to retry"), and tells
+ * `ctx.writes.observe` how it ended (`batchql_writes_total`). Without a
  * key, `run` runs. With one, scoped to the client's identity and tenant, the first call runs and its
  * answer (payload and warnings, or an `OUTCOME_UNKNOWN`) is kept for 24 hours; a replay with the same
  * input waits for a first call still in flight and answers its outcome; other input under the key is
@@ -42,6 +43,26 @@ export async function runWrite<P extends { userErrors: UserErrorModel[] }>(
   info: GraphQLResolveInfo,
   args: Record<string, unknown>,
   run: () => Promise<P>,
+): Promise<P> {
+  const observe = ctx.writes.observe;
+  const how = { replayed: false };
+  try {
+    const payload = await runKeyed(ctx, info, args, run, how);
+    observe?.(info.fieldName, payload.userErrors[0]?.code ?? (how.replayed ? 'replayed' : 'ok'));
+    return payload;
+  } catch (error) {
+    observe?.(info.fieldName, error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR');
+    throw error;
+  }
+}
+
+/** `runWrite` without the report: sets `how.replayed` when a stored outcome answered. */
+async function runKeyed<P extends { userErrors: UserErrorModel[] }>(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  args: Record<string, unknown>,
+  run: () => Promise<P>,
+  how: { replayed: boolean },
 ): Promise<P> {
   assertMayWrite(ctx);
   const given = args.idempotencyKey;
@@ -71,7 +92,10 @@ export async function runWrite<P extends { userErrors: UserErrorModel[] }>(
         },
       ],
     });
-  if (decision.kind === 'replay') return replay(ctx, decision.outcome);
+  if (decision.kind === 'replay') {
+    how.replayed = true;
+    return replay(ctx, decision.outcome);
+  }
   const before = ctx.notes.warnings.length;
   let payload: P;
   try {
