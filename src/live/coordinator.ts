@@ -8,8 +8,9 @@ export type HubEvent =
   | { kind: 'error'; code: ErrorCode; message: string; provider?: ProviderName };
 
 /**
- * A batch's terminal state, confirmed by a verified provider webhook: every process ends its
- * watches of that batch, whatever scope or detail level they watch it under.
+ * A batch's new state, from a verified provider webhook or a write (a cancel). A terminal one ends
+ * every process's watches of that batch, whatever scope or detail level they watch it under; one
+ * that is not terminal yet makes every process's poll loops of it read it now (`PollHub.nudge`).
  */
 export interface BatchSettled {
   provider: ProviderName;

@@ -136,7 +136,8 @@ export async function uploadFile(ctx: GraphQLContext, request: WriteRequest): Pr
  * Cancels a batch by global id, then reads it back. A provider without cancel (Reach) is refused as
  * `CANNOT_CANCEL` with no upstream call. A cancelled batch's terminal state is settled on every watch of
  * it in this process and broadcast to the other replicas through the coordinator, so every subscriber
- * sees it at once instead of at its next scheduled poll.
+ * sees it at once instead of at its next scheduled poll; a state not terminal yet nudges every poll loop
+ * of it to read it again now (`PollHub.nudge`).
  */
 export async function cancelBatch(
   ctx: GraphQLContext,
@@ -157,10 +158,12 @@ export async function cancelBatch(
   await adapter.cancel(providerBatchId, tenantOf(ctx));
   ctx.lists.pageCache.forget(`${listPagePrefix(ctx, provider)}\u0000`);
   const batch = await readBack(ctx, info, provider, providerBatchId, null);
-  if (batch?.isTerminal) {
-    const settled = { provider, providerBatchId, batch };
-    await ctx.live.hub.settle(provider, providerBatchId, batch);
-    await ctx.live.coordinator?.broadcast(settled).catch(() => {});
+  if (batch) {
+    // Terminal: every watch everywhere gets it now. Not yet (the provider is still stopping it): every poll
+    // loop of it, here and on the other replicas, reads it again now instead of at its next tick.
+    if (batch.isTerminal) await ctx.live.hub.settle(provider, providerBatchId, batch);
+    else ctx.live.hub.nudge(provider, providerBatchId);
+    await ctx.live.coordinator?.broadcast({ provider, providerBatchId, batch }).catch(() => {});
   }
   return { batch };
 }
