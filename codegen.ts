@@ -23,7 +23,7 @@ const config: CodegenConfig = {
         useIndexSignature: true,
         mapperTypeSuffix: 'Model',
         defaultScalarType: 'unknown',
-        scalars: { DateTime: 'Date | string', JSON: 'unknown' },
+        scalars: { DateTime: 'Date | string', JSON: 'unknown', File: 'File' },
         mappers: {
           Batch: '../../domain/batch.js#Batch',
           Node: '../../domain/batch.js#Batch',

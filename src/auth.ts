@@ -13,6 +13,8 @@ export interface AuthSettings {
   audience?: string;
   /** The claim holding the client's Reach tenant. */
   tenantClaim: string;
+  /** The scope every write needs (`JWT_WRITE_SCOPE`), read from the token's `scope` or `scp` claim. */
+  writeScope: string;
 }
 
 /**
@@ -27,11 +29,17 @@ export const authSettings = fragment(
     JWT_JWKS_URL: env.text(),
     JWT_ISSUER: env.text(),
     JWT_AUDIENCE: env.text(),
+    JWT_WRITE_SCOPE: env.custom((raw, refuse) => {
+      if (raw === undefined) return 'batches:write';
+      if (/\s/.test(raw)) return refuse(`must be one scope (no spaces), got "${raw}"`);
+      return raw;
+    }),
   },
   (v, fail): AuthSettings => {
     const mode = v.AUTH_MODE;
     const tenantClaim = v.JWT_TENANT_CLAIM ?? 'reach_tenant';
-    if (mode === 'none') return { mode, tenantClaim };
+    const writeScope = v.JWT_WRITE_SCOPE;
+    if (mode === 'none') return { mode, tenantClaim, writeScope };
     const secret = v.JWT_SECRET;
     const jwksUrl = v.JWT_JWKS_URL;
     if (!secret && !jwksUrl)
@@ -43,7 +51,15 @@ export const authSettings = fragment(
     const audience = v.JWT_AUDIENCE;
     if (!issuer) return fail('AUTH_MODE=jwt needs JWT_ISSUER');
     if (!audience) return fail('AUTH_MODE=jwt needs JWT_AUDIENCE');
-    return { mode, tenantClaim, issuer, audience, ...(secret ? { secret } : {}), ...(jwksUrl ? { jwksUrl } : {}) };
+    return {
+      mode,
+      tenantClaim,
+      writeScope,
+      issuer,
+      audience,
+      ...(secret ? { secret } : {}),
+      ...(jwksUrl ? { jwksUrl } : {}),
+    };
   },
 );
 
@@ -53,6 +69,21 @@ export interface Principal {
   tenant?: string;
   /** Epoch milliseconds of the token's `exp`; open streams end then. */
   expiresAt?: number;
+  /**
+   * Whether the caller may write (submit, cancel, delete): with JWTs, whether the token grants
+   * `JWT_WRITE_SCOPE`; undefined when no authentication is in force (`AUTH_MODE=none`), where anyone may.
+   */
+  canWrite?: boolean;
+}
+
+/** The scopes a token grants: OAuth 2's space-separated `scope`, or `scp` (a list, or a space-separated string). */
+export function scopesOf(payload: JWTPayload): Set<string> {
+  const scopes = new Set<string>();
+  for (const claim of [payload.scope, payload.scp]) {
+    const list = Array.isArray(claim) ? claim : typeof claim === 'string' ? claim.split(' ') : [];
+    for (const scope of list) if (typeof scope === 'string' && scope !== '') scopes.add(scope);
+  }
+  return scopes;
 }
 
 /** A tenant claim: 1-200 RFC 9110 `tchar`s (it is sent upstream as the `reach-tenant-id` header). */
@@ -109,6 +140,7 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
       ...(payload.sub ? { subject: payload.sub } : {}),
       tenant,
       ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+      canWrite: scopesOf(payload).has(settings.writeScope),
     };
   };
 }

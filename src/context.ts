@@ -13,6 +13,8 @@ import type { AnyProviderDefinition, Providers } from './providers/index.js';
 import type { Principal } from './auth.js';
 import type { ClientIdentity } from './identity.js';
 import { RequestBudget } from './graphql/request-budget.js';
+import type { Coordinator } from './live/coordinator.js';
+import type { IdempotencyStore } from './writes/idempotency-store.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
@@ -26,6 +28,17 @@ export interface LiveServices {
   maxSubscriptions: number;
   /** Each client's share of live capacity (`LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT`). */
   shares: SubscriptionShares;
+  /** Tells the other replicas about a settled batch (a cancel); absent: one process. */
+  coordinator?: Pick<Coordinator, 'broadcast'>;
+}
+
+/** Mutations: the idempotency keys and the scope writes need. */
+export interface WriteServices {
+  idempotency: IdempotencyStore;
+  /** `JWT_WRITE_SCOPE`, named in FORBIDDEN refusals. */
+  writeScope: string;
+  /** Told how each mutation ended (metrics): `ok`, `replayed`, a user-error or an error code. */
+  observe?: (mutation: string, outcome: string) => void;
 }
 
 /** What every resolver receives: the providers, this request's loaders, list and live services, notes. */
@@ -51,6 +64,7 @@ export interface GraphQLContext extends YogaInitialContext {
   requestId: string;
   /** The request's logger: every line carries `requestId`. */
   log: Logger;
+  writes: WriteServices;
 }
 
 /**
@@ -71,6 +85,7 @@ export interface ContextDeps {
   limits: Pick<UpstreamLimits, 'perRequestConcurrency' | 'maxCallsPerRequest' | 'requestDeadlineMs'>;
   lists: ListServices;
   live: LiveServices;
+  writes: WriteServices;
 }
 
 /** Creates the gateway-wide list services from settings. */
@@ -101,6 +116,7 @@ export function createContext(
   | 'principal'
   | 'client'
   | 'budget'
+  | 'writes'
 > {
   const tenant = principal.tenant;
   const budget = new RequestBudget(deps.limits.maxCallsPerRequest, deps.limits.requestDeadlineMs, clientSignal);
@@ -114,6 +130,7 @@ export function createContext(
     loaders: createLoaders(deps.providers, deps.limits.perRequestConcurrency, budget, tenant),
     lists: deps.lists,
     live: deps.live,
+    writes: deps.writes,
     notes: createNotes(),
     ...(tenant ? { tenant } : {}),
   };

@@ -46,6 +46,41 @@ export interface DemoExample {
   document: string;
 }
 
+/**
+ * What the demo's GraphiQL opens with: submit a Check batch, then watch it live with the id the
+ * mutation answers (the variables hold the live batch's id until you paste yours).
+ */
+export function submitAndWatch(): DemoExample {
+  return {
+    operationName: 'SubmitClaims',
+    document: `# 1. Submit a fact-check batch (run SubmitClaims). Retrying with the same idempotencyKey
+#    answers the same batch instead of submitting twice.
+mutation SubmitClaims {
+  submitFactCheckBatch(
+    idempotencyKey: "demo-claims-1"
+    input: {
+      name: "Claims from the newsroom"
+      items: [{ content: "The Eiffel Tower is 330 m tall." }, { content: "Water boils at 90 °C at sea level." }]
+      methods: [{ method: REASONING, weight: 1 }, { method: TOOL, weight: 0.5 }]
+    }
+  ) {
+    batch { id status progress { total processed } }
+    userErrors { code message field }
+  }
+}
+
+# 2. Watch it: put the id SubmitClaims answered into the variables, then run WatchSubmitted.
+# variables: {"id": "${toGlobalId('FACT_CHECK', DEMO_IDS.factCheckLive)}"}
+subscription WatchSubmitted($id: ID!) {
+  batch(id: $id) {
+    status isTerminal observedAt
+    progress { processed total percent }
+  }
+}
+`,
+  };
+}
+
 /** The examples `npm run demo` prints, in order. */
 export function demoExamples(): DemoExample[] {
   const ids = [
@@ -54,6 +89,7 @@ export function demoExamples(): DemoExample[] {
     toGlobalId('FACT_CHECK', DEMO_IDS.factCheckPartial),
   ];
   return [
+    submitAndWatch(),
     {
       operationName: 'OneBatch',
       document: `query OneBatch {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
-import { DEMO_SIMULATORS, demoCurl, demoExamples } from './demo-examples.js';
+import { DEMO_SIMULATORS, demoCurl, demoExamples, submitAndWatch } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
 import { startGateway } from './runtime.js';
 import { installSafetyNet } from './safety-net.js';
@@ -34,7 +34,7 @@ const env = {
 const config = loadConfig(env);
 let running;
 try {
-  running = await startGateway(config);
+  running = await startGateway(config, { graphiqlDefaultQuery: submitAndWatch().document });
 } catch (error) {
   const code = (error as { code?: string }).code;
   console.error(

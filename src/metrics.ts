@@ -29,6 +29,8 @@ export interface Metrics {
   rateLimited(transport: 'http' | 'sse' | 'ws'): void;
   /** One provider webhook request and how it ended (`settled`, `duplicate`, `invalid_signature`, …). */
   webhook(provider: string, outcome: string): void;
+  /** One mutation and how it ended: `ok`, `replayed`, a user-error code or a GraphQL error code. */
+  write(mutation: string, outcome: string): void;
   /** Reads the shared request budget's mode and replica count at scrape time (with `REDIS_URL`). */
   bindBudget(budget: BudgetView): void;
 }
@@ -211,9 +213,16 @@ export function createMetrics(): Metrics {
     labelNames: ['provider', 'outcome'],
     registers: [registry],
   });
+  const writes = new Counter({
+    name: 'batchql_writes_total',
+    help: 'Mutations by name and outcome: ok, replayed (an idempotency key answered), a user-error or an error code',
+    labelNames: ['mutation', 'outcome'],
+    registers: [registry],
+  });
   return {
     registry,
     webhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
+    write: (mutation, outcome) => writes.inc({ mutation, outcome: errorCode(outcome) }),
     coordinatorError: (operation) => coordinatorErrors.inc({ operation }),
     coordinatorUp: (reachable) => coordinatorUp.set(reachable ? 1 : 0),
     unhandledRejection: () => unhandled.inc(),

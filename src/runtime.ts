@@ -30,6 +30,7 @@ import { withCheckWebhook } from './webhooks/check.js';
 import { setUpCheckWebhook } from './webhooks/setup.js';
 import { startTracing, type Tracing } from './tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createIdempotencyStore } from './writes/idempotency-store.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -79,7 +80,12 @@ function limitBody(handler: RequestListener, maxBytes: number): RequestListener 
     const length = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(length) && length > maxBytes) {
       const body = JSON.stringify({
-        errors: [{ message: `request body larger than ${maxBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        errors: [
+          {
+            message: `request body larger than ${maxBytes} bytes (MAX_MUTATION_BODY_BYTES)`,
+            extensions: { code: 'PAYLOAD_TOO_LARGE' },
+          },
+        ],
       });
       res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
       res.end(body);
@@ -208,6 +214,8 @@ export async function startGateway(
     definitions?: readonly AnyProviderDefinition[];
     /** Tracing on, each span exported here as it ends (tests: `InMemorySpanExporter`), whatever `OTEL_*` say. */
     spanExporter?: SpanExporter;
+    /** The document GraphiQL opens with (the demo's submit-and-watch example). */
+    graphiqlDefaultQuery?: string;
   } = {},
 ): Promise<RunningGateway> {
   const logger = createLogger(config.logLevel, options.logDestination, config.logSync);
@@ -297,7 +305,19 @@ export async function startGateway(
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now, {
     bulkRefresh,
   });
-  const live: LiveServices = { hub, maxSubscriptions, shares: new SubscriptionShares(maxSubscriptionsPerClient) };
+  const live: LiveServices = {
+    hub,
+    maxSubscriptions,
+    shares: new SubscriptionShares(maxSubscriptionsPerClient),
+    coordinator,
+  };
+  // Idempotency keys of writes: shared by every replica through Redis (its own client), else in memory.
+  const idempotency = createIdempotencyStore({
+    redisUrl: config.live.redisUrl,
+    prefix: config.live.redisKeyPrefix,
+    // A replay waits at most as long as a write can take (a cancel: status, stop, read-back), plus a margin.
+    waitMs: config.upstream.deadlineMs * 3 + 5_000,
+  });
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
   // Check webhooks (FACTCHECK_WEBHOOK_SECRET): a verified terminal event settles its batch on every replica.
@@ -344,6 +364,12 @@ export async function startGateway(
       lists,
       live,
       graphiql: options.graphiql,
+      ...(options.graphiqlDefaultQuery ? { graphiqlDefaultQuery: options.graphiqlDefaultQuery } : {}),
+      writes: {
+        idempotency,
+        writeScope: config.auth.writeScope,
+        observe: (mutation, outcome) => metrics.write(mutation, outcome),
+      },
       logger,
       queries: config.queries,
       authenticate,
@@ -366,6 +392,7 @@ export async function startGateway(
     await hub.close();
     await webhook.close();
     await coordinator.close();
+    await idempotency.close();
     await closeProviders(providers);
     await sharedBudget?.close();
     await tracing?.shutdown();
@@ -374,7 +401,9 @@ export async function startGateway(
   const server = createServer(
     drain.listener(
       operations(
-        withCheckWebhook(limitBody(gateway, config.queries.maxBodyBytes), webhook.options),
+        // Bodies up to the mutation limit get through; `useBodyLimits` refuses a larger-than-MAX_BODY_BYTES
+        // body once it is known not to be a mutation. WebSocket messages keep MAX_BODY_BYTES.
+        withCheckWebhook(limitBody(gateway, config.queries.maxMutationBodyBytes), webhook.options),
         metrics,
         providers,
         () => drain.draining,
@@ -421,6 +450,7 @@ export async function startGateway(
     await listenerClosed;
     await webhook.close();
     await coordinator.close();
+    await idempotency.close();
     await limiter?.close();
     await closeProviders(providers);
     await sharedBudget?.close();

@@ -1,6 +1,14 @@
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
-import { createContext, type GraphQLContext, type ListServices, type LiveServices } from './context.js';
+import {
+  createContext,
+  type GraphQLContext,
+  type ListServices,
+  type LiveServices,
+  type WriteServices,
+} from './context.js';
+import { createIdempotencyStore } from './writes/idempotency-store.js';
+import { useBodyLimits } from './graphql/body-limits.js';
 import type { UpstreamLimits } from './providers/limits.js';
 import { useResponseNotes } from './graphql/notes.js';
 import { pino, type Logger } from 'pino';
@@ -30,6 +38,8 @@ export interface GatewayOptions {
   lists: ListServices;
   /** The poll hub behind subscriptions. */
   live: LiveServices;
+  /** Idempotency keys and the write scope. @default keys in memory, scope `batches:write` */
+  writes?: WriteServices;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
   /** Verifies the caller (JWT) and yields its Reach tenant. @default everyone, no tenant */
@@ -40,6 +50,8 @@ export interface GatewayOptions {
   trustProxy?: number;
   /** Show GraphiQL at GET /graphql (self-contained, see `graphiql.ts`). @default true */
   graphiql?: boolean;
+  /** The document GraphiQL opens with (the demo's submit-and-watch example). @default providers, lists, a watch */
+  graphiqlDefaultQuery?: string;
   /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
   corsOrigins?: readonly string[];
   /**
@@ -80,6 +92,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const authenticate: Authenticator = options.authenticate ?? (async () => ({}));
   const corsOrigins = options.corsOrigins ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
+  const writes = options.writes ?? {
+    idempotency: createIdempotencyStore({ prefix: 'batchql:' }),
+    writeScope: 'batches:write',
+  };
+  const queries = options.queries ?? DEFAULT_QUERY_LIMITS;
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(definitions),
     graphqlEndpoint: '/graphql',
@@ -98,9 +115,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
       useAccessLog(logger, options.operations, options.tracing?.operations),
-      ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
+      ...(options.graphiql === false
+        ? []
+        : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: options.graphiqlDefaultQuery ?? DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
-      ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
+      ...securityPlugins(queries),
+      useBodyLimits(queries.maxBodyBytes, queries.maxTokens),
       // Before the upstream estimate: a client over its limit costs one counter increment, nothing more.
       useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0, options.rateLimit?.onRefused),
       useUpstreamBudget(),
@@ -131,7 +151,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return {
         requestId,
         ...createContext(
-          { definitions, providerNames, providers: options.providers, limits: options.limits, lists, live },
+          { definitions, providerNames, providers: options.providers, limits: options.limits, lists, live, writes },
           principal,
           client,
           initial.request?.signal,

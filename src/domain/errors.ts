@@ -21,12 +21,49 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   /** The gateway refused to send an upstream request it built (an invalid header value). */
   UPSTREAM_REQUEST_REFUSED: 'UPSTREAM_REQUEST_REFUSED',
+  // Writes (README, "Write operations"). The user-error codes travel in a payload's `userErrors`
+  // (USER_ERROR_CODES); the others are GraphQL errors.
+  /** The provider refused the input of a write (400/422), with its field messages. */
+  PROVIDER_REJECTED_INPUT: 'PROVIDER_REJECTED_INPUT',
+  /** The provider refused a write for the account's quota (Check's 402 `quota_exceeded`). */
+  PROVIDER_QUOTA_EXCEEDED: 'PROVIDER_QUOTA_EXCEEDED',
+  /** The provider refused a write as too large (413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The provider refused a write as conflicting with its state (409). */
+  CONFLICT: 'CONFLICT',
+  /** The batch cannot be cancelled: finished already, or its provider has no cancel. */
+  CANNOT_CANCEL: 'CANNOT_CANCEL',
+  /** An idempotency key reused with other input. */
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  /** The shared idempotency store (Redis) cannot be reached, so a write with a key is refused. */
+  IDEMPOTENCY_STORE_UNAVAILABLE: 'IDEMPOTENCY_STORE_UNAVAILABLE',
+  /** A write was sent but no answer came back (timeout, dropped connection): the provider may have acted on it. */
+  OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The codes a write answers as typed user errors in its payload rather than as GraphQL errors. */
+export const USER_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.CANNOT_CANCEL,
+  ErrorCode.PROVIDER_REJECTED_INPUT,
+  ErrorCode.IDEMPOTENCY_CONFLICT,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+  ErrorCode.CONFLICT,
+]);
+
+/** One message about one input field (or about the input as a whole when `field` is null). */
+export interface FieldError {
+  /** Path of the field, e.g. `["input", "items", "3", "content"]`; null when not about one field. */
+  field: string[] | null;
+  message: string;
+}
+
 /** Options of a `GatewayError`; `cause` is for logs only and never reaches a client. */
 export interface GatewayErrorOptions {
+  /** A refused write's messages per input field (user errors). */
+  fieldErrors?: FieldError[];
   provider?: ProviderName;
   /** Milliseconds the provider asked us to wait (from Retry-After). */
   retryAfterMs?: number;
@@ -44,6 +81,7 @@ export class GatewayError extends Error {
   readonly provider: ProviderName | undefined;
   readonly retryAfterMs: number | undefined;
   readonly upstreamStatus: number | undefined;
+  readonly fieldErrors: FieldError[] | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -52,6 +90,7 @@ export class GatewayError extends Error {
     this.provider = options.provider;
     this.retryAfterMs = options.retryAfterMs;
     this.upstreamStatus = options.upstreamStatus;
+    this.fieldErrors = options.fieldErrors;
   }
 }
 
@@ -65,4 +104,9 @@ export function notConfigured(provider: ProviderName): GatewayError {
 /** Shorthand for a `BAD_USER_INPUT` error. */
 export function badInput(message: string): GatewayError {
   return new GatewayError(ErrorCode.BAD_USER_INPUT, message);
+}
+
+/** A `BAD_USER_INPUT` error about input fields: each message names the limit it breaks. */
+export function invalidInput(fieldErrors: FieldError[]): GatewayError {
+  return new GatewayError(ErrorCode.BAD_USER_INPUT, fieldErrors.map((e) => e.message).join('; '), { fieldErrors });
 }

@@ -1,5 +1,6 @@
 import type { Batch, FactCheckItem, ProviderName } from './batch.js';
 import type { BatchListFilter, ListOrder, ListPage, ListPlan, PageRef } from './listing.js';
+import type { WriteOptions, WriteOutcome, WriteRequest } from './writes.js';
 
 /** What a provider can do through this gateway; surfaced as `Query.providers`. */
 export interface ProviderCapabilities {
@@ -68,6 +69,19 @@ export interface BatchProvider {
     limit: number,
     signal?: AbortSignal,
   ): Promise<{ items: FactCheckItem[]; total: number }>;
+  /**
+   * Writing providers only: performs one write of a kind its definition lists (`ProviderDefinition.writes`).
+   * Checks the documented input limits first (`BAD_USER_INPUT` with field errors, no upstream call), then
+   * makes one upstream attempt, never retried and never abandoned once sent. A refusal is a `GatewayError`
+   * (`PROVIDER_REJECTED_INPUT`, `PROVIDER_QUOTA_EXCEEDED`, `PAYLOAD_TOO_LARGE`, `CONFLICT`); no answer in
+   * time is `OUTCOME_UNKNOWN`.
+   */
+  write?(request: WriteRequest, options?: WriteOptions): Promise<WriteOutcome>;
+  /**
+   * Cancelling providers only: cancels (stops) a batch. A finished batch is `CANNOT_CANCEL`; the outcome
+   * of a call that got no answer is `OUTCOME_UNKNOWN`.
+   */
+  cancel?(providerBatchId: string, options?: WriteOptions): Promise<void>;
   /** Background (polling) calls per ms the provider's request budget allows; Infinity or absent: no limit. */
   pollRate?(): number;
   /** The state of the provider's circuit breaker. */

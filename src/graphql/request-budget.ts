@@ -98,6 +98,16 @@ export class RequestBudget {
   }
 
   /**
+   * Counts one upstream write to `provider` (the access log) without the checks of `take`: a write
+   * goes out whether or not the client is still there, and its calls are few and fixed.
+   */
+  count(provider: ProviderName): void {
+    this.spent++;
+    const perProvider = (this.perProvider ??= new Map());
+    perProvider.set(provider, (perProvider.get(provider) ?? 0) + 1);
+  }
+
+  /**
    * Runs one upstream call of this request: takes a call from the budget, gives the call the
    * request's signal, and turns an abort by the deadline into `PROVIDER_TIMEOUT` naming the provider.
    */

@@ -14,8 +14,13 @@ export interface QueryLimits {
   maxAliases: number;
   maxDirectives: number;
   maxTokens: number;
-  /** Largest request body accepted. */
+  /** Largest request body accepted for a query or a subscription (and every WebSocket message). */
   maxBodyBytes: number;
+  /**
+   * Largest request body accepted for a mutation (file uploads included); a body between the two
+   * limits is parsed, then refused unless its operation is a mutation (`useBodyLimits`).
+   */
+  maxMutationBodyBytes: number;
   introspection: boolean;
   /** Require the CSRF header on requests a browser sends without a preflight. */
   csrf: boolean;
@@ -30,6 +35,8 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDirectives: 20,
   maxTokens: 2_000,
   maxBodyBytes: 100_000,
+  // Check Pro's file limit (docs/providers.md), so a Pro upload fits in one request.
+  maxMutationBodyBytes: 10 * 1024 * 1024,
   introspection: true,
   csrf: true,
 };
@@ -45,17 +52,25 @@ export const queryLimitSettings = fragment(
     MAX_QUERY_DIRECTIVES: env.int(Q.maxDirectives, 0, 10_000),
     MAX_QUERY_TOKENS: env.int(Q.maxTokens, 1, 10_000_000),
     MAX_BODY_BYTES: env.int(Q.maxBodyBytes, 100, 100_000_000),
+    MAX_MUTATION_BODY_BYTES: env.int(Q.maxMutationBodyBytes, 100, 1_000_000_000),
     INTROSPECTION: env.bool(Q.introspection),
     CSRF_PREVENTION: env.bool(Q.csrf),
     PERSISTED_OPERATIONS_FILE: env.text(),
   },
-  (v): QueryLimits => ({
+  (v, fail): QueryLimits => ({
+    ...(v.MAX_MUTATION_BODY_BYTES < v.MAX_BODY_BYTES
+      ? fail(
+          `MAX_MUTATION_BODY_BYTES (${v.MAX_MUTATION_BODY_BYTES}) must not be below ` +
+            `MAX_BODY_BYTES (${v.MAX_BODY_BYTES})`,
+        )
+      : {}),
     maxDepth: v.MAX_QUERY_DEPTH,
     maxCost: v.MAX_QUERY_COST,
     maxAliases: v.MAX_QUERY_ALIASES,
     maxDirectives: v.MAX_QUERY_DIRECTIVES,
     maxTokens: v.MAX_QUERY_TOKENS,
     maxBodyBytes: v.MAX_BODY_BYTES,
+    maxMutationBodyBytes: v.MAX_MUTATION_BODY_BYTES,
     introspection: v.INTROSPECTION,
     csrf: v.CSRF_PREVENTION,
     ...(v.PERSISTED_OPERATIONS_FILE ? { persistedOperationsFile: v.PERSISTED_OPERATIONS_FILE } : {}),

@@ -73,6 +73,14 @@ export const UPSTREAM_COSTS: Readonly<Record<string, FieldCost>> = {
   'Query.factCheckBatches': listing(['FACT_CHECK']),
   'Subscription.batch': { calls: () => 1 },
   'Subscription.batches': { calls: (a, p) => distinctBatchIds(a.ids, p) },
+  // Writes: the write and one read-back; a cancel may read the status first (Gameball).
+  'Mutation.submitFactCheckBatch': { calls: () => 2 },
+  'Mutation.uploadFactCheckFile': { calls: () => 1 },
+  'Mutation.submitGameballBatch': { calls: () => 2 },
+  'Mutation.submitReachResources': { calls: () => 2 },
+  'Mutation.patchReachResources': { calls: () => 2 },
+  'Mutation.deleteReachResources': { calls: () => 2 },
+  'Mutation.cancelBatch': { calls: () => 3 },
   // One results page per parent; `last` without `before` must learn the total first: two.
   'FactCheckBatch.items': { calls: (a) => (a.last != null && a.before == null ? 2 : 1) },
 };

@@ -92,6 +92,8 @@ export class BulkRefresh {
   private running = false;
   /** This process holds the unit's lease (refreshes it) right now. */
   private held = false;
+  /** Aborted by a nudge: the loop's sleep ends and due members are read. */
+  private wake = new AbortController();
 
   constructor(
     readonly unit: string,
@@ -128,6 +130,21 @@ export class BulkRefresh {
 
   close(): void {
     this.stop.abort();
+  }
+
+  /**
+   * A write changed batch `providerBatchId`: if it is a member, it is read on its own at once (by this
+   * process when it holds the unit's lease). True when it is a member here.
+   */
+  nudge(providerBatchId: string): boolean {
+    let member = false;
+    for (const m of this.members.values())
+      if (m.target.providerBatchId === providerBatchId) ((m.dueAt = 0), (member = true));
+    for (const m of this.local.values()) if (m.target.providerBatchId === providerBatchId) member = true;
+    if (!member) return false;
+    this.wake.abort();
+    this.wake = new AbortController();
+    return true;
   }
 
   /** Stopped (its last local watch left): a new watch needs a new unit. */
@@ -169,7 +186,7 @@ export class BulkRefresh {
         }
         const wait = await this.tick(signal);
         // A holder renews its lease well within a lease period, however long the next tick is away.
-        await sleep(finite ? Math.min(wait, coordinator.leaseMs / 3) : wait, signal);
+        await sleep(finite ? Math.min(wait, coordinator.leaseMs / 3) : wait, signal, this.wake.signal);
       }
     } finally {
       this.running = false;

@@ -8,8 +8,9 @@ export type HubEvent =
   | { kind: 'error'; code: ErrorCode; message: string; provider?: ProviderName };
 
 /**
- * A batch's terminal state, confirmed by a verified provider webhook: every process ends its
- * watches of that batch, whatever scope or detail level they watch it under.
+ * A batch's new state, from a verified provider webhook or a write (a cancel). A terminal one ends
+ * every process's watches of that batch, whatever scope or detail level they watch it under; one
+ * that is not terminal yet makes every process's poll loops of it read it now (`PollHub.nudge`).
  */
 export interface BatchSettled {
   provider: ProviderName;
@@ -98,9 +99,14 @@ const DATE_KEYS = new Set([
 ]);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** Parses an event that travelled as JSON, turning the batch's timestamps back into Dates. */
-export function parseHubEvent(text: string): HubEvent {
+/** Parses JSON that carries batches (events, stored write answers), turning their timestamps back into Dates. */
+export function parseWithDates(text: string): unknown {
   return JSON.parse(text, (key, value: unknown) =>
     DATE_KEYS.has(key) && typeof value === 'string' && ISO.test(value) ? new Date(value) : value,
-  ) as HubEvent;
+  );
+}
+
+/** Parses an event that travelled as JSON, turning the batch's timestamps back into Dates. */
+export function parseHubEvent(text: string): HubEvent {
+  return parseWithDates(text) as HubEvent;
 }

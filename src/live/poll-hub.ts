@@ -41,6 +41,14 @@ class Watch {
   unlisten: () => void = () => {};
   /** The bulk refresh that keeps it fresh, for providers that refresh through their list. */
   unit: BulkRefresh | undefined;
+  /** Aborted by a nudge: the poll loop's sleep ends and it reads the batch now. */
+  wake = new AbortController();
+
+  /** Ends the poll loop's current sleep (`PollHub.nudge`). */
+  rouse(): void {
+    this.wake.abort();
+    this.wake = new AbortController();
+  }
 
   constructor(
     readonly key: string,
@@ -280,7 +288,7 @@ export class PollHub {
             event.kind === 'state' ? { ...event, batch: { ...event.batch, nextRefreshAt } } : event,
           );
         if (outcome.done) return true;
-        await sleep(delay, signal);
+        await sleep(delay, signal, w.wake.signal);
       }
       return false;
     } finally {
@@ -301,6 +309,24 @@ export class PollHub {
     w.deliver(event);
     await this.coordinator.publish(w.key, event).catch(() => {});
     if (w.ended) this.end(w);
+  }
+
+  /**
+   * A write changed a batch (a cancel) whose new state is not terminal yet as read: every poll loop of
+   * it in this process, per-batch or a bulk refresh's, reads it now instead of at its next tick, so its
+   * watchers see the change within one poll round trip. Returns how many watches and units it woke.
+   */
+  nudge(provider: ProviderName, providerBatchId: string): number {
+    let woken = 0;
+    for (const w of this.watches.values()) {
+      if (w.ended || w.unit || w.target.provider !== provider || w.target.providerBatchId !== providerBatchId) continue;
+      w.rouse();
+      woken++;
+    }
+    // A unit's lease holder refreshes members other processes announced too, so every unit of the provider is told.
+    for (const unit of this.units.values())
+      if (!unit.closed && unit.unit.startsWith(`${provider}|`) && unit.nudge(providerBatchId)) woken++;
+    return woken;
   }
 
   /**

@@ -7,6 +7,7 @@ import type { UpstreamLimits } from './limits.js';
 import type { CircuitObserver, UpstreamObserver } from './upstream-types.js';
 import type { SharedBudget } from './shared-budget.js';
 import type { Tracing } from '../tracing-types.js';
+import type { WriteKind } from '../domain/writes.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
 export interface SharedClientOptions extends UpstreamLimits {
@@ -62,6 +63,8 @@ export interface ProviderDefinition<S extends ProviderSettings = ProviderSetting
   settings: SettingsFragment<S | undefined>;
   /** Variables whose values are secret credentials (they seed the derived cursor key). */
   secrets: readonly string[];
+  /** The writes (mutations) its adapter's `write` serves; absent: none. Cancel is `capabilities.canCancel`. */
+  writes?: readonly WriteKind[];
   /** Builds the adapter on its own undici pool. */
   createAdapter(settings: S, shared: SharedClientOptions): BatchProvider;
   /**

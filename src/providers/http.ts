@@ -7,9 +7,12 @@ import {
   UpstreamHttpError,
   isDeadlineHit,
   type CircuitObserver,
+  type UpstreamBody,
   type UpstreamHttp,
+  type UpstreamMethod,
   type UpstreamObserver,
 } from './upstream-types.js';
+import { encodeBody } from './request-body.js';
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import type { SharedBudget } from './shared-budget.js';
@@ -102,13 +105,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     pollRate: () => quota.pollRate(),
     // The first attempt's budget is taken before the policy, so a call waiting for budget holds no
     // bulkhead slot and its wait is not part of the upstream deadline; retries take theirs inside.
-    request(method, path, query, signal, headers) {
+    request(method, path, query, signal, headers, body) {
       const kind = trafficClass();
       const run = () => {
         const paid = { used: false };
         // A call that joined an identical one in flight (or was refused before sending) gives its budget back.
         const refund = () => paid.used || quota.refund();
-        return prepaid.run(paid, () => protectedHttp.request(method, path, query, signal, headers)).finally(refund);
+        return prepaid
+          .run(paid, () => protectedHttp.request(method, path, query, signal, headers, body))
+          .finally(refund);
       };
       if (!signal?.aborted && quota.tryTake(kind)) return run();
       return quota.take(kind, signal).then(run);
@@ -126,16 +131,16 @@ const prepaid = new AsyncLocalStorage<{ used: boolean }>();
 
 function withQuota(http: UpstreamHttp, quota: ProviderQuota): UpstreamHttp {
   return {
-    request(method, path, query, signal, headers) {
+    request(method, path, query, signal, headers, body) {
       const paid = prepaid.getStore();
       if (paid && !paid.used) {
         paid.used = true;
-        return http.request(method, path, query, signal, headers);
+        return http.request(method, path, query, signal, headers, body);
       }
       const kind = trafficClass();
       // The common case (budget to spare) adds no promise and no tick to the call.
-      if (!signal?.aborted && quota.tryTake(kind)) return http.request(method, path, query, signal, headers);
-      return quota.take(kind, signal).then(() => http.request(method, path, query, signal, headers));
+      if (!signal?.aborted && quota.tryTake(kind)) return http.request(method, path, query, signal, headers, body);
+      return quota.take(kind, signal).then(() => http.request(method, path, query, signal, headers, body));
     },
     close: async () => {
       quota.close();
@@ -164,20 +169,23 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const traceAttempt = options.tracing?.upstream(provider, base, options.routes);
 
   async function request(
-    method: 'GET' | 'POST',
+    method: UpstreamMethod,
     path: string,
     query: Record<string, string | undefined> = {},
     signal?: AbortSignal,
     headers: Record<string, string> = {},
+    body?: UpstreamBody,
   ): Promise<unknown> {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, v);
     const qs = search.toString();
+    const encoded = body ? encodeBody(body) : undefined;
     const sent = {
       accept: 'application/json',
       'user-agent': options.userAgent ?? 'batchql',
       ...options.headers,
       ...headers,
+      ...(encoded ? { 'content-type': encoded.contentType } : {}),
     };
     const target = prefix + path + (qs ? `?${qs}` : '');
     // undici keeps a pool slot for good when it refuses a header or a path itself: refuse them here first.
@@ -188,7 +196,13 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     // long, so it always fires first; it aborts `signal`, and undici's own connect, headers and
     // body timeouts bound the wire.
     try {
-      const res = await pool.request({ method, path: target, headers: sent, signal });
+      const res = await pool.request({
+        method,
+        path: target,
+        headers: sent,
+        signal,
+        ...(encoded ? { body: encoded.body } : {}),
+      });
       const text = await readCapped(res.body, maxBytes, provider);
       const json = parseJson(text);
       const ok = res.statusCode >= 200 && res.statusCode < 300;

@@ -108,8 +108,9 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
 }
 
 /**
- * Wraps a provider's HTTP client with cockatiel: GETs are retried on provider faults and on 429
- * (exponential backoff, full jitter, honouring Retry-After up to a cap); a consecutive-failure
+ * Wraps a provider's HTTP client with cockatiel: writes make one attempt; GETs are retried on
+ * provider faults and on 429 (exponential backoff, full jitter, honouring Retry-After up to a cap); a
+ * consecutive-failure
  * circuit breaker fails fast while the provider is down and probes it half-open; a bulkhead
  * bounds concurrent requests; identical concurrent GETs share one upstream request (reference-counted:
  * it is aborted when every caller has gone). The overall
@@ -266,20 +267,16 @@ export function protect(
   };
 
   return {
-    async request(method, path, query, signal, headers) {
+    async request(method, path, query, signal, headers, body) {
       if (method !== 'GET') {
-        // No shared call here: the call's own signal follows the caller's for as long as it runs.
-        const controller = new AbortController();
-        const follow = () => controller.abort(signal?.reason);
-        if (signal?.aborted) follow();
-        else signal?.addEventListener('abort', follow, { once: true });
-        try {
-          return await underDeadline(controller, (s) =>
-            once(({ signal: inner }) => http.request(method, path, query, inner, headers), s),
-          );
-        } finally {
-          signal?.removeEventListener('abort', follow);
-        }
+        // A write makes one attempt (never retried: the provider may have acted on the first) under the
+        // breaker, the bulkhead and the deadline. Once started it is never abandoned because its caller
+        // left: the provider may accept it anyway, and only a finished call tells the gateway what
+        // happened (README, "Safe to retry"). A caller already gone before it starts sends nothing.
+        if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+        return underDeadline(new AbortController(), (s) =>
+          once(({ signal: inner }) => http.request(method, path, query, inner, headers, body), s),
+        );
       }
       const params = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
       const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(params).toString()}`;

@@ -1,5 +1,5 @@
 import type { ProviderName } from '../domain/batch.js';
-import { ErrorCode, GatewayError } from '../domain/errors.js';
+import { ErrorCode, GatewayError, type FieldError } from '../domain/errors.js';
 import { UpstreamHttpError } from './upstream-types.js';
 import { WireShapeError } from './wire.js';
 
@@ -59,4 +59,74 @@ export function toGatewayError(
   }
   // Aborts (client gone, subscription ended) and programming errors pass through untouched.
   return error;
+}
+
+/** A provider's reading of a refused write's body: its field messages (and a code it spells out itself). */
+export interface WriteRefusal {
+  code?: ErrorCode;
+  fieldErrors?: FieldError[];
+}
+
+const WRITE_MESSAGES: Record<string, (p: ProviderName) => string> = {
+  [ErrorCode.PROVIDER_REJECTED_INPUT]: (p) => `${p} refused the input`,
+  [ErrorCode.PROVIDER_QUOTA_EXCEEDED]: (p) => `${p} refused the write: the account's quota is used up`,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: (p) => `${p} refused the write as too large`,
+  [ErrorCode.CONFLICT]: (p) => `${p} refused the write as conflicting with its current state`,
+  [ErrorCode.CANNOT_CANCEL]: (p) => `${p} cannot cancel this batch: it has finished already`,
+};
+
+/** Transport failures after which the request may have reached the provider (the connection broke mid-call). */
+const AMBIGUOUS_TRANSPORT = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED']);
+
+/**
+ * Turns what a write threw into a `GatewayError`: a refusal the client can act on keeps the
+ * provider's field messages (400/422 `PROVIDER_REJECTED_INPUT`, 413 `PAYLOAD_TOO_LARGE`, 409
+ * `CONFLICT`) or is the account's (402 `PROVIDER_QUOTA_EXCEEDED`); a call that may have reached
+ * the provider but got no answer (a timeout, a connection broken mid-call) is `OUTCOME_UNKNOWN`,
+ * never a plain failure, since the provider may have acted on it. Anything else maps as a read's
+ * error does. `read` interprets the provider's error body.
+ */
+export function toWriteError(
+  provider: ProviderName,
+  error: unknown,
+  read: (status: number, body: unknown) => WriteRefusal | undefined,
+  refine?: (status: number, body: unknown) => ErrorCode | undefined,
+): unknown {
+  if (error instanceof UpstreamHttpError) {
+    const refusal = read(error.status, error.body);
+    const code =
+      refusal?.code ??
+      (error.status === 400 || error.status === 422
+        ? ErrorCode.PROVIDER_REJECTED_INPUT
+        : error.status === 402
+          ? ErrorCode.PROVIDER_QUOTA_EXCEEDED
+          : error.status === 413
+            ? ErrorCode.PAYLOAD_TOO_LARGE
+            : error.status === 409
+              ? ErrorCode.CONFLICT
+              : undefined);
+    if (code && WRITE_MESSAGES[code])
+      return new GatewayError(code, WRITE_MESSAGES[code](provider), {
+        provider,
+        upstreamStatus: error.status,
+        cause: error,
+        ...(refusal?.fieldErrors?.length ? { fieldErrors: refusal.fieldErrors } : {}),
+      });
+  }
+  const mapped = toGatewayError(provider, error, refine);
+  if (mapped instanceof GatewayError && mayHaveReachedProvider(mapped))
+    return new GatewayError(
+      ErrorCode.OUTCOME_UNKNOWN,
+      `${provider} did not answer the write in time: it may or may not have been accepted ` +
+        '(README, "When the outcome is unknown")',
+      { provider, cause: mapped },
+    );
+  return mapped;
+}
+
+function mayHaveReachedProvider(error: GatewayError): boolean {
+  if (error.code === ErrorCode.PROVIDER_TIMEOUT) return error.upstreamStatus === undefined;
+  if (error.code !== ErrorCode.PROVIDER_UNAVAILABLE || error.upstreamStatus !== undefined) return false;
+  const code = (error.cause as { code?: string } | undefined)?.code;
+  return code !== undefined && AMBIGUOUS_TRANSPORT.has(code);
 }

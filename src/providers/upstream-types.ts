@@ -54,19 +54,35 @@ export class UpstreamHttpError extends Error {
   }
 }
 
+/** The HTTP methods the providers' documented endpoints use. */
+export type UpstreamMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * A request body: JSON, or one file as `multipart/form-data` (Check's upload), whose bytes are
+ * streamed from the `Blob` to the provider as they are read, never copied into a second buffer.
+ */
+export type UpstreamBody =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'file'; field: string; file: Blob; fileName: string; contentType?: string };
+
 /** A JSON-over-HTTP client bound to one provider. */
 export interface UpstreamHttp {
   /** The circuit breaker's state, when the client is protected by a policy. */
   circuit?(): CircuitStateName;
   /** Background calls per ms the provider's request budget allows (Infinity: no limit). */
   pollRate?(): number;
-  /** GETs `path` with `query`; resolves the parsed JSON of a 2xx, throws `UpstreamHttpError` or `GatewayError`. */
+  /**
+   * Sends `method` to `path` with `query` (and `body`); resolves the parsed JSON of a 2xx, throws
+   * `UpstreamHttpError` or `GatewayError`. Only GETs are retried; a write, once started, is never
+   * abandoned because `signal` aborts (`policy.ts`).
+   */
   request(
-    method: 'GET' | 'POST',
+    method: UpstreamMethod,
     path: string,
     query?: Record<string, string | undefined>,
     signal?: AbortSignal,
     headers?: Record<string, string>,
+    body?: UpstreamBody,
   ): Promise<unknown>;
   close(): Promise<void>;
 }

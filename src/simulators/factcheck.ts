@@ -10,7 +10,16 @@ import {
 } from './model.js';
 import { FixedWindow } from './quota.js';
 import { createFactCheckWebhooks, type FactCheckWebhooks, type WebhookTarget } from './factcheck-webhooks.js';
-import { iso, startSimServer, type SimQuota, type SimRequest, type SimResponse, type Simulator } from './server.js';
+import {
+  iso,
+  startSimServer,
+  type CreatedBatch,
+  type SimQuota,
+  type SimRequest,
+  type SimResponse,
+  type Simulator,
+} from './server.js';
+import { createFactCheckWrites } from './factcheck-writes.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
 export interface FactCheckSimCredentials {
@@ -82,7 +91,8 @@ const NAMES = ['Daily fact check', 'Article verification', 'Claims review', 'New
 const DAY = 86_400_000;
 
 /**
- * Starts a Check simulator: `GET /v1/batch` (limit/offset/status, createdAt desc),
+ * Starts a Check simulator: `POST /v1/batch` and `POST /v1/batch/upload` (`factcheck-writes.ts`),
+ * `GET /v1/batch` (limit/offset/status, createdAt desc),
  * `GET /v1/batch/{id}`, `GET /v1/batch/{id}/results` (limit/offset by itemIndex) and
  * `POST /v1/batch/{id}/cancel`, Bearer `vfy_` auth, the nested `{error:{...}}` envelope and
  * `X-RateLimit-*` headers on every response.
@@ -167,7 +177,8 @@ export async function createFactCheckSimulator(
     return {
       ...summary(b, override),
       inputFormat: b.extra.format,
-      originalFileName: b.extra.format === 'csv' ? `claims-${b.index}.csv` : null,
+      originalFileName:
+        b.extra.fileName !== undefined ? b.extra.fileName : b.extra.format === 'csv' ? `claims-${b.index}.csv` : null,
       methodsConfig: b.extra.methods,
       context: b.extra.context,
       totalInputTokens: s.processed === 0 ? null : u.input,
@@ -252,6 +263,9 @@ export async function createFactCheckSimulator(
     },
   };
 
+  const created: CreatedBatch[] = [];
+  const writes = createFactCheckWrites({ clock, batches, plan: o.plan ?? 'unlimited', error, created });
+
   const webhooks = createFactCheckWebhooks({
     clock,
     batches,
@@ -270,6 +284,12 @@ export async function createFactCheckSimulator(
         "API key is required. Include it in the Authorization header as 'Bearer vfy_...'",
       );
     }
+    if (route === 'POST /v1/batch') {
+      const answer = writes.create(req);
+      for (const b of batches.slice(byId.size)) byId.set(b.id, b);
+      return answer;
+    }
+    if (route === 'POST /v1/batch/upload') return writes.upload(req);
     if (route === 'GET /v1/batch') {
       const page = paging(req);
       if ('status' in page) return page;
@@ -345,6 +365,7 @@ export async function createFactCheckSimulator(
         {
           400: 'bad_request',
           404: 'not_found',
+          413: 'payload_too_large',
           429: 'rate_limited',
           500: 'internal_error',
           502: 'bad_gateway',
@@ -363,13 +384,16 @@ export async function createFactCheckSimulator(
     quota,
     routeOf: (method, path) => {
       if (method === 'GET' && path === '/v1/batch') return 'GET /v1/batch';
+      if (method === 'POST' && path === '/v1/batch') return 'POST /v1/batch';
+      if (method === 'POST' && path === '/v1/batch/upload') return 'POST /v1/batch/upload';
       if (method === 'GET' && /^\/v1\/batch\/[^/]+$/.test(path)) return 'GET /v1/batch/:id';
       if (method === 'GET' && /^\/v1\/batch\/[^/]+\/results$/.test(path)) return 'GET /v1/batch/:id/results';
       if (method === 'POST' && /^\/v1\/batch\/[^/]+\/cancel$/.test(path)) return 'POST /v1/batch/:id/cancel';
       return undefined;
     },
     handle,
-    control: (method, path, input) => webhooks.control(method, path, input),
+    control: (method, path, input) => writes.control(method, path, input) ?? webhooks.control(method, path, input),
+    created,
   });
   return {
     ...server,

@@ -1,7 +1,8 @@
 import { createSystemClock, type SimClock } from './clock.js';
 import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
 import { FixedWindow } from './quota.js';
-import { startSimServer, type SimQuota, type SimResponse, type Simulator } from './server.js';
+import { startSimServer, type CreatedBatch, type SimQuota, type SimResponse, type Simulator } from './server.js';
+import { createGameballWrites, gameballOperationOf } from './gameball-writes.js';
 
 /** Gameball simulator credentials (headers `apikey` and `secretkey`). */
 export interface GameballSimCredentials {
@@ -52,12 +53,13 @@ export interface GameballSimulatorOptions extends DataSetOptions {
 
 /** Gameball's rate-limit resource of a route: the batch endpoints are all "Others". */
 const resourceOf = (route: string | undefined): string | undefined =>
-  route?.includes('/integrations/batches/') ? 'others' : undefined;
+  route?.includes('/integrations/batch') ? 'others' : undefined;
 
 const OPERATIONS = ['cashback', 'redeem', 'balance-adjustment', 'customers', 'orders'] as const;
 
 /**
- * Starts a Gameball v4 simulator: `GET /api/v4.0/integrations/batches/{id}/status` and
+ * Starts a Gameball v4 simulator: batch creation (`gameball-writes.ts`),
+ * `GET /api/v4.0/integrations/batches/{id}/status` and
  * `POST …/{id}/stop`, `apikey` + `secretkey` auth, the flat `{code,type,message,requestId}`
  * error envelope. After a stop the batch reports `"stopped"`: the v4 enum has no word for it,
  * the older docs say `Stopped`, and batchql chose the lowercase form (README).
@@ -83,6 +85,8 @@ export async function createGameballSimulator(
     status,
     body: { code, type, message, requestId: `req_${(++requestSeq).toString(16).padStart(10, '0')}` },
   });
+  const created: CreatedBatch[] = [];
+  const writes = createGameballWrites({ clock, batches, envelope, created, seed: o.seed ?? 1 });
 
   const limits =
     o.rateLimits === undefined || o.rateLimits === 'none'
@@ -162,7 +166,10 @@ export async function createGameballSimulator(
         status === 429
           ? { code: 2029, type: 'RATE_LIMIT_ERROR', message, requestId: 'req_ratelimited' }
           : { code: status === 503 ? 5003 : 5000, type: 'SERVER_ERROR', message, requestId: 'req_servererror' },
+      created,
       routeOf: (method, path) => {
+        const operation = method === 'POST' ? gameballOperationOf(path) : undefined;
+        if (operation) return `POST /api/v4.0/integrations/batch/${operation}`;
         if (method === 'GET' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/status$/.test(path))
           return 'GET /api/v4.0/integrations/batches/:batchId/status';
         if (method === 'POST' && /^\/api\/v4\.0\/integrations\/batches\/[^/]+\/stop$/.test(path))
@@ -174,6 +181,12 @@ export async function createGameballSimulator(
           return envelope(401, 1000, 'AUTHENTICATION_ERROR', 'Unauthorized access. Please authenticate to proceed.');
         if (req.headers['secretkey'] !== credentials.secretKey)
           return envelope(401, 1001, 'AUTHENTICATION_ERROR', 'Secret key is missing or invalid.');
+        const operation = gameballOperationOf(req.path);
+        if (operation && req.method === 'POST') {
+          const answer = writes.create(req, operation);
+          for (const b of batches.slice(byId.size)) byId.set(b.id, b);
+          return answer;
+        }
         const id = decodeURIComponent(req.path.split('/')[5] ?? '');
         const b = byId.get(id);
         if (!b) return envelope(404, 4004, 'GENERAL_ERROR', 'Resource not found.');

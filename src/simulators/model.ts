@@ -288,3 +288,35 @@ function generateLongRunning(o: GenerateOptions, durations: { min: number; max: 
   }
   return batches;
 }
+
+/**
+ * How a batch created through a simulator's API runs on the simulator clock: queued for
+ * `queuedMs`, then `baseMs` plus `perItemMs` per item, every item succeeding.
+ */
+export const CREATED_BATCH_TIMING = { queuedMs: 1_000, baseMs: 10_000, perItemMs: 20 } as const;
+
+/** A batch a write creates at `now`, placed after the data set (`index`), as `CREATED_BATCH_TIMING` says. */
+export function createdBatch(
+  id: string,
+  index: number,
+  now: number,
+  total: number,
+  extra: Record<string, unknown>,
+  outcome: SimOutcome = 'success',
+): SimBatch {
+  const t = CREATED_BATCH_TIMING;
+  return {
+    id,
+    index,
+    total,
+    durationMs: t.baseMs + t.perItemMs * total,
+    createdAt: now,
+    startAt: now + t.queuedMs,
+    failRate: 0,
+    outcome,
+    cancelledAt: null,
+    pendingRecords: 0,
+    pendingExpiresAt: null,
+    extra,
+  };
+}

@@ -1,7 +1,8 @@
 import { createSystemClock, createRandom, type SimClock } from './clock.js';
 import { signHs256, verifyHs256 } from './jwt.js';
 import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
-import { iso, startSimServer, type SimRequest, type SimResponse, type Simulator } from './server.js';
+import { iso, startSimServer, type CreatedBatch, type SimRequest, type SimResponse, type Simulator } from './server.js';
+import { createReachWrites } from './reach-writes.js';
 
 /** Reach simulator credentials: the JWT secret, and the tenant a partner token impersonates. */
 export interface ReachSimCredentials {
@@ -51,7 +52,8 @@ export function signReachToken(
 }
 
 /**
- * Starts a Reach simulator: `GET /api/batches/{batchId}` and `GET /api/batches` (cursor paging,
+ * Starts a Reach simulator: resource writes (`reach-writes.ts`), `GET /api/batches/{batchId}` and
+ * `GET /api/batches` (cursor paging,
  * batchType, sortBy, sortDirection, includePendingDetails, onlyBatchesWithPendingResources),
  * HS256 JWT auth with `reach-tenant-id` for partner tokens, `{success:false,message}` errors.
  */
@@ -87,6 +89,9 @@ export async function createReachSimulator(
     status,
     body: { success: false, message, ...(errors ? { errors } : {}) },
   });
+
+  const created: CreatedBatch[] = [];
+  const writes = createReachWrites({ clock, batches, error, created });
 
   function tenantOf(req: SimRequest): string | SimResponse {
     const auth = req.headers['authorization'] ?? '';
@@ -236,7 +241,10 @@ export async function createReachSimulator(
     batches,
     secretMarker: o.secretMarker,
     errorBody: (_status, message) => ({ success: false, message }),
+    created,
     routeOf: (method, path) => {
+      if (['POST', 'PATCH', 'DELETE'].includes(method) && /^\/api\/resources\/[^/]+\/batch$/.test(path))
+        return `${method} /api/resources/:schema/batch`;
       if (method !== 'GET') return undefined;
       if (path === '/api/batches') return 'GET /api/batches';
       if (/^\/api\/batches\/[^/]+$/.test(path)) return 'GET /api/batches/:batchId';
@@ -246,6 +254,11 @@ export async function createReachSimulator(
       const tenant = tenantOf(req);
       if (typeof tenant !== 'string') return tenant;
       if (route === 'GET /api/batches') return list(req, tenant);
+      if (!route.startsWith('GET')) {
+        const answer = writes.write(req, tenant);
+        for (const b of batches.slice(byId.size)) byId.set(b.id, b);
+        return answer;
+      }
       const id = decodeURIComponent(req.path.slice('/api/batches/'.length));
       const b = byId.get(id);
       // Another tenant's batch is indistinguishable from a missing one.
@@ -260,11 +273,14 @@ export async function createReachSimulator(
       };
     },
   });
-  const tenantBatches = new Set(batches.filter((b) => b.extra.tenant === REACH_TENANTS[0]).map((b) => b.id));
   const idsByState = sim.control.idsByState;
   // Tests and the demo use the default tenant's ids.
-  sim.control.idsByState = () =>
-    Object.fromEntries(Object.entries(idsByState()).map(([k, ids]) => [k, ids.filter((id) => tenantBatches.has(id))]));
+  sim.control.idsByState = () => {
+    const tenantBatches = new Set(batches.filter((b) => b.extra.tenant === REACH_TENANTS[0]).map((b) => b.id));
+    return Object.fromEntries(
+      Object.entries(idsByState()).map(([k, ids]) => [k, ids.filter((id) => tenantBatches.has(id))]),
+    );
+  };
   return {
     ...sim,
     credentials: {

@@ -14,7 +14,10 @@ export interface RecordedRequest {
 
 /** A parsed request handed to a provider's router. */
 export interface SimRequest extends RecordedRequest {
+  /** The JSON body, parsed; undefined for an empty or a multipart body. */
   body: unknown;
+  /** The body's bytes as received (multipart uploads are read from these). */
+  rawBody: Buffer;
   /** The status override of an `unknownStatus` fault in force, if any. */
   statusOverride: string | undefined;
 }
@@ -26,8 +29,23 @@ export interface SimResponse {
   headers?: Record<string, string>;
 }
 
+/** A batch a write created through the provider's API (what tests count as "upstream batches"). */
+export interface CreatedBatch {
+  id: string;
+  /** The route that created it, e.g. `"POST /v1/batch"`. */
+  route: string;
+  /** Items, resources or ids it was created with. */
+  count: number;
+  /** Simulator clock time of its creation. */
+  at: number;
+  /** Provider specifics: Gameball's operation, Reach's schema, tenant and batch type. */
+  detail: Record<string, unknown>;
+}
+
 /** Control and inspection of one running simulator, for tests, benches and the demo. */
 export interface SimulatorControl {
+  /** Every batch created through the API since the start (`GET /__sim/created`; `resetCounters` keeps them). */
+  created(): CreatedBatch[];
   setFault(rule: FaultRule | null): void;
   addFault(rule: FaultRule): void;
   clearFaults(): void;
@@ -89,6 +107,8 @@ export interface SimServerOptions {
   control?(method: string, path: string, input: unknown): SimResponse | undefined | Promise<SimResponse | undefined>;
   /** Planted in every injected error body, so tests can prove it never leaks. @default SECRET_MARKER */
   secretMarker?: string | undefined;
+  /** The provider's record of batches its writes created (it pushes to it; `batches` gets the batch too). */
+  created?: CreatedBatch[];
 }
 
 /**
@@ -123,8 +143,14 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   const sockets = new Set<Socket>();
   let peakSockets = 0;
   const byId = new Map(o.batches.map((b) => [b.id, b]));
+  /** A batch by id, including those created through the API since the start. */
+  const find = (id: string) => {
+    if (!byId.has(id) && byId.size < o.batches.length) for (const b of o.batches) byId.set(b.id, b);
+    return byId.get(id);
+  };
 
   const control: SimulatorControl = {
+    created: () => [...(o.created ?? [])],
     setFault: (rule) => faults.set(rule),
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
@@ -161,7 +187,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       return out;
     },
     changedAt: (id, processed) => {
-      const b = byId.get(id);
+      const b = find(id);
       if (!b) return null;
       const workable = b.total - b.pendingRecords;
       if (processed <= 0) return b.startAt;
@@ -184,7 +210,8 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
-    const raw = await readBody(req);
+    const rawBody = await readBody(req);
+    const raw = rawBody.toString('utf8');
     if (url.pathname.startsWith('/__sim/')) return controlRoute(req.method ?? 'GET', url.pathname, raw, res);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
@@ -241,12 +268,16 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     }
     if (route === undefined) return send(res, 404, o.errorBody(404, 'Not found'), common());
     let body: unknown;
+    const multipart = (headers['content-type'] ?? '').startsWith('multipart/form-data');
     try {
-      body = raw.length > 0 ? JSON.parse(raw) : undefined;
+      body = raw.length > 0 && !multipart ? JSON.parse(raw) : undefined;
     } catch {
       return send(res, 400, o.errorBody(400, 'Malformed JSON body'), common());
     }
-    const answer = await o.handle({ ...recorded, body, statusOverride: faults.statusOverride(recorded.path) }, route);
+    const answer = await o.handle(
+      { ...recorded, body, rawBody, statusOverride: faults.statusOverride(recorded.path) },
+      route,
+    );
     if (answer.status < 300) noteReadings(answer.body, Date.now());
     send(res, answer.status, answer.body, { ...common(), ...answer.headers });
   }
@@ -261,7 +292,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     const o = body as Record<string, unknown>;
     for (const key of ['id', 'batchId']) {
       const id = o[key];
-      if (typeof id === 'string' && byId.has(id)) {
+      if (typeof id === 'string' && find(id)) {
         const list = readings.get(id) ?? [];
         list.push(at);
         readings.set(id, list);
@@ -293,6 +324,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       return send(res, 204, undefined);
     }
     if (method === 'GET' && path === '/__sim/batches') return send(res, 200, control.idsByState());
+    if (method === 'GET' && path === '/__sim/created') return send(res, 200, { created: control.created() });
     const own = await o.control?.(method, path, input);
     if (own) return send(res, own.status, own.body, own.headers);
     send(res, 404, { error: 'unknown control route' });
@@ -333,11 +365,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

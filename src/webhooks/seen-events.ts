@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createStoreRedis } from '../redis-client.js';
 
 /**
  * Webhook event ids already taken, so a replayed event has no effect. With Redis every replica
@@ -61,22 +61,7 @@ function memorySeenEvents(o: SeenEventsOptions): SeenEvents {
 
 function redisSeenEvents(url: string, o: SeenEventsOptions): SeenEvents {
   // Like the coordinator's clients: no offline queue, so an outage fails fast (the caller answers 503).
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    commandTimeout: 2_000,
-    retryStrategy: (times) => Math.min(100 * times, 1_000),
-  });
-  // Reported by the caller per request; the client reconnects on its own.
-  redis.on('error', () => {});
-  let connecting: Promise<void> | undefined;
-  const ready = () => {
-    if (redis.status === 'ready') return Promise.resolve();
-    if (redis.status === 'wait') connecting ??= redis.connect().finally(() => (connecting = undefined));
-    return connecting ?? Promise.resolve();
-  };
+  const { redis, ready, close } = createStoreRedis(url);
   const key = (id: string) => `${o.prefix}webhook-seen:${id}`;
   return {
     async claim(id) {
@@ -87,9 +72,6 @@ function redisSeenEvents(url: string, o: SeenEventsOptions): SeenEvents {
       await ready();
       await redis.del(key(id));
     },
-    async close() {
-      await redis.quit().catch(() => {});
-      redis.disconnect();
-    },
+    close,
   };
 }

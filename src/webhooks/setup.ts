@@ -28,8 +28,11 @@ export function setUpCheckWebhook(o: {
   metrics: Metrics;
   now?: (() => number) | undefined;
 }): CheckWebhookSetup {
+  // A terminal state (a webhook, a cancel) ends the watches; a state that is not terminal yet (a cancel
+  // still under way upstream) makes the poll loops read the batch now.
   const unlisten = o.coordinator.onBroadcast((m) => {
-    void o.hub.settle(m.provider, m.providerBatchId, m.batch);
+    if (m.batch.isTerminal) void o.hub.settle(m.provider, m.providerBatchId, m.batch);
+    else o.hub.nudge(m.provider, m.providerBatchId);
   });
   const provider = o.providers.FACT_CHECK;
   if (!o.secret || !provider)

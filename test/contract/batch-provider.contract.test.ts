@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { BatchProvider } from '../../src/domain/provider.js';
+import type { WriteRequest } from '../../src/domain/writes.js';
 import { describeProviderContract, LIMITS } from './provider-contract.js';
 import { createFactCheckAdapter } from '../../src/providers/factcheck/adapter.js';
 import { createFactCheckHttpClient } from '../../src/providers/factcheck/client.js';
@@ -18,6 +19,7 @@ interface Case {
   /** Simulator state label → the unified status its batches must map to. */
   states: Record<string, string[]>;
   missingId: string;
+  write?: WriteRequest;
 }
 
 const cases: Case[] = [
@@ -41,6 +43,7 @@ const cases: Case[] = [
       pending: ['SUCCEEDED', 'PARTIALLY_SUCCEEDED'],
     },
     missingId: 'does-not-exist',
+    write: { kind: 'REACH_SUBMIT', schema: 'contacts', resources: [{ externalId: 'c-1' }] },
   },
   {
     name: 'GAMEBALL',
@@ -63,6 +66,7 @@ const cases: Case[] = [
       cancelled: ['CANCELLED'],
     },
     missingId: '999999999999',
+    write: { kind: 'GAMEBALL_SUBMIT', operation: 'customers', items: [{ customerId: 'c-1' }] },
   },
   {
     name: 'FACT_CHECK',
@@ -84,6 +88,7 @@ const cases: Case[] = [
       cancelled: ['CANCELLED'],
     },
     missingId: 'batch_000000000000',
+    write: { kind: 'FACT_CHECK_SUBMIT', items: [{ content: 'A claim.' }] },
   },
 ];
 

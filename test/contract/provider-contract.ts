@@ -1,4 +1,5 @@
 import { beforeAll, beforeEach, afterAll, describe, expect, it } from 'vitest';
+import type { WriteRequest } from '../../src/domain/writes.js';
 import type { BatchProvider } from '../../src/domain/provider.js';
 import { GatewayError } from '../../src/domain/errors.js';
 import type { Simulator } from '../../src/simulators/index.js';
@@ -24,6 +25,8 @@ export interface ContractCase {
   /** Simulator state label → the unified status its batches must map to. */
   states: Record<string, string[]>;
   missingId: string;
+  /** One valid write of this provider; none when it has no writes. */
+  write?: WriteRequest;
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<GatewayError> {
@@ -119,6 +122,23 @@ export function describeProviderContract(c: ContractCase): void {
       } finally {
         await wrong.close();
       }
+    });
+
+    it('cancels exactly when it says it can, refusing a finished batch with CANNOT_CANCEL', async () => {
+      expect(typeof adapter.cancel === 'function').toBe(adapter.capabilities.canCancel);
+      if (!adapter.cancel) return;
+      const finished = sim.control.idsByState().done![0]!;
+      const error = await codeOf(adapter.cancel(finished));
+      expect(error.code).toBe('CANNOT_CANCEL');
+      expect(error.provider).toBe(c.name);
+    });
+
+    it.runIf(c.write !== undefined)('makes one attempt of a write: a 503 is not retried', async () => {
+      sim.control.resetCounters();
+      sim.control.setFault({ kind: 'http5xx', status: 503 });
+      const error = await codeOf(adapter.write!(c.write!));
+      expect(error.code).toBe('PROVIDER_UNAVAILABLE');
+      expect(sim.control.totalRequests()).toBe(1);
     });
 
     it("refuses ids that cannot be this provider's before calling upstream", () => {

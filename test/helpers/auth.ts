@@ -10,13 +10,25 @@ export const JWT_TEST_ENV = {
 };
 
 /**
- * An `Authorization` value with a token for `JWT_TEST_ENV`: the tenant claim, a subject, and an
- * expiry (`10m` by default, or epoch seconds).
+ * An `Authorization` value with a token for `JWT_TEST_ENV`: the tenant claim, a subject, an
+ * expiry (`10m` by default, or epoch seconds) and, when given, scopes.
  */
 export async function bearer(
-  o: { tenant?: string; subject?: string; expires?: string | number } = {},
+  o: {
+    tenant?: string;
+    subject?: string;
+    expires?: string | number;
+    /** OAuth 2 `scope` (space-separated). */
+    scope?: string;
+    /** `scp`, a list of scopes. */
+    scp?: string[];
+  } = {},
 ): Promise<string> {
-  const jwt = await new SignJWT({ reach_tenant: o.tenant ?? 'tenant-a' })
+  const jwt = await new SignJWT({
+    reach_tenant: o.tenant ?? 'tenant-a',
+    ...(o.scope !== undefined ? { scope: o.scope } : {}),
+    ...(o.scp !== undefined ? { scp: o.scp } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(o.subject ?? 'user-1')
     .setIssuer('https://idp.example')

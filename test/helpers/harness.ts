@@ -67,6 +67,8 @@ export async function startHarness(
     realTime?: boolean;
     /** Tracing on, each span exported here as it ends (`InMemorySpanExporter`). @default as `env`'s `OTEL_*` say */
     spanExporter?: SpanExporter;
+    /** The document GraphiQL opens with (the demo's). @default the gateway's own */
+    graphiqlDefaultQuery?: string;
   } = {},
 ) {
   const clock = options.realTime ? createRealTimeClock() : createManualClock(Date.parse('2026-11-01T12:00:00Z'));
@@ -94,6 +96,7 @@ export async function startHarness(
     now: clock.now,
     logDestination: { write: (line: string) => void logs.push(line) },
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
+    ...(options.graphiqlDefaultQuery ? { graphiqlDefaultQuery: options.graphiqlDefaultQuery } : {}),
   });
   const url = `http://127.0.0.1:${running.port}/graphql`;
 

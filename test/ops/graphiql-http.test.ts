@@ -3,6 +3,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_CACHE_CONTROL, negotiateEncoding } from '../../src/graphiql.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { submitAndWatch } from '../../src/demo-examples.js';
 
 /** The GraphiQL page over plain HTTP: self-contained, compressed as asked, cacheable by ETag. */
 interface RawResponse {
@@ -60,6 +61,17 @@ describe('the GraphiQL page', () => {
     expect(html).toMatch(/"title":"batchql"/);
     expect(html).toMatch(/"defaultQuery":"[^"]*query Providers/);
     expect(html).toContain('subscription Watch($id: ID!)');
+  });
+
+  it("opens the demo's page with its submit-and-watch example", async () => {
+    const demo = await startHarness({ batchCount: 5, graphiql: true, graphiqlDefaultQuery: submitAndWatch().document });
+    try {
+      const html = (await page(demo.url)).body.toString('utf8');
+      expect(html).toMatch(/"defaultQuery":"[^"]*mutation SubmitClaims/);
+      expect(html).toContain('subscription WatchSubmitted($id: ID!)');
+    } finally {
+      await demo.close();
+    }
   });
 
   it.each([

@@ -8,6 +8,7 @@ import type { BatchEvent as BatchEventModel } from '../../live/batch-events.js';
 import type { GraphQLContext } from '../../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -18,6 +19,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO-8601 date-time string in UTC (graphql-scalars `DateTime`). */
   DateTime: { input: Date | string; output: Date | string; }
+  /** A file sent as a part of a GraphQL multipart request (graphql-multipart-request-spec; yoga's native `File`). */
+  File: { input: File; output: File; }
   /** Arbitrary JSON (graphql-scalars `JSON`). Used only where a provider documents a free-form object. */
   JSON: { input: unknown; output: unknown; }
 };
@@ -170,11 +173,39 @@ export type BatchStatus =
   /** The provider reported a status word this gateway does not know; see `providerStatus`. */
   | 'UNKNOWN';
 
+/** The answer of `cancelBatch`. */
+export type CancelBatchPayload = {
+  __typename?: 'CancelBatchPayload';
+  /** The batch after the cancel (null when refused, or when the read-back failed: see `extensions.warnings`). */
+  batch?: Maybe<Batch>;
+  userErrors: Array<UserError>;
+};
+
 /** A provider's circuit breaker: OPEN fails calls fast while the provider is down; HALF_OPEN lets one probe through. */
 export type CircuitState =
   | 'CLOSED'
   | 'HALF_OPEN'
   | 'OPEN';
+
+/** Resources to delete: `DELETE /api/resources/{schema}/batch` (`transactions` included). */
+export type DeleteReachResourcesInput = {
+  cascade?: InputMaybe<Scalars['Boolean']['input']>;
+  deleteAll?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Answer Reach's preview and queue nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Non-empty unless `deleteAll`; at most 1,000 (batchql's limit: Reach documents none). */
+  externalIds?: InputMaybe<Array<Scalars['String']['input']>>;
+  schema: Scalars['String']['input'];
+};
+
+/** The answer of `deleteReachResources`: a queued delete batch, or with `dryRun` Reach's preview. */
+export type DeleteReachResourcesPayload = {
+  __typename?: 'DeleteReachResourcesPayload';
+  batch?: Maybe<ReachBatch>;
+  /** Reach's dry-run preview (per-schema counts, skipped-due-to-reference counts; shape not documented). */
+  preview?: Maybe<Scalars['JSON']['output']>;
+  userErrors: Array<UserError>;
+};
 
 /** A provider left out of a list, and why. */
 export type ExcludedProvider = {
@@ -303,6 +334,16 @@ export type FactCheckItemEdge = {
   node: FactCheckItem;
 };
 
+/** One item to fact-check. */
+export type FactCheckItemInput = {
+  /** At most 50,000 characters. */
+  content: Scalars['String']['input'];
+  /** A context object for this item. */
+  context?: InputMaybe<Scalars['JSON']['input']>;
+  /** Check's own per-item key (distinct from the mutation's `idempotencyKey`). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The processing state of one Check item. */
 export type FactCheckItemStatus =
   | 'COMPLETED'
@@ -315,6 +356,22 @@ export type FactCheckItemStatus =
   /** A word this gateway does not know; see `statusRaw`. */
   | 'UNKNOWN';
 
+/** A Check verification method (its plan: SEMANTIC, REASONING all plans; TOOL, BIPRM, ENSEMBLE, ENTROPY Pro; FORMAL Enterprise). */
+export type FactCheckMethod =
+  | 'BIPRM'
+  | 'ENSEMBLE'
+  | 'ENTROPY'
+  | 'FORMAL'
+  | 'REASONING'
+  | 'SEMANTIC'
+  | 'TOOL';
+
+/** One method of a Check batch and its weight (>= 0). */
+export type FactCheckMethodInput = {
+  method: FactCheckMethod;
+  weight: Scalars['Float']['input'];
+};
+
 /** The weight of one verification method in a Check batch. */
 export type FactCheckMethodWeight = {
   __typename?: 'FactCheckMethodWeight';
@@ -322,11 +379,34 @@ export type FactCheckMethodWeight = {
   weight: Scalars['Float']['output'];
 };
 
+/** Check's batch options, with their documented ranges (checked before any upstream call). */
+export type FactCheckOptionsInput = {
+  /** 0-1, greater than escalateThreshold (Check's default 0.95). */
+  acceptThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** 0-1 (Check's default 0.5). */
+  escalateThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** 0-5. */
+  maxRetries?: InputMaybe<Scalars['Int']['input']>;
+  /** 0-1. */
+  minConfidence?: InputMaybe<Scalars['Float']['input']>;
+  /** Needs minConfidence. */
+  retryOnLowConfidence?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Per-item timeout in ms, 1000-300000 (Check's default 30000). */
+  timeout?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** One row of a Check batch that failed validation. */
 export type FactCheckValidationError = {
   __typename?: 'FactCheckValidationError';
   message: Scalars['String']['output'];
   row: Scalars['Int']['output'];
+};
+
+/** One balance adjustment (`balance-adjustment`). */
+export type GameballBalanceAdjustmentInput = {
+  amount?: InputMaybe<Scalars['Float']['input']>;
+  customerId?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A Gameball v4 batch job (customers, orders, cashback, redeem, events, ...). */
@@ -379,6 +459,212 @@ export type GameballBatchResult = {
   transactionId?: Maybe<Scalars['String']['output']>;
 };
 
+/** One cashback (`cashback`). */
+export type GameballCashbackInput = {
+  amount?: InputMaybe<Scalars['Float']['input']>;
+  customerId?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  mobile?: InputMaybe<Scalars['String']['input']>;
+  transactionId?: InputMaybe<Scalars['String']['input']>;
+  transactionTime?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** Documented fields of a Gameball customer's attributes. */
+export type GameballCustomerAttributesInput = {
+  avgOrderAmount?: InputMaybe<Scalars['Float']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  /** Your own attributes. */
+  custom?: InputMaybe<Scalars['JSON']['input']>;
+  dateOfBirth?: InputMaybe<Scalars['String']['input']>;
+  devices?: InputMaybe<Scalars['JSON']['input']>;
+  displayName?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  gender?: InputMaybe<Scalars['String']['input']>;
+  joinDate?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  lastOrderDate?: InputMaybe<Scalars['String']['input']>;
+  mobile?: InputMaybe<Scalars['String']['input']>;
+  paymentMethods?: InputMaybe<Scalars['JSON']['input']>;
+  preferredLanguage?: InputMaybe<Scalars['String']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  totalOrders?: InputMaybe<Scalars['Int']['input']>;
+  totalSpent?: InputMaybe<Scalars['Float']['input']>;
+  utms?: InputMaybe<Scalars['JSON']['input']>;
+  zip?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One customer (`customers`). */
+export type GameballCustomerInput = {
+  customerAttributes?: InputMaybe<GameballCustomerAttributesInput>;
+  customerId: Scalars['String']['input'];
+  deviceToken?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  guest?: InputMaybe<Scalars['Boolean']['input']>;
+  mobile?: InputMaybe<Scalars['String']['input']>;
+  osType?: InputMaybe<Scalars['String']['input']>;
+  referrerCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One customer's events (`events`). */
+export type GameballEventInput = {
+  customerId: Scalars['String']['input'];
+  /** Event name to its metadata, e.g. {"purchase": {"amount": 10}}. */
+  events: Scalars['JSON']['input'];
+};
+
+/** One order (`orders`). */
+export type GameballOrderInput = {
+  customerId: Scalars['String']['input'];
+  /** UTC. */
+  orderDate: Scalars['DateTime']['input'];
+  orderId: Scalars['String']['input'];
+  totalPaid: Scalars['Float']['input'];
+};
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Cancels a batch: Check cancel, Gameball stop. A finished batch, or a Reach batch (Reach has no cancel), is the
+   * user error `CANNOT_CANCEL`. Every watcher on every replica sees the cancelled state at once.
+   */
+  cancelBatch: CancelBatchPayload;
+  /**
+   * Deletes Reach resources in a batch for the caller's tenant (`DELETE /api/resources/{schema}/batch`); with
+   * `dryRun` the answer is Reach's preview (undocumented shape, as JSON) and no batch.
+   */
+  deleteReachResources: DeleteReachResourcesPayload;
+  /** Patches Reach resources in a batch for the caller's tenant (`PATCH /api/resources/{schema}/batch`). */
+  patchReachResources: SubmitBatchPayload;
+  /** Creates a Check batch from items or an uploaded file's `fileId` (`POST /v1/batch`); the new batch, read back once. */
+  submitFactCheckBatch: SubmitBatchPayload;
+  /** Creates a Gameball batch job of one operation (`POST /api/v4.0/integrations/batch/<operation>`). */
+  submitGameballBatch: SubmitBatchPayload;
+  /** Creates (or upserts) Reach resources in a batch for the caller's tenant (`POST /api/resources/{schema}/batch`). */
+  submitReachResources: SubmitBatchPayload;
+  /**
+   * Uploads a CSV or JSON file of items to Check (`POST /v1/batch/upload`, multipart request), streamed on.
+   * Its `fileId` creates one batch (`submitFactCheckBatch(input: {fileId})`) before `expiresAt`.
+   */
+  uploadFactCheckFile: UploadFactCheckFilePayload;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationCancelBatchArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationDeleteReachResourcesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: DeleteReachResourcesInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationPatchReachResourcesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: PatchReachResourcesInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationSubmitFactCheckBatchArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: SubmitFactCheckBatchInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationSubmitGameballBatchArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: SubmitGameballBatchInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationSubmitReachResourcesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: SubmitReachResourcesInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationUploadFactCheckFileArgs = {
+  file: Scalars['File']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
 /**
  * An object with a stable, opaque global ID (Relay Global Object Identification).
  * The ID carries the provider and the upstream id; clients must treat it as opaque.
@@ -401,6 +687,14 @@ export type PageInfo = {
   /** More edges precede the first one. Known when paging with `last`; false under `first`. */
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** Resources to patch in a batch: `PATCH /api/resources/{schema}/batch`. */
+export type PatchReachResourcesInput = {
+  ignoreUnknownFields?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1 to 1,000 partial resources. */
+  resources: Array<Scalars['JSON']['input']>;
+  schema: Scalars['String']['input'];
 };
 
 /** Why a provider contributes nothing to a list. */
@@ -607,6 +901,13 @@ export type ReachMissingDependency = {
   schemaName?: Maybe<Scalars['String']['output']>;
 };
 
+/** What Reach does with a resource that exists already (`onconflict`). */
+export type ReachOnConflict =
+  /** Refuse the resource. */
+  | 'REJECT'
+  /** Merge like a patch (null deletes a field); Reach's default. */
+  | 'UPSERT';
+
 /** A resource stored as pending because a `$ref` dependency is missing. */
 export type ReachPendingResource = {
   __typename?: 'ReachPendingResource';
@@ -658,6 +959,58 @@ export type ReachRecordErrorEdge = {
   node: ReachRecordError;
 };
 
+/** The answer of a submit: the new batch (read back once), or why there is none. */
+export type SubmitBatchPayload = {
+  __typename?: 'SubmitBatchPayload';
+  /**
+   * The new batch with its first state; null when `userErrors` is not empty. When the read-back failed after the
+   * provider accepted the write, its status is QUEUED and `extensions.warnings` says so.
+   */
+  batch?: Maybe<Batch>;
+  userErrors: Array<UserError>;
+};
+
+/** A Check batch: exactly one of `items` and `fileId`. */
+export type SubmitFactCheckBatchInput = {
+  /** A context object for the whole batch. */
+  context?: InputMaybe<Scalars['JSON']['input']>;
+  /** A `fileId` from `uploadFactCheckFile`. */
+  fileId?: InputMaybe<Scalars['String']['input']>;
+  /** At most the plan's items per batch (Pro 1,000, Enterprise 10,000; `FACTCHECK_PLAN`), and never over 1,000 per call. */
+  items?: InputMaybe<Array<FactCheckItemInput>>;
+  methods?: InputMaybe<Array<FactCheckMethodInput>>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  options?: InputMaybe<FactCheckOptionsInput>;
+};
+
+/**
+ * A Gameball batch of one operation: set exactly one field, with 1 to 1,000 items. `balanceInquiry` and `redeem`
+ * items are JSON because Gameball documents no item shape for them.
+ */
+export type SubmitGameballBatchInput = {
+  balanceAdjustment?: InputMaybe<Array<GameballBalanceAdjustmentInput>>;
+  balanceInquiry?: InputMaybe<Array<Scalars['JSON']['input']>>;
+  cashback?: InputMaybe<Array<GameballCashbackInput>>;
+  customers?: InputMaybe<Array<GameballCustomerInput>>;
+  events?: InputMaybe<Array<GameballEventInput>>;
+  /** Order ids (`orders/transactions`). */
+  orderTransactions?: InputMaybe<Array<Scalars['String']['input']>>;
+  orders?: InputMaybe<Array<GameballOrderInput>>;
+  redeem?: InputMaybe<Array<Scalars['JSON']['input']>>;
+};
+
+/** Resources to create in a batch: `POST /api/resources/{schema}/batch`. */
+export type SubmitReachResourcesInput = {
+  /** How long a resource with a missing `$ref` dependency waits as pending, 0-86400 s (0: refused at once). */
+  dependencyWaitTimeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  ignoreUnknownFields?: InputMaybe<Scalars['Boolean']['input']>;
+  onConflict?: InputMaybe<ReachOnConflict>;
+  /** 1 to 1,000 resources, each shaped by the schema definition. */
+  resources: Array<Scalars['JSON']['input']>;
+  /** The schema definition's name or id; `transactions` and `locations` are Reach's own. */
+  schema: Scalars['String']['input'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -684,6 +1037,42 @@ export type SubscriptionBatchArgs = {
 export type SubscriptionBatchesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
+
+/** The answer of `uploadFactCheckFile`. */
+export type UploadFactCheckFilePayload = {
+  __typename?: 'UploadFactCheckFilePayload';
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Use it once as `submitFactCheckBatch(input: {fileId})`, before `expiresAt`. */
+  fileId?: Maybe<Scalars['String']['output']>;
+  itemCount?: Maybe<Scalars['Int']['output']>;
+  userErrors: Array<UserError>;
+  /** Rows Check could not read; a batch from this file fails validation. */
+  validationErrors?: Maybe<Array<FactCheckValidationError>>;
+};
+
+/** A refusal of a write's input. */
+export type UserError = {
+  __typename?: 'UserError';
+  code: UserErrorCode;
+  /** Path of the offending input field, e.g. ["input", "items", "3", "content"]; null when not about one field. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  message: Scalars['String']['output'];
+};
+
+/** The codes of `UserError`: refusals the caller can act on by changing the input. */
+export type UserErrorCode =
+  /** The input breaks a documented limit (checked before any upstream call); the message names it. */
+  | 'BAD_USER_INPUT'
+  /** The batch has finished already, or its provider cannot cancel (Reach). */
+  | 'CANNOT_CANCEL'
+  /** The provider refused the write as conflicting with its state (409). */
+  | 'CONFLICT'
+  /** The idempotency key was used with other input before. */
+  | 'IDEMPOTENCY_CONFLICT'
+  /** The provider refused the write as too large (413). */
+  | 'PAYLOAD_TOO_LARGE'
+  /** The provider refused the input (400/422); one error per provider message. */
+  | 'PROVIDER_REJECTED_INPUT';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -771,8 +1160,11 @@ export type ResolversTypes = ResolversObject<{
   BatchProvider: BatchProvider;
   BatchStatus: BatchStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CancelBatchPayload: ResolverTypeWrapper<Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversTypes['Batch']> }>;
   CircuitState: CircuitState;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteReachResourcesInput: DeleteReachResourcesInput;
+  DeleteReachResourcesPayload: ResolverTypeWrapper<Omit<DeleteReachResourcesPayload, 'batch'> & { batch?: Maybe<ResolversTypes['ReachBatch']> }>;
   ExcludedProvider: ResolverTypeWrapper<ExcludedProvider>;
   FactCheckBatch: ResolverTypeWrapper<FactCheckBatchModel>;
   FactCheckBatchConnection: ResolverTypeWrapper<BatchConnectionModelModel>;
@@ -783,19 +1175,32 @@ export type ResolversTypes = ResolversObject<{
   FactCheckItem: ResolverTypeWrapper<FactCheckItemModel>;
   FactCheckItemConnection: ResolverTypeWrapper<ItemConnectionModelModel>;
   FactCheckItemEdge: ResolverTypeWrapper<ItemEdgeModelModel>;
+  FactCheckItemInput: FactCheckItemInput;
   FactCheckItemStatus: FactCheckItemStatus;
+  FactCheckMethod: FactCheckMethod;
+  FactCheckMethodInput: FactCheckMethodInput;
   FactCheckMethodWeight: ResolverTypeWrapper<FactCheckMethodWeight>;
+  FactCheckOptionsInput: FactCheckOptionsInput;
   FactCheckValidationError: ResolverTypeWrapper<FactCheckValidationError>;
+  File: ResolverTypeWrapper<Scalars['File']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  GameballBalanceAdjustmentInput: GameballBalanceAdjustmentInput;
   GameballBatch: ResolverTypeWrapper<GameballBatchModel>;
   GameballBatchItemError: ResolverTypeWrapper<GameballItemModel>;
   GameballBatchResult: ResolverTypeWrapper<GameballItemModel>;
+  GameballCashbackInput: GameballCashbackInput;
+  GameballCustomerAttributesInput: GameballCustomerAttributesInput;
+  GameballCustomerInput: GameballCustomerInput;
+  GameballEventInput: GameballEventInput;
+  GameballOrderInput: GameballOrderInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<BatchModel>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PatchReachResourcesInput: PatchReachResourcesInput;
   ProviderExclusionReason: ProviderExclusionReason;
   ProviderInfo: ResolverTypeWrapper<ProviderInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -806,6 +1211,7 @@ export type ResolversTypes = ResolversObject<{
   ReachBatchType: ReachBatchType;
   ReachErrorCategoryCount: ResolverTypeWrapper<ReachErrorCategoryCount>;
   ReachMissingDependency: ResolverTypeWrapper<ReachMissingDependency>;
+  ReachOnConflict: ReachOnConflict;
   ReachPendingResource: ResolverTypeWrapper<ReachPendingResource>;
   ReachPendingResourceConnection: ResolverTypeWrapper<ReachPendingResourceConnection>;
   ReachPendingResourceEdge: ResolverTypeWrapper<ReachPendingResourceEdge>;
@@ -813,7 +1219,14 @@ export type ResolversTypes = ResolversObject<{
   ReachRecordErrorConnection: ResolverTypeWrapper<ReachRecordErrorConnection>;
   ReachRecordErrorEdge: ResolverTypeWrapper<ReachRecordErrorEdge>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SubmitBatchPayload: ResolverTypeWrapper<Omit<SubmitBatchPayload, 'batch'> & { batch?: Maybe<ResolversTypes['Batch']> }>;
+  SubmitFactCheckBatchInput: SubmitFactCheckBatchInput;
+  SubmitGameballBatchInput: SubmitGameballBatchInput;
+  SubmitReachResourcesInput: SubmitReachResourcesInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  UploadFactCheckFilePayload: ResolverTypeWrapper<UploadFactCheckFilePayload>;
+  UserError: ResolverTypeWrapper<UserError>;
+  UserErrorCode: UserErrorCode;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -827,7 +1240,10 @@ export type ResolversParentTypes = ResolversObject<{
   BatchOrder: BatchOrder;
   BatchProgress: BatchProgress;
   Boolean: Scalars['Boolean']['output'];
+  CancelBatchPayload: Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversParentTypes['Batch']> };
   DateTime: Scalars['DateTime']['output'];
+  DeleteReachResourcesInput: DeleteReachResourcesInput;
+  DeleteReachResourcesPayload: Omit<DeleteReachResourcesPayload, 'batch'> & { batch?: Maybe<ResolversParentTypes['ReachBatch']> };
   ExcludedProvider: ExcludedProvider;
   FactCheckBatch: FactCheckBatchModel;
   FactCheckBatchConnection: BatchConnectionModelModel;
@@ -836,17 +1252,29 @@ export type ResolversParentTypes = ResolversObject<{
   FactCheckItem: FactCheckItemModel;
   FactCheckItemConnection: ItemConnectionModelModel;
   FactCheckItemEdge: ItemEdgeModelModel;
+  FactCheckItemInput: FactCheckItemInput;
+  FactCheckMethodInput: FactCheckMethodInput;
   FactCheckMethodWeight: FactCheckMethodWeight;
+  FactCheckOptionsInput: FactCheckOptionsInput;
   FactCheckValidationError: FactCheckValidationError;
+  File: Scalars['File']['output'];
   Float: Scalars['Float']['output'];
+  GameballBalanceAdjustmentInput: GameballBalanceAdjustmentInput;
   GameballBatch: GameballBatchModel;
   GameballBatchItemError: GameballItemModel;
   GameballBatchResult: GameballItemModel;
+  GameballCashbackInput: GameballCashbackInput;
+  GameballCustomerAttributesInput: GameballCustomerAttributesInput;
+  GameballCustomerInput: GameballCustomerInput;
+  GameballEventInput: GameballEventInput;
+  GameballOrderInput: GameballOrderInput;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  Mutation: Record<PropertyKey, never>;
   Node: BatchModel;
   PageInfo: PageInfo;
+  PatchReachResourcesInput: PatchReachResourcesInput;
   ProviderInfo: ProviderInfo;
   Query: Record<PropertyKey, never>;
   ReachBatch: ReachBatchModel;
@@ -862,7 +1290,13 @@ export type ResolversParentTypes = ResolversObject<{
   ReachRecordErrorConnection: ReachRecordErrorConnection;
   ReachRecordErrorEdge: ReachRecordErrorEdge;
   String: Scalars['String']['output'];
+  SubmitBatchPayload: Omit<SubmitBatchPayload, 'batch'> & { batch?: Maybe<ResolversParentTypes['Batch']> };
+  SubmitFactCheckBatchInput: SubmitFactCheckBatchInput;
+  SubmitGameballBatchInput: SubmitGameballBatchInput;
+  SubmitReachResourcesInput: SubmitReachResourcesInput;
   Subscription: Record<PropertyKey, never>;
+  UploadFactCheckFilePayload: UploadFactCheckFilePayload;
+  UserError: UserError;
 }>;
 
 export type BatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Batch'] = ResolversParentTypes['Batch']> = ResolversObject<{
@@ -904,9 +1338,20 @@ export type BatchProgressResolvers<ContextType = GraphQLContext, ParentType exte
   total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
+export type CancelBatchPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CancelBatchPayload'] = ResolversParentTypes['CancelBatchPayload']> = ResolversObject<{
+  batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeleteReachResourcesPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteReachResourcesPayload'] = ResolversParentTypes['DeleteReachResourcesPayload']> = ResolversObject<{
+  batch?: Resolver<Maybe<ResolversTypes['ReachBatch']>, ParentType, ContextType>;
+  preview?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
 
 export type ExcludedProviderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExcludedProvider'] = ResolversParentTypes['ExcludedProvider']> = ResolversObject<{
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -995,6 +1440,10 @@ export type FactCheckValidationErrorResolvers<ContextType = GraphQLContext, Pare
   row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export interface FileScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['File'], any> {
+  name: 'File';
+}
+
 export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GameballBatch'] = ResolversParentTypes['GameballBatch']> = ResolversObject<{
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1037,6 +1486,16 @@ export type GameballBatchResultResolvers<ContextType = GraphQLContext, ParentTyp
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelBatch?: Resolver<ResolversTypes['CancelBatchPayload'], ParentType, ContextType, RequireFields<MutationCancelBatchArgs, 'id'>>;
+  deleteReachResources?: Resolver<ResolversTypes['DeleteReachResourcesPayload'], ParentType, ContextType, RequireFields<MutationDeleteReachResourcesArgs, 'input'>>;
+  patchReachResources?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationPatchReachResourcesArgs, 'input'>>;
+  submitFactCheckBatch?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationSubmitFactCheckBatchArgs, 'input'>>;
+  submitGameballBatch?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationSubmitGameballBatchArgs, 'input'>>;
+  submitReachResources?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationSubmitReachResourcesArgs, 'input'>>;
+  uploadFactCheckFile?: Resolver<ResolversTypes['UploadFactCheckFilePayload'], ParentType, ContextType, RequireFields<MutationUploadFactCheckFileArgs, 'file'>>;
+}>;
 
 export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
   __resolveType: TypeResolveFn<'FactCheckBatch' | 'GameballBatch' | 'ReachBatch', ParentType, ContextType>;
@@ -1157,9 +1616,28 @@ export type ReachRecordErrorEdgeResolvers<ContextType = GraphQLContext, ParentTy
   node?: Resolver<ResolversTypes['ReachRecordError'], ParentType, ContextType>;
 }>;
 
+export type SubmitBatchPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SubmitBatchPayload'] = ResolversParentTypes['SubmitBatchPayload']> = ResolversObject<{
+  batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   batch?: SubscriptionResolver<ResolversTypes['Batch'], "batch", ParentType, ContextType, RequireFields<SubscriptionBatchArgs, 'id'>>;
   batches?: SubscriptionResolver<ResolversTypes['BatchEvent'], "batches", ParentType, ContextType, RequireFields<SubscriptionBatchesArgs, 'ids'>>;
+}>;
+
+export type UploadFactCheckFilePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadFactCheckFilePayload'] = ResolversParentTypes['UploadFactCheckFilePayload']> = ResolversObject<{
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  fileId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  itemCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  validationErrors?: Resolver<Maybe<Array<ResolversTypes['FactCheckValidationError']>>, ParentType, ContextType>;
+}>;
+
+export type UserErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['UserErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
@@ -1169,7 +1647,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   BatchEvent?: BatchEventResolvers<ContextType>;
   BatchEventError?: BatchEventErrorResolvers<ContextType>;
   BatchProgress?: BatchProgressResolvers<ContextType>;
+  CancelBatchPayload?: CancelBatchPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteReachResourcesPayload?: DeleteReachResourcesPayloadResolvers<ContextType>;
   ExcludedProvider?: ExcludedProviderResolvers<ContextType>;
   FactCheckBatch?: FactCheckBatchResolvers<ContextType>;
   FactCheckBatchConnection?: FactCheckBatchConnectionResolvers<ContextType>;
@@ -1179,10 +1659,12 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   FactCheckItemEdge?: FactCheckItemEdgeResolvers<ContextType>;
   FactCheckMethodWeight?: FactCheckMethodWeightResolvers<ContextType>;
   FactCheckValidationError?: FactCheckValidationErrorResolvers<ContextType>;
+  File?: GraphQLScalarType;
   GameballBatch?: GameballBatchResolvers<ContextType>;
   GameballBatchItemError?: GameballBatchItemErrorResolvers<ContextType>;
   GameballBatchResult?: GameballBatchResultResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   ProviderInfo?: ProviderInfoResolvers<ContextType>;
@@ -1198,6 +1680,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ReachRecordError?: ReachRecordErrorResolvers<ContextType>;
   ReachRecordErrorConnection?: ReachRecordErrorConnectionResolvers<ContextType>;
   ReachRecordErrorEdge?: ReachRecordErrorEdgeResolvers<ContextType>;
+  SubmitBatchPayload?: SubmitBatchPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  UploadFactCheckFilePayload?: UploadFactCheckFilePayloadResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
 }>;
 

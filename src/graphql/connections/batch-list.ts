@@ -100,8 +100,7 @@ export async function resolveBatchList(
           (signal) =>
             ctx.lists.pageCache.get(
               [
-                name,
-                scopeOf(ctx, name),
+                listPagePrefix(ctx, name),
                 pushdownKey,
                 String(ref.token),
                 ref.size,
@@ -273,4 +272,12 @@ function reportFailures(
   // A per-provider list has nothing healthy to keep: its provider's failure is the field's error.
   if (!scope.partial) throw failures[0]!.error;
   for (const f of failures) ctx.notes.error(f.error, info.path);
+}
+
+/**
+ * The start of the page-cache keys of one provider's list in the caller's credential scope: a write
+ * that changes the list forgets them (`PageCache.forget`), so the writer's next list shows its batch.
+ */
+export function listPagePrefix(ctx: Pick<GraphQLContext, 'tenant' | 'providers'>, provider: ProviderName): string {
+  return `${provider}\u0000${scopeOf(ctx, provider)}`;
 }

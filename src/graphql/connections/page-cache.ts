@@ -38,4 +38,10 @@ export class PageCache {
   clear(): void {
     this.pages?.clear();
   }
+
+  /** Drops the pages whose key starts with `prefix` (one provider and scope, after a write changed its list). */
+  forget(prefix: string): void {
+    if (!this.pages) return;
+    for (const key of [...this.pages.keys()]) if (key.startsWith(prefix)) this.pages.delete(key);
+  }
 }

@@ -1,7 +1,9 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { GraphQLScalarType } from 'graphql';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import type { AnyProviderDefinition } from '../../providers/index.js';
 import { batchResolvers } from './Batch.js';
+import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
 import { factCheckBatchLists, FactCheckItem, listQueries, reachBatchLists } from './lists.js';
@@ -17,7 +19,10 @@ export function createResolvers(definitions: readonly AnyProviderDefinition[]): 
   return {
     DateTime: DateTimeResolver,
     JSON: JSONResolver,
+    // yoga's multipart requests hand a `File` in; it is never an output.
+    File: new GraphQLScalarType({ name: 'File' }),
     Query: { ...Query, ...listQueries },
+    Mutation,
     Subscription,
     ...perType,
     ...(own as Resolvers),

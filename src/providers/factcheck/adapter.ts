@@ -1,4 +1,3 @@
-import { ErrorCode } from '../../domain/errors.js';
 import type { BatchProvider } from '../../domain/provider.js';
 import { toGatewayError } from '../upstream-errors.js';
 import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
@@ -6,24 +5,23 @@ import type { FactCheckClient } from './client.js';
 import { toFactCheckBatch, toFactCheckItem, toFactCheckPagination } from './to-batch.js';
 import { planFactCheckList } from './list-plan.js';
 import { field, obj, optArr, WireShapeError } from '../wire.js';
-import type { FactCheckListResponse, FactCheckResultsResponse, FactCheckWireError } from './types.js';
+import type { FactCheckListResponse, FactCheckResultsResponse } from './types.js';
+import { refineFactCheckError } from './errors.js';
+import { createFactCheckWrites } from './writes.js';
+import { FACTCHECK_PLANS, type FactCheckPlanLimits } from './plans.js';
+
+export { refineFactCheckError } from './errors.js';
 
 /** Check batch ids are `batch_` plus an alphanumeric suffix (12 hex characters in practice). */
 const FACT_CHECK_ID = /^batch_[A-Za-z0-9]{1,64}$/;
 
-/** Reads Check's nested envelope: `not_found` means not found whatever the status. */
-export function refineFactCheckError(_status: number, body: unknown): ErrorCode | undefined {
-  const error = (body as Partial<FactCheckWireError> | undefined)?.error;
-  const code = typeof error === 'object' && error !== null ? error.code : undefined;
-  if (code === 'not_found') return ErrorCode.NOT_FOUND;
-  if (code === 'unauthorized' || code === 'forbidden') return ErrorCode.PROVIDER_AUTH_FAILED;
-  if (code === 'rate_limited') return ErrorCode.PROVIDER_RATE_LIMITED;
-  return undefined;
-}
-
-/** Wraps a Check client as a `BatchProvider`. */
-export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
+/** Wraps a Check client as a `BatchProvider`; writes are checked against `plan` (`FACTCHECK_PLAN`). */
+export function createFactCheckAdapter(
+  client: FactCheckClient,
+  plan: FactCheckPlanLimits = FACTCHECK_PLANS.pro,
+): BatchProvider {
   const fail = (error: unknown) => toGatewayError('FACT_CHECK', error, refineFactCheckError);
+  const writes = createFactCheckWrites(client, plan);
   return {
     name: 'FACT_CHECK',
     capabilities: FACT_CHECK_CAPABILITIES,
@@ -67,6 +65,8 @@ export function createFactCheckAdapter(client: FactCheckClient): BatchProvider {
         throw fail(error);
       }
     },
+    write: (request) => writes.write(request),
+    cancel: (id) => writes.cancel(id),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
     close: () => client.close(),

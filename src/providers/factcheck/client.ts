@@ -1,6 +1,7 @@
 import type { CircuitStateName } from '../policy.js';
 import { createUpstreamHttp, type UpstreamHttpOptions } from '../http.js';
 import type { paths } from './__generated__/openapi.js';
+import type { FactCheckCreateRequest } from './types.js';
 
 /** Credentials and limits of the Check client. */
 export interface FactCheckClientOptions extends Omit<UpstreamHttpOptions, 'provider' | 'headers'> {
@@ -19,6 +20,12 @@ export interface FactCheckClient {
   listBatches(query: { limit: number; offset: number; status?: string }, signal?: AbortSignal): Promise<unknown>;
   /** `GET /v1/batch/{id}/results?limit&offset`. */
   getResults(id: string, query: { limit: number; offset: number }, signal?: AbortSignal): Promise<unknown>;
+  /** `POST /v1/batch` (one attempt, never abandoned once sent). */
+  createBatch(body: FactCheckCreateRequest): Promise<unknown>;
+  /** `POST /v1/batch/upload`, the file streamed as the multipart field `file`. */
+  uploadFile(file: Blob, fileName: string, contentType?: string): Promise<unknown>;
+  /** `POST /v1/batch/{id}/cancel`. */
+  cancelBatch(id: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -32,6 +39,7 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
     provider: 'FACT_CHECK',
     routes: [
       '/v1/batch',
+      '/v1/batch/upload',
       '/v1/batch/{id}',
       '/v1/batch/{id}/results',
       '/v1/batch/{id}/cancel',
@@ -54,6 +62,16 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
         { limit: String(q.limit), offset: String(q.offset) },
         signal,
       ),
+    createBatch: (body) => http.request('POST', '/v1/batch', {}, undefined, undefined, { kind: 'json', value: body }),
+    uploadFile: (file, fileName, contentType) =>
+      http.request('POST', '/v1/batch/upload', {}, undefined, undefined, {
+        kind: 'file',
+        field: 'file',
+        file,
+        fileName,
+        ...(contentType ? { contentType } : {}),
+      }),
+    cancelBatch: (id) => http.request('POST', `/v1/batch/${encodeURIComponent(id)}/cancel`),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),

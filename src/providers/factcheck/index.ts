@@ -5,15 +5,9 @@ import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
 import { createFactCheckAdapter } from './adapter.js';
 import { createFactCheckHttpClient } from './client.js';
 
-/** Check's plans and their documented per-minute request limits (later work reads item and file limits here too). */
-export const FACTCHECK_PLANS = {
-  free: { requestsPerMinute: 20 },
-  pro: { requestsPerMinute: 200 },
-  enterprise: { requestsPerMinute: 1_000 },
-} as const;
+import { FACTCHECK_PLANS, type FactCheckPlan } from './plans.js';
 
-/** A Check plan name (`FACTCHECK_PLAN`). */
-export type FactCheckPlan = keyof typeof FACTCHECK_PLANS;
+export { FACTCHECK_PLANS, type FactCheckPlan } from './plans.js';
 
 const settings = httpProviderSettings(
   'FACTCHECK_BASE_URL',
@@ -48,5 +42,7 @@ export const factCheck: ProviderDefinition<FactCheckSettings> = {
   capabilities: FACT_CHECK_CAPABILITIES,
   settings,
   secrets: ['FACTCHECK_API_KEY', 'FACTCHECK_WEBHOOK_SECRET'],
-  createAdapter: (s, shared) => createFactCheckAdapter(createFactCheckHttpClient({ ...shared, ...s })),
+  writes: ['FACT_CHECK_SUBMIT', 'FACT_CHECK_UPLOAD'],
+  createAdapter: (s, shared) =>
+    createFactCheckAdapter(createFactCheckHttpClient({ ...shared, ...s }), FACTCHECK_PLANS[s.plan]),
 };

@@ -15,3 +15,11 @@ export type FactCheckListResponse = operations['listBatches']['responses'][200][
 export type FactCheckWireError = Schemas['Error'];
 /** `GET /v1/batch/{id}/results` 200 body. */
 export type FactCheckResultsResponse = operations['getBatchResults']['responses'][200]['content']['application/json'];
+/** `POST /v1/batch` request body. */
+export type FactCheckCreateRequest = Schemas['CreateBatchRequest'];
+/** `POST /v1/batch` 202 body. */
+export type FactCheckCreatedBatch = Schemas['CreatedBatch'];
+/** `POST /v1/batch/upload` 200 body. */
+export type FactCheckUploadedFile = Schemas['UploadedFile'];
+/** `POST /v1/batch/upload` 400 body whose `error` is a plain string. */
+export type FactCheckFileParsingFailed = Schemas['FileParsingFailed'];

@@ -1,28 +1,19 @@
-import { ErrorCode } from '../../domain/errors.js';
 import type { BatchProvider } from '../../domain/provider.js';
 import { toGatewayError } from '../upstream-errors.js';
 import { GAMEBALL_CAPABILITIES } from './capabilities.js';
 import type { GameballClient } from './client.js';
 import { toGameballBatch } from './to-batch.js';
-import type { GameballWireError } from './types.js';
+import { refineGameballError } from './errors.js';
+import { createGameballWrites } from './writes.js';
+
+export { refineGameballError } from './errors.js';
 
 /** Gameball job ids are numbers (create returns `jobId` as a number; status takes it as a string). */
 const GAMEBALL_ID = /^\d{1,20}$/;
 
-/**
- * Reads Gameball's flat error envelope: 4004 is "resource not found" and the 1xxx class is
- * authentication, whatever HTTP status carried them.
- */
-export function refineGameballError(_status: number, body: unknown): ErrorCode | undefined {
-  const code = (body as GameballWireError | undefined)?.code;
-  if (typeof code !== 'number') return undefined;
-  if (code === 4004) return ErrorCode.NOT_FOUND;
-  if (code >= 1000 && code < 2000) return ErrorCode.PROVIDER_AUTH_FAILED;
-  return undefined;
-}
-
 /** Wraps a Gameball client as a `BatchProvider`. */
 export function createGameballAdapter(client: GameballClient): BatchProvider {
+  const writes = createGameballWrites(client);
   return {
     name: 'GAMEBALL',
     capabilities: GAMEBALL_CAPABILITIES,
@@ -34,6 +25,8 @@ export function createGameballAdapter(client: GameballClient): BatchProvider {
         throw toGatewayError('GAMEBALL', error, refineGameballError);
       }
     },
+    write: (request) => writes.write(request),
+    cancel: (id) => writes.cancel(id),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
     close: () => client.close(),

@@ -17,6 +17,8 @@ export interface GameballClient {
   pollRate(): number;
   getBatchStatus(batchId: string, signal?: AbortSignal): Promise<unknown>;
   stopBatch(batchId: string, signal?: AbortSignal): Promise<unknown>;
+  /** `POST /api/v4.0/integrations/batch/<operation>` with `{"body": items}` (one attempt, never abandoned). */
+  createBatch(operation: string, items: unknown[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,14 @@ export function createGameballHttpClient(options: GameballClientOptions): Gameba
     ...options,
     provider: 'GAMEBALL',
     routes: [
+      '/api/v4.0/integrations/batch/customers',
+      '/api/v4.0/integrations/batch/orders',
+      '/api/v4.0/integrations/batch/orders/transactions',
+      '/api/v4.0/integrations/batch/balance-inquiry',
+      '/api/v4.0/integrations/batch/balance-adjustment',
+      '/api/v4.0/integrations/batch/cashback',
+      '/api/v4.0/integrations/batch/redeem',
+      '/api/v4.0/integrations/batch/events',
       '/api/v4.0/integrations/batches/{batchId}/status',
       '/api/v4.0/integrations/batches/{batchId}/stop',
     ] satisfies (keyof paths)[],
@@ -35,6 +45,12 @@ export function createGameballHttpClient(options: GameballClientOptions): Gameba
   return {
     getBatchStatus: (id, signal) => http.request('GET', `${path(id)}/status`, {}, signal),
     stopBatch: (id, signal) => http.request('POST', `${path(id)}/stop`, {}, signal),
+    // The operation is one of the documented path segments (`orders/transactions` keeps its slash).
+    createBatch: (operation, items) =>
+      http.request('POST', `/api/v4.0/integrations/batch/${operation}`, {}, undefined, undefined, {
+        kind: 'json',
+        value: { body: items },
+      }),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),

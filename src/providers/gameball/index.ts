@@ -28,5 +28,6 @@ export const gameball: ProviderDefinition<GameballSettings> = {
   capabilities: GAMEBALL_CAPABILITIES,
   settings,
   secrets: ['GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY'],
+  writes: ['GAMEBALL_SUBMIT'],
   createAdapter: (s, shared) => createGameballAdapter(createGameballHttpClient({ ...shared, ...s })),
 };

@@ -4,6 +4,7 @@ import { REACH_CAPABILITIES } from './capabilities.js';
 import type { ReachClient } from './client.js';
 import { fromReachEnvelope, fromReachListEnvelope, toReachBatch } from './to-batch.js';
 import { planReachList } from './list-plan.js';
+import { createReachWrites } from './writes.js';
 
 /** Reach batch ids are undocumented strings; refuse only what cannot be a path segment id. */
 const REACH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -11,6 +12,7 @@ const REACH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Wraps a Reach client as a `BatchProvider`. */
 export function createReachAdapter(client: ReachClient): BatchProvider {
   const fail = (error: unknown) => toGatewayError('REACH', error);
+  const writes = createReachWrites(client);
   return {
     name: 'REACH',
     capabilities: REACH_CAPABILITIES,
@@ -52,6 +54,7 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
         throw fail(error);
       }
     },
+    write: (request, options) => writes.write(request, options),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
     close: () => client.close(),

@@ -28,11 +28,26 @@ export interface ReachClient {
   ): Promise<unknown>;
   /** `GET /api/batches` with the given query parameters (cursor, limit, batchType, sortBy, ...). */
   listBatches(query: ReachListQueryParams, signal?: AbortSignal, tenantId?: string): Promise<unknown>;
+  /**
+   * `POST`, `PATCH` or `DELETE /api/resources/{schema}/batch` with its query and JSON body, for
+   * `tenantId` (one attempt, never abandoned once sent).
+   */
+  writeResources(
+    method: 'POST' | 'PATCH' | 'DELETE',
+    schema: string,
+    query: Record<string, string | undefined>,
+    body: unknown,
+    tenantId?: string,
+  ): Promise<unknown>;
   close(): Promise<void>;
 }
 
 /** Reach's routes, naming the upstream spans (`tracing.ts`). */
-const REACH_ROUTES = ['/api/batches', '/api/batches/{batchId}'] satisfies (keyof paths)[];
+const REACH_ROUTES = [
+  '/api/batches',
+  '/api/batches/{batchId}',
+  '/api/resources/{schemaDefinitionNameOrId}/batch',
+] satisfies (keyof paths)[];
 
 /** Creates the Reach HTTP client on an undici pool. */
 export function createReachHttpClient(options: ReachClientOptions): ReachClient {
@@ -54,6 +69,18 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
       ),
     listBatches: (query, signal, tenantId) =>
       http.request('GET', '/api/batches', query, signal, tenantHeader(tenantId)),
+    writeResources: (method, schema, query, body, tenantId) =>
+      http.request(
+        method,
+        `/api/resources/${encodeURIComponent(schema)}/batch`,
+        query,
+        undefined,
+        tenantHeader(tenantId),
+        {
+          kind: 'json',
+          value: body,
+        },
+      ),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),

@@ -20,5 +20,6 @@ export const reach: ProviderDefinition<ReachSettings> = {
   capabilities: REACH_CAPABILITIES,
   settings,
   secrets: ['REACH_TOKEN'],
+  writes: ['REACH_SUBMIT', 'REACH_PATCH', 'REACH_DELETE'],
   createAdapter: (s, shared) => createReachAdapter(createReachHttpClient({ ...shared, ...s })),
 };

@@ -20,3 +20,5 @@ export type ReachListQuery = NonNullable<operations['listBatches']['parameters']
 export type ReachListResponse = operations['listBatches']['responses'][200]['content']['application/json'];
 /** Reach's error envelope (`{success:false, message, errors?}`). */
 export type ReachWireError = operations['getBatch']['responses'][400]['content']['application/json'];
+/** The 202 body of `POST`/`PATCH`/`DELETE /api/resources/{schema}/batch`. */
+export type ReachWriteAccepted = operations['createResourcesBatch']['responses'][202]['content']['application/json'];

@@ -14,7 +14,25 @@ export interface paths {
         /** List batches, newest first, with offset pagination */
         get: operations["listBatches"];
         put?: never;
-        post?: never;
+        /** Create a batch from items or an uploaded file (Pro and Enterprise plans) */
+        post: operations["createBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batch/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a CSV or JSON file of items; its fileId creates a batch once, within 1 h (Pro) or 24 h (Enterprise) */
+        post: operations["uploadBatchFile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -76,6 +94,74 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        Method: "semantic" | "reasoning" | "tool" | "biprm" | "ensemble" | "entropy" | "formal";
+        CreateBatchItem: {
+            content: string;
+            idempotencyKey?: string;
+            context?: {
+                [key: string]: unknown;
+            };
+        };
+        CreateBatchOptions: {
+            /** @default 30000 */
+            timeout: number;
+            minConfidence?: number;
+            /** @default 0.95 */
+            acceptThreshold: number;
+            /** @default 0.5 */
+            escalateThreshold: number;
+            maxRetries?: number;
+            /** @description requires minConfidence */
+            retryOnLowConfidence?: boolean;
+        };
+        /** @description items or fileId, not both */
+        CreateBatchRequest: {
+            name?: string;
+            items?: components["schemas"]["CreateBatchItem"][];
+            fileId?: string;
+            methods?: {
+                [key: string]: number;
+            };
+            context?: {
+                [key: string]: unknown;
+            };
+            options?: components["schemas"]["CreateBatchOptions"];
+        };
+        CreatedBatch: {
+            id: string;
+            status: components["schemas"]["BatchStatus"];
+            name?: string | null;
+            totalItems?: number;
+            processedItems?: number;
+            successCount?: number;
+            failureCount?: number;
+            methods?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            createdAt?: string;
+            message?: string;
+        };
+        ValidationErrorRow: {
+            row: number;
+            error: string;
+        };
+        UploadedFile: {
+            fileId: string;
+            originalFileName?: string;
+            /** @enum {string} */
+            format?: "csv" | "json";
+            itemCount?: number;
+            validationErrors?: components["schemas"]["ValidationErrorRow"][];
+            /** Format: date-time */
+            expiresAt?: string;
+            message?: string;
+        };
+        FileParsingFailed: {
+            error: string;
+            validationErrors?: components["schemas"]["ValidationErrorRow"][];
+        };
         /** @enum {string} */
         BatchStatus: "pending" | "validating" | "processing" | "completed" | "failed" | "cancelled";
         OffsetPagination: {
@@ -213,6 +299,77 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    createBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; items are being processed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedBatch"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    uploadBatchFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Parsed and stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedFile"];
+                };
+            };
+            /** @description Refused: the nested envelope (`validation_error`), or `{error: "File parsing failed", validationErrors}` where `error` is a plain string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["FileParsingFailed"];
+                };
+            };
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     getBatch: {

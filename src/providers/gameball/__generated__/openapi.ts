@@ -38,11 +38,224 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v4.0/integrations/batch/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Create or update customers in bulk. At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createCustomersBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4.0/integrations/batch/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Track orders in bulk. At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createOrdersBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4.0/integrations/batch/orders/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Order transactions in bulk (the body is order ids). At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createOrderTransactionsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4.0/integrations/batch/balance-inquiry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Balance inquiries in bulk (item shape not documented). At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createBalanceInquiryBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4.0/integrations/batch/balance-adjustment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Balance adjustments in bulk. At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createBalanceAdjustmentBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4.0/integrations/batch/cashback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Cashback in bulk. At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createCashbackBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4.0/integrations/batch/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Redemptions in bulk (item shape not documented). At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createRedeemBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4.0/integrations/batch/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Customer events in bulk. At most 1,000 items; answers the job id to read with the status endpoint. */
+        post: operations["createEventsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
-    responses: never;
+    schemas: {
+        Error: {
+            code?: number;
+            type?: string;
+            message?: string;
+            documentationUrl?: string;
+            requestId?: string;
+        };
+        CustomerItem: {
+            customerId: string;
+            email?: string;
+            mobile?: string;
+            deviceToken?: string;
+            osType?: string;
+            referrerCode?: string;
+            guest?: boolean;
+            customerAttributes?: {
+                [key: string]: unknown;
+            };
+        };
+        OrderItem: {
+            customerId: string;
+            orderId: string;
+            /**
+             * Format: date-time
+             * @description UTC, ISO-8601
+             */
+            orderDate: string;
+            totalPaid: number;
+        };
+        OrderIdItem: string;
+        FreeItem: {
+            [key: string]: unknown;
+        };
+        BalanceAdjustmentItem: {
+            customerId?: string;
+            amount?: number;
+            reason?: string;
+        };
+        CashbackItem: {
+            customerId?: string;
+            transactionId?: string;
+            /** Format: date-time */
+            transactionTime?: string;
+            amount?: number;
+            email?: string;
+            mobile?: string;
+        };
+        EventItem: {
+            customerId: string;
+            events: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+    };
+    responses: {
+        /** @description Batch job created */
+        JobCreated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    jobId: number;
+                };
+            };
+        };
+        /** @description Error envelope; codes 3000 (missing arguments), 3003 (invalid value), 3011 (exceeds limits), 9004 (duplicate transaction id) */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -107,6 +320,166 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    createCustomersBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["CustomerItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+        };
+    };
+    createOrdersBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["OrderItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+        };
+    };
+    createOrderTransactionsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["OrderIdItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+        };
+    };
+    createBalanceInquiryBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["FreeItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+        };
+    };
+    createBalanceAdjustmentBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["BalanceAdjustmentItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+        };
+    };
+    createCashbackBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["CashbackItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+        };
+    };
+    createRedeemBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["FreeItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+        };
+    };
+    createEventsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: components["schemas"]["EventItem"][];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["JobCreated"];
+            400: components["responses"]["Error"];
+            422: components["responses"]["Error"];
         };
     };
 }

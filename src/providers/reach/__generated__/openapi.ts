@@ -44,11 +44,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/resources/{schemaDefinitionNameOrId}/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schemaDefinitionNameOrId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create resources in a batch
+         * @description Asynchronous, via the event processor; at most 1000 resources.
+         */
+        post: operations["createResourcesBatch"];
+        /**
+         * Delete resources in a batch
+         * @description Queues a delete batch; with dryRun a synchronous preview (body not documented) and no job.
+         */
+        delete: operations["deleteResourcesBatch"];
+        options?: never;
+        head?: never;
+        /**
+         * Patch resources in a batch
+         * @description Asynchronous, via the event processor; at most 1000 resources.
+         */
+        patch: operations["patchResourcesBatch"];
+        trace?: never;
+    };
+    "/api/resources/transactions/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create transactions in a batch
+         * @description Asynchronous, via the event processor; at most 1000 resources.
+         */
+        post: operations["createTransactionsBatch"];
+        /**
+         * Delete transactions in a batch
+         * @description Queues a delete batch; with dryRun a synchronous preview (body not documented) and no job.
+         */
+        delete: operations["deleteTransactionsBatch"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/resources/locations/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create locations in a batch
+         * @description Asynchronous, via the event processor; at most 1000 resources.
+         */
+        post: operations["createLocationsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
-    responses: never;
+    schemas: {
+        ResourcesBody: {
+            resources: {
+                [key: string]: unknown;
+            }[];
+        };
+        DeleteBody: {
+            /** @description Non-empty unless deleteAll; the maximum is not documented (batchql sends at most 1000) */
+            externalIds?: string[];
+            /** @default false */
+            cascade: boolean;
+            /** @default false */
+            deleteAll: boolean;
+            /** @default false */
+            dryRun: boolean;
+        };
+    };
+    responses: {
+        /** @description Accepted; the batch is processed asynchronously */
+        BatchAccepted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    success?: boolean;
+                    message?: string;
+                    data: {
+                        batchId: string;
+                        message?: string;
+                        recordCount?: number;
+                        schemaDefinitionId?: string;
+                    };
+                };
+            };
+        };
+        /** @description Bad Request - Validation or request error */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    success?: boolean;
+                    message: string;
+                    errors?: string[];
+                };
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -328,6 +450,162 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    createResourcesBatch: {
+        parameters: {
+            query?: {
+                onconflict?: "upsert" | "reject";
+                ignoreUnknownFields?: boolean;
+                dependencyWaitTimeout?: number;
+            };
+            header?: {
+                "reach-tenant-id"?: string;
+            };
+            path: {
+                schemaDefinitionNameOrId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResourcesBody"];
+            };
+        };
+        responses: {
+            202: components["responses"]["BatchAccepted"];
+            400: components["responses"]["Error"];
+        };
+    };
+    deleteResourcesBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                "reach-tenant-id"?: string;
+            };
+            path: {
+                schemaDefinitionNameOrId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteBody"];
+            };
+        };
+        responses: {
+            /** @description The dryRun preview (per-schema counts, skipped-due-to-reference counts); shape not documented */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            202: components["responses"]["BatchAccepted"];
+            400: components["responses"]["Error"];
+        };
+    };
+    patchResourcesBatch: {
+        parameters: {
+            query?: {
+                ignoreUnknownFields?: boolean;
+            };
+            header?: {
+                "reach-tenant-id"?: string;
+            };
+            path: {
+                schemaDefinitionNameOrId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResourcesBody"];
+            };
+        };
+        responses: {
+            202: components["responses"]["BatchAccepted"];
+            400: components["responses"]["Error"];
+        };
+    };
+    createTransactionsBatch: {
+        parameters: {
+            query?: {
+                onconflict?: "upsert" | "reject";
+                ignoreUnknownFields?: boolean;
+                dependencyWaitTimeout?: number;
+            };
+            header?: {
+                "reach-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResourcesBody"];
+            };
+        };
+        responses: {
+            202: components["responses"]["BatchAccepted"];
+            400: components["responses"]["Error"];
+        };
+    };
+    deleteTransactionsBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                "reach-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteBody"];
+            };
+        };
+        responses: {
+            /** @description The dryRun preview (per-schema counts, skipped-due-to-reference counts); shape not documented */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            202: components["responses"]["BatchAccepted"];
+            400: components["responses"]["Error"];
+        };
+    };
+    createLocationsBatch: {
+        parameters: {
+            query?: {
+                onconflict?: "upsert" | "reject";
+                ignoreUnknownFields?: boolean;
+                dependencyWaitTimeout?: number;
+            };
+            header?: {
+                "reach-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResourcesBody"];
+            };
+        };
+        responses: {
+            202: components["responses"]["BatchAccepted"];
+            400: components["responses"]["Error"];
         };
     };
 }

@@ -1,0 +1,169 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLContext } from '../../context.js';
+import type { Batch, ProviderName } from '../../domain/batch.js';
+import { ErrorCode, GatewayError, notConfigured } from '../../domain/errors.js';
+import { fromGlobalId } from '../../domain/global-id.js';
+import type { BatchProvider } from '../../domain/provider.js';
+import type { UploadedFile, WriteKind, WriteOutcome, WriteRequest } from '../../domain/writes.js';
+import { resolveTarget } from '../load-batch.js';
+import { listPagePrefix } from '../connections/batch-list.js';
+
+/** The configured provider whose definition serves `kind`. */
+function writerFor(ctx: GraphQLContext, kind: WriteKind): { name: ProviderName; adapter: BatchProvider } {
+  const definition = ctx.definitions.find((d) => d.writes?.includes(kind));
+  if (!definition) throw new TypeError(`no provider serves ${kind}`);
+  const adapter = ctx.providers[definition.name];
+  if (!adapter?.write) throw notConfigured(definition.name);
+  return { name: definition.name, adapter };
+}
+
+const tenantOf = (ctx: GraphQLContext) => (ctx.tenant ? { tenant: ctx.tenant } : {});
+
+/**
+ * Sends one write (counted in the request's upstream calls, never tied to the client's signal). A
+ * write that went through forgets this replica's cached list pages of the provider in the caller's
+ * scope, so the caller's next list shows its change (other replicas' pages expire with
+ * `LIST_PAGE_CACHE_TTL_MS`).
+ */
+async function send(
+  ctx: GraphQLContext,
+  request: WriteRequest,
+): Promise<{ name: ProviderName; outcome: WriteOutcome }> {
+  const { name, adapter } = writerFor(ctx, request.kind);
+  ctx.budget.count(name);
+  const outcome = await adapter.write!(request, tenantOf(ctx));
+  ctx.lists.pageCache.forget(`${listPagePrefix(ctx, name)}\u0000`);
+  return { name, outcome };
+}
+
+/**
+ * A batch the provider accepted but the gateway could not read back: its id, QUEUED, and nothing
+ * else known yet (every provider's own fields empty).
+ */
+function acceptedBatch(provider: ProviderName, providerBatchId: string): Batch {
+  const now = new Date();
+  return {
+    provider,
+    providerBatchId,
+    status: 'QUEUED',
+    providerStatus: '',
+    isTerminal: false,
+    progress: { total: null, processed: 0, succeeded: null, failed: 0, pending: 0, percent: null },
+    createdAt: null,
+    startedAt: null,
+    completedAt: null,
+    errorMessage: null,
+    observedAt: now,
+    // Every provider type's own fields, empty, so the object serves whichever type `provider` names.
+    batchType: null,
+    batchTypeRaw: '',
+    schemaName: null,
+    schemaDefinitionId: null,
+    successRate: null,
+    pendingRecords: null,
+    errorSummary: [],
+    recordErrors: [],
+    pendingResources: null,
+    pendingExpiresAt: null,
+    providerProgress: null,
+    totalItems: null,
+    processedItems: null,
+    failedItems: null,
+    results: [],
+    itemErrors: [],
+    name: null,
+    inputFormat: null,
+    originalFileName: null,
+    methods: [],
+    context: null,
+    totalCostCents: null,
+    totalInputTokens: null,
+    totalOutputTokens: null,
+    validationErrors: [],
+    expiresAt: null,
+  } as unknown as Batch;
+}
+
+/**
+ * Reads a batch once after a write. The write has happened whatever this read does, so a failure is
+ * no error: the caller gets `fallback` and a `READ_BACK_FAILED` warning in `extensions.warnings`.
+ */
+async function readBack(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  provider: ProviderName,
+  providerBatchId: string,
+  fallback: Batch | null,
+): Promise<Batch | null> {
+  const adapter = ctx.providers[provider]!;
+  ctx.budget.count(provider);
+  try {
+    return await adapter.get(providerBatchId, tenantOf(ctx));
+  } catch (error) {
+    ctx.notes.warn({
+      code: 'READ_BACK_FAILED',
+      provider,
+      message:
+        `${provider} accepted the write, but reading batch ${providerBatchId} back failed ` +
+        `(${error instanceof GatewayError ? error.code : 'error'}); its state follows on the next read or subscription`,
+      path: info.path,
+    });
+    return fallback;
+  }
+}
+
+/** Submits a write that creates a batch, and answers the batch read back once. */
+export async function submitBatch(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  request: WriteRequest,
+): Promise<{ batch: Batch | null; preview?: unknown }> {
+  const { name, outcome } = await send(ctx, request);
+  if (outcome.kind === 'preview') return { batch: null, preview: outcome.preview };
+  if (outcome.kind !== 'batch') throw new TypeError(`${request.kind} did not create a batch`);
+  const id = outcome.providerBatchId;
+  return { batch: await readBack(ctx, info, name, id, acceptedBatch(name, id)) };
+}
+
+/** Uploads a file and answers what the provider stored. */
+export async function uploadFile(ctx: GraphQLContext, request: WriteRequest): Promise<UploadedFile> {
+  const { outcome } = await send(ctx, request);
+  if (outcome.kind !== 'file') throw new TypeError(`${request.kind} did not store a file`);
+  return outcome.file;
+}
+
+/**
+ * Cancels a batch by global id, then reads it back. A provider without cancel (Reach) is refused as
+ * `CANNOT_CANCEL` with no upstream call. A cancelled batch's terminal state is settled on every watch of
+ * it in this process and broadcast to the other replicas through the coordinator, so every subscriber
+ * sees it at once instead of at its next scheduled poll; a state not terminal yet nudges every poll loop
+ * of it to read it again now (`PollHub.nudge`).
+ */
+export async function cancelBatch(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  id: string,
+): Promise<{ batch: Batch | null }> {
+  const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
+  const adapter = resolveTarget(ctx, provider, providerBatchId);
+  if (!adapter.cancel || !adapter.capabilities.canCancel)
+    throw new GatewayError(
+      ErrorCode.CANNOT_CANCEL,
+      `${provider} batches cannot be cancelled: ${provider} has no cancel`,
+      {
+        provider,
+      },
+    );
+  ctx.budget.count(provider);
+  await adapter.cancel(providerBatchId, tenantOf(ctx));
+  ctx.lists.pageCache.forget(`${listPagePrefix(ctx, provider)}\u0000`);
+  const batch = await readBack(ctx, info, provider, providerBatchId, null);
+  if (batch) {
+    // Terminal: every watch everywhere gets it now. Not yet (the provider is still stopping it): every poll
+    // loop of it, here and on the other replicas, reads it again now instead of at its next tick.
+    if (batch.isTerminal) await ctx.live.hub.settle(provider, providerBatchId, batch);
+    else ctx.live.hub.nudge(provider, providerBatchId);
+    await ctx.live.coordinator?.broadcast({ provider, providerBatchId, batch }).catch(() => {});
+  }
+  return { batch };
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+/**
+ * Upload sizes: the plan's file limit (`FACTCHECK_PLAN`) is checked before anything is sent, Check's own
+ * 413 is the user error PAYLOAD_TOO_LARGE, and a body over MAX_MUTATION_BODY_BYTES gets 413 at the door.
+ */
+const MB = 1024 * 1024;
+const UPLOAD = `mutation($file: File!) {
+  uploadFactCheckFile(file: $file) { fileId userErrors { code message field } }
+}`;
+
+/** Posts a GraphQL multipart request with one CSV file of about `bytes` bytes. */
+async function upload(h: Harness, bytes: number) {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: UPLOAD, variables: { file: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  const row = 'A claim that fills the file up.\n';
+  form.append('0', new Blob(['content\n', row.repeat(Math.ceil(bytes / row.length))], { type: 'text/csv' }), 'big.csv');
+  const res = await fetch(h.url, { method: 'POST', body: form, headers: { 'x-batchql-csrf': '1' } });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe('a gateway on Pro in front of a Check on Enterprise', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      batchCount: 5,
+      env: { FACTCHECK_PLAN: 'pro', MAX_MUTATION_BODY_BYTES: String(12 * MB) },
+      sims: { factCheckPlan: 'enterprise' },
+    });
+  });
+  afterAll(() => h?.close());
+
+  it('refuses a file over the plan’s 10 MB before any upstream call, naming the limit', async () => {
+    h.resetCounters();
+    const r = await upload(h, 10.5 * MB);
+    expect(r.body.data.uploadFactCheckFile.userErrors).toEqual([
+      { code: 'BAD_USER_INPUT', message: expect.stringContaining('at most 10485760'), field: ['file'] },
+    ]);
+    expect(h.sims.factCheck.control.totalRequests()).toBe(0);
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE for a body over MAX_MUTATION_BODY_BYTES', async () => {
+    const r = await upload(h, 12.5 * MB);
+    expect(r.status).toBe(413);
+    expect(r.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('a gateway on Enterprise in front of a Check on Pro', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      batchCount: 5,
+      env: { FACTCHECK_PLAN: 'enterprise', MAX_MUTATION_BODY_BYTES: String(12 * MB) },
+      sims: { factCheckPlan: 'pro' },
+    });
+  });
+  afterAll(() => h?.close());
+
+  it('streams the whole file to Check, whose 413 becomes the user error PAYLOAD_TOO_LARGE', async () => {
+    const r = await upload(h, 10.5 * MB);
+    expect(r.body.data.uploadFactCheckFile).toEqual({
+      fileId: null,
+      // The provider's own message, as Check wrote it.
+      userErrors: [{ code: 'PAYLOAD_TOO_LARGE', message: 'File exceeds the 10 MB limit of this plan', field: null }],
+    });
+    expect(h.sims.factCheck.control.counters()['POST /v1/batch/upload']).toBe(1);
+  });
+});
