@@ -14,6 +14,7 @@ import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
 import { useOfflineGraphiQL } from './graphiql.js';
+import { useDashboard } from './dashboard.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
 import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
@@ -40,6 +41,11 @@ export interface GatewayOptions {
   trustProxy?: number;
   /** Show GraphiQL at GET /graphql (self-contained, see `graphiql.ts`). @default true */
   graphiql?: boolean;
+  /**
+   * Serve the built dashboard at GET /dashboard, and redirect GET / there (`dashboard.ts`); `dir` is
+   * where the build is. @default on, from dist/dashboard/
+   */
+  dashboard?: boolean | { dir: string };
   /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
   corsOrigins?: readonly string[];
   /**
@@ -98,6 +104,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
       useAccessLog(logger, options.operations, options.tracing?.operations),
+      ...(options.dashboard === false
+        ? []
+        : [useDashboard(typeof options.dashboard === 'object' ? options.dashboard : {})]),
       ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+/**
+ * The dashboard's bundle: built by `npm run build` (scripts/build.mjs) into dist/dashboard/, which the
+ * gateway serves at /dashboard (src/dashboard.ts). Every asset is local (no CDN); hashed file names let
+ * the gateway cache them for a year.
+ */
+export default defineConfig({
+  base: '/dashboard/',
+  plugins: [react()],
+  build: {
+    outDir: '../dist/dashboard',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Inline nothing as data: URLs (the page's CSP allows only its own origin) and no source maps in the image.
+    assetsInlineLimit: 0,
+    sourcemap: false,
+    reportCompressedSize: false,
+  },
+});
