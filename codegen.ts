@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import type { Types } from '@graphql-codegen/plugin-helpers';
 import { preset as clientPreset } from '@graphql-codegen/client-preset';
 
 /** Every SDL file under `dir`. */
@@ -31,7 +32,8 @@ const config: CodegenConfig = {
     'dashboard/src/__generated__/': {
       schema: schemaHasMutation ? [] : ['dashboard/contract/mutations.graphql'],
       documents: ['dashboard/src/documents/**/*.graphql', 'dashboard/src/actions/**/*.graphql'],
-      preset: clientPreset,
+      // client-preset 6 is typed with a newer plugin-helpers than the CLI's own; the shape is the same.
+      preset: clientPreset as unknown as Types.OutputPreset,
       presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
       plugins: [
         {
