@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import type { Types } from '@graphql-codegen/plugin-helpers';
 import { preset as clientPreset } from '@graphql-codegen/client-preset';
+
+/** The CLI's type of a preset (it carries its own plugin-helpers). */
+type OutputPreset = NonNullable<Extract<CodegenConfig['generates'][string], { preset?: unknown }>['preset']>;
 
 /** Every SDL file under `dir`. */
 const sdlFiles = (dir: string): string[] =>
@@ -33,7 +35,7 @@ const config: CodegenConfig = {
       schema: schemaHasMutation ? [] : ['dashboard/contract/mutations.graphql'],
       documents: ['dashboard/src/documents/**/*.graphql', 'dashboard/src/actions/**/*.graphql'],
       // client-preset 6 is typed with a newer plugin-helpers than the CLI's own; the shape is the same.
-      preset: clientPreset as unknown as Types.OutputPreset,
+      preset: clientPreset as unknown as OutputPreset,
       presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
       plugins: [
         {
