@@ -130,6 +130,14 @@ export function App() {
   const canCancel = (provider: string | undefined) =>
     providers.data?.find((p) => p.provider === provider)?.canCancel ?? false;
   const openBatch = useCallback((id: string) => update({ open: id }), [update]);
+  const closeDetail = useCallback(() => {
+    const id = view.open;
+    update({ open: undefined });
+    // Back to where the keyboard was: the row's own button.
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLButtonElement>(`tr[data-id="${CSS.escape(id ?? '')}"] .row-open`)?.focus(),
+    );
+  }, [update, view.open]);
   const openRow = view.open
     ? current(
         view.open,
@@ -242,7 +250,7 @@ export function App() {
           current={openRow}
           liveError={live.get(view.open)?.error}
           canCancel={canCancel(openRow?.provider)}
-          onClose={() => update({ open: undefined })}
+          onClose={closeDetail}
           onChanged={remember}
         />
       ) : null}

@@ -66,6 +66,14 @@ export function DetailPanel({
   }, [id, epoch, terminal]);
 
   useEffect(() => heading.current?.focus(), [id]);
+  // Escape closes the panel (unless a dialog is open: it takes its own Escape).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !document.querySelector('dialog[open]')) onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
 
   const node = detail.node;
   const batch: BatchRowFragment | undefined =
