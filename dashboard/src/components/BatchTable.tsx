@@ -134,6 +134,8 @@ const BatchRow = memo(function BatchRow({
             {liveError.provider ? `${PROVIDER_NAMES[liveError.provider]}: ` : ''}
             {liveError.code}
           </span>
+        ) : batch.isTerminal ? (
+          <span className="muted">final</span>
         ) : batch.stale ? (
           <span className="stale" title={`Last read ${batch.observedAt}; the latest poll failed`}>
             ⚠ stale
@@ -141,7 +143,7 @@ const BatchRow = memo(function BatchRow({
         ) : row.live ? (
           <span className="live-dot">live</span>
         ) : (
-          <span className="muted">{batch.isTerminal ? 'final' : 'listed'}</span>
+          <span className="muted">listed</span>
         )}
         <span className="muted">
           {batch.nextRefreshAt && !batch.isTerminal ? <NextRead at={batch.nextRefreshAt} /> : ''}

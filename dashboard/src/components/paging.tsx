@@ -68,7 +68,9 @@ export function PagedSection<T>({
       <ErrorNotice errors={pager.errors} />
       {pager.page && pager.page.edges.length === 0 ? <p className="muted">{empty}</p> : null}
       {pager.page && pager.page.edges.length > 0 ? (
-        <div aria-busy={pager.loading}>{children(pager.page.edges.map((e) => e.node))}</div>
+        <div className="mini-wrap" aria-busy={pager.loading}>
+          {children(pager.page.edges.map((e) => e.node))}
+        </div>
       ) : pager.loading ? (
         <p className="muted">Loading…</p>
       ) : null}
@@ -113,7 +115,7 @@ export function ClientPaged<T>({
       {items.length === 0 ? (
         <p className="muted">{empty}</p>
       ) : (
-        children(items.slice(current * size, current * size + size))
+        <div className="mini-wrap">{children(items.slice(current * size, current * size + size))}</div>
       )}
       {pages > 1 ? (
         <Pager
