@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { toGlobalId } from '../../src/domain/global-id.js';
+import { bearer, JWT_TEST_ENV } from '../helpers/auth.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { launchChromium } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -352,5 +353,40 @@ describe('quality', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
       await page.screenshot({ path: join(SHOTS, `dashboard-${width}-detail.png`) });
     }
+  }, 60_000);
+});
+
+describe('with AUTH_MODE=jwt', () => {
+  let jwt: Harness;
+  beforeAll(async () => {
+    jwt = await startHarness({ realTime: true, batchCount: 20, env: { ...JWT_TEST_ENV, LIVE_POLL_RUNNING_MS: '250' } });
+  }, 60_000);
+  afterAll(async () => {
+    await jwt?.close();
+  });
+
+  it('asks for a bearer token, keeps it in session storage, and asks again when it expires', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    // The page itself needs no token.
+    const response = await page.goto(`${new URL(jwt.url).origin}/dashboard/`);
+    expect(response?.status()).toBe(200);
+    const dialog = page.getByRole('dialog', { name: 'Bearer token' });
+    await dialog.waitFor({ timeout: 15_000 });
+    expect(await dialog.innerText()).toMatch(/bearer token/i);
+    // A token that expires in 6 s.
+    await dialog.getByLabel('Token (JWT)').fill(await bearer({ expires: Math.floor(Date.now() / 1000) + 6 }));
+    await dialog.getByRole('button', { name: 'Use token' }).click();
+    await expect.poll(() => rows(page).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('batchql.token'))).toMatch(/^eyJ/);
+    await expect.poll(() => page.locator('.live-status').innerText(), { timeout: 15_000 }).toMatch(/Live · \d+/);
+    // At expiry the gateway ends the live stream (UNAUTHENTICATED, then a 4403 close): the page asks again.
+    await dialog.waitFor({ timeout: 20_000 });
+    expect(await dialog.innerText()).toMatch(/expired|refused/i);
+    await dialog.getByLabel('Token (JWT)').fill(await bearer());
+    await dialog.getByRole('button', { name: 'Use token' }).click();
+    await expect.poll(() => page.locator('.live-status').innerText(), { timeout: 15_000 }).toMatch(/Live · \d+/);
+    expect(await dialog.isVisible()).toBe(false);
   }, 60_000);
 });
