@@ -222,6 +222,34 @@ describe('the detail panel', () => {
   }, 60_000);
 });
 
+describe('Gameball and watch failures', () => {
+  it('opens a Gameball batch by its id from the note, with its item errors', async () => {
+    const id = h.sims.gameball.control.idsByState().partial![0]!;
+    const { page, problems } = await open();
+    await page.getByLabel('Gameball batch id').fill(id);
+    await page.locator('.gameball-note').getByRole('button', { name: 'Open' }).click();
+    const panel = page.locator('aside.detail');
+    await expect.poll(() => panel.getAttribute('data-id')).toBe(toGlobalId('GAMEBALL', id));
+    await expect.poll(() => panel.innerText()).toContain('Gameball');
+    await expect.poll(() => panel.locator('h3', { hasText: 'Item errors' }).count()).toBe(1);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("shows a watched batch's failure event (not found), naming its provider", async () => {
+    const id = toGlobalId('FACT_CHECK', 'batch_000000000000');
+    const { page } = await open(`?batch=${encodeURIComponent(id)}`);
+    const panel = page.locator('aside.detail');
+    // The read fails, and so does the watch: its `batches(ids:)` event carries the error.
+    await expect.poll(() => panel.locator('[role=alert]').count(), { timeout: 15_000 }).toBe(2);
+    const text = await panel.innerText();
+    expect(text).toContain('Check:');
+    expect(text).toContain('NOT_FOUND');
+    expect(text).toContain('(no longer watched live)');
+    // The list is unaffected.
+    expect(await rows(page).count()).toBeGreaterThan(0);
+  }, 60_000);
+});
+
 describe('errors', () => {
   it('names the failing provider on the list, and keeps the other rows', async () => {
     const { page } = await open();
@@ -294,6 +322,31 @@ describe('actions', () => {
       expect(problems).toEqual([]);
     },
     90_000,
+  );
+});
+
+describe('actions (upload)', () => {
+  it.skipIf(!schemaHasMutation)(
+    'submits a fact-check batch from an uploaded CSV file',
+    async () => {
+      const { page, problems } = await open();
+      await page.getByRole('button', { name: 'New fact-check batch' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New fact-check batch' });
+      await dialog.getByLabel('Name (optional)').fill('Uploaded claims');
+      await dialog.getByLabel('…or a file').setInputFiles({
+        name: 'claims.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from('content\nThe Moon orbits the Earth.\nParis is the capital of France.\nWater is dry.\n'),
+      });
+      await dialog.getByRole('button', { name: 'Submit batch' }).click();
+      const panel = page.locator('aside.detail');
+      await expect.poll(() => panel.locator('#detail-title').innerText(), { timeout: 15_000 }).toBe('Uploaded claims');
+      await expect.poll(() => panel.locator('.facts').nth(1).innerText()).toMatch(/CSV[\s\S]*claims\.csv/);
+      const id = await panel.getAttribute('data-id');
+      await expect.poll(() => row(page, id!).count()).toBe(1);
+      expect(problems).toEqual([]);
+    },
+    60_000,
   );
 });
 

@@ -96,6 +96,17 @@ export function DetailPanel({
         </button>
       </header>
       <ErrorNotice errors={detail.errors} />
+      {liveError ? (
+        <ErrorNotice
+          errors={[
+            {
+              message: liveError.message,
+              extensions: { code: liveError.code, ...(liveError.provider ? { provider: liveError.provider } : {}) },
+            },
+          ]}
+          context="(no longer watched live)"
+        />
+      ) : null}
       {!batch && detail.loading ? <p className="muted pad">Loading…</p> : null}
       {batch && p ? (
         <div className="detail-body">
@@ -103,17 +114,6 @@ export function DetailPanel({
             <StatusBadge status={batch.status} raw={batch.providerStatus} />
             {batch.stale ? <span className="stale">⚠ stale since {formatFull(batch.observedAt)}</span> : null}
           </div>
-          {liveError ? (
-            <ErrorNotice
-              errors={[
-                {
-                  message: liveError.message,
-                  extensions: { code: liveError.code, ...(liveError.provider ? { provider: liveError.provider } : {}) },
-                },
-              ]}
-              context="(no longer watched live)"
-            />
-          ) : null}
           <div className="progress-line big">
             <ProgressBar percent={p.percent} label="Progress" />
             <span className="percent">{formatPercent(p.percent)}</span>
