@@ -78,6 +78,15 @@ async function open(path = '', viewport = { width: 1280, height: 900 }) {
     return route.abort('blockedbyclient');
   });
   const page = await context.newPage();
+  // Layout shifts without recent input, from the start (rows must not jump while the list is live).
+  await page.addInitScript(() => {
+    const w = window as unknown as { __shift: number };
+    w.__shift = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[])
+        if (!e.hadRecentInput) w.__shift += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
@@ -147,6 +156,8 @@ describe('live', () => {
   it('moves the progress bar of a running batch without a reload, with its rate and ETA', async () => {
     const { page, problems } = await open();
     const id = showcase();
+    const order = () => rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    const listed = await order();
     await expect.poll(() => row(page, id).getAttribute('data-status'), { timeout: 15_000 }).toBe('RUNNING');
     const loaded = await page.evaluate(() => performance.timeOrigin);
     const start = await percentOf(page, id);
@@ -158,6 +169,9 @@ describe('live', () => {
     // The same document all along (no reload), holding one live stream.
     expect(await page.evaluate(() => performance.timeOrigin)).toBe(loaded);
     await expect.poll(() => page.locator('.live-status').innerText()).toMatch(/Live · \d+ watched/);
+    // Rows did not jump: the same order, and (almost) no layout shift while they updated.
+    expect(await order()).toEqual(listed);
+    expect(await page.evaluate(() => (window as unknown as { __shift: number }).__shift)).toBeLessThan(0.05);
     expect(problems).toEqual([]);
   }, 60_000);
 
