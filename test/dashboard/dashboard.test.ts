@@ -36,9 +36,10 @@ beforeAll(async () => {
     sims: {
       factCheckPlan: 'unlimited',
       gameballRateLimits: 'none',
-      durationMs: { min: 30_000, max: 120_000 },
-      // A Check batch that starts 3 s after the start and runs for 25 s: it moves and finishes during the tests.
-      factCheckShowcase: { startInMs: 3_000, durationMs: 25_000 },
+      // Running batches finish within a minute of the start at the latest.
+      durationMs: { min: 20_000, max: 60_000 },
+      // A Check batch that starts 2 s after the start and runs for 150 s: it moves all through the tests.
+      factCheckShowcase: { startInMs: 2_000, durationMs: 150_000 },
     },
     env: {
       FACTCHECK_PLAN: 'enterprise',
@@ -177,12 +178,32 @@ describe('live', () => {
 
   it('shows a batch that finishes during the test in its terminal state', async () => {
     const { page } = await open();
-    const id = showcase();
-    await expect.poll(() => row(page, id).getAttribute('data-status'), { timeout: 40_000 }).toBe('SUCCEEDED');
-    expect(await percentOf(page, id)).toBe(100);
-    expect(await row(page, id).locator('.badge').innerText()).toBe('Succeeded');
-    expect(await row(page, id).locator('.raw').innerText()).toBe('completed');
-  }, 60_000);
+    // The running batch on screen closest to its end (it finishes within a minute).
+    const running = await rows(page).evaluateAll((trs) =>
+      trs
+        .filter((tr) => tr.dataset.status === 'RUNNING')
+        .map((tr) => ({
+          id: tr.dataset.id!,
+          percent: Number(tr.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow')),
+        })),
+    );
+    const next = running.filter((r) => r.id !== showcase()).sort((a, b) => b.percent - a.percent)[0];
+    expect(next).toBeDefined();
+    const id = next!.id;
+    const terminal = ['SUCCEEDED', 'PARTIALLY_SUCCEEDED', 'FAILED', 'CANCELLED'];
+    await expect
+      .poll(async () => terminal.includes((await row(page, id).getAttribute('data-status')) ?? ''), {
+        timeout: 75_000,
+        interval: 500,
+      })
+      .toBe(true);
+    const status = (await row(page, id).getAttribute('data-status'))!;
+    const batch = await h.gql('query($id: ID!) { node(id: $id) { ... on Batch { status providerStatus } } }', { id });
+    expect(status).toBe(batch.data.node.status);
+    expect(await row(page, id).locator('.raw').innerText()).toBe(batch.data.node.providerStatus);
+    if (status === 'SUCCEEDED') expect(await percentOf(page, id)).toBe(100);
+    await expect.poll(() => row(page, id).locator('.cell-fresh').innerText()).toContain('final');
+  }, 90_000);
 });
 
 describe('the detail panel', () => {
