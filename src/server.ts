@@ -41,11 +41,6 @@ export interface GatewayOptions {
   trustProxy?: number;
   /** Show GraphiQL at GET /graphql (self-contained, see `graphiql.ts`). @default true */
   graphiql?: boolean;
-  /**
-   * Serve the built dashboard at GET /dashboard, and redirect GET / there (`dashboard.ts`); `dir` is
-   * where the build is. @default on, from dist/dashboard/
-   */
-  dashboard?: boolean | { dir: string };
   /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
   corsOrigins?: readonly string[];
   /**
@@ -70,6 +65,11 @@ export interface GatewayOptions {
   maxRequestBodySize?: number | false;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
   plugins?: Plugin[];
+  /**
+   * Serve the built dashboard at GET /dashboard, and redirect GET / there (`dashboard.ts`); `dir` is
+   * where the build is. @default on, from dist/dashboard/
+   */
+  dashboard?: boolean | { dir: string };
 }
 
 /** The gateway: a yoga instance usable as a Node request listener or through `.fetch`. */
@@ -104,9 +104,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
       useAccessLog(logger, options.operations, options.tracing?.operations),
-      ...(options.dashboard === false
-        ? []
-        : [useDashboard(typeof options.dashboard === 'object' ? options.dashboard : {})]),
       ...(options.graphiql === false ? [] : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: DEFAULT_QUERY })]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(options.queries ?? DEFAULT_QUERY_LIMITS),
@@ -114,6 +111,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0, options.rateLimit?.onRefused),
       useUpstreamBudget(),
       useTokenExpiry(),
+      // GET /dashboard and its assets, and / (a redirect): answered in onRequest, so no plugin after it sees them.
+      ...(options.dashboard === false
+        ? []
+        : [useDashboard(typeof options.dashboard === 'object' ? options.dashboard : {})]),
       useResponseNotes(),
       ...(options.plugins ?? []),
     ],
