@@ -54,6 +54,8 @@ export function useLiveBatches(
       if (watched.length === 0) return;
       setStreamErrors(undefined);
       let retryTimer: ReturnType<typeof setTimeout> | undefined;
+      // graphql-ws completes a subscription it was asked to end after that: only this one's own end counts.
+      let current = true;
       const stop = watchBatches(watched, {
         event(event) {
           pending.current.set(event.id, event.error ? { error: event.error } : { batch: event.batch ?? undefined });
@@ -64,9 +66,12 @@ export function useLiveBatches(
           if (errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED') || errors.length === 0) return;
           retryTimer ??= setTimeout(() => setRetry((n) => n + 1), RETRY_MS);
         },
-        complete: () => setWatching(0),
+        complete: () => {
+          if (current) setWatching(0);
+        },
       });
       cancel.current = () => {
+        current = false;
         if (retryTimer) clearTimeout(retryTimer);
         stop();
       };

@@ -173,6 +173,15 @@ describe('live', () => {
     // Rows did not jump: the same order, and (almost) no layout shift while they updated.
     expect(await order()).toEqual(listed);
     expect(await page.evaluate(() => (window as unknown as { __shift: number }).__shift)).toBeLessThan(0.05);
+    // Another view replaces the one subscription with one for its own running batches.
+    await page.getByRole('button', { name: 'Running', exact: true }).click();
+    await expect
+      .poll(() => rows(page).evaluateAll((trs) => trs.every((tr) => tr.dataset.status === 'RUNNING')))
+      .toBe(true);
+    const watched = async () => Number(/(\d+) watched/.exec(await page.locator('.live-status').innerText())?.[1]);
+    await expect.poll(watched).toBe(await rows(page).count());
+    await page.waitForTimeout(1_000);
+    expect(await page.locator('.live-status').innerText()).toMatch(/Live · [1-9]\d* watched/);
     expect(problems).toEqual([]);
   }, 60_000);
 
