@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import {
   BatchByProviderIdDocument,
   BatchesDocument,
@@ -117,15 +117,23 @@ export function App() {
     (id: string, listedBatch?: BatchRowFragment) => newer(newer(listedBatch, known.get(id)), live.get(id)?.batch),
     [known, live],
   );
-  const rows: Row[] = useMemo(
-    () =>
-      pageBatches.map((b) => ({
-        batch: current(b.id, b)!,
-        liveError: live.get(b.id)?.error,
-        live: watched.has(b.id),
-      })),
-    [pageBatches, current, live, watched],
-  );
+  // A row keeps its object while nothing in it changed, so only the rows an event is about re-render.
+  const rowCache = useRef(new Map<string, Row>());
+  const rows: Row[] = useMemo(() => {
+    const next = new Map<string, Row>();
+    const out = pageBatches.map((b) => {
+      const row = { batch: current(b.id, b)!, liveError: live.get(b.id)?.error, live: watched.has(b.id) };
+      const before = rowCache.current.get(b.id);
+      const kept =
+        before && before.batch === row.batch && before.liveError === row.liveError && before.live === row.live
+          ? before
+          : row;
+      next.set(b.id, kept);
+      return kept;
+    });
+    rowCache.current = next;
+    return out;
+  }, [pageBatches, current, live, watched]);
 
   const canCancel = (provider: string | undefined) =>
     providers.data?.find((p) => p.provider === provider)?.canCancel ?? false;
