@@ -422,18 +422,28 @@ describe('quality', () => {
 
   it('passes an axe-core scan with rows rendered and the detail panel open', async () => {
     const { page } = await open();
-    await rows(page).nth(5).locator('.row-open').click();
-    await expect.poll(() => page.locator('aside.detail .facts').count()).toBeGreaterThan(0);
-    await page.locator('aside.detail .detail-section').first().waitFor();
-    // Through the debugging protocol, so the page's CSP (scripts from its own origin only) allows it.
-    await page.evaluate(axeSource);
-    const result = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<any> } }).axe;
-      const r = await axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
-    });
-    const serious = result.filter((v: any) => v.impact === 'serious' || v.impact === 'critical');
-    expect(serious).toEqual([]);
+    const scan = async () => {
+      // Through the debugging protocol, so the page's CSP (scripts from its own origin only) allows it.
+      await page.evaluate(axeSource);
+      return page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<any> } }).axe;
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations
+          .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v: any) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.html.slice(0, 120)).join(' | ')}`);
+      });
+    };
+    // The detail panel of each provider's kind of batch: Reach and Check from the list, Gameball by id.
+    for (const provider of ['REACH', 'FACT_CHECK']) {
+      await page.locator(`table.batches tbody tr[data-provider="${provider}"] .row-open`).first().click();
+      await page.locator('aside.detail .detail-section').first().waitFor();
+      await expect.poll(() => page.locator('aside.detail [aria-busy=true]').count()).toBe(0);
+      expect(await scan(), provider).toEqual([]);
+    }
+    await page.getByLabel('Gameball batch id').fill(h.sims.gameball.control.idsByState().partial![0]!);
+    await page.locator('.gameball-note').getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => page.locator('aside.detail h3', { hasText: 'Item errors' }).count()).toBe(1);
+    expect(await scan(), 'GAMEBALL').toEqual([]);
     expect(await rows(page).count()).toBeGreaterThan(5);
   }, 60_000);
 

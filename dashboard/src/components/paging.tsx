@@ -68,7 +68,7 @@ export function PagedSection<T>({
       <ErrorNotice errors={pager.errors} />
       {pager.page && pager.page.edges.length === 0 ? <p className="muted">{empty}</p> : null}
       {pager.page && pager.page.edges.length > 0 ? (
-        <div className="mini-wrap" aria-busy={pager.loading}>
+        <div className="mini-wrap" aria-busy={pager.loading} tabIndex={0} role="region" aria-label={title}>
           {children(pager.page.edges.map((e) => e.node))}
         </div>
       ) : pager.loading ? (
@@ -115,7 +115,10 @@ export function ClientPaged<T>({
       {items.length === 0 ? (
         <p className="muted">{empty}</p>
       ) : (
-        <div className="mini-wrap">{children(items.slice(current * size, current * size + size))}</div>
+        // Focusable: a table wider than the panel scrolls sideways, from the keyboard too.
+        <div className="mini-wrap" tabIndex={0} role="region" aria-label={title}>
+          {children(items.slice(current * size, current * size + size))}
+        </div>
       )}
       {pages > 1 ? (
         <Pager
