@@ -9,6 +9,9 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   base: '/dashboard/',
   plugins: [react()],
+  // `npm run dashboard:dev`: Vite's dev server (hot reload) on :5173, its GraphQL and WebSocket calls passed to
+  // the gateway of `npm run demo` on :4000.
+  server: { proxy: { '/graphql': { target: 'http://localhost:4000', ws: true } } },
   build: {
     outDir: '../dist/dashboard',
     emptyOutDir: true,
