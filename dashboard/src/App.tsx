@@ -17,7 +17,7 @@ import { DetailPanel } from './components/DetailPanel';
 import { Filters } from './components/Filters';
 import { ProvidersPanel } from './components/ProvidersPanel';
 import { TokenDialog } from './components/TokenDialog';
-import { formatInt, PROVIDER_NAMES } from './format';
+import { formatInt, formatWhen, PROVIDER_NAMES } from './format';
 import { useLiveBatches } from './live-batches';
 import { filterKey, filterOf, readView, writeView, type ViewState } from './url-state';
 
@@ -69,11 +69,13 @@ export function App() {
   const after = stack[stack.length - 1] ?? null;
   const [reload, setReload] = useState(0);
   const [list, setList] = useState<{ data?: Connection; errors?: GqlError[]; loading: boolean }>({ loading: true });
+  const [listedAt, setListedAt] = useState<string | undefined>();
   useEffect(() => {
     let live = true;
     setList((l) => ({ ...l, loading: true }));
     void gql(BatchesDocument, { first: view.size, after, filter: filterOf(view) }).then((r) => {
       if (!live) return;
+      setListedAt(new Date().toISOString());
       setList({
         ...(r.data?.batches ? { data: r.data.batches } : {}),
         ...(r.errors ? { errors: r.errors } : {}),
@@ -201,12 +203,24 @@ export function App() {
           <div className="list-head">
             <h1>
               Batches
-              <span className="count" title="Batches in this view">
-                {list.data?.totalCount != null ? formatInt(list.data.totalCount) : list.data ? 'many' : '…'}
+              <span
+                className="count"
+                title={
+                  list.data && list.data.totalCount == null
+                    ? 'The exact total is not known (a provider failed, or a filter is applied in the gateway)'
+                    : 'Batches in this view'
+                }
+              >
+                {list.data?.totalCount != null
+                  ? formatInt(list.data.totalCount)
+                  : list.data
+                    ? `${formatInt(list.data.edges.length)}${list.data.pageInfo.hasNextPage ? '+' : ''}`
+                    : '…'}
               </span>
             </h1>
             <span className="muted small">
               Newest first · {PROVIDER_NAMES.REACH} and {PROVIDER_NAMES.FACT_CHECK} merged
+              {listedAt ? ` · listed at ${formatWhen(listedAt)}` : ''}
             </span>
             <div className="list-tools">
               <button type="button" className="btn" onClick={() => setReload((n) => n + 1)} disabled={list.loading}>
