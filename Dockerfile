@@ -2,7 +2,8 @@
 # What the runtime stage runs is tested without Docker by test/ops/image.test.ts (a production-only
 # `npm ci` from the lockfile, the built dist/, this file's CMD and HEALTHCHECK).
 
-# Build stage: every dependency (typescript among them), then `npm run build` (tsc to dist/).
+# Build stage: every dependency (typescript and vite among them), then `npm run build` (tsc to dist/, and the
+# dashboard's bundle to dist/dashboard/).
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,9 +12,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY schema ./schema
 COPY src ./src
+COPY dashboard ./dashboard
 RUN npm run build
 
-# Runtime stage: production dependencies only (no tsx, no typescript), the build and the SDL it reads.
+# Runtime stage: production dependencies only (no tsx, no typescript, no vite), the build (the dashboard
+# included) and the SDL it reads.
 FROM node:20-slim AS runtime
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app

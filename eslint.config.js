@@ -15,7 +15,15 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['**/__generated__/**', 'node_modules/**', 'dist/**'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'codegen.ts', 'vitest.config.ts'],
+    files: [
+      'src/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+      'dashboard/**/*.{ts,tsx}',
+      'codegen.ts',
+      'vitest.config.ts',
+    ],
     extends: [tseslint.configs.recommended],
     rules: {
       'max-len': ['error', { code: 120, ignoreUrls: true }],

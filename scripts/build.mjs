@@ -1,7 +1,10 @@
-// `npm run build`: compiles src/ to dist/ (tsc, tsconfig.build.json) from a clean dist/.
-// `node scripts/build.mjs --if-stale` (npm's `prestart`): builds only when dist/ is missing or older
-// than what it is built from (src/, schema/, package.json, package-lock.json, the tsconfigs);
-// without src/ (an image holding only dist/) there is nothing to build.
+// `npm run build`: compiles src/ to dist/ (tsc, tsconfig.build.json) from a clean dist/, then bundles the
+// dashboard (Vite, dashboard/vite.config.ts) into dist/dashboard/, which the gateway serves at /dashboard.
+// `node scripts/build.mjs --if-stale` (npm's `prestart`, the tests, `npm run demo`): builds each part only
+// when it is missing or older than what it is built from: the gateway from src/, schema/, the package
+// files and the tsconfigs; the dashboard from dashboard/ and the package files. Without src/ (an image
+// holding only dist/) there is nothing to build. `--dashboard` builds (or, with --if-stale, checks) the
+// dashboard alone.
 // Plain JavaScript on purpose: it runs before anything is compiled, with or without dev dependencies.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -10,8 +13,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const INPUTS = ['src', 'schema', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
-const ENTRY = join(root, 'dist', 'main.js');
+const require = createRequire(join(root, 'package.json'));
+const PACKAGE_FILES = ['package.json', 'package-lock.json'];
+const GATEWAY = {
+  name: 'dist/',
+  entry: join(root, 'dist', 'main.js'),
+  inputs: ['src', 'schema', ...PACKAGE_FILES, 'tsconfig.json', 'tsconfig.build.json'],
+};
+const DASHBOARD = {
+  name: 'dist/dashboard/',
+  entry: join(root, 'dist', 'dashboard', 'index.html'),
+  inputs: ['dashboard', ...PACKAGE_FILES],
+};
 
 /** The newest modification time under `path` (a file or a folder), 0 when it does not exist. */
 function newest(path) {
@@ -23,22 +36,26 @@ function newest(path) {
   return latest;
 }
 
-/** Why dist/ needs a build, or undefined when it is up to date. */
-function staleness() {
-  if (!existsSync(ENTRY)) return 'dist/main.js is missing';
-  const built = statSync(ENTRY).mtimeMs;
-  const changed = INPUTS.filter((input) => newest(join(root, input)) > built);
+/** Why a part needs a build, or undefined when it is up to date. */
+function staleness(part) {
+  if (!existsSync(part.entry)) return `${part.entry.slice(root.length + 1)} is missing`;
+  const built = statSync(part.entry).mtimeMs;
+  const changed = part.inputs.filter((input) => newest(join(root, input)) > built);
   return changed.length > 0 ? `changed since the last build: ${changed.join(', ')}` : undefined;
 }
 
-function build() {
-  let tsc;
+/** A dev dependency's file, or a clear exit when it is not installed (a production install). */
+function resolveTool(specifier, what) {
   try {
-    tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+    return require.resolve(specifier);
   } catch {
-    console.error('batchql build: typescript is not installed (a production install?); run `npm ci` first');
+    console.error(`batchql build: ${what} is not installed (a production install?); run \`npm ci\` first`);
     process.exit(1);
   }
+}
+
+function buildGateway() {
+  const tsc = resolveTool('typescript/bin/tsc', 'typescript');
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   if (result.status !== 0) {
@@ -47,19 +64,49 @@ function build() {
   }
 }
 
+function buildDashboard() {
+  const vite = join(dirname(resolveTool('vite/package.json', 'vite')), 'bin', 'vite.js');
+  const result = spawnSync(
+    process.execPath,
+    [
+      vite,
+      'build',
+      join(root, 'dashboard'),
+      '--config',
+      join(root, 'dashboard', 'vite.config.ts'),
+      '--logLevel',
+      'warn',
+    ],
+    { stdio: 'inherit', cwd: root },
+  );
+  if (result.status !== 0) {
+    console.error('batchql build: vite failed; dist/dashboard/ was not written');
+    process.exit(result.status ?? 1);
+  }
+}
+
+const dashboardOnly = process.argv.includes('--dashboard');
 if (process.argv.includes('--if-stale')) {
   if (!existsSync(join(root, 'src'))) {
-    if (!existsSync(ENTRY)) {
+    if (!existsSync(GATEWAY.entry)) {
       console.error('batchql build: neither src/ nor dist/main.js is here; nothing to start');
       process.exit(1);
     }
   } else {
-    const reason = staleness();
+    if (!dashboardOnly) {
+      const reason = staleness(GATEWAY);
+      if (reason) {
+        console.error(`batchql build: building dist/ (${reason})`);
+        buildGateway();
+      }
+    }
+    const reason = existsSync(join(root, 'dashboard')) ? staleness(DASHBOARD) : undefined;
     if (reason) {
-      console.error(`batchql build: building dist/ (${reason})`);
-      build();
+      console.error(`batchql build: building dist/dashboard/ (${reason})`);
+      buildDashboard();
     }
   }
 } else {
-  build();
+  if (!dashboardOnly) buildGateway();
+  buildDashboard();
 }

@@ -1,15 +1,28 @@
 /**
- * `npm run demo`: starts the three provider simulators on loopback (real HTTP servers with a
- * real clock, so running batches progress) and the gateway in front of them, then prints the
- * GraphiQL URL and example queries with ids of the seeded data (`demo-examples.ts`, as in the README).
+ * `npm run demo`: builds the dashboard when its bundle is missing or stale, starts the three provider
+ * simulators on loopback (real HTTP servers with a real clock, so running batches progress) and the
+ * gateway in front of them, then prints the dashboard and GraphiQL URLs and example queries with ids of
+ * the seeded data (`demo-examples.ts`, as in the README).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config.js';
 import { DEMO_SIMULATORS, demoCurl, demoExamples, submitAndWatch } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
 import { startGateway } from './runtime.js';
 import { installSafetyNet } from './safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
+
+// The dashboard's bundle (dist/dashboard/), built by the same script as `npm run build`, only when stale.
+{
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'build.mjs');
+  const built = spawnSync(process.execPath, [script, '--if-stale', '--dashboard'], { stdio: 'inherit' });
+  if (built.status !== 0) {
+    console.error('batchql demo: the dashboard could not be built (see above); GraphiQL still works');
+  }
+}
 
 // The simulators enforce the documented quotas (Check on its Pro plan, Gameball's two windows) and the
 // gateway's budget follows the same plan, so the demo runs as it would against the real providers.
@@ -59,7 +72,8 @@ await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
     `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ` +
       `${sims.factCheck.url} (Check)`,
   );
-  console.log(`\nGraphiQL: ${gateway.url}\n`);
+  const origin = new URL(gateway.url).origin;
+  console.log(`\nDashboard: ${origin}/dashboard\nGraphiQL:  ${gateway.url}\n`);
   console.log(
     `Check webhooks: the Check simulator posts signed batch.completed/batch.failed events to ${webhookUrl}; ` +
       'a watched Check batch that finishes ends then, without waiting for its next poll.\n',

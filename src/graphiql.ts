@@ -125,7 +125,7 @@ export function negotiateEncoding(header: string | null): Encoding {
 }
 
 /** `If-None-Match`: a list of (possibly weak) tags, or `*`. */
-function matchesEtag(header: string | null, tag: string): boolean {
+export function matchesEtag(header: string | null, tag: string): boolean {
   if (!header) return false;
   return header.split(',').some((t) => {
     const value = t.trim();

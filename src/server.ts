@@ -22,6 +22,7 @@ import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
 import { useOfflineGraphiQL } from './graphiql.js';
+import { useDashboard } from './dashboard.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
 import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
@@ -76,6 +77,11 @@ export interface GatewayOptions {
   maxRequestBodySize?: number | false;
   /** More plugins, after the gateway's own (`runtime.ts` adds the shutdown drain's). */
   plugins?: Plugin[];
+  /**
+   * Serve the built dashboard at GET /dashboard, and redirect GET / there (`dashboard.ts`); `dir` is
+   * where the build is. @default on, from dist/dashboard/
+   */
+  dashboard?: boolean | { dir: string };
 }
 
 /** The gateway: a yoga instance usable as a Node request listener or through `.fetch`. */
@@ -125,6 +131,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0, options.rateLimit?.onRefused),
       useUpstreamBudget(),
       useTokenExpiry(),
+      // GET /dashboard and its assets, and / (a redirect): answered in onRequest, so no plugin after it sees them.
+      ...(options.dashboard === false
+        ? []
+        : [useDashboard(typeof options.dashboard === 'object' ? options.dashboard : {})]),
       useResponseNotes(),
       ...(options.plugins ?? []),
     ],

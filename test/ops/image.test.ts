@@ -137,6 +137,9 @@ describe('the Dockerfile', () => {
     expect(existsSync(join(image, 'node_modules', 'typescript'))).toBe(false);
     expect(existsSync(join(image, 'src'))).toBe(false);
     expect(existsSync(join(image, 'dist', 'main.js'))).toBe(true);
+    // The dashboard's bundle, built by the same `npm run build`, without its sources.
+    expect(existsSync(join(image, 'dist', 'dashboard', 'index.html'))).toBe(true);
+    expect(existsSync(join(image, 'dashboard'))).toBe(false);
   });
 
   it('serves with its CMD and ENV, answers its HEALTHCHECK, and stops on SIGTERM with exit 0', async () => {
@@ -172,6 +175,10 @@ describe('the Dockerfile', () => {
       body: JSON.stringify({ query: '{ providers { provider configured } }' }),
     });
     expect((await res.json()).data.providers.every((p: { configured: boolean }) => p.configured)).toBe(true);
+    // The dashboard, from the image's dist/ alone.
+    const page = await fetch(`http://127.0.0.1:${port}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<script type="module" crossorigin src="\/dashboard\/assets\/index-[\w-]+\.js">/);
     const healthcheck = asNode(execForm(runtime.lines.find((l) => /^HEALTHCHECK\s/.test(l))));
     expect((await run(healthcheck, { cwd: image, env: { PORT: port } })).code).toBe(0);
     await g.kill('SIGTERM');

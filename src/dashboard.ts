@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+import type { Plugin } from 'graphql-yoga';
+import { appendVary } from './cors.js';
+import { matchesEtag, negotiateEncoding } from './graphiql.js';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/** Where the dashboard is served; `/` redirects here. */
+export const DASHBOARD_PATH = '/dashboard';
+
+/**
+ * The built dashboard (`npm run build`: dist/dashboard/): next to the compiled gateway (dist/main.js
+ * runs from dist/), or in dist/ beside src/ when the gateway runs from source (demo, tests).
+ */
+export function dashboardDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'dashboard'), join(here, '..', 'dist', 'dashboard')];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[candidates.length - 1]!;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+/** Worth compressing (woff2 and png are compressed already). */
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json']);
+
+/**
+ * The page's own policy: everything from this origin (scripts, styles, the GraphQL endpoint and its
+ * WebSocket), nothing inline but React's style properties, no framing.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+type Encoding = ReturnType<typeof negotiateEncoding>;
+interface FileEntry {
+  mtimeMs: number;
+  size: number;
+  etag: string;
+  bytes: Buffer;
+  encoded: Map<Encoding, Promise<Buffer>>;
+}
+
+/**
+ * Serves the dashboard from the gateway, offline and without a token (its data asks for one):
+ * `GET /dashboard` (and `/dashboard/`) is the page, `/dashboard/assets/*` its hashed bundle files
+ * (cached for a year, immutable); the page itself is `no-cache` with an ETag, so a new build is
+ * picked up at once and an unchanged one costs a 304. Bodies are compressed per `Accept-Encoding`
+ * (br, gzip) on first demand and kept while the file is unchanged on disk. `GET /` redirects to the
+ * page. Without a build (`npm run build`) the page answers 503 saying so.
+ */
+export function useDashboard(options: { dir?: string } = {}): Plugin {
+  const cache = new Map<string, FileEntry>();
+  const served = new WeakSet<Response>();
+
+  const load = (file: string): FileEntry | undefined => {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile()) return undefined;
+    let entry = cache.get(file);
+    if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
+      const bytes = readFileSync(file);
+      entry = {
+        mtimeMs: stat.mtimeMs,
+        size: stat.size,
+        bytes,
+        etag: createHash('sha256').update(bytes).digest('base64url').slice(0, 27),
+        encoded: new Map(),
+      };
+      cache.set(file, entry);
+    }
+    return entry;
+  };
+  const encode = (entry: FileEntry, encoding: Encoding): Promise<Buffer> => {
+    let pending = entry.encoded.get(encoding);
+    if (!pending) {
+      pending =
+        encoding === 'br'
+          ? brotli(entry.bytes, {
+              params: {
+                [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
+                [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.bytes.length,
+              },
+            })
+          : encoding === 'gzip'
+            ? gzipAsync(entry.bytes, { level: 9 })
+            : Promise.resolve(entry.bytes);
+      pending.catch(() => entry.encoded.delete(encoding));
+      entry.encoded.set(encoding, pending);
+    }
+    return pending;
+  };
+
+  return {
+    onRequest({ request, url, fetchAPI, endResponse }) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      const path = url.pathname;
+      if (path === '/') {
+        endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: `${DASHBOARD_PATH}/` } }));
+        return;
+      }
+      if (path !== DASHBOARD_PATH && !path.startsWith(`${DASHBOARD_PATH}/`)) return;
+      const dir = options.dir ?? dashboardDir();
+      const relative = path === DASHBOARD_PATH || path === `${DASHBOARD_PATH}/` ? 'index.html' : path.slice(11);
+      const file = normalize(join(dir, decodeURIComponentSafe(relative)));
+      const isAsset = relative.startsWith('assets/');
+      if (!file.startsWith(dir + sep) || (relative !== 'index.html' && !isAsset)) {
+        endResponse(notFound(fetchAPI));
+        return;
+      }
+      const entry = load(file);
+      if (!entry) {
+        endResponse(
+          relative === 'index.html'
+            ? new fetchAPI.Response('The dashboard is not built: run `npm run build` (or `npm run demo`).\n', {
+                status: 503,
+                headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+              })
+            : notFound(fetchAPI),
+        );
+        return;
+      }
+      const ext = extname(file);
+      const encoding = COMPRESSIBLE.has(ext) ? negotiateEncoding(request.headers.get('accept-encoding')) : 'identity';
+      const tag = `"${entry.etag}-${encoding}"`;
+      const headers: Record<string, string> = {
+        etag: tag,
+        'cache-control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+        'x-content-type-options': 'nosniff',
+      };
+      if (!isAsset) {
+        headers['content-security-policy'] = DASHBOARD_CSP;
+        headers['referrer-policy'] = 'no-referrer';
+      }
+      if (matchesEtag(request.headers.get('if-none-match'), tag)) {
+        const response = new fetchAPI.Response(null, { status: 304, headers });
+        served.add(response);
+        endResponse(response);
+        return;
+      }
+      return encode(entry, encoding).then((bytes) => {
+        if (encoding !== 'identity') headers['content-encoding'] = encoding;
+        headers['content-type'] = TYPES[ext] ?? 'application/octet-stream';
+        headers['content-length'] = String(bytes.length);
+        const body = request.method === 'HEAD' ? null : (bytes as Uint8Array<ArrayBuffer>);
+        const response = new fetchAPI.Response(body, { status: 200, headers });
+        served.add(response);
+        endResponse(response);
+      });
+    },
+    onResponse({ response }) {
+      if (served.has(response)) appendVary(response.headers, 'Accept-Encoding');
+    },
+  };
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function notFound(fetchAPI: { Response: typeof Response }): Response {
+  return new fetchAPI.Response('Not found\n', {
+    status: 404,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
+}
