@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 
@@ -37,6 +38,9 @@ export class RequestBudget {
   private get controller(): AbortController {
     if (this.made) return this.made;
     const controller = (this.made = new AbortController());
+    // Each upstream call in flight or queued listens here, and a request may make `maxCalls` of them
+    // (`nodes` with 20 ids): past Node's default of 10 that is the design, not a leak to warn about.
+    setMaxListeners(this.maxCalls + 10, controller.signal);
     const client = this.clientSignal;
     if (client) {
       if (client.aborted) controller.abort(client.reason);
