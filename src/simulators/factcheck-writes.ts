@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../providers/factcheck/plans.js';
 import { createdBatch, type SimBatch } from './model.js';
 import { parseMultipart } from './multipart.js';
 import type { CreatedBatch, SimRequest, SimResponse } from './server.js';
@@ -24,15 +25,6 @@ export const FACT_CHECK_WRITE_LIMITS = {
 
 /** Characters of one item's content (every paid plan). */
 export const FACT_CHECK_CONTENT_CHARS = 50_000;
-const METHODS: Record<string, 'free' | 'pro' | 'enterprise'> = {
-  semantic: 'free',
-  reasoning: 'free',
-  tool: 'pro',
-  biprm: 'pro',
-  ensemble: 'pro',
-  entropy: 'pro',
-  formal: 'enterprise',
-};
 
 interface Uploaded {
   items: number;
@@ -62,7 +54,7 @@ export function createFactCheckWrites(o: {
   const limits = FACT_CHECK_WRITE_LIMITS[o.plan];
   let verificationsLeft: number = limits.verifications;
   const files = new Map<string, Uploaded>();
-  const rank = { free: 0, pro: 1, enterprise: 2, unlimited: 2 }[o.plan];
+  const rank = o.plan === 'unlimited' ? FACTCHECK_PLANS.enterprise.rank : FACTCHECK_PLANS[o.plan].rank;
   const invalid = (details: Detail[]) =>
     o.error(422, 'validation_error', details.map((d) => `${d.field}: ${d.message}`).join('; '), { details });
 
@@ -92,9 +84,9 @@ export function createFactCheckWrites(o: {
       details.push({ field: 'context', message: 'must be an object' });
     if (methods !== undefined) {
       for (const [method, weight] of Object.entries((methods ?? {}) as Record<string, unknown>)) {
-        const tier = METHODS[method];
+        const tier = FACTCHECK_METHOD_PLAN[method];
         if (!tier) details.push({ field: `methods.${method}`, message: 'unknown method' });
-        else if ({ free: 0, pro: 1, enterprise: 2 }[tier] > rank)
+        else if (FACTCHECK_PLANS[tier].rank > rank)
           details.push({ field: `methods.${method}`, message: `needs the ${tier} plan` });
         if (typeof weight !== 'number' || weight < 0)
           details.push({ field: `methods.${method}`, message: 'weight must be >= 0' });

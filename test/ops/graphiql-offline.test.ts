@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -10,21 +9,6 @@ import { startHarness, type Harness } from '../helpers/harness.js';
  * chromium's resolver knows no other host either; the editor must render and run a query.
  */
 const SCREENSHOT = process.env.GRAPHIQL_SCREENSHOT;
-
-/** `CHROMIUM_PATH`, else the first chromium on the PATH. */
-function chromiumPath(): string {
-  const configured = process.env.CHROMIUM_PATH;
-  if (configured) return configured;
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-      if (found && existsSync(found)) return found;
-    } catch {
-      // not on the PATH; try the next name
-    }
-  }
-  throw new Error('the GraphiQL browser test needs chromium (apt-get install chromium) or CHROMIUM_PATH');
-}
 
 const isLoopback = (url: string): boolean => {
   const { protocol, hostname } = new URL(url);
@@ -36,17 +20,8 @@ let h: Harness;
 let browser: Browser;
 beforeAll(async () => {
   h = await startHarness({ batchCount: 20, graphiql: true });
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    args: [
-      // CI runs as root, where chromium's sandbox cannot start.
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      // No name resolves but loopback: nothing can leave the machine, whatever the page tries.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-    ],
-  });
+  // Headless, no sandbox (CI runs as root), and a resolver that knows only loopback.
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
