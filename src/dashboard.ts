@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
 import { appendVary } from './cors.js';
-import { matchesEtag, negotiateEncoding } from './graphiql.js';
-
-const brotli = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
+import { contentTag, EncodedBodies, matchesEtag, negotiateEncoding } from './static-body.js';
 
 /** Where the dashboard is served; `/` redirects here. */
 export const DASHBOARD_PATH = '/dashboard';
@@ -53,13 +47,11 @@ export const DASHBOARD_CSP = [
   "object-src 'none'",
 ].join('; ');
 
-type Encoding = ReturnType<typeof negotiateEncoding>;
 interface FileEntry {
   mtimeMs: number;
   size: number;
   etag: string;
-  bytes: Buffer;
-  encoded: Map<Encoding, Promise<Buffer>>;
+  bodies: EncodedBodies;
 }
 
 /**
@@ -80,37 +72,11 @@ export function useDashboard(options: { dir?: string } = {}): Plugin {
     let entry = cache.get(file);
     if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
       const bytes = readFileSync(file);
-      entry = {
-        mtimeMs: stat.mtimeMs,
-        size: stat.size,
-        bytes,
-        etag: createHash('sha256').update(bytes).digest('base64url').slice(0, 27),
-        encoded: new Map(),
-      };
+      entry = { mtimeMs: stat.mtimeMs, size: stat.size, etag: contentTag(bytes), bodies: new EncodedBodies(bytes, 9) };
       cache.set(file, entry);
     }
     return entry;
   };
-  const encode = (entry: FileEntry, encoding: Encoding): Promise<Buffer> => {
-    let pending = entry.encoded.get(encoding);
-    if (!pending) {
-      pending =
-        encoding === 'br'
-          ? brotli(entry.bytes, {
-              params: {
-                [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
-                [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.bytes.length,
-              },
-            })
-          : encoding === 'gzip'
-            ? gzipAsync(entry.bytes, { level: 9 })
-            : Promise.resolve(entry.bytes);
-      pending.catch(() => entry.encoded.delete(encoding));
-      entry.encoded.set(encoding, pending);
-    }
-    return pending;
-  };
-
   return {
     onRequest({ request, url, fetchAPI, endResponse }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
@@ -158,7 +124,7 @@ export function useDashboard(options: { dir?: string } = {}): Plugin {
         endResponse(response);
         return;
       }
-      return encode(entry, encoding).then((bytes) => {
+      return entry.bodies.get(encoding).then((bytes) => {
         if (encoding !== 'identity') headers['content-encoding'] = encoding;
         headers['content-type'] = TYPES[ext] ?? 'application/octet-stream';
         headers['content-length'] = String(bytes.length);

@@ -1,16 +1,7 @@
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { shouldRenderGraphiQL, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { appendVary } from './cors.js';
-
-const brotli = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
-
-/** The encodings the page is served in, best first. */
-type Encoding = 'br' | 'gzip' | 'identity';
-const PREFERENCE: Encoding[] = ['br', 'gzip', 'identity'];
+import { contentTag, EncodedBodies, matchesEtag, negotiateEncoding, type Encoding } from './static-body.js';
 
 /**
  * The page is at the unversioned `/graphql`, so a browser must ask again each time (`no-cache`);
@@ -20,12 +11,6 @@ const PREFERENCE: Encoding[] = ['br', 'gzip', 'identity'];
 export const GRAPHIQL_CACHE_CONTROL = 'public, no-cache';
 const VARY = ['Accept', 'Accept-Encoding'];
 
-/** One representation of the page. */
-interface Body {
-  bytes: Uint8Array;
-  etag: string;
-}
-
 /**
  * GraphiQL that works offline: `@graphql-yoga/render-graphiql` inlines every script, style, worker
  * and the favicon (about 9 MB), where yoga's own page loads them from unpkg.com. The page is
@@ -34,37 +19,16 @@ interface Body {
  * endpoint that accepts `text/html`, as yoga's GraphiQL is (set yoga's `graphiql: false`).
  */
 export function useOfflineGraphiQL(options: GraphiQLOptions, endpoint = '/graphql'): Plugin {
-  let identity: Body | undefined;
-  const encoded = new Map<Encoding, Promise<Body>>();
+  // Rendered on the first request; brotli at quality 6, since the page is about 9 MB.
+  let page: { bodies: EncodedBodies; etag: string } | undefined;
   const served = new WeakSet<Response>();
-  const page = (): Body => {
-    if (!identity) {
+  const body = (encoding: Encoding): Promise<{ bytes: Uint8Array; etag: string }> => {
+    if (!page) {
       const bytes = Buffer.from(renderGraphiQL(options));
-      identity = { bytes, etag: createHash('sha256').update(bytes).digest('base64url').slice(0, 27) };
+      page = { bodies: new EncodedBodies(bytes, 6), etag: contentTag(bytes) };
     }
-    return identity;
-  };
-  const body = (encoding: Encoding): Promise<Body> => {
-    let pending = encoded.get(encoding);
-    if (!pending) {
-      const { bytes, etag } = page();
-      pending = (
-        encoding === 'br'
-          ? brotli(bytes, {
-              params: {
-                [zlibConstants.BROTLI_PARAM_QUALITY]: 6,
-                [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-              },
-            })
-          : encoding === 'gzip'
-            ? gzipAsync(bytes, { level: 9 })
-            : Promise.resolve(bytes)
-      ).then((out) => ({ bytes: out, etag: `${etag}-${encoding}` }));
-      // A failed compression is retried by the next request rather than cached.
-      pending.catch(() => encoded.delete(encoding));
-      encoded.set(encoding, pending);
-    }
-    return pending;
+    const { bodies, etag } = page;
+    return bodies.get(encoding).then((bytes) => ({ bytes, etag: `${etag}-${encoding}` }));
   };
   return {
     onRequest({ request, url, fetchAPI, endResponse }) {
@@ -93,42 +57,4 @@ export function useOfflineGraphiQL(options: GraphiQLOptions, endpoint = '/graphq
       if (served.has(response)) appendVary(response.headers, ...VARY);
     },
   };
-}
-
-/**
- * The best encoding the client accepts (RFC 9110 §12.5.3): highest q first, then br, gzip,
- * identity. identity is acceptable unless refused (`identity;q=0`, or `*;q=0` without it); a
- * client refusing everything still gets identity, the only thing every client can read.
- */
-export function negotiateEncoding(header: string | null): Encoding {
-  if (!header) return 'identity';
-  const q = new Map<string, number>();
-  for (const part of header.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    if (!name) continue;
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const value = qParam ? Number(qParam.slice(2)) : 1;
-    q.set(name === 'x-gzip' ? 'gzip' : name, Number.isFinite(value) ? value : 0);
-  }
-  const star = q.get('*');
-  const weight = (e: Encoding) => q.get(e) ?? (e === 'identity' ? (star ?? 0.001) : (star ?? 0));
-  let best: Encoding = 'identity';
-  let bestWeight = 0;
-  for (const e of PREFERENCE) {
-    const w = weight(e);
-    if (w > bestWeight) {
-      best = e;
-      bestWeight = w;
-    }
-  }
-  return best;
-}
-
-/** `If-None-Match`: a list of (possibly weak) tags, or `*`. */
-export function matchesEtag(header: string | null, tag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((t) => {
-    const value = t.trim();
-    return value === '*' || value === tag || value === `W/${tag}`;
-  });
 }

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPHIQL_CACHE_CONTROL, negotiateEncoding } from '../../src/graphiql.js';
+import { GRAPHIQL_CACHE_CONTROL } from '../../src/graphiql.js';
+import { negotiateEncoding } from '../../src/static-body.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { submitAndWatch } from '../../src/demo-examples.js';
 
