@@ -14,7 +14,7 @@ import { gql, type GqlError } from '../api/client';
 import { useAuth } from '../api/auth';
 import { batchTitle, formatFull, formatInt, formatPercent, formatRate, PROVIDER_NAMES } from '../format';
 import type { LiveEntry } from '../live-batches';
-import { ErrorNotice, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
+import { ErrorNotice, MiniTable, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
 import { ClientPaged, PagedSection, useConnectionPager } from './paging';
 import { CancelAction } from '../actions/CancelAction';
 
@@ -187,74 +187,62 @@ function ReachSections({ batch }: { batch: ReachDetail }) {
       </dl>
       <ClientPaged title="Error summary" items={batch.errorSummary} empty="No record errors.">
         {(rows) => (
-          <table className="mini">
-            <thead>
-              <tr>
-                <th scope="col">Category</th>
-                <th scope="col">Records</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.category}>
-                  <td>{r.category}</td>
-                  <td className="num">{formatInt(r.count)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <MiniTable
+            rows={rows}
+            rowKey={(r) => r.category}
+            columns={[
+              { label: 'Category', cell: (r) => r.category },
+              { label: 'Records', cell: (r) => formatInt(r.count), className: 'num' },
+            ]}
+          />
         )}
       </ClientPaged>
       <PagedSection title="Record errors" pager={errors} empty="No record errors.">
         {(nodes) => (
-          <table className="mini">
-            <thead>
-              <tr>
-                <th scope="col">External id</th>
-                <th scope="col">Errors</th>
-              </tr>
-            </thead>
-            <tbody>
-              {nodes.map((r) => (
-                <tr key={r.externalId}>
-                  <td className="mono small">{r.externalId}</td>
-                  <td>
+          <MiniTable
+            rows={nodes}
+            rowKey={(r) => r.externalId}
+            columns={[
+              { label: 'External id', cell: (r) => r.externalId, className: 'mono small' },
+              {
+                label: 'Errors',
+                cell: (r) => (
+                  <>
                     {r.errors.join('; ')}
                     {r.categories.length ? <span className="muted small"> ({r.categories.join(', ')})</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </PagedSection>
       <PagedSection title="Pending resources" pager={pending} empty="No resources waiting for dependencies.">
         {(nodes) => (
-          <table className="mini">
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Waiting for</th>
-                <th scope="col">Expires</th>
-              </tr>
-            </thead>
-            <tbody>
-              {nodes.map((r) => (
-                <tr key={r.id}>
-                  <td>
+          <MiniTable
+            rows={nodes}
+            rowKey={(r) => r.id}
+            columns={[
+              {
+                label: 'Resource',
+                cell: (r) => (
+                  <>
                     <span className="mono small">{r.resourceExternalId}</span>
                     <span className="muted small"> {r.schemaName ?? r.schemaDefinitionId}</span>
-                  </td>
-                  <td className="small">
-                    {r.missingDependencies
-                      .map((d) => `${d.schemaName ?? d.schemaDefinitionId} ${d.externalId}`)
-                      .join(', ')}
-                  </td>
-                  <td className="small">{formatFull(r.expiresAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              {
+                label: 'Waiting for',
+                cell: (r) =>
+                  r.missingDependencies
+                    .map((d) => `${d.schemaName ?? d.schemaDefinitionId} ${d.externalId}`)
+                    .join(', '),
+                className: 'small',
+              },
+              { label: 'Expires', cell: (r) => formatFull(r.expiresAt), className: 'small' },
+            ]}
+          />
         )}
       </PagedSection>
     </>
@@ -289,60 +277,55 @@ function FactCheckSections({ batch }: { batch: FactCheckDetail }) {
       {batch.validationErrors.length > 0 || batch.status === 'FAILED' ? (
         <ClientPaged title="Validation errors" items={batch.validationErrors} size={20} empty="No validation errors.">
           {(rows) => (
-            <table className="mini" data-testid="validation-errors">
-              <thead>
-                <tr>
-                  <th scope="col">Row</th>
-                  <th scope="col">Problem</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r, i) => (
-                  <tr key={`${r.row}-${i}`}>
-                    <td className="num">{r.row}</td>
-                    <td>{r.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <MiniTable
+              testId="validation-errors"
+              rows={rows}
+              rowKey={(r, i) => `${r.row}-${i}`}
+              columns={[
+                { label: 'Row', cell: (r) => r.row, className: 'num' },
+                { label: 'Problem', cell: (r) => r.message },
+              ]}
+            />
           )}
         </ClientPaged>
       ) : null}
       <PagedSection title="Items" pager={items} empty="No items yet.">
         {(nodes) => (
-          <table className="mini" data-testid="items">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Claim</th>
-                <th scope="col">Status</th>
-                <th scope="col">Verdict</th>
-                <th scope="col">Confidence</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {nodes.map((item) => (
-                <tr key={item.id}>
-                  <td className="num">{item.itemIndex}</td>
-                  <td className="claim" title={item.content ?? ''}>
+          <MiniTable
+            testId="items"
+            rows={nodes}
+            rowKey={(item) => item.id}
+            columns={[
+              { label: '#', cell: (item) => item.itemIndex, className: 'num' },
+              {
+                label: 'Claim',
+                className: 'claim',
+                title: (item) => item.content ?? '',
+                cell: (item) => (
+                  <>
                     {item.content ?? '—'}
                     {item.errorMessage ? <span className="bad small"> {item.errorMessage}</span> : null}
-                  </td>
-                  <td className="small">{item.statusRaw}</td>
-                  <td>{item.verdict ?? '—'}</td>
-                  <td className="num">{item.confidence == null ? '—' : item.confidence.toFixed(2)}</td>
-                  <td>
-                    {item.decision ? (
-                      <span className={`decision decision-${item.decision.toLowerCase()}`}>{item.decision}</span>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { label: 'Status', cell: (item) => item.statusRaw, className: 'small' },
+              { label: 'Verdict', cell: (item) => item.verdict ?? '—' },
+              {
+                label: 'Confidence',
+                cell: (item) => (item.confidence == null ? '—' : item.confidence.toFixed(2)),
+                className: 'num',
+              },
+              {
+                label: 'Decision',
+                cell: (item) =>
+                  item.decision ? (
+                    <span className={`decision decision-${item.decision.toLowerCase()}`}>{item.decision}</span>
+                  ) : (
+                    '—'
+                  ),
+              },
+            ]}
+          />
         )}
       </PagedSection>
     </>
@@ -361,48 +344,29 @@ function GameballSections({ batch }: { batch: GameballDetail }) {
       </dl>
       <ClientPaged title="Item errors" items={batch.itemErrors} empty="No item errors.">
         {(rows) => (
-          <table className="mini">
-            <thead>
-              <tr>
-                <th scope="col">Customer</th>
-                <th scope="col">Error</th>
-                <th scope="col">Code</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r, i) => (
-                <tr key={i}>
-                  <td className="mono small">{r.customerId ?? '—'}</td>
-                  <td>{r.message ?? '—'}</td>
-                  <td className="num">{r.code ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <MiniTable
+            rows={rows}
+            rowKey={(_r, i) => i}
+            columns={[
+              { label: 'Customer', cell: (r) => r.customerId ?? '—', className: 'mono small' },
+              { label: 'Error', cell: (r) => r.message ?? '—' },
+              { label: 'Code', cell: (r) => r.code ?? '—', className: 'num' },
+            ]}
+          />
         )}
       </ClientPaged>
       <ClientPaged title="Results" items={batch.results} empty="No results yet.">
         {(rows) => (
-          <table className="mini">
-            <thead>
-              <tr>
-                <th scope="col">Customer</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Points</th>
-                <th scope="col">Transaction</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r, i) => (
-                <tr key={i}>
-                  <td className="mono small">{r.customerId ?? '—'}</td>
-                  <td className="num">{r.amount ?? '—'}</td>
-                  <td className="num">{r.points ?? '—'}</td>
-                  <td className="mono small">{r.transactionId ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <MiniTable
+            rows={rows}
+            rowKey={(_r, i) => i}
+            columns={[
+              { label: 'Customer', cell: (r) => r.customerId ?? '—', className: 'mono small' },
+              { label: 'Amount', cell: (r) => r.amount ?? '—', className: 'num' },
+              { label: 'Points', cell: (r) => r.points ?? '—', className: 'num' },
+              { label: 'Transaction', cell: (r) => r.transactionId ?? '—', className: 'mono small' },
+            ]}
+          />
         )}
       </ClientPaged>
     </>

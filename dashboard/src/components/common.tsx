@@ -126,3 +126,50 @@ export function NextRead({ at }: { at: string }) {
     </time>
   );
 }
+
+/** One column of a `MiniTable`: its header, its cell, and the cell's class. */
+export interface Column<T> {
+  label: string;
+  cell: (row: T) => ReactNode;
+  className?: string;
+  /** The cell's `title` (the full text of a clipped cell). */
+  title?: (row: T) => string;
+}
+
+/** The detail panel's small tables: a header row, then one row per item. */
+export function MiniTable<T>({
+  columns,
+  rows,
+  rowKey,
+  testId,
+}: {
+  columns: readonly Column<T>[];
+  rows: readonly T[];
+  rowKey: (row: T, index: number) => string | number;
+  testId?: string;
+}) {
+  return (
+    <table className="mini" data-testid={testId}>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c.label} scope="col">
+              {c.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, i) => (
+          <tr key={rowKey(row, i)}>
+            {columns.map((c) => (
+              <td key={c.label} className={c.className} title={c.title?.(row)}>
+                {c.cell(row)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
