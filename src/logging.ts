@@ -1,7 +1,7 @@
 import { destination as pinoDestination, pino, type DestinationStream, type Logger } from 'pino';
 import type { YogaLogger } from 'graphql-yoga';
 import { GatewayError } from './domain/errors.js';
-import { scopedLogger } from './request-scope.js';
+import { errorLogger } from './request-scope.js';
 
 /** Log levels batchql accepts in `LOG_LEVEL`. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -96,9 +96,9 @@ export function yogaLogger(logger: Logger): YogaLogger {
             inner.code,
           );
         const at = clientSide ? 'debug' : known ? 'warn' : level;
-        // Inside an operation, the line carries its requestId.
-        scopedLogger(logger)[at]({ err: e }, text || 'request failed');
-      } else if (debug || level !== 'debug') scopedLogger(logger)[level](text || 'yoga');
+        // An operation's error carries its requestId (noted by the access log before yoga masks it).
+        errorLogger(e, logger)[at]({ err: e }, text || 'request failed');
+      } else if (debug || level !== 'debug') logger[level](text || 'yoga');
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

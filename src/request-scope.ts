@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -13,7 +12,10 @@ export function requestIdOf(header: string | null | undefined): string {
   return header && VALID_ID.test(header) ? header : randomUUID();
 }
 
-/** What code running for one GraphQL operation can reach without a context: its logger (with `requestId`). */
+/**
+ * What the upstream layer and the logs know of one GraphQL operation: its logger (with `requestId`) and
+ * its span. Upstream calls get it with their signal (`providers/call-context.ts`).
+ */
 export interface RequestScope {
   requestId: string;
   log: Logger;
@@ -22,12 +24,17 @@ export interface RequestScope {
 }
 
 /**
- * The operation being executed (set around execute/subscribe by the access-log plugin), so the
- * upstream layer's failure reports and yoga's own log lines carry the request id.
+ * The operation each execution error belongs to, noted by the access log before yoga masks and logs
+ * the error, so yoga's report of it carries the operation's `requestId` (`logging.ts`).
  */
-export const requestScope = new AsyncLocalStorage<RequestScope>();
+const errorScopes = new WeakMap<object, RequestScope>();
 
-/** The logger of the operation running now, else `fallback`. */
-export function scopedLogger(fallback: Logger): Logger {
-  return requestScope.getStore()?.log ?? fallback;
+/** Notes that `error` was raised by the operation of `scope`. */
+export function noteErrorScope(error: object, scope: RequestScope): void {
+  errorScopes.set(error, scope);
+}
+
+/** The logger of the operation that raised `error`, else `fallback`. */
+export function errorLogger(error: object | undefined, fallback: Logger): Logger {
+  return (error && errorScopes.get(error)?.log) || fallback;
 }

@@ -22,7 +22,6 @@ import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logging.js';
 import { createAuthenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { scopedLogger } from './request-scope.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
 import { budgetModeLog, SharedBudget } from './providers/shared-budget.js';
 import { factCheckWebhookSecret } from './providers/factcheck/index.js';
@@ -249,7 +248,7 @@ export async function startGateway(
       metrics.observeUpstream(provider, outcome, seconds, detail);
       if (outcome === 'ok' || outcome === 'aborted') return;
       // Inside a GraphQL operation the line carries its requestId (polls have none). No body, URL or header.
-      const log = scopedLogger(logger);
+      const log = detail?.scope?.log ?? logger;
       const fields = { provider, code: outcome, upstreamStatus: detail?.upstreamStatus };
       if (outcome === 'NOT_FOUND' || detail?.circuitOpen)
         log.debug({ ...fields, circuitOpen: detail?.circuitOpen }, 'upstream call failed');

@@ -2,6 +2,7 @@
  * `npm run bench:profile` (issue 13): the rotating-ids-with-variables case of `npm run bench` with the
  * gateway under `node --cpu-prof`, then the top functions and packages by self time, as shares of the
  * gateway's busy time during the load (start-up, warm-up and shutdown are left out by time).
+ *   BENCH_CASE the case of `npm run bench` to profile (default `rotating ids, variables`),
  *   BENCH_DURATION seconds of load (default 20), BENCH_CONNECTIONS (50), BENCH_WARMUP seconds before (3),
  *   BENCH_PROFILE_DIR where the `.cpuprofile` is kept (default: a new temporary folder; it opens in Chrome DevTools).
  */
@@ -17,6 +18,7 @@ import { profileTables, summariseProfile, type CpuProfile } from './cpuprofile.j
 const duration = positiveInt('BENCH_DURATION', 20);
 const connections = positiveInt('BENCH_CONNECTIONS', 50);
 const warmup = positiveInt('BENCH_WARMUP', 3, 0);
+const caseName = process.env.BENCH_CASE?.trim() || 'rotating ids, variables';
 const dir = process.env.BENCH_PROFILE_DIR?.trim() || mkdtempSync(join(tmpdir(), 'batchql-profile-'));
 
 console.log(machineLine('bench:profile'));
@@ -26,7 +28,9 @@ try {
   const { sims, gateway } = stack;
   const ids = await benchIds(sims);
   const auth = { token: sims.env.REACH_TOKEN!, tenantId: sims.env.REACH_TENANT_ID! };
-  const rotating = benchCases(ids, auth, connections, 1).find((c) => c.name === 'rotating ids, variables')!;
+  const cases = benchCases(ids, auth, connections, 1);
+  const rotating = cases.find((c) => c.name === caseName);
+  if (!rotating) throw new Error(`BENCH_CASE: no case "${caseName}" (${cases.map((c) => c.name).join(', ')})`);
   const origin = new URL(gateway.url).origin;
   if (warmup > 0) await runCase(rotating, origin, warmup);
   const from = Date.now();

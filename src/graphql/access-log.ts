@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../context.js';
 import { fixedKeysLogger } from '../logging.js';
-import { REQUEST_ID_HEADER, requestIdOf, requestScope, type RequestScope } from '../request-scope.js';
+import { REQUEST_ID_HEADER, noteErrorScope, requestIdOf, type RequestScope } from '../request-scope.js';
 import { traceFields } from '../tracing.js';
 import type { OperationSpans } from './tracing.js';
 
@@ -90,10 +90,11 @@ const isIterable = (value: unknown): value is AsyncIterable<unknown> =>
 
 /**
  * Request ids and the access log: every request gets an id (`x-request-id` when valid, else a
- * UUID), echoed on the response; its context carries a pino child with `requestId`; execution
- * runs in `requestScope`. Each operation ends with one info line (`msg: "graphql operation"`);
+ * UUID), echoed on the response; its context carries a pino child with `requestId`; its upstream
+ * calls carry the operation's scope (`RequestBudget.context`), and so do its execution errors, which
+ * yoga logs. Each operation ends with one info line (`msg: "graphql operation"`);
  * a subscription's when its stream ends, its duration the stream's lifetime. With `spans`,
- * each operation has a server span (`tracing.ts`), in `requestScope` during execution, and its
+ * each operation has a server span (`tracing.ts`), the parent of its upstream attempts, and its
  * log lines carry `traceId` and `spanId`.
  */
 export function useAccessLog(
@@ -131,6 +132,10 @@ export function useAccessLog(
   };
   const collect = (entry: Entry, result: ExecutionResult | undefined) => {
     for (const error of result?.errors ?? []) entry.errorCodes.push(codeOf(error));
+  };
+  /** Execution errors keep their operation's scope: yoga logs them when it masks them, after this plugin's hooks. */
+  const noteErrors = (scope: RequestScope, result: ExecutionResult | undefined) => {
+    for (const error of result?.errors ?? []) noteErrorScope(error, scope);
   };
   /**
    * The entry of an operation: made at the HTTP request, or here for a WebSocket operation (one
@@ -198,28 +203,31 @@ export function useAccessLog(
         entry.operationName = operation.name?.value ?? entry.operationName;
       };
     },
-    onExecute({ args, executeFn, setExecuteFn }) {
+    onExecute({ args }) {
       const ctx = args.contextValue;
       const entry = entryOf(ctx, args.document, args.operationName);
       const scope = scopeOf(ctx, entry);
-      setExecuteFn((a) => requestScope.run(scope, () => executeFn(a)));
+      ctx.budget.context.scope = scope;
       return {
         onExecuteDone({ result }) {
-          if (entry.transport !== 'ws' || isIterable(result)) return;
+          if (isIterable(result)) return;
+          noteErrors(scope, result);
+          if (entry.transport !== 'ws') return;
           collect(entry, result);
           finish(entry);
         },
       };
     },
-    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+    onSubscribe({ args }) {
       const ctx = args.contextValue;
       const entry = entryOf(ctx, args.document, args.operationName);
       const scope = scopeOf(ctx, entry);
-      setSubscribeFn((a) => requestScope.run(scope, () => subscribeFn(a)));
+      ctx.budget.context.scope = scope;
       const res = (ctx as { res?: unknown }).res;
       return {
         onSubscribeResult({ result }) {
           if (!isIterable(result)) {
+            noteErrors(scope, result);
             if (entry.transport === 'ws') {
               collect(entry, result);
               finish(entry);
@@ -236,6 +244,7 @@ export function useAccessLog(
           }
           return {
             onNext({ result: next }) {
+              noteErrors(scope, next as ExecutionResult);
               collect(entry, next as ExecutionResult);
             },
             onEnd() {

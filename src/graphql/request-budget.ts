@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
+import { bindCallContext, type CallContext } from '../providers/call-context.js';
 
 /** Thrown as the abort reason when the response deadline passes. */
 class DeadlinePassed extends Error {
@@ -23,6 +24,8 @@ export class RequestBudget {
   private spent = 0;
   private perProvider: Map<ProviderName, number> | undefined;
   private deadlineHit = false;
+  /** What this request's upstream calls are for: interactive, and its operation once it runs (`access-log.ts`). */
+  readonly context: CallContext = { traffic: 'interactive' };
 
   constructor(
     readonly maxCalls: number,
@@ -38,6 +41,7 @@ export class RequestBudget {
   private get controller(): AbortController {
     if (this.made) return this.made;
     const controller = (this.made = new AbortController());
+    bindCallContext(controller.signal, this.context);
     // Each upstream call in flight or queued listens here, and a request may make `maxCalls` of them
     // (`nodes` with 20 ids): past Node's default of 10 that is the design, not a leak to warn about.
     setMaxListeners(this.maxCalls + 10, controller.signal);

@@ -1,7 +1,7 @@
 import type { Batch } from '../domain/batch.js';
 import type { ListPage } from '../domain/listing.js';
 import type { BatchProvider, BulkRefreshCapability } from '../domain/provider.js';
-import { inBackground } from '../providers/traffic.js';
+import { bindCallContext } from '../providers/call-context.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { initialMemory, pollStep, type PollMemory, type PollOutcome } from './poll-step.js';
@@ -81,6 +81,10 @@ export function overlay(row: Batch, last: Batch | undefined, detailFields: reado
  */
 export class BulkRefresh {
   private readonly stop = new AbortController();
+  /** The stop signal as the walks' and polls' calls carry it: background traffic (`call-context.ts`). */
+  private readonly background = bindCallContext(this.stop.signal, { traffic: 'background' });
+  /** The same for a member's first read, which its subscriber waits for. */
+  private readonly firstRead = bindCallContext(AbortSignal.any([this.stop.signal]), { traffic: 'first-read' });
   private readonly local = new Map<string, LocalMember>();
   private readonly announced = new Map<string, string>();
   private readonly members = new Map<string, Member>();
@@ -324,12 +328,10 @@ export class BulkRefresh {
         const at: string | number = token;
         this.host.counted('page');
         pages++;
-        const page: ListPage = await inBackground(() =>
-          this.provider.listPage!(
-            { status: word },
-            { size: this.capability.pageSize, token: at },
-            { signal, ...(tenant ? { tenant } : {}) },
-          ),
+        const page: ListPage = await this.provider.listPage!(
+          { status: word },
+          { size: this.capability.pageSize, token: at },
+          { signal, ...(tenant ? { tenant } : {}) },
         );
         for (const item of page.items) rows.set(item.providerBatchId, item);
         if (page.total !== undefined && page.total !== null) this.totals.set(word, page.total);
@@ -366,10 +368,15 @@ export class BulkRefresh {
     read: (() => Promise<Batch>) | undefined,
     kind: 'background' | 'first-read' = 'background',
   ): Promise<void> {
-    const signal = this.stop.signal;
-    const outcome: PollOutcome = await inBackground(
-      () => pollStep(this.provider, m.target, m.memory, m.latest, this.host.now, signal, read),
-      kind,
+    const signal = kind === 'first-read' ? this.firstRead : this.background;
+    const outcome: PollOutcome = await pollStep(
+      this.provider,
+      m.target,
+      m.memory,
+      m.latest,
+      this.host.now,
+      signal,
+      read,
     );
     if (signal.aborted) return;
     if (outcome.unchanged) await this.host.coordinator.keepAlive(m.key).catch(() => {});

@@ -5,9 +5,8 @@ import { LatestValueChannel } from './channel.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { initialMemory, pollStep } from './poll-step.js';
-import { inBackground } from '../providers/traffic.js';
+import { bindCallContext, type CallContext } from '../providers/call-context.js';
 import { sleep } from './sleep.js';
-import { requestScope } from '../request-scope.js';
 import type { WatchTarget } from './watch-target.js';
 import { BulkRefresh, type BulkHost } from './bulk-refresh.js';
 import { PollScheduler } from './scheduler.js';
@@ -172,12 +171,13 @@ export class PollHub {
       if (w.ended) this.end(w);
     });
     const unit = this.unitFor(target);
-    // The loop outlives the subscription that started it: it runs outside that request's scope, so
-    // its log lines and spans are no subscriber's (README, Operations → Tracing).
+    // The loop outlives the subscription that started it: its calls carry no request's scope (their
+    // signals are the loop's own, `call-context.ts`), so its log lines and spans are no subscriber's
+    // (README, Operations → Tracing).
     if (unit) {
       w.unit = unit;
-      requestScope.exit(() => unit.add(key, { target, latest: () => w.latest, polling: (on) => (w.polling = on) }));
-    } else void requestScope.exit(() => this.run(w));
+      unit.add(key, { target, latest: () => w.latest, polling: (on) => (w.polling = on) });
+    } else void this.run(w);
     return w;
   }
 
@@ -247,6 +247,9 @@ export class PollHub {
     const provider = this.providers[w.target.provider];
     const lost = new AbortController();
     const signal = AbortSignal.any([w.stop.signal, lost.signal]);
+    // What the loop's upstream calls are for: its first read, then paced background polls.
+    const context: CallContext = { traffic: 'background' };
+    bindCallContext(signal, context);
     const finite = Number.isFinite(this.coordinator.leaseMs);
     const renew = finite
       ? setInterval(
@@ -272,8 +275,8 @@ export class PollHub {
         if (provider) this.counters.polls++;
         // A new watch's first read goes ahead of other polls, unpaced (its subscriber waits for a first
         // state); later polls are paced background traffic. Both leave the interactive share to queries.
-        const step = () => pollStep(provider, w.target, memory, w.latest, this.now, signal);
-        const outcome = await inBackground(step, first && !w.latest ? 'first-read' : 'background');
+        context.traffic = first && !w.latest ? 'first-read' : 'background';
+        const outcome = await pollStep(provider, w.target, memory, w.latest, this.now, signal);
         first = false;
         if (signal.aborted) break;
         // Every batch of this provider gets the same share of its polling budget: intervals stretch evenly.

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
@@ -8,6 +7,7 @@ import {
   isDeadlineHit,
   type CircuitObserver,
   type UpstreamBody,
+  type UpstreamCall,
   type UpstreamHttp,
   type UpstreamMethod,
   type UpstreamObserver,
@@ -16,7 +16,7 @@ import { encodeBody } from './request-body.js';
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import type { SharedBudget } from './shared-budget.js';
-import { trafficClass } from './traffic.js';
+import { callContextOf } from './call-context.js';
 import type { Tracing } from '../tracing-types.js';
 
 export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
@@ -105,18 +105,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     pollRate: () => quota.pollRate(),
     // The first attempt's budget is taken before the policy, so a call waiting for budget holds no
     // bulkhead slot and its wait is not part of the upstream deadline; retries take theirs inside.
+    // What the call is for is read from its signal now, once, and handed on to every attempt.
     request(method, path, query, signal, headers, body) {
-      const kind = trafficClass();
-      const run = () => {
-        const paid = { used: false };
-        // A call that joined an identical one in flight (or was refused before sending) gives its budget back.
-        const refund = () => paid.used || quota.refund();
-        return prepaid
-          .run(paid, () => protectedHttp.request(method, path, query, signal, headers, body))
-          .finally(refund);
-      };
-      if (!signal?.aborted && quota.tryTake(kind)) return run();
-      return quota.take(kind, signal).then(run);
+      const context = callContextOf(signal);
+      const call: UpstreamCall = { traffic: context.traffic, scope: context.scope, prepaid: true };
+      // A call that joined an identical one in flight (or was refused before sending) gives its budget back.
+      const refund = () => call.prepaid && quota.refund();
+      const run = () => protectedHttp.request(method, path, query, signal, headers, body, call).finally(refund);
+      if (!signal?.aborted && quota.tryTake(call.traffic)) return run();
+      return quota.take(call.traffic, signal).then(run);
     },
   };
 }
@@ -126,21 +123,19 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
  * as interactive or background traffic (`traffic.ts`), so the gateway never sends a request it
  * knows the provider would refuse.
  */
-/** Marks a call whose first attempt's budget was taken before the policy (`createUpstreamHttp`). */
-const prepaid = new AsyncLocalStorage<{ used: boolean }>();
-
 function withQuota(http: UpstreamHttp, quota: ProviderQuota): UpstreamHttp {
   return {
-    request(method, path, query, signal, headers, body) {
-      const paid = prepaid.getStore();
-      if (paid && !paid.used) {
-        paid.used = true;
-        return http.request(method, path, query, signal, headers, body);
+    request(method, path, query, signal, headers, body, call) {
+      // The first attempt spends what `createUpstreamHttp` took before the policy.
+      if (call?.prepaid) {
+        call.prepaid = false;
+        return http.request(method, path, query, signal, headers, body, call);
       }
-      const kind = trafficClass();
+      const kind = call?.traffic ?? 'interactive';
       // The common case (budget to spare) adds no promise and no tick to the call.
-      if (!signal?.aborted && quota.tryTake(kind)) return http.request(method, path, query, signal, headers, body);
-      return quota.take(kind, signal).then(() => http.request(method, path, query, signal, headers, body));
+      if (!signal?.aborted && quota.tryTake(kind))
+        return http.request(method, path, query, signal, headers, body, call);
+      return quota.take(kind, signal).then(() => http.request(method, path, query, signal, headers, body, call));
     },
     close: async () => {
       quota.close();
@@ -175,6 +170,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     signal?: AbortSignal,
     headers: Record<string, string> = {},
     body?: UpstreamBody,
+    call?: UpstreamCall,
   ): Promise<unknown> {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, v);
@@ -191,7 +187,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     // undici keeps a pool slot for good when it refuses a header or a path itself: refuse them here first.
     checkHeaders(provider, sent);
     checkPath(provider, target);
-    const span = traceAttempt?.(method, path, sent);
+    const span = traceAttempt?.(method, path, sent, call);
     // No deadline of its own: the policy's (`policy.ts`) starts before this attempt and lasts as
     // long, so it always fires first; it aborts `signal`, and undici's own connect, headers and
     // body timeouts bound the wire.

@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -22,6 +21,7 @@ import {
   isDeadlineHit,
   type CircuitObserver,
   type CircuitStateName,
+  type UpstreamCall,
   type UpstreamCallDetail,
   type UpstreamHttp,
   type UpstreamObserver,
@@ -78,20 +78,6 @@ function isProviderFault(error: unknown): boolean {
 function retryAfterOf(error: unknown): number | undefined {
   return error instanceof UpstreamHttpError ? error.retryAfterMs : undefined;
 }
-
-/**
- * Binds an attempt to the async context of the call that made it. cockatiel's bulkhead starts a
- * queued call from the `finally` of the call that frees its slot, so without this the queued
- * call would run in that other call's AsyncLocalStorage context: it would see the other call's
- * traffic class (`traffic.ts`) and its spent first-attempt budget marker (`http.ts`), and take
- * budget a second time inside its deadline, holding a bulkhead slot while it waits.
- */
-const inCallerContext = <A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) => {
-  // What `AsyncResource.bind` does, without the deprecated `asyncResource` getter it defines on every
-  // bound function (Node 20 wraps it in `util.deprecate` each time: about 1 % of the CPU under load).
-  const resource = new AsyncResource('batchql.upstream.queued');
-  return (...args: A) => resource.runInAsyncScope(fn, undefined, ...args);
-};
 
 /** One attempt of a call, given the signal the policies hand on. */
 type Attempt = (context: { signal: AbortSignal }) => Promise<unknown>;
@@ -153,12 +139,11 @@ export function protect(
     },
   );
   /**
-   * One attempt through the bulkhead. With a free slot the bulkhead runs it at once, in this call's
-   * async context; only an attempt that must wait for a slot is bound to that context
-   * (`inCallerContext`), since the bulkhead starts it from the `finally` of another call.
+   * One attempt through the bulkhead. An attempt that waits for a slot is started from the `finally`
+   * of the call that frees it; it still spends its own call's budget, since each attempt closes over
+   * its call (`UpstreamCall`) rather than reading an ambient context.
    */
-  const inBulkhead = (attempt: Attempt, signal: AbortSignal) =>
-    limiter.execute(limiter.executionSlots > 0 ? attempt : inCallerContext(attempt), signal);
+  const inBulkhead = (attempt: Attempt, signal: AbortSignal) => limiter.execute(attempt, signal);
   // The breaker sees whole calls (after their retries), so an open circuit never hides the real error of a probe.
   // What cockatiel's `wrap(breaker, retrying, limiter)` runs, each layer handing on the signal it was given,
   // without its per-layer closures and context copies.
@@ -195,28 +180,40 @@ export function protect(
       { [DEADLINE_HIT]: true },
     );
 
-  /** Tells `observe` how a call ended, in one vocabulary (see `settle`). */
-  const report = (started: number, outcome: string, detail?: UpstreamCallDetail) =>
-    observe?.(provider, outcome, (performance.now() - started) / 1000, detail);
+  /** Tells `observe` how a call ended, in one vocabulary (see `settle`), with the operation it served. */
+  const report = (started: number, outcome: string, call: UpstreamCall | undefined, detail?: UpstreamCallDetail) =>
+    observe?.(
+      provider,
+      outcome,
+      (performance.now() - started) / 1000,
+      // Only failures are logged (`runtime.ts`), so only they carry the operation.
+      call?.scope && outcome !== 'ok' ? { ...detail, scope: call.scope } : detail,
+    );
 
   /** The outcome of a failed call, as the caller gets it (reported once). */
-  const failure = (started: number, error: unknown, timedOut: boolean, callerLeft: boolean): unknown => {
+  const failure = (
+    started: number,
+    call: UpstreamCall | undefined,
+    error: unknown,
+    timedOut: boolean,
+    callerLeft: boolean,
+  ): unknown => {
     if (timedOut) {
-      report(started, ErrorCode.PROVIDER_TIMEOUT);
+      report(started, ErrorCode.PROVIDER_TIMEOUT, call);
       return error instanceof GatewayError && error.code === ErrorCode.PROVIDER_TIMEOUT ? error : timeoutError(error);
     }
     const translated = translate(error);
     // One vocabulary: `aborted` (the caller left), else the gateway's code for the failure (a raw
     // upstream status is mapped as the adapters map it, so a 404 is NOT_FOUND, never `http_404`).
-    if (callerLeft) report(started, 'aborted');
+    if (callerLeft) report(started, 'aborted', call);
     else if (translated instanceof GatewayError)
-      report(started, translated.code, {
+      report(started, translated.code, call, {
         upstreamStatus: translated.upstreamStatus,
         circuitOpen: error instanceof BrokenCircuitError,
       });
     else if (translated instanceof UpstreamHttpError)
-      report(started, codeFromStatus(translated.status), { upstreamStatus: translated.status });
-    else report(started, 'INTERNAL_SERVER_ERROR');
+      report(started, codeFromStatus(translated.status), call, { upstreamStatus: translated.status });
+    else report(started, 'INTERNAL_SERVER_ERROR', call);
     return translated;
   };
 
@@ -229,7 +226,11 @@ export function protect(
    * even while a retry waits out its backoff (cockatiel's delays are not abortable; the abandoned
    * run ends on its own).
    */
-  const underDeadline = (controller: AbortController, run: (s: AbortSignal) => Promise<unknown>): Promise<unknown> => {
+  const underDeadline = (
+    controller: AbortController,
+    call: UpstreamCall | undefined,
+    run: (s: AbortSignal) => Promise<unknown>,
+  ): Promise<unknown> => {
     const signal = controller.signal;
     const started = performance.now();
     return new Promise<unknown>((resolve, reject) => {
@@ -243,7 +244,7 @@ export function protect(
         return true;
       };
       const onAbort = () => {
-        if (finish()) reject(failure(started, signal.reason ?? new Error('aborted'), timedOut, !timedOut));
+        if (finish()) reject(failure(started, call, signal.reason ?? new Error('aborted'), timedOut, !timedOut));
       };
       const timer = setTimeout(() => {
         if (done) return;
@@ -256,36 +257,36 @@ export function protect(
       run(signal).then(
         (value) => {
           if (!finish()) return;
-          report(started, 'ok');
+          report(started, 'ok', call);
           resolve(value);
         },
         (error: unknown) => {
-          if (finish()) reject(failure(started, error, false, signal.aborted));
+          if (finish()) reject(failure(started, call, error, false, signal.aborted));
         },
       );
     });
   };
 
   return {
-    async request(method, path, query, signal, headers, body) {
+    async request(method, path, query, signal, headers, body, call) {
       if (method !== 'GET') {
         // A write makes one attempt (never retried: the provider may have acted on the first) under the
         // breaker, the bulkhead and the deadline. Once started it is never abandoned because its caller
         // left: the provider may accept it anyway, and only a finished call tells the gateway what
         // happened (README, "Safe to retry"). A caller already gone before it starts sends nothing.
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-        return underDeadline(new AbortController(), (s) =>
-          once(({ signal: inner }) => http.request(method, path, query, inner, headers, body), s),
+        return underDeadline(new AbortController(), call, (s) =>
+          once(({ signal: inner }) => http.request(method, path, query, inner, headers, body, call), s),
         );
       }
       const params = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
       const key = `${JSON.stringify(headers ?? {})} ${path}?${new URLSearchParams(params).toString()}`;
       // Identical GETs in flight share one upstream call, which runs while any caller still waits
       // for it and is aborted when the last one leaves (a client gone, a poll stopped); its deadline
-      // aborts the same signal.
+      // aborts the same signal. The shared call runs as the first caller's (its traffic, its operation).
       return shared.run(key, signal, (_s, controller) =>
-        underDeadline(controller, (s) =>
-          idempotent(({ signal: inner }) => http.request('GET', path, query, inner, headers), s),
+        underDeadline(controller, call, (s) =>
+          idempotent(({ signal: inner }) => http.request('GET', path, query, inner, headers, undefined, call), s),
         ),
       );
     },

@@ -5,7 +5,7 @@ import type { ProviderName } from '../domain/batch.js';
 import { ReplicaRegistry } from '../live/replica-registry.js';
 import type { ProviderQuota, SharedCapacity } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
-import type { TrafficClass } from './traffic.js';
+import type { TrafficClass } from './call-context.js';
 
 /** Where a provider's window capacity comes from: blocks shared through Redis, or this replica's share. */
 export type BudgetMode = 'shared' | 'local';

@@ -10,16 +10,19 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { ProviderName } from '../domain/batch.js';
 import { GatewayError } from '../domain/errors.js';
-import { requestScope } from '../request-scope.js';
 import { injectTraceContext } from '../trace-context.js';
-import { trafficClass } from './traffic.js';
-import { UpstreamHttpError } from './upstream-types.js';
+import { UpstreamHttpError, type UpstreamCall } from './upstream-types.js';
 
 /** `url.template` of the HTTP semantic conventions (incubating, so named here). */
 const ATTR_URL_TEMPLATE = 'url.template';
 
 /** Starts the span of one attempt and writes its `traceparent` into the attempt's `headers`. */
-export type AttemptTracer = (method: string, path: string, headers: Record<string, string>) => AttemptSpan;
+export type AttemptTracer = (
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  call?: UpstreamCall,
+) => AttemptSpan;
 
 /** One upstream attempt's span, ended with its outcome. */
 export interface AttemptSpan {
@@ -33,7 +36,7 @@ export interface AttemptSpan {
  * The client spans of one provider's raw HTTP layer: one span per attempt (retries are spans of
  * their own, siblings under the same parent), named `<METHOD> <route template>` and sent upstream
  * as `traceparent`. An attempt made for a GraphQL operation is a child of its server span (from
- * `requestScope`); a background poll (`traffic.ts`) starts a trace of its own, so a stream that
+ * its `UpstreamCall`); a background poll (`call-context.ts`) starts a trace of its own, so a stream that
  * lives for hours does not grow one unbounded trace.
  */
 export function upstreamTracing(
@@ -50,9 +53,9 @@ export function upstreamTracing(
   }));
   const scheme = base.protocol.replace(':', '');
   const port = Number(base.port || (scheme === 'https' ? 443 : 80));
-  return (method, path, headers) => {
-    const kind = trafficClass();
-    const parent = kind === 'background' ? undefined : requestScope.getStore()?.span;
+  return (method, path, headers, call) => {
+    const kind = call?.traffic ?? 'interactive';
+    const parent = kind === 'background' ? undefined : call?.scope?.span;
     const template = templates.find((t) => t.pattern.test(path))?.route;
     const span: Span = tracer.startSpan(
       template ? `${method} ${template}` : method,

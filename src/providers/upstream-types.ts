@@ -1,4 +1,6 @@
 import type { ProviderName } from '../domain/batch.js';
+import type { RequestScope } from '../request-scope.js';
+import type { TrafficClass } from './call-context.js';
 
 /**
  * The types both upstream layers share, so the stack runs one way: a provider's client calls
@@ -14,6 +16,20 @@ export interface UpstreamCallDetail {
   upstreamStatus?: number;
   /** The call never went out: the provider's circuit breaker was open. */
   circuitOpen?: boolean;
+  /** The GraphQL operation the call was made for (its logger carries the `requestId`); polls have none. */
+  scope?: RequestScope;
+}
+
+/**
+ * One call as the upstream layer hands it to each of its attempts (`http.ts`): what it is for, read
+ * from its caller's signal when it starts (`call-context.ts`), and whether the budget its first
+ * attempt spends was already taken before the policy.
+ */
+export interface UpstreamCall {
+  readonly traffic: TrafficClass;
+  readonly scope?: RequestScope;
+  /** The first attempt's budget was taken before the policy (`createUpstreamHttp`); false once it is spent. */
+  prepaid: boolean;
 }
 
 /**
@@ -83,6 +99,8 @@ export interface UpstreamHttp {
     signal?: AbortSignal,
     headers?: Record<string, string>,
     body?: UpstreamBody,
+    /** Set by the upstream layer itself (`http.ts`), never by a provider client. */
+    call?: UpstreamCall,
   ): Promise<unknown>;
   close(): Promise<void>;
 }

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamHttp } from '../../src/providers/http.js';
-import { inBackground } from '../../src/providers/traffic.js';
+import { trafficSignal } from '../../src/providers/call-context.js';
 import { createSystemClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
 
 /**
  * A start-up burst: many live streams' first reads (and a few polls) at once, inside a small
  * request budget, through the real HTTP layer to the Check simulator. More calls get budget at
  * once than the bulkhead runs, so some wait in its queue. Each call's budget is taken before its
- * deadline starts; a call that took it a second time inside its deadline (as a queued call did
- * when it ran in the async context of the call that freed its slot) waits for the next window,
+ * deadline starts; a call that took it a second time inside its deadline (as a queued call once did,
+ * when it ran in the context of the call that freed its slot) waits for the next window,
  * times out without ever being sent, and five of those open the breaker for everyone.
  */
 let sims: Simulators;
@@ -41,9 +41,11 @@ describe('a burst of first reads inside a small budget', () => {
       const burst = ids.slice(0, 18);
       const results = await Promise.allSettled(
         burst.map((id, i) =>
-          inBackground(
-            () => http.request('GET', `/v1/batch/${encodeURIComponent(id)}`),
-            i % 4 === 3 ? 'background' : 'first-read',
+          http.request(
+            'GET',
+            `/v1/batch/${encodeURIComponent(id)}`,
+            {},
+            trafficSignal(i % 4 === 3 ? 'background' : 'first-read'),
           ),
         ),
       );

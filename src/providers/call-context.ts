@@ -1,0 +1,45 @@
+import type { RequestScope } from '../request-scope.js';
+
+/**
+ * Which kind of work an upstream call serves: a client waiting for an answer (`interactive`, the
+ * default), a live stream's first read (`first-read`: its subscriber waits, but it draws on the
+ * polling share) or the poll hub keeping live streams fresh (`background`). The provider's request
+ * budget gives interactive calls priority and a reserved share, then first reads, then paced polls.
+ */
+export type TrafficClass = 'interactive' | 'first-read' | 'background';
+
+/**
+ * What an upstream call is made for: its traffic class and, inside a GraphQL operation, the
+ * operation's scope (the logger with its `requestId`, the server span that attempts are children
+ * of). It travels with the `AbortSignal` the call is made with, as a Go `context.Context` carries
+ * values beside its cancellation: the owner of a signal binds it once (a request's budget, a live
+ * stream's poll loop), and the upstream layer reads it when a call starts (`http.ts`), then hands it
+ * on explicitly to every attempt. No `AsyncLocalStorage`: on Node 20 one enabled store puts a
+ * promise hook on every promise of the process, about 14 % of the gateway's CPU per request
+ * (README, "CPU per request").
+ */
+export interface CallContext {
+  /** Mutable: a poll loop's first read is `first-read`, its later steps `background`. */
+  traffic: TrafficClass;
+  /** Set when the operation starts (`access-log.ts`); polls have none. */
+  scope?: RequestScope;
+}
+
+const INTERACTIVE: CallContext = Object.freeze({ traffic: 'interactive' });
+const contexts = new WeakMap<AbortSignal, CallContext>();
+
+/** Every upstream call made with `signal` is made for `context`. Returns `signal`. */
+export function bindCallContext(signal: AbortSignal, context: CallContext): AbortSignal {
+  contexts.set(signal, context);
+  return signal;
+}
+
+/** The context a call made with `signal` is for: interactive, with no scope, unless its signal was bound. */
+export function callContextOf(signal: AbortSignal | undefined): CallContext {
+  return (signal && contexts.get(signal)) || INTERACTIVE;
+}
+
+/** A signal that never aborts, for one call of `traffic` that nothing cancels (a webhook's confirming read). */
+export function trafficSignal(traffic: TrafficClass): AbortSignal {
+  return bindCallContext(new AbortController().signal, { traffic });
+}
