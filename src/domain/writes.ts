@@ -107,4 +107,10 @@ export type WriteOutcome =
 export interface WriteOptions {
   /** Reach only: the tenant to act for, from the caller's verified token (never from client input). */
   tenant?: string;
+  /**
+   * What the write is for (its operation, `providers/call-context.ts`). A write not yet sent when it
+   * aborts is not sent; once sent it is never abandoned (`policy.ts`), so callers pass one that does not
+   * abort (`RequestBudget.writeSignal`).
+   */
+  signal?: AbortSignal;
 }

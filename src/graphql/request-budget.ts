@@ -59,6 +59,15 @@ export class RequestBudget {
   /** The listener on the client's signal, removed at `finish()` (a WebSocket's signal outlives its operations). */
   private onClientAbort: (() => void) | undefined;
 
+  private neverAborts: AbortSignal | undefined;
+  /**
+   * A signal that never aborts, carrying this request's context: a write is never tied to the
+   * client's signal (once sent it must finish), but its log lines and span are still its operation's.
+   */
+  get writeSignal(): AbortSignal {
+    return (this.neverAborts ??= bindCallContext(new AbortController().signal, this.context));
+  }
+
   /** Upstream calls made so far. */
   get calls(): number {
     return this.spent;

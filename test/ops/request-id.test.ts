@@ -56,6 +56,21 @@ it('echoes a valid x-request-id and puts it on every log line of the request, up
   expect(others).toEqual([]);
 });
 
+it("puts the request id on a write's upstream warning too (a write is not tied to the client's signal)", async () => {
+  h.sims.factCheck.control.setFault({ kind: 'http5xx', status: 503 });
+  const before = h.logs.length;
+  const { body } = await post(
+    'mutation Submit { submitFactCheckBatch(input: { items: [{ content: "The sky is blue." }] }) { batch { id } } }',
+    { 'x-request-id': 'write-req-7' },
+  );
+  h.resetCounters();
+  expect(JSON.stringify(body)).toMatch(/PROVIDER_UNAVAILABLE|OUTCOME_UNKNOWN/);
+  const warn = lines()
+    .slice(before)
+    .find((l) => l.msg === 'upstream call failed');
+  expect(warn).toMatchObject({ level: 40, provider: 'FACT_CHECK', requestId: 'write-req-7', upstreamStatus: 503 });
+});
+
 it('generates an id when none is sent or the one sent is invalid', async () => {
   const cases: Record<string, string>[] = [
     {},

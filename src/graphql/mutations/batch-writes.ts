@@ -17,7 +17,11 @@ function writerFor(ctx: GraphQLContext, kind: WriteKind): { name: ProviderName; 
   return { name: definition.name, adapter };
 }
 
-const tenantOf = (ctx: GraphQLContext) => (ctx.tenant ? { tenant: ctx.tenant } : {});
+/** A write's options: the caller's tenant, and a signal that never aborts but carries the operation (for its logs). */
+const writeOptions = (ctx: GraphQLContext) => ({
+  signal: ctx.budget.writeSignal,
+  ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
+});
 
 /**
  * Sends one write (counted in the request's upstream calls, never tied to the client's signal). A
@@ -31,7 +35,7 @@ async function send(
 ): Promise<{ name: ProviderName; outcome: WriteOutcome }> {
   const { name, adapter } = writerFor(ctx, request.kind);
   ctx.budget.count(name);
-  const outcome = await adapter.write!(request, tenantOf(ctx));
+  const outcome = await adapter.write!(request, writeOptions(ctx));
   ctx.lists.pageCache.forget(`${listPagePrefix(ctx, name)}\u0000`);
   return { name, outcome };
 }
@@ -98,7 +102,7 @@ async function readBack(
   const adapter = ctx.providers[provider]!;
   ctx.budget.count(provider);
   try {
-    return await adapter.get(providerBatchId, tenantOf(ctx));
+    return await adapter.get(providerBatchId, writeOptions(ctx));
   } catch (error) {
     ctx.notes.warn({
       code: 'READ_BACK_FAILED',
@@ -155,7 +159,7 @@ export async function cancelBatch(
       },
     );
   ctx.budget.count(provider);
-  await adapter.cancel(providerBatchId, tenantOf(ctx));
+  await adapter.cancel(providerBatchId, writeOptions(ctx));
   ctx.lists.pageCache.forget(`${listPagePrefix(ctx, provider)}\u0000`);
   const batch = await readBack(ctx, info, provider, providerBatchId, null);
   if (batch) {

@@ -65,8 +65,8 @@ export function createFactCheckAdapter(
         throw fail(error);
       }
     },
-    write: (request) => writes.write(request),
-    cancel: (id) => writes.cancel(id),
+    write: (request, options) => writes.write(request, options),
+    cancel: (id, options) => writes.cancel(id, options),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
     close: () => client.close(),

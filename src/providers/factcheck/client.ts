@@ -21,11 +21,11 @@ export interface FactCheckClient {
   /** `GET /v1/batch/{id}/results?limit&offset`. */
   getResults(id: string, query: { limit: number; offset: number }, signal?: AbortSignal): Promise<unknown>;
   /** `POST /v1/batch` (one attempt, never abandoned once sent). */
-  createBatch(body: FactCheckCreateRequest): Promise<unknown>;
+  createBatch(body: FactCheckCreateRequest, signal?: AbortSignal): Promise<unknown>;
   /** `POST /v1/batch/upload`, the file streamed as the multipart field `file`. */
-  uploadFile(file: Blob, fileName: string, contentType?: string): Promise<unknown>;
+  uploadFile(file: Blob, fileName: string, contentType?: string, signal?: AbortSignal): Promise<unknown>;
   /** `POST /v1/batch/{id}/cancel`. */
-  cancelBatch(id: string): Promise<unknown>;
+  cancelBatch(id: string, signal?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -62,16 +62,17 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
         { limit: String(q.limit), offset: String(q.offset) },
         signal,
       ),
-    createBatch: (body) => http.request('POST', '/v1/batch', {}, undefined, undefined, { kind: 'json', value: body }),
-    uploadFile: (file, fileName, contentType) =>
-      http.request('POST', '/v1/batch/upload', {}, undefined, undefined, {
+    createBatch: (body, signal) =>
+      http.request('POST', '/v1/batch', {}, signal, undefined, { kind: 'json', value: body }),
+    uploadFile: (file, fileName, contentType, signal) =>
+      http.request('POST', '/v1/batch/upload', {}, signal, undefined, {
         kind: 'file',
         field: 'file',
         file,
         fileName,
         ...(contentType ? { contentType } : {}),
       }),
-    cancelBatch: (id) => http.request('POST', `/v1/batch/${encodeURIComponent(id)}/cancel`),
+    cancelBatch: (id, signal) => http.request('POST', `/v1/batch/${encodeURIComponent(id)}/cancel`, {}, signal),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),

@@ -1,5 +1,5 @@
 import { ErrorCode, invalidInput, type FieldError } from '../../domain/errors.js';
-import type { FactCheckSubmit, WriteOutcome, WriteRequest } from '../../domain/writes.js';
+import type { FactCheckSubmit, WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
 import { toWriteError, type WriteRefusal } from '../upstream-errors.js';
 import { idString, obj, optArr, optDate, optNum, optStr, num, str } from '../wire.js';
 import { refineFactCheckError } from './errors.js';
@@ -132,12 +132,12 @@ function toWire(r: FactCheckSubmit): FactCheckCreateRequest {
 export function createFactCheckWrites(client: FactCheckClient, plan: FactCheckPlanLimits, maxItems = 1_000) {
   const fail = (error: unknown) => toWriteError('FACT_CHECK', error, readFactCheckRefusal, refineFactCheckError);
   return {
-    async write(request: WriteRequest): Promise<WriteOutcome> {
+    async write(request: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
       if (request.kind === 'FACT_CHECK_SUBMIT') {
         const problems = checkFactCheckSubmit(request, plan, maxItems);
         if (problems.length > 0) throw invalidInput(problems);
         try {
-          const created = obj<FactCheckCreatedBatch>(await client.createBatch(toWire(request)), '$');
+          const created = obj<FactCheckCreatedBatch>(await client.createBatch(toWire(request), options.signal), '$');
           return { kind: 'batch', providerBatchId: str(created, 'id') };
         } catch (error) {
           throw fail(error);
@@ -157,7 +157,7 @@ export function createFactCheckWrites(client: FactCheckClient, plan: FactCheckPl
           ]);
         try {
           const body = obj<FactCheckUploadedFile>(
-            await client.uploadFile(request.file, request.fileName, request.contentType),
+            await client.uploadFile(request.file, request.fileName, request.contentType, options.signal),
             '$',
           );
           return {
@@ -179,9 +179,9 @@ export function createFactCheckWrites(client: FactCheckClient, plan: FactCheckPl
       }
       throw new TypeError(`FACT_CHECK does not serve ${request.kind}`);
     },
-    async cancel(id: string): Promise<void> {
+    async cancel(id: string, options: WriteOptions = {}): Promise<void> {
       try {
-        await client.cancelBatch(id);
+        await client.cancelBatch(id, options.signal);
       } catch (error) {
         throw fail(error);
       }

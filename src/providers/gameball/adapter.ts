@@ -25,8 +25,8 @@ export function createGameballAdapter(client: GameballClient): BatchProvider {
         throw toGatewayError('GAMEBALL', error, refineGameballError);
       }
     },
-    write: (request) => writes.write(request),
-    cancel: (id) => writes.cancel(id),
+    write: (request, options) => writes.write(request, options),
+    cancel: (id, options) => writes.cancel(id, options),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
     close: () => client.close(),

@@ -18,7 +18,7 @@ export interface GameballClient {
   getBatchStatus(batchId: string, signal?: AbortSignal): Promise<unknown>;
   stopBatch(batchId: string, signal?: AbortSignal): Promise<unknown>;
   /** `POST /api/v4.0/integrations/batch/<operation>` with `{"body": items}` (one attempt, never abandoned). */
-  createBatch(operation: string, items: unknown[]): Promise<unknown>;
+  createBatch(operation: string, items: unknown[], signal?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -46,8 +46,8 @@ export function createGameballHttpClient(options: GameballClientOptions): Gameba
     getBatchStatus: (id, signal) => http.request('GET', `${path(id)}/status`, {}, signal),
     stopBatch: (id, signal) => http.request('POST', `${path(id)}/stop`, {}, signal),
     // The operation is one of the documented path segments (`orders/transactions` keeps its slash).
-    createBatch: (operation, items) =>
-      http.request('POST', `/api/v4.0/integrations/batch/${operation}`, {}, undefined, undefined, {
+    createBatch: (operation, items, signal) =>
+      http.request('POST', `/api/v4.0/integrations/batch/${operation}`, {}, signal, undefined, {
         kind: 'json',
         value: { body: items },
       }),

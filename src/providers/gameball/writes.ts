@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayError, invalidInput } from '../../domain/errors.js';
-import type { WriteOutcome, WriteRequest } from '../../domain/writes.js';
+import type { WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
 import { toWriteError, type WriteRefusal } from '../upstream-errors.js';
 import { idString, obj } from '../wire.js';
 import type { GameballClient } from './client.js';
@@ -30,7 +30,7 @@ export function readGameballRefusal(status: number, body: unknown): WriteRefusal
 export function createGameballWrites(client: GameballClient) {
   const fail = (error: unknown) => toWriteError('GAMEBALL', error, readGameballRefusal, refineGameballError);
   return {
-    async write(request: WriteRequest): Promise<WriteOutcome> {
+    async write(request: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
       if (request.kind !== 'GAMEBALL_SUBMIT') throw new TypeError(`GAMEBALL does not serve ${request.kind}`);
       if (request.items.length === 0) throw invalidInput([{ field: ['input'], message: 'give at least one item' }]);
       if (request.items.length > GAMEBALL_MAX_ITEMS)
@@ -41,7 +41,10 @@ export function createGameballWrites(client: GameballClient) {
           },
         ]);
       try {
-        const created = obj<{ jobId: number }>(await client.createBatch(request.operation, request.items), '$');
+        const created = obj<{ jobId: number }>(
+          await client.createBatch(request.operation, request.items, options.signal),
+          '$',
+        );
         // Create answers a numeric jobId; status and stop take it as a string (docs/providers.md).
         return { kind: 'batch', providerBatchId: idString(created, 'jobId') };
       } catch (error) {
@@ -52,10 +55,10 @@ export function createGameballWrites(client: GameballClient) {
      * What Gameball's stop does to a finished batch is not documented, so the status is read first
      * and a finished batch is refused here with `CANNOT_CANCEL`, without calling stop.
      */
-    async cancel(id: string): Promise<void> {
+    async cancel(id: string, options: WriteOptions = {}): Promise<void> {
       let finished: boolean;
       try {
-        finished = toGameballBatch(await client.getBatchStatus(id), id).isTerminal;
+        finished = toGameballBatch(await client.getBatchStatus(id, options.signal), id).isTerminal;
       } catch (error) {
         throw fail(error);
       }
@@ -64,7 +67,7 @@ export function createGameballWrites(client: GameballClient) {
           provider: 'GAMEBALL',
         });
       try {
-        await client.stopBatch(id);
+        await client.stopBatch(id, options.signal);
       } catch (error) {
         throw fail(error);
       }

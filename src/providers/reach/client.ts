@@ -38,6 +38,7 @@ export interface ReachClient {
     query: Record<string, string | undefined>,
     body: unknown,
     tenantId?: string,
+    signal?: AbortSignal,
   ): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -69,12 +70,12 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
       ),
     listBatches: (query, signal, tenantId) =>
       http.request('GET', '/api/batches', query, signal, tenantHeader(tenantId)),
-    writeResources: (method, schema, query, body, tenantId) =>
+    writeResources: (method, schema, query, body, tenantId, signal) =>
       http.request(
         method,
         `/api/resources/${encodeURIComponent(schema)}/batch`,
         query,
-        undefined,
+        signal,
         tenantHeader(tenantId),
         {
           kind: 'json',

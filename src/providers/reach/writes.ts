@@ -86,7 +86,14 @@ export function createReachWrites(client: ReachClient) {
               r.dependencyWaitTimeout === undefined ? undefined : String(r.dependencyWaitTimeout);
           }
           const method = r.kind === 'REACH_SUBMIT' ? 'POST' : 'PATCH';
-          const body = await client.writeResources(method, r.schema, query, { resources: r.resources }, tenant);
+          const body = await client.writeResources(
+            method,
+            r.schema,
+            query,
+            { resources: r.resources },
+            tenant,
+            options.signal,
+          );
           return { kind: 'batch', providerBatchId: acceptedBatchId(body) };
         }
         if (r.kind === 'REACH_DELETE') {
@@ -101,6 +108,7 @@ export function createReachWrites(client: ReachClient) {
               dryRun: r.dryRun,
             },
             tenant,
+            options.signal,
           );
           if (!r.dryRun) return { kind: 'batch', providerBatchId: acceptedBatchId(body) };
           // The preview's shape is not documented: its `data` (or the whole body) goes to the client as is.
