@@ -2,6 +2,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import {
   createContext,
+  type GatewayServices,
   type GraphQLContext,
   type ListServices,
   type LiveServices,
@@ -92,6 +93,9 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext
  * Creates the GraphQL gateway (HTTP and SSE; `runtime.ts` adds WebSocket). Errors are masked
  * except `GatewayError`s, which carry `extensions.code`; `/health` answers liveness.
  */
+/** Where a context keeps its logger once made (`LAZY_LOG`). */
+const REQUEST_LOGGER = Symbol('batchql.requestLogger');
+
 export function createGateway(options: GatewayOptions): Gateway {
   const { lists, live } = options;
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
@@ -104,6 +108,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     writeScope: 'batches:write',
   };
   const queries = options.queries ?? DEFAULT_QUERY_LIMITS;
+  // One getter for every context (a new one per request would give each context a shape of its
+  // own, and V8 would keep them as hash tables): the request's pino child, made on first use.
+  const LAZY_LOG: PropertyDescriptor = {
+    configurable: true,
+    enumerable: true,
+    get(this: GraphQLContext & { [REQUEST_LOGGER]?: Logger }): Logger {
+      return (this[REQUEST_LOGGER] ??= logger.child({ requestId: this.requestId }));
+    },
+  };
+  // Shared by every request's context as one property (`GraphQLContext.gateway`).
+  const gateway: GatewayServices = { definitions, providerNames, providers: options.providers, lists, live, writes };
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(definitions),
     graphqlEndpoint: '/graphql',
@@ -155,20 +170,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       // `initial` is the context itself (envelop merges what this returns into it), so it needs no
       // copy; its logger, a pino child with `requestId`, is made on first use: most operations log
       // nothing but their access line, which needs none.
-      let log: Logger | undefined;
-      Object.defineProperty(initial, 'log', {
-        configurable: true,
-        enumerable: true,
-        get: () => (log ??= logger.child({ requestId })),
-      });
+      Object.defineProperty(initial, 'log', LAZY_LOG);
       return {
         requestId,
-        ...createContext(
-          { definitions, providerNames, providers: options.providers, limits: options.limits, lists, live, writes },
-          principal,
-          client,
-          initial.request?.signal,
-        ),
+        ...createContext({ gateway, limits: options.limits }, principal, client, initial.request?.signal),
       } as GraphQLContext;
     },
   }) as Gateway;

@@ -10,11 +10,11 @@ import { wantsPendingDetails } from './selection.js';
  * provider is configured and the id has the provider's shape. Returns the adapter.
  */
 export function resolveTarget(
-  ctx: Pick<GraphQLContext, 'providers'>,
+  ctx: Pick<GraphQLContext, 'gateway'>,
   provider: ProviderName,
   providerBatchId: string,
 ): BatchProvider {
-  const adapter = ctx.providers[provider];
+  const adapter = ctx.gateway.providers[provider];
   if (!adapter) throw notConfigured(provider);
   const problem = adapter.checkId(providerBatchId);
   if (problem)

@@ -235,7 +235,7 @@ export function useUpstreamBudget(): Plugin<GraphQLContext> {
       args.document,
       args.operationName,
       args.variableValues,
-      ctx.providers,
+      ctx.gateway.providers,
     );
     return estimate !== null && estimate > ctx.budget.maxCalls ? tooCostly(estimate, ctx.budget.maxCalls) : null;
   };

@@ -64,7 +64,7 @@ export async function resolveBatchList(
 
   for (const name of scope.candidates) {
     if (filter.providers && !filter.providers.includes(name)) continue;
-    const adapter = ctx.providers[name];
+    const adapter = ctx.gateway.providers[name];
     if (!adapter) {
       if (!scope.partial) throw notConfigured(name);
       excluded.push({ provider: name, reason: 'NOT_CONFIGURED', message: notConfigured(name).message });
@@ -98,7 +98,7 @@ export async function resolveBatchList(
         ctx.budget.call(
           name,
           (signal) =>
-            ctx.lists.pageCache.get(
+            ctx.gateway.lists.pageCache.get(
               [
                 listPagePrefix(ctx, name),
                 pushdownKey,
@@ -137,14 +137,14 @@ export async function resolveBatchList(
     scope: sources.map((s) => `${s.provider}:${scopeOf(ctx, s.provider)}`),
   });
   const decode = (cursor: string, argument: 'after' | 'before'): { s: Positions; c: Totals } => {
-    const payload = ctx.lists.codec.decode(binding, cursor, argument) as { s?: Positions; c?: Totals } | null;
+    const payload = ctx.gateway.lists.codec.decode(binding, cursor, argument) as { s?: Positions; c?: Totals } | null;
     const invalid = () => badInput(`\`${argument}\` is not a cursor this list issued`);
     if (!payload || typeof payload !== 'object' || typeof payload.s !== 'object' || payload.s === null) throw invalid();
     for (const source of sources) if (!(source.provider in payload.s)) throw invalid();
     return { s: payload.s, c: typeof payload.c === 'object' && payload.c !== null ? payload.c : {} };
   };
   const encode = (positions: Positions, totals: Totals = {}) =>
-    ctx.lists.codec.encode(binding, { s: positions, c: totals });
+    ctx.gateway.lists.codec.encode(binding, { s: positions, c: totals });
   const afterCursor = page.after !== null ? decode(page.after, 'after') : null;
   const after = afterCursor?.s ?? null;
   const before = page.before !== null ? decode(page.before, 'before').s : null;
@@ -278,6 +278,6 @@ function reportFailures(
  * The start of the page-cache keys of one provider's list in the caller's credential scope: a write
  * that changes the list forgets them (`PageCache.forget`), so the writer's next list shows its batch.
  */
-export function listPagePrefix(ctx: Pick<GraphQLContext, 'tenant' | 'providers'>, provider: ProviderName): string {
+export function listPagePrefix(ctx: Pick<GraphQLContext, 'tenant' | 'gateway'>, provider: ProviderName): string {
   return `${provider}\u0000${scopeOf(ctx, provider)}`;
 }

@@ -31,11 +31,11 @@ export type ItemEdgeModel = ItemConnectionModel['edges'][number];
 function indexCodec(ctx: GraphQLContext, owner: string) {
   const binding = bindingOf({ owner });
   return {
-    encode: (positionAfter: number) => ctx.lists.codec.encode(binding, { i: positionAfter }),
+    encode: (positionAfter: number) => ctx.gateway.lists.codec.encode(binding, { i: positionAfter }),
     /** The index of the edge the cursor was made for. */
     decode: (cursor: string | null, argument: 'after' | 'before'): number | null => {
       if (cursor === null) return null;
-      const payload = ctx.lists.codec.decode(binding, cursor, argument) as { i?: unknown } | null;
+      const payload = ctx.gateway.lists.codec.decode(binding, cursor, argument) as { i?: unknown } | null;
       const i = payload?.i;
       if (typeof i !== 'number' || !Number.isInteger(i) || i < 1)
         throw badInput(`\`${argument}\` is not a cursor this list issued`);
@@ -88,7 +88,7 @@ export async function factCheckItems(
   providerBatchId: string,
   args: NestedArgs,
 ): Promise<ItemConnectionModel> {
-  const adapter = ctx.providers.FACT_CHECK;
+  const adapter = ctx.gateway.providers.FACT_CHECK;
   if (!adapter?.listItemResults) throw notConfigured('FACT_CHECK');
   const list = adapter.listItemResults.bind(adapter);
   const page = pageArgs(args);

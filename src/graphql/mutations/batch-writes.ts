@@ -10,9 +10,9 @@ import { listPagePrefix } from '../connections/batch-list.js';
 
 /** The configured provider whose definition serves `kind`. */
 function writerFor(ctx: GraphQLContext, kind: WriteKind): { name: ProviderName; adapter: BatchProvider } {
-  const definition = ctx.definitions.find((d) => d.writes?.includes(kind));
+  const definition = ctx.gateway.definitions.find((d) => d.writes?.includes(kind));
   if (!definition) throw new TypeError(`no provider serves ${kind}`);
-  const adapter = ctx.providers[definition.name];
+  const adapter = ctx.gateway.providers[definition.name];
   if (!adapter?.write) throw notConfigured(definition.name);
   return { name: definition.name, adapter };
 }
@@ -36,7 +36,7 @@ async function send(
   const { name, adapter } = writerFor(ctx, request.kind);
   ctx.budget.count(name);
   const outcome = await adapter.write!(request, writeOptions(ctx));
-  ctx.lists.pageCache.forget(`${listPagePrefix(ctx, name)}\u0000`);
+  ctx.gateway.lists.pageCache.forget(`${listPagePrefix(ctx, name)}\u0000`);
   return { name, outcome };
 }
 
@@ -99,7 +99,7 @@ async function readBack(
   providerBatchId: string,
   fallback: Batch | null,
 ): Promise<Batch | null> {
-  const adapter = ctx.providers[provider]!;
+  const adapter = ctx.gateway.providers[provider]!;
   ctx.budget.count(provider);
   try {
     return await adapter.get(providerBatchId, writeOptions(ctx));
@@ -148,7 +148,7 @@ export async function cancelBatch(
   info: GraphQLResolveInfo,
   id: string,
 ): Promise<{ batch: Batch | null }> {
-  const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
+  const { provider, providerBatchId } = fromGlobalId(id, ctx.gateway.providerNames);
   const adapter = resolveTarget(ctx, provider, providerBatchId);
   if (!adapter.cancel || !adapter.capabilities.canCancel)
     throw new GatewayError(
@@ -160,14 +160,14 @@ export async function cancelBatch(
     );
   ctx.budget.count(provider);
   await adapter.cancel(providerBatchId, writeOptions(ctx));
-  ctx.lists.pageCache.forget(`${listPagePrefix(ctx, provider)}\u0000`);
+  ctx.gateway.lists.pageCache.forget(`${listPagePrefix(ctx, provider)}\u0000`);
   const batch = await readBack(ctx, info, provider, providerBatchId, null);
   if (batch) {
     // Terminal: every watch everywhere gets it now. Not yet (the provider is still stopping it): every poll
     // loop of it, here and on the other replicas, reads it again now instead of at its next tick.
-    if (batch.isTerminal) await ctx.live.hub.settle(provider, providerBatchId, batch);
-    else ctx.live.hub.nudge(provider, providerBatchId);
-    await ctx.live.coordinator?.broadcast({ provider, providerBatchId, batch }).catch(() => {});
+    if (batch.isTerminal) await ctx.gateway.live.hub.settle(provider, providerBatchId, batch);
+    else ctx.gateway.live.hub.nudge(provider, providerBatchId);
+    await ctx.gateway.live.coordinator?.broadcast({ provider, providerBatchId, batch }).catch(() => {});
   }
   return { batch };
 }

@@ -24,13 +24,13 @@ export function assertMayWrite(ctx: GraphQLContext): void {
   if (ctx.principal.canWrite === false)
     throw new GatewayError(
       ErrorCode.FORBIDDEN,
-      `writes need the "${ctx.writes.writeScope}" scope in the token's scope or scp claim (JWT_WRITE_SCOPE)`,
+      `writes need the "${ctx.gateway.writes.writeScope}" scope in the token's scope or scp claim (JWT_WRITE_SCOPE)`,
     );
 }
 
 /**
  * Runs one mutation field with the gateway's idempotency rule (README, "Safe to retry"), and tells
- * `ctx.writes.observe` how it ended (`batchql_writes_total`). Without a
+ * `ctx.gateway.writes.observe` how it ended (`batchql_writes_total`). Without a
  * key, `run` runs. With one, scoped to the client's identity and tenant, the first call runs and its
  * answer (payload and warnings, or an `OUTCOME_UNKNOWN`) is kept for 24 hours; a replay with the same
  * input waits for a first call still in flight and answers its outcome; other input under the key is
@@ -44,7 +44,7 @@ export async function runWrite<P extends { userErrors: UserErrorModel[] }>(
   args: Record<string, unknown>,
   run: () => Promise<P>,
 ): Promise<P> {
-  const observe = ctx.writes.observe;
+  const observe = ctx.gateway.writes.observe;
   const how = { replayed: false };
   try {
     const payload = await runKeyed(ctx, info, args, run, how);
@@ -78,7 +78,7 @@ async function runKeyed<P extends { userErrors: UserErrorModel[] }>(
         },
       ],
     });
-  const store = ctx.writes.idempotency;
+  const store = ctx.gateway.writes.idempotency;
   const scoped = `${ctx.client.key}|${ctx.tenant ?? ''}|${key}`;
   const fingerprint = fingerprintOf(info.fieldName, args);
   const decision = await store.begin(scoped, fingerprint);

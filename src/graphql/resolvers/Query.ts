@@ -9,7 +9,7 @@ export const MAX_NODES = 100;
 /** Root query fields: node lookup, batch by provider id, and provider capabilities. */
 export const Query: QueryResolvers = {
   node: (_, { id }, ctx, info) => {
-    const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
+    const { provider, providerBatchId } = fromGlobalId(id, ctx.gateway.providerNames);
     return loadBatch(ctx, info, provider, providerBatchId);
   },
   nodes: (_, { ids }, ctx, info) => {
@@ -18,7 +18,7 @@ export const Query: QueryResolvers = {
     // One promise per index: a bad or failing id becomes null plus an error at nodes.<index>.
     return ids.map((id) => {
       try {
-        const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
+        const { provider, providerBatchId } = fromGlobalId(id, ctx.gateway.providerNames);
         return loadBatch(ctx, info, provider, providerBatchId);
       } catch (error) {
         return Promise.reject(error);
@@ -27,10 +27,10 @@ export const Query: QueryResolvers = {
   },
   batch: (_, { provider, providerBatchId }, ctx, info) => loadBatch(ctx, info, provider, providerBatchId),
   providers: (_, __, ctx) =>
-    ctx.definitions.map(({ name: provider, capabilities }) => ({
+    ctx.gateway.definitions.map(({ name: provider, capabilities }) => ({
       provider,
-      configured: ctx.providers[provider] !== undefined,
+      configured: ctx.gateway.providers[provider] !== undefined,
       ...capabilities,
-      circuit: ctx.providers[provider]?.circuit?.() ?? null,
+      circuit: ctx.gateway.providers[provider]?.circuit?.() ?? null,
     })),
 };

@@ -15,7 +15,7 @@ export const MAX_WATCHED_IDS = 100;
 
 /** Checks an id (malformed, unconfigured provider, impossible upstream id) before anything is watched. */
 function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): WatchTarget & { id: string } {
-  const { provider, providerBatchId } = fromGlobalId(id, ctx.providerNames);
+  const { provider, providerBatchId } = fromGlobalId(id, ctx.gateway.providerNames);
   const adapter = resolveTarget(ctx, provider, providerBatchId);
   const detailFields = adapter.capabilities.bulkRefresh?.detailFields;
   return {
@@ -35,15 +35,15 @@ function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): Watc
  * release of the client's share.
  */
 function admit(ctx: GraphQLContext, slots: number): () => void {
-  const { subscribers } = ctx.live.hub.stats();
-  if (subscribers + slots > ctx.live.maxSubscriptions) {
+  const { subscribers } = ctx.gateway.live.hub.stats();
+  if (subscribers + slots > ctx.gateway.live.maxSubscriptions) {
     throw new GatewayError(
       ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-      `this gateway watches at most ${ctx.live.maxSubscriptions} batches at once (LIVE_MAX_SUBSCRIPTIONS); ` +
+      `this gateway watches at most ${ctx.gateway.live.maxSubscriptions} batches at once (LIVE_MAX_SUBSCRIPTIONS); ` +
         'try again later',
     );
   }
-  return ctx.live.shares.admit(ctx.client.key, slots);
+  return ctx.gateway.live.shares.admit(ctx.client.key, slots);
 }
 
 /** Live batch state pushed from the poll hub. */
@@ -53,7 +53,7 @@ export const Subscription: SubscriptionResolvers = {
       const t = target(ctx, info, id);
       const release = admit(ctx, 1);
       // The client's share is released when the stream ends, however it ends (no wrapper per subscriber).
-      return ctx.live.hub.watch(t).onEnd(release);
+      return ctx.gateway.live.hub.watch(t).onEnd(release);
     },
     resolve: (batch: Batch) => batch,
   },
@@ -68,7 +68,7 @@ export const Subscription: SubscriptionResolvers = {
         if (targets.size > MAX_WATCHED_IDS) throw badInput(`batches(ids:) watches at most ${MAX_WATCHED_IDS} batches`);
       }
       const release = admit(ctx, targets.size);
-      const streams = [...targets.values()].map((t) => batchEvents(t.id, ctx.live.hub.watch(t)));
+      const streams = [...targets.values()].map((t) => batchEvents(t.id, ctx.gateway.live.hub.watch(t)));
       return mergeLatest(streams, (e) => e.id).onEnd(release);
     },
     resolve: (event: BatchEvent) => event,

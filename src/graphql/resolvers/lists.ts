@@ -53,7 +53,7 @@ export const listQueries: Pick<QueryResolvers, 'batches' | 'reachBatches' | 'fac
     resolveBatchList(
       ctx,
       info,
-      { field: 'batches', candidates: ctx.providerNames, partial: true },
+      { field: 'batches', candidates: ctx.gateway.providerNames, partial: true },
       { ...args, filter: toFilter(args.filter), order: toOrder(args.orderBy) },
     ),
   reachBatches: (_, args, ctx, info) =>
