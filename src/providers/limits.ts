@@ -28,7 +28,9 @@ export interface UpstreamLimits {
 
 /** Default upstream limits (see the README's configuration table). */
 export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
-  connections: 10,
+  // As many sockets as the bulkhead lets calls fly: with fewer (10 before issue 13), calls the bulkhead
+  // admitted waited in undici's queue instead, and a 50-connection load was capped by the pool.
+  connections: DEFAULT_UPSTREAM_POLICY.maxConcurrent,
   keepAliveMs: 4_000,
   connectTimeoutMs: 5_000,
   headersTimeoutMs: 10_000,
