@@ -120,7 +120,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
 
 /**
  * Every attempt (retries included) takes from the provider's request budget before it is sent,
- * as interactive or background traffic (`traffic.ts`), so the gateway never sends a request it
+ * as interactive or background traffic (`call-context.ts`), so the gateway never sends a request it
  * knows the provider would refuse.
  */
 function withQuota(http: UpstreamHttp, quota: ProviderQuota): UpstreamHttp {
