@@ -89,13 +89,13 @@ export interface GatewayOptions {
 /** The gateway: a yoga instance usable as a Node request listener or through `.fetch`. */
 export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
+/** Where a context keeps its logger once made (`LAZY_LOG`). */
+const REQUEST_LOGGER = Symbol('batchql.requestLogger');
+
 /**
  * Creates the GraphQL gateway (HTTP and SSE; `runtime.ts` adds WebSocket). Errors are masked
  * except `GatewayError`s, which carry `extensions.code`; `/health` answers liveness.
  */
-/** Where a context keeps its logger once made (`LAZY_LOG`). */
-const REQUEST_LOGGER = Symbol('batchql.requestLogger');
-
 export function createGateway(options: GatewayOptions): Gateway {
   const { lists, live } = options;
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;

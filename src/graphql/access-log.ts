@@ -67,12 +67,10 @@ export function requestIdFor(request: Request | undefined): string {
 }
 
 /**
- * The scope execution runs in. Its logger (the context's, with `traceId` and `spanId` when the span
- * is sampled) is made on first use: most operations log nothing but their access line.
- */
-/**
- * An operation's scope. A class, not an object literal with a getter: V8 keeps a literal with an
- * accessor as a hash table, about 250 bytes more for every live subscription.
+ * An operation's scope, which its upstream calls and execution errors carry. Its logger (the
+ * context's, with `traceId` and `spanId` when the span is sampled) is made on first use: most
+ * operations log nothing but their access line. A class, not an object literal with a getter: V8
+ * keeps a literal with an accessor as a hash table, about 250 bytes more for every live subscription.
  */
 class OperationScope implements RequestScope {
   readonly requestId: string;
@@ -93,8 +91,6 @@ class OperationScope implements RequestScope {
     return this.logger;
   }
 }
-
-const scopeOf = (ctx: GraphQLContext, entry: Entry): RequestScope => new OperationScope(ctx, entry);
 
 const isIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -217,7 +213,7 @@ export function useAccessLog(
     onExecute({ args }) {
       const ctx = args.contextValue;
       const entry = entryOf(ctx, args.document, args.operationName);
-      const scope = scopeOf(ctx, entry);
+      const scope = new OperationScope(ctx, entry);
       ctx.budget.context.scope = scope;
       return {
         onExecuteDone({ result }) {
@@ -232,7 +228,7 @@ export function useAccessLog(
     onSubscribe({ args }) {
       const ctx = args.contextValue;
       const entry = entryOf(ctx, args.document, args.operationName);
-      const scope = scopeOf(ctx, entry);
+      const scope = new OperationScope(ctx, entry);
       ctx.budget.context.scope = scope;
       const res = (ctx as { res?: unknown }).res;
       return {
