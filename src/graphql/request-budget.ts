@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { bindCallContext, type CallContext } from '../providers/call-context.js';
+import { bindCallContext, contextSignal, type CallContext } from '../providers/call-context.js';
 
 /** Thrown as the abort reason when the response deadline passes. */
 class DeadlinePassed extends Error {
@@ -65,7 +65,7 @@ export class RequestBudget {
    * client's signal (once sent it must finish), but its log lines and span are still its operation's.
    */
   get writeSignal(): AbortSignal {
-    return (this.neverAborts ??= bindCallContext(new AbortController().signal, this.context));
+    return (this.neverAborts ??= contextSignal(this.context));
   }
 
   /** Upstream calls made so far. */

@@ -39,7 +39,10 @@ export function callContextOf(signal: AbortSignal | undefined): CallContext {
   return (signal && contexts.get(signal)) || INTERACTIVE;
 }
 
-/** A signal that never aborts, for one call of `traffic` that nothing cancels (a webhook's confirming read). */
-export function trafficSignal(traffic: TrafficClass): AbortSignal {
-  return bindCallContext(new AbortController().signal, { traffic });
+/**
+ * A signal that never aborts, carrying `context`: for calls that nothing cancels (a webhook's
+ * confirming read, a request's writes, which once sent must finish).
+ */
+export function contextSignal(context: CallContext): AbortSignal {
+  return bindCallContext(new AbortController().signal, context);
 }

@@ -1,6 +1,6 @@
 import type { ProviderName } from '../domain/batch.js';
 import type { RequestScope } from '../request-scope.js';
-import type { TrafficClass } from './call-context.js';
+import type { CallContext } from './call-context.js';
 
 /**
  * The types both upstream layers share, so the stack runs one way: a provider's client calls
@@ -25,9 +25,7 @@ export interface UpstreamCallDetail {
  * from its caller's signal when it starts (`call-context.ts`), and whether the budget its first
  * attempt spends was already taken before the policy.
  */
-export interface UpstreamCall {
-  readonly traffic: TrafficClass;
-  readonly scope?: RequestScope;
+export interface UpstreamCall extends Readonly<CallContext> {
   /** The first attempt's budget was taken before the policy (`createUpstreamHttp`); false once it is spent. */
   prepaid: boolean;
 }

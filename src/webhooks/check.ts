@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Batch } from '../domain/batch.js';
 import type { BatchProvider } from '../domain/provider.js';
 import type { BatchSettled } from '../live/coordinator.js';
-import { trafficSignal } from '../providers/call-context.js';
+import { contextSignal } from '../providers/call-context.js';
 import { CHECK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_MS, verify } from '../providers/factcheck/webhook-signature.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../request-scope.js';
 import type { SeenEvents } from './seen-events.js';
@@ -187,7 +187,7 @@ export function withCheckWebhook(handler: RequestListener, o: CheckWebhookOption
     }
     let batch: Batch;
     try {
-      batch = await o!.provider.get(batchId, { signal: trafficSignal('first-read') });
+      batch = await o!.provider.get(batchId, { signal: contextSignal({ traffic: 'first-read' }) });
     } catch (error) {
       // Nothing happened: let a redelivery of this event be processed.
       await o!.seen.release(`check:${eventId}`).catch(() => {});

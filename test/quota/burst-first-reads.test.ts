@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamHttp } from '../../src/providers/http.js';
-import { trafficSignal } from '../../src/providers/call-context.js';
+import { contextSignal } from '../../src/providers/call-context.js';
 import { createSystemClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
 
 /**
@@ -45,7 +45,7 @@ describe('a burst of first reads inside a small budget', () => {
             'GET',
             `/v1/batch/${encodeURIComponent(id)}`,
             {},
-            trafficSignal(i % 4 === 3 ? 'background' : 'first-read'),
+            contextSignal({ traffic: i % 4 === 3 ? 'background' : 'first-read' }),
           ),
         ),
       );
