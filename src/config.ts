@@ -7,6 +7,7 @@ import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { TRACING_OFF, tracingSettings, type TracingSettings } from './tracing.js';
 import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
+import { writeSettings, type WriteSettings } from './writes/settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
   ConfigError,
@@ -44,6 +45,8 @@ export interface GatewayConfig {
   queries: QueryLimits;
   /** The inbound rate limit per client (`RATE_LIMIT_PER_MINUTE`; 0: off). */
   rateLimit: RateLimitSettings;
+  /** Idempotency keys of writes (`IDEMPOTENCY_*`). */
+  writes: WriteSettings;
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
@@ -115,6 +118,7 @@ export function knownVariables(definitions: readonly AnyProviderDefinition[] = P
     upstreamSettings,
     queryLimitSettings,
     rateLimitSettings,
+    writeSettings,
     liveSettings,
     listSettings,
     authSettings,
@@ -143,6 +147,7 @@ export function loadConfig(
   const upstream = read(upstreamSettings);
   const queries = read(queryLimitSettings);
   const rateLimit = read(rateLimitSettings);
+  const writes = read(writeSettings);
   const live = read(liveSettings);
   const lists = read(listSettings);
   const providers: ProviderSettingsMap = {};
@@ -160,7 +165,18 @@ export function loadConfig(
       (strict ? ': refused with CONFIG_STRICT=true' : ''),
   );
   const messages = [...reader.messages, ...(strict ? unknown : [])];
-  if (messages.length > 0 || !server || !upstream || !queries || !rateLimit || !live || !lists || !auth || !corsOrigins)
+  if (
+    messages.length > 0 ||
+    !server ||
+    !upstream ||
+    !queries ||
+    !rateLimit ||
+    !writes ||
+    !live ||
+    !lists ||
+    !auth ||
+    !corsOrigins
+  )
     throw new ConfigError(messages);
   return {
     ...server,
@@ -168,6 +184,7 @@ export function loadConfig(
     upstream,
     queries,
     rateLimit,
+    writes,
     live,
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedCursorSecret(source, definitions) },
     auth,

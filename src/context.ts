@@ -15,6 +15,7 @@ import type { ClientIdentity } from './identity.js';
 import { RequestBudget } from './graphql/request-budget.js';
 import type { Coordinator } from './live/coordinator.js';
 import type { IdempotencyStore } from './writes/idempotency-store.js';
+import type { WritesInFlight } from './writes/in-flight.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
@@ -37,8 +38,18 @@ export interface WriteServices {
   idempotency: IdempotencyStore;
   /** `JWT_WRITE_SCOPE`, named in FORBIDDEN refusals. */
   writeScope: string;
-  /** Told how each mutation ended (metrics): `ok`, `replayed`, a user-error or an error code. */
+  /**
+   * Told how each mutation ended (metrics): `ok`, `replayed`, `reconciled` (a retry found the batch of an
+   * unknown outcome), `resent` (it was surely absent), a user-error or an error code.
+   */
   observe?: (mutation: string, outcome: string) => void;
+  /**
+   * How long after a keyed write starts its upstream attempt can still be cut off by its deadline (the
+   * budget wait, the upstream deadline and a margin): a retry of an unknown outcome looks only after it.
+   */
+  attemptWindowMs: number;
+  /** Writes running now, which a shutdown waits for. */
+  inFlight?: WritesInFlight;
 }
 
 /** What the gateway shares with every request: one object, made once. */

@@ -30,6 +30,8 @@ import { setUpCheckWebhook } from './webhooks/setup.js';
 import { startTracing, type Tracing } from './tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createIdempotencyStore } from './writes/idempotency-store.js';
+import { WritesInFlight } from './writes/in-flight.js';
+import { writeAttemptWindowMs } from './writes/settings.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -316,7 +318,20 @@ export async function startGateway(
     prefix: config.live.redisKeyPrefix,
     // A replay waits at most as long as a write can take (a cancel: status, stop, read-back), plus a margin.
     waitMs: config.upstream.deadlineMs * 3 + 5_000,
+    perClient: config.writes.keysPerClient,
+    leaseMs: config.writes.leaseMs,
+    markerSecret: config.writes.markerSecret,
   });
+  const writesInFlight = new WritesInFlight();
+  // A write and its read-back must fit in the drain, or a shutdown can leave its outcome unknown.
+  const writeMs = writeAttemptWindowMs(config.upstream) + config.upstream.deadlineMs;
+  if (writeMs > config.shutdownTimeoutMs)
+    logger.warn(
+      { shutdownTimeoutMs: config.shutdownTimeoutMs, writeMs },
+      `SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms) is shorter than a write and its read-back can take ` +
+        `(${writeMs} ms: UPSTREAM_BUDGET_WAIT_MS + 2 × UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, ` +
+        'and its idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch (docs/writes.md, "Shutdown")',
+    );
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
   // Check webhooks (FACTCHECK_WEBHOOK_SECRET): a verified terminal event settles its batch on every replica.
@@ -368,6 +383,8 @@ export async function startGateway(
         idempotency,
         writeScope: config.auth.writeScope,
         observe: (mutation, outcome) => metrics.write(mutation, outcome),
+        attemptWindowMs: writeAttemptWindowMs(config.upstream),
+        inFlight: writesInFlight,
       },
       logger,
       queries: config.queries,
@@ -440,6 +457,9 @@ export async function startGateway(
     // The streams are cut already, so ending the watches sends no `complete` anywhere.
     await hub.close();
     const leasesReleased = await leasesReleasing;
+    // Writes in flight (HTTP or WebSocket) run to their end within the timeout: their sockets stay open
+    // until then (`ws.drain`), and their outcome is recorded under their key before the store closes.
+    await writesInFlight.idle(deadline);
     while ((drain.inFlight() > 0 || ws.sockets() > 0) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, Math.min(10, deadline - Date.now())));
     const forced = drain.inFlight() > 0 || ws.sockets() > 0;

@@ -106,6 +106,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const writes = options.writes ?? {
     idempotency: createIdempotencyStore({ prefix: 'batchql:' }),
     writeScope: 'batches:write',
+    attemptWindowMs: 17_000,
   };
   const queries = options.queries ?? DEFAULT_QUERY_LIMITS;
   // One getter for every context (a new one per request would give each context a shape of its

@@ -37,6 +37,8 @@ export const ErrorCode = {
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
   /** The shared idempotency store (Redis) cannot be reached, so a write with a key is refused. */
   IDEMPOTENCY_STORE_UNAVAILABLE: 'IDEMPOTENCY_STORE_UNAVAILABLE',
+  /** The client holds as many idempotency keys as it may (`IDEMPOTENCY_KEYS_PER_CLIENT`): a new key is refused. */
+  IDEMPOTENCY_KEY_LIMIT: 'IDEMPOTENCY_KEY_LIMIT',
   /** A write was sent but no answer came back (timeout, dropped connection): the provider may have acted on it. */
   OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
 } as const;

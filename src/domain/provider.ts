@@ -1,6 +1,6 @@
 import type { Batch, FactCheckItem, ProviderName } from './batch.js';
 import type { BatchListFilter, ListOrder, ListPage, ListPlan, PageRef } from './listing.js';
-import type { WriteOptions, WriteOutcome, WriteRequest } from './writes.js';
+import type { FindWriteOptions, FoundWrite, WriteOptions, WriteOutcome, WriteRequest } from './writes.js';
 
 /** What a provider can do through this gateway; surfaced as `Query.providers`. */
 export interface ProviderCapabilities {
@@ -77,6 +77,12 @@ export interface BatchProvider {
    * time is `OUTCOME_UNKNOWN`.
    */
   write?(request: WriteRequest, options?: WriteOptions): Promise<WriteOutcome>;
+  /**
+   * Providers whose batches keep a write's marker (`WriteOptions.marker`) only: looks for the batch an
+   * earlier `write` of `request` with `marker` created, among the batches created from `since` on. Answers
+   * `absent` only when every such batch was seen; a bounded number of reads, each charged first.
+   */
+  findWrite?(request: WriteRequest, marker: string, since: Date, options: FindWriteOptions): Promise<FoundWrite>;
   /**
    * Cancelling providers only: cancels (stops) a batch. A finished batch is `CANNOT_CANCEL`; the outcome
    * of a call that got no answer is `OUTCOME_UNKNOWN`.

@@ -99,7 +99,8 @@ export interface UploadedFile {
 
 /** What a write produced: a batch, a synchronous preview (Reach dry-run delete) or a stored file. */
 export type WriteOutcome =
-  | { kind: 'batch'; providerBatchId: string }
+  /** `bodyProblems`: what else in the 2xx did not match the docs (logged; the readable id makes it accepted). */
+  | { kind: 'batch'; providerBatchId: string; bodyProblems?: string[] }
   | { kind: 'preview'; preview: unknown }
   | { kind: 'file'; file: UploadedFile };
 
@@ -113,4 +114,25 @@ export interface WriteOptions {
    * abort (`RequestBudget.writeSignal`).
    */
   signal?: AbortSignal;
+  /**
+   * The write's marker (`writes/write-scope.ts`), for providers that keep one with the batch (Check puts it in
+   * `context`), so a retry whose first outcome is unknown can find the batch (`BatchProvider.findWrite`).
+   */
+  marker?: string;
+}
+
+/** What looking for an earlier write by its marker found. */
+export type FoundWrite =
+  | { kind: 'found'; providerBatchId: string }
+  /** Surely absent: every batch created since the attempt was listed, and no candidate carried the marker. */
+  | { kind: 'absent' }
+  /** Could not tell (too many candidates or pages); `reason` is client-safe. */
+  | { kind: 'unknown'; reason: string };
+
+/** Options of `BatchProvider.findWrite`. */
+export interface FindWriteOptions {
+  signal?: AbortSignal;
+  tenant?: string;
+  /** Charges one upstream call to the caller's request budget (throws when it is spent); called before each. */
+  charge: () => void;
 }

@@ -5,6 +5,7 @@ import { DEFAULT_UPSTREAM_POLICY, protect, type UpstreamPolicy } from './policy.
 import {
   UpstreamHttpError,
   isDeadlineHit,
+  markMayHaveBeenSent,
   type CircuitObserver,
   type UpstreamBody,
   type UpstreamCall,
@@ -188,10 +189,13 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     checkHeaders(provider, sent);
     checkPath(provider, target);
     const span = traceAttempt?.(method, path, sent, call);
+    // From here the request is the connection's: a failure may come after the provider received it.
+    let handedOver = false;
     // No deadline of its own: the policy's (`policy.ts`) starts before this attempt and lasts as
     // long, so it always fires first; it aborts `signal`, and undici's own connect, headers and
     // body timeouts bound the wire.
     try {
+      handedOver = true;
       const res = await pool.request({
         method,
         path: target,
@@ -199,7 +203,7 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         signal,
         ...(encoded ? { body: encoded.body } : {}),
       });
-      const text = await readCapped(res.body, maxBytes, provider);
+      const text = await readCapped(res.body, maxBytes, provider, res.statusCode);
       const json = parseJson(text);
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       // How long the provider asks to wait, read once for every non-2xx answer.
@@ -230,7 +234,9 @@ function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       const failure = aborted ? (reason ?? error) : known ? error : transportError(provider, error, deadlineMs);
       span?.failed(failure, aborted);
       // An attempt cut off by its call's deadline fails with the deadline's error, whatever it was doing.
-      throw isDeadlineHit(reason) ? reason : failure;
+      const thrown = isDeadlineHit(reason) ? reason : failure;
+      if (handedOver && !(error instanceof UpstreamHttpError)) markMayHaveBeenSent(thrown, error);
+      throw thrown;
     }
   }
 
@@ -310,6 +316,7 @@ async function readCapped(
   body: AsyncIterable<Buffer> & { destroy(err?: Error): void },
   maxBytes: number,
   provider: ProviderName,
+  status: number,
 ): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -320,7 +327,7 @@ async function readCapped(
       throw new GatewayError(
         ErrorCode.PROVIDER_BAD_RESPONSE,
         `${provider} sent a response larger than ${maxBytes} bytes`,
-        { provider },
+        { provider, upstreamStatus: status },
       );
     }
     chunks.push(chunk);

@@ -1,6 +1,7 @@
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError, type FieldError } from '../domain/errors.js';
 import { UpstreamHttpError } from './upstream-types.js';
+import { classOfStatus, classOfUpstreamFailure } from './write-answers.js';
 import { WireShapeError } from './wire.js';
 
 /**
@@ -75,16 +76,13 @@ const WRITE_MESSAGES: Record<string, (p: ProviderName) => string> = {
   [ErrorCode.CANNOT_CANCEL]: (p) => `${p} cannot cancel this batch: it has finished already`,
 };
 
-/** Transport failures after which the request may have reached the provider (the connection broke mid-call). */
-const AMBIGUOUS_TRANSPORT = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED']);
-
 /**
- * Turns what a write threw into a `GatewayError`: a refusal the client can act on keeps the
- * provider's field messages (400/422 `PROVIDER_REJECTED_INPUT`, 413 `PAYLOAD_TOO_LARGE`, 409
- * `CONFLICT`) or is the account's (402 `PROVIDER_QUOTA_EXCEEDED`); a call that may have reached
- * the provider but got no answer (a timeout, a connection broken mid-call) is `OUTCOME_UNKNOWN`,
- * never a plain failure, since the provider may have acted on it. Anything else maps as a read's
- * error does. `read` interprets the provider's error body.
+ * Turns what a write threw into a `GatewayError`, by the class of its answer (`write-answers.ts`): a
+ * refusal the client can act on keeps the provider's field messages (400/422 `PROVIDER_REJECTED_INPUT`,
+ * 413 `PAYLOAD_TOO_LARGE`, 409 `CONFLICT`) or is the account's (402 `PROVIDER_QUOTA_EXCEEDED`); an
+ * ambiguous answer (a 5xx or 408, a 2xx the gateway could not read, a reset or the deadline after the
+ * request was handed to the connection) is `OUTCOME_UNKNOWN`, never a plain failure, since the provider
+ * may have acted on it. Anything else maps as a read's error does. `read` interprets the provider's error body.
  */
 export function toWriteError(
   provider: ProviderName,
@@ -92,7 +90,8 @@ export function toWriteError(
   read: (status: number, body: unknown) => WriteRefusal | undefined,
   refine?: (status: number, body: unknown) => ErrorCode | undefined,
 ): unknown {
-  if (error instanceof UpstreamHttpError) {
+  if (error instanceof GatewayError && error.code === ErrorCode.OUTCOME_UNKNOWN) return error;
+  if (error instanceof UpstreamHttpError && classOfStatus(error.status) === 'refused') {
     const refusal = read(error.status, error.body);
     const code =
       refusal?.code ??
@@ -113,20 +112,23 @@ export function toWriteError(
         ...(refusal?.fieldErrors?.length ? { fieldErrors: refusal.fieldErrors } : {}),
       });
   }
-  const mapped = toGatewayError(provider, error, refine);
-  if (mapped instanceof GatewayError && mayHaveReachedProvider(mapped))
+  if (classOfUpstreamFailure(error) === 'ambiguous')
     return new GatewayError(
       ErrorCode.OUTCOME_UNKNOWN,
-      `${provider} did not answer the write in time: it may or may not have been accepted ` +
-        '(README, "When the outcome is unknown")',
-      { provider, cause: mapped },
+      `${provider} may or may not have accepted the write: ${ambiguity(error)} ` +
+        '(docs/writes.md, "When the outcome is unknown")',
+      { provider, cause: error, ...(statusOf(error) !== undefined ? { upstreamStatus: statusOf(error)! } : {}) },
     );
-  return mapped;
+  return toGatewayError(provider, error, refine);
 }
 
-function mayHaveReachedProvider(error: GatewayError): boolean {
-  if (error.code === ErrorCode.PROVIDER_TIMEOUT) return error.upstreamStatus === undefined;
-  if (error.code !== ErrorCode.PROVIDER_UNAVAILABLE || error.upstreamStatus !== undefined) return false;
-  const code = (error.cause as { code?: string } | undefined)?.code;
-  return code !== undefined && AMBIGUOUS_TRANSPORT.has(code);
+const statusOf = (error: unknown): number | undefined =>
+  error instanceof UpstreamHttpError ? error.status : error instanceof GatewayError ? error.upstreamStatus : undefined;
+
+/** Why an answer is ambiguous, for the client's message (never the upstream body). */
+function ambiguity(error: unknown): string {
+  const status = statusOf(error);
+  if (status !== undefined && (status < 200 || status >= 300)) return `it answered HTTP ${status}`;
+  if (status !== undefined || error instanceof WireShapeError) return 'its answer could not be read';
+  return 'no answer came back in time';
 }

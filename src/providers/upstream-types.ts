@@ -102,3 +102,41 @@ export interface UpstreamHttp {
   ): Promise<unknown>;
   close(): Promise<void>;
 }
+
+/** Set on the failure of an attempt whose request was handed to the connection (`http.ts`): it may have been sent. */
+const MAY_HAVE_SENT = Symbol('may have been sent');
+
+/**
+ * Transport failures that happen before a byte of the request can reach the provider: the connection
+ * was refused, the name did not resolve, the host is unreachable, connecting timed out.
+ */
+const BEFORE_SENDING = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Marks `error` as the failure of an attempt handed to the connection, unless its transport code (or its
+ * cause's) says the request never left. Writes read it (`write-answers.ts`): a call that may have been sent
+ * has an unknown outcome.
+ */
+export function markMayHaveBeenSent(error: unknown, transportError: unknown): void {
+  if (typeof error !== 'object' || error === null) return;
+  const code = (transportError as { code?: unknown } | null)?.code;
+  const causeCode = ((transportError as { cause?: unknown } | null)?.cause as { code?: unknown } | null)?.code;
+  if (BEFORE_SENDING.has(String(code)) || BEFORE_SENDING.has(String(causeCode))) return;
+  (error as { [MAY_HAVE_SENT]?: boolean })[MAY_HAVE_SENT] = true;
+}
+
+/** Whether `error` (or its cause) is the failure of an attempt that may have reached the provider. */
+export function mayHaveBeenSent(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
+    if ((e as { [MAY_HAVE_SENT]?: boolean })[MAY_HAVE_SENT] === true) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -15,7 +15,31 @@ export type Fault =
   /** Normal answers, but every status word is replaced by `status` (schema drift). */
   | { kind: 'unknownStatus'; status: string }
   /** Answers normally after `delayMs`. */
-  | { kind: 'slow'; delayMs: number };
+  | { kind: 'slow'; delayMs: number }
+  /**
+   * Performs the request (a write creates its batch), then answers it badly, as a broken proxy or a
+   * provider that fails after committing would: `status` a 5xx or 408 error envelope instead of the
+   * answer; `truncated` the answer's first half with its full `Content-Length`, then a closed socket;
+   * `otherShape` a 2xx of another shape (the id under `batchId`); `oversized` the answer padded past
+   * `bytes`; `resetAfterHeaders` the 2xx headers, then a reset; `late` the answer after `delayMs`.
+   */
+  | {
+      kind: 'afterWrite';
+      answer: 'status' | 'truncated' | 'otherShape' | 'oversized' | 'resetAfterHeaders' | 'late';
+      status?: number;
+      delayMs?: number;
+      bytes?: number;
+    };
+
+/** Every way `afterWrite` answers badly (the write-chaos tests and bench walk them all). */
+export const AFTER_WRITE_ANSWERS = [
+  'status',
+  'truncated',
+  'otherShape',
+  'oversized',
+  'resetAfterHeaders',
+  'late',
+] as const;
 
 /** A fault plus where and how often it applies. */
 export type FaultRule = Fault & {
@@ -42,8 +66,11 @@ export class FaultTable {
   }
 
   /** Returns the fault for this request (consuming one use of a counted rule), or undefined. */
-  take(path: string): Fault | undefined {
-    const index = this.rules.findIndex((r) => r.pathPrefix === undefined || path.startsWith(r.pathPrefix));
+  take(path: string, method = 'GET'): Fault | undefined {
+    const index = this.rules.findIndex(
+      (r) =>
+        (r.pathPrefix === undefined || path.startsWith(r.pathPrefix)) && (r.kind !== 'afterWrite' || method !== 'GET'),
+    );
     if (index < 0) return undefined;
     const rule = this.rules[index]!;
     if (rule.times !== undefined) {

@@ -8,6 +8,7 @@ import type { Simulator } from './server.js';
 
 export { createManualClock, createSystemClock, type ManualClock, type SimClock } from './clock.js';
 export type { Fault, FaultRule } from './faults.js';
+export { AFTER_WRITE_ANSWERS } from './faults.js';
 export type { RecordedRequest, Simulator, SimulatorControl } from './server.js';
 export {
   createFactCheckSimulator,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ManualClock, SimClock } from './clock.js';
-import { FaultTable, type FaultRule } from './faults.js';
+import { FaultTable, type Fault, type FaultRule } from './faults.js';
 import { stateAt, type SimBatch } from './model.js';
 
 /** One request as the simulator saw it (headers lowercased). */
@@ -234,7 +234,8 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       const r = admission.refusal;
       return send(res, r.status, r.body, { ...common(), ...r.headers });
     }
-    const fault = faults.take(recorded.path);
+    // A rule that answers badly only after the request was performed matches writes only.
+    const fault = faults.take(recorded.path, recorded.method);
     if (fault?.kind === 'hang') return; // the socket stays open until the client or close() ends it
     if (fault?.kind === 'reset') {
       req.socket.destroy();
@@ -279,6 +280,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       route,
     );
     if (answer.status < 300) noteReadings(answer.body, Date.now());
+    if (fault?.kind === 'afterWrite') return answerBadly(res, fault, answer, common(), o.errorBody);
     send(res, answer.status, answer.body, { ...common(), ...answer.headers });
   }
 
@@ -348,6 +350,55 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Answers a performed request badly, as an `afterWrite` fault says (the write itself has happened). */
+async function answerBadly(
+  res: ServerResponse,
+  fault: Extract<Fault, { kind: 'afterWrite' }>,
+  answer: SimResponse,
+  common: Record<string, string>,
+  errorBody: (status: number, message: string) => unknown,
+): Promise<void> {
+  const text = JSON.stringify(answer.body ?? {});
+  const json = { 'content-type': 'application/json; charset=utf-8', ...common };
+  switch (fault.answer) {
+    case 'status': {
+      const status = fault.status ?? 502;
+      return send(res, status, errorBody(status, 'upstream failure after the write was stored'), common);
+    }
+    case 'truncated': {
+      res.writeHead(answer.status, { ...json, 'content-length': String(Buffer.byteLength(text)) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      await new Promise((r) => setTimeout(r, 20));
+      res.socket?.destroy();
+      return;
+    }
+    case 'otherShape': {
+      const body = answer.body as Record<string, unknown>;
+      const { id, jobId, batchId, ...rest } = body;
+      // The id under another name: `batchId` for Check and Gameball, `id` for Reach.
+      const moved = batchId !== undefined ? { id: batchId } : { batchId: id ?? jobId };
+      return send(res, answer.status, { ...moved, ...rest }, common);
+    }
+    case 'oversized': {
+      const pad = 'x'.repeat(Math.max(0, (fault.bytes ?? 6 * 1024 * 1024) + 1 - text.length));
+      const padded = `{"padding":"${pad}",${text.slice(1)}`;
+      return send(res, answer.status, JSON.parse(padded), common);
+    }
+    case 'resetAfterHeaders': {
+      res.writeHead(answer.status, { ...json, 'transfer-encoding': 'chunked' });
+      res.flushHeaders();
+      await new Promise((r) => setTimeout(r, 20));
+      res.socket?.destroy();
+      return;
+    }
+    case 'late': {
+      await new Promise((r) => setTimeout(r, fault.delayMs ?? 5_000));
+      if (!res.socket || res.socket.destroyed) return;
+      return send(res, answer.status, answer.body, { ...common, ...answer.headers });
+    }
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

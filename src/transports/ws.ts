@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs, GraphQLError, GraphQLFormattedError } from 'graphql';
+import { getOperationAST, type ExecutionArgs, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
@@ -36,6 +36,15 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint, maxPayload: options.maxPayloadBytes });
   let draining: { code: number; reason: string } | undefined;
   const perSocket = new WeakMap<WebSocket, number>();
+  // Mutations in flight per socket (by operation id): a shutdown closes such a socket only once they have
+  // answered, so a write's client gets its outcome (docs/writes.md, "Shutdown").
+  const writing = new WeakMap<WebSocket, Set<string>>();
+  const closeIfDone = (socket: WebSocket) => {
+    if (!draining || (writing.get(socket)?.size ?? 0) > 0) return;
+    // After the `complete` message of the last mutation has gone out.
+    const { code, reason } = draining;
+    setImmediate(() => socket.close(code, reason));
+  };
   // One request id per connection (the upgrade's valid `x-request-id`, else a new one), echoed on the
   // 101 answer; every operation on the socket logs under it.
   const connectionIds = new WeakMap<IncomingMessage, string>();
@@ -54,7 +63,9 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
       const headers = new Headers();
       for (const [k, v] of Object.entries(request.headers)) if (typeof v === 'string') headers.set(k, v);
       headers.set(REQUEST_ID_HEADER, connectionId(request));
-      made = new Request(`http://localhost${request.url ?? '/graphql'}`, { headers });
+      // A POST: every operation of graphql-ws clients (Apollo's WebSocket link, urql) comes this way,
+      // mutations included, which yoga refuses on a GET. It has no body: the operation is in the message.
+      made = new Request(`http://localhost${request.url ?? '/graphql'}`, { method: 'POST', headers });
       fetchRequests.set(request, made);
     }
     return made;
@@ -86,7 +97,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         }
         return true;
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const socket = ctx.extra.socket;
         const active = perSocket.get(socket) ?? 0;
         if (active >= options.maxSubscriptionsPerConnection) {
@@ -114,6 +125,10 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        if (getOperationAST(document, params.operationName)?.operation === 'mutation') {
+          const ids = writing.get(socket) ?? new Set<string>();
+          writing.set(socket, ids.add(id));
+        }
         // Reserve the slot before awaiting, so concurrent subscribes cannot overshoot the cap.
         perSocket.set(socket, active + 1);
         let contextValue;
@@ -138,9 +153,10 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(forSocket) } : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map(forSocket),
-      onComplete: (ctx) => {
+      onComplete: (ctx, id) => {
         const socket = ctx.extra.socket;
         perSocket.set(socket, Math.max(0, (perSocket.get(socket) ?? 1) - 1));
+        if (writing.get(socket)?.delete(id)) closeIfDone(socket);
       },
     },
     wss,
@@ -154,7 +170,8 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
       let closed = 0;
       for (const client of wss.clients) {
         if (client.readyState !== client.OPEN && client.readyState !== client.CONNECTING) continue;
-        client.close(code, reason);
+        // A socket with a mutation in flight closes once it has answered (`closeIfDone`).
+        if ((writing.get(client)?.size ?? 0) === 0) client.close(code, reason);
         closed++;
       }
       return closed;

@@ -1,32 +1,61 @@
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { createStoreRedis } from '../redis-client.js';
+import { memoryKeyStore } from './memory-keys.js';
+import { redisKeyStore } from './redis-keys.js';
 
-/** How long a key is remembered (the issue's 24 hours). */
+/** How long a key is remembered (24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 /** What a finished write left under its key: its answer (JSON-safe), replayed as is. */
 export type StoredOutcome = { kind: 'result'; value: unknown } | { kind: 'error'; code: string; message: string };
 
+/**
+ * When a write under a key was (or will be) sent: `since` is no later than the request left, and
+ * `deadlineAt` no earlier than the moment its upstream deadline cut it off. A retry looks for the batch
+ * from `since` (less a margin) and only once `deadlineAt` has passed.
+ */
+export interface WriteAttempt {
+  since: number;
+  deadlineAt: number;
+}
+
 /** What `begin` decided for a call. */
 export type Begin =
-  /** The key is this call's now: run the write, then `finish` (or `abandon`). */
+  /** The key is new and this call's now: run the write, then `finish`, `unknown` or `abandon`. */
   | { kind: 'run' }
   /** A call with the same key and input finished: answer its outcome. */
   | { kind: 'replay'; outcome: StoredOutcome }
   /** The key was used with other input. */
-  | { kind: 'conflict' };
+  | { kind: 'conflict' }
+  /**
+   * A call with the key may or may not have reached the provider (its answer was ambiguous, or the
+   * replica that held it died): this call holds the key now, to look for the batch (`attempt` says
+   * when it was sent), and ends with `finish`, `unknown` or, before sending again, `resend`.
+   */
+  | { kind: 'unknown'; attempt: WriteAttempt }
+  /** The client holds `cap` keys already: the write is refused, and no other client's key is touched. */
+  | { kind: 'limit'; cap: number };
 
 /**
- * The gateway's idempotency keys: one key per client, tenant and client-chosen key, remembered for
- * 24 hours with a fingerprint of the input and, once finished, the write's outcome. A call that
- * finds its key in flight waits for it (up to `waitMs`).
+ * The gateway's idempotency keys (docs/writes.md, "Safe to retry"): each stored under its scope
+ * (`writeScopeOf`) and counted against its client, remembered for 24 hours with a fingerprint of the
+ * input and, once finished, the write's outcome. A call that finds its key held by another call in
+ * flight waits for it (up to `waitMs`). A held key whose holder is gone (its lease lapsed in Redis) reads
+ * as unknown, never as free.
  */
 export interface IdempotencyStore {
-  begin(key: string, fingerprint: string): Promise<Begin>;
-  /** Stores the outcome of the call that began `key`. */
-  finish(key: string, fingerprint: string, outcome: StoredOutcome): Promise<void>;
-  /** Frees `key` (the write was not sent, or failed in a way a retry may repeat). */
-  abandon(key: string): Promise<void>;
+  begin(client: string, scope: string, fingerprint: string, attempt: WriteAttempt): Promise<Begin>;
+  /** The holder of an unknown key sends the write again (the batch was surely absent): records when. */
+  resend(scope: string, fingerprint: string, attempt: WriteAttempt): Promise<void>;
+  /** Stores the outcome of the call that holds `scope`, and lets it go. */
+  finish(client: string, scope: string, fingerprint: string, outcome: StoredOutcome): Promise<void>;
+  /** Keeps `scope` as unknown (the provider may have the write), and lets it go. */
+  unknown(scope: string, fingerprint: string, attempt: WriteAttempt): Promise<void>;
+  /** Frees `scope` (nothing was sent, or the refusal may be retried). */
+  abandon(client: string, scope: string): Promise<void>;
+  /** The secret of write markers (`writeMarkerOf`): the configured one, else one shared through the store. */
+  markerSecret(): Promise<string>;
+  /** Keys held by calls in flight in this process. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -36,141 +65,36 @@ export interface IdempotencyStoreOptions {
   redisUrl?: string | undefined;
   /** Prefix of the Redis keys (`REDIS_KEY_PREFIX`). */
   prefix: string;
-  /**
-   * How long a call waits for another in flight under its key, and how long a key stays claimed
-   * by a call that never finishes (a crashed replica). @default 60000
-   */
+  /** How long a call waits for another in flight under its key. @default 60000 */
   waitMs?: number;
   /** @default IDEMPOTENCY_TTL_MS */
   ttlMs?: number;
-  /** Most keys kept in memory; the oldest go first. @default 100000 */
+  /** Most keys one client may hold (`IDEMPOTENCY_KEYS_PER_CLIENT`). @default 10000 */
+  perClient?: number;
+  /** Most keys held in memory by all clients together; past it new keys are refused. @default 1000000 */
   maxEntries?: number;
+  /** Redis: how long a holder's lease lasts unless renewed (renewed every third of it). @default 10000 */
+  leaseMs?: number;
+  /** The marker secret (`IDEMPOTENCY_MARKER_SECRET`). @default one made at random and shared through Redis */
+  markerSecret?: string | undefined;
 }
 
 /** Creates the store: on Redis when `redisUrl` is given, else in memory. */
 export function createIdempotencyStore(o: IdempotencyStoreOptions): IdempotencyStore {
-  return o.redisUrl ? redisStore(o.redisUrl, o) : memoryStore(o);
+  return o.redisUrl ? redisKeyStore(o.redisUrl, o) : memoryKeyStore(o);
 }
 
-const stillRunning = (waitMs: number) =>
+/** The answer to a call that waited too long for the holder of its key. */
+export const stillRunning = (waitMs: number) =>
   new GatewayError(
     ErrorCode.OUTCOME_UNKNOWN,
     `a call with this idempotencyKey has been running for over ${waitMs} ms; its outcome is not known yet`,
   );
 
-interface MemoryEntry {
-  fingerprint: string;
-  expires: number;
-  outcome?: StoredOutcome;
-  /** Resolves when the call that holds the key finishes or abandons it. */
-  settled?: Promise<void>;
-  settle?: () => void;
-}
-
-function memoryStore(o: IdempotencyStoreOptions): IdempotencyStore {
-  const ttl = o.ttlMs ?? IDEMPOTENCY_TTL_MS;
-  const max = o.maxEntries ?? 100_000;
-  const waitMs = o.waitMs ?? 60_000;
-  const entries = new Map<string, MemoryEntry>();
-  const sweep = (now: number) => {
-    for (const [key, entry] of entries) {
-      if (entry.expires > now) break;
-      entries.delete(key);
-    }
-  };
-  return {
-    async begin(key, fingerprint) {
-      const deadline = Date.now() + waitMs;
-      for (;;) {
-        sweep(Date.now());
-        const entry = entries.get(key);
-        if (!entry) {
-          if (entries.size >= max) entries.delete(entries.keys().next().value as string);
-          let settle!: () => void;
-          const settled = new Promise<void>((resolve) => (settle = resolve));
-          entries.set(key, { fingerprint, expires: Date.now() + ttl, settled, settle });
-          return { kind: 'run' };
-        }
-        if (entry.fingerprint !== fingerprint) return { kind: 'conflict' };
-        if (entry.outcome) return { kind: 'replay', outcome: entry.outcome };
-        const left = deadline - Date.now();
-        if (left <= 0) throw stillRunning(waitMs);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([entry.settled, new Promise((r) => (timer = setTimeout(r, left)))]);
-        clearTimeout(timer);
-      }
-    },
-    async finish(key, fingerprint, outcome) {
-      const entry = entries.get(key);
-      entries.delete(key);
-      entries.set(key, { fingerprint, expires: Date.now() + ttl, outcome });
-      entry?.settle?.();
-    },
-    async abandon(key) {
-      const entry = entries.get(key);
-      entries.delete(key);
-      entry?.settle?.();
-    },
-    async close() {
-      entries.clear();
-    },
-  };
-}
-
-/** A key's record in Redis. */
-interface RedisRecord {
-  fingerprint: string;
-  outcome?: StoredOutcome;
-}
-
-const unavailable = (cause: unknown) =>
+/** The refusal of a new key past the client's cap. */
+export const keyLimitError = (cap: number) =>
   new GatewayError(
-    ErrorCode.IDEMPOTENCY_STORE_UNAVAILABLE,
-    'the idempotency store (Redis) is unreachable: a write with an idempotencyKey is refused rather than risk a ' +
-      'double submit; retry later, or send it without a key',
-    { cause },
+    ErrorCode.IDEMPOTENCY_KEY_LIMIT,
+    `this client holds ${cap} idempotency keys from the last 24 hours (IDEMPOTENCY_KEYS_PER_CLIENT); ` +
+      'a write with a new key is refused until the oldest expire (a write without a key still goes through)',
   );
-
-function redisStore(url: string, o: IdempotencyStoreOptions): IdempotencyStore {
-  const ttl = o.ttlMs ?? IDEMPOTENCY_TTL_MS;
-  const waitMs = o.waitMs ?? 60_000;
-  const store = createStoreRedis(url);
-  const { redis } = store;
-  const name = (key: string) => `${o.prefix}idempotency:${key}`;
-  /** Runs Redis commands; any failure is the store being unavailable. */
-  const command = async <T>(run: () => Promise<T>): Promise<T> => {
-    try {
-      await store.ready();
-      return await run();
-    } catch (error) {
-      throw unavailable(error);
-    }
-  };
-  return {
-    async begin(key, fingerprint) {
-      const deadline = Date.now() + waitMs;
-      const pending = JSON.stringify({ fingerprint } satisfies RedisRecord);
-      for (;;) {
-        // A claim lasts as long as a call may wait for it: a replica that dies mid-write frees its keys.
-        const claimed = await command(() => redis.set(name(key), pending, 'PX', waitMs, 'NX'));
-        if (claimed === 'OK') return { kind: 'run' };
-        const text = await command(() => redis.get(name(key)));
-        if (text !== null) {
-          const record = JSON.parse(text) as RedisRecord;
-          if (record.fingerprint !== fingerprint) return { kind: 'conflict' };
-          if (record.outcome) return { kind: 'replay', outcome: record.outcome };
-        }
-        if (Date.now() > deadline) throw stillRunning(waitMs);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    async finish(key, fingerprint, outcome) {
-      const record = JSON.stringify({ fingerprint, outcome } satisfies RedisRecord);
-      await command(() => redis.set(name(key), record, 'PX', ttl));
-    },
-    async abandon(key) {
-      await command(() => redis.del(name(key)));
-    },
-    close: () => store.close(),
-  };
-}

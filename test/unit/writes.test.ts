@@ -8,8 +8,11 @@ import { FACTCHECK_PLANS } from '../../src/providers/factcheck/plans.js';
 import { readGameballRefusal } from '../../src/providers/gameball/writes.js';
 import { readReachRefusal } from '../../src/providers/reach/writes.js';
 import { toWriteError } from '../../src/providers/upstream-errors.js';
-import { UpstreamHttpError } from '../../src/providers/upstream-types.js';
+import { UpstreamHttpError, markMayHaveBeenSent } from '../../src/providers/upstream-types.js';
+import { keyActionOf } from '../../src/providers/write-answers.js';
+import { WireShapeError } from '../../src/providers/wire.js';
 import { createIdempotencyStore } from '../../src/writes/idempotency-store.js';
+import { writeScopeOf } from '../../src/writes/write-scope.js';
 
 const http = (status: number, body: unknown) => new UpstreamHttpError(status, body, undefined);
 const codeOf = (e: unknown) => (e as GatewayError).code;
@@ -22,23 +25,45 @@ describe('write refusals', () => {
     expect(codeOf(toWriteError('FACT_CHECK', http(402, {}), read))).toBe('PROVIDER_QUOTA_EXCEEDED');
     expect(codeOf(toWriteError('FACT_CHECK', http(413, {}), read))).toBe('PAYLOAD_TOO_LARGE');
     expect(codeOf(toWriteError('FACT_CHECK', http(409, {}), read))).toBe('CONFLICT');
-    expect(codeOf(toWriteError('FACT_CHECK', http(503, {}), read))).toBe('PROVIDER_UNAVAILABLE');
+    expect(codeOf(toWriteError('FACT_CHECK', http(404, {}), read))).toBe('NOT_FOUND');
+  });
+
+  it('free the key on 401, 403 and 429, keep it as unknown on a 5xx, 408 or an unreadable 2xx', () => {
+    const read = () => undefined;
+    for (const status of [401, 403, 429]) {
+      const error = toWriteError('FACT_CHECK', http(status, {}), read);
+      expect(keyActionOf(error)).toBe('free');
+    }
+    for (const status of [500, 502, 503, 504, 408]) {
+      const error = toWriteError('FACT_CHECK', http(status, {}), read);
+      expect([codeOf(error), keyActionOf(error)]).toEqual(['OUTCOME_UNKNOWN', 'keep-unknown']);
+    }
+    const garbled = new GatewayError(ErrorCode.PROVIDER_BAD_RESPONSE, 'not JSON', { upstreamStatus: 202 });
+    expect(codeOf(toWriteError('FACT_CHECK', garbled, read))).toBe('OUTCOME_UNKNOWN');
+    expect(codeOf(toWriteError('FACT_CHECK', new WireShapeError('$.id', 'a string'), read))).toBe('OUTCOME_UNKNOWN');
+    // A refusal by the provider is recorded; one decided before sending (no status) takes no key.
+    expect(keyActionOf(toWriteError('FACT_CHECK', http(422, {}), read))).toBe('record');
+    expect(keyActionOf(new GatewayError(ErrorCode.BAD_USER_INPUT, 'too many items'))).toBe('free');
   });
 
   it('are OUTCOME_UNKNOWN when the call may have reached the provider, not when nothing was sent', () => {
     const read = () => undefined;
-    const timeout = new GatewayError(ErrorCode.PROVIDER_TIMEOUT, 't', { provider: 'REACH' });
-    const reset = new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, 'r', {
-      provider: 'REACH',
-      cause: Object.assign(new Error('socket'), { code: 'ECONNRESET' }),
-    });
-    const refused = new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, 'c', {
-      provider: 'REACH',
-      cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
-    });
+    // As the undici layer leaves them: marked once the request was handed to the connection.
+    const handedOver = (error: GatewayError, transport: unknown) => (markMayHaveBeenSent(error, transport), error);
+    const timeout = handedOver(new GatewayError(ErrorCode.PROVIDER_TIMEOUT, 't', { provider: 'REACH' }), undefined);
+    const socket = Object.assign(new Error('socket'), { code: 'ECONNRESET' });
+    const reset = handedOver(new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, 'r', { cause: socket }), socket);
+    const refusedSocket = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    const refused = handedOver(
+      new GatewayError(ErrorCode.PROVIDER_UNAVAILABLE, 'c', { cause: refusedSocket }),
+      refusedSocket,
+    );
+    // The deadline passed while waiting for a bulkhead slot: never handed over.
+    const queued = new GatewayError(ErrorCode.PROVIDER_TIMEOUT, 'q', { provider: 'REACH' });
     expect(codeOf(toWriteError('REACH', timeout, read))).toBe('OUTCOME_UNKNOWN');
     expect(codeOf(toWriteError('REACH', reset, read))).toBe('OUTCOME_UNKNOWN');
     expect(codeOf(toWriteError('REACH', refused, read))).toBe('PROVIDER_UNAVAILABLE');
+    expect(codeOf(toWriteError('REACH', queued, read))).toBe('PROVIDER_TIMEOUT');
   });
 
   it('keep each provider’s field messages', () => {
@@ -134,14 +159,54 @@ describe('idempotency fingerprints and scopes', () => {
 });
 
 describe('the in-memory idempotency store', () => {
+  const at = { since: 1, deadlineAt: 2 };
   it('runs the first call, makes a concurrent one wait for its outcome, and refuses other input', async () => {
     const store = createIdempotencyStore({ prefix: 't:' });
-    expect(await store.begin('k', 'f1')).toEqual({ kind: 'run' });
-    const waiting = store.begin('k', 'f1');
-    expect(await store.begin('k', 'f2')).toEqual({ kind: 'conflict' });
-    await store.finish('k', 'f1', { kind: 'result', value: 'answer' });
+    expect(await store.begin('c', 'k', 'f1', at)).toEqual({ kind: 'run' });
+    const waiting = store.begin('c', 'k', 'f1', at);
+    expect(await store.begin('c', 'k', 'f2', at)).toEqual({ kind: 'conflict' });
+    await store.finish('c', 'k', 'f1', { kind: 'result', value: 'answer' });
     expect(await waiting).toEqual({ kind: 'replay', outcome: { kind: 'result', value: 'answer' } });
-    await store.abandon('k');
-    expect(await store.begin('k', 'f2')).toEqual({ kind: 'run' });
+    await store.abandon('c', 'k');
+    expect(await store.begin('c', 'k', 'f2', at)).toEqual({ kind: 'run' });
+    await store.close();
+  });
+
+  it('hands an unknown key to one caller at a time, with the attempt it was sent in', async () => {
+    const store = createIdempotencyStore({ prefix: 't:' });
+    await store.begin('c', 'k', 'f', at);
+    await store.unknown('k', 'f', { since: 10, deadlineAt: 20 });
+    expect(await store.begin('c', 'k', 'f', at)).toEqual({ kind: 'unknown', attempt: { since: 10, deadlineAt: 20 } });
+    // Held by the first retry: the second waits, and sees what the first settled.
+    const second = store.begin('c', 'k', 'f', at);
+    await store.finish('c', 'k', 'f', { kind: 'result', value: 'found' });
+    expect(await second).toEqual({ kind: 'replay', outcome: { kind: 'result', value: 'found' } });
+    await store.close();
+  });
+
+  it("refuses a client's new key at its cap without touching another client's keys", async () => {
+    const store = createIdempotencyStore({ prefix: 't:', perClient: 2 });
+    await store.begin('victim', 'v', 'f', at);
+    await store.finish('victim', 'v', 'f', { kind: 'result', value: 'kept' });
+    expect(await store.begin('flood', 'a', 'f', at)).toEqual({ kind: 'run' });
+    expect(await store.begin('flood', 'b', 'f', at)).toEqual({ kind: 'run' });
+    expect(await store.begin('flood', 'c', 'f', at)).toEqual({ kind: 'limit', cap: 2 });
+    // A freed key makes room again; the victim's key is still there.
+    await store.abandon('flood', 'a');
+    expect(await store.begin('flood', 'c', 'f', at)).toEqual({ kind: 'run' });
+    expect(await store.begin('victim', 'v', 'f', at)).toEqual({
+      kind: 'replay',
+      outcome: { kind: 'result', value: 'kept' },
+    });
+    await store.close();
+  });
+});
+
+describe('write scopes', () => {
+  it('never collide when a part holds the separator of another encoding', () => {
+    expect(writeScopeOf('sub:a', 'x|y', 'k')).not.toBe(writeScopeOf('sub:a', 'x', 'y|k'));
+    expect(writeScopeOf('sub:a|x', 'y', 'k')).not.toBe(writeScopeOf('sub:a', 'x|y', 'k'));
+    expect(writeScopeOf('sub:a', undefined, 'k')).not.toBe(writeScopeOf('sub:a', '', 'k'));
+    expect(writeScopeOf('sub:a', 't', 'k')).toBe(writeScopeOf('sub:a', 't', 'k'));
   });
 });

@@ -77,7 +77,7 @@ describe('one attempt, never abandoned', () => {
     slowCreate(2_000);
     const r = await h.gql(SUBMIT, { key: 'k-timeout', items: [{ content: 'Slow.' }] });
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['OUTCOME_UNKNOWN']);
-    expect(r.errors?.[0]?.message).toContain('may or may not have been accepted');
+    expect(r.errors?.[0]?.message).toContain('may or may not have accepted the write');
     const again = await h.gql(SUBMIT, { key: 'k-timeout', items: [{ content: 'Slow.' }] });
     expect(again.errors?.map((e) => e.extensions?.code)).toEqual(['OUTCOME_UNKNOWN']);
     // The provider did accept it in the end: which is why the gateway never claims it failed, nor retries.

@@ -4,7 +4,7 @@ import type { Batch, ProviderName } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, notConfigured } from '../../domain/errors.js';
 import { fromGlobalId } from '../../domain/global-id.js';
 import type { BatchProvider } from '../../domain/provider.js';
-import type { UploadedFile, WriteKind, WriteOutcome, WriteRequest } from '../../domain/writes.js';
+import type { FoundWrite, UploadedFile, WriteKind, WriteOutcome, WriteRequest } from '../../domain/writes.js';
 import { resolveTarget } from '../load-batch.js';
 import { listPagePrefix } from '../connections/batch-list.js';
 
@@ -17,10 +17,14 @@ function writerFor(ctx: GraphQLContext, kind: WriteKind): { name: ProviderName; 
   return { name: definition.name, adapter };
 }
 
-/** A write's options: the caller's tenant, and a signal that never aborts but carries the operation (for its logs). */
-const writeOptions = (ctx: GraphQLContext) => ({
+/**
+ * A write's options: the caller's tenant, a signal that never aborts but carries the operation (for its
+ * logs), and the write's marker when it has an idempotency key (`runWrite`).
+ */
+const writeOptions = (ctx: GraphQLContext, marker?: string) => ({
   signal: ctx.budget.writeSignal,
   ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
+  ...(marker !== undefined ? { marker } : {}),
 });
 
 /**
@@ -32,11 +36,17 @@ const writeOptions = (ctx: GraphQLContext) => ({
 async function send(
   ctx: GraphQLContext,
   request: WriteRequest,
+  marker?: string,
 ): Promise<{ name: ProviderName; outcome: WriteOutcome }> {
   const { name, adapter } = writerFor(ctx, request.kind);
   ctx.budget.count(name);
-  const outcome = await adapter.write!(request, writeOptions(ctx));
+  const outcome = await adapter.write!(request, writeOptions(ctx, marker));
   ctx.gateway.lists.pageCache.forget(`${listPagePrefix(ctx, name)}\u0000`);
+  if (outcome.kind === 'batch' && outcome.bodyProblems)
+    ctx.log.warn(
+      { provider: name, providerBatchId: outcome.providerBatchId, problems: outcome.bodyProblems },
+      'write accepted: its answer carried the batch id, but the rest did not match the provider docs',
+    );
   return { name, outcome };
 }
 
@@ -121,12 +131,44 @@ export async function submitBatch(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
   request: WriteRequest,
+  marker?: string,
 ): Promise<{ batch: Batch | null; preview?: unknown }> {
-  const { name, outcome } = await send(ctx, request);
+  const { name, outcome } = await send(ctx, request, marker);
   if (outcome.kind === 'preview') return { batch: null, preview: outcome.preview };
   if (outcome.kind !== 'batch') throw new TypeError(`${request.kind} did not create a batch`);
   const id = outcome.providerBatchId;
   return { batch: await readBack(ctx, info, name, id, acceptedBatch(name, id)) };
+}
+
+/**
+ * The way to look for the batch an earlier submit of `request` with `marker` created, when its provider
+ * keeps markers (`BatchProvider.findWrite`), else undefined. What it finds is read back as a submit's is;
+ * its reads are charged to the caller's request budget and end with the request.
+ */
+export function finderOf(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  request: WriteRequest,
+):
+  | ((marker: string, since: Date) => Promise<{ batch: Batch | null } | Exclude<FoundWrite, { kind: 'found' }>>)
+  | undefined {
+  const { name, adapter } = writerFor(ctx, request.kind);
+  if (!adapter.findWrite) return undefined;
+  return async (marker, since) => {
+    const found = await ctx.budget.call(
+      name,
+      (signal) =>
+        adapter.findWrite!(request, marker, since, {
+          signal,
+          ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
+          charge: () => ctx.budget.take(name),
+        }),
+      false,
+    );
+    if (found.kind !== 'found') return found;
+    const id = found.providerBatchId;
+    return { batch: await readBack(ctx, info, name, id, acceptedBatch(name, id)) };
+  };
 }
 
 /** Uploads a file and answers what the provider stored. */

@@ -8,6 +8,7 @@ import { field, obj, optArr, WireShapeError } from '../wire.js';
 import type { FactCheckListResponse, FactCheckResultsResponse } from './types.js';
 import { refineFactCheckError } from './errors.js';
 import { createFactCheckWrites } from './writes.js';
+import { findFactCheckWrite } from './find-write.js';
 import { FACTCHECK_PLANS, type FactCheckPlanLimits } from './plans.js';
 
 export { refineFactCheckError } from './errors.js';
@@ -66,6 +67,7 @@ export function createFactCheckAdapter(
       }
     },
     write: (request, options) => writes.write(request, options),
+    findWrite: (request, marker, since, options) => findFactCheckWrite(client, request, marker, since, options),
     cancel: (id, options) => writes.cancel(id, options),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),

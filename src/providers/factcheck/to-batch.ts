@@ -13,6 +13,7 @@ import {
   type WireObject,
 } from '../wire.js';
 import { fromFactCheckStatus } from './status.js';
+import { withoutMarker } from './marker.js';
 import type { FactCheckWireBatch, FactCheckWireItem, FactCheckWireValidationError } from './types.js';
 
 /**
@@ -58,7 +59,8 @@ export function toFactCheckBatch(body: unknown, path = '$'): FactCheckBatch {
           weight: num(methods as WireObject<Record<string, number>>, method),
         }))
       : [],
-    context: context ? context.value : null,
+    // The gateway's write marker is its own, not the caller's (find-write.ts).
+    context: context ? withoutMarker(context.value) : null,
     totalCostCents: optNum(o, 'totalCostCents'),
     totalInputTokens: optNum(o, 'totalInputTokens'),
     totalOutputTokens: optNum(o, 'totalOutputTokens'),

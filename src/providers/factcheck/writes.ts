@@ -3,6 +3,7 @@ import type { FactCheckSubmit, WriteOptions, WriteOutcome, WriteRequest } from '
 import { toWriteError, type WriteRefusal } from '../upstream-errors.js';
 import { idString, obj, optArr, optDate, optNum, optStr, num, str } from '../wire.js';
 import { refineFactCheckError } from './errors.js';
+import { withMarker } from './marker.js';
 import type { FactCheckClient } from './client.js';
 import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS, type FactCheckPlanLimits } from './plans.js';
 import type {
@@ -108,7 +109,8 @@ export function checkFactCheckSubmit(r: FactCheckSubmit, plan: FactCheckPlanLimi
   return problems;
 }
 
-function toWire(r: FactCheckSubmit): FactCheckCreateRequest {
+function toWire(r: FactCheckSubmit, marker?: string): FactCheckCreateRequest {
+  const context = withMarker(r.context, marker);
   return {
     ...(r.name !== undefined ? { name: r.name } : {}),
     ...(r.items
@@ -122,7 +124,7 @@ function toWire(r: FactCheckSubmit): FactCheckCreateRequest {
       : {}),
     ...(r.fileId !== undefined ? { fileId: r.fileId } : {}),
     ...(r.methods ? { methods: r.methods } : {}),
-    ...(r.context !== undefined ? { context: r.context as Record<string, unknown> } : {}),
+    ...(context !== undefined ? { context } : {}),
     // Defaults are Check's (the generated type marks defaulted fields required): only what was given is sent.
     ...(r.options ? { options: r.options as NonNullable<FactCheckCreateRequest['options']> } : {}),
   };
@@ -137,8 +139,17 @@ export function createFactCheckWrites(client: FactCheckClient, plan: FactCheckPl
         const problems = checkFactCheckSubmit(request, plan, maxItems);
         if (problems.length > 0) throw invalidInput(problems);
         try {
-          const created = obj<FactCheckCreatedBatch>(await client.createBatch(toWire(request), options.signal), '$');
-          return { kind: 'batch', providerBatchId: str(created, 'id') };
+          const created = obj<FactCheckCreatedBatch>(
+            await client.createBatch(toWire(request, options.marker), options.signal),
+            '$',
+          );
+          const providerBatchId = str(created, 'id');
+          // The id makes the write accepted; the rest of the documented answer is only checked.
+          const bodyProblems = [
+            typeof created.value.status === 'string' ? null : 'status is not a string',
+            optDate(created, 'createdAt') === null ? 'createdAt is missing' : null,
+          ].filter((p): p is string => p !== null);
+          return { kind: 'batch', providerBatchId, ...(bodyProblems.length ? { bodyProblems } : {}) };
         } catch (error) {
           throw fail(error);
         }

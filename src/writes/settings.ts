@@ -1,0 +1,37 @@
+import { env, fragment } from '../settings.js';
+
+/** Settings of writes' idempotency keys. */
+export interface WriteSettings {
+  /** Keys one client may hold at once (24 hours each); a new key past it is `IDEMPOTENCY_KEY_LIMIT`. */
+  keysPerClient: number;
+  /**
+   * The HMAC secret of write markers (`writes/write-scope.ts`). Unset: a random one, shared by every replica
+   * through Redis (in memory, the process's own: its keys die with it anyway).
+   */
+  markerSecret?: string;
+  /** How long a replica's lease on a key it is writing lasts unless renewed (Redis). */
+  leaseMs: number;
+}
+
+/** `IDEMPOTENCY_KEYS_PER_CLIENT`, `IDEMPOTENCY_MARKER_SECRET` and `IDEMPOTENCY_LEASE_MS`. */
+export const writeSettings = fragment(
+  {
+    IDEMPOTENCY_KEYS_PER_CLIENT: env.int(10_000, 1, 10_000_000),
+    IDEMPOTENCY_MARKER_SECRET: env.text(),
+    IDEMPOTENCY_LEASE_MS: env.int(10_000, 300, 600_000),
+  },
+  (v): WriteSettings => ({
+    keysPerClient: v.IDEMPOTENCY_KEYS_PER_CLIENT,
+    ...(v.IDEMPOTENCY_MARKER_SECRET ? { markerSecret: v.IDEMPOTENCY_MARKER_SECRET } : {}),
+    leaseMs: v.IDEMPOTENCY_LEASE_MS,
+  }),
+);
+
+/**
+ * How long after a keyed write starts its upstream attempt can still be cut off: the wait for request
+ * budget, the upstream deadline, and a second of margin. A retry of an unknown outcome looks for the
+ * batch only after it (and a shutdown should leave a write this long, plus its read-back).
+ */
+export function writeAttemptWindowMs(upstream: { deadlineMs: number; budgetWaitMs: number }): number {
+  return upstream.budgetWaitMs + upstream.deadlineMs + 1_000;
+}
