@@ -323,14 +323,14 @@ export async function startGateway(
     markerSecret: config.writes.markerSecret,
   });
   const writesInFlight = new WritesInFlight();
-  // A write and its read-back must fit in the drain, or a shutdown can leave its outcome unknown.
-  const writeMs = writeAttemptWindowMs(config.upstream) + config.upstream.deadlineMs;
+  // A write must fit in the drain (which skips read-backs not begun), or a shutdown can leave its outcome unknown.
+  const writeMs = Math.max(writeAttemptWindowMs(config.upstream), config.upstream.deadlineMs);
   if (writeMs > config.shutdownTimeoutMs)
     logger.warn(
       { shutdownTimeoutMs: config.shutdownTimeoutMs, writeMs },
-      `SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms) is shorter than a write and its read-back can take ` +
-        `(${writeMs} ms: UPSTREAM_BUDGET_WAIT_MS + 2 × UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, ` +
-        'and its idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch (docs/writes.md, "Shutdown")',
+      `SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms) is shorter than a write can take (${writeMs} ms: ` +
+        'UPSTREAM_BUDGET_WAIT_MS + UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, and its ' +
+        'idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch (docs/writes.md, "Shutdown")',
     );
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
@@ -459,6 +459,7 @@ export async function startGateway(
     const leasesReleased = await leasesReleasing;
     // Writes in flight (HTTP or WebSocket) run to their end within the timeout: their sockets stay open
     // until then (`ws.drain`), and their outcome is recorded under their key before the store closes.
+    writesInFlight.drain();
     await writesInFlight.idle(deadline);
     while ((drain.inFlight() > 0 || ws.sockets() > 0) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, Math.min(10, deadline - Date.now())));

@@ -6,12 +6,13 @@ import { WireShapeError } from './wire.js';
  * The three classes of answer a write can get, and what each does to its idempotency key (docs/writes.md,
  * "Three classes of answer"). This is the one place that decides; `toWriteError` and `runWrite` ask it.
  *
- * | class | answers | the key |
- * |---|---|---|
- * | definite refusal | a 4xx the provider chose: 400, 402, 404, 409, 413, 422 and any other 4xx | recorded: a replay answers the same refusal |
- * | definite refusal, not the input's fault | 401, 403, 429 | freed: a retry may go through later |
- * | ambiguous | any 5xx, 408; a 2xx that cannot be read (unreadable, oversized, mis-shaped: no id); a reset or the deadline after the request was handed to the connection | kept as `OUTCOME_UNKNOWN` |
- * | sent nothing | an open circuit, a full bulkhead, no request budget, a refused connection, a request refused before the socket, a deadline passed while waiting to send | freed |
+ * - definite refusal (`refused`): a 4xx the provider chose (400, 402, 404, 409, 413, 422, any other 4xx):
+ *   the key is recorded, and a replay answers the same refusal;
+ * - definite refusal that a retry may pass (`refused-retryable`): 401, 403, 429: the key is freed;
+ * - ambiguous: any 5xx, 408; a 2xx that cannot be read (unreadable, oversized, mis-shaped: no id); a reset or
+ *   the deadline after the request was handed to the connection: the key is kept as `OUTCOME_UNKNOWN`;
+ * - sent nothing (`sent-nothing`): an open circuit, a full bulkhead, no request budget, a refused connection, a
+ *   request refused before the socket, a deadline passed while waiting to send: the key is freed.
  */
 export type WriteAnswerClass = 'refused' | 'refused-retryable' | 'ambiguous' | 'sent-nothing';
 

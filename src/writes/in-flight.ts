@@ -5,6 +5,16 @@
 export class WritesInFlight {
   private count = 0;
   private waiters: (() => void)[] = [];
+  private stopping = false;
+
+  /** A shutdown has begun: writes finish, but skip what they need not do (a submit's read-back). */
+  get draining(): boolean {
+    return this.stopping;
+  }
+
+  drain(): void {
+    this.stopping = true;
+  }
 
   /** Counts one write; the returned function ends it (call it once). */
   start(): () => void {

@@ -50,7 +50,8 @@ return 0
 
 /** Rewrites a record and lets its lease go. KEYS: record, lease. ARGV: record, ttl ms (0: keep the ttl), holder. */
 const SETTLE = `
-if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return 1
 `;

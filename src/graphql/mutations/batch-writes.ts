@@ -110,6 +110,18 @@ async function readBack(
   fallback: Batch | null,
 ): Promise<Batch | null> {
   const adapter = ctx.gateway.providers[provider]!;
+  if (ctx.gateway.writes.inFlight?.draining) {
+    // The write is done; the read-back would only make the shutdown wait (docs/writes.md, "Shutdown").
+    ctx.notes.warn({
+      code: 'READ_BACK_SKIPPED',
+      provider,
+      message:
+        `${provider} accepted the write; this replica is shutting down, ` +
+        `so batch ${providerBatchId} was not read back`,
+      path: info.path,
+    });
+    return fallback;
+  }
   ctx.budget.count(provider);
   try {
     return await adapter.get(providerBatchId, writeOptions(ctx));
