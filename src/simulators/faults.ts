@@ -6,6 +6,8 @@ export type Fault =
    * keeps the wait in the body only (Check's `error.retryAfter`), as a proxy stripping headers would.
    */
   | { kind: 'rateLimit'; retryAfterSeconds?: number; retryAfterHeader?: boolean }
+  /** Refuses the request with `status` and the provider's error envelope, without performing it. */
+  | { kind: 'refuse'; status: number }
   /** Accepts the request and never answers (until the socket is closed). */
   | { kind: 'hang' }
   /** Destroys the socket without a response. */

@@ -256,6 +256,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
         headers,
       );
     }
+    if (fault?.kind === 'refuse') return send(res, fault.status, o.errorBody(fault.status, 'refused'), common());
     if (fault?.kind === 'rateLimit') {
       const headers: Record<string, string> = { ...common() };
       if (fault.retryAfterSeconds !== undefined && fault.retryAfterHeader !== false)
