@@ -121,7 +121,7 @@ describe('Reach and Gameball keep no marker: no blind retry', () => {
     ['Reach', REACH, () => h.sims.reach, '/api/resources/'],
     ['Gameball', GAMEBALL, () => h.sims.gameball, '/api/v4.0/integrations/batch/'],
   ] as const) {
-    it(`${name}: a retry after a 502 answers OUTCOME_UNKNOWN, before and after the window, and writes nothing`, async () => {
+    it(`${name}: a retry after a 502 is OUTCOME_UNKNOWN, before and after the window, and writes nothing`, async () => {
       const who = newClient();
       const before = sim().control.created().length;
       sim().control.addFault({ kind: 'afterWrite', answer: 'status', status: 502, pathPrefix: prefix, times: 1 });
@@ -168,7 +168,7 @@ describe('definite refusals', () => {
 });
 
 describe('keys per client', () => {
-  it("a flood of refused writes takes no key, a client at its cap is refused, and another client's key holds", async () => {
+  it("a refused flood takes no key, a client at its cap is refused, and another client's key holds", async () => {
     const victim = newClient();
     const kept = await h.gql(SUBMIT, { key: 'mine', items: [{ content: 'Kept.' }] }, victim);
     const keptId = kept.data.submitFactCheckBatch.batch.providerBatchId;
