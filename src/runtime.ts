@@ -330,7 +330,8 @@ export async function startGateway(
       { shutdownTimeoutMs: config.shutdownTimeoutMs, writeMs },
       `SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms) is shorter than a write can take (${writeMs} ms: ` +
         'UPSTREAM_BUDGET_WAIT_MS + UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, and its ' +
-        'idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch (docs/writes.md, "Shutdown")',
+        'idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch ' +
+        '(README, "Shutdown and dead replicas")',
     );
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);

@@ -43,7 +43,7 @@ export function assertMayWrite(ctx: GraphQLContext): void {
 }
 
 /**
- * Runs one mutation field with the gateway's idempotency rule (docs/writes.md, "Safe to retry"), and tells
+ * Runs one mutation field with the gateway's idempotency rule (README, "Safe to retry"), and tells
  * `ctx.gateway.writes.observe` how it ended (`batchql_writes_total`). A refusal the caller can act on becomes
  * the payload's `userErrors`. Without a key, the write is sent. With one, scoped to the client's identity and
  * tenant (`writeScopeOf`), the first call sends it and its answer is kept for 24 hours as its class says
@@ -238,7 +238,7 @@ function logStoreFailure(ctx: GraphQLContext, error: unknown): void {
 function unknownOutcome(why: string, advice: 'look' | 'retry after', waitMs?: number, cause?: unknown): GatewayError {
   const what =
     advice === 'look'
-      ? 'look for the batch before sending it again with a new key (docs/writes.md, "When the outcome is unknown")'
+      ? 'look for the batch before sending it again with a new key (README, "When the outcome is unknown")'
       : 'retry with the same key after that, and the gateway looks for the batch before writing again';
   return new GatewayError(
     ErrorCode.OUTCOME_UNKNOWN,

@@ -30,7 +30,7 @@ function submitting(
 }
 
 /**
- * The writes (docs/writes.md): each maps its input to a provider-neutral request, runs under the
+ * The writes (README, "Write operations"): each maps its input to a provider-neutral request, runs under the
  * idempotency rule and the write scope (`runWrite`), and answers a payload whose `userErrors` hold the
  * refusals the caller can act on.
  */
