@@ -219,7 +219,7 @@ export type ExcludedProvider = {
 export type FactCheckBatch = Batch & Node & {
   __typename?: 'FactCheckBatch';
   completedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The free-form context object the batch was created with. */
+  /** The free-form context object the batch was created with, as the caller sent it (batchql's own write marker left out). */
   context?: Maybe<Scalars['JSON']['output']>;
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   errorMessage?: Maybe<Scalars['String']['output']>;
@@ -528,9 +528,11 @@ export type GameballOrderInput = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type Mutation = {
@@ -565,9 +567,11 @@ export type Mutation = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type MutationCancelBatchArgs = {
@@ -580,9 +584,11 @@ export type MutationCancelBatchArgs = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type MutationDeleteReachResourcesArgs = {
@@ -595,9 +601,11 @@ export type MutationDeleteReachResourcesArgs = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type MutationPatchReachResourcesArgs = {
@@ -610,9 +618,11 @@ export type MutationPatchReachResourcesArgs = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type MutationSubmitFactCheckBatchArgs = {
@@ -625,9 +635,11 @@ export type MutationSubmitFactCheckBatchArgs = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type MutationSubmitGameballBatchArgs = {
@@ -640,9 +652,11 @@ export type MutationSubmitGameballBatchArgs = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type MutationSubmitReachResourcesArgs = {
@@ -655,9 +669,11 @@ export type MutationSubmitReachResourcesArgs = {
  * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
- * `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
 export type MutationUploadFactCheckFileArgs = {
