@@ -29,7 +29,7 @@ import { withCheckWebhook } from './webhooks/check.js';
 import { setUpCheckWebhook } from './webhooks/setup.js';
 import { startTracing, type Tracing } from './tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createIdempotencyStore } from './writes/idempotency-store.js';
+import { createIdempotencyStore } from './writes/create-store.js';
 import { WritesInFlight } from './writes/in-flight.js';
 import { writeAttemptWindowMs } from './writes/settings.js';
 

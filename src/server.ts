@@ -8,7 +8,7 @@ import {
   type LiveServices,
   type WriteServices,
 } from './context.js';
-import { createIdempotencyStore } from './writes/idempotency-store.js';
+import { createIdempotencyStore } from './writes/create-store.js';
 import { useBodyLimits } from './graphql/body-limits.js';
 import type { UpstreamLimits } from './providers/limits.js';
 import { useResponseNotes } from './graphql/notes.js';

@@ -1,6 +1,4 @@
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { memoryKeyStore } from './memory-keys.js';
-import { redisKeyStore } from './redis-keys.js';
 
 /** How long a key is remembered (24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -77,11 +75,6 @@ export interface IdempotencyStoreOptions {
   leaseMs?: number;
   /** The marker secret (`IDEMPOTENCY_MARKER_SECRET`). @default one made at random and shared through Redis */
   markerSecret?: string | undefined;
-}
-
-/** Creates the store: on Redis when `redisUrl` is given, else in memory. */
-export function createIdempotencyStore(o: IdempotencyStoreOptions): IdempotencyStore {
-  return o.redisUrl ? redisKeyStore(o.redisUrl, o) : memoryKeyStore(o);
 }
 
 /** The answer to a call that waited too long for the holder of its key. */

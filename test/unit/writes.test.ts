@@ -11,7 +11,7 @@ import { toWriteError } from '../../src/providers/upstream-errors.js';
 import { UpstreamHttpError, markMayHaveBeenSent } from '../../src/providers/upstream-types.js';
 import { keyActionOf } from '../../src/providers/write-answers.js';
 import { WireShapeError } from '../../src/providers/wire.js';
-import { createIdempotencyStore } from '../../src/writes/idempotency-store.js';
+import { createIdempotencyStore } from '../../src/writes/create-store.js';
 import { writeScopeOf } from '../../src/writes/write-scope.js';
 
 const http = (status: number, body: unknown) => new UpstreamHttpError(status, body, undefined);
