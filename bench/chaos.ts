@@ -54,10 +54,10 @@ const env = {
   REDIS_URL: redis.url,
   REDIS_KEY_PREFIX: `batchql-chaos-${process.pid}:`,
   LIVE_LEASE_MS: '2000',
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: 'info',
 };
 const gateways: GatewayProcess[] = await Promise.all(
-  ['chaos-1', 'chaos-2'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name })),
+  ['chaos-1', 'chaos-2'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name }, { maxOutputChars: 200_000 })),
 );
 const exited = new Set<number>();
 gateways.forEach((g, i) => g.child.once('exit', () => exited.add(i)));

@@ -108,6 +108,8 @@ async function runKeyed<F extends object>(
   const scope = writeScopeOf(client, ctx.tenant, key);
   const fingerprint = fingerprintOf(info.fieldName, args);
   const attemptFrom = (now: number): WriteAttempt => ({ since: now, deadlineAt: now + attemptWindowMs });
+  // Before the key is taken: a store that cannot give the secret refuses the write with nothing held.
+  const marker = await markerOf(ctx, scope);
   const first = attemptFrom(Date.now());
   const decision = await store.begin(client, scope, fingerprint, first);
   if (decision.kind === 'conflict')
@@ -123,7 +125,7 @@ async function runKeyed<F extends object>(
     how.outcome = 'replayed';
     return replay<F>(ctx, decision.outcome);
   }
-  const key$ = { client, scope, fingerprint };
+  const key$ = { client, scope, fingerprint, marker };
   if (decision.kind === 'run') return sendKeyed(ctx, write, key$, first);
 
   // The outcome of an earlier call is unknown, and this call holds the key until it says what it found.
@@ -150,7 +152,7 @@ async function runKeyed<F extends object>(
     );
   let found: Awaited<ReturnType<NonNullable<typeof find>>>;
   try {
-    found = await find(await markerOf(ctx, scope), new Date(earlier.since - RECONCILE_MARGIN_MS));
+    found = await find(marker, new Date(earlier.since - RECONCILE_MARGIN_MS));
   } catch (error) {
     return keepUnknown(
       unknownOutcome(
@@ -183,7 +185,7 @@ async function runKeyed<F extends object>(
 async function sendKeyed<F extends object>(
   ctx: GraphQLContext,
   write: KeyedWrite<F>,
-  key: { client: string; scope: string; fingerprint: string },
+  key: { client: string; scope: string; fingerprint: string; marker: string },
   attempt: WriteAttempt,
 ): Promise<Payload<F>> {
   const store = ctx.gateway.writes.idempotency;
@@ -197,7 +199,7 @@ async function sendKeyed<F extends object>(
     ).catch((e: unknown) => logStoreFailure(ctx, e));
   let fields: F;
   try {
-    fields = await write.send(await markerOf(ctx, key.scope));
+    fields = await write.send(key.marker);
   } catch (error) {
     const action = keyActionOf(error);
     if (isUserError(error)) {
