@@ -1,15 +1,29 @@
 /**
  * `npm run bench:chaos`: two gateway processes on one Redis (their own processes, JWT auth, as
  * `npm start` runs them) under sustained mixed load with live subscribers, while
- *   - Redis is killed and restarted twice,
+ *   - Redis is killed and restarted twice (at 20 % and 60 % of the run, each time for a fifth of it),
+ *   - one replica is stopped (SIGTERM) at 45 % of the run and started again on its port,
  *   - one client keeps sending the amplification query (19 aliases × 100 distinct ids),
- *   - one tenant keeps sending a token whose tenant claim is not a legal header value.
+ *   - one tenant keeps sending a token whose tenant claim is not a legal header value,
+ *   - writers submit Check batches, each with a fresh idempotency key, alternating replicas, and retry
+ *     every failed write (GraphQL error, HTTP failure, refused connection) with the same key and input on
+ *     either replica until they get its batch (60 s at most), while Check answers about a third of the
+ *     submits badly after creating the batch (5xx and 408 statuses, a truncated body, another shape, an
+ *     oversized body, a reset after the headers, an answer after the deadline: every `afterWrite` answer).
  * Prints, for the well-behaved clients: requests served, the share answered without error, p99
- * latency; replicas that exited (goal 0); subscribers to running batches whose progress changed
- * upstream but who went more than 10 s without an event or a stale mark (goal 0); new
- * subscriptions opened while Redis was down that got no first state within 10 s (goal 0).
+ * latency; replicas that exited other than by the restart (goal 0); subscribers to running batches
+ * whose progress changed upstream but who went more than 10 s without an event or a stale mark (goal
+ * 0; those cut by the restart subscribe again on the other replica); new subscriptions opened while
+ * Redis was down that got no first state within 10 s (goal 0). For the writers: batches created upstream
+ * per distinct key (goal exactly 1.00: no key without its batch, none with two); the share of ambiguous
+ * writes (a first attempt answered OUTCOME_UNKNOWN, or a transport failure) whose retry returned the
+ * batch created upstream (goal ≥ 95 %); writes answered OUTCOME_UNKNOWN. The gateways run with a 2 s
+ * UPSTREAM_DEADLINE_MS so a retry looks for its batch within seconds. Exits 1 when a goal is missed.
  *   BENCH_SECONDS (default 70), BENCH_CONNECTIONS (per gateway, default 8),
- *   BENCH_SUBSCRIBERS (per gateway, default 40).
+ *   BENCH_SUBSCRIBERS (per gateway, default 40), BENCH_WRITERS (concurrent writers, default 4),
+ *   BENCH_REDIS (`durable`, the default: an append-only file synced on every write, so a restarted Redis
+ *   still holds the idempotency keys, as production must; `volatile`: a restart comes back empty, which
+ *   forgets every key and the marker secret, and so writes twice the keys caught by an outage).
  */
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
@@ -18,21 +32,32 @@ import { toGlobalId } from '../src/domain/global-id.js';
 import { simulatorEnv } from '../src/gateway-env.js';
 import { spawnGateway, type GatewayProcess } from '../src/gateway-process.js';
 import { startLocalRedis } from '../src/local-redis.js';
+import { startDurableRedis } from './durable-redis.js';
 import { forEachNext } from './sse.js';
-import { createSystemClock, startSimulators } from '../src/simulators/index.js';
+import { AFTER_WRITE_ANSWERS, createSystemClock, startSimulators, type FaultRule } from '../src/simulators/index.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 70);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const subscribersPerGateway = Number(process.env.BENCH_SUBSCRIBERS ?? 40);
+const writerCount = Number(process.env.BENCH_WRITERS ?? 4);
+const durable = (process.env.BENCH_REDIS ?? 'durable') !== 'volatile';
 const STARVED_MS = 10_000;
 const SECRET = 'bench-secret-of-at-least-32-characters!';
+/** The gateways' upstream deadline: short, so a retry may look for its batch seconds after the first attempt. */
+const DEADLINE_MS = 2_000;
+/** The gateways' largest upstream answer (a list page of 100 Check rows is about 35 KB). */
+const MAX_RESPONSE_BYTES = 256 * 1024;
+/** How long a writer keeps retrying one key. */
+const RETRY_BOUND_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A redis-server of our own, killed and started again on the same port. */
-const redis = await startLocalRedis();
+/** A redis-server of our own, killed (SIGKILL) and started again on the same port. */
+const redis = durable
+  ? await startDurableRedis()
+  : await startLocalRedis().then((local) => ({ ...local, remove: local.stop }));
 
-async function token(tenant: string, subject: string): Promise<string> {
-  return new SignJWT({ reach_tenant: tenant })
+async function token(tenant: string, subject: string, scope?: string): Promise<string> {
+  return new SignJWT({ reach_tenant: tenant, ...(scope !== undefined ? { scope } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(subject)
     .setIssuer('https://idp.bench')
@@ -54,17 +79,38 @@ const env = {
   REDIS_URL: redis.url,
   REDIS_KEY_PREFIX: `batchql-chaos-${process.pid}:`,
   LIVE_LEASE_MS: '2000',
+  UPSTREAM_DEADLINE_MS: String(DEADLINE_MS),
+  UPSTREAM_CONNECT_TIMEOUT_MS: '1000',
+  UPSTREAM_HEADERS_TIMEOUT_MS: String(DEADLINE_MS),
+  UPSTREAM_BUDGET_WAIT_MS: '200',
+  UPSTREAM_MAX_RESPONSE_BYTES: String(MAX_RESPONSE_BYTES),
+  // spawnGateway reads the port from the `listening` line, logged at info; the access log's tail is all that is kept.
   LOG_LEVEL: 'info',
 };
+// A gateway runs its sources through tsx: on a busy machine its start can take longer than the default 20 s.
+const spawnOptions = { maxOutputChars: 200_000, timeoutMs: 90_000 };
+const names = ['chaos-1', 'chaos-2'];
 const gateways: GatewayProcess[] = await Promise.all(
-  ['chaos-1', 'chaos-2'].map((name) => spawnGateway({ ...env, INSTANCE_ID: name }, { maxOutputChars: 200_000 })),
+  names.map((name) => spawnGateway({ ...env, INSTANCE_ID: name }, spawnOptions)),
 );
-const exited = new Set<number>();
-gateways.forEach((g, i) => g.child.once('exit', () => exited.add(i)));
+/** Replicas that exited other than by the restart (or the end of the run). */
+const exited: string[] = [];
+const stopping = new Set<GatewayProcess>();
+const watchExit = (g: GatewayProcess, name: string) =>
+  g.child.once('exit', () => {
+    if (!stopping.has(g)) exited.push(name);
+  });
+gateways.forEach((g, i) => watchExit(g, names[i]!));
+/** The replica stopped and started again at 45 % of the run, and whether it is down now. */
+const RESTARTED = 1;
+let restarting = false;
+/** A replica that is up (the other one while the restarted one is down). */
+const up = (i: number): number => (restarting && i === RESTARTED ? 1 - i : i);
 
 const good = `Bearer ${await token('tenant-a', 'good-user')}`;
 const badClaim = `Bearer ${await token('acme-租户', 'bad-user')}`;
 const amplifier = `Bearer ${await token('tenant-b', 'amplifier')}`;
+const writer = `Bearer ${await token('tenant-w', 'chaos-writer', 'batches:read batches:write')}`;
 
 // Ids the well-behaved clients read.
 const reachList = await fetch(gateways[0]!.url, {
@@ -109,8 +155,12 @@ const controllers: AbortController[] = [];
 const watchers: Watcher[] = [];
 const lateWatchers: Watcher[] = [];
 const WATCH = 'subscription($id: ID!) { batch(id: $id) { providerBatchId isTerminal stale progress { processed } } }';
+let finishing = false;
+/** Subscribers whose stream the restart ended, subscribed again on the other replica (as a client would). */
+let movedByRestart = 0;
 
-function watch(gateway: GatewayProcess, upstreamId: string, into: Watcher[]): void {
+function watch(index: number, upstreamId: string, into: Watcher[]): void {
+  const gateway = gateways[index]!;
   const w: Watcher = {
     id: upstreamId,
     lastEventAt: Date.now(),
@@ -151,13 +201,17 @@ function watch(gateway: GatewayProcess, upstreamId: string, into: Watcher[]): vo
       // aborted at the end, or the gateway died (counted as exited)
     } finally {
       w.ended = true;
+      if (!finishing && !w.terminal && restarting && index === RESTARTED && into === watchers) {
+        movedByRestart++;
+        watch(1 - index, upstreamId, watchers);
+      }
     }
   })();
 }
 // Long-running batches only, so every subscriber has live progress through the whole run.
 const finishAt = (id: string) => sims.factCheck.control.changedAt(id, Number.MAX_SAFE_INTEGER) ?? 0;
 const longRunning = [...checkRunning].sort((a, b) => finishAt(b) - finishAt(a));
-for (let i = 0; i < subscribersPerGateway * 2; i++) watch(gateways[i % 2]!, longRunning[i % 20]!, watchers);
+for (let i = 0; i < subscribersPerGateway * 2; i++) watch(i % 2, longRunning[i % 20]!, watchers);
 
 /**
  * Samples every second: a subscriber whose batch moved upstream but who has heard nothing (not even `stale`)
@@ -172,7 +226,7 @@ const sampler = setInterval(() => {
   }
 }, 1_000);
 
-// The hostile clients.
+// The hostile clients. A request the restarted replica could not take (no connection) is not counted.
 let amplified = 0;
 let amplificationRefused = 0;
 let badClaims = 0;
@@ -196,8 +250,10 @@ void (async () => {
       headers: { 'content-type': 'application/json', authorization: amplifier },
       body: JSON.stringify({ query: ampQuery, variables: ampVars }),
     }).catch(() => null);
-    amplified++;
-    if (res && (await res.text()).includes('QUERY_TOO_COMPLEX')) amplificationRefused++;
+    if (res) {
+      amplified++;
+      if ((await res.text()).includes('QUERY_TOO_COMPLEX')) amplificationRefused++;
+    }
     await sleep(20);
   }
 })();
@@ -208,73 +264,300 @@ void (async () => {
       headers: { 'content-type': 'application/json', authorization: badClaim },
       body: JSON.stringify({ query: `{ node(id: "${reachIds[0]}") { id } }` }),
     }).catch(() => null);
-    badClaims++;
-    if (res?.status === 401) badClaimsRefused++;
-    await res?.text().catch(() => '');
+    if (res) {
+      badClaims++;
+      if (res.status === 401) badClaimsRefused++;
+      await res.text().catch(() => '');
+    }
     await sleep(20);
   }
 })();
 
+const started = Date.now();
+
+// The restart: one replica gets SIGTERM at 45 % of the run (between the outages), drains, exits, and is
+// started again with the same environment on the same port; clients meanwhile use the other one.
+const restart = { at: 0, exitedAfter: 0, upAfter: 0, exit: '', failed: '' };
+/** The well-behaved load: one phase on the steady replica, one before and one after the restart on the other. */
+const loadPhases: Promise<autocannon.Result>[] = [];
+const restartedLoad: { stop?: () => void } = {};
+const restarted = (async () => {
+  await sleep(Math.max(0, started + 0.45 * seconds * 1000 - Date.now()));
+  const old = gateways[RESTARTED]!;
+  stopping.add(old);
+  restarting = true;
+  restart.at = Date.now();
+  // A load balancer takes the replica out first: its load stops, and starts again once it is back (a load
+  // left on a refused port queues requests that would time the downtime as their latency).
+  restartedLoad.stop?.();
+  await old.kill('SIGTERM');
+  const { code, signal } = await old.exited;
+  restart.exit = String(code ?? signal);
+  restart.exitedAfter = Date.now() - restart.at;
+  let again: GatewayProcess;
+  try {
+    again = await spawnGateway({ ...env, INSTANCE_ID: names[RESTARTED]!, PORT: String(old.port) }, spawnOptions);
+  } catch (error) {
+    // It stays down (and clients on the other replica): a failure of the run.
+    restart.failed = (error as Error).message.split('\n')[0]!;
+    return;
+  }
+  watchExit(again, names[RESTARTED]!);
+  gateways[RESTARTED] = again;
+  restarting = false;
+  restart.upAfter = Date.now() - restart.at;
+  const left = Math.round((started + seconds * 1000 - Date.now()) / 1000);
+  if (left > 0) load(again.url, left);
+})();
+
 // Redis: killed at 20% and at 60% of the run, each time for a fifth of it (14 s of a 70 s run).
 const outages: { from: number; to: number }[] = [];
-const started = Date.now();
 void (async () => {
-  for (const [down, up] of [
+  for (const [down, back] of [
     [0.2, 0.4],
     [0.6, 0.8],
   ] as const) {
     await sleep(Math.max(0, started + down * seconds * 1000 - Date.now()));
+    // A replica refuses to start without Redis: the second outage waits for the restart to finish.
+    if (down > 0.5) await restarted;
     await redis.stop();
     const from = Date.now();
     await sleep(1_000);
     // New subscriptions while Redis is down must still get their first state.
-    for (let i = 0; i < 10; i++) watch(gateways[i % 2]!, longRunning[20 + i]!, lateWatchers);
-    await sleep(Math.max(0, started + up * seconds * 1000 - Date.now()));
+    for (let i = 0; i < 10; i++) watch(up(i % 2), longRunning[20 + i]!, lateWatchers);
+    await sleep(Math.max(0, started + back * seconds * 1000 - Date.now()));
     await redis.start();
     outages.push({ from, to: Date.now() });
   }
 })();
 
+// Bad answers: after about every third Check submit is performed, Check answers it badly, walking every
+// `afterWrite` answer. One `times: 1` rule at a time, added when the one before was used, so the submit
+// that used each is known by its number (the nth `POST /v1/batch` creates the nth batch of `created()`).
+type AfterWrite = Extract<FaultRule, { kind: 'afterWrite' }>;
+const badAnswers: { label: string; rule: AfterWrite }[] = AFTER_WRITE_ANSWERS.flatMap(
+  (answer): { label: string; rule: AfterWrite }[] => {
+    const rule: AfterWrite = { kind: 'afterWrite', answer, pathPrefix: '/v1/batch', times: 1 };
+    if (answer === 'status')
+      return [500, 502, 503, 504, 408].map((status) => ({ label: `status ${status}`, rule: { ...rule, status } }));
+    if (answer === 'oversized') return [{ label: answer, rule: { ...rule, bytes: MAX_RESPONSE_BYTES * 2 } }];
+    if (answer === 'late') return [{ label: answer, rule: { ...rule, delayMs: DEADLINE_MS + 1_500 } }];
+    return [{ label: answer, rule }];
+  },
+);
+const submits = () => sims.factCheck.control.counters()['POST /v1/batch'] ?? 0;
+/** Submit number (1-based) → the bad answer it got. */
+const faulted = new Map<number, string>();
+let faultedAt = 0;
+const faultKeeper = setInterval(() => {
+  const n = submits();
+  if (faultedAt > n || n - faultedAt < 2) return;
+  const next = badAnswers[faulted.size % badAnswers.length]!;
+  sims.factCheck.control.addFault(next.rule);
+  faultedAt = n + 1;
+  faulted.set(faultedAt, next.label);
+}, 5);
+
+// The writers.
+interface Write {
+  key: string;
+  name: string;
+  /** Each attempt's answer: `batch`, the GraphQL error's code, `userError CODE`, `HTTP 502`, `transport`. */
+  answers: string[];
+  batchId: string | null;
+}
+const writes: Write[] = [];
+const SUBMIT =
+  'mutation($key: String!, $input: SubmitFactCheckBatchInput!) { submitFactCheckBatch(idempotencyKey: $key, ' +
+  'input: $input) { batch { providerBatchId } userErrors { code } } }';
+interface GraphQLAnswer {
+  data?: { submitFactCheckBatch?: { batch: { providerBatchId: string } | null; userErrors: { code: string }[] } };
+  errors?: { extensions?: { code?: string; retryAfterMs?: number } }[];
+}
+
+async function submit(
+  gateway: GatewayProcess,
+  key: string,
+  input: unknown,
+): Promise<{ answer: string; batchId?: string; retryAfterMs?: number }> {
+  try {
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: writer },
+      body: JSON.stringify({ query: SUBMIT, variables: { key, input } }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    let body: GraphQLAnswer;
+    try {
+      body = JSON.parse(text) as GraphQLAnswer;
+    } catch {
+      return { answer: `HTTP ${res.status}` };
+    }
+    const error = body.errors?.[0];
+    if (error) {
+      const retryAfterMs = error.extensions?.retryAfterMs;
+      return {
+        answer: error.extensions?.code ?? 'error',
+        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+      };
+    }
+    const payload = body.data?.submitFactCheckBatch;
+    if (payload?.batch) return { answer: 'batch', batchId: payload.batch.providerBatchId };
+    if (payload?.userErrors.length) return { answer: `userError ${payload.userErrors[0]!.code}` };
+    return { answer: `HTTP ${res.status}` };
+  } catch {
+    return { answer: 'transport' };
+  }
+}
+
+let writeSeq = 0;
+/** Writes a fresh key at a time until the load ends, each retried with its key until it gets its batch. */
+async function writeLoop(): Promise<void> {
+  while (Date.now() < started + seconds * 1000) {
+    const n = writeSeq++;
+    const key = `chaos-${process.pid}-${n}`;
+    const input = {
+      name: `bench:chaos ${key}`,
+      items: Array.from({ length: 1 + (n % 3) }, (_, i) => ({
+        content: `Claim ${i} of write ${n}: the figure reported is accurate.`,
+      })),
+    };
+    const w: Write = { key, name: input.name, answers: [], batchId: null };
+    writes.push(w);
+    const giveUpAt = Date.now() + RETRY_BOUND_MS;
+    for (let g = n % 2; ; g = 1 - g) {
+      const a = await submit(gateways[g]!, key, input);
+      w.answers.push(a.answer);
+      if (a.batchId !== undefined) {
+        w.batchId = a.batchId;
+        break;
+      }
+      if (Date.now() > giveUpAt) break;
+      await sleep(a.retryAfterMs !== undefined ? Math.min(a.retryAfterMs, 10_000) + 50 : 500 + Math.random() * 500);
+    }
+    await sleep(100);
+  }
+}
+const writeLoops = Array.from({ length: writerCount }, () => writeLoop());
+
 console.log(
-  `batchql bench:chaos: ${seconds}s, 2 gateways on one Redis, ${connections} connections and ` +
-    `${subscribersPerGateway} SSE subscribers per gateway, Node ${process.version}`,
+  `batchql bench:chaos: ${seconds}s, 2 gateways on one ${durable ? 'durable' : 'volatile'} Redis, ` +
+    `${connections} connections and ` +
+    `${subscribersPerGateway} SSE subscribers per gateway, ${writerCount} writers, Node ${process.version}`,
 );
 let served = 0;
 let clean = 0;
-const loads = await Promise.all(
-  gateways.map((g) =>
-    autocannon({
-      url: g.url,
-      connections,
-      duration: seconds,
-      timeout: 30,
-      requests: bodies.map((b) => ({
-        method: 'POST' as const,
-        headers: { 'content-type': 'application/json', authorization: good },
-        body: JSON.stringify(b),
-        onResponse: (status: number, body: string) => {
-          served++;
-          let errors = 1;
-          try {
-            errors = ((JSON.parse(body) as { errors?: unknown[] }).errors ?? []).length;
-          } catch {
-            // not JSON: counted as an error
-          }
-          if (status === 200 && errors === 0) clean++;
+/** Starts the well-behaved load on one replica for `duration` seconds. */
+function load(url: string, duration: number): () => void {
+  let instance: autocannon.Instance | undefined;
+  loadPhases.push(
+    new Promise<autocannon.Result>((resolve, reject) => {
+      instance = autocannon(
+        {
+          url,
+          connections,
+          duration,
+          timeout: 30,
+          requests: bodies.map((b) => ({
+            method: 'POST' as const,
+            headers: { 'content-type': 'application/json', authorization: good },
+            body: JSON.stringify(b),
+            onResponse: (status: number, body: string) => {
+              served++;
+              let errors = 1;
+              try {
+                errors = ((JSON.parse(body) as { errors?: unknown[] }).errors ?? []).length;
+              } catch {
+                // not JSON: counted as an error
+              }
+              if (status === 200 && errors === 0) clean++;
+            },
+          })),
         },
-      })),
+        (error: unknown, result: autocannon.Result) => (error ? reject(error as Error) : resolve(result)),
+      );
     }),
-  ),
-);
+  );
+  return () => instance?.stop();
+}
+load(gateways[0]!.url, seconds);
+restartedLoad.stop = load(gateways[RESTARTED]!.url, seconds);
+await Promise.all(loadPhases);
+await restarted;
+const loads = await Promise.all(loadPhases);
 hostile = false;
 clearInterval(sampler);
-await sleep(200);
-
 const p99 = Math.max(...loads.map((l) => l.latency.p99));
 const running = watchers.filter((w) => !w.terminal);
 const starved = watchers.filter((w) => w.starved).length;
 const lateUnserved = lateWatchers.filter((w) => w.firstAt === null || w.firstAt - w.openedAt > STARVED_MS).length;
+// The writers finish the keys they began (within their 60 s bound).
+await Promise.all(writeLoops);
+clearInterval(faultKeeper);
+sims.factCheck.control.clearFaults();
+await sleep(200);
+
+// Upstream batches per key: every batch Check's API created, by its name (read back from the simulator).
+const created = sims.factCheck.control.created().filter((c) => c.route === 'POST /v1/batch');
+const detail = async (id: string) =>
+  fetch(`${sims.factCheck.url}/v1/batch/${encodeURIComponent(id)}`, {
+    headers: { authorization: `Bearer ${sims.credentials.factCheck.apiKey}` },
+  }).then((r) => r.json() as Promise<{ name: string | null; context: Record<string, unknown> | null }>);
+const upstream = new Map<string, { id: string; marker: unknown }[]>();
+for (let i = 0; i < created.length; i += 16) {
+  const page = created.slice(i, i + 16);
+  const read = await Promise.all(page.map((c) => detail(c.id)));
+  read.forEach((b, j) => {
+    const list = upstream.get(b.name ?? '') ?? [];
+    list.push({ id: page[j]!.id, marker: b.context?.batchqlWriteMarker });
+    upstream.set(b.name ?? '', list);
+  });
+}
+const batchesOf = (w: Write) => upstream.get(w.name) ?? [];
+const upstreamBatches = writes.reduce((sum, w) => sum + batchesOf(w).length, 0);
+const perKey = upstreamBatches / Math.max(1, writes.length);
+const without = writes.filter((w) => batchesOf(w).length === 0);
+const doubled = writes.filter((w) => batchesOf(w).length > 1);
+/** The write got back the one batch its key created upstream. */
+const gotItsBatch = (w: Write) => batchesOf(w).length === 1 && batchesOf(w)[0]!.id === w.batchId;
+const ambiguous = writes.filter((w) => w.answers[0] === 'OUTCOME_UNKNOWN' || w.answers[0] === 'transport');
+const reconciled = ambiguous.filter(gotItsBatch);
+const reconciledShare = reconciled.length / Math.max(1, ambiguous.length);
+const attempts = writes.reduce((sum, w) => sum + w.answers.length, 0);
+const unknownAnswers = writes.reduce((sum, w) => sum + w.answers.filter((a) => a === 'OUTCOME_UNKNOWN').length, 0);
+const gaveUp = writes.filter((w) => w.batchId === null).length;
+const tally = (values: string[]) => {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, c]) => `${v} ${c}`).join(', ');
+};
+// Each bad answer: the submits it hit, and of those how many keys still got back their one batch.
+const writeByName = new Map(writes.map((w) => [w.name, w]));
+const nameById = new Map<string, string>();
+for (const [name, list] of upstream) for (const b of list) nameById.set(b.id, name);
+const perAnswer = badAnswers.map(({ label }) => {
+  let hit = 0;
+  let recovered = 0;
+  for (const [n, l] of faulted) {
+    if (l !== label || n > created.length) continue;
+    hit++;
+    const w = writeByName.get(nameById.get(created[n - 1]!.id) ?? '');
+    if (w && gotItsBatch(w)) recovered++;
+  }
+  return `${label} ${recovered}/${hit}`;
+});
+const faultedSubmits = [...faulted.keys()].filter((n) => n <= created.length).length;
+
 console.log(`Redis outages: ${outages.map((o) => `${((o.to - o.from) / 1000).toFixed(1)} s`).join(', ')}`);
+console.log(
+  `replica restart: ${names[RESTARTED]} got SIGTERM at ${((restart.at - started) / 1000).toFixed(1)} s, exited ` +
+    `(${restart.exit}) ${(restart.exitedAfter / 1000).toFixed(1)} s later, ` +
+    (restart.failed
+      ? `and did NOT start again: ${restart.failed}`
+      : `listening again after ${(restart.upAfter / 1000).toFixed(1)} s`) +
+    `; ${movedByRestart} subscribers moved to the other replica`,
+);
 console.log(
   `well-behaved requests served: ${served} (${(served / seconds).toFixed(0)} req/s); ` +
     `answered without error: ${((100 * clean) / Math.max(1, served)).toFixed(2)} %; p99 ${p99} ms`,
@@ -288,19 +571,61 @@ console.log(
     `new ones during outages: ${lateWatchers.length}`,
 );
 console.log(
-  `must be zero: replicas exited ${exited.size}, subscribers starved > ${STARVED_MS / 1000} s ${starved}, ` +
+  `writes: ${writes.length} keys, ${attempts} attempts; first answers: ${tally(writes.map((w) => w.answers[0]!))}`,
+);
+console.log(
+  `Check submits answered badly: ${faultedSubmits} of ${submits()} ` +
+    `(${((100 * faultedSubmits) / Math.max(1, submits())).toFixed(0)} %); ` +
+    `keys that got their one batch back, by bad answer: ${perAnswer.join(', ')}`,
+);
+console.log(
+  `writes answered OUTCOME_UNKNOWN: ${unknownAnswers} (of ${attempts} attempts); keys given up after ` +
+    `${RETRY_BOUND_MS / 1000} s: ${gaveUp}`,
+);
+console.log(
+  `batches created upstream per distinct key: ${perKey.toFixed(2)} (goal 1.00: ${upstreamBatches} batches for ` +
+    `${writes.length} keys; keys without a batch ${without.length}, with more than one ${doubled.length})`,
+);
+console.log(
+  `ambiguous writes whose retry returned the batch: ${reconciled.length} of ${ambiguous.length} ` +
+    `(${(100 * reconciledShare).toFixed(1)} %, goal ≥ 95 %)`,
+);
+/** Answers in order, a run of the same one as `ANSWER ×n`. */
+const runs = (answers: string[]) =>
+  answers
+    .reduce<[string, number][]>((out, a) => {
+      const last = out.at(-1);
+      if (last?.[0] === a) last[1]++;
+      else out.push([a, 1]);
+      return out;
+    }, [])
+    .map(([a, n]) => (n > 1 ? `${a} ×${n}` : a))
+    .join(' → ');
+// The keys that missed a goal: their upstream batches (with the start of each one's write marker), and answers.
+for (const w of [...new Set([...doubled, ...without, ...ambiguous.filter((a) => !gotItsBatch(a))])].slice(0, 8)) {
+  const batches = batchesOf(w).map((b) => `${b.id} (marker ${String(b.marker).slice(0, 8)})`);
+  console.log(`  ${w.key}: upstream [${batches.join(', ')}], got ${w.batchId}; answers ${runs(w.answers)}`);
+}
+console.log(
+  `must be zero: replicas exited ${exited.length}, subscribers starved > ${STARVED_MS / 1000} s ${starved}, ` +
     `new subscriptions without a first state ${lateUnserved}, ` +
     `amplification not refused ${amplified - amplificationRefused}, ` +
     `bad claims not refused ${badClaims - badClaimsRefused}`,
 );
+const passed =
+  !restart.failed &&
+  exited.length + starved + lateUnserved === 0 &&
+  amplified === amplificationRefused &&
+  badClaims === badClaimsRefused &&
+  without.length + doubled.length === 0 &&
+  ambiguous.length > 0 &&
+  reconciledShare >= 0.95;
 
+finishing = true;
 for (const c of controllers) c.abort();
+for (const g of gateways) stopping.add(g);
 await Promise.all(gateways.map((g) => g.kill()));
-await redis.stop();
+await redis.remove();
 await agent.close();
 await sims.close();
-process.exit(
-  exited.size + starved + lateUnserved === 0 && amplified === amplificationRefused && badClaims === badClaimsRefused
-    ? 0
-    : 1,
-);
+process.exit(passed ? 0 : 1);

@@ -32,8 +32,9 @@ async function main(): Promise<void> {
   const configured = Object.keys(running.providers);
   if (configured.length === 0)
     logger.warn('no provider is configured; every batch query will fail (see README, Configuration)');
-  // The start-up line: tests, benchmarks and tooling read the bound port from it (PORT=0 picks one).
-  logger.info(
+  // The start-up line: tests, benchmarks and tooling read the bound port from it (PORT=0 picks one), so it is
+  // printed whatever LOG_LEVEL says (a child logger at info).
+  logger.child({}, { level: 'info' }).info(
     {
       port: running.port,
       url: running.url,

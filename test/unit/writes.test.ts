@@ -11,6 +11,7 @@ import { toWriteError } from '../../src/providers/upstream-errors.js';
 import { UpstreamHttpError, markMayHaveBeenSent } from '../../src/providers/upstream-types.js';
 import { keyActionOf } from '../../src/providers/write-answers.js';
 import { WireShapeError } from '../../src/providers/wire.js';
+import { loadConfig } from '../../src/config.js';
 import { createIdempotencyStore } from '../../src/writes/create-store.js';
 import { writeScopeOf } from '../../src/writes/write-scope.js';
 
@@ -208,5 +209,17 @@ describe('write scopes', () => {
     expect(writeScopeOf('sub:a|x', 'y', 'k')).not.toBe(writeScopeOf('sub:a', 'x|y', 'k'));
     expect(writeScopeOf('sub:a', undefined, 'k')).not.toBe(writeScopeOf('sub:a', '', 'k'));
     expect(writeScopeOf('sub:a', 't', 'k')).toBe(writeScopeOf('sub:a', 't', 'k'));
+  });
+});
+
+describe('the marker secret', () => {
+  it('is derived from the provider credentials when unset: the same on every replica, apart from the cursor key', () => {
+    const env = { AUTH_MODE: 'none', FACTCHECK_BASE_URL: 'http://check.test', FACTCHECK_API_KEY: 'vfy_one' };
+    const a = loadConfig(env);
+    const b = loadConfig({ ...env });
+    expect(a.writes.markerSecret).toBe(b.writes.markerSecret);
+    expect(a.writes.markerSecret).not.toBe(a.lists.cursorSecret);
+    expect(loadConfig({ ...env, FACTCHECK_API_KEY: 'vfy_two' }).writes.markerSecret).not.toBe(a.writes.markerSecret);
+    expect(loadConfig({ ...env, IDEMPOTENCY_MARKER_SECRET: 'given-secret' }).writes.markerSecret).toBe('given-secret');
   });
 });
