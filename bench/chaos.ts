@@ -5,6 +5,10 @@
  *   - one replica is stopped (SIGTERM) at 45 % of the run and started again on its port,
  *   - one client keeps sending the amplification query (19 aliases × 100 distinct ids),
  *   - one tenant keeps sending a token whose tenant claim is not a legal header value,
+ *   - a hostile client (its own subject) keeps sending the largest Check reads a request may make (`nodes` of
+ *     100 distinct batches, and two of them in one request: 200 calls), and two loops send anonymous
+ *     multipart requests (no token, ~6 MB of 60,000 tiny file parts each, over node:http),
+ *   - a victim (its own subject) reads one Check batch every half second,
  *   - writers submit Check batches, each with a fresh idempotency key, alternating replicas, and retry
  *     every failed write (GraphQL error, HTTP failure, refused connection) with the same key and input on
  *     either replica until they get its batch (60 s at most), while Check answers about a third of the
@@ -17,10 +21,23 @@
  * Redis was down that got no first state within 10 s (goal 0). For the writers: batches created upstream
  * per distinct key (goal exactly 1.00: no key without its batch, none with two); the share of ambiguous
  * writes (a first attempt answered OUTCOME_UNKNOWN, or a transport failure) whose retry returned the
- * batch created upstream (goal ≥ 95 %); writes answered OUTCOME_UNKNOWN. The gateways run with a 2 s
- * UPSTREAM_DEADLINE_MS so a retry looks for its batch within seconds. Exits 1 when a goal is missed.
- *   BENCH_SECONDS (default 70), BENCH_CONNECTIONS (per gateway, default 8),
- *   BENCH_SUBSCRIBERS (per gateway, default 40), BENCH_WRITERS (concurrent writers, default 4),
+ * batch created upstream (goal ≥ 95 %); writes answered OUTCOME_UNKNOWN. For the hostile load: its reads
+ * answered in full; anonymous requests not refused 401 before their body was read nor cut (goal 0); the
+ * share of the victim's reads served (goal ≥ 99 %). The gateways run with a 2 s UPSTREAM_DEADLINE_MS so a
+ * retry looks for its batch within seconds.
+ * Then, the load over and the subscribers gone, an anonymous flood alone: 40 such multipart requests at once,
+ * half to each replica, and the CPU (user + system, /proc/<pid>/stat) the two gateway processes spent until
+ * each answered its next request, in all and per request, beside what they spend idle for as long, and the
+ * growth of their resident memory (goals: under 1 s of CPU in all, under 50 MB).
+ * Last, a run of its own with a Pro-plan Check (bench/chaos-budget.ts: 200 calls a window, the window shortened
+ * to 10 s, one gateway): the main run's Check is unlimited, so no client's share of a budget is at stake there.
+ * For two windows the hostile client reads 100 batches per request back to back, sends its 200-call request
+ * (goal: every one refused PROVIDER_BUDGET_EXCEEDED before any call) and anonymous multipart requests, while
+ * the victim reads one batch a second (goal: ≥ 99 % served); after a quiet window, a lone client reads 20
+ * batches per request as fast as it can for one window: the calls Check served in it ÷ the interactive part of
+ * the window, 0.3 × 200 = 60 (goal ≥ 80 %); Check's 429s (goal 0). Exits 1 when a goal is missed.
+ *   BENCH_SECONDS (default 70; the Pro-plan run takes about 45 s more), BENCH_CONNECTIONS (per gateway,
+ *   default 8), BENCH_SUBSCRIBERS (per gateway, default 40), BENCH_WRITERS (concurrent writers, default 4),
  *   BENCH_REDIS (`durable`, the default: an append-only file synced on every write, so a restarted Redis
  *   still holds the idempotency keys, as production must; `volatile`: a restart comes back empty, which
  *   forgets every key and the marker secret, and so writes twice the keys caught by an outage).
@@ -35,6 +52,24 @@ import { startLocalRedis } from '../src/local-redis.js';
 import { startDurableRedis } from './durable-redis.js';
 import { forEachNext } from './sse.js';
 import { AFTER_WRITE_ANSWERS, createSystemClock, startSimulators, type FaultRule } from '../src/simulators/index.js';
+import {
+  budgetRun,
+  INTERACTIVE_PART,
+  LIMIT as PRO_LIMIT,
+  NODES_100,
+  NODES_200,
+  nodes200Variables,
+  WINDOW_MS as PRO_WINDOW_MS,
+} from './chaos-budget.js';
+import {
+  cpuSeconds,
+  FLOOD_PARTS,
+  floodBody,
+  rawPost,
+  refusedAnonymous,
+  rssBytes,
+  type RawOutcome,
+} from './raw-http.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 70);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -50,6 +85,13 @@ const MAX_RESPONSE_BYTES = 256 * 1024;
 /** How long a writer keeps retrying one key. */
 const RETRY_BOUND_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The victim's pace in the main run (a Check read every half second). */
+const VICTIM_EVERY_MS = 500;
+/** The anonymous-flood-only phase: requests sent at once (half to each replica), and its goals. */
+const FLOOD_REQUESTS = 40;
+const FLOOD_CPU_GOAL_S = 1;
+const FLOOD_RSS_GOAL_MB = 50;
+const MB = 1024 * 1024;
 
 /** A redis-server of our own, killed (SIGKILL) and started again on the same port. */
 const redis = durable
@@ -111,6 +153,8 @@ const good = `Bearer ${await token('tenant-a', 'good-user')}`;
 const badClaim = `Bearer ${await token('acme-租户', 'bad-user')}`;
 const amplifier = `Bearer ${await token('tenant-b', 'amplifier')}`;
 const writer = `Bearer ${await token('tenant-w', 'chaos-writer', 'batches:read batches:write')}`;
+const hostileUser = `Bearer ${await token('tenant-h', 'hostile')}`;
+const victimUser = `Bearer ${await token('tenant-v', 'victim')}`;
 
 // Ids the well-behaved clients read.
 const reachList = await fetch(gateways[0]!.url, {
@@ -243,33 +287,126 @@ const ampQuery = `query(${Object.keys(ampVars)
   .join(', ')}) { ${Object.keys(ampVars)
   .map((k, a) => `a${a}: nodes(ids: $${k}) { id }`)
   .join(' ')} }`;
-void (async () => {
-  while (hostile) {
-    const res = await fetch(gateways[0]!.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: amplifier },
-      body: JSON.stringify({ query: ampQuery, variables: ampVars }),
-    }).catch(() => null);
-    if (res) {
-      amplified++;
-      if ((await res.text()).includes('QUERY_TOO_COMPLEX')) amplificationRefused++;
+const hostileLoops: Promise<void>[] = [];
+hostileLoops.push(
+  (async () => {
+    while (hostile) {
+      const res = await fetch(gateways[0]!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: amplifier },
+        body: JSON.stringify({ query: ampQuery, variables: ampVars }),
+      }).catch(() => null);
+      if (res) {
+        amplified++;
+        if ((await res.text()).includes('QUERY_TOO_COMPLEX')) amplificationRefused++;
+      }
+      await sleep(20);
     }
-    await sleep(20);
-  }
-})();
-void (async () => {
-  while (hostile) {
-    const res = await fetch(gateways[1]!.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: badClaim },
-      body: JSON.stringify({ query: `{ node(id: "${reachIds[0]}") { id } }` }),
-    }).catch(() => null);
-    if (res) {
-      badClaims++;
-      if (res.status === 401) badClaimsRefused++;
-      await res.text().catch(() => '');
+  })(),
+  (async () => {
+    while (hostile) {
+      const res = await fetch(gateways[1]!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: badClaim },
+        body: JSON.stringify({ query: `{ node(id: "${reachIds[0]}") { id } }` }),
+      }).catch(() => null);
+      if (res) {
+        badClaims++;
+        if (res.status === 401) badClaimsRefused++;
+        await res.text().catch(() => '');
+      }
+      await sleep(20);
     }
-    await sleep(20);
+  })(),
+);
+
+// The hostile client (its own subject) on the replicas that are up, back to back: the largest Check reads a
+// request may make, `nodes` of 100 distinct batches (MAX_NODES), then two such lists in one request, 200 calls
+// (MAX_UPSTREAM_CALLS_PER_REQUEST). Check is unlimited here, so both are served; the Pro-plan run refuses the 200.
+const allCheckIds = Object.values(sims.factCheck.control.idsByState())
+  .flat()
+  .map((id) => toGlobalId('FACT_CHECK', id));
+const maximal = { sent: 0, complete: 0, codes: [] as string[] };
+hostileLoops.push(
+  (async () => {
+    for (let n = 0; hostile; n++) {
+      const lists = n % 2 === 0 ? 1 : 2;
+      const from = (n * 100) % (allCheckIds.length - 200);
+      const request =
+        lists === 1
+          ? { query: NODES_100, variables: { ids: allCheckIds.slice(from, from + 100) } }
+          : { query: NODES_200, variables: nodes200Variables(allCheckIds, from) };
+      const res = await fetch(gateways[up(n % 2)]!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: hostileUser },
+        body: JSON.stringify(request),
+        signal: AbortSignal.timeout(30_000),
+      }).catch(() => null);
+      await sleep(100);
+      if (!res) continue;
+      maximal.sent++;
+      const body = (await res.json().catch(() => ({}))) as {
+        data?: Record<string, unknown[] | null>;
+        errors?: { extensions?: { code?: string } }[];
+      };
+      const batches = Object.values(body.data ?? {}).flatMap((list) => list ?? []);
+      if (res.status === 200 && !body.errors && batches.length === 100 * lists && batches.every(Boolean))
+        maximal.complete++;
+      else maximal.codes.push(body.errors?.[0]?.extensions?.code ?? `HTTP ${res.status}`);
+    }
+  })(),
+);
+// Anonymous multipart floods: two loops of ~6 MB bodies of 60,000 tiny file parts, no token, over node:http;
+// each must be refused 401 before its body is read, or have its connection closed.
+const flood = floodBody();
+const anonymousHeaders = { 'content-type': flood.contentType, 'x-batchql-csrf': '1' };
+/** Outcomes of the anonymous requests a replica took (a refused connection to the restarted one is not counted). */
+const anonymous: RawOutcome[] = [];
+for (const k of [0, 1])
+  hostileLoops.push(
+    (async () => {
+      for (let n = k; hostile; n += 2) {
+        const outcome = await rawPost(gateways[up(n % 2)]!.url, anonymousHeaders, flood.body);
+        if (!(outcome.kind === 'closed' && outcome.code === 'ECONNREFUSED')) anonymous.push(outcome);
+        await sleep(100);
+      }
+    })(),
+  );
+
+// The victim: a client of its own (subject) reading one Check batch every half second on a replica that is up,
+// sent again to the other replica if its connection is refused (as a load balancer would).
+const victim = { sent: 0, served: 0, failures: [] as string[], latencies: [] as number[] };
+const VICTIM_READ = 'query($id: ID!) { node(id: $id) { id ... on Batch { status progress { percent } } } }';
+const victimRead = (g: number, id: string) =>
+  fetch(gateways[g]!.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: victimUser },
+    body: JSON.stringify({ query: VICTIM_READ, variables: { id } }),
+    signal: AbortSignal.timeout(30_000),
+  });
+const victimLoop = (async () => {
+  for (let n = 0; hostile; n++) {
+    const next = Date.now() + VICTIM_EVERY_MS;
+    const id = allCheckIds[100 + (n % 100)]!;
+    const t = Date.now();
+    let failure: string | null = null;
+    try {
+      const g = up(n % 2);
+      const res = await victimRead(g, id).catch((error: unknown) => {
+        if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return victimRead(up(1 - g), id);
+        throw error;
+      });
+      const body = (await res.json()) as { data?: { node?: unknown }; errors?: { extensions?: { code?: string } }[] };
+      if (res.status !== 200 || body.errors || !body.data?.node)
+        failure = body.errors?.[0]?.extensions?.code ?? `HTTP ${res.status}`;
+    } catch {
+      failure = 'transport';
+    }
+    victim.sent++;
+    victim.latencies.push(Date.now() - t);
+    if (failure === null) victim.served++;
+    else victim.failures.push(failure);
+    await sleep(Math.max(0, next - Date.now()));
   }
 })();
 
@@ -606,11 +743,130 @@ for (const w of [...new Set([...doubled, ...without, ...ambiguous.filter((a) => 
   const batches = batchesOf(w).map((b) => `${b.id} (marker ${String(b.marker).slice(0, 8)})`);
   console.log(`  ${w.key}: upstream [${batches.join(', ')}], got ${w.batchId}; answers ${runs(w.answers)}`);
 }
+// The hostile client and the victim (their loops end with the load).
+await Promise.all([...hostileLoops, victimLoop]);
+const anonymousRefused = anonymous.filter(refusedAnonymous).length;
+const anonymousClosed = anonymous.filter((o) => o.kind === 'closed').length;
+const outcomeOf = (o: RawOutcome) =>
+  o.kind === 'answer' ? `HTTP ${o.status}${o.code ? ` ${o.code}` : ''}` : o.kind === 'closed' ? 'closed' : 'no end';
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+};
+const victimShare = victim.served / Math.max(1, victim.sent);
+const floodMb = (flood.body.length / MB).toFixed(1);
 console.log(
-  `must be zero: replicas exited ${exited.length}, subscribers starved > ${STARVED_MS / 1000} s ${starved}, ` +
+  `hostile client: ${maximal.sent} Check reads of 100 and 200 distinct batches (Check unlimited here), ` +
+    `${maximal.complete} answered in full` +
+    (maximal.codes.length ? ` (others: ${tally(maximal.codes)})` : '') +
+    `; anonymous ${floodMb} MB multipart requests of ` +
+    `${FLOOD_PARTS.toLocaleString('en')} file parts: ${anonymous.length}, refused 401 ` +
+    `${anonymousRefused - anonymousClosed}, connection closed ${anonymousClosed}` +
+    (anonymous.length > anonymousRefused
+      ? `, otherwise: ${tally(anonymous.filter((o) => !refusedAnonymous(o)).map(outcomeOf))}`
+      : ''),
+);
+console.log(
+  `victim (its own subject, a Check read every ${VICTIM_EVERY_MS} ms): served ${victim.served} of ${victim.sent} ` +
+    `(${(100 * victimShare).toFixed(1)} %, goal ≥ 99 %), p99 ${percentile(victim.latencies, 0.99)} ms` +
+    (victim.failures.length ? `; not served: ${tally(victim.failures)}` : ''),
+);
+
+// Anonymous flood only: the subscribers are gone and the load over; FLOOD_REQUESTS anonymous multipart requests
+// at once, half to each replica, and the replicas' CPU (user + system) and resident memory from /proc.
+finishing = true;
+for (const c of controllers) c.abort();
+/** The replicas running (both, unless the restarted one failed to start again). */
+const upGateways = gateways.filter((g) => g.child.exitCode === null && g.child.signalCode === null);
+const pids = () => upGateways.map((g) => g.child.pid!);
+const cpuOfGateways = () => pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+const rssOfGateways = () => pids().reduce((sum, pid) => sum + rssBytes(pid), 0);
+const answered = (g: GatewayProcess) =>
+  fetch(g.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: good },
+    body: JSON.stringify({ query: '{ providers { provider } }' }),
+  }).then((r) => r.text());
+await Promise.all(upGateways.map(answered));
+await sleep(1_000);
+// What the replicas spend with nothing to do, for scale: two seconds of it.
+const idleFrom = cpuOfGateways();
+await sleep(2_000);
+const idlePerSecond = (cpuOfGateways() - idleFrom) / 2;
+const cpuBefore = cpuOfGateways();
+const rssBefore = rssOfGateways();
+const floodFrom = Date.now();
+const floodOutcomes = await Promise.all(
+  Array.from({ length: FLOOD_REQUESTS }, (_, i) =>
+    rawPost(upGateways[i % upGateways.length]!.url, anonymousHeaders, flood.body),
+  ),
+);
+// A replica has done all it will for them once it answers the next request.
+await Promise.all(upGateways.map(answered));
+const floodMs = Date.now() - floodFrom;
+const floodCpu = cpuOfGateways() - cpuBefore;
+const floodRssMb = (rssOfGateways() - rssBefore) / MB;
+const floodRefused = floodOutcomes.filter(refusedAnonymous).length;
+const floodClosed = floodOutcomes.filter((o) => o.kind === 'closed').length;
+console.log(
+  `anonymous flood only: ${FLOOD_REQUESTS} multipart requests of ${floodMb} MB at once, half to each replica: ` +
+    `refused ${floodRefused} (401 ${floodRefused - floodClosed}, connection closed ${floodClosed}) in ${floodMs} ms; ` +
+    `gateway CPU ${floodCpu.toFixed(2)} s in all (goal < ${FLOOD_CPU_GOAL_S} s), ` +
+    `${((1000 * floodCpu) / FLOOD_REQUESTS).toFixed(1)} ms per request (idle for as long: ` +
+    `${((idlePerSecond * floodMs) / 1000).toFixed(2)} s); resident memory ${floodRssMb >= 0 ? '+' : ''}` +
+    `${floodRssMb.toFixed(1)} MB (goal < ${FLOOD_RSS_GOAL_MB} MB)` +
+    (floodRefused < FLOOD_REQUESTS
+      ? `; otherwise: ${tally(floodOutcomes.filter((o) => !refusedAnonymous(o)).map(outcomeOf))}`
+      : ''),
+);
+
+for (const g of gateways) stopping.add(g);
+await Promise.all(gateways.map((g) => g.kill()));
+await redis.remove();
+await agent.close();
+await sims.close();
+
+// The Pro-plan run (bench/chaos-budget.ts): its own simulators and gateway, Check limited to 200 calls a 10 s window.
+const pro = await budgetRun({
+  jwtEnv: {
+    AUTH_MODE: env.AUTH_MODE,
+    JWT_SECRET: env.JWT_SECRET,
+    JWT_ISSUER: env.JWT_ISSUER,
+    JWT_AUDIENCE: env.JWT_AUDIENCE,
+  },
+  bearer: async (tenant, subject) => `Bearer ${await token(tenant, subject)}`,
+  spawnOptions,
+  flood,
+});
+const proVictimShare = pro.victim.served / Math.max(1, pro.victim.sent);
+const loneShare = pro.lone.calls / INTERACTIVE_PART;
+console.log(
+  `Pro-plan Check (${PRO_LIMIT} calls a ${PRO_WINDOW_MS / 1000} s window, one gateway without Redis; the ` +
+    `interactive part ${INTERACTIVE_PART} calls), two windows of hostile load: ${pro.hostileReads.requests} reads ` +
+    `of 100 batches (${pro.hostileReads.served} of ${pro.hostileReads.asked} batches served); 200-call requests ` +
+    `refused PROVIDER_BUDGET_EXCEEDED ${pro.overBudget.refused} of ${pro.overBudget.sent}; anonymous multipart ` +
+    `requests refused ${pro.anonymous.refused} of ${pro.anonymous.sent}`,
+);
+console.log(
+  `  victim (a Check read a second): served ${pro.victim.served} of ${pro.victim.sent} ` +
+    `(${(100 * proVictimShare).toFixed(1)} %, goal ≥ 99 %), p99 ${pro.victim.p99Ms} ms` +
+    (pro.victim.failures.length ? `; not served: ${pro.victim.failures.join(', ')}` : ''),
+);
+console.log(
+  `  lone client, one window alone: ${pro.lone.calls} calls served = ${(100 * loneShare).toFixed(1)} % of the ` +
+    `interactive part (goal ≥ 80 %; ${pro.lone.requests} requests of 20 batches); Check's 429s: ${pro.checkRefused}`,
+);
+const anonymousNotRefused =
+  anonymous.length - anonymousRefused + FLOOD_REQUESTS - floodRefused + pro.anonymous.sent - pro.anonymous.refused;
+console.log(
+  `must be zero: replicas exited ${exited.length + (pro.gatewayExited ? 1 : 0)}, ` +
+    `subscribers starved > ${STARVED_MS / 1000} s ${starved}, ` +
     `new subscriptions without a first state ${lateUnserved}, ` +
     `amplification not refused ${amplified - amplificationRefused}, ` +
-    `bad claims not refused ${badClaims - badClaimsRefused}`,
+    `bad claims not refused ${badClaims - badClaimsRefused}, ` +
+    `anonymous requests not refused ${anonymousNotRefused}, ` +
+    `200-call Check requests not refused on Pro ${pro.overBudget.sent - pro.overBudget.refused}, ` +
+    `Check 429s on Pro ${pro.checkRefused}`,
 );
 const passed =
   !restart.failed &&
@@ -619,13 +875,20 @@ const passed =
   badClaims === badClaimsRefused &&
   without.length + doubled.length === 0 &&
   ambiguous.length > 0 &&
-  reconciledShare >= 0.95;
-
-finishing = true;
-for (const c of controllers) c.abort();
-for (const g of gateways) stopping.add(g);
-await Promise.all(gateways.map((g) => g.kill()));
-await redis.remove();
-await agent.close();
-await sims.close();
+  reconciledShare >= 0.95 &&
+  victim.sent > 0 &&
+  victimShare >= 0.99 &&
+  anonymous.length > 0 &&
+  anonymousRefused === anonymous.length &&
+  floodRefused === FLOOD_REQUESTS &&
+  floodCpu < FLOOD_CPU_GOAL_S &&
+  floodRssMb < FLOOD_RSS_GOAL_MB &&
+  !pro.gatewayExited &&
+  pro.victim.sent > 0 &&
+  proVictimShare >= 0.99 &&
+  pro.overBudget.sent > 0 &&
+  pro.overBudget.refused === pro.overBudget.sent &&
+  pro.anonymous.refused === pro.anonymous.sent &&
+  loneShare >= 0.8 &&
+  pro.checkRefused === 0;
 process.exit(passed ? 0 : 1);

@@ -147,7 +147,7 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
 
 /** The bearer credentials of an HTTP request or of graphql-ws connection params. */
 export function authorizationOf(
-  request: Request | undefined,
+  request: { headers: { get(name: string): string | null } } | undefined,
   connectionParams: Record<string, unknown> | undefined,
 ): string | undefined {
   const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;

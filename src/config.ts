@@ -7,7 +7,7 @@ import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { TRACING_OFF, tracingSettings, type TracingSettings } from './tracing.js';
 import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
-import { writeSettings, type WriteSettings } from './writes/settings.js';
+import { writeAttemptWindowMs, writeSettings, type WriteSettings } from './writes/settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
   ConfigError,
@@ -52,7 +52,10 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** OpenTelemetry tracing (`OTEL_*`); off without an OTLP endpoint. */
   tracing: TracingSettings;
-  /** Problems that do not stop start-up (unknown variables that look like ours); logged at warn. */
+  /**
+   * Problems that do not stop start-up, each naming its variables (see `loadConfig`); logged at warn
+   * once at start-up. Always empty with `CONFIG_STRICT=true`, which refuses them instead.
+   */
   warnings: string[];
 }
 
@@ -107,7 +110,7 @@ const listSettings = fragment(
   }),
 );
 
-/** `CONFIG_STRICT`: unknown variables that look like the gateway's stop start-up instead of warning. */
+/** `CONFIG_STRICT`: every start-up warning (`GatewayConfig.warnings`) stops start-up instead, as an error. */
 const configSettings = fragment({ CONFIG_STRICT: env.bool(false) }, (v) => ({ strict: v.CONFIG_STRICT }));
 
 /** Every variable the gateway reads: the union of the composed fragments' variables. */
@@ -133,8 +136,10 @@ export function knownVariables(definitions: readonly AnyProviderDefinition[] = P
  * Reads the configuration from the environment by composing every module's settings fragment.
  * A provider without a base URL is disabled; a provider with some but not all of its required
  * variables stops start-up. Every problem of every fragment is collected and thrown at once as
- * one `ConfigError` (`messages`). Unknown variables that look like ours (see `unknownVariables`)
- * are `warnings`, or errors with `CONFIG_STRICT=true`.
+ * one `ConfigError` (`messages`). Start-up warnings (the fragments' own, unknown variables that
+ * look like ours, see `unknownVariables`, and the cross-fragment ones of `crossWarnings`) are
+ * `warnings`, or, all of them, errors with `CONFIG_STRICT=true`: this function is the one place
+ * that turns them into errors.
  */
 export function loadConfig(
   source: Env = process.env,
@@ -159,12 +164,18 @@ export function loadConfig(
   const corsOrigins = read(corsSettings);
   // A refused OTEL_* variable is in `messages` (so start-up stops below); the fallback is never used.
   const tracing = read(tracingSettings) ?? TRACING_OFF;
-  const unknown = unknownVariables(source, knownVariables(definitions)).map(
-    ({ name, suggestion }) =>
-      `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}` +
-      (strict ? ': refused with CONFIG_STRICT=true' : ''),
-  );
-  const messages = [...reader.messages, ...(strict ? unknown : [])];
+  const warnings = [
+    ...reader.warnings,
+    ...unknownVariables(source, knownVariables(definitions)).map(
+      ({ name, suggestion }) => `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+    ),
+    ...(server && upstream ? crossWarnings(server, upstream) : []),
+  ];
+  // CONFIG_STRICT: every warning is an error, reported with the other errors.
+  const messages = [
+    ...reader.messages,
+    ...(strict ? warnings.map((warning) => `${warning}: refused with CONFIG_STRICT=true`) : []),
+  ];
   if (
     messages.length > 0 ||
     !server ||
@@ -184,23 +195,51 @@ export function loadConfig(
     upstream,
     queries,
     rateLimit,
-    writes,
+    writes: {
+      ...writes,
+      markerSecret: writes.markerSecret ?? derivedSecret('batchql-write-marker', source, definitions),
+    },
     live,
-    lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedCursorSecret(source, definitions) },
+    lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedSecret('batchql-cursor', source, definitions) },
     auth,
     corsOrigins,
     tracing,
-    warnings: strict ? [] : unknown,
+    warnings: strict ? [] : warnings,
   };
 }
+
 /**
- * Without `CURSOR_SECRET`, the cursor key is derived from the provider credentials, which are
- * secret and the same on every replica of one deployment, so cursors survive restarts and
- * load balancing without extra configuration.
+ * Settings of different fragments that fit badly together but can run: a shutdown shorter than a query's
+ * deadline (`REQUEST_DEADLINE_MS`) or than a write can take (`writeAttemptWindowMs`: UPSTREAM_BUDGET_WAIT_MS +
+ * UPSTREAM_DEADLINE_MS + 1 s; the drain skips read-backs not begun, so a write must fit in it).
  */
-function derivedCursorSecret(source: Env, definitions: readonly AnyProviderDefinition[]): string {
+function crossWarnings(server: { shutdownTimeoutMs: number }, upstream: UpstreamLimits): string[] {
+  const warnings: string[] = [];
+  const shutdownMs = server.shutdownTimeoutMs;
+  const deadlineMs = upstream.requestDeadlineMs;
+  if (shutdownMs < deadlineMs)
+    warnings.push(
+      `SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms) is shorter than REQUEST_DEADLINE_MS (${deadlineMs} ms): ` +
+        'a shutdown may destroy the connection of a query still within its deadline, which then gets no answer',
+    );
+  const writeMs = writeAttemptWindowMs(upstream);
+  if (writeMs > shutdownMs)
+    warnings.push(
+      `SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms) is shorter than a write can take (${writeMs} ms: ` +
+        'UPSTREAM_BUDGET_WAIT_MS + UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, and its ' +
+        'idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch ' +
+        '(README, "Shutdown and dead replicas")',
+    );
+  return warnings;
+}
+/**
+ * Without `CURSOR_SECRET` or `IDEMPOTENCY_MARKER_SECRET`, the key is derived from the provider credentials
+ * (under its own `label`), which are secret and the same on every replica of one deployment, so cursors and
+ * write markers survive restarts, load balancing and a Redis that lost its data, without extra configuration.
+ */
+function derivedSecret(label: string, source: Env, definitions: readonly AnyProviderDefinition[]): string {
   const parts = definitions.flatMap((d) => d.secrets).map((name) => source[name] ?? '');
   return createHash('sha256')
-    .update(`batchql-cursor\0${parts.join('\0')}`)
+    .update(`${label}\0${parts.join('\0')}`)
     .digest('base64url');
 }

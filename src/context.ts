@@ -120,7 +120,12 @@ export function createContext(
   clientSignal?: AbortSignal,
 ): Pick<GraphQLContext, 'gateway' | 'loaders' | 'notes' | 'tenant' | 'principal' | 'client' | 'budget'> {
   const tenant = principal.tenant;
-  const budget = new RequestBudget(deps.limits.maxCallsPerRequest, deps.limits.requestDeadlineMs, clientSignal);
+  const budget = new RequestBudget(
+    deps.limits.maxCallsPerRequest,
+    deps.limits.requestDeadlineMs,
+    clientSignal,
+    client.key,
+  );
   return {
     gateway: deps.gateway,
     principal,

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'graphql-yoga';
 import { appendVary } from './cors.js';
+import { noFramingHeaders } from './no-framing.js';
 import { contentTag, EncodedBodies, matchesEtag, negotiateEncoding } from './static-body.js';
 
 /** Where the dashboard is served; `/` redirects here. */
@@ -87,17 +88,16 @@ export function useDashboard(options: { dir?: string } = {}): Plugin {
       }
       if (path !== DASHBOARD_PATH && !path.startsWith(`${DASHBOARD_PATH}/`)) return;
       const dir = options.dir ?? dashboardDir();
-      const relative = path === DASHBOARD_PATH || path === `${DASHBOARD_PATH}/` ? 'index.html' : path.slice(11);
-      const file = normalize(join(dir, decodeURIComponentSafe(relative)));
-      const isAsset = relative.startsWith('assets/');
-      if (!file.startsWith(dir + sep) || (relative !== 'index.html' && !isAsset)) {
+      const target = dashboardFile(dir, path.slice(DASHBOARD_PATH.length + 1));
+      if (!target) {
         endResponse(notFound(fetchAPI));
         return;
       }
+      const { file, page } = target;
       const entry = load(file);
       if (!entry) {
         endResponse(
-          relative === 'index.html'
+          page
             ? new fetchAPI.Response('The dashboard is not built: run `npm run build` (or `npm run demo`).\n', {
                 status: 503,
                 headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
@@ -111,13 +111,12 @@ export function useDashboard(options: { dir?: string } = {}): Plugin {
       const tag = `"${entry.etag}-${encoding}"`;
       const headers: Record<string, string> = {
         etag: tag,
-        'cache-control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+        'cache-control': page ? 'no-cache' : 'public, max-age=31536000, immutable',
         'x-content-type-options': 'nosniff',
+        // On assets too (harmless on a script or style): whatever a path serves, it is never framed.
+        ...noFramingHeaders(DASHBOARD_CSP),
       };
-      if (!isAsset) {
-        headers['content-security-policy'] = DASHBOARD_CSP;
-        headers['referrer-policy'] = 'no-referrer';
-      }
+      if (page) headers['referrer-policy'] = 'no-referrer';
       if (matchesEtag(request.headers.get('if-none-match'), tag)) {
         const response = new fetchAPI.Response(null, { status: 304, headers });
         served.add(response);
@@ -140,12 +139,28 @@ export function useDashboard(options: { dir?: string } = {}): Plugin {
   };
 }
 
-function decodeURIComponentSafe(value: string): string {
+/**
+ * The file a path under `/dashboard/` names (`rest`: what follows `/dashboard/`), decided on the decoded path:
+ * the page (`''` or `index.html`), a file inside `assets/`, or nothing (undefined: 404). An encoded `/`, `\` or
+ * `.` changes nothing: after decoding, a `.` or `..` segment, an empty one (`//`), a backslash, a NUL or a
+ * malformed escape names nothing, so no spelling of a path reaches a file outside `assets/`, nor serves the
+ * page as an asset.
+ */
+export function dashboardFile(dir: string, rest: string): { file: string; page: boolean } | undefined {
+  let decoded: string;
   try {
-    return decodeURIComponent(value);
+    decoded = decodeURIComponent(rest);
   } catch {
-    return value;
+    return undefined;
   }
+  if (decoded === '' || decoded === 'index.html') return { file: join(dir, 'index.html'), page: true };
+  if (decoded.includes('\\') || decoded.includes('\0')) return undefined;
+  const [top, ...segments] = decoded.split('/');
+  if (top !== 'assets' || segments.length === 0 || segments.some((s) => s === '' || s === '.' || s === '..'))
+    return undefined;
+  const assets = join(dir, 'assets');
+  const file = join(assets, ...segments);
+  return file.startsWith(assets + sep) ? { file, page: false } : undefined;
 }
 
 function notFound(fetchAPI: { Response: typeof Response }): Response {

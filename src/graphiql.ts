@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { shouldRenderGraphiQL, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { appendVary } from './cors.js';
+import { noFramingHeaders } from './no-framing.js';
 import { contentTag, EncodedBodies, matchesEtag, negotiateEncoding, type Encoding } from './static-body.js';
 
 /**
@@ -10,6 +11,12 @@ import { contentTag, EncodedBodies, matchesEtag, negotiateEncoding, type Encodin
  */
 export const GRAPHIQL_CACHE_CONTROL = 'public, no-cache';
 const VARY = ['Accept', 'Accept-Encoding'];
+
+/**
+ * The page's policy: never framed (its Run button must not be clickjacked), no `<base>`, no plugins. Its
+ * scripts, styles and workers are inline, so nothing else is restricted.
+ */
+export const GRAPHIQL_CSP = ["frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"].join('; ');
 
 /**
  * GraphiQL that works offline: `@graphql-yoga/render-graphiql` inlines every script, style, worker
@@ -37,7 +44,11 @@ export function useOfflineGraphiQL(options: GraphiQLOptions, endpoint = '/graphq
       const encoding = negotiateEncoding(request.headers.get('accept-encoding'));
       return body(encoding).then(({ bytes, etag }) => {
         const tag = `"${etag}"`;
-        const headers: Record<string, string> = { etag: tag, 'cache-control': GRAPHIQL_CACHE_CONTROL };
+        const headers: Record<string, string> = {
+          etag: tag,
+          'cache-control': GRAPHIQL_CACHE_CONTROL,
+          ...noFramingHeaders(GRAPHIQL_CSP),
+        };
         let response: Response;
         if (matchesEtag(request.headers.get('if-none-match'), tag)) {
           response = new fetchAPI.Response(null, { status: 304, headers });

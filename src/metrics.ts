@@ -11,6 +11,8 @@ export type { UpstreamObserver } from './providers/upstream-types.js';
 export interface Metrics {
   registry: Registry;
   observeUpstream: UpstreamObserver;
+  /** An upstream call dropped unsent: its callers had left (or its deadline passed) before its turn. */
+  upstreamDropped(provider: string): void;
   /** Connects the gauges read at scrape time (hub, breakers). */
   bind(hub: PollHub, providers: Providers): void;
   /** A failed Redis operation of the live coordinator. */
@@ -77,6 +79,13 @@ export function createMetrics(): Metrics {
     help: 'Upstream call duration, all attempts included',
     labelNames: ['provider', 'outcome'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+    registers: [registry],
+  });
+  // A subset of the calls counted above as `aborted` (or PROVIDER_TIMEOUT): those that never went out.
+  const dropped = new Counter({
+    name: 'batchql_upstream_dropped_total',
+    help: 'Upstream calls dropped unsent: every caller left (or the deadline passed) while they waited',
+    labelNames: ['provider'],
     registers: [registry],
   });
   // Every upstream call is counted and timed: its label sets are bound once per provider and outcome
@@ -231,6 +240,7 @@ export function createMetrics(): Metrics {
       bound.count.inc();
       bound.latency.observe(seconds);
     },
+    upstreamDropped: (provider) => dropped.inc({ provider }),
     operation(report) {
       requests.inc({
         operation_type: report.operationType,
@@ -252,6 +262,8 @@ export function createMetrics(): Metrics {
     bind(h, p) {
       hub = h;
       providers = p;
+      // Every configured provider's series exists from the start (0), so a rate over it works at once.
+      for (const provider of Object.keys(p)) dropped.inc({ provider }, 0);
     },
   };
 }

@@ -21,6 +21,7 @@ import { withLeaseLedger, type LeaseLedger } from './live/lease-ledger.js';
 import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logging.js';
 import { createAuthenticator } from './auth.js';
+import { gateBody } from './body-gate.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
 import { budgetModeLog, SharedBudget } from './providers/shared-budget.js';
@@ -72,44 +73,13 @@ export interface ShutdownReport extends HttpDrainCounts {
 export const SHUTDOWN_CLOSE_CODE = 1012;
 const SHUTDOWN_CLOSE_REASON = 'Service Restart: this replica is stopping; reconnect';
 
-/**
- * Refuses bodies over `maxBytes` before yoga reads them: 413 when Content-Length says so; a
- * chunked body that grows past the limit has its connection closed.
- */
-function limitBody(handler: RequestListener, maxBytes: number): RequestListener {
-  return (req, res) => {
-    const length = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(length) && length > maxBytes) {
-      const body = JSON.stringify({
-        errors: [
-          {
-            message: `request body larger than ${maxBytes} bytes (MAX_MUTATION_BODY_BYTES)`,
-            extensions: { code: 'PAYLOAD_TOO_LARGE' },
-          },
-        ],
-      });
-      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
-      res.end(body);
-      req.resume();
-      return;
-    }
-    if (!Number.isFinite(length) && req.headers['transfer-encoding']) {
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > maxBytes) req.destroy();
-      });
-    }
-    handler(req, res);
-  };
-}
-
 /** Why `/ready` is 503 on a gateway without providers: it could answer no batch query. */
 const NO_PROVIDER_REASON =
   'no provider is configured: set a provider base URL and its credentials (README, Configuration)';
 
 /**
- * `/metrics` (Prometheus text) and `/ready` (JSON: each provider's circuit; 503 while every
+ * `/metrics` (Prometheus text) and `/ready` (JSON: each provider's circuit, and `pausedUntil` of those
+ * whose own rate-limit headers hold calls back; 503 while every
  * configured provider's circuit is open, when no provider is configured (with a `reason`), and
  * from the start of a shutdown) beside yoga's `/health` liveness.
  */
@@ -137,8 +107,22 @@ function operations(
       const none = states.length === 0;
       const ready = !stopping && !none && states.some((s) => s !== 'OPEN');
       const reason = none ? { reason: NO_PROVIDER_REASON } : {};
+      // Providers whose own rate-limit headers hold calls back, and until when (readiness is unchanged).
+      const paused = Object.entries(providers).flatMap(([name, p]) => {
+        const until = p?.pausedUntil?.();
+        return until === undefined ? [] : [[name, new Date(until).toISOString()] as const];
+      });
+      const pausedUntil = paused.length > 0 ? { pausedUntil: Object.fromEntries(paused) } : {};
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ready, ...(stopping ? { draining: true } : {}), ...reason, providers: circuits }));
+      res.end(
+        JSON.stringify({
+          ready,
+          ...(stopping ? { draining: true } : {}),
+          ...reason,
+          providers: circuits,
+          ...pausedUntil,
+        }),
+      );
       return;
     }
     handler(req, res);
@@ -256,6 +240,7 @@ export async function startGateway(
         log.debug({ ...fields, circuitOpen: detail?.circuitOpen }, 'upstream call failed');
       else log.warn(fields, 'upstream call failed');
     },
+    onDropped: (provider) => metrics.upstreamDropped(provider),
     onCircuit: (provider, state) =>
       logger.warn(
         { provider, circuit: state },
@@ -323,16 +308,7 @@ export async function startGateway(
     markerSecret: config.writes.markerSecret,
   });
   const writesInFlight = new WritesInFlight();
-  // A write must fit in the drain (which skips read-backs not begun), or a shutdown can leave its outcome unknown.
-  const writeMs = Math.max(writeAttemptWindowMs(config.upstream), config.upstream.deadlineMs);
-  if (writeMs > config.shutdownTimeoutMs)
-    logger.warn(
-      { shutdownTimeoutMs: config.shutdownTimeoutMs, writeMs },
-      `SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms) is shorter than a write can take (${writeMs} ms: ` +
-        'UPSTREAM_BUDGET_WAIT_MS + UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, and its ' +
-        'idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch ' +
-        '(README, "Shutdown and dead replicas")',
-    );
+  // A shutdown shorter than a write can take is a configuration warning (`crossWarnings` in config.ts).
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
   // Check webhooks (FACTCHECK_WEBHOOK_SECRET): a verified terminal event settles its batch on every replica.
@@ -418,9 +394,19 @@ export async function startGateway(
   const server = createServer(
     drain.listener(
       operations(
-        // Bodies up to the mutation limit get through; `useBodyLimits` refuses a larger-than-MAX_BODY_BYTES
-        // body once it is known not to be a mutation. WebSocket messages keep MAX_BODY_BYTES.
-        withCheckWebhook(limitBody(gateway, config.queries.maxMutationBodyBytes), webhook.options),
+        // Bodies up to the mutation limit get through, those over MAX_BODY_BYTES only from a caller that may
+        // write (`gateBody`, before a byte is read); `useBodyLimits` refuses a larger-than-MAX_BODY_BYTES body
+        // once it is known not to be a mutation. WebSocket messages keep MAX_BODY_BYTES.
+        withCheckWebhook(
+          gateBody(gateway, {
+            maxBodyBytes: config.queries.maxBodyBytes,
+            maxMutationBodyBytes: config.queries.maxMutationBodyBytes,
+            authenticate,
+            writeScope: config.auth.writeScope,
+            onError: (error) => logger.error({ err: error }, 'unexpected failure before reading a request body'),
+          }),
+          webhook.options,
+        ),
         metrics,
         providers,
         () => drain.draining,

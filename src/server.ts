@@ -10,6 +10,7 @@ import {
 } from './context.js';
 import { createIdempotencyStore } from './writes/create-store.js';
 import { useBodyLimits } from './graphql/body-limits.js';
+import { multipartFetchAPI, useMultipartRequests } from './graphql/multipart.js';
 import type { UpstreamLimits } from './providers/limits.js';
 import { useResponseNotes } from './graphql/notes.js';
 import { pino, type Logger } from 'pino';
@@ -25,6 +26,7 @@ import { createSchema } from './graphql/schema.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
 import { useOfflineGraphiQL } from './graphiql.js';
 import { useDashboard } from './dashboard.js';
+import { useNoFraming } from './no-framing.js';
 import { corsPolicy, useVaryOrigin } from './cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
 import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
@@ -134,6 +136,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     // byte). Yoga's own (25 MB by default) pipes every POST body through a TransformStream whose
     // pipeline listeners stay on the request for as long as its response lives: ~11 KiB per SSE stream.
     maxRequestBodySize: options.maxRequestBodySize ?? false,
+    // Multipart requests are parsed by `useMultipartRequests` (a malformed `map` is a 400, not a 500), with
+    // busboy's limits (one file, two fields, three parts) given through the Fetch classes yoga builds requests with.
+    multipart: false,
+    fetchAPI: multipartFetchAPI(queries),
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
@@ -145,6 +151,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...securityPlugins(queries),
       // Every rule above and graphql-js's own, run as one: the same errors for a fraction of the setup.
       useLazyParallelValidation(),
+      useMultipartRequests(),
       useBodyLimits(queries.maxBodyBytes, queries.maxTokens),
       // Before the upstream estimate: a client over its limit costs one counter increment, nothing more.
       useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0, options.rateLimit?.onRefused),
@@ -155,6 +162,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? []
         : [useDashboard(typeof options.dashboard === 'object' ? options.dashboard : {})]),
       useResponseNotes(),
+      // Every HTML response, whichever plugin made it: `frame-ancestors 'none'` and `X-Frame-Options: DENY`.
+      useNoFraming(),
       ...(options.plugins ?? []),
     ],
     context: async (initial) => {

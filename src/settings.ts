@@ -21,6 +21,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The longest delay Node's timers take: a setting used as one may not exceed it (`long-timeout.ts`). */
+export { MAX_TIMER_MS } from './long-timeout.js';
+
 /** The environment as read: variable name to raw value. */
 export type Env = Record<string, string | undefined>;
 
@@ -90,18 +93,32 @@ export const env = {
 };
 
 /**
+ * Where `warn` puts its messages while `fragmentReader` parses a fragment (parsing is synchronous, so
+ * one sink at a time); undefined otherwise, and warnings of a fragment parsed on its own are dropped.
+ */
+let warningSink: string[] | undefined;
+
+/**
  * A fragment from an object of variables and a function building the settings; `build` may
- * refuse a combination with `fail(message)`, whose message names the variables itself.
+ * refuse a combination with `fail(message)`, and report a problem that does not stop start-up
+ * with `warn(message)` (a configuration warning: `GatewayConfig.warnings`, an error with
+ * `CONFIG_STRICT=true`); both messages name their variables themselves.
  */
 export function fragment<S extends z.ZodRawShape, T>(
   shape: S,
-  build: (values: z.output<z.ZodObject<S>>, fail: (message: string) => never) => T,
+  build: (values: z.output<z.ZodObject<S>>, fail: (message: string) => never, warn: (message: string) => void) => T,
 ): SettingsFragment<T> {
   return z.object(shape).transform((values, ctx) =>
-    build(values, (message) => {
-      ctx.addIssue({ code: 'custom', message, path: [] });
-      return z.NEVER as never;
-    }),
+    build(
+      values,
+      (message) => {
+        ctx.addIssue({ code: 'custom', message, path: [] });
+        return z.NEVER as never;
+      },
+      (message) => {
+        warningSink?.push(message);
+      },
+    ),
   ) as unknown as SettingsFragment<T>;
 }
 
@@ -126,20 +143,30 @@ export function readFragment<T>(f: SettingsFragment<T>, source: Env): T {
 
 /**
  * Reads several fragments and reports every problem at once: `read` returns a fragment's
- * settings, or undefined after noting its problems in `messages`.
+ * settings, or undefined after noting its problems in `messages`; the warnings of the fragments
+ * read (`fragment`'s `warn`) are in `warnings`.
  */
 export function fragmentReader(source: Env): {
   read<T>(f: SettingsFragment<T>): T | undefined;
   messages: string[];
+  warnings: string[];
 } {
   const messages: string[] = [];
+  const warnings: string[] = [];
   return {
     messages,
+    warnings,
     read<T>(f: SettingsFragment<T>): T | undefined {
-      const result = f.safeParse(source);
-      if (result.success) return result.data;
-      messages.push(...problemsOf(result.error));
-      return undefined;
+      const outer = warningSink;
+      warningSink = warnings;
+      try {
+        const result = f.safeParse(source);
+        if (result.success) return result.data;
+        messages.push(...problemsOf(result.error));
+        return undefined;
+      } finally {
+        warningSink = outer;
+      }
     },
   };
 }

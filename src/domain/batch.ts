@@ -44,11 +44,26 @@ export interface BatchCommon {
   errorMessage: string | null;
   /** When the gateway read this state from the provider. */
   observedAt: Date;
-  /** Set by the poll hub when the latest poll failed and this is the last good state. */
+  /**
+   * Set by the poll hub when this is not a fresh reading: the latest poll failed, or the next one is
+   * more than an interval overdue (`staleReason` says which); false again with the next reading.
+   */
   stale?: boolean;
-  /** Set by the poll hub: when it plans the next upstream read of this batch. */
+  /** Set by the poll hub with `stale`: why the state may be out of date; null (or absent) when fresh. */
+  staleReason?: StaleReason | null;
+  /**
+   * Set by the poll hub: when it plans the next upstream read of this batch (never in the past when
+   * sent; null when unknown, as while an overdue read is still under way).
+   */
   nextRefreshAt?: Date | null;
 }
+
+/**
+ * Why a subscription's state may be out of date; values equal the GraphQL `StaleReason` enum.
+ * `POLL_FAILED`: the latest poll failed. `BUDGET_WAIT`: the next read is overdue, waiting for the
+ * provider's request budget. `OVERDUE`: the next read is overdue for another reason (a slow provider).
+ */
+export type StaleReason = 'POLL_FAILED' | 'BUDGET_WAIT' | 'OVERDUE';
 
 export type ReachBatchType =
   'PARTNER_RESOURCE_JSON_INGEST' | 'PARTNER_RESOURCE_BATCH_DELETE' | 'PARTNER_RESOURCE_BATCH_PATCH';

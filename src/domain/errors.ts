@@ -19,6 +19,8 @@ export const ErrorCode = {
   /** The client started more operations this minute than `RATE_LIMIT_PER_MINUTE` (HTTP 429). */
   RATE_LIMITED: 'RATE_LIMITED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A request whose calls to one provider could not fit in what one request can get from its budget. */
+  PROVIDER_BUDGET_EXCEEDED: 'PROVIDER_BUDGET_EXCEEDED',
   /** The gateway refused to send an upstream request it built (an invalid header value). */
   UPSTREAM_REQUEST_REFUSED: 'UPSTREAM_REQUEST_REFUSED',
   // Writes (README, "Write operations"). The user-error codes travel in a payload's `userErrors`

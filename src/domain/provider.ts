@@ -90,6 +90,18 @@ export interface BatchProvider {
   cancel?(providerBatchId: string, options?: WriteOptions): Promise<void>;
   /** Background (polling) calls per ms the provider's request budget allows; Infinity or absent: no limit. */
   pollRate?(): number;
+  /**
+   * Until when (ms since the epoch) the provider's own rate-limit headers hold its calls back: its
+   * `X-RateLimit-Remaining` spent until `X-RateLimit-Reset`, or a 429's Retry-After (polling only),
+   * each capped; undefined or absent: not paused.
+   */
+  pausedUntil?(): number | undefined;
+  /**
+   * The most interactive calls one request could get from the provider's request budget within `withinMs`
+   * (its deadline); absent or Infinity: no limit. A request whose worst case is over it is refused before
+   * any call (`upstream-cost.ts`).
+   */
+  interactiveCapacity?(withinMs: number): number;
   /** The state of the provider's circuit breaker. */
   circuit?(): 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   /** Releases pooled connections. */

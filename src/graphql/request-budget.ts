@@ -25,13 +25,18 @@ export class RequestBudget {
   private perProvider: Map<ProviderName, number> | undefined;
   private deadlineHit = false;
   /** What this request's upstream calls are for: interactive, and its operation once it runs (`access-log.ts`). */
-  readonly context: CallContext = { traffic: 'interactive' };
+  readonly context: CallContext;
 
   constructor(
     readonly maxCalls: number,
-    private readonly deadlineMs: number,
+    /** `REQUEST_DEADLINE_MS`. */
+    readonly deadlineMs: number,
     private readonly clientSignal?: AbortSignal,
-  ) {}
+    /** The client's identity key: its calls count against its share of each provider's budget. */
+    client?: string,
+  ) {
+    this.context = client === undefined ? { traffic: 'interactive' } : { traffic: 'interactive', client };
+  }
 
   /** Aborts when the client has gone or the response deadline has passed. */
   get signal(): AbortSignal {

@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../context.js';
+import { longTimeout, type LongTimeout } from '../long-timeout.js';
 
 const isAsyncIterable = (value: unknown): value is AsyncIterableIterator<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -16,13 +17,13 @@ export function expiring(
   expiresAt: number,
 ): AsyncIterableIterator<ExecutionResult> {
   let state: 'open' | 'expired' | 'done' = 'open';
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: LongTimeout | undefined;
   const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), Math.max(0, expiresAt - Date.now()));
-    timer.unref?.();
+    // A token may live longer than Node's longest timer (about 24.8 days).
+    timer = longTimeout(() => resolve('expired'), expiresAt - Date.now());
   });
   const finish = () => {
-    if (timer) clearTimeout(timer);
+    timer?.clear();
   };
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     async next() {

@@ -23,10 +23,18 @@ import { MAX_PAGES_PER_SOURCE } from './connections/merge.js';
 
 type Args = Record<string, unknown>;
 
+/** Upstream calls by provider. */
+type ByProvider = Partial<Record<ProviderName, number>>;
+
 /** What a field that calls upstream may cost at worst, and how many parents its subtree resolves for. */
 interface FieldCost {
   /** Upstream calls the field itself may make. */
   calls(args: Args, providers: Providers): number;
+  /**
+   * The same calls by the provider they go to, where the query says (an id, a list's providers); these are
+   * checked against each provider's budget. Subscriptions have none: their reads are polls.
+   */
+  by?(args: Args, providers: Providers): ByProvider;
   /** How many objects its selection is resolved for (a list's length); 1 when absent. */
   fanOut?(args: Args, providers: Providers): number;
 }
@@ -48,41 +56,83 @@ export function distinctBatchIds(ids: unknown, providers?: Providers): number {
   return seen.size;
 }
 
-/**
- * A list field reads at most `MAX_PAGES_PER_SOURCE` upstream pages per provider that can list
- * (of `candidates`; every configured one when null).
- */
+/** Distinct batches named by a list of global ids, by provider. */
+function batchIdsByProvider(ids: unknown, providers: Providers): ByProvider {
+  const known = Object.keys(providers) as ProviderName[];
+  const seen = new Set<string>();
+  const by: ByProvider = {};
+  for (const id of Array.isArray(ids) ? ids : [ids]) {
+    if (typeof id !== 'string') continue;
+    try {
+      const { provider, providerBatchId } = fromGlobalId(id, known);
+      const key = `${provider}:${providerBatchId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      by[provider] = (by[provider] ?? 0) + 1;
+    } catch {
+      // refused at its field before any upstream call
+    }
+  }
+  return by;
+}
+
+/** A fixed number of calls to the provider of the batch `args.id` names. */
+const byId =
+  (calls: number) =>
+  (args: Args, providers: Providers): ByProvider => {
+    const [provider] = Object.keys(batchIdsByProvider(args.id, providers)) as ProviderName[];
+    return provider ? { [provider]: calls } : {};
+  };
+
+/** Providers a list field reads (of `candidates`; every configured one when null), as its filter allows. */
+function listed(candidates: readonly ProviderName[] | null, args: Args, providers: Providers): ProviderName[] {
+  const wanted = (args.filter as { providers?: ProviderName[] } | null | undefined)?.providers;
+  return (candidates ?? (Object.keys(providers) as ProviderName[])).filter(
+    (p) => providers[p]?.capabilities.canList && (!wanted || wanted.includes(p)),
+  );
+}
+
+/** A list field reads at most `MAX_PAGES_PER_SOURCE` upstream pages per provider that can list. */
 const listing = (candidates: readonly ProviderName[] | null): FieldCost => ({
-  calls: (args, providers) => {
-    const wanted = (args.filter as { providers?: ProviderName[] } | null | undefined)?.providers;
-    const listing = (candidates ?? (Object.keys(providers) as ProviderName[])).filter(
-      (p) => providers[p]?.capabilities.canList && (!wanted || wanted.includes(p)),
-    );
-    return listing.length * MAX_PAGES_PER_SOURCE;
-  },
+  calls: (args, providers) => listed(candidates, args, providers).length * MAX_PAGES_PER_SOURCE,
+  by: (args, providers) =>
+    Object.fromEntries(listed(candidates, args, providers).map((p) => [p, MAX_PAGES_PER_SOURCE])),
   fanOut: (args) => Number(args.first ?? args.last ?? 20),
+});
+
+/** A write of `calls` calls to `provider`. */
+const write = (provider: ProviderName, calls: number): FieldCost => ({
+  calls: () => calls,
+  by: () => ({ [provider]: calls }),
 });
 
 /** Every field that calls upstream, by schema coordinate, with its worst case. */
 export const UPSTREAM_COSTS: Readonly<Record<string, FieldCost>> = {
-  'Query.node': { calls: () => 1 },
-  'Query.batch': { calls: () => 1 },
-  'Query.nodes': { calls: (a, p) => distinctBatchIds(a.ids, p), fanOut: (a, p) => distinctBatchIds(a.ids, p) },
+  'Query.node': { calls: () => 1, by: byId(1) },
+  'Query.batch': { calls: () => 1, by: byId(1) },
+  'Query.nodes': {
+    calls: (a, p) => distinctBatchIds(a.ids, p),
+    by: (a, p) => batchIdsByProvider(a.ids, p),
+    fanOut: (a, p) => distinctBatchIds(a.ids, p),
+  },
   'Query.batches': listing(null),
   'Query.reachBatches': listing(['REACH']),
   'Query.factCheckBatches': listing(['FACT_CHECK']),
   'Subscription.batch': { calls: () => 1 },
   'Subscription.batches': { calls: (a, p) => distinctBatchIds(a.ids, p) },
   // Writes: the write and one read-back; a cancel may read the status first (Gameball).
-  'Mutation.submitFactCheckBatch': { calls: () => 2 },
-  'Mutation.uploadFactCheckFile': { calls: () => 1 },
-  'Mutation.submitGameballBatch': { calls: () => 2 },
-  'Mutation.submitReachResources': { calls: () => 2 },
-  'Mutation.patchReachResources': { calls: () => 2 },
-  'Mutation.deleteReachResources': { calls: () => 2 },
-  'Mutation.cancelBatch': { calls: () => 3 },
+  'Mutation.submitFactCheckBatch': write('FACT_CHECK', 2),
+  'Mutation.uploadFactCheckFile': write('FACT_CHECK', 1),
+  'Mutation.submitGameballBatch': write('GAMEBALL', 2),
+  'Mutation.submitReachResources': write('REACH', 2),
+  'Mutation.patchReachResources': write('REACH', 2),
+  'Mutation.deleteReachResources': write('REACH', 2),
+  'Mutation.cancelBatch': { calls: () => 3, by: byId(3) },
   // One results page per parent; `last` without `before` must learn the total first: two.
-  'FactCheckBatch.items': { calls: (a) => (a.last != null && a.before == null ? 2 : 1) },
+  'FactCheckBatch.items': {
+    calls: (a) => (a.last != null && a.before == null ? 2 : 1),
+    by: (a) => ({ FACT_CHECK: a.last != null && a.before == null ? 2 : 1 }),
+  },
 };
 
 /** A field on the way to an upstream-calling field, with what it needs to evaluate its cost. */
@@ -140,11 +190,18 @@ function compile(
   return out;
 }
 
+/** The worst case of an operation: all its upstream calls, and those whose provider the query names. */
+export interface UpstreamEstimate {
+  total: number;
+  byProvider: ByProvider;
+}
+
 function evaluate(
   nodes: CostNode[],
   variables: Record<string, unknown>,
   providers: Providers,
   multiplier: number,
+  byProvider: ByProvider,
 ): number {
   let total = 0;
   for (const n of nodes) {
@@ -158,8 +215,10 @@ function evaluate(
       }
     }
     const own = spec ? spec.calls(args, providers) : 0;
+    for (const [provider, calls] of Object.entries(spec?.by?.(args, providers) ?? {}) as [ProviderName, number][])
+      byProvider[provider] = (byProvider[provider] ?? 0) + multiplier * calls;
     const fan = spec?.fanOut ? Math.max(0, spec.fanOut(args, providers)) : 1;
-    total += multiplier * own + evaluate(n.children, variables, providers, multiplier * fan);
+    total += multiplier * own + evaluate(n.children, variables, providers, multiplier * fan, byProvider);
   }
   return total;
 }
@@ -179,7 +238,7 @@ export function estimateUpstreamCalls(
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
   providers: Providers,
-): number | null {
+): UpstreamEstimate | null {
   let perDocument = compiled.get(document);
   if (!perDocument) compiled.set(document, (perDocument = new Map()));
   const name = operationName ?? '';
@@ -197,10 +256,13 @@ export function estimateUpstreamCalls(
     perDocument.set(name, entry);
   }
   if (!entry) return null;
-  if (entry.root.length === 0) return 0;
+  if (entry.root.length === 0) return { total: 0, byProvider: {} };
   const coerced = getVariableValues(schema, entry.operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors) return null;
-  return evaluate(entry.root, coerced.coerced, providers, 1);
+  const byProvider: ByProvider = {};
+  const total = evaluate(entry.root, coerced.coerced, providers, 1, byProvider);
+  // Subscriptions read through the poll hub's share of each budget, not a client's.
+  return { total, byProvider: entry.operation.operation === 'subscription' ? {} : byProvider };
 }
 
 function tooCostly(estimate: number, limit: number) {
@@ -215,11 +277,25 @@ function tooCostly(estimate: number, limit: number) {
   };
 }
 
+function overProviderBudget(provider: ProviderName, estimate: number, capacity: number) {
+  return {
+    errors: [
+      createGraphQLError(
+        `this request could make up to ${estimate} calls to ${provider}, more than one request can get from ` +
+          `${provider}'s request budget before its deadline (${capacity}: the interactive part of its quota, ` +
+          'UPSTREAM_INTERACTIVE_SHARE). Ask for fewer of its batches per request.',
+        { extensions: { code: 'PROVIDER_BUDGET_EXCEEDED', provider, estimate, limit: capacity } },
+      ),
+    ],
+  };
+}
+
 /**
  * The per-request upstream budget, before and while a request runs: before execution (after
  * variables are known) the worst-case number of upstream calls is estimated and a request over
- * `MAX_UPSTREAM_CALLS_PER_REQUEST` is refused with `QUERY_TOO_COMPLEX`, before any upstream
- * call; a query's response deadline starts when it executes and ends with its result.
+ * `MAX_UPSTREAM_CALLS_PER_REQUEST` is refused with `QUERY_TOO_COMPLEX`, and one whose calls to some provider
+ * could not fit in what one request can get from that provider's budget with `PROVIDER_BUDGET_EXCEEDED`,
+ * before any upstream call; a query's response deadline starts when it executes and ends with its result.
  */
 export function useUpstreamBudget(): Plugin<GraphQLContext> {
   const check = (args: {
@@ -237,7 +313,14 @@ export function useUpstreamBudget(): Plugin<GraphQLContext> {
       args.variableValues,
       ctx.gateway.providers,
     );
-    return estimate !== null && estimate > ctx.budget.maxCalls ? tooCostly(estimate, ctx.budget.maxCalls) : null;
+    if (estimate === null) return null;
+    if (estimate.total > ctx.budget.maxCalls) return tooCostly(estimate.total, ctx.budget.maxCalls);
+    for (const [provider, calls] of Object.entries(estimate.byProvider) as [ProviderName, number][]) {
+      const capacity =
+        ctx.gateway.providers[provider]?.interactiveCapacity?.(ctx.budget.deadlineMs) ?? Number.POSITIVE_INFINITY;
+      if (calls > capacity) return overProviderBudget(provider, calls, capacity);
+    }
+    return null;
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {

@@ -1,10 +1,11 @@
 import type { Batch } from '../domain/batch.js';
 import type { ListPage } from '../domain/listing.js';
 import type { BatchProvider, BulkRefreshCapability } from '../domain/provider.js';
-import { bindCallContext } from '../providers/call-context.js';
+import { bindCallContext, type CallContext } from '../providers/call-context.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
-import { initialMemory, pollStep, type PollMemory, type PollOutcome } from './poll-step.js';
+import { fingerprint, initialMemory, pollStep, type PollMemory, type PollOutcome } from './poll-step.js';
+import { Deadline, overdueAfter, overdueMark, overdueReason } from './overdue.js';
 import type { PollScheduler } from './scheduler.js';
 import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
@@ -37,6 +38,10 @@ interface Member {
   detailed: boolean;
   /** When its next refresh is planned (published as `nextRefreshAt`). */
   nextRefresh?: number;
+  /** The interval that refresh was planned at. */
+  interval: number;
+  /** One interval after its planned refresh: no reading by then marks it stale (`markOverdue`). */
+  overdueAt: number;
   /** Consecutive walks that changed under way and did not show it (a row may have moved between pages). */
   missed: number;
 }
@@ -81,16 +86,25 @@ export function overlay(row: Batch, last: Batch | undefined, detailFields: reado
  */
 export class BulkRefresh {
   private readonly stop = new AbortController();
-  /** The stop signal as the walks' and polls' calls carry it: background traffic (`call-context.ts`). */
-  private readonly background = bindCallContext(this.stop.signal, { traffic: 'background' });
+  /** What the walks' and polls' calls are for: background traffic, counting its waits for budget. */
+  private readonly calls: CallContext = { traffic: 'background', budgetWaits: 0 };
   /** The same for a member's first read, which its subscriber waits for. */
-  private readonly firstRead = bindCallContext(AbortSignal.any([this.stop.signal]), { traffic: 'first-read' });
+  private readonly firstCalls: CallContext = { traffic: 'first-read', budgetWaits: 0 };
+  /** The stop signal as the walks' and polls' calls carry it (`call-context.ts`). */
+  private readonly background = bindCallContext(this.stop.signal, this.calls);
+  private readonly firstRead = bindCallContext(AbortSignal.any([this.stop.signal]), this.firstCalls);
   private readonly local = new Map<string, LocalMember>();
   private readonly announced = new Map<string, string>();
   private readonly members = new Map<string, Member>();
   /** The last `total` each status filter reported, to price a walk before making it. */
   private readonly totals = new Map<string, number>();
   private tickDueAt = 0;
+  /** The interval the next walk was planned at. */
+  private tickInterval = 0;
+  /** A tick (its walks and reads) is under way. */
+  private busy = false;
+  /** The unit's one timer: members whose read is an interval overdue are marked stale. */
+  private readonly overdue = new Deadline(() => this.markOverdue());
   /** The status words the last tick walked. */
   private walked = new Set<string>();
   private running = false;
@@ -188,11 +202,13 @@ export class BulkRefresh {
           await sleep(Math.max(50, Math.round((coordinator.leaseMs / 5) * (0.8 + Math.random() * 0.4))), signal);
           continue;
         }
-        const wait = await this.tick(signal);
+        this.busy = true;
+        const wait = await this.tick(signal).finally(() => (this.busy = false));
         // A holder renews its lease well within a lease period, however long the next tick is away.
         await sleep(finite ? Math.min(wait, coordinator.leaseMs / 3) : wait, signal, this.wake.signal);
       }
     } finally {
+      this.overdue.clear();
       this.running = false;
       this.host.scheduler.forget(this);
       for (const m of this.local.values()) m.polling(false);
@@ -218,6 +234,7 @@ export class BulkRefresh {
       }
     }
     for (const key of this.members.keys()) if (!seen.has(key)) this.members.delete(key);
+    const interval = Math.round(this.host.policy.runningMs * this.host.scheduler.stretch());
     for (const [key, target] of seen) {
       if (this.members.has(key)) continue;
       const latest = this.local.get(key)?.latest();
@@ -229,8 +246,42 @@ export class BulkRefresh {
         dueAt: target.includeDetailFields ? 0 : Number.POSITIVE_INFINITY,
         detailed: false,
         missed: 0,
+        interval,
+        overdueAt: Date.now() + interval + overdueAfter(interval),
       });
     }
+    this.armOverdue();
+  }
+
+  /** Arms the unit's timer for the first member whose read will be overdue. */
+  private armOverdue(): void {
+    let at = Number.POSITIVE_INFINITY;
+    for (const m of this.members.values()) at = Math.min(at, m.overdueAt);
+    this.overdue.arm(at);
+  }
+
+  /**
+   * Marks every member whose read is an interval overdue (no reading since its planned refresh) stale,
+   * with why: its tick waits for the provider's request budget (`BUDGET_WAIT`) or is slow (`OVERDUE`);
+   * its next refresh is unknown (null) while the tick is under way. Looked at again every interval.
+   */
+  private markOverdue(): void {
+    if (this.closed || !this.held) return;
+    const now = Date.now();
+    const reason = overdueReason(this.busy, this.calls, this.firstCalls);
+    for (const m of this.members.values()) {
+      if (m.overdueAt > now) continue;
+      const planned = !this.busy && m.nextRefresh !== undefined && m.nextRefresh > now ? new Date(m.nextRefresh) : null;
+      const mark = overdueMark(m.latest, reason, planned);
+      if (mark) {
+        // The next reading differs from the mark, so it is published (and clears it) even if unchanged.
+        m.memory.print = fingerprint(mark);
+        m.latest = mark;
+        void this.host.publish(m.key, { kind: 'state', batch: mark });
+      }
+      m.overdueAt = now + overdueAfter(m.interval);
+    }
+    this.armOverdue();
   }
 
   /** Does what is due (a list walk, single reads); returns the ms until something is due again. */
@@ -256,11 +307,14 @@ export class BulkRefresh {
       let single = 0;
       for (const m of this.members.values())
         if (!walks.has(this.wordOf(m))) single += policy.runningMs / nextDelay(policy, m.memory, () => 0.5);
-      this.tickDueAt = now + scheduler.plan(this, pages + single, policy.runningMs);
+      // From the walks' end: a walk that waited (for budget, a slow provider) never announces a past refresh.
+      this.tickInterval = scheduler.plan(this, pages + single, policy.runningMs);
+      this.tickDueAt = Date.now() + this.tickInterval;
       for (const m of this.members.values()) {
         const walk = walks.get(this.wordOf(m));
         if (!walk) continue;
         m.nextRefresh = this.tickDueAt;
+        m.interval = this.tickInterval;
         if (walk.error !== undefined) {
           const error = walk.error;
           work.push(this.step(m, () => Promise.reject(error)));
@@ -290,6 +344,7 @@ export class BulkRefresh {
       work.push(this.single(m));
     }
     await Promise.all(work);
+    this.armOverdue();
     let next = this.tickDueAt;
     for (const m of this.members.values()) next = Math.min(next, m.dueAt);
     return Math.max(1, next - Date.now());
@@ -349,12 +404,14 @@ export class BulkRefresh {
   private async single(m: Member): Promise<void> {
     const kind = m.latest ? 'background' : 'first-read';
     this.host.counted('single');
-    await this.step(m, undefined, kind);
-    if (m.memory.failures === 0) m.detailed = true;
-    m.dueAt = this.paged(m)
-      ? Number.POSITIVE_INFINITY
-      : Date.now() + Math.round(nextDelay(this.host.policy, m.memory) * this.host.scheduler.stretch());
-    m.nextRefresh = Number.isFinite(m.dueAt) ? m.dueAt : this.tickDueAt;
+    // Planned when the read ends, before its state is published, so the state names the refresh after it.
+    await this.step(m, undefined, kind, () => {
+      if (m.memory.failures === 0) m.detailed = true;
+      const delay = Math.round(nextDelay(this.host.policy, m.memory) * this.host.scheduler.stretch());
+      m.dueAt = this.paged(m) ? Number.POSITIVE_INFINITY : Date.now() + delay;
+      m.nextRefresh = Number.isFinite(m.dueAt) ? m.dueAt : this.tickDueAt;
+      m.interval = Number.isFinite(m.dueAt) ? delay : this.tickInterval;
+    });
   }
 
   /** True when the member's status is one the walks cover. */
@@ -362,22 +419,29 @@ export class BulkRefresh {
     return this.walked.has(this.wordOf(m)) && !m.memory.batch?.isTerminal;
   }
 
-  /** Runs the poll step for one member (from a list row, or a fresh read) and publishes what it says. */
+  /**
+   * Runs the poll step for one member (from a list row, or a fresh read) and publishes what it says;
+   * `plan` plans its next refresh first (a walked member's is the next walk, already planned).
+   */
   private async step(
     m: Member,
     read: (() => Promise<Batch>) | undefined,
     kind: 'background' | 'first-read' = 'background',
+    plan?: () => void,
   ): Promise<void> {
     const signal = kind === 'first-read' ? this.firstRead : this.background;
     const outcome: PollOutcome = await pollStep(
       this.provider,
       m.target,
       m.memory,
-      m.latest,
+      () => m.latest,
       this.host.now,
       signal,
       read,
     );
+    plan?.();
+    // Read (or failed) now: it is overdue one interval after its next planned refresh.
+    m.overdueAt = (m.nextRefresh ?? this.tickDueAt) + overdueAfter(m.interval);
     if (signal.aborted) return;
     if (outcome.unchanged) await this.host.coordinator.keepAlive(m.key).catch(() => {});
     const nextRefreshAt = outcome.done ? null : new Date(m.nextRefresh ?? this.tickDueAt);

@@ -4,7 +4,8 @@ import type { Providers } from '../providers/index.js';
 import { LatestValueChannel } from './channel.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
-import { initialMemory, pollStep } from './poll-step.js';
+import { fingerprint, initialMemory, pollStep } from './poll-step.js';
+import { Deadline, overdueAfter, overdueMark, overdueReason } from './overdue.js';
 import { bindCallContext, type CallContext } from '../providers/call-context.js';
 import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
@@ -247,8 +248,9 @@ export class PollHub {
     const provider = this.providers[w.target.provider];
     const lost = new AbortController();
     const signal = AbortSignal.any([w.stop.signal, lost.signal]);
-    // What the loop's upstream calls are for: its first read, then paced background polls.
-    const context: CallContext = { traffic: 'background' };
+    // What the loop's upstream calls are for: its first read, then paced background polls. It counts
+    // those waiting for the provider's request budget, to say why a late read is late.
+    const context: CallContext = { traffic: 'background', budgetWaits: 0 };
     bindCallContext(signal, context);
     const finite = Number.isFinite(this.coordinator.leaseMs);
     const renew = finite
@@ -268,21 +270,44 @@ export class PollHub {
     const memory = initialMemory(w.latest);
     const scheduler = this.scheduler(w.target.provider);
     // Counted from the start, so the first readings of many new watches already announce the stretched interval.
-    scheduler.plan(w, 1, this.policy.runningMs);
+    let interval = scheduler.plan(w, 1, this.policy.runningMs);
     let first = true;
+    // Where the loop is: reading (`busy`), asleep until `wakeAt` (0: not asleep), or in between.
+    let busy = false;
+    let wakeAt = 0;
+    // One timer for the loop, whatever its subscribers: a read one interval past its planned time (no
+    // reading since) marks the stream stale, with why and a fresh estimate of its next read.
+    const overdue: Deadline = new Deadline(() => {
+      if (signal.aborted || w.ended || !w.latest) return;
+      const now = Date.now();
+      const mark = overdueMark(w.latest, overdueReason(busy, context), !busy && wakeAt > now ? new Date(wakeAt) : null);
+      if (mark) {
+        // The next reading differs from the mark, so it is published (and clears it) even if unchanged.
+        memory.print = fingerprint(mark);
+        void this.publish(w, { kind: 'state', batch: mark });
+      }
+      // Looked at again every interval while it lasts: the reason may change (budget granted, then a slow answer).
+      overdue.arm(now + overdueAfter(interval));
+    });
+    overdue.arm(Date.now() + interval + overdueAfter(interval));
     try {
       while (!signal.aborted) {
         if (provider) this.counters.polls++;
         // A new watch's first read goes ahead of other polls, unpaced (its subscriber waits for a first
         // state); later polls are paced background traffic. Both leave the interactive share to queries.
         context.traffic = first && !w.latest ? 'first-read' : 'background';
-        const outcome = await pollStep(provider, w.target, memory, w.latest, this.now, signal);
+        busy = true;
+        const outcome = await pollStep(provider, w.target, memory, () => w.latest, this.now, signal);
+        busy = false;
         first = false;
         if (signal.aborted) break;
         // Every batch of this provider gets the same share of its polling budget: intervals stretch evenly.
         const delay = scheduler.plan(w, 1, nextDelay(this.policy, memory));
-        // A finished batch has no next read.
-        const nextRefreshAt = outcome.done ? null : new Date(Date.now() + delay);
+        interval = delay;
+        // A finished batch has no next read; the next one is overdue once a further interval has passed.
+        const due = Date.now() + delay;
+        const nextRefreshAt = outcome.done ? null : new Date(due);
+        overdue.arm(outcome.done ? Number.POSITIVE_INFINITY : due + overdueAfter(delay));
         // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
         if (outcome.unchanged) await this.coordinator.keepAlive(w.key).catch(() => {});
         for (const event of outcome.events)
@@ -291,10 +316,13 @@ export class PollHub {
             event.kind === 'state' ? { ...event, batch: { ...event.batch, nextRefreshAt } } : event,
           );
         if (outcome.done) return true;
+        wakeAt = Date.now() + delay;
         await sleep(delay, signal, w.wake.signal);
+        wakeAt = 0;
       }
       return false;
     } finally {
+      overdue.clear();
       if (renew) clearInterval(renew);
       scheduler.forget(w);
       w.polling = false;
@@ -350,6 +378,7 @@ export class PollHub {
       const state: Batch = {
         ...batch,
         stale: false,
+        staleReason: null,
         nextRefreshAt: null,
         progress: { ...batch.progress, ratePerSecond: rate, estimatedCompletionAt: null },
       };

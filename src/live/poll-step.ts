@@ -35,16 +35,22 @@ export function fingerprint(batch: Batch): string {
   return JSON.stringify({ ...rest, progress: counts });
 }
 
+/** True when `batch` already says its latest poll failed (a stale mark without a reason is an older replica's). */
+function failed(batch: Batch): boolean {
+  return batch.stale === true && (batch.staleReason ?? 'POLL_FAILED') === 'POLL_FAILED';
+}
+
 /**
  * One poll of one batch: read it fresh, classify a failure (not found ends the watch; anything
- * else marks the last state stale and backs off), derive rate and ETA, and publish only a change.
- * `memory` is updated in place; `latest` is the state subscribers last received.
+ * else marks the last state stale with `POLL_FAILED` and backs off), derive rate and ETA, and
+ * publish only a change. `memory` is updated in place; `latest` is the state subscribers last
+ * received (a function: read when the poll ends, as an overdue mark may have changed it meanwhile).
  */
 export async function pollStep(
   provider: BatchProvider | undefined,
   target: WatchTarget,
   memory: PollMemory,
-  latest: Batch | undefined,
+  latest: Batch | undefined | (() => Batch | undefined),
   now: number | (() => number),
   signal: AbortSignal,
   /** Where the reading comes from: a fresh single-batch read unless a bulk refresh brought it. */
@@ -90,8 +96,9 @@ export async function pollStep(
     memory.failures++;
     memory.retryAfterMs = error instanceof GatewayError ? error.retryAfterMs : undefined;
     // Keep the subscription: its last state is now stale until a poll succeeds.
-    if (latest && !latest.stale) {
-      const stale: Batch = { ...latest, stale: true };
+    const shown = typeof latest === 'function' ? latest() : latest;
+    if (shown && !failed(shown)) {
+      const stale: Batch = { ...shown, stale: true, staleReason: 'POLL_FAILED' };
       memory.print = fingerprint(stale);
       return { events: [{ kind: 'state', batch: stale }], done: false, unchanged: false };
     }
@@ -104,6 +111,7 @@ export async function pollStep(
   const live: Batch = {
     ...batch,
     stale: false,
+    staleReason: null,
     progress: { ...batch.progress, ...deriveProgress(memory.history, batch.progress.total, batch.isTerminal) },
   };
   memory.batch = live;

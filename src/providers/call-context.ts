@@ -23,6 +23,16 @@ export interface CallContext {
   traffic: TrafficClass;
   /** Set when the operation starts (`access-log.ts`); polls have none. */
   scope?: RequestScope;
+  /**
+   * The client the call is for (`identity.ts`'s key), so the provider's budget can give each client a
+   * fair share of its interactive part (`quota.ts`); polls serve every watcher and have none.
+   */
+  client?: string;
+  /**
+   * Set (to 0) by a poll loop that wants to know why its read is late: how many of its calls wait for
+   * the provider's request budget right now (`waitingForBudget`, counted by `http.ts`).
+   */
+  budgetWaits?: number;
 }
 
 const INTERACTIVE: CallContext = Object.freeze({ traffic: 'interactive' });
@@ -37,6 +47,20 @@ export function bindCallContext(signal: AbortSignal, context: CallContext): Abor
 /** The context a call made with `signal` is for: interactive, with no scope, unless its signal was bound. */
 export function callContextOf(signal: AbortSignal | undefined): CallContext {
   return (signal && contexts.get(signal)) || INTERACTIVE;
+}
+
+/**
+ * Counts a call of `context` as waiting for the provider's request budget until `wait` (the budget's
+ * `take`) settles, when the context counts its waits (`budgetWaits` set). Returns `wait`.
+ */
+export function waitingForBudget<T>(context: CallContext, wait: Promise<T>): Promise<T> {
+  if (context.budgetWaits === undefined) return wait;
+  context.budgetWaits++;
+  const done = () => {
+    context.budgetWaits!--;
+  };
+  wait.then(done, done);
+  return wait;
 }
 
 /**

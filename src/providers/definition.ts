@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { env, fragment, type SettingsFragment } from '../settings.js';
 import { parseRateLimit, type RateWindow } from './rate-limit.js';
 import type { UpstreamLimits } from './limits.js';
-import type { CircuitObserver, UpstreamObserver } from './upstream-types.js';
+import type { CircuitObserver, UpstreamDropObserver, UpstreamObserver } from './upstream-types.js';
 import type { SharedBudget } from './shared-budget.js';
 import type { Tracing } from '../tracing-types.js';
 import type { WriteKind } from '../domain/writes.js';
@@ -15,6 +15,8 @@ export interface SharedClientOptions extends UpstreamLimits {
   observe?: UpstreamObserver;
   /** Told each circuit breaker transition (the runtime logs them). */
   onCircuit?: CircuitObserver;
+  /** Told each upstream call dropped unsent because its callers had left (the runtime counts them). */
+  onDropped?: UpstreamDropObserver;
   /** The longest a 429's Retry-After pauses polling (`LIVE_POLL_ERROR_MAX_MS`). */
   pauseCapMs?: number;
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
@@ -42,10 +44,36 @@ export const rateLimitVariable = () =>
     return typeof parsed === 'string' ? refuse(parsed) : parsed;
   });
 
+/** The shortest signing secret accepted (`ExtraSettings.signingSecrets`), in bytes (UTF-8). */
+export const SIGNING_SECRET_MIN_BYTES = 16;
+/** Signing secrets shorter than this start with a configuration warning. */
+export const SIGNING_SECRET_RECOMMENDED_BYTES = 32;
+
 /** Provider settings beyond URL and credentials: more variables and how they build settings. */
 export interface ExtraSettings<S extends z.ZodRawShape, E> {
   shape: S;
   build(values: z.output<z.ZodObject<S>>): E;
+  /**
+   * Variables (of `required` or `optional`) holding a secret the operator makes up and shares with the
+   * provider, such as a webhook's HMAC key (not a credential the provider issues): one shorter than
+   * `SIGNING_SECRET_MIN_BYTES` is refused, one shorter than `SIGNING_SECRET_RECOMMENDED_BYTES` warned about.
+   */
+  signingSecrets?: readonly string[];
+}
+
+/** Refuses (`fail`) or warns about (`warn`) a signing secret that is too short; never says its value. */
+function checkSigningSecret(
+  name: string,
+  value: string,
+  fail: (message: string) => never,
+  warn: (message: string) => void,
+): void {
+  const bytes = Buffer.byteLength(value, 'utf8');
+  const advice = `use a random one of ${SIGNING_SECRET_RECOMMENDED_BYTES} bytes or more (\`openssl rand -hex 32\`)`;
+  if (bytes < SIGNING_SECRET_MIN_BYTES)
+    fail(`${name} must be at least ${SIGNING_SECRET_MIN_BYTES} bytes, got ${bytes}: ${advice}`);
+  else if (bytes < SIGNING_SECRET_RECOMMENDED_BYTES)
+    warn(`${name} is only ${bytes} bytes, shorter than the ${SIGNING_SECRET_RECOMMENDED_BYTES} recommended: ${advice}`);
 }
 
 /**
@@ -109,7 +137,7 @@ export function httpProviderSettings<
   type Settings = { baseUrl: string; connections?: number } & { [K in keyof R]: string } & {
     [K in keyof O]?: string;
   } & E;
-  return fragment(shape, (v, fail): Settings | undefined => {
+  return fragment(shape, (v, fail, warn): Settings | undefined => {
     const values = v as Record<string, string | undefined>;
     const baseUrl = values[urlVar];
     const present = [...requiredVars, ...optionalVars].map(([, name]) => name).filter((n) => values[n] !== undefined);
@@ -127,6 +155,10 @@ export function httpProviderSettings<
     if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${urlVar} must be an http or https URL`);
     const missing = requiredVars.find(([, name]) => values[name] === undefined);
     if (missing) return fail(`${urlVar} is set but ${missing[1]} is missing`);
+    for (const name of extra?.signingSecrets ?? []) {
+      const value = values[name];
+      if (value !== undefined) checkSigningSecret(name, value, fail, warn);
+    }
     const settings: Record<string, unknown> = {
       baseUrl,
       rateLimit: [],

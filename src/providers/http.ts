@@ -9,6 +9,7 @@ import {
   type CircuitObserver,
   type UpstreamBody,
   type UpstreamCall,
+  type UpstreamDropObserver,
   type UpstreamHttp,
   type UpstreamMethod,
   type UpstreamObserver,
@@ -17,7 +18,7 @@ import { encodeBody } from './request-body.js';
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import type { SharedBudget } from './shared-budget.js';
-import { callContextOf } from './call-context.js';
+import { callContextOf, waitingForBudget } from './call-context.js';
 import type { Tracing } from '../tracing-types.js';
 
 export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
@@ -53,12 +54,16 @@ export interface UpstreamHttpOptions {
   observe?: UpstreamObserver;
   /** Told each transition of the circuit breaker (logs). */
   onCircuit?: CircuitObserver;
+  /** Told each call dropped unsent because its callers left or its deadline passed first (metrics). */
+  onDropped?: UpstreamDropObserver;
   /** The provider's quota windows: every attempt takes from this budget first (`quota.ts`). @default none */
   rateLimit?: RateWindow[];
   /** Share of the budget kept for interactive calls. @default 0.3 */
   interactiveShare?: number;
   /** How long an interactive call waits for budget. @default 1000 */
   budgetWaitMs?: number;
+  /** The most of the interactive part one client may take while others wait (`quota.ts`). @default 1 */
+  clientShare?: number;
   /** The longest a 429's Retry-After pauses polling of this provider. @default 60000 */
   pauseCapMs?: number;
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
@@ -83,6 +88,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     interactiveShare: options.interactiveShare ?? 0.3,
     waitMs: options.budgetWaitMs ?? 1_000,
     ...(options.pauseCapMs !== undefined ? { pauseCapMs: options.pauseCapMs } : {}),
+    ...(options.clientShare !== undefined ? { clientShare: options.clientShare } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   options.sharedBudget?.attach(quota, options.interactiveShare ?? 0.3);
@@ -100,21 +106,30 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     options.deadlineMs ?? 15_000,
     options.observe,
     options.onCircuit,
+    options.onDropped,
   );
   return {
     ...protectedHttp,
     pollRate: () => quota.pollRate(),
+    pausedUntil: () => quota.pausedByProvider(),
+    interactiveCapacity: (withinMs) => quota.interactiveCapacity(withinMs),
     // The first attempt's budget is taken before the policy, so a call waiting for budget holds no
     // bulkhead slot and its wait is not part of the upstream deadline; retries take theirs inside.
     // What the call is for is read from its signal now, once, and handed on to every attempt.
     request(method, path, query, signal, headers, body) {
       const context = callContextOf(signal);
-      const call: UpstreamCall = { traffic: context.traffic, scope: context.scope, prepaid: true };
+      const call: UpstreamCall = {
+        traffic: context.traffic,
+        scope: context.scope,
+        client: context.client,
+        prepaid: true,
+      };
       // A call that joined an identical one in flight (or was refused before sending) gives its budget back.
       const refund = () => call.prepaid && quota.refund();
       const run = () => protectedHttp.request(method, path, query, signal, headers, body, call).finally(refund);
-      if (!signal?.aborted && quota.tryTake(call.traffic)) return run();
-      return quota.take(call.traffic, signal).then(run);
+      if (!signal?.aborted && quota.tryTake(call.traffic, call.client)) return run();
+      // A poll loop counts its calls waiting here, to tell a budget wait from a slow provider (`poll-hub.ts`).
+      return waitingForBudget(context, quota.take(call.traffic, signal, call.client)).then(run);
     },
   };
 }
@@ -134,9 +149,11 @@ function withQuota(http: UpstreamHttp, quota: ProviderQuota): UpstreamHttp {
       }
       const kind = call?.traffic ?? 'interactive';
       // The common case (budget to spare) adds no promise and no tick to the call.
-      if (!signal?.aborted && quota.tryTake(kind))
+      if (!signal?.aborted && quota.tryTake(kind, call?.client))
         return http.request(method, path, query, signal, headers, body, call);
-      return quota.take(kind, signal).then(() => http.request(method, path, query, signal, headers, body, call));
+      return quota
+        .take(kind, signal, call?.client)
+        .then(() => http.request(method, path, query, signal, headers, body, call));
     },
     close: async () => {
       quota.close();

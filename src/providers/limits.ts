@@ -22,6 +22,11 @@ export interface UpstreamLimits {
   interactiveShare: number;
   /** How long an interactive call waits for budget before PROVIDER_RATE_LIMITED. */
   budgetWaitMs: number;
+  /**
+   * The most of a provider's interactive part one client may take while other clients wait
+   * (`UPSTREAM_CLIENT_SHARE`); alone, a client may use all of it.
+   */
+  clientShare: number;
   /** Retries, circuit breaker and bulkhead per provider. */
   policy: UpstreamPolicy;
 }
@@ -42,6 +47,7 @@ export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
   requestDeadlineMs: 20_000,
   interactiveShare: 0.3,
   budgetWaitMs: 1_000,
+  clientShare: 0.25,
 };
 
 const L = DEFAULT_UPSTREAM_LIMITS;
@@ -67,6 +73,7 @@ export const upstreamSettings = fragment(
     REQUEST_DEADLINE_MS: env.int(L.requestDeadlineMs, 100, HOUR),
     UPSTREAM_INTERACTIVE_SHARE: env.number(L.interactiveShare, 0, 0.9),
     UPSTREAM_BUDGET_WAIT_MS: env.int(L.budgetWaitMs, 0, MINUTES_10),
+    UPSTREAM_CLIENT_SHARE: env.number(L.clientShare, 0.01, 1),
     UPSTREAM_RETRIES: env.int(P.retries, 0, 10),
     UPSTREAM_RETRY_BASE_MS: env.int(P.retryBaseMs, 1, 60_000),
     UPSTREAM_RETRY_MAX_MS: env.int(P.retryMaxMs, 1, MINUTES_10),
@@ -96,6 +103,7 @@ export const upstreamSettings = fragment(
       requestDeadlineMs: v.REQUEST_DEADLINE_MS,
       interactiveShare: v.UPSTREAM_INTERACTIVE_SHARE,
       budgetWaitMs: v.UPSTREAM_BUDGET_WAIT_MS,
+      clientShare: v.UPSTREAM_CLIENT_SHARE,
       policy: {
         retries: v.UPSTREAM_RETRIES,
         retryBaseMs: v.UPSTREAM_RETRY_BASE_MS,

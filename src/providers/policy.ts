@@ -3,6 +3,8 @@ import {
   BulkheadRejectedError,
   CircuitState,
   ConsecutiveBreaker,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
   ExponentialBackoff,
   bulkhead,
   circuitBreaker,
@@ -23,6 +25,7 @@ import {
   type CircuitStateName,
   type UpstreamCall,
   type UpstreamCallDetail,
+  type UpstreamDropObserver,
   type UpstreamHttp,
   type UpstreamObserver,
 } from './upstream-types.js';
@@ -93,6 +96,40 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
   }
 }
 
+/** A signal that never aborts (handed to cockatiel 3's bulkhead by `cockatiel3Signals`). */
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * cockatiel 3 workarounds (issue 23), both about a call whose signal aborts while it waits:
+ * - the calls that waited for the breaker's half-open probe are run again, once it settles, without
+ *   their signal (`CircuitBreakerPolicy.execute` calls `this.execute(fn)`), so everything under the
+ *   breaker (retries, bulkhead queue, HTTP request) got a signal that never aborts, and calls whose
+ *   callers had all left still went out: here every run is handed the call's own signal, whatever
+ *   cockatiel passes (in every other state the two are the same);
+ * - a call whose signal aborts while it is queued in the bulkhead is refused when its turn comes
+ *   without handing the slot on, so the calls queued behind it wait for some other call to end:
+ *   here the bulkhead never sees the signal, and the call is dropped inside its slot instead (the
+ *   check before sending, `sending` in `protect`), which frees the slot for the next.
+ * cockatiel 4 fixes both (it needs Node 22): then replace `cockatiel3Signals(breaker, limiter)` by
+ * `{ breaker, limiter }` and delete this function. The check before sending and
+ * test/resilience/half-open-dropped.test.ts stay.
+ */
+function cockatiel3Signals(
+  breaker: CircuitBreakerPolicy,
+  limiter: BulkheadPolicy,
+): { breaker: Pick<CircuitBreakerPolicy, 'execute'>; limiter: Pick<BulkheadPolicy, 'execute'> } {
+  return {
+    breaker: {
+      execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal) =>
+        breaker.execute(() => fn({ signal: signal ?? NEVER_ABORTED }), signal),
+    },
+    limiter: {
+      execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal) =>
+        limiter.execute(() => fn({ signal: signal ?? NEVER_ABORTED }), signal?.aborted ? signal : NEVER_ABORTED),
+    },
+  };
+}
+
 /**
  * Wraps a provider's HTTP client with cockatiel: writes make one attempt; GETs are retried on
  * provider faults and on 429 (exponential backoff, full jitter, honouring Retry-After up to a cap); a
@@ -109,6 +146,7 @@ export function protect(
   deadlineMs: number,
   observe?: UpstreamObserver,
   onCircuit?: CircuitObserver,
+  onDropped?: UpstreamDropObserver,
 ): ProtectedHttp {
   const breaker = circuitBreaker(handleWhen(isProviderFault), {
     halfOpenAfter: policy.breakerHalfOpenMs,
@@ -138,19 +176,21 @@ export function protect(
       ),
     },
   );
+  // Each call's own signal reaches every layer and every attempt (cockatiel 3 loses it: see there).
+  const guarded = cockatiel3Signals(breaker, limiter);
   /**
    * One attempt through the bulkhead. An attempt that waits for a slot is started from the `finally`
    * of the call that frees it; it still spends its own call's budget, since each attempt closes over
    * its call (`UpstreamCall`) rather than reading an ambient context.
    */
-  const inBulkhead = (attempt: Attempt, signal: AbortSignal) => limiter.execute(attempt, signal);
+  const inBulkhead = (attempt: Attempt, signal: AbortSignal) => guarded.limiter.execute(attempt, signal);
   // The breaker sees whole calls (after their retries), so an open circuit never hides the real error of a probe.
   // What cockatiel's `wrap(breaker, retrying, limiter)` runs, each layer handing on the signal it was given,
   // without its per-layer closures and context copies.
   const idempotent = (attempt: Attempt, signal: AbortSignal) =>
-    breaker.execute(({ signal: s }) => retrying.execute(({ signal: r }) => inBulkhead(attempt, r), s), signal);
+    guarded.breaker.execute(({ signal: s }) => retrying.execute(({ signal: r }) => inBulkhead(attempt, r), s), signal);
   const once = (attempt: Attempt, signal: AbortSignal) =>
-    breaker.execute(({ signal: s }) => inBulkhead(attempt, s), signal);
+    guarded.breaker.execute(({ signal: s }) => inBulkhead(attempt, s), signal);
   const shared = new SharedCalls<unknown>();
 
   const translate = (error: unknown): unknown => {
@@ -224,15 +264,22 @@ export function protect(
    * attempt cut off by it fails as a provider timeout (`DEADLINE_HIT`), which the breaker counts
    * and no retry repeats. The caller is released the moment the deadline passes or it aborts,
    * even while a retry waits out its backoff (cockatiel's delays are not abortable; the abandoned
-   * run ends on its own).
+   * run ends on its own). Every attempt calls `sending` right before it reaches the HTTP layer: once
+   * the signal has aborted, nothing more is sent, whichever state the breaker is in, and a run that
+   * ends having sent nothing is counted as dropped (`onDropped`).
    */
   const underDeadline = (
     controller: AbortController,
     call: UpstreamCall | undefined,
-    run: (s: AbortSignal) => Promise<unknown>,
+    run: (s: AbortSignal, sending: () => void) => Promise<unknown>,
   ): Promise<unknown> => {
     const signal = controller.signal;
     const started = performance.now();
+    let sent = false;
+    const sending = (): void => {
+      if (signal.aborted) throw signal.reason ?? new Error('aborted');
+      sent = true;
+    };
     return new Promise<unknown>((resolve, reject) => {
       let done = false;
       let timedOut = false;
@@ -254,13 +301,15 @@ export function protect(
       }, deadlineMs);
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort);
-      run(signal).then(
+      run(signal, sending).then(
         (value) => {
           if (!finish()) return;
           report(started, 'ok', call);
           resolve(value);
         },
         (error: unknown) => {
+          // Its callers left (or its deadline passed) before any attempt went out: nothing was sent.
+          if (!sent && signal.aborted) onDropped?.(provider);
           if (finish()) reject(failure(started, call, error, false, signal.aborted));
         },
       );
@@ -275,8 +324,11 @@ export function protect(
         // left: the provider may accept it anyway, and only a finished call tells the gateway what
         // happened (README, "Safe to retry"). A caller already gone before it starts sends nothing.
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-        return underDeadline(new AbortController(), call, (s) =>
-          once(({ signal: inner }) => http.request(method, path, query, inner, headers, body, call), s),
+        return underDeadline(new AbortController(), call, (s, sending) =>
+          once(({ signal: inner }) => {
+            sending();
+            return http.request(method, path, query, inner, headers, body, call);
+          }, s),
         );
       }
       const params = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
@@ -285,8 +337,11 @@ export function protect(
       // for it and is aborted when the last one leaves (a client gone, a poll stopped); its deadline
       // aborts the same signal. The shared call runs as the first caller's (its traffic, its operation).
       return shared.run(key, signal, (_s, controller) =>
-        underDeadline(controller, call, (s) =>
-          idempotent(({ signal: inner }) => http.request('GET', path, query, inner, headers, undefined, call), s),
+        underDeadline(controller, call, (s, sending) =>
+          idempotent(({ signal: inner }) => {
+            sending();
+            return http.request('GET', path, query, inner, headers, undefined, call);
+          }, s),
         ),
       );
     },

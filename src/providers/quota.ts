@@ -11,6 +11,11 @@ export interface QuotaOptions {
   waitMs: number;
   /** The longest a 429's Retry-After pauses background calls (the poll policy's error maximum). @default 60000 */
   pauseCapMs?: number;
+  /**
+   * The most of the interactive part one client may take while other clients wait for it
+   * (`UPSTREAM_CLIENT_SHARE`); alone, a client may use all of it. @default 1 (no fairness)
+   */
+  clientShare?: number;
   now?: () => number;
 }
 
@@ -25,6 +30,8 @@ interface Reported {
 
 interface Waiter {
   kind: TrafficClass;
+  /** The client of an interactive call (`CallContext.client`). */
+  client: string | undefined;
   grant(): void;
   reject(error: unknown): void;
 }
@@ -57,12 +64,16 @@ export interface QuotaStats {
  * per documented window (so no window of that length ever holds more than its limit), corrected
  * by the provider's own `X-RateLimit-*` headers so traffic from outside the gateway counts too;
  * a 429's Retry-After pauses background calls. Interactive calls come first and own `interactiveShare` of
- * every window; background calls (polling) wait for what is left, however long that takes.
+ * every window; background calls (polling) keep the rest, however long they wait for it. Within the
+ * interactive part, a client may take at most `clientShare` of it while other clients wait; alone, it may
+ * take all of it (work-conserving).
  */
 export class ProviderQuota {
   private readonly log: number[] = [];
   /** Whether each call of `log` was interactive (the same positions). */
   private readonly interactiveLog: boolean[] = [];
+  /** The client of each call of `log` (interactive calls; the same positions). */
+  private readonly clientLog: (string | undefined)[] = [];
   private sentTotal = 0;
   private refusedTotal = 0;
   private reported: Reported | undefined;
@@ -136,17 +147,18 @@ export class ProviderQuota {
    * served within `waitMs` fails with PROVIDER_RATE_LIMITED and `retryAfterMs`; a background call
    * waits until budget frees up or `signal` aborts.
    */
-  take(kind: TrafficClass, signal?: AbortSignal): Promise<void> {
+  take(kind: TrafficClass, signal?: AbortSignal, client?: string): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.tryTake(kind)) return Promise.resolve();
+    if (this.tryTake(kind, client)) return Promise.resolve();
     if (kind === 'interactive') {
-      const wait = this.readyIn(kind);
+      const wait = this.readyIn(kind, client);
       if (wait > this.options.waitMs) return Promise.reject(this.refusal(wait));
     }
     return new Promise<void>((resolve, reject) => {
       let deadline: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
         kind,
+        client,
         grant: () => {
           cleanup();
           resolve();
@@ -168,7 +180,7 @@ export class ProviderQuota {
       if (kind === 'interactive')
         deadline = setTimeout(() => {
           this.remove(waiter);
-          waiter.reject(this.refusal(Math.max(1, this.readyIn(kind))));
+          waiter.reject(this.refusal(Math.max(1, this.readyIn(kind, client))));
         }, this.options.waitMs);
       // Interactive waiters go ahead of every other waiter, first reads ahead of polls; arrival order within each.
       const rank = (k: TrafficClass) => (k === 'interactive' ? 0 : k === 'first-read' ? 1 : 2);
@@ -188,10 +200,24 @@ export class ProviderQuota {
   }
 
   /** Takes budget for one call now if there is any (and nobody waits ahead); no promise on the hot path. */
-  tryTake(kind: TrafficClass): boolean {
-    if (this.queue.length > 0 || this.readyIn(kind) > 0 || this.sharedPending(kind)) return false;
-    this.record(kind);
+  tryTake(kind: TrafficClass, client?: string): boolean {
+    if (this.queue.length > 0 || this.readyIn(kind, client) > 0 || this.sharedPending(kind)) return false;
+    this.record(kind, client);
     return true;
+  }
+
+  /**
+   * The most interactive calls one request could get within `withinMs` (a request's deadline): the
+   * interactive part of each window, as often as the window turns over; Infinity without windows. A
+   * request whose worst case is over it cannot fit in any client's share (`upstream-cost.ts`).
+   */
+  interactiveCapacity(withinMs: number): number {
+    let most = Number.POSITIVE_INFINITY;
+    for (const w of this.windows) {
+      const part = Math.max(1, Math.floor(w.limit * this.options.interactiveShare));
+      most = Math.min(most, part * (1 + Math.floor(withinMs / w.windowMs)));
+    }
+    return most;
   }
 
   /**
@@ -204,6 +230,7 @@ export class ProviderQuota {
     if (this.log.length > 0) {
       this.log.pop();
       this.interactiveLog.pop();
+      this.clientLog.pop();
     }
     this.pump();
   }
@@ -212,10 +239,13 @@ export class ProviderQuota {
   observe(status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number): void {
     const limit = headerNumber(headers['x-ratelimit-limit']);
     const remaining = headerNumber(headers['x-ratelimit-remaining']);
-    const reset = headerNumber(headers['x-ratelimit-reset']);
+    const t = this.now();
+    const reset = resetTime(headers['x-ratelimit-reset'], t);
     if (limit !== undefined && remaining !== undefined && reset !== undefined) {
-      // Reset is Unix seconds; a small number is taken as seconds from now (both forms exist).
-      const resetAt = reset > 1e9 ? reset * 1000 : this.now() + reset * 1000;
+      // However the reset is written (or misread), the wait it implies ends within the provider's longest
+      // window, as a 429's is capped: a call then goes out, and its answer replaces this reading (the
+      // newest answer always does: a fresh Remaining above 0 or another reset corrects it at once).
+      const resetAt = Math.min(reset, t + this.resetCapMs());
       this.reported = { limit, remaining, resetAt, sentAt: this.sentTotal };
     }
     if (status === 429) {
@@ -224,6 +254,24 @@ export class ProviderQuota {
       this.pausedUntil = Math.max(this.pausedUntil, until);
     }
     this.pump();
+  }
+
+  /**
+   * Until when (ms since the epoch) the provider's own answers hold its calls back, or undefined: its
+   * `X-RateLimit-Remaining` (less our calls since) is spent until its `X-RateLimit-Reset` (every call
+   * waits), or a 429's Retry-After holds polling back. Within `observe`'s caps of the answer.
+   */
+  pausedByProvider(): number | undefined {
+    const t = this.now();
+    let until = this.pausedUntil;
+    const remaining = this.reportedRemaining();
+    if (remaining !== null && remaining <= 0 && this.reported) until = Math.max(until, this.reported.resetAt);
+    return until > t ? until : undefined;
+  }
+
+  /** The longest a reported reset may hold calls back: the provider's longest window, or 60 s without one. */
+  private resetCapMs(): number {
+    return this.longest > 0 ? this.longest : DEFAULT_RESET_CAP_MS;
   }
 
   stats(): QuotaStats {
@@ -242,7 +290,7 @@ export class ProviderQuota {
     for (const w of this.queue.splice(0)) w.reject(new Error('quota closed'));
   }
 
-  private record(kind: TrafficClass = 'interactive'): void {
+  private record(kind: TrafficClass = 'interactive', client?: string): void {
     const t = this.now();
     this.sentTotal++;
     this.shared?.spend(kind);
@@ -253,12 +301,14 @@ export class ProviderQuota {
     if (this.longest > 0) {
       this.log.push(t);
       this.interactiveLog.push(kind === 'interactive');
+      this.clientLog.push(kind === 'interactive' ? client : undefined);
       // Keep only what the longest window can still see.
       let drop = 0;
       while (drop < this.log.length && this.log[drop]! <= t - this.longest) drop++;
       if (drop > 0) {
         this.log.splice(0, drop);
         this.interactiveLog.splice(0, drop);
+        this.clientLog.splice(0, drop);
       }
     }
   }
@@ -279,8 +329,8 @@ export class ProviderQuota {
     return r.remaining - (this.sentTotal - r.sentAt);
   }
 
-  /** Milliseconds until a call of `kind` may go out (0: now). */
-  private readyIn(kind: TrafficClass): number {
+  /** Milliseconds until a call of `kind` (for `client`) may go out (0: now). */
+  private readyIn(kind: TrafficClass, client?: string): number {
     const t = this.now();
     // A 429's Retry-After holds back polling only: an interactive call still goes out and, if the
     // provider refuses it too, its client gets the provider's own retryAfterMs.
@@ -289,27 +339,38 @@ export class ProviderQuota {
       this.refill(t);
       if (this.paceTokens < 1) wait = Math.max(wait, (1 - this.paceTokens) / this.pace.perMs);
     }
-    const share = kind === 'interactive' ? 0 : this.options.interactiveShare;
+    const interactive = kind === 'interactive';
+    const share = this.options.interactiveShare;
+    // A client's share (`clientShare` of the interactive part) binds only while another client waits.
+    const clientShare = this.options.clientShare ?? 1;
+    const fair = interactive && client !== undefined && clientShare < 1;
     for (const w of this.limits) {
-      // An interactive call may use the whole window; polls may use theirs (all but the interactive share),
-      // counting only their own calls, so queries spending their share never shrink the polls' part and
-      // the share stays free for queries whatever the polls do.
-      const own = kind !== 'interactive';
-      const capacity = Math.max(1, Math.floor(w.limit * (1 - share)));
-      // Calls of that kind inside the window, counted from the newest back.
-      let inWindow = 0;
-      let i = this.log.length - 1;
-      for (; i >= 0 && this.log[i]! > t - w.windowMs; i--) {
-        if (own && this.interactiveLog[i]) continue;
-        if (++inWindow === capacity) break;
-      }
-      if (inWindow >= capacity) {
-        // The call that must leave the window before one more fits.
-        wait = Math.max(wait, this.log[i]! + w.windowMs - t);
+      // Each part counts only its own calls: queries spending theirs never shrink the polls' part, and
+      // polls never take the queries' part, whatever either does.
+      const part = Math.max(1, Math.floor(w.limit * (interactive ? share : 1 - share)));
+      wait = Math.max(
+        wait,
+        this.untilBelow(t, w.windowMs, part, (i) => this.interactiveLog[i] === interactive),
+      );
+      if (fair) {
+        // Over its share, a client yields to any waiting client under its own, and leaves `NEWCOMER_RESERVE`
+        // of the part free for a client yet to come (so a newcomer finds some at once, however big the burst
+        // before it); when every waiting client is over its share too, they go in turn down to that reserve.
+        const mine = Math.max(1, Math.floor(part * clientShare));
+        const over = this.untilBelow(t, w.windowMs, mine, (i) => this.clientLog[i] === client);
+        if (over > 0) {
+          if (this.someoneUnder(client!, t, w.windowMs, mine)) wait = Math.max(wait, over);
+          const reserve = Math.min(mine, Math.max(1, Math.ceil(part * NEWCOMER_RESERVE)));
+          const open = Math.max(1, part - reserve);
+          wait = Math.max(
+            wait,
+            this.untilBelow(t, w.windowMs, open, (i) => this.interactiveLog[i] === true),
+          );
+        }
       }
       // And never past the window's limit, whoever spent it.
       const all = this.log.length - w.limit;
-      if (own && all >= 0 && this.log[all]! > t - w.windowMs) wait = Math.max(wait, this.log[all]! + w.windowMs - t);
+      if (all >= 0 && this.log[all]! > t - w.windowMs) wait = Math.max(wait, this.log[all]! + w.windowMs - t);
     }
     const remaining = this.reportedRemaining();
     if (remaining !== null && this.reported) {
@@ -321,6 +382,31 @@ export class ProviderQuota {
       if (remaining <= reserve) wait = Math.max(wait, this.reported.resetAt - t);
     }
     return Math.max(wait, this.shared?.readyIn(kind) ?? 0);
+  }
+
+  /**
+   * Milliseconds until fewer than `capacity` calls that `counts` are inside the window of `windowMs`
+   * (0: already): when the oldest of the newest `capacity` such calls leaves it.
+   */
+  private untilBelow(t: number, windowMs: number, capacity: number, counts: (i: number) => boolean): number {
+    let inWindow = 0;
+    for (let i = this.log.length - 1; i >= 0 && this.log[i]! > t - windowMs; i--) {
+      if (!counts(i)) continue;
+      if (++inWindow === capacity) return this.log[i]! + windowMs - t;
+    }
+    return 0;
+  }
+
+  /** True when a client other than `client` waits for budget with fewer than `share` calls in the window. */
+  private someoneUnder(client: string, t: number, windowMs: number, share: number): boolean {
+    const seen = new Set<string>([client]);
+    for (const w of this.queue) {
+      if (w.kind !== 'interactive' || w.client === undefined || seen.has(w.client)) continue;
+      seen.add(w.client);
+      const other = w.client;
+      if (this.untilBelow(t, windowMs, share, (i) => this.clientLog[i] === other) === 0) return true;
+    }
+    return false;
   }
 
   /** Interactive calls inside the longest window. */
@@ -349,28 +435,80 @@ export class ProviderQuota {
     );
   }
 
-  /** Grants waiting calls in priority order while budget allows; otherwise wakes up when it frees. */
+  /**
+   * Grants waiting calls in priority order while budget allows, skipping a waiter that may not go yet
+   * (a client over its share while others wait, polls out of pace) for the next that may; otherwise
+   * wakes up when the soonest frees.
+   */
   private pump(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      const wait = this.readyIn(head.kind);
-      if (wait > 0) {
-        this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(wait)));
-        this.timer.unref?.();
-        return;
+    let soonest = Number.POSITIVE_INFINITY;
+    // Passes until one grants nothing: a grant may end another client's wait (a client over its share
+    // may go once nobody else waits). Within a pass, waiters of one kind and client wait alike, and a
+    // grant only uses budget, so one found waiting stays so.
+    for (let granted = true; granted;) {
+      granted = false;
+      soonest = Number.POSITIVE_INFINITY;
+      const waiting = new Set<string>();
+      for (let i = 0; i < this.queue.length;) {
+        const waiter = this.queue[i]!;
+        const key = `${waiter.kind}\u0000${waiter.client ?? ''}`;
+        if (waiting.has(key)) {
+          i++;
+          continue;
+        }
+        const wait = this.readyIn(waiter.kind, waiter.client);
+        // Shared capacity on its way wakes the queue when it lands (`wake`).
+        if (wait > 0 || this.sharedPending(waiter.kind)) {
+          if (wait > 0) soonest = Math.min(soonest, wait);
+          waiting.add(key);
+          i++;
+          continue;
+        }
+        this.queue.splice(i, 1);
+        this.record(waiter.kind, waiter.client);
+        waiter.grant();
+        granted = true;
       }
-      // Shared capacity on its way wakes the queue when it lands (`wake`).
-      if (this.sharedPending(head.kind)) return;
-      this.queue.shift();
-      this.record(head.kind);
-      head.grant();
+    }
+    if (soonest < Number.POSITIVE_INFINITY) {
+      this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(soonest)));
+      this.timer.unref?.();
     }
   }
 }
+
+/** How far a reported reset may be for a provider without configured windows (`resetCapMs`). */
+const DEFAULT_RESET_CAP_MS = 60_000;
+
+/**
+ * When `X-RateLimit-Reset` says the window resets (ms since the epoch; undefined when absent or
+ * unreadable). Providers write it as Unix seconds, as seconds from now (a number up to 1e9), as an
+ * HTTP date, or as Unix milliseconds: a large number is read in whichever unit puts it nearer `now`
+ * (Unix ms read as seconds lie tens of thousands of years ahead; Unix seconds read as ms, in 1970).
+ */
+function resetTime(value: string | string[] | undefined, now: number): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  const n = headerNumber(text);
+  if (n === undefined) {
+    // An HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`); a bare sign or symbol is no date.
+    if (!/[a-z]/i.test(text)) return undefined;
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : date;
+  }
+  if (n <= 1e9) return now + n * 1000;
+  return Math.abs(n - now) < Math.abs(n * 1000 - now) ? n : n * 1000;
+}
+
+/**
+ * The part of the interactive part a client over its share leaves free for clients yet to come (at most one
+ * share): 18 %, so a lone client may still use 82 % of it (11 of Check Pro's 60 a minute stay free).
+ */
+const NEWCOMER_RESERVE = 0.18;
 
 function headerNumber(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;

@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from '../settings.js';
+
 /** One quota window of a provider: at most `limit` requests in any `windowMs`. */
 export interface RateWindow {
   limit: number;
@@ -8,7 +10,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 
 /**
  * Reads a rate limit setting: `none`, or windows such as `200/60s` or `30/1s,360/30s` (units
- * ms, s, m, h). Returns the windows (empty for `none`) or a message saying what is wrong.
+ * ms, s, m, h). Returns the windows (empty for `none`) or a message saying what is wrong. A window
+ * is at most `MAX_TIMER_MS` (about 24.8 days): the budget waits for calls to leave a window with
+ * a timer, and a longer one would fire at once, over and over.
  */
 export function parseRateLimit(text: string): RateWindow[] | string {
   if (text.toLowerCase() === 'none') return [];
@@ -19,6 +23,11 @@ export function parseRateLimit(text: string): RateWindow[] | string {
     const windowMs = m ? Number(m[2]) * UNIT_MS[m[3]!]! : 0;
     if (!m || limit < 1 || windowMs < 1)
       return `must be "none" or windows like "200/60s" or "30/1s,360/30s", got "${text}"`;
+    if (windowMs > MAX_TIMER_MS)
+      return (
+        `window "${part}" is longer than ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node allows); ` +
+        `use a window of at most ${Math.floor(MAX_TIMER_MS / 3_600_000)}h`
+      );
     windows.push({ limit, windowMs });
   }
   return windows.sort((a, b) => a.windowMs - b.windowMs);

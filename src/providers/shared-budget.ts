@@ -170,9 +170,8 @@ type WindowAnswer = { wait: number } | { fetch: BlockPool };
 
 /**
  * One provider's shared capacity: a call takes one reserved call of every window. Polling (and a
- * stream's first read) takes from the window's background counter; an interactive call from the
- * interactive counter, or from the background one when that is spent, so interactive calls may
- * use the whole window and polling never more than its share.
+ * stream's first read) takes from the window's background counter, an interactive call from the
+ * interactive counter: each keeps its part of the window, whatever the other does (`quota.ts`).
  */
 class ProviderShare implements SharedCapacity {
   constructor(private readonly pools: readonly WindowPools[]) {}
@@ -191,7 +190,7 @@ class ProviderShare implements SharedCapacity {
   spend(kind: TrafficClass): void {
     const t = Date.now();
     for (const p of this.pools) {
-      const own = kind === 'interactive' && p.interactive?.state(t) === 0;
+      const own = kind === 'interactive' && p.interactive !== undefined;
       (own ? p.interactive! : p.background).spend(t);
     }
   }
@@ -209,11 +208,7 @@ function answer(p: WindowPools, kind: TrafficClass, t: number): WindowAnswer {
   if (kind !== 'interactive' || !p.interactive)
     return background === undefined ? { fetch: p.background } : { wait: background };
   const interactive = p.interactive.state(t);
-  if (interactive === 0 || background === 0) return { wait: 0 };
-  if (interactive === undefined) return { fetch: p.interactive };
-  // The interactive counter is spent until its sub-window ends: polling's counter may still have calls.
-  if (background === undefined) return { fetch: p.background };
-  return { wait: Math.min(interactive, background) };
+  return interactive === undefined ? { fetch: p.interactive } : { wait: interactive };
 }
 
 /** Options of `SharedBudget`. */

@@ -41,6 +41,13 @@ export type UpstreamObserver = (
   detail?: UpstreamCallDetail,
 ) => void;
 
+/**
+ * Told each call the policy dropped without sending it: its signal aborted (every caller left, or its
+ * deadline passed) while it waited under the policy (for the breaker's half-open probe, a bulkhead
+ * slot). Such a call is also reported once to `UpstreamObserver`, as `aborted` or PROVIDER_TIMEOUT.
+ */
+export type UpstreamDropObserver = (provider: ProviderName) => void;
+
 /** Told each transition of a provider's circuit breaker (once per transition). */
 export type CircuitObserver = (provider: ProviderName, state: CircuitStateName) => void;
 
@@ -85,6 +92,13 @@ export interface UpstreamHttp {
   circuit?(): CircuitStateName;
   /** Background calls per ms the provider's request budget allows (Infinity: no limit). */
   pollRate?(): number;
+  /**
+   * Until when (ms since the epoch) the provider's own answers hold calls back (`X-RateLimit-Remaining`
+   * spent until its reset, a 429's Retry-After for polling; `quota.ts`); undefined: not paused.
+   */
+  pausedUntil?(): number | undefined;
+  /** The most interactive calls one request could get within `withinMs` (Infinity: no limit; `quota.ts`). */
+  interactiveCapacity?(withinMs: number): number;
   /**
    * Sends `method` to `path` with `query` (and `body`); resolves the parsed JSON of a 2xx, throws
    * `UpstreamHttpError` or `GatewayError`. Only GETs are retried; a write, once started, is never

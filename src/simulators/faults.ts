@@ -19,6 +19,11 @@ export type Fault =
   /** Answers normally after `delayMs`. */
   | { kind: 'slow'; delayMs: number }
   /**
+   * Answers normally, with `headers` set on the answer over the simulator's own (for example an
+   * `X-RateLimit-Reset` in another form than the provider documents: milliseconds, an HTTP date).
+   */
+  | { kind: 'headers'; headers: Record<string, string> }
+  /**
    * Performs the request (a write creates its batch), then answers it badly, as a broken proxy or a
    * provider that fails after committing would: `status` a 5xx or 408 error envelope instead of the
    * answer; `truncated` the answer's first half with its full `Content-Length`, then a closed socket;

@@ -282,7 +282,12 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     );
     if (answer.status < 300) noteReadings(answer.body, Date.now());
     if (fault?.kind === 'afterWrite') return answerBadly(res, fault, answer, common(), o.errorBody);
-    send(res, answer.status, answer.body, { ...common(), ...answer.headers });
+    // Header names in lower case, as the simulator's own, so one replaces the other.
+    const overrides =
+      fault?.kind === 'headers'
+        ? Object.fromEntries(Object.entries(fault.headers).map(([k, v]) => [k.toLowerCase(), v]))
+        : {};
+    send(res, answer.status, answer.body, { ...common(), ...answer.headers, ...overrides });
   }
 
   /** Records every batch whose state an answer carries (its own object, or list rows, a level or two down). */

@@ -8,6 +8,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { Gateway } from '../server.js';
 import { authorizationOf, type Authenticator } from '../auth.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../request-scope.js';
+import { longTimeout } from '../long-timeout.js';
 
 /** Options of the WebSocket transport. */
 export interface WsOptions {
@@ -88,12 +89,11 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
         // UNAUTHENTICATED (token-expiry.ts) and then the socket closes with 4403; reconnect with a new token.
         if (principal.expiresAt !== undefined) {
           const socket = ctx.extra.socket;
-          const timer = setTimeout(
+          const timer = longTimeout(
             () => socket.close(CLOSE_FORBIDDEN, 'Forbidden: token expired'),
-            Math.max(0, principal.expiresAt - Date.now()) + EXPIRY_GRACE_MS,
+            principal.expiresAt - Date.now() + EXPIRY_GRACE_MS,
           );
-          timer.unref();
-          socket.once('close', () => clearTimeout(timer));
+          socket.once('close', () => timer.clear());
         }
         return true;
       },

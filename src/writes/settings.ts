@@ -5,8 +5,8 @@ export interface WriteSettings {
   /** Keys one client may hold at once (24 hours each); a new key past it is `IDEMPOTENCY_KEY_LIMIT`. */
   keysPerClient: number;
   /**
-   * The HMAC secret of write markers (`writes/write-scope.ts`). Unset: a random one, shared by every replica
-   * through Redis (in memory, the process's own: its keys die with it anyway).
+   * The HMAC secret of write markers (`writes/write-scope.ts`): `IDEMPOTENCY_MARKER_SECRET`, else derived from
+   * the provider credentials (`loadConfig`), so every replica has the same one whatever Redis remembers.
    */
   markerSecret?: string;
   /** How long a replica's lease on a key it is writing lasts unless renewed (Redis). */

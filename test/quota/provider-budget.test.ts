@@ -119,6 +119,8 @@ describe('a provider under its documented quota', () => {
       // ms after the gateway took its budget, so one may land in the next second; the margin absorbs that.
       env: {
         GAMEBALL_RATE_LIMIT: '28/1s,360/30s',
+        // Queries may use 90 % of each window here (no streams run), so 75 reads fit in a few seconds.
+        UPSTREAM_INTERACTIVE_SHARE: '0.9',
         UPSTREAM_BUDGET_WAIT_MS: '5000',
         UPSTREAM_PER_REQUEST_CONCURRENCY: '100',
       },

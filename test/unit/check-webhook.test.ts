@@ -73,20 +73,24 @@ describe('seen event ids in memory', () => {
 });
 
 describe('FACTCHECK_WEBHOOK_SECRET', () => {
+  // At least 32 bytes: shorter ones are warned about, under 16 refused (test/unit/config-refusals.test.ts).
+  const STRONG_SECRET = 'whsec_0123456789abcdef0123456789abcdef';
   const check = { AUTH_MODE: 'none', FACTCHECK_BASE_URL: 'http://check', FACTCHECK_API_KEY: 'vfy_x' };
   it('is part of the Check settings, off by default', () => {
     expect(factCheckWebhookSecret(loadConfig(check).providers.FACT_CHECK)).toBeUndefined();
-    const on = loadConfig({ ...check, FACTCHECK_WEBHOOK_SECRET: ' s3cret ' });
-    expect(factCheckWebhookSecret(on.providers.FACT_CHECK)).toBe('s3cret');
+    const on = loadConfig({ ...check, FACTCHECK_WEBHOOK_SECRET: ` ${STRONG_SECRET} ` });
+    expect(factCheckWebhookSecret(on.providers.FACT_CHECK)).toBe(STRONG_SECRET);
   });
 
   it('needs Check to be configured', () => {
-    expect(() => loadConfig({ AUTH_MODE: 'none', FACTCHECK_WEBHOOK_SECRET: 's3cret' })).toThrow(/FACTCHECK_BASE_URL/);
+    expect(() => loadConfig({ AUTH_MODE: 'none', FACTCHECK_WEBHOOK_SECRET: STRONG_SECRET })).toThrow(
+      /FACTCHECK_BASE_URL/,
+    );
   });
 
   it('is a secret: it seeds the derived cursor key', () => {
-    const a = loadConfig({ ...check, FACTCHECK_WEBHOOK_SECRET: 'one' }).lists.cursorSecret;
-    const b = loadConfig({ ...check, FACTCHECK_WEBHOOK_SECRET: 'two' }).lists.cursorSecret;
+    const a = loadConfig({ ...check, FACTCHECK_WEBHOOK_SECRET: `one-${STRONG_SECRET}` }).lists.cursorSecret;
+    const b = loadConfig({ ...check, FACTCHECK_WEBHOOK_SECRET: `two-${STRONG_SECRET}` }).lists.cursorSecret;
     expect(a).not.toBe(b);
   });
 });

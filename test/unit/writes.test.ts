@@ -213,7 +213,7 @@ describe('write scopes', () => {
 });
 
 describe('the marker secret', () => {
-  it('is derived from the provider credentials when unset: the same on every replica, apart from the cursor key', () => {
+  it('is derived from the provider credentials when unset: the same on every replica, not the cursor key', () => {
     const env = { AUTH_MODE: 'none', FACTCHECK_BASE_URL: 'http://check.test', FACTCHECK_API_KEY: 'vfy_one' };
     const a = loadConfig(env);
     const b = loadConfig({ ...env });

@@ -136,6 +136,18 @@ export type ReachBatchType =
   | 'PARTNER_RESOURCE_BATCH_PATCH'
   | 'PARTNER_RESOURCE_JSON_INGEST';
 
+/** Why a subscription's batch state is stale (`Batch.staleReason`): this is the last state read, as of observedAt. */
+export type StaleReason =
+  /**
+   * The next read is more than one polling interval overdue because it is waiting for the provider's request
+   * budget (the gateway never sends what the provider's quota would refuse).
+   */
+  | 'BUDGET_WAIT'
+  /** The next read is more than one polling interval overdue for another reason (a slow provider). */
+  | 'OVERDUE'
+  /** The latest poll failed (the provider erred, timed out or refused it); the gateway retries with back-off. */
+  | 'POLL_FAILED';
+
 /** A Check batch: exactly one of `items` and `fileId`. */
 export type SubmitFactCheckBatchInput = {
   /** A context object for the whole batch. */
@@ -171,9 +183,9 @@ export type CancelBatchMutationVariables = Exact<{
 
 
 export type CancelBatchMutation = { cancelBatch: { batch:
-      | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-      | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-      | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
      | null, userErrors: Array<{ code: UserErrorCode, message: string, field: Array<string> | null }> } };
 
 export type SubmitFactCheckBatchMutationVariables = Exact<{
@@ -183,9 +195,9 @@ export type SubmitFactCheckBatchMutationVariables = Exact<{
 
 
 export type SubmitFactCheckBatchMutation = { submitFactCheckBatch: { batch:
-      | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-      | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-      | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
      | null, userErrors: Array<{ code: UserErrorCode, message: string, field: Array<string> | null }> } };
 
 export type UploadFactCheckFileMutationVariables = Exact<{
@@ -196,11 +208,11 @@ export type UploadFactCheckFileMutationVariables = Exact<{
 
 export type UploadFactCheckFileMutation = { uploadFactCheckFile: { fileId: string | null, itemCount: number | null, validationErrors: Array<{ row: number, message: string }> | null, userErrors: Array<{ code: UserErrorCode, message: string, field: Array<string> | null }> } };
 
-type BatchRow_FactCheckBatch_Fragment = { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } };
+type BatchRow_FactCheckBatch_Fragment = { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } };
 
-type BatchRow_GameballBatch_Fragment = { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } };
+type BatchRow_GameballBatch_Fragment = { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } };
 
-type BatchRow_ReachBatch_Fragment = { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } };
+type BatchRow_ReachBatch_Fragment = { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } };
 
 export type BatchRowFragment =
   | BatchRow_FactCheckBatch_Fragment
@@ -216,9 +228,9 @@ export type BatchesQueryVariables = Exact<{
 
 
 export type BatchesQuery = { batches: { totalCount: number | null, excludedProviders: Array<{ provider: BatchProvider, reason: ProviderExclusionReason, message: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node:
-        | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-        | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-        | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+        | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+        | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+        | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
        }> } };
 
 export type BatchByProviderIdQueryVariables = Exact<{
@@ -228,9 +240,9 @@ export type BatchByProviderIdQueryVariables = Exact<{
 
 
 export type BatchByProviderIdQuery = { batch:
-    | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-    | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-    | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
    | null };
 
 export type WatchBatchesSubscriptionVariables = Exact<{
@@ -239,9 +251,9 @@ export type WatchBatchesSubscriptionVariables = Exact<{
 
 
 export type WatchBatchesSubscription = { batches: { id: string, batch:
-      | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-      | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-      | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+      | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
      | null, error: { code: string, message: string, provider: BatchProvider | null } | null } };
 
 export type BatchDetailQueryVariables = Exact<{
@@ -250,9 +262,9 @@ export type BatchDetailQueryVariables = Exact<{
 
 
 export type BatchDetailQuery = { node:
-    | { __typename: 'FactCheckBatch', inputFormat: FactCheckInputFormat | null, originalFileName: string | null, context: unknown, totalCostCents: number | null, totalInputTokens: number | null, totalOutputTokens: number | null, expiresAt: string | null, id: string, name: string | null, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, methods: Array<{ method: string, weight: number }>, validationErrors: Array<{ row: number, message: string }>, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-    | { __typename: 'GameballBatch', providerProgress: number | null, processedItems: number | null, failedItems: number | null, id: string, totalItems: number | null, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, results: Array<{ customerId: string | null, amount: number | null, points: number | null, transactionId: string | null }>, itemErrors: Array<{ customerId: string | null, message: string | null, code: number | null }>, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
-    | { __typename: 'ReachBatch', schemaDefinitionId: string | null, successRate: number | null, pendingExpiresAt: string | null, id: string, batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, nextRefreshAt: string | null, errorSummary: Array<{ category: string, count: number }>, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'FactCheckBatch', inputFormat: FactCheckInputFormat | null, originalFileName: string | null, context: unknown, totalCostCents: number | null, totalInputTokens: number | null, totalOutputTokens: number | null, expiresAt: string | null, id: string, name: string | null, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, methods: Array<{ method: string, weight: number }>, validationErrors: Array<{ row: number, message: string }>, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'GameballBatch', providerProgress: number | null, processedItems: number | null, failedItems: number | null, id: string, totalItems: number | null, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, results: Array<{ customerId: string | null, amount: number | null, points: number | null, transactionId: string | null }>, itemErrors: Array<{ customerId: string | null, message: string | null, code: number | null }>, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'ReachBatch', schemaDefinitionId: string | null, successRate: number | null, pendingExpiresAt: string | null, id: string, batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, errorSummary: Array<{ category: string, count: number }>, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
    | null };
 
 export type FactCheckItemsQueryVariables = Exact<{
@@ -332,6 +344,7 @@ export const BatchRowFragmentDoc = new TypedDocumentString(`
   errorMessage
   observedAt
   stale
+  staleReason
   nextRefreshAt
   progress {
     total
@@ -384,6 +397,7 @@ export const CancelBatchDocument = new TypedDocumentString(`
   errorMessage
   observedAt
   stale
+  staleReason
   nextRefreshAt
   progress {
     total
@@ -435,6 +449,7 @@ export const SubmitFactCheckBatchDocument = new TypedDocumentString(`
   errorMessage
   observedAt
   stale
+  staleReason
   nextRefreshAt
   progress {
     total
@@ -511,6 +526,7 @@ export const BatchesDocument = new TypedDocumentString(`
   errorMessage
   observedAt
   stale
+  staleReason
   nextRefreshAt
   progress {
     total
@@ -555,6 +571,7 @@ export const BatchByProviderIdDocument = new TypedDocumentString(`
   errorMessage
   observedAt
   stale
+  staleReason
   nextRefreshAt
   progress {
     total
@@ -607,6 +624,7 @@ export const WatchBatchesDocument = new TypedDocumentString(`
   errorMessage
   observedAt
   stale
+  staleReason
   nextRefreshAt
   progress {
     total
@@ -697,6 +715,7 @@ export const BatchDetailDocument = new TypedDocumentString(`
   errorMessage
   observedAt
   stale
+  staleReason
   nextRefreshAt
   progress {
     total

@@ -1,8 +1,15 @@
 import { memo } from 'react';
-import type { BatchRowFragment } from '../__generated__/graphql';
+import type { BatchRowFragment, StaleReason } from '../__generated__/graphql';
 import type { LiveEntry } from '../live-batches';
 import { batchTitle, formatInt, formatPercent, formatRate, formatWhen, PROVIDER_NAMES } from '../format';
 import { NextRead, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
+
+/** Why a live row is stale, as its tooltip says (`Batch.staleReason`). */
+const STALE_REASONS: Record<StaleReason, string> = {
+  POLL_FAILED: 'the latest poll failed',
+  BUDGET_WAIT: "the next read waits for the provider's request budget",
+  OVERDUE: 'the next read is overdue',
+};
 
 /** A row: the listed batch, overlaid with its latest live state. */
 export interface Row {
@@ -137,7 +144,10 @@ const BatchRow = memo(function BatchRow({
         ) : batch.isTerminal ? (
           <span className="muted">final</span>
         ) : batch.stale ? (
-          <span className="stale" title={`Last read ${batch.observedAt}; the latest poll failed`}>
+          <span
+            className="stale"
+            title={`Last read ${batch.observedAt}; ${STALE_REASONS[batch.staleReason ?? 'POLL_FAILED']}`}
+          >
             ⚠ stale
           </span>
         ) : row.live ? (

@@ -36,7 +36,8 @@ export type Batch = {
   isTerminal: Scalars['Boolean']['output'];
   /**
    * In a subscription: when the gateway plans to read this batch from its provider next (its polling interval,
-   * stretched when the provider's request budget cannot cover every watched batch). Null in queries.
+   * stretched when the provider's request budget cannot cover every watched batch). Never in the past when
+   * sent; null when unknown (while an overdue read is still under way), for a finished batch, and in queries.
    */
   nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the gateway read this state from the provider. */
@@ -47,8 +48,14 @@ export type Batch = {
   providerBatchId: Scalars['String']['output'];
   /** The provider's own status word, verbatim. */
   providerStatus: Scalars['String']['output'];
-  /** True in a subscription when the latest poll failed: this is the last state read, as of observedAt. */
+  /**
+   * True in a subscription when this is not a fresh reading: the latest poll failed, or the next read is
+   * more than one polling interval overdue (`staleReason` says which). This is the last state read, as of
+   * observedAt; the next reading sets it back to false.
+   */
   stale: Scalars['Boolean']['output'];
+  /** Why `stale` is true; null when it is false (always in queries). */
+  staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
 };
@@ -241,6 +248,8 @@ export type FactCheckBatch = Batch & Node & {
   providerBatchId: Scalars['String']['output'];
   providerStatus: Scalars['String']['output'];
   stale: Scalars['Boolean']['output'];
+  /** Why `stale` is true; null when it is false. */
+  staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
   totalCostCents?: Maybe<Scalars['Int']['output']>;
@@ -430,6 +439,8 @@ export type GameballBatch = Batch & Node & {
   providerStatus: Scalars['String']['output'];
   results: Array<GameballBatchResult>;
   stale: Scalars['Boolean']['output'];
+  /** Why `stale` is true; null when it is false. */
+  staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
   totalItems?: Maybe<Scalars['Int']['output']>;
@@ -739,6 +750,14 @@ export type ProviderInfo = {
   hasPendingDetails: Scalars['Boolean']['output'];
   /** The pagination style of the provider's list endpoint, if any: CURSOR or OFFSET. */
   pagination?: Maybe<Scalars['String']['output']>;
+  /**
+   * Until when the provider's own rate-limit headers hold this gateway's calls to it back: its
+   * X-RateLimit-Remaining is spent until X-RateLimit-Reset (every call waits, or fails with
+   * PROVIDER_RATE_LIMITED), or a 429's Retry-After pauses polling. Never further than the provider's longest
+   * configured rate-limit window (60 s without one) past the answer that said so; a later answer corrects it.
+   * Null when the provider is not paused or not configured.
+   */
+  pausedUntil?: Maybe<Scalars['DateTime']['output']>;
   provider: BatchProvider;
 };
 
@@ -845,6 +864,8 @@ export type ReachBatch = Batch & Node & {
   schemaDefinitionId?: Maybe<Scalars['String']['output']>;
   schemaName?: Maybe<Scalars['String']['output']>;
   stale: Scalars['Boolean']['output'];
+  /** Why `stale` is true; null when it is false. */
+  staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
   /** Percentage of successful records, 0-100, as reported by Reach. */
@@ -975,6 +996,18 @@ export type ReachRecordErrorEdge = {
   node: ReachRecordError;
 };
 
+/** Why a subscription's batch state is stale (`Batch.staleReason`): this is the last state read, as of observedAt. */
+export type StaleReason =
+  /**
+   * The next read is more than one polling interval overdue because it is waiting for the provider's request
+   * budget (the gateway never sends what the provider's quota would refuse).
+   */
+  | 'BUDGET_WAIT'
+  /** The next read is more than one polling interval overdue for another reason (a slow provider). */
+  | 'OVERDUE'
+  /** The latest poll failed (the provider erred, timed out or refused it); the gateway retries with back-off. */
+  | 'POLL_FAILED';
+
 /** The answer of a submit: the new batch (read back once), or why there is none. */
 export type SubmitBatchPayload = {
   __typename?: 'SubmitBatchPayload';
@@ -1033,7 +1066,9 @@ export type Subscription = {
    * Live state of one batch: the current state at once, then every change, read by one shared
    * poll loop per batch however many clients watch it. Completes after the terminal state (for
    * Reach, once no pending records remain). An upstream outage does not end it: the last state is
-   * sent again with `stale: true`, and updates resume when the provider answers.
+   * sent again with `stale: true` and `staleReason: POLL_FAILED`, and updates resume when the provider
+   * answers. A read more than one polling interval overdue (waiting for the provider's request budget,
+   * or a slow provider) is sent the same way, with `BUDGET_WAIT` or `OVERDUE`.
    */
   batch: Batch;
   /**
@@ -1234,6 +1269,7 @@ export type ResolversTypes = ResolversObject<{
   ReachRecordError: ResolverTypeWrapper<ReachRecordError>;
   ReachRecordErrorConnection: ResolverTypeWrapper<ReachRecordErrorConnection>;
   ReachRecordErrorEdge: ResolverTypeWrapper<ReachRecordErrorEdge>;
+  StaleReason: StaleReason;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SubmitBatchPayload: ResolverTypeWrapper<Omit<SubmitBatchPayload, 'batch'> & { batch?: Maybe<ResolversTypes['Batch']> }>;
   SubmitFactCheckBatchInput: SubmitFactCheckBatchInput;
@@ -1395,6 +1431,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   providerBatchId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   totalCostCents?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1478,6 +1515,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   results?: Resolver<Array<ResolversTypes['GameballBatchResult']>, ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   totalItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1531,6 +1569,7 @@ export type ProviderInfoResolvers<ContextType = GraphQLContext, ParentType exten
   configured?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPendingDetails?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   pagination?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pausedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
 }>;
 
@@ -1566,6 +1605,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   schemaDefinitionId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   schemaName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   successRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;

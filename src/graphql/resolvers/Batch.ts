@@ -6,10 +6,12 @@ import type { AnyProviderDefinition } from '../../providers/index.js';
 const resolveType = (batch: DomainBatch) => batchTypeName(batch.provider);
 const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatchId);
 const stale = (batch: DomainBatch) => batch.stale ?? false;
+// A stale state without a reason comes from an older replica, where stale meant a failed poll.
+const staleReason = (batch: DomainBatch) => (batch.stale ? (batch.staleReason ?? 'POLL_FAILED') : null);
 const nextRefreshAt = (batch: DomainBatch) => batch.nextRefreshAt ?? null;
 
 /** The resolvers every provider's batch type has (domain objects already carry the GraphQL field names). */
-export const batchTypeResolvers = { id, stale, nextRefreshAt };
+export const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt };
 
 /**
  * The Batch and Node interfaces, and each listed provider's batch type, generated from the

@@ -3,6 +3,9 @@ import { fromGlobalId } from '../../domain/global-id.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { loadBatch } from '../load-batch.js';
 
+/** A provider's pause (`BatchProvider.pausedUntil`) as a DateTime, or null. */
+const pausedUntil = (at: number | undefined): Date | null => (at === undefined ? null : new Date(at));
+
 /** The most ids `nodes` accepts in one call. */
 export const MAX_NODES = 100;
 
@@ -32,5 +35,6 @@ export const Query: QueryResolvers = {
       configured: ctx.gateway.providers[provider] !== undefined,
       ...capabilities,
       circuit: ctx.gateway.providers[provider]?.circuit?.() ?? null,
+      pausedUntil: pausedUntil(ctx.gateway.providers[provider]?.pausedUntil?.()),
     })),
 };

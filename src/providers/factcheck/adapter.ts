@@ -71,6 +71,8 @@ export function createFactCheckAdapter(
     cancel: (id, options) => writes.cancel(id, options),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
+    pausedUntil: () => client.pausedUntil(),
+    interactiveCapacity: (withinMs) => client.interactiveCapacity(withinMs),
     close: () => client.close(),
   };
 }

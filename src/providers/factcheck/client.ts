@@ -15,6 +15,10 @@ export interface FactCheckClient {
   circuit(): CircuitStateName;
   /** Background calls per ms its request budget allows (Infinity: no limit). */
   pollRate(): number;
+  /** Until when (ms since the epoch) its own rate-limit headers hold calls back; undefined: not paused. */
+  pausedUntil(): number | undefined;
+  /** The most interactive calls one request could get within `withinMs` (Infinity: no limit). */
+  interactiveCapacity(withinMs: number): number;
   getBatch(id: string, signal?: AbortSignal): Promise<unknown>;
   /** `GET /v1/batch?limit&offset&status`. */
   listBatches(query: { limit: number; offset: number; status?: string }, signal?: AbortSignal): Promise<unknown>;
@@ -75,6 +79,8 @@ export function createFactCheckHttpClient(options: FactCheckClientOptions): Fact
     cancelBatch: (id, signal) => http.request('POST', `/v1/batch/${encodeURIComponent(id)}/cancel`, {}, signal),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
+    pausedUntil: () => http.pausedUntil?.(),
+    interactiveCapacity: (withinMs) => http.interactiveCapacity?.(withinMs) ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),
   };
 }

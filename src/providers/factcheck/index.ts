@@ -26,6 +26,8 @@ const settings = httpProviderSettings(
         { limit: FACTCHECK_PLANS[v.FACTCHECK_PLAN].requestsPerMinute, windowMs: 60_000 },
       ],
     }),
+    // The webhook's HMAC key, made up by the operator: at least 16 bytes, 32 or more without a warning.
+    signingSecrets: ['FACTCHECK_WEBHOOK_SECRET'],
   },
 );
 type FactCheckSettings = NonNullable<ReturnType<typeof settings.parse>>;

@@ -29,6 +29,8 @@ export function createGameballAdapter(client: GameballClient): BatchProvider {
     cancel: (id, options) => writes.cancel(id, options),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
+    pausedUntil: () => client.pausedUntil(),
+    interactiveCapacity: (withinMs) => client.interactiveCapacity(withinMs),
     close: () => client.close(),
   };
 }

@@ -15,6 +15,10 @@ export interface GameballClient {
   circuit(): CircuitStateName;
   /** Background calls per ms its request budget allows (Infinity: no limit). */
   pollRate(): number;
+  /** Until when (ms since the epoch) its own rate-limit headers hold calls back; undefined: not paused. */
+  pausedUntil(): number | undefined;
+  /** The most interactive calls one request could get within `withinMs` (Infinity: no limit). */
+  interactiveCapacity(withinMs: number): number;
   getBatchStatus(batchId: string, signal?: AbortSignal): Promise<unknown>;
   stopBatch(batchId: string, signal?: AbortSignal): Promise<unknown>;
   /** `POST /api/v4.0/integrations/batch/<operation>` with `{"body": items}` (one attempt, never abandoned). */
@@ -53,6 +57,8 @@ export function createGameballHttpClient(options: GameballClientOptions): Gameba
       }),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
+    pausedUntil: () => http.pausedUntil?.(),
+    interactiveCapacity: (withinMs) => http.interactiveCapacity?.(withinMs) ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),
   };
 }

@@ -57,6 +57,8 @@ export function createReachAdapter(client: ReachClient): BatchProvider {
     write: (request, options) => writes.write(request, options),
     circuit: () => client.circuit(),
     pollRate: () => client.pollRate(),
+    pausedUntil: () => client.pausedUntil(),
+    interactiveCapacity: (withinMs) => client.interactiveCapacity(withinMs),
     close: () => client.close(),
   };
 }

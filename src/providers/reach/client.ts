@@ -20,6 +20,10 @@ export interface ReachClient {
   circuit(): CircuitStateName;
   /** Background calls per ms its request budget allows (Infinity: no limit). */
   pollRate(): number;
+  /** Until when (ms since the epoch) its own rate-limit headers hold calls back; undefined: not paused. */
+  pausedUntil(): number | undefined;
+  /** The most interactive calls one request could get within `withinMs` (Infinity: no limit). */
+  interactiveCapacity(withinMs: number): number;
   getBatch(
     batchId: string,
     query: { includePendingDetails: boolean },
@@ -84,6 +88,8 @@ export function createReachHttpClient(options: ReachClientOptions): ReachClient 
       ),
     circuit: () => http.circuit?.() ?? 'CLOSED',
     pollRate: () => http.pollRate?.() ?? Number.POSITIVE_INFINITY,
+    pausedUntil: () => http.pausedUntil?.(),
+    interactiveCapacity: (withinMs) => http.interactiveCapacity?.(withinMs) ?? Number.POSITIVE_INFINITY,
     close: () => http.close(),
   };
 }
