@@ -4,7 +4,7 @@
 
 # Build stage: every dependency (typescript and vite among them), then `npm run build` (tsc to dist/, and the
 # dashboard's bundle to dist/dashboard/).
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -17,7 +17,7 @@ RUN npm run build
 
 # Runtime stage: production dependencies only (no tsx, no typescript, no vite), the build (the dashboard
 # included) and the SDL it reads.
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -27,7 +27,7 @@ COPY schema ./schema
 # The image's own unprivileged user (uid 1000); the app writes nothing to disk.
 USER node
 EXPOSE 4000
-# Liveness: GET /health (node:20-slim has no curl or wget; src/healthcheck.ts uses node's fetch).
+# Liveness: GET /health (node:24-slim has no curl or wget; src/healthcheck.ts uses node's fetch).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "dist/healthcheck.js"]
 # node is PID 1 and gets SIGTERM itself (not through npm or a shell): a graceful shutdown within
 # SHUTDOWN_TIMEOUT_MS (25 s). Give the orchestrator's stop timeout a few seconds more (compose: stop_grace_period).

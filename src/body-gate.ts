@@ -34,6 +34,30 @@ function refuse(
   req.resume();
 }
 
+/** How much of a body over `MAX_MUTATION_BODY_BYTES` is discarded before its 413 (past the limit), and how long. */
+const DRAIN_EXTRA_BYTES = 1024 * 1024;
+const DRAIN_MS = 5_000;
+
+/**
+ * A 413 for a body over `maxBytes`, answered once the body is discarded (unparsed) when it is at most
+ * `DRAIN_EXTRA_BYTES` over and arrives within `DRAIN_MS`: a client that sends its whole body before reading
+ * (Node's `fetch`, many HTTP libraries) then sees the status instead of a broken pipe. A body further over,
+ * or slower, gets its 413 at once and its connection closed.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse, length: number, maxBytes: number): void {
+  const answer = () =>
+    refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', `request body larger than ${maxBytes} bytes (MAX_MUTATION_BODY_BYTES)`);
+  if (length > maxBytes + DRAIN_EXTRA_BYTES) return answer();
+  const timer = setTimeout(answer, DRAIN_MS);
+  timer.unref();
+  req.on('end', () => {
+    clearTimeout(timer);
+    answer();
+  });
+  req.on('error', () => clearTimeout(timer));
+  req.resume();
+}
+
 /** Closes the connection of a streamed (chunked) body once it grows past `maxBytes`. */
 function capStream(req: IncomingMessage, maxBytes: number): void {
   let seen = 0;
@@ -67,16 +91,7 @@ export function gateBody(handler: RequestListener, o: BodyGateOptions): RequestL
   return (req, res) => {
     const length = Number(req.headers['content-length'] ?? NaN);
     const declared = Number.isFinite(length);
-    if (declared && length > o.maxMutationBodyBytes) {
-      refuse(
-        req,
-        res,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `request body larger than ${o.maxMutationBodyBytes} bytes (MAX_MUTATION_BODY_BYTES)`,
-      );
-      return;
-    }
+    if (declared && length > o.maxMutationBodyBytes) return tooLarge(req, res, length, o.maxMutationBodyBytes);
     const streamed = !declared && req.headers['transfer-encoding'] !== undefined;
     if (!streamed && !(declared && length > o.maxBodyBytes)) {
       handler(req, res);

@@ -216,6 +216,12 @@ export async function startGateway(
       { endpoint: endpointForLog(config.tracing.endpoint), sampler: config.tracing.sampler },
       'tracing: spans are exported over OTLP/HTTP',
     );
+  // What has started so far, each with how it stops: a later step that fails (a refused setting, Redis away,
+  // the port taken) stops them all in reverse order, so nothing is left open behind the error.
+  const started = new AsyncDisposableStack();
+  started.defer(async () => {
+    await tracing?.shutdown();
+  });
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
   // With Redis, each provider's request budget is shared by every replica (its own ioredis client).
   const sharedBudget = config.live.redisUrl
@@ -226,6 +232,9 @@ export async function startGateway(
         onMode: budgetModeLog(logger),
       })
     : undefined;
+  started.defer(async () => {
+    await sharedBudget?.close();
+  });
   const providers = createProviders(definitions, config.providers, {
     ...config.upstream,
     ...(sharedBudget ? { sharedBudget } : {}),
@@ -254,6 +263,7 @@ export async function startGateway(
     pauseCapMs: config.live.errorMaxMs,
     ...(tracing ? { tracing } : {}),
   });
+  started.defer(() => closeProviders(providers));
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
   let leases: LeaseLedger | undefined;
@@ -269,14 +279,13 @@ export async function startGateway(
         }),
       );
     } catch (error) {
-      await closeProviders(providers);
-      await sharedBudget?.close();
-      await tracing?.shutdown();
+      await started.disposeAsync();
       throw redisStartError(config.live.redisUrl, error);
     }
     await sharedBudget?.start();
   }
   const coordinator: Coordinator = leases ?? createMemoryCoordinator(config.live.instanceId);
+  started.defer(() => coordinator.close());
   const {
     redisUrl: _r,
     redisKeyPrefix: _p,
@@ -291,6 +300,7 @@ export async function startGateway(
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now, {
     bulkRefresh,
   });
+  started.defer(() => hub.close());
   const live: LiveServices = {
     hub,
     maxSubscriptions,
@@ -307,6 +317,7 @@ export async function startGateway(
     leaseMs: config.writes.leaseMs,
     markerSecret: config.writes.markerSecret,
   });
+  started.defer(() => idempotency.close());
   const writesInFlight = new WritesInFlight();
   // A shutdown shorter than a write can take is a configuration warning (`crossWarnings` in config.ts).
   metrics.bind(hub, providers);
@@ -323,6 +334,7 @@ export async function startGateway(
     metrics,
     now: options.now,
   });
+  started.defer(() => webhook.close());
   if (config.auth.mode === 'none') {
     logger.warn(
       "AUTH_MODE=none: every client is trusted and acts with the gateway's own provider credentials. " +
@@ -344,6 +356,9 @@ export async function startGateway(
             { reason: (error as Error | undefined)?.message?.slice(0, 120) },
             'rate limit: Redis is unreachable; each replica counts client limits in memory until it is back',
           ),
+  });
+  started.defer(async () => {
+    await limiter?.close();
   });
   const drain = new HttpDrain('/graphql');
   let gateway: Gateway;
@@ -381,14 +396,9 @@ export async function startGateway(
       },
     });
   } catch (error) {
-    // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error.
-    await hub.close();
-    await webhook.close();
-    await coordinator.close();
-    await idempotency.close();
-    await closeProviders(providers);
-    await sharedBudget?.close();
-    await tracing?.shutdown();
+    // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error (the client rate
+    // limiter's Redis connection included, which this branch once forgot).
+    await started.disposeAsync();
     throw error;
   }
   const server = createServer(
@@ -420,13 +430,22 @@ export async function startGateway(
     logger,
   });
   metrics.bindWebSockets(() => ws.sockets());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  started.defer(() => ws.close());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // The port is taken (EADDRINUSE) or not ours to bind.
+    await started.disposeAsync();
+    throw error;
+  }
+  // Started: from here `stop` closes everything, in its own order.
+  started.move();
   const port = (server.address() as AddressInfo).port;
 
   async function stop(timeoutMs: number): Promise<ShutdownReport> {

@@ -3,8 +3,6 @@ import {
   BulkheadRejectedError,
   CircuitState,
   ConsecutiveBreaker,
-  type BulkheadPolicy,
-  type CircuitBreakerPolicy,
   ExponentialBackoff,
   bulkhead,
   circuitBreaker,
@@ -96,40 +94,6 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
   }
 }
 
-/** A signal that never aborts (handed to cockatiel 3's bulkhead by `cockatiel3Signals`). */
-const NEVER_ABORTED = new AbortController().signal;
-
-/**
- * cockatiel 3 workarounds (issue 23), both about a call whose signal aborts while it waits:
- * - the calls that waited for the breaker's half-open probe are run again, once it settles, without
- *   their signal (`CircuitBreakerPolicy.execute` calls `this.execute(fn)`), so everything under the
- *   breaker (retries, bulkhead queue, HTTP request) got a signal that never aborts, and calls whose
- *   callers had all left still went out: here every run is handed the call's own signal, whatever
- *   cockatiel passes (in every other state the two are the same);
- * - a call whose signal aborts while it is queued in the bulkhead is refused when its turn comes
- *   without handing the slot on, so the calls queued behind it wait for some other call to end:
- *   here the bulkhead never sees the signal, and the call is dropped inside its slot instead (the
- *   check before sending, `sending` in `protect`), which frees the slot for the next.
- * cockatiel 4 fixes both (it needs Node 22): then replace `cockatiel3Signals(breaker, limiter)` by
- * `{ breaker, limiter }` and delete this function. The check before sending and
- * test/resilience/half-open-dropped.test.ts stay.
- */
-function cockatiel3Signals(
-  breaker: CircuitBreakerPolicy,
-  limiter: BulkheadPolicy,
-): { breaker: Pick<CircuitBreakerPolicy, 'execute'>; limiter: Pick<BulkheadPolicy, 'execute'> } {
-  return {
-    breaker: {
-      execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal) =>
-        breaker.execute(() => fn({ signal: signal ?? NEVER_ABORTED }), signal),
-    },
-    limiter: {
-      execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal) =>
-        limiter.execute(() => fn({ signal: signal ?? NEVER_ABORTED }), signal?.aborted ? signal : NEVER_ABORTED),
-    },
-  };
-}
-
 /**
  * Wraps a provider's HTTP client with cockatiel: writes make one attempt; GETs are retried on
  * provider faults and on 429 (exponential backoff, full jitter, honouring Retry-After up to a cap); a
@@ -176,8 +140,10 @@ export function protect(
       ),
     },
   );
-  // Each call's own signal reaches every layer and every attempt (cockatiel 3 loses it: see there).
-  const guarded = cockatiel3Signals(breaker, limiter);
+  // Each call's own signal reaches every layer and every attempt: cockatiel 4 hands it on in every breaker
+  // state (its half-open path re-runs waiting calls with their signal) and passes a bulkhead slot on past a
+  // queued call that was cancelled; cockatiel 3 did neither (issue 23 wrapped it until this move).
+  const guarded = { breaker, limiter };
   /**
    * One attempt through the bulkhead. An attempt that waits for a slot is started from the `finally`
    * of the call that frees it; it still spends its own call's budget, since each attempt closes over

@@ -125,8 +125,12 @@ afterAll(async () => {
 });
 
 describe('the Dockerfile', () => {
-  it('builds in one stage and runs node:20-slim, production dependencies only, as a non-root user', () => {
-    expect(stages.map((s) => s.from)).toEqual(['node:20-slim', 'node:20-slim']);
+  it('builds and runs on the Node of .nvmrc (slim), production dependencies only, as a non-root user', () => {
+    const major = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
+    expect(major).toMatch(/^\d+$/);
+    // Every FROM line's major version is .nvmrc's, and so is the node running this test (.ci/node.sh).
+    expect(stages.map((s) => s.from)).toEqual([`node:${major}-slim`, `node:${major}-slim`]);
+    expect(process.versions.node.split('.')[0]).toBe(major);
     expect(stages[0]!.lines).toContain('RUN npm run build');
     expect(runtime.lines.some((l) => /^RUN npm ci --omit=dev\b/.test(l))).toBe(true);
     expect(runtime.lines.filter((l) => /^USER\s/.test(l))).toEqual(['USER node']);

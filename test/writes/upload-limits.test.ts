@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { codeOf, rawPost, uploadBody } from '../helpers/raw-post.js';
 
 /**
  * Upload sizes: the plan's file limit (`FACTCHECK_PLAN`) is checked before anything is sent, Check's own
@@ -42,9 +43,26 @@ describe('a gateway on Pro in front of a Check on Enterprise', () => {
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE for a body over MAX_MUTATION_BODY_BYTES', async () => {
-    const r = await upload(h, 12.5 * MB);
-    expect(r.status).toBe(413);
-    expect(r.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    // Sent with node:http: an early answer and a closed connection are both outcomes a client may see.
+    const { body, contentType } = uploadBody(
+      'content\n' + 'A claim that fills the file up.\n'.repeat((12.5 * MB) / 32),
+    );
+    const r = await rawPost(h.url, { body, headers: { 'content-type': contentType, 'x-batchql-csrf': '1' } });
+    // A body at most 1 MiB over the limit is discarded first: this client, sending it whole, sees the status.
+    expect(r).toMatchObject({ kind: 'answer', status: 413 });
+    expect(codeOf(r)).toBe('PAYLOAD_TOO_LARGE');
+    expect(h.sims.factCheck.control.counters()['POST /v1/batch/upload'] ?? 0).toBe(0);
+  });
+
+  it('closes the connection of a body far over the limit, or answers 413, without reading it', async () => {
+    const body = Buffer.alloc(64 * 1024, 'x');
+    const r = await rawPost(h.url, {
+      body,
+      contentLength: 40 * MB,
+      headers: { 'content-type': 'multipart/form-data; boundary=x', 'x-batchql-csrf': '1' },
+    });
+    if (r.kind === 'answer') expect(r.status).toBe(413);
+    else expect(r.kind).toBe('closed');
   });
 });
 
