@@ -46,17 +46,20 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
 
 const NEEDED = 'redis-server is needed for the multi-replica tests and benchmarks (apt-get install redis-server)';
 
-/** Spawns `redis-server` on a free port (no persistence) and waits until it answers. */
-export async function startLocalRedis(): Promise<LocalRedis> {
+/**
+ * Spawns `redis-server` on a free port and waits until it answers. No persistence unless `persistence`
+ * gives the arguments for it (a directory and an append-only file: `bench/durable-redis.ts`).
+ */
+export async function startLocalRedis(
+  persistence: readonly string[] = ['--save', '', '--appendonly', 'no'],
+): Promise<LocalRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const start = async () => {
-    const spawned = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
+    const spawned = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], {
+      stdio: 'ignore',
+    });
     child = spawned;
     const failed = new Promise<never>((_, reject) =>
       spawned.once('error', (e) => reject(new Error(`${NEEDED}: ${e.message}`))),
