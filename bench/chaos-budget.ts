@@ -159,11 +159,11 @@ export async function budgetRun(o: BudgetRunOptions): Promise<BudgetRunResult> {
       })(),
       ...[0, 1].map(async () => {
         while (hostileOn) {
-          const r = await rawPost(
-            gateway.url,
-            { 'content-type': o.flood.contentType, 'x-batchql-csrf': '1' },
-            o.flood.body,
-          );
+          const r = await rawPost(gateway.url, {
+            headers: { 'content-type': o.flood.contentType, 'x-batchql-csrf': '1' },
+            body: o.flood.body,
+            timeoutMs: 30_000,
+          });
           result.anonymous.sent++;
           if (refusedAnonymous(r)) result.anonymous.refused++;
           await sleep(100);

@@ -62,6 +62,7 @@ import {
   WINDOW_MS as PRO_WINDOW_MS,
 } from './chaos-budget.js';
 import {
+  codeOf,
   cpuSeconds,
   FLOOD_PARTS,
   floodBody,
@@ -366,7 +367,11 @@ for (const k of [0, 1])
   hostileLoops.push(
     (async () => {
       for (let n = k; hostile; n += 2) {
-        const outcome = await rawPost(gateways[up(n % 2)]!.url, anonymousHeaders, flood.body);
+        const outcome = await rawPost(gateways[up(n % 2)]!.url, {
+          headers: anonymousHeaders,
+          body: flood.body,
+          timeoutMs: 30_000,
+        });
         if (!(outcome.kind === 'closed' && outcome.code === 'ECONNREFUSED')) anonymous.push(outcome);
         await sleep(100);
       }
@@ -748,7 +753,11 @@ await Promise.all([...hostileLoops, victimLoop]);
 const anonymousRefused = anonymous.filter(refusedAnonymous).length;
 const anonymousClosed = anonymous.filter((o) => o.kind === 'closed').length;
 const outcomeOf = (o: RawOutcome) =>
-  o.kind === 'answer' ? `HTTP ${o.status}${o.code ? ` ${o.code}` : ''}` : o.kind === 'closed' ? 'closed' : 'no end';
+  o.kind === 'answer'
+    ? `HTTP ${o.status}${codeOf(o) ? ` ${String(codeOf(o))}` : ''}`
+    : o.kind === 'closed'
+      ? 'closed'
+      : 'no end';
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
@@ -798,7 +807,7 @@ const rssBefore = rssOfGateways();
 const floodFrom = Date.now();
 const floodOutcomes = await Promise.all(
   Array.from({ length: FLOOD_REQUESTS }, (_, i) =>
-    rawPost(upGateways[i % upGateways.length]!.url, anonymousHeaders, flood.body),
+    rawPost(upGateways[i % upGateways.length]!.url, { headers: anonymousHeaders, body: flood.body, timeoutMs: 30_000 }),
   ),
 );
 // A replica has done all it will for them once it answers the next request.

@@ -35,7 +35,8 @@ export function uploadBody(csv: string | Buffer, fileName = 'claims.csv') {
 /** How a raw POST ended: the answer (as much of it as came), or the connection closed without one. */
 export type RawOutcome =
   | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; body: any }
-  | { kind: 'closed'; code: string | undefined };
+  | { kind: 'closed'; code: string | undefined }
+  | { kind: 'timeout' };
 
 /**
  * POSTs over `node:http` (not fetch: an answer before the body is sent in full is a normal outcome here).
@@ -51,6 +52,8 @@ export function rawPost(
     contentLength?: number;
     chunked?: boolean;
     hold?: boolean;
+    /** No end within this long is the outcome `timeout` (the connection is dropped). @default none */
+    timeoutMs?: number;
   },
 ): Promise<RawOutcome> {
   const body = o.body ?? Buffer.alloc(0);
@@ -60,9 +63,11 @@ export function rawPost(
     const settle = (outcome: RawOutcome) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       resolve(outcome);
       req.destroy();
     };
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => settle({ kind: 'timeout' }), o.timeoutMs);
     const headers: Record<string, string> = { ...o.headers };
     if (!o.chunked) headers['content-length'] = String(o.contentLength ?? body.length);
     const req = request(
@@ -99,3 +104,28 @@ export function rawPost(
 /** The `extensions.code` of the first error of an answer. */
 export const codeOf = (outcome: RawOutcome): unknown =>
   outcome.kind === 'answer' ? outcome.body?.errors?.[0]?.extensions?.code : undefined;
+
+/** File parts in one anonymous flood body. */
+export const FLOOD_PARTS = 60_000;
+
+/**
+ * One anonymous flood request's body: the `operations` and `map` of an upload, then 60,000 tiny file parts,
+ * about 6 MB (what kept a gateway busy for over a second of CPU per request before issue 23).
+ */
+export function floodBody(): { body: Buffer; contentType: string } {
+  const operations = JSON.stringify({
+    query: 'mutation($file: File!) { uploadFactCheckFile(file: $file) { fileId } }',
+    variables: { file: null },
+  });
+  const parts = Array.from({ length: FLOOD_PARTS }, (_, i) => ({
+    name: String(i),
+    fileName: 'claims.csv',
+    type: 'text/csv',
+    data: 'content\n',
+  }));
+  return multipartBody([
+    { name: 'operations', data: operations },
+    { name: 'map', data: '{"0":["variables.file"]}' },
+    ...parts,
+  ]);
+}

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorEnv } from '../../src/gateway-env.js';
 import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
 import { bearer, JWT_TEST_ENV } from '../helpers/auth.js';
-import { codeOf, multipartBody, rawPost, uploadBody } from '../helpers/raw-post.js';
+import { codeOf, floodBody, rawPost, uploadBody } from '../helpers/raw-post.js';
+import { cpuSeconds, rssBytes } from '../helpers/process-stats.js';
 
 /**
  * Issue 23, measured: forty unauthenticated multipart requests of about 6 MB, each of 60,000 file parts,
@@ -15,7 +14,6 @@ import { codeOf, multipartBody, rawPost, uploadBody } from '../helpers/raw-post.
  * kept generous: under 1 s of CPU for all forty, under 50 MB of memory growth.
  */
 const REQUESTS = 40;
-const PARTS = 60_000;
 
 let sims: Simulators;
 let gateway: GatewayProcess;
@@ -37,49 +35,6 @@ afterAll(async () => {
   await gateway?.kill();
   await sims?.close();
 });
-
-const TICKS_PER_SECOND = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds (user + system) the process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which is in parentheses and may hold spaces): state is field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / TICKS_PER_SECOND;
-}
-
-/** Resident memory of the process in bytes, from /proc/<pid>/status. */
-function rssBytes(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) * 1024;
-}
-
-/** One request's body: `operations`, `map`, then 60,000 tiny file parts, about 6 MB. */
-function floodBody() {
-  const operations = JSON.stringify({
-    query: 'mutation($file: File!) { uploadFactCheckFile(file: $file) { fileId } }',
-    variables: { file: null },
-  });
-  const parts = Array.from({ length: PARTS }, (_, i) => ({
-    name: String(i),
-    fileName: 'claims.csv',
-    type: 'text/csv',
-    data: 'content\n',
-  }));
-  return multipartBody([
-    { name: 'operations', data: operations },
-    { name: 'map', data: '{"0":["variables.file"]}' },
-    ...parts,
-  ]);
-}
 
 describe('forty unauthenticated 6 MB multipart requests', () => {
   it('cost the gateway under 1 s of CPU and under 50 MB of memory, each refused 401 or closed', async () => {
