@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, knownVariables, loadConfig } from '../../src/config.js';
+import { knownVariables, loadConfig } from '../../src/config.js';
 import { parseRateLimit } from '../../src/providers/rate-limit.js';
 import { startGateway } from '../../src/runtime.js';
 import { MAX_TIMER_MS, type Env } from '../../src/settings.js';
+import { refusal } from '../helpers/config.js';
 
 /** Issue 23, part 7: settings refused, or warned about, at configuration rather than found out at run time. */
 
 const BASE = { AUTH_MODE: 'none' } as const;
 const CHECK = { ...BASE, FACTCHECK_BASE_URL: 'http://check', FACTCHECK_API_KEY: 'vfy_x' } as const;
-
-/** The ConfigError `loadConfig` throws for `env`. */
-function refusal(env: Env): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('loadConfig accepted the environment');
-}
 
 describe('rate-limit windows longer than a Node timer', () => {
   it.each([

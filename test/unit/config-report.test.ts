@@ -5,20 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, knownVariables, loadConfig } from '../../src/config.js';
 import { readPersistedOperations } from '../../src/graphql/security.js';
 import { startGateway } from '../../src/runtime.js';
-import type { Env } from '../../src/settings.js';
+import { refusal } from '../helpers/config.js';
 
 const BASE = { AUTH_MODE: 'none' } as const;
-
-/** The ConfigError `loadConfig` throws for `env`. */
-function refusal(env: Env): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('loadConfig accepted the environment');
-}
 
 describe('configuration errors', () => {
   it('are reported all at once, one message per problem', () => {
