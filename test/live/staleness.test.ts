@@ -88,6 +88,17 @@ function announcedInterval(events: Stamped[]): number {
   return Math.max(...fresh.map((e) => Date.parse(e.batch.nextRefreshAt) - e.at + TRANSIT_MS));
 }
 
+/** Every stream ends with no error, no `nextRefreshAt` in the past and `stale` agreeing with `staleReason`. */
+async function closeChecked(subs: ReturnType<typeof watch>[], client: SseClient | WsClient): Promise<void> {
+  for (const s of subs) {
+    expect(s.errors).toEqual([]);
+    expectNoPastRefresh(s.events);
+    expectConsistent(s.events);
+    s.close();
+  }
+  await client.dispose();
+}
+
 const isFresh = (b: any) => b.stale === false && b.staleReason === null;
 
 describe.each([
@@ -153,13 +164,7 @@ describe.each([
       // once, not once per subscriber.
       expect(h.hub.stats().published - publishedBefore).toBeLessThan(subs.length);
 
-      for (const s of subs) {
-        expect(s.errors).toEqual([]);
-        expectNoPastRefresh(s.events);
-        expectConsistent(s.events);
-        s.close();
-      }
-      await client.dispose();
+      await closeChecked(subs, client);
     }, 20_000);
 
     it('a hanging read is OVERDUE, then POLL_FAILED when its deadline passes, then fresh again', async () => {
@@ -190,11 +195,7 @@ describe.each([
       // A read that hung since is cut off by its deadline too; the next one answers.
       const fresh = await nextEvent(sub.events, failed.at, isFresh, 8_000, 'a fresh reading');
       expect(Date.parse(fresh.batch.nextRefreshAt)).toBeGreaterThan(fresh.at - TRANSIT_MS);
-      expect(sub.errors).toEqual([]);
-      expectNoPastRefresh(sub.events);
-      expectConsistent(sub.events);
-      sub.close();
-      await client.dispose();
+      await closeChecked([sub], client);
     }, 25_000);
 
     it('a failing read is POLL_FAILED at once, with its retry ahead, and fresh once Check answers', async () => {
@@ -215,11 +216,7 @@ describe.each([
       h.sims.factCheck.control.clearFaults();
       const fresh = await nextEvent(sub.events, failed.at, isFresh, 5_000, 'a fresh reading');
       expect(Date.parse(fresh.batch.nextRefreshAt)).toBeGreaterThan(fresh.at - TRANSIT_MS);
-      expect(sub.errors).toEqual([]);
-      expectNoPastRefresh(sub.events);
-      expectConsistent(sub.events);
-      sub.close();
-      await client.dispose();
+      await closeChecked([sub], client);
     }, 20_000);
   });
 
@@ -280,11 +277,7 @@ describe.each([
       const fresh = await nextEvent(sub.events, mark.at, isFresh, WINDOW_MS + 4_000, 'a fresh reading');
       expect(fresh.at).toBeGreaterThanOrEqual(Math.ceil(spentAt / WINDOW_MS) * WINDOW_MS);
       expect(Date.parse(fresh.batch.nextRefreshAt)).toBeGreaterThan(fresh.at - TRANSIT_MS);
-      expect(sub.errors).toEqual([]);
-      expectNoPastRefresh(sub.events);
-      expectConsistent(sub.events);
-      sub.close();
-      await client.dispose();
+      await closeChecked([sub], client);
     }, 40_000);
   });
 });
