@@ -43,11 +43,11 @@ export type Begin =
 export interface IdempotencyStore {
   begin(client: string, scope: string, fingerprint: string, attempt: WriteAttempt): Promise<Begin>;
   /** The holder of an unknown key sends the write again (the batch was surely absent): records when. */
-  resend(scope: string, fingerprint: string, attempt: WriteAttempt): Promise<void>;
+  resend(client: string, scope: string, fingerprint: string, attempt: WriteAttempt): Promise<void>;
   /** Stores the outcome of the call that holds `scope`, and lets it go. */
   finish(client: string, scope: string, fingerprint: string, outcome: StoredOutcome): Promise<void>;
   /** Keeps `scope` as unknown (the provider may have the write), and lets it go. */
-  unknown(scope: string, fingerprint: string, attempt: WriteAttempt): Promise<void>;
+  unknown(client: string, scope: string, fingerprint: string, attempt: WriteAttempt): Promise<void>;
   /** Frees `scope` (nothing was sent, or the refusal may be retried). */
   abandon(client: string, scope: string): Promise<void>;
   /** The secret of write markers (`writeMarkerOf`): the configured one, else one shared through the store. */

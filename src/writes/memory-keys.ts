@@ -40,7 +40,6 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
   const waitMs = o.waitMs ?? 60_000;
   const secret = o.markerSecret ?? randomBytes(32).toString('base64url');
   const clients = new Map<string, Map<string, Entry>>();
-  const owner = new Map<string, string>();
   let total = 0;
   let held = 0;
 
@@ -50,7 +49,6 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
       if (entry.expires > now) break;
       if (entry.held) continue;
       keys.delete(scope);
-      owner.delete(scope);
       total--;
     }
     if (keys.size === 0) clients.delete(client);
@@ -61,10 +59,6 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
   }, 60_000);
   timer.unref();
 
-  const entryOf = (scope: string): Entry | undefined => {
-    const client = owner.get(scope);
-    return client === undefined ? undefined : clients.get(client)?.get(scope);
-  };
   const letGo = (entry: Entry) => {
     if (!entry.held) return;
     entry.held = false;
@@ -85,7 +79,6 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
           if (total >= maxEntries) return { kind: 'limit', cap: keys?.size ?? 0 };
           if (!keys) clients.set(client, (keys = new Map()));
           keys.set(scope, holdable({ fingerprint, expires: Date.now() + ttl, attempt }));
-          owner.set(scope, client);
           total++;
           held++;
           return { kind: 'run' };
@@ -105,8 +98,8 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
         clearTimeout(wait);
       }
     },
-    async resend(scope, _fingerprint, attempt) {
-      const entry = entryOf(scope);
+    async resend(client, scope, _fingerprint, attempt) {
+      const entry = clients.get(client)?.get(scope);
       if (entry) entry.attempt = attempt;
     },
     async finish(client, scope, fingerprint, outcome) {
@@ -118,8 +111,8 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
       keys.set(scope, { ...entry, fingerprint, outcome, expires: Date.now() + ttl });
       letGo(entry);
     },
-    async unknown(scope, fingerprint, attempt) {
-      const entry = entryOf(scope);
+    async unknown(client, scope, fingerprint, attempt) {
+      const entry = clients.get(client)?.get(scope);
       if (!entry) return;
       entry.fingerprint = fingerprint;
       entry.attempt = attempt;
@@ -130,7 +123,6 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
       const entry = keys?.get(scope);
       if (!keys || !entry) return;
       keys.delete(scope);
-      owner.delete(scope);
       total--;
       if (keys.size === 0) clients.delete(client);
       letGo(entry);
@@ -140,7 +132,6 @@ export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
     async close() {
       clearInterval(timer);
       clients.clear();
-      owner.clear();
       total = 0;
     },
   };

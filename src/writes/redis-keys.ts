@@ -14,7 +14,8 @@ import {
 /** A key's record in Redis: its input's fingerprint, when it was sent, and once finished its outcome. */
 interface RedisRecord {
   fingerprint: string;
-  attempt: WriteAttempt;
+  /** Until the write has an outcome. */
+  attempt?: WriteAttempt;
   outcome?: StoredOutcome;
 }
 
@@ -110,10 +111,6 @@ export function redisKeyStore(url: string, o: IdempotencyStoreOptions): Idempote
       redis.eval(SETTLE, 2, record(scope), lease(scope), JSON.stringify(value), String(ttlMs), holder),
     );
   };
-  const read = async (scope: string): Promise<RedisRecord | undefined> => {
-    const text = await command(() => redis.get(record(scope)));
-    return text === null ? undefined : (JSON.parse(text) as RedisRecord);
-  };
 
   return {
     async begin(client, scope, fingerprint, attempt): Promise<Begin> {
@@ -146,20 +143,21 @@ export function redisKeyStore(url: string, o: IdempotencyStoreOptions): Idempote
         if (kind === 'replay') return { kind: 'replay', outcome: (JSON.parse(raw!) as RedisRecord).outcome! };
         if (kind === 'unknown') {
           renewing.add(scope);
-          return { kind: 'unknown', attempt: (JSON.parse(raw!) as RedisRecord).attempt };
+          // No outcome yet, so the record has its attempt (BEGIN answers `replay` for one with an outcome).
+          return { kind: 'unknown', attempt: (JSON.parse(raw!) as RedisRecord).attempt! };
         }
         if (Date.now() > deadline) throw stillRunning(waitMs);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async resend(scope, fingerprint, attempt) {
+    async resend(_client, scope, fingerprint, attempt) {
       await command(() => redis.set(record(scope), JSON.stringify({ fingerprint, attempt }), 'KEEPTTL'));
     },
     async finish(_client, scope, fingerprint, outcome) {
-      const current = await read(scope).catch(() => undefined);
-      await settle(scope, { fingerprint, attempt: current?.attempt ?? { since: 0, deadlineAt: 0 }, outcome }, ttl);
+      // A finished record replays its outcome; when it was sent no longer matters.
+      await settle(scope, { fingerprint, outcome }, ttl);
     },
-    async unknown(scope, fingerprint, attempt) {
+    async unknown(_client, scope, fingerprint, attempt) {
       await settle(scope, { fingerprint, attempt }, 0);
     },
     async abandon(client, scope) {

@@ -176,7 +176,7 @@ describe('the in-memory idempotency store', () => {
   it('hands an unknown key to one caller at a time, with the attempt it was sent in', async () => {
     const store = createIdempotencyStore({ prefix: 't:' });
     await store.begin('c', 'k', 'f', at);
-    await store.unknown('k', 'f', { since: 10, deadlineAt: 20 });
+    await store.unknown('c', 'k', 'f', { since: 10, deadlineAt: 20 });
     expect(await store.begin('c', 'k', 'f', at)).toEqual({ kind: 'unknown', attempt: { since: 10, deadlineAt: 20 } });
     // Held by the first retry: the second waits, and sees what the first settled.
     const second = store.begin('c', 'k', 'f', at);

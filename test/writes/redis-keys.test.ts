@@ -68,7 +68,7 @@ describe('idempotency keys in Redis', () => {
   it('settles an unknown key for the next caller: finish replays, unknown hands it on again', async () => {
     const a = replica();
     await a.begin('c', 'settle', 'f', at);
-    await a.unknown('settle', 'f', { since: 10, deadlineAt: 20 });
+    await a.unknown('c', 'settle', 'f', { since: 10, deadlineAt: 20 });
     expect(await a.begin('c', 'settle', 'f', at)).toEqual({ kind: 'unknown', attempt: { since: 10, deadlineAt: 20 } });
     await a.finish('c', 'settle', 'f', { kind: 'result', value: 'found' });
     expect(await a.begin('c', 'settle', 'f', at)).toEqual({

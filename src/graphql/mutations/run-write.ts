@@ -131,7 +131,7 @@ async function runKeyed<F extends object>(
   // The outcome of an earlier call is unknown, and this call holds the key until it says what it found.
   const earlier = decision.attempt;
   const keepUnknown = async (error: GatewayError): Promise<never> => {
-    await store.unknown(scope, fingerprint, earlier).catch((e: unknown) => logStoreFailure(ctx, e));
+    await store.unknown(client, scope, fingerprint, earlier).catch((e: unknown) => logStoreFailure(ctx, e));
     throw error;
   };
   let find: ReturnType<NonNullable<KeyedWrite<F>['finder']>>;
@@ -167,7 +167,7 @@ async function runKeyed<F extends object>(
     if (found.kind === 'unknown') return keepUnknown(unknownOutcome(found.reason, 'look'));
     // Surely absent: the write goes out again, under the same key.
     const again = attemptFrom(Date.now());
-    await store.resend(scope, fingerprint, again);
+    await store.resend(client, scope, fingerprint, again);
     how.outcome = 'resent';
     return sendKeyed(ctx, write, key$, again);
   }
@@ -194,7 +194,7 @@ async function sendKeyed<F extends object>(
     (outcome === 'free'
       ? store.abandon(key.client, key.scope)
       : outcome === 'unknown'
-        ? store.unknown(key.scope, key.fingerprint, attempt)
+        ? store.unknown(key.client, key.scope, key.fingerprint, attempt)
         : store.finish(key.client, key.scope, key.fingerprint, outcome)
     ).catch((e: unknown) => logStoreFailure(ctx, e));
   let fields: F;
