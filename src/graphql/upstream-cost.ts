@@ -40,20 +40,9 @@ interface FieldCost {
 }
 
 /** Distinct batches named by a list of global ids (two encodings of one id are one batch; bad ids cost nothing). */
-export function distinctBatchIds(ids: unknown, providers?: Providers): number {
-  const known = providers ? (Object.keys(providers) as ProviderName[]) : undefined;
+export function distinctBatchIds(ids: unknown, providers: Providers): number {
   if (!Array.isArray(ids)) return 0;
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (typeof id !== 'string') continue;
-    try {
-      const { provider, providerBatchId } = fromGlobalId(id, known);
-      seen.add(`${provider}:${providerBatchId}`);
-    } catch {
-      // refused at its field before any upstream call
-    }
-  }
-  return seen.size;
+  return Object.values(batchIdsByProvider(ids, providers)).reduce((sum, n) => sum + n, 0);
 }
 
 /** Distinct batches named by a list of global ids, by provider. */
