@@ -13,7 +13,7 @@ module.exports = {
       severity: 'error',
       comment: 'Production start-up (src/main.ts) never reaches a simulator, directly or through another module.',
       from: { path: '^src/main\\.ts$' },
-      to: { path: '^src/simulators/', reachable: true },
+      to: { path: '^src/dev/', reachable: true },
     },
   ],
   options: {

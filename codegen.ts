@@ -54,7 +54,7 @@ const config: CodegenConfig = {
         'typescript-resolvers',
       ],
       config: {
-        contextType: '../../context.js#GraphQLContext',
+        contextType: '../context.js#GraphQLContext',
         useTypeImports: true,
         enumsAsTypes: true,
         useIndexSignature: true,

@@ -15,9 +15,9 @@
  *      Check served in that window, against the interactive part.
  */
 import { toGlobalId } from '../src/domain/global-id.js';
-import { simulatorEnv } from '../src/gateway-env.js';
-import { spawnGateway, type SpawnOptions } from '../src/gateway-process.js';
-import { createSystemClock, startSimulators } from '../src/simulators/index.js';
+import { simulatorEnv } from '../src/dev/gateway-env.js';
+import { spawnGateway, type SpawnOptions } from '../src/dev/gateway-process.js';
+import { createSystemClock, startSimulators } from '../src/dev/simulators/index.js';
 import { rawPost, refusedAnonymous } from './raw-http.js';
 
 /** Check's shortened window, and the Pro plan's calls in it. */

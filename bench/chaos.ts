@@ -46,12 +46,17 @@ import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { Agent } from 'undici';
 import { toGlobalId } from '../src/domain/global-id.js';
-import { simulatorEnv } from '../src/gateway-env.js';
-import { spawnGateway, type GatewayProcess } from '../src/gateway-process.js';
-import { startLocalRedis } from '../src/local-redis.js';
+import { simulatorEnv } from '../src/dev/gateway-env.js';
+import { spawnGateway, type GatewayProcess } from '../src/dev/gateway-process.js';
+import { startLocalRedis } from '../src/dev/local-redis.js';
 import { startDurableRedis } from './durable-redis.js';
 import { forEachNext } from './sse.js';
-import { AFTER_WRITE_ANSWERS, createSystemClock, startSimulators, type FaultRule } from '../src/simulators/index.js';
+import {
+  AFTER_WRITE_ANSWERS,
+  createSystemClock,
+  startSimulators,
+  type FaultRule,
+} from '../src/dev/simulators/index.js';
 import {
   budgetRun,
   INTERACTIVE_PART,

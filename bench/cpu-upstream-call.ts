@@ -8,8 +8,8 @@
 import { spawnSims } from './sims-process.js';
 import { BENCH_BATCHES } from './throughput/stack.js';
 import { positiveInt } from './throughput/setup.js';
-import { DEFAULT_UPSTREAM_LIMITS } from '../src/providers/limits.js';
-import { DEFAULT_UPSTREAM_POLICY } from '../src/providers/policy.js';
+import { DEFAULT_UPSTREAM_LIMITS } from '../src/upstream/limits.js';
+import { DEFAULT_UPSTREAM_POLICY } from '../src/upstream/policy.js';
 import { createReachAdapter } from '../src/providers/reach/adapter.js';
 import { createReachHttpClient } from '../src/providers/reach/client.js';
 

@@ -14,7 +14,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { spawnGateway, type GatewayProcess } from '../src/gateway-process.js';
+import { spawnGateway, type GatewayProcess } from '../src/dev/gateway-process.js';
 import { buildIfStale } from './build.js';
 import { spawnSims } from './sims-process.js';
 import { benchCases, type BenchCase } from './throughput/cases.js';

@@ -7,9 +7,9 @@
  * bars moved. Goals: FCP <= 1 s, CLS <= 0.1.
  *   BENCH_SECONDS (default 10), BENCH_ROWS (100), BENCH_SCREENSHOT (a PNG path: the page at the end).
  */
-import { simulatorEnv } from '../src/gateway-env.js';
-import { BUILT_COMMAND, spawnGateway } from '../src/gateway-process.js';
-import { createSystemClock, startSimulators } from '../src/simulators/index.js';
+import { simulatorEnv } from '../src/dev/gateway-env.js';
+import { BUILT_COMMAND, spawnGateway } from '../src/dev/gateway-process.js';
+import { createSystemClock, startSimulators } from '../src/dev/simulators/index.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { buildIfStale } from './build.js';
 

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalRedis, type LocalRedis } from '../src/local-redis.js';
+import { startLocalRedis, type LocalRedis } from '../src/dev/local-redis.js';
 
 /** The server, plus `remove()`: stops it and deletes its directory. */
 export type DurableRedis = LocalRedis & { remove(): Promise<void> };

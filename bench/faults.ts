@@ -8,9 +8,9 @@
  */
 import autocannon from 'autocannon';
 import { toGlobalId } from '../src/domain/global-id.js';
-import { simulatorEnv } from '../src/gateway-env.js';
-import { spawnGateway } from '../src/gateway-process.js';
-import { createSystemClock, startSimulators, type FaultRule } from '../src/simulators/index.js';
+import { simulatorEnv } from '../src/dev/gateway-env.js';
+import { spawnGateway } from '../src/dev/gateway-process.js';
+import { createSystemClock, startSimulators, type FaultRule } from '../src/dev/simulators/index.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 40);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);

@@ -9,9 +9,9 @@
  */
 import { Agent } from 'undici';
 import { toGlobalId } from '../src/domain/global-id.js';
-import { simulatorEnv } from '../src/gateway-env.js';
-import { spawnGateway } from '../src/gateway-process.js';
-import { createSystemClock, startSimulators } from '../src/simulators/index.js';
+import { simulatorEnv } from '../src/dev/gateway-env.js';
+import { spawnGateway } from '../src/dev/gateway-process.js';
+import { createSystemClock, startSimulators } from '../src/dev/simulators/index.js';
 import { forEachNext, openSse } from './sse.js';
 
 const batchCount = Number(process.env.BENCH_BATCHES ?? 200);

@@ -1,10 +1,10 @@
 /**
- * The simulators as their own process (`npm run sims`, `src/sims.ts`), so they share neither the
+ * The simulators as their own process (`npm run sims`, `src/dev/sims.ts`), so they share neither the
  * gateway's event loop nor the load generator's. The environment that points a gateway at them is
  * read from the `KEY=value` lines it prints; faults and ids go through its `/__sim/` control routes.
  */
 import { spawn } from 'node:child_process';
-import type { FaultRule } from '../src/simulators/index.js';
+import type { FaultRule } from '../src/dev/simulators/index.js';
 
 /** The simulators' keys, as `/__sim/` control routes are reached per simulator. */
 export type SimKey = 'reach' | 'gameball' | 'factCheck';
@@ -36,9 +36,9 @@ const REQUIRED = [
   'FACTCHECK_API_KEY',
 ];
 
-/** Starts `src/sims.ts` on free ports with `env` (SIM_SEED, SIM_BATCHES, SIM_FACTCHECK_PLAN, ...). */
+/** Starts `src/dev/sims.ts` on free ports with `env` (SIM_SEED, SIM_BATCHES, SIM_FACTCHECK_PLAN, ...). */
 export async function spawnSims(env: Record<string, string>, timeoutMs = 30_000): Promise<SimsProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sims.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev/sims.ts'], {
     env: { ...process.env, SIM_REACH_PORT: '0', SIM_GAMEBALL_PORT: '0', SIM_FACTCHECK_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

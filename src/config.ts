@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { LogLevel } from './logging.js';
-import { authSettings, type AuthSettings } from './auth.js';
-import { corsSettings } from './cors.js';
+import type { LogLevel } from './observability/logging.js';
+import { authSettings, type AuthSettings } from './identity/auth.js';
+import { corsSettings } from './http/cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
 import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.js';
 import { liveSettings, type LiveSettings } from './live/settings.js';
-import { TRACING_OFF, tracingSettings, type TracingSettings } from './tracing.js';
-import { upstreamSettings, type UpstreamLimits } from './providers/limits.js';
+import { TRACING_OFF, tracingSettings, type TracingSettings } from './observability/tracing.js';
+import { upstreamSettings, type UpstreamLimits } from './upstream/limits.js';
 import { writeAttemptWindowMs, writeSettings, type WriteSettings } from './writes/settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
@@ -18,11 +18,11 @@ import {
   variablesOf,
   type Env,
   type SettingsFragment,
-} from './settings.js';
+} from './config/settings.js';
 
-export { ConfigError } from './settings.js';
+export { ConfigError } from './config/settings.js';
 export type { LiveSettings } from './live/settings.js';
-export { DEFAULT_UPSTREAM_LIMITS, type UpstreamLimits } from './providers/limits.js';
+export { DEFAULT_UPSTREAM_LIMITS, type UpstreamLimits } from './upstream/limits.js';
 
 /** The whole gateway configuration; a provider is present in `providers` only when configured. */
 export interface GatewayConfig {

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './runtime.js';
-import { installSafetyNet } from './safety-net.js';
+import { installSafetyNet } from './observability/safety-net.js';
 
 /** How long after the shutdown timeout a shutdown that hangs in its last steps is cut short (exit 1). */
 const HARD_STOP_GRACE_MS = 5_000;

@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
-import { createListServices, type ListServices, type LiveServices } from './context.js';
+import { createListServices, type ListServices, type LiveServices } from './graphql/context.js';
 import { createMemoryCoordinator, type Coordinator, type CoordinatorErrors } from './live/coordinator.js';
 import { PollHub } from './live/poll-hub.js';
 import { DEFAULT_POLL_POLICY } from './live/poll-policy.js';
@@ -15,20 +15,20 @@ import {
   type Providers,
 } from './providers/index.js';
 import { createGateway, type Gateway } from './server.js';
-import { attachWebSocket } from './transports/ws.js';
-import { HttpDrain, type HttpDrainCounts } from './drain.js';
+import { attachWebSocket } from './http/ws.js';
+import { HttpDrain, type HttpDrainCounts } from './http/drain.js';
 import { withLeaseLedger, type LeaseLedger } from './live/lease-ledger.js';
 import type { DestinationStream, Logger } from 'pino';
-import { createLogger } from './logging.js';
-import { createAuthenticator } from './auth.js';
-import { gateBody } from './body-gate.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createLogger } from './observability/logging.js';
+import { createAuthenticator } from './identity/auth.js';
+import { gateBody } from './http/body-gate.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
-import { budgetModeLog, SharedBudget } from './providers/shared-budget.js';
+import { budgetModeLog, SharedBudget } from './upstream/shared-budget.js';
 import { factCheckWebhookSecret } from './providers/factcheck/index.js';
 import { withCheckWebhook } from './webhooks/check.js';
 import { setUpCheckWebhook } from './webhooks/setup.js';
-import { startTracing, type Tracing } from './tracing.js';
+import { startTracing, type Tracing } from './observability/tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createIdempotencyStore } from './writes/create-store.js';
 import { WritesInFlight } from './writes/in-flight.js';

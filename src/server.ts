@@ -7,16 +7,16 @@ import {
   type ListServices,
   type LiveServices,
   type WriteServices,
-} from './context.js';
+} from './graphql/context.js';
 import { createIdempotencyStore } from './writes/create-store.js';
 import { useBodyLimits } from './graphql/body-limits.js';
 import { multipartFetchAPI, useMultipartRequests } from './graphql/multipart.js';
-import type { UpstreamLimits } from './providers/limits.js';
+import type { UpstreamLimits } from './upstream/limits.js';
 import { useResponseNotes } from './graphql/notes.js';
 import { pino, type Logger } from 'pino';
-import { yogaLogger } from './logging.js';
-import { authorizationOf, type Authenticator } from './auth.js';
-import { clientIdentity } from './identity.js';
+import { yogaLogger } from './observability/logging.js';
+import { authorizationOf, type Authenticator } from './identity/auth.js';
+import { clientIdentity } from './identity/identity.js';
 import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
 import { useLazyParallelValidation } from './graphql/lazy-validation.js';
@@ -24,13 +24,13 @@ import { useUpstreamBudget } from './graphql/upstream-cost.js';
 import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
-import { useOfflineGraphiQL } from './graphiql.js';
-import { useDashboard } from './dashboard.js';
-import { useNoFraming } from './no-framing.js';
-import { corsPolicy, useVaryOrigin } from './cors.js';
+import { useOfflineGraphiQL } from './http/graphiql.js';
+import { useDashboard } from './http/dashboard.js';
+import { useNoFraming } from './http/no-framing.js';
+import { corsPolicy, useVaryOrigin } from './http/cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
 import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
-import type { Tracing } from './tracing-types.js';
+import type { Tracing } from './observability/tracing-types.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {

@@ -3,7 +3,7 @@
  * process on their highest plans, and the built gateway (`node dist/main.js`, as `npm start`) as
  * another, with production defaults and budgets matching the simulators' plans.
  */
-import { BUILT_COMMAND, spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
+import { BUILT_COMMAND, spawnGateway, type GatewayProcess } from '../../src/dev/gateway-process.js';
 import { buildIfStale } from '../build.js';
 import { spawnSims, type SimsProcess } from '../sims-process.js';
 

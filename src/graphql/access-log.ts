@@ -3,10 +3,10 @@ import type { Span } from '@opentelemetry/api';
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { GraphQLContext } from '../context.js';
-import { fixedKeysLogger } from '../logging.js';
-import { REQUEST_ID_HEADER, noteErrorScope, requestIdOf, type RequestScope } from '../request-scope.js';
-import { traceFields } from '../tracing.js';
+import type { GraphQLContext } from './context.js';
+import { fixedKeysLogger } from '../observability/logging.js';
+import { REQUEST_ID_HEADER, noteErrorScope, requestIdOf, type RequestScope } from '../observability/request-scope.js';
+import { traceFields } from '../observability/tracing.js';
 import type { OperationSpans } from './tracing.js';
 
 /** One finished GraphQL operation: the access log line and the request metrics. */

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { GraphQLContext } from '../context.js';
+import type { GraphQLContext } from './context.js';
 import type { Batch, ProviderName } from '../domain/batch.js';
 import { badInput, notConfigured } from '../domain/errors.js';
 import type { BatchProvider } from '../domain/provider.js';

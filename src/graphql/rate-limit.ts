@@ -2,9 +2,9 @@ import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphq
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { ClientIdentity } from '../identity.js';
+import type { ClientIdentity } from '../identity/identity.js';
 import { ErrorCode } from '../domain/errors.js';
-import { env, fragment } from '../settings.js';
+import { env, fragment } from '../config/settings.js';
 
 /** What the limit reads of the GraphQL context (not `context.ts`, which `config.ts` is imported by). */
 type ClientContext = { client: ClientIdentity; socket?: unknown };

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { bindCallContext, contextSignal, type CallContext } from '../providers/call-context.js';
+import { bindCallContext, contextSignal, type CallContext } from '../upstream/call-context.js';
 
 /** Thrown as the abort reason when the response deadline passes. */
 class DeadlinePassed extends Error {

@@ -5,7 +5,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
-import { ConfigError, env, fragment } from '../settings.js';
+import { ConfigError, env, fragment } from '../config/settings.js';
 
 /** Limits on what one request may ask (README: "Hostile queries"). */
 export interface QueryLimits {

@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { GraphQLContext } from '../context.js';
-import { longTimeout, type LongTimeout } from '../long-timeout.js';
+import type { GraphQLContext } from './context.js';
+import { longTimeout, type LongTimeout } from '../config/long-timeout.js';
 
 const isAsyncIterable = (value: unknown): value is AsyncIterableIterator<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

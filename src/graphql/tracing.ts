@@ -6,7 +6,7 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
-import { callerContext } from '../trace-context.js';
+import { callerContext } from '../observability/trace-context.js';
 
 /** Attributes of the GraphQL semantic conventions (still incubating, so named here). */
 const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';

@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { GraphQLContext } from '../context.js';
+import type { GraphQLContext } from './context.js';
 import type { ProviderName } from '../domain/batch.js';
 import { fromGlobalId } from '../domain/global-id.js';
 import type { Providers } from '../providers/index.js';

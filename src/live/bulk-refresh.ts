@@ -1,7 +1,7 @@
 import type { Batch } from '../domain/batch.js';
 import type { ListPage } from '../domain/listing.js';
 import type { BatchProvider, BulkRefreshCapability } from '../domain/provider.js';
-import { bindCallContext, type CallContext } from '../providers/call-context.js';
+import { bindCallContext, type CallContext } from '../upstream/call-context.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { fingerprint, initialMemory, pollStep, type PollMemory, type PollOutcome } from './poll-step.js';

@@ -1,5 +1,5 @@
 import type { Batch, StaleReason } from '../domain/batch.js';
-import type { CallContext } from '../providers/call-context.js';
+import type { CallContext } from '../upstream/call-context.js';
 
 /**
  * The least time past its planned read before a read counts as overdue, however short its interval:

@@ -6,7 +6,7 @@ import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { fingerprint, initialMemory, pollStep } from './poll-step.js';
 import { Deadline, overdueAfter, overdueMark, overdueReason } from './overdue.js';
-import { bindCallContext, type CallContext } from '../providers/call-context.js';
+import { bindCallContext, type CallContext } from '../upstream/call-context.js';
 import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
 import { BulkRefresh, type BulkHost } from './bulk-refresh.js';

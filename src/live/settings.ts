@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { env, fragment } from '../settings.js';
+import { env, fragment } from '../config/settings.js';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from './poll-policy.js';
 
 /** Settings of subscriptions and the poll hub (the polling intervals are the hub's `PollPolicy`). */

@@ -1,12 +1,12 @@
 import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider, ProviderCapabilities } from '../domain/provider.js';
 import type { z } from 'zod';
-import { env, fragment, type SettingsFragment } from '../settings.js';
-import { parseRateLimit, type RateWindow } from './rate-limit.js';
-import type { UpstreamLimits } from './limits.js';
-import type { CircuitObserver, UpstreamDropObserver, UpstreamObserver } from './upstream-types.js';
-import type { SharedBudget } from './shared-budget.js';
-import type { Tracing } from '../tracing-types.js';
+import { env, fragment, type SettingsFragment } from '../config/settings.js';
+import { parseRateLimit, type RateWindow } from '../upstream/rate-limit.js';
+import type { UpstreamLimits } from '../upstream/limits.js';
+import type { CircuitObserver, UpstreamDropObserver, UpstreamObserver } from '../upstream/types.js';
+import type { SharedBudget } from '../upstream/shared-budget.js';
+import type { Tracing } from '../observability/tracing-types.js';
 import type { WriteKind } from '../domain/writes.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { Batch } from '../domain/batch.js';
 import type { BatchProvider } from '../domain/provider.js';
 import type { BatchSettled } from '../live/coordinator.js';
-import { contextSignal } from '../providers/call-context.js';
+import { contextSignal } from '../upstream/call-context.js';
 import { CHECK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_MS, verify } from '../providers/factcheck/webhook-signature.js';
-import { REQUEST_ID_HEADER, requestIdOf } from '../request-scope.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-scope.js';
 import type { SeenEvents } from './seen-events.js';
 
 /** The path Check posts its events to. */

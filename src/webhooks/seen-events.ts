@@ -1,4 +1,4 @@
-import { createStoreRedis } from '../redis-client.js';
+import { createStoreRedis } from '../redis/client.js';
 
 /**
  * Webhook event ids already taken, so a replayed event has no effect. With Redis every replica

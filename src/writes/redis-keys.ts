@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { createStoreRedis } from '../redis-client.js';
+import { createStoreRedis } from '../redis/client.js';
 import {
   IDEMPOTENCY_TTL_MS,
   stillRunning,

@@ -1,4 +1,4 @@
-import { env, fragment } from '../settings.js';
+import { env, fragment } from '../config/settings.js';
 
 /** Settings of writes' idempotency keys. */
 export interface WriteSettings {

@@ -8,7 +8,7 @@ import { createGameballAdapter } from '../../src/providers/gameball/adapter.js';
 import { createGameballHttpClient } from '../../src/providers/gameball/client.js';
 import { createReachAdapter } from '../../src/providers/reach/adapter.js';
 import { createReachHttpClient } from '../../src/providers/reach/client.js';
-import { createManualClock, startSimulators, type Simulator } from '../../src/simulators/index.js';
+import { createManualClock, startSimulators, type Simulator } from '../../src/dev/simulators/index.js';
 
 type Sims = Awaited<ReturnType<typeof startSimulators>>;
 

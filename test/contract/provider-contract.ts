@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, afterAll, describe, expect, it } from 'vitest';
 import type { WriteRequest } from '../../src/domain/writes.js';
 import type { BatchProvider } from '../../src/domain/provider.js';
 import { GatewayError } from '../../src/domain/errors.js';
-import type { Simulator } from '../../src/simulators/index.js';
+import type { Simulator } from '../../src/dev/simulators/index.js';
 
 /**
  * One attempt per call and no breaker: this suite checks how each single answer maps

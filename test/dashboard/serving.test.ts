@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_CSP, useDashboard } from '../../src/dashboard.js';
+import { DASHBOARD_CSP, useDashboard } from '../../src/http/dashboard.js';
 import { JWT_TEST_ENV } from '../helpers/auth.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { startHarness, type Harness } from '../helpers/harness.js';

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createListServices, type LiveServices } from '../../src/context.js';
+import { createListServices, type LiveServices } from '../../src/graphql/context.js';
 import { createGateway } from '../../src/server.js';
 
 /**

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_IDS, DEMO_SIMULATORS, demoCurl, demoExamples } from '../../src/demo-examples.js';
+import { DEMO_IDS, DEMO_SIMULATORS, demoCurl, demoExamples } from '../../src/dev/demo-examples.js';
 import { fromGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type GqlResponse, type Harness } from '../helpers/harness.js';
 

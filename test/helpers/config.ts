@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../src/config.js';
-import type { Env } from '../../src/settings.js';
+import type { Env } from '../../src/config/settings.js';
 
 /** The ConfigError `loadConfig` throws for `env` (fails the test when it accepts it). */
 export function refusal(env: Env): ConfigError {

@@ -1,13 +1,13 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../../src/config.js';
-import { simulatorEnv } from '../../src/gateway-env.js';
+import { simulatorEnv } from '../../src/dev/gateway-env.js';
 import { startGateway } from '../../src/runtime.js';
 import {
   createManualClock,
   startSimulators,
   type ManualClock,
   type StartSimulatorsOptions,
-} from '../../src/simulators/index.js';
+} from '../../src/dev/simulators/index.js';
 
 /** A manual clock that runs in real time from now: `advance` and `set` move it by an offset. */
 function createRealTimeClock(): ManualClock {

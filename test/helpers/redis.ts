@@ -1,4 +1,4 @@
-import { pingRedis, startLocalRedis } from '../../src/local-redis.js';
+import { pingRedis, startLocalRedis } from '../../src/dev/local-redis.js';
 
 /** A real Redis for tests: `REDIS_TEST_URL` when CI started one, else a `redis-server` spawned here. */
 export interface TestRedis {
@@ -17,4 +17,4 @@ export async function startRedis(): Promise<TestRedis> {
   return { url: redis.url, close: () => redis.stop() };
 }
 
-export { startLocalRedis, type LocalRedis } from '../../src/local-redis.js';
+export { startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';

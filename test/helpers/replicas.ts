@@ -1,7 +1,7 @@
-import { simulatorEnv } from '../../src/gateway-env.js';
-import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
-import type { RecordedRequest } from '../../src/simulators/server.js';
-import type { Simulators } from '../../src/simulators/index.js';
+import { simulatorEnv } from '../../src/dev/gateway-env.js';
+import { spawnGateway, type GatewayProcess } from '../../src/dev/gateway-process.js';
+import type { RecordedRequest } from '../../src/dev/simulators/server.js';
+import type { Simulators } from '../../src/dev/simulators/index.js';
 import { FAST_LIVE_ENV } from './harness.js';
 
 /** The environment of a gateway replica on the simulators and a Redis: fast polling, a short lease. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { simulatorEnv } from '../../src/gateway-env.js';
+import { simulatorEnv } from '../../src/dev/gateway-env.js';
 import { sign } from '../../src/providers/factcheck/webhook-signature.js';
 import { startGateway, type RunningGateway } from '../../src/runtime.js';
 import {
@@ -9,7 +9,7 @@ import {
   startSimulators,
   type Simulators,
   type WebhookDelivery,
-} from '../../src/simulators/index.js';
+} from '../../src/dev/simulators/index.js';
 import { FAST_LIVE_ENV } from '../helpers/harness.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';

@@ -18,7 +18,7 @@ vi.mock(import('node:zlib'), async (original) => {
     gzip: ((...args: Parameters<typeof actual.gzip>) => (calls.gzip++, actual.gzip(...args))) as typeof actual.gzip,
   };
 });
-const { useOfflineGraphiQL } = await import('../../src/graphiql.js');
+const { useOfflineGraphiQL } = await import('../../src/http/graphiql.js');
 
 describe('useOfflineGraphiQL', () => {
   it('renders the page on first demand and compresses it once per encoding', async () => {

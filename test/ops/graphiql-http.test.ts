@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPHIQL_CACHE_CONTROL } from '../../src/graphiql.js';
-import { negotiateEncoding } from '../../src/static-body.js';
+import { GRAPHIQL_CACHE_CONTROL } from '../../src/http/graphiql.js';
+import { negotiateEncoding } from '../../src/http/static-body.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { submitAndWatch } from '../../src/demo-examples.js';
+import { submitAndWatch } from '../../src/dev/demo-examples.js';
 
 /** The GraphiQL page over plain HTTP: self-contained, compressed as asked, cacheable by ETag. */
 interface RawResponse {

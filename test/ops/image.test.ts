@@ -5,8 +5,8 @@ import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
-import { freePort } from '../../src/local-redis.js';
+import { spawnGateway, type GatewayProcess } from '../../src/dev/gateway-process.js';
+import { freePort } from '../../src/dev/local-redis.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 

@@ -5,7 +5,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { SECRET_MARKER } from '../../src/simulators/server.js';
+import { SECRET_MARKER } from '../../src/dev/simulators/server.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe, wsClient } from '../helpers/live-clients.js';
 import { until } from '../helpers/until.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpstreamHttp } from '../../src/providers/http.js';
-import { contextSignal } from '../../src/providers/call-context.js';
-import { createSystemClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import { createUpstreamHttp } from '../../src/upstream/http.js';
+import { contextSignal } from '../../src/upstream/call-context.js';
+import { createSystemClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 
 /**
  * A start-up burst: many live streams' first reads (and a few polls) at once, inside a small

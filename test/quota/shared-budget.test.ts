@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { simulatorEnv } from '../../src/gateway-env.js';
+import { simulatorEnv } from '../../src/dev/gateway-env.js';
 import { startGateway, type RunningGateway } from '../../src/runtime.js';
-import { createSystemClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import { createSystemClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 import { FAST_LIVE_ENV } from '../helpers/harness.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startLocalRedis, startRedis, type LocalRedis, type TestRedis } from '../helpers/redis.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderName } from '../../src/domain/batch.js';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import type { FaultRule } from '../../src/simulators/index.js';
+import type { FaultRule } from '../../src/dev/simulators/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe } from '../helpers/live-clients.js';
 

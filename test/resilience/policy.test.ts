@@ -3,8 +3,8 @@ import { createGameballAdapter } from '../../src/providers/gameball/adapter.js';
 import { createGameballHttpClient } from '../../src/providers/gameball/client.js';
 import { createFactCheckAdapter } from '../../src/providers/factcheck/adapter.js';
 import { createFactCheckHttpClient } from '../../src/providers/factcheck/client.js';
-import type { UpstreamPolicy } from '../../src/providers/policy.js';
-import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import type { UpstreamPolicy } from '../../src/upstream/policy.js';
+import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 
 /**
  * The upstream policy (retries, breaker, bulkhead, shared GETs, deadline) through the real HTTP client

@@ -1,10 +1,10 @@
 import WebSocket from 'ws';
 import { createGraphQLError } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorEnv } from '../../src/gateway-env.js';
-import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
-import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
-import { asGraphQLError } from '../../src/transports/ws.js';
+import { simulatorEnv } from '../../src/dev/gateway-env.js';
+import { spawnGateway, type GatewayProcess } from '../../src/dev/gateway-process.js';
+import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
+import { asGraphQLError } from '../../src/http/ws.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /** Every error a client sees is the gateway's own: a code, the gateway's words, nothing of a library's internals. */

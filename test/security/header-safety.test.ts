@@ -1,10 +1,10 @@
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { createUpstreamHttp } from '../../src/providers/http.js';
+import { createUpstreamHttp } from '../../src/upstream/http.js';
 import { createReachAdapter } from '../../src/providers/reach/adapter.js';
 import { createReachHttpClient } from '../../src/providers/reach/client.js';
-import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { JWT_TEST_ENV, bearer } from '../helpers/auth.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorEnv } from '../../src/gateway-env.js';
-import { spawnGateway, type GatewayProcess } from '../../src/gateway-process.js';
-import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import { simulatorEnv } from '../../src/dev/gateway-env.js';
+import { spawnGateway, type GatewayProcess } from '../../src/dev/gateway-process.js';
+import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 import { bearer, JWT_TEST_ENV } from '../helpers/auth.js';
 import { codeOf, floodBody, rawPost, uploadBody } from '../helpers/raw-post.js';
 import { cpuSeconds, rssBytes } from '../helpers/process-stats.js';

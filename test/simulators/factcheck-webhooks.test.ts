@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verify } from '../../src/providers/factcheck/webhook-signature.js';
-import { createFactCheckSimulator, createManualClock } from '../../src/simulators/index.js';
+import { createFactCheckSimulator, createManualClock } from '../../src/dev/simulators/index.js';
 
 /** The Check simulator's webhooks: what it sends, when, and how it signs (docs/providers.md). */
 const START = Date.parse('2026-11-01T12:00:00Z');

@@ -8,7 +8,7 @@ import {
   type Simulator,
   type Simulators,
   type StartSimulatorsOptions,
-} from '../../src/simulators/index.js';
+} from '../../src/dev/simulators/index.js';
 
 /** A minute and a 30-second boundary of the clock. */
 const START = Date.parse('2026-11-01T12:00:00Z');

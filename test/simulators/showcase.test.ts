@@ -3,7 +3,7 @@
  * running for its duration, then succeeded; the seeded batches beside it stay exactly as they were.
  */
 import { expect, it } from 'vitest';
-import { createFactCheckSimulator, createManualClock, FACT_CHECK_SHOWCASE_ID } from '../../src/simulators/index.js';
+import { createFactCheckSimulator, createManualClock, FACT_CHECK_SHOWCASE_ID } from '../../src/dev/simulators/index.js';
 
 const START = Date.parse('2026-11-01T12:00:00Z');
 

@@ -1,6 +1,11 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createManualClock, startSimulators, type ManualClock, type Simulators } from '../../src/simulators/index.js';
+import {
+  createManualClock,
+  startSimulators,
+  type ManualClock,
+  type Simulators,
+} from '../../src/dev/simulators/index.js';
 
 const START = Date.parse('2026-11-01T12:00:00Z');
 let clock: ManualClock;

@@ -1,6 +1,11 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock, startSimulators, type ManualClock, type Simulators } from '../../src/simulators/index.js';
+import {
+  createManualClock,
+  startSimulators,
+  type ManualClock,
+  type Simulators,
+} from '../../src/dev/simulators/index.js';
 
 /**
  * The simulators accept every documented write, refuse invalid input as each provider documents it,

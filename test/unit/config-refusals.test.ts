@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { knownVariables, loadConfig } from '../../src/config.js';
-import { parseRateLimit } from '../../src/providers/rate-limit.js';
+import { parseRateLimit } from '../../src/upstream/rate-limit.js';
 import { startGateway } from '../../src/runtime.js';
-import { MAX_TIMER_MS, type Env } from '../../src/settings.js';
+import { MAX_TIMER_MS, type Env } from '../../src/config/settings.js';
 import { refusal } from '../helpers/config.js';
 
 /** Issue 23, part 7: settings refused, or warned about, at configuration rather than found out at run time. */

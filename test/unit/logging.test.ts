@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, fixedKeysLogger } from '../../src/logging.js';
+import { createLogger, fixedKeysLogger } from '../../src/observability/logging.js';
 
 /** A logger whose lines are kept, with the time field fixed so two lines compare. */
 function capture() {

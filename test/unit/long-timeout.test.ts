@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { longTimeout, MAX_TIMER_MS } from '../../src/long-timeout.js';
+import { longTimeout, MAX_TIMER_MS } from '../../src/config/long-timeout.js';
 
 afterEach(() => vi.useRealTimers());
 

@@ -3,7 +3,12 @@ import { createGameballAdapter } from '../../src/providers/gameball/adapter.js';
 import { createGameballHttpClient } from '../../src/providers/gameball/client.js';
 import { initialMemory, pollStep } from '../../src/live/poll-step.js';
 import type { WatchTarget } from '../../src/live/watch-target.js';
-import { createManualClock, startSimulators, type ManualClock, type Simulators } from '../../src/simulators/index.js';
+import {
+  createManualClock,
+  startSimulators,
+  type ManualClock,
+  type Simulators,
+} from '../../src/dev/simulators/index.js';
 
 /** The poll step is a plain function of one batch and its last state, here against the real Gameball simulator. */
 let sims: Simulators;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/domain/errors.js';
 import { RequestBudget } from '../../src/graphql/request-budget.js';
-import { clientAddress, clientIdentity } from '../../src/identity.js';
+import { clientAddress, clientIdentity } from '../../src/identity/identity.js';
 import { loadConfig } from '../../src/config.js';
-import { SharedCalls } from '../../src/providers/shared-calls.js';
+import { SharedCalls } from '../../src/upstream/shared-calls.js';
 
 describe('RequestBudget', () => {
   it('fails calls beyond the budget at their field with QUERY_TOO_COMPLEX', async () => {

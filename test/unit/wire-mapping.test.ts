@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toFactCheckBatch } from '../../src/providers/factcheck/to-batch.js';
 import { toGameballBatch } from '../../src/providers/gameball/to-batch.js';
 import { fromReachEnvelope, toReachBatch } from '../../src/providers/reach/to-batch.js';
-import { WireShapeError } from '../../src/providers/wire.js';
+import { WireShapeError } from '../../src/upstream/wire.js';
 
 // The documented example from factcheck-get-batch.seed.md.
 const CHECK_EXAMPLE = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scopesOf } from '../../src/auth.js';
+import { scopesOf } from '../../src/identity/auth.js';
 import { ErrorCode, GatewayError } from '../../src/domain/errors.js';
 import { fingerprintOf } from '../../src/graphql/mutations/fingerprint.js';
 import { asPayload } from '../../src/graphql/mutations/user-errors.js';
@@ -7,10 +7,10 @@ import { checkFactCheckSubmit, checkFieldPath, readFactCheckRefusal } from '../.
 import { FACTCHECK_PLANS } from '../../src/providers/factcheck/plans.js';
 import { readGameballRefusal } from '../../src/providers/gameball/writes.js';
 import { readReachRefusal } from '../../src/providers/reach/writes.js';
-import { toWriteError } from '../../src/providers/upstream-errors.js';
-import { UpstreamHttpError, markMayHaveBeenSent } from '../../src/providers/upstream-types.js';
-import { keyActionOf } from '../../src/providers/write-answers.js';
-import { WireShapeError } from '../../src/providers/wire.js';
+import { toWriteError } from '../../src/upstream/errors.js';
+import { UpstreamHttpError, markMayHaveBeenSent } from '../../src/upstream/types.js';
+import { keyActionOf } from '../../src/upstream/write-answers.js';
+import { WireShapeError } from '../../src/upstream/wire.js';
 import { loadConfig } from '../../src/config.js';
 import { createIdempotencyStore } from '../../src/writes/create-store.js';
 import { writeScopeOf } from '../../src/writes/write-scope.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FaultRule } from '../../src/simulators/index.js';
+import type { FaultRule } from '../../src/dev/simulators/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { wsClient } from '../helpers/live-clients.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayProcess } from '../../src/gateway-process.js';
-import { createSystemClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import type { GatewayProcess } from '../../src/dev/gateway-process.js';
+import { createSystemClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { replicaEnv, spawnReplicas } from '../helpers/replicas.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import type { GatewayProcess } from '../../src/gateway-process.js';
-import { createManualClock, startSimulators, type Simulators } from '../../src/simulators/index.js';
+import type { GatewayProcess } from '../../src/dev/gateway-process.js';
+import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 import { subscribe, wsClient } from '../helpers/live-clients.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { replicaEnv, spawnReplicas } from '../helpers/replicas.js';

@@ -5,7 +5,7 @@ import type { Batch as BatchModel, ReachBatch as ReachBatchModel, GameballBatch 
 import type { BatchConnectionModel as BatchConnectionModelModel, BatchEdgeModel as BatchEdgeModelModel } from '../connections/batch-list.js';
 import type { ItemConnectionModel as ItemConnectionModelModel, ItemEdgeModel as ItemEdgeModelModel } from '../connections/nested.js';
 import type { BatchEvent as BatchEventModel } from '../../live/batch-events.js';
-import type { GraphQLContext } from '../../context.js';
+import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { scopeOf, type GraphQLContext } from '../../context.js';
+import { scopeOf, type GraphQLContext } from '../context.js';
 import type { Batch, ProviderName } from '../../domain/batch.js';
 import { GatewayError, badInput, notConfigured } from '../../domain/errors.js';
 import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domain/listing.js';

@@ -1,4 +1,4 @@
-import type { GraphQLContext } from '../../context.js';
+import type { GraphQLContext } from '../context.js';
 import type { FactCheckItem } from '../../domain/batch.js';
 import { badInput, notConfigured } from '../../domain/errors.js';
 import { bindingOf } from './cursor.js';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ListPage } from '../../domain/listing.js';
-import { SharedCalls } from '../../providers/shared-calls.js';
+import { SharedCalls } from '../../upstream/shared-calls.js';
 
 /**
  * Upstream list pages shared by all requests for a short time, keyed by everything that shapes

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { GraphQLContext } from '../../context.js';
+import type { GraphQLContext } from '../context.js';
 import type { Batch, ProviderName } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, notConfigured } from '../../domain/errors.js';
 import { fromGlobalId } from '../../domain/global-id.js';

@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { GraphQLContext } from '../../context.js';
+import type { GraphQLContext } from '../context.js';
 import { ErrorCode, GatewayError } from '../../domain/errors.js';
 import type { FoundWrite } from '../../domain/writes.js';
 import { parseWithDates } from '../../live/coordinator.js';
-import { keyActionOf } from '../../providers/write-answers.js';
+import { keyActionOf } from '../../upstream/write-answers.js';
 import type { Warning } from '../notes.js';
 import { keyLimitError, type StoredOutcome, type WriteAttempt } from '../../writes/idempotency-store.js';
 import { writeMarkerOf, writeScopeOf } from '../../writes/write-scope.js';

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { GraphQLContext } from '../../context.js';
+import type { GraphQLContext } from '../context.js';
 import type { ReachBatch } from '../../domain/batch.js';
 import type { WriteRequest } from '../../domain/writes.js';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';

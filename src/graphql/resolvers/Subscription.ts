@@ -1,4 +1,4 @@
-import { scopeOf, type GraphQLContext } from '../../context.js';
+import { scopeOf, type GraphQLContext } from '../context.js';
 import type { Batch } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
 import { fromGlobalId, toGlobalId } from '../../domain/global-id.js';

@@ -1,10 +1,10 @@
 import type { BatchProvider } from '../../domain/provider.js';
-import { toGatewayError } from '../upstream-errors.js';
+import { toGatewayError } from '../../upstream/errors.js';
 import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
 import type { FactCheckClient } from './client.js';
 import { toFactCheckBatch, toFactCheckItem, toFactCheckPagination } from './to-batch.js';
 import { planFactCheckList } from './list-plan.js';
-import { field, obj, optArr, WireShapeError } from '../wire.js';
+import { field, obj, optArr, WireShapeError } from '../../upstream/wire.js';
 import type { FactCheckListResponse, FactCheckResultsResponse } from './types.js';
 import { refineFactCheckError } from './errors.js';
 import { createFactCheckWrites } from './writes.js';

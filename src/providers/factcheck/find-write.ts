@@ -1,6 +1,6 @@
 import type { FindWriteOptions, FoundWrite, WriteRequest } from '../../domain/writes.js';
-import { toGatewayError } from '../upstream-errors.js';
-import { field, obj, optArr, optDate, optNum, optObj, optStr, str, WireShapeError } from '../wire.js';
+import { toGatewayError } from '../../upstream/errors.js';
+import { field, obj, optArr, optDate, optNum, optObj, optStr, str, WireShapeError } from '../../upstream/wire.js';
 import type { FactCheckClient } from './client.js';
 import { refineFactCheckError } from './errors.js';
 import { toFactCheckPagination } from './to-batch.js';

@@ -1,5 +1,5 @@
 import type { ProviderDefinition, ProviderSettings } from '../definition.js';
-import { env } from '../../settings.js';
+import { env } from '../../config/settings.js';
 import { httpProviderSettings, rateLimitVariable } from '../definition.js';
 import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
 import { createFactCheckAdapter } from './adapter.js';

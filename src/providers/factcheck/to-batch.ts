@@ -11,7 +11,7 @@ import {
   str,
   WireShapeError,
   type WireObject,
-} from '../wire.js';
+} from '../../upstream/wire.js';
 import { fromFactCheckStatus } from './status.js';
 import { withoutMarker } from './marker.js';
 import type { FactCheckWireBatch, FactCheckWireItem, FactCheckWireValidationError } from './types.js';

@@ -1,7 +1,7 @@
 import { ErrorCode, invalidInput, type FieldError } from '../../domain/errors.js';
 import type { FactCheckSubmit, WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
-import { toWriteError, type WriteRefusal } from '../upstream-errors.js';
-import { idString, obj, optArr, optDate, optNum, optStr, num, str } from '../wire.js';
+import { toWriteError, type WriteRefusal } from '../../upstream/errors.js';
+import { idString, obj, optArr, optDate, optNum, optStr, num, str } from '../../upstream/wire.js';
 import { refineFactCheckError } from './errors.js';
 import { withMarker } from './marker.js';
 import type { FactCheckClient } from './client.js';

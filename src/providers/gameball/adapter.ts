@@ -1,5 +1,5 @@
 import type { BatchProvider } from '../../domain/provider.js';
-import { toGatewayError } from '../upstream-errors.js';
+import { toGatewayError } from '../../upstream/errors.js';
 import { GAMEBALL_CAPABILITIES } from './capabilities.js';
 import type { GameballClient } from './client.js';
 import { toGameballBatch } from './to-batch.js';

@@ -1,5 +1,5 @@
 import { FINISHED_STATUSES, percentOf, type GameballBatch, type GameballItem } from '../../domain/batch.js';
-import { obj, optArr, optDate, optNum, optStr, type WireObject } from '../wire.js';
+import { obj, optArr, optDate, optNum, optStr, type WireObject } from '../../upstream/wire.js';
 import { fromGameballStatus } from './status.js';
 import type { GameballLegacyWireBatch, GameballWireBatch, GameballWireItem } from './types.js';
 

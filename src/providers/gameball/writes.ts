@@ -1,7 +1,7 @@
 import { ErrorCode, GatewayError, invalidInput } from '../../domain/errors.js';
 import type { WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
-import { toWriteError, type WriteRefusal } from '../upstream-errors.js';
-import { idString, obj } from '../wire.js';
+import { toWriteError, type WriteRefusal } from '../../upstream/errors.js';
+import { idString, obj } from '../../upstream/wire.js';
 import type { GameballClient } from './client.js';
 import { refineGameballError } from './errors.js';
 import { toGameballBatch } from './to-batch.js';

@@ -1,5 +1,5 @@
 import type { BatchProvider } from '../../domain/provider.js';
-import { toGatewayError } from '../upstream-errors.js';
+import { toGatewayError } from '../../upstream/errors.js';
 import { REACH_CAPABILITIES } from './capabilities.js';
 import type { ReachClient } from './client.js';
 import { fromReachEnvelope, fromReachListEnvelope, toReachBatch } from './to-batch.js';

@@ -17,7 +17,7 @@ import {
   strArr,
   WireShapeError,
   type WireObject,
-} from '../wire.js';
+} from '../../upstream/wire.js';
 import { fromReachStatus } from './status.js';
 import type {
   ReachGetBatchResponse,

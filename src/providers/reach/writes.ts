@@ -1,7 +1,7 @@
 import { ErrorCode, invalidInput, type FieldError } from '../../domain/errors.js';
 import type { WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
-import { toWriteError, type WriteRefusal } from '../upstream-errors.js';
-import { field, obj, optObj, str, WireShapeError } from '../wire.js';
+import { toWriteError, type WriteRefusal } from '../../upstream/errors.js';
+import { field, obj, optObj, str, WireShapeError } from '../../upstream/wire.js';
 import type { ReachClient } from './client.js';
 import type { ReachWriteAccepted } from './types.js';
 

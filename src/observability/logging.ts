@@ -1,6 +1,6 @@
 import { destination as pinoDestination, pino, type DestinationStream, type Logger } from 'pino';
 import type { YogaLogger } from 'graphql-yoga';
-import { GatewayError } from './domain/errors.js';
+import { GatewayError } from '../domain/errors.js';
 import { errorLogger } from './request-scope.js';
 
 /** Log levels batchql accepts in `LOG_LEVEL`. */

@@ -1,4 +1,4 @@
-import type { RequestScope } from '../request-scope.js';
+import type { RequestScope } from '../observability/request-scope.js';
 
 /**
  * Which kind of work an upstream call serves: a client waiting for an answer (`interactive`, the

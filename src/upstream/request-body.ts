@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { UpstreamBody } from './upstream-types.js';
+import type { UpstreamBody } from './types.js';
 
 /** A request body ready for undici: its bytes (or a stream of them) and its content type. */
 export interface EncodedBody {

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { createGraphQLError } from 'graphql-yoga';
-import { env, fragment } from './settings.js';
+import { env, fragment } from '../config/settings.js';
 
 /** How clients authenticate (README: "Authentication and tenancy"). */
 export interface AuthSettings {

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { env, fragment } from './settings.js';
+import { env, fragment } from '../config/settings.js';
 
 /** What yoga's CORS plugin is told for one request (`false`: no CORS headers). */
 export type CorsDecision = { origin: string; credentials: boolean } | false;

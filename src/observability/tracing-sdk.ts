@@ -15,8 +15,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
-import { operationSpans } from './graphql/tracing.js';
-import { upstreamTracing } from './providers/tracing.js';
+import { operationSpans } from '../graphql/tracing.js';
+import { upstreamTracing } from '../upstream/tracing.js';
 import type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tracing-types.js';
 
 /** The OpenTelemetry SDK of one gateway: loaded by `startTracing` (`tracing.ts`) only when tracing is on. */

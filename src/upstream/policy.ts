@@ -26,10 +26,10 @@ import {
   type UpstreamDropObserver,
   type UpstreamHttp,
   type UpstreamObserver,
-} from './upstream-types.js';
-import { codeFromStatus } from './upstream-errors.js';
+} from './types.js';
+import { codeFromStatus } from './errors.js';
 
-export type { CircuitStateName } from './upstream-types.js';
+export type { CircuitStateName } from './types.js';
 import { SharedCalls } from './shared-calls.js';
 
 /** How one provider's upstream calls are protected (README: "Upstream policy"). */

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ProviderName } from '../domain/batch.js';
-import { ReplicaRegistry } from '../live/replica-registry.js';
+import { ReplicaRegistry } from './replica-registry.js';
 import type { ProviderQuota, SharedCapacity } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import type { TrafficClass } from './call-context.js';

@@ -1,11 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PollHub } from './live/poll-hub.js';
-import type { Providers } from './providers/index.js';
+import type { PollHub } from '../live/poll-hub.js';
+import type { Providers } from '../providers/index.js';
 
-import type { UpstreamObserver } from './providers/upstream-types.js';
-import type { OperationReport } from './graphql/access-log.js';
+import type { UpstreamObserver } from '../upstream/types.js';
+import type { OperationReport } from '../graphql/access-log.js';
 
-export type { UpstreamObserver } from './providers/upstream-types.js';
+export type { UpstreamObserver } from '../upstream/types.js';
 
 /** Prometheus metrics of one gateway process, served at `/metrics`. */
 export interface Metrics {

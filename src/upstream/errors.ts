@@ -1,6 +1,6 @@
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError, type FieldError } from '../domain/errors.js';
-import { UpstreamHttpError } from './upstream-types.js';
+import { UpstreamHttpError } from './types.js';
 import { classOfStatus, classOfUpstreamFailure } from './write-answers.js';
 import { WireShapeError } from './wire.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../providers/factcheck/plans.js';
+import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../../providers/factcheck/plans.js';
 import { createdBatch, type SimBatch } from './model.js';
 import { parseMultipart } from './multipart.js';
 import type { CreatedBatch, SimRequest, SimResponse } from './server.js';

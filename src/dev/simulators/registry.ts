@@ -1,4 +1,4 @@
-import type { ProviderName } from '../domain/batch.js';
+import type { ProviderName } from '../../domain/batch.js';
 import type { SimClock } from './clock.js';
 import { createFactCheckSimulator, type FactCheckPlan, type FactCheckSimCredentials } from './factcheck.js';
 import { createGameballSimulator, type GameballRateLimits, type GameballSimCredentials } from './gameball.js';

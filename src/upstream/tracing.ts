@@ -10,8 +10,8 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { ProviderName } from '../domain/batch.js';
 import { GatewayError } from '../domain/errors.js';
-import { injectTraceContext } from '../trace-context.js';
-import { UpstreamHttpError, type UpstreamCall } from './upstream-types.js';
+import { injectTraceContext } from '../observability/trace-context.js';
+import { UpstreamHttpError, type UpstreamCall } from './types.js';
 
 /** `url.template` of the HTTP semantic conventions (incubating, so named here). */
 const ATTR_URL_TEMPLATE = 'url.template';

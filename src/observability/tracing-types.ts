@@ -1,8 +1,8 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
-import type { ProviderName } from './domain/batch.js';
-import type { OperationSpans } from './graphql/tracing.js';
-import type { AttemptTracer } from './providers/tracing.js';
+import type { ProviderName } from '../domain/batch.js';
+import type { OperationSpans } from '../graphql/tracing.js';
+import type { AttemptTracer } from '../upstream/tracing.js';
 
 /** The types of tracing (`tracing.ts`), shared with the lazily loaded SDK (`tracing-sdk.ts`). */
 

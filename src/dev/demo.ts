@@ -8,11 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config.js';
+import { loadConfig } from '../config.js';
 import { DEMO_SIMULATORS, demoCurl, demoExamples, submitAndWatch } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
-import { startGateway } from './runtime.js';
-import { installSafetyNet } from './safety-net.js';
+import { startGateway } from '../runtime.js';
+import { installSafetyNet } from '../observability/safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
 
 // The dashboard's bundle (dist/dashboard/), built by the same script as `npm run build`, only when stale.

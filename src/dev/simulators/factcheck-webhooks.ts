@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CHECK_SIGNATURE_HEADER, sign } from '../providers/factcheck/webhook-signature.js';
+import { CHECK_SIGNATURE_HEADER, sign } from '../../providers/factcheck/webhook-signature.js';
 import type { SimClock } from './clock.js';
 import { stateAt, type SimBatch } from './model.js';
 import { iso, type SimResponse } from './server.js';

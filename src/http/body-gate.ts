@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
-import { authorizationOf, type Authenticator } from './auth.js';
+import { authorizationOf, type Authenticator } from '../identity/auth.js';
 
 /** What the body gate in front of yoga works with (`runtime.ts`). */
 export interface BodyGateOptions {

@@ -6,9 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Gateway } from '../server.js';
-import { authorizationOf, type Authenticator } from '../auth.js';
-import { REQUEST_ID_HEADER, requestIdOf } from '../request-scope.js';
-import { longTimeout } from '../long-timeout.js';
+import { authorizationOf, type Authenticator } from '../identity/auth.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-scope.js';
+import { longTimeout } from '../config/long-timeout.js';
 
 /** Options of the WebSocket transport. */
 export interface WsOptions {

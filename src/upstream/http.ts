@@ -13,15 +13,15 @@ import {
   type UpstreamHttp,
   type UpstreamMethod,
   type UpstreamObserver,
-} from './upstream-types.js';
+} from './types.js';
 import { encodeBody } from './request-body.js';
 import { ProviderQuota } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
 import type { SharedBudget } from './shared-budget.js';
 import { callContextOf, waitingForBudget } from './call-context.js';
-import type { Tracing } from '../tracing-types.js';
+import type { Tracing } from '../observability/tracing-types.js';
 
-export { UpstreamHttpError, type UpstreamHttp } from './upstream-types.js';
+export { UpstreamHttpError, type UpstreamHttp } from './types.js';
 
 /** Connection and size limits of one provider's HTTP pool. */
 export interface UpstreamHttpOptions {

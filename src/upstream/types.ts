@@ -1,5 +1,5 @@
 import type { ProviderName } from '../domain/batch.js';
-import type { RequestScope } from '../request-scope.js';
+import type { RequestScope } from '../observability/request-scope.js';
 import type { CallContext } from './call-context.js';
 
 /**

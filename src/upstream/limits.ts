@@ -1,4 +1,4 @@
-import { env, fragment } from '../settings.js';
+import { env, fragment } from '../config/settings.js';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy.js';
 
 /** Limits shared by every provider's HTTP client. */

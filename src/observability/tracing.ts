@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import { env, fragment } from './settings.js';
+import { env, fragment } from '../config/settings.js';
 import type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tracing-types.js';
 
 export type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tracing-types.js';

@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { UpstreamHttpError, mayHaveBeenSent } from './upstream-types.js';
+import { UpstreamHttpError, mayHaveBeenSent } from './types.js';
 import { WireShapeError } from './wire.js';
 
 /**

@@ -1,21 +1,21 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { ListSettings } from './config.js';
-import type { UpstreamLimits } from './providers/limits.js';
-import type { ProviderName } from './domain/batch.js';
-import { createCursorCodec, type CursorCodec } from './graphql/connections/cursor.js';
-import { PageCache } from './graphql/connections/page-cache.js';
-import { createLoaders, type Loaders } from './graphql/loaders.js';
-import { createNotes, type ResponseNotes } from './graphql/notes.js';
-import type { PollHub } from './live/poll-hub.js';
-import type { SubscriptionShares } from './live/shares.js';
-import type { AnyProviderDefinition, Providers } from './providers/index.js';
-import type { Principal } from './auth.js';
-import type { ClientIdentity } from './identity.js';
-import { RequestBudget } from './graphql/request-budget.js';
-import type { Coordinator } from './live/coordinator.js';
-import type { IdempotencyStore } from './writes/idempotency-store.js';
-import type { WritesInFlight } from './writes/in-flight.js';
+import type { ListSettings } from '../config.js';
+import type { UpstreamLimits } from '../upstream/limits.js';
+import type { ProviderName } from '../domain/batch.js';
+import { createCursorCodec, type CursorCodec } from './connections/cursor.js';
+import { PageCache } from './connections/page-cache.js';
+import { createLoaders, type Loaders } from './loaders.js';
+import { createNotes, type ResponseNotes } from './notes.js';
+import type { PollHub } from '../live/poll-hub.js';
+import type { SubscriptionShares } from '../live/shares.js';
+import type { AnyProviderDefinition, Providers } from '../providers/index.js';
+import type { Principal } from '../identity/auth.js';
+import type { ClientIdentity } from '../identity/identity.js';
+import { RequestBudget } from './request-budget.js';
+import type { Coordinator } from '../live/coordinator.js';
+import type { IdempotencyStore } from '../writes/idempotency-store.js';
+import type { WritesInFlight } from '../writes/in-flight.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
