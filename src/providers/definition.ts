@@ -83,6 +83,8 @@ function checkSigningSecret(
  */
 export interface ProviderDefinition<S extends ProviderSettings = ProviderSettings> {
   name: ProviderName;
+  /** Its name for people (`ProviderInfo.displayName`, the dashboard's label), as the provider calls itself. */
+  displayName: string;
   /** The GraphQL object type of its batches; also the type part of their global IDs. */
   typeName: `${string}Batch`;
   /** What it can do; surfaced as `Query.providers` whether configured or not. */

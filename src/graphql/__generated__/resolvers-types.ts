@@ -746,6 +746,8 @@ export type ProviderInfo = {
   circuit?: Maybe<CircuitState>;
   /** False when the provider's base URL is not set; its batches then resolve to errors. */
   configured: Scalars['Boolean']['output'];
+  /** The provider's name for people, as the dashboard labels its batches (the enum value is for code). */
+  displayName: Scalars['String']['output'];
   /** The provider reports pending resources with missing dependencies (Reach only). */
   hasPendingDetails: Scalars['Boolean']['output'];
   /** The pagination style of the provider's list endpoint, if any: CURSOR or OFFSET. */
@@ -1567,6 +1569,7 @@ export type ProviderInfoResolvers<ContextType = GraphQLContext, ParentType exten
   canList?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   circuit?: Resolver<Maybe<ResolversTypes['CircuitState']>, ParentType, ContextType>;
   configured?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hasPendingDetails?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   pagination?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pausedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

@@ -30,8 +30,9 @@ export const Query: QueryResolvers = {
   },
   batch: (_, { provider, providerBatchId }, ctx, info) => loadBatch(ctx, info, provider, providerBatchId),
   providers: (_, __, ctx) =>
-    ctx.gateway.definitions.map(({ name: provider, capabilities }) => ({
+    ctx.gateway.definitions.map(({ name: provider, displayName, capabilities }) => ({
       provider,
+      displayName,
       configured: ctx.gateway.providers[provider] !== undefined,
       ...capabilities,
       circuit: ctx.gateway.providers[provider]?.circuit?.() ?? null,

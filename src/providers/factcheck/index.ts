@@ -40,6 +40,7 @@ export function factCheckWebhookSecret(settings: ProviderSettings | undefined): 
 /** Check: batch fact-checking; offset-paged lists and per-item results. */
 export const factCheck: ProviderDefinition<FactCheckSettings> = {
   name: 'FACT_CHECK',
+  displayName: 'Check',
   typeName: 'FactCheckBatch',
   capabilities: FACT_CHECK_CAPABILITIES,
   settings,

@@ -24,6 +24,7 @@ type GameballSettings = NonNullable<ReturnType<typeof settings.parse>>;
 /** Gameball: loyalty batch operations; read by id only (no list endpoint). */
 export const gameball: ProviderDefinition<GameballSettings> = {
   name: 'GAMEBALL',
+  displayName: 'Gameball',
   typeName: 'GameballBatch',
   capabilities: GAMEBALL_CAPABILITIES,
   settings,

@@ -16,6 +16,7 @@ type ReachSettings = NonNullable<ReturnType<typeof settings.parse>>;
 /** Reach: partner resource ingest, patch and delete batches; cursor-paged lists, tenant-scoped data. */
 export const reach: ProviderDefinition<ReachSettings> = {
   name: 'REACH',
+  displayName: 'Reach',
   typeName: 'ReachBatch',
   capabilities: REACH_CAPABILITIES,
   settings,
