@@ -7,7 +7,7 @@
 // dashboard alone.
 // Plain JavaScript on purpose: it runs before anything is compiled, with or without dev dependencies.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,18 @@ function buildGateway() {
   if (result.status !== 0) {
     console.error('batchql build: tsc failed; dist/ was not written');
     process.exit(result.status ?? 1);
+  }
+  copySdl(join(root, 'src'), join(root, 'dist'));
+}
+
+/** Each provider's SDL (`src/providers/<name>/schema.graphql`) goes beside its compiled definition, which reads it. */
+function copySdl(from, to) {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) copySdl(join(from, entry.name), join(to, entry.name));
+    else if (entry.name.endsWith('.graphql')) {
+      mkdirSync(to, { recursive: true });
+      copyFileSync(join(from, entry.name), join(to, entry.name));
+    }
   }
 }
 

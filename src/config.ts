@@ -7,6 +7,7 @@ import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { TRACING_OFF, tracingSettings, type TracingSettings } from './observability/tracing.js';
 import { upstreamSettings, type UpstreamLimits } from './upstream/limits.js';
+import { listSettings, type ListSettings } from './graphql/connections/settings.js';
 import { writeAttemptWindowMs, writeSettings, type WriteSettings } from './writes/settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
@@ -21,6 +22,7 @@ import {
 } from './config/settings.js';
 
 export { ConfigError } from './config/settings.js';
+export type { ListSettings } from './graphql/connections/settings.js';
 export type { LiveSettings } from './live/settings.js';
 export { DEFAULT_UPSTREAM_LIMITS, type UpstreamLimits } from './upstream/limits.js';
 
@@ -59,16 +61,6 @@ export interface GatewayConfig {
   warnings: string[];
 }
 
-/** Settings of list connections. */
-export interface ListSettings {
-  /** HMAC key of connection cursors; replicas behind one load balancer need the same one. */
-  cursorSecret: string;
-  /** How long an upstream list page is reused while a client pages on (ms). */
-  pageCacheTtlMs: number;
-  /** How many upstream list pages are kept at most. */
-  pageCacheMaxPages: number;
-}
-
 /**
  * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL`, `LOG_SYNC` and `TRUST_PROXY` (off by default; a hop count, `true`
  * meaning one hop).
@@ -93,20 +85,6 @@ const serverSettings = fragment(
     logLevel: v.LOG_LEVEL as LogLevel,
     logSync: v.LOG_SYNC,
     trustProxy: v.TRUST_PROXY,
-  }),
-);
-
-/** `CURSOR_SECRET` and the list page cache. */
-const listSettings = fragment(
-  {
-    CURSOR_SECRET: env.text(),
-    LIST_PAGE_CACHE_TTL_MS: env.int(30_000, 0, 3_600_000),
-    LIST_PAGE_CACHE_MAX_PAGES: env.int(2_000, 1, 1_000_000),
-  },
-  (v) => ({
-    cursorSecret: v.CURSOR_SECRET,
-    pageCacheTtlMs: v.LIST_PAGE_CACHE_TTL_MS,
-    pageCacheMaxPages: v.LIST_PAGE_CACHE_MAX_PAGES,
   }),
 );
 

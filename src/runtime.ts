@@ -12,8 +12,8 @@ import {
   createProviders,
   PROVIDER_DEFINITIONS,
   type AnyProviderDefinition,
-  type Providers,
 } from './providers/index.js';
+import type { Providers } from './domain/provider.js';
 import { createGateway, type Gateway } from './server.js';
 import { attachWebSocket } from './http/ws.js';
 import { HttpDrain, type HttpDrainCounts } from './http/drain.js';

@@ -20,10 +20,11 @@ import { clientIdentity } from './identity/identity.js';
 import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
 import { useLazyParallelValidation } from './graphql/lazy-validation.js';
-import { useUpstreamBudget } from './graphql/upstream-cost.js';
+import { costTable, useUpstreamBudget } from './graphql/upstream-cost.js';
 import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
-import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type Providers } from './providers/index.js';
+import type { Providers } from './domain/provider.js';
+import { PROVIDER_DEFINITIONS, type AnyProviderDefinition } from './providers/index.js';
 import { useOfflineGraphiQL } from './http/graphiql.js';
 import { useDashboard } from './http/dashboard.js';
 import { useNoFraming } from './http/no-framing.js';
@@ -155,7 +156,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useBodyLimits(queries.maxBodyBytes, queries.maxTokens),
       // Before the upstream estimate: a client over its limit costs one counter increment, nothing more.
       useClientRateLimit(options.rateLimit?.limiter, options.rateLimit?.perMinute ?? 0, options.rateLimit?.onRefused),
-      useUpstreamBudget(),
+      useUpstreamBudget(costTable(definitions)),
       useTokenExpiry(),
       // GET /dashboard and its assets, and / (a redirect): answered in onRequest, so no plugin after it sees them.
       ...(options.dashboard === false

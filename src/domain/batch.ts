@@ -1,8 +1,6 @@
-/** The providers batchql fronts; values equal the GraphQL `BatchProvider` enum. */
-export type ProviderName = 'REACH' | 'GAMEBALL' | 'FACT_CHECK';
+import type { ProviderName } from '../providers/names.js';
 
-/** Every provider, in the order `Query.providers` lists them. */
-export const PROVIDER_NAMES: readonly ProviderName[] = ['REACH', 'GAMEBALL', 'FACT_CHECK'];
+export type { ProviderName } from '../providers/names.js';
 
 /** The unified status vocabulary; values equal the GraphQL `BatchStatus` enum. */
 export type BatchStatus =
@@ -65,97 +63,13 @@ export interface BatchCommon {
  */
 export type StaleReason = 'POLL_FAILED' | 'BUDGET_WAIT' | 'OVERDUE';
 
-export type ReachBatchType =
-  'PARTNER_RESOURCE_JSON_INGEST' | 'PARTNER_RESOURCE_BATCH_DELETE' | 'PARTNER_RESOURCE_BATCH_PATCH';
-
-/** A Reach resource stored as pending until its `$ref` dependencies arrive or it expires. */
-export interface ReachPendingResource {
-  id: string;
-  resourceExternalId: string;
-  schemaDefinitionId: string;
-  schemaName: string | null;
-  missingDependencies: { schemaDefinitionId: string; schemaName: string | null; externalId: string }[];
-  expiresAt: Date | null;
-  createdAt: Date | null;
+/**
+ * A batch of any provider: the common fields, and its provider's name. Each provider's model
+ * (`providers/<name>/model.ts`) extends it with everything that provider returns, narrowing `provider`.
+ */
+export interface Batch extends BatchCommon {
+  provider: ProviderName;
 }
-
-/** A Reach batch: the common fields plus everything Reach returns. */
-export interface ReachBatch extends BatchCommon {
-  provider: 'REACH';
-  batchType: ReachBatchType | null;
-  batchTypeRaw: string;
-  schemaName: string | null;
-  schemaDefinitionId: string | null;
-  successRate: number | null;
-  pendingRecords: number | null;
-  errorSummary: { category: string; count: number }[];
-  recordErrors: { externalId: string; errors: string[]; categories: string[] }[];
-  /** null when Reach was not asked for (or did not send) pending details. */
-  pendingResources: ReachPendingResource[] | null;
-  pendingExpiresAt: Date | null;
-}
-
-/** One Gameball result or error item; fields are best-effort, `raw` is the item verbatim. */
-export interface GameballItem {
-  customerId: string | null;
-  amount: number | null;
-  points: number | null;
-  transactionId: string | null;
-  message: string | null;
-  code: number | null;
-  raw: Record<string, unknown>;
-}
-
-/** A Gameball batch: the common fields plus everything Gameball returns. */
-export interface GameballBatch extends BatchCommon {
-  provider: 'GAMEBALL';
-  providerProgress: number | null;
-  totalItems: number | null;
-  processedItems: number | null;
-  failedItems: number | null;
-  results: GameballItem[];
-  itemErrors: GameballItem[];
-}
-
-/** A Check batch: the common fields plus everything Check returns. */
-export interface FactCheckBatch extends BatchCommon {
-  provider: 'FACT_CHECK';
-  name: string | null;
-  inputFormat: 'JSON' | 'CSV' | null;
-  originalFileName: string | null;
-  methods: { method: string; weight: number }[];
-  context: Record<string, unknown> | null;
-  totalCostCents: number | null;
-  totalInputTokens: number | null;
-  totalOutputTokens: number | null;
-  validationErrors: { row: number; message: string }[];
-  expiresAt: Date | null;
-}
-
-/** One item result of a Check batch (`GET /v1/batch/{id}/results`). */
-export interface FactCheckItem {
-  id: string;
-  itemIndex: number;
-  idempotencyKey: string | null;
-  content: string | null;
-  itemContext: Record<string, unknown> | null;
-  /** Check's item status word, verbatim (pending, queued, processing, completed, failed, skipped). */
-  status: string;
-  verificationId: string | null;
-  verdict: string | null;
-  confidence: number | null;
-  /** accept, reject or escalate, verbatim. */
-  decision: string | null;
-  costCents: number | null;
-  processingTimeMs: number | null;
-  errorMessage: string | null;
-  retryCount: number | null;
-  createdAt: Date | null;
-  completedAt: Date | null;
-}
-
-/** A batch from any provider, discriminated by `provider`. */
-export type Batch = ReachBatch | GameballBatch | FactCheckBatch;
 
 /** Derives `percent` (0-100, two decimals) from counts; null when the total is unknown or zero-safe. */
 export function percentOf(processed: number, total: number | null): number | null {

@@ -1,4 +1,4 @@
-import { PROVIDER_NAMES, type ProviderName } from './batch.js';
+import type { ProviderName } from './batch.js';
 import { badInput } from './errors.js';
 
 /**
@@ -44,7 +44,7 @@ export interface DecodedGlobalId {
  * throws a `BAD_USER_INPUT` GatewayError quoting the ID (relay ignores bad IDs; ours name a
  * provider, so guessing would call the wrong upstream). `known`: the gateway's providers.
  */
-export function fromGlobalId(id: string, known: readonly ProviderName[] = PROVIDER_NAMES): DecodedGlobalId {
+export function fromGlobalId(id: string, known: readonly ProviderName[]): DecodedGlobalId {
   const quoted = JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
   if (!/^[A-Za-z0-9_-]{4,400}={0,2}$/.test(id)) throw badInput(`Invalid ID ${quoted}: not a batchql global ID`);
   const decoded = Buffer.from(id.replace(/=+$/, ''), 'base64url').toString('utf8');

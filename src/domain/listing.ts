@@ -1,4 +1,4 @@
-import type { Batch, BatchStatus, ProviderName, ReachBatchType } from './batch.js';
+import type { Batch, BatchStatus, ProviderName } from './batch.js';
 
 /** The fields a batch list can be ordered by; values equal the GraphQL `BatchOrderField` enum. */
 export type OrderField = 'CREATED_AT' | 'STARTED_AT' | 'COMPLETED_AT';
@@ -16,7 +16,12 @@ export const DEFAULT_ORDER: ListOrder = { field: 'CREATED_AT', direction: 'DESC'
 export interface BatchListFilter {
   providers?: readonly ProviderName[];
   statuses?: readonly BatchStatus[];
-  reachBatchTypes?: readonly ReachBatchType[];
+  /**
+   * Only batches whose provider-defined `batchType` is one of these (a provider whose batches have no
+   * type has none that match). Filled by a provider's `listFilter` from its own filter fields.
+   */
+  batchTypes?: readonly string[];
+  /** true: only batches with pending records (`pendingRecords` above 0); false: only batches without. */
   hasPendingResources?: boolean;
   /** Inclusive lower bound on `createdAt`. */
   createdAfter?: Date;
@@ -25,7 +30,7 @@ export interface BatchListFilter {
 }
 
 /**
- * Where an upstream page starts: the provider's own token (Reach cursor, Check offset; null for
+ * Where an upstream page starts: the provider's own token (a cursor or an offset; null for
  * the first page) and the page size it was asked with.
  */
 export interface PageRef {
@@ -57,13 +62,14 @@ export type ListPlan =
 export function matchesFilter(batch: Batch, filter: BatchListFilter): boolean {
   if (filter.providers && !filter.providers.includes(batch.provider)) return false;
   if (filter.statuses && !filter.statuses.includes(batch.status)) return false;
-  if (filter.reachBatchTypes) {
-    // Only batches with a batch type (Reach's) can match a batch-type filter.
-    const type = 'batchType' in batch ? batch.batchType : null;
-    if (type === null || !filter.reachBatchTypes.includes(type)) return false;
+  // Provider models that have these fields carry them under these names; a model without them matches none.
+  const extra = batch as { batchType?: string | null; pendingRecords?: number | null };
+  if (filter.batchTypes) {
+    const type = extra.batchType ?? null;
+    if (type === null || !filter.batchTypes.includes(type)) return false;
   }
   if (filter.hasPendingResources !== undefined) {
-    const pending = 'pendingRecords' in batch && (batch.pendingRecords ?? 0) > 0;
+    const pending = (extra.pendingRecords ?? 0) > 0;
     if (pending !== filter.hasPendingResources) return false;
   }
   const created = batch.createdAt?.getTime() ?? null;
@@ -91,7 +97,7 @@ export function sortKey(batch: Batch, field: OrderField): number | null {
 
 /**
  * Orders the heads of two different providers' streams: by the order's key with nulls last in
- * both directions (as Reach sorts), then by the providers' list rank (`rank`) as the tie-break.
+ * both directions (as cursor-paged providers sort), then by the providers' list rank (`rank`) as the tie-break.
  */
 export function compareAcrossProviders(
   a: Batch,

@@ -1,6 +1,9 @@
-import type { Batch, FactCheckItem, ProviderName } from './batch.js';
+import type { Batch, ProviderName } from './batch.js';
 import type { BatchListFilter, ListOrder, ListPage, ListPlan, PageRef } from './listing.js';
 import type { FindWriteOptions, FoundWrite, WriteOptions, WriteOutcome, WriteRequest } from './writes.js';
+
+/** The configured providers' adapters, by name; an absent key means "not configured". */
+export type Providers = Partial<Record<ProviderName, BatchProvider>>;
 
 /** What a provider can do through this gateway; surfaced as `Query.providers`. */
 export interface ProviderCapabilities {
@@ -62,13 +65,16 @@ export interface BatchProvider {
   planList?(filter: BatchListFilter, order: ListOrder): ListPlan;
   /** Listing providers only: reads one upstream page of a planned list. */
   listPage?(pushdown: Readonly<Record<string, string>>, ref: PageRef, options?: GetBatchOptions): Promise<ListPage>;
-  /** Check only: one offset page of a batch's item results, and how many there are. */
+  /**
+   * Providers with per-item results only: one offset page of a batch's item results (each the provider's own
+   * item model), and how many there are.
+   */
   listItemResults?(
     providerBatchId: string,
     offset: number,
     limit: number,
     signal?: AbortSignal,
-  ): Promise<{ items: FactCheckItem[]; total: number }>;
+  ): Promise<{ items: unknown[]; total: number }>;
   /**
    * Writing providers only: performs one write of a kind its definition lists (`ProviderDefinition.writes`).
    * Checks the documented input limits first (`BAD_USER_INPUT` with field errors, no upstream call), then

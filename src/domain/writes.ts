@@ -4,89 +4,16 @@
  * (`ProviderDefinition.writes`), so the GraphQL layer finds the provider without naming it.
  */
 
-/** Every kind of write. */
-export type WriteKind =
-  'FACT_CHECK_SUBMIT' | 'FACT_CHECK_UPLOAD' | 'GAMEBALL_SUBMIT' | 'REACH_SUBMIT' | 'REACH_PATCH' | 'REACH_DELETE';
+/** A kind of write, named by the provider that serves it (`ProviderDefinition.writes`). */
+export type WriteKind = string;
 
-/** A Check item: its content, Check's own per-item idempotency key, and a context object. */
-export interface FactCheckItemInput {
-  content: string;
-  idempotencyKey?: string;
-  context?: unknown;
+/**
+ * Any write request: its kind, and the fields that kind carries. Each provider's model declares its own
+ * request types (`providers/<name>/model.ts`); its resolvers build them and its adapter reads them.
+ */
+export interface WriteRequest {
+  readonly kind: WriteKind;
 }
-
-/** Check's batch options (documented ranges are checked by the adapter). */
-export interface FactCheckOptions {
-  timeout?: number;
-  minConfidence?: number;
-  acceptThreshold?: number;
-  escalateThreshold?: number;
-  maxRetries?: number;
-  retryOnLowConfidence?: boolean;
-}
-
-/** `POST /v1/batch`: items or an uploaded file's id. */
-export interface FactCheckSubmit {
-  kind: 'FACT_CHECK_SUBMIT';
-  name?: string;
-  items?: FactCheckItemInput[];
-  fileId?: string;
-  /** Check method name (lowercase, as on the wire) to weight. */
-  methods?: Record<string, number>;
-  context?: unknown;
-  options?: FactCheckOptions;
-}
-
-/** `POST /v1/batch/upload`: one CSV or JSON file, streamed from the Blob. */
-export interface FactCheckUpload {
-  kind: 'FACT_CHECK_UPLOAD';
-  file: Blob;
-  fileName: string;
-  contentType?: string;
-}
-
-/** Gameball's batch operations, as their path segments. */
-export type GameballOperation =
-  | 'customers'
-  | 'orders'
-  | 'orders/transactions'
-  | 'balance-inquiry'
-  | 'balance-adjustment'
-  | 'cashback'
-  | 'redeem'
-  | 'events';
-
-/** `POST /api/v4.0/integrations/batch/<operation>` with `{"body": items}`. */
-export interface GameballSubmit {
-  kind: 'GAMEBALL_SUBMIT';
-  operation: GameballOperation;
-  items: unknown[];
-}
-
-/** `POST` (submit) or `PATCH` `/api/resources/{schema}/batch`. */
-export interface ReachResourcesWrite {
-  kind: 'REACH_SUBMIT' | 'REACH_PATCH';
-  schema: string;
-  resources: Record<string, unknown>[];
-  /** POST only: `upsert` (default) or `reject`. */
-  onConflict?: 'upsert' | 'reject';
-  ignoreUnknownFields?: boolean;
-  /** POST only: seconds, 0-86400. */
-  dependencyWaitTimeout?: number;
-}
-
-/** `DELETE /api/resources/{schema}/batch`. */
-export interface ReachDelete {
-  kind: 'REACH_DELETE';
-  schema: string;
-  externalIds: string[];
-  cascade: boolean;
-  deleteAll: boolean;
-  dryRun: boolean;
-}
-
-/** Any write request. */
-export type WriteRequest = FactCheckSubmit | FactCheckUpload | GameballSubmit | ReachResourcesWrite | ReachDelete;
 
 /** A file Check stored for a later batch. */
 export interface UploadedFile {

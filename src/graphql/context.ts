@@ -1,6 +1,6 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { ListSettings } from '../config.js';
+import type { ListSettings } from './connections/settings.js';
 import type { UpstreamLimits } from '../upstream/limits.js';
 import type { ProviderName } from '../domain/batch.js';
 import { createCursorCodec, type CursorCodec } from './connections/cursor.js';
@@ -9,7 +9,8 @@ import { createLoaders, type Loaders } from './loaders.js';
 import { createNotes, type ResponseNotes } from './notes.js';
 import type { PollHub } from '../live/poll-hub.js';
 import type { SubscriptionShares } from '../live/shares.js';
-import type { AnyProviderDefinition, Providers } from '../providers/index.js';
+import type { Providers } from '../domain/provider.js';
+import type { ServedProvider } from './served-provider.js';
 import type { Principal } from '../identity/auth.js';
 import type { ClientIdentity } from '../identity/identity.js';
 import { RequestBudget } from './request-budget.js';
@@ -55,7 +56,7 @@ export interface WriteServices {
 /** What the gateway shares with every request: one object, made once. */
 export interface GatewayServices {
   /** Every provider this gateway knows (configured or not), in list rank order. */
-  definitions: readonly AnyProviderDefinition[];
+  definitions: readonly ServedProvider[];
   /** Their names, in the same order (global IDs, the merged list). */
   providerNames: readonly ProviderName[];
   providers: Providers;

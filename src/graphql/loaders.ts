@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Batch, ProviderName } from '../domain/batch.js';
-import type { Providers } from '../providers/index.js';
+import type { Providers } from '../domain/provider.js';
 import type { RequestBudget } from './request-budget.js';
 
 /** A load key: the upstream id, and whether Reach pending details are wanted. */

@@ -17,112 +17,10 @@ import {
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
 import type { ProviderName } from '../domain/batch.js';
-import { fromGlobalId } from '../domain/global-id.js';
-import type { Providers } from '../providers/index.js';
-import { MAX_PAGES_PER_SOURCE } from './connections/merge.js';
+import type { Providers } from '../domain/provider.js';
+import type { Args, ByProvider, CostTable } from './cost-table.js';
 
-type Args = Record<string, unknown>;
-
-/** Upstream calls by provider. */
-type ByProvider = Partial<Record<ProviderName, number>>;
-
-/** What a field that calls upstream may cost at worst, and how many parents its subtree resolves for. */
-interface FieldCost {
-  /** Upstream calls the field itself may make. */
-  calls(args: Args, providers: Providers): number;
-  /**
-   * The same calls by the provider they go to, where the query says (an id, a list's providers); these are
-   * checked against each provider's budget. Subscriptions have none: their reads are polls.
-   */
-  by?(args: Args, providers: Providers): ByProvider;
-  /** How many objects its selection is resolved for (a list's length); 1 when absent. */
-  fanOut?(args: Args, providers: Providers): number;
-}
-
-/** Distinct batches named by a list of global ids (two encodings of one id are one batch; bad ids cost nothing). */
-export function distinctBatchIds(ids: unknown, providers: Providers): number {
-  if (!Array.isArray(ids)) return 0;
-  return Object.values(batchIdsByProvider(ids, providers)).reduce((sum, n) => sum + n, 0);
-}
-
-/** Distinct batches named by a list of global ids, by provider. */
-function batchIdsByProvider(ids: unknown, providers: Providers): ByProvider {
-  const known = Object.keys(providers) as ProviderName[];
-  const seen = new Set<string>();
-  const by: ByProvider = {};
-  for (const id of Array.isArray(ids) ? ids : [ids]) {
-    if (typeof id !== 'string') continue;
-    try {
-      const { provider, providerBatchId } = fromGlobalId(id, known);
-      const key = `${provider}:${providerBatchId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      by[provider] = (by[provider] ?? 0) + 1;
-    } catch {
-      // refused at its field before any upstream call
-    }
-  }
-  return by;
-}
-
-/** A fixed number of calls to the provider of the batch `args.id` names. */
-const byId =
-  (calls: number) =>
-  (args: Args, providers: Providers): ByProvider => {
-    const [provider] = Object.keys(batchIdsByProvider(args.id, providers)) as ProviderName[];
-    return provider ? { [provider]: calls } : {};
-  };
-
-/** Providers a list field reads (of `candidates`; every configured one when null), as its filter allows. */
-function listed(candidates: readonly ProviderName[] | null, args: Args, providers: Providers): ProviderName[] {
-  const wanted = (args.filter as { providers?: ProviderName[] } | null | undefined)?.providers;
-  return (candidates ?? (Object.keys(providers) as ProviderName[])).filter(
-    (p) => providers[p]?.capabilities.canList && (!wanted || wanted.includes(p)),
-  );
-}
-
-/** A list field reads at most `MAX_PAGES_PER_SOURCE` upstream pages per provider that can list. */
-const listing = (candidates: readonly ProviderName[] | null): FieldCost => ({
-  calls: (args, providers) => listed(candidates, args, providers).length * MAX_PAGES_PER_SOURCE,
-  by: (args, providers) =>
-    Object.fromEntries(listed(candidates, args, providers).map((p) => [p, MAX_PAGES_PER_SOURCE])),
-  fanOut: (args) => Number(args.first ?? args.last ?? 20),
-});
-
-/** A write of `calls` calls to `provider`. */
-const write = (provider: ProviderName, calls: number): FieldCost => ({
-  calls: () => calls,
-  by: () => ({ [provider]: calls }),
-});
-
-/** Every field that calls upstream, by schema coordinate, with its worst case. */
-export const UPSTREAM_COSTS: Readonly<Record<string, FieldCost>> = {
-  'Query.node': { calls: () => 1, by: byId(1) },
-  'Query.batch': { calls: () => 1, by: byId(1) },
-  'Query.nodes': {
-    calls: (a, p) => distinctBatchIds(a.ids, p),
-    by: (a, p) => batchIdsByProvider(a.ids, p),
-    fanOut: (a, p) => distinctBatchIds(a.ids, p),
-  },
-  'Query.batches': listing(null),
-  'Query.reachBatches': listing(['REACH']),
-  'Query.factCheckBatches': listing(['FACT_CHECK']),
-  'Subscription.batch': { calls: () => 1 },
-  'Subscription.batches': { calls: (a, p) => distinctBatchIds(a.ids, p) },
-  // Writes: the write and one read-back; a cancel may read the status first (Gameball).
-  'Mutation.submitFactCheckBatch': write('FACT_CHECK', 2),
-  'Mutation.uploadFactCheckFile': write('FACT_CHECK', 1),
-  'Mutation.submitGameballBatch': write('GAMEBALL', 2),
-  'Mutation.submitReachResources': write('REACH', 2),
-  'Mutation.patchReachResources': write('REACH', 2),
-  'Mutation.deleteReachResources': write('REACH', 2),
-  'Mutation.cancelBatch': { calls: () => 3, by: byId(3) },
-  // One results page per parent; `last` without `before` must learn the total first: two.
-  'FactCheckBatch.items': {
-    calls: (a) => (a.last != null && a.before == null ? 2 : 1),
-    by: (a) => ({ FACT_CHECK: a.last != null && a.before == null ? 2 : 1 }),
-  },
-};
+export { costTable, type CostTable } from './cost-table.js';
 
 /** A field on the way to an upstream-calling field, with what it needs to evaluate its cost. */
 interface CostNode {
@@ -138,6 +36,7 @@ interface CostNode {
  * `@skip`/`@include` are ignored (the worst case).
  */
 function compile(
+  costs: CostTable,
   schema: GraphQLSchema,
   parent: GraphQLNamedType,
   set: SelectionSetNode,
@@ -172,9 +71,9 @@ function compile(
     const named = getNamedType(field.type);
     let children: CostNode[] = [];
     for (const node of nodes)
-      if (node.selectionSet) children = children.concat(compile(schema, named, node.selectionSet, fragments));
+      if (node.selectionSet) children = children.concat(compile(costs, schema, named, node.selectionSet, fragments));
     const coordinate = `${type.name}.${field.name}`;
-    if (UPSTREAM_COSTS[coordinate] || children.length > 0) out.push({ coordinate, field, node: first, children });
+    if (costs[coordinate] || children.length > 0) out.push({ coordinate, field, node: first, children });
   }
   return out;
 }
@@ -186,6 +85,7 @@ export interface UpstreamEstimate {
 }
 
 function evaluate(
+  costs: CostTable,
   nodes: CostNode[],
   variables: Record<string, unknown>,
   providers: Providers,
@@ -194,7 +94,7 @@ function evaluate(
 ): number {
   let total = 0;
   for (const n of nodes) {
-    const spec = UPSTREAM_COSTS[n.coordinate];
+    const spec = costs[n.coordinate];
     let args: Args = {};
     if (spec) {
       try {
@@ -207,15 +107,14 @@ function evaluate(
     for (const [provider, calls] of Object.entries(spec?.by?.(args, providers) ?? {}) as [ProviderName, number][])
       byProvider[provider] = (byProvider[provider] ?? 0) + multiplier * calls;
     const fan = spec?.fanOut ? Math.max(0, spec.fanOut(args, providers)) : 1;
-    total += multiplier * own + evaluate(n.children, variables, providers, multiplier * fan, byProvider);
+    total += multiplier * own + evaluate(costs, n.children, variables, providers, multiplier * fan, byProvider);
   }
   return total;
 }
 
-const compiled = new WeakMap<
-  DocumentNode,
-  Map<string, { root: CostNode[]; operation: NonNullable<ReturnType<typeof getOperationAST>> } | null>
->();
+type Compiled = Map<string, { root: CostNode[]; operation: NonNullable<ReturnType<typeof getOperationAST>> } | null>;
+/** Compiled documents, per cost table (one per gateway). */
+const compiledByTable = new WeakMap<CostTable, WeakMap<DocumentNode, Compiled>>();
 
 /**
  * The worst-case number of upstream calls of one operation with its (coerced) variables;
@@ -227,7 +126,10 @@ export function estimateUpstreamCalls(
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
   providers: Providers,
+  costs: CostTable,
 ): UpstreamEstimate | null {
+  let compiled = compiledByTable.get(costs);
+  if (!compiled) compiledByTable.set(costs, (compiled = new WeakMap()));
   let perDocument = compiled.get(document);
   if (!perDocument) compiled.set(document, (perDocument = new Map()));
   const name = operationName ?? '';
@@ -241,7 +143,9 @@ export function estimateUpstreamCalls(
         .map((d) => [d.name.value, d]),
     );
     entry =
-      operation && rootType ? { operation, root: compile(schema, rootType, operation.selectionSet, fragments) } : null;
+      operation && rootType
+        ? { operation, root: compile(costs, schema, rootType, operation.selectionSet, fragments) }
+        : null;
     perDocument.set(name, entry);
   }
   if (!entry) return null;
@@ -249,7 +153,7 @@ export function estimateUpstreamCalls(
   const coerced = getVariableValues(schema, entry.operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors) return null;
   const byProvider: ByProvider = {};
-  const total = evaluate(entry.root, coerced.coerced, providers, 1, byProvider);
+  const total = evaluate(costs, entry.root, coerced.coerced, providers, 1, byProvider);
   // Subscriptions read through the poll hub's share of each budget, not a client's.
   return { total, byProvider: entry.operation.operation === 'subscription' ? {} : byProvider };
 }
@@ -286,7 +190,7 @@ function overProviderBudget(provider: ProviderName, estimate: number, capacity: 
  * could not fit in what one request can get from that provider's budget with `PROVIDER_BUDGET_EXCEEDED`,
  * before any upstream call; a query's response deadline starts when it executes and ends with its result.
  */
-export function useUpstreamBudget(): Plugin<GraphQLContext> {
+export function useUpstreamBudget(costs: CostTable): Plugin<GraphQLContext> {
   const check = (args: {
     schema: GraphQLSchema;
     document: DocumentNode;
@@ -301,6 +205,7 @@ export function useUpstreamBudget(): Plugin<GraphQLContext> {
       args.operationName,
       args.variableValues,
       ctx.gateway.providers,
+      costs,
     );
     if (estimate === null) return null;
     if (estimate.total > ctx.budget.maxCalls) return tooCostly(estimate.total, ctx.budget.maxCalls);

@@ -1,6 +1,6 @@
 import type { Batch, ProviderName } from '../domain/batch.js';
 import { GatewayError } from '../domain/errors.js';
-import type { Providers } from '../providers/index.js';
+import type { Providers } from '../domain/provider.js';
 import { LatestValueChannel } from './channel.js';
 import type { Coordinator, HubEvent } from './coordinator.js';
 import { nextDelay, type PollPolicy } from './poll-policy.js';

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PollHub } from '../live/poll-hub.js';
-import type { Providers } from '../providers/index.js';
+import type { Providers } from '../domain/provider.js';
 
 import type { UpstreamObserver } from '../upstream/types.js';
 import type { OperationReport } from '../graphql/access-log.js';

@@ -1,5 +1,6 @@
-import type { ProviderName } from '../domain/batch.js';
-import type { BatchProvider, ProviderCapabilities } from '../domain/provider.js';
+import { readFileSync } from 'node:fs';
+import type { BatchProvider } from '../domain/provider.js';
+import type { ServedProvider } from '../graphql/served-provider.js';
 import type { z } from 'zod';
 import { env, fragment, type SettingsFragment } from '../config/settings.js';
 import { parseRateLimit, type RateWindow } from '../upstream/rate-limit.js';
@@ -7,7 +8,6 @@ import type { UpstreamLimits } from '../upstream/limits.js';
 import type { CircuitObserver, UpstreamDropObserver, UpstreamObserver } from '../upstream/types.js';
 import type { SharedBudget } from '../upstream/shared-budget.js';
 import type { Tracing } from '../observability/tracing-types.js';
-import type { WriteKind } from '../domain/writes.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
 export interface SharedClientOptions extends UpstreamLimits {
@@ -77,31 +77,23 @@ function checkSigningSecret(
 }
 
 /**
- * Everything the gateway knows about one provider, in one object in the provider's folder; the
- * list in `providers/index.ts` is the only registration. Later capabilities (bulk refresh, write
- * operations, provider-specific settings) are further fields here, never an `if` elsewhere.
+ * Everything the gateway knows about one provider, in one object in the provider's folder (its `index.ts`);
+ * the list in `providers/index.ts` is the only registration. Its GraphQL part (SDL, resolvers, costs) is
+ * `ServedProvider`, which the GraphQL layer reads; the rest is read by the configuration and the runtime.
+ * Later capabilities are further fields here, never an `if` elsewhere.
  */
-export interface ProviderDefinition<S extends ProviderSettings = ProviderSettings> {
-  name: ProviderName;
-  /** Its name for people (`ProviderInfo.displayName`, the dashboard's label), as the provider calls itself. */
-  displayName: string;
-  /** The GraphQL object type of its batches; also the type part of their global IDs. */
-  typeName: `${string}Batch`;
-  /** What it can do; surfaced as `Query.providers` whether configured or not. */
-  capabilities: ProviderCapabilities;
+export interface ProviderDefinition<S extends ProviderSettings = ProviderSettings> extends ServedProvider {
   /** Its environment variables; undefined settings mean "not configured". */
   settings: SettingsFragment<S | undefined>;
   /** Variables whose values are secret credentials (they seed the derived cursor key). */
   secrets: readonly string[];
-  /** The writes (mutations) its adapter's `write` serves; absent: none. Cancel is `capabilities.canCancel`. */
-  writes?: readonly WriteKind[];
   /** Builds the adapter on its own undici pool. */
   createAdapter(settings: S, shared: SharedClientOptions): BatchProvider;
-  /**
-   * SDL and field resolvers of a provider whose types are not in `schema/` (test fixtures);
-   * production providers keep their SDL in `schema/` so codegen types it.
-   */
-  schema?: { typeDefs: string; resolvers?: Record<string, unknown> };
+}
+
+/** The SDL file beside a provider's definition (`new URL('./schema.graphql', import.meta.url)`), read once. */
+export function readSdl(url: URL): string {
+  return readFileSync(url, 'utf8');
 }
 
 type Vars = Readonly<Record<string, string>>;

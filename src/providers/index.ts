@@ -1,5 +1,5 @@
 import type { ProviderName } from '../domain/batch.js';
-import type { BatchProvider } from '../domain/provider.js';
+import type { Providers } from '../domain/provider.js';
 import type { ProviderDefinition, ProviderSettings, SharedClientOptions } from './definition.js';
 import { factCheck } from './factcheck/index.js';
 import { gameball } from './gameball/index.js';
@@ -26,8 +26,8 @@ export const PROVIDER_DEFINITIONS: readonly AnyProviderDefinition[] = Object.val
   (a, b) => a.capabilities.listRank - b.capabilities.listRank,
 );
 
-/** The configured providers; an absent key means "not configured". */
-export type Providers = Partial<Record<ProviderName, BatchProvider>>;
+/** Every production provider's name, in list rank order. */
+export const PROVIDER_NAMES: readonly ProviderName[] = PROVIDER_DEFINITIONS.map((d) => d.name);
 
 /** Each configured provider's settings, keyed by name. */
 export type ProviderSettingsMap = Partial<Record<ProviderName, ProviderSettings>>;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Coordinator } from '../live/coordinator.js';
 import type { PollHub } from '../live/poll-hub.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Providers } from '../providers/index.js';
+import type { Providers } from '../domain/provider.js';
 import { SEEN_EVENT_TTL_MS, type CheckWebhookOptions } from './check.js';
 import { createSeenEvents } from './seen-events.js';
 

@@ -1,3 +1,6 @@
+import type { ReachResourcesWrite } from '../../src/providers/reach/model.js';
+import type { GameballSubmit } from '../../src/providers/gameball/model.js';
+import type { FactCheckSubmit } from '../../src/providers/factcheck/model.js';
 import { afterAll, beforeAll } from 'vitest';
 import type { BatchProvider } from '../../src/domain/provider.js';
 import type { WriteRequest } from '../../src/domain/writes.js';
@@ -43,7 +46,7 @@ const cases: Case[] = [
       pending: ['SUCCEEDED', 'PARTIALLY_SUCCEEDED'],
     },
     missingId: 'does-not-exist',
-    write: { kind: 'REACH_SUBMIT', schema: 'contacts', resources: [{ externalId: 'c-1' }] },
+    write: <ReachResourcesWrite>{ kind: 'REACH_SUBMIT', schema: 'contacts', resources: [{ externalId: 'c-1' }] },
   },
   {
     name: 'GAMEBALL',
@@ -66,7 +69,7 @@ const cases: Case[] = [
       cancelled: ['CANCELLED'],
     },
     missingId: '999999999999',
-    write: { kind: 'GAMEBALL_SUBMIT', operation: 'customers', items: [{ customerId: 'c-1' }] },
+    write: <GameballSubmit>{ kind: 'GAMEBALL_SUBMIT', operation: 'customers', items: [{ customerId: 'c-1' }] },
   },
   {
     name: 'FACT_CHECK',
@@ -88,7 +91,7 @@ const cases: Case[] = [
       cancelled: ['CANCELLED'],
     },
     missingId: 'batch_000000000000',
-    write: { kind: 'FACT_CHECK_SUBMIT', items: [{ content: 'A claim.' }] },
+    write: <FactCheckSubmit>{ kind: 'FACT_CHECK_SUBMIT', items: [{ content: 'A claim.' }] },
   },
 ];
 

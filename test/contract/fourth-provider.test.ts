@@ -127,7 +127,7 @@ describe('a gateway built from the production list plus a fourth provider', () =
 
   it('is unknown to a gateway built from the production list alone', async () => {
     const { createSchema } = await import('../../src/graphql/schema.js');
-    expect(createSchema().getType('ToyBatch')).toBeUndefined();
+    expect(createSchema(PROVIDER_DEFINITIONS).getType('ToyBatch')).toBeUndefined();
     expect(() => loadConfig({ AUTH_MODE: 'none', TOY_BASE_URL: 'http://x' })).not.toThrow();
   });
 });

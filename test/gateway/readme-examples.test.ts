@@ -1,3 +1,4 @@
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 /**
  * The README's examples and what `npm run demo` prints run as written against the demo's data: every
  * operation of every ```graphql block of README.md (with its `# variables:` JSON), every example the
@@ -135,7 +136,7 @@ describe('README.md', () => {
     const ids = new Set<string>();
     for (const [candidate] of README.matchAll(/[A-Za-z0-9_-]{16,}/g)) {
       try {
-        fromGlobalId(candidate);
+        fromGlobalId(candidate, PROVIDER_NAMES);
         ids.add(candidate);
       } catch {
         /* not a global id */
@@ -158,7 +159,7 @@ describe('what npm run demo prints', () => {
   it("follows the live batch from its curl line, whose id the README's curl line has too", async () => {
     const line = demoCurl(h.url);
     const id = /id:%22([A-Za-z0-9_-]+)%22/.exec(line)![1]!;
-    expect(fromGlobalId(id).providerBatchId).toBe(DEMO_IDS.factCheckLive);
+    expect(fromGlobalId(id, PROVIDER_NAMES).providerBatchId).toBe(DEMO_IDS.factCheckLive);
     expect(README).toContain(`id:%22${id}%22`);
   });
 });

@@ -1,3 +1,4 @@
+import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 import { envelop, useEngine, useSchema, type Plugin } from '@envelop/core';
 import {
   BREAK,
@@ -15,7 +16,7 @@ import { inParallel } from '../../src/graphql/lazy-validation.js';
 import { createSchema } from '../../src/graphql/schema.js';
 import { DEFAULT_QUERY_LIMITS, securityPlugins } from '../../src/graphql/security.js';
 
-const schema = createSchema();
+const schema = createSchema(PROVIDER_DEFINITIONS);
 
 /** The rules the gateway validates with: graphql-js's plus the ones its security plugins add. */
 function gatewayRules(introspection: boolean): readonly ValidationRule[] {

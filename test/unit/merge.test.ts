@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Batch, FactCheckBatch } from '../../src/domain/batch.js';
+import type { Batch } from '../../src/domain/batch.js';
+import type { FactCheckBatch } from '../../src/providers/factcheck/model.js';
 import type { ListPage, PageRef } from '../../src/domain/listing.js';
 import {
   MAX_PAGES_PER_SOURCE,
@@ -10,7 +11,7 @@ import {
 } from '../../src/graphql/connections/merge.js';
 
 /** The merge engine on in-memory offset lists whose content shifts between pages. */
-function batch(id: string, createdAt: number): Batch {
+function batch(id: string, createdAt: number): FactCheckBatch {
   return {
     provider: 'FACT_CHECK',
     providerBatchId: id,

@@ -1,3 +1,4 @@
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fromGlobalId } from '../../src/domain/global-id.js';
@@ -65,7 +66,10 @@ describe('submitFactCheckBatch', () => {
       ],
       context: { source: 'cms' },
     });
-    expect(fromGlobalId(batch.id)).toEqual({ provider: 'FACT_CHECK', providerBatchId: batch.providerBatchId });
+    expect(fromGlobalId(batch.id, PROVIDER_NAMES)).toEqual({
+      provider: 'FACT_CHECK',
+      providerBatchId: batch.providerBatchId,
+    });
     // One write and one read-back, nothing retried.
     expect(h.sims.factCheck.control.counters()).toEqual({ 'POST /v1/batch': 1, 'GET /v1/batch/:id': 1 });
     const listed = await upstream('GET', `${h.sims.factCheck.url}/v1/batch?limit=3`, checkAuth());

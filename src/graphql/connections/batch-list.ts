@@ -37,7 +37,8 @@ export interface BatchListArgs {
 
 /** Which list is being read: the merged one or one provider's, and whether failures are fatal. */
 export interface BatchListScope {
-  field: 'batches' | 'reachBatches' | 'factCheckBatches';
+  /** The list field's name (it binds the cursors to the list). */
+  field: string;
   candidates: readonly ProviderName[];
   /** Per-provider lists throw the provider's error; the merged list keeps the healthy providers' edges. */
   partial: boolean;
@@ -192,7 +193,7 @@ export async function resolveBatchList(
 
 /**
  * `last`/`before` paging. Only an offset-paged source whose filter is fully pushed down has
- * absolute positions to count back from; Reach's cursors only go forward.
+ * absolute positions to count back from; cursor-paged providers' cursors only go forward.
  */
 async function backward(
   ctx: GraphQLContext,
@@ -209,8 +210,8 @@ async function backward(
   if (sources.length !== 1 || !source.offsetBased || !source.exact) {
     throw badInput(
       '`last`/`before` need a list served by one offset-paged provider with every filter pushed down ' +
-        '(factCheckBatches, or batches filtered to FACT_CHECK, with no date bounds and statuses naming one ' +
-        'Check status word); Reach cursors only go forward: page with `first`/`after`',
+        '(`Query.providers` shows which paginate by OFFSET); cursor-paged lists only go forward: page with ' +
+        '`first`/`after`',
     );
   }
   const name = source.provider;

@@ -1,5 +1,5 @@
+import type { ProviderName } from '../../domain/batch.js';
 import type { GraphQLContext } from '../context.js';
-import type { FactCheckItem } from '../../domain/batch.js';
 import { badInput, notConfigured } from '../../domain/errors.js';
 import { bindingOf } from './cursor.js';
 import { fetchWindow, pageArgs, windowOf, type PageArgs, type Window } from './window.js';
@@ -18,11 +18,6 @@ export interface NestedConnection<T> {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number;
 }
-
-/** The Check items connection as resolvers return it. */
-export type ItemConnectionModel = NestedConnection<FactCheckItem>;
-/** An edge of the Check items connection. */
-export type ItemEdgeModel = ItemConnectionModel['edges'][number];
 
 /**
  * Cursors of nested lists hold the index after their edge, bound to the field and the parent
@@ -58,7 +53,7 @@ function build<T>(w: Window, items: T[], total: number, encode: (i: number) => s
   };
 }
 
-/** Pages an in-memory list (Reach record errors and pending resources come whole with the batch). */
+/** Pages an in-memory list (one that comes whole with the batch). */
 export function arrayConnection<T>(
   ctx: GraphQLContext,
   owner: string,
@@ -80,19 +75,22 @@ export function arrayConnection<T>(
 }
 
 /**
- * Pages a Check batch's item results with upstream offsets: one request, or two when `last`
- * is given without `before` (the total must be known first).
+ * Pages a batch's item results with upstream offsets (`BatchProvider.listItemResults`): one request, or two
+ * when `last` is given without `before` (the total must be known first). `owner` binds the cursors (the field
+ * and the batch). Items are the provider's own item model, as its adapter returns them.
  */
-export async function factCheckItems(
+export async function offsetItems<T>(
   ctx: GraphQLContext,
+  provider: ProviderName,
+  owner: string,
   providerBatchId: string,
   args: NestedArgs,
-): Promise<ItemConnectionModel> {
-  const adapter = ctx.gateway.providers.FACT_CHECK;
-  if (!adapter?.listItemResults) throw notConfigured('FACT_CHECK');
+): Promise<NestedConnection<T>> {
+  const adapter = ctx.gateway.providers[provider];
+  if (!adapter?.listItemResults) throw notConfigured(provider);
   const list = adapter.listItemResults.bind(adapter);
   const page = pageArgs(args);
-  const codec = indexCodec(ctx, `FactCheckBatch.items:${providerBatchId}`);
+  const codec = indexCodec(ctx, owner);
   const {
     window: w,
     items,
@@ -104,7 +102,7 @@ export async function factCheckItems(
       after: codec.decode(page.after, 'after'),
       before: codec.decode(page.before, 'before'),
     },
-    (offset, limit) => ctx.budget.call('FACT_CHECK', (signal) => list(providerBatchId, offset, limit, signal)),
+    (offset, limit) => ctx.budget.call(provider, (signal) => list(providerBatchId, offset, limit, signal)),
   );
-  return build(w, items, total ?? 0, codec.encode);
+  return build(w, items as T[], total ?? 0, codec.encode);
 }

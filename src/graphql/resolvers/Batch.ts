@@ -1,7 +1,7 @@
 import { batchTypeName, toGlobalId } from '../../domain/global-id.js';
 import type { Batch as DomainBatch } from '../../domain/batch.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import type { AnyProviderDefinition } from '../../providers/index.js';
+import type { ServedProvider } from '../served-provider.js';
 
 const resolveType = (batch: DomainBatch) => batchTypeName(batch.provider);
 const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatchId);
@@ -17,7 +17,7 @@ export const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt };
  * The Batch and Node interfaces, and each listed provider's batch type, generated from the
  * provider list so no provider can be registered without its `id` resolver.
  */
-export function batchResolvers(definitions: readonly AnyProviderDefinition[]): Resolvers {
+export function batchResolvers(definitions: readonly ServedProvider[]): Resolvers {
   const resolvers: Record<string, unknown> = {
     Node: { __resolveType: resolveType },
     Batch: { __resolveType: resolveType },

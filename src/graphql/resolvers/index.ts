@@ -2,12 +2,12 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { GraphQLScalarType } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import type { AnyProviderDefinition } from '../../providers/index.js';
+import type { ServedProvider } from '../served-provider.js';
 import { batchResolvers } from './Batch.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
-import { factCheckBatchLists, FactCheckItem, listQueries, reachBatchLists } from './lists.js';
+import { listQueries } from './lists.js';
 
 /**
  * yoga's multipart requests hand a `File` in; it is never an output. Anything but a file in its place (a JSON
@@ -30,25 +30,23 @@ const FileScalar = new GraphQLScalarType({
   },
 });
 
-/** Every resolver of the schema for a gateway serving `definitions`. */
-export function createResolvers(definitions: readonly AnyProviderDefinition[]): Resolvers {
-  const perType = batchResolvers(definitions);
-  const own: Record<string, object> = {};
-  for (const definition of definitions) {
-    const extra = definition.schema?.resolvers ?? {};
-    for (const [type, fields] of Object.entries(extra)) own[type] = { ...own[type], ...(fields as object) };
-  }
-  return {
+/**
+ * Every resolver of the schema for a gateway serving `providers`: the core's, then each provider's own
+ * (`ProviderSchema.resolvers`) merged in field by field, so a provider adds fields to `Query`, `Mutation`
+ * or its batch type without replacing the core's.
+ */
+export function createResolvers(providers: readonly ServedProvider[]): Resolvers {
+  const merged: Record<string, object> = {
     DateTime: DateTimeResolver,
     JSON: JSONResolver,
     File: FileScalar,
     Query: { ...Query, ...listQueries },
     Mutation,
     Subscription,
-    ...perType,
-    ...(own as Resolvers),
-    ReachBatch: { ...perType.ReachBatch, ...reachBatchLists },
-    FactCheckBatch: { ...perType.FactCheckBatch, ...factCheckBatchLists },
-    FactCheckItem,
+    ...batchResolvers(providers),
   };
+  for (const provider of providers)
+    for (const [type, fields] of Object.entries(provider.schema.resolvers ?? {}))
+      merged[type] = { ...merged[type], ...fields };
+  return merged as Resolvers;
 }

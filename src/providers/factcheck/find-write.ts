@@ -1,4 +1,5 @@
 import type { FindWriteOptions, FoundWrite, WriteRequest } from '../../domain/writes.js';
+import type { FactCheckWrite } from './model.js';
 import { toGatewayError } from '../../upstream/errors.js';
 import { field, obj, optArr, optDate, optNum, optObj, optStr, str, WireShapeError } from '../../upstream/wire.js';
 import type { FactCheckClient } from './client.js';
@@ -21,11 +22,13 @@ const PAGE_SIZE = 100;
  */
 export async function findFactCheckWrite(
   client: FactCheckClient,
-  request: WriteRequest,
+  written: WriteRequest,
   marker: string,
   since: Date,
   options: FindWriteOptions,
 ): Promise<FoundWrite> {
+  // The core hands an adapter only the kinds its definition lists (`ProviderDefinition.writes`).
+  const request = written as FactCheckWrite;
   if (request.kind !== 'FACT_CHECK_SUBMIT')
     return { kind: 'unknown', reason: 'only a submitted batch can be looked for' };
   const name = request.name ?? null;

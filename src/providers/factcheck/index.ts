@@ -1,11 +1,12 @@
 import type { ProviderDefinition, ProviderSettings } from '../definition.js';
 import { env } from '../../config/settings.js';
-import { httpProviderSettings, rateLimitVariable } from '../definition.js';
+import { httpProviderSettings, rateLimitVariable, readSdl } from '../definition.js';
 import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
 import { createFactCheckAdapter } from './adapter.js';
 import { createFactCheckHttpClient } from './client.js';
 
 import { FACTCHECK_PLANS, type FactCheckPlan } from './plans.js';
+import { factCheckSchema } from './resolvers.js';
 
 export { FACTCHECK_PLANS, type FactCheckPlan } from './plans.js';
 
@@ -46,6 +47,7 @@ export const factCheck: ProviderDefinition<FactCheckSettings> = {
   settings,
   secrets: ['FACTCHECK_API_KEY', 'FACTCHECK_WEBHOOK_SECRET'],
   writes: ['FACT_CHECK_SUBMIT', 'FACT_CHECK_UPLOAD'],
+  schema: factCheckSchema(readSdl(new URL('./schema.graphql', import.meta.url))),
   createAdapter: (s, shared) =>
     createFactCheckAdapter(createFactCheckHttpClient({ ...shared, ...s }), FACTCHECK_PLANS[s.plan]),
 };

@@ -37,10 +37,9 @@ export function planFactCheckList(filter: BatchListFilter, order: ListOrder): Li
       message: 'Check lists batches by createdAt, newest first, only',
     };
   }
-  if (filter.reachBatchTypes)
-    return { ok: false, reason: 'FILTERED_OUT', message: 'filter.reachBatchTypes matches Reach batches only' };
+  if (filter.batchTypes) return { ok: false, reason: 'FILTERED_OUT', message: 'Check batches have no batch type' };
   if (filter.hasPendingResources === true)
-    return { ok: false, reason: 'FILTERED_OUT', message: 'only Reach batches have pending resources' };
+    return { ok: false, reason: 'FILTERED_OUT', message: 'Check batches have no pending resources' };
   const pushdown: Record<string, string> = {};
   let exact = !(filter.createdAfter || filter.createdBefore);
   if (filter.statuses) {

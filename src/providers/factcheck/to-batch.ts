@@ -1,4 +1,5 @@
-import { FINISHED_STATUSES, percentOf, type FactCheckBatch, type FactCheckItem } from '../../domain/batch.js';
+import { FINISHED_STATUSES, percentOf } from '../../domain/batch.js';
+import { type FactCheckBatch, type FactCheckItem } from './model.js';
 import {
   num,
   obj,

@@ -1,5 +1,6 @@
 import { ErrorCode, invalidInput, type FieldError } from '../../domain/errors.js';
-import type { FactCheckSubmit, WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
+import type { WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writes.js';
+import type { FactCheckSubmit, FactCheckWrite } from './model.js';
 import { toWriteError, type WriteRefusal } from '../../upstream/errors.js';
 import { idString, obj, optArr, optDate, optNum, optStr, num, str } from '../../upstream/wire.js';
 import { refineFactCheckError } from './errors.js';
@@ -134,7 +135,9 @@ function toWire(r: FactCheckSubmit, marker?: string): FactCheckCreateRequest {
 export function createFactCheckWrites(client: FactCheckClient, plan: FactCheckPlanLimits, maxItems = 1_000) {
   const fail = (error: unknown) => toWriteError('FACT_CHECK', error, readFactCheckRefusal, refineFactCheckError);
   return {
-    async write(request: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
+    async write(written: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
+      // The core hands an adapter only the kinds its definition lists (`ProviderDefinition.writes`).
+      const request = written as FactCheckWrite;
       if (request.kind === 'FACT_CHECK_SUBMIT') {
         const problems = checkFactCheckSubmit(request, plan, maxItems);
         if (problems.length > 0) throw invalidInput(problems);
@@ -188,7 +191,7 @@ export function createFactCheckWrites(client: FactCheckClient, plan: FactCheckPl
           throw fail(error);
         }
       }
-      throw new TypeError(`FACT_CHECK does not serve ${request.kind}`);
+      throw new TypeError(`FACT_CHECK does not serve ${written.kind}`);
     },
     async cancel(id: string, options: WriteOptions = {}): Promise<void> {
       try {

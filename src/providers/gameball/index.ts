@@ -1,8 +1,9 @@
 import type { ProviderDefinition } from '../definition.js';
-import { httpProviderSettings, rateLimitVariable } from '../definition.js';
+import { httpProviderSettings, rateLimitVariable, readSdl } from '../definition.js';
 import { GAMEBALL_CAPABILITIES } from './capabilities.js';
 import { createGameballAdapter } from './adapter.js';
 import { createGameballHttpClient } from './client.js';
+import { gameballSchema } from './resolvers.js';
 
 /** Gameball's documented limit for batch endpoints ("Others"): 30 per second and 360 per 30 s. */
 export const GAMEBALL_DOCUMENTED_LIMIT = [
@@ -30,5 +31,6 @@ export const gameball: ProviderDefinition<GameballSettings> = {
   settings,
   secrets: ['GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY'],
   writes: ['GAMEBALL_SUBMIT'],
+  schema: gameballSchema(readSdl(new URL('./schema.graphql', import.meta.url))),
   createAdapter: (s, shared) => createGameballAdapter(createGameballHttpClient({ ...shared, ...s })),
 };

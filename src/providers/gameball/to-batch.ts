@@ -1,4 +1,5 @@
-import { FINISHED_STATUSES, percentOf, type GameballBatch, type GameballItem } from '../../domain/batch.js';
+import { FINISHED_STATUSES, percentOf } from '../../domain/batch.js';
+import { type GameballBatch, type GameballItem } from './model.js';
 import { obj, optArr, optDate, optNum, optStr, type WireObject } from '../../upstream/wire.js';
 import { fromGameballStatus } from './status.js';
 import type { GameballLegacyWireBatch, GameballWireBatch, GameballWireItem } from './types.js';

@@ -3,6 +3,7 @@ import type { WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writ
 import { toWriteError, type WriteRefusal } from '../../upstream/errors.js';
 import { idString, obj } from '../../upstream/wire.js';
 import type { GameballClient } from './client.js';
+import type { GameballSubmit } from './model.js';
 import { refineGameballError } from './errors.js';
 import { toGameballBatch } from './to-batch.js';
 import type { GameballWireError } from './types.js';
@@ -30,7 +31,9 @@ export function readGameballRefusal(status: number, body: unknown): WriteRefusal
 export function createGameballWrites(client: GameballClient) {
   const fail = (error: unknown) => toWriteError('GAMEBALL', error, readGameballRefusal, refineGameballError);
   return {
-    async write(request: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
+    async write(written: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
+      // The core hands an adapter only the kinds its definition lists (`ProviderDefinition.writes`).
+      const request = written as GameballSubmit;
       if (request.kind !== 'GAMEBALL_SUBMIT') throw new TypeError(`GAMEBALL does not serve ${request.kind}`);
       if (request.items.length === 0) throw invalidInput([{ field: ['input'], message: 'give at least one item' }]);
       if (request.items.length > GAMEBALL_MAX_ITEMS)

@@ -1,5 +1,6 @@
 import type { ProviderDefinition } from '../definition.js';
-import { httpProviderSettings, rateLimitVariable } from '../definition.js';
+import { httpProviderSettings, rateLimitVariable, readSdl } from '../definition.js';
+import { reachSchema } from './resolvers.js';
 import { REACH_CAPABILITIES } from './capabilities.js';
 import { createReachAdapter } from './adapter.js';
 import { createReachHttpClient } from './client.js';
@@ -22,5 +23,6 @@ export const reach: ProviderDefinition<ReachSettings> = {
   settings,
   secrets: ['REACH_TOKEN'],
   writes: ['REACH_SUBMIT', 'REACH_PATCH', 'REACH_DELETE'],
+  schema: reachSchema(readSdl(new URL('./schema.graphql', import.meta.url))),
   createAdapter: (s, shared) => createReachAdapter(createReachHttpClient({ ...shared, ...s })),
 };

@@ -1,4 +1,4 @@
-import type { ReachBatchType } from '../../domain/batch.js';
+import type { ReachBatchType } from './model.js';
 import type { BatchListFilter, ListOrder, ListPlan } from '../../domain/listing.js';
 
 const SORT_BY = { CREATED_AT: 'createdAt', STARTED_AT: 'startedAt', COMPLETED_AT: 'completedAt' } as const;
@@ -17,9 +17,10 @@ export function planReachList(filter: BatchListFilter, order: ListOrder): ListPl
     sortDirection: order.direction === 'ASC' ? 'asc' : 'desc',
   };
   let exact = true;
-  const types: readonly ReachBatchType[] | undefined = filter.reachBatchTypes;
+  // Reach's `listFilter` fills `batchTypes` from `ReachBatchType` values only.
+  const types = filter.batchTypes as readonly ReachBatchType[] | undefined;
   if (types && new Set(types).size < ALL_TYPES) {
-    if (types.length === 0) return { ok: false, reason: 'FILTERED_OUT', message: 'filter.reachBatchTypes is empty' };
+    if (types.length === 0) return { ok: false, reason: 'FILTERED_OUT', message: 'the batch-type filter is empty' };
     if (new Set(types).size === 1) pushdown.batchType = types[0]!;
     else exact = false;
   }

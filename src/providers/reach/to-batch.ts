@@ -1,10 +1,5 @@
-import {
-  FINISHED_STATUSES,
-  percentOf,
-  type ReachBatch,
-  type ReachBatchType,
-  type ReachPendingResource,
-} from '../../domain/batch.js';
+import { FINISHED_STATUSES, percentOf } from '../../domain/batch.js';
+import { type ReachBatch, type ReachBatchType, type ReachPendingResource } from './model.js';
 import {
   obj,
   optArr,

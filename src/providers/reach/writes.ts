@@ -3,6 +3,7 @@ import type { WriteOptions, WriteOutcome, WriteRequest } from '../../domain/writ
 import { toWriteError, type WriteRefusal } from '../../upstream/errors.js';
 import { field, obj, optObj, str, WireShapeError } from '../../upstream/wire.js';
 import type { ReachClient } from './client.js';
+import type { ReachWrite } from './model.js';
 import type { ReachWriteAccepted } from './types.js';
 
 /**
@@ -25,7 +26,7 @@ export function readReachRefusal(status: number, body: unknown): WriteRefusal | 
   };
 }
 
-function check(r: WriteRequest): FieldError[] {
+function check(r: ReachWrite): FieldError[] {
   const problems: FieldError[] = [];
   if (r.kind === 'REACH_SUBMIT' || r.kind === 'REACH_PATCH') {
     if (r.resources.length === 0)
@@ -71,7 +72,9 @@ function acceptedBatchId(body: unknown): string {
 export function createReachWrites(client: ReachClient) {
   const fail = (error: unknown) => toWriteError('REACH', error, readReachRefusal);
   return {
-    async write(r: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
+    async write(written: WriteRequest, options: WriteOptions = {}): Promise<WriteOutcome> {
+      // The core hands an adapter only the kinds its definition lists (`ProviderDefinition.writes`).
+      const r = written as ReachWrite;
       const problems = check(r);
       if (problems.length > 0) throw invalidInput(problems);
       const tenant = options.tenant;
