@@ -15,9 +15,9 @@ import {
   type UpstreamObserver,
 } from './types.js';
 import { encodeBody } from './request-body.js';
-import { ProviderQuota } from './quota.js';
-import type { RateWindow } from './rate-limit.js';
-import type { SharedBudget } from './shared-budget.js';
+import { ProviderQuota } from './budget/quota.js';
+import type { RateWindow } from './budget/rate-limit.js';
+import type { SharedBudget } from './budget/shared-budget.js';
 import { callContextOf, waitingForBudget } from './call-context.js';
 import type { Tracing } from '../observability/tracing-types.js';
 
