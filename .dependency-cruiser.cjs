@@ -4,7 +4,7 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'The upstream stack runs one way (client → policy → raw undici), and nothing imports back up.',
+      comment: 'The upstream stack runs one way (stack.ts: budget → policy → raw undici), and nothing imports back up.',
       from: {},
       to: { circular: true },
     },

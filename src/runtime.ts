@@ -24,7 +24,7 @@ import { createAuthenticator } from './identity/auth.js';
 import { gateBody } from './http/body-gate.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
-import { budgetModeLog, SharedBudget } from './upstream/shared-budget.js';
+import { budgetModeLog, SharedBudget } from './upstream/budget/shared-budget.js';
 import { factCheckWebhookSecret } from './providers/factcheck/index.js';
 import { withCheckWebhook } from './webhooks/check.js';
 import { setUpCheckWebhook } from './webhooks/setup.js';

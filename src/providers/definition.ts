@@ -3,10 +3,10 @@ import type { BatchProvider } from '../domain/provider.js';
 import type { ServedProvider } from '../graphql/served-provider.js';
 import type { z } from 'zod';
 import { env, fragment, type SettingsFragment } from '../config/settings.js';
-import { parseRateLimit, type RateWindow } from '../upstream/rate-limit.js';
+import { parseRateLimit, type RateWindow } from '../upstream/budget/rate-limit.js';
 import type { UpstreamLimits } from '../upstream/limits.js';
 import type { CircuitObserver, UpstreamDropObserver, UpstreamObserver } from '../upstream/types.js';
-import type { SharedBudget } from '../upstream/shared-budget.js';
+import type { SharedBudget } from '../upstream/budget/shared-budget.js';
 import type { Tracing } from '../observability/tracing-types.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */

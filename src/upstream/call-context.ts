@@ -13,7 +13,7 @@ export type TrafficClass = 'interactive' | 'first-read' | 'background';
  * operation's scope (the logger with its `requestId`, the server span that attempts are children
  * of). It travels with the `AbortSignal` the call is made with, as a Go `context.Context` carries
  * values beside its cancellation: the owner of a signal binds it once (a request's budget, a live
- * stream's poll loop), and the upstream layer reads it when a call starts (`http.ts`), then hands it
+ * stream's poll loop), and the upstream layer reads it when a call starts (`budget/gates.ts`), then hands it
  * on explicitly to every attempt. No `AsyncLocalStorage`: on Node 20 one enabled store puts a
  * promise hook on every promise of the process: 8 % of the gateway's CPU per query, 16 % for
  * inline ones (README, "CPU per request").
@@ -30,7 +30,7 @@ export interface CallContext {
   client?: string;
   /**
    * Set (to 0) by a poll loop that wants to know why its read is late: how many of its calls wait for
-   * the provider's request budget right now (`waitingForBudget`, counted by `http.ts`).
+   * the provider's request budget right now (`waitingForBudget`, counted by `budget/gates.ts`).
    */
   budgetWaits?: number;
 }

@@ -3,8 +3,9 @@ import type { RequestScope } from '../observability/request-scope.js';
 import type { CallContext } from './call-context.js';
 
 /**
- * The types both upstream layers share, so the stack runs one way: a provider's client calls
- * the policy (`policy.ts`), which calls the raw undici layer (`http.ts`); neither imports the other's types.
+ * The types the upstream layers share, so the stack runs one way (`stack.ts`): a provider's client
+ * calls the budget (`budget/gates.ts`) and the policy (`policy.ts`), which end in the raw undici layer
+ * (`raw.ts`); none imports another's types.
  */
 
 /** The breaker states a client can see in `Query.providers`. */
@@ -21,12 +22,12 @@ export interface UpstreamCallDetail {
 }
 
 /**
- * One call as the upstream layer hands it to each of its attempts (`http.ts`): what it is for, read
+ * One call as the upstream layer hands it to each of its attempts (`budget/gates.ts`): what it is for, read
  * from its caller's signal when it starts (`call-context.ts`), and whether the budget its first
  * attempt spends was already taken before the policy.
  */
 export interface UpstreamCall extends Readonly<CallContext> {
-  /** The first attempt's budget was taken before the policy (`createUpstreamHttp`); false once it is spent. */
+  /** The first attempt's budget was taken before the policy (`budgetCalls`); false once it is spent. */
   prepaid: boolean;
 }
 
@@ -111,13 +112,13 @@ export interface UpstreamHttp {
     signal?: AbortSignal,
     headers?: Record<string, string>,
     body?: UpstreamBody,
-    /** Set by the upstream layer itself (`http.ts`), never by a provider client. */
+    /** Set by the upstream layer itself (`budget/gates.ts`), never by a provider client. */
     call?: UpstreamCall,
   ): Promise<unknown>;
   close(): Promise<void>;
 }
 
-/** Set on the failure of an attempt whose request was handed to the connection (`http.ts`): it may have been sent. */
+/** Set on the failure of an attempt whose request was handed to the connection (`raw.ts`): it may have been sent. */
 const MAY_HAVE_SENT = Symbol('may have been sent');
 
 /**

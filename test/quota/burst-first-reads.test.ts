@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpstreamHttp } from '../../src/upstream/http.js';
+import { createUpstreamHttp } from '../../src/upstream/stack.js';
 import { contextSignal } from '../../src/upstream/call-context.js';
 import { createSystemClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 

@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
-import { createUpstreamHttp } from '../../src/upstream/http.js';
+import { createUpstreamHttp } from '../../src/upstream/stack.js';
 import { createReachAdapter } from '../../src/providers/reach/adapter.js';
 import { createReachHttpClient } from '../../src/providers/reach/client.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { knownVariables, loadConfig } from '../../src/config.js';
-import { parseRateLimit } from '../../src/upstream/rate-limit.js';
+import { parseRateLimit } from '../../src/upstream/budget/rate-limit.js';
 import { startGateway } from '../../src/runtime.js';
 import { MAX_TIMER_MS, type Env } from '../../src/config/settings.js';
 import { refusal } from '../helpers/config.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderQuota } from '../../src/upstream/quota.js';
+import { ProviderQuota } from '../../src/upstream/budget/quota.js';
 
 /** The request budget's two shares on a frozen clock: what a window lets each kind of call take. */
 function quota(limit: number, clientShare?: number) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockSize, localShare, planSharedWindow } from '../../src/upstream/shared-budget.js';
+import { blockSize, localShare, planSharedWindow } from '../../src/upstream/budget/shared-budget.js';
 
 describe('how a window is split for the shared budget', () => {
   it("splits Check's Pro plan (200/min) into 15 s sub-windows of 40 calls, 28 of them polling's", () => {

@@ -1,5 +1,5 @@
 import type { CircuitStateName } from '../../upstream/policy.js';
-import { createUpstreamHttp, type UpstreamHttpOptions } from '../../upstream/http.js';
+import { createUpstreamHttp, type UpstreamHttpOptions } from '../../upstream/stack.js';
 import type { paths } from './__generated__/openapi.js';
 
 /** Credentials and limits of the Gameball client. */

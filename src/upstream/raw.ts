@@ -1,30 +1,28 @@
+/**
+ * The raw layer of the upstream stack (`stack.ts` composes the budget, then the policy, then this):
+ * one undici request per attempt, with no budget, retry, breaker or bulkhead of its own. It owns the
+ * provider's Pool, reads and caps every body, and turns what undici throws into `GatewayError`s and
+ * `UpstreamHttpError`s. Control flows one way, into it: it imports neither the policy nor the budget,
+ * and what the layers above want to know of each response reaches them through `onResponse`, which
+ * they hand it.
+ */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { DEFAULT_UPSTREAM_POLICY, protect, type UpstreamPolicy } from './policy.js';
 import {
   UpstreamHttpError,
   isDeadlineHit,
   markMayHaveBeenSent,
-  type CircuitObserver,
   type UpstreamBody,
   type UpstreamCall,
-  type UpstreamDropObserver,
   type UpstreamHttp,
   type UpstreamMethod,
-  type UpstreamObserver,
 } from './types.js';
 import { encodeBody } from './request-body.js';
-import { ProviderQuota } from './quota.js';
-import type { RateWindow } from './rate-limit.js';
-import type { SharedBudget } from './shared-budget.js';
-import { callContextOf, waitingForBudget } from './call-context.js';
 import type { Tracing } from '../observability/tracing-types.js';
 
-export { UpstreamHttpError, type UpstreamHttp } from './types.js';
-
 /** Connection and size limits of one provider's HTTP pool. */
-export interface UpstreamHttpOptions {
+export interface RawHttpOptions {
   provider: ProviderName;
   /** Server URL from the provider's OpenAPI `servers` (a path prefix is kept). */
   baseUrl: string;
@@ -46,30 +44,8 @@ export interface UpstreamHttpOptions {
   maxResponseBytes?: number;
   /** Sent as `user-agent`, naming this gateway instance to the provider's logs. @default "batchql" */
   userAgent?: string;
-  /** Retries, circuit breaker and bulkhead (`policy.ts`). @default DEFAULT_UPSTREAM_POLICY */
-  policy?: Partial<UpstreamPolicy>;
   /** Where the provider's error body says how long to wait (ms), for when there is no Retry-After header. */
   retryAfterFromBody?: (body: unknown) => number | undefined;
-  /** Told the outcome and duration of every call (metrics). */
-  observe?: UpstreamObserver;
-  /** Told each transition of the circuit breaker (logs). */
-  onCircuit?: CircuitObserver;
-  /** Told each call dropped unsent because its callers left or its deadline passed first (metrics). */
-  onDropped?: UpstreamDropObserver;
-  /** The provider's quota windows: every attempt takes from this budget first (`quota.ts`). @default none */
-  rateLimit?: RateWindow[];
-  /** Share of the budget kept for interactive calls. @default 0.3 */
-  interactiveShare?: number;
-  /** How long an interactive call waits for budget. @default 1000 */
-  budgetWaitMs?: number;
-  /** The most of the interactive part one client may take while others wait (`quota.ts`). @default 1 */
-  clientShare?: number;
-  /** The longest a 429's Retry-After pauses polling of this provider. @default 60000 */
-  pauseCapMs?: number;
-  /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
-  now?: () => number;
-  /** With Redis, the budget's window capacity is shared by all replicas (`shared-budget.ts`). */
-  sharedBudget?: SharedBudget;
   /** Told every response's status and headers (the budget reads `X-RateLimit-*`). */
   onResponse?: (status: number, headers: Record<string, string | string[] | undefined>, retryAfterMs?: number) => void;
   /** With tracing on: every attempt is a client span and sends `traceparent` (`tracing.ts`). @default off */
@@ -79,91 +55,11 @@ export interface UpstreamHttpOptions {
 }
 
 /**
- * Creates the undici Pool for one provider. Every response body is consumed or destroyed (a
- * leaked body pins a pooled socket), bodies are capped, and transport failures become
- * `GatewayError`s naming the provider, with no URL in the message.
+ * Creates the undici Pool for one provider: one attempt per call. Every response body is consumed
+ * or destroyed (a leaked body pins a pooled socket), bodies are capped, and transport failures
+ * become `GatewayError`s naming the provider, with no URL in the message.
  */
-export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
-  const quota = new ProviderQuota(options.provider, options.rateLimit ?? [], {
-    interactiveShare: options.interactiveShare ?? 0.3,
-    waitMs: options.budgetWaitMs ?? 1_000,
-    ...(options.pauseCapMs !== undefined ? { pauseCapMs: options.pauseCapMs } : {}),
-    ...(options.clientShare !== undefined ? { clientShare: options.clientShare } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
-  options.sharedBudget?.attach(quota, options.interactiveShare ?? 0.3);
-  const raw = createRawUpstreamHttp({
-    ...options,
-    onResponse: (status, headers, retryAfterMs) => {
-      quota.observe(status, headers, retryAfterMs);
-      options.onResponse?.(status, headers, retryAfterMs);
-    },
-  });
-  const protectedHttp = protect(
-    options.provider,
-    withQuota(raw, quota),
-    { ...DEFAULT_UPSTREAM_POLICY, ...options.policy },
-    options.deadlineMs ?? 15_000,
-    options.observe,
-    options.onCircuit,
-    options.onDropped,
-  );
-  return {
-    ...protectedHttp,
-    pollRate: () => quota.pollRate(),
-    pausedUntil: () => quota.pausedByProvider(),
-    interactiveCapacity: (withinMs) => quota.interactiveCapacity(withinMs),
-    // The first attempt's budget is taken before the policy, so a call waiting for budget holds no
-    // bulkhead slot and its wait is not part of the upstream deadline; retries take theirs inside.
-    // What the call is for is read from its signal now, once, and handed on to every attempt.
-    request(method, path, query, signal, headers, body) {
-      const context = callContextOf(signal);
-      const call: UpstreamCall = {
-        traffic: context.traffic,
-        scope: context.scope,
-        client: context.client,
-        prepaid: true,
-      };
-      // A call that joined an identical one in flight (or was refused before sending) gives its budget back.
-      const refund = () => call.prepaid && quota.refund();
-      const run = () => protectedHttp.request(method, path, query, signal, headers, body, call).finally(refund);
-      if (!signal?.aborted && quota.tryTake(call.traffic, call.client)) return run();
-      // A poll loop counts its calls waiting here, to tell a budget wait from a slow provider (`poll-hub.ts`).
-      return waitingForBudget(context, quota.take(call.traffic, signal, call.client)).then(run);
-    },
-  };
-}
-
-/**
- * Every attempt (retries included) takes from the provider's request budget before it is sent,
- * as interactive or background traffic (`call-context.ts`), so the gateway never sends a request it
- * knows the provider would refuse.
- */
-function withQuota(http: UpstreamHttp, quota: ProviderQuota): UpstreamHttp {
-  return {
-    request(method, path, query, signal, headers, body, call) {
-      // The first attempt spends what `createUpstreamHttp` took before the policy.
-      if (call?.prepaid) {
-        call.prepaid = false;
-        return http.request(method, path, query, signal, headers, body, call);
-      }
-      const kind = call?.traffic ?? 'interactive';
-      // The common case (budget to spare) adds no promise and no tick to the call.
-      if (!signal?.aborted && quota.tryTake(kind, call?.client))
-        return http.request(method, path, query, signal, headers, body, call);
-      return quota
-        .take(kind, signal, call?.client)
-        .then(() => http.request(method, path, query, signal, headers, body, call));
-    },
-    close: async () => {
-      quota.close();
-      await http.close();
-    },
-  };
-}
-
-/** One attempt per call, no policy: the undici layer alone. */
-function createRawUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
+export function createRawHttp(options: RawHttpOptions): UpstreamHttp {
   const base = new URL(options.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   const maxBytes = options.maxResponseBytes ?? 5 * 1024 * 1024;

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { ProviderName } from '../domain/batch.js';
+import type { ProviderName } from '../../domain/batch.js';
 import { ReplicaRegistry } from './replica-registry.js';
 import type { ProviderQuota, SharedCapacity } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
-import type { TrafficClass } from './call-context.js';
+import type { TrafficClass } from '../call-context.js';
 
 /** Where a provider's window capacity comes from: blocks shared through Redis, or this replica's share. */
 export type BudgetMode = 'shared' | 'local';

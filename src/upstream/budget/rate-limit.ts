@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from '../config/settings.js';
+import { MAX_TIMER_MS } from '../../config/settings.js';
 
 /** One quota window of a provider: at most `limit` requests in any `windowMs`. */
 export interface RateWindow {

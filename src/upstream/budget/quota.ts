@@ -1,7 +1,7 @@
-import type { ProviderName } from '../domain/batch.js';
-import { ErrorCode, GatewayError } from '../domain/errors.js';
+import type { ProviderName } from '../../domain/batch.js';
+import { ErrorCode, GatewayError } from '../../domain/errors.js';
 import type { RateWindow } from './rate-limit.js';
-import type { TrafficClass } from './call-context.js';
+import type { TrafficClass } from '../call-context.js';
 
 /** How a provider's request budget is shared between interactive and background traffic. */
 export interface QuotaOptions {
