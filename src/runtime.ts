@@ -203,7 +203,13 @@ export async function startGateway(
     graphiqlDefaultQuery?: string;
   } = {},
 ): Promise<RunningGateway> {
-  const logger = createLogger(config.logLevel, options.logDestination, config.logSync);
+  const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
+  const logger = createLogger(
+    config.logLevel,
+    options.logDestination,
+    config.logSync,
+    definitions.flatMap((d) => d.sensitiveHeaders ?? []),
+  );
   for (const warning of config.warnings ?? []) logger.warn(`configuration: ${warning}`);
   const metrics = createMetrics();
   const tracing = await startTracing(config.tracing, {
@@ -222,7 +228,6 @@ export async function startGateway(
   started.defer(async () => {
     await tracing?.shutdown();
   });
-  const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
   // With Redis, each provider's request budget is shared by every replica (its own ioredis client).
   const sharedBudget = config.live.redisUrl
     ? new SharedBudget({

@@ -48,7 +48,7 @@ export interface GatewayOptions {
   writes?: WriteServices;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
-  /** Verifies the caller (JWT) and yields its Reach tenant. @default everyone, no tenant */
+  /** Verifies the caller (JWT) and yields its tenant. @default everyone, no tenant */
   authenticate?: Authenticator;
   /** Query shape limits, introspection, CSRF, persisted operations. */
   queries?: QueryLimits;

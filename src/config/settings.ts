@@ -218,7 +218,7 @@ const SHARED_FAMILIES = new Set(['OTEL', 'LOG']);
 /**
  * The variables of `source` that look like the gateway's but are none of `known`. A name looks
  * like ours when its first `_`-separated segment is a family of ours: the first segment of at
- * least two known names (`UPSTREAM_`, `LIVE_`, `REDIS_`, `MAX_`, `REACH_`…, derived from `known`).
+ * least two known names (`UPSTREAM_`, `LIVE_`, `REDIS_`, `MAX_`, each provider's…, derived from `known`).
  * A prefix only one known name has (`LOG_`, `AUTH_`, `CORS_`…) is too generic to claim, a name
  * with a `TEST` segment (`REDIS_TEST_URL`) belongs to test tooling, never to the gateway, and a
  * shared family (`OTEL_`) is never claimed.

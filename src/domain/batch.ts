@@ -6,7 +6,7 @@ export type { ProviderName } from '../providers/names.js';
 export type BatchStatus =
   'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'PARTIALLY_SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'UNKNOWN';
 
-/** Statuses after which a batch no longer changes (Reach pending records aside, see `isTerminal`). */
+/** Statuses after which a batch no longer changes (pending records aside, see `isTerminal`). */
 export const FINISHED_STATUSES: ReadonlySet<BatchStatus> = new Set([
   'SUCCEEDED',
   'PARTIALLY_SUCCEEDED',

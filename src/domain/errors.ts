@@ -27,7 +27,7 @@ export const ErrorCode = {
   // (USER_ERROR_CODES); the others are GraphQL errors.
   /** The provider refused the input of a write (400/422), with its field messages. */
   PROVIDER_REJECTED_INPUT: 'PROVIDER_REJECTED_INPUT',
-  /** The provider refused a write for the account's quota (Check's 402 `quota_exceeded`). */
+  /** The provider refused a write for the account's quota (a 402 `quota_exceeded`, say). */
   PROVIDER_QUOTA_EXCEEDED: 'PROVIDER_QUOTA_EXCEEDED',
   /** The provider refused a write as too large (413). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

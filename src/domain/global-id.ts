@@ -3,7 +3,7 @@ import { badInput } from './errors.js';
 
 /**
  * The GraphQL type of a provider's batches, by the naming rule every provider follows:
- * the name in PascalCase plus `Batch` (`FACT_CHECK` → `FactCheckBatch`). It is also the type
+ * the name in PascalCase plus `Batch` (`ACME_JOBS` → `AcmeJobsBatch`). It is also the type
  * part of global IDs, so the rule is what keeps IDs stable.
  */
 export function batchTypeName(provider: ProviderName): string {

@@ -10,6 +10,8 @@ export interface ProviderCapabilities {
   canList: boolean;
   canCancel: boolean;
   hasPendingDetails: boolean;
+  /** With `hasPendingDetails`: the fields of its batch type whose values need the detailed read (`GetBatchOptions`). */
+  pendingDetailFields?: readonly string[];
   pagination: 'CURSOR' | 'OFFSET' | null;
   /** The provider's data belongs to the caller's tenant: caches, cursors and poll loops are scoped by it. */
   tenantScoped: boolean;
@@ -39,11 +41,11 @@ export interface BulkRefreshCapability {
 
 /** Per-call options of `BatchProvider.get`. */
 export interface GetBatchOptions {
-  /** Reach only: ask for `pendingResources` (costs the provider more, so only when selected). */
+  /** Providers with pending details only: ask for them (costs the provider more, so only when selected). */
   includePendingDetails?: boolean;
   /** Aborts the upstream request (client went away, subscription ended). */
   signal?: AbortSignal;
-  /** Reach only: the tenant to act for (`reach-tenant-id`), from the client's verified token. */
+  /** Tenant-scoped providers only: the tenant to act for, from the client's verified token. */
   tenant?: string;
 }
 

@@ -15,7 +15,7 @@ export interface WriteRequest {
   readonly kind: WriteKind;
 }
 
-/** A file Check stored for a later batch. */
+/** A file a provider stored for a later batch. */
 export interface UploadedFile {
   fileId: string;
   originalFileName: string | null;
@@ -24,7 +24,7 @@ export interface UploadedFile {
   expiresAt: Date | null;
 }
 
-/** What a write produced: a batch, a synchronous preview (Reach dry-run delete) or a stored file. */
+/** What a write produced: a batch, a synchronous preview (a dry run) or a stored file. */
 export type WriteOutcome =
   /** `bodyProblems`: what else in the 2xx did not match the docs (logged; the readable id makes it accepted). */
   | { kind: 'batch'; providerBatchId: string; bodyProblems?: string[] }
@@ -33,7 +33,7 @@ export type WriteOutcome =
 
 /** Per-call options of writes. */
 export interface WriteOptions {
-  /** Reach only: the tenant to act for, from the caller's verified token (never from client input). */
+  /** Tenant-scoped providers only: the tenant to act for, from the caller's verified token (never client input). */
   tenant?: string;
   /**
    * What the write is for (its operation, `providers/call-context.ts`). A write not yet sent when it
@@ -42,8 +42,8 @@ export interface WriteOptions {
    */
   signal?: AbortSignal;
   /**
-   * The write's marker (`writes/write-scope.ts`), for providers that keep one with the batch (Check puts it in
-   * `context`), so a retry whose first outcome is unknown can find the batch (`BatchProvider.findWrite`).
+   * The write's marker (`writes/write-scope.ts`), for providers that keep one with the batch (in a
+   * free-form field), so a retry whose first outcome is unknown can find the batch (`BatchProvider.findWrite`).
    */
   marker?: string;
 }

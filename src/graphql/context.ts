@@ -75,7 +75,7 @@ export interface GraphQLContext extends YogaInitialContext {
   gateway: GatewayServices;
   loaders: Loaders;
   notes: ResponseNotes;
-  /** The caller's verified Reach tenant (JWT mode); undefined in `AUTH_MODE=none`. */
+  /** The caller's verified tenant (JWT mode), for tenant-scoped providers; undefined in `AUTH_MODE=none`. */
   tenant?: string;
   /** The verified caller (empty in `AUTH_MODE=none`). */
   principal: Principal;
@@ -91,7 +91,7 @@ export interface GraphQLContext extends YogaInitialContext {
 
 /**
  * The credential scope of a provider's data for this request: cached pages, cursors and poll
- * loops are never shared across scopes. Reach data is scoped by tenant; the others have one
+ * loops are never shared across scopes. A tenant-scoped provider's data is scoped by tenant; the others have one
  * credential set per gateway.
  */
 export function scopeOf(ctx: Pick<GraphQLContext, 'tenant' | 'gateway'>, provider: ProviderName): string {

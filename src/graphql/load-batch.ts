@@ -38,6 +38,6 @@ export function loadBatch(
   } catch (error) {
     return Promise.reject(error);
   }
-  const includePendingDetails = adapter.capabilities.hasPendingDetails && wantsPendingDetails(info);
+  const includePendingDetails = wantsPendingDetails(info, adapter.capabilities);
   return ctx.loaders.batch(provider).load({ providerBatchId, includePendingDetails });
 }

@@ -3,7 +3,7 @@ import type { Batch, ProviderName } from '../domain/batch.js';
 import type { Providers } from '../domain/provider.js';
 import type { RequestBudget } from './request-budget.js';
 
-/** A load key: the upstream id, and whether Reach pending details are wanted. */
+/** A load key: the upstream id, and whether pending details are wanted (`wantsPendingDetails`). */
 export interface BatchKey {
   providerBatchId: string;
   includePendingDetails: boolean;

@@ -3,7 +3,7 @@ import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yog
 
 /**
  * The limits of a GraphQL multipart request (busboy's, through `@whatwg-node/fetch`'s `formDataLimits`),
- * fitted to the gateway's only upload, `uploadFactCheckFile(file: File!)`: the `operations` and `map`
+ * fitted to uploads of one `File` argument (a provider's upload mutation): the `operations` and `map`
  * fields and one file. The file may be as large as a mutation body (`MAX_MUTATION_BODY_BYTES`); the text
  * fields are GraphQL parameters, which `MAX_BODY_BYTES` bounds in any other request.
  */

@@ -35,7 +35,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDirectives: 20,
   maxTokens: 2_000,
   maxBodyBytes: 100_000,
-  // Check Pro's file limit (docs/providers.md), so a Pro upload fits in one request.
+  // The largest provider file limit (docs/providers.md), so such an upload fits in one request.
   maxMutationBodyBytes: 10 * 1024 * 1024,
   introspection: true,
   csrf: true,

@@ -1,15 +1,14 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-
-/** ReachBatch fields that need `includePendingDetails=true` upstream. */
-const PENDING_DETAIL_FIELDS: readonly string[] = ['pendingResources', 'pendingExpiresAt'];
+import type { ProviderCapabilities } from '../domain/provider.js';
 
 /**
- * True when the operation selects a field that needs Reach's pending details, anywhere
- * (through fragments too). Decided per operation, not per field, so every Reach load in one
- * operation uses the same key and duplicate ids still cost one upstream call.
+ * True when the provider has pending details and the operation selects one of the fields that need them
+ * (`ProviderCapabilities.pendingDetailFields`), anywhere (through fragments too). Decided per operation, not
+ * per field, so every load of the provider in one operation uses the same key and duplicate ids still cost one
+ * upstream call.
  */
-export function wantsPendingDetails(info: GraphQLResolveInfo): boolean {
-  return selectsAnyField(info, PENDING_DETAIL_FIELDS);
+export function wantsPendingDetails(info: GraphQLResolveInfo, capabilities: ProviderCapabilities): boolean {
+  return capabilities.hasPendingDetails && selectsAnyField(info, capabilities.pendingDetailFields ?? []);
 }
 
 const selected = new WeakMap<object, WeakMap<readonly string[], boolean>>();

@@ -11,7 +11,7 @@ export interface AuthSettings {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
-  /** The claim holding the client's Reach tenant. */
+  /** The claim holding the client's tenant (for tenant-scoped providers). */
   tenantClaim: string;
   /** The scope every write needs (`JWT_WRITE_SCOPE`), read from the token's `scope` or `scp` claim. */
   writeScope: string;
@@ -63,7 +63,7 @@ export const authSettings = fragment(
   },
 );
 
-/** Who is calling: the verified subject and Reach tenant, and when the token expires. */
+/** Who is calling: the verified subject and tenant, and when the token expires. */
 export interface Principal {
   subject?: string;
   tenant?: string;
@@ -99,7 +99,7 @@ const unauthenticated = (message: string) =>
 
 /**
  * JWT verification with jose: signature (HS256 secret or JWKS), expiry, issuer and audience.
- * The Reach tenant comes only from the verified `tenantClaim`; a client's own
+ * The tenant comes only from the verified `tenantClaim`; a client's own
  * `reach-tenant-id` header is never read.
  */
 export function createAuthenticator(settings: AuthSettings): Authenticator {

@@ -76,7 +76,7 @@ export function overlay(row: Batch, last: Batch | undefined, detailFields: reado
 /**
  * Refreshes every watched batch of one provider and credential (or tenant) scope through the
  * provider's list: each tick walks the pages filtered by each status word its members are in
- * (`GET /v1/batch?status=processing&limit=100` for Check), so a tick costs ⌈in that status ÷ page
+ * (one status word, the provider's largest page), so a tick costs ⌈in that status ÷ page
  * size⌉ calls however many batches are watched, when that is cheaper than reading them one by
  * one. Each row's own status is read (the filter is never trusted); a batch that left the running
  * set, or whose subscription selects fields only the single read returns, is read on its own.

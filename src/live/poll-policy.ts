@@ -7,7 +7,7 @@ export interface PollPolicy {
   /** First interval while queued or unchanged; doubles per unchanged poll up to `idleMaxMs`. */
   idleMs: number;
   idleMaxMs: number;
-  /** A finished Reach batch waiting for pending resources changes slowly. */
+  /** A finished batch whose pending records still wait (not terminal yet) changes slowly. */
   pendingMs: number;
   /** After a failed poll; doubles per consecutive failure up to `errorMaxMs`, or Retry-After (capped). */
   errorMs: number;
@@ -37,7 +37,7 @@ export interface PollState {
   retryAfterMs?: number;
 }
 
-/** The next sleep: fast while running, backing off while idle, slow while Reach pending records wait. */
+/** The next sleep: fast while running, backing off while idle, slow while pending records wait. */
 export function nextDelay(policy: PollPolicy, state: PollState, random: () => number = Math.random): number {
   let base: number;
   if (state.failures > 0) {
@@ -49,7 +49,7 @@ export function nextDelay(policy: PollPolicy, state: PollState, random: () => nu
   } else if (state.batch?.status === 'RUNNING') {
     base = policy.runningMs;
   } else if (state.batch && FINISHED_STATUSES.has(state.batch.status) && !state.batch.isTerminal) {
-    // Finished but not terminal: a Reach batch whose pending records wait for dependencies.
+    // Finished but not terminal: a batch whose pending records wait for dependencies.
     base = policy.pendingMs;
   } else {
     base = Math.min(policy.idleMaxMs, policy.idleMs * 2 ** Math.min(state.unchanged, 16));

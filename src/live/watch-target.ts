@@ -4,7 +4,7 @@ import type { ProviderName } from '../domain/batch.js';
 export interface WatchTarget {
   provider: ProviderName;
   providerBatchId: string;
-  /** Reach: read pending resources too (the subscription selects them). */
+  /** Providers with pending details: read them too (the subscription selects them). */
   includePendingDetails: boolean;
   /**
    * Bulk-refreshed providers: the subscription selects fields only the single-batch read returns
@@ -13,6 +13,6 @@ export interface WatchTarget {
   includeDetailFields?: boolean;
   /** The credential scope: loops are never shared across scopes. */
   scope: string;
-  /** Reach: the tenant the loop reads as. */
+  /** Tenant-scoped providers: the tenant the loop reads as. */
   tenant?: string;
 }

@@ -6,12 +6,11 @@ import { errorLogger } from './request-scope.js';
 /** Log levels batchql accepts in `LOG_LEVEL`. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-/** Header and field names whose values never reach a log line. */
+/** Header and field names whose values never reach a log line (providers add their own headers). */
 const REDACT = [
   'authorization',
   'apikey',
   'secretkey',
-  'reach-tenant-id',
   'cookie',
   'token',
   '*.authorization',
@@ -53,13 +52,19 @@ function serializeError(error: unknown, withStack: boolean): Record<string, unkn
  * instead of one per line (a blocking `write` per line was about a tenth of the CPU under load).
  * pino flushes what is queued when the process exits, and `runtime.ts` flushes at shutdown.
  */
-export function createLogger(level: LogLevel = 'info', destination?: DestinationStream, sync = false): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  destination?: DestinationStream,
+  sync = false,
+  /** More header names never logged (`ProviderDefinition.sensitiveHeaders`). */
+  sensitiveHeaders: readonly string[] = [],
+): Logger {
   const debug = level === 'debug';
   return pino(
     {
       level,
       base: { service: 'batchql' },
-      redact: { paths: REDACT, censor: '[redacted]' },
+      redact: { paths: [...REDACT, ...sensitiveHeaders], censor: '[redacted]' },
       serializers: { err: (e: unknown) => serializeError(e, debug) },
     },
     destination ?? pinoDestination({ dest: 1, sync }),

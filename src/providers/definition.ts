@@ -85,6 +85,8 @@ function checkSigningSecret(
 export interface ProviderDefinition<S extends ProviderSettings = ProviderSettings> extends ServedProvider {
   /** Its environment variables; undefined settings mean "not configured". */
   settings: SettingsFragment<S | undefined>;
+  /** Headers it sends that carry a credential or a tenant, beyond the usual auth headers: never logged. */
+  sensitiveHeaders?: readonly string[];
   /** Variables whose values are secret credentials (they seed the derived cursor key). */
   secrets: readonly string[];
   /** Builds the adapter on its own undici pool. */
@@ -101,9 +103,9 @@ type Vars = Readonly<Record<string, string>>;
 /**
  * The settings fragment of an HTTP provider: `urlVar` switches it on; with it set, every
  * `required` variable must be too, and without it none of its variables may be. Values are
- * keyed by the names the caller gives them (`{ token: 'REACH_TOKEN' }` yields `token`).
+ * keyed by the names the caller gives them (`{ token: 'ACME_TOKEN' }` yields `token`).
  * Every HTTP provider also reads `<PREFIX>_UPSTREAM_CONNECTIONS` (the prefix of `urlVar`, as
- * `REACH_` of `REACH_BASE_URL`): its own pool size, which overrides `UPSTREAM_CONNECTIONS`.
+ * `ACME_` of `ACME_BASE_URL`): its own pool size, which overrides `UPSTREAM_CONNECTIONS`.
  */
 export function httpProviderSettings<
   R extends Vars,

@@ -80,7 +80,7 @@ export class UpstreamHttpError extends Error {
 export type UpstreamMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
- * A request body: JSON, or one file as `multipart/form-data` (Check's upload), whose bytes are
+ * A request body: JSON, or one file as `multipart/form-data` (an upload), whose bytes are
  * streamed from the `Blob` to the provider as they are read, never copied into a second buffer.
  */
 export type UpstreamBody =

@@ -61,7 +61,6 @@ export async function resolveBatchList(
   const excluded: BatchConnectionModel['excludedProviders'] = [];
   const sources: ListSource[] = [];
   const exactness: Partial<Record<ProviderName, boolean>> = {};
-  const includePendingDetails = wantsPendingDetails(info);
 
   for (const name of scope.candidates) {
     if (filter.providers && !filter.providers.includes(name)) continue;
@@ -105,13 +104,13 @@ export async function resolveBatchList(
                 pushdownKey,
                 String(ref.token),
                 ref.size,
-                includePendingDetails && adapter.capabilities.hasPendingDetails,
+                wantsPendingDetails(info, adapter.capabilities),
               ].join('\u0000'),
               signal,
               (shared) => {
                 ctx.budget.take(name);
                 return listPage(plan.pushdown, ref, {
-                  includePendingDetails: includePendingDetails && adapter.capabilities.hasPendingDetails,
+                  includePendingDetails: wantsPendingDetails(info, adapter.capabilities),
                   signal: shared,
                   ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
                 });

@@ -40,9 +40,9 @@ export interface ListSource {
   provider: ProviderName;
   /** True when the upstream applies the whole filter, so its totals are exact. */
   exact: boolean;
-  /** Offset-paged upstream (Check): positions are absolute offsets. */
+  /** Offset-paged upstream: positions are absolute offsets. */
   offsetBased: boolean;
-  /** The token of the first page (null for Reach, 0 for Check). */
+  /** The token of the first page (null for a cursor, 0 for an offset). */
   firstToken: string | number | null;
   /** The provider's list rank: the tie-break among equal sort keys (else the sources' order). */
   rank?: number;

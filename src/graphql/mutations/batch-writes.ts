@@ -191,7 +191,7 @@ export async function uploadFile(ctx: GraphQLContext, request: WriteRequest): Pr
 }
 
 /**
- * Cancels a batch by global id, then reads it back. A provider without cancel (Reach) is refused as
+ * Cancels a batch by global id, then reads it back. A provider without cancel is refused as
  * `CANNOT_CANCEL` with no upstream call. A cancelled batch's terminal state is settled on every watch of
  * it in this process and broadcast to the other replicas through the coordinator, so every subscriber
  * sees it at once instead of at its next scheduled poll; a state not terminal yet nudges every poll loop

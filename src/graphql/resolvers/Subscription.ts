@@ -22,7 +22,7 @@ function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): Watc
     id: toGlobalId(provider, providerBatchId),
     provider,
     providerBatchId,
-    includePendingDetails: adapter.capabilities.hasPendingDetails && wantsPendingDetails(info),
+    includePendingDetails: wantsPendingDetails(info, adapter.capabilities),
     ...(detailFields && selectsAnyField(info, detailFields) ? { includeDetailFields: true } : {}),
     scope: scopeOf(ctx, provider),
     ...(ctx.tenant ? { tenant: ctx.tenant } : {}),

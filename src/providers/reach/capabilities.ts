@@ -5,6 +5,7 @@ export const REACH_CAPABILITIES: ProviderCapabilities = {
   canList: true,
   canCancel: false,
   hasPendingDetails: true,
+  pendingDetailFields: ['pendingResources', 'pendingExpiresAt'],
   pagination: 'CURSOR',
   tenantScoped: true,
   firstPageToken: null,

@@ -22,6 +22,7 @@ export const reach: ProviderDefinition<ReachSettings> = {
   capabilities: REACH_CAPABILITIES,
   settings,
   secrets: ['REACH_TOKEN'],
+  sensitiveHeaders: ['reach-tenant-id'],
   writes: ['REACH_SUBMIT', 'REACH_PATCH', 'REACH_DELETE'],
   schema: reachSchema(readSdl(new URL('./schema.graphql', import.meta.url))),
   createAdapter: (s, shared) => createReachAdapter(createReachHttpClient({ ...shared, ...s })),

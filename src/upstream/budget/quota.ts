@@ -506,7 +506,8 @@ function resetTime(value: string | string[] | undefined, now: number): number | 
 
 /**
  * The part of the interactive part a client over its share leaves free for clients yet to come (at most one
- * share): 18 %, so a lone client may still use 82 % of it (11 of Check Pro's 60 a minute stay free).
+ * share): 18 %, so a lone client may still use 82 % of it (11 of 60 a minute stay free on a plan of 200 calls a
+ * minute).
  */
 const NEWCOMER_RESERVE = 0.18;
 
