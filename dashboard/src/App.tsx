@@ -17,7 +17,8 @@ import { DetailPanel } from './components/DetailPanel';
 import { Filters } from './components/Filters';
 import { ProvidersPanel } from './components/ProvidersPanel';
 import { TokenDialog } from './components/TokenDialog';
-import { formatInt, formatWhen, PROVIDER_NAMES } from './format';
+import { andList, formatInt, formatWhen } from './format';
+import { ProviderNames, useProviderName } from './provider-names';
 import { useLiveBatches } from './live-batches';
 import { filterKey, filterOf, readView, writeView, type ViewState } from './url-state';
 
@@ -62,6 +63,18 @@ export function App() {
     };
   }, [epoch]);
 
+  // A provider filter from the URL is one of the providers `providers` names: the list waits for that
+  // answer (unless it failed), and a provider it does not name is dropped from the view.
+  const providerUnknown =
+    view.provider !== undefined &&
+    providers.data !== undefined &&
+    !providers.data.some((p) => p.provider === view.provider);
+  useEffect(() => {
+    if (providerUnknown) update({ provider: undefined }, 'replace');
+  }, [providerUnknown, update]);
+  const listReady =
+    view.provider === undefined || (providers.data !== undefined ? !providerUnknown : providers.errors !== undefined);
+
   // The merged list, one page at a time; "previous" pops a stack of the `after` cursors used.
   const key = filterKey(view);
   const [cursors, setCursors] = useState<{ key: string; stack: (string | null)[] }>({ key, stack: [null] });
@@ -71,6 +84,7 @@ export function App() {
   const [list, setList] = useState<{ data?: Connection; errors?: GqlError[]; loading: boolean }>({ loading: true });
   const [listedAt, setListedAt] = useState<string | undefined>();
   useEffect(() => {
+    if (!listReady) return;
     let live = true;
     setList((l) => ({ ...l, loading: true }));
     void gql(BatchesDocument, { first: view.size, after, filter: filterOf(view) }).then((r) => {
@@ -86,7 +100,7 @@ export function App() {
       live = false;
     };
     // `view` is summed up by `key`.
-  }, [key, after, epoch, reload]);
+  }, [key, after, epoch, reload, listReady]);
 
   // Batches known besides the list: opened by id, submitted, or changed by an action.
   const [known, setKnown] = useState<ReadonlyMap<string, BatchRowFragment>>(() => new Map());
@@ -160,135 +174,138 @@ export function App() {
   const connection = useLiveConnection();
   const excluded = list.data?.excludedProviders ?? [];
   const gameballExcluded = excluded.find((e) => e.provider === 'GAMEBALL' && e.reason === 'CANNOT_LIST');
+  const listing = providers.data?.filter((p) => p.canList).map((p) => p.displayName) ?? [];
   const providerErrors = list.errors?.filter((e) => e.extensions?.provider);
   const otherErrors = list.errors?.filter((e) => !e.extensions?.provider);
 
   return (
-    <div className={`app${view.open ? ' with-detail' : ''}`}>
-      <header className="topbar">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">
-            ◧
-          </span>
-          <span className="brand-name">batchql</span>
-          <span className="brand-sub">Batches</span>
-        </div>
-        <div className="topbar-actions">
-          <span className={`live-status live-${connection}`} role="status" aria-live="polite">
-            <span className="live-status-dot" aria-hidden="true" />
-            {connection === 'connected'
-              ? `Live · ${formatInt(watching)} watched`
-              : connection === 'reconnecting'
-                ? 'Reconnecting…'
-                : connection === 'needs-token'
-                  ? 'Live paused: token needed'
-                  : watching
-                    ? 'Connecting…'
-                    : 'Live idle'}
-          </span>
-          <button type="button" className="btn btn-ghost" onClick={() => setTokenOpen(true)}>
-            Token
-          </button>
-          <button type="button" className="btn btn-primary" onClick={() => setSubmitting(true)}>
-            New fact-check batch
-          </button>
-        </div>
-      </header>
-
-      <main className="main" id="main">
-        <ProvidersPanel providers={providers.data} {...(providers.errors ? { errors: providers.errors } : {})} />
-        <Filters view={view} onChange={(patch) => update({ ...patch }, 'push')} />
-
-        <section className="list" aria-label="Batch list">
-          <div className="list-head">
-            <h1>
-              Batches
-              <span
-                className="count"
-                title={
-                  list.data && list.data.totalCount == null
-                    ? 'The exact total is not known (a provider failed, or a filter is applied in the gateway)'
-                    : 'Batches in this view'
-                }
-              >
-                {list.data?.totalCount != null
-                  ? formatInt(list.data.totalCount)
-                  : list.data
-                    ? `${formatInt(list.data.edges.length)}${list.data.pageInfo.hasNextPage ? '+' : ''}`
-                    : '…'}
-              </span>
-            </h1>
-            <span className="muted small">
-              Newest first · {PROVIDER_NAMES.REACH} and {PROVIDER_NAMES.FACT_CHECK} merged
-              {listedAt ? ` · listed at ${formatWhen(listedAt)}` : ''}
+    <ProviderNames providers={providers.data}>
+      <div className={`app${view.open ? ' with-detail' : ''}`}>
+        <header className="topbar">
+          <div className="brand">
+            <span className="logo" aria-hidden="true">
+              ◧
             </span>
-            <div className="list-tools">
-              <button type="button" className="btn" onClick={() => setReload((n) => n + 1)} disabled={list.loading}>
-                Refresh
-              </button>
+            <span className="brand-name">batchql</span>
+            <span className="brand-sub">Batches</span>
+          </div>
+          <div className="topbar-actions">
+            <span className={`live-status live-${connection}`} role="status" aria-live="polite">
+              <span className="live-status-dot" aria-hidden="true" />
+              {connection === 'connected'
+                ? `Live · ${formatInt(watching)} watched`
+                : connection === 'reconnecting'
+                  ? 'Reconnecting…'
+                  : connection === 'needs-token'
+                    ? 'Live paused: token needed'
+                    : watching
+                      ? 'Connecting…'
+                      : 'Live idle'}
+            </span>
+            <button type="button" className="btn btn-ghost" onClick={() => setTokenOpen(true)}>
+              Token
+            </button>
+            <button type="button" className="btn btn-primary" onClick={() => setSubmitting(true)}>
+              New fact-check batch
+            </button>
+          </div>
+        </header>
+
+        <main className="main" id="main">
+          <ProvidersPanel providers={providers.data} {...(providers.errors ? { errors: providers.errors } : {})} />
+          <Filters view={view} providers={providers.data} onChange={(patch) => update({ ...patch }, 'push')} />
+
+          <section className="list" aria-label="Batch list">
+            <div className="list-head">
+              <h1>
+                Batches
+                <span
+                  className="count"
+                  title={
+                    list.data && list.data.totalCount == null
+                      ? 'The exact total is not known (a provider failed, or a filter is applied in the gateway)'
+                      : 'Batches in this view'
+                  }
+                >
+                  {list.data?.totalCount != null
+                    ? formatInt(list.data.totalCount)
+                    : list.data
+                      ? `${formatInt(list.data.edges.length)}${list.data.pageInfo.hasNextPage ? '+' : ''}`
+                      : '…'}
+                </span>
+              </h1>
+              <span className="muted small">
+                Newest first{listing.length ? ` · ${andList(listing)} merged` : ''}
+                {listedAt ? ` · listed at ${formatWhen(listedAt)}` : ''}
+              </span>
+              <div className="list-tools">
+                <button type="button" className="btn" onClick={() => setReload((n) => n + 1)} disabled={list.loading}>
+                  Refresh
+                </button>
+              </div>
             </div>
-          </div>
-          <ErrorNotice errors={providerErrors} context="Other providers' batches are still listed." />
-          <ErrorNotice errors={otherErrors} />
-          <ErrorNotice errors={streamErrors} context="(live updates)" />
-          {gameballExcluded || !list.data ? <GameballNote onOpen={(b) => (remember(b), openBatch(b.id))} /> : null}
-          <div className="table-wrap">
-            <BatchTable
-              rows={rows}
-              selected={view.open}
-              onOpen={openBatch}
-              busy={list.loading}
-              placeholders={list.loading && !list.data ? view.size : 0}
-            />
-            {!list.loading && rows.length === 0 ? <p className="empty">No batches match these filters.</p> : null}
-          </div>
-          <Pager
-            label="Batch pages"
-            page={stack.length}
-            canPrevious={stack.length > 1}
-            canNext={Boolean(list.data?.pageInfo.hasNextPage && list.data.pageInfo.endCursor)}
-            onPrevious={() => setCursors({ key, stack: stack.slice(0, -1) })}
-            onNext={() => {
-              const cursor = list.data?.pageInfo.endCursor;
-              if (cursor) setCursors({ key, stack: [...stack, cursor] });
-            }}
-          >
-            <label className="page-size small">
-              Rows
-              <select value={view.size} onChange={(e) => update({ size: Number(e.target.value) })}>
-                {[25, 50, 100].map((n) => (
-                  <option key={n}>{n}</option>
-                ))}
-              </select>
-            </label>
-          </Pager>
-        </section>
-      </main>
+            <ErrorNotice errors={providerErrors} context="Other providers' batches are still listed." />
+            <ErrorNotice errors={otherErrors} />
+            <ErrorNotice errors={streamErrors} context="(live updates)" />
+            {gameballExcluded || !list.data ? <GameballNote onOpen={(b) => (remember(b), openBatch(b.id))} /> : null}
+            <div className="table-wrap">
+              <BatchTable
+                rows={rows}
+                selected={view.open}
+                onOpen={openBatch}
+                busy={list.loading}
+                placeholders={list.loading && !list.data ? view.size : 0}
+              />
+              {!list.loading && rows.length === 0 ? <p className="empty">No batches match these filters.</p> : null}
+            </div>
+            <Pager
+              label="Batch pages"
+              page={stack.length}
+              canPrevious={stack.length > 1}
+              canNext={Boolean(list.data?.pageInfo.hasNextPage && list.data.pageInfo.endCursor)}
+              onPrevious={() => setCursors({ key, stack: stack.slice(0, -1) })}
+              onNext={() => {
+                const cursor = list.data?.pageInfo.endCursor;
+                if (cursor) setCursors({ key, stack: [...stack, cursor] });
+              }}
+            >
+              <label className="page-size small">
+                Rows
+                <select value={view.size} onChange={(e) => update({ size: Number(e.target.value) })}>
+                  {[25, 50, 100].map((n) => (
+                    <option key={n}>{n}</option>
+                  ))}
+                </select>
+              </label>
+            </Pager>
+          </section>
+        </main>
 
-      {view.open ? (
-        <DetailPanel
-          key={view.open}
-          id={view.open}
-          current={openRow}
-          liveError={live.get(view.open)?.error}
-          canCancel={canCancel(openRow?.provider)}
-          onClose={closeDetail}
-          onChanged={remember}
+        {view.open ? (
+          <DetailPanel
+            key={view.open}
+            id={view.open}
+            current={openRow}
+            liveError={live.get(view.open)?.error}
+            canCancel={canCancel(openRow?.provider)}
+            onClose={closeDetail}
+            onChanged={remember}
+          />
+        ) : null}
+
+        <SubmitDialog
+          open={submitting}
+          onClose={() => setSubmitting(false)}
+          onSubmitted={(batch) => {
+            remember(batch);
+            setSubmitted((s) => [batch.id, ...s.filter((id) => id !== batch.id)]);
+            if (stack.length > 1) setCursors({ key, stack: [null] });
+            update({ open: batch.id });
+          }}
         />
-      ) : null}
-
-      <SubmitDialog
-        open={submitting}
-        onClose={() => setSubmitting(false)}
-        onSubmitted={(batch) => {
-          remember(batch);
-          setSubmitted((s) => [batch.id, ...s.filter((id) => id !== batch.id)]);
-          if (stack.length > 1) setCursors({ key, stack: [null] });
-          update({ open: batch.id });
-        }}
-      />
-      <TokenDialog open={tokenOpen} onClose={() => setTokenOpen(false)} />
-    </div>
+        <TokenDialog open={tokenOpen} onClose={() => setTokenOpen(false)} />
+      </div>
+    </ProviderNames>
   );
 }
 
@@ -297,6 +314,7 @@ function GameballNote({ onOpen }: { onOpen(batch: BatchRowFragment): void }) {
   const [value, setValue] = useState('');
   const [errors, setErrors] = useState<GqlError[] | undefined>();
   const [busy, setBusy] = useState(false);
+  const name = useProviderName()('GAMEBALL');
   const open = async (e: FormEvent) => {
     e.preventDefault();
     const id = value.trim();
@@ -310,17 +328,17 @@ function GameballNote({ onOpen }: { onOpen(batch: BatchRowFragment): void }) {
   return (
     <div className="notice notice-info gameball-note">
       <p>
-        <strong>Gameball</strong> has no list endpoint, so its batches are not in this list. Open one by its id:
+        <strong>{name}</strong> has no list endpoint, so its batches are not in this list. Open one by its id:
       </p>
       <form className="inline-form" onSubmit={(e) => void open(e)}>
         <label className="visually-hidden" htmlFor="gameball-id">
-          Gameball batch id
+          {name} batch id
         </label>
         <input
           id="gameball-id"
           type="text"
           inputMode="numeric"
-          placeholder="Gameball batch id, e.g. 91959774"
+          placeholder={`${name} batch id, e.g. 91959774`}
           value={value}
           onChange={(e) => setValue(e.target.value)}
         />

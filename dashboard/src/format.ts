@@ -1,13 +1,7 @@
-import type { BatchProvider, BatchStatus, ReachBatchType } from './__generated__/graphql';
+import type { BatchStatus, ReachBatchType } from './__generated__/graphql';
 import type { BatchRowFragment } from './__generated__/graphql';
 
-/** The providers' own names, as the page shows them. */
-export const PROVIDER_NAMES: Record<BatchProvider, string> = {
-  REACH: 'Reach',
-  GAMEBALL: 'Gameball',
-  FACT_CHECK: 'Check',
-};
-export const PROVIDERS: BatchProvider[] = ['REACH', 'GAMEBALL', 'FACT_CHECK'];
+// The providers and their names come from the gateway (`Query.providers`, see provider-names.tsx).
 export const STATUSES: BatchStatus[] = [
   'QUEUED',
   'RUNNING',
@@ -32,8 +26,14 @@ const REACH_TYPES: Record<ReachBatchType, string> = {
   PARTNER_RESOURCE_BATCH_DELETE: 'Resource delete',
 };
 
-/** A row's title: Check's name, Reach's batch type (and schema), or Gameball's id. */
-export function batchTitle(batch: BatchRowFragment): { title: string; subtitle?: string } {
+/**
+ * A row's title: Check's name, Reach's batch type (and schema), Gameball's kind of batch; the batch of a
+ * provider this page has no words for is "<its provider's name> batch".
+ */
+export function batchTitle(
+  batch: BatchRowFragment,
+  providerName: string = batch.provider,
+): { title: string; subtitle?: string } {
   switch (batch.__typename) {
     case 'FactCheckBatch':
       return { title: batch.name || 'Untitled fact-check batch' };
@@ -42,9 +42,16 @@ export function batchTitle(batch: BatchRowFragment): { title: string; subtitle?:
         title: batch.batchType ? REACH_TYPES[batch.batchType] : batch.batchTypeRaw,
         ...(batch.schemaName ? { subtitle: batch.schemaName } : {}),
       };
-    default:
+    case 'GameballBatch':
       return { title: 'Loyalty batch' };
+    default:
+      return { title: `${providerName} batch` };
   }
+}
+
+/** "Reach", "Reach and Check", "Reach, Gameball and Check". */
+export function andList(words: readonly string[]): string {
+  return words.length < 2 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 const int = new Intl.NumberFormat('en-US');

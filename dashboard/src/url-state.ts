@@ -1,5 +1,5 @@
 import type { BatchFilter, BatchProvider, BatchStatus } from './__generated__/graphql';
-import { localInputToIso, PROVIDERS, STATUSES } from './format';
+import { localInputToIso, STATUSES } from './format';
 
 /** What the URL holds, so a view can be shared: the filters, the page size and the open batch. */
 export interface ViewState {
@@ -14,13 +14,18 @@ export interface ViewState {
 }
 
 export const PAGE_SIZES = [25, 50, 100];
+/**
+ * A provider in the URL has an enum value's shape; which providers there are, the page learns from
+ * `Query.providers` (the App drops one it does not name, before the list is read with it).
+ */
+const PROVIDER_VALUE = /^[A-Z][A-Z0-9_]*$/;
 
 export function readView(search = window.location.search): ViewState {
   const q = new URLSearchParams(search);
   const provider = q.get('provider') as BatchProvider | null;
   const size = Number(q.get('size'));
   return {
-    provider: provider && PROVIDERS.includes(provider) ? provider : undefined,
+    provider: provider && PROVIDER_VALUE.test(provider) ? provider : undefined,
     statuses: (q.get('status') ?? '').split(',').filter((s): s is BatchStatus => (STATUSES as string[]).includes(s)),
     from: q.get('from') ?? '',
     to: q.get('to') ?? '',

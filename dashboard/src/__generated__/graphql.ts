@@ -312,7 +312,7 @@ export type ReachPendingResourcesQuery = { node:
 export type ProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProvidersQuery = { providers: Array<{ provider: BatchProvider, configured: boolean, canList: boolean, canCancel: boolean, hasPendingDetails: boolean, pagination: string | null, circuit: CircuitState | null }> };
+export type ProvidersQuery = { providers: Array<{ provider: BatchProvider, displayName: string, configured: boolean, canList: boolean, canCancel: boolean, hasPendingDetails: boolean, pagination: string | null, circuit: CircuitState | null }> };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -836,6 +836,7 @@ export const ProvidersDocument = new TypedDocumentString(`
     query Providers {
   providers {
     provider
+    displayName
     configured
     canList
     canCancel

@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { CancelBatchDocument, type BatchRowFragment } from '../__generated__/graphql';
 import { gql, type GqlError } from '../api/client';
 import { ErrorNotice } from '../components/common';
-import { PROVIDER_NAMES } from '../format';
+import { useProviderName } from '../provider-names';
 import { newIdempotencyKey } from './idempotency';
 
 /**
@@ -22,8 +22,9 @@ export function CancelAction({
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<GqlError[] | undefined>();
   const key = useRef<{ id: string; key: string } | undefined>(undefined);
+  const nameOf = useProviderName();
   if (batch.isTerminal) return null;
-  if (!canCancel) return <p className="muted small">{PROVIDER_NAMES[batch.provider]} has no cancel endpoint.</p>;
+  if (!canCancel) return <p className="muted small">{nameOf(batch.provider)} has no cancel endpoint.</p>;
   if (key.current?.id !== batch.id) key.current = { id: batch.id, key: newIdempotencyKey('cancel') };
 
   const cancel = async () => {
@@ -47,7 +48,7 @@ export function CancelAction({
     <div className="actions">
       {confirming ? (
         <div className="confirm" role="group" aria-label="Confirm cancellation">
-          <span>Cancel this {PROVIDER_NAMES[batch.provider]} batch? Items not yet processed are skipped.</span>
+          <span>Cancel this {nameOf(batch.provider)} batch? Items not yet processed are skipped.</span>
           <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void cancel()}>
             {busy ? 'Cancelling…' : 'Yes, cancel it'}
           </button>

@@ -8,6 +8,7 @@ import {
 import { gql, type GqlError } from '../api/client';
 import { ErrorNotice } from '../components/common';
 import { formatInt } from '../format';
+import { useProviderName } from '../provider-names';
 import { newIdempotencyKey } from './idempotency';
 
 /** What the form holds; the idempotency key belongs to one content, so a second click submits once. */
@@ -39,6 +40,7 @@ export function SubmitDialog({
   const [errors, setErrors] = useState<GqlError[] | undefined>();
   const keys = useRef<{ print: string; submit: string; upload: string } | undefined>(undefined);
   const inFlight = useRef(false);
+  const check = useProviderName()('FACT_CHECK');
 
   useEffect(() => {
     const d = dialog.current;
@@ -80,7 +82,7 @@ export function SubmitDialog({
           })),
         ];
         if (problems.length || !payload?.fileId) {
-          setErrors(problems.length ? problems : [{ message: 'Check did not accept the file' }]);
+          setErrors(problems.length ? problems : [{ message: `${check} did not accept the file` }]);
           return;
         }
         input.fileId = payload.fileId;
@@ -115,7 +117,7 @@ export function SubmitDialog({
       <form onSubmit={(e) => void submit(e)}>
         <h2 id="submit-title">New fact-check batch</h2>
         <p className="muted small">
-          Sent to Check. Paste one claim a line, or upload a CSV or JSON file in Check&apos;s batch format.
+          Sent to {check}. Paste one claim a line, or upload a CSV or JSON file in {check}&apos;s batch format.
         </p>
         <label className="field">
           <span>Name (optional)</span>

@@ -1,7 +1,8 @@
 import { memo } from 'react';
 import type { BatchRowFragment, StaleReason } from '../__generated__/graphql';
 import type { LiveEntry } from '../live-batches';
-import { batchTitle, formatInt, formatPercent, formatRate, formatWhen, PROVIDER_NAMES } from '../format';
+import { batchTitle, formatInt, formatPercent, formatRate, formatWhen } from '../format';
+import { useProviderName } from '../provider-names';
 import { NextRead, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
 
 /** Why a live row is stale, as its tooltip says (`Batch.staleReason`). */
@@ -73,7 +74,8 @@ const BatchRow = memo(function BatchRow({
   onOpen(id: string): void;
 }) {
   const { batch, liveError } = row;
-  const { title, subtitle } = batchTitle(batch);
+  const nameOf = useProviderName();
+  const { title, subtitle } = batchTitle(batch, nameOf(batch.provider));
   const p = batch.progress;
   const running = batch.status === 'RUNNING';
   return (
@@ -138,7 +140,7 @@ const BatchRow = memo(function BatchRow({
       <td data-label="Freshness" className="small cell-fresh">
         {liveError ? (
           <span className="live-error" title={liveError.message}>
-            {liveError.provider ? `${PROVIDER_NAMES[liveError.provider]}: ` : ''}
+            {liveError.provider ? `${nameOf(liveError.provider)}: ` : ''}
             {liveError.code}
           </span>
         ) : batch.isTerminal ? (

@@ -12,7 +12,8 @@ import {
 } from '../__generated__/graphql';
 import { gql, type GqlError } from '../api/client';
 import { useAuth } from '../api/auth';
-import { batchTitle, formatFull, formatInt, formatPercent, formatRate, PROVIDER_NAMES } from '../format';
+import { batchTitle, formatFull, formatInt, formatPercent, formatRate } from '../format';
+import { useProviderName } from '../provider-names';
 import type { LiveEntry } from '../live-batches';
 import { ErrorNotice, MiniTable, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
 import { ClientPaged, PagedSection, useConnectionPager } from './paging';
@@ -50,6 +51,7 @@ export function DetailPanel({
     loading: true,
   });
   const heading = useRef<HTMLHeadingElement>(null);
+  const nameOf = useProviderName();
   const terminal = current?.isTerminal ?? false;
 
   useEffect(() => {
@@ -78,7 +80,7 @@ export function DetailPanel({
   const node = detail.node;
   const batch: BatchRowFragment | undefined =
     current && node && current.observedAt >= node.observedAt ? current : (node ?? current);
-  const title = batch ? batchTitle(batch) : undefined;
+  const title = batch ? batchTitle(batch, nameOf(batch.provider)) : undefined;
   const p = batch?.progress;
 
   return (
@@ -140,7 +142,7 @@ export function DetailPanel({
           </dl>
           {batch.errorMessage ? (
             <p className="notice notice-warn">
-              <strong>{PROVIDER_NAMES[batch.provider]} says:</strong> {batch.errorMessage}
+              <strong>{nameOf(batch.provider)} says:</strong> {batch.errorMessage}
             </p>
           ) : null}
           <CancelAction batch={batch} canCancel={canCancel} onChanged={onChanged} />

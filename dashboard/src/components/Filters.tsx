@@ -1,10 +1,28 @@
 import { useState } from 'react';
-import type { BatchStatus } from '../__generated__/graphql';
-import { PROVIDER_NAMES, STATUS_LABELS, STATUSES } from '../format';
+import type { BatchStatus, ProvidersQuery } from '../__generated__/graphql';
+import { STATUS_LABELS, STATUSES } from '../format';
+import { useProviderName } from '../provider-names';
 import type { ViewState } from '../url-state';
 
-/** Provider, status and created-range filters; every change is kept in the URL. */
-export function Filters({ view, onChange }: { view: ViewState; onChange(patch: Partial<ViewState>): void }) {
+type Info = Pick<ProvidersQuery['providers'][number], 'provider' | 'displayName' | 'canList'>;
+
+/**
+ * Provider, status and created-range filters; every change is kept in the URL. The provider choices are
+ * the providers that list (`Query.providers`, in its order); none but "All" until it has answered.
+ */
+export function Filters({
+  view,
+  providers,
+  onChange,
+}: {
+  view: ViewState;
+  providers: readonly Info[] | undefined;
+  onChange(patch: Partial<ViewState>): void;
+}) {
+  const nameOf = useProviderName();
+  const listing = (providers ?? []).filter((p) => p.canList);
+  // The URL's provider keeps its choice shown even when it does not list (or before the answer).
+  const other = view.provider && !listing.some((p) => p.provider === view.provider) ? view.provider : undefined;
   const toggle = (status: BatchStatus) =>
     onChange({
       statuses: view.statuses.includes(status)
@@ -33,8 +51,12 @@ export function Filters({ view, onChange }: { view: ViewState; onChange(patch: P
             onChange={(e) => onChange({ provider: (e.target.value || undefined) as ViewState['provider'] })}
           >
             <option value="">All that list</option>
-            <option value="REACH">{PROVIDER_NAMES.REACH}</option>
-            <option value="FACT_CHECK">{PROVIDER_NAMES.FACT_CHECK}</option>
+            {listing.map((p) => (
+              <option key={p.provider} value={p.provider}>
+                {p.displayName}
+              </option>
+            ))}
+            {other ? <option value={other}>{nameOf(other)}</option> : null}
           </select>
         </label>
         <fieldset className="chips">

@@ -1,6 +1,5 @@
 import type { ProvidersQuery } from '../__generated__/graphql';
 import type { GqlError } from '../api/client';
-import { PROVIDER_NAMES } from '../format';
 import { ErrorNotice } from './common';
 
 type Info = ProvidersQuery['providers'][number];
@@ -23,7 +22,7 @@ export function ProvidersPanel({ providers, errors }: { providers: readonly Info
             <li key={p.provider} className={`provider-card health-${health}`} data-provider={p.provider}>
               <div className="provider-card-head">
                 <span className={`health-dot health-${health}`} aria-hidden="true" />
-                <strong>{PROVIDER_NAMES[p.provider]}</strong>
+                <strong>{p.displayName}</strong>
                 <span className="muted small">
                   {!p.configured
                     ? 'not configured'

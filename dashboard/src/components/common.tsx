@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import type { BatchProvider, BatchStatus } from '../__generated__/graphql';
 import type { GqlError } from '../api/client';
-import { formatDuration, formatFull, formatPercent, PROVIDER_NAMES, STATUS_LABELS } from '../format';
+import { formatDuration, formatFull, formatPercent, STATUS_LABELS } from '../format';
+import { useProviderName } from '../provider-names';
 import { useNow } from '../ticker';
 
 export function StatusBadge({ status, raw }: { status: BatchStatus; raw?: string | undefined }) {
@@ -20,10 +21,11 @@ export function StatusBadge({ status, raw }: { status: BatchStatus; raw?: string
 }
 
 export function ProviderTag({ provider }: { provider: BatchProvider }) {
+  const nameOf = useProviderName();
   return (
     <span className={`provider provider-${provider.toLowerCase()}`}>
       <span className="provider-dot" aria-hidden="true" />
-      {PROVIDER_NAMES[provider]}
+      {nameOf(provider)}
     </span>
   );
 }
@@ -63,6 +65,7 @@ export function Relative({ at, prefix = '' }: { at: string | null | undefined; p
 
 /** Errors of one part of the page, each naming its provider when it is about one. */
 export function ErrorNotice({ errors, context }: { errors: readonly GqlError[] | undefined; context?: string }) {
+  const nameOf = useProviderName();
   if (!errors?.length) return null;
   const seen = new Set<string>();
   const unique = errors.filter((e) => {
@@ -75,7 +78,7 @@ export function ErrorNotice({ errors, context }: { errors: readonly GqlError[] |
     <div className="notice notice-error" role="alert">
       {unique.map((e, i) => (
         <p key={i} data-provider={e.extensions?.provider}>
-          {e.extensions?.provider ? <strong>{PROVIDER_NAMES[e.extensions.provider]}: </strong> : null}
+          {e.extensions?.provider ? <strong>{nameOf(e.extensions.provider)}: </strong> : null}
           {e.message}
           {e.extensions?.code ? <code className="code">{e.extensions.code}</code> : null}
           {context ? <span className="notice-context"> {context}</span> : null}
