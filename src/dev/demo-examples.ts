@@ -1,5 +1,5 @@
 /**
- * The demo's data and the example operations it prints (`npm run demo`, `src/demo.ts`). The README's
+ * The demo's data and the example operations it prints (`npm run demo`, `src/dev/demo.ts`). The README's
  * examples use the same ids; `test/gateway/readme-examples.test.ts` runs both against these simulators.
  */
 import { toGlobalId } from '../domain/global-id.js';

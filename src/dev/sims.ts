@@ -1,5 +1,5 @@
 /**
- * `npm run sims` (`node dist/sims.js` in the image): the three provider simulators alone, on a
+ * `npm run sims` (`node dist/dev/sims.js` in the image): the three provider simulators alone, on a
  * real clock and fixed ports, for a gateway started separately (`npm start`, compose.yaml).
  * Prints the environment that points a gateway at them.
  *

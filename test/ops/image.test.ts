@@ -156,7 +156,7 @@ describe('the Dockerfile', () => {
     expect(env.NODE_ENV).toBe('production');
     const port = String(await freePort());
     const sims = await startUntil(
-      [process.execPath, 'dist/sims.js'],
+      [process.execPath, 'dist/dev/sims.js'],
       { cwd: image, env: { SIM_REACH_PORT: '0', SIM_GAMEBALL_PORT: '0', SIM_FACTCHECK_PORT: '0' } },
       /^FACTCHECK_API_KEY=/m,
     );

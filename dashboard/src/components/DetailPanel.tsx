@@ -27,6 +27,18 @@ type GameballDetail = Extract<Detail, { __typename: 'GameballBatch' }>;
 const ITEMS_PAGE = 10;
 
 /**
+ * What a batch's paged lists (items, record errors) depend on: they reload when the batch moves on, and keep
+ * the reader's page while a re-read finds it unchanged (a finished batch is re-read without its lists changing).
+ */
+function contentKey(batch: {
+  id: string;
+  status: string;
+  progress: { processed: number | null; failed: number | null };
+}) {
+  return `${batch.id}|${batch.status}|${batch.progress.processed}|${batch.progress.failed}`;
+}
+
+/**
  * Everything about one batch: the common fields (kept current by the live stream), then every field
  * its provider has, with the nested connections paged from the gateway and plain lists paged here.
  */
@@ -169,7 +181,7 @@ function ReachSections({ batch }: { batch: ReachDetail }) {
     const r = await gql(ReachRecordErrorsDocument, { id: batch.id, first: ITEMS_PAGE, after });
     const node = r.data?.node as Extract<NonNullable<ReachRecordErrorsQuery['node']>, { __typename: 'ReachBatch' }>;
     return { page: node?.recordErrors ?? null, ...(r.errors ? { errors: r.errors } : {}) };
-  }, `${batch.id}|${batch.observedAt}`);
+  }, contentKey(batch));
   const pending = useConnectionPager(async (after) => {
     const r = await gql(ReachPendingResourcesDocument, { id: batch.id, first: ITEMS_PAGE, after });
     const node = r.data?.node as Extract<NonNullable<ReachPendingResourcesQuery['node']>, { __typename: 'ReachBatch' }>;
@@ -256,7 +268,7 @@ function FactCheckSections({ batch }: { batch: FactCheckDetail }) {
     const r = await gql(FactCheckItemsDocument, { id: batch.id, first: ITEMS_PAGE, after });
     const node = r.data?.node as Extract<NonNullable<FactCheckItemsQuery['node']>, { __typename: 'FactCheckBatch' }>;
     return { page: node?.items ?? null, ...(r.errors ? { errors: r.errors } : {}) };
-  }, `${batch.id}|${batch.observedAt}`);
+  }, contentKey(batch));
   return (
     <>
       <dl className="facts">
