@@ -12,6 +12,7 @@ import {
   createProviders,
   PROVIDER_DEFINITIONS,
   type AnyProviderDefinition,
+  providerWebhooks,
 } from './providers/index.js';
 import type { Providers } from './domain/provider.js';
 import { createGateway, type Gateway } from './server.js';
@@ -25,9 +26,8 @@ import { gateBody } from './http/body-gate.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createClientRateLimiter } from './graphql/rate-limit.js';
 import { budgetModeLog, SharedBudget } from './upstream/budget/shared-budget.js';
-import { factCheckWebhookSecret } from './providers/factcheck/index.js';
-import { withCheckWebhook } from './webhooks/check.js';
-import { setUpCheckWebhook } from './webhooks/setup.js';
+import { withWebhooks } from './webhooks/receiver.js';
+import { setUpWebhooks } from './webhooks/setup.js';
 import { startTracing, type Tracing } from './observability/tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createIdempotencyStore } from './writes/create-store.js';
@@ -327,9 +327,10 @@ export async function startGateway(
   // A shutdown shorter than a write can take is a configuration warning (`crossWarnings` in config.ts).
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
-  // Check webhooks (FACTCHECK_WEBHOOK_SECRET): a verified terminal event settles its batch on every replica.
-  const webhook = setUpCheckWebhook({
-    secret: factCheckWebhookSecret(config.providers.FACT_CHECK),
+  // Provider webhooks (each definition's `webhook`, on when its secret is set): a verified terminal event
+  // settles its batch on every replica.
+  const webhook = setUpWebhooks({
+    webhooks: providerWebhooks(definitions, config.providers),
     redisUrl: config.live.redisUrl,
     redisKeyPrefix: config.live.redisKeyPrefix,
     providers,
@@ -412,7 +413,7 @@ export async function startGateway(
         // Bodies up to the mutation limit get through, those over MAX_BODY_BYTES only from a caller that may
         // write (`gateBody`, before a byte is read); `useBodyLimits` refuses a larger-than-MAX_BODY_BYTES body
         // once it is known not to be a mutation. WebSocket messages keep MAX_BODY_BYTES.
-        withCheckWebhook(
+        withWebhooks(
           gateBody(gateway, {
             maxBodyBytes: config.queries.maxBodyBytes,
             maxMutationBodyBytes: config.queries.maxMutationBodyBytes,
@@ -420,7 +421,7 @@ export async function startGateway(
             writeScope: config.auth.writeScope,
             onError: (error) => logger.error({ err: error }, 'unexpected failure before reading a request body'),
           }),
-          webhook.options,
+          webhook.routes,
         ),
         metrics,
         providers,

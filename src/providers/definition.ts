@@ -8,6 +8,7 @@ import type { UpstreamLimits } from '../upstream/limits.js';
 import type { CircuitObserver, UpstreamDropObserver, UpstreamObserver } from '../upstream/types.js';
 import type { SharedBudget } from '../upstream/budget/shared-budget.js';
 import type { Tracing } from '../observability/tracing-types.js';
+import type { ProviderWebhook } from '../webhooks/types.js';
 
 /** What every provider's HTTP client shares: the upstream limits, the user agent and the metrics hook. */
 export interface SharedClientOptions extends UpstreamLimits {
@@ -91,6 +92,11 @@ export interface ProviderDefinition<S extends ProviderSettings = ProviderSetting
   secrets: readonly string[];
   /** Builds the adapter on its own undici pool. */
   createAdapter(settings: S, shared: SharedClientOptions): BatchProvider;
+  /**
+   * Its webhook (route, secret, signed-event parser); absent: none. The generic receiver in `webhooks/`
+   * serves it when the provider is configured and `webhook.secret(settings)` is set.
+   */
+  webhook?: ProviderWebhook<S>;
 }
 
 /** The SDL file beside a provider's definition (`new URL('./schema.graphql', import.meta.url)`), read once. */

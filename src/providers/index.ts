@@ -46,6 +46,14 @@ export function createProviders(
   return providers;
 }
 
+/** The webhooks of the configured providers that have one, each with its secret (undefined: off). */
+export function providerWebhooks(definitions: readonly AnyProviderDefinition[], settings: ProviderSettingsMap) {
+  return definitions.flatMap(({ name, webhook }) => {
+    const own = settings[name];
+    return webhook && own ? [{ name, webhook, secret: webhook.secret(own) }] : [];
+  });
+}
+
 /** Closes every provider's pool. */
 export async function closeProviders(providers: Providers): Promise<void> {
   await Promise.all(Object.values(providers).map((p) => p.close()));

@@ -3,22 +3,25 @@ import type { Coordinator } from '../live/coordinator.js';
 import type { PollHub } from '../live/poll-hub.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Providers } from '../domain/provider.js';
-import { SEEN_EVENT_TTL_MS, type CheckWebhookOptions } from './check.js';
+import type { ProviderName } from '../domain/batch.js';
+import { seenEventTtlMs, type WebhookRouteOptions } from './receiver.js';
+import type { WebhookParser } from './types.js';
 import { createSeenEvents } from './seen-events.js';
 
-/** The webhook route's options (undefined without a secret: no route) and what to close at shutdown. */
-export interface CheckWebhookSetup {
-  options: CheckWebhookOptions | undefined;
+/** The webhook routes to serve (none without a provider whose secret is set) and what to close at shutdown. */
+export interface WebhookSetup {
+  routes: WebhookRouteOptions[];
   close(): Promise<void>;
 }
 
 /**
- * Wires Check webhooks into one gateway process: every process settles its watches of a batch
- * another process broadcasts as settled; with `secret` (and Check configured) this process also
- * serves `POST /webhooks/check`, remembering event ids in Redis when `redisUrl` is set.
+ * Wires provider webhooks into one gateway process: every process settles its watches of a batch
+ * another process broadcasts as settled; for every configured provider whose webhook secret is set, this
+ * process also serves its route (`webhook.path`), remembering event ids in Redis when `redisUrl` is set.
  */
-export function setUpCheckWebhook(o: {
-  secret: string | undefined;
+export function setUpWebhooks(o: {
+  /** The configured providers' webhooks, with their secrets (undefined: that webhook is off). */
+  webhooks: readonly { name: ProviderName; webhook: WebhookParser; secret: string | undefined }[];
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   providers: Providers;
@@ -27,35 +30,42 @@ export function setUpCheckWebhook(o: {
   logger: Logger;
   metrics: Metrics;
   now?: (() => number) | undefined;
-}): CheckWebhookSetup {
+}): WebhookSetup {
   // A terminal state (a webhook, a cancel) ends the watches; a state that is not terminal yet (a cancel
   // still under way upstream) makes the poll loops read the batch now.
   const unlisten = o.coordinator.onBroadcast((m) => {
     if (m.batch.isTerminal) void o.hub.settle(m.provider, m.providerBatchId, m.batch);
     else o.hub.nudge(m.provider, m.providerBatchId);
   });
-  const provider = o.providers.FACT_CHECK;
-  if (!o.secret || !provider)
+  const served = o.webhooks.flatMap(({ name, webhook, secret }) => {
+    const provider = o.providers[name];
+    return secret && provider ? [{ name, webhook, secret, provider }] : [];
+  });
+  if (served.length === 0)
     return {
-      options: undefined,
+      routes: [],
       close: async () => unlisten(),
     };
+  // One store for every route (event ids are kept apart by each webhook's namespace), remembering ids
+  // long enough for the most tolerant one.
   const seen = createSeenEvents({
-    ttlMs: SEEN_EVENT_TTL_MS,
+    ttlMs: Math.max(...served.map((s) => seenEventTtlMs(s.webhook.toleranceMs))),
     prefix: o.redisKeyPrefix,
     ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
   });
   return {
-    options: {
-      secret: o.secret,
+    routes: served.map(({ name, webhook, secret, provider }) => ({
+      name,
+      webhook,
+      secret,
       provider,
       settle: (m) => o.hub.settle(m.provider, m.providerBatchId, m.batch),
       broadcast: (m) => o.coordinator.broadcast(m),
       seen,
       logger: o.logger,
-      count: (outcome) => o.metrics.webhook('FACT_CHECK', outcome),
+      count: (outcome) => o.metrics.webhook(name, outcome),
       ...(o.now ? { now: o.now } : {}),
-    },
+    })),
     async close() {
       unlisten();
       await seen.close();

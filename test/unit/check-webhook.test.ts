@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { factCheckWebhookSecret } from '../../src/providers/factcheck/index.js';
+import { PROVIDER_DEFINITIONS, providerWebhooks } from '../../src/providers/index.js';
 import { sign, verify } from '../../src/providers/factcheck/webhook-signature.js';
 import { createSeenEvents } from '../../src/webhooks/seen-events.js';
 
@@ -76,10 +76,14 @@ describe('FACTCHECK_WEBHOOK_SECRET', () => {
   // At least 32 bytes: shorter ones are warned about, under 16 refused (test/unit/config-refusals.test.ts).
   const STRONG_SECRET = 'whsec_0123456789abcdef0123456789abcdef';
   const check = { AUTH_MODE: 'none', FACTCHECK_BASE_URL: 'http://check', FACTCHECK_API_KEY: 'vfy_x' };
+  // The webhooks the runtime serves, as it finds them: each configured provider's, with its secret.
+  const webhooks = (env: Record<string, string>) =>
+    providerWebhooks(PROVIDER_DEFINITIONS, loadConfig(env).providers).map((w) => [w.name, w.webhook.path, w.secret]);
   it('is part of the Check settings, off by default', () => {
-    expect(factCheckWebhookSecret(loadConfig(check).providers.FACT_CHECK)).toBeUndefined();
-    const on = loadConfig({ ...check, FACTCHECK_WEBHOOK_SECRET: ` ${STRONG_SECRET} ` });
-    expect(factCheckWebhookSecret(on.providers.FACT_CHECK)).toBe(STRONG_SECRET);
+    expect(webhooks(check)).toEqual([['FACT_CHECK', '/webhooks/check', undefined]]);
+    expect(webhooks({ ...check, FACTCHECK_WEBHOOK_SECRET: ` ${STRONG_SECRET} ` })).toEqual([
+      ['FACT_CHECK', '/webhooks/check', STRONG_SECRET],
+    ]);
   });
 
   it('needs Check to be configured', () => {

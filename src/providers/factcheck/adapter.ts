@@ -10,11 +10,9 @@ import { refineFactCheckError } from './errors.js';
 import { createFactCheckWrites } from './writes.js';
 import { findFactCheckWrite } from './find-write.js';
 import { FACTCHECK_PLANS, type FactCheckPlanLimits } from './plans.js';
+import { FACT_CHECK_ID } from './batch-id.js';
 
 export { refineFactCheckError } from './errors.js';
-
-/** Check batch ids are `batch_` plus an alphanumeric suffix (12 hex characters in practice). */
-const FACT_CHECK_ID = /^batch_[A-Za-z0-9]{1,64}$/;
 
 /** Wraps a Check client as a `BatchProvider`; writes are checked against `plan` (`FACTCHECK_PLAN`). */
 export function createFactCheckAdapter(

@@ -1,9 +1,10 @@
-import type { ProviderDefinition, ProviderSettings } from '../definition.js';
+import type { ProviderDefinition } from '../definition.js';
 import { env } from '../../config/settings.js';
 import { httpProviderSettings, rateLimitVariable, readSdl } from '../definition.js';
 import { FACT_CHECK_CAPABILITIES } from './capabilities.js';
 import { createFactCheckAdapter } from './adapter.js';
 import { createFactCheckHttpClient } from './client.js';
+import { checkWebhook } from './webhook.js';
 
 import { FACTCHECK_PLANS, type FactCheckPlan } from './plans.js';
 import { factCheckSchema } from './resolvers.js';
@@ -13,7 +14,7 @@ export { FACTCHECK_PLANS, type FactCheckPlan } from './plans.js';
 const settings = httpProviderSettings(
   'FACTCHECK_BASE_URL',
   { apiKey: 'FACTCHECK_API_KEY' },
-  // With it, `POST /webhooks/check` accepts Check's signed batch events (src/webhooks/check.ts).
+  // With it, `POST /webhooks/check` accepts Check's signed batch events (./webhook.ts, served by src/webhooks/).
   { webhookSecret: 'FACTCHECK_WEBHOOK_SECRET' },
   {
     shape: {
@@ -33,11 +34,6 @@ const settings = httpProviderSettings(
 );
 type FactCheckSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
-/** The Check webhook secret of the configured settings, if any (`FACTCHECK_WEBHOOK_SECRET`). */
-export function factCheckWebhookSecret(settings: ProviderSettings | undefined): string | undefined {
-  return (settings as Partial<FactCheckSettings> | undefined)?.webhookSecret;
-}
-
 /** Check: batch fact-checking; offset-paged lists and per-item results. */
 export const factCheck: ProviderDefinition<FactCheckSettings> = {
   name: 'FACT_CHECK',
@@ -50,4 +46,5 @@ export const factCheck: ProviderDefinition<FactCheckSettings> = {
   schema: factCheckSchema(readSdl(new URL('./schema.graphql', import.meta.url))),
   createAdapter: (s, shared) =>
     createFactCheckAdapter(createFactCheckHttpClient({ ...shared, ...s }), FACTCHECK_PLANS[s.plan]),
+  webhook: checkWebhook((s) => s.webhookSecret),
 };
