@@ -11,9 +11,11 @@ module.exports = {
     {
       name: 'no-simulators-in-production',
       severity: 'error',
-      comment: 'Production start-up (src/main.ts) never reaches a simulator, directly or through another module.',
+      comment:
+        'Production start-up (src/main.ts) never reaches a simulator, directly or through another module: ' +
+        "neither the shared kit and dev tooling (src/dev/) nor a provider's own simulator (src/providers/<name>/simulator/).",
       from: { path: '^src/main\\.ts$' },
-      to: { path: '^src/dev/', reachable: true },
+      to: { path: '^src/(dev/|providers/[^/]+/simulator/)', reachable: true },
     },
   ],
   options: {

@@ -89,10 +89,7 @@ export async function budgetRun(o: BudgetRunOptions): Promise<BudgetRunResult> {
   });
   const gateway = await spawnGateway(
     {
-      ...simulatorEnv(
-        { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-        sims.credentials,
-      ),
+      ...simulatorEnv(sims),
       ...o.jwtEnv,
       REDIS_URL: '',
       FACTCHECK_PLAN: 'pro',

@@ -116,10 +116,7 @@ async function token(tenant: string, subject: string, scope?: string): Promise<s
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 9, batchCount: 600 });
 const env = {
-  ...simulatorEnv(
-    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-    sims.credentials,
-  ),
+  ...simulatorEnv(sims),
   AUTH_MODE: 'jwt',
   JWT_SECRET: SECRET,
   JWT_ISSUER: 'https://idp.bench',

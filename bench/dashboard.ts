@@ -21,10 +21,7 @@ buildIfStale();
 const sims = await startSimulators({ clock: createSystemClock(), seed: 5, batchCount: 300, profile: 'longRunning' });
 const gateway = await spawnGateway(
   {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     AUTH_MODE: 'none',
     FACTCHECK_PLAN: 'enterprise',
     GAMEBALL_RATE_LIMIT: 'none',

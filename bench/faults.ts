@@ -20,10 +20,7 @@ const SECRET = /SIM-SECRET-do-not-leak|10\.0\.3\.7|sk_live_/;
 
 const sims = await startSimulators({ clock: createSystemClock(), seed: 5, batchCount: 300 });
 const gateway = await spawnGateway({
-  ...simulatorEnv(
-    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-    sims.credentials,
-  ),
+  ...simulatorEnv(sims),
   UPSTREAM_DEADLINE_MS: String(deadlineMs),
   // The per-phase timeouts may not exceed the deadline (a configuration rule).
   UPSTREAM_CONNECT_TIMEOUT_MS: String(deadlineMs),

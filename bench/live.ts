@@ -45,10 +45,7 @@ buildIfStale();
 const capacity = String(Math.max(subscribers, wsSubscriptions) + 100);
 const gateway = await spawnGateway(
   {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     UPSTREAM_CONNECTIONS: '64',
     LIVE_MAX_SUBSCRIPTIONS: capacity,
     // Every subscriber here is one client (loopback, no authentication).

@@ -29,10 +29,7 @@ if (running.length < batchCount) throw new Error(`only ${running.length} running
 const done = sims.factCheck.control.idsByState().done!;
 
 const gateway = await spawnGateway({
-  ...simulatorEnv(
-    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-    sims.credentials,
-  ),
+  ...simulatorEnv(sims),
   // The documented Pro quota on both sides (simulatorEnv turns budgets off for other benches).
   FACTCHECK_PLAN: 'pro',
   FACTCHECK_RATE_LIMIT: '',

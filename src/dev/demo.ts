@@ -31,10 +31,7 @@ const sims = await startSimulators({ ...DEMO_SIMULATORS, clock: createSystemCloc
 const port = process.env.PORT ?? '4000';
 const env = {
   ...process.env,
-  ...simulatorEnv(
-    { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-    sims.credentials,
-  ),
+  ...simulatorEnv(sims),
   PORT: port,
   FACTCHECK_PLAN: process.env.FACTCHECK_PLAN ?? 'pro',
   FACTCHECK_RATE_LIMIT: process.env.FACTCHECK_RATE_LIMIT ?? '',

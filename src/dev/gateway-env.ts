@@ -1,22 +1,28 @@
-import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './simulators/registry.js';
+import type { Simulators } from './simulators/index.js';
+import { SIMULATOR_DEFINITIONS, type SimulatorKey } from './simulators/registry.js';
 
-/** The environment that points a gateway at running simulators (used by the demo, tests and benches). */
-export function simulatorEnv(
-  urls: Record<SimulatorKey, string>,
-  credentials: SimulatorCredentials,
-): Record<string, string> {
+/** What a caller of `simulatorEnv` may change about the running simulators. */
+export interface SimulatorEnvOverrides {
+  /** The URL a gateway reaches a simulator by, instead of its own (a proxy, another host name). */
+  urls?: Partial<Record<SimulatorKey, string>>;
+}
+
+/**
+ * The environment that points a gateway at running simulators (used by the demo, tests and benches):
+ * every simulator definition's `gatewayEnv` (which runs the gateway without a budget) and no client
+ * authentication. Spread it first: later variables win.
+ */
+export function simulatorEnv(sims: Simulators, overrides: SimulatorEnvOverrides = {}): Record<string, string> {
   const env: Record<string, string> = {
     // The demo, tests and benches run without client authentication (logged loudly).
     AUTH_MODE: 'none',
-    // Tests and benches that are not about quotas run the simulators unlimited and the gateway
-    // without a budget, so their 40 ms poll intervals never wait; quota tests and the demo set both.
-    FACTCHECK_RATE_LIMIT: 'none',
-    GAMEBALL_RATE_LIMIT: 'none',
   };
-  for (const d of SIMULATOR_DEFINITIONS)
+  for (const d of SIMULATOR_DEFINITIONS) {
+    const url = overrides.urls?.[d.key] ?? sims[d.key].url;
     Object.assign(
       env,
-      (d.gatewayEnv as (url: string, c: unknown) => Record<string, string>)(urls[d.key], credentials[d.key]),
+      (d.gatewayEnv as (url: string, c: unknown) => Record<string, string>)(url, sims.credentials[d.key]),
     );
+  }
   return env;
 }

@@ -71,10 +71,14 @@ try {
 }
 const running = sims;
 const urlOf = (url: string) => `http://${publicHost}:${new URL(url).port}`;
-const env = simulatorEnv(
-  { reach: urlOf(running.reach.url), gameball: urlOf(running.gameball.url), factCheck: urlOf(running.factCheck.url) },
-  running.credentials,
-);
+// Gateways reach them by the public host name, not the address they listen on.
+const env = simulatorEnv(running, {
+  urls: {
+    reach: urlOf(running.reach.url),
+    gameball: urlOf(running.gameball.url),
+    factCheck: urlOf(running.factCheck.url),
+  },
+});
 // A simulator with a quota gets a gateway budgeted to match it.
 if (factCheckPlan !== 'unlimited') {
   delete env.FACTCHECK_RATE_LIMIT;

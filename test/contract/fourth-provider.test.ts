@@ -25,10 +25,7 @@ beforeAll(async () => {
   sims = await startSimulators({ clock, seed: 9, batchCount: 60 });
   toySim = await toySimulator.start({ clock, seed: 9, batchCount: 120 });
   const env = {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     ...toySimulator.gatewayEnv(toySim.url, toySim.credentials),
     PORT: '0',
     LOG_LEVEL: 'silent',

@@ -79,10 +79,7 @@ export async function startHarness(
     batchCount: options.batchCount ?? 300,
   });
   const env = {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     PORT: '0',
     ...FAST_LIVE_ENV,
     ...options.env,

@@ -11,10 +11,7 @@ export function replicaEnv(
   o: { prefix: string; leaseMs: number; extra?: Record<string, string> },
 ): Record<string, string> {
   return {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     ...FAST_LIVE_ENV,
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: o.prefix,

@@ -48,10 +48,7 @@ const WATCH = /* GraphQL */ `
 
 function baseEnv(): Record<string, string> {
   return {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     PORT: '0',
     ...FAST_LIVE_ENV,
     LIVE_POLL_RUNNING_MS: SLOW,

@@ -26,10 +26,7 @@ beforeAll(async () => {
   await ensureBuilt();
   sims = await startSimulators({ clock, seed: 41, batchCount: 60 });
   env = {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     ...FAST_LIVE_ENV,
   };
 }, 90_000);

@@ -53,10 +53,7 @@ async function startReplicas(redisUrl: string, prefix: string): Promise<void> {
     factCheckRateLimitWindowMs: WINDOW_MS,
   });
   const env = {
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     PORT: '0',
     ...FAST_LIVE_ENV,
     REDIS_URL: redisUrl,

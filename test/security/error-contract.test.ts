@@ -139,10 +139,7 @@ describe('graphql-ws internals', () => {
       batchCount: 20,
     });
     gateway = await spawnGateway({
-      ...simulatorEnv(
-        { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-        sims.credentials,
-      ),
+      ...simulatorEnv(sims),
       MAX_BODY_BYTES: '1000',
       LOG_LEVEL: 'debug',
     });

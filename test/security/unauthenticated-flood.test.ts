@@ -24,10 +24,7 @@ beforeAll(async () => {
     batchCount: 10,
   });
   gateway = await spawnGateway({
-    ...simulatorEnv(
-      { reach: sims.reach.url, gameball: sims.gameball.url, factCheck: sims.factCheck.url },
-      sims.credentials,
-    ),
+    ...simulatorEnv(sims),
     ...JWT_TEST_ENV,
   });
 }, 60_000);

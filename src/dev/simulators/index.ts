@@ -1,7 +1,7 @@
 import type { SimClock } from './clock.js';
-import type { FactCheckPlan } from './factcheck.js';
-import type { WebhookTarget } from './factcheck-webhooks.js';
-import type { GameballRateLimits } from './gameball.js';
+import type { FactCheckPlan } from '../../providers/factcheck/simulator/index.js';
+import type { WebhookTarget } from '../../providers/factcheck/simulator/webhooks.js';
+import type { GameballRateLimits } from '../../providers/gameball/simulator/index.js';
 import type { DataProfile, ShowcaseOptions } from './model.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 import type { Simulator } from './server.js';
@@ -15,12 +15,21 @@ export {
   FACT_CHECK_PLAN_LIMITS,
   FACT_CHECK_SHOWCASE_ID,
   type FactCheckPlan,
-} from './factcheck.js';
-export type { FactCheckWebhooks, WebhookDelivery, WebhookTarget } from './factcheck-webhooks.js';
-export { createGameballSimulator, GAMEBALL_DOCUMENTED_RATE_LIMITS, type GameballRateLimits } from './gameball.js';
+} from '../../providers/factcheck/simulator/index.js';
+export type {
+  FactCheckWebhooks,
+  WebhookDelivery,
+  WebhookTarget,
+} from '../../providers/factcheck/simulator/webhooks.js';
+export {
+  createGameballSimulator,
+  GAMEBALL_DOCUMENTED_RATE_LIMITS,
+  type GameballRateLimits,
+} from '../../providers/gameball/simulator/index.js';
 export type { DataProfile, DataSetOptions, ShowcaseOptions } from './model.js';
-export { createReachSimulator, REACH_TENANTS, signReachToken } from './reach.js';
-export { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorDefinition } from './registry.js';
+export { createReachSimulator, REACH_TENANTS, signReachToken } from '../../providers/reach/simulator/index.js';
+export type { CommonSimulatorOptions, SimulatorDefinition } from './definition.js';
+export { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 
 /** The simulators, started together: one per registered simulator, by key. */
 export type Simulators = Record<SimulatorKey, Simulator> & {

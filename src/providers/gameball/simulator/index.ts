@@ -1,8 +1,20 @@
-import { createSystemClock, type SimClock } from './clock.js';
-import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
-import { FixedWindow } from './quota.js';
-import { startSimServer, type CreatedBatch, type SimQuota, type SimResponse, type Simulator } from './server.js';
-import { createGameballWrites, gameballOperationOf } from './gameball-writes.js';
+import { createSystemClock, type SimClock } from '../../../dev/simulators/clock.js';
+import {
+  generateBatches,
+  isFailingItem,
+  stateAt,
+  type DataSetOptions,
+  type SimBatch,
+} from '../../../dev/simulators/model.js';
+import { FixedWindow } from '../../../dev/simulators/quota.js';
+import {
+  startSimServer,
+  type CreatedBatch,
+  type SimQuota,
+  type SimResponse,
+  type Simulator,
+} from '../../../dev/simulators/server.js';
+import { createGameballWrites, gameballOperationOf } from './writes.js';
 
 /** Gameball simulator credentials (headers `apikey` and `secretkey`). */
 export interface GameballSimCredentials {

@@ -1,7 +1,7 @@
-import { createRandom } from './clock.js';
-import type { SimClock } from './clock.js';
-import { createdBatch, type SimBatch } from './model.js';
-import type { CreatedBatch, SimRequest, SimResponse } from './server.js';
+import { createRandom } from '../../../dev/simulators/clock.js';
+import type { SimClock } from '../../../dev/simulators/clock.js';
+import { createdBatch, type SimBatch } from '../../../dev/simulators/model.js';
+import type { CreatedBatch, SimRequest, SimResponse } from '../../../dev/simulators/server.js';
 
 /** Gameball's batch operations (`POST /api/v4.0/integrations/batch/<operation>`), as documented. */
 export const GAMEBALL_OPERATIONS = [

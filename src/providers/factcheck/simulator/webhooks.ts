@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { CHECK_SIGNATURE_HEADER, sign } from '../../providers/factcheck/webhook-signature.js';
-import type { SimClock } from './clock.js';
-import { stateAt, type SimBatch } from './model.js';
-import { iso, type SimResponse } from './server.js';
+import { CHECK_SIGNATURE_HEADER, sign } from '../webhook-signature.js';
+import type { SimClock } from '../../../dev/simulators/clock.js';
+import { stateAt, type SimBatch } from '../../../dev/simulators/model.js';
+import { iso, type SimResponse } from '../../../dev/simulators/server.js';
 
 /** Where the simulator posts its events, and the secret it signs them with. */
 export interface WebhookTarget {

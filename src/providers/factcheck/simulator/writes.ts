@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../../providers/factcheck/plans.js';
-import { createdBatch, type SimBatch } from './model.js';
-import { parseMultipart } from './multipart.js';
-import type { CreatedBatch, SimRequest, SimResponse } from './server.js';
-import type { SimClock } from './clock.js';
+import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../plans.js';
+import { createdBatch, type SimBatch } from '../../../dev/simulators/model.js';
+import { parseMultipart } from '../../../dev/simulators/multipart.js';
+import type { CreatedBatch, SimRequest, SimResponse } from '../../../dev/simulators/server.js';
+import type { SimClock } from '../../../dev/simulators/clock.js';
 
 /** Check's documented limits per plan (docs/providers.md, "Limits by plan"); `unlimited` is the simulator's own. */
 export const FACT_CHECK_WRITE_LIMITS = {

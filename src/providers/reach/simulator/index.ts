@@ -1,8 +1,21 @@
-import { createSystemClock, createRandom, type SimClock } from './clock.js';
-import { signHs256, verifyHs256 } from './jwt.js';
-import { generateBatches, isFailingItem, stateAt, type DataSetOptions, type SimBatch } from './model.js';
-import { iso, startSimServer, type CreatedBatch, type SimRequest, type SimResponse, type Simulator } from './server.js';
-import { createReachWrites } from './reach-writes.js';
+import { createSystemClock, createRandom, type SimClock } from '../../../dev/simulators/clock.js';
+import { signHs256, verifyHs256 } from '../../../dev/simulators/jwt.js';
+import {
+  generateBatches,
+  isFailingItem,
+  stateAt,
+  type DataSetOptions,
+  type SimBatch,
+} from '../../../dev/simulators/model.js';
+import {
+  iso,
+  startSimServer,
+  type CreatedBatch,
+  type SimRequest,
+  type SimResponse,
+  type Simulator,
+} from '../../../dev/simulators/server.js';
+import { createReachWrites } from './writes.js';
 
 /** Reach simulator credentials: the JWT secret, and the tenant a partner token impersonates. */
 export interface ReachSimCredentials {

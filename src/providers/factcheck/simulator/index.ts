@@ -1,4 +1,4 @@
-import { createRandom, createSystemClock, type SimClock } from './clock.js';
+import { createRandom, createSystemClock, type SimClock } from '../../../dev/simulators/clock.js';
 import {
   generateBatches,
   isFailingItem,
@@ -7,9 +7,9 @@ import {
   type DataSetOptions,
   type ShowcaseOptions,
   type SimBatch,
-} from './model.js';
-import { FixedWindow } from './quota.js';
-import { createFactCheckWebhooks, type FactCheckWebhooks, type WebhookTarget } from './factcheck-webhooks.js';
+} from '../../../dev/simulators/model.js';
+import { FixedWindow } from '../../../dev/simulators/quota.js';
+import { createFactCheckWebhooks, type FactCheckWebhooks, type WebhookTarget } from './webhooks.js';
 import {
   iso,
   startSimServer,
@@ -18,8 +18,8 @@ import {
   type SimRequest,
   type SimResponse,
   type Simulator,
-} from './server.js';
-import { createFactCheckWrites } from './factcheck-writes.js';
+} from '../../../dev/simulators/server.js';
+import { createFactCheckWrites } from './writes.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
 export interface FactCheckSimCredentials {

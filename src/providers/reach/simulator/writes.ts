@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { SimClock } from './clock.js';
-import { createdBatch, type SimBatch } from './model.js';
-import type { CreatedBatch, SimRequest, SimResponse } from './server.js';
+import type { SimClock } from '../../../dev/simulators/clock.js';
+import { createdBatch, type SimBatch } from '../../../dev/simulators/model.js';
+import type { CreatedBatch, SimRequest, SimResponse } from '../../../dev/simulators/server.js';
 
 /** Resources per POST or PATCH (documented), and external ids per DELETE (not documented: batchql assumes the same). */
 export const REACH_MAX_RESOURCES = 1_000;
