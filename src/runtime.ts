@@ -15,7 +15,8 @@ import {
   providerWebhooks,
 } from './providers/index.js';
 import type { Providers } from './domain/provider.js';
-import { createGateway, type Gateway } from './server.js';
+import { createGateway } from './server.js';
+import type { Gateway } from './graphql/context.js';
 import { attachWebSocket } from './http/ws.js';
 import { HttpDrain, type HttpDrainCounts } from './http/drain.js';
 import { withLeaseLedger, type LeaseLedger } from './live/lease-ledger.js';
@@ -245,7 +246,7 @@ export async function startGateway(
     ...(sharedBudget ? { sharedBudget } : {}),
     userAgent: `batchql/0.1 (${config.live.instanceId})`,
     observe: (provider, outcome, seconds, detail) => {
-      metrics.observeUpstream(provider, outcome, seconds, detail);
+      metrics.observeUpstream(provider, outcome, seconds);
       if (outcome === 'ok' || outcome === 'aborted') return;
       // Inside a GraphQL operation the line carries its requestId (polls have none). No body, URL or header.
       const log = detail?.scope?.log ?? logger;

@@ -1,8 +1,9 @@
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import {
   createContext,
   type GatewayServices,
+  type Gateway,
   type GraphQLContext,
   type ListServices,
   type LiveServices,
@@ -32,6 +33,7 @@ import { corsPolicy, useVaryOrigin } from './http/cors.js';
 import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
 import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
 import type { Tracing } from './observability/tracing-types.js';
+import { operationSpans } from './graphql/tracing.js';
 
 /** What the gateway is built from; tests inject providers pointed at simulators. */
 export interface GatewayOptions {
@@ -90,7 +92,6 @@ export interface GatewayOptions {
 }
 
 /** The gateway: a yoga instance usable as a Node request listener or through `.fetch`. */
-export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /** Where a context keeps its logger once made (`LAZY_LOG`). */
 const REQUEST_LOGGER = Symbol('batchql.requestLogger');
@@ -144,7 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
-      useAccessLog(logger, options.operations, options.tracing?.operations),
+      useAccessLog(logger, options.operations, options.tracing && operationSpans(options.tracing.tracer)),
       ...(options.graphiql === false
         ? []
         : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: options.graphiqlDefaultQuery ?? DEFAULT_QUERY })]),

@@ -7,7 +7,7 @@ import type { GraphQLContext } from './context.js';
 import { fixedKeysLogger } from '../observability/logging.js';
 import { REQUEST_ID_HEADER, noteErrorScope, requestIdOf, type RequestScope } from '../observability/request-scope.js';
 import { traceFields } from '../observability/tracing.js';
-import type { OperationSpans } from './tracing.js';
+import type { OperationSpans } from '../observability/tracing-types.js';
 
 /** One finished GraphQL operation: the access log line and the request metrics. */
 export interface OperationReport {

@@ -1,4 +1,4 @@
-import type { YogaInitialContext } from 'graphql-yoga';
+import type { YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ListSettings } from './connections/settings.js';
 import type { UpstreamLimits } from '../upstream/limits.js';
@@ -137,3 +137,6 @@ export function createContext(
     ...(tenant ? { tenant } : {}),
   };
 }
+
+/** The GraphQL gateway (`createGateway` in server.ts): the edge (`http/`) serves it over HTTP, SSE and WebSocket. */
+export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext>;

@@ -7,35 +7,11 @@ import {
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import { callerContext } from '../observability/trace-context.js';
+import type { OperationSpans, OperationStart, TracedOperation } from '../observability/tracing-types.js';
 
 /** Attributes of the GraphQL semantic conventions (still incubating, so named here). */
 const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
 const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
-
-/** What the access log knows of an operation when its span ends. */
-export interface TracedOperation {
-  operationType: string;
-  operationName?: string | undefined;
-  /** The HTTP status (absent on WebSocket). */
-  status?: number;
-  errorCodes: readonly string[];
-}
-
-/** How an operation's span starts. */
-export interface OperationStart {
-  headers: Headers | undefined;
-  /** `performance.now()` at the start of the request. */
-  startTime: number;
-  requestId: string;
-  transport: 'http' | 'ws';
-  method?: string;
-}
-
-/** The server spans of GraphQL operations (the access log calls them, `access-log.ts`). */
-export interface OperationSpans {
-  start(options: OperationStart): Span;
-  end(span: Span, op: TracedOperation, streaming?: boolean): void;
-}
 
 /** The server spans of `tracer`. */
 export function operationSpans(tracer: Tracer): OperationSpans {

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { createGraphQLError } from 'graphql-yoga';
-import type { Gateway } from '../server.js';
+import type { Gateway } from '../graphql/context.js';
 import { authorizationOf, type Authenticator } from '../identity/auth.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-scope.js';
 import { longTimeout } from '../config/long-timeout.js';

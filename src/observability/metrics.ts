@@ -1,20 +1,39 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PollHub } from '../live/poll-hub.js';
 import type { Providers } from '../domain/provider.js';
 
-import type { UpstreamObserver } from '../upstream/types.js';
-import type { OperationReport } from '../graphql/access-log.js';
+/**
+ * The metrics are told about the layers above them (upstream calls, operations, live watches) through the
+ * shapes below, which state what they read: each layer's own report satisfies them structurally, so this
+ * module imports none of those layers.
+ */
 
-export type { UpstreamObserver } from '../upstream/types.js';
+/** One upstream call, as the upstream layer's observer reports it (`UpstreamObserver`). */
+export type UpstreamCallMetric = (provider: string, outcome: string, seconds: number) => void;
+
+/** What the metrics read of a finished GraphQL operation (the access log's `OperationReport`). */
+export interface OperationMetric {
+  operationName: string | undefined;
+  operationType: string;
+  durationMs: number;
+  errorCodes: readonly string[];
+}
+
+/** What the gauges read of this process's live watches at scrape time (`PollHub.stats()`). */
+export interface WatchStats {
+  subscribers: number;
+  watchedKeys: number;
+  pollingKeys: number;
+  polls: number;
+}
 
 /** Prometheus metrics of one gateway process, served at `/metrics`. */
 export interface Metrics {
   registry: Registry;
-  observeUpstream: UpstreamObserver;
+  observeUpstream: UpstreamCallMetric;
   /** An upstream call dropped unsent: its callers had left (or its deadline passed) before its turn. */
   upstreamDropped(provider: string): void;
   /** Connects the gauges read at scrape time (hub, breakers). */
-  bind(hub: PollHub, providers: Providers): void;
+  bind(hub: { stats(): WatchStats }, providers: Providers): void;
   /** A failed Redis operation of the live coordinator. */
   coordinatorError(operation: string): void;
   /** Whether the live coordinator's Redis is reachable. */
@@ -22,7 +41,7 @@ export interface Metrics {
   /** A promise rejection nobody handled (the safety net caught it). */
   unhandledRejection(): void;
   /** A finished GraphQL operation (requests, errors, duration). */
-  operation(report: OperationReport): void;
+  operation(report: OperationMetric): void;
   /** An SSE stream opened (+1) or closed (-1). */
   sseStream(delta: 1 | -1): void;
   /** Reads the open WebSocket count at scrape time. */
@@ -101,9 +120,9 @@ export function createMetrics(): Metrics {
     }
     return bound;
   };
-  let hub: PollHub | undefined;
+  let hub: { stats(): WatchStats } | undefined;
   let providers: Providers = {};
-  const hubGauge = (name: string, help: string, read: (s: ReturnType<PollHub['stats']>) => number) =>
+  const hubGauge = (name: string, help: string, read: (s: WatchStats) => number) =>
     new Gauge({
       name,
       help,

@@ -15,8 +15,6 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
-import { operationSpans } from '../graphql/tracing.js';
-import { upstreamTracing } from '../upstream/tracing.js';
 import type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tracing-types.js';
 
 /** The OpenTelemetry SDK of one gateway: loaded by `startTracing` (`tracing.ts`) only when tracing is on. */
@@ -49,10 +47,8 @@ export function createTracing(settings: TracingSettings, options: TracingOptions
     sampler: samplerOf(settings.sampler, settings.samplerRatio),
     spanProcessors: [processor],
   });
-  const tracer = provider.getTracer('batchql', '0.1.0');
   return {
-    operations: operationSpans(tracer),
-    upstream: (name, base, routes) => upstreamTracing(tracer, name, base, routes),
+    tracer: provider.getTracer('batchql', '0.1.0'),
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };

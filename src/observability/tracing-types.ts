@@ -1,10 +1,13 @@
+import type { Span, Tracer } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
-import type { ProviderName } from '../domain/batch.js';
-import type { OperationSpans } from '../graphql/tracing.js';
-import type { AttemptTracer } from '../upstream/tracing.js';
+import type { RequestScope } from './request-scope.js';
 
-/** The types of tracing (`tracing.ts`), shared with the lazily loaded SDK (`tracing-sdk.ts`). */
+/**
+ * The types of tracing (`tracing.ts`), shared with the lazily loaded SDK (`tracing-sdk.ts`), and the span
+ * interfaces the layers implement over `Tracing.tracer`: the server spans of operations (`graphql/tracing.ts`)
+ * and the client spans of upstream attempts (`upstream/tracing.ts`).
+ */
 
 /** The samplers of `OTEL_TRACES_SAMPLER` (the OpenTelemetry SDK's names). */
 export type SamplerName =
@@ -27,12 +30,10 @@ export interface TracingSettings {
   resourceAttributes: Record<string, string>;
 }
 
-/** A running tracer provider and the spans the gateway makes with it. */
+/** A running tracer provider: the layers make their spans with its tracer. */
 export interface Tracing {
-  /** The server spans of GraphQL operations. */
-  operations: OperationSpans;
-  /** The client spans of one provider's upstream attempts (`routes`: its OpenAPI path templates). */
-  upstream(provider: ProviderName, base: URL, routes?: readonly string[]): AttemptTracer;
+  /** This gateway's own tracer (nothing is registered globally). */
+  tracer: Tracer;
   /** Exports what is buffered now. */
   forceFlush(): Promise<void>;
   /** Exports what is buffered and stops (the end of a shutdown). */
@@ -47,4 +48,51 @@ export interface TracingOptions {
   instanceId?: string;
   /** Where failed exports are reported (one warning a minute at most). */
   logger?: Logger;
+}
+
+/** What the access log knows of an operation when its span ends. */
+export interface TracedOperation {
+  operationType: string;
+  operationName?: string | undefined;
+  /** The HTTP status (absent on WebSocket). */
+  status?: number;
+  errorCodes: readonly string[];
+}
+
+/** How an operation's span starts. */
+export interface OperationStart {
+  headers: Headers | undefined;
+  /** `performance.now()` at the start of the request. */
+  startTime: number;
+  requestId: string;
+  transport: 'http' | 'ws';
+  method?: string;
+}
+
+/** The server spans of GraphQL operations (the access log calls them). */
+export interface OperationSpans {
+  start(options: OperationStart): Span;
+  end(span: Span, op: TracedOperation, streaming?: boolean): void;
+}
+
+/** Where an upstream attempt comes from: its traffic class and, for an operation's call, the operation's scope. */
+export interface AttemptOrigin {
+  readonly traffic?: string;
+  readonly scope?: RequestScope | undefined;
+}
+
+/** Starts the span of one attempt and writes its `traceparent` into the attempt's `headers`. */
+export type AttemptTracer = (
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  call?: AttemptOrigin,
+) => AttemptSpan;
+
+/** One upstream attempt's span, ended with its outcome. */
+export interface AttemptSpan {
+  /** The attempt answered `status` (2xx). */
+  ok(status: number): void;
+  /** The attempt failed with `error`; `aborted`: the caller left, which is no failure of the provider. */
+  failed(error: unknown, aborted: boolean): void;
 }

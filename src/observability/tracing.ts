@@ -6,7 +6,7 @@ export type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tr
 
 /**
  * OpenTelemetry tracing (README, Operations → Tracing): one server span per GraphQL operation
- * (`graphql/tracing.ts`), one client span per upstream attempt (`providers/tracing.ts`), W3C
+ * (`graphql/tracing.ts`), one client span per upstream attempt (`upstream/tracing.ts`), W3C
  * `traceparent` in and out (`trace-context.ts`), the SDK set up in `tracing-sdk.ts`. The SDK is
  * this gateway's own (nothing is registered globally), so two gateways in one process trace
  * independently. Off (no SDK loaded, no span, no header) unless an OTLP endpoint is configured.

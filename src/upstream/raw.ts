@@ -20,6 +20,7 @@ import {
 } from './types.js';
 import { encodeBody } from './request-body.js';
 import type { Tracing } from '../observability/tracing-types.js';
+import { upstreamTracing } from './tracing.js';
 
 /** Connection and size limits of one provider's HTTP pool. */
 export interface RawHttpOptions {
@@ -75,7 +76,7 @@ export function createRawHttp(options: RawHttpOptions): UpstreamHttp {
     keepAliveMaxTimeout: options.keepAliveMs ?? 4_000,
   });
   const provider = options.provider;
-  const traceAttempt = options.tracing?.upstream(provider, base, options.routes);
+  const traceAttempt = options.tracing && upstreamTracing(options.tracing.tracer, provider, base, options.routes);
 
   async function request(
     method: UpstreamMethod,

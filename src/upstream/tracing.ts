@@ -11,26 +11,11 @@ import {
 import type { ProviderName } from '../domain/batch.js';
 import { GatewayError } from '../domain/errors.js';
 import { injectTraceContext } from '../observability/trace-context.js';
-import { UpstreamHttpError, type UpstreamCall } from './types.js';
+import type { AttemptTracer } from '../observability/tracing-types.js';
+import { UpstreamHttpError } from './types.js';
 
 /** `url.template` of the HTTP semantic conventions (incubating, so named here). */
 const ATTR_URL_TEMPLATE = 'url.template';
-
-/** Starts the span of one attempt and writes its `traceparent` into the attempt's `headers`. */
-export type AttemptTracer = (
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  call?: UpstreamCall,
-) => AttemptSpan;
-
-/** One upstream attempt's span, ended with its outcome. */
-export interface AttemptSpan {
-  /** The attempt answered `status` (2xx). */
-  ok(status: number): void;
-  /** The attempt failed with `error`; `aborted`: the caller left, which is no failure of the provider. */
-  failed(error: unknown, aborted: boolean): void;
-}
 
 /**
  * The client spans of one provider's raw HTTP layer: one span per attempt (retries are spans of
