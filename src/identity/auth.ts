@@ -86,7 +86,7 @@ export function scopesOf(payload: JWTPayload): Set<string> {
   return scopes;
 }
 
-/** A tenant claim: 1-200 RFC 9110 `tchar`s (it is sent upstream as the `reach-tenant-id` header). */
+/** A tenant claim: 1-200 RFC 9110 `tchar`s (a tenant-scoped provider sends it upstream as a header value). */
 export const TENANT = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,200}$/;
 
 /** Verifies a bearer token (or accepts everyone in `none` mode). */
@@ -99,8 +99,8 @@ const unauthenticated = (message: string) =>
 
 /**
  * JWT verification with jose: signature (HS256 secret or JWKS), expiry, issuer and audience.
- * The tenant comes only from the verified `tenantClaim`; a client's own
- * `reach-tenant-id` header is never read.
+ * The tenant comes only from the verified `tenantClaim`; a tenant header a client sends itself is
+ * never read.
  */
 export function createAuthenticator(settings: AuthSettings): Authenticator {
   if (settings.mode === 'none') return async () => ({});

@@ -12,13 +12,13 @@ export type BatchFilter = {
   createdAfter?: string | null | undefined;
   /** Only batches created before this instant. */
   createdBefore?: string | null | undefined;
-  /** true: only Reach batches with pending resources (pushed down to Reach); false: only batches without. */
+  /** true: only batches with pending resources (from providers with `hasPendingDetails`); false: only batches without. */
   hasPendingResources?: boolean | null | undefined;
   /** Only these providers. */
   providers?: Array<BatchProvider> | null | undefined;
   /** Only Reach batches of these types (pushed down to Reach when there is one). */
   reachBatchTypes?: Array<ReachBatchType> | null | undefined;
-  /** Only batches in these unified statuses (pushed down to Check when they name one Check status word). */
+  /** Only batches in these unified statuses (pushed down to a provider whose list can filter by them). */
   statuses?: Array<BatchStatus> | null | undefined;
 };
 
@@ -124,13 +124,13 @@ export type FactCheckOptionsInput = {
 
 /** Why a provider contributes nothing to a list. */
 export type ProviderExclusionReason =
-  /** The provider has no list endpoint (Gameball). */
+  /** The provider has no list endpoint (`canList` is false). */
   | 'CANNOT_LIST'
-  /** The filter rules the provider out (e.g. Reach batch types leave Check out). */
+  /** The filter rules the provider out (a filter on one provider's batch types leaves the others out). */
   | 'FILTERED_OUT'
   /** The provider's base URL is not set. */
   | 'NOT_CONFIGURED'
-  /** The provider cannot list in the requested order (Check lists newest first only). */
+  /** The provider cannot list in the requested order (some list newest first only). */
   | 'ORDER_NOT_SUPPORTED';
 
 /** The kind of a Reach batch. */

@@ -34,7 +34,7 @@ export type Batch = {
   /** A batch-level error message from the provider, if any. */
   errorMessage?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
-  /** True when the batch will not change any more (for Reach, once no pending records remain). */
+  /** True when the batch will not change any more (for a provider with pending details, once no pending records remain). */
   isTerminal: Scalars['Boolean']['output'];
   /**
    * In a subscription: when the gateway plans to read this batch from its provider next (its polling interval,
@@ -110,19 +110,19 @@ export type BatchFilter = {
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
   /** Only batches created before this instant. */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
-  /** true: only Reach batches with pending resources (pushed down to Reach); false: only batches without. */
+  /** true: only batches with pending resources (from providers with `hasPendingDetails`); false: only batches without. */
   hasPendingResources?: InputMaybe<Scalars['Boolean']['input']>;
   /** Only these providers. */
   providers?: InputMaybe<Array<BatchProvider>>;
   /** Only Reach batches of these types (pushed down to Reach when there is one). */
   reachBatchTypes?: InputMaybe<Array<ReachBatchType>>;
-  /** Only batches in these unified statuses (pushed down to Check when they name one Check status word). */
+  /** Only batches in these unified statuses (pushed down to a provider whose list can filter by them). */
   statuses?: InputMaybe<Array<BatchStatus>>;
 };
 
 /**
  * The order of a batch list. Batches without a value for the field (not started, not completed)
- * come last in both directions; equal values are ordered Reach, Gameball, Check.
+ * come last in both directions; equal values are ordered by provider, in the order of `providers`.
  */
 export type BatchOrder = {
   direction?: OrderDirection;
@@ -142,11 +142,11 @@ export type BatchProgress = {
   estimatedCompletionAt?: Maybe<Scalars['DateTime']['output']>;
   /** Items that failed. */
   failed: Scalars['Int']['output'];
-  /** Items waiting (not processed yet, or Reach records stored as pending). */
+  /** Items waiting (not processed yet, or records stored as pending). */
   pending: Scalars['Int']['output'];
   /** Completion in percent, 0-100: processed / total, or the provider's own figure. */
   percent?: Maybe<Scalars['Float']['output']>;
-  /** Items processed so far (Reach counts pending records as processed). */
+  /** Items processed so far (a provider may count records stored as pending as processed). */
   processed: Scalars['Int']['output'];
   /** Items processed per second over the last minutes, derived from observed history (subscriptions only; null until known). */
   ratePerSecond?: Maybe<Scalars['Float']['output']>;
@@ -731,21 +731,21 @@ export type PatchReachResourcesInput = {
 
 /** Why a provider contributes nothing to a list. */
 export type ProviderExclusionReason =
-  /** The provider has no list endpoint (Gameball). */
+  /** The provider has no list endpoint (`canList` is false). */
   | 'CANNOT_LIST'
-  /** The filter rules the provider out (e.g. Reach batch types leave Check out). */
+  /** The filter rules the provider out (a filter on one provider's batch types leaves the others out). */
   | 'FILTERED_OUT'
   /** The provider's base URL is not set. */
   | 'NOT_CONFIGURED'
-  /** The provider cannot list in the requested order (Check lists newest first only). */
+  /** The provider cannot list in the requested order (some list newest first only). */
   | 'ORDER_NOT_SUPPORTED';
 
 /** What one provider is configured for and can do through this gateway. */
 export type ProviderInfo = {
   __typename?: 'ProviderInfo';
-  /** The provider has a cancel or stop endpoint (Reach does not). */
+  /** The provider has a cancel or stop endpoint. */
   canCancel: Scalars['Boolean']['output'];
-  /** The provider has a list endpoint (Gameball does not). */
+  /** The provider has a list endpoint. */
   canList: Scalars['Boolean']['output'];
   /** The state of this gateway's circuit breaker for the provider; null when not configured. */
   circuit?: Maybe<CircuitState>;
@@ -753,7 +753,7 @@ export type ProviderInfo = {
   configured: Scalars['Boolean']['output'];
   /** The provider's name for people, as the dashboard labels its batches (the enum value is for code). */
   displayName: Scalars['String']['output'];
-  /** The provider reports pending resources with missing dependencies (Reach only). */
+  /** The provider reports pending resources with missing dependencies. */
   hasPendingDetails: Scalars['Boolean']['output'];
   /** The pagination style of the provider's list endpoint, if any: CURSOR or OFFSET. */
   pagination?: Maybe<Scalars['String']['output']>;
