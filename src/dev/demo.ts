@@ -17,7 +17,7 @@ import { createSystemClock, startSimulators } from './simulators/index.js';
 
 // The dashboard's bundle (dist/dashboard/), built by the same script as `npm run build`, only when stale.
 {
-  const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'build.mjs');
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'build.mjs');
   const built = spawnSync(process.execPath, [script, '--if-stale', '--dashboard'], { stdio: 'inherit' });
   if (built.status !== 0) {
     console.error('batchql demo: the dashboard could not be built (see above); GraphiQL still works');
