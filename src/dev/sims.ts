@@ -1,10 +1,11 @@
 /**
- * `npm run sims` (`node dist/dev/sims.js` in the image): the three provider simulators alone, on a
+ * `npm run sims` (`node dist/dev/sims.js` in the image): the registered provider simulators alone, on a
  * real clock and fixed ports, for a gateway started separately (`npm start`, compose.yaml).
  * Prints the environment that points a gateway at them.
  *
  * - `SIM_HOST`: address to listen on (default 127.0.0.1; 0.0.0.0 in a container);
- * - `SIM_REACH_PORT`, `SIM_GAMEBALL_PORT`, `SIM_FACTCHECK_PORT`: 4101, 4102, 4103 by default (0 picks free ones);
+ * - `SIM_<KEY>_PORT` (`SIM_REACH_PORT`, `SIM_GAMEBALL_PORT`, `SIM_FACTCHECK_PORT`): 4101, 4102, 4103 by default,
+ *   and on in the registry's order (0 picks free ones);
  * - `SIM_PUBLIC_HOST`: the host name gateways reach them by, in the printed URLs (default: 127.0.0.1 or `SIM_HOST`);
  * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`), plus the demo's live Check
  *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the README's examples run against them too;
@@ -14,10 +15,14 @@
  */
 import { DEMO_SIMULATORS } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
-import { createSystemClock, startSimulators, type FactCheckPlan } from './simulators/index.js';
-
-/** The simulators' default ports (compose.yaml uses them too). */
-const SIM_PORTS = { reach: 4101, gameball: 4102, factCheck: 4103 } as const;
+import { PROVIDER_DEFINITIONS } from '../providers/index.js';
+import {
+  createSystemClock,
+  SIMULATOR_DEFINITIONS,
+  SIMULATOR_PORTS,
+  startSimulators,
+  type FactCheckPlan,
+} from './simulators/index.js';
 
 function intFrom(name: string, fallback: number, max: number): number {
   const raw = process.env[name]?.trim();
@@ -57,15 +62,11 @@ try {
     factCheckPlan,
     gameballRateLimits,
     host,
-    ports: {
-      reach: intFrom('SIM_REACH_PORT', SIM_PORTS.reach, 65535),
-      gameball: intFrom('SIM_GAMEBALL_PORT', SIM_PORTS.gameball, 65535),
-      factCheck: intFrom('SIM_FACTCHECK_PORT', SIM_PORTS.factCheck, 65535),
-    },
+    ports: Object.fromEntries(SIMULATOR_PORTS.map((p) => [p.key, intFrom(p.variable, p.port, 65535)])),
   });
 } catch (error) {
   const inUse = (error as { code?: string }).code === 'EADDRINUSE';
-  const why = inUse ? 'a port is in use (set SIM_REACH_PORT, SIM_GAMEBALL_PORT, SIM_FACTCHECK_PORT)' : String(error);
+  const why = inUse ? `a port is in use (set ${SIMULATOR_PORTS.map((p) => p.variable).join(', ')})` : String(error);
   console.error(`batchql sims: cannot start: ${why}`);
   process.exit(1);
 }
@@ -73,11 +74,7 @@ const running = sims;
 const urlOf = (url: string) => `http://${publicHost}:${new URL(url).port}`;
 // Gateways reach them by the public host name, not the address they listen on.
 const env = simulatorEnv(running, {
-  urls: {
-    reach: urlOf(running.reach.url),
-    gameball: urlOf(running.gameball.url),
-    factCheck: urlOf(running.factCheck.url),
-  },
+  urls: Object.fromEntries(SIMULATOR_DEFINITIONS.map((d) => [d.key, urlOf(running[d.key].url)])),
 });
 // A simulator with a quota gets a gateway budgeted to match it.
 if (factCheckPlan !== 'unlimited') {
@@ -85,12 +82,15 @@ if (factCheckPlan !== 'unlimited') {
   env.FACTCHECK_PLAN = factCheckPlan;
 }
 if (gameballRateLimits === 'documented') delete env.GAMEBALL_RATE_LIMIT;
-console.log(
-  `batchql sims: Reach ${urlOf(running.reach.url)}, Gameball ${urlOf(running.gameball.url)}, ` +
-    `Check ${urlOf(running.factCheck.url)} (real clock; faults under /__sim/; Ctrl+C stops)`,
-);
+const named = SIMULATOR_DEFINITIONS.map((d) => {
+  const name = PROVIDER_DEFINITIONS.find((p) => p.name === d.provider)?.displayName ?? d.provider;
+  return `${name} ${urlOf(running[d.key].url)}`;
+});
+console.log(`batchql sims: ${named.join(', ')} (real clock; faults under /__sim/; Ctrl+C stops)`);
 console.log('# The environment for `npm start` (AUTH_MODE=none: no client authentication, local use only):');
 for (const [name, value] of Object.entries(env)) console.log(`${name}=${value}`);
+// The last line: whoever reads this output (test/ops/image.test.ts) has the whole environment once it sees it.
+console.log('# Ready (Ctrl+C stops the simulators).');
 
 const stop = () => void running.close().finally(() => process.exit(0));
 process.once('SIGINT', stop);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider } from '../domain/provider.js';
 import type { ServedProvider } from '../graphql/served-provider.js';
 import type { z } from 'zod';
@@ -83,7 +84,12 @@ function checkSigningSecret(
  * `ServedProvider`, which the GraphQL layer reads; the rest is read by the configuration and the runtime.
  * Later capabilities are further fields here, never an `if` elsewhere.
  */
-export interface ProviderDefinition<S extends ProviderSettings = ProviderSettings> extends ServedProvider {
+export interface ProviderDefinition<
+  S extends ProviderSettings = ProviderSettings,
+  N extends ProviderName = ProviderName,
+> extends ServedProvider {
+  /** Its word of the `ProviderName` union (`providers/names.ts`), which keys it in the list. */
+  name: N;
   /** Its environment variables; undefined settings mean "not configured". */
   settings: SettingsFragment<S | undefined>;
   /** Headers it sends that carry a credential or a tenant, beyond the usual auth headers: never logged. */

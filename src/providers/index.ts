@@ -7,19 +7,20 @@ import { reach } from './reach/index.js';
 
 export type { ProviderDefinition, ProviderSettings } from './definition.js';
 
-/**
- * The one registration of every production provider. Keyed by `ProviderName`, so a name added
- * to the domain union fails the compile here until its definition is supplied.
- */
-const DEFINITIONS: { readonly [K in ProviderName]: ProviderDefinition<never> & { name: K } } = {
-  REACH: reach as ProviderDefinition<never> & { name: 'REACH' },
-  GAMEBALL: gameball as ProviderDefinition<never> & { name: 'GAMEBALL' },
-  FACT_CHECK: factCheck as ProviderDefinition<never> & { name: 'FACT_CHECK' },
-};
-
 /** A provider definition whose settings type is not known statically (lists mix providers). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyProviderDefinition = ProviderDefinition<any>;
+export type AnyProviderDefinition<N extends ProviderName = ProviderName> = ProviderDefinition<any, N>;
+
+/**
+ * The one registration of every production provider. Keyed by `ProviderName`, so a name added
+ * to the domain union fails the compile here until its definition is supplied (and a definition
+ * under another provider's key fails too: each definition's type carries its name).
+ */
+const DEFINITIONS: { readonly [K in ProviderName]: AnyProviderDefinition<K> } = {
+  REACH: reach,
+  GAMEBALL: gameball,
+  FACT_CHECK: factCheck,
+};
 
 /** Every production provider, in list rank order (the order of `Query.providers`). */
 export const PROVIDER_DEFINITIONS: readonly AnyProviderDefinition[] = Object.values(DEFINITIONS).sort(

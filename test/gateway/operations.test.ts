@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
+import { SIMULATOR_DEFINITIONS } from '../../src/dev/simulators/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /** Operations endpoints: liveness, readiness with circuit states, Prometheus metrics. */
@@ -29,22 +30,17 @@ it('counts upstream calls by provider and outcome in /metrics', async () => {
 });
 
 it('reports circuits in /ready, and 503 only when every provider is open', async () => {
+  // Every provider of the list, each on its simulator (src/dev/simulators/registry.ts).
+  const every = (state: string) => Object.fromEntries(SIMULATOR_DEFINITIONS.map((d) => [d.provider, state]));
   let res = await fetch(`${base()}/ready`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({
-    ready: true,
-    providers: { REACH: 'CLOSED', GAMEBALL: 'CLOSED', FACT_CHECK: 'CLOSED' },
-  });
+  expect(await res.json()).toEqual({ ready: true, providers: every('CLOSED') });
   for (const sim of h.sims.all()) sim.control.setFault({ kind: 'http5xx', status: 500 });
-  const ids = [
-    toGlobalId('REACH', h.sims.reach.control.idsByState().done![0]!),
-    toGlobalId('GAMEBALL', h.sims.gameball.control.idsByState().done![0]!),
-    toGlobalId('FACT_CHECK', h.sims.factCheck.control.idsByState().done![0]!),
-  ];
+  const ids = SIMULATOR_DEFINITIONS.map((d) => toGlobalId(d.provider, h.sims[d.key].control.idsByState().done![0]!));
   for (let i = 0; i < 2; i++) await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
   res = await fetch(`${base()}/ready`);
   expect(res.status).toBe(503);
-  expect((await res.json()).providers).toEqual({ REACH: 'OPEN', GAMEBALL: 'OPEN', FACT_CHECK: 'OPEN' });
+  expect((await res.json()).providers).toEqual(every('OPEN'));
   const text = await (await fetch(`${base()}/metrics`)).text();
   expect(text).toMatch(/batchql_circuit_open\{provider="REACH"\} 1/);
   h.resetCounters();

@@ -31,7 +31,7 @@ export interface GqlResponse<T = any> {
   extensions?: Record<string, unknown>;
 }
 
-/** The three simulators on a manual clock plus a gateway listening on a loopback port. */
+/** The registered simulators on a manual clock plus a gateway listening on a loopback port. */
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 /** Environment that makes the poll hub fast enough for tests. */
@@ -118,7 +118,7 @@ export async function startHarness(
   }
 
   function resetCounters(): void {
-    for (const sim of [sims.reach, sims.gameball, sims.factCheck]) {
+    for (const sim of sims.all()) {
       sim.control.resetCounters();
       sim.control.clearFaults();
     }

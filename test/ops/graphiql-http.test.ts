@@ -5,6 +5,7 @@ import { GRAPHIQL_CACHE_CONTROL } from '../../src/http/graphiql.js';
 import { negotiateEncoding } from '../../src/http/static-body.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { submitAndWatch } from '../../src/dev/demo-examples.js';
+import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 
 /** The GraphiQL page over plain HTTP: self-contained, compressed as asked, cacheable by ETag. */
 interface RawResponse {
@@ -133,7 +134,9 @@ describe('the GraphiQL page', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/json/);
-    expect(((await res.json()) as { data: { providers: unknown[] } }).data.providers).toHaveLength(3);
+    expect(((await res.json()) as { data: { providers: unknown[] } }).data.providers).toHaveLength(
+      PROVIDER_DEFINITIONS.length,
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 
 /**
  * GraphiQL in a real browser with no network but loopback: Debian's chromium (never a downloaded
@@ -116,7 +117,7 @@ it('lets a page call the gateway cross-origin only from an origin on CORS_ORIGIN
           return `refused: ${(error as Error).name}`;
         }
       }, url);
-    const providers = '{"data":{"providers":[{"provider":"REACH"},{"provider":"GAMEBALL"},{"provider":"FACT_CHECK"}]}}';
+    const providers = JSON.stringify({ data: { providers: PROVIDER_DEFINITIONS.map((d) => ({ provider: d.name })) } });
     // Same origin: unaffected.
     expect(await call(h.url)).toBe(`200 ${providers}`);
     // The same gateway under its other name is another origin, and not on its (empty) list.

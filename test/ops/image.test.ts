@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { spawnGateway, type GatewayProcess } from '../../src/dev/gateway-process.js';
 import { freePort } from '../../src/dev/local-redis.js';
+import { SIMULATOR_DEFINITIONS, SIMULATOR_PORTS } from '../../src/dev/simulators/index.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -89,6 +90,9 @@ async function startUntil(
   return { child, output: () => output };
 }
 
+/** The last line `npm run sims` prints, after the whole environment. */
+const SIMS_READY = /^# Ready/m;
+
 let image: string;
 const stages = dockerStages();
 const runtime = stages.at(-1)!;
@@ -157,8 +161,8 @@ describe('the Dockerfile', () => {
     const port = String(await freePort());
     const sims = await startUntil(
       [process.execPath, 'dist/dev/sims.js'],
-      { cwd: image, env: { SIM_REACH_PORT: '0', SIM_GAMEBALL_PORT: '0', SIM_FACTCHECK_PORT: '0' } },
-      /^FACTCHECK_API_KEY=/m,
+      { cwd: image, env: Object.fromEntries(SIMULATOR_PORTS.map((p) => [p.variable, '0'])) },
+      SIMS_READY,
     );
     processes.push(sims.child);
     const simEnv = Object.fromEntries(
@@ -178,7 +182,9 @@ describe('the Dockerfile', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ providers { provider configured } }' }),
     });
-    expect((await res.json()).data.providers.every((p: { configured: boolean }) => p.configured)).toBe(true);
+    // Every provider with a simulator is configured by the environment `npm run sims` printed.
+    const configured = (await res.json()).data.providers.filter((p: any) => p.configured).map((p: any) => p.provider);
+    expect(configured).toEqual(expect.arrayContaining(SIMULATOR_DEFINITIONS.map((d) => d.provider)));
     // The dashboard, from the image's dist/ alone.
     const page = await fetch(`http://127.0.0.1:${port}/dashboard`);
     expect(page.status).toBe(200);
@@ -222,10 +228,11 @@ describe('compose.yaml', () => {
     const simsEnv = { ...sims.environment! };
     // This machine instead of the compose network: loopback, and free ports for the fixed ones.
     const ports = new Map<string, string>();
-    for (const name of ['SIM_REACH_PORT', 'SIM_GAMEBALL_PORT', 'SIM_FACTCHECK_PORT']) {
+    for (const { variable } of SIMULATOR_PORTS) {
       const free = String(await freePort());
-      ports.set(simsEnv[name]!, free);
-      simsEnv[name] = free;
+      // A simulator compose.yaml does not place listens on a free port too (its gateways do not use it).
+      if (simsEnv[variable]) ports.set(simsEnv[variable], free);
+      simsEnv[variable] = free;
     }
     simsEnv.SIM_HOST = '127.0.0.1';
     simsEnv.SIM_PUBLIC_HOST = '127.0.0.1';
@@ -233,7 +240,7 @@ describe('compose.yaml', () => {
       value
         .replace(/^redis:\/\/redis:6379$/, redis.url)
         .replace(/^http:\/\/sims:(\d+)$/, (_, port: string) => `http://127.0.0.1:${ports.get(port) ?? port}`);
-    const started = await startUntil(asNode(sims.command!), { cwd: image, env: simsEnv }, /^FACTCHECK_API_KEY=/m);
+    const started = await startUntil(asNode(sims.command!), { cwd: image, env: simsEnv }, SIMS_READY);
     processes.push(started.child);
     const probe = (sims.healthcheck.test as string[])
       .slice(1)
@@ -253,7 +260,8 @@ describe('compose.yaml', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        query: `{ batches(first: 5) { totalCount excludedProviders { provider } edges { node { provider } } }
+        query: `{ providers { provider configured canList }
+                  batches(first: 5) { totalCount excludedProviders { provider } edges { node { provider } } }
                   gb: batch(provider: GAMEBALL, providerBatchId: "${gameballId}") { providerBatchId } }`,
       }),
     });
@@ -261,7 +269,10 @@ describe('compose.yaml', () => {
     // No error: Reach accepted the fixed token and tenant, Check and Gameball their keys.
     expect(body.errors).toBeUndefined();
     expect(body.data.batches.totalCount).toBeGreaterThan(0);
-    expect(body.data.batches.excludedProviders).toEqual([{ provider: 'GAMEBALL' }]);
+    // Left out of merged lists: Gameball (it cannot list) and any provider compose.yaml does not configure.
+    const left = body.data.providers.filter((p: any) => !p.configured || !p.canList).map((p: any) => p.provider);
+    expect(left).toContain('GAMEBALL');
+    expect(body.data.batches.excludedProviders).toEqual(left.map((provider: string) => ({ provider })));
     expect(body.data.gb.providerBatchId).toBe(gameballId);
     expect(g.logs().find((l) => l.msg === 'listening')).toMatchObject({ live: 'redis', instanceId: 'gateway-1' });
   }, 60_000);

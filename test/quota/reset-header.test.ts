@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
+import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -47,14 +48,15 @@ async function pausingAnswer(reset: (now: number) => string) {
   return { before, after: Date.now() };
 }
 
-/** What `/ready` and `Query.providers` say of Check's pause (the same instant), with Reach and Gameball not paused. */
+/** What `/ready` and `Query.providers` say of Check's pause (the same instant), with no other provider paused. */
 async function shownPause(): Promise<number> {
   const r = await ready();
   expect(r.status).toBe(200);
   expect(r.body.ready).toBe(true);
   expect(Object.keys(r.body.pausedUntil ?? {})).toEqual(['FACT_CHECK']);
   const paused = await providersPaused();
-  expect(paused).toEqual({ REACH: null, GAMEBALL: null, FACT_CHECK: r.body.pausedUntil!.FACT_CHECK });
+  const others = Object.fromEntries(PROVIDER_DEFINITIONS.map((d) => [d.name, null]));
+  expect(paused).toEqual({ ...others, FACT_CHECK: r.body.pausedUntil!.FACT_CHECK });
   return Date.parse(paused.FACT_CHECK!);
 }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe, wsClient } from '../helpers/live-clients.js';
+import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 
 /** Client authentication and Reach tenancy: JWTs checked, the tenant only from the verified claim. */
 const SECRET = 'test-secret-of-at-least-32-characters!!';
@@ -83,7 +84,7 @@ describe('authentication', () => {
       authorization: `Bearer ${await token()}`,
     });
     expect(res.status).toBe(200);
-    expect(res.data.providers).toHaveLength(3);
+    expect(res.data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
     expect(res.data.node).not.toBeNull();
     // The same query does reach the provider once authenticated: the refusals above really saved a call.
     expect(h.sims.reach.control.totalRequests()).toBe(1);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 
 /** CORS: no cross-origin access unless `CORS_ORIGINS` grants it; `*` grants it without credentials. */
 const ALLOWED = 'https://ops.example.com';
@@ -51,7 +52,9 @@ describe('without CORS_ORIGINS', () => {
   it('leaves same-origin requests as they were', async () => {
     const res = await post(h.url, new URL(h.url).origin);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { data: { providers: unknown[] } }).data.providers).toHaveLength(3);
+    expect(((await res.json()) as { data: { providers: unknown[] } }).data.providers).toHaveLength(
+      PROVIDER_DEFINITIONS.length,
+    );
   });
 
   it('still refuses a cross-site simple request by CSRF prevention', async () => {

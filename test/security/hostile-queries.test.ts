@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 
 /** Hostile and malformed requests: each gets a clear error with a code, never a 500, never a hang. */
 let h: Harness;
@@ -166,7 +167,7 @@ describe('CSRF prevention', () => {
   it('accepts the GET with x-batchql-csrf', async () => {
     const res = await fetch(`${h.url}?query=${q}`, { headers: { accept: 'application/json', 'x-batchql-csrf': '1' } });
     expect(res.status).toBe(200);
-    expect((await res.json()).data.providers).toHaveLength(3);
+    expect((await res.json()).data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
   });
   it('lets an EventSource GET subscribe', async () => {
     const id = h.sims.factCheck.control.idsByState().done![0]!;
@@ -217,7 +218,7 @@ describe('persisted operations only', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
     });
-    expect((await res.json()).data.providers).toHaveLength(3);
+    expect((await res.json()).data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
     const other = await locked.gql('{ providers { provider } }');
     expect(other.data).toBeUndefined();
     expect(other.errors?.[0]?.message).toMatch(/persisted/i);

@@ -1,4 +1,5 @@
-import type { ProviderName } from '../../domain/batch.js';
+import type { BatchStatus, ProviderName } from '../../domain/batch.js';
+import type { WriteRequest } from '../../domain/writes.js';
 import type { FactCheckPlan } from '../../providers/factcheck/simulator/index.js';
 import type { WebhookTarget } from '../../providers/factcheck/simulator/webhooks.js';
 import type { GameballRateLimits } from '../../providers/gameball/simulator/index.js';
@@ -49,4 +50,24 @@ export interface SimulatorDefinition<Key extends string = string, Credentials = 
    * 40 ms poll intervals never wait; quota tests and the demo override that (a later spread wins).
    */
   gatewayEnv(url: string, credentials: Credentials): Record<string, string>;
+  /** What the adapter contract suite (test/contract/provider-contract.ts) expects of the provider on it. */
+  contract: SimulatorContract;
+}
+
+/**
+ * The provider's side of the adapter contract suite, which runs against every simulator listed in the
+ * registry (test/contract/batch-provider.contract.test.ts): what it cannot learn from the definitions.
+ */
+export interface SimulatorContract {
+  /**
+   * The simulator's state labels (`SimulatorControl.idsByState`) this simulator has batches in, each with the
+   * unified statuses the adapter must read them as (a provider without a word for a state reads it as another).
+   */
+  states: Partial<
+    Record<'queued' | 'running' | 'done' | 'partial' | 'failed' | 'cancelled' | 'pending', BatchStatus[]>
+  >;
+  /** An id of the provider's form that the simulator never has (it answers not found). */
+  missingId: string;
+  /** Writing providers: one valid write, which the suite checks is attempted exactly once. */
+  write?: WriteRequest;
 }

@@ -28,8 +28,18 @@ export {
 } from '../../providers/gameball/simulator/index.js';
 export type { DataProfile, DataSetOptions, ShowcaseOptions } from './model.js';
 export { createReachSimulator, REACH_TENANTS, signReachToken } from '../../providers/reach/simulator/index.js';
-export type { CommonSimulatorOptions, SimulatorDefinition } from './definition.js';
+export type { CommonSimulatorOptions, SimulatorContract, SimulatorDefinition } from './definition.js';
 export { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
+
+/**
+ * Where `npm run sims` (src/dev/sims.ts) listens: each simulator's port variable (`SIM_FACTCHECK_PORT` of `factCheck`)
+ * and default port, 4101 on in the registry's order (Reach 4101, Gameball 4102, Check 4103, as compose.yaml says).
+ */
+export const SIMULATOR_PORTS = SIMULATOR_DEFINITIONS.map((d, i) => ({
+  key: d.key,
+  variable: `SIM_${d.key.toUpperCase()}_PORT`,
+  port: 4101 + i,
+}));
 
 /** The simulators, started together: one per registered simulator, by key. */
 export type Simulators = Record<SimulatorKey, Simulator> & {

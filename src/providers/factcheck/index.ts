@@ -35,7 +35,7 @@ const settings = httpProviderSettings(
 type FactCheckSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
 /** Check: batch fact-checking; offset-paged lists and per-item results. */
-export const factCheck: ProviderDefinition<FactCheckSettings> = {
+export const factCheck: ProviderDefinition<FactCheckSettings, 'FACT_CHECK'> = {
   name: 'FACT_CHECK',
   displayName: 'Check',
   typeName: 'FactCheckBatch',

@@ -23,7 +23,7 @@ const settings = httpProviderSettings(
 type GameballSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
 /** Gameball: loyalty batch operations; read by id only (no list endpoint). */
-export const gameball: ProviderDefinition<GameballSettings> = {
+export const gameball: ProviderDefinition<GameballSettings, 'GAMEBALL'> = {
   name: 'GAMEBALL',
   displayName: 'Gameball',
   typeName: 'GameballBatch',

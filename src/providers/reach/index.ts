@@ -15,7 +15,7 @@ const settings = httpProviderSettings(
 type ReachSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
 /** Reach: partner resource ingest, patch and delete batches; cursor-paged lists, tenant-scoped data. */
-export const reach: ProviderDefinition<ReachSettings> = {
+export const reach: ProviderDefinition<ReachSettings, 'REACH'> = {
   name: 'REACH',
   displayName: 'Reach',
   typeName: 'ReachBatch',

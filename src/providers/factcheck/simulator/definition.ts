@@ -1,5 +1,9 @@
 import type { SimulatorDefinition } from '../../../dev/simulators/definition.js';
 import { createFactCheckSimulator, type FactCheckSimCredentials } from './index.js';
+import type { FactCheckSubmit } from '../model.js';
+
+/** One valid write, for the adapter contract suite. */
+const SUBMIT: FactCheckSubmit = { kind: 'FACT_CHECK_SUBMIT', items: [{ content: 'A claim.' }] };
 
 /** Check's simulator, listed in `SIMULATOR_DEFINITIONS` (src/dev/simulators/registry.ts). */
 export const factCheckSimulator: SimulatorDefinition<'factCheck', FactCheckSimCredentials> = {
@@ -18,7 +22,18 @@ export const factCheckSimulator: SimulatorDefinition<'factCheck', FactCheckSimCr
     FACTCHECK_BASE_URL: url,
     // No gateway budget unless the caller sets one (the simulator's plan is `unlimited` by default).
     FACTCHECK_RATE_LIMIT: 'none',
-    // Last, as before: `npm run sims` prints this environment in order and test/ops/image.test.ts waits for it.
     FACTCHECK_API_KEY: c.apiKey,
   }),
+  contract: {
+    states: {
+      queued: ['QUEUED'],
+      running: ['RUNNING'],
+      done: ['SUCCEEDED'],
+      partial: ['PARTIALLY_SUCCEEDED'],
+      failed: ['FAILED'],
+      cancelled: ['CANCELLED'],
+    },
+    missingId: 'batch_000000000000',
+    write: SUBMIT,
+  },
 };

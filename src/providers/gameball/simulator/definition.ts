@@ -1,5 +1,9 @@
 import type { SimulatorDefinition } from '../../../dev/simulators/definition.js';
 import { createGameballSimulator, type GameballSimCredentials } from './index.js';
+import type { GameballSubmit } from '../model.js';
+
+/** One valid write, for the adapter contract suite. */
+const SUBMIT: GameballSubmit = { kind: 'GAMEBALL_SUBMIT', operation: 'customers', items: [{ customerId: 'c-1' }] };
 
 /** Gameball's simulator, listed in `SIMULATOR_DEFINITIONS` (src/dev/simulators/registry.ts). */
 export const gameballSimulator: SimulatorDefinition<'gameball', GameballSimCredentials> = {
@@ -13,4 +17,16 @@ export const gameballSimulator: SimulatorDefinition<'gameball', GameballSimCrede
     GAMEBALL_API_KEY: c.apiKey,
     GAMEBALL_SECRET_KEY: c.secretKey,
   }),
+  contract: {
+    states: {
+      queued: ['QUEUED'],
+      running: ['RUNNING'],
+      done: ['SUCCEEDED'],
+      partial: ['PARTIALLY_SUCCEEDED'],
+      failed: ['FAILED'],
+      cancelled: ['CANCELLED'],
+    },
+    missingId: '999999999999',
+    write: SUBMIT,
+  },
 };
