@@ -7,8 +7,9 @@ import { nextDelay, type PollPolicy } from './poll-policy.js';
 import { fingerprint, initialMemory, pollStep, type PollMemory, type PollOutcome } from './poll-step.js';
 import { Deadline, overdueAfter, overdueMark, overdueReason } from './overdue.js';
 import type { PollScheduler } from './scheduler.js';
-import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
+import { announcement, readAnnouncement, unitLeaseName, unitName, type UnitKey } from './keys.js';
+import { leaseLoop } from './lease-loop.js';
 
 /** What a bulk refresh needs from the poll hub. */
 export interface BulkHost {
@@ -17,17 +18,18 @@ export interface BulkHost {
   readonly scheduler: PollScheduler;
   /** The clock of progress samples (rate and ETA). */
   readonly now: () => number;
-  /** Delivers an event to this process's subscribers of `key` (if any) and to the other processes. */
-  publish(key: string, event: HubEvent): Promise<void>;
+  /** Delivers an event to this process's subscribers of the watch named `name` (if any) and to the other processes. */
+  publish(name: string, event: HubEvent): Promise<void>;
   /** A late joiner on a process that does not hold the unit's lease: its last state from the coordinator. */
-  catchUp(key: string): Promise<void>;
+  catchUp(name: string): Promise<void>;
   /** Counts one upstream read (hub stats). */
   counted(kind: 'page' | 'single'): void;
 }
 
 /** One watched batch of the unit, on this process or (with Redis) announced by another. */
 interface Member {
-  key: string;
+  /** Its watch key's name (`keyName`). */
+  name: string;
   target: WatchTarget;
   memory: PollMemory;
   /** The state last published (what subscribers have). */
@@ -113,22 +115,27 @@ export class BulkRefresh {
   /** Aborted by a nudge: the loop's sleep ends and due members are read. */
   private wake = new AbortController();
 
+  /** The unit's name in the coordinator (its announced members). */
+  private readonly unit: string;
+
   constructor(
-    readonly unit: string,
+    readonly key: UnitKey,
     private readonly provider: BatchProvider,
     private readonly capability: BulkRefreshCapability,
     private readonly host: BulkHost,
     private readonly onIdle: () => void,
-  ) {}
+  ) {
+    this.unit = unitName(key);
+  }
 
-  add(key: string, member: LocalMember): void {
-    this.local.set(key, member);
-    const text = JSON.stringify({ key, target: member.target });
-    this.announced.set(key, text);
-    if (Number.isFinite(this.host.coordinator.leaseMs))
+  add(name: string, member: LocalMember): void {
+    this.local.set(name, member);
+    const text = announcement(name, member.target);
+    this.announced.set(name, text);
+    if (this.host.coordinator.shared)
       this.host.coordinator.announce(this.unit, [text], this.memberTtl()).catch(() => {});
     // A subscriber that selects detail-only fields gets its first state from a single read, now.
-    const known = this.members.get(key);
+    const known = this.members.get(name);
     if (known && member.target.includeDetailFields && !known.detailed) known.dueAt = 0;
     member.polling(this.running && this.held);
     if (!this.running) {
@@ -137,12 +144,11 @@ export class BulkRefresh {
     }
   }
 
-  remove(key: string): void {
-    this.local.delete(key);
-    const text = this.announced.get(key);
-    this.announced.delete(key);
-    if (text && Number.isFinite(this.host.coordinator.leaseMs))
-      this.host.coordinator.withdraw(this.unit, [text]).catch(() => {});
+  remove(name: string): void {
+    this.local.delete(name);
+    const text = this.announced.get(name);
+    this.announced.delete(name);
+    if (text && this.host.coordinator.shared) this.host.coordinator.withdraw(this.unit, [text]).catch(() => {});
     if (this.local.size === 0) this.stop.abort();
   }
 
@@ -174,45 +180,43 @@ export class BulkRefresh {
     return this.host.coordinator.leaseMs * MEMBER_TTL_LEASES;
   }
 
+  /** Competes for the unit's lease while it has local watches (`leaseLoop`); refreshes while holding it. */
   private async run(): Promise<void> {
     const { coordinator } = this.host;
-    const signal = this.stop.signal;
-    const lease = `bulk|${this.unit}`;
-    const finite = Number.isFinite(coordinator.leaseMs);
     this.host.scheduler.plan(this, 1, this.host.policy.runningMs);
     let announceAt = 0;
     try {
-      while (!signal.aborted && this.local.size > 0) {
-        if (finite && Date.now() >= announceAt) {
+      await leaseLoop(coordinator, unitLeaseName(this.key), this.stop.signal, {
+        wanted: () => this.local.size > 0,
+        // Holder or not, this process's members are announced again every lease, well before they expire.
+        beforeAttempt: () => {
+          if (!coordinator.shared || Date.now() < announceAt) return;
           announceAt = Date.now() + coordinator.leaseMs;
           coordinator.announce(this.unit, [...this.announced.values()], this.memberTtl()).catch(() => {});
-        }
-        try {
-          this.held = await coordinator.acquire(lease);
-        } catch {
-          // Redis unreachable: refresh this process's members ourselves (a local lease).
-          this.held = true;
-        }
-        if (signal.aborted) break;
-        for (const m of this.local.values()) m.polling(this.held);
-        if (!this.held) {
+        },
+        attempted: (held) => {
+          this.held = held;
+          for (const m of this.local.values()) m.polling(held);
+        },
+        // Another process refreshes the unit: its members are its, until this process holds the lease again.
+        waiting: async () => {
           this.members.clear();
           this.tickDueAt = 0;
-          for (const [key, m] of this.local) if (!m.latest()) await this.host.catchUp(key);
-          await sleep(Math.max(50, Math.round((coordinator.leaseMs / 5) * (0.8 + Math.random() * 0.4))), signal);
-          continue;
-        }
-        this.busy = true;
-        const wait = await this.tick(signal).finally(() => (this.busy = false));
-        // A holder renews its lease well within a lease period, however long the next tick is away.
-        await sleep(finite ? Math.min(wait, coordinator.leaseMs / 3) : wait, signal, this.wake.signal);
-      }
+          for (const [name, m] of this.local) if (!m.latest()) await this.host.catchUp(name);
+        },
+        // A tick runs to its end on the unit's own signal; a lease lost meanwhile (only a tick slower than
+        // a third of a lease can see a renewal) sends the loop straight back to the lease.
+        hold: async () => {
+          this.busy = true;
+          const wait = await this.tick(this.stop.signal).finally(() => (this.busy = false));
+          return { restMs: wait, wake: this.wake.signal };
+        },
+      });
     } finally {
       this.overdue.clear();
       this.running = false;
       this.host.scheduler.forget(this);
       for (const m of this.local.values()) m.polling(false);
-      if (finite && this.held) await coordinator.release(lease).catch(() => {});
       this.held = false;
       this.onIdle();
     }
@@ -221,25 +225,22 @@ export class BulkRefresh {
   /** Brings the member list up to date: this process's watches and (with Redis) every other's. */
   private async sync(): Promise<void> {
     const seen = new Map<string, WatchTarget>();
-    for (const [key, m] of this.local) seen.set(key, m.target);
-    if (Number.isFinite(this.host.coordinator.leaseMs)) {
+    for (const [name, m] of this.local) seen.set(name, m.target);
+    if (this.host.coordinator.shared) {
       const remote = await this.host.coordinator.members(this.unit).catch(() => [] as string[]);
       for (const text of remote) {
-        try {
-          const { key, target } = JSON.parse(text) as { key: string; target: WatchTarget };
-          if (typeof key === 'string' && target && !seen.has(key)) seen.set(key, target);
-        } catch {
-          // An unreadable member is skipped; its process announces it again.
-        }
+        // An unreadable member is skipped; its process announces it again.
+        const member = readAnnouncement(text);
+        if (member && !seen.has(member.name)) seen.set(member.name, member.target);
       }
     }
-    for (const key of this.members.keys()) if (!seen.has(key)) this.members.delete(key);
+    for (const name of this.members.keys()) if (!seen.has(name)) this.members.delete(name);
     const interval = Math.round(this.host.policy.runningMs * this.host.scheduler.stretch());
-    for (const [key, target] of seen) {
-      if (this.members.has(key)) continue;
-      const latest = this.local.get(key)?.latest();
-      this.members.set(key, {
-        key,
+    for (const [name, target] of seen) {
+      if (this.members.has(name)) continue;
+      const latest = this.local.get(name)?.latest();
+      this.members.set(name, {
+        name,
         target,
         memory: initialMemory(latest),
         latest,
@@ -277,7 +278,7 @@ export class BulkRefresh {
         // The next reading differs from the mark, so it is published (and clears it) even if unchanged.
         m.memory.print = fingerprint(mark);
         m.latest = mark;
-        void this.host.publish(m.key, { kind: 'state', batch: mark });
+        void this.host.publish(m.name, { kind: 'state', batch: mark });
       }
       m.overdueAt = now + overdueAfter(m.interval);
     }
@@ -443,13 +444,13 @@ export class BulkRefresh {
     // Read (or failed) now: it is overdue one interval after its next planned refresh.
     m.overdueAt = (m.nextRefresh ?? this.tickDueAt) + overdueAfter(m.interval);
     if (signal.aborted) return;
-    if (outcome.unchanged) await this.host.coordinator.keepAlive(m.key).catch(() => {});
+    if (outcome.unchanged) await this.host.coordinator.keepAlive(m.name).catch(() => {});
     const nextRefreshAt = outcome.done ? null : new Date(m.nextRefresh ?? this.tickDueAt);
     for (const event of outcome.events) {
       const e: HubEvent = event.kind === 'state' ? { ...event, batch: { ...event.batch, nextRefreshAt } } : event;
       if (e.kind === 'state') m.latest = e.batch;
-      await this.host.publish(m.key, e);
+      await this.host.publish(m.name, e);
     }
-    if (outcome.done) this.members.delete(m.key);
+    if (outcome.done) this.members.delete(m.name);
   }
 }

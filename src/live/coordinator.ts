@@ -33,6 +33,12 @@ export interface CoordinatorErrors {
  */
 export interface Coordinator {
   readonly instanceId: string;
+  /**
+   * True when other processes share poll loops through this coordinator: leases are contended,
+   * expire unless renewed and are handed back, and bulk-refresh members are announced. False for
+   * one process alone: the lease is always its own and nobody hears announcements.
+   */
+  readonly shared: boolean;
   /** Receives every event other processes publish for `key`; returns the unsubscribe function. */
   listen(key: string, onEvent: (event: HubEvent) => void): () => void;
   /** Sends an event to the other processes (and keeps the last state for late joiners). */
@@ -71,6 +77,7 @@ export interface Coordinator {
 export function createMemoryCoordinator(instanceId = `mem-${process.pid}`): Coordinator {
   return {
     instanceId,
+    shared: false,
     leaseMs: Number.POSITIVE_INFINITY,
     listen: () => () => {},
     publish: async () => {},

@@ -41,6 +41,9 @@ export function withLeaseLedger(inner: Coordinator): LeaseLedger {
     get instanceId() {
       return inner.instanceId;
     },
+    get shared() {
+      return inner.shared;
+    },
     get leaseMs() {
       return inner.leaseMs;
     },

@@ -11,6 +11,8 @@ import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
 import { BulkRefresh, type BulkHost } from './bulk-refresh.js';
 import { PollScheduler } from './scheduler.js';
+import { keyName, unitKey, unitName, watchesBatch, watchKey, type WatchKey } from './keys.js';
+import { leaseLoop } from './lease-loop.js';
 
 export type { WatchTarget } from './watch-target.js';
 
@@ -33,6 +35,8 @@ export interface HubStats {
 
 /** One watched key in this process: its local subscribers and, when this process holds the lease, its poll loop. */
 class Watch {
+  /** The key's name in the coordinator and in the hub's map. */
+  readonly name: string;
   readonly channels = new Set<LatestValueChannel<Batch>>();
   readonly stop = new AbortController();
   latest: Batch | undefined;
@@ -51,9 +55,11 @@ class Watch {
   }
 
   constructor(
-    readonly key: string,
+    readonly key: WatchKey,
     readonly target: WatchTarget,
-  ) {}
+  ) {
+    this.name = keyName(key);
+  }
 
   deliver(event: HubEvent): void {
     if (this.ended) return;
@@ -99,17 +105,15 @@ export class PollHub {
       policy,
       now,
       scheduler: undefined as unknown as PollScheduler,
-      publish: async (key, event) => {
-        const w = this.watches.get(key);
+      publish: async (name, event) => {
+        const w = this.watches.get(name);
         if (w) return this.publish(w, event);
         this.counters.published++;
-        await this.coordinator.publish(key, event).catch(() => {});
+        await this.coordinator.publish(name, event).catch(() => {});
       },
-      catchUp: async (key) => {
-        const w = this.watches.get(key);
-        if (!w || w.latest) return;
-        const last = await this.coordinator.lastEvent(key).catch(() => undefined);
-        if (last?.kind === 'state' && !w.latest) w.deliver(last);
+      catchUp: async (name) => {
+        const w = this.watches.get(name);
+        if (w) await this.catchUp(w);
       },
       counted: (kind) => {
         this.counters.polls++;
@@ -132,9 +136,8 @@ export class PollHub {
 
   /** A subscriber's stream of states of one batch; ends after the terminal state. */
   watch(target: WatchTarget): LatestValueChannel<Batch> {
-    const detail = target.includePendingDetails ? 'details' : target.includeDetailFields ? 'full' : 'plain';
-    const key = `${target.provider}|${target.scope}|${detail}|${target.providerBatchId}`;
-    let watch = this.watches.get(key);
+    const key = watchKey(target);
+    let watch = this.watches.get(keyName(key));
     if (!watch || watch.ended) {
       watch = this.start(key, target);
     }
@@ -164,10 +167,10 @@ export class PollHub {
     for (const unit of this.units.values()) unit.close();
   }
 
-  private start(key: string, target: WatchTarget): Watch {
+  private start(key: WatchKey, target: WatchTarget): Watch {
     const w = new Watch(key, target);
-    this.watches.set(key, w);
-    w.unlisten = this.coordinator.listen(key, (event) => {
+    this.watches.set(w.name, w);
+    w.unlisten = this.coordinator.listen(w.name, (event) => {
       w.deliver(event);
       if (w.ended) this.end(w);
     });
@@ -177,7 +180,7 @@ export class PollHub {
     // (README, Operations → Tracing).
     if (unit) {
       w.unit = unit;
-      unit.add(key, { target, latest: () => w.latest, polling: (on) => (w.polling = on) });
+      unit.add(w.name, { target, latest: () => w.latest, polling: (on) => (w.polling = on) });
     } else void this.run(w);
     return w;
   }
@@ -188,10 +191,10 @@ export class PollHub {
   }
 
   private end(w: Watch): void {
-    if (this.watches.get(w.key) === w) this.watches.delete(w.key);
+    if (this.watches.get(w.name) === w) this.watches.delete(w.name);
     if (!w.stop.signal.aborted) w.stop.abort();
     w.unlisten();
-    w.unit?.remove(w.key);
+    w.unit?.remove(w.name);
   }
 
   /** The bulk refresh of the target's provider and scope, when the provider refreshes through its list. */
@@ -200,11 +203,12 @@ export class PollHub {
     const provider = this.providers[target.provider];
     const capability = provider?.capabilities.bulkRefresh;
     if (!provider?.listPage || !capability || target.includePendingDetails) return undefined;
-    const name = `${target.provider}|${target.scope}|${target.tenant ?? ''}`;
+    const key = unitKey(target);
+    const name = unitName(key);
     let unit = this.units.get(name);
     if (!unit || unit.closed) {
       const host = { ...this.host, scheduler: this.scheduler(target.provider) };
-      const created: BulkRefresh = new BulkRefresh(name, provider, capability, host, () => {
+      const created: BulkRefresh = new BulkRefresh(key, provider, capability, host, () => {
         if (this.units.get(name) === created) this.units.delete(name);
       });
       this.units.set(name, (unit = created));
@@ -212,60 +216,34 @@ export class PollHub {
     return unit;
   }
 
-  /** Competes for the lease while subscribers remain; polls while holding it. */
+  /** Competes for the watch's lease while subscribers remain (`leaseLoop`); polls while holding it. */
   private async run(w: Watch): Promise<void> {
-    const signal = w.stop.signal;
-    while (!signal.aborted && !w.ended) {
-      let held: boolean;
-      try {
-        held = await this.coordinator.acquire(w.key);
-      } catch {
-        // The lease cannot be read (Redis unreachable): poll it ourselves, a local lease, so this
-        // process's subscribers keep getting states. Other cut-off replicas may do the same for a
-        // while; each keeps the normal policy, and they converge when Redis is back (renewal below).
-        held = true;
-      }
-      if (signal.aborted) break;
-      if (held) {
-        if (await this.poll(w)) break;
-        continue;
-      }
-      if (!w.latest) {
-        const last = await this.coordinator.lastEvent(w.key).catch(() => undefined);
-        if (last?.kind === 'state' && !w.latest) w.deliver(last);
-      }
-      // Another process polls; retry well within a lease period so a takeover is quick.
-      await sleep(Math.max(50, Math.round((this.coordinator.leaseMs / 5) * (0.8 + Math.random() * 0.4))), signal);
-    }
+    await leaseLoop(this.coordinator, w.name, w.stop.signal, {
+      wanted: () => !w.ended,
+      waiting: () => this.catchUp(w),
+      // Stopped or the lease lost: back to the lease at once.
+      hold: async (signal) => ((await this.poll(w, signal)) ? 'over' : { restMs: 0 }),
+    });
     w.polling = false;
   }
 
+  /** A watch with no state yet, whose batch another process polls: the last state that process published. */
+  private async catchUp(w: Watch): Promise<void> {
+    if (w.latest) return;
+    const last = await this.coordinator.lastEvent(w.name).catch(() => undefined);
+    if (last?.kind === 'state' && !w.latest) w.deliver(last);
+  }
+
   /**
-   * The poll loop of a lease holder; true when the watch is over (terminal, not found), false when
-   * stopped or the lease was lost.
+   * The poll loop of a lease holder, until `signal` aborts (stopped, or the lease lost); true when
+   * the watch is over (terminal, not found), false when stopped or the lease was lost.
    */
-  private async poll(w: Watch): Promise<boolean> {
+  private async poll(w: Watch, signal: AbortSignal): Promise<boolean> {
     const provider = this.providers[w.target.provider];
-    const lost = new AbortController();
-    const signal = AbortSignal.any([w.stop.signal, lost.signal]);
     // What the loop's upstream calls are for: its first read, then paced background polls. It counts
     // those waiting for the provider's request budget, to say why a late read is late.
     const context: CallContext = { traffic: 'background', budgetWaits: 0 };
     bindCallContext(signal, context);
-    const finite = Number.isFinite(this.coordinator.leaseMs);
-    const renew = finite
-      ? setInterval(
-          () => {
-            this.coordinator.acquire(w.key).then(
-              // Another replica holds the lease (Redis is back and it won): leave the polling to it.
-              (ok) => ok || lost.abort(),
-              // Redis unreachable: keep polling under the local lease (the failure is reported by the coordinator).
-              () => {},
-            );
-          },
-          Math.max(20, this.coordinator.leaseMs / 3),
-        )
-      : undefined;
     w.polling = true;
     const memory = initialMemory(w.latest);
     const scheduler = this.scheduler(w.target.provider);
@@ -309,7 +287,7 @@ export class PollHub {
         const nextRefreshAt = outcome.done ? null : new Date(due);
         overdue.arm(outcome.done ? Number.POSITIVE_INFINITY : due + overdueAfter(delay));
         // A failure is reported (logged, counted) by the coordinator; polling goes on regardless.
-        if (outcome.unchanged) await this.coordinator.keepAlive(w.key).catch(() => {});
+        if (outcome.unchanged) await this.coordinator.keepAlive(w.name).catch(() => {});
         for (const event of outcome.events)
           await this.publish(
             w,
@@ -323,10 +301,8 @@ export class PollHub {
       return false;
     } finally {
       overdue.clear();
-      if (renew) clearInterval(renew);
       scheduler.forget(w);
       w.polling = false;
-      if (finite) await this.coordinator.release(w.key).catch(() => {});
     }
   }
 
@@ -338,7 +314,7 @@ export class PollHub {
   private async publish(w: Watch, event: HubEvent): Promise<void> {
     this.counters.published++;
     w.deliver(event);
-    await this.coordinator.publish(w.key, event).catch(() => {});
+    await this.coordinator.publish(w.name, event).catch(() => {});
     if (w.ended) this.end(w);
   }
 
@@ -350,13 +326,13 @@ export class PollHub {
   nudge(provider: ProviderName, providerBatchId: string): number {
     let woken = 0;
     for (const w of this.watches.values()) {
-      if (w.ended || w.unit || w.target.provider !== provider || w.target.providerBatchId !== providerBatchId) continue;
+      if (w.ended || w.unit || !watchesBatch(w.key, provider, providerBatchId)) continue;
       w.rouse();
       woken++;
     }
     // A unit's lease holder refreshes members other processes announced too, so every unit of the provider is told.
     for (const unit of this.units.values())
-      if (!unit.closed && unit.unit.startsWith(`${provider}|`) && unit.nudge(providerBatchId)) woken++;
+      if (!unit.closed && unit.key.provider === provider && unit.nudge(providerBatchId)) woken++;
     return woken;
   }
 
@@ -369,9 +345,7 @@ export class PollHub {
    */
   async settle(provider: ProviderName, providerBatchId: string, batch: Batch): Promise<number> {
     if (!batch.isTerminal) return 0;
-    const mine = [...this.watches.values()].filter(
-      (w) => !w.ended && w.target.provider === provider && w.target.providerBatchId === providerBatchId,
-    );
+    const mine = [...this.watches.values()].filter((w) => !w.ended && watchesBatch(w.key, provider, providerBatchId));
     for (const w of mine) {
       // The rate stays the last one observed; a finished batch has no completion estimate.
       const rate = w.latest?.progress.ratePerSecond ?? null;

@@ -129,6 +129,7 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
 
   return {
     instanceId: o.instanceId,
+    shared: true,
     leaseMs,
     healthy: () => up,
     listen(key, onEvent) {
