@@ -133,7 +133,7 @@ export function summariseProfile(
   };
 }
 
-/** The two tables as Markdown (printed, and pasted into the README). */
+/** The two tables as Markdown (printed, and pasted into docs/benchmarks.md). */
 export function profileTables(summary: ProfileSummary, topPackages = 15): string {
   const pct = (p: number) => `${p.toFixed(1)} %`;
   return [

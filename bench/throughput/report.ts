@@ -84,7 +84,7 @@ function goalText(row: SummaryRow): string {
   return `**${r}** (goal ${want}: ${row.met ? 'met' : 'not met'})`;
 }
 
-/** The summary as a Markdown table (printed, and pasted into the README). */
+/** The summary as a Markdown table (printed, and pasted into docs/benchmarks.md). */
 export function markdownTable(rows: readonly SummaryRow[]): string {
   const lines = [
     '| case | req/s | p50 | p99 | ratio (goal) | failed responses |',

@@ -1,6 +1,6 @@
 /**
- * The demo's data and the example operations it prints (`npm run demo`, `src/dev/demo.ts`). The README's
- * examples use the same ids; `test/gateway/readme-examples.test.ts` runs both against these simulators.
+ * The demo's data and the example operations it prints (`npm run demo`, `src/dev/demo.ts`). The examples of
+ * the README and docs/ use the same ids; `test/gateway/readme-examples.test.ts` runs both against these simulators.
  */
 import { toGlobalId } from '../domain/global-id.js';
 import { FACT_CHECK_SHOWCASE_ID, type StartSimulatorsOptions } from './simulators/index.js';

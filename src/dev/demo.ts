@@ -2,7 +2,7 @@
  * `npm run demo`: builds the dashboard when its bundle is missing or stale, starts the three provider
  * simulators on loopback (real HTTP servers with a real clock, so running batches progress) and the
  * gateway in front of them, then prints the dashboard and GraphiQL URLs and example queries with ids of
- * the seeded data (`demo-examples.ts`, as in the README).
+ * the seeded data (`demo-examples.ts`, as in the README and docs/).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +26,7 @@ import { createSystemClock, startSimulators } from './simulators/index.js';
 
 // The simulators enforce the documented quotas (Check on its Pro plan, Gameball's two windows) and the
 // gateway's budget follows the same plan, so the demo runs as it would against the real providers.
-// Their data is seeded, so the printed examples and the README's use ids that exist (demo-examples.ts).
+// Their data is seeded, so the printed examples and the docs' use ids that exist (demo-examples.ts).
 const sims = await startSimulators({ ...DEMO_SIMULATORS, clock: createSystemClock() });
 const port = process.env.PORT ?? '4000';
 const env = {

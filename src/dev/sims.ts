@@ -8,7 +8,7 @@
  *   and on in the registry's order (0 picks free ones);
  * - `SIM_PUBLIC_HOST`: the host name gateways reach them by, in the printed URLs (default: 127.0.0.1 or `SIM_HOST`);
  * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`), plus the demo's live Check
- *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the README's examples run against them too;
+ *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the docs' examples run against them too;
  * - `SIM_FACTCHECK_PLAN`: Check's plan, `free`, `pro`, `enterprise` or `unlimited` (default: unlimited), and
  *   `SIM_GAMEBALL_RATE_LIMITS`: `documented` or `none` (default: none). The printed environment budgets the
  *   gateway to match (`FACTCHECK_PLAN`; no `*_RATE_LIMIT=none` for a limited simulator).

@@ -23,7 +23,7 @@ export const ErrorCode = {
   PROVIDER_BUDGET_EXCEEDED: 'PROVIDER_BUDGET_EXCEEDED',
   /** The gateway refused to send an upstream request it built (an invalid header value). */
   UPSTREAM_REQUEST_REFUSED: 'UPSTREAM_REQUEST_REFUSED',
-  // Writes (README, "Write operations"). The user-error codes travel in a payload's `userErrors`
+  // Writes (docs/writes.md). The user-error codes travel in a payload's `userErrors`
   // (USER_ERROR_CODES); the others are GraphQL errors.
   /** The provider refused the input of a write (400/422), with its field messages. */
   PROVIDER_REJECTED_INPUT: 'PROVIDER_REJECTED_INPUT',

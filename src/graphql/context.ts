@@ -83,7 +83,7 @@ export interface GraphQLContext extends YogaInitialContext {
   client: ClientIdentity;
   /** This request's upstream call budget, response deadline and cancellation. */
   budget: RequestBudget;
-  /** This request's id (`x-request-id`, README "Operations"); one per connection on WebSocket. */
+  /** This request's id (`x-request-id`, docs/operations.md); one per connection on WebSocket. */
   requestId: string;
   /** The request's logger: every line carries `requestId`. */
   log: Logger;

@@ -18,7 +18,7 @@ type KindVisitors = { enter: VisitFn[]; leave: VisitFn[] } | null;
  * functions per node kind the first time the document holds a node of that kind. graphql-js
  * resolves them for all ~45 kinds up front, for every rule, on every validation: with the ~35 rules
  * batchql validates with (graphql-js's own and graphql-armor's), that setup alone was 12 % of the
- * gateway's CPU for queries whose text changes per request (README, "CPU per request"). A query
+ * gateway's CPU for queries whose text changes per request (docs/benchmarks.md, "CPU per request"). A query
  * holds ten kinds or so.
  */
 export function lazyParallelVisitor(visitors: readonly ASTVisitor[]): ASTVisitor {

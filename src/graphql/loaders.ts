@@ -17,7 +17,7 @@ export interface Loaders {
 /**
  * At most `max` calls at once; the others wait in order and start as slots free up. What p-limit
  * does, without its five promises and two async functions per call: most requests make one call,
- * which here costs one counter increment (README, "CPU per request").
+ * which here costs one counter increment (docs/benchmarks.md, "CPU per request").
  */
 export function callSlots(max: number): <T>(call: () => Promise<T>) => Promise<T> {
   let active = 0;

@@ -7,7 +7,7 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import { ConfigError, env, fragment } from '../config/settings.js';
 
-/** Limits on what one request may ask (README: "Hostile queries"). */
+/** Limits on what one request may ask (docs/security.md, "Hostile queries"). */
 export interface QueryLimits {
   maxDepth: number;
   maxCost: number;

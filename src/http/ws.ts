@@ -38,7 +38,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
   let draining: { code: number; reason: string } | undefined;
   const perSocket = new WeakMap<WebSocket, number>();
   // Mutations in flight per socket (by operation id): a shutdown closes such a socket only once they have
-  // answered, so a write's client gets its outcome (README, "Shutdown and dead replicas").
+  // answered, so a write's client gets its outcome (docs/writes.md, "Shutdown and dead replicas").
   const writing = new WeakMap<WebSocket, Set<string>>();
   const closeIfDone = (socket: WebSocket) => {
     if (!draining || (writing.get(socket)?.size ?? 0) > 0) return;

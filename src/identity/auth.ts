@@ -2,7 +2,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } 
 import { createGraphQLError } from 'graphql-yoga';
 import { env, fragment } from '../config/settings.js';
 
-/** How clients authenticate (README: "Authentication and tenancy"). */
+/** How clients authenticate (docs/security.md, "Authentication and tenancy"). */
 export interface AuthSettings {
   mode: 'none' | 'jwt';
   /** HS256 shared secret. */

@@ -5,7 +5,7 @@ import type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tr
 export type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tracing-types.js';
 
 /**
- * OpenTelemetry tracing (README, Operations → Tracing): one server span per GraphQL operation
+ * OpenTelemetry tracing (docs/operations.md, "Tracing"): one server span per GraphQL operation
  * (`graphql/tracing.ts`), one client span per upstream attempt (`upstream/tracing.ts`), W3C
  * `traceparent` in and out (`trace-context.ts`), the SDK set up in `tracing-sdk.ts`. The SDK is
  * this gateway's own (nothing is registered globally), so two gateways in one process trace

@@ -16,7 +16,7 @@ export type TrafficClass = 'interactive' | 'first-read' | 'background';
  * stream's poll loop), and the upstream layer reads it when a call starts (`budget/gates.ts`), then hands it
  * on explicitly to every attempt. No `AsyncLocalStorage`: on Node 20 one enabled store puts a
  * promise hook on every promise of the process: 8 % of the gateway's CPU per query, 16 % for
- * inline ones (README, "CPU per request").
+ * inline ones (docs/benchmarks.md, "CPU per request").
  */
 export interface CallContext {
   /** Mutable: a poll loop's first read is `first-read`, its later steps `background`. */

@@ -31,7 +31,7 @@ export interface UpstreamLimits {
   policy: UpstreamPolicy;
 }
 
-/** Default upstream limits (see the README's configuration table). */
+/** Default upstream limits (see docs/configuration.md). */
 export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
   // As many sockets as the bulkhead lets calls fly: with fewer (10 before issue 13), calls the bulkhead
   // admitted waited in undici's queue instead, and a 50-connection load was capped by the pool.

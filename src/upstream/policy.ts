@@ -32,7 +32,7 @@ import { codeFromStatus } from './errors.js';
 export type { CircuitStateName } from './types.js';
 import { SharedCalls } from './shared-calls.js';
 
-/** How one provider's upstream calls are protected (README: "Upstream policy"). */
+/** How one provider's upstream calls are protected (docs/resilience.md, "The upstream policy"). */
 export interface UpstreamPolicy {
   /** Extra attempts for idempotent requests (GET). */
   retries: number;
@@ -288,7 +288,7 @@ export function protect(
         // A write makes one attempt (never retried: the provider may have acted on the first) under the
         // breaker, the bulkhead and the deadline. Once started it is never abandoned because its caller
         // left: the provider may accept it anyway, and only a finished call tells the gateway what
-        // happened (README, "Safe to retry"). A caller already gone before it starts sends nothing.
+        // happened (docs/writes.md, "Safe to retry"). A caller already gone before it starts sends nothing.
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
         return underDeadline(new AbortController(), call, (s, sending) =>
           once(({ signal: inner }) => {

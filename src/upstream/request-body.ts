@@ -14,7 +14,7 @@ const quoted = (value: string) => `"${value.replace(/"/g, '%22').replace(/\r/g, 
 /**
  * Encodes a body for the wire. A file goes as one `multipart/form-data` part, streamed: the
  * preamble, the Blob's own stream chunk by chunk, the closing boundary. Nothing is buffered
- * beside the Blob the GraphQL multipart request already holds (README, "Body limits").
+ * beside the Blob the GraphQL multipart request already holds (docs/writes.md, "Body limits").
  */
 export function encodeBody(body: UpstreamBody): EncodedBody {
   if (body.kind === 'json') return { body: JSON.stringify(body.value), contentType: 'application/json' };

@@ -3,7 +3,7 @@ import { UpstreamHttpError, mayHaveBeenSent } from './types.js';
 import { WireShapeError } from './wire.js';
 
 /**
- * The three classes of answer a write can get, and what each does to its idempotency key (README,
+ * The three classes of answer a write can get, and what each does to its idempotency key (docs/writes.md,
  * "Three classes of answer"). This is the one place that decides; `toWriteError` and `runWrite` ask it.
  *
  * - definite refusal (`refused`): a 4xx the provider chose (400, 402, 404, 409, 413, 422, any other 4xx):

@@ -34,7 +34,7 @@ export type Begin =
   | { kind: 'limit'; cap: number };
 
 /**
- * The gateway's idempotency keys (README, "Safe to retry"): each stored under its scope
+ * The gateway's idempotency keys (docs/writes.md, "Safe to retry"): each stored under its scope
  * (`writeScopeOf`) and counted against its client, remembered for 24 hours with a fingerprint of the
  * input and, once finished, the write's outcome. A call that finds its key held by another call in
  * flight waits for it (up to `waitMs`). A held key whose holder is gone (its lease lapsed in Redis) reads

@@ -1,6 +1,6 @@
 /**
  * The writes this process is running (mutations, on HTTP and on WebSocket), so a shutdown waits for them:
- * a write cut off mid-call leaves its outcome unknown (README, "Shutdown and dead replicas").
+ * a write cut off mid-call leaves its outcome unknown (docs/writes.md, "Shutdown and dead replicas").
  */
 export class WritesInFlight {
   private count = 0;

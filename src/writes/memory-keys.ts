@@ -31,7 +31,7 @@ function holdable(entry: Omit<Entry, 'released' | 'release' | 'held'>): Entry {
  * Idempotency keys in this process's memory: one map per client, swept of expired keys as it is used
  * and once a minute. A client at its cap is refused a new key; nothing is ever evicted early, so no
  * client's flood can push out another's key or a key in flight. The keys are lost when the process
- * stops (README, "Where keys live"): run Redis to keep them across restarts and replicas.
+ * stops (docs/writes.md, "Where keys live"): run Redis to keep them across restarts and replicas.
  */
 export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
   const ttl = o.ttlMs ?? IDEMPOTENCY_TTL_MS;

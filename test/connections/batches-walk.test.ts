@@ -5,7 +5,7 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 /**
  * Walks the merged `batches` list page by page against the simulators and checks every page
  * against graphql-relay's connectionFromArray over the expected ordered data, plus the exact
- * upstream request counts the README promises.
+ * upstream request counts docs/schema.md promises.
  */
 let h: Harness;
 let reachDesc: Row[];

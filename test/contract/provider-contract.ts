@@ -140,7 +140,7 @@ export function describeProviderContract(c: ContractCase): void {
         sim.control.setFault({ kind: 'http5xx', status: 503 });
         const error = await codeOf(adapter.write!(c.write!));
         // The provider may have stored the write before failing: never a plain failure
-        // (README, "Three classes of answer").
+        // (docs/writes.md, "Three classes of answer").
         expect(error.code).toBe('OUTCOME_UNKNOWN');
         expect(sim.control.totalRequests()).toBe(1);
       },

@@ -1,12 +1,12 @@
 import { PROVIDER_NAMES } from '../../src/providers/index.js';
 /**
- * The README's examples and what `npm run demo` prints run as written against the demo's data: every
- * operation of every ```graphql block of README.md (with its `# variables:` JSON), every example the
- * demo prints, and every global id the README mentions elsewhere (the EventSource, graphql-ws and curl
- * lines), through a gateway over the demo's simulators (`DEMO_SIMULATORS`: same seed, count, quotas and
+ * The examples of the README and of docs/*.md, and what `npm run demo` prints, run as written against the
+ * demo's data: every operation of every ```graphql block of those files (with its `# variables:` JSON), every
+ * example the demo prints, and every global id the files mention elsewhere (the EventSource, graphql-ws and
+ * curl lines), through a gateway over the demo's simulators (`DEMO_SIMULATORS`: same seed, count, quotas and
  * live batch). An example may show an error only when it says which (`# expect errors: CODE, …`).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,16 @@ import { DEMO_IDS, DEMO_SIMULATORS, demoCurl, demoExamples } from '../../src/dev
 import { fromGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type GqlResponse, type Harness } from '../helpers/harness.js';
 
-const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+const ROOT = new URL('../../', import.meta.url);
+/** README.md, then every docs/*.md: the files whose examples must run. */
+const DOCS = [
+  'README.md',
+  ...readdirSync(new URL('docs/', ROOT))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+].map((path) => ({ path, text: readFileSync(fileURLToPath(new URL(path, ROOT)), 'utf8') }));
+const README = DOCS[0]!.text;
 /** The first line of a ```graphql block that is not an operation (the schema sketch). */
 const NOT_AN_OPERATION = '# Not an operation';
 
@@ -49,9 +58,14 @@ function operationsOf(document: string, where: string): Example[] {
   });
 }
 
-const blocks = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
-const readmeExamples = blocks.flatMap((block, i) =>
-  block.startsWith(NOT_AN_OPERATION) ? [] : operationsOf(block, `README graphql block ${i + 1}`),
+const blocks = DOCS.flatMap(({ path, text }) =>
+  [...text.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m, i) => ({
+    where: `${path} graphql block ${i + 1}`,
+    body: m[1]!,
+  })),
+);
+const docExamples = blocks.flatMap(({ where, body }) =>
+  body.startsWith(NOT_AN_OPERATION) ? [] : operationsOf(body, where),
 );
 const printedExamples = demoExamples().flatMap((e) => operationsOf(e.document, `demo's ${e.operationName}`));
 
@@ -107,7 +121,7 @@ async function run(e: Example): Promise<void> {
       expect(value, `${e.where}, ${e.operationName}: ${field} is null`).not.toBeNull();
 }
 
-it("starts from the demo's data: each named id is in the state the README and the demo say", () => {
+it("starts from the demo's data: each named id is in the state the docs and the demo say", () => {
   const reach = h.sims.reach.control.idsByState();
   const gameball = h.sims.gameball.control.idsByState();
   const check = h.sims.factCheck.control.idsByState();
@@ -120,21 +134,32 @@ it("starts from the demo's data: each named id is in the state the README and th
   expect(gameball.partial).toContain(DEMO_IDS.gameballPartial);
 });
 
-describe('README.md', () => {
-  it('has its examples in ```graphql blocks, every one but the schema sketch an operation', () => {
-    expect(blocks.filter((b) => b.startsWith(NOT_AN_OPERATION))).toHaveLength(1);
-    expect(readmeExamples.length).toBeGreaterThanOrEqual(9);
-    expect(readmeExamples.some((e) => e.type === 'subscription')).toBe(true);
-    expect(readmeExamples.some((e) => e.expectErrors.length > 0)).toBe(true);
+describe('README.md and docs/*.md', () => {
+  it('have their examples in ```graphql blocks, every one but the schema sketch an operation', () => {
+    expect(blocks.filter((b) => b.body.startsWith(NOT_AN_OPERATION))).toHaveLength(1);
+    expect(docExamples.length).toBeGreaterThanOrEqual(9);
+    expect(docExamples.some((e) => e.type === 'subscription')).toBe(true);
+    expect(docExamples.some((e) => e.expectErrors.length > 0)).toBe(true);
+    // The examples that moved from the README into docs/ are still here, each checked below.
+    const names = new Set(docExamples.map((e) => e.operationName));
+    for (const name of [
+      ...['OneBatch', 'InvalidInput', 'SeveralBatches', 'Missing', 'PendingResources', 'RunningAndQueued'],
+      ...['LastItems', 'Watch', 'WatchMany', 'SubmitClaims', 'SubmitOrders', 'SubmitContacts', 'PatchContacts'],
+      ...['PreviewDelete', 'CancelFinished'],
+    ])
+      expect(names, name).toContain(name);
+    // The README's tour has examples of its own, a query, a subscription and a mutation among them.
+    const tour = docExamples.filter((e) => e.where.startsWith('README.md '));
+    expect(new Set(tour.map((e) => e.type))).toEqual(new Set(['query', 'subscription', 'mutation']));
   });
 
-  it.each(readmeExamples.map((e) => [`${e.operationName} (${e.where})`, e] as const))('%s runs', async (_, e) => {
+  it.each(docExamples.map((e) => [`${e.operationName} (${e.where})`, e] as const))('%s runs', async (_, e) => {
     await run(e);
   });
 
-  it('names only batches that exist, in its other examples too (EventSource, graphql-ws, curl)', async () => {
+  it('name only batches that exist, in their other examples too (EventSource, graphql-ws, curl)', async () => {
     const ids = new Set<string>();
-    for (const [candidate] of README.matchAll(/[A-Za-z0-9_-]{16,}/g)) {
+    for (const [candidate] of DOCS.flatMap((d) => [...d.text.matchAll(/[A-Za-z0-9_-]{16,}/g)])) {
       try {
         fromGlobalId(candidate, PROVIDER_NAMES);
         ids.add(candidate);

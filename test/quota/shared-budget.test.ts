@@ -179,7 +179,7 @@ describe('a request budget shared through Redis', () => {
     for (const r of replicas) expect(await metric(r, 'batchql_upstream_budget_replicas')).toBe(3);
 
     await own.stop();
-    // The fallback itself, and the window it started in, are not measured (see README).
+    // The fallback itself, and the window it started in, are not measured (see docs/resilience.md).
     await sleep(WINDOW_MS + 500);
     const control = sims!.factCheck.control;
     control.resetCounters();

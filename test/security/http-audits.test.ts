@@ -16,14 +16,14 @@ it('passes every MUST audit of the GraphQL over HTTP spec', async () => {
   const failures = results.filter((r) => r.status !== 'ok');
   const must = failures.filter((r) => r.name.startsWith('MUST'));
   const should = failures.filter((r) => !r.name.startsWith('MUST'));
-  // The README lists these warnings with the reason; print them so a change is noticed.
+  // docs/security.md lists these warnings with the reason; print them so a change is noticed.
   console.log(
     `graphql-http audits: ${results.length} run, ${results.length - failures.length} ok, ` +
       `${must.length} MUST failed, ${should.length} SHOULD/MAY warnings:\n` +
       `${should.map((r) => `  ${r.name}: ${r.reason}`).join('\n')}`,
   );
   expect(must.map((r) => `${r.name}: ${r.reason}`)).toEqual([]);
-  // Exactly the warnings the README lists: GETs refused by CSRF prevention (no CSRF header).
+  // Exactly the warnings docs/security.md lists: GETs refused by CSRF prevention (no CSRF header).
   expect(should.map((r) => r.name).sort()).toEqual([
     'MAY accept application/x-www-form-urlencoded formatted GET requests',
     'MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/graphql-response+json',

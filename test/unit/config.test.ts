@@ -123,14 +123,15 @@ describe('loadConfig', () => {
 });
 
 describe('the live polling defaults', () => {
-  it('are the values the README documents, as the running hub uses them', async () => {
+  it('are the values docs/ documents, as the running hub uses them', async () => {
     const { startGateway } = await import('../../src/runtime.js');
     const running = await startGateway(loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent' }), {
       host: '127.0.0.1',
       graphiql: false,
     });
     try {
-      // Literals from the README's configuration table and polling policy: a changed production default must fail here.
+      // Literals from docs/configuration.md and docs/live-progress.md's polling policy: a changed production
+      // default must fail here.
       expect(running.live.hub.policy).toEqual({
         runningMs: 2_000,
         idleMs: 2_000,

@@ -3,7 +3,7 @@ import { fromFactCheckStatus } from '../../src/providers/factcheck/status.js';
 import { fromGameballStatus } from '../../src/providers/gameball/status.js';
 import { fromReachStatus } from '../../src/providers/reach/status.js';
 
-describe('status mapping (README table)', () => {
+describe('status mapping (the table of docs/schema.md)', () => {
   it.each([
     ['processing', 'RUNNING'],
     ['success', 'SUCCEEDED'],

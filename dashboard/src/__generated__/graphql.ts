@@ -34,7 +34,7 @@ export type BatchProvider =
   /** Reach (embedreach): partner resource ingest, patch and delete batches. */
   | 'REACH';
 
-/** One status vocabulary for all providers. The README lists how each provider's own words map here. */
+/** One status vocabulary for all providers. docs/schema.md lists how each provider's own words map here. */
 export type BatchStatus =
   /** Stopped or cancelled before finishing. */
   | 'CANCELLED'

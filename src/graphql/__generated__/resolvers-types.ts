@@ -168,7 +168,7 @@ export type BatchProvider =
   /** Reach (embedreach): partner resource ingest, patch and delete batches. */
   | 'REACH';
 
-/** One status vocabulary for all providers. The README lists how each provider's own words map here. */
+/** One status vocabulary for all providers. docs/schema.md lists how each provider's own words map here. */
 export type BatchStatus =
   /** Stopped or cancelled before finishing. */
   | 'CANCELLED'
@@ -541,11 +541,11 @@ export type GameballOrderInput = {
 };
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
@@ -580,11 +580,11 @@ export type Mutation = {
 
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
@@ -597,11 +597,11 @@ export type MutationCancelBatchArgs = {
 
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
@@ -614,11 +614,11 @@ export type MutationDeleteReachResourcesArgs = {
 
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
@@ -631,11 +631,11 @@ export type MutationPatchReachResourcesArgs = {
 
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
@@ -648,11 +648,11 @@ export type MutationSubmitFactCheckBatchArgs = {
 
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
@@ -665,11 +665,11 @@ export type MutationSubmitGameballBatchArgs = {
 
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
@@ -682,11 +682,11 @@ export type MutationSubmitReachResourcesArgs = {
 
 
 /**
- * Writes: submit, cancel and delete batches (README, "Write operations"). Every submit and cancel takes an
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
  * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
  * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
  * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
- * again on Reach or Gameball (README, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
  * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
  * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the

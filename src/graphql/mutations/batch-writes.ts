@@ -111,7 +111,8 @@ async function readBack(
 ): Promise<Batch | null> {
   const adapter = ctx.gateway.providers[provider]!;
   if (ctx.gateway.writes.inFlight?.draining) {
-    // The write is done; the read-back would only make the shutdown wait (README, "Shutdown and dead replicas").
+    // The write is done; the read-back would only make the shutdown wait
+    // (docs/writes.md, "Shutdown and dead replicas").
     ctx.notes.warn({
       code: 'READ_BACK_SKIPPED',
       provider,

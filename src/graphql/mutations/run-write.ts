@@ -43,7 +43,7 @@ export function assertMayWrite(ctx: GraphQLContext): void {
 }
 
 /**
- * Runs one mutation field with the gateway's idempotency rule (README, "Safe to retry"), and tells
+ * Runs one mutation field with the gateway's idempotency rule (docs/writes.md, "Safe to retry"), and tells
  * `ctx.gateway.writes.observe` how it ended (`batchql_writes_total`). A refusal the caller can act on becomes
  * the payload's `userErrors`. Without a key, the write is sent. With one, scoped to the client's identity and
  * tenant (`writeScopeOf`), the first call sends it and its answer is kept for 24 hours as its class says

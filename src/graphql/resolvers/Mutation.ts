@@ -22,7 +22,7 @@ export function submitting(
 }
 
 /**
- * The core's write (README, "Write operations"): cancel any provider's batch by global id, under the idempotency
+ * The core's write (docs/writes.md): cancel any provider's batch by global id, under the idempotency
  * rule and the write scope (`runWrite`). Each provider's submit mutations come with its definition.
  */
 export const Mutation: Pick<MutationResolvers, 'cancelBatch'> = {

@@ -74,7 +74,8 @@ const OPERATIONS = ['cashback', 'redeem', 'balance-adjustment', 'customers', 'or
  * `GET /api/v4.0/integrations/batches/{id}/status` and
  * `POST …/{id}/stop`, `apikey` + `secretkey` auth, the flat `{code,type,message,requestId}`
  * error envelope. After a stop the batch reports `"stopped"`: the v4 enum has no word for it,
- * the older docs say `Stopped`, and batchql chose the lowercase form (README).
+ * the older docs say `Stopped`, and batchql chose the lowercase form (docs/schema.md, "Choices where
+ * the providers are silent").
  */
 export async function createGameballSimulator(
   o: GameballSimulatorOptions = {},
