@@ -206,7 +206,7 @@ function crossWarnings(server: { shutdownTimeoutMs: number }, upstream: Upstream
       `SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms) is shorter than a write can take (${writeMs} ms: ` +
         'UPSTREAM_BUDGET_WAIT_MS + UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, and its ' +
         'idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch ' +
-        '(README, "Shutdown and dead replicas")',
+        '(docs/writes.md, "Shutdown and dead replicas")',
     );
   return warnings;
 }

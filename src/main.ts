@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   installSafetyNet(logger, running.metrics);
   const configured = Object.keys(running.providers);
   if (configured.length === 0)
-    logger.warn('no provider is configured; every batch query will fail (see README, Configuration)');
+    logger.warn('no provider is configured; every batch query will fail (see docs/configuration.md)');
   // The start-up line: tests, benchmarks and tooling read the bound port from it (PORT=0 picks one), so it is
   // printed whatever LOG_LEVEL says (a child logger at info).
   logger.child({}, { level: 'info' }).info(

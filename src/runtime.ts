@@ -47,7 +47,7 @@ export interface RunningGateway {
   coordinator: Coordinator;
   logger: Logger;
   metrics: Metrics;
-  /** The tracer provider, when tracing is on (README, Operations → Tracing). */
+  /** The tracer provider, when tracing is on (docs/operations.md, "Tracing"). */
   tracing: Tracing | undefined;
   /**
    * Stops gracefully: `/ready` answers 503, the listener closes, live streams end with a
@@ -76,7 +76,7 @@ const SHUTDOWN_CLOSE_REASON = 'Service Restart: this replica is stopping; reconn
 
 /** Why `/ready` is 503 on a gateway without providers: it could answer no batch query. */
 const NO_PROVIDER_REASON =
-  'no provider is configured: set a provider base URL and its credentials (README, Configuration)';
+  'no provider is configured: set a provider base URL and its credentials (docs/configuration.md)';
 
 /**
  * `/metrics` (Prometheus text) and `/ready` (JSON: each provider's circuit, and `pausedUntil` of those

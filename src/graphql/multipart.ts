@@ -74,7 +74,7 @@ async function parseMultipart(request: Request): Promise<GraphQLParams | GraphQL
     if (LIMIT.test(reason))
       throw createGraphQLError(
         `Multipart request over the gateway's limits (${reason}): one file, the fields "operations" and "map", ` +
-          'each field at most MAX_BODY_BYTES (README, "Body limits")',
+          'each field at most MAX_BODY_BYTES (docs/writes.md, "Body limits")',
         { extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } } },
       );
     throw badRequest('the body is not readable multipart/form-data');

@@ -177,7 +177,7 @@ export class PollHub {
     const unit = this.unitFor(target);
     // The loop outlives the subscription that started it: its calls carry no request's scope (their
     // signals are the loop's own, `call-context.ts`), so its log lines and spans are no subscriber's
-    // (README, Operations → Tracing).
+    // (docs/operations.md, "Tracing").
     if (unit) {
       w.unit = unit;
       unit.add(w.name, { target, latest: () => w.latest, polling: (on) => (w.polling = on) });

@@ -116,7 +116,7 @@ export function toWriteError(
     return new GatewayError(
       ErrorCode.OUTCOME_UNKNOWN,
       `${provider} may or may not have accepted the write: ${ambiguity(error)} ` +
-        '(README, "When the outcome is unknown")',
+        '(docs/writes.md, "When the outcome is unknown")',
       { provider, cause: error, ...(statusOf(error) !== undefined ? { upstreamStatus: statusOf(error)! } : {}) },
     );
   return toGatewayError(provider, error, refine);

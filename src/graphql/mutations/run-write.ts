@@ -240,7 +240,7 @@ function logStoreFailure(ctx: GraphQLContext, error: unknown): void {
 function unknownOutcome(why: string, advice: 'look' | 'retry after', waitMs?: number, cause?: unknown): GatewayError {
   const what =
     advice === 'look'
-      ? 'look for the batch before sending it again with a new key (README, "When the outcome is unknown")'
+      ? 'look for the batch before sending it again with a new key (docs/writes.md, "When the outcome is unknown")'
       : 'retry with the same key after that, and the gateway looks for the batch before writing again';
   return new GatewayError(
     ErrorCode.OUTCOME_UNKNOWN,

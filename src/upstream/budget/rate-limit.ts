@@ -33,7 +33,7 @@ export function parseRateLimit(text: string): RateWindow[] | string {
   return windows.sort((a, b) => a.windowMs - b.windowMs);
 }
 
-/** A rate limit as the README writes it (`30/1s,360/30s`, `none`). */
+/** A rate limit as docs/configuration.md writes it (`30/1s,360/30s`, `none`). */
 export function formatRateLimit(windows: readonly RateWindow[]): string {
   if (windows.length === 0) return 'none';
   return windows
