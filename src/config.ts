@@ -5,6 +5,7 @@ import { corsSettings } from './http/cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
 import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.js';
 import { liveSettings, type LiveSettings } from './live/settings.js';
+import { redisSettings, type RedisSettings } from './redis/settings.js';
 import { TRACING_OFF, tracingSettings, type TracingSettings } from './observability/tracing.js';
 import { upstreamSettings, type UpstreamLimits } from './upstream/limits.js';
 import { listSettings, type ListSettings } from './graphql/connections/settings.js';
@@ -24,6 +25,7 @@ import {
 export { ConfigError } from './config/settings.js';
 export type { ListSettings } from './graphql/connections/settings.js';
 export type { LiveSettings } from './live/settings.js';
+export type { RedisSettings } from './redis/settings.js';
 export { DEFAULT_UPSTREAM_LIMITS, type UpstreamLimits } from './upstream/limits.js';
 
 /** The whole gateway configuration; a provider is present in `providers` only when configured. */
@@ -36,6 +38,8 @@ export interface GatewayConfig {
   upstream: UpstreamLimits;
   lists: ListSettings;
   live: LiveSettings;
+  /** `REDIS_URL` and `REDIS_KEY_PREFIX`: without a URL, everything is in this process's memory. */
+  redis: RedisSettings;
   logLevel: LogLevel;
   /**
    * Each log line written to stdout before the call returns (`LOG_SYNC`); by default lines are written
@@ -101,6 +105,7 @@ export function knownVariables(definitions: readonly AnyProviderDefinition[] = P
     rateLimitSettings,
     writeSettings,
     liveSettings,
+    redisSettings,
     listSettings,
     authSettings,
     corsSettings,
@@ -132,6 +137,7 @@ export function loadConfig(
   const rateLimit = read(rateLimitSettings);
   const writes = read(writeSettings);
   const live = read(liveSettings);
+  const redis = read(redisSettings);
   const lists = read(listSettings);
   const providers: ProviderSettingsMap = {};
   for (const definition of definitions) {
@@ -162,6 +168,7 @@ export function loadConfig(
     !rateLimit ||
     !writes ||
     !live ||
+    !redis ||
     !lists ||
     !auth ||
     !corsOrigins
@@ -178,6 +185,7 @@ export function loadConfig(
       markerSecret: writes.markerSecret ?? derivedSecret('batchql-write-marker', source, definitions),
     },
     live,
+    redis,
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedSecret('batchql-cursor', source, definitions) },
     auth,
     corsOrigins,

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       port: running.port,
       url: running.url,
       providers: configured,
-      live: config.live.redisUrl ? 'redis' : 'memory',
+      live: config.redis.url ? 'redis' : 'memory',
       instanceId: config.live.instanceId,
       pid: process.pid,
     },

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './graphql/context.js';
-import { createMemoryCoordinator, type Coordinator, type CoordinatorErrors } from './live/coordinator.js';
+import { createMemoryCoordinator, type Coordinator } from './live/coordinator.js';
 import { PollHub } from './live/poll-hub.js';
 import { DEFAULT_POLL_POLICY } from './live/poll-policy.js';
 import { SubscriptionShares } from './live/shares.js';
@@ -34,6 +34,8 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createIdempotencyStore } from './writes/create-store.js';
 import { WritesInFlight } from './writes/in-flight.js';
 import { writeAttemptWindowMs } from './writes/settings.js';
+import { createGatewayRedis, type GatewayRedis } from './redis/connection.js';
+import { redisHealthReporter } from './redis/health.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -131,38 +133,6 @@ function operations(
 }
 
 /**
- * Where the Redis coordinator's failures go: every one is counted by operation; the log gets one
- * warning when Redis goes away (then at most one per operation every 30 s) and one line when it
- * is back, so an outage is visible without flooding the log.
- */
-function coordinatorReports(logger: Logger, metrics: Metrics): CoordinatorErrors {
-  const lastLogged = new Map<string, number>();
-  let wasUp: boolean | undefined;
-  return {
-    error(operation, error) {
-      metrics.coordinatorError(operation);
-      const now = Date.now();
-      if (now - (lastLogged.get(operation) ?? 0) < 30_000) return;
-      lastLogged.set(operation, now);
-      const code =
-        (error as { code?: string; name?: string } | null)?.code ?? (error as { name?: string } | null)?.name;
-      logger.warn(
-        { operation, code, reason: (error as Error | null)?.message?.slice(0, 120) },
-        'live coordinator: Redis operation failed; live streams on this replica are polled locally until Redis is back',
-      );
-    },
-    up(reachable) {
-      metrics.coordinatorUp(reachable);
-      if (reachable && wasUp === false)
-        logger.info('live coordinator: Redis is reachable again; replicas converge to one poller per batch');
-      if (!reachable && wasUp !== false) logger.warn('live coordinator: Redis is unreachable');
-      if (reachable) lastLogged.clear();
-      wasUp = reachable;
-    },
-  };
-}
-
-/**
  * A Redis that cannot be reached at start-up: the message names `REDIS_URL` and where it points,
  * never its password or user.
  */
@@ -229,11 +199,30 @@ export async function startGateway(
   started.defer(async () => {
     await tracing?.shutdown();
   });
-  // With Redis, each provider's request budget is shared by every replica (its own ioredis client).
-  const sharedBudget = config.live.redisUrl
+  // With REDIS_URL, the one Redis connection pair of this replica (`redis/connection.ts`): every Redis user
+  // below (the live coordinator, the shared budget, the client rate limit, the idempotency keys, the webhook
+  // ids) takes it, and it is closed after all of them. Its health goes to the logs and /metrics in one place.
+  let redis: GatewayRedis | undefined;
+  if (config.redis.url) {
+    const connection = createGatewayRedis({
+      url: config.redis.url,
+      keyPrefix: config.redis.keyPrefix,
+      instanceId: config.live.instanceId,
+      health: redisHealthReporter(logger, metrics),
+    });
+    try {
+      await connection.connect();
+    } catch (error) {
+      await started.disposeAsync();
+      throw redisStartError(config.redis.url, error);
+    }
+    redis = connection;
+    started.defer(() => connection.close());
+  }
+  // With Redis, each provider's request budget is shared by every replica.
+  const sharedBudget = redis
     ? new SharedBudget({
-        redisUrl: config.live.redisUrl,
-        keyPrefix: config.live.redisKeyPrefix,
+        redis,
         instanceId: config.live.instanceId,
         onMode: budgetModeLog(logger),
       })
@@ -272,29 +261,15 @@ export async function startGateway(
   started.defer(() => closeProviders(providers));
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
-  let leases: LeaseLedger | undefined;
-  if (config.live.redisUrl) {
-    try {
-      leases = withLeaseLedger(
-        await createRedisCoordinator({
-          url: config.live.redisUrl,
-          instanceId: config.live.instanceId,
-          leaseMs: config.live.leaseMs,
-          prefix: config.live.redisKeyPrefix,
-          errors: coordinatorReports(logger, metrics),
-        }),
-      );
-    } catch (error) {
-      await started.disposeAsync();
-      throw redisStartError(config.live.redisUrl, error);
-    }
-    await sharedBudget?.start();
-  }
+  const leases: LeaseLedger | undefined = redis
+    ? withLeaseLedger(
+        createRedisCoordinator({ redis, instanceId: config.live.instanceId, leaseMs: config.live.leaseMs }),
+      )
+    : undefined;
+  await sharedBudget?.start();
   const coordinator: Coordinator = leases ?? createMemoryCoordinator(config.live.instanceId);
   started.defer(() => coordinator.close());
   const {
-    redisUrl: _r,
-    redisKeyPrefix: _p,
     instanceId: _i,
     leaseMs: _l,
     maxSubscriptions,
@@ -313,10 +288,9 @@ export async function startGateway(
     shares: new SubscriptionShares(maxSubscriptionsPerClient),
     coordinator,
   };
-  // Idempotency keys of writes: shared by every replica through Redis (its own client), else in memory.
+  // Idempotency keys of writes: shared by every replica through Redis, else in memory.
   const idempotency = createIdempotencyStore({
-    redisUrl: config.live.redisUrl,
-    prefix: config.live.redisKeyPrefix,
+    redis,
     // A replay waits at most as long as a write can take (a cancel: status, stop, read-back), plus a margin.
     waitMs: config.upstream.deadlineMs * 3 + 5_000,
     perClient: config.writes.keysPerClient,
@@ -332,8 +306,7 @@ export async function startGateway(
   // settles its batch on every replica.
   const webhook = setUpWebhooks({
     webhooks: providerWebhooks(definitions, config.providers),
-    redisUrl: config.live.redisUrl,
-    redisKeyPrefix: config.live.redisKeyPrefix,
+    redis,
     providers,
     hub,
     coordinator,
@@ -351,19 +324,8 @@ export async function startGateway(
       console.warn('\n*** batchql: AUTH_MODE=none: no client authentication. Local demo use only. ***\n');
   }
   const authenticate = createAuthenticator(config.auth);
-  // Its own ioredis client (no offline queue): a Redis outage falls back to counting in memory.
-  const limiter = createClientRateLimiter({
-    perMinute: config.rateLimit.perMinute,
-    ...(config.live.redisUrl ? { redisUrl: config.live.redisUrl } : {}),
-    keyPrefix: config.live.redisKeyPrefix,
-    onRedis: (reachable, error) =>
-      reachable
-        ? logger.info('rate limit: Redis is reachable; replicas share each client limit')
-        : logger.warn(
-            { reason: (error as Error | undefined)?.message?.slice(0, 120) },
-            'rate limit: Redis is unreachable; each replica counts client limits in memory until it is back',
-          ),
-  });
+  // On Redis, shared by the replicas; a Redis outage falls back to counting in memory.
+  const limiter = createClientRateLimiter({ perMinute: config.rateLimit.perMinute, redis });
   started.defer(async () => {
     await limiter?.close();
   });
@@ -403,8 +365,8 @@ export async function startGateway(
       },
     });
   } catch (error) {
-    // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error (the client rate
-    // limiter's Redis connection included, which this branch once forgot).
+    // A refused setting (PERSISTED_OPERATIONS_FILE): nothing is left open behind the error (the Redis
+    // connections included, which this branch once forgot).
     await started.disposeAsync();
     throw error;
   }
@@ -487,6 +449,8 @@ export async function startGateway(
     await limiter?.close();
     await closeProviders(providers);
     await sharedBudget?.close();
+    // Every Redis user has closed: the connections go last.
+    await redis?.close();
     // The last spans (the drained queries') are exported before the process exits.
     await tracing?.shutdown().catch(() => {});
     return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };

@@ -108,7 +108,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const corsOrigins = options.corsOrigins ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
   const writes = options.writes ?? {
-    idempotency: createIdempotencyStore({ prefix: 'batchql:' }),
+    idempotency: createIdempotencyStore({}),
     writeScope: 'batches:write',
     attemptWindowMs: 17_000,
   };

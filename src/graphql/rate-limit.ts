@@ -1,10 +1,10 @@
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ClientIdentity } from '../identity/identity.js';
 import { ErrorCode } from '../domain/errors.js';
 import { env, fragment } from '../config/settings.js';
+import type { GatewayRedis } from '../redis/connection.js';
 
 /** What the limit reads of the GraphQL context (not `context.ts`, which `config.ts` is imported by). */
 type ClientContext = { client: ClientIdentity; socket?: unknown };
@@ -37,56 +37,35 @@ export interface ClientRateLimiter {
 /** Options of `createClientRateLimiter`. */
 export interface ClientRateLimiterOptions {
   perMinute: number;
-  /** Shared between replicas through this Redis (`REDIS_URL`); else in this process's memory. */
-  redisUrl?: string;
-  /** Prefix of the limiter's Redis keys (`REDIS_KEY_PREFIX`). @default "batchql:" */
-  keyPrefix?: string;
-  /** Told when the limiter's Redis goes away and comes back (it then counts in memory, per replica). */
-  onRedis?: (reachable: boolean, error?: unknown) => void;
+  /**
+   * Shared between replicas through the gateway's Redis (`redis/connection.ts`, keys `${keyPrefix}ratelimit:…`);
+   * else in this process's memory. Its health is reported by the connection, once for every user.
+   */
+  redis?: GatewayRedis | undefined;
 }
 
 const WINDOW_SECONDS = 60;
 
 /**
- * rate-limiter-flexible's fixed one-minute window per client: `RateLimiterMemory`, or with a Redis
- * URL `RateLimiterRedis` on a dedicated ioredis client (no offline queue, short command timeout,
- * reconnecting forever), so every replica counts against one limit. While Redis is unreachable
- * the `insuranceLimiter` (in memory, same limit, per replica) answers instead: an outage neither
- * blocks nor fails a request. Undefined when the limit is off.
+ * rate-limiter-flexible's fixed one-minute window per client: `RateLimiterMemory`, or with the gateway's
+ * Redis `RateLimiterRedis` on its commands connection (no offline queue, a short command timeout,
+ * reconnecting forever), so every replica counts against one limit. While Redis is unreachable the
+ * `insuranceLimiter` (in memory, same limit, per replica) answers instead: an outage neither blocks nor
+ * fails a request. Undefined when the limit is off.
  */
 export function createClientRateLimiter(o: ClientRateLimiterOptions): ClientRateLimiter | undefined {
   if (o.perMinute <= 0) return undefined;
   const memory = new RateLimiterMemory({ points: o.perMinute, duration: WINDOW_SECONDS });
-  let redis: Redis | undefined;
-  let limiter: RateLimiterMemory | RateLimiterRedis = memory;
-  if (o.redisUrl) {
-    redis = new Redis(o.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      // A Redis that accepts connections but does not answer delays an operation by this much, at most.
-      commandTimeout: 500,
-      retryStrategy: (times) => Math.min(100 * times, 1_000),
-    });
-    let up: boolean | undefined;
-    const report = (now: boolean, error?: unknown) => {
-      if (now === up) return;
-      up = now;
-      o.onRedis?.(now, error);
-    };
-    redis.on('ready', () => report(true));
-    // Handled, so ioredis never prints an unhandled error event; reported once per outage.
-    redis.on('error', (error: unknown) => report(false, error));
-    redis.on('close', () => report(false));
-    limiter = new RateLimiterRedis({
-      storeClient: redis,
-      points: o.perMinute,
-      duration: WINDOW_SECONDS,
-      keyPrefix: `${o.keyPrefix ?? 'batchql:'}ratelimit`,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: memory,
-    });
-  }
+  const limiter = o.redis
+    ? new RateLimiterRedis({
+        storeClient: o.redis.commands,
+        points: o.perMinute,
+        duration: WINDOW_SECONDS,
+        keyPrefix: `${o.redis.keyPrefix}ratelimit`,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      })
+    : memory;
   return {
     async consume(clientKey) {
       try {
@@ -98,11 +77,8 @@ export function createClientRateLimiter(o: ClientRateLimiterOptions): ClientRate
         return { allowed: true };
       }
     },
-    async close() {
-      if (!redis) return;
-      await redis.quit().catch(() => undefined);
-      redis.disconnect();
-    },
+    // Nothing of its own to close: the connection is the gateway's.
+    async close() {},
   };
 }
 

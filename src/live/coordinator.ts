@@ -18,14 +18,6 @@ export interface BatchSettled {
   batch: Batch;
 }
 
-/** Where a coordinator reports its failures (logs and metrics), instead of swallowing them. */
-export interface CoordinatorErrors {
-  /** A Redis operation failed (`publish`, `lease`, `subscribe`, `connection`, …). */
-  error(operation: string, error: unknown): void;
-  /** Redis became reachable (true) or unreachable (false). */
-  up(reachable: boolean): void;
-}
-
 /**
  * How poll loops are shared: in memory for one process, through Redis for several. The poll hub
  * delivers its own events to its own subscribers; the coordinator carries them to the other

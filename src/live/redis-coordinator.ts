@@ -1,22 +1,13 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import {
-  parseHubEvent,
-  type BatchSettled,
-  type Coordinator,
-  type CoordinatorErrors,
-  type HubEvent,
-} from './coordinator.js';
+import type { GatewayRedis } from '../redis/connection.js';
+import { parseHubEvent, type BatchSettled, type Coordinator, type HubEvent } from './coordinator.js';
 
 /** Options of the Redis coordinator. */
 export interface RedisCoordinatorOptions {
-  url: string;
+  /** The gateway's Redis (`redis/connection.ts`): its keys and channels start with its `keyPrefix`. */
+  redis: GatewayRedis;
   instanceId: string;
   /** How long a poll lease lasts without renewal. @default 5000 */
   leaseMs?: number;
-  /** Key prefix, so several deployments can share one Redis. @default "batchql:" */
-  prefix?: string;
-  /** Told about every failed Redis operation and about Redis coming and going (logs, metrics). */
-  errors?: CoordinatorErrors;
 }
 
 const RENEW =
@@ -36,28 +27,17 @@ interface Envelope {
  * pub/sub, the last state of each key is kept for late joiners, and `SET NX PX` leases (renewed
  * and released by owner-checked scripts) make exactly one process poll each key.
  *
- * Redis may go away at any time. Every command is awaited and its failure reported to `errors`
- * (never left unhandled); commands fail at once while Redis is unreachable (no offline queue), so
- * callers fall back instead of waiting; the clients reconnect forever, and the subscriber
- * subscribes its channels again when it is back. The poll hub treats a failed lease call as
- * "poll it yourself" (a local lease), so subscribers on a cut-off replica keep getting states.
+ * Redis may go away at any time. Every command is awaited and its failure reported to the
+ * connection's health reporter (never left unhandled); commands fail at once while Redis is
+ * unreachable (the connection has no offline queue, `redis/connection.ts`), so callers fall back
+ * instead of waiting; the connections reconnect forever, and the subscriber subscribes this
+ * coordinator's channels again when it is back. The poll hub treats a failed lease call as "poll it
+ * yourself" (a local lease), so subscribers on a cut-off replica keep getting states.
  */
-export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promise<Coordinator> {
-  const prefix = o.prefix ?? 'batchql:';
+export function createRedisCoordinator(o: RedisCoordinatorOptions): Coordinator {
+  const { commands, subscriber, keyPrefix: prefix } = o.redis;
   const leaseMs = o.leaseMs ?? 5_000;
-  const report = o.errors ?? { error: () => {}, up: () => {} };
-  const options: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    autoResubscribe: false,
-    connectTimeout: 2_000,
-    // A Redis that accepts connections but does not answer must not hold a poll loop either.
-    commandTimeout: 2_000,
-    retryStrategy: (times) => Math.min(100 * times, 1_000),
-  };
-  const commands = new Redis(o.url, options);
-  const subscriber = new Redis(o.url, options);
+  const report = (operation: string, error: unknown) => o.redis.failed(operation, error);
   const channels = new Map<string, Set<(event: HubEvent) => void>>();
   const topic = (key: string) => `${prefix}live:${key}`;
   const keyOf = new Map<string, string>();
@@ -65,23 +45,13 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
   const broadcastTopic = `${prefix}live-broadcast`;
   const settledListeners = new Set<(message: BatchSettled) => void>();
 
-  let up = false;
-  const setUp = (now: boolean) => {
-    if (now === up) return;
-    up = now;
-    report.up(now);
-  };
-  commands.on('error', (error: unknown) => report.error('connection', error));
-  subscriber.on('error', (error: unknown) => report.error('connection', error));
-  commands.on('ready', () => setUp(true));
-  commands.on('close', () => setUp(false));
   // Back after an outage: subscribe every channel with listeners again.
-  subscriber.on('ready', () => {
+  const onReady = () => {
     const wanted = [...channels.keys(), ...(settledListeners.size > 0 ? [broadcastTopic] : [])];
     if (wanted.length === 0) return;
-    subscriber.subscribe(...wanted).catch((error: unknown) => report.error('subscribe', error));
-  });
-  subscriber.on('message', (channel: string, text: string) => {
+    subscriber.subscribe(...wanted).catch((error: unknown) => report('subscribe', error));
+  };
+  const onMessage = (channel: string, text: string) => {
     if (channel === broadcastTopic) return settled(text);
     const listeners = channels.get(channel);
     if (!listeners) return;
@@ -89,19 +59,21 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     try {
       envelope = parseHubEvent(text) as unknown as Envelope;
     } catch {
-      report.error('message', new Error(`unreadable message on ${keyOf.get(channel) ?? channel}`));
+      report('message', new Error(`unreadable message on ${keyOf.get(channel) ?? channel}`));
       return;
     }
     if (envelope.from === o.instanceId || !envelope.event) return;
     for (const listener of [...listeners]) listener(envelope.event);
-  });
+  };
+  subscriber.on('ready', onReady);
+  subscriber.on('message', onMessage);
 
   function settled(text: string): void {
     let envelope: { from?: string; settled?: BatchSettled };
     try {
       envelope = parseHubEvent(text) as unknown as typeof envelope;
     } catch {
-      report.error('message', new Error('unreadable message on the broadcast channel'));
+      report('message', new Error('unreadable message on the broadcast channel'));
       return;
     }
     const message = envelope.settled;
@@ -109,20 +81,12 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     for (const listener of [...settledListeners]) listener(message);
   }
 
-  try {
-    await Promise.all([commands.connect(), subscriber.connect()]);
-  } catch (error) {
-    commands.disconnect();
-    subscriber.disconnect();
-    throw error;
-  }
-
   /** Runs a command; a failure is reported and rethrown for the caller to fall back. */
   const run = async <T>(operation: string, command: () => Promise<T>): Promise<T> => {
     try {
       return await command();
     } catch (error) {
-      report.error(operation, error);
+      report(operation, error);
       throw error;
     }
   };
@@ -131,7 +95,7 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     instanceId: o.instanceId,
     shared: true,
     leaseMs,
-    healthy: () => up,
+    healthy: () => o.redis.reachable,
     listen(key, onEvent) {
       const channel = topic(key);
       let listeners = channels.get(channel);
@@ -139,7 +103,7 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
         channels.set(channel, (listeners = new Set()));
         keyOf.set(channel, key);
         // While Redis is down this fails; the 'ready' handler subscribes again when it is back.
-        subscriber.subscribe(channel).catch((error: unknown) => report.error('subscribe', error));
+        subscriber.subscribe(channel).catch((error: unknown) => report('subscribe', error));
       }
       listeners.add(onEvent);
       return () => {
@@ -149,7 +113,7 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
         if (set.size > 0) return;
         channels.delete(channel);
         keyOf.delete(channel);
-        subscriber.unsubscribe(channel).catch((error: unknown) => report.error('unsubscribe', error));
+        subscriber.unsubscribe(channel).catch((error: unknown) => report('unsubscribe', error));
       };
     },
     async publish(key, event: HubEvent) {
@@ -167,11 +131,11 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
     },
     onBroadcast(listener) {
       if (settledListeners.size === 0)
-        subscriber.subscribe(broadcastTopic).catch((error: unknown) => report.error('subscribe', error));
+        subscriber.subscribe(broadcastTopic).catch((error: unknown) => report('subscribe', error));
       settledListeners.add(listener);
       return () => {
         if (!settledListeners.delete(listener) || settledListeners.size > 0) return;
-        subscriber.unsubscribe(broadcastTopic).catch((error: unknown) => report.error('unsubscribe', error));
+        subscriber.unsubscribe(broadcastTopic).catch((error: unknown) => report('unsubscribe', error));
       };
     },
     async keepAlive(key) {
@@ -212,11 +176,15 @@ export async function createRedisCoordinator(o: RedisCoordinatorOptions): Promis
       });
     },
     async close() {
+      // The connections are the gateway's (closed last by the runtime): this coordinator only lets its channels go.
+      const wanted = [...channels.keys(), ...(settledListeners.size > 0 ? [broadcastTopic] : [])];
       channels.clear();
+      keyOf.clear();
       settledListeners.clear();
-      await Promise.allSettled([commands.quit(), subscriber.quit()]);
-      commands.disconnect();
-      subscriber.disconnect();
+      subscriber.off('ready', onReady);
+      subscriber.off('message', onMessage);
+      if (wanted.length > 0 && subscriber.status === 'ready')
+        await subscriber.unsubscribe(...wanted).catch((error: unknown) => report('unsubscribe', error));
     },
   };
 }

@@ -4,10 +4,6 @@ import { DEFAULT_POLL_POLICY, type PollPolicy } from './poll-policy.js';
 
 /** Settings of subscriptions and the poll hub (the polling intervals are the hub's `PollPolicy`). */
 export interface LiveSettings extends Omit<PollPolicy, 'jitter'> {
-  /** With a Redis URL, replicas share poll loops and events; without, everything is in memory. */
-  redisUrl?: string;
-  /** Prefix of every Redis key and channel, so deployments can share one Redis. */
-  redisKeyPrefix: string;
   /** This process's name in leases and logs. */
   instanceId: string;
   leaseMs: number;
@@ -23,13 +19,12 @@ const D = DEFAULT_POLL_POLICY;
 const HOUR = 3_600_000;
 
 /**
- * `LIVE_*`, `REDIS_URL`, `REDIS_KEY_PREFIX` and `INSTANCE_ID`; polling defaults come from `DEFAULT_POLL_POLICY`.
- * An interval may not exceed its maximum (idle, error).
+ * `LIVE_*` and `INSTANCE_ID`; polling defaults come from `DEFAULT_POLL_POLICY`. An interval may not exceed its
+ * maximum (idle, error). With `REDIS_URL` (`redis/settings.ts`), replicas share poll loops and events.
  */
 export const liveSettings = fragment(
   {
     INSTANCE_ID: env.text(),
-    REDIS_KEY_PREFIX: env.text(),
     LIVE_POLL_RUNNING_MS: env.int(D.runningMs, 10, HOUR),
     LIVE_POLL_IDLE_MS: env.int(D.idleMs, 10, HOUR),
     LIVE_POLL_IDLE_MAX_MS: env.int(D.idleMaxMs, 10, HOUR),
@@ -41,11 +36,8 @@ export const liveSettings = fragment(
     LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: env.int(100, 1, 100_000),
     LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT: env.int(1_000, 1, 10_000_000),
     LIVE_BULK_REFRESH: env.bool(true),
-    REDIS_URL: env.text(),
   },
   (v, fail): LiveSettings => {
-    if (v.REDIS_URL !== undefined && !/^rediss?:\/\//.test(v.REDIS_URL))
-      fail('REDIS_URL must start with redis:// or rediss://');
     if (v.LIVE_POLL_IDLE_MS > v.LIVE_POLL_IDLE_MAX_MS)
       fail(
         `LIVE_POLL_IDLE_MS (${v.LIVE_POLL_IDLE_MS}) must not exceed LIVE_POLL_IDLE_MAX_MS (${v.LIVE_POLL_IDLE_MAX_MS})`,
@@ -57,7 +49,6 @@ export const liveSettings = fragment(
       );
     return {
       instanceId: v.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
-      redisKeyPrefix: v.REDIS_KEY_PREFIX ?? 'batchql:',
       runningMs: v.LIVE_POLL_RUNNING_MS,
       idleMs: v.LIVE_POLL_IDLE_MS,
       idleMaxMs: v.LIVE_POLL_IDLE_MAX_MS,
@@ -69,7 +60,6 @@ export const liveSettings = fragment(
       maxSubscriptionsPerConnection: v.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxSubscriptionsPerClient: v.LIVE_MAX_SUBSCRIPTIONS_PER_CLIENT,
       bulkRefresh: v.LIVE_BULK_REFRESH,
-      ...(v.REDIS_URL ? { redisUrl: v.REDIS_URL } : {}),
     };
   },
 );

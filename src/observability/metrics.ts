@@ -34,10 +34,10 @@ export interface Metrics {
   upstreamDropped(provider: string): void;
   /** Connects the gauges read at scrape time (hub, breakers). */
   bind(hub: { stats(): WatchStats }, providers: Providers): void;
-  /** A failed Redis operation of the live coordinator. */
-  coordinatorError(operation: string): void;
-  /** Whether the live coordinator's Redis is reachable. */
-  coordinatorUp(reachable: boolean): void;
+  /** A failed Redis operation of any user of the connection (`redis/health.ts`). */
+  redisError(operation: string): void;
+  /** Whether this replica reaches Redis (`redis/health.ts`). */
+  redisUp(reachable: boolean): void;
   /** A promise rejection nobody handled (the safety net caught it). */
   unhandledRejection(): void;
   /** A finished GraphQL operation (requests, errors, duration). */
@@ -198,18 +198,22 @@ export function createMetrics(): Metrics {
       }
     },
   });
-  const coordinatorErrors = new Counter({
+  // Named for the live coordinator, their first user; since issue 26 they cover every user of the one Redis
+  // connection (names kept, so existing dashboards and alerts keep working).
+  const redisErrors = new Counter({
     name: 'batchql_coordinator_errors_total',
-    help: 'Failed Redis operations of the live coordinator, by operation',
+    help:
+      "Failed Redis operations by operation: connection errors, the live coordinator's (lease, publish, …) and " +
+      "the other users' (budget, idempotency, webhook-seen)",
     labelNames: ['operation'],
     registers: [registry],
   });
-  const coordinatorUp = new Gauge({
+  const redisUp = new Gauge({
     name: 'batchql_coordinator_up',
-    help: '1 while the live coordinator reaches Redis (always 1 in memory mode)',
+    help: '1 while this replica reaches Redis, the connection every Redis user shares (always 1 in memory mode)',
     registers: [registry],
   });
-  coordinatorUp.set(1);
+  redisUp.set(1);
   let budget: BudgetView | undefined;
   new Gauge({
     name: 'batchql_upstream_budget_mode',
@@ -251,8 +255,8 @@ export function createMetrics(): Metrics {
     registry,
     webhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     write: (mutation, outcome) => writes.inc({ mutation, outcome: errorCode(outcome) }),
-    coordinatorError: (operation) => coordinatorErrors.inc({ operation }),
-    coordinatorUp: (reachable) => coordinatorUp.set(reachable ? 1 : 0),
+    redisError: (operation) => redisErrors.inc({ operation }),
+    redisUp: (reachable) => redisUp.set(reachable ? 1 : 0),
     unhandledRejection: () => unhandled.inc(),
     observeUpstream: (provider, outcome, seconds) => {
       const bound = upstreamLabels(provider, outcome);

@@ -1,4 +1,4 @@
-import { createStoreRedis } from '../redis/client.js';
+import type { GatewayRedis } from '../redis/connection.js';
 
 /**
  * Webhook event ids already taken, so a replayed event has no effect. With Redis every replica
@@ -16,19 +16,17 @@ export interface SeenEvents {
 export interface SeenEventsOptions {
   /** How long an id is remembered: longer than the signature tolerance on both sides of now. */
   ttlMs: number;
-  /** Shared store; in memory without it. */
-  redisUrl?: string;
-  /** Prefix of the Redis keys (`REDIS_KEY_PREFIX`). */
-  prefix: string;
+  /** Shared through the gateway's Redis (`redis/connection.ts`, keys under its `keyPrefix`); in memory without it. */
+  redis?: GatewayRedis | undefined;
   /** Most ids kept in memory; the oldest go first when full. @default 10000 */
   maxEntries?: number;
   /** @default Date.now */
   now?: () => number;
 }
 
-/** Creates the store: on Redis when `redisUrl` is given, else in memory. */
+/** Creates the store: on the gateway's Redis when `redis` is given, else in memory. */
 export function createSeenEvents(o: SeenEventsOptions): SeenEvents {
-  return o.redisUrl ? redisSeenEvents(o.redisUrl, o) : memorySeenEvents(o);
+  return o.redis ? redisSeenEvents(o.redis, o) : memorySeenEvents(o);
 }
 
 function memorySeenEvents(o: SeenEventsOptions): SeenEvents {
@@ -59,19 +57,28 @@ function memorySeenEvents(o: SeenEventsOptions): SeenEvents {
   };
 }
 
-function redisSeenEvents(url: string, o: SeenEventsOptions): SeenEvents {
-  // Like the coordinator's clients: no offline queue, so an outage fails fast (the caller answers 503).
-  const { redis, ready, close } = createStoreRedis(url);
-  const key = (id: string) => `${o.prefix}webhook-seen:${id}`;
+function redisSeenEvents(connection: GatewayRedis, o: SeenEventsOptions): SeenEvents {
+  // The connection has no offline queue, so an outage fails fast (the caller answers 503).
+  const { commands: redis, keyPrefix } = connection;
+  const key = (id: string) => `${keyPrefix}webhook-seen:${id}`;
+  /** Runs a command; a failure is reported to the connection's health and rethrown (the caller refuses). */
+  const command = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      await connection.ready();
+      return await run();
+    } catch (error) {
+      connection.failed('webhook-seen', error);
+      throw error;
+    }
+  };
   return {
     async claim(id) {
-      await ready();
-      return (await redis.set(key(id), '1', 'PX', o.ttlMs, 'NX')) === 'OK';
+      return (await command(() => redis.set(key(id), '1', 'PX', o.ttlMs, 'NX'))) === 'OK';
     },
     async release(id) {
-      await ready();
-      await redis.del(key(id));
+      await command(() => redis.del(key(id)));
     },
-    close,
+    // The connection is the gateway's: nothing of its own to close.
+    async close() {},
   };
 }

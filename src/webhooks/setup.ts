@@ -3,6 +3,7 @@ import type { Coordinator } from '../live/coordinator.js';
 import type { PollHub } from '../live/poll-hub.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Providers } from '../domain/provider.js';
+import type { GatewayRedis } from '../redis/connection.js';
 import type { ProviderName } from '../domain/batch.js';
 import { seenEventTtlMs, type WebhookRouteOptions } from './receiver.js';
 import type { WebhookParser } from './types.js';
@@ -17,13 +18,13 @@ export interface WebhookSetup {
 /**
  * Wires provider webhooks into one gateway process: every process settles its watches of a batch
  * another process broadcasts as settled; for every configured provider whose webhook secret is set, this
- * process also serves its route (`webhook.path`), remembering event ids in Redis when `redisUrl` is set.
+ * process also serves its route (`webhook.path`), remembering event ids in Redis when `redis` is given.
  */
 export function setUpWebhooks(o: {
   /** The configured providers' webhooks, with their secrets (undefined: that webhook is off). */
   webhooks: readonly { name: ProviderName; webhook: WebhookParser; secret: string | undefined }[];
-  redisUrl: string | undefined;
-  redisKeyPrefix: string;
+  /** The gateway's Redis, when `REDIS_URL` is set: event ids are shared by every replica. */
+  redis: GatewayRedis | undefined;
   providers: Providers;
   hub: PollHub;
   coordinator: Coordinator;
@@ -50,8 +51,7 @@ export function setUpWebhooks(o: {
   // long enough for the most tolerant one.
   const seen = createSeenEvents({
     ttlMs: Math.max(...served.map((s) => seenEventTtlMs(s.webhook.toleranceMs))),
-    prefix: o.redisKeyPrefix,
-    ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
+    redis: o.redis,
   });
   return {
     routes: served.map(({ name, webhook, secret, provider }) => ({

@@ -2,7 +2,7 @@ import type { IdempotencyStore, IdempotencyStoreOptions } from './idempotency-st
 import { memoryKeyStore } from './memory-keys.js';
 import { redisKeyStore } from './redis-keys.js';
 
-/** Creates the idempotency store: on Redis when `redisUrl` is given, else in memory. */
+/** Creates the idempotency store: on the gateway's Redis when `redis` is given, else in memory. */
 export function createIdempotencyStore(o: IdempotencyStoreOptions): IdempotencyStore {
-  return o.redisUrl ? redisKeyStore(o.redisUrl, o) : memoryKeyStore(o);
+  return o.redis ? redisKeyStore(o.redis, o) : memoryKeyStore(o);
 }

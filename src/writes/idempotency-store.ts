@@ -1,4 +1,5 @@
 import { ErrorCode, GatewayError } from '../domain/errors.js';
+import type { GatewayRedis } from '../redis/connection.js';
 
 /** How long a key is remembered (24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -59,10 +60,11 @@ export interface IdempotencyStore {
 
 /** Options of the store. */
 export interface IdempotencyStoreOptions {
-  /** Shared by every replica (Redis); in memory without it. */
-  redisUrl?: string | undefined;
-  /** Prefix of the Redis keys (`REDIS_KEY_PREFIX`). */
-  prefix: string;
+  /**
+   * Shared by every replica through the gateway's Redis (`redis/connection.ts`, keys under its `keyPrefix`);
+   * in memory without it.
+   */
+  redis?: GatewayRedis | undefined;
   /** How long a call waits for another in flight under its key. @default 60000 */
   waitMs?: number;
   /** @default IDEMPOTENCY_TTL_MS */

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
-import { createStoreRedis } from '../redis/client.js';
+import type { GatewayRedis } from '../redis/connection.js';
 import {
   IDEMPOTENCY_TTL_MS,
   stillRunning,
@@ -71,17 +71,16 @@ const unavailable = (cause: unknown) =>
  * record without a lease: the next call with the key reads it as unknown and looks for the batch,
  * never as a free key. Each client's keys are counted in a sorted set by expiry, against its cap.
  */
-export function redisKeyStore(url: string, o: IdempotencyStoreOptions): IdempotencyStore {
+export function redisKeyStore(connection: GatewayRedis, o: IdempotencyStoreOptions): IdempotencyStore {
   const ttl = o.ttlMs ?? IDEMPOTENCY_TTL_MS;
   const waitMs = o.waitMs ?? 60_000;
   const perClient = o.perClient ?? 10_000;
   const leaseMs = o.leaseMs ?? 10_000;
   const holder = randomUUID();
-  const store = createStoreRedis(url);
-  const { redis } = store;
-  const record = (scope: string) => `${o.prefix}idempotency:${scope}`;
-  const lease = (scope: string) => `${o.prefix}idempotency-lease:${scope}`;
-  const clientSet = (client: string) => `${o.prefix}idempotency-client:${client}`;
+  const { commands: redis, keyPrefix: prefix } = connection;
+  const record = (scope: string) => `${prefix}idempotency:${scope}`;
+  const lease = (scope: string) => `${prefix}idempotency-lease:${scope}`;
+  const clientSet = (client: string) => `${prefix}idempotency-client:${client}`;
   /** Leases this process holds, renewed on one timer. */
   const renewing = new Set<string>();
   const renewal = setInterval(
@@ -96,12 +95,13 @@ export function redisKeyStore(url: string, o: IdempotencyStoreOptions): Idempote
   renewal.unref();
   let secret: Promise<string> | undefined;
 
-  /** Runs Redis commands; any failure is the store being unavailable. */
+  /** Runs Redis commands; any failure is the store being unavailable (and reported to the connection's health). */
   const command = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
-      await store.ready();
+      await connection.ready();
       return await run();
     } catch (error) {
+      connection.failed('idempotency', error);
       throw unavailable(error);
     }
   };
@@ -170,7 +170,7 @@ export function redisKeyStore(url: string, o: IdempotencyStoreOptions): Idempote
       if (o.markerSecret) return Promise.resolve(o.markerSecret);
       // One secret for every replica, made by the first that asks, so a retry on any replica finds the marker.
       secret ??= command(async () => {
-        const name = `${o.prefix}idempotency-marker-secret`;
+        const name = `${prefix}idempotency-marker-secret`;
         await redis.set(name, randomBytes(32).toString('base64url'), 'NX');
         const value = await redis.get(name);
         if (value === null) throw new Error('the marker secret vanished');
@@ -182,10 +182,10 @@ export function redisKeyStore(url: string, o: IdempotencyStoreOptions): Idempote
       return secret;
     },
     held: () => renewing.size,
+    // The connection is the gateway's: closed after this store.
     async close() {
       clearInterval(renewal);
       renewing.clear();
-      await store.close();
     },
   };
 }

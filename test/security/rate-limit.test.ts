@@ -4,6 +4,7 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe, wsClient } from '../helpers/live-clients.js';
 import { JWT_TEST_ENV, bearer } from '../helpers/auth.js';
 import { createClientRateLimiter } from '../../src/graphql/rate-limit.js';
+import { createGatewayRedis } from '../../src/redis/connection.js';
 
 /**
  * The inbound rate limit per client (`RATE_LIMIT_PER_MINUTE`): a query counts one, opening a
@@ -154,29 +155,35 @@ describe('the limiter on Redis', () => {
   const prefix = `batchql-test-${process.pid}-${Date.now()}:`;
 
   it('keeps counting in memory, per replica, while Redis is unreachable (no error, no wait)', async () => {
-    const limiter = createClientRateLimiter({ perMinute: 2, redisUrl: 'redis://127.0.0.1:1', keyPrefix: prefix })!;
+    const redis = createGatewayRedis({ url: 'redis://127.0.0.1:1', keyPrefix: prefix, instanceId: 'rl-outage' });
+    // The connection tries (and keeps trying) in the background, as a replica's does during an outage.
+    void redis.ready().catch(() => {});
+    const limiter = createClientRateLimiter({ perMinute: 2, redis })!;
     const started = Date.now();
     const decisions = [];
     for (let i = 0; i < 3; i++) decisions.push(await limiter.consume('sub:outage'));
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
     expect(Date.now() - started).toBeLessThan(1_000);
     await limiter.close();
+    await redis.close();
   });
 
   it.skipIf(!process.env.REDIS_TEST_URL)('shares one limit between replicas', async () => {
     const url = process.env.REDIS_TEST_URL!;
-    const one = createClientRateLimiter({ perMinute: 3, redisUrl: url, keyPrefix: prefix })!;
-    const two = createClientRateLimiter({ perMinute: 3, redisUrl: url, keyPrefix: prefix })!;
-    await sleep(200);
+    const connections = ['rl-1', 'rl-2'].map((instanceId) =>
+      createGatewayRedis({ url, keyPrefix: prefix, instanceId }),
+    );
+    await Promise.all(connections.map((c) => c.connect()));
+    const [one, two] = connections.map((redis) => createClientRateLimiter({ perMinute: 3, redis })!);
     const decisions = [
-      await one.consume('sub:shared'),
-      await two.consume('sub:shared'),
-      await one.consume('sub:shared'),
-      await two.consume('sub:shared'),
+      await one!.consume('sub:shared'),
+      await two!.consume('sub:shared'),
+      await one!.consume('sub:shared'),
+      await two!.consume('sub:shared'),
     ];
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
     const last = decisions[3]!;
     expect(!last.allowed && last.retryAfterMs > 0 && last.retryAfterMs <= 60_000).toBe(true);
-    await Promise.all([one.close(), two.close()]);
+    await Promise.all([one!.close(), two!.close(), ...connections.map((c) => c.close())]);
   });
 });

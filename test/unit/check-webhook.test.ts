@@ -52,7 +52,7 @@ describe('X-Check-Signature', () => {
 describe('seen event ids in memory', () => {
   it('takes an id once within its TTL, again after it expires or is released', async () => {
     let now = 0;
-    const seen = createSeenEvents({ ttlMs: 1_000, prefix: 't:', now: () => now });
+    const seen = createSeenEvents({ ttlMs: 1_000, now: () => now });
     expect(await seen.claim('a')).toBe(true);
     expect(await seen.claim('a')).toBe(false);
     now = 999;
@@ -64,7 +64,7 @@ describe('seen event ids in memory', () => {
   });
 
   it('is bounded: the oldest id goes first when full', async () => {
-    const seen = createSeenEvents({ ttlMs: 60_000, prefix: 't:', maxEntries: 3, now: () => 0 });
+    const seen = createSeenEvents({ ttlMs: 60_000, maxEntries: 3, now: () => 0 });
     for (const id of ['a', 'b', 'c', 'd']) expect(await seen.claim(id)).toBe(true);
     expect(await seen.claim('d')).toBe(false);
     expect(await seen.claim('b')).toBe(false);

@@ -147,6 +147,17 @@ describe('the live polling defaults', () => {
   });
 });
 
+describe('REDIS_URL and REDIS_KEY_PREFIX', () => {
+  it('belong to the Redis settings: memory without a URL, the batchql: prefix by default', () => {
+    expect(loadConfig({ AUTH_MODE: 'none' }).redis).toEqual({ keyPrefix: 'batchql:' });
+    expect(loadConfig({ AUTH_MODE: 'none', REDIS_URL: 'redis://r:6379', REDIS_KEY_PREFIX: 'p:' }).redis).toEqual({
+      url: 'redis://r:6379',
+      keyPrefix: 'p:',
+    });
+    expect(loadConfig({ AUTH_MODE: 'none', REDIS_URL: 'redis://r:6379' }).live).not.toHaveProperty('redisUrl');
+  });
+});
+
 describe('CORS_ORIGINS', () => {
   const origins = (value?: string) =>
     loadConfig({ AUTH_MODE: 'none', ...(value === undefined ? {} : { CORS_ORIGINS: value }) }).corsOrigins;

@@ -162,7 +162,7 @@ describe('idempotency fingerprints and scopes', () => {
 describe('the in-memory idempotency store', () => {
   const at = { since: 1, deadlineAt: 2 };
   it('runs the first call, makes a concurrent one wait for its outcome, and refuses other input', async () => {
-    const store = createIdempotencyStore({ prefix: 't:' });
+    const store = createIdempotencyStore({});
     expect(await store.begin('c', 'k', 'f1', at)).toEqual({ kind: 'run' });
     const waiting = store.begin('c', 'k', 'f1', at);
     expect(await store.begin('c', 'k', 'f2', at)).toEqual({ kind: 'conflict' });
@@ -174,7 +174,7 @@ describe('the in-memory idempotency store', () => {
   });
 
   it('hands an unknown key to one caller at a time, with the attempt it was sent in', async () => {
-    const store = createIdempotencyStore({ prefix: 't:' });
+    const store = createIdempotencyStore({});
     await store.begin('c', 'k', 'f', at);
     await store.unknown('c', 'k', 'f', { since: 10, deadlineAt: 20 });
     expect(await store.begin('c', 'k', 'f', at)).toEqual({ kind: 'unknown', attempt: { since: 10, deadlineAt: 20 } });
@@ -186,7 +186,7 @@ describe('the in-memory idempotency store', () => {
   });
 
   it("refuses a client's new key at its cap without touching another client's keys", async () => {
-    const store = createIdempotencyStore({ prefix: 't:', perClient: 2 });
+    const store = createIdempotencyStore({ perClient: 2 });
     await store.begin('victim', 'v', 'f', at);
     await store.finish('victim', 'v', 'f', { kind: 'result', value: 'kept' });
     expect(await store.begin('flood', 'a', 'f', at)).toEqual({ kind: 'run' });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayRedis, type GatewayRedis } from '../../src/redis/connection.js';
 import { createIdempotencyStore } from '../../src/writes/create-store.js';
 import type { IdempotencyStore } from '../../src/writes/idempotency-store.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -10,6 +11,7 @@ import { startRedis, type TestRedis } from '../helpers/redis.js';
  */
 let redis: TestRedis;
 const stores: IdempotencyStore[] = [];
+const connections: GatewayRedis[] = [];
 const at = { since: 1_000, deadlineAt: 2_000 };
 let prefix = '';
 
@@ -19,12 +21,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(stores.map((s) => s.close()));
+  await Promise.all(connections.map((c) => c.close()));
   await redis?.close();
 });
 
-/** A store as one replica has it. */
+/** A store as one replica has it, on that replica's own Redis connection. */
 function replica(o: { perClient?: number; leaseMs?: number } = {}): IdempotencyStore {
-  const store = createIdempotencyStore({ redisUrl: redis.url, prefix, waitMs: 3_000, ...o });
+  const connection = createGatewayRedis({
+    url: redis.url,
+    keyPrefix: prefix,
+    instanceId: `keys-${connections.length}`,
+  });
+  connections.push(connection);
+  const store = createIdempotencyStore({ redis: connection, waitMs: 3_000, ...o });
   stores.push(store);
   return store;
 }

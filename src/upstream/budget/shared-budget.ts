@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ProviderName } from '../../domain/batch.js';
+import type { GatewayRedis } from '../../redis/connection.js';
 import { ReplicaRegistry } from './replica-registry.js';
 import type { ProviderQuota, SharedCapacity } from './quota.js';
 import type { RateWindow } from './rate-limit.js';
@@ -213,9 +213,8 @@ function answer(p: WindowPools, kind: TrafficClass, t: number): WindowAnswer {
 
 /** Options of `SharedBudget`. */
 export interface SharedBudgetOptions {
-  redisUrl: string;
-  /** `REDIS_KEY_PREFIX`: keys are `${prefix}budget:…` and `${prefix}replicas`. */
-  keyPrefix: string;
+  /** The gateway's Redis (`redis/connection.ts`); keys are `${keyPrefix}budget:…` and `${keyPrefix}replicas`. */
+  redis: GatewayRedis;
   /** `INSTANCE_ID`: this replica's name in the replica set. */
   instanceId: string;
   /** Heartbeat interval of the replica set. @default REPLICA_BEAT_MS */
@@ -247,31 +246,28 @@ interface Attached {
  * so calls made under the share and under fresh Redis counters never add up past the limit.
  */
 export class SharedBudget {
-  private readonly redis: Redis;
+  private readonly redis: GatewayRedis;
   private readonly registry: ReplicaRegistry;
+  private readonly unwatch: () => void;
   private readonly attached: Attached[] = [];
   private current: BudgetMode | undefined;
   private closed = false;
 
   constructor(private readonly o: SharedBudgetOptions) {
-    // Its own client without an offline queue: a command fails at once while Redis is away, so the
-    // budget falls back instead of holding calls.
-    this.redis = new Redis(o.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      commandTimeout: 500,
-      retryStrategy: (times) => Math.min(100 * times, 1_000),
+    // The connection has no offline queue: a command fails at once while Redis is away, so the budget
+    // falls back instead of holding calls.
+    this.redis = o.redis;
+    this.unwatch = o.redis.onReachable((reachable) => {
+      if (!this.started) return;
+      if (reachable) void this.registry.beat();
+      else this.toLocal(new Error('Redis connection closed'));
     });
-    this.redis.on('error', () => {}); // reported through failed commands and beats
-    this.redis.on('close', () => this.started && this.toLocal(new Error('Redis connection closed')));
-    this.redis.on('ready', () => this.started && void this.registry.beat());
     this.registry = new ReplicaRegistry({
-      redis: this.redis,
-      key: `${o.keyPrefix}replicas`,
+      redis: o.redis.commands,
+      key: `${o.redis.keyPrefix}replicas`,
       instanceId: o.instanceId,
       ...(o.beatMs !== undefined ? { beatMs: o.beatMs } : {}),
-      onBeat: (outcome) => (outcome.ok ? this.toShared() : this.toLocal(outcome.error)),
+      onBeat: (outcome) => (outcome.ok ? this.toShared() : this.failed(outcome.error)),
     });
   }
 
@@ -297,13 +293,13 @@ export class SharedBudget {
   /** Shares `quota`'s windows (a provider without windows has nothing to share). */
   attach(quota: ProviderQuota, interactiveShare: number): void {
     if (quota.windows.length === 0) return;
-    const keyPrefix = `${this.o.keyPrefix}budget`;
+    const keyPrefix = `${this.redis.keyPrefix}budget`;
     const pools = quota.windows.map((w) => {
       const plan = planSharedWindow(w, interactiveShare);
       const pool = (kind: 'interactive' | 'background', points: number, block: number) =>
         new BlockPool(
           new RateLimiterRedis({
-            storeClient: this.redis,
+            storeClient: this.redis.commands,
             keyPrefix,
             points,
             duration: plan.subWindowMs / 1_000,
@@ -313,7 +309,7 @@ export class SharedBudget {
           points,
           block,
           () => quota.wake(),
-          (error) => this.toLocal(error),
+          (error) => this.failed(error),
         );
       return {
         background: pool('background', plan.backgroundPoints, plan.backgroundBlock),
@@ -337,27 +333,34 @@ export class SharedBudget {
    * the local share of one replica until a beat succeeds. Never rejects.
    */
   async start(): Promise<void> {
-    if (this.redis.status !== 'ready')
+    const commands = this.redis.commands;
+    if (commands.status !== 'ready')
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
-          this.redis.off('ready', done);
+          commands.off('ready', done);
           resolve();
         };
         const timer = setTimeout(done, 2_000);
-        this.redis.once('ready', done);
+        commands.once('ready', done);
       });
     // The first beat's outcome sets the mode; beats go on, so a budget that starts local is shared once Redis answers.
     await this.registry.start();
   }
 
+  /** Stops beating and leaves the replica set; the connection is the gateway's (closed after this). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unwatch();
     for (const a of this.attached) if (a.recovery) clearTimeout(a.recovery);
     await this.registry.close();
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    this.redis.disconnect();
+  }
+
+  /** A failed Redis command or beat: reported to the connection's health, and the budget falls back. */
+  private failed(error: unknown): void {
+    if (!this.closed) this.redis.failed('budget', error);
+    this.toLocal(error);
   }
 
   private toShared(): void {

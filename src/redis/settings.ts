@@ -1,0 +1,28 @@
+import { env, fragment } from '../config/settings.js';
+
+/** The prefix of every Redis key and channel when `REDIS_KEY_PREFIX` is unset: written here only. */
+export const DEFAULT_KEY_PREFIX = 'batchql:';
+
+/** Where the gateway's Redis is, and how its keys are named. */
+export interface RedisSettings {
+  /**
+   * `redis://…` or `rediss://…`: replicas share poll loops and events, each provider's request budget, the
+   * client rate limit, idempotency keys and webhook ids; without it, everything is in this process's memory.
+   */
+  url?: string;
+  /** Prefix of every Redis key and channel, so deployments can share one Redis. */
+  keyPrefix: string;
+}
+
+/** `REDIS_URL` and `REDIS_KEY_PREFIX`: the one Redis connection's settings (`connection.ts`). */
+export const redisSettings = fragment(
+  { REDIS_URL: env.text(), REDIS_KEY_PREFIX: env.text() },
+  (v, fail): RedisSettings => {
+    if (v.REDIS_URL !== undefined && !/^rediss?:\/\//.test(v.REDIS_URL))
+      fail('REDIS_URL must start with redis:// or rediss://');
+    return {
+      keyPrefix: v.REDIS_KEY_PREFIX ?? DEFAULT_KEY_PREFIX,
+      ...(v.REDIS_URL ? { url: v.REDIS_URL } : {}),
+    };
+  },
+);
