@@ -30,7 +30,12 @@ import { useOfflineGraphiQL } from './http/graphiql.js';
 import { useDashboard } from './http/dashboard.js';
 import { useNoFraming } from './http/no-framing.js';
 import { corsPolicy, useVaryOrigin } from './http/cors.js';
-import { requestIdFor, useAccessLog, type OperationObserver } from './graphql/access-log.js';
+import { requestIdFor, useRequestIds } from './graphql/request-id.js';
+import { useOperations } from './graphql/operations.js';
+import { traceOperations } from './graphql/operation-tracing.js';
+import { operationScope } from './graphql/operation-scope.js';
+import { accessLog } from './graphql/access-log.js';
+import { operationMetrics, useSseStreamCount, type OperationObserver } from './graphql/operation-metrics.js';
 import { useClientRateLimit, type ClientRateLimiter, type RefusedTransport } from './graphql/rate-limit.js';
 import type { Tracing } from './observability/tracing-types.js';
 import { operationSpans } from './graphql/tracing.js';
@@ -145,7 +150,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     // SSE on /graphql is yoga's own, which is graphql-sse's "distinct connections" mode. (The
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
-      useAccessLog(logger, options.operations, options.tracing && operationSpans(options.tracing.tracer)),
+      useRequestIds(),
+      // Each operation's jobs, in the order they need each other: its span, the scope that carries
+      // the span, then the access line and the metrics, which report the operation once it is over.
+      useOperations([
+        ...(options.tracing ? [traceOperations(operationSpans(options.tracing.tracer))] : []),
+        operationScope(),
+        accessLog(logger),
+        operationMetrics(options.operations),
+      ]),
+      useSseStreamCount(options.operations),
       ...(options.graphiql === false
         ? []
         : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: options.graphiqlDefaultQuery ?? DEFAULT_QUERY })]),

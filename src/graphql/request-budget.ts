@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import { bindCallContext, contextSignal, type CallContext } from '../upstream/call-context.js';
+import type { RequestScope } from '../observability/request-scope.js';
 
 /** Thrown as the abort reason when the response deadline passes. */
 class DeadlinePassed extends Error {
@@ -24,8 +25,8 @@ export class RequestBudget {
   private spent = 0;
   private perProvider: Map<ProviderName, number> | undefined;
   private deadlineHit = false;
-  /** What this request's upstream calls are for: interactive, and its operation once it runs (`access-log.ts`). */
-  readonly context: CallContext;
+  /** What this request's upstream calls are for: interactive, and its operation's scope once it runs (`bindScope`). */
+  private readonly context: CallContext;
 
   constructor(
     readonly maxCalls: number,
@@ -36,6 +37,15 @@ export class RequestBudget {
     client?: string,
   ) {
     this.context = client === undefined ? { traffic: 'interactive' } : { traffic: 'interactive', client };
+  }
+
+  /**
+   * Binds the operation's scope (its logger and span) to this request's upstream calls: each one
+   * started from now on with `signal` or `writeSignal` carries it. Asked as the operation executes
+   * (`operation-scope.ts`).
+   */
+  bindScope(scope: RequestScope): void {
+    this.context.scope = scope;
   }
 
   /** Aborts when the client has gone or the response deadline has passed. */

@@ -4,6 +4,8 @@ import { RequestBudget } from '../../src/graphql/request-budget.js';
 import { clientAddress, clientIdentity } from '../../src/identity/identity.js';
 import { loadConfig } from '../../src/config.js';
 import { SharedCalls } from '../../src/upstream/shared-calls.js';
+import { callContextOf } from '../../src/upstream/call-context.js';
+import { pino } from 'pino';
 
 describe('RequestBudget', () => {
   it('fails calls beyond the budget at their field with QUERY_TOO_COMPLEX', async () => {
@@ -41,6 +43,16 @@ describe('RequestBudget', () => {
     const error = await waiting.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(budget.signal.aborted).toBe(true);
+  });
+
+  it('gives the scope it is asked to bind to the calls made with either of its signals', () => {
+    const budget = new RequestBudget(10, 10_000, undefined, 'addr:10.0.0.1');
+    expect(callContextOf(budget.signal)).toEqual({ traffic: 'interactive', client: 'addr:10.0.0.1' });
+    const scope = { requestId: 'r-1', log: pino({ level: 'silent' }) };
+    budget.bindScope(scope);
+    expect(callContextOf(budget.signal).scope).toBe(scope);
+    expect(callContextOf(budget.writeSignal).scope).toBe(scope);
+    expect(callContextOf(budget.writeSignal).client).toBe('addr:10.0.0.1');
   });
 });
 
