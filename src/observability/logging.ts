@@ -101,7 +101,7 @@ export function yogaLogger(logger: Logger): YogaLogger {
             inner.code,
           );
         const at = clientSide ? 'debug' : known ? 'warn' : level;
-        // An operation's error carries its requestId (noted by the access log before yoga masks it).
+        // An operation's error carries its requestId (noted by the operation's scope before yoga masks it).
         errorLogger(e, logger)[at]({ err: e }, text || 'request failed');
       } else if (debug || level !== 'debug') logger[level](text || 'yoga');
     };

@@ -10,7 +10,7 @@ import type { Providers } from '../domain/provider.js';
 /** One upstream call, as the upstream layer's observer reports it (`UpstreamObserver`). */
 export type UpstreamCallMetric = (provider: string, outcome: string, seconds: number) => void;
 
-/** What the metrics read of a finished GraphQL operation (the access log's `OperationReport`). */
+/** What the metrics read of a finished GraphQL operation (the operation tracker's `OperationReport`). */
 export interface OperationMetric {
   operationName: string | undefined;
   operationType: string;

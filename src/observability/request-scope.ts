@@ -24,7 +24,7 @@ export interface RequestScope {
 }
 
 /**
- * The operation each execution error belongs to, noted by the access log before yoga masks and logs
+ * The operation each execution error belongs to, noted by the operation's scope before yoga masks and logs
  * the error, so yoga's report of it carries the operation's `requestId` (`logging.ts`).
  */
 const errorScopes = new WeakMap<object, RequestScope>();

@@ -50,7 +50,7 @@ export interface TracingOptions {
   logger?: Logger;
 }
 
-/** What the access log knows of an operation when its span ends. */
+/** What the operation tracker knows of an operation when its span ends. */
 export interface TracedOperation {
   operationType: string;
   operationName?: string | undefined;
@@ -69,7 +69,7 @@ export interface OperationStart {
   method?: string;
 }
 
-/** The server spans of GraphQL operations (the access log calls them). */
+/** The server spans of GraphQL operations (the tracing watcher of the operation tracker calls them). */
 export interface OperationSpans {
   start(options: OperationStart): Span;
   end(span: Span, op: TracedOperation, streaming?: boolean): void;

@@ -21,7 +21,7 @@ export type TrafficClass = 'interactive' | 'first-read' | 'background';
 export interface CallContext {
   /** Mutable: a poll loop's first read is `first-read`, its later steps `background`. */
   traffic: TrafficClass;
-  /** Set when the operation starts (`access-log.ts`); polls have none. */
+  /** Set when the operation starts (`RequestBudget.bindScope`, from `graphql/operation-scope.ts`); polls have none. */
   scope?: RequestScope;
   /**
    * The client the call is for (`identity.ts`'s key), so the provider's budget can give each client a
