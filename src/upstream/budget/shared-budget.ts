@@ -72,6 +72,14 @@ export function localShare(windows: readonly RateWindow[], replicas: number): Ra
   return windows.map((w) => ({ limit: Math.max(1, Math.floor(w.limit / n)), windowMs: w.windowMs }));
 }
 
+/**
+ * How long a block may take to come from Redis before the pool counts it as a failure (and the budget falls back
+ * to this replica's share): half of the default `UPSTREAM_BUDGET_WAIT_MS`, so an interactive call waiting for a
+ * block that a slow or hung Redis holds back is served from the local share within its wait, not refused. The
+ * connection's own command timeout is longer, for the other Redis users.
+ */
+const BLOCK_FETCH_TIMEOUT_MS = 500;
+
 /** Calls reserved for this replica, usable until the sub-window they were counted in ends. */
 interface Block {
   tokens: number;
@@ -124,8 +132,12 @@ class BlockPool {
     const grant = (tokens: number, msBeforeNext: number) => {
       if (tokens > 0 && msBeforeNext > 0) this.blocks.push({ tokens, until: started + msBeforeNext });
     };
-    this.limiter
-      .consume(this.key, this.block)
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the shared budget did not answer in time')), BLOCK_FETCH_TIMEOUT_MS);
+    });
+    // A block that lands after the timeout was counted in Redis but is not used here: the replicas spend less.
+    Promise.race([this.limiter.consume(this.key, this.block), late])
       .then(
         (res) => generation === this.generation && grant(this.block, res.msBeforeNext),
         (outcome: unknown) => {
@@ -138,6 +150,7 @@ class BlockPool {
         },
       )
       .finally(() => {
+        clearTimeout(timer);
         if (generation !== this.generation) return;
         this.fetching = false;
         this.landed();
