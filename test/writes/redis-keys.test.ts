@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStore } from '../../src/writes/create-store.js';
 import type { IdempotencyStore } from '../../src/writes/idempotency-store.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { storeOptions } from '../helpers/config.js';
 
 /**
  * The Redis store on a real Redis: per-client caps that never evict another client's key, a claim whose
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 /** A store as one replica has it. */
 function replica(o: { perClient?: number; leaseMs?: number } = {}): IdempotencyStore {
-  const store = createIdempotencyStore({ redisUrl: redis.url, prefix, waitMs: 3_000, ...o });
+  const store = createIdempotencyStore({ ...storeOptions(), redisUrl: redis.url, prefix, waitMs: 3_000, ...o });
   stores.push(store);
   return store;
 }

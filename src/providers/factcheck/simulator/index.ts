@@ -20,22 +20,14 @@ import {
   type Simulator,
 } from '../../../dev/simulators/server.js';
 import { createFactCheckWrites } from './writes.js';
+import { FACT_CHECK_SIM_PLANS, type FactCheckPlan } from './plans.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
 export interface FactCheckSimCredentials {
   apiKey: string;
 }
 
-/** Check's plans (docs/providers.md: Free, Pro, Enterprise), plus `unlimited` for tests and benches. */
-export type FactCheckPlan = 'free' | 'pro' | 'enterprise' | 'unlimited';
-
-/** Requests per minute per organisation of each plan. */
-export const FACT_CHECK_PLAN_LIMITS: Readonly<Record<FactCheckPlan, number>> = {
-  free: 20,
-  pro: 200,
-  enterprise: 1_000,
-  unlimited: 1_000_000,
-};
+export { FACT_CHECK_SIM_PLANS, type FactCheckPlan } from './plans.js';
 
 /** Options of the Check simulator. */
 export interface FactCheckSimulatorOptions extends DataSetOptions {
@@ -49,7 +41,7 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
   secretMarker?: string;
   credentials?: FactCheckSimCredentials;
   /**
-   * The organisation's plan, which sets the per-minute limit (`FACT_CHECK_PLAN_LIMITS`).
+   * The organisation's plan, which sets the per-minute limit and the writes' limits (`FACT_CHECK_SIM_PLANS`).
    * @default 'unlimited' (1,000,000 a minute, so tests and benches are not throttled unless they ask)
    */
   plan?: FactCheckPlan;
@@ -102,7 +94,7 @@ export async function createFactCheckSimulator(
 ): Promise<Simulator & { credentials: FactCheckSimCredentials; webhooks: FactCheckWebhooks }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
-  const rateLimit = o.rateLimitPerMinute ?? FACT_CHECK_PLAN_LIMITS[o.plan ?? 'unlimited'];
+  const rateLimit = o.rateLimitPerMinute ?? FACT_CHECK_SIM_PLANS[o.plan ?? 'unlimited']?.requestsPerMinute;
   if (rateLimit === undefined) throw new RangeError(`unknown Check plan: ${String(o.plan)}`);
   const batches = generateBatches({
     seed: (o.seed ?? 1) + 2,
