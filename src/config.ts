@@ -61,7 +61,34 @@ const configSettings = fragment(
       ),
   },
   (v) => ({ strict: v.CONFIG_STRICT }),
-  { title: 'Start-up checks' },
+  {
+    title: 'Start-up checks',
+    says: 'How start-up reads the configuration as a whole.',
+    notes: [
+      '**Errors all at once.** Start-up reads every settings fragment and reports every problem together, one ' +
+        '`batchql: configuration error: …` line each (each names its variable), rather than stopping at the first.',
+      '**Unknown variables.** A variable the gateway does not read, but whose first `_`-separated segment is the ' +
+        'first segment of at least two variables it does (`UPSTREAM_`, `LIVE_`, `MAX_`, `REDIS_`, `JWT_`, `REACH_`, ' +
+        '`GAMEBALL_`, `FACTCHECK_`…, derived from the settings fragments, not listed by hand), is probably a typo: ' +
+        'it is logged at `warn` once at start-up, with the closest known name when one is close ' +
+        '(`unknown variable UPSTREAM_TIMEOUT_MS (did you mean UPSTREAM_BODY_TIMEOUT_MS?)`). A prefix only one ' +
+        'variable has (`LOG_`, `AUTH_`, `CORS_`…) is too generic to claim, and names with a `TEST` segment ' +
+        "(`REDIS_TEST_URL`) belong to test tooling, so other programs' variables stay silent. The `OTEL_` family is " +
+        'never claimed: platforms set `OTEL_*` for every container, and the OpenTelemetry exporter reads some ' +
+        'itself. Only names are reported, never values.',
+      '**Start-up warnings.** Settings that can run but probably should not (unknown variables, and the rules ' +
+        'above that warn) are logged at `warn` once at start-up (`configuration: …`), each naming its variables. ' +
+        'With `CONFIG_STRICT=true` every one of them stops start-up instead. A setting that would be used as a ' +
+        'timer longer than Node allows (2^31−1 ms, about 24.8 days; only a rate-limit window can be that long) is ' +
+        'refused outright.',
+      '**Start-up failures name their variable.** A Redis that cannot be reached says `REDIS_URL` and its address ' +
+        '(without user or password); a missing, unreadable or malformed `PERSISTED_OPERATIONS_FILE` says the ' +
+        'variable and the path.',
+      '**No provider.** A gateway without any configured provider starts (and warns), but `/ready` answers 503 ' +
+        'with `{"ready": false, "reason": "no provider is configured: …", "providers": {}}`: it could answer no ' +
+        'batch query.',
+    ].join('\n\n'),
+  },
 );
 
 /**

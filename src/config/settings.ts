@@ -43,6 +43,8 @@ declare module 'zod' {
     rules?: readonly string[];
     /** The variables of other fragments a fragment's rules read (`FragmentOptions.uses`). */
     borrowed?: readonly string[];
+    /** What a fragment's section says after its table and rules (Markdown). */
+    notes?: string;
   }
 }
 
@@ -181,6 +183,8 @@ export interface FragmentOptions<V, U extends z.ZodRawShape> {
   title?: string;
   /** What the section says before its table (Markdown), when more than its variables' meanings. */
   says?: string;
+  /** What the section says after its table and rules (Markdown): how the variables work together. */
+  notes?: string;
   /** Rules between its variables (and those it borrows), checked in order before `build`. */
   rules?: readonly Rule<V & Partial<Values<U>>>[];
   /**
@@ -224,6 +228,7 @@ export function fragment<S extends z.ZodRawShape, T, U extends z.ZodRawShape = R
     .meta({
       ...(options.title ? { title: options.title } : {}),
       ...(options.says ? { description: options.says } : {}),
+      ...(options.notes ? { notes: options.notes } : {}),
       rules: (options.rules ?? []).map((r) => r.says),
       borrowed: Object.keys(uses),
     }) as unknown as SettingsFragment<T, S>;

@@ -74,7 +74,7 @@ export const upstreamSettings = fragment(
       .describe(
         'upstream calls one GraphQL request may cost: its worst case is estimated before execution ' +
           '(`QUERY_TOO_COMPLEX` beyond), and calls are counted as they go out ' +
-          '([resilience.md](resilience.md), "Per request")',
+          '([resilience.md](resilience.md#per-request))',
       ),
     REQUEST_DEADLINE_MS: env
       .int(20_000, 100, HOUR)
@@ -93,7 +93,7 @@ export const upstreamSettings = fragment(
       .describe(
         "the most of a provider's interactive part one client may take while other clients wait for it " +
           '(1 turns fairness off); alone, a client may use all but half a share ' +
-          '([resilience.md](resilience.md), "Provider quotas")',
+          '([resilience.md](resilience.md#provider-quotas-one-budget-per-provider))',
       ),
     UPSTREAM_RETRIES: env
       .int(2, 0, 10)
