@@ -64,3 +64,9 @@ export const FACTCHECK_METHOD_PLAN: Readonly<Record<string, FactCheckPlan>> = {
   entropy: 'pro',
   formal: 'enterprise',
 };
+
+/**
+ * Check's documented defaults of a batch's decision thresholds (`options.acceptThreshold`,
+ * `options.escalateThreshold`): an item at or above the first is accepted, at or above the second escalated.
+ */
+export const FACTCHECK_DECISION_DEFAULTS = { acceptThreshold: 0.95, escalateThreshold: 0.5 } as const;

@@ -21,6 +21,7 @@ import {
 } from '../../../dev/simulators/server.js';
 import { createFactCheckWrites } from './writes.js';
 import { FACT_CHECK_SIM_PLANS, type FactCheckPlan } from './plans.js';
+import { FACTCHECK_DECISION_DEFAULTS } from '../plans.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
 export interface FactCheckSimCredentials {
@@ -81,6 +82,14 @@ export const FACT_CHECK_SHOWCASE_ID = 'batch_5e1ec7ed0001';
 const METHODS = [{ reasoning: 1, tool: 0.5 }, { semantic: 1 }, { reasoning: 1, ensemble: 0.8, entropy: 0.3 }];
 const NAMES = ['Daily fact check', 'Article verification', 'Claims review', 'Newsletter audit'];
 const DAY = 86_400_000;
+
+/** Check's decision for an item's confidence, at the documented default thresholds. */
+const decisionOf = (confidence: number) =>
+  confidence >= FACTCHECK_DECISION_DEFAULTS.acceptThreshold
+    ? 'accept'
+    : confidence >= FACTCHECK_DECISION_DEFAULTS.escalateThreshold
+      ? 'escalate'
+      : 'reject';
 
 /**
  * Starts a Check simulator: `POST /v1/batch` and `POST /v1/batch/upload` (`factcheck-writes.ts`),
@@ -212,7 +221,7 @@ export async function createFactCheckSimulator(
       verificationId: done && !failing ? `ver_${b.index}_${i}` : null,
       verdict: done && !failing ? verdict : null,
       confidence,
-      decision: confidence === null ? null : confidence >= 0.95 ? 'accept' : confidence >= 0.5 ? 'escalate' : 'reject',
+      decision: confidence === null ? null : decisionOf(confidence),
       costCents: done ? 5 : null,
       processingTimeMs: done ? 800 + ((i * 53) % 2000) : null,
       errorMessage: done && failing ? 'LLM provider timeout' : null,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../plans.js';
+import { FACTCHECK_DECISION_DEFAULTS, FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../plans.js';
 import { FACT_CHECK_SIM_PLANS, type FactCheckPlan } from './plans.js';
 import { createdBatch, type SimBatch } from '../../../dev/simulators/model.js';
 import { parseMultipart } from '../../../dev/simulators/multipart.js';
@@ -87,8 +87,10 @@ export function createFactCheckWrites(o: {
     range('acceptThreshold', 0, 1);
     range('escalateThreshold', 0, 1);
     range('maxRetries', 0, 5, true);
-    const accept = typeof opt.acceptThreshold === 'number' ? opt.acceptThreshold : 0.95;
-    const escalate = typeof opt.escalateThreshold === 'number' ? opt.escalateThreshold : 0.5;
+    const accept =
+      typeof opt.acceptThreshold === 'number' ? opt.acceptThreshold : FACTCHECK_DECISION_DEFAULTS.acceptThreshold;
+    const escalate =
+      typeof opt.escalateThreshold === 'number' ? opt.escalateThreshold : FACTCHECK_DECISION_DEFAULTS.escalateThreshold;
     if (!(accept > escalate))
       details.push({ field: 'options.acceptThreshold', message: 'must be greater than escalateThreshold' });
     if (opt.retryOnLowConfidence === true && opt.minConfidence === undefined)
