@@ -212,7 +212,9 @@ export function httpProviderSettings<
       },
     },
     {
-      says: `\`${urlVar}\` must be an http(s) URL, and with it ${names(requiredVars)} must be set.`,
+      says:
+        `\`${urlVar}\` must be an http(s) URL` +
+        (requiredVars.length > 0 ? `, and with it ${names(requiredVars)} must be set.` : '.'),
       check: (values, fail) => {
         const baseUrl = values[urlVar];
         if (baseUrl === undefined) return;
