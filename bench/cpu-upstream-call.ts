@@ -8,8 +8,7 @@
 import { spawnSims } from './sims-process.js';
 import { BENCH_BATCHES } from './throughput/stack.js';
 import { positiveInt } from './throughput/setup.js';
-import { DEFAULT_UPSTREAM_LIMITS } from '../src/upstream/limits.js';
-import { DEFAULT_UPSTREAM_POLICY } from '../src/upstream/policy.js';
+import { loadConfig } from '../src/config.js';
 import { createReachAdapter } from '../src/providers/reach/adapter.js';
 import { createReachHttpClient } from '../src/providers/reach/client.js';
 
@@ -18,10 +17,12 @@ const rounds = positiveInt('BENCH_ROUNDS', 7);
 const concurrency = positiveInt('BENCH_CONCURRENCY', 50);
 
 const sims = await spawnSims({ SIM_SEED: '1', SIM_BATCHES: String(BENCH_BATCHES), SIM_GAMEBALL_RATE_LIMITS: 'none' });
+// Production defaults: the configuration of an environment that sets none of them.
+const defaults = loadConfig({ AUTH_MODE: 'none' });
 const reach = createReachAdapter(
   createReachHttpClient({
-    ...DEFAULT_UPSTREAM_LIMITS,
-    policy: DEFAULT_UPSTREAM_POLICY,
+    ...defaults.upstream,
+    pauseCapMs: defaults.live.errorMaxMs,
     baseUrl: sims.env.REACH_BASE_URL!,
     token: sims.env.REACH_TOKEN!,
     tenantId: sims.env.REACH_TENANT_ID!,

@@ -1,7 +1,8 @@
 /**
  * Fails (exit 1) when a generated file differs from what its generator makes now: the
  * resolver types (graphql-codegen, codegen.ts), the wire types (openapi-typescript,
- * redocly.yaml) and the printed SDL of the served schema (`schema.graphql`, `npm run schema:print`).
+ * redocly.yaml), the printed SDL of the served schema (`schema.graphql`, `npm run schema:print`) and the
+ * configuration reference (docs/configuration.md, `npm run config:print`).
  * Generates in memory and compares with the files on disk, so it works on a clean clone without git
  * and never rewrites anything.
  */
@@ -12,6 +13,7 @@ import { parse } from 'yaml';
 import config from '../codegen.js';
 import { createSchema, PRINTED_SCHEMA_FILE, printServedSchema } from '../src/graphql/schema.js';
 import { PROVIDER_DEFINITIONS } from '../src/providers/index.js';
+import { CONFIG_REFERENCE_FILE, configReference } from './config-reference.js';
 
 type Output = { filename: string; content: string };
 
@@ -40,9 +42,10 @@ for (const api of Object.values(redocly.apis)) {
 }
 
 compare(PRINTED_SCHEMA_FILE, printServedSchema(createSchema(PROVIDER_DEFINITIONS)));
+compare(CONFIG_REFERENCE_FILE, configReference(PROVIDER_DEFINITIONS));
 
 if (stale.length > 0) {
   console.error(`Generated files are stale; run \`npm run codegen\` and commit:\n  ${stale.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`Generated files are fresh (${outputs.length + Object.keys(redocly.apis).length + 1} checked).`);
+console.log(`Generated files are fresh (${outputs.length + Object.keys(redocly.apis).length + 2} checked).`);

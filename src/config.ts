@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { LogLevel } from './observability/logging.js';
 import { authSettings, type AuthSettings } from './identity/auth.js';
 import { corsSettings } from './http/cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
@@ -7,9 +6,10 @@ import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.
 import { liveSettings, type LiveSettings } from './live/settings.js';
 import { redisSettings, type RedisSettings } from './redis/settings.js';
 import { TRACING_OFF, tracingSettings, type TracingSettings } from './observability/tracing.js';
+import { serverSettings, type ServerSettings } from './http/server-settings.js';
 import { upstreamSettings, type UpstreamLimits } from './upstream/limits.js';
 import { listSettings, type ListSettings } from './graphql/connections/settings.js';
-import { writeAttemptWindowMs, writeSettings, type WriteSettings } from './writes/settings.js';
+import { writeSettings, type WriteSettings } from './writes/settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
   ConfigError,
@@ -26,13 +26,10 @@ export { ConfigError } from './config/settings.js';
 export type { ListSettings } from './graphql/connections/settings.js';
 export type { LiveSettings } from './live/settings.js';
 export type { RedisSettings } from './redis/settings.js';
-export { DEFAULT_UPSTREAM_LIMITS, type UpstreamLimits } from './upstream/limits.js';
+export type { UpstreamLimits } from './upstream/limits.js';
 
 /** The whole gateway configuration; a provider is present in `providers` only when configured. */
-export interface GatewayConfig {
-  port: number;
-  /** How long a shutdown (SIGTERM, SIGINT) waits for in-flight queries before destroying their connections (ms). */
-  shutdownTimeoutMs: number;
+export interface GatewayConfig extends ServerSettings {
   /** Each configured provider's own settings (its definition's fragment). */
   providers: ProviderSettingsMap;
   upstream: UpstreamLimits;
@@ -40,14 +37,6 @@ export interface GatewayConfig {
   live: LiveSettings;
   /** `REDIS_URL` and `REDIS_KEY_PREFIX`: without a URL, everything is in this process's memory. */
   redis: RedisSettings;
-  logLevel: LogLevel;
-  /**
-   * Each log line written to stdout before the call returns (`LOG_SYNC`); by default lines are written
-   * asynchronously, coalesced under load.
-   */
-  logSync: boolean;
-  /** Proxy hops in front of the gateway whose `X-Forwarded-For` entries are trusted (0: none). */
-  trustProxy: number;
   queries: QueryLimits;
   /** The inbound rate limit per client (`RATE_LIMIT_PER_MINUTE`; 0: off). */
   rateLimit: RateLimitSettings;
@@ -65,54 +54,69 @@ export interface GatewayConfig {
   warnings: string[];
 }
 
-/**
- * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL`, `LOG_SYNC` and `TRUST_PROXY` (off by default; a hop count, `true`
- * meaning one hop).
- */
-const serverSettings = fragment(
+/** `CONFIG_STRICT`: every start-up warning (`GatewayConfig.warnings`) stops start-up instead, as an error. */
+const configSettings = fragment(
   {
-    PORT: env.int(4000, 0, 65535),
-    SHUTDOWN_TIMEOUT_MS: env.int(25_000, 0, 3_600_000),
-    TRUST_PROXY: env.custom((raw, refuse) => {
-      const word = raw?.toLowerCase();
-      if (word === undefined || ['false', 'off', 'no'].includes(word)) return 0;
-      if (['true', 'on', 'yes'].includes(word)) return 1;
-      if (!/^\d+$/.test(word) || Number(word) > 20) return refuse(`must be an integer from 0 to 20, got "${word}"`);
-      return Number(word);
-    }),
-    LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
-    LOG_SYNC: env.bool(false),
+    CONFIG_STRICT: env
+      .bool(false)
+      .describe(
+        '`true` turns every start-up warning into an error that stops start-up, reported with the other errors: ' +
+          "unknown variables that look like the gateway's, and every rule of this page that warns",
+      ),
   },
-  (v) => ({
-    port: v.PORT,
-    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
-    logLevel: v.LOG_LEVEL as LogLevel,
-    logSync: v.LOG_SYNC,
-    trustProxy: v.TRUST_PROXY,
-  }),
+  (v) => ({ strict: v.CONFIG_STRICT }),
+  {
+    title: 'Start-up checks',
+    says: 'How start-up reads the configuration as a whole.',
+    notes: [
+      '**Errors all at once.** Start-up reads every settings fragment and reports every problem together, one ' +
+        '`batchql: configuration error: …` line each (each names its variable), rather than stopping at the first.',
+      '**Unknown variables.** A variable the gateway does not read, but whose first `_`-separated segment is the ' +
+        'first segment of at least two variables it does (`UPSTREAM_`, `LIVE_`, `MAX_`, `REDIS_`, `JWT_`, `REACH_`, ' +
+        '`GAMEBALL_`, `FACTCHECK_`…, derived from the settings fragments, not listed by hand), is probably a typo: ' +
+        'it is logged at `warn` once at start-up, with the closest known name when one is close ' +
+        '(`unknown variable UPSTREAM_TIMEOUT_MS (did you mean UPSTREAM_BODY_TIMEOUT_MS?)`). A prefix only one ' +
+        'variable has (`LOG_`, `AUTH_`, `CORS_`…) is too generic to claim, and names with a `TEST` segment ' +
+        "(`REDIS_TEST_URL`) belong to test tooling, so other programs' variables stay silent. The `OTEL_` family is " +
+        'never claimed: platforms set `OTEL_*` for every container, and the OpenTelemetry exporter reads some ' +
+        'itself. Only names are reported, never values.',
+      '**Start-up warnings.** Settings that can run but probably should not (unknown variables, and the rules ' +
+        'above that warn) are logged at `warn` once at start-up (`configuration: …`), each naming its variables. ' +
+        'With `CONFIG_STRICT=true` every one of them stops start-up instead. A setting that would be used as a ' +
+        'timer longer than Node allows (2^31−1 ms, about 24.8 days; only a rate-limit window can be that long) is ' +
+        'refused outright.',
+      '**Start-up failures name their variable.** A Redis that cannot be reached says `REDIS_URL` and its address ' +
+        '(without user or password); a missing, unreadable or malformed `PERSISTED_OPERATIONS_FILE` says the ' +
+        'variable and the path.',
+      '**No provider.** A gateway without any configured provider starts (and warns), but `/ready` answers 503 ' +
+        'with `{"ready": false, "reason": "no provider is configured: …", "providers": {}}`: it could answer no ' +
+        'batch query.',
+    ].join('\n\n'),
+  },
 );
 
-/** `CONFIG_STRICT`: every start-up warning (`GatewayConfig.warnings`) stops start-up instead, as an error. */
-const configSettings = fragment({ CONFIG_STRICT: env.bool(false) }, (v) => ({ strict: v.CONFIG_STRICT }));
+/**
+ * Every settings fragment of the gateway but the providers' (each definition brings its own), in the order of
+ * the configuration reference (docs/configuration.md, `npm run config:print`).
+ */
+export const SETTINGS_FRAGMENTS: readonly SettingsFragment<unknown>[] = [
+  serverSettings,
+  upstreamSettings,
+  queryLimitSettings,
+  rateLimitSettings,
+  authSettings,
+  corsSettings,
+  writeSettings,
+  liveSettings,
+  redisSettings,
+  listSettings,
+  tracingSettings,
+  configSettings,
+];
 
 /** Every variable the gateway reads: the union of the composed fragments' variables. */
 export function knownVariables(definitions: readonly AnyProviderDefinition[] = PROVIDER_DEFINITIONS): string[] {
-  const fragments: SettingsFragment<unknown>[] = [
-    configSettings,
-    serverSettings,
-    upstreamSettings,
-    queryLimitSettings,
-    rateLimitSettings,
-    writeSettings,
-    liveSettings,
-    redisSettings,
-    listSettings,
-    authSettings,
-    corsSettings,
-    tracingSettings,
-    ...definitions.map((d) => d.settings),
-  ];
-  return [...new Set(fragments.flatMap(variablesOf))];
+  return [...new Set([...SETTINGS_FRAGMENTS, ...definitions.map((d) => d.settings)].flatMap(variablesOf))];
 }
 
 /**
@@ -120,7 +124,7 @@ export function knownVariables(definitions: readonly AnyProviderDefinition[] = P
  * A provider without a base URL is disabled; a provider with some but not all of its required
  * variables stops start-up. Every problem of every fragment is collected and thrown at once as
  * one `ConfigError` (`messages`). Start-up warnings (the fragments' own, unknown variables that
- * look like ours, see `unknownVariables`, and the cross-fragment ones of `crossWarnings`) are
+ * look like ours, see `unknownVariables`, and those of rules between fragments, see `serverSettings`) are
  * `warnings`, or, all of them, errors with `CONFIG_STRICT=true`: this function is the one place
  * that turns them into errors.
  */
@@ -153,7 +157,6 @@ export function loadConfig(
     ...unknownVariables(source, knownVariables(definitions)).map(
       ({ name, suggestion }) => `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
     ),
-    ...(server && upstream ? crossWarnings(server, upstream) : []),
   ];
   // CONFIG_STRICT: every warning is an error, reported with the other errors.
   const messages = [
@@ -194,30 +197,6 @@ export function loadConfig(
   };
 }
 
-/**
- * Settings of different fragments that fit badly together but can run: a shutdown shorter than a query's
- * deadline (`REQUEST_DEADLINE_MS`) or than a write can take (`writeAttemptWindowMs`: UPSTREAM_BUDGET_WAIT_MS +
- * UPSTREAM_DEADLINE_MS + 1 s; the drain skips read-backs not begun, so a write must fit in it).
- */
-function crossWarnings(server: { shutdownTimeoutMs: number }, upstream: UpstreamLimits): string[] {
-  const warnings: string[] = [];
-  const shutdownMs = server.shutdownTimeoutMs;
-  const deadlineMs = upstream.requestDeadlineMs;
-  if (shutdownMs < deadlineMs)
-    warnings.push(
-      `SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms) is shorter than REQUEST_DEADLINE_MS (${deadlineMs} ms): ` +
-        'a shutdown may destroy the connection of a query still within its deadline, which then gets no answer',
-    );
-  const writeMs = writeAttemptWindowMs(upstream);
-  if (writeMs > shutdownMs)
-    warnings.push(
-      `SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms) is shorter than a write can take (${writeMs} ms: ` +
-        'UPSTREAM_BUDGET_WAIT_MS + UPSTREAM_DEADLINE_MS + 1 s): a shutdown may cut a write off, and its ' +
-        'idempotency key then answers OUTCOME_UNKNOWN until a retry finds the batch ' +
-        '(docs/writes.md, "Shutdown and dead replicas")',
-    );
-  return warnings;
-}
 /**
  * Without `CURSOR_SECRET` or `IDEMPOTENCY_MARKER_SECRET`, the key is derived from the provider credentials
  * (under its own `label`), which are secret and the same on every replica of one deployment, so cursors and

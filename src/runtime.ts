@@ -4,7 +4,7 @@ import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './graphql/context.js';
 import { createMemoryCoordinator, type Coordinator } from './live/coordinator.js';
 import { PollHub } from './live/poll-hub.js';
-import { DEFAULT_POLL_POLICY } from './live/poll-policy.js';
+import { POLL_JITTER } from './live/poll-policy.js';
 import { SubscriptionShares } from './live/shares.js';
 import { createRedisCoordinator } from './live/redis-coordinator.js';
 import {
@@ -33,7 +33,7 @@ import { startTracing, type Tracing } from './observability/tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createIdempotencyStore } from './writes/create-store.js';
 import { WritesInFlight } from './writes/in-flight.js';
-import { writeAttemptWindowMs } from './writes/settings.js';
+import { replayWaitMs, writeAttemptWindowMs } from './writes/settings.js';
 import { createGatewayRedis, type GatewayRedis } from './redis/connection.js';
 import { redisHealthReporter } from './redis/health.js';
 
@@ -278,7 +278,7 @@ export async function startGateway(
     bulkRefresh,
     ...policy
   } = config.live;
-  const hub = new PollHub(providers, coordinator, { ...policy, jitter: DEFAULT_POLL_POLICY.jitter }, options.now, {
+  const hub = new PollHub(providers, coordinator, { ...policy, jitter: POLL_JITTER }, options.now, {
     bulkRefresh,
   });
   started.defer(() => hub.close());
@@ -292,14 +292,14 @@ export async function startGateway(
   const idempotency = createIdempotencyStore({
     redis,
     // A replay waits at most as long as a write can take (a cancel: status, stop, read-back), plus a margin.
-    waitMs: config.upstream.deadlineMs * 3 + 5_000,
+    waitMs: replayWaitMs(config.upstream),
     perClient: config.writes.keysPerClient,
     leaseMs: config.writes.leaseMs,
     markerSecret: config.writes.markerSecret,
   });
   started.defer(() => idempotency.close());
   const writesInFlight = new WritesInFlight();
-  // A shutdown shorter than a write can take is a configuration warning (`crossWarnings` in config.ts).
+  // A shutdown shorter than a write can take is a configuration warning (`serverSettings`' rules).
   metrics.bind(hub, providers);
   if (sharedBudget) metrics.bindBudget(sharedBudget);
   // Provider webhooks (each definition's `webhook`, on when its secret is set): a verified terminal event

@@ -9,7 +9,6 @@ import {
   type LiveServices,
   type WriteServices,
 } from './graphql/context.js';
-import { createIdempotencyStore } from './writes/create-store.js';
 import { useBodyLimits } from './graphql/body-limits.js';
 import { multipartFetchAPI, useMultipartRequests } from './graphql/multipart.js';
 import type { UpstreamLimits } from './upstream/limits.js';
@@ -18,7 +17,7 @@ import { pino, type Logger } from 'pino';
 import { yogaLogger } from './observability/logging.js';
 import { authorizationOf, type Authenticator } from './identity/auth.js';
 import { clientIdentity } from './identity/identity.js';
-import { DEFAULT_QUERY_LIMITS, securityPlugins, type QueryLimits } from './graphql/security.js';
+import { securityPlugins, type QueryLimits } from './graphql/security.js';
 import { maskError } from './graphql/errors.js';
 import { useLazyParallelValidation } from './graphql/lazy-validation.js';
 import { costTable, useUpstreamBudget } from './graphql/upstream-cost.js';
@@ -51,16 +50,16 @@ export interface GatewayOptions {
   lists: ListServices;
   /** The poll hub behind subscriptions. */
   live: LiveServices;
-  /** Idempotency keys and the write scope. @default keys in memory, scope `batches:write` */
-  writes?: WriteServices;
+  /** Idempotency keys and the write scope (`JWT_WRITE_SCOPE`). */
+  writes: WriteServices;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
   /** Verifies the caller (JWT) and yields its tenant. @default everyone, no tenant */
   authenticate?: Authenticator;
-  /** Query shape limits, introspection, CSRF, persisted operations. */
-  queries?: QueryLimits;
-  /** Proxy hops whose `X-Forwarded-For` is trusted when identifying clients (`identity.ts`). @default 0 */
-  trustProxy?: number;
+  /** Query shape limits, introspection, CSRF, persisted operations (`MAX_QUERY_*`…). */
+  queries: QueryLimits;
+  /** Proxy hops whose `X-Forwarded-For` is trusted when identifying clients (`identity.ts`, `TRUST_PROXY`). */
+  trustProxy: number;
   /** Show GraphiQL at GET /graphql (self-contained, see `graphiql.ts`). @default true */
   graphiql?: boolean;
   /** The document GraphiQL opens with (the demo's submit-and-watch example). @default providers, lists, a watch */
@@ -112,12 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const authenticate: Authenticator = options.authenticate ?? (async () => ({}));
   const corsOrigins = options.corsOrigins ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
-  const writes = options.writes ?? {
-    idempotency: createIdempotencyStore({}),
-    writeScope: 'batches:write',
-    attemptWindowMs: 17_000,
-  };
-  const queries = options.queries ?? DEFAULT_QUERY_LIMITS;
+  const { writes, queries } = options;
   // One getter for every context (a new one per request would give each context a shape of its
   // own, and V8 would keep them as hash tables): the request's pino child, made on first use.
   const LAZY_LOG: PropertyDescriptor = {
@@ -190,7 +184,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const client = clientIdentity(
         principal,
         { remoteAddress: req?.socket?.remoteAddress, forwardedFor: initial.request?.headers.get('x-forwarded-for') },
-        options.trustProxy ?? 0,
+        options.trustProxy,
       );
       const requestId = requestIdFor(initial.request);
       // `initial` is the context itself (envelop merges what this returns into it), so it needs no

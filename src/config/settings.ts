@@ -27,8 +27,32 @@ export { MAX_TIMER_MS } from './long-timeout.js';
 /** The environment as read: variable name to raw value. */
 export type Env = Record<string, string | undefined>;
 
-/** A fragment: an object of environment variables, transformed into typed settings. */
-export type SettingsFragment<T> = z.ZodPipe<z.ZodObject<z.ZodRawShape>, z.ZodTransform<T, Record<string, unknown>>>;
+/**
+ * What the configuration reference (docs/configuration.md, `npm run config:print`) says of a variable or a
+ * fragment, beside zod's own `description` (a variable's meaning, `.describe('…')`) and `title` (a fragment's
+ * section). The readers of `env` fill in `fallback` and `allowed` from their arguments; a variable whose
+ * default or values no argument says (a derived default, a custom reader) says them with `.meta({ … })`.
+ */
+declare module 'zod' {
+  interface GlobalMeta {
+    /** A variable's default as the reference shows it (Markdown); absent: none. */
+    fallback?: string;
+    /** The values a variable accepts (Markdown): a range, a list, a form. */
+    allowed?: string;
+    /** A fragment's rules between its variables (`Rule.says`), in the order they are checked. */
+    rules?: readonly string[];
+    /** The variables of other fragments a fragment's rules read (`FragmentOptions.uses`). */
+    borrowed?: readonly string[];
+    /** What a fragment's section says after its table and rules (Markdown). */
+    notes?: string;
+  }
+}
+
+/** A fragment: an object of environment variables (`S`, their readers), transformed into typed settings. */
+export type SettingsFragment<T, S extends z.ZodRawShape = z.ZodRawShape> = z.ZodPipe<
+  z.ZodObject<S>,
+  z.ZodTransform<T, Record<string, unknown>>
+>;
 
 /** An environment variable, trimmed; blank counts as unset. */
 const raw = z
@@ -42,55 +66,110 @@ function refuse(ctx: z.RefinementCtx, message: string): never {
   return z.NEVER as never;
 }
 
-/** Readers of one variable. */
+/** A default or a value as the reference shows it. */
+const code = (value: string | number | boolean) => `\`${value}\``;
+
+/** Readers of one variable, each with its default and its values in its metadata (the reference's columns). */
 export const env = {
-  /** A string, or undefined when unset or blank. */
-  text: () => raw,
+  /**
+   * A string: `fallback` when unset (undefined without one). `check` may refuse a set value: it returns the
+   * problem (the message says the variable's name before it), or undefined.
+   */
+  text: <F extends string | undefined = undefined>(fallback?: F, check?: (value: string) => string | undefined) =>
+    raw
+      .transform((v, ctx): F extends string ? string : string | undefined => {
+        if (v === undefined) return fallback as F extends string ? string : string | undefined;
+        const problem = check?.(v);
+        return problem === undefined ? v : refuse(ctx, problem);
+      })
+      .meta(fallback === undefined ? {} : { fallback: code(fallback) }),
   /** A decimal integer in `[min, max]`, or `fallback` when unset. */
   int: (fallback: number, min: number, max: number) =>
-    raw.transform((v, ctx): number => {
-      if (v === undefined) return fallback;
-      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
-        return refuse(ctx, `must be an integer from ${min} to ${max}, got "${v}"`);
-      return Number(v);
-    }),
+    raw
+      .transform((v, ctx): number => {
+        if (v === undefined) return fallback;
+        if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+          return refuse(ctx, `must be an integer from ${min} to ${max}, got "${v}"`);
+        return Number(v);
+      })
+      .meta({ fallback: code(fallback), allowed: `${min}–${max}` }),
   /** A decimal integer in `[min, max]`, or undefined when unset (a per-provider override of a shared setting). */
   intOrUnset: (min: number, max: number) =>
-    raw.transform((v, ctx): number | undefined => {
-      if (v === undefined) return undefined;
-      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
-        return refuse(ctx, `must be an integer from ${min} to ${max}, got "${v}"`);
-      return Number(v);
-    }),
+    raw
+      .transform((v, ctx): number | undefined => {
+        if (v === undefined) return undefined;
+        if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+          return refuse(ctx, `must be an integer from ${min} to ${max}, got "${v}"`);
+        return Number(v);
+      })
+      .meta({ allowed: `${min}–${max}` }),
   /** A decimal number in `[min, max]`, or `fallback` when unset. */
   number: (fallback: number, min: number, max: number) =>
-    raw.transform((v, ctx): number => {
-      if (v === undefined) return fallback;
-      if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max)
-        return refuse(ctx, `must be a number from ${min} to ${max}, got "${v}"`);
-      return Number(v);
-    }),
+    raw
+      .transform((v, ctx): number => {
+        if (v === undefined) return fallback;
+        if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max)
+          return refuse(ctx, `must be a number from ${min} to ${max}, got "${v}"`);
+        return Number(v);
+      })
+      .meta({ fallback: code(fallback), allowed: `${min}–${max}` }),
   /** true/false (also 1/0, yes/no, on/off), or `fallback` when unset. */
   bool: (fallback: boolean) =>
-    raw.transform((v, ctx): boolean => {
-      const word = v?.toLowerCase();
-      if (word === undefined) return fallback;
-      if (['true', '1', 'yes', 'on'].includes(word)) return true;
-      if (['false', '0', 'no', 'off'].includes(word)) return false;
-      return refuse(ctx, `must be true or false, got "${word}"`);
-    }),
-  /** Any reading: `read` gets the trimmed value (undefined when unset) and may refuse it. */
+    raw
+      .transform((v, ctx): boolean => {
+        const word = v?.toLowerCase();
+        if (word === undefined) return fallback;
+        if (['true', '1', 'yes', 'on'].includes(word)) return true;
+        if (['false', '0', 'no', 'off'].includes(word)) return false;
+        return refuse(ctx, `must be true or false, got "${word}"`);
+      })
+      .meta({ fallback: code(fallback), allowed: '`true` or `false` (also `1`/`0`, `yes`/`no`, `on`/`off`)' }),
+  /**
+   * Any reading: `read` gets the trimmed value (undefined when unset) and may refuse it. Its default and
+   * values are the caller's to say (`.meta({ fallback, allowed })`).
+   */
   custom: <T>(read: (value: string | undefined, refuse: (message: string) => never) => T) =>
-    raw.transform((v, ctx): T => read(v, (message) => refuse(ctx, message))),
+    raw.transform((v, ctx): T => read(v, (message) => refuse(ctx, message))).meta({}),
   /** One of `values`, or `fallback` when unset. */
   oneOf: <T extends string>(values: readonly T[], fallback: T) =>
-    raw.transform((v, ctx): T => {
-      if (v === undefined) return fallback;
-      if (!(values as readonly string[]).includes(v))
-        return refuse(ctx, `must be one of ${values.join(', ')}, got "${v}"`);
-      return v as T;
-    }),
+    raw
+      .transform((v, ctx): T => {
+        if (v === undefined) return fallback;
+        if (!(values as readonly string[]).includes(v))
+          return refuse(ctx, `must be one of ${values.join(', ')}, got "${v}"`);
+        return v as T;
+      })
+      .meta({ fallback: code(fallback), allowed: values.map(code).join(', ') }),
 };
+
+/** The values of a fragment's variables, as its readers read them. */
+type Values<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;
+
+/**
+ * A rule between variables, checked before the fragment builds its settings: what the configuration reference
+ * says of it (`says`, Markdown, naming the variables), and its check, which refuses a combination with
+ * `fail(message)` (start-up stops) or reports one that can run with `warn(message)` (a configuration warning:
+ * `GatewayConfig.warnings`, an error with `CONFIG_STRICT=true`); both messages name their variables themselves.
+ */
+export interface Rule<V> {
+  says: string;
+  check(values: V, fail: (message: string) => void, warn: (message: string) => void): void;
+}
+
+/**
+ * The rule that no variable of `low` may exceed `high` (an interval and its maximum, a timeout and the whole
+ * deadline); each one that does is refused with a message naming both.
+ */
+export function notAbove<K extends string>(low: K | readonly K[], high: K, says?: string): Rule<Record<K, number>> {
+  const lows = typeof low === 'string' ? [low] : low;
+  const names = lows.map((name) => `\`${name}\``);
+  return {
+    says: says ?? `${names.join(' and ')} may not exceed \`${high}\`.`,
+    check: (v, fail) => {
+      for (const name of lows) if (v[name] > v[high]) fail(`${name} (${v[name]}) must not exceed ${high} (${v[high]})`);
+    },
+  };
+}
 
 /**
  * Where `warn` puts its messages while `fragmentReader` parses a fragment (parsing is synchronous, so
@@ -98,33 +177,75 @@ export const env = {
  */
 let warningSink: string[] | undefined;
 
-/**
- * A fragment from an object of variables and a function building the settings; `build` may
- * refuse a combination with `fail(message)`, and report a problem that does not stop start-up
- * with `warn(message)` (a configuration warning: `GatewayConfig.warnings`, an error with
- * `CONFIG_STRICT=true`); both messages name their variables themselves.
- */
-export function fragment<S extends z.ZodRawShape, T>(
-  shape: S,
-  build: (values: z.output<z.ZodObject<S>>, fail: (message: string) => never, warn: (message: string) => void) => T,
-): SettingsFragment<T> {
-  return z.object(shape).transform((values, ctx) =>
-    build(
-      values,
-      (message) => {
-        ctx.addIssue({ code: 'custom', message, path: [] });
-        return z.NEVER as never;
-      },
-      (message) => {
-        warningSink?.push(message);
-      },
-    ),
-  ) as unknown as SettingsFragment<T>;
+/** What a fragment is besides its variables: its section of the reference, its rules, the variables it borrows. */
+export interface FragmentOptions<V, U extends z.ZodRawShape> {
+  /** Its section's title in the reference (a provider's is its `displayName`). */
+  title?: string;
+  /** What the section says before its table (Markdown), when more than its variables' meanings. */
+  says?: string;
+  /** What the section says after its table and rules (Markdown): how the variables work together. */
+  notes?: string;
+  /** Rules between its variables (and those it borrows), checked in order before `build`. */
+  rules?: readonly Rule<V & Partial<Values<U>>>[];
+  /**
+   * Variables of other fragments its rules read (`borrow`): read by the same readers, never documented or
+   * counted here, undefined when their own fragment refuses them (that fragment reports the problem).
+   */
+  uses?: U;
 }
 
-/** The environment variables a fragment reads. */
+/**
+ * A fragment from an object of variables and a function building the settings. Its `rules` are checked first,
+ * then `build` runs, which may refuse a combination with `fail(message)` and report a problem that does not stop
+ * start-up with `warn(message)`, as rules do; after any refusal the settings are dropped.
+ */
+export function fragment<S extends z.ZodRawShape, T, U extends z.ZodRawShape = Record<never, never>>(
+  shape: S,
+  build: (values: Values<S>, fail: (message: string) => never, warn: (message: string) => void) => T,
+  options: FragmentOptions<Values<S>, U> = {},
+): SettingsFragment<T, S> {
+  const uses = options.uses ?? ({} as U);
+  const borrowed = Object.fromEntries(
+    Object.entries(uses).map(([name, reader]) => [name, (reader as z.ZodType<unknown>).catch(undefined)]),
+  );
+  return z
+    .object({ ...shape, ...borrowed })
+    .transform((values, ctx) => {
+      let failed = false;
+      const fail = (message: string): never => {
+        failed = true;
+        ctx.addIssue({ code: 'custom', message, path: [] });
+        return z.NEVER as never;
+      };
+      const warn = (message: string) => {
+        warningSink?.push(message);
+      };
+      for (const rule of options.rules ?? []) rule.check(values as Values<S> & Partial<Values<U>>, fail, warn);
+      // Built even after a refusal, so its own refusals are reported too; the settings are then dropped.
+      const settings = build(values as Values<S>, fail, warn);
+      return failed ? z.NEVER : settings;
+    })
+    .meta({
+      ...(options.title ? { title: options.title } : {}),
+      ...(options.says ? { description: options.says } : {}),
+      ...(options.notes ? { notes: options.notes } : {}),
+      rules: (options.rules ?? []).map((r) => r.says),
+      borrowed: Object.keys(uses),
+    }) as unknown as SettingsFragment<T, S>;
+}
+
+/** Readers of `names` of another fragment, for a fragment's `uses`: the very readers, so one default each. */
+export function borrow<S extends z.ZodRawShape, K extends keyof S & string>(
+  f: SettingsFragment<unknown, S>,
+  ...names: K[]
+): Pick<S, K> {
+  return Object.fromEntries(names.map((name) => [name, f.in.shape[name]])) as Pick<S, K>;
+}
+
+/** The environment variables a fragment reads (not those it borrows for its rules). */
 export function variablesOf(f: SettingsFragment<unknown>): string[] {
-  return Object.keys(f.in.shape);
+  const borrowed = f.meta()?.borrowed ?? [];
+  return Object.keys(f.in.shape).filter((name) => !borrowed.includes(name));
 }
 
 /** The messages of a failed parse: each names its variable. */

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
+import { readFragment } from '../config/settings.js';
+import { serverSettings } from '../http/server-settings.js';
 import { DEMO_SIMULATORS, demoCurl, demoExamples, submitAndWatch } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
 import { startGateway } from '../runtime.js';
@@ -28,7 +30,8 @@ import { createSystemClock, startSimulators } from './simulators/index.js';
 // gateway's budget follows the same plan, so the demo runs as it would against the real providers.
 // Their data is seeded, so the printed examples and the docs' use ids that exist (demo-examples.ts).
 const sims = await startSimulators({ ...DEMO_SIMULATORS, clock: createSystemClock() });
-const port = process.env.PORT ?? '4000';
+// PORT as the gateway reads it (its default included), for the demo's own origins below.
+const port = String(readFragment(serverSettings, process.env).port);
 const env = {
   ...process.env,
   ...simulatorEnv(sims),

@@ -21,6 +21,7 @@ import {
   SIMULATOR_DEFINITIONS,
   SIMULATOR_PORTS,
   startSimulators,
+  FACT_CHECK_SIM_PLANS,
   type FactCheckPlan,
 } from './simulators/index.js';
 
@@ -44,11 +45,7 @@ function oneOf<T extends string>(name: string, values: readonly T[], fallback: T
   return raw as T;
 }
 
-const factCheckPlan = oneOf<FactCheckPlan>(
-  'SIM_FACTCHECK_PLAN',
-  ['free', 'pro', 'enterprise', 'unlimited'],
-  'unlimited',
-);
+const factCheckPlan = oneOf('SIM_FACTCHECK_PLAN', Object.keys(FACT_CHECK_SIM_PLANS) as FactCheckPlan[], 'unlimited');
 const gameballRateLimits = oneOf('SIM_GAMEBALL_RATE_LIMITS', ['documented', 'none'] as const, 'none');
 const host = process.env.SIM_HOST?.trim() || '127.0.0.1';
 const publicHost = process.env.SIM_PUBLIC_HOST?.trim() || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);

@@ -20,8 +20,18 @@ export interface RateLimitSettings {
 
 /** `RATE_LIMIT_PER_MINUTE`: off (`0`) by default. */
 export const rateLimitSettings = fragment(
-  { RATE_LIMIT_PER_MINUTE: env.int(0, 0, 10_000_000) },
+  {
+    RATE_LIMIT_PER_MINUTE: env
+      .int(0, 0, 10_000_000)
+      .meta({ fallback: '`0` (off)' })
+      .describe(
+        'operations one client ([security.md](security.md#who-a-client-is)) may start per minute, over every ' +
+          'transport: a query or mutation counts one, opening a subscription one (its events none); beyond it ' +
+          'HTTP answers 429 with `Retry-After` and `RATE_LIMITED`. Shared by the replicas through `REDIS_URL` when set',
+      ),
+  },
   (v): RateLimitSettings => ({ perMinute: v.RATE_LIMIT_PER_MINUTE }),
+  { title: 'Rate limit', says: 'The inbound limit per client ([security.md](security.md#rate-limit)).' },
 );
 
 /** What the limiter says about one more operation of a client. */

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { createResolvers } from './resolvers/index.js';
-import { batchTypeName } from '../domain/global-id.js';
 import type { ServedProvider } from './served-provider.js';
 
 /** The folder holding schema/**.graphql. */
@@ -25,9 +24,6 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 
 /** Builds the executable schema from the shared SDL files and each provider's own SDL and resolvers. */
 export function createSchema(definitions: readonly ServedProvider[]): GraphQLSchema {
-  for (const d of definitions)
-    if (d.typeName !== batchTypeName(d.name))
-      throw new TypeError(`provider ${d.name}: typeName must be ${batchTypeName(d.name)} (global IDs depend on it)`);
   return makeExecutableSchema({
     typeDefs: [...loadTypeDefs(), ...definitions.map((d) => d.schema.typeDefs)],
     resolvers: createResolvers(definitions),

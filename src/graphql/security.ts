@@ -28,42 +28,40 @@ export interface QueryLimits {
   persistedOperationsFile?: string;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = {
-  maxDepth: 12,
-  maxCost: 20_000,
-  maxAliases: 20,
-  maxDirectives: 20,
-  maxTokens: 2_000,
-  maxBodyBytes: 100_000,
-  // The largest provider file limit (docs/providers.md), so such an upload fits in one request.
-  maxMutationBodyBytes: 10 * 1024 * 1024,
-  introspection: true,
-  csrf: true,
-};
-
-const Q = DEFAULT_QUERY_LIMITS;
-
 /** `MAX_QUERY_*`, `MAX_BODY_BYTES`, `INTROSPECTION`, `CSRF_PREVENTION` and `PERSISTED_OPERATIONS_FILE`. */
 export const queryLimitSettings = fragment(
   {
-    MAX_QUERY_DEPTH: env.int(Q.maxDepth, 1, 1_000),
-    MAX_QUERY_COST: env.int(Q.maxCost, 1, 10_000_000),
-    MAX_QUERY_ALIASES: env.int(Q.maxAliases, 0, 10_000),
-    MAX_QUERY_DIRECTIVES: env.int(Q.maxDirectives, 0, 10_000),
-    MAX_QUERY_TOKENS: env.int(Q.maxTokens, 1, 10_000_000),
-    MAX_BODY_BYTES: env.int(Q.maxBodyBytes, 100, 100_000_000),
-    MAX_MUTATION_BODY_BYTES: env.int(Q.maxMutationBodyBytes, 100, 1_000_000_000),
-    INTROSPECTION: env.bool(Q.introspection),
-    CSRF_PREVENTION: env.bool(Q.csrf),
-    PERSISTED_OPERATIONS_FILE: env.text(),
+    MAX_QUERY_DEPTH: env.int(12, 1, 1_000).describe('graphql-armor depth limit'),
+    MAX_QUERY_COST: env.int(20_000, 1, 10_000_000).describe('graphql-armor cost limit'),
+    MAX_QUERY_ALIASES: env.int(20, 0, 10_000).describe('graphql-armor alias limit'),
+    MAX_QUERY_DIRECTIVES: env.int(20, 0, 10_000).describe('graphql-armor directive limit'),
+    MAX_QUERY_TOKENS: env.int(2_000, 1, 10_000_000).describe('graphql-armor token limit'),
+    MAX_BODY_BYTES: env
+      .int(100_000, 100, 100_000_000)
+      .describe(
+        'larger query and subscription bodies, and WebSocket messages, get 413; larger bodies are read only from ' +
+          'a caller with the write scope ([writes.md](writes.md#body-limits))',
+      ),
+    // The largest provider file limit (docs/providers.md), so such an upload fits in one request.
+    MAX_MUTATION_BODY_BYTES: env
+      .int(10 * 1024 * 1024, 100, 1_000_000_000)
+      .describe('larger mutation bodies (uploads included) get 413 (10 MB by default)'),
+    INTROSPECTION: env.bool(true).describe('`false` refuses introspection and hides "Did you mean" field suggestions'),
+    CSRF_PREVENTION: env
+      .bool(true)
+      .describe(
+        'requests a browser sends without a preflight need an `x-batchql-csrf` header ' +
+          '([security.md](security.md#csrf))',
+      ),
+    PERSISTED_OPERATIONS_FILE: env
+      .text()
+      .describe(
+        'JSON `{ "<sha256>": "<document>" }`: only these operations run (Apollo-style ' +
+          '`extensions.persistedQuery.sha256Hash`); a missing, unreadable or malformed file stops start-up, ' +
+          'naming the variable and the path',
+      ),
   },
-  (v, fail): QueryLimits => ({
-    ...(v.MAX_MUTATION_BODY_BYTES < v.MAX_BODY_BYTES
-      ? fail(
-          `MAX_MUTATION_BODY_BYTES (${v.MAX_MUTATION_BODY_BYTES}) must not be below ` +
-            `MAX_BODY_BYTES (${v.MAX_BODY_BYTES})`,
-        )
-      : {}),
+  (v): QueryLimits => ({
     maxDepth: v.MAX_QUERY_DEPTH,
     maxCost: v.MAX_QUERY_COST,
     maxAliases: v.MAX_QUERY_ALIASES,
@@ -75,6 +73,22 @@ export const queryLimitSettings = fragment(
     csrf: v.CSRF_PREVENTION,
     ...(v.PERSISTED_OPERATIONS_FILE ? { persistedOperationsFile: v.PERSISTED_OPERATIONS_FILE } : {}),
   }),
+  {
+    title: 'Queries',
+    says: 'What one request may ask ([security.md](security.md#hostile-queries)), and how large it may be.',
+    rules: [
+      {
+        says: '`MAX_MUTATION_BODY_BYTES` may not be below `MAX_BODY_BYTES`.',
+        check: (v, fail) => {
+          if (v.MAX_MUTATION_BODY_BYTES < v.MAX_BODY_BYTES)
+            fail(
+              `MAX_MUTATION_BODY_BYTES (${v.MAX_MUTATION_BODY_BYTES}) must not be below ` +
+                `MAX_BODY_BYTES (${v.MAX_BODY_BYTES})`,
+            );
+        },
+      },
+    ],
+  },
 );
 
 /** Makes an armor validation rule report its refusal through the validation context. */

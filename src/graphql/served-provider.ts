@@ -30,8 +30,6 @@ export interface ServedProvider {
   name: ProviderName;
   /** Its name for people (`ProviderInfo.displayName`). */
   displayName: string;
-  /** The GraphQL object type of its batches; also the type part of their global IDs. */
-  typeName: `${string}Batch`;
   capabilities: ProviderCapabilities;
   /** The writes its adapter serves: a write request goes to the provider that lists its kind. */
   writes?: readonly WriteKind[];

@@ -56,31 +56,39 @@ export function appendVary(headers: Headers, ...names: string[]): void {
  */
 export const corsSettings = fragment(
   {
-    CORS_ORIGINS: env.custom((raw, refuse): string[] => {
-      if (raw === undefined) return [];
-      const out: string[] = [];
-      for (const entry of raw
-        .split(',')
-        .map((e) => e.trim())
-        .filter((e) => e !== '')) {
-        if (entry === '*') {
-          out.push(entry);
-          continue;
+    CORS_ORIGINS: env
+      .custom((raw, refuse): string[] => {
+        if (raw === undefined) return [];
+        const out: string[] = [];
+        for (const entry of raw
+          .split(',')
+          .map((e) => e.trim())
+          .filter((e) => e !== '')) {
+          if (entry === '*') {
+            out.push(entry);
+            continue;
+          }
+          const url = URL.canParse(entry) ? new URL(entry) : undefined;
+          // Scheme, a host name (IDNs arrive as punycode) or IP address, a port: no wildcard, user or path.
+          const origin =
+            url !== undefined &&
+            (url.protocol === 'http:' || url.protocol === 'https:') &&
+            /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname) &&
+            !url.username &&
+            !url.password &&
+            /^[^/]+\/\/[^/?#]+\/?$/.test(entry);
+          if (!origin || !url) return refuse(`has "${entry}", which is not an origin: use http(s)://host[:port] or *`);
+          out.push(url.origin);
         }
-        const url = URL.canParse(entry) ? new URL(entry) : undefined;
-        // Scheme, a host name (IDNs arrive as punycode) or IP address, a port: no wildcard, user or path.
-        const origin =
-          url !== undefined &&
-          (url.protocol === 'http:' || url.protocol === 'https:') &&
-          /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname) &&
-          !url.username &&
-          !url.password &&
-          /^[^/]+\/\/[^/?#]+\/?$/.test(entry);
-        if (!origin || !url) return refuse(`has "${entry}", which is not an origin: use http(s)://host[:port] or *`);
-        out.push(url.origin);
-      }
-      return out;
-    }),
+        return out;
+      })
+      .meta({ fallback: '— (no cross-origin access)', allowed: '`http(s)://host[:port]` (no path), or `*`' })
+      .describe(
+        'comma-separated origins whose pages may call the gateway, answered with ' +
+          '`Access-Control-Allow-Origin: <origin>`, credentials allowed and `Vary: Origin`; `*` admits any other ' +
+          'origin without credentials ([security.md](security.md#cors))',
+      ),
   },
   (v) => v.CORS_ORIGINS,
+  { title: 'CORS' },
 );

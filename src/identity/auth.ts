@@ -23,34 +23,36 @@ export interface AuthSettings {
  */
 export const authSettings = fragment(
   {
-    AUTH_MODE: env.oneOf(['jwt', 'none'] as const, 'jwt'),
-    JWT_TENANT_CLAIM: env.text(),
-    JWT_SECRET: env.text(),
-    JWT_JWKS_URL: env.text(),
-    JWT_ISSUER: env.text(),
-    JWT_AUDIENCE: env.text(),
-    JWT_WRITE_SCOPE: env.custom((raw, refuse) => {
-      if (raw === undefined) return 'batches:write';
-      if (/\s/.test(raw)) return refuse(`must be one scope (no spaces), got "${raw}"`);
-      return raw;
-    }),
+    AUTH_MODE: env
+      .oneOf(['jwt', 'none'] as const, 'jwt')
+      .describe(
+        '`jwt`: clients send `Authorization: Bearer <JWT>`; `none`: no client authentication (demo only, logged ' +
+          'loudly)',
+      ),
+    JWT_TENANT_CLAIM: env
+      .text('reach_tenant')
+      .describe(
+        "the claim holding the client's Reach tenant, sent upstream as `reach-tenant-id`; it must be 1–200 " +
+          "characters of letters, digits and ``!#$%&'*+-.^_`|~`` (RFC 9110 `tchar`, ASCII only), else the token " +
+          'is refused (401)',
+      ),
+    JWT_SECRET: env.text().describe('HS256 secret (at least 32 characters)'),
+    JWT_JWKS_URL: env.text().describe('a JWKS URL (RS256, ES256, …), instead of `JWT_SECRET`'),
+    JWT_ISSUER: env.text().meta({ fallback: '— (required with `jwt`)' }).describe('the `iss` a token must carry'),
+    JWT_AUDIENCE: env.text().meta({ fallback: '— (required with `jwt`)' }).describe('the `aud` a token must carry'),
+    JWT_WRITE_SCOPE: env
+      .text('batches:write', (raw) => (/\s/.test(raw) ? `must be one scope (no spaces), got "${raw}"` : undefined))
+      .meta({ allowed: 'one scope (no spaces)' })
+      .describe(
+        "the scope every mutation needs with `jwt`, from the token's `scope` (space-separated) or `scp` claim; " +
+          'without it a write is `FORBIDDEN` and nothing is sent upstream ([writes.md](writes.md#who-may-write))',
+      ),
   },
-  (v, fail): AuthSettings => {
-    const mode = v.AUTH_MODE;
-    const tenantClaim = v.JWT_TENANT_CLAIM ?? 'reach_tenant';
-    const writeScope = v.JWT_WRITE_SCOPE;
+  (v): AuthSettings => {
+    const { AUTH_MODE: mode, JWT_TENANT_CLAIM: tenantClaim, JWT_WRITE_SCOPE: writeScope } = v;
     if (mode === 'none') return { mode, tenantClaim, writeScope };
-    const secret = v.JWT_SECRET;
-    const jwksUrl = v.JWT_JWKS_URL;
-    if (!secret && !jwksUrl)
-      fail('AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL; set AUTH_MODE=none only for a local demo');
-    if (secret && jwksUrl) fail('set JWT_SECRET or JWT_JWKS_URL, not both');
-    if (secret && secret.length < 32) fail('JWT_SECRET must be at least 32 characters');
-    if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) fail('JWT_JWKS_URL must be an http(s) URL');
-    const issuer = v.JWT_ISSUER;
-    const audience = v.JWT_AUDIENCE;
-    if (!issuer) return fail('AUTH_MODE=jwt needs JWT_ISSUER');
-    if (!audience) return fail('AUTH_MODE=jwt needs JWT_AUDIENCE');
+    // The rules below have made sure of both.
+    const { JWT_SECRET: secret, JWT_JWKS_URL: jwksUrl, JWT_ISSUER: issuer = '', JWT_AUDIENCE: audience = '' } = v;
     return {
       mode,
       tenantClaim,
@@ -60,6 +62,35 @@ export const authSettings = fragment(
       ...(secret ? { secret } : {}),
       ...(jwksUrl ? { jwksUrl } : {}),
     };
+  },
+  {
+    title: 'Authentication',
+    says: 'How clients authenticate ([security.md](security.md#authentication-and-tenancy)).',
+    rules: [
+      {
+        says:
+          'With `AUTH_MODE=jwt`, one key: `JWT_SECRET` (at least 32 characters) or `JWT_JWKS_URL` (an http(s) URL), ' +
+          'not both.',
+        check: (v, fail) => {
+          if (v.AUTH_MODE !== 'jwt') return;
+          const secret = v.JWT_SECRET;
+          const jwksUrl = v.JWT_JWKS_URL;
+          if (!secret && !jwksUrl)
+            fail('AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL; set AUTH_MODE=none only for a local demo');
+          if (secret && jwksUrl) fail('set JWT_SECRET or JWT_JWKS_URL, not both');
+          if (secret && secret.length < 32) fail('JWT_SECRET must be at least 32 characters');
+          if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) fail('JWT_JWKS_URL must be an http(s) URL');
+        },
+      },
+      {
+        says: 'With `AUTH_MODE=jwt`, `JWT_ISSUER` and `JWT_AUDIENCE` are required.',
+        check: (v, fail) => {
+          if (v.AUTH_MODE !== 'jwt') return;
+          if (!v.JWT_ISSUER) fail('AUTH_MODE=jwt needs JWT_ISSUER');
+          else if (!v.JWT_AUDIENCE) fail('AUTH_MODE=jwt needs JWT_AUDIENCE');
+        },
+      },
+    ],
   },
 );
 

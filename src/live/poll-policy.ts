@@ -16,15 +16,11 @@ export interface PollPolicy {
   jitter: number;
 }
 
-export const DEFAULT_POLL_POLICY: PollPolicy = {
-  runningMs: 2_000,
-  idleMs: 2_000,
-  idleMaxMs: 30_000,
-  pendingMs: 60_000,
-  errorMs: 2_000,
-  errorMaxMs: 60_000,
-  jitter: 0.2,
-};
+/**
+ * The policy's jitter, ±20 %: the one part of it that is no setting (the intervals are `LIVE_POLL_*`, whose
+ * defaults are `liveSettings`').
+ */
+export const POLL_JITTER = 0.2;
 
 /** What the loop knows when choosing its next sleep. */
 export interface PollState {

@@ -6,8 +6,8 @@ export interface RedisCoordinatorOptions {
   /** The gateway's Redis (`redis/connection.ts`): its keys and channels start with its `keyPrefix`. */
   redis: GatewayRedis;
   instanceId: string;
-  /** How long a poll lease lasts without renewal. @default 5000 */
-  leaseMs?: number;
+  /** How long a poll lease lasts without renewal (`LIVE_LEASE_MS`). */
+  leaseMs: number;
 }
 
 const RENEW =
@@ -36,7 +36,7 @@ interface Envelope {
  */
 export function createRedisCoordinator(o: RedisCoordinatorOptions): Coordinator {
   const { commands, subscriber, keyPrefix: prefix } = o.redis;
-  const leaseMs = o.leaseMs ?? 5_000;
+  const { leaseMs } = o;
   const report = (operation: string, error: unknown) => o.redis.failed(operation, error);
   const channels = new Map<string, Set<(event: HubEvent) => void>>();
   const topic = (key: string) => `${prefix}live:${key}`;

@@ -4,7 +4,8 @@ import { GatewayError } from '../domain/errors.js';
 import { errorLogger } from './request-scope.js';
 
 /** Log levels batchql accepts in `LOG_LEVEL`. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Header and field names whose values never reach a log line (providers add their own headers). */
 const REDACT = [
@@ -53,9 +54,9 @@ function serializeError(error: unknown, withStack: boolean): Record<string, unkn
  * pino flushes what is queued when the process exits, and `runtime.ts` flushes at shutdown.
  */
 export function createLogger(
-  level: LogLevel = 'info',
-  destination?: DestinationStream,
-  sync = false,
+  level: LogLevel,
+  destination: DestinationStream | undefined,
+  sync: boolean,
   /** More header names never logged (`ProviderDefinition.sensitiveHeaders`). */
   sensitiveHeaders: readonly string[] = [],
 ): Logger {

@@ -3,8 +3,8 @@ import type { ProviderName } from '../domain/batch.js';
 import type { BatchProvider } from '../domain/provider.js';
 import type { ServedProvider } from '../graphql/served-provider.js';
 import type { z } from 'zod';
-import { env, fragment, type SettingsFragment } from '../config/settings.js';
-import { parseRateLimit, type RateWindow } from '../upstream/budget/rate-limit.js';
+import { env, fragment, MAX_TIMER_MS, type Rule, type SettingsFragment } from '../config/settings.js';
+import { formatRateLimit, parseRateLimit, type RateWindow } from '../upstream/budget/rate-limit.js';
 import type { UpstreamLimits } from '../upstream/limits.js';
 import type { CircuitObserver, UpstreamDropObserver, UpstreamObserver } from '../upstream/types.js';
 import type { SharedBudget } from '../upstream/budget/shared-budget.js';
@@ -20,7 +20,7 @@ export interface SharedClientOptions extends UpstreamLimits {
   /** Told each upstream call dropped unsent because its callers had left (the runtime counts them). */
   onDropped?: UpstreamDropObserver;
   /** The longest a 429's Retry-After pauses polling (`LIVE_POLL_ERROR_MAX_MS`). */
-  pauseCapMs?: number;
+  pauseCapMs: number;
   /** The clock of the request budget (tests pass the simulators' clock). @default Date.now */
   now?: () => number;
   /** With `REDIS_URL`: every provider's budget is shared by all replicas (`shared-budget.ts`). */
@@ -38,13 +38,30 @@ export interface ProviderSettings {
   rateLimit: RateWindow[];
 }
 
-/** A `<NAME>_RATE_LIMIT` variable: `none` or windows such as `30/1s,360/30s`; undefined when unset. */
-export const rateLimitVariable = () =>
-  env.custom((raw, refuse): RateWindow[] | undefined => {
-    if (raw === undefined) return undefined;
-    const parsed = parseRateLimit(raw);
-    return typeof parsed === 'string' ? refuse(parsed) : parsed;
-  });
+/** What a `<NAME>_RATE_LIMIT` variable accepts, as the configuration reference says it. */
+const RATE_LIMIT_VALUES =
+  '`none`, or windows such as `200/60s` or `30/1s,360/30s` (units `ms`, `s`, `m`, `h`), each at most ' +
+  `${MAX_TIMER_MS} ms (\`${Math.floor(MAX_TIMER_MS / 3_600_000)}h\`, Node's longest timer; ` +
+  'a longer one stops start-up)';
+
+/** The reader of a `<NAME>_RATE_LIMIT` variable. */
+type RateLimitReader<T> = z.ZodType<T, string | undefined>;
+
+/**
+ * A `<NAME>_RATE_LIMIT` variable: `none` or windows such as `30/1s,360/30s`; `fallback` when unset (undefined
+ * without one: the provider derives it, and says so with `.meta({ fallback })`).
+ */
+export function rateLimitVariable(fallback: readonly RateWindow[]): RateLimitReader<RateWindow[]>;
+export function rateLimitVariable(): RateLimitReader<RateWindow[] | undefined>;
+export function rateLimitVariable(fallback?: readonly RateWindow[]): RateLimitReader<RateWindow[] | undefined> {
+  return env
+    .custom((raw, refuse): RateWindow[] | undefined => {
+      if (raw === undefined) return fallback ? [...fallback] : undefined;
+      const parsed = parseRateLimit(raw);
+      return typeof parsed === 'string' ? refuse(parsed) : parsed;
+    })
+    .meta({ allowed: RATE_LIMIT_VALUES, ...(fallback ? { fallback: `\`${formatRateLimit(fallback)}\`` } : {}) });
+}
 
 /** The shortest signing secret accepted (`ExtraSettings.signingSecrets`), in bytes (UTF-8). */
 export const SIGNING_SECRET_MIN_BYTES = 16;
@@ -67,7 +84,7 @@ export interface ExtraSettings<S extends z.ZodRawShape, E> {
 function checkSigningSecret(
   name: string,
   value: string,
-  fail: (message: string) => never,
+  fail: (message: string) => void,
   warn: (message: string) => void,
 ): void {
   const bytes = Buffer.byteLength(value, 'utf8');
@@ -110,76 +127,141 @@ export function readSdl(url: URL): string {
   return readFileSync(url, 'utf8');
 }
 
-type Vars = Readonly<Record<string, string>>;
+/** One variable of a provider: its name and what it means (the configuration reference). */
+export interface ProviderVariable {
+  name: string;
+  meaning: string;
+  /** What being unset means, when more than "—" (an optional variable that turns something off). */
+  unset?: string;
+}
+
+type Vars = Readonly<Record<string, ProviderVariable>>;
 
 /**
- * The settings fragment of an HTTP provider: `urlVar` switches it on; with it set, every
- * `required` variable must be too, and without it none of its variables may be. Values are
- * keyed by the names the caller gives them (`{ token: 'ACME_TOKEN' }` yields `token`).
- * Every HTTP provider also reads `<PREFIX>_UPSTREAM_CONNECTIONS` (the prefix of `urlVar`, as
- * `ACME_` of `ACME_BASE_URL`): its own pool size, which overrides `UPSTREAM_CONNECTIONS`.
+ * The settings fragment of an HTTP provider: `url` switches it on; with it set, every `required` variable
+ * must be too, and without it none of its variables may be. Values are keyed by the names the caller gives
+ * them (`{ token: { name: 'ACME_TOKEN', meaning } }` yields `token`). Every variable says what it means
+ * (docs/configuration.md is generated from them). Every HTTP provider also reads `<PREFIX>_UPSTREAM_CONNECTIONS`
+ * (the prefix of the URL's variable, as `ACME_` of `ACME_BASE_URL`): its own pool size, which overrides
+ * `UPSTREAM_CONNECTIONS`.
  */
 export function httpProviderSettings<
   R extends Vars,
-  O extends Vars = Record<never, string>,
+  O extends Vars = Record<never, ProviderVariable>,
   S extends z.ZodRawShape = Record<never, never>,
   E extends { rateLimit: RateWindow[] } = { rateLimit: RateWindow[] },
 >(
-  urlVar: string,
+  url: ProviderVariable,
   required: R,
   optional?: O,
   extra?: ExtraSettings<S, E>,
 ): SettingsFragment<
   ({ baseUrl: string; connections?: number } & { [K in keyof R]: string } & { [K in keyof O]?: string } & E) | undefined
 > {
-  const requiredVars = Object.entries(required);
-  const optionalVars = Object.entries(optional ?? {});
-  const connectionsVar = `${urlVar.replace(/BASE_URL$/, '')}UPSTREAM_CONNECTIONS`;
+  const urlVar = url.name;
+  const withUrl = urlVar.replace(/_BASE_URL$/, '');
+  const requiredVars = Object.entries(required).map(([key, v]) => [key, v.name] as const);
+  const optionalVars = Object.entries(optional ?? {}).map(([key, v]) => [key, v.name] as const);
+  const connectionsVar = `${withUrl}_UPSTREAM_CONNECTIONS`;
   const shape = {
+    [urlVar]: env.text().describe(url.meaning),
     ...Object.fromEntries(
-      [urlVar, ...requiredVars.map(([, v]) => v), ...optionalVars.map(([, v]) => v)].map((v) => [v, env.text()]),
+      Object.values(required).map(
+        (v) =>
+          [
+            v.name,
+            env
+              .text()
+              .meta({ fallback: `— (required with \`${urlVar}\`)` })
+              .describe(v.meaning),
+          ] as const,
+      ),
     ),
-    [connectionsVar]: env.intOrUnset(1, 1000),
+    ...Object.fromEntries(
+      Object.values(optional ?? {}).map((v) => [
+        v.name,
+        env
+          .text()
+          .meta(v.unset ? { fallback: v.unset } : {})
+          .describe(v.meaning),
+      ]),
+    ),
+    [connectionsVar]: env
+      .intOrUnset(1, 1000)
+      .meta({ fallback: '`UPSTREAM_CONNECTIONS`' })
+      .describe(
+        "that provider's own pool size, overriding `UPSTREAM_CONNECTIONS`: a high-volume provider gets more " +
+          "sockets without raising the others'",
+      ),
     ...(extra?.shape ?? {}),
   };
   type Settings = { baseUrl: string; connections?: number } & { [K in keyof R]: string } & {
     [K in keyof O]?: string;
   } & E;
-  return fragment(shape, (v, fail, warn): Settings | undefined => {
-    const values = v as Record<string, string | undefined>;
-    const baseUrl = values[urlVar];
-    const present = [...requiredVars, ...optionalVars].map(([, name]) => name).filter((n) => values[n] !== undefined);
-    if (baseUrl === undefined) {
-      if (present.length > 0)
-        fail(`${present[0]} is set but ${urlVar} is missing: set ${urlVar} or unset ${present.join(', ')}`);
-      return undefined;
-    }
-    let url: URL;
-    try {
-      url = new URL(baseUrl);
-    } catch {
-      return fail(`${urlVar} is not a valid URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${urlVar} must be an http or https URL`);
-    const missing = requiredVars.find(([, name]) => values[name] === undefined);
-    if (missing) return fail(`${urlVar} is set but ${missing[1]} is missing`);
-    for (const name of extra?.signingSecrets ?? []) {
-      const value = values[name];
-      if (value !== undefined) checkSigningSecret(name, value, fail, warn);
-    }
-    const settings: Record<string, unknown> = {
-      baseUrl,
-      rateLimit: [],
-      ...(extra ? extra.build(v as z.output<z.ZodObject<S>>) : {}),
-    };
-    // Only when set: the adapter spreads these settings over the shared limits, so an absent key keeps
-    // `UPSTREAM_CONNECTIONS`.
-    const connections = (v as Record<string, unknown>)[connectionsVar];
-    if (typeof connections === 'number') settings.connections = connections;
-    for (const [key, name] of [...requiredVars, ...optionalVars]) {
-      const value = values[name];
-      if (value !== undefined) settings[key] = value;
-    }
-    return settings as Settings;
-  });
+  const names = (vars: readonly (readonly [string, string])[]) => vars.map(([, name]) => `\`${name}\``).join(', ');
+  type Values = Record<string, string | undefined>;
+  const rules: Rule<Values>[] = [
+    {
+      says:
+        `Without \`${urlVar}\` the provider is off, and none of ` +
+        `${names([...requiredVars, ...optionalVars])} may be set.`,
+      check: (values, fail) => {
+        const present = [...requiredVars, ...optionalVars].map(([, n]) => n).filter((n) => values[n] !== undefined);
+        if (values[urlVar] === undefined && present.length > 0)
+          fail(`${present[0]} is set but ${urlVar} is missing: set ${urlVar} or unset ${present.join(', ')}`);
+      },
+    },
+    {
+      says:
+        `\`${urlVar}\` must be an http(s) URL` +
+        (requiredVars.length > 0 ? `, and with it ${names(requiredVars)} must be set.` : '.'),
+      check: (values, fail) => {
+        const baseUrl = values[urlVar];
+        if (baseUrl === undefined) return;
+        let url: URL;
+        try {
+          url = new URL(baseUrl);
+        } catch {
+          return fail(`${urlVar} is not a valid URL`);
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${urlVar} must be an http or https URL`);
+        const missing = requiredVars.find(([, name]) => values[name] === undefined);
+        if (missing) fail(`${urlVar} is set but ${missing[1]} is missing`);
+      },
+    },
+    ...(extra?.signingSecrets ?? []).map((name): Rule<Values> => ({
+      says:
+        `\`${name}\` (a signing secret the operator makes up) must be at least ${SIGNING_SECRET_MIN_BYTES} bytes; ` +
+        `under ${SIGNING_SECRET_RECOMMENDED_BYTES} it is a start-up warning.`,
+      check: (values, fail, warn) => {
+        const value = values[name];
+        // Checked once the provider is on: with its URL (a valid one) and every required variable.
+        const on = URL.canParse(values[urlVar] ?? '') && requiredVars.every(([, n]) => values[n] !== undefined);
+        if (on && value !== undefined) checkSigningSecret(name, value, fail, warn);
+      },
+    })),
+  ];
+  return fragment(
+    shape,
+    (v): Settings | undefined => {
+      const values = v as Values;
+      const baseUrl = values[urlVar];
+      if (baseUrl === undefined) return undefined;
+      const settings: Record<string, unknown> = {
+        baseUrl,
+        rateLimit: [],
+        ...(extra ? extra.build(v as z.output<z.ZodObject<S>>) : {}),
+      };
+      // Only when set: the adapter spreads these settings over the shared limits, so an absent key keeps
+      // `UPSTREAM_CONNECTIONS`.
+      const connections = (v as Record<string, unknown>)[connectionsVar];
+      if (typeof connections === 'number') settings.connections = connections;
+      for (const [key, name] of [...requiredVars, ...optionalVars]) {
+        const value = values[name];
+        if (value !== undefined) settings[key] = value;
+      }
+      return settings as Settings;
+    },
+    { rules: rules as Rule<unknown>[] },
+  );
 }

@@ -16,13 +16,18 @@ export interface RedisSettings {
 
 /** `REDIS_URL` and `REDIS_KEY_PREFIX`: the one Redis connection's settings (`connection.ts`). */
 export const redisSettings = fragment(
-  { REDIS_URL: env.text(), REDIS_KEY_PREFIX: env.text() },
-  (v, fail): RedisSettings => {
-    if (v.REDIS_URL !== undefined && !/^rediss?:\/\//.test(v.REDIS_URL))
-      fail('REDIS_URL must start with redis:// or rediss://');
-    return {
-      keyPrefix: v.REDIS_KEY_PREFIX ?? DEFAULT_KEY_PREFIX,
-      ...(v.REDIS_URL ? { url: v.REDIS_URL } : {}),
-    };
+  {
+    REDIS_URL: env
+      .text(undefined, (url) => (/^rediss?:\/\//.test(url) ? undefined : 'must start with redis:// or rediss://'))
+      .describe(
+        "`redis://…` or `rediss://…`: replicas share poll loops and events, each provider's request budget, the " +
+          "client rate limit, the writes' idempotency keys and the webhook event ids, over two connections per " +
+          'replica ([live-progress.md](live-progress.md#several-replicas)); unset, all of it stays in this process',
+      ),
+    REDIS_KEY_PREFIX: env
+      .text(DEFAULT_KEY_PREFIX)
+      .describe('prefix of every Redis key and channel, so deployments can share one Redis'),
   },
+  (v): RedisSettings => ({ keyPrefix: v.REDIS_KEY_PREFIX, ...(v.REDIS_URL ? { url: v.REDIS_URL } : {}) }),
+  { title: 'Redis', says: 'Where the replicas meet: one Redis for every shared state, reached over two connections.' },
 );

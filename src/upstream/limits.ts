@@ -1,5 +1,5 @@
-import { env, fragment } from '../config/settings.js';
-import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy.js';
+import { env, fragment, notAbove } from '../config/settings.js';
+import type { UpstreamPolicy } from './policy.js';
 
 /** Limits shared by every provider's HTTP client. */
 export interface UpstreamLimits {
@@ -31,89 +31,132 @@ export interface UpstreamLimits {
   policy: UpstreamPolicy;
 }
 
-/** Default upstream limits (see docs/configuration.md). */
-export const DEFAULT_UPSTREAM_LIMITS: Omit<UpstreamLimits, 'policy'> = {
-  // As many sockets as the bulkhead lets calls fly: with fewer (10 before issue 13), calls the bulkhead
-  // admitted waited in undici's queue instead, and a 50-connection load was capped by the pool.
-  connections: DEFAULT_UPSTREAM_POLICY.maxConcurrent,
-  keepAliveMs: 4_000,
-  connectTimeoutMs: 5_000,
-  headersTimeoutMs: 10_000,
-  bodyTimeoutMs: 10_000,
-  deadlineMs: 15_000,
-  maxResponseBytes: 5 * 1024 * 1024,
-  perRequestConcurrency: 8,
-  maxCallsPerRequest: 200,
-  requestDeadlineMs: 20_000,
-  interactiveShare: 0.3,
-  budgetWaitMs: 1_000,
-  clientShare: 0.25,
-};
-
-const L = DEFAULT_UPSTREAM_LIMITS;
-const P = DEFAULT_UPSTREAM_POLICY;
 const MINUTES_10 = 600_000;
 const HOUR = 3_600_000;
+/** Calls in flight per provider (`UPSTREAM_MAX_CONCURRENT`), and so the pool's default size. */
+const MAX_CONCURRENT = 32;
 
 /**
- * `UPSTREAM_*` (budget sharing included), `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`. The retry
- * base delay may not exceed its maximum, nor the connect and headers timeouts the whole call's deadline.
+ * `UPSTREAM_*` (budget sharing included), `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`: the only
+ * place their defaults are written (the upstream stack takes every one of them as a required option).
  */
 export const upstreamSettings = fragment(
   {
-    UPSTREAM_CONNECTIONS: env.int(L.connections, 1, 1000),
-    UPSTREAM_KEEP_ALIVE_MS: env.int(L.keepAliveMs, 1, MINUTES_10),
-    UPSTREAM_CONNECT_TIMEOUT_MS: env.int(L.connectTimeoutMs, 1, MINUTES_10),
-    UPSTREAM_HEADERS_TIMEOUT_MS: env.int(L.headersTimeoutMs, 1, MINUTES_10),
-    UPSTREAM_BODY_TIMEOUT_MS: env.int(L.bodyTimeoutMs, 1, MINUTES_10),
-    UPSTREAM_DEADLINE_MS: env.int(L.deadlineMs, 1, MINUTES_10),
-    UPSTREAM_MAX_RESPONSE_BYTES: env.int(L.maxResponseBytes, 1024, 1024 ** 3),
-    UPSTREAM_PER_REQUEST_CONCURRENCY: env.int(L.perRequestConcurrency, 1, 100),
-    MAX_UPSTREAM_CALLS_PER_REQUEST: env.int(L.maxCallsPerRequest, 1, 1_000_000),
-    REQUEST_DEADLINE_MS: env.int(L.requestDeadlineMs, 100, HOUR),
-    UPSTREAM_INTERACTIVE_SHARE: env.number(L.interactiveShare, 0, 0.9),
-    UPSTREAM_BUDGET_WAIT_MS: env.int(L.budgetWaitMs, 0, MINUTES_10),
-    UPSTREAM_CLIENT_SHARE: env.number(L.clientShare, 0.01, 1),
-    UPSTREAM_RETRIES: env.int(P.retries, 0, 10),
-    UPSTREAM_RETRY_BASE_MS: env.int(P.retryBaseMs, 1, 60_000),
-    UPSTREAM_RETRY_MAX_MS: env.int(P.retryMaxMs, 1, MINUTES_10),
-    UPSTREAM_RETRY_AFTER_CAP_MS: env.int(P.retryAfterCapMs, 0, MINUTES_10),
-    UPSTREAM_BREAKER_THRESHOLD: env.int(P.breakerThreshold, 1, 10_000),
-    UPSTREAM_BREAKER_HALF_OPEN_MS: env.int(P.breakerHalfOpenMs, 1, HOUR),
-    UPSTREAM_MAX_CONCURRENT: env.int(P.maxConcurrent, 1, 10_000),
-    UPSTREAM_MAX_QUEUED: env.int(P.maxQueued, 0, 1_000_000),
+    // As many sockets as the bulkhead lets calls fly: with fewer (10 before issue 13), calls the bulkhead
+    // admitted waited in undici's queue instead, and a 50-connection load was capped by the pool.
+    UPSTREAM_CONNECTIONS: env
+      .int(MAX_CONCURRENT, 1, 1000)
+      .describe(
+        'undici pool size per provider: by default as many sockets as the bulkhead lets calls fly ' +
+          "(`UPSTREAM_MAX_CONCURRENT`), so no admitted call waits in undici's queue (10 before issue 13; " +
+          "`npm run bench` measured the pool as the cap); a provider's `<NAME>_UPSTREAM_CONNECTIONS` overrides it",
+      ),
+    UPSTREAM_KEEP_ALIVE_MS: env
+      .int(4_000, 1, MINUTES_10)
+      .describe(
+        "how long an idle upstream connection stays open for reuse; a provider's own shorter " +
+          '`Keep-Alive: timeout` hint (less 1 s) still wins',
+      ),
+    UPSTREAM_CONNECT_TIMEOUT_MS: env.int(5_000, 1, MINUTES_10).describe('TCP/TLS connect timeout'),
+    UPSTREAM_HEADERS_TIMEOUT_MS: env.int(10_000, 1, MINUTES_10).describe('time to response headers'),
+    UPSTREAM_BODY_TIMEOUT_MS: env.int(10_000, 1, MINUTES_10).describe('idle time between body chunks'),
+    UPSTREAM_DEADLINE_MS: env
+      .int(15_000, 1, MINUTES_10)
+      .describe('overall deadline of one upstream call, connect to last byte'),
+    UPSTREAM_MAX_RESPONSE_BYTES: env
+      .int(5 * 1024 * 1024, 1024, 1024 ** 3)
+      .describe('larger upstream bodies are refused (`PROVIDER_BAD_RESPONSE`)'),
+    UPSTREAM_PER_REQUEST_CONCURRENCY: env
+      .int(8, 1, 100)
+      .describe('upstream calls one GraphQL request may have in flight per provider'),
+    MAX_UPSTREAM_CALLS_PER_REQUEST: env
+      .int(200, 1, 1_000_000)
+      .describe(
+        'upstream calls one GraphQL request may cost: its worst case is estimated before execution ' +
+          '(`QUERY_TOO_COMPLEX` beyond), and calls are counted as they go out ' +
+          '([resilience.md](resilience.md#per-request))',
+      ),
+    REQUEST_DEADLINE_MS: env
+      .int(20_000, 100, HOUR)
+      .describe(
+        'overall deadline of one query response; fields still waiting then get `PROVIDER_TIMEOUT` and the ' +
+          'response goes out with the rest (subscriptions are not cut)',
+      ),
+    UPSTREAM_INTERACTIVE_SHARE: env
+      .number(0.3, 0, 0.9)
+      .describe('share of every provider window kept for interactive calls; polling keeps the rest'),
+    UPSTREAM_BUDGET_WAIT_MS: env
+      .int(1_000, 0, MINUTES_10)
+      .describe('how long an interactive call waits for budget before `PROVIDER_RATE_LIMITED` with `retryAfterMs`'),
+    UPSTREAM_CLIENT_SHARE: env
+      .number(0.25, 0.01, 1)
+      .describe(
+        "the most of a provider's interactive part one client may take while other clients wait for it " +
+          '(1 turns fairness off); alone, a client may use all but half a share ' +
+          '([resilience.md](resilience.md#provider-quotas-one-budget-per-provider))',
+      ),
+    UPSTREAM_RETRIES: env
+      .int(2, 0, 10)
+      .describe('extra attempts of an idempotent (GET) upstream call after a 5xx, reset, timeout, bad body or 429'),
+    UPSTREAM_RETRY_BASE_MS: env
+      .int(100, 1, 60_000)
+      .describe('first backoff between attempts (exponential, with full jitter)'),
+    UPSTREAM_RETRY_MAX_MS: env.int(2_000, 1, MINUTES_10).describe('longest backoff between attempts'),
+    UPSTREAM_RETRY_AFTER_CAP_MS: env
+      .int(5_000, 0, MINUTES_10)
+      .describe(
+        'a longer `Retry-After` is not waited for: the call fails at once with `PROVIDER_RATE_LIMITED` and ' +
+          '`retryAfterMs`',
+      ),
+    UPSTREAM_BREAKER_THRESHOLD: env
+      .int(5, 1, 10_000)
+      .describe("consecutive failed calls that open a provider's circuit breaker"),
+    UPSTREAM_BREAKER_HALF_OPEN_MS: env
+      .int(10_000, 1, HOUR)
+      .describe('how long an open breaker fails fast before letting one probe through'),
+    UPSTREAM_MAX_CONCURRENT: env.int(MAX_CONCURRENT, 1, 10_000).describe('bulkhead per provider: calls in flight'),
+    UPSTREAM_MAX_QUEUED: env.int(512, 0, 1_000_000).describe('bulkhead per provider: calls waiting for a slot'),
   },
-  (v, fail): UpstreamLimits => {
-    const notAbove = (name: keyof typeof v, limit: keyof typeof v) => {
-      if (v[name] > v[limit]) fail(`${name} (${v[name]}) must not exceed ${limit} (${v[limit]})`);
-    };
-    notAbove('UPSTREAM_RETRY_BASE_MS', 'UPSTREAM_RETRY_MAX_MS');
-    notAbove('UPSTREAM_CONNECT_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS');
-    notAbove('UPSTREAM_HEADERS_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS');
-    return {
-      connections: v.UPSTREAM_CONNECTIONS,
-      keepAliveMs: v.UPSTREAM_KEEP_ALIVE_MS,
-      connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
-      headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
-      bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,
-      deadlineMs: v.UPSTREAM_DEADLINE_MS,
-      maxResponseBytes: v.UPSTREAM_MAX_RESPONSE_BYTES,
-      perRequestConcurrency: v.UPSTREAM_PER_REQUEST_CONCURRENCY,
-      maxCallsPerRequest: v.MAX_UPSTREAM_CALLS_PER_REQUEST,
-      requestDeadlineMs: v.REQUEST_DEADLINE_MS,
-      interactiveShare: v.UPSTREAM_INTERACTIVE_SHARE,
-      budgetWaitMs: v.UPSTREAM_BUDGET_WAIT_MS,
-      clientShare: v.UPSTREAM_CLIENT_SHARE,
-      policy: {
-        retries: v.UPSTREAM_RETRIES,
-        retryBaseMs: v.UPSTREAM_RETRY_BASE_MS,
-        retryMaxMs: v.UPSTREAM_RETRY_MAX_MS,
-        retryAfterCapMs: v.UPSTREAM_RETRY_AFTER_CAP_MS,
-        breakerThreshold: v.UPSTREAM_BREAKER_THRESHOLD,
-        breakerHalfOpenMs: v.UPSTREAM_BREAKER_HALF_OPEN_MS,
-        maxConcurrent: v.UPSTREAM_MAX_CONCURRENT,
-        maxQueued: v.UPSTREAM_MAX_QUEUED,
-      },
-    };
+  (v): UpstreamLimits => ({
+    connections: v.UPSTREAM_CONNECTIONS,
+    keepAliveMs: v.UPSTREAM_KEEP_ALIVE_MS,
+    connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,
+    deadlineMs: v.UPSTREAM_DEADLINE_MS,
+    maxResponseBytes: v.UPSTREAM_MAX_RESPONSE_BYTES,
+    perRequestConcurrency: v.UPSTREAM_PER_REQUEST_CONCURRENCY,
+    maxCallsPerRequest: v.MAX_UPSTREAM_CALLS_PER_REQUEST,
+    requestDeadlineMs: v.REQUEST_DEADLINE_MS,
+    interactiveShare: v.UPSTREAM_INTERACTIVE_SHARE,
+    budgetWaitMs: v.UPSTREAM_BUDGET_WAIT_MS,
+    clientShare: v.UPSTREAM_CLIENT_SHARE,
+    policy: {
+      retries: v.UPSTREAM_RETRIES,
+      retryBaseMs: v.UPSTREAM_RETRY_BASE_MS,
+      retryMaxMs: v.UPSTREAM_RETRY_MAX_MS,
+      retryAfterCapMs: v.UPSTREAM_RETRY_AFTER_CAP_MS,
+      breakerThreshold: v.UPSTREAM_BREAKER_THRESHOLD,
+      breakerHalfOpenMs: v.UPSTREAM_BREAKER_HALF_OPEN_MS,
+      maxConcurrent: v.UPSTREAM_MAX_CONCURRENT,
+      maxQueued: v.UPSTREAM_MAX_QUEUED,
+    },
+  }),
+  {
+    title: 'Upstream calls',
+    says:
+      "Every provider's HTTP client: its pool, timeouts, retries, circuit breaker and bulkhead " +
+      '([resilience.md](resilience.md)), its request budget shared between queries and polling, and what one ' +
+      'GraphQL request may cost upstream.',
+    rules: [
+      notAbove('UPSTREAM_RETRY_BASE_MS', 'UPSTREAM_RETRY_MAX_MS'),
+      notAbove(
+        ['UPSTREAM_CONNECT_TIMEOUT_MS', 'UPSTREAM_HEADERS_TIMEOUT_MS'],
+        'UPSTREAM_DEADLINE_MS',
+        '`UPSTREAM_CONNECT_TIMEOUT_MS` and `UPSTREAM_HEADERS_TIMEOUT_MS` may not exceed `UPSTREAM_DEADLINE_MS`: a ' +
+          "per-phase timeout is part of the call's deadline (lowering the deadline below 10 s means lowering " +
+          'those too).',
+      ),
+    ],
   },
 );

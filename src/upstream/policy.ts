@@ -32,7 +32,10 @@ import { codeFromStatus } from './errors.js';
 export type { CircuitStateName } from './types.js';
 import { SharedCalls } from './shared-calls.js';
 
-/** How one provider's upstream calls are protected (docs/resilience.md, "The upstream policy"). */
+/**
+ * How one provider's upstream calls are protected (docs/resilience.md, "The upstream policy"); its defaults are
+ * `upstreamSettings`' (`limits.ts`).
+ */
 export interface UpstreamPolicy {
   /** Extra attempts for idempotent requests (GET). */
   retries: number;
@@ -48,17 +51,6 @@ export interface UpstreamPolicy {
   maxConcurrent: number;
   maxQueued: number;
 }
-
-export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
-  retries: 2,
-  retryBaseMs: 100,
-  retryMaxMs: 2_000,
-  retryAfterCapMs: 5_000,
-  breakerThreshold: 5,
-  breakerHalfOpenMs: 10_000,
-  maxConcurrent: 32,
-  maxQueued: 512,
-};
 
 /** An `UpstreamHttp` with the policy applied, and its breaker state. */
 export interface ProtectedHttp extends UpstreamHttp {

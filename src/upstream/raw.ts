@@ -21,30 +21,29 @@ import {
 import { encodeBody } from './request-body.js';
 import type { Tracing } from '../observability/tracing-types.js';
 import { upstreamTracing } from './tracing.js';
+import type { UpstreamLimits } from './limits.js';
 
-/** Connection and size limits of one provider's HTTP pool. */
-export interface RawHttpOptions {
+/**
+ * Connection and size limits of one provider's HTTP pool: every one required, from `UpstreamLimits` (the
+ * configuration's `UPSTREAM_*`, the only place their defaults live).
+ */
+export interface RawHttpOptions extends Pick<
+  UpstreamLimits,
+  | 'connections'
+  | 'keepAliveMs'
+  | 'connectTimeoutMs'
+  | 'headersTimeoutMs'
+  | 'bodyTimeoutMs'
+  | 'deadlineMs'
+  | 'maxResponseBytes'
+> {
   provider: ProviderName;
   /** Server URL from the provider's OpenAPI `servers` (a path prefix is kept). */
   baseUrl: string;
   /** Headers sent on every request (auth). */
   headers: Record<string, string>;
-  /** @default 10 */
-  connections?: number;
-  /** Idle keep-alive of pooled connections. @default 4000 */
-  keepAliveMs?: number;
-  /** @default 5000 */
-  connectTimeoutMs?: number;
-  /** @default 10000 */
-  headersTimeoutMs?: number;
-  /** @default 10000 */
-  bodyTimeoutMs?: number;
-  /** Overall deadline of one call, from sending to the last body byte. @default 15000 */
-  deadlineMs?: number;
-  /** Responses larger than this are refused as PROVIDER_BAD_RESPONSE. @default 5 MiB */
-  maxResponseBytes?: number;
-  /** Sent as `user-agent`, naming this gateway instance to the provider's logs. @default "batchql" */
-  userAgent?: string;
+  /** Sent as `user-agent`, naming this gateway instance to the provider's logs. */
+  userAgent: string;
   /** Where the provider's error body says how long to wait (ms), for when there is no Retry-After header. */
   retryAfterFromBody?: (body: unknown) => number | undefined;
   /** Told every response's status and headers (the budget reads `X-RateLimit-*`). */
@@ -63,17 +62,17 @@ export interface RawHttpOptions {
 export function createRawHttp(options: RawHttpOptions): UpstreamHttp {
   const base = new URL(options.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const maxBytes = options.maxResponseBytes ?? 5 * 1024 * 1024;
-  const deadlineMs = options.deadlineMs ?? 15_000;
+  const maxBytes = options.maxResponseBytes;
+  const deadlineMs = options.deadlineMs;
   const pool = new Pool(base.origin, {
-    connections: options.connections ?? 10,
-    connectTimeout: options.connectTimeoutMs ?? 5_000,
-    headersTimeout: options.headersTimeoutMs ?? 10_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 10_000,
-    // An idle socket is kept this long (4 s unless set): undici's default when the server sends no
-    // Keep-Alive hint, and the cap on the hint when it does (a shorter hint, less 1 s, still wins).
-    keepAliveTimeout: options.keepAliveMs ?? 4_000,
-    keepAliveMaxTimeout: options.keepAliveMs ?? 4_000,
+    connections: options.connections,
+    connectTimeout: options.connectTimeoutMs,
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs,
+    // An idle socket is kept this long: undici's default when the server sends no Keep-Alive hint, and the
+    // cap on the hint when it does (a shorter hint, less 1 s, still wins).
+    keepAliveTimeout: options.keepAliveMs,
+    keepAliveMaxTimeout: options.keepAliveMs,
   });
   const provider = options.provider;
   const traceAttempt = options.tracing && upstreamTracing(options.tracing.tracer, provider, base, options.routes);
@@ -93,7 +92,7 @@ export function createRawHttp(options: RawHttpOptions): UpstreamHttp {
     const encoded = body ? encodeBody(body) : undefined;
     const sent = {
       accept: 'application/json',
-      'user-agent': options.userAgent ?? 'batchql',
+      'user-agent': options.userAgent,
       ...options.headers,
       ...headers,
       ...(encoded ? { 'content-type': encoded.contentType } : {}),

@@ -65,16 +65,16 @@ export interface IdempotencyStoreOptions {
    * in memory without it.
    */
   redis?: GatewayRedis | undefined;
-  /** How long a call waits for another in flight under its key. @default 60000 */
-  waitMs?: number;
+  /** How long a call waits for another in flight under its key (the runtime's: as long as a write can take). */
+  waitMs: number;
   /** @default IDEMPOTENCY_TTL_MS */
   ttlMs?: number;
-  /** Most keys one client may hold (`IDEMPOTENCY_KEYS_PER_CLIENT`). @default 10000 */
-  perClient?: number;
+  /** Most keys one client may hold (`IDEMPOTENCY_KEYS_PER_CLIENT`). */
+  perClient: number;
   /** Most keys held in memory by all clients together; past it new keys are refused. @default 1000000 */
   maxEntries?: number;
-  /** Redis: how long a holder's lease lasts unless renewed (renewed every third of it). @default 10000 */
-  leaseMs?: number;
+  /** Redis: how long a holder's lease lasts unless renewed, renewed every third of it (`IDEMPOTENCY_LEASE_MS`). */
+  leaseMs: number;
   /** The marker secret (`IDEMPOTENCY_MARKER_SECRET`). @default one made at random and shared through Redis */
   markerSecret?: string | undefined;
 }

@@ -35,9 +35,8 @@ function holdable(entry: Omit<Entry, 'released' | 'release' | 'held'>): Entry {
  */
 export function memoryKeyStore(o: IdempotencyStoreOptions): IdempotencyStore {
   const ttl = o.ttlMs ?? IDEMPOTENCY_TTL_MS;
-  const perClient = o.perClient ?? 10_000;
+  const { perClient, waitMs } = o;
   const maxEntries = o.maxEntries ?? 1_000_000;
-  const waitMs = o.waitMs ?? 60_000;
   const secret = o.markerSecret ?? randomBytes(32).toString('base64url');
   const clients = new Map<string, Map<string, Entry>>();
   let total = 0;

@@ -73,9 +73,7 @@ const unavailable = (cause: unknown) =>
  */
 export function redisKeyStore(connection: GatewayRedis, o: IdempotencyStoreOptions): IdempotencyStore {
   const ttl = o.ttlMs ?? IDEMPOTENCY_TTL_MS;
-  const waitMs = o.waitMs ?? 60_000;
-  const perClient = o.perClient ?? 10_000;
-  const leaseMs = o.leaseMs ?? 10_000;
+  const { waitMs, perClient, leaseMs } = o;
   const holder = randomUUID();
   const { commands: redis, keyPrefix: prefix } = connection;
   const record = (scope: string) => `${prefix}idempotency:${scope}`;

@@ -16,15 +16,33 @@ export interface WriteSettings {
 /** `IDEMPOTENCY_KEYS_PER_CLIENT`, `IDEMPOTENCY_MARKER_SECRET` and `IDEMPOTENCY_LEASE_MS`. */
 export const writeSettings = fragment(
   {
-    IDEMPOTENCY_KEYS_PER_CLIENT: env.int(10_000, 1, 10_000_000),
-    IDEMPOTENCY_MARKER_SECRET: env.text(),
-    IDEMPOTENCY_LEASE_MS: env.int(10_000, 300, 600_000),
+    IDEMPOTENCY_KEYS_PER_CLIENT: env
+      .int(10_000, 1, 10_000_000)
+      .describe(
+        'idempotency keys one client may hold (each lives 24 h); a write with a new key beyond it is ' +
+          "`IDEMPOTENCY_KEY_LIMIT`, and no other client's key is ever evicted ([writes.md](writes.md#safe-to-retry))",
+      ),
+    IDEMPOTENCY_MARKER_SECRET: env
+      .text()
+      .meta({ fallback: 'derived from the provider credentials (as `CURSOR_SECRET`)' })
+      .describe(
+        'HMAC secret of the marker a keyed Check write carries, by which a retry finds its batch; every replica ' +
+          'must have the same one (the derived one is), and a change makes retries of earlier unknown writes miss ' +
+          'their batch',
+      ),
+    IDEMPOTENCY_LEASE_MS: env
+      .int(10_000, 300, 600_000)
+      .describe(
+        "with Redis, how long a replica's claim on a key it is writing lasts unless renewed (every third of it): " +
+          'a replica that dies mid-write leaves the key unknown after this, never free',
+      ),
   },
   (v): WriteSettings => ({
     keysPerClient: v.IDEMPOTENCY_KEYS_PER_CLIENT,
     ...(v.IDEMPOTENCY_MARKER_SECRET ? { markerSecret: v.IDEMPOTENCY_MARKER_SECRET } : {}),
     leaseMs: v.IDEMPOTENCY_LEASE_MS,
   }),
+  { title: 'Writes', says: 'Idempotency keys of writes ([writes.md](writes.md)).' },
 );
 
 /**
@@ -34,4 +52,12 @@ export const writeSettings = fragment(
  */
 export function writeAttemptWindowMs(upstream: { deadlineMs: number; budgetWaitMs: number }): number {
   return upstream.budgetWaitMs + upstream.deadlineMs + 1_000;
+}
+
+/**
+ * How long a call waits for another in flight under its idempotency key (`IdempotencyStoreOptions.waitMs`): as
+ * long as a write can take (a cancel: status, stop, read-back), plus a margin.
+ */
+export function replayWaitMs(upstream: { deadlineMs: number }): number {
+  return upstream.deadlineMs * 3 + 5_000;
 }

@@ -35,6 +35,7 @@ function adapterOf(name: string, wrongCredentials = false) {
     ...LIMITS,
     policy: { ...config.upstream.policy, ...LIMITS.policy },
     userAgent: 'batchql-contract',
+    pauseCapMs: config.live.errorMaxMs,
   });
   return adapters[definition.name]!;
 }

@@ -30,7 +30,8 @@ const SKIP = new Set(['node_modules', '.git', 'dist', 'test-results', 'coverage'
 const TESTS = ['test/contract/batch-provider.contract.test.ts', 'test/gateway/every-provider.test.ts'];
 /** Every existing file the guide edits for a read-only provider with a simulator, and what regenerates. */
 const EDITED = ['src/dev/simulators/registry.ts', 'src/providers/index.ts', 'src/providers/names.ts'];
-const GENERATED = /^(schema\.graphql|src\/graphql\/__generated__\/.*|dashboard\/src\/__generated__\/.*)$/;
+const GENERATED =
+  /^(schema\.graphql|docs\/configuration\.md|src\/graphql\/__generated__\/.*|dashboard\/src\/__generated__\/.*)$/;
 
 let copy: string;
 /** The copy's files as copied, before the guide's edits. */

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createListServices, type LiveServices } from '../../src/graphql/context.js';
 import { createGateway } from '../../src/server.js';
+import { createIdempotencyStore } from '../../src/writes/create-store.js';
+import { writeAttemptWindowMs } from '../../src/writes/settings.js';
+import { storeOptions } from '../helpers/config.js';
 
 /**
  * Parse and validation (with graphql-armor's depth, cost, alias, directive and token analysis, all
@@ -32,6 +35,13 @@ function countingGateway() {
     lists: createListServices(config.lists),
     // No subscription runs here.
     live: {} as LiveServices,
+    writes: {
+      idempotency: createIdempotencyStore(storeOptions()),
+      writeScope: config.auth.writeScope,
+      attemptWindowMs: writeAttemptWindowMs(config.upstream),
+    },
+    queries: config.queries,
+    trustProxy: config.trustProxy,
     plugins: [counting],
   });
   const post = async (query: string, variables?: Record<string, unknown>) => {

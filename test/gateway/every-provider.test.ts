@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { toGlobalId } from '../../src/domain/global-id.js';
+import { batchTypeName, toGlobalId } from '../../src/domain/global-id.js';
 import { SIMULATOR_DEFINITIONS } from '../../src/dev/simulators/index.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -51,7 +51,7 @@ describe.each(SIMULATED)('$name through the gateway', ({ name, simulator, defini
     );
     expect(res.errors).toBeUndefined();
     expect(res.data.node).toMatchObject({
-      __typename: definition.typeName,
+      __typename: batchTypeName(definition.name),
       id: toGlobalId(name, id),
       provider: name,
       providerBatchId: id,
@@ -66,7 +66,7 @@ describe.each(SIMULATED)('$name through the gateway', ({ name, simulator, defini
       { p: name, id },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data.batch.__typename).toBe(definition.typeName);
+    expect(res.data.batch.__typename).toBe(batchTypeName(definition.name));
     expect(simulator.contract.states.done).toContain(res.data.batch.status);
   });
 

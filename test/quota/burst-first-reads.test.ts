@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamHttp } from '../../src/upstream/stack.js';
+import { clientOptions } from '../helpers/config.js';
 import { contextSignal } from '../../src/upstream/call-context.js';
 import { createSystemClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 
@@ -21,17 +22,18 @@ describe('a burst of first reads inside a small budget', () => {
   it('sends every call once, none times out waiting for budget, and the breaker stays closed', async () => {
     const outcomes = new Map<string, number>();
     const transitions: string[] = [];
+    const shared = clientOptions();
     const http = createUpstreamHttp({
+      ...shared,
       provider: 'FACT_CHECK',
       baseUrl: sims.factCheck.url,
       headers: { authorization: `Bearer ${sims.credentials.factCheck.apiKey}` },
       // 7 non-interactive calls per 2 s window (share 0.3 kept for interactive calls), 2 at a time.
       rateLimit: [{ limit: 10, windowMs: 2_000 }],
-      interactiveShare: 0.3,
       // Shorter than the window: a call waiting for the next window inside its deadline cannot make it.
       deadlineMs: 1_000,
       connections: 2,
-      policy: { maxConcurrent: 2, maxQueued: 100, breakerThreshold: 5 },
+      policy: { ...shared.policy, maxConcurrent: 2, maxQueued: 100, breakerThreshold: 5 },
       observe: (_p, outcome) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1),
       onCircuit: (_p, state) => transitions.push(state),
     });

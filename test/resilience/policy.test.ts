@@ -5,6 +5,8 @@ import { createFactCheckAdapter } from '../../src/providers/factcheck/adapter.js
 import { createFactCheckHttpClient } from '../../src/providers/factcheck/client.js';
 import type { UpstreamPolicy } from '../../src/upstream/policy.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
+import { FACTCHECK_PLANS } from '../../src/providers/factcheck/plans.js';
+import { clientOptions } from '../helpers/config.js';
 
 /**
  * The upstream policy (retries, breaker, bulkhead, shared GETs, deadline) through the real HTTP client
@@ -25,14 +27,19 @@ beforeEach(() => {
   for (const sim of sims.all()) (sim.control.resetCounters(), sim.control.clearFaults());
 });
 
+/** What every client here shares: the configuration's defaults. */
+const shared = clientOptions();
+
 function adapter(policy: Partial<UpstreamPolicy>, deadlineMs = 2_000) {
   const client = createGameballHttpClient({
+    ...shared,
+    rateLimit: [],
     baseUrl: sims.gameball.url,
     apiKey: sims.credentials.gameball.apiKey,
     secretKey: sims.credentials.gameball.secretKey,
     deadlineMs,
     connections: 8,
-    policy: { retryBaseMs: 5, retryMaxMs: 20, ...policy },
+    policy: { ...shared.policy, retryBaseMs: 5, retryMaxMs: 20, ...policy },
   });
   return { provider: createGameballAdapter(client), client };
 }
@@ -42,12 +49,15 @@ const requests = () => sims.gameball.control.totalRequests();
 function checkAdapter(policy: Partial<UpstreamPolicy>, deadlineMs = 2_000) {
   return createFactCheckAdapter(
     createFactCheckHttpClient({
+      ...shared,
+      rateLimit: [],
       baseUrl: sims.factCheck.url,
       apiKey: sims.credentials.factCheck.apiKey,
       deadlineMs,
       connections: 8,
-      policy: { retryBaseMs: 5, retryMaxMs: 20, ...policy },
+      policy: { ...shared.policy, retryBaseMs: 5, retryMaxMs: 20, ...policy },
     }),
+    FACTCHECK_PLANS.pro,
   );
 }
 const checkRequests = () => sims.factCheck.control.totalRequests();
@@ -121,10 +131,13 @@ describe('retries', () => {
       try {
         const provider = createFactCheckAdapter(
           createFactCheckHttpClient({
+            ...shared,
+            rateLimit: [],
             baseUrl: `${limited.factCheck.url}/v1`,
             apiKey: limited.credentials.factCheck.apiKey,
-            policy: { retries: 0 },
+            policy: { ...shared.policy, retries: 0 },
           }),
+          FACTCHECK_PLANS.pro,
         );
         const id2 = limited.factCheck.control.idsByState().done![0]!;
         for (let i = 0; i < 3; i++) await expect(provider.get(id2)).resolves.toMatchObject({ providerBatchId: id2 });
@@ -173,12 +186,14 @@ describe('circuit breaker', () => {
 
   it('is opened by a hanging provider even with retries (timeouts count)', async () => {
     const client = createGameballHttpClient({
+      ...shared,
+      rateLimit: [],
       baseUrl: sims.gameball.url,
       apiKey: sims.credentials.gameball.apiKey,
       secretKey: sims.credentials.gameball.secretKey,
       headersTimeoutMs: 150,
       deadlineMs: 250,
-      policy: { retries: 2, breakerThreshold: 2, retryBaseMs: 5, retryMaxMs: 20 },
+      policy: { ...shared.policy, retries: 2, breakerThreshold: 2, retryBaseMs: 5, retryMaxMs: 20 },
     });
     const provider = createGameballAdapter(client);
     sims.gameball.control.setFault({ kind: 'hang' });

@@ -7,6 +7,7 @@ import { createReachHttpClient } from '../../src/providers/reach/client.js';
 import { createManualClock, startSimulators, type Simulators } from '../../src/dev/simulators/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { JWT_TEST_ENV, bearer } from '../helpers/auth.js';
+import { clientOptions } from '../helpers/config.js';
 
 /**
  * Nothing a client controls reaches an upstream header unchecked. undici refuses an invalid
@@ -53,12 +54,14 @@ describe('the HTTP layer, below authentication', () => {
 
   it('refuses 50 bad header values with a coded error and still serves the next good request', async () => {
     const http = createUpstreamHttp({
+      ...clientOptions(),
       provider: 'REACH',
       baseUrl: sims.reach.url,
       headers: {
         authorization: `Bearer ${sims.credentials.reach.token}`,
         'reach-tenant-id': sims.credentials.reach.tenantId,
       },
+      rateLimit: [],
       connections: 3,
     });
     try {
@@ -85,15 +88,18 @@ describe('the HTTP layer, below authentication', () => {
   it('refuses transport-owned headers and a path undici would refuse, and never retries a refusal', async () => {
     sims.reach.control.resetCounters();
     // Retries with a minute of backoff: a refusal that were retried could not settle in time.
+    const shared = clientOptions();
     const http = createUpstreamHttp({
+      ...shared,
       provider: 'REACH',
       baseUrl: sims.reach.url,
       headers: {
         authorization: `Bearer ${sims.credentials.reach.token}`,
         'reach-tenant-id': sims.credentials.reach.tenantId,
       },
+      rateLimit: [],
       connections: 3,
-      policy: { retries: 3, retryBaseMs: 60_000, retryMaxMs: 60_000, breakerThreshold: 2 },
+      policy: { ...shared.policy, retries: 3, retryBaseMs: 60_000, retryMaxMs: 60_000, breakerThreshold: 2 },
     });
     try {
       for (let i = 0; i < 10; i++) {
@@ -140,8 +146,10 @@ describe('the HTTP layer, below authentication', () => {
 
   it('refuses a bad tenant through the Reach client and adapter, and the pool stays usable', async () => {
     const client = createReachHttpClient({
+      ...clientOptions(),
       baseUrl: sims.reach.url,
       token: sims.credentials.reach.token,
+      rateLimit: [],
       connections: 3,
     });
     const adapter = createReachAdapter(client);

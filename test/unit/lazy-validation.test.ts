@@ -14,7 +14,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import { inParallel } from '../../src/graphql/lazy-validation.js';
 import { createSchema } from '../../src/graphql/schema.js';
-import { DEFAULT_QUERY_LIMITS, securityPlugins } from '../../src/graphql/security.js';
+import { securityPlugins } from '../../src/graphql/security.js';
+import { testConfig } from '../helpers/config.js';
 
 const schema = createSchema(PROVIDER_DEFINITIONS);
 
@@ -30,7 +31,7 @@ function gatewayRules(introspection: boolean): readonly ValidationRule[] {
     plugins: [
       useEngine({ parse, validate, execute, subscribe, specifiedRules }),
       useSchema(schema),
-      ...(securityPlugins({ ...DEFAULT_QUERY_LIMITS, introspection }) as Plugin[]),
+      ...(securityPlugins({ ...testConfig().queries, introspection }) as Plugin[]),
       capture,
     ],
   });

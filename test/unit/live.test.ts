@@ -3,12 +3,13 @@ import type { Batch } from '../../src/domain/batch.js';
 import { LatestValueChannel, mergeLatest } from '../../src/live/channel.js';
 import { parseHubEvent } from '../../src/live/coordinator.js';
 import { addSample, deriveProgress } from '../../src/live/derive.js';
-import { DEFAULT_POLL_POLICY, nextDelay } from '../../src/live/poll-policy.js';
+import { nextDelay } from '../../src/live/poll-policy.js';
+import { pollPolicy } from '../helpers/config.js';
 
 /** Pure parts of live progress: latest-value channels, polling policy, derived rate and estimate. */
 const batch = (status: Batch['status'], isTerminal = false) => ({ status, isTerminal }) as Batch;
 const mid = () => 0.5; // no jitter
-const policy = DEFAULT_POLL_POLICY;
+const policy = pollPolicy();
 
 describe('nextDelay', () => {
   it('polls fast while running, backs off while queued or unchanged, slowly while Reach records are pending', () => {

@@ -4,9 +4,11 @@ import { createLogger, fixedKeysLogger } from '../../src/observability/logging.j
 /** A logger whose lines are kept, with the time field fixed so two lines compare. */
 function capture() {
   const lines: string[] = [];
-  const logger = createLogger('info', {
-    write: (line: string) => void lines.push(line.replace(/"time":\d+/, '"time":0')),
-  });
+  const logger = createLogger(
+    'info',
+    { write: (line: string) => void lines.push(line.replace(/"time":\d+/, '"time":0')) },
+    false,
+  );
   return { logger, lines };
 }
 

@@ -3,6 +3,7 @@ import { createGameballAdapter } from '../../src/providers/gameball/adapter.js';
 import { createGameballHttpClient } from '../../src/providers/gameball/client.js';
 import { initialMemory, pollStep } from '../../src/live/poll-step.js';
 import type { WatchTarget } from '../../src/live/watch-target.js';
+import { clientOptions } from '../helpers/config.js';
 import {
   createManualClock,
   startSimulators,
@@ -21,13 +22,17 @@ beforeAll(async () => {
 afterAll(() => sims.close());
 beforeEach(() => sims.gameball.control.clearFaults());
 
+/** The configuration's client defaults. */
+const shared = clientOptions();
 const provider = () =>
   createGameballAdapter(
     createGameballHttpClient({
+      ...shared,
+      rateLimit: [],
       baseUrl: sims.gameball.url,
       apiKey: sims.credentials.gameball.apiKey,
       secretKey: sims.credentials.gameball.secretKey,
-      policy: { retries: 0 },
+      policy: { ...shared.policy, retries: 0 },
     }),
   );
 const target = (providerBatchId: string): WatchTarget => ({

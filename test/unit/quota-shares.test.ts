@@ -7,8 +7,10 @@ function quota(limit: number, clientShare?: number) {
   const q = new ProviderQuota('FACT_CHECK', [{ limit, windowMs: 60_000 }], {
     interactiveShare: 0.3,
     waitMs: 0,
+    pauseCapMs: 60_000,
     now: () => t,
-    ...(clientShare !== undefined ? { clientShare } : {}),
+    // No fairness unless asked.
+    clientShare: clientShare ?? 1,
   });
   return { q, advance: (ms: number) => (t += ms) };
 }
@@ -67,6 +69,7 @@ describe("one client's share of the queries' part", () => {
       interactiveShare: 0.3,
       waitMs: 120_000,
       clientShare: 0.25,
+      pauseCapMs: 60_000,
       now: () => t,
     });
     // The hog takes what it may alone (49 of 60: 30 now, 19 ten seconds later); a late client the rest.

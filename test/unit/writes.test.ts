@@ -14,6 +14,7 @@ import { WireShapeError } from '../../src/upstream/wire.js';
 import { loadConfig } from '../../src/config.js';
 import { createIdempotencyStore } from '../../src/writes/create-store.js';
 import { writeScopeOf } from '../../src/writes/write-scope.js';
+import { storeOptions } from '../helpers/config.js';
 
 const http = (status: number, body: unknown) => new UpstreamHttpError(status, body, undefined);
 const codeOf = (e: unknown) => (e as GatewayError).code;
@@ -162,7 +163,7 @@ describe('idempotency fingerprints and scopes', () => {
 describe('the in-memory idempotency store', () => {
   const at = { since: 1, deadlineAt: 2 };
   it('runs the first call, makes a concurrent one wait for its outcome, and refuses other input', async () => {
-    const store = createIdempotencyStore({});
+    const store = createIdempotencyStore(storeOptions());
     expect(await store.begin('c', 'k', 'f1', at)).toEqual({ kind: 'run' });
     const waiting = store.begin('c', 'k', 'f1', at);
     expect(await store.begin('c', 'k', 'f2', at)).toEqual({ kind: 'conflict' });
@@ -174,7 +175,7 @@ describe('the in-memory idempotency store', () => {
   });
 
   it('hands an unknown key to one caller at a time, with the attempt it was sent in', async () => {
-    const store = createIdempotencyStore({});
+    const store = createIdempotencyStore(storeOptions());
     await store.begin('c', 'k', 'f', at);
     await store.unknown('c', 'k', 'f', { since: 10, deadlineAt: 20 });
     expect(await store.begin('c', 'k', 'f', at)).toEqual({ kind: 'unknown', attempt: { since: 10, deadlineAt: 20 } });
@@ -186,7 +187,7 @@ describe('the in-memory idempotency store', () => {
   });
 
   it("refuses a client's new key at its cap without touching another client's keys", async () => {
-    const store = createIdempotencyStore({ perClient: 2 });
+    const store = createIdempotencyStore({ ...storeOptions(), perClient: 2 });
     await store.begin('victim', 'v', 'f', at);
     await store.finish('victim', 'v', 'f', { kind: 'result', value: 'kept' });
     expect(await store.begin('flood', 'a', 'f', at)).toEqual({ kind: 'run' });

@@ -3,6 +3,7 @@ import { createGatewayRedis, type GatewayRedis } from '../../src/redis/connectio
 import { createIdempotencyStore } from '../../src/writes/create-store.js';
 import type { IdempotencyStore } from '../../src/writes/idempotency-store.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { storeOptions } from '../helpers/config.js';
 
 /**
  * The Redis store on a real Redis: per-client caps that never evict another client's key, a claim whose
@@ -33,7 +34,7 @@ function replica(o: { perClient?: number; leaseMs?: number } = {}): IdempotencyS
     instanceId: `keys-${connections.length}`,
   });
   connections.push(connection);
-  const store = createIdempotencyStore({ redis: connection, waitMs: 3_000, ...o });
+  const store = createIdempotencyStore({ ...storeOptions(), redis: connection, waitMs: 3_000, ...o });
   stores.push(store);
   return store;
 }

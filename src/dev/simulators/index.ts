@@ -12,7 +12,7 @@ export { AFTER_WRITE_ANSWERS } from './faults.js';
 export type { RecordedRequest, Simulator, SimulatorControl } from './server.js';
 export {
   createFactCheckSimulator,
-  FACT_CHECK_PLAN_LIMITS,
+  FACT_CHECK_SIM_PLANS,
   FACT_CHECK_SHOWCASE_ID,
   type FactCheckPlan,
 } from '../../providers/factcheck/simulator/index.js';
@@ -68,8 +68,8 @@ export interface StartSimulatorsOptions {
   /** How long batches run (ms, drawn uniformly), for every simulator. @default by profile */
   durationMs?: { min: number; max: number };
   /**
-   * Check's plan: `free` 20, `pro` 200, `enterprise` 1,000 requests a minute (docs/providers.md),
-   * `unlimited` 1,000,000. @default 'unlimited'
+   * Check's plan, which sets its requests a minute and its writes' limits (`FACT_CHECK_SIM_PLANS`: the
+   * provider's documented plans, and `unlimited`). @default 'unlimited'
    */
   factCheckPlan?: FactCheckPlan;
   /** Check's per-minute rate limit (enforced with 429s); overrides `factCheckPlan`. */

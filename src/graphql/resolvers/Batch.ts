@@ -22,6 +22,7 @@ export function batchResolvers(definitions: readonly ServedProvider[]): Resolver
     Node: { __resolveType: resolveType },
     Batch: { __resolveType: resolveType },
   };
-  for (const definition of definitions) resolvers[definition.typeName] = { ...batchTypeResolvers };
+  // Each provider's batch type is named for it (`batchTypeName`: `FACT_CHECK` → `FactCheckBatch`), as its SDL says.
+  for (const definition of definitions) resolvers[batchTypeName(definition.name)] = { ...batchTypeResolvers };
   return resolvers as Resolvers;
 }

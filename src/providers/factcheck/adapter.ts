@@ -9,16 +9,13 @@ import type { FactCheckListResponse, FactCheckResultsResponse } from './types.js
 import { refineFactCheckError } from './errors.js';
 import { createFactCheckWrites } from './writes.js';
 import { findFactCheckWrite } from './find-write.js';
-import { FACTCHECK_PLANS, type FactCheckPlanLimits } from './plans.js';
+import type { FactCheckPlanLimits } from './plans.js';
 import { FACT_CHECK_ID } from './batch-id.js';
 
 export { refineFactCheckError } from './errors.js';
 
 /** Wraps a Check client as a `BatchProvider`; writes are checked against `plan` (`FACTCHECK_PLAN`). */
-export function createFactCheckAdapter(
-  client: FactCheckClient,
-  plan: FactCheckPlanLimits = FACTCHECK_PLANS.pro,
-): BatchProvider {
+export function createFactCheckAdapter(client: FactCheckClient, plan: FactCheckPlanLimits): BatchProvider {
   const fail = (error: unknown) => toGatewayError('FACT_CHECK', error, refineFactCheckError);
   const writes = createFactCheckWrites(client, plan);
   return {

@@ -6,7 +6,12 @@ import { idString, obj, optArr, optDate, optNum, optStr, num, str } from '../../
 import { refineFactCheckError } from './errors.js';
 import { withMarker } from './marker.js';
 import type { FactCheckClient } from './client.js';
-import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS, type FactCheckPlanLimits } from './plans.js';
+import {
+  FACTCHECK_DECISION_DEFAULTS,
+  FACTCHECK_METHOD_PLAN,
+  FACTCHECK_PLANS,
+  type FactCheckPlanLimits,
+} from './plans.js';
 import type {
   FactCheckCreateRequest,
   FactCheckCreatedBatch,
@@ -98,8 +103,8 @@ export function checkFactCheckSubmit(r: FactCheckSubmit, plan: FactCheckPlanLimi
   range('acceptThreshold', 0, 1);
   range('escalateThreshold', 0, 1);
   range('maxRetries', 0, 5, true);
-  const accept = o.acceptThreshold ?? 0.95;
-  const escalate = o.escalateThreshold ?? 0.5;
+  const accept = o.acceptThreshold ?? FACTCHECK_DECISION_DEFAULTS.acceptThreshold;
+  const escalate = o.escalateThreshold ?? FACTCHECK_DECISION_DEFAULTS.escalateThreshold;
   if (!(accept > escalate))
     add(
       ['input', 'options', 'acceptThreshold'],

@@ -12,12 +12,19 @@ export const GAMEBALL_DOCUMENTED_LIMIT = [
 ];
 
 const settings = httpProviderSettings(
-  'GAMEBALL_BASE_URL',
-  { apiKey: 'GAMEBALL_API_KEY', secretKey: 'GAMEBALL_SECRET_KEY' },
+  { name: 'GAMEBALL_BASE_URL', meaning: 'Gameball server URL, e.g. `https://api.gameball.co`' },
+  {
+    apiKey: { name: 'GAMEBALL_API_KEY', meaning: 'header `apikey`' },
+    secretKey: { name: 'GAMEBALL_SECRET_KEY', meaning: 'header `secretkey` (every batch operation needs it)' },
+  },
   {},
   {
-    shape: { GAMEBALL_RATE_LIMIT: rateLimitVariable() },
-    build: (v) => ({ rateLimit: v.GAMEBALL_RATE_LIMIT ?? GAMEBALL_DOCUMENTED_LIMIT }),
+    shape: {
+      GAMEBALL_RATE_LIMIT: rateLimitVariable(GAMEBALL_DOCUMENTED_LIMIT).describe(
+        "Gameball's request budget (the default is its documented limit for batch endpoints)",
+      ),
+    },
+    build: (v) => ({ rateLimit: v.GAMEBALL_RATE_LIMIT }),
   },
 );
 type GameballSettings = NonNullable<ReturnType<typeof settings.parse>>;
@@ -26,7 +33,6 @@ type GameballSettings = NonNullable<ReturnType<typeof settings.parse>>;
 export const gameball: ProviderDefinition<GameballSettings, 'GAMEBALL'> = {
   name: 'GAMEBALL',
   displayName: 'Gameball',
-  typeName: 'GameballBatch',
   capabilities: GAMEBALL_CAPABILITIES,
   settings,
   secrets: ['GAMEBALL_API_KEY', 'GAMEBALL_SECRET_KEY'],

@@ -7,10 +7,20 @@ import { createReachHttpClient } from './client.js';
 
 /** Reach documents no rate limit: no budget unless `REACH_RATE_LIMIT` sets one. */
 const settings = httpProviderSettings(
-  'REACH_BASE_URL',
-  { token: 'REACH_TOKEN' },
-  { tenantId: 'REACH_TENANT_ID' },
-  { shape: { REACH_RATE_LIMIT: rateLimitVariable() }, build: (v) => ({ rateLimit: v.REACH_RATE_LIMIT ?? [] }) },
+  { name: 'REACH_BASE_URL', meaning: 'Reach server URL, e.g. `https://api.embedreach.com`' },
+  { token: { name: 'REACH_TOKEN', meaning: 'Reach JWT, sent as `Authorization: Bearer`' } },
+  {
+    tenantId: {
+      name: 'REACH_TENANT_ID',
+      meaning: 'sent as `reach-tenant-id`; needed with a partner-scoped token, not with a tenant-scoped one',
+    },
+  },
+  {
+    shape: {
+      REACH_RATE_LIMIT: rateLimitVariable([]).describe("Reach's request budget (Reach documents no limit)"),
+    },
+    build: (v) => ({ rateLimit: v.REACH_RATE_LIMIT }),
+  },
 );
 type ReachSettings = NonNullable<ReturnType<typeof settings.parse>>;
 
@@ -18,7 +28,6 @@ type ReachSettings = NonNullable<ReturnType<typeof settings.parse>>;
 export const reach: ProviderDefinition<ReachSettings, 'REACH'> = {
   name: 'REACH',
   displayName: 'Reach',
-  typeName: 'ReachBatch',
   capabilities: REACH_CAPABILITIES,
   settings,
   secrets: ['REACH_TOKEN'],

@@ -9,13 +9,13 @@ export interface QuotaOptions {
   interactiveShare: number;
   /** How long an interactive call may wait for budget before PROVIDER_RATE_LIMITED. */
   waitMs: number;
-  /** The longest a 429's Retry-After pauses background calls (the poll policy's error maximum). @default 60000 */
-  pauseCapMs?: number;
+  /** The longest a 429's Retry-After pauses background calls (the poll policy's error maximum). */
+  pauseCapMs: number;
   /**
    * The most of the interactive part one client may take while other clients wait for it
-   * (`UPSTREAM_CLIENT_SHARE`); alone, a client may use all of it. @default 1 (no fairness)
+   * (`UPSTREAM_CLIENT_SHARE`; 1: no fairness); alone, a client may use all of it.
    */
-  clientShare?: number;
+  clientShare: number;
   now?: () => number;
 }
 
@@ -249,7 +249,7 @@ export class ProviderQuota {
       this.reported = { limit, remaining, resetAt, sentAt: this.sentTotal };
     }
     if (status === 429) {
-      const pause = Math.min(Math.max(retryAfterMs ?? 1_000, 100), this.options.pauseCapMs ?? 60_000);
+      const pause = Math.min(Math.max(retryAfterMs ?? 1_000, 100), this.options.pauseCapMs);
       const until = this.now() + pause;
       this.pausedUntil = Math.max(this.pausedUntil, until);
     }
@@ -342,7 +342,7 @@ export class ProviderQuota {
     const interactive = kind === 'interactive';
     const share = this.options.interactiveShare;
     // A client's share (`clientShare` of the interactive part) binds only while another client waits.
-    const clientShare = this.options.clientShare ?? 1;
+    const clientShare = this.options.clientShare;
     const fair = interactive && client !== undefined && clientShare < 1;
     for (const w of this.limits) {
       // Each part counts only its own calls: queries spending theirs never shrink the polls' part, and

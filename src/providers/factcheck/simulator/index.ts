@@ -20,22 +20,15 @@ import {
   type Simulator,
 } from '../../../dev/simulators/server.js';
 import { createFactCheckWrites } from './writes.js';
+import { FACT_CHECK_SIM_PLANS, type FactCheckPlan } from './plans.js';
+import { FACTCHECK_DECISION_DEFAULTS } from '../plans.js';
 
 /** Check simulator credentials (`Authorization: Bearer vfy_...`). */
 export interface FactCheckSimCredentials {
   apiKey: string;
 }
 
-/** Check's plans (docs/providers.md: Free, Pro, Enterprise), plus `unlimited` for tests and benches. */
-export type FactCheckPlan = 'free' | 'pro' | 'enterprise' | 'unlimited';
-
-/** Requests per minute per organisation of each plan. */
-export const FACT_CHECK_PLAN_LIMITS: Readonly<Record<FactCheckPlan, number>> = {
-  free: 20,
-  pro: 200,
-  enterprise: 1_000,
-  unlimited: 1_000_000,
-};
+export { FACT_CHECK_SIM_PLANS, type FactCheckPlan } from './plans.js';
 
 /** Options of the Check simulator. */
 export interface FactCheckSimulatorOptions extends DataSetOptions {
@@ -49,7 +42,7 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
   secretMarker?: string;
   credentials?: FactCheckSimCredentials;
   /**
-   * The organisation's plan, which sets the per-minute limit (`FACT_CHECK_PLAN_LIMITS`).
+   * The organisation's plan, which sets the per-minute limit and the writes' limits (`FACT_CHECK_SIM_PLANS`).
    * @default 'unlimited' (1,000,000 a minute, so tests and benches are not throttled unless they ask)
    */
   plan?: FactCheckPlan;
@@ -90,6 +83,14 @@ const METHODS = [{ reasoning: 1, tool: 0.5 }, { semantic: 1 }, { reasoning: 1, e
 const NAMES = ['Daily fact check', 'Article verification', 'Claims review', 'Newsletter audit'];
 const DAY = 86_400_000;
 
+/** Check's decision for an item's confidence, at the documented default thresholds. */
+const decisionOf = (confidence: number) =>
+  confidence >= FACTCHECK_DECISION_DEFAULTS.acceptThreshold
+    ? 'accept'
+    : confidence >= FACTCHECK_DECISION_DEFAULTS.escalateThreshold
+      ? 'escalate'
+      : 'reject';
+
 /**
  * Starts a Check simulator: `POST /v1/batch` and `POST /v1/batch/upload` (`factcheck-writes.ts`),
  * `GET /v1/batch` (limit/offset/status, createdAt desc),
@@ -102,7 +103,7 @@ export async function createFactCheckSimulator(
 ): Promise<Simulator & { credentials: FactCheckSimCredentials; webhooks: FactCheckWebhooks }> {
   const clock = o.clock ?? createSystemClock();
   const credentials = o.credentials ?? { apiKey: 'vfy_sim_factcheck_key' };
-  const rateLimit = o.rateLimitPerMinute ?? FACT_CHECK_PLAN_LIMITS[o.plan ?? 'unlimited'];
+  const rateLimit = o.rateLimitPerMinute ?? FACT_CHECK_SIM_PLANS[o.plan ?? 'unlimited']?.requestsPerMinute;
   if (rateLimit === undefined) throw new RangeError(`unknown Check plan: ${String(o.plan)}`);
   const batches = generateBatches({
     seed: (o.seed ?? 1) + 2,
@@ -220,7 +221,7 @@ export async function createFactCheckSimulator(
       verificationId: done && !failing ? `ver_${b.index}_${i}` : null,
       verdict: done && !failing ? verdict : null,
       confidence,
-      decision: confidence === null ? null : confidence >= 0.95 ? 'accept' : confidence >= 0.5 ? 'escalate' : 'reject',
+      decision: confidence === null ? null : decisionOf(confidence),
       costCents: done ? 5 : null,
       processingTimeMs: done ? 800 + ((i * 53) % 2000) : null,
       errorMessage: done && failing ? 'LLM provider timeout' : null,

@@ -1,30 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../plans.js';
+import { FACTCHECK_DECISION_DEFAULTS, FACTCHECK_METHOD_PLAN, FACTCHECK_PLANS } from '../plans.js';
+import { FACT_CHECK_SIM_PLANS, type FactCheckPlan } from './plans.js';
 import { createdBatch, type SimBatch } from '../../../dev/simulators/model.js';
 import { parseMultipart } from '../../../dev/simulators/multipart.js';
 import type { CreatedBatch, SimRequest, SimResponse } from '../../../dev/simulators/server.js';
 import type { SimClock } from '../../../dev/simulators/clock.js';
-
-/** Check's documented limits per plan (docs/providers.md, "Limits by plan"); `unlimited` is the simulator's own. */
-export const FACT_CHECK_WRITE_LIMITS = {
-  free: { items: 0, fileBytes: 0, verifications: 1_000, fileTtlMs: 0 },
-  pro: { items: 1_000, fileBytes: 10 * 1024 * 1024, verifications: 25_000, fileTtlMs: 3_600_000 },
-  enterprise: {
-    items: 10_000,
-    fileBytes: 100 * 1024 * 1024,
-    verifications: Number.POSITIVE_INFINITY,
-    fileTtlMs: 86_400_000,
-  },
-  unlimited: {
-    items: 10_000,
-    fileBytes: 100 * 1024 * 1024,
-    verifications: Number.POSITIVE_INFINITY,
-    fileTtlMs: 86_400_000,
-  },
-} as const;
-
-/** Characters of one item's content (every paid plan). */
-export const FACT_CHECK_CONTENT_CHARS = 50_000;
 
 interface Uploaded {
   items: number;
@@ -47,14 +27,14 @@ type Detail = { field: string; message: string };
 export function createFactCheckWrites(o: {
   clock: SimClock;
   batches: SimBatch[];
-  plan: keyof typeof FACT_CHECK_WRITE_LIMITS;
+  plan: FactCheckPlan;
   error: ErrorFn;
   created: CreatedBatch[];
 }) {
-  const limits = FACT_CHECK_WRITE_LIMITS[o.plan];
-  let verificationsLeft: number = limits.verifications;
+  const limits = FACT_CHECK_SIM_PLANS[o.plan];
+  let verificationsLeft: number = limits.verificationsPerMonth;
   const files = new Map<string, Uploaded>();
-  const rank = o.plan === 'unlimited' ? FACTCHECK_PLANS.enterprise.rank : FACTCHECK_PLANS[o.plan].rank;
+  const rank = limits.rank;
   const invalid = (details: Detail[]) =>
     o.error(422, 'validation_error', details.map((d) => `${d.field}: ${d.message}`).join('; '), { details });
 
@@ -66,14 +46,14 @@ export function createFactCheckWrites(o: {
     if (items !== undefined) {
       if (!Array.isArray(items) || items.length === 0)
         details.push({ field: 'items', message: 'must be a non-empty array' });
-      else if (items.length > limits.items)
-        details.push({ field: 'items', message: `at most ${limits.items} items per batch on this plan` });
+      else if (items.length > limits.itemsPerBatch)
+        details.push({ field: 'items', message: `at most ${limits.itemsPerBatch} items per batch on this plan` });
       else
         items.forEach((item: unknown, i) => {
           const content = (item as { content?: unknown } | null)?.content;
           if (typeof content !== 'string' || content.length === 0)
             details.push({ field: `items[${i}].content`, message: 'Content is required' });
-          else if (content.length > FACT_CHECK_CONTENT_CHARS)
+          else if (content.length > limits.contentChars)
             details.push({ field: `items[${i}].content`, message: 'Content exceeds maximum length' });
         });
     }
@@ -107,8 +87,10 @@ export function createFactCheckWrites(o: {
     range('acceptThreshold', 0, 1);
     range('escalateThreshold', 0, 1);
     range('maxRetries', 0, 5, true);
-    const accept = typeof opt.acceptThreshold === 'number' ? opt.acceptThreshold : 0.95;
-    const escalate = typeof opt.escalateThreshold === 'number' ? opt.escalateThreshold : 0.5;
+    const accept =
+      typeof opt.acceptThreshold === 'number' ? opt.acceptThreshold : FACTCHECK_DECISION_DEFAULTS.acceptThreshold;
+    const escalate =
+      typeof opt.escalateThreshold === 'number' ? opt.escalateThreshold : FACTCHECK_DECISION_DEFAULTS.escalateThreshold;
     if (!(accept > escalate))
       details.push({ field: 'options.acceptThreshold', message: 'must be greater than escalateThreshold' });
     if (opt.retryOnLowConfidence === true && opt.minConfidence === undefined)
@@ -198,7 +180,7 @@ export function createFactCheckWrites(o: {
     const validationErrors = rows.flatMap((content, i) =>
       typeof content !== 'string' || content.length === 0
         ? [{ row: i + 1, error: 'Content is required' }]
-        : content.length > FACT_CHECK_CONTENT_CHARS
+        : content.length > limits.contentChars
           ? [{ row: i + 1, error: 'Content exceeds maximum length' }]
           : [],
     );
@@ -230,7 +212,7 @@ export function createFactCheckWrites(o: {
   function control(method: string, path: string, input: unknown): SimResponse | undefined {
     if (method !== 'POST' || path !== '/__sim/verifications') return undefined;
     const left = (input as { left?: unknown } | null)?.left;
-    verificationsLeft = typeof left === 'number' ? left : limits.verifications;
+    verificationsLeft = typeof left === 'number' ? left : limits.verificationsPerMonth;
     return { status: 204, body: undefined };
   }
 
