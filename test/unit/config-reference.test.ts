@@ -10,7 +10,6 @@ import { configReference, variablesReference } from '../../scripts/config-refere
  */
 const FRAGMENTS = [...SETTINGS_FRAGMENTS, ...PROVIDER_DEFINITIONS.map((d) => d.settings)];
 
-
 describe('the configuration reference', () => {
   it('gives every variable a meaning', () => {
     const undescribed = FRAGMENTS.flatMap(variablesReference)
