@@ -23,10 +23,6 @@ import {
 } from './config/settings.js';
 
 export { ConfigError } from './config/settings.js';
-export type { ListSettings } from './graphql/connections/settings.js';
-export type { LiveSettings } from './live/settings.js';
-export type { RedisSettings } from './redis/settings.js';
-export type { UpstreamLimits } from './upstream/limits.js';
 
 /** The whole gateway configuration; a provider is present in `providers` only when configured. */
 export interface GatewayConfig extends ServerSettings {

@@ -63,7 +63,7 @@ export interface RunningGateway {
 }
 
 /** What a shutdown did: the exit log line. */
-export interface ShutdownReport extends HttpDrainCounts {
+interface ShutdownReport extends HttpDrainCounts {
   webSocketsClosed: number;
   /** Poll leases (Redis) handed back, so another replica polls their batches at once. */
   leasesReleased: number;
@@ -73,7 +73,7 @@ export interface ShutdownReport extends HttpDrainCounts {
 }
 
 /** The WebSocket close code of a shutdown: graphql-ws clients reconnect (and so reach another replica). */
-export const SHUTDOWN_CLOSE_CODE = 1012;
+const SHUTDOWN_CLOSE_CODE = 1012;
 const SHUTDOWN_CLOSE_REASON = 'Service Restart: this replica is stopping; reconnect';
 
 /** Why `/ready` is 503 on a gateway without providers: it could answer no batch query. */

@@ -12,7 +12,7 @@ export interface LiveEntry {
 /** `batches(ids:)` takes at most 100 ids. */
 const MAX_IDS = 100;
 /** How long the watched set must stay put before the subscription is replaced. */
-export const WATCH_DEBOUNCE_MS = 300;
+const WATCH_DEBOUNCE_MS = 300;
 const RETRY_MS = 5_000;
 
 /**

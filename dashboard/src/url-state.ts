@@ -13,7 +13,7 @@ export interface ViewState {
   open: string | undefined;
 }
 
-export const PAGE_SIZES = [25, 50, 100];
+const PAGE_SIZES = [25, 50, 100];
 /**
  * A provider in the URL has an enum value's shape; which providers there are, the page learns from
  * `Query.providers` (the App drops one it does not name, before the list is read with it).

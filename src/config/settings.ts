@@ -249,7 +249,7 @@ export function variablesOf(f: SettingsFragment<unknown>): string[] {
 }
 
 /** The messages of a failed parse: each names its variable. */
-export function messagesOf(error: z.ZodError): string[] {
+function messagesOf(error: z.ZodError): string[] {
   return error.issues.map((issue) =>
     issue.path.length > 0 ? `${issue.path.join('.')} ${issue.message}` : issue.message,
   );
@@ -298,7 +298,7 @@ function problemsOf(error: z.ZodError): string[] {
 }
 
 /** Levenshtein distance between two names. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
@@ -310,7 +310,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The known name closest to `name`, when close: at most 40 % of the longer name's length edited. */
-export function closestName(name: string, known: Iterable<string>): string | undefined {
+function closestName(name: string, known: Iterable<string>): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(name, candidate);

@@ -35,7 +35,7 @@ export interface SpawnOptions {
 }
 
 /** The gateway's sources through tsx, as tests and benchmarks run it. */
-export const SOURCE_COMMAND: [string, ...string[]] = [process.execPath, '--import', 'tsx', 'src/main.ts'];
+const SOURCE_COMMAND: [string, ...string[]] = [process.execPath, '--import', 'tsx', 'src/main.ts'];
 /** The build (`npm run build`), as production runs it. */
 export const BUILT_COMMAND: [string, ...string[]] = [process.execPath, 'dist/main.js'];
 

@@ -15,7 +15,7 @@ export const FINISHED_STATUSES: ReadonlySet<BatchStatus> = new Set([
 ]);
 
 /** Item counts normalised across providers. */
-export interface BatchProgress {
+interface BatchProgress {
   total: number | null;
   processed: number;
   succeeded: number | null;
@@ -30,7 +30,7 @@ export interface BatchProgress {
 }
 
 /** Fields every provider's batch has, in provider-neutral form. */
-export interface BatchCommon {
+interface BatchCommon {
   providerBatchId: string;
   status: BatchStatus;
   providerStatus: string;

@@ -40,7 +40,7 @@ export interface BulkRefreshCapability {
 }
 
 /** Per-call options of `BatchProvider.get`. */
-export interface GetBatchOptions {
+interface GetBatchOptions {
   /** Providers with pending details only: ask for them (costs the provider more, so only when selected). */
   includePendingDetails?: boolean;
   /** Aborts the upstream request (client went away, subscription ended). */

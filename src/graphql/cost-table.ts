@@ -28,13 +28,13 @@ export interface FieldCost {
 }
 
 /** Distinct batches named by a list of global ids (two encodings of one id are one batch; bad ids cost nothing). */
-export function distinctBatchIds(ids: unknown, providers: Providers): number {
+function distinctBatchIds(ids: unknown, providers: Providers): number {
   if (!Array.isArray(ids)) return 0;
   return Object.values(batchIdsByProvider(ids, providers)).reduce((sum, n) => sum + n, 0);
 }
 
 /** Distinct batches named by a list of global ids, by provider. */
-export function batchIdsByProvider(ids: unknown, providers: Providers): ByProvider {
+function batchIdsByProvider(ids: unknown, providers: Providers): ByProvider {
   const known = Object.keys(providers) as ProviderName[];
   const seen = new Set<string>();
   const by: ByProvider = {};

@@ -21,7 +21,7 @@ type KindVisitors = { enter: VisitFn[]; leave: VisitFn[] } | null;
  * gateway's CPU for queries whose text changes per request (docs/benchmarks.md, "CPU per request"). A query
  * holds ten kinds or so.
  */
-export function lazyParallelVisitor(visitors: readonly ASTVisitor[]): ASTVisitor {
+function lazyParallelVisitor(visitors: readonly ASTVisitor[]): ASTVisitor {
   const count = visitors.length;
   const skipping: unknown[] = new Array<unknown>(count).fill(null);
   const byKind = new Map<string, KindVisitors>();

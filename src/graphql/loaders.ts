@@ -4,7 +4,7 @@ import type { Providers } from '../domain/provider.js';
 import type { RequestBudget } from './request-budget.js';
 
 /** A load key: the upstream id, and whether pending details are wanted (`wantsPendingDetails`). */
-export interface BatchKey {
+interface BatchKey {
   providerBatchId: string;
   includePendingDetails: boolean;
 }

@@ -7,7 +7,7 @@ import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yog
  * fields and one file. The file may be as large as a mutation body (`MAX_MUTATION_BODY_BYTES`); the text
  * fields are GraphQL parameters, which `MAX_BODY_BYTES` bounds in any other request.
  */
-export function multipartLimits(o: { maxBodyBytes: number; maxMutationBodyBytes: number }): FormDataLimits {
+function multipartLimits(o: { maxBodyBytes: number; maxMutationBodyBytes: number }): FormDataLimits {
   return {
     files: 1,
     fileSize: o.maxMutationBodyBytes,

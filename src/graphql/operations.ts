@@ -26,7 +26,7 @@ export interface OperationReport {
  * subscription over SSE), or one of a WebSocket's operations, each its own though they share the
  * socket's `Request`.
  */
-export interface Operation {
+interface Operation {
   requestId: string;
   /** `performance.now()` when the request came in (WebSocket: when the operation executed). */
   started: number;

@@ -35,7 +35,7 @@ export const rateLimitSettings = fragment(
 );
 
 /** What the limiter says about one more operation of a client. */
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
+type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
 /** A per-client fixed-window limiter (one minute). */
 export interface ClientRateLimiter {
@@ -93,7 +93,7 @@ export function createClientRateLimiter(o: ClientRateLimiterOptions): ClientRate
 }
 
 /** The refusal of one operation: HTTP 429 with `Retry-After` (seconds), `RATE_LIMITED` with `retryAfterMs`. */
-export function rateLimited(retryAfterMs: number, perMinute: number): ExecutionResult {
+function rateLimited(retryAfterMs: number, perMinute: number): ExecutionResult {
   const ms = Math.max(0, Math.ceil(retryAfterMs));
   return {
     errors: [

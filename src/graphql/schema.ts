@@ -7,10 +7,10 @@ import { createResolvers } from './resolvers/index.js';
 import type { ServedProvider } from './served-provider.js';
 
 /** The folder holding schema/**.graphql. */
-export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
+const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
 /** Reads every .graphql file under schema/, sorted, so the SDL is the same on every machine. */
-export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
+function loadTypeDefs(dir = SCHEMA_DIR): string[] {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {

@@ -101,7 +101,7 @@ const reportInsteadOfThrow = {
 };
 
 /** Headers that prove a request was preflighted (any one). */
-export const CSRF_HEADERS = ['x-batchql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
+const CSRF_HEADERS = ['x-batchql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
 /**
  * The request-shape defences: graphql-armor's depth, cost, alias, directive and token limits

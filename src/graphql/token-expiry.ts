@@ -12,7 +12,7 @@ const isAsyncIterable = (value: unknown): value is AsyncIterableIterator<Executi
  * hub releases its watch. Over SSE that is a `next` event with the error, then `complete`; over
  * WebSocket the socket is closed with 4403 right after (`transports/ws.ts`).
  */
-export function expiring(
+function expiring(
   inner: AsyncIterableIterator<ExecutionResult>,
   expiresAt: number,
 ): AsyncIterableIterator<ExecutionResult> {

@@ -79,7 +79,7 @@ function compile(
 }
 
 /** The worst case of an operation: all its upstream calls, and those whose provider the query names. */
-export interface UpstreamEstimate {
+interface UpstreamEstimate {
   total: number;
   byProvider: ByProvider;
 }
@@ -120,7 +120,7 @@ const compiledByTable = new WeakMap<CostTable, WeakMap<DocumentNode, Compiled>>(
  * The worst-case number of upstream calls of one operation with its (coerced) variables;
  * null when the operation or its variables are invalid (execution reports that itself).
  */
-export function estimateUpstreamCalls(
+function estimateUpstreamCalls(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,

@@ -7,14 +7,14 @@ import { noFramingHeaders } from './no-framing.js';
 import { contentTag, EncodedBodies, matchesEtag, negotiateEncoding } from './static-body.js';
 
 /** Where the dashboard is served; `/` redirects here. */
-export const DASHBOARD_PATH = '/dashboard';
+const DASHBOARD_PATH = '/dashboard';
 
 /**
  * The built dashboard (`npm run build`: dist/dashboard/): beside the compiled gateway's http/ folder
  * (this module runs as dist/http/dashboard.js), or in dist/ beside src/ when the gateway runs from
  * source (src/http/dashboard.ts: demo, tests).
  */
-export function dashboardDir(): string {
+function dashboardDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, '..', 'dashboard'), join(here, '..', '..', 'dist', 'dashboard')];
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[candidates.length - 1]!;

@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
  * a page's buttons (the dashboard's Cancel and New batch, GraphiQL's Run) cannot be clickjacked. Every HTML
  * response carries the CSP directive, and `X-Frame-Options: DENY` for browsers without CSP level 2.
  */
-export const NO_FRAMING = "frame-ancestors 'none'";
+const NO_FRAMING = "frame-ancestors 'none'";
 
 /** The headers of an HTML response with policy `csp`, which must forbid framing itself. */
 export function noFramingHeaders(csp: string): Record<string, string> {

@@ -23,7 +23,7 @@ export interface WsOptions {
 }
 
 /** The close code of a refused or expired authentication (graphql-ws's Forbidden). */
-export const CLOSE_FORBIDDEN = CloseCode.Forbidden;
+const CLOSE_FORBIDDEN = CloseCode.Forbidden;
 /** How long after its token's expiry a socket is closed: time for the expiry errors of its subscriptions to go out. */
 const EXPIRY_GRACE_MS = 100;
 
@@ -309,7 +309,7 @@ export function asGraphQLError(error: unknown, fallbackCode: string): GraphQLErr
  * `originalError`; one without a code (graphql-ws's "Unable to identify operation") gets
  * `BAD_REQUEST`.
  */
-export function forSocket(error: GraphQLError): GraphQLFormattedError {
+function forSocket(error: GraphQLError): GraphQLFormattedError {
   const json: GraphQLFormattedError =
     typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError);
   const { http: _http, originalError: _original, ...extensions } = (json.extensions ?? {}) as Record<string, unknown>;

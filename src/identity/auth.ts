@@ -118,7 +118,7 @@ export function scopesOf(payload: JWTPayload): Set<string> {
 }
 
 /** A tenant claim: 1-200 RFC 9110 `tchar`s (a tenant-scoped provider sends it upstream as a header value). */
-export const TENANT = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,200}$/;
+const TENANT = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,200}$/;
 
 /** Verifies a bearer token (or accepts everyone in `none` mode). */
 export type Authenticator = (authorization: string | undefined) => Promise<Principal>;

@@ -67,7 +67,7 @@ export interface LocalMember {
 const MEMBER_TTL_LEASES = 3;
 
 /** A list row, keeping the detail fields (which rows lack) of the last full reading. */
-export function overlay(row: Batch, last: Batch | undefined, detailFields: readonly string[]): Batch {
+function overlay(row: Batch, last: Batch | undefined, detailFields: readonly string[]): Batch {
   if (!last) return row;
   const merged: Record<string, unknown> = { ...row };
   const previous = last as unknown as Record<string, unknown>;

@@ -110,4 +110,4 @@ export function yogaLogger(logger: Logger): YogaLogger {
 }
 
 /** Exposed for tests. */
-export { serializeError };
+export {};

@@ -8,10 +8,10 @@ import type { Providers } from '../domain/provider.js';
  */
 
 /** One upstream call, as the upstream layer's observer reports it (`UpstreamObserver`). */
-export type UpstreamCallMetric = (provider: string, outcome: string, seconds: number) => void;
+type UpstreamCallMetric = (provider: string, outcome: string, seconds: number) => void;
 
 /** What the metrics read of a finished GraphQL operation (the operation tracker's `OperationReport`). */
-export interface OperationMetric {
+interface OperationMetric {
   operationName: string | undefined;
   operationType: string;
   durationMs: number;
@@ -19,7 +19,7 @@ export interface OperationMetric {
 }
 
 /** What the gauges read of this process's live watches at scrape time (`PollHub.stats()`). */
-export interface WatchStats {
+interface WatchStats {
   subscribers: number;
   watchedKeys: number;
   pollingKeys: number;
@@ -57,14 +57,14 @@ export interface Metrics {
 }
 
 /** What the metrics read of the shared request budget (`providers/shared-budget.ts`). */
-export interface BudgetView {
+interface BudgetView {
   readonly mode: 'shared' | 'local' | undefined;
   readonly replicas: number;
   readonly providers: readonly string[];
 }
 
 /** Distinct operation names (and error codes) counted under their own label before the rest become `other`. */
-export const MAX_LABEL_VALUES = 100;
+const MAX_LABEL_VALUES = 100;
 
 /** Keeps a label's cardinality bounded: the first `max` distinct values, then `other`. */
 function bounded(max: number): (value: string) => string {

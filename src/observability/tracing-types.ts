@@ -76,7 +76,7 @@ export interface OperationSpans {
 }
 
 /** Where an upstream attempt comes from: its traffic class and, for an operation's call, the operation's scope. */
-export interface AttemptOrigin {
+interface AttemptOrigin {
   readonly traffic?: string;
   readonly scope?: RequestScope | undefined;
 }
@@ -90,7 +90,7 @@ export type AttemptTracer = (
 ) => AttemptSpan;
 
 /** One upstream attempt's span, ended with its outcome. */
-export interface AttemptSpan {
+interface AttemptSpan {
   /** The attempt answered `status` (2xx). */
   ok(status: number): void;
   /** The attempt failed with `error`; `aborted`: the caller left, which is no failure of the provider. */

@@ -13,7 +13,7 @@ export type { SamplerName, Tracing, TracingOptions, TracingSettings } from './tr
  */
 
 /** The samplers of `OTEL_TRACES_SAMPLER` (the OpenTelemetry SDK's names). */
-export const SAMPLERS = [
+const SAMPLERS = [
   'always_on',
   'always_off',
   'traceidratio',

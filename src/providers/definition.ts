@@ -64,9 +64,9 @@ export function rateLimitVariable(fallback?: readonly RateWindow[]): RateLimitRe
 }
 
 /** The shortest signing secret accepted (`ExtraSettings.signingSecrets`), in bytes (UTF-8). */
-export const SIGNING_SECRET_MIN_BYTES = 16;
+const SIGNING_SECRET_MIN_BYTES = 16;
 /** Signing secrets shorter than this start with a configuration warning. */
-export const SIGNING_SECRET_RECOMMENDED_BYTES = 32;
+const SIGNING_SECRET_RECOMMENDED_BYTES = 32;
 
 /** Provider settings beyond URL and credentials: more variables and how they build settings. */
 export interface ExtraSettings<S extends z.ZodRawShape, E> {

@@ -5,8 +5,6 @@ import { factCheck } from './factcheck/index.js';
 import { gameball } from './gameball/index.js';
 import { reach } from './reach/index.js';
 
-export type { ProviderDefinition, ProviderSettings } from './definition.js';
-
 /** A provider definition whose settings type is not known statically (lists mix providers). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyProviderDefinition<N extends ProviderName = ProviderName> = ProviderDefinition<any, N>;

@@ -82,7 +82,7 @@ export interface GatewayRedisOptions {
  * The subscriber has its own connection only because a subscribed connection cannot run commands; the
  * commands of every user share the other one, in order (Redis runs them one at a time anyway).
  */
-export const REDIS_OPTIONS: Readonly<RedisOptions> = {
+const REDIS_OPTIONS: Readonly<RedisOptions> = {
   lazyConnect: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,

@@ -1,7 +1,7 @@
 import { env, fragment } from '../config/settings.js';
 
 /** The prefix of every Redis key and channel when `REDIS_KEY_PREFIX` is unset: written here only. */
-export const DEFAULT_KEY_PREFIX = 'batchql:';
+const DEFAULT_KEY_PREFIX = 'batchql:';
 
 /** Where the gateway's Redis is, and how its keys are named. */
 export interface RedisSettings {

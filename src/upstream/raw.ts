@@ -166,7 +166,7 @@ const FIELD_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$/;
  * `UPSTREAM_REQUEST_REFUSED` (never a provider fault: no retry, no breaker count) and takes no
  * pool slot. The message names the header, never its value.
  */
-export function checkHeaders(provider: ProviderName, headers: Record<string, string>): void {
+function checkHeaders(provider: ProviderName, headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name)) {
       throw new GatewayError(
@@ -215,7 +215,7 @@ const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
  * `encodeURIComponent` and queries with `URLSearchParams`, so this never fires today; it is
  * there for the next caller that forgets.
  */
-export function checkPath(provider: ProviderName, target: string): void {
+function checkPath(provider: ProviderName, target: string): void {
   if (!REQUEST_TARGET.test(target) || target.includes('#')) {
     throw new GatewayError(
       ErrorCode.UPSTREAM_REQUEST_REFUSED,
@@ -258,7 +258,7 @@ function parseJson(text: string): unknown {
 }
 
 /** Parses Retry-After (delta-seconds or HTTP-date) into milliseconds; undefined when absent or invalid. */
-export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;

@@ -14,7 +14,7 @@ import { budgetAttempts, budgetCalls } from './budget/gates.js';
 import type { RateWindow } from './budget/rate-limit.js';
 import type { SharedBudget } from './budget/shared-budget.js';
 
-export { UpstreamHttpError, type UpstreamHttp } from './types.js';
+export { type UpstreamHttp } from './types.js';
 
 /**
  * One provider's upstream client: its pool and limits (`raw.ts`), its policy and its request budget. Every limit

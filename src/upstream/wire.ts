@@ -93,13 +93,6 @@ export function optArr<T>(o: WireObject<T>, key: Key<T>): unknown[] | null {
   return v;
 }
 
-/** Reads a required array. */
-export function arr<T>(o: WireObject<T>, key: Key<T>): unknown[] {
-  const v = optArr(o, key);
-  if (v === null) throw new WireShapeError(`${o.path}.${key}`, 'an array');
-  return v;
-}
-
 /** Reads an array of strings (absent gives []). */
 export function strArr<T>(o: WireObject<T>, key: Key<T>): string[] {
   return (optArr(o, key) ?? []).map((item, i) => {

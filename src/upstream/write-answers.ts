@@ -19,7 +19,7 @@ export type WriteAnswerClass = 'refused' | 'refused-retryable' | 'ambiguous' | '
 /** What a class does to the key. */
 export type KeyAction = 'record' | 'keep-unknown' | 'free';
 
-export const KEY_ACTION: Readonly<Record<WriteAnswerClass, KeyAction>> = {
+const KEY_ACTION: Readonly<Record<WriteAnswerClass, KeyAction>> = {
   refused: 'record',
   'refused-retryable': 'free',
   ambiguous: 'keep-unknown',

@@ -8,10 +8,8 @@ import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-scope.j
 import type { SeenEvents } from './seen-events.js';
 import type { WebhookOutcome, WebhookParser } from './types.js';
 
-export type { WebhookOutcome } from './types.js';
-
 /** The largest event body accepted (a get-batch object is a few KiB). */
-export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 
 /** How long event ids are remembered: past the tolerance on both sides of now, so no replay fits in between. */
 export function seenEventTtlMs(toleranceMs: number): number {

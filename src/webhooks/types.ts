@@ -24,7 +24,7 @@ export interface WebhookRefusal {
 }
 
 /** A verified event about one of the provider's batches that the gateway acts on (it reads the batch to confirm). */
-export interface WebhookEvent {
+interface WebhookEvent {
   ok: true;
   /** The provider's event id: a redelivery has the same one, and is ignored. */
   eventId: string;

@@ -8,7 +8,7 @@ import type { DataProfile, ShowcaseOptions } from './model.js';
 import type { Simulator } from './server.js';
 
 /** What every simulator is started with; each definition picks what it needs. */
-export interface CommonSimulatorOptions {
+interface CommonSimulatorOptions {
   clock: SimClock;
   seed: number;
   batchCount: number;

@@ -6,30 +6,19 @@ import type { DataProfile, ShowcaseOptions } from './model.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 import type { Simulator } from './server.js';
 
-export { createManualClock, createSystemClock, type ManualClock, type SimClock } from './clock.js';
-export type { Fault, FaultRule } from './faults.js';
+export { createManualClock, createSystemClock, type ManualClock } from './clock.js';
+export type { FaultRule } from './faults.js';
 export { AFTER_WRITE_ANSWERS } from './faults.js';
-export type { RecordedRequest, Simulator, SimulatorControl } from './server.js';
+export type { Simulator } from './server.js';
 export {
   createFactCheckSimulator,
   FACT_CHECK_SIM_PLANS,
   FACT_CHECK_SHOWCASE_ID,
   type FactCheckPlan,
 } from '../../providers/factcheck/simulator/index.js';
-export type {
-  FactCheckWebhooks,
-  WebhookDelivery,
-  WebhookTarget,
-} from '../../providers/factcheck/simulator/webhooks.js';
-export {
-  createGameballSimulator,
-  GAMEBALL_DOCUMENTED_RATE_LIMITS,
-  type GameballRateLimits,
-} from '../../providers/gameball/simulator/index.js';
-export type { DataProfile, DataSetOptions, ShowcaseOptions } from './model.js';
-export { createReachSimulator, REACH_TENANTS, signReachToken } from '../../providers/reach/simulator/index.js';
-export type { CommonSimulatorOptions, SimulatorContract, SimulatorDefinition } from './definition.js';
-export { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
+export type { WebhookDelivery } from '../../providers/factcheck/simulator/webhooks.js';
+export type { SimulatorContract } from './definition.js';
+export { SIMULATOR_DEFINITIONS } from './registry.js';
 
 /**
  * Where `npm run sims` (src/dev/sims.ts) listens: each simulator's port variable (`SIM_FACTCHECK_PORT` of `factCheck`)

@@ -293,7 +293,7 @@ function generateLongRunning(o: GenerateOptions, durations: { min: number; max: 
  * How a batch created through a simulator's API runs on the simulator clock: queued for
  * `queuedMs`, then `baseMs` plus `perItemMs` per item, every item succeeding.
  */
-export const CREATED_BATCH_TIMING = { queuedMs: 1_000, baseMs: 10_000, perItemMs: 20 } as const;
+const CREATED_BATCH_TIMING = { queuedMs: 1_000, baseMs: 10_000, perItemMs: 20 } as const;
 
 /** A batch a write creates at `now`, placed after the data set (`index`), as `CREATED_BATCH_TIMING` says. */
 export function createdBatch(

@@ -43,7 +43,7 @@ export interface CreatedBatch {
 }
 
 /** Control and inspection of one running simulator, for tests, benches and the demo. */
-export interface SimulatorControl {
+interface SimulatorControl {
   /** Every batch created through the API since the start (`GET /__sim/created`; `resetCounters` keeps them). */
   created(): CreatedBatch[];
   setFault(rule: FaultRule | null): void;

@@ -9,7 +9,7 @@ import { mergeForward, type ListSource, type Positions, type SourcePosition, typ
 import { fetchWindow, pageArgs, type EdgeIndex, type PageArgs } from './window.js';
 
 /** Why a provider adds nothing to a list; values equal the GraphQL `ProviderExclusionReason`. */
-export type ExclusionReason = 'NOT_CONFIGURED' | 'CANNOT_LIST' | 'ORDER_NOT_SUPPORTED' | 'FILTERED_OUT';
+type ExclusionReason = 'NOT_CONFIGURED' | 'CANNOT_LIST' | 'ORDER_NOT_SUPPORTED' | 'FILTERED_OUT';
 
 /** An edge of a batch list. */
 export interface BatchEdgeModel {

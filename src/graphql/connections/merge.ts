@@ -33,7 +33,7 @@ export type Totals = Partial<Record<ProviderName, number | null>>;
  * The upstream page size of a provider whose filter is partly applied in the gateway: read big
  * pages, skip more per request.
  */
-export const FILTERED_PAGE_SIZE = 100;
+const FILTERED_PAGE_SIZE = 100;
 
 /** One provider's ordered list, as the merge reads it. */
 export interface ListSource {

@@ -1,7 +1,7 @@
 import { badInput } from '../../domain/errors.js';
 
 /** Page sizes a connection accepts, and the size when neither `first` nor `last` is given. */
-export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
 
 /** Relay arguments after validation; `first` is defaulted when neither size is given. */
 export interface PageArgs {

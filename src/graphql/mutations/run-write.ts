@@ -11,10 +11,10 @@ import { fingerprintOf } from './fingerprint.js';
 import { isUserError, userErrorsOf, type Payload, type UserErrorModel } from './user-errors.js';
 
 /** The longest idempotency key accepted. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
 /** How far before an attempt's start a retry looks for its batch (clocks of the gateway and provider differ). */
-export const RECONCILE_MARGIN_MS = 60_000;
+const RECONCILE_MARGIN_MS = 60_000;
 
 /** What a replay gives back: the first call's payload and the warnings it had. */
 interface Recorded {
@@ -34,7 +34,7 @@ export interface KeyedWrite<F> {
  * The one refusal of a write by a caller without the write scope: no upstream call is made. With
  * `AUTH_MODE=none` (`canWrite` undefined) everyone may write.
  */
-export function assertMayWrite(ctx: GraphQLContext): void {
+function assertMayWrite(ctx: GraphQLContext): void {
   if (ctx.principal.canWrite === false)
     throw new GatewayError(
       ErrorCode.FORBIDDEN,

@@ -11,7 +11,7 @@ const staleReason = (batch: DomainBatch) => (batch.stale ? (batch.staleReason ??
 const nextRefreshAt = (batch: DomainBatch) => batch.nextRefreshAt ?? null;
 
 /** The resolvers every provider's batch type has (domain objects already carry the GraphQL field names). */
-export const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt };
+const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt };
 
 /**
  * The Batch and Node interfaces, and each listed provider's batch type, generated from the

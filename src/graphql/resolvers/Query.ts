@@ -7,7 +7,7 @@ import { loadBatch } from '../load-batch.js';
 const pausedUntil = (at: number | undefined): Date | null => (at === undefined ? null : new Date(at));
 
 /** The most ids `nodes` accepts in one call. */
-export const MAX_NODES = 100;
+const MAX_NODES = 100;
 
 /** Root query fields: node lookup, batch by provider id, and provider capabilities. */
 export const Query: QueryResolvers = {

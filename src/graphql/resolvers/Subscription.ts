@@ -11,7 +11,7 @@ import { selectsAnyField, wantsPendingDetails } from '../selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
 
 /** The most batches one `batches` subscription watches. */
-export const MAX_WATCHED_IDS = 100;
+const MAX_WATCHED_IDS = 100;
 
 /** Checks an id (malformed, unconfigured provider, impossible upstream id) before anything is watched. */
 function target(ctx: GraphQLContext, info: GraphQLResolveInfo, id: string): WatchTarget & { id: string } {

@@ -12,8 +12,6 @@ import { findFactCheckWrite } from './find-write.js';
 import type { FactCheckPlanLimits } from './plans.js';
 import { FACT_CHECK_ID } from './batch-id.js';
 
-export { refineFactCheckError } from './errors.js';
-
 /** Wraps a Check client as a `BatchProvider`; writes are checked against `plan` (`FACTCHECK_PLAN`). */
 export function createFactCheckAdapter(client: FactCheckClient, plan: FactCheckPlanLimits): BatchProvider {
   const fail = (error: unknown) => toGatewayError('FACT_CHECK', error, refineFactCheckError);

@@ -9,7 +9,7 @@ import { WRITE_MARKER_FIELD } from './marker.js';
 import type { FactCheckListResponse, FactCheckWireBatch, FactCheckWireBatchSummary } from './types.js';
 
 /** At most this many candidate batches are read one by one. */
-export const MAX_CANDIDATE_READS = 10;
+const MAX_CANDIDATE_READS = 10;
 /** At most this many list pages (of 100, Check's maximum) are read. */
 const MAX_LIST_PAGES = 5;
 const PAGE_SIZE = 100;

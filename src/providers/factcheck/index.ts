@@ -10,8 +10,6 @@ import { FACTCHECK_PLANS, type FactCheckPlan, type FactCheckPlanLimits } from '.
 import { formatRateLimit } from '../../upstream/budget/rate-limit.js';
 import { factCheckSchema } from './resolvers.js';
 
-export { FACTCHECK_PLANS, type FactCheckPlan } from './plans.js';
-
 /** The plan Check is on unless `FACTCHECK_PLAN` says otherwise. */
 const DEFAULT_PLAN: FactCheckPlan = 'pro';
 const plans = Object.entries(FACTCHECK_PLANS) as [FactCheckPlan, FactCheckPlanLimits][];

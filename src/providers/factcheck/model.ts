@@ -40,14 +40,14 @@ export interface FactCheckItem {
 }
 
 /** A Check item: its content, Check's own per-item idempotency key, and a context object. */
-export interface FactCheckItemInput {
+interface FactCheckItemInput {
   content: string;
   idempotencyKey?: string;
   context?: unknown;
 }
 
 /** Check's batch options (documented ranges are checked by the adapter). */
-export interface FactCheckOptions {
+interface FactCheckOptions {
   timeout?: number;
   minConfidence?: number;
   acceptThreshold?: number;

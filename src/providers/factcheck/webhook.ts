@@ -4,7 +4,7 @@ import { FACT_CHECK_ID } from './batch-id.js';
 import { CHECK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_MS, verify } from './webhook-signature.js';
 
 /** The path Check posts its events to. */
-export const CHECK_WEBHOOK_PATH = '/webhooks/check';
+const CHECK_WEBHOOK_PATH = '/webhooks/check';
 
 /** The batch events the gateway acts on. */
 const BATCH_EVENTS = new Set(['batch.completed', 'batch.failed']);
@@ -21,12 +21,7 @@ const refuse = (status: number, outcome: WebhookOutcome, message: string): Webho
  * the envelope `{ id: "evt_…", type, data: { id: "batch_…" } }` (docs/providers.md). Only
  * `batch.completed` and `batch.failed` are acted on; a refusal names what is wrong, never echoing the body.
  */
-export function parseCheckWebhook(
-  raw: Buffer,
-  headers: IncomingHttpHeaders,
-  secret: string,
-  now: number,
-): WebhookParse {
+function parseCheckWebhook(raw: Buffer, headers: IncomingHttpHeaders, secret: string, now: number): WebhookParse {
   const header = headers[CHECK_SIGNATURE_HEADER];
   const checked = verify(secret, typeof header === 'string' ? header : undefined, raw, now, SIGNATURE_TOLERANCE_MS);
   if (!checked.ok) {

@@ -6,8 +6,6 @@ import { toGameballBatch } from './to-batch.js';
 import { refineGameballError } from './errors.js';
 import { createGameballWrites } from './writes.js';
 
-export { refineGameballError } from './errors.js';
-
 /** Gameball job ids are numbers (create returns `jobId` as a number; status takes it as a string). */
 const GAMEBALL_ID = /^\d{1,20}$/;
 

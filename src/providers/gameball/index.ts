@@ -6,7 +6,7 @@ import { createGameballHttpClient } from './client.js';
 import { gameballSchema } from './resolvers.js';
 
 /** Gameball's documented limit for batch endpoints ("Others"): 30 per second and 360 per 30 s. */
-export const GAMEBALL_DOCUMENTED_LIMIT = [
+const GAMEBALL_DOCUMENTED_LIMIT = [
   { limit: 30, windowMs: 1_000 },
   { limit: 360, windowMs: 30_000 },
 ];

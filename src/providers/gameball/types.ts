@@ -2,8 +2,6 @@ import type { operations } from './__generated__/openapi.js';
 
 /** `GET /api/v4.0/integrations/batches/{batchId}/status` 200 body (openapi/gameball.openapi.yaml). */
 export type GameballWireBatch = operations['getBatchStatus']['responses'][200]['content']['application/json'];
-/** `POST /api/v4.0/integrations/batches/{batchId}/stop` 200 body. */
-export type GameballWireStop = operations['stopBatch']['responses'][200]['content']['application/json'];
 
 /**
  * Fields of the older GitBook v4.0 rendering (docs/providers.md, Gameball, older pages), read only as a

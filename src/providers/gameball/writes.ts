@@ -9,7 +9,7 @@ import { toGameballBatch } from './to-batch.js';
 import type { GameballWireError } from './types.js';
 
 /** Items one Gameball batch takes (documented). */
-export const GAMEBALL_MAX_ITEMS = 1_000;
+const GAMEBALL_MAX_ITEMS = 1_000;
 
 /**
  * Reads Gameball's flat envelope on a refused write: its payload (3xxx) and duplicate-transaction

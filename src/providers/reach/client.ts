@@ -4,7 +4,7 @@ import type { ReachListQuery } from './types.js';
 import type { paths } from './__generated__/openapi.js';
 
 /** `GET /api/batches` query parameters as strings, keyed by the OpenAPI parameter names. */
-export type ReachListQueryParams = { [K in keyof ReachListQuery]?: string };
+type ReachListQueryParams = { [K in keyof ReachListQuery]?: string };
 
 /** Credentials and limits of the Reach client. */
 export interface ReachClientOptions extends Omit<UpstreamHttpOptions, 'provider' | 'headers'> {

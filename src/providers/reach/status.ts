@@ -1,7 +1,7 @@
 import type { BatchStatus } from '../../domain/batch.js';
 
 /** Reach status words (reach.openapi.yaml) to the unified status. Unknown words map to UNKNOWN. */
-export const REACH_STATUS: Readonly<Record<string, BatchStatus>> = {
+const REACH_STATUS: Readonly<Record<string, BatchStatus>> = {
   processing: 'RUNNING',
   success: 'SUCCEEDED',
   partial_success: 'PARTIALLY_SUCCEEDED',

@@ -4,10 +4,8 @@ import type { operations } from './__generated__/openapi.js';
 export type ReachGetBatchResponse = operations['getBatch']['responses'][200]['content']['application/json'];
 /** The batch object inside `data`. */
 export type ReachWireBatch = NonNullable<ReachGetBatchResponse['data']>;
-/** `progress` of a Reach batch. */
-export type ReachWireProgress = NonNullable<ReachWireBatch['progress']>;
 /** `errors` of a Reach batch. */
-export type ReachWireErrors = NonNullable<ReachWireBatch['errors']>;
+type ReachWireErrors = NonNullable<ReachWireBatch['errors']>;
 /** One `pendingResources[]` item. */
 export type ReachWirePendingResource = NonNullable<ReachWireBatch['pendingResources']>[number];
 /** One `missingDependencies[]` item. */
@@ -18,7 +16,5 @@ export type ReachWireRecordError = NonNullable<ReachWireErrors['details']>[strin
 export type ReachListQuery = NonNullable<operations['listBatches']['parameters']['query']>;
 /** `GET /api/batches` 200 body. */
 export type ReachListResponse = operations['listBatches']['responses'][200]['content']['application/json'];
-/** Reach's error envelope (`{success:false, message, errors?}`). */
-export type ReachWireError = operations['getBatch']['responses'][400]['content']['application/json'];
 /** The 202 body of `POST`/`PATCH`/`DELETE /api/resources/{schema}/batch`. */
 export type ReachWriteAccepted = operations['createResourcesBatch']['responses'][202]['content']['application/json'];

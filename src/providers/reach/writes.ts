@@ -10,7 +10,7 @@ import type { ReachWriteAccepted } from './types.js';
  * Resources per POST or PATCH (documented), and external ids per DELETE: Reach documents no limit
  * there, so batchql takes the same 1,000 (docs/providers.md, assumptions).
  */
-export const REACH_MAX_RESOURCES = 1_000;
+const REACH_MAX_RESOURCES = 1_000;
 
 /**
  * Reads Reach's `{success:false, message, errors[]}`: every `errors[]` entry is one user error. A write

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 
 /** How often a replica says it is alive. */
-export const REPLICA_BEAT_MS = 2_000;
+const REPLICA_BEAT_MS = 2_000;
 /** Beats a replica may miss before the others count it as gone. */
-export const REPLICA_MISSED_BEATS = 3;
+const REPLICA_MISSED_BEATS = 3;
 
 /**
  * One beat, on Redis's own clock (so replicas need no synchronised clocks): this replica's score

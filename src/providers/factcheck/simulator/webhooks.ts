@@ -11,7 +11,7 @@ export interface WebhookTarget {
 }
 
 /** The batch events the simulator sends. */
-export type CheckBatchEventType = 'batch.completed' | 'batch.failed';
+type CheckBatchEventType = 'batch.completed' | 'batch.failed';
 
 /** One event the simulator sent (or tried to), with exactly what went on the wire. */
 export interface WebhookDelivery {

@@ -39,7 +39,7 @@ export interface GameballRateLimits {
 }
 
 /** The documented limits of the "Others" resource, under which the batch endpoints fall. */
-export const GAMEBALL_DOCUMENTED_RATE_LIMITS: Readonly<GameballRateLimits> = { perSecond: 30, per30s: 360 };
+const GAMEBALL_DOCUMENTED_RATE_LIMITS: Readonly<GameballRateLimits> = { perSecond: 30, per30s: 360 };
 
 /** Options of the Gameball simulator. */
 export interface GameballSimulatorOptions extends DataSetOptions {

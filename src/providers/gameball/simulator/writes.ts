@@ -4,7 +4,7 @@ import { createdBatch, type SimBatch } from '../../../dev/simulators/model.js';
 import type { CreatedBatch, SimRequest, SimResponse } from '../../../dev/simulators/server.js';
 
 /** Gameball's batch operations (`POST /api/v4.0/integrations/batch/<operation>`), as documented. */
-export const GAMEBALL_OPERATIONS = [
+const GAMEBALL_OPERATIONS = [
   'customers',
   'orders',
   'orders/transactions',
@@ -16,7 +16,7 @@ export const GAMEBALL_OPERATIONS = [
 ] as const;
 
 /** The most items one batch takes (documented). */
-export const GAMEBALL_MAX_ITEMS = 1_000;
+const GAMEBALL_MAX_ITEMS = 1_000;
 
 /** Fields each operation's items must carry (bold in the docs); the others have no documented required field. */
 const REQUIRED: Partial<Record<(typeof GAMEBALL_OPERATIONS)[number], readonly string[]>> = {

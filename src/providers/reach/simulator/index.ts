@@ -50,10 +50,10 @@ const SCHEMAS = [
 ];
 const CATEGORIES = ['validation', 'reference', 'duplicate'];
 /** Tenants of the data set: most batches belong to the first. */
-export const REACH_TENANTS = ['tenant-a', 'tenant-b'] as const;
+const REACH_TENANTS = ['tenant-a', 'tenant-b'] as const;
 
 /** Mints a Reach JWT for tests and the demo (partner-scoped by default). */
-export function signReachToken(
+function signReachToken(
   secret: string,
   claims: Record<string, unknown> = { partnerId: 'partner-sim', type: 'partner' },
   nowMs = Date.now(),

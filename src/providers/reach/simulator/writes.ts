@@ -4,7 +4,7 @@ import { createdBatch, type SimBatch } from '../../../dev/simulators/model.js';
 import type { CreatedBatch, SimRequest, SimResponse } from '../../../dev/simulators/server.js';
 
 /** Resources per POST or PATCH (documented), and external ids per DELETE (not documented: batchql assumes the same). */
-export const REACH_MAX_RESOURCES = 1_000;
+const REACH_MAX_RESOURCES = 1_000;
 
 const TYPE_OF = {
   POST: 'PARTNER_RESOURCE_JSON_INGEST',
