@@ -9,17 +9,17 @@ import {
 } from './__generated__/graphql';
 import { useAuth } from './api/auth';
 import { gql, type GqlError } from './api/client';
-import { useLiveConnection } from './api/live';
 import { SubmitDialog } from './actions/SubmitDialog';
 import { BatchTable, type Row } from './components/BatchTable';
 import { ErrorNotice, Pager } from './components/common';
 import { DetailPanel } from './components/DetailPanel';
 import { Filters } from './components/Filters';
+import { LiveIndicator } from './components/LiveIndicator';
 import { ProvidersPanel } from './components/ProvidersPanel';
 import { TokenDialog } from './components/TokenDialog';
 import { andList, formatInt, formatWhen } from './format';
 import { ProviderNames, useProviderName } from './provider-names';
-import { useLiveBatches } from './live-batches';
+import { useLiveBatch, useLiveBatches } from './live-batches';
 import { filterKey, filterOf, readView, writeView, type ViewState } from './url-state';
 
 type Connection = BatchesQuery['batches'];
@@ -117,16 +117,15 @@ export function App() {
     return [...extra, ...listed];
   }, [listed, submitted, known, stack.length]);
 
-  // One live subscription for the running and queued batches on screen (and the open one).
-  const watchIds = useMemo(() => {
-    const ids = pageBatches.filter((b) => !newer(b, known.get(b.id))!.isTerminal).map((b) => b.id);
-    if (view.open && !ids.includes(view.open)) {
-      const open = known.get(view.open) ?? pageBatches.find((b) => b.id === view.open);
-      if (!open || !open.isTerminal) ids.push(view.open);
-    }
-    return ids;
-  }, [pageBatches, known, view.open]);
-  const { live, streamErrors, watching } = useLiveBatches(watchIds, epoch);
+  // One live subscription for the running and queued batches on screen; the open batch has its own (so an
+  // id from the URL that the gateway refuses ends the panel's stream, never the list's).
+  const watchIds = useMemo(
+    () => pageBatches.filter((b) => !newer(b, known.get(b.id))!.isTerminal).map((b) => b.id),
+    [pageBatches, known],
+  );
+  const { live, streamErrors } = useLiveBatches(watchIds, epoch);
+  const openKnown = view.open ? (known.get(view.open) ?? pageBatches.find((b) => b.id === view.open)) : undefined;
+  const panelLive = useLiveBatch(openKnown?.isTerminal ? undefined : view.open, epoch);
   const watched = useMemo(() => new Set(watchIds), [watchIds]);
 
   const current = useCallback(
@@ -163,15 +162,17 @@ export function App() {
     );
   }, [update, view.open]);
   const openRow = view.open
-    ? current(
-        view.open,
-        pageBatches.find((b) => b.id === view.open),
+    ? newer(
+        current(
+          view.open,
+          pageBatches.find((b) => b.id === view.open),
+        ),
+        panelLive.batch,
       )
     : undefined;
 
   const [submitting, setSubmitting] = useState(false);
   const [tokenOpen, setTokenOpen] = useState(false);
-  const connection = useLiveConnection();
   const excluded = list.data?.excludedProviders ?? [];
   const gameballExcluded = excluded.find((e) => e.provider === 'GAMEBALL' && e.reason === 'CANNOT_LIST');
   const listing = providers.data?.filter((p) => p.canList).map((p) => p.displayName) ?? [];
@@ -190,18 +191,7 @@ export function App() {
             <span className="brand-sub">Batches</span>
           </div>
           <div className="topbar-actions">
-            <span className={`live-status live-${connection}`} role="status" aria-live="polite">
-              <span className="live-status-dot" aria-hidden="true" />
-              {connection === 'connected'
-                ? `Live · ${formatInt(watching)} watched`
-                : connection === 'reconnecting'
-                  ? 'Reconnecting…'
-                  : connection === 'needs-token'
-                    ? 'Live paused: token needed'
-                    : watching
-                      ? 'Connecting…'
-                      : 'Live idle'}
-            </span>
+            <LiveIndicator />
             <button type="button" className="btn btn-ghost" onClick={() => setTokenOpen(true)}>
               Token
             </button>
@@ -286,7 +276,7 @@ export function App() {
             key={view.open}
             id={view.open}
             current={openRow}
-            liveError={live.get(view.open)?.error}
+            liveErrors={panelLive.errors}
             canCancel={canCancel(openRow?.provider)}
             onClose={closeDetail}
             onChanged={remember}

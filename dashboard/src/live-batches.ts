@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { BatchRowFragment } from './__generated__/graphql';
 import type { GqlError } from './api/client';
-import { watchBatches, type BatchEvent } from './api/live';
+import { retryable, watchBatch, watchBatches, type BatchEvent } from './api/live';
 
 /** The latest live state of one watched batch, or why it is no longer watched. */
 export interface LiveEntry {
@@ -16,18 +16,19 @@ const WATCH_DEBOUNCE_MS = 300;
 const RETRY_MS = 5_000;
 
 /**
- * Watches `ids` through ONE `batches(ids:)` subscription. When the set changes, the subscription is
- * replaced after `WATCH_DEBOUNCE_MS` (the old one runs until then and is ended before the new one
- * starts, so the page never holds two). Events are applied once per animation frame.
+ * Watches the list's `ids` through ONE `batches(ids:)` subscription. When the set changes, the subscription
+ * is replaced after `WATCH_DEBOUNCE_MS` (the old one runs until then and is ended before the new one
+ * starts, so the list never holds two). Events are applied once per animation frame. The ids come from
+ * the gateway's own answers: an id typed by the user (the detail panel's) is never among them, so it
+ * cannot make the gateway refuse the list's stream.
  */
 export function useLiveBatches(
   ids: readonly string[],
   epoch: number,
-): { live: ReadonlyMap<string, LiveEntry>; streamErrors: GqlError[] | undefined; watching: number } {
+): { live: ReadonlyMap<string, LiveEntry>; streamErrors: GqlError[] | undefined } {
   const [live, setLive] = useState<ReadonlyMap<string, LiveEntry>>(() => new Map());
   const [streamErrors, setStreamErrors] = useState<GqlError[] | undefined>();
   const [retry, setRetry] = useState(0);
-  const [watching, setWatching] = useState(0);
   const pending = useRef(new Map<string, LiveEntry>());
   const frame = useRef<number | undefined>(undefined);
   const cancel = useRef<(() => void) | undefined>(undefined);
@@ -50,28 +51,20 @@ export function useLiveBatches(
       cancel.current?.();
       cancel.current = undefined;
       const watched = key ? key.split(' ') : [];
-      setWatching(watched.length);
       if (watched.length === 0) return;
       setStreamErrors(undefined);
       let retryTimer: ReturnType<typeof setTimeout> | undefined;
-      // graphql-ws completes a subscription it was asked to end after that: only this one's own end counts.
-      let current = true;
       const stop = watchBatches(watched, {
-        event(event) {
+        next(event) {
           pending.current.set(event.id, event.error ? { error: event.error } : { batch: event.batch ?? undefined });
           frame.current ??= requestAnimationFrame(flush);
         },
         failed(errors) {
           setStreamErrors(errors);
-          if (errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED') || errors.length === 0) return;
-          retryTimer ??= setTimeout(() => setRetry((n) => n + 1), RETRY_MS);
-        },
-        complete: () => {
-          if (current) setWatching(0);
+          if (retryable(errors)) retryTimer ??= setTimeout(() => setRetry((n) => n + 1), RETRY_MS);
         },
       });
       cancel.current = () => {
-        current = false;
         if (retryTimer) clearTimeout(retryTimer);
         stop();
       };
@@ -87,5 +80,40 @@ export function useLiveBatches(
     [],
   );
 
-  return { live, streamErrors, watching };
+  return { live, streamErrors };
+}
+
+/** The detail panel's batch as its own subscription tells it: its latest state, or why it is not watched. */
+interface LiveBatch {
+  batch?: BatchRowFragment;
+  errors?: GqlError[];
+}
+
+/**
+ * Watches the detail panel's batch through its own `batch(id:)` subscription, apart from the list's: a
+ * malformed, missing or forbidden id ends this stream alone (its errors are the panel's to show), and the
+ * list's rows keep moving. `id` undefined watches nothing (no panel, or a batch known to be finished). A
+ * failure that another try can change (TOO_MANY_SUBSCRIPTIONS, a dropped stream) is retried after `RETRY_MS`.
+ */
+export function useLiveBatch(id: string | undefined, epoch: number): LiveBatch {
+  const [state, setState] = useState<LiveBatch & { id?: string }>({});
+  const [retry, setRetry] = useState(0);
+
+  useEffect(() => {
+    if (id === undefined) return;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    const stop = watchBatch(id, {
+      next: (batch) => setState({ id, batch }),
+      failed(errors) {
+        setState((s) => ({ id, ...(s.id === id && s.batch ? { batch: s.batch } : {}), errors }));
+        if (retryable(errors)) retryTimer ??= setTimeout(() => setRetry((n) => n + 1), RETRY_MS);
+      },
+    });
+    return () => {
+      if (retryTimer) clearTimeout(retryTimer);
+      stop();
+    };
+  }, [id, epoch, retry]);
+
+  return state.id === id ? state : {};
 }

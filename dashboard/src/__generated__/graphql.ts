@@ -259,6 +259,17 @@ export type WatchBatchesSubscription = { batches: { id: string, batch:
       | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
      | null, error: { code: string, message: string, provider: BatchProvider | null } | null } };
 
+export type WatchBatchSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type WatchBatchSubscription = { batch:
+    | { __typename: 'FactCheckBatch', name: string | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'GameballBatch', totalItems: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+    | { __typename: 'ReachBatch', batchType: ReachBatchType | null, batchTypeRaw: string, schemaName: string | null, pendingRecords: number | null, id: string, provider: BatchProvider, providerBatchId: string, status: BatchStatus, providerStatus: string, isTerminal: boolean, createdAt: string | null, startedAt: string | null, completedAt: string | null, errorMessage: string | null, observedAt: string, stale: boolean, staleReason: StaleReason | null, nextRefreshAt: string | null, progress: { total: number | null, processed: number, succeeded: number | null, failed: number, pending: number, percent: number | null, ratePerSecond: number | null, estimatedCompletionAt: string | null } }
+   };
+
 export type BatchDetailQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -652,6 +663,51 @@ export const WatchBatchesDocument = new TypedDocumentString(`
     totalItems
   }
 }`) as unknown as TypedDocumentString<WatchBatchesSubscription, WatchBatchesSubscriptionVariables>;
+export const WatchBatchDocument = new TypedDocumentString(`
+    subscription WatchBatch($id: ID!) {
+  batch(id: $id) {
+    ...BatchRow
+  }
+}
+    fragment BatchRow on Batch {
+  __typename
+  id
+  provider
+  providerBatchId
+  status
+  providerStatus
+  isTerminal
+  createdAt
+  startedAt
+  completedAt
+  errorMessage
+  observedAt
+  stale
+  staleReason
+  nextRefreshAt
+  progress {
+    total
+    processed
+    succeeded
+    failed
+    pending
+    percent
+    ratePerSecond
+    estimatedCompletionAt
+  }
+  ... on FactCheckBatch {
+    name
+  }
+  ... on ReachBatch {
+    batchType
+    batchTypeRaw
+    schemaName
+    pendingRecords
+  }
+  ... on GameballBatch {
+    totalItems
+  }
+}`) as unknown as TypedDocumentString<WatchBatchSubscription, WatchBatchSubscriptionVariables>;
 export const BatchDetailDocument = new TypedDocumentString(`
     query BatchDetail($id: ID!) {
   node(id: $id) {

@@ -14,7 +14,6 @@ import { gql, type GqlError } from '../api/client';
 import { useAuth } from '../api/auth';
 import { batchTitle, formatFull, formatInt, formatPercent, formatRate } from '../format';
 import { useProviderName } from '../provider-names';
-import type { LiveEntry } from '../live-batches';
 import { ErrorNotice, MiniTable, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
 import { ClientPaged, PagedSection, useConnectionPager } from './paging';
 import { CancelAction } from '../actions/CancelAction';
@@ -45,7 +44,7 @@ function contentKey(batch: {
 export function DetailPanel({
   id,
   current,
-  liveError,
+  liveErrors,
   canCancel,
   onClose,
   onChanged,
@@ -53,7 +52,8 @@ export function DetailPanel({
   id: string;
   /** The batch's latest state from the list or the live stream. */
   current: BatchRowFragment | undefined;
-  liveError: LiveEntry['error'] | undefined;
+  /** Why the panel's own live subscription ended (a bad or missing id, another tenant's batch). */
+  liveErrors: readonly GqlError[] | undefined;
   canCancel: boolean;
   onClose(): void;
   onChanged(batch: BatchRowFragment): void;
@@ -110,17 +110,7 @@ export function DetailPanel({
         </button>
       </header>
       <ErrorNotice errors={detail.errors} />
-      {liveError ? (
-        <ErrorNotice
-          errors={[
-            {
-              message: liveError.message,
-              extensions: { code: liveError.code, ...(liveError.provider ? { provider: liveError.provider } : {}) },
-            },
-          ]}
-          context="(no longer watched live)"
-        />
-      ) : null}
+      <ErrorNotice errors={liveOnly(liveErrors, detail.errors)} context="(no longer watched live)" />
       {!batch && detail.loading ? <p className="muted pad">Loading…</p> : null}
       {batch && p ? (
         <div className="detail-body">
@@ -165,6 +155,15 @@ export function DetailPanel({
       ) : null}
     </aside>
   );
+}
+
+/**
+ * The watch's errors that the read has not said already: a bad or missing id fails both the same way,
+ * and is one message (the read's), not two.
+ */
+function liveOnly(live: readonly GqlError[] | undefined, read: readonly GqlError[] | undefined) {
+  const said = new Set(read?.map((e) => e.extensions?.code ?? e.message));
+  return live?.filter((e) => !said.has(e.extensions?.code ?? e.message));
 }
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
