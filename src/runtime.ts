@@ -19,6 +19,7 @@ import { createGateway } from './server.js';
 import type { Gateway } from './graphql/context.js';
 import { attachWebSocket } from './http/ws.js';
 import { HttpDrain, type HttpDrainCounts } from './http/drain.js';
+import type { GraphiQLTab } from './http/graphiql.js';
 import { withLeaseLedger, type LeaseLedger } from './live/lease-ledger.js';
 import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './observability/logging.js';
@@ -170,8 +171,8 @@ export async function startGateway(
     definitions?: readonly AnyProviderDefinition[];
     /** Tracing on, each span exported here as it ends (tests: `InMemorySpanExporter`), whatever `OTEL_*` say. */
     spanExporter?: SpanExporter;
-    /** The document GraphiQL opens with (the demo's submit-and-watch example). */
-    graphiqlDefaultQuery?: string;
+    /** The tabs GraphiQL opens with, each with its variables (the demo's examples). */
+    graphiqlTabs?: readonly GraphiQLTab[];
   } = {},
 ): Promise<RunningGateway> {
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
@@ -339,7 +340,7 @@ export async function startGateway(
       lists,
       live,
       graphiql: options.graphiql,
-      ...(options.graphiqlDefaultQuery ? { graphiqlDefaultQuery: options.graphiqlDefaultQuery } : {}),
+      ...(options.graphiqlTabs ? { graphiqlTabs: options.graphiqlTabs } : {}),
       writes: {
         idempotency,
         writeScope: config.auth.writeScope,

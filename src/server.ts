@@ -25,7 +25,7 @@ import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
 import type { Providers } from './domain/provider.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition } from './providers/index.js';
-import { useOfflineGraphiQL } from './http/graphiql.js';
+import { useOfflineGraphiQL, type GraphiQLTab } from './http/graphiql.js';
 import { useDashboard } from './http/dashboard.js';
 import { useNoFraming } from './http/no-framing.js';
 import { corsPolicy, useVaryOrigin } from './http/cors.js';
@@ -62,8 +62,11 @@ export interface GatewayOptions {
   trustProxy: number;
   /** Show GraphiQL at GET /graphql (self-contained, see `graphiql.ts`). @default true */
   graphiql?: boolean;
-  /** The document GraphiQL opens with (the demo's submit-and-watch example). @default providers, lists, a watch */
-  graphiqlDefaultQuery?: string;
+  /**
+   * The tabs GraphiQL opens with, each with its variables (the demo's examples). @default one tab, the gateway's
+   * own document: providers, lists, a watch
+   */
+  graphiqlTabs?: readonly GraphiQLTab[];
   /** Origins granted cross-origin access (`CORS_ORIGINS`; `*`: any, without credentials). @default none */
   corsOrigins?: readonly string[];
   /**
@@ -156,7 +159,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       useSseStreamCount(options.operations),
       ...(options.graphiql === false
         ? []
-        : [useOfflineGraphiQL({ title: 'batchql', defaultQuery: options.graphiqlDefaultQuery ?? DEFAULT_QUERY })]),
+        : [
+            useOfflineGraphiQL(
+              options.graphiqlTabs
+                ? { title: 'batchql', defaultTabs: [...options.graphiqlTabs] }
+                : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
+            ),
+          ]),
       useVaryOrigin(corsOrigins),
       ...securityPlugins(queries),
       // Every rule above and graphql-js's own, run as one: the same errors for a fraction of the setup.

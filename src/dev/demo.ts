@@ -1,8 +1,10 @@
 /**
  * `npm run demo`: builds the dashboard when its bundle is missing or stale, starts the three provider
- * simulators on loopback (real HTTP servers with a real clock, so running batches progress) and the
- * gateway in front of them, then prints the dashboard and GraphiQL URLs and example queries with ids of
- * the seeded data (`demo-examples.ts`, as in the README and docs/).
+ * simulators on loopback (real HTTP servers with a real clock, so running batches progress, and rolling batches
+ * so some are always queued and running) and the gateway in front of them, then prints the dashboard and
+ * GraphiQL URLs and example queries with ids of the demo's data (`demo-examples.ts`, as in the README and
+ * docs/). It logs warnings only, for people (`LOG_LEVEL=info` brings every operation's line back), so what it
+ * printed stays on screen; Ctrl+C says what it stopped.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { readFragment } from '../config/settings.js';
 import { serverSettings } from '../http/server-settings.js';
-import { DEMO_SIMULATORS, demoCurl, demoExamples, submitAndWatch } from './demo-examples.js';
+import { DEMO_SIMULATORS, demoCurl, demoExamples, graphiqlTabs, liveBatch, printExample } from './demo-examples.js';
 import { simulatorEnv } from './gateway-env.js';
+import { readableLog } from './readable-log.js';
 import { startGateway } from '../runtime.js';
 import { installSafetyNet } from '../observability/safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
@@ -28,14 +31,19 @@ import { createSystemClock, startSimulators } from './simulators/index.js';
 
 // The simulators enforce the documented quotas (Check on its Pro plan, Gameball's two windows) and the
 // gateway's budget follows the same plan, so the demo runs as it would against the real providers.
-// Their data is seeded, so the printed examples and the docs' use ids that exist (demo-examples.ts).
+// Their data is seeded, so the printed examples and the docs' use ids that exist (demo-examples.ts), and rolling
+// batches keep some queued and running on every provider however long the demo runs.
 const sims = await startSimulators({ ...DEMO_SIMULATORS, clock: createSystemClock() });
+// The batch the live examples (GraphiQL's tabs among them) follow: one running now, with minutes left.
+const live = liveBatch(sims.factCheck);
 // PORT as the gateway reads it (its default included), for the demo's own origins below.
 const port = String(readFragment(serverSettings, process.env).port);
 const env = {
   ...process.env,
   ...simulatorEnv(sims),
   PORT: port,
+  // Warnings only, so the URLs and examples printed below stay on screen; info adds a line per operation.
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   FACTCHECK_PLAN: process.env.FACTCHECK_PLAN ?? 'pro',
   FACTCHECK_RATE_LIMIT: process.env.FACTCHECK_RATE_LIMIT ?? '',
   GAMEBALL_RATE_LIMIT: process.env.GAMEBALL_RATE_LIMIT ?? '',
@@ -47,7 +55,7 @@ const env = {
 const config = loadConfig(env);
 let running;
 try {
-  running = await startGateway(config, { graphiqlDefaultQuery: submitAndWatch().document });
+  running = await startGateway(config, { graphiqlTabs: graphiqlTabs(live.id), logDestination: readableLog() });
 } catch (error) {
   const code = (error as { code?: string }).code;
   console.error(
@@ -78,14 +86,25 @@ await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
     `Check webhooks: the Check simulator posts signed batch.completed/batch.failed events to ${webhookUrl}; ` +
       'a watched Check batch that finishes ends then, without waiting for its next poll.\n',
   );
-  console.log('Try these in GraphiQL (WatchOne follows a Check batch that runs for four minutes, then completes):\n');
-  for (const example of demoExamples()) console.log(`${example.document}\n`);
-  console.log(`From a shell (SSE): ${demoCurl(gateway.url)}\n`);
+  const minutes = Math.max(1, Math.round((live.endsAt - Date.now()) / 60_000));
+  console.log(
+    `Try these in GraphiQL, where each is a tab with its variables filled in (WatchLive follows Check batch ` +
+      `${live.id}, running now, about ${minutes} min left):\n`,
+  );
+  for (const example of demoExamples(live.id)) console.log(`${printExample(example)}\n`);
+  console.log(`From a shell (SSE): ${demoCurl(gateway.url, live.id)}\n`);
+  console.log(
+    'Every provider gets a new batch a minute, for ever. Logged: warnings only (LOG_LEVEL=info for every operation).',
+  );
   console.log('Press Ctrl+C to stop.');
 }
 
+// Says what stopped once it has, so a Ctrl+C is never met with silence.
 const stop = () => {
-  void Promise.all([gateway.close(), sims.close()]).finally(() => process.exit(0));
+  void Promise.all([gateway.close(), sims.close()]).finally(() => {
+    console.log('\nbatchql demo: stopped the gateway and the simulators');
+    process.exit(0);
+  });
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

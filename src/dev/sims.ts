@@ -7,8 +7,9 @@
  * - `SIM_<KEY>_PORT` (`SIM_REACH_PORT`, `SIM_GAMEBALL_PORT`, `SIM_FACTCHECK_PORT`): 4101, 4102, 4103 by default,
  *   and on in the registry's order (0 picks free ones);
  * - `SIM_PUBLIC_HOST`: the host name gateways reach them by, in the printed URLs (default: 127.0.0.1 or `SIM_HOST`);
- * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`), plus the demo's live Check
- *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the docs' examples run against them too;
+ * - `SIM_SEED`, `SIM_BATCHES`: the data set (default 1 and 300, as `npm run demo`), plus the docs' live Check
+ *   batch (`DEMO_SIMULATORS.factCheckShowcase`), so the docs' examples run against them too, and the demo's
+ *   rolling batches (`DEMO_SIMULATORS.rolling`), so some are queued and running however long they run;
  * - `SIM_FACTCHECK_PLAN`: Check's plan, `free`, `pro`, `enterprise` or `unlimited` (default: unlimited), and
  *   `SIM_GAMEBALL_RATE_LIMITS`: `documented` or `none` (default: none). The printed environment budgets the
  *   gateway to match (`FACTCHECK_PLAN`; no `*_RATE_LIMIT=none` for a limited simulator).
@@ -56,6 +57,7 @@ try {
     seed: intFrom('SIM_SEED', 1, 1_000_000),
     batchCount: intFrom('SIM_BATCHES', 300, 100_000),
     factCheckShowcase: DEMO_SIMULATORS.factCheckShowcase,
+    rolling: DEMO_SIMULATORS.rolling,
     factCheckPlan,
     gameballRateLimits,
     host,
@@ -89,6 +91,11 @@ for (const [name, value] of Object.entries(env)) console.log(`${name}=${value}`)
 // The last line: whoever reads this output (test/ops/image.test.ts) has the whole environment once it sees it.
 console.log('# Ready (Ctrl+C stops the simulators).');
 
-const stop = () => void running.close().finally(() => process.exit(0));
+// Says what stopped once it has, so a Ctrl+C is never met with silence.
+const stop = () =>
+  void running.close().finally(() => {
+    console.log('\nbatchql sims: stopped the simulators');
+    process.exit(0);
+  });
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

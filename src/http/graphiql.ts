@@ -18,6 +18,9 @@ const VARY = ['Accept', 'Accept-Encoding'];
  */
 export const GRAPHIQL_CSP = ["frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"].join('; ');
 
+/** One tab GraphiQL opens with (yoga's `defaultTabs`): its query, and its variables as a JSON text. */
+export type GraphiQLTab = NonNullable<GraphiQLOptions['defaultTabs']>[number];
+
 /**
  * GraphiQL that works offline: `@graphql-yoga/render-graphiql` inlines every script, style, worker
  * and the favicon (about 9 MB), where yoga's own page loads them from unpkg.com. The page is

@@ -1,16 +1,25 @@
 import { PROVIDER_NAMES } from '../../src/providers/index.js';
 /**
- * The examples of the README and of docs/*.md, and what `npm run demo` prints, run as written against the
- * demo's data: every operation of every ```graphql block of those files (with its `# variables:` JSON), every
- * example the demo prints, and every global id the files mention elsewhere (the EventSource, graphql-ws and
- * curl lines), through a gateway over the demo's simulators (`DEMO_SIMULATORS`: same seed, count, quotas and
- * live batch). An example may show an error only when it says which (`# expect errors: CODE, …`).
+ * The examples of the README and of docs/*.md, and what `npm run demo` prints and opens GraphiQL with, run as
+ * written against the demo's data: every operation of every ```graphql block of those files (with its
+ * `# variables:` JSON), every example the demo prints, every tab of the demo's GraphiQL with the variables it
+ * opens with, and every global id the files mention elsewhere (the EventSource, graphql-ws and curl lines),
+ * through a gateway over the demo's simulators (`DEMO_SIMULATORS`: same seed, count, quotas, live batch and
+ * rolling batches). An example may show an error only when it says which (`# expect errors: CODE, …`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_IDS, DEMO_SIMULATORS, demoCurl, demoExamples } from '../../src/dev/demo-examples.js';
+import {
+  DEMO_IDS,
+  DEMO_SIMULATORS,
+  demoCurl,
+  demoExamples,
+  graphiqlTabs,
+  liveBatch,
+  printExample,
+} from '../../src/dev/demo-examples.js';
 import { fromGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type GqlResponse, type Harness } from '../helpers/harness.js';
 
@@ -67,7 +76,7 @@ const blocks = DOCS.flatMap(({ path, text }) =>
 const docExamples = blocks.flatMap(({ where, body }) =>
   body.startsWith(NOT_AN_OPERATION) ? [] : operationsOf(body, where),
 );
-const printedExamples = demoExamples().flatMap((e) => operationsOf(e.document, `demo's ${e.operationName}`));
+const printedExamples = demoExamples().flatMap((e) => operationsOf(printExample(e), `demo's ${e.operationName}`));
 
 let h: Harness;
 beforeAll(async () => {
@@ -181,10 +190,51 @@ describe('what npm run demo prints', () => {
     await run(e);
   });
 
+  it('prints each example with its variables, one operation each', () => {
+    for (const e of demoExamples()) {
+      const [operation] = operationsOf(printExample(e), e.operationName);
+      expect(operation!.operationName).toBe(e.operationName);
+      expect(operation!.variables).toEqual(e.variables);
+    }
+  });
+
   it("follows the live batch from its curl line, whose id the README's curl line has too", async () => {
     const line = demoCurl(h.url);
     const id = /id:%22([A-Za-z0-9_-]+)%22/.exec(line)![1]!;
     expect(fromGlobalId(id, PROVIDER_NAMES).providerBatchId).toBe(DEMO_IDS.factCheckLive);
     expect(README).toContain(`id:%22${id}%22`);
+  });
+});
+
+describe("the demo's GraphiQL", () => {
+  it('follows a batch running now, chosen when the demo prints its examples', () => {
+    const live = liveBatch(h.sims.factCheck);
+    expect(h.sims.factCheck.control.idsByState().running).toContain(live.id);
+    expect(live.endsAt).toBeGreaterThan(h.clock.now());
+  });
+
+  it('opens one tab per printed example, the variables of each in its Variables pane', () => {
+    const tabs = graphiqlTabs();
+    expect(tabs.map((t) => t.query)).toEqual(demoExamples().map((e) => e.document));
+    expect(tabs.filter((t) => t.variables).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(
+    graphiqlTabs().map((tab, i) => {
+      const [operation] = operationsOf(tab.query!, `tab ${i + 1}`);
+      return [`tab ${i + 1}, ${operation!.operationName}`, tab, operation!] as const;
+    }),
+  )('%s runs as it opens', async (_, tab, operation) => {
+    // Exactly what GraphiQL sends: the tab's text, and its Variables pane parsed.
+    await run({ ...operation, variables: tab.variables ? (JSON.parse(tab.variables) as Record<string, unknown>) : {} });
+  });
+
+  it('opens on the live batch it is given', async () => {
+    const live = liveBatch(h.sims.factCheck);
+    const watch = graphiqlTabs(live.id).find((t) => t.query!.includes('subscription'))!;
+    const [operation] = operationsOf(watch.query!, 'live tab');
+    const variables = JSON.parse(watch.variables!) as { id: string };
+    expect(fromGlobalId(variables.id, PROVIDER_NAMES).providerBatchId).toBe(live.id);
+    await run({ ...operation!, variables });
   });
 });

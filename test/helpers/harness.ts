@@ -1,6 +1,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/dev/gateway-env.js';
+import type { GraphiQLTab } from '../../src/http/graphiql.js';
 import { startGateway } from '../../src/runtime.js';
 import {
   createManualClock,
@@ -67,8 +68,8 @@ export async function startHarness(
     realTime?: boolean;
     /** Tracing on, each span exported here as it ends (`InMemorySpanExporter`). @default as `env`'s `OTEL_*` say */
     spanExporter?: SpanExporter;
-    /** The document GraphiQL opens with (the demo's). @default the gateway's own */
-    graphiqlDefaultQuery?: string;
+    /** The tabs GraphiQL opens with (the demo's). @default the gateway's own document */
+    graphiqlTabs?: readonly GraphiQLTab[];
   } = {},
 ) {
   const clock = options.realTime ? createRealTimeClock() : createManualClock(Date.parse('2026-11-01T12:00:00Z'));
@@ -93,7 +94,7 @@ export async function startHarness(
     now: clock.now,
     logDestination: { write: (line: string) => void logs.push(line) },
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
-    ...(options.graphiqlDefaultQuery ? { graphiqlDefaultQuery: options.graphiqlDefaultQuery } : {}),
+    ...(options.graphiqlTabs ? { graphiqlTabs: options.graphiqlTabs } : {}),
   });
   const url = `http://127.0.0.1:${running.port}/graphql`;
 

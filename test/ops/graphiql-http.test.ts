@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_CACHE_CONTROL } from '../../src/http/graphiql.js';
 import { negotiateEncoding } from '../../src/http/static-body.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { submitAndWatch } from '../../src/dev/demo-examples.js';
+import { graphiqlTabs } from '../../src/dev/demo-examples.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 
 /** The GraphiQL page over plain HTTP: self-contained, compressed as asked, cacheable by ETag. */
@@ -65,12 +65,17 @@ describe('the GraphiQL page', () => {
     expect(html).toContain('subscription Watch($id: ID!)');
   });
 
-  it("opens the demo's page with its submit-and-watch example", async () => {
-    const demo = await startHarness({ batchCount: 5, graphiql: true, graphiqlDefaultQuery: submitAndWatch().document });
+  it("opens the demo's page with its examples as tabs, each with its variables", async () => {
+    const tabs = graphiqlTabs();
+    const demo = await startHarness({ batchCount: 5, graphiql: true, graphiqlTabs: tabs });
     try {
       const html = (await page(demo.url)).body.toString('utf8');
-      expect(html).toMatch(/"defaultQuery":"[^"]*mutation SubmitClaims/);
-      expect(html).toContain('subscription WatchSubmitted($id: ID!)');
+      // The options are inlined as JSON: the tabs, each query and variables text as given, and no default query.
+      expect(html).toContain(`"defaultTabs":${JSON.stringify(tabs)}`);
+      expect(html).not.toContain('"defaultQuery"');
+      expect(tabs[0]!.query).toContain('mutation SubmitClaims');
+      expect(tabs[1]!.query).toContain('subscription WatchLive($id: ID!)');
+      expect(JSON.parse(tabs[1]!.variables!)).toEqual({ id: expect.any(String) });
     } finally {
       await demo.close();
     }

@@ -5,6 +5,7 @@ import type { WebhookTarget } from '../../providers/factcheck/simulator/webhooks
 import type { GameballRateLimits } from '../../providers/gameball/simulator/index.js';
 import type { SimClock } from './clock.js';
 import type { DataProfile, ShowcaseOptions } from './model.js';
+import type { RollingOptions } from './rolling.js';
 import type { Simulator } from './server.js';
 
 /** What every simulator is started with; each definition picks what it needs. */
@@ -32,6 +33,8 @@ interface CommonSimulatorOptions {
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
   /** Check's showcase batch (`FACT_CHECK_SHOWCASE_ID`), for the demo; others ignore it. */
   factCheckShowcase?: ShowcaseOptions | undefined;
+  /** Every simulator's rolling batches (`createRolling`), for the demo; none unless given. */
+  rolling?: RollingOptions | undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { FactCheckPlan } from '../../providers/factcheck/simulator/index.js
 import type { WebhookTarget } from '../../providers/factcheck/simulator/webhooks.js';
 import type { GameballRateLimits } from '../../providers/gameball/simulator/index.js';
 import type { DataProfile, ShowcaseOptions } from './model.js';
+import type { RollingOptions } from './rolling.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 import type { Simulator } from './server.js';
 
@@ -74,9 +75,16 @@ export interface StartSimulatorsOptions {
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none';
   /**
    * One more Check batch after the seeded ones (which stay as they are), `FACT_CHECK_SHOWCASE_ID`:
-   * queued until `startInMs`, then running for `durationMs`. The demo follows it. @default none
+   * queued until `startInMs`, then running for `durationMs`. The docs' live examples follow it. @default none
    */
   factCheckShowcase?: ShowcaseOptions;
+  /**
+   * Rolling batches on every simulator, beside the seeded ones (which stay as they are): one a period each,
+   * for ever, with ids and timing drawn from the slot of the clock (`createRolling`), so batches are queued,
+   * running and finished at any time. The demo and `npm run sims` turn them on (`DEMO_SIMULATORS.rolling`);
+   * tests get the seeded data alone. @default none
+   */
+  rolling?: RollingOptions;
 }
 
 /** Starts every registered simulator on loopback with one clock and seed. */
@@ -95,6 +103,7 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     host: o.host,
     gameballRateLimits: o.gameballRateLimits,
     factCheckShowcase: o.factCheckShowcase,
+    rolling: o.rolling,
   };
   const started = await Promise.all(
     SIMULATOR_DEFINITIONS.map(async (d) => [d.key, await d.start({ ...common, port: o.ports?.[d.key] })] as const),

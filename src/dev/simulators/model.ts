@@ -72,7 +72,8 @@ export function stateAt(b: SimBatch, t: number): SimState {
   const workable = b.total - b.pendingRecords;
   const processedWork = at >= end ? workable : Math.floor((workable * (at - b.startAt)) / b.durationMs);
   let failed = 0;
-  for (let i = 0; i < processedWork; i++) if (isFailingItem(b, i)) failed++;
+  // Skipped when no item fails: a long-running demo holds thousands of batches (rolling ones), read often.
+  if (b.failRate > 0) for (let i = 0; i < processedWork; i++) if (isFailingItem(b, i)) failed++;
   const finished = at >= end;
   // Pending records count as processed once the rest is done; when they expire they fail.
   const pendingExpired = finished && b.pendingExpiresAt !== null && t >= b.pendingExpiresAt;

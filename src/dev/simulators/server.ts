@@ -109,6 +109,11 @@ export interface SimServerOptions {
   secretMarker?: string | undefined;
   /** The provider's record of batches its writes created (it pushes to it; `batches` gets the batch too). */
   created?: CreatedBatch[];
+  /**
+   * Brings `batches` up to the clock (the provider's rolling batches, `createRolling`): called before every
+   * request and every control read, so what a simulator shows is always its data at the clock's now.
+   */
+  sync?(): void;
 }
 
 /**
@@ -143,8 +148,10 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   const sockets = new Set<Socket>();
   let peakSockets = 0;
   const byId = new Map(o.batches.map((b) => [b.id, b]));
-  /** A batch by id, including those created through the API since the start. */
+  const sync = () => o.sync?.();
+  /** A batch by id, including those created through the API (or the clock) since the start. */
   const find = (id: string) => {
+    sync();
     if (!byId.has(id) && byId.size < o.batches.length) for (const b of o.batches) byId.set(b.id, b);
     return byId.get(id);
   };
@@ -169,6 +176,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     readings: (id) => [...(readings.get(id) ?? [])],
     requests: () => [...log],
     idsByState: () => {
+      sync();
       const now = o.clock.now();
       const out: Record<string, string[]> = {
         queued: [],
@@ -212,6 +220,7 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const rawBody = await readBody(req);
     const raw = rawBody.toString('utf8');
+    sync();
     if (url.pathname.startsWith('/__sim/')) return controlRoute(req.method ?? 'GET', url.pathname, raw, res);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;

@@ -9,6 +9,7 @@ import {
   type SimBatch,
 } from '../../../dev/simulators/model.js';
 import { FixedWindow } from '../../../dev/simulators/quota.js';
+import { createRolling, type RollingOptions } from '../../../dev/simulators/rolling.js';
 import { createFactCheckWebhooks, type FactCheckWebhooks, type WebhookTarget } from './webhooks.js';
 import {
   iso,
@@ -62,11 +63,16 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
    */
   rateLimitWindowMs?: number;
   /**
-   * One more batch, `FACT_CHECK_SHOWCASE_ID`, after the seeded ones (which stay as they are): the
-   * newest, 1,000 items, queued until `startInMs`, then running for `durationMs`, all succeeding. The
-   * demo's subscription follows it. @default none
+   * One more batch, `FACT_CHECK_SHOWCASE_ID`, after the seeded ones (which stay as they are): newer
+   * than any of them, 1,000 items, queued until `startInMs`, then running for `durationMs`, all succeeding.
+   * The docs' live examples follow it. @default none
    */
   showcase?: ShowcaseOptions;
+  /**
+   * Rolling batches beside the seeded ones (which stay as they are), one a period for ever (`createRolling`),
+   * so batches are queued, running and finished at any time. @default none
+   */
+  rolling?: RollingOptions | undefined;
   /**
    * Where to send signed `batch.completed`/`batch.failed` events when batches finish in the clock
    * (also settable later: `webhooks.configure`, `POST /__sim/webhooks`). @default none
@@ -129,7 +135,26 @@ export async function createFactCheckSimulator(
     b.extra = { name: 'Live demo: watch me', format: 'json', methods: METHODS[0], context: null };
     batches.push(b);
   }
+  const rolling =
+    o.rolling &&
+    createRolling(batches, clock.now(), o.rolling, {
+      phase: 2 / 3,
+      salt: 0xc4ec,
+      maxItems: 1000,
+      makeId: (r) => `batch_${r.hex(12)}`,
+      extra: (r, slot) => ({
+        name: `${r.pick(NAMES)} #${slot % 10_000}`,
+        format: slot % 3 === 0 ? 'csv' : 'json',
+        methods: r.pick(METHODS),
+        context: null,
+      }),
+    });
   const byId = new Map(batches.map((b) => [b.id, b]));
+  /** The rolling batches the clock has reached, and every batch (a write's too) in `byId`. */
+  const sync = () => {
+    rolling?.catchUp(clock.now());
+    for (const b of batches.slice(byId.size)) byId.set(b.id, b);
+  };
   let requestSeq = 0;
   const minute = new FixedWindow(rateLimit, o.rateLimitWindowMs ?? 60_000);
 
@@ -273,6 +298,7 @@ export async function createFactCheckSimulator(
     detail: (b) => detail(b, undefined),
     target: o.webhook,
     checkEveryMs: o.webhookCheckMs,
+    sync,
   });
 
   function handle(req: SimRequest, route: string): SimResponse {
@@ -395,6 +421,7 @@ export async function createFactCheckSimulator(
     handle,
     control: (method, path, input) => writes.control(method, path, input) ?? webhooks.control(method, path, input),
     created,
+    sync,
   });
   return {
     ...server,

@@ -65,6 +65,8 @@ export function createFactCheckWebhooks(o: {
   target?: WebhookTarget | undefined;
   /** How often finished batches are looked for. @default 250 */
   checkEveryMs?: number | undefined;
+  /** Brings `batches` up to the clock (rolling batches) before each look. */
+  sync?: () => void;
 }): FactCheckWebhooks {
   let target = o.target;
   let checkedUpTo = o.clock.now();
@@ -118,6 +120,7 @@ export function createFactCheckWebhooks(o: {
       checkedUpTo = o.clock.now();
     },
     check() {
+      o.sync?.();
       const now = o.clock.now();
       const from = checkedUpTo;
       checkedUpTo = Math.max(checkedUpTo, now);
@@ -136,7 +139,9 @@ export function createFactCheckWebhooks(o: {
       return Promise.all(due);
     },
     async send(batchId, overrides = {}) {
-      const b = byId.get(batchId);
+      o.sync?.();
+      // Batches created since the start (writes, rolling ones) are not in the map built then.
+      const b = byId.get(batchId) ?? o.batches.find((x) => x.id === batchId);
       if (!b || !target) return undefined;
       const type = overrides.type ?? finishedType(b, o.clock.now()) ?? 'batch.completed';
       const event = envelope(b, type, overrides.id);

@@ -7,6 +7,7 @@ import {
   type SimBatch,
 } from '../../../dev/simulators/model.js';
 import { FixedWindow } from '../../../dev/simulators/quota.js';
+import { createRolling, type RollingOptions } from '../../../dev/simulators/rolling.js';
 import {
   startSimServer,
   type CreatedBatch,
@@ -61,6 +62,12 @@ export interface GameballSimulatorOptions extends DataSetOptions {
    * @default 'none'
    */
   rateLimits?: GameballRateLimits | 'documented' | 'none';
+  /**
+   * Rolling batches beside the seeded ones (which stay as they are), one a period for ever (`createRolling`),
+   * so batches are queued, running and finished at any time. Their ids have nine digits, where the seeded
+   * and the written ones have at most eight. @default none
+   */
+  rolling?: RollingOptions | undefined;
 }
 
 /** Gameball's rate-limit resource of a route: the batch endpoints are all "Others". */
@@ -92,7 +99,21 @@ export async function createGameballSimulator(
     durationMs: o.durationMs,
   });
   for (const b of batches) b.extra = { operation: OPERATIONS[b.index % OPERATIONS.length] };
+  const rolling =
+    o.rolling &&
+    createRolling(batches, clock.now(), o.rolling, {
+      phase: 1 / 3,
+      salt: 0x9ba1,
+      maxItems: 1000,
+      makeId: (r) => String(r.int(100_000_000, 999_999_999)),
+      extra: (_r, slot) => ({ operation: OPERATIONS[slot % OPERATIONS.length] }),
+    });
   const byId = new Map(batches.map((b) => [b.id, b]));
+  /** The rolling batches the clock has reached, and every batch (a write's too) in `byId`. */
+  const sync = () => {
+    rolling?.catchUp(clock.now());
+    for (const b of batches.slice(byId.size)) byId.set(b.id, b);
+  };
   let requestSeq = 0;
   const envelope = (status: number, code: number, type: string, message: string): SimResponse => ({
     status,
@@ -175,6 +196,7 @@ export async function createGameballSimulator(
       batches,
       secretMarker: o.secretMarker,
       quota,
+      sync,
       errorBody: (status, message) =>
         status === 429
           ? { code: 2029, type: 'RATE_LIMIT_ERROR', message, requestId: 'req_ratelimited' }

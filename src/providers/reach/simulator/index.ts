@@ -7,6 +7,7 @@ import {
   type DataSetOptions,
   type SimBatch,
 } from '../../../dev/simulators/model.js';
+import { createRolling, type RollingOptions } from '../../../dev/simulators/rolling.js';
 import {
   iso,
   startSimServer,
@@ -36,6 +37,11 @@ export interface ReachSimulatorOptions extends DataSetOptions {
   host?: string;
   secretMarker?: string;
   jwtSecret?: string;
+  /**
+   * Rolling batches beside the seeded ones (which stay as they are), one a period for ever (`createRolling`),
+   * all the default tenant's, so batches are queued, running and finished at any time. @default none
+   */
+  rolling?: RollingOptions | undefined;
 }
 
 const TYPES = [
@@ -96,7 +102,26 @@ export async function createReachSimulator(
       waitSeconds: 0,
     };
   }
+  const rolling =
+    o.rolling &&
+    createRolling(batches, clock.now(), o.rolling, {
+      phase: 0,
+      salt: 0x4eac,
+      maxItems: 400,
+      makeId: (r) => `rb_${r.hex(16)}`,
+      extra: (r, slot) => ({
+        type: TYPES[slot % 3],
+        schema: r.pick(SCHEMAS),
+        tenant: REACH_TENANTS[0],
+        waitSeconds: 0,
+      }),
+    });
   const byId = new Map(batches.map((b) => [b.id, b]));
+  /** The rolling batches the clock has reached, and every batch (a write's too) in `byId`. */
+  const sync = () => {
+    rolling?.catchUp(clock.now());
+    for (const b of batches.slice(byId.size)) byId.set(b.id, b);
+  };
 
   const error = (status: number, message: string, errors?: string[]): SimResponse => ({
     status,
@@ -255,6 +280,7 @@ export async function createReachSimulator(
     secretMarker: o.secretMarker,
     errorBody: (_status, message) => ({ success: false, message }),
     created,
+    sync,
     routeOf: (method, path) => {
       if (['POST', 'PATCH', 'DELETE'].includes(method) && /^\/api\/resources\/[^/]+\/batch$/.test(path))
         return `${method} /api/resources/:schema/batch`;
@@ -289,9 +315,10 @@ export async function createReachSimulator(
   const idsByState = sim.control.idsByState;
   // Tests and the demo use the default tenant's ids.
   sim.control.idsByState = () => {
+    const byState = idsByState(); // first: it brings the rolling batches up to the clock
     const tenantBatches = new Set(batches.filter((b) => b.extra.tenant === REACH_TENANTS[0]).map((b) => b.id));
     return Object.fromEntries(
-      Object.entries(idsByState()).map(([k, ids]) => [k, ids.filter((id) => tenantBatches.has(id))]),
+      Object.entries(byState).map(([k, ids]) => [k, ids.filter((id) => tenantBatches.has(id))]),
     );
   };
   return {
