@@ -4,6 +4,7 @@ import {
   BatchesDocument,
   ProvidersDocument,
   type BatchesQuery,
+  type BatchProvider,
   type BatchRowFragment,
   type ProvidersQuery,
 } from './__generated__/graphql';
@@ -17,10 +18,19 @@ import { Filters } from './components/Filters';
 import { LiveIndicator } from './components/LiveIndicator';
 import { ProvidersPanel } from './components/ProvidersPanel';
 import { TokenDialog } from './components/TokenDialog';
-import { andList, formatInt, formatWhen } from './format';
+import { andList, formatFull, formatInt, formatWhen } from './format';
 import { ProviderNames, useProviderName } from './provider-names';
 import { useLiveBatch, useLiveBatches } from './live-batches';
-import { filterKey, filterOf, readView, writeView, type ViewState } from './url-state';
+import {
+  filterKey,
+  filterOf,
+  PAGE_SIZES,
+  parseView,
+  readView,
+  writeView,
+  type IgnoredParam,
+  type ViewState,
+} from './url-state';
 
 type Connection = BatchesQuery['batches'];
 const PROVIDERS_REFRESH_MS = 15_000;
@@ -31,19 +41,31 @@ const newer = (a: BatchRowFragment | undefined, b: BatchRowFragment | undefined)
 
 export function App() {
   const { epoch } = useAuth();
-  const [view, setView] = useState<ViewState>(() => readView());
+  // The URL's values the page cannot use are left out of the view, and a note says which (until dismissed).
+  const [initial] = useState(() => parseView());
+  const [view, setView] = useState<ViewState>(initial.view);
+  const [ignored, setIgnored] = useState<IgnoredParam[]>(initial.ignored);
+  const ignore = useCallback((more: IgnoredParam) => setIgnored((list) => [...list, more]), []);
+  /**
+   * A change of the view, kept in the URL; a change of the filters or the page size starts again at page 1.
+   * A change the reader makes (`push`) also retires the note about the address they came with.
+   */
   const update = useCallback((patch: Partial<ViewState>, mode: 'push' | 'replace' = 'push') => {
+    if (mode === 'push') setIgnored([]);
     setView((current) => {
       const next = { ...current, ...patch };
+      if (!patch.pages && filterKey(next) !== filterKey(current)) next.pages = [null];
       writeView(next, mode);
       return next;
     });
   }, []);
   useEffect(() => {
+    // The address shows the view as used (the values it ignored are gone), with the page's cursors in its state.
+    writeView(initial.view, 'replace');
     const onPop = () => setView(readView());
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
-  }, []);
+  }, [initial]);
 
   // Providers: configured, circuit, capabilities; read again every 15 s.
   const [providers, setProviders] = useState<{ data?: ProvidersQuery['providers']; errors?: GqlError[] }>({});
@@ -70,16 +92,21 @@ export function App() {
     providers.data !== undefined &&
     !providers.data.some((p) => p.provider === view.provider);
   useEffect(() => {
-    if (providerUnknown) update({ provider: undefined }, 'replace');
-  }, [providerUnknown, update]);
+    if (!providerUnknown || !view.provider) return;
+    ignore({
+      param: 'provider',
+      value: view.provider,
+      why: `is not a provider of this gateway (${andList(providers.data?.map((p) => p.displayName) ?? [])})`,
+    });
+    update({ provider: undefined }, 'replace');
+  }, [providerUnknown, view.provider, providers.data, update, ignore]);
   const listReady =
     view.provider === undefined || (providers.data !== undefined ? !providerUnknown : providers.errors !== undefined);
 
-  // The merged list, one page at a time; "previous" pops a stack of the `after` cursors used.
+  // The merged list, one page at a time; "previous" pops the stack of `after` cursors the URL's view holds.
   const key = filterKey(view);
-  const [cursors, setCursors] = useState<{ key: string; stack: (string | null)[] }>({ key, stack: [null] });
-  const stack = cursors.key === key ? cursors.stack : [null];
-  const after = stack[stack.length - 1] ?? null;
+  const stack = view.pages;
+  const after = stack.at(-1) ?? null;
   const [reload, setReload] = useState(0);
   const [list, setList] = useState<{ data?: Connection; errors?: GqlError[]; loading: boolean }>({ loading: true });
   const [listedAt, setListedAt] = useState<string | undefined>();
@@ -101,6 +128,24 @@ export function App() {
     };
     // `view` is summed up by `key`.
   }, [key, after, epoch, reload, listReady]);
+
+  // A page cursor from the address that the gateway refuses (issued for another caller or another list, or
+  // by a gateway with another secret): say so, and show page 1.
+  const badCursor =
+    after !== null
+      ? list.errors?.find(
+          (e) => e.extensions?.code === 'BAD_USER_INPUT' && !e.extensions.provider && e.message.includes('`after`'),
+        )
+      : undefined;
+  useEffect(() => {
+    if (!badCursor) return;
+    ignore({
+      param: 'page',
+      value: String(stack.length),
+      why: `could not be restored (the gateway refused its cursor: ${badCursor.message})`,
+    });
+    update({ pages: [null] }, 'replace');
+  }, [badCursor, stack.length, update, ignore]);
 
   // Batches known besides the list: opened by id, submitted, or changed by an action.
   const [known, setKnown] = useState<ReadonlyMap<string, BatchRowFragment>>(() => new Map());
@@ -175,9 +220,32 @@ export function App() {
   const [tokenOpen, setTokenOpen] = useState(false);
   const excluded = list.data?.excludedProviders ?? [];
   const gameballExcluded = excluded.find((e) => e.provider === 'GAMEBALL' && e.reason === 'CANNOT_LIST');
-  const listing = providers.data?.filter((p) => p.canList).map((p) => p.displayName) ?? [];
   const providerErrors = list.errors?.filter((e) => e.extensions?.provider);
-  const otherErrors = list.errors?.filter((e) => !e.extensions?.provider);
+  const otherErrors = list.errors?.filter((e) => !e.extensions?.provider && e !== badCursor);
+  // App holds the names' context (ProviderNames below), so it reads the names from the answer itself.
+  const nameOf = (provider: BatchProvider) =>
+    providers.data?.find((p) => p.provider === provider)?.displayName ?? provider;
+  const failedProviders = new Set(providerErrors?.map((e) => e.extensions!.provider!));
+  // The providers whose batches this view merges: the listing ones the provider filter keeps, less those the
+  // answer excludes; names from `Query.providers`, in its order.
+  const inView = (providers.data ?? []).filter(
+    (p) =>
+      p.configured &&
+      p.canList &&
+      (!view.provider || p.provider === view.provider) &&
+      !excluded.some((e) => e.provider === p.provider),
+  );
+  const merged = inView.filter((p) => !failedProviders.has(p.provider)).map((p) => p.displayName);
+  const failed = inView.filter((p) => failedProviders.has(p.provider)).map((p) => p.displayName);
+  const subtitle = !providers.data
+    ? ''
+    : merged.length > 1
+      ? `${andList(merged)} merged`
+      : merged.length === 1
+        ? `${merged[0]} only`
+        : failed.length === 0
+          ? 'no provider in this view lists batches'
+          : '';
 
   return (
     <ProviderNames providers={providers.data}>
@@ -224,9 +292,17 @@ export function App() {
                       : '…'}
                 </span>
               </h1>
-              <span className="muted small">
-                Newest first{listing.length ? ` · ${andList(listing)} merged` : ''}
-                {listedAt ? ` · listed at ${formatWhen(listedAt)}` : ''}
+              <span className="muted small list-sub">
+                Newest first{subtitle ? ` · ${subtitle}` : ''}
+                {failed.length ? ` · ${andList(failed)} failed` : ''}
+                {listedAt ? (
+                  <>
+                    {' · listed at '}
+                    <time dateTime={listedAt} title={formatFull(listedAt)}>
+                      {formatWhen(listedAt)}
+                    </time>
+                  </>
+                ) : null}
               </span>
               <div className="list-tools">
                 <button type="button" className="btn" onClick={() => setReload((n) => n + 1)} disabled={list.loading}>
@@ -234,7 +310,13 @@ export function App() {
                 </button>
               </div>
             </div>
-            <ErrorNotice errors={providerErrors} context="Other providers' batches are still listed." />
+            <IgnoredNote ignored={ignored} onDismiss={() => setIgnored([])} />
+            <ErrorNotice
+              errors={providerErrors}
+              {...(merged.length
+                ? { context: `${andList(merged)} ${merged.length > 1 ? 'are' : 'is'} still listed.` }
+                : {})}
+            />
             <ErrorNotice errors={otherErrors} />
             <ErrorNotice errors={streamErrors} context="(live updates)" />
             {gameballExcluded || !list.data ? <GameballNote onOpen={(b) => (remember(b), openBatch(b.id))} /> : null}
@@ -246,23 +328,30 @@ export function App() {
                 busy={list.loading}
                 placeholders={list.loading && !list.data ? view.size : 0}
               />
-              {!list.loading && rows.length === 0 ? <p className="empty">No batches match these filters.</p> : null}
+              {!list.loading && rows.length === 0 ? (
+                <p className="empty">
+                  {list.errors?.length
+                    ? `No batches could be listed: ${describeFailure(list.errors, nameOf)}.`
+                    : 'No batches match these filters.'}
+                </p>
+              ) : null}
             </div>
             <Pager
               label="Batch pages"
               page={stack.length}
               canPrevious={stack.length > 1}
               canNext={Boolean(list.data?.pageInfo.hasNextPage && list.data.pageInfo.endCursor)}
-              onPrevious={() => setCursors({ key, stack: stack.slice(0, -1) })}
+              // A page whose cursor the address did not carry is reached again from page 1.
+              onPrevious={() => update({ pages: stack.at(-2) === undefined ? [null] : stack.slice(0, -1) })}
               onNext={() => {
                 const cursor = list.data?.pageInfo.endCursor;
-                if (cursor) setCursors({ key, stack: [...stack, cursor] });
+                if (cursor) update({ pages: [...stack, cursor] });
               }}
             >
               <label className="page-size small">
                 Rows
                 <select value={view.size} onChange={(e) => update({ size: Number(e.target.value) })}>
-                  {[25, 50, 100].map((n) => (
+                  {PAGE_SIZES.map((n) => (
                     <option key={n}>{n}</option>
                   ))}
                 </select>
@@ -289,8 +378,7 @@ export function App() {
           onSubmitted={(batch) => {
             remember(batch);
             setSubmitted((s) => [batch.id, ...s.filter((id) => id !== batch.id)]);
-            if (stack.length > 1) setCursors({ key, stack: [null] });
-            update({ open: batch.id });
+            update({ open: batch.id, ...(stack.length > 1 ? { pages: [null] } : {}) });
           }}
         />
         <TokenDialog open={tokenOpen} onClose={() => setTokenOpen(false)} />
@@ -337,6 +425,38 @@ function GameballNote({ onOpen }: { onOpen(batch: BatchRowFragment): void }) {
         </button>
       </form>
       <ErrorNotice errors={errors} />
+    </div>
+  );
+}
+
+/** What failed, for the empty list: "Check failed (PROVIDER_UNAVAILABLE)", or the gateway's own message. */
+function describeFailure(errors: readonly GqlError[], nameOf: (provider: BatchProvider) => string): string {
+  const parts = errors.map((e) => {
+    const code = e.extensions?.code ? ` (${e.extensions.code})` : '';
+    return e.extensions?.provider ? `${nameOf(e.extensions.provider)} failed${code}` : `${e.message}${code}`;
+  });
+  return andList([...new Set(parts)]);
+}
+
+/** The URL's values the page could not use: each named, with what the page did instead. */
+function IgnoredNote({ ignored, onDismiss }: { ignored: readonly IgnoredParam[]; onDismiss(): void }) {
+  if (!ignored.length) return null;
+  return (
+    <div className="notice notice-warn ignored-note" role="status">
+      <div>
+        {ignored.map((i, n) => (
+          <p key={n} data-param={i.param}>
+            The address's{' '}
+            <code className="mono">
+              {i.param}={i.value}
+            </code>{' '}
+            {i.why}; {i.param === 'page' ? 'page 1 is shown' : 'it is ignored'}.
+          </p>
+        ))}
+      </div>
+      <button type="button" className="btn btn-ghost btn-icon" onClick={onDismiss} aria-label="Dismiss the note">
+        ✕
+      </button>
     </div>
   );
 }

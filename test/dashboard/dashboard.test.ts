@@ -65,8 +65,11 @@ afterEach(async () => {
   for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
 });
 
-/** A page on the dashboard; every request must stay on loopback, and the page must raise no error. */
-async function open(path = '', viewport = { width: 1280, height: 900 }) {
+/**
+ * A page on the dashboard; every request must stay on loopback, and the page must raise no error. It waits
+ * for the first row unless `waitForRows` is false (a view that lists nothing).
+ */
+async function open(path = '', viewport = { width: 1280, height: 900 }, waitForRows = true) {
   const context = await browser.newContext({ viewport });
   contexts.push(context);
   const foreign: string[] = [];
@@ -93,13 +96,16 @@ async function open(path = '', viewport = { width: 1280, height: 900 }) {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   await page.goto(`${origin}/dashboard/${path}`);
-  await rows(page).first().waitFor({ timeout: 20_000 });
+  if (waitForRows) await rows(page).first().waitFor({ timeout: 20_000 });
   return { page, context, foreign, problems };
 }
 const rows = (page: Page) => page.locator('table.batches tbody tr[data-id]');
 const row = (page: Page, id: string) => page.locator(`table.batches tbody tr[data-id="${id}"]`);
 const percentOf = async (page: Page, id: string) =>
   Number(await row(page, id).locator('[role=progressbar]').getAttribute('aria-valuenow'));
+const idsOf = (page: Page) => rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+/** A time as the page shows it: with its zone ("12:11:48 UTC", "7 Dec, 12:11 CET", "07:11:48 GMT-5"). */
+const ZONED = /\d{2}:\d{2}(:\d{2})? (UTC|GMT([+-]\d{1,2}(:\d{2})?)?|[A-Z]{2,5})$/;
 
 describe('the list', () => {
   it('lists batches of both listing providers; filtering by status changes the rows and the URL', async () => {
@@ -111,6 +117,26 @@ describe('the list', () => {
     const listed = await rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
     expect(listed).toEqual(total.data.batches.edges.map((e: any) => e.node.id));
     await expect.poll(() => page.locator('.gameball-note').innerText()).toContain('Gameball');
+    // The subtitle names what the view merges, with the gateway's names; every time shown carries its zone.
+    const names = await h.gql('{ providers { provider displayName } }');
+    const nameOf = (p: string) => names.data.providers.find((n: any) => n.provider === p).displayName;
+    await expect
+      .poll(() => page.locator('.list-sub').innerText())
+      .toContain(`${nameOf('REACH')} and ${nameOf('FACT_CHECK')} merged`);
+    expect(await page.locator('.list-sub time').innerText()).toMatch(ZONED);
+    const times = await rows(page).locator('td[data-label="Created · Finished"] time').allInnerTexts();
+    expect(times.length).toBeGreaterThan(0);
+    for (const time of times) expect(time).toMatch(ZONED);
+    // No rate before the gateway has measured one: never "0.0/min" for a batch that has processed nothing.
+    const rates = await rows(page).evaluateAll((trs) =>
+      trs
+        .filter((tr) => tr.dataset.status === 'RUNNING')
+        .map((tr) => ({
+          counts: tr.querySelector('.counts span')?.textContent ?? '',
+          rate: tr.querySelector('.rate')?.textContent,
+        })),
+    );
+    for (const { counts, rate } of rates) if (counts.startsWith('0 /')) expect(rate).toBe('measuring…');
 
     await page.getByRole('button', { name: 'Failed', exact: true }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('FAILED');
@@ -132,6 +158,10 @@ describe('the list', () => {
     await expect.poll(() => rows(page).count()).toBe(listed.length);
     expect(foreign).toEqual([]);
     expect(problems).toEqual([]);
+
+    // One provider in the view: the subtitle says so.
+    const reach = await open('?provider=REACH');
+    await expect.poll(() => reach.page.locator('.list-sub').innerText()).toContain(`${nameOf('REACH')} only`);
   }, 60_000);
 
   it('pages forward and back through the cursor stack', async () => {
@@ -147,6 +177,63 @@ describe('the list', () => {
     await expect
       .poll(() => rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id'))))
       .toEqual(first);
+  }, 60_000);
+
+  it('keeps the page in the URL: a reload, Back and a shared link stay on it', async () => {
+    const { page, problems } = await open('?size=25');
+    const pager = page.getByRole('navigation', { name: 'Batch pages' });
+    const pages: (string | null)[][] = [await idsOf(page)];
+    for (const n of [2, 3]) {
+      await pager.getByRole('button', { name: /Next/ }).click();
+      await expect.poll(() => pager.innerText()).toContain(`Page ${n}`);
+      await expect.poll(async () => (await idsOf(page))[0]).not.toBe(pages.at(-1)![0]);
+      pages.push(await idsOf(page));
+    }
+    expect(new URL(page.url()).searchParams.get('page')).toBe('3');
+    const link = page.url();
+    await page.reload();
+    await rows(page).first().waitFor();
+    await expect.poll(() => pager.innerText()).toContain('Page 3');
+    await expect.poll(() => idsOf(page)).toEqual(pages[2]);
+    // The earlier pages' cursors survive the reload: "previous" goes to page 2, Back to page 3 again.
+    await pager.getByRole('button', { name: /Previous/ }).click();
+    await expect.poll(() => idsOf(page)).toEqual(pages[1]);
+    expect(await pager.innerText()).toContain('Page 2');
+    await page.goBack();
+    await expect.poll(() => idsOf(page)).toEqual(pages[2]);
+    expect(problems).toEqual([]);
+
+    // The link opened elsewhere (no history state) shows page 3; "previous" starts again at page 1.
+    const shared = await open(link.slice(`${origin}/dashboard/`.length));
+    const sharedPager = shared.page.getByRole('navigation', { name: 'Batch pages' });
+    await expect.poll(() => idsOf(shared.page)).toEqual(pages[2]);
+    expect(await sharedPager.innerText()).toContain('Page 3');
+    await sharedPager.getByRole('button', { name: /Previous/ }).click();
+    await expect.poll(() => idsOf(shared.page)).toEqual(pages[0]);
+
+    // A cursor the gateway refuses: a note, and page 1.
+    const altered = await open(`?page=2&after=${encodeURIComponent('bm90LWEtY3Vyc29y.AAAA')}`);
+    await expect.poll(() => altered.page.locator('.ignored-note').innerText()).toMatch(/page=2.*could not be restored/);
+    await expect.poll(() => idsOf(altered.page)).toEqual(pages[0]);
+    expect(new URL(altered.page.url()).searchParams.get('page')).toBeNull();
+  }, 60_000);
+
+  it('says which values of the URL it ignores', async () => {
+    const { page, problems } = await open('?status=BOGUS,RUNNING&provider=NOPE&size=33');
+    const note = page.locator('.ignored-note');
+    await expect.poll(() => note.innerText()).toContain('provider=NOPE');
+    const text = await note.innerText();
+    expect(text).toMatch(/status=BOGUS\s+is not a status/);
+    expect(text).toMatch(/size=33\s+is not a page size/);
+    expect(text).toMatch(/provider=NOPE\s+is not a provider of this gateway \(\w/);
+    // The rest of the view is used (RUNNING), and the address keeps only what the page uses.
+    await expect
+      .poll(() => rows(page).evaluateAll((trs) => trs.every((tr) => tr.dataset.status === 'RUNNING')))
+      .toBe(true);
+    await expect.poll(() => new URL(page.url()).search).toBe('?status=RUNNING');
+    await note.getByRole('button', { name: 'Dismiss the note' }).click();
+    expect(await note.count()).toBe(0);
+    expect(problems).toEqual([]);
   }, 60_000);
 });
 
@@ -215,6 +302,40 @@ describe('live', () => {
 });
 
 describe('the detail panel', () => {
+  it('calls the rest of a finished batch "not processed", not "pending" (FAILED Reach, CANCELLED Check)', async () => {
+    const pick = async (field: string, status: string) => {
+      const r = await h.gql(
+        `{ ${field}(first: 100, filter: { statuses: [${status}] }) ` +
+          '{ edges { node { id isTerminal progress { pending } } } } }',
+      );
+      return r.data[field].edges.map((e: any) => e.node).find((n: any) => n.progress.pending > 0 && n.isTerminal);
+    };
+    const reach = await pick('reachBatches', 'FAILED');
+    const check = await pick('factCheckBatches', 'CANCELLED');
+    expect(reach).toBeDefined();
+    expect(check).toBeDefined();
+    const { page, problems } = await open('?status=FAILED,CANCELLED&size=100');
+    for (const batch of [reach, check]) {
+      const tr = row(page, batch.id);
+      await expect.poll(() => tr.count()).toBe(1);
+      expect(await tr.innerText()).toContain(`${batch.progress.pending.toLocaleString('en-US')} not processed`);
+      expect(await tr.innerText()).not.toMatch(/pending/i);
+      await tr.locator('.row-open').click();
+      const panel = page.locator(`aside.detail[data-id="${batch.id}"]`);
+      await panel.locator('.detail-section').first().waitFor();
+      await expect.poll(() => panel.locator('[aria-busy=true]').count()).toBe(0);
+      const text = await panel.innerText();
+      expect(text).toMatch(new RegExp(`Not processed\\s+${batch.progress.pending.toLocaleString('en-US')}`, 'i'));
+      expect(text).not.toMatch(/pending/i);
+    }
+    // The Reach batch failed as a whole: its record errors say how many Reach counted and listed none.
+    await row(page, reach.id).locator('.row-open').click();
+    await expect
+      .poll(() => page.locator('aside.detail .shown-of').first().innerText())
+      .toMatch(/^0 of [\d,]+ errors shown \(Reach returned none of them\)$/);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it("shows a failed Check batch's validation errors", async () => {
     // Check's list rows carry no validation errors; its batch reads do.
     const failed = await h.gql(
@@ -275,6 +396,17 @@ describe('Gameball and watch failures', () => {
     await expect.poll(() => panel.getAttribute('data-id')).toBe(toGlobalId('GAMEBALL', id));
     await expect.poll(() => panel.innerText()).toContain('Gameball');
     await expect.poll(() => panel.locator('h3', { hasText: 'Item errors' }).count()).toBe(1);
+    // Gameball lists fewer errors than it counts failed items: the panel says how many it shows.
+    const read = await h.gql(
+      'query($id: String!) { batch(provider: GAMEBALL, providerBatchId: $id) ' +
+        '{ ... on GameballBatch { failedItems itemErrors { code } } } }',
+      { id },
+    );
+    const { failedItems, itemErrors } = read.data.batch;
+    expect(itemErrors.length).toBeLessThan(failedItems);
+    await expect
+      .poll(() => panel.locator('.shown-of').innerText())
+      .toBe(`${itemErrors.length} of ${failedItems} errors shown (Gameball returned only ${itemErrors.length})`);
     expect(problems).toEqual([]);
   }, 60_000);
 
@@ -308,6 +440,21 @@ describe('errors', () => {
     expect(await page.locator('.providers').innerText()).toContain('Reach');
     await rows(page).first().locator('.row-open').click();
     await expect.poll(() => page.locator('aside.detail .facts').first().textContent()).toContain('Processed');
+    h.sims.factCheck.control.clearFaults();
+  }, 60_000);
+
+  it('says what failed, naming the provider, when a view lists nothing because of it', async () => {
+    h.sims.factCheck.control.setFault({ kind: 'http5xx', status: 503 });
+    const { page } = await open('?provider=FACT_CHECK', undefined, false);
+    const empty = page.locator('.list .empty');
+    await expect
+      .poll(() => empty.innerText(), { timeout: 15_000 })
+      .toMatch(/^No batches could be listed: Check failed/);
+    expect(await empty.innerText()).toContain('PROVIDER_UNAVAILABLE');
+    expect(await page.locator('.list [role=alert]').first().innerText()).toMatch(/Check:/);
+    // Nothing else is merged in this view, so the alert claims no other rows, and the subtitle names the failure.
+    expect(await page.locator('.list [role=alert]').first().innerText()).not.toContain('still listed');
+    expect(await page.locator('.list-sub').innerText()).toContain('Check failed');
     h.sims.factCheck.control.clearFaults();
   }, 60_000);
 });
@@ -432,20 +579,56 @@ describe('quality', () => {
     expect(await rows(page).count()).toBeGreaterThan(5);
   }, 60_000);
 
-  it('works at 1280 px and 390 px wide (screenshots under test-results/)', async () => {
+  it("works at 1280 px and 390 px wide: nothing wider than the screen, the panel's tables inside it", async () => {
+    // A finished Check batch with a page of items (the widest table), and a Reach batch (its long type word).
+    const done = await h.gql(
+      '{ factCheckBatches(first: 100, filter: { statuses: [SUCCEEDED, PARTIALLY_SUCCEEDED] }) ' +
+        '{ edges { node { id items(first: 1) { totalCount } } } } }',
+    );
+    const check = done.data.factCheckBatches.edges.map((e: any) => e.node).find((n: any) => n.items.totalCount > 0);
+    const reach = (await h.gql('{ reachBatches(first: 1) { edges { node { id } } } }')).data.reachBatches.edges[0].node;
+    const fits = (page: Page) =>
+      page.evaluate(() => {
+        const panel = document.querySelector('aside.detail');
+        const box = panel?.getBoundingClientRect();
+        return {
+          page: document.documentElement.scrollWidth <= window.innerWidth,
+          // The panel itself never scrolls sideways; a table wider than it scrolls in its own region.
+          panel: !panel || panel.scrollWidth <= panel.clientWidth,
+          tables: [...document.querySelectorAll('aside.detail .mini-wrap')].every(
+            (wrap) => wrap.getBoundingClientRect().right <= box!.right + 0.5,
+          ),
+        };
+      });
     for (const width of [1280, 390]) {
       const { page } = await open('', { width, height: width > 500 ? 900 : 844 });
       await expect.poll(() => rows(page).count()).toBeGreaterThan(10);
       await expect.poll(() => page.locator('.live-status, .provider-card').count()).toBeGreaterThan(0);
-      // Nothing wider than the screen: no sideways scrolling.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(await fits(page)).toEqual({ page: true, panel: true, tables: true });
       await page.screenshot({ path: join(SHOTS, `dashboard-${width}.png`) });
-      await rows(page).first().locator('.row-open').click();
+      for (const id of [check.id, reach.id]) {
+        await page.goto(`${origin}/dashboard/?batch=${encodeURIComponent(id)}`);
+        await page.locator('aside.detail .detail-section').first().waitFor();
+        await expect.poll(() => page.locator('aside.detail [aria-busy=true]').count()).toBe(0);
+        if (id === check.id) await page.locator('aside.detail [data-testid=items]').waitFor();
+        expect(await fits(page), `${width} px, ${id}`).toEqual({ page: true, panel: true, tables: true });
+        await page.screenshot({ path: join(SHOTS, `dashboard-${width}-${id === check.id ? 'check' : 'reach'}.png`) });
+      }
+      // The running Check batch of the data set, in the panel over the list (the README's picture).
+      await page.goto(
+        `${origin}/dashboard/?batch=${encodeURIComponent(toGlobalId('FACT_CHECK', 'batch_5e1ec7ed0001'))}`,
+      );
+      await rows(page).first().waitFor();
       await page.locator('aside.detail .facts').first().waitFor();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      // Its rate once the live stream has two readings (no rate before), and its ETA.
+      const fact = (label: string) =>
+        page.locator('aside.detail .fact', { has: page.getByText(label, { exact: true }) });
+      await expect.poll(() => fact('Rate').locator('dd').innerText(), { timeout: 20_000 }).toMatch(/\d\/(s|min)$/);
+      await expect.poll(() => fact('ETA').locator('dd').innerText(), { timeout: 20_000 }).toMatch(/^in \d/);
+      expect(await fits(page)).toEqual({ page: true, panel: true, tables: true });
       await page.screenshot({ path: join(SHOTS, `dashboard-${width}-detail.png`) });
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('with AUTH_MODE=jwt', () => {

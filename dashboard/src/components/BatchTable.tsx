@@ -1,7 +1,16 @@
 import { memo } from 'react';
 import type { BatchRowFragment, StaleReason } from '../__generated__/graphql';
 import type { LiveEntry } from '../live-batches';
-import { batchTitle, formatInt, formatPercent, formatRate, formatWhen } from '../format';
+import {
+  batchTitle,
+  formatFull,
+  formatInt,
+  formatPercent,
+  formatWhen,
+  isFinished,
+  rateText,
+  remainderOf,
+} from '../format';
 import { useProviderName } from '../provider-names';
 import { NextRead, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
 
@@ -78,6 +87,7 @@ const BatchRow = memo(function BatchRow({
   const { title, subtitle } = batchTitle(batch, nameOf(batch.provider));
   const p = batch.progress;
   const running = batch.status === 'RUNNING';
+  const rest = remainderOf(batch);
   return (
     <tr
       className={selected ? 'selected' : undefined}
@@ -109,7 +119,7 @@ const BatchRow = memo(function BatchRow({
           <ProgressBar percent={p.percent} label={`Progress of ${title}`} />
           <span className="percent">{formatPercent(p.percent)}</span>
         </div>
-        <span className="counts small">
+        <span className={`counts small${isFinished(batch.status) ? ' counts-final' : ''}`}>
           <span title="processed of total">
             {formatInt(p.processed)} / {formatInt(p.total)}
           </span>
@@ -119,23 +129,40 @@ const BatchRow = memo(function BatchRow({
           <span className={p.failed > 0 ? 'bad' : 'muted'} title="failed">
             ✗ {formatInt(p.failed)}
           </span>
+          {/* A finished batch's rest is what it never processed; Reach's records stored as pending wait for a
+              dependency. Neither is "pending" work: both are named for what they are. */}
+          {rest.notProcessed > 0 ? (
+            <span className="rest" title={`${formatInt(rest.notProcessed)} items not processed: the batch ended first`}>
+              {formatInt(rest.notProcessed)} not processed
+            </span>
+          ) : rest.awaitingDependencies > 0 ? (
+            <span
+              className="rest"
+              title={`${formatInt(rest.awaitingDependencies)} records stored until a missing dependency arrives`}
+            >
+              {formatInt(rest.awaitingDependencies)} awaiting dependencies
+            </span>
+          ) : null}
         </span>
       </td>
       <td data-label="Rate · ETA" className="cell-rate">
-        <span className="rate">{running ? formatRate(p.ratePerSecond) : '—'}</span>
+        {/* Before two readings there is no rate: "measuring…", never "0.0/min". */}
+        <span className="rate">{running ? rateText(p, true) : '—'}</span>
         <span className="eta small">
           {running && p.estimatedCompletionAt ? (
             <>
               ETA <Relative at={p.estimatedCompletionAt} />
             </>
-          ) : (
-            <span className="muted">{running ? 'measuring…' : ''}</span>
-          )}
+          ) : null}
         </span>
       </td>
       <td data-label="Created · Finished" className="small">
-        <span>{formatWhen(batch.createdAt)}</span>
-        <span className="muted">{batch.completedAt ? formatWhen(batch.completedAt) : batch.isTerminal ? '' : '…'}</span>
+        <span>
+          <When at={batch.createdAt} />
+        </span>
+        <span className="muted">
+          {batch.completedAt ? <When at={batch.completedAt} /> : batch.isTerminal ? '' : '…'}
+        </span>
       </td>
       <td data-label="Freshness" className="small cell-fresh">
         {liveError ? (
@@ -164,3 +191,13 @@ const BatchRow = memo(function BatchRow({
     </tr>
   );
 });
+
+/** A time in a cell, with its zone ("12:11:48 UTC"), the whole date on hover. */
+function When({ at }: { at: string | null | undefined }) {
+  if (!at) return <>—</>;
+  return (
+    <time dateTime={at} title={formatFull(at)}>
+      {formatWhen(at)}
+    </time>
+  );
+}

@@ -12,7 +12,16 @@ import {
 } from '../__generated__/graphql';
 import { gql, type GqlError } from '../api/client';
 import { useAuth } from '../api/auth';
-import { batchTitle, formatFull, formatInt, formatPercent, formatRate } from '../format';
+import {
+  batchTitle,
+  formatFull,
+  formatInt,
+  formatPercent,
+  isFinished,
+  rateText,
+  remainderOf,
+  shownOf,
+} from '../format';
 import { useProviderName } from '../provider-names';
 import { ErrorNotice, MiniTable, ProgressBar, ProviderTag, Relative, StatusBadge } from './common';
 import { ClientPaged, PagedSection, useConnectionPager } from './paging';
@@ -94,6 +103,7 @@ export function DetailPanel({
     current && node && current.observedAt >= node.observedAt ? current : (node ?? current);
   const title = batch ? batchTitle(batch, nameOf(batch.provider)) : undefined;
   const p = batch?.progress;
+  const rest = batch ? remainderOf(batch) : undefined;
 
   return (
     <aside className="detail" aria-labelledby="detail-title" data-id={id}>
@@ -112,7 +122,7 @@ export function DetailPanel({
       <ErrorNotice errors={detail.errors} />
       <ErrorNotice errors={liveOnly(liveErrors, detail.errors)} context="(no longer watched live)" />
       {!batch && detail.loading ? <p className="muted pad">Loading…</p> : null}
-      {batch && p ? (
+      {batch && p && rest ? (
         <div className="detail-body">
           <div className="detail-status">
             <StatusBadge status={batch.status} raw={batch.providerStatus} />
@@ -128,8 +138,14 @@ export function DetailPanel({
             </Fact>
             <Fact label="Succeeded">{formatInt(p.succeeded)}</Fact>
             <Fact label="Failed">{formatInt(p.failed)}</Fact>
-            <Fact label="Pending">{formatInt(p.pending)}</Fact>
-            <Fact label="Rate">{formatRate(p.ratePerSecond)}</Fact>
+            {/* `progress.pending` told apart: what is left on a running batch, what a finished one never
+                processed, and Reach's records stored until a dependency arrives (shown in Reach's facts). */}
+            {isFinished(batch.status) ? (
+              <Fact label="Not processed">{formatInt(rest.notProcessed)}</Fact>
+            ) : (
+              <Fact label="To process">{formatInt(rest.toProcess)}</Fact>
+            )}
+            <Fact label="Rate">{rateText(p, batch.status === 'RUNNING')}</Fact>
             <Fact label="ETA">
               {p.estimatedCompletionAt && !batch.isTerminal ? <Relative at={p.estimatedCompletionAt} /> : '—'}
             </Fact>
@@ -176,6 +192,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 }
 
 function ReachSections({ batch }: { batch: ReachDetail }) {
+  const nameOf = useProviderName();
   const errors = useConnectionPager(async (after) => {
     const r = await gql(ReachRecordErrorsDocument, { id: batch.id, first: ITEMS_PAGE, after });
     const node = r.data?.node as Extract<NonNullable<ReachRecordErrorsQuery['node']>, { __typename: 'ReachBatch' }>;
@@ -189,14 +206,32 @@ function ReachSections({ batch }: { batch: ReachDetail }) {
   return (
     <>
       <dl className="facts">
-        <Fact label="Type">{batch.batchTypeRaw}</Fact>
-        <Fact label="Schema">{batch.schemaName ?? '—'}</Fact>
+        <Fact label="Type">
+          {batchTitle(batch).title}
+          {/* Reach's own word is one long token: it may wrap after each underscore, inside its column. */}
+          {batch.batchType ? (
+            <span className="mono small muted raw-word">
+              {batch.batchTypeRaw.split('_').map((part, i) => (
+                <span key={i}>
+                  {i > 0 ? '_' : ''}
+                  <wbr />
+                  {part}
+                </span>
+              ))}
+            </span>
+          ) : null}
+        </Fact>
+        <Fact label="Schema">
+          <span className="break">{batch.schemaName ?? '—'}</span>
+        </Fact>
         <Fact label="Schema id">
           <span className="mono small break">{batch.schemaDefinitionId ?? '—'}</span>
         </Fact>
         <Fact label="Success rate">{formatPercent(batch.successRate)}</Fact>
-        <Fact label="Pending records">{formatInt(batch.pendingRecords)}</Fact>
-        <Fact label="Pending until">{formatFull(batch.pendingExpiresAt)}</Fact>
+        {/* Reach's `pendingRecords`: processed records stored until a `$ref` dependency arrives, not work
+            still to do; until `pendingExpiresAt` they can resolve, so the batch can still change. */}
+        <Fact label="Awaiting dependencies">{formatInt(batch.pendingRecords)}</Fact>
+        <Fact label="Can change until">{formatFull(batch.pendingExpiresAt)}</Fact>
       </dl>
       <ClientPaged title="Error summary" items={batch.errorSummary} empty="No record errors.">
         {(rows) => (
@@ -210,7 +245,25 @@ function ReachSections({ batch }: { batch: ReachDetail }) {
           />
         )}
       </ClientPaged>
-      <PagedSection title="Record errors" pager={errors} empty="No record errors.">
+      <PagedSection
+        title="Record errors"
+        pager={errors}
+        empty="No record errors."
+        note={
+          errors.page
+            ? shownOf(
+                errors.page.totalCount,
+                // Records Reach counts as failed, or the errors its summary counts (a batch rejected as a whole
+                // counts them there, with no failed record).
+                Math.max(
+                  batch.progress.failed,
+                  batch.errorSummary.reduce((sum, c) => sum + c.count, 0),
+                ),
+                nameOf(batch.provider),
+              )
+            : null
+        }
+      >
         {(nodes) => (
           <MiniTable
             rows={nodes}
@@ -230,7 +283,11 @@ function ReachSections({ batch }: { batch: ReachDetail }) {
           />
         )}
       </PagedSection>
-      <PagedSection title="Pending resources" pager={pending} empty="No resources waiting for dependencies.">
+      <PagedSection
+        title="Resources awaiting dependencies"
+        pager={pending}
+        empty="No resources waiting for dependencies."
+      >
         {(nodes) => (
           <MiniTable
             rows={nodes}
@@ -311,17 +368,21 @@ function FactCheckSections({ batch }: { batch: FactCheckDetail }) {
             columns={[
               { label: '#', cell: (item) => item.itemIndex, className: 'num' },
               {
-                label: 'Claim',
+                // The item's status word under its claim, not in a column of its own: the table then fits the
+                // panel (460 px) whole, and scrolls inside its region on a phone.
+                label: 'Claim · status',
                 className: 'claim',
                 title: (item) => item.content ?? '',
                 cell: (item) => (
                   <>
                     {item.content ?? '—'}
-                    {item.errorMessage ? <span className="bad small"> {item.errorMessage}</span> : null}
+                    <span className="item-status small">
+                      <span className="mono muted">{item.statusRaw}</span>
+                      {item.errorMessage ? <span className="bad"> {item.errorMessage}</span> : null}
+                    </span>
                   </>
                 ),
               },
-              { label: 'Status', cell: (item) => item.statusRaw, className: 'small' },
               { label: 'Verdict', cell: (item) => item.verdict ?? '—' },
               {
                 label: 'Confidence',
@@ -346,6 +407,7 @@ function FactCheckSections({ batch }: { batch: FactCheckDetail }) {
 }
 
 function GameballSections({ batch }: { batch: GameballDetail }) {
+  const nameOf = useProviderName();
   return (
     <>
       <dl className="facts">
@@ -355,7 +417,12 @@ function GameballSections({ batch }: { batch: GameballDetail }) {
         </Fact>
         <Fact label="Failed items">{formatInt(batch.failedItems)}</Fact>
       </dl>
-      <ClientPaged title="Item errors" items={batch.itemErrors} empty="No item errors.">
+      <ClientPaged
+        title="Item errors"
+        items={batch.itemErrors}
+        empty="No item errors."
+        note={shownOf(batch.itemErrors.length, batch.failedItems ?? batch.progress.failed, nameOf(batch.provider))}
+      >
         {(rows) => (
           <MiniTable
             rows={rows}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { BatchStatus, ProvidersQuery } from '../__generated__/graphql';
-import { STATUS_LABELS, STATUSES } from '../format';
+import { STATUS_LABELS, STATUSES, zoneName } from '../format';
 import { useProviderName } from '../provider-names';
 import type { ViewState } from '../url-state';
 
@@ -74,7 +74,8 @@ export function Filters({
           ))}
         </fieldset>
         <fieldset className="range">
-          <legend>Created</legend>
+          {/* The inputs take the viewer's local time; the legend names its zone, as every time shown does. */}
+          <legend>Created ({zoneName()})</legend>
           <label className="field-inline">
             <span className="visually-hidden">Created from</span>
             <input type="datetime-local" value={view.from} onChange={(e) => onChange({ from: e.target.value })} />

@@ -50,11 +50,14 @@ export function PagedSection<T>({
   title,
   pager,
   empty,
+  note,
   children,
 }: {
   title: string;
   pager: ReturnType<typeof useConnectionPager<T>>;
   empty: string;
+  /** What the list leaves out ("11 of 98 errors shown …"); it replaces `empty` when nothing is listed. */
+  note?: string | null;
   children(nodes: readonly T[]): ReactNode;
 }) {
   const total = pager.page?.totalCount;
@@ -66,7 +69,8 @@ export function PagedSection<T>({
         {total != null ? <span className="count">{total.toLocaleString('en-US')}</span> : null}
       </h3>
       <ErrorNotice errors={pager.errors} />
-      {pager.page && pager.page.edges.length === 0 ? <p className="muted">{empty}</p> : null}
+      {note ? <p className="shown-of small">{note}</p> : null}
+      {pager.page && pager.page.edges.length === 0 && !note ? <p className="muted">{empty}</p> : null}
       {pager.page && pager.page.edges.length > 0 ? (
         <div className="mini-wrap" aria-busy={pager.loading} tabIndex={0} role="region" aria-label={title}>
           {children(pager.page.edges.map((e) => e.node))}
@@ -94,12 +98,15 @@ export function ClientPaged<T>({
   items,
   size = 10,
   empty,
+  note,
   children,
 }: {
   title: string;
   items: readonly T[];
   size?: number;
   empty: string;
+  /** What the list leaves out ("11 of 98 errors shown …"); it replaces `empty` when nothing is listed. */
+  note?: string | null;
   children(items: readonly T[]): ReactNode;
 }) {
   const [page, setPage] = useState(0);
@@ -112,8 +119,11 @@ export function ClientPaged<T>({
         {title}
         <span className="count">{items.length.toLocaleString('en-US')}</span>
       </h3>
+      {note ? <p className="shown-of small">{note}</p> : null}
       {items.length === 0 ? (
-        <p className="muted">{empty}</p>
+        note ? null : (
+          <p className="muted">{empty}</p>
+        )
       ) : (
         // Focusable: a table wider than the panel scrolls sideways, from the keyboard too.
         <div className="mini-wrap" tabIndex={0} role="region" aria-label={title}>
