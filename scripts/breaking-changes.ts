@@ -71,7 +71,7 @@ export function unreleasedBreaking(changelog: string): string {
   return section.join('\n');
 }
 
-/** The changes whose coordinate the "Unreleased → Breaking" section does not name (as a whole name, e.g. `Query.foo`). */
+/** The changes whose coordinate "Unreleased → Breaking" does not name (as a whole name, e.g. `Query.foo`). */
 export function unannounced(changes: readonly SchemaChange[], changelog: string): SchemaChange[] {
   const breaking = unreleasedBreaking(changelog);
   return changes.filter((change) => {
