@@ -105,19 +105,19 @@ export type FactCheckItemStatus =
 
 /** A Check verification method (its plan: SEMANTIC, REASONING all plans; TOOL, BIPRM, ENSEMBLE, ENTROPY Pro; FORMAL Enterprise). */
 export type FactCheckMethod =
-  /** Check's BiPRM process-reward verification (Pro). */
+  /** Check's `biprm` method; Pro and Enterprise plans. */
   | 'BIPRM'
-  /** Several models vote on the verdict (Pro). */
+  /** Check's `ensemble` method; Pro and Enterprise plans. */
   | 'ENSEMBLE'
-  /** Confidence from the models' uncertainty (entropy) over their answers (Pro). */
+  /** Check's `entropy` method; Pro and Enterprise plans. */
   | 'ENTROPY'
-  /** Formal verification of the claim (Enterprise only). */
+  /** Check's `formal` method; Enterprise plan only (`BAD_USER_INPUT` on Pro). */
   | 'FORMAL'
-  /** A reasoning model judges the claim (every plan). */
+  /** Check's `reasoning` method; on every plan. */
   | 'REASONING'
-  /** Semantic similarity against known sources (every plan). */
+  /** Check's `semantic` method; on every plan. */
   | 'SEMANTIC'
-  /** Verification with external tools such as search (Pro). */
+  /** Check's `tool` method; Pro and Enterprise plans. */
   | 'TOOL';
 
 /** One method of a Check batch and its weight (>= 0). */

@@ -292,7 +292,7 @@ export type FactCheckBatch = Batch & Node & {
   staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
-  /** What the batch has cost so far, in US cents; null when Check does not say. */
+  /** What the batch has cost so far, in cents; null when Check does not say. */
   totalCostCents?: Maybe<Scalars['Int']['output']>;
   /** Model input tokens the batch's verifications used; null when Check does not say. */
   totalInputTokens?: Maybe<Scalars['Int']['output']>;
@@ -366,7 +366,7 @@ export type FactCheckItem = {
   confidence?: Maybe<Scalars['Float']['output']>;
   /** The claim that was fact-checked, as sent. */
   content?: Maybe<Scalars['String']['output']>;
-  /** What verifying this item cost, in US cents; null until known. */
+  /** What verifying this item cost, in cents; null until known. */
   costCents?: Maybe<Scalars['Int']['output']>;
   /** When Check accepted the item. */
   createdAt?: Maybe<Scalars['DateTime']['output']>;
@@ -445,19 +445,19 @@ export type FactCheckItemStatus =
 
 /** A Check verification method (its plan: SEMANTIC, REASONING all plans; TOOL, BIPRM, ENSEMBLE, ENTROPY Pro; FORMAL Enterprise). */
 export type FactCheckMethod =
-  /** Check's BiPRM process-reward verification (Pro). */
+  /** Check's `biprm` method; Pro and Enterprise plans. */
   | 'BIPRM'
-  /** Several models vote on the verdict (Pro). */
+  /** Check's `ensemble` method; Pro and Enterprise plans. */
   | 'ENSEMBLE'
-  /** Confidence from the models' uncertainty (entropy) over their answers (Pro). */
+  /** Check's `entropy` method; Pro and Enterprise plans. */
   | 'ENTROPY'
-  /** Formal verification of the claim (Enterprise only). */
+  /** Check's `formal` method; Enterprise plan only (`BAD_USER_INPUT` on Pro). */
   | 'FORMAL'
-  /** A reasoning model judges the claim (every plan). */
+  /** Check's `reasoning` method; on every plan. */
   | 'REASONING'
-  /** Semantic similarity against known sources (every plan). */
+  /** Check's `semantic` method; on every plan. */
   | 'SEMANTIC'
-  /** Verification with external tools such as search (Pro). */
+  /** Check's `tool` method; Pro and Enterprise plans. */
   | 'TOOL';
 
 /** One method of a Check batch and its weight (>= 0). */
