@@ -200,6 +200,9 @@ export async function startGateway(
   started.defer(async () => {
     await tracing?.shutdown();
   });
+  // Set when a shutdown begins: a Redis stopped with the gateway is no outage to warn about.
+  let shuttingDown = false;
+  const isShuttingDown = () => shuttingDown;
   // With REDIS_URL, the one Redis connection pair of this replica (`redis/connection.ts`): every Redis user
   // below (the live coordinator, the shared budget, the client rate limit, the idempotency keys, the webhook
   // ids) takes it, and it is closed after all of them. Its health goes to the logs and /metrics in one place.
@@ -209,7 +212,7 @@ export async function startGateway(
       url: config.redis.url,
       keyPrefix: config.redis.keyPrefix,
       instanceId: config.live.instanceId,
-      health: redisHealthReporter(logger, metrics),
+      health: redisHealthReporter(logger, metrics, isShuttingDown),
     });
     try {
       await connection.connect();
@@ -225,7 +228,7 @@ export async function startGateway(
     ? new SharedBudget({
         redis,
         instanceId: config.live.instanceId,
-        onMode: budgetModeLog(logger),
+        onMode: budgetModeLog(logger, isShuttingDown),
       })
     : undefined;
   started.defer(async () => {
@@ -241,7 +244,10 @@ export async function startGateway(
       // Inside a GraphQL operation the line carries its requestId (polls have none). No body, URL or header.
       const log = detail?.scope?.log ?? logger;
       const fields = { provider, code: outcome, upstreamStatus: detail?.upstreamStatus };
-      if (outcome === 'NOT_FOUND' || detail?.circuitOpen)
+      // A write refused for the client's reason is its user error (logged by the mutation), not an upstream failure.
+      if (detail?.refusal)
+        log.debug({ provider, upstreamStatus: detail.upstreamStatus }, 'upstream refused the write: a user error');
+      else if (outcome === 'NOT_FOUND' || detail?.circuitOpen)
         log.debug({ ...fields, circuitOpen: detail?.circuitOpen }, 'upstream call failed');
       else log.warn(fields, 'upstream call failed');
     },
@@ -419,6 +425,7 @@ export async function startGateway(
   const port = (server.address() as AddressInfo).port;
 
   async function stop(timeoutMs: number): Promise<ShutdownReport> {
+    shuttingDown = true;
     const started = Date.now();
     const deadline = started + timeoutMs;
     // Leases first: from now on none is taken, and every one held is handed back (and counted once),

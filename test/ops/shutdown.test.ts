@@ -238,6 +238,8 @@ describe('graceful shutdown with Redis', () => {
     expect(await victim.exited).toEqual({ code: 0, signal: null });
     const stopped = stoppedLine(victim);
     expect(stopped, JSON.stringify(stopped)).toMatchObject({ leasesReleased: 1, sseStreamsClosed: 1, forced: false });
+    // A clean stop warns about no outage: Redis was closed by the gateway itself, last.
+    expect(victim.logs().filter((l) => /unreachable|Redis operation failed/.test(String(l.msg)))).toEqual([]);
     expect(await client.get(leaseKey)).not.toBe(holder);
     // The survivor retries every fifth of a lease (6 s ± 20 %) and finds the lease free.
     let owner: string | null = null;
