@@ -58,7 +58,16 @@ export interface RunningGateway {
    * in-flight queries get `timeoutMs` to finish before their connections are destroyed. Then
    * everything is closed. Calling it again returns the same shutdown.
    */
-  shutdown(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
+  shutdown(options?: {
+    timeoutMs?: number;
+    /**
+     * First, for this long, `/ready` answers 503 while everything (new connections included) is still served
+     * (`SHUTDOWN_DELAY_MS` on SIGTERM); then the drain, with its own `timeoutMs`. @default 0
+     */
+    delayMs?: number;
+    /** Told when the drain begins (after the delay). */
+    onDrain?: () => void;
+  }): Promise<ShutdownReport>;
   /** Stops at once (a shutdown with no time for in-flight queries): tests and the demo. */
   close(): Promise<void>;
 }
@@ -92,6 +101,7 @@ function operations(
   metrics: Metrics,
   providers: Providers,
   draining: () => boolean,
+  leaving: () => boolean,
 ): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -107,7 +117,8 @@ function operations(
         Object.entries(providers).map(([name, p]) => [name, p?.circuit?.() ?? 'CLOSED']),
       );
       const states = Object.values(circuits);
-      const stopping = draining();
+      // From the signal: during the shutdown delay (still serving everything) as during the drain.
+      const stopping = leaving() || draining();
       const none = states.length === 0;
       const ready = !stopping && !none && states.some((s) => s !== 'OPEN');
       const reason = none ? { reason: NO_PROVIDER_REASON } : {};
@@ -121,7 +132,7 @@ function operations(
       res.end(
         JSON.stringify({
           ready,
-          ...(stopping ? { draining: true } : {}),
+          ...(draining() ? { draining: true } : stopping ? { stopping: true } : {}),
           ...reason,
           providers: circuits,
           ...pausedUntil,
@@ -396,6 +407,7 @@ export async function startGateway(
         metrics,
         providers,
         () => drain.draining,
+        isShuttingDown,
       ),
     ),
   );
@@ -424,8 +436,12 @@ export async function startGateway(
   started.move();
   const port = (server.address() as AddressInfo).port;
 
-  async function stop(timeoutMs: number): Promise<ShutdownReport> {
+  async function stop(timeoutMs: number, delayMs: number, onDrain?: () => void): Promise<ShutdownReport> {
     shuttingDown = true;
+    const signalled = Date.now();
+    // The readiness grace: `/ready` is 503 (load balancers stop sending) while everything is still served.
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    onDrain?.();
     const started = Date.now();
     const deadline = started + timeoutMs;
     // Leases first: from now on none is taken, and every one held is handed back (and counted once),
@@ -461,11 +477,11 @@ export async function startGateway(
     await redis?.close();
     // The last spans (the drained queries') are exported before the process exits.
     await tracing?.shutdown().catch(() => {});
-    return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };
+    return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - signalled };
   }
   let stopping: Promise<ShutdownReport> | undefined;
-  const shutdown = (options: { timeoutMs?: number } = {}) =>
-    (stopping ??= stop(options.timeoutMs ?? config.shutdownTimeoutMs));
+  const shutdown = (options: { timeoutMs?: number; delayMs?: number; onDrain?: () => void } = {}) =>
+    (stopping ??= stop(options.timeoutMs ?? config.shutdownTimeoutMs, options.delayMs ?? 0, options.onDrain));
 
   return {
     url: `http://localhost:${port}/graphql`,
