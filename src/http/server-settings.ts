@@ -24,9 +24,9 @@ export interface ServerSettings {
 }
 
 /**
- * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `SHUTDOWN_DELAY_MS`, `LOG_LEVEL`, `LOG_SYNC` and `TRUST_PROXY` (off by default; a hop count, `true`
- * meaning one hop). Its own module, so the image's healthcheck and the demo read `PORT` from here, without the
- * rest of the gateway. Its rules warn about a shutdown shorter than what it may cut off, read from
+ * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `SHUTDOWN_DELAY_MS`, `LOG_LEVEL`, `LOG_SYNC` and `TRUST_PROXY` (off by default;
+ * a hop count, `true` meaning one hop). Its own module, so the image's healthcheck and the demo read `PORT` from
+ * here, without the rest of the gateway. Its rules warn about a shutdown shorter than what it may cut off, read from
  * `upstreamSettings`' own readers.
  */
 export const serverSettings = fragment(

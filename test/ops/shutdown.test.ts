@@ -208,7 +208,7 @@ describe('graceful shutdown of the built gateway', () => {
 });
 
 describe('the readiness grace on SIGTERM (SHUTDOWN_DELAY_MS)', () => {
-  it('answers /ready 503 while it still serves everything, new connections included, then drains as usual', async () => {
+  it('answers /ready 503 while serving everything, new connections included, then drains as usual', async () => {
     const delayMs = 1_500;
     const g = await gateway({ SHUTDOWN_DELAY_MS: String(delayMs), SHUTDOWN_TIMEOUT_MS: '5000' });
     const [batch] = runningCheckBatches(6).slice(5) as [string];
