@@ -66,7 +66,9 @@ const configSettings = fragment(
     says: 'How start-up reads the configuration as a whole.',
     notes: [
       '**Errors all at once.** Start-up reads every settings fragment and reports every problem together, one ' +
-        '`batchql: configuration error: …` line each (each names its variable), rather than stopping at the first.',
+        '`batchql: configuration error: …` line each (each names its variable), rather than stopping at the first. ' +
+        'Within a section too: every rule is checked, and a refused variable does not hide the rules of its ' +
+        'section (`AUTH_MODE=jwt` alone names `JWT_SECRET`, `JWT_ISSUER` and `JWT_AUDIENCE` at once).',
       '**Unknown variables.** A variable the gateway does not read, but whose first `_`-separated segment is the ' +
         'first segment of at least two variables it does (`UPSTREAM_`, `LIVE_`, `MAX_`, `REDIS_`, `JWT_`, `REACH_`, ' +
         '`GAMEBALL_`, `FACTCHECK_`…, derived from the settings fragments, not listed by hand), is probably a typo: ' +

@@ -55,13 +55,20 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    logger.info({ signal, timeoutMs }, 'shutting down: draining');
-    const hardStop = setTimeout(() => {
-      logger.error({ signal }, 'shutdown did not finish; exiting');
-      process.exit(1);
-    }, timeoutMs + HARD_STOP_GRACE_MS);
+    // SIGTERM (an orchestrator): first the readiness grace, `/ready` 503 while everything is still served;
+    // SIGINT (Ctrl+C, a person waiting): straight to the drain.
+    const delayMs = signal === 'SIGTERM' ? config.shutdownDelayMs : 0;
+    const draining = () => logger.info({ signal, timeoutMs }, 'shutting down: draining');
+    if (delayMs > 0) logger.info({ signal, delayMs, timeoutMs }, 'shutting down: not ready, still serving');
+    const hardStop = setTimeout(
+      () => {
+        logger.error({ signal }, 'shutdown did not finish; exiting');
+        process.exit(1);
+      },
+      delayMs + timeoutMs + HARD_STOP_GRACE_MS,
+    );
     hardStop.unref();
-    running.shutdown({ timeoutMs }).then(
+    running.shutdown({ timeoutMs, delayMs, onDrain: draining }).then(
       (report) => {
         logger[report.forced ? 'warn' : 'info']({ signal, ...report }, 'stopped');
         process.exit(0);

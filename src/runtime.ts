@@ -58,7 +58,16 @@ export interface RunningGateway {
    * in-flight queries get `timeoutMs` to finish before their connections are destroyed. Then
    * everything is closed. Calling it again returns the same shutdown.
    */
-  shutdown(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
+  shutdown(options?: {
+    timeoutMs?: number;
+    /**
+     * First, for this long, `/ready` answers 503 while everything (new connections included) is still served
+     * (`SHUTDOWN_DELAY_MS` on SIGTERM); then the drain, with its own `timeoutMs`. @default 0
+     */
+    delayMs?: number;
+    /** Told when the drain begins (after the delay). */
+    onDrain?: () => void;
+  }): Promise<ShutdownReport>;
   /** Stops at once (a shutdown with no time for in-flight queries): tests and the demo. */
   close(): Promise<void>;
 }
@@ -92,6 +101,7 @@ function operations(
   metrics: Metrics,
   providers: Providers,
   draining: () => boolean,
+  leaving: () => boolean,
 ): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -107,7 +117,8 @@ function operations(
         Object.entries(providers).map(([name, p]) => [name, p?.circuit?.() ?? 'CLOSED']),
       );
       const states = Object.values(circuits);
-      const stopping = draining();
+      // From the signal: during the shutdown delay (still serving everything) as during the drain.
+      const stopping = leaving() || draining();
       const none = states.length === 0;
       const ready = !stopping && !none && states.some((s) => s !== 'OPEN');
       const reason = none ? { reason: NO_PROVIDER_REASON } : {};
@@ -121,7 +132,7 @@ function operations(
       res.end(
         JSON.stringify({
           ready,
-          ...(stopping ? { draining: true } : {}),
+          ...(draining() ? { draining: true } : stopping ? { stopping: true } : {}),
           ...reason,
           providers: circuits,
           ...pausedUntil,
@@ -200,6 +211,9 @@ export async function startGateway(
   started.defer(async () => {
     await tracing?.shutdown();
   });
+  // Set when a shutdown begins: a Redis stopped with the gateway is no outage to warn about.
+  let shuttingDown = false;
+  const isShuttingDown = () => shuttingDown;
   // With REDIS_URL, the one Redis connection pair of this replica (`redis/connection.ts`): every Redis user
   // below (the live coordinator, the shared budget, the client rate limit, the idempotency keys, the webhook
   // ids) takes it, and it is closed after all of them. Its health goes to the logs and /metrics in one place.
@@ -209,7 +223,7 @@ export async function startGateway(
       url: config.redis.url,
       keyPrefix: config.redis.keyPrefix,
       instanceId: config.live.instanceId,
-      health: redisHealthReporter(logger, metrics),
+      health: redisHealthReporter(logger, metrics, isShuttingDown),
     });
     try {
       await connection.connect();
@@ -225,7 +239,7 @@ export async function startGateway(
     ? new SharedBudget({
         redis,
         instanceId: config.live.instanceId,
-        onMode: budgetModeLog(logger),
+        onMode: budgetModeLog(logger, isShuttingDown),
       })
     : undefined;
   started.defer(async () => {
@@ -241,7 +255,10 @@ export async function startGateway(
       // Inside a GraphQL operation the line carries its requestId (polls have none). No body, URL or header.
       const log = detail?.scope?.log ?? logger;
       const fields = { provider, code: outcome, upstreamStatus: detail?.upstreamStatus };
-      if (outcome === 'NOT_FOUND' || detail?.circuitOpen)
+      // A write refused for the client's reason is its user error (logged by the mutation), not an upstream failure.
+      if (detail?.refusal)
+        log.debug({ provider, upstreamStatus: detail.upstreamStatus }, 'upstream refused the write: a user error');
+      else if (outcome === 'NOT_FOUND' || detail?.circuitOpen)
         log.debug({ ...fields, circuitOpen: detail?.circuitOpen }, 'upstream call failed');
       else log.warn(fields, 'upstream call failed');
     },
@@ -390,6 +407,7 @@ export async function startGateway(
         metrics,
         providers,
         () => drain.draining,
+        isShuttingDown,
       ),
     ),
   );
@@ -418,7 +436,12 @@ export async function startGateway(
   started.move();
   const port = (server.address() as AddressInfo).port;
 
-  async function stop(timeoutMs: number): Promise<ShutdownReport> {
+  async function stop(timeoutMs: number, delayMs: number, onDrain?: () => void): Promise<ShutdownReport> {
+    shuttingDown = true;
+    const signalled = Date.now();
+    // The readiness grace: `/ready` is 503 (load balancers stop sending) while everything is still served.
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    onDrain?.();
     const started = Date.now();
     const deadline = started + timeoutMs;
     // Leases first: from now on none is taken, and every one held is handed back (and counted once),
@@ -454,11 +477,11 @@ export async function startGateway(
     await redis?.close();
     // The last spans (the drained queries') are exported before the process exits.
     await tracing?.shutdown().catch(() => {});
-    return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - started };
+    return { ...counts, webSocketsClosed, leasesReleased, forced, durationMs: Date.now() - signalled };
   }
   let stopping: Promise<ShutdownReport> | undefined;
-  const shutdown = (options: { timeoutMs?: number } = {}) =>
-    (stopping ??= stop(options.timeoutMs ?? config.shutdownTimeoutMs));
+  const shutdown = (options: { timeoutMs?: number; delayMs?: number; onDrain?: () => void } = {}) =>
+    (stopping ??= stop(options.timeoutMs ?? config.shutdownTimeoutMs, options.delayMs ?? 0, options.onDrain));
 
   return {
     url: `http://localhost:${port}/graphql`,

@@ -160,13 +160,23 @@ export interface Rule<V> {
  * The rule that no variable of `low` may exceed `high` (an interval and its maximum, a timeout and the whole
  * deadline); each one that does is refused with a message naming both.
  */
-export function notAbove<K extends string>(low: K | readonly K[], high: K, says?: string): Rule<Record<K, number>> {
+export function notAbove<K extends string>(
+  low: K | readonly K[],
+  high: K,
+  says?: string,
+): Rule<Record<K, number | undefined>> {
   const lows = typeof low === 'string' ? [low] : low;
   const names = lows.map((name) => `\`${name}\``);
   return {
     says: says ?? `${names.join(' and ')} may not exceed \`${high}\`.`,
     check: (v, fail) => {
-      for (const name of lows) if (v[name] > v[high]) fail(`${name} (${v[name]}) must not exceed ${high} (${v[high]})`);
+      // An unset variable (a reader without a default) has a derived value that fits: nothing to check.
+      for (const name of lows) {
+        const value = v[name];
+        const limit = v[high];
+        if (value !== undefined && limit !== undefined && value > limit)
+          fail(`${name} (${value}) must not exceed ${high} (${limit})`);
+      }
     },
   };
 }
@@ -208,10 +218,30 @@ export function fragment<S extends z.ZodRawShape, T, U extends z.ZodRawShape = R
   const borrowed = Object.fromEntries(
     Object.entries(uses).map(([name, reader]) => [name, (reader as z.ZodType<unknown>).catch(undefined)]),
   );
+  // Each variable's refusal is kept (not thrown) so the rules still run on the others: one run says everything.
+  const own = Object.fromEntries(
+    Object.entries(shape).map(([name, reader]) => [
+      name,
+      (reader as z.ZodType<unknown>)
+        .catch(({ error }: { error: z.ZodError }) => new Refused(error.issues.map((issue) => issue.message)))
+        .meta(z.globalRegistry.get(reader as z.ZodType<unknown>) ?? {}),
+    ]),
+  );
   return z
-    .object({ ...shape, ...borrowed })
-    .transform((values, ctx) => {
+    .object({ ...own, ...borrowed })
+    .transform((read, ctx) => {
       let failed = false;
+      const values: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(read)) {
+        if (!(value instanceof Refused)) values[name] = value;
+        // A borrowed variable refused is its own fragment's to report; here it is only unknown.
+        else if (name in shape) {
+          failed = true;
+          for (const message of value.messages) ctx.addIssue({ code: 'custom', message, path: [name] });
+        }
+      }
+      // The rules see a refused variable as unset; the settings are built only from valid values.
+      const refused = failed;
       const fail = (message: string): never => {
         failed = true;
         ctx.addIssue({ code: 'custom', message, path: [] });
@@ -221,7 +251,8 @@ export function fragment<S extends z.ZodRawShape, T, U extends z.ZodRawShape = R
         warningSink?.push(message);
       };
       for (const rule of options.rules ?? []) rule.check(values as Values<S> & Partial<Values<U>>, fail, warn);
-      // Built even after a refusal, so its own refusals are reported too; the settings are then dropped.
+      if (refused) return z.NEVER;
+      // Built even after a rule's refusal, so its own refusals are reported too; the settings are then dropped.
       const settings = build(values as Values<S>, fail, warn);
       return failed ? z.NEVER : settings;
     })
@@ -232,6 +263,11 @@ export function fragment<S extends z.ZodRawShape, T, U extends z.ZodRawShape = R
       rules: (options.rules ?? []).map((r) => r.says),
       borrowed: Object.keys(uses),
     }) as unknown as SettingsFragment<T, S>;
+}
+
+/** A variable its reader refused, with the reader's messages: reported by its fragment after the rules ran. */
+class Refused {
+  constructor(readonly messages: readonly string[]) {}
 }
 
 /** Readers of `names` of another fragment, for a fragment's `uses`: the very readers, so one default each. */

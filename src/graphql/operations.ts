@@ -229,6 +229,12 @@ export function useOperations(watchers: readonly OperationWatcher[]): Plugin<Gra
     onResultProcess({ request, result }) {
       const entry = entries.get(request);
       if (!entry || entry.streaming || isStream(result)) return;
+      // Refused before its params could be read (a body that is not JSON): still an operation, with its
+      // access line and request id, of type `unknown`.
+      if (!entry.graphql) {
+        entry.graphql = true;
+        tellBegin(entry, request);
+      }
       for (const r of Array.isArray(result) ? result : [result]) collect(entry, r as ExecutionResult);
     },
     onResponse({ request, response }) {

@@ -8,6 +8,11 @@ export interface ServerSettings {
   port: number;
   /** How long a shutdown (SIGTERM, SIGINT) waits for in-flight queries before destroying their connections (ms). */
   shutdownTimeoutMs: number;
+  /**
+   * On SIGTERM, how long `/ready` answers 503 while everything (new connections included) is still served,
+   * before the drain (`SHUTDOWN_DELAY_MS`); not part of `shutdownTimeoutMs`. SIGINT has none.
+   */
+  shutdownDelayMs: number;
   logLevel: LogLevel;
   /**
    * Each log line written to stdout before the call returns (`LOG_SYNC`); by default lines are written
@@ -19,9 +24,9 @@ export interface ServerSettings {
 }
 
 /**
- * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `LOG_LEVEL`, `LOG_SYNC` and `TRUST_PROXY` (off by default; a hop count, `true`
- * meaning one hop). Its own module, so the image's healthcheck and the demo read `PORT` from here, without the
- * rest of the gateway. Its rules warn about a shutdown shorter than what it may cut off, read from
+ * `PORT`, `SHUTDOWN_TIMEOUT_MS`, `SHUTDOWN_DELAY_MS`, `LOG_LEVEL`, `LOG_SYNC` and `TRUST_PROXY` (off by default;
+ * a hop count, `true` meaning one hop). Its own module, so the image's healthcheck and the demo read `PORT` from
+ * here, without the rest of the gateway. Its rules warn about a shutdown shorter than what it may cut off, read from
  * `upstreamSettings`' own readers.
  */
 export const serverSettings = fragment(
@@ -30,7 +35,16 @@ export const serverSettings = fragment(
     SHUTDOWN_TIMEOUT_MS: env
       .int(25_000, 0, 3_600_000)
       .describe(
-        'time in-flight queries get after SIGTERM/SIGINT ([operations.md](operations.md#what-a-shutdown-does))',
+        'time in-flight queries get after SIGTERM/SIGINT, counted from the end of `SHUTDOWN_DELAY_MS` ' +
+          '([operations.md](operations.md#what-a-shutdown-does))',
+      ),
+    SHUTDOWN_DELAY_MS: env
+      .int(5_000, 0, 600_000)
+      .describe(
+        'on SIGTERM, how long `/ready` answers 503 while everything, new connections included, is still served, so ' +
+          'load balancers and Kubernetes endpoints stop sending before the drain begins; it comes before and ' +
+          'outside `SHUTDOWN_TIMEOUT_MS` (a stop takes up to both); SIGINT (Ctrl+C) skips it ' +
+          '([operations.md](operations.md#what-a-shutdown-does))',
       ),
     TRUST_PROXY: env
       .custom((raw, refuse) => {
@@ -63,6 +77,7 @@ export const serverSettings = fragment(
   (v): ServerSettings => ({
     port: v.PORT,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     logLevel: v.LOG_LEVEL,
     logSync: v.LOG_SYNC,
     trustProxy: v.TRUST_PROXY,
@@ -74,7 +89,8 @@ export const serverSettings = fragment(
       {
         says:
           'A `SHUTDOWN_TIMEOUT_MS` shorter than `REQUEST_DEADLINE_MS` is a start-up warning: a shutdown may destroy ' +
-          'the connection of a query still within its deadline, which then gets no answer.',
+          'the connection of a query still within its deadline, which then gets no answer. `SHUTDOWN_DELAY_MS` ' +
+          'does not count: the timeout starts after it, so the orchestrator must wait for both (plus a few seconds).',
         check: (v, _fail, warn) => {
           const deadlineMs = v.REQUEST_DEADLINE_MS;
           if (deadlineMs !== undefined && v.SHUTDOWN_TIMEOUT_MS < deadlineMs)

@@ -86,8 +86,9 @@ export const authSettings = fragment(
         says: 'With `AUTH_MODE=jwt`, `JWT_ISSUER` and `JWT_AUDIENCE` are required.',
         check: (v, fail) => {
           if (v.AUTH_MODE !== 'jwt') return;
+          // Both reported in one run: an operator fixes them together.
           if (!v.JWT_ISSUER) fail('AUTH_MODE=jwt needs JWT_ISSUER');
-          else if (!v.JWT_AUDIENCE) fail('AUTH_MODE=jwt needs JWT_AUDIENCE');
+          if (!v.JWT_AUDIENCE) fail('AUTH_MODE=jwt needs JWT_AUDIENCE');
         },
       },
     ],

@@ -101,7 +101,11 @@ export function yogaLogger(logger: Logger): YogaLogger {
           ['BAD_USER_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS'].includes(
             inner.code,
           );
-        const at = clientSide ? 'debug' : known ? 'warn' : level;
+        // A request yoga refused for the client's reason (a body that is not JSON: HTTP 4xx) is the client's too;
+        // its access line says so at info.
+        const status = (e as { extensions?: { http?: { status?: unknown } } }).extensions?.http?.status;
+        const refusedRequest = !known && typeof status === 'number' && status >= 400 && status < 500;
+        const at = clientSide || refusedRequest ? 'debug' : known ? 'warn' : level;
         // An operation's error carries its requestId (noted by the operation's scope before yoga masks it).
         errorLogger(e, logger)[at]({ err: e }, text || 'request failed');
       } else if (debug || level !== 'debug') logger[level](text || 'yoga');

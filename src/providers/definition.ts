@@ -218,15 +218,12 @@ export function httpProviderSettings<
       check: (values, fail) => {
         const baseUrl = values[urlVar];
         if (baseUrl === undefined) return;
-        let url: URL;
-        try {
-          url = new URL(baseUrl);
-        } catch {
-          return fail(`${urlVar} is not a valid URL`);
-        }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${urlVar} must be an http or https URL`);
-        const missing = requiredVars.find(([, name]) => values[name] === undefined);
-        if (missing) fail(`${urlVar} is set but ${missing[1]} is missing`);
+        // Every problem in one run: the URL's, and each missing variable (one message each).
+        const url = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+        if (!url) fail(`${urlVar} is not a valid URL`);
+        else if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${urlVar} must be an http or https URL`);
+        for (const [, name] of requiredVars)
+          if (values[name] === undefined) fail(`${urlVar} is set but ${name} is missing`);
       },
     },
     ...(extra?.signingSecrets ?? []).map((name): Rule<Values> => ({

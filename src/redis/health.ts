@@ -19,12 +19,24 @@ const LOG_EVERY_MS = 30_000;
  * away, naming every user's fallback (then at most one line per operation every 30 s), and one line
  * when it is back, so an outage is visible without flooding the log.
  */
-export function redisHealthReporter(logger: Pick<Logger, 'info' | 'warn'>, metrics: RedisHealthMetrics): RedisHealth {
+export function redisHealthReporter(
+  logger: Pick<Logger, 'debug' | 'info' | 'warn'>,
+  metrics: RedisHealthMetrics,
+  /**
+   * True once a shutdown has begun: Redis going away then (stopped with the gateway, as a compose file or a
+   * pod stops both) is no outage, so it is counted but logged at debug only.
+   */
+  stopping: () => boolean = () => false,
+): RedisHealth {
   const lastLogged = new Map<string, number>();
   let wasUp: boolean | undefined;
   return {
     failed(operation, error) {
       metrics.redisError(operation);
+      if (stopping()) {
+        logger.debug({ operation }, 'Redis operation failed during the shutdown');
+        return;
+      }
       const now = Date.now();
       if (now - (lastLogged.get(operation) ?? 0) < LOG_EVERY_MS) return;
       lastLogged.set(operation, now);
@@ -41,7 +53,8 @@ export function redisHealthReporter(logger: Pick<Logger, 'info' | 'warn'>, metri
         logger.info(
           'Redis is reachable again: replicas converge to one poller per batch and share budgets and rate limits again',
         );
-      if (!reachable && wasUp !== false)
+      if (!reachable && wasUp !== false && stopping()) logger.debug('Redis went away during the shutdown');
+      else if (!reachable && wasUp !== false)
         logger.warn(
           'Redis is unreachable: until it is back, live streams on this replica are polled locally, each ' +
             "provider's budget keeps to this replica's share, client rate limits are counted per replica, and " +

@@ -35,6 +35,9 @@ const MINUTES_10 = 600_000;
 const HOUR = 3_600_000;
 /** Calls in flight per provider (`UPSTREAM_MAX_CONCURRENT`), and so the pool's default size. */
 const MAX_CONCURRENT = 32;
+/** `UPSTREAM_CONNECT_TIMEOUT_MS` and `UPSTREAM_HEADERS_TIMEOUT_MS` unset: these, or the call's deadline when lower. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 
 /**
  * `UPSTREAM_*` (budget sharing included), `MAX_UPSTREAM_CALLS_PER_REQUEST` and `REQUEST_DEADLINE_MS`: the only
@@ -57,8 +60,16 @@ export const upstreamSettings = fragment(
         "how long an idle upstream connection stays open for reuse; a provider's own shorter " +
           '`Keep-Alive: timeout` hint (less 1 s) still wins',
       ),
-    UPSTREAM_CONNECT_TIMEOUT_MS: env.int(5_000, 1, MINUTES_10).describe('TCP/TLS connect timeout'),
-    UPSTREAM_HEADERS_TIMEOUT_MS: env.int(10_000, 1, MINUTES_10).describe('time to response headers'),
+    // Unset, each is its default or `UPSTREAM_DEADLINE_MS` when that is lower (`build`), so lowering the
+    // deadline alone starts.
+    UPSTREAM_CONNECT_TIMEOUT_MS: env
+      .intOrUnset(1, MINUTES_10)
+      .meta({ fallback: `\`${CONNECT_TIMEOUT_MS}\`, or \`UPSTREAM_DEADLINE_MS\` when lower` })
+      .describe('TCP/TLS connect timeout'),
+    UPSTREAM_HEADERS_TIMEOUT_MS: env
+      .intOrUnset(1, MINUTES_10)
+      .meta({ fallback: `\`${HEADERS_TIMEOUT_MS}\`, or \`UPSTREAM_DEADLINE_MS\` when lower` })
+      .describe('time to response headers'),
     UPSTREAM_BODY_TIMEOUT_MS: env.int(10_000, 1, MINUTES_10).describe('idle time between body chunks'),
     UPSTREAM_DEADLINE_MS: env
       .int(15_000, 1, MINUTES_10)
@@ -120,8 +131,8 @@ export const upstreamSettings = fragment(
   (v): UpstreamLimits => ({
     connections: v.UPSTREAM_CONNECTIONS,
     keepAliveMs: v.UPSTREAM_KEEP_ALIVE_MS,
-    connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
-    headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
+    connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS ?? Math.min(CONNECT_TIMEOUT_MS, v.UPSTREAM_DEADLINE_MS),
+    headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS ?? Math.min(HEADERS_TIMEOUT_MS, v.UPSTREAM_DEADLINE_MS),
     bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,
     deadlineMs: v.UPSTREAM_DEADLINE_MS,
     maxResponseBytes: v.UPSTREAM_MAX_RESPONSE_BYTES,
@@ -154,8 +165,8 @@ export const upstreamSettings = fragment(
         ['UPSTREAM_CONNECT_TIMEOUT_MS', 'UPSTREAM_HEADERS_TIMEOUT_MS'],
         'UPSTREAM_DEADLINE_MS',
         '`UPSTREAM_CONNECT_TIMEOUT_MS` and `UPSTREAM_HEADERS_TIMEOUT_MS` may not exceed `UPSTREAM_DEADLINE_MS`: a ' +
-          "per-phase timeout is part of the call's deadline (lowering the deadline below 10 s means lowering " +
-          'those too).',
+          "per-phase timeout is part of the call's deadline. Unset, each is its default or the deadline when " +
+          'that is lower, so lowering `UPSTREAM_DEADLINE_MS` alone is enough.',
       ),
     ],
   },

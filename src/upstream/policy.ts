@@ -28,6 +28,7 @@ import {
   type UpstreamObserver,
 } from './types.js';
 import { codeFromStatus } from './errors.js';
+import { classOfStatus } from './write-answers.js';
 
 export type { CircuitStateName } from './types.js';
 import { SharedCalls } from './shared-calls.js';
@@ -195,6 +196,7 @@ export function protect(
     error: unknown,
     timedOut: boolean,
     callerLeft: boolean,
+    write: boolean,
   ): unknown => {
     if (timedOut) {
       report(started, ErrorCode.PROVIDER_TIMEOUT, call);
@@ -210,7 +212,12 @@ export function protect(
         circuitOpen: error instanceof BrokenCircuitError,
       });
     else if (translated instanceof UpstreamHttpError)
-      report(started, codeFromStatus(translated.status), call, { upstreamStatus: translated.status });
+      report(started, codeFromStatus(translated.status), call, {
+        upstreamStatus: translated.status,
+        // A write's definite refusal (`CANNOT_CANCEL`, a rejected input): the provider's answer to the client,
+        // which the adapter turns into a user error; not a failure of the provider.
+        ...(write && classOfStatus(translated.status) === 'refused' ? { refusal: true } : {}),
+      });
     else report(started, 'INTERNAL_SERVER_ERROR', call);
     return translated;
   };
@@ -230,6 +237,7 @@ export function protect(
     controller: AbortController,
     call: UpstreamCall | undefined,
     run: (s: AbortSignal, sending: () => void) => Promise<unknown>,
+    write = false,
   ): Promise<unknown> => {
     const signal = controller.signal;
     const started = performance.now();
@@ -249,7 +257,7 @@ export function protect(
         return true;
       };
       const onAbort = () => {
-        if (finish()) reject(failure(started, call, signal.reason ?? new Error('aborted'), timedOut, !timedOut));
+        if (finish()) reject(failure(started, call, signal.reason ?? new Error('aborted'), timedOut, !timedOut, write));
       };
       const timer = setTimeout(() => {
         if (done) return;
@@ -268,7 +276,7 @@ export function protect(
         (error: unknown) => {
           // Its callers left (or its deadline passed) before any attempt went out: nothing was sent.
           if (!sent && signal.aborted) onDropped?.(provider);
-          if (finish()) reject(failure(started, call, error, false, signal.aborted));
+          if (finish()) reject(failure(started, call, error, false, signal.aborted, write));
         },
       );
     });
@@ -282,11 +290,15 @@ export function protect(
         // left: the provider may accept it anyway, and only a finished call tells the gateway what
         // happened (docs/writes.md, "Safe to retry"). A caller already gone before it starts sends nothing.
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-        return underDeadline(new AbortController(), call, (s, sending) =>
-          once(({ signal: inner }) => {
-            sending();
-            return http.request(method, path, query, inner, headers, body, call);
-          }, s),
+        return underDeadline(
+          new AbortController(),
+          call,
+          (s, sending) =>
+            once(({ signal: inner }) => {
+              sending();
+              return http.request(method, path, query, inner, headers, body, call);
+            }, s),
+          true,
         );
       }
       const params = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);

@@ -17,6 +17,11 @@ export interface UpstreamCallDetail {
   upstreamStatus?: number;
   /** The call never went out: the provider's circuit breaker was open. */
   circuitOpen?: boolean;
+  /**
+   * A write the provider definitely refused (a 4xx it chose, `write-answers.ts`: `CANNOT_CANCEL`, a rejected
+   * input): the client's error, answered as a user error, not a failure of the provider.
+   */
+  refusal?: boolean;
   /** The GraphQL operation the call was made for (its logger carries the `requestId`); polls have none. */
   scope?: RequestScope;
 }

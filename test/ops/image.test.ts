@@ -219,7 +219,10 @@ describe('compose.yaml', () => {
     for (const g of gw) {
       expect(g.environment!.REDIS_URL).toBe('redis://redis:6379');
       const config = loadConfig(g.environment);
-      expect(Number.parseInt(g.stop_grace_period!, 10) * 1000).toBeGreaterThan(config.shutdownTimeoutMs);
+      // The readiness grace (SIGTERM) comes before the drain's timeout, outside it.
+      expect(Number.parseInt(g.stop_grace_period!, 10) * 1000).toBeGreaterThan(
+        config.shutdownDelayMs + config.shutdownTimeoutMs,
+      );
     }
   });
 

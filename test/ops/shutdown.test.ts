@@ -28,6 +28,8 @@ beforeAll(async () => {
   env = {
     ...simulatorEnv(sims),
     ...FAST_LIVE_ENV,
+    // Straight to the drain on SIGTERM, but in the readiness grace's own test.
+    SHUTDOWN_DELAY_MS: '0',
   };
 }, 90_000);
 
@@ -205,6 +207,39 @@ describe('graceful shutdown of the built gateway', () => {
   }, 40_000);
 });
 
+describe('the readiness grace on SIGTERM (SHUTDOWN_DELAY_MS)', () => {
+  it('answers /ready 503 while serving everything, new connections included, then drains as usual', async () => {
+    const delayMs = 1_500;
+    const g = await gateway({ SHUTDOWN_DELAY_MS: String(delayMs), SHUTDOWN_TIMEOUT_MS: '5000' });
+    const [batch] = runningCheckBatches(6).slice(5) as [string];
+    expect((await get(false, g.port, '/ready')).status).toBe(200);
+    const signalledAt = Date.now();
+    g.child.kill('SIGTERM');
+    await until(
+      () => g.logs().some((l) => l.msg === 'shutting down: not ready, still serving'),
+      5_000,
+      'the grace to start',
+    );
+    // A new connection: not ready, but served.
+    const ready = await get(false, g.port, '/ready');
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({ ready: false, stopping: true });
+    expect((await get(false, g.port, '/health')).status).toBe(200);
+    const answer = await query(
+      g.url,
+      `{ batch(provider: FACT_CHECK, providerBatchId: "${batch}") { providerBatchId } }`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.batch.providerBatchId).toBe(batch);
+    expect(Date.now() - signalledAt).toBeLessThan(delayMs);
+    // Then the drain, as without the grace: the listener closes and the process exits 0.
+    await until(() => g.logs().some((l) => l.msg === 'shutting down: draining'), 5_000, 'the drain to start');
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(delayMs - 50);
+    expect(await g.exited).toEqual({ code: 0, signal: null });
+    expect(stoppedLine(g)).toMatchObject({ signal: 'SIGTERM', forced: false });
+  }, 30_000);
+});
+
 describe('graceful shutdown with Redis', () => {
   let redis: TestRedis;
   let client: Redis;
@@ -238,6 +273,8 @@ describe('graceful shutdown with Redis', () => {
     expect(await victim.exited).toEqual({ code: 0, signal: null });
     const stopped = stoppedLine(victim);
     expect(stopped, JSON.stringify(stopped)).toMatchObject({ leasesReleased: 1, sseStreamsClosed: 1, forced: false });
+    // A clean stop warns about no outage: Redis was closed by the gateway itself, last.
+    expect(victim.logs().filter((l) => /unreachable|Redis operation failed/.test(String(l.msg)))).toEqual([]);
     expect(await client.get(leaseKey)).not.toBe(holder);
     // The survivor retries every fifth of a lease (6 s ± 20 %) and finds the lease free.
     let owner: string | null = null;

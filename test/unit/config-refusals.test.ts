@@ -197,3 +197,64 @@ describe('CONFIG_STRICT=true: every start-up warning is an error', () => {
     expect(loadConfig({ ...BASE, CONFIG_STRICT: 'false', SHUTDOWN_TIMEOUT_MS: '18000' }).warnings).toHaveLength(1);
   });
 });
+
+/** Issue 28, part 6: every problem of a group in one run, not one run each. */
+describe('grouped configuration errors', () => {
+  it('AUTH_MODE=jwt without its variables names all three in one loadConfig call', () => {
+    const error = refusal({ AUTH_MODE: 'jwt' });
+    expect(error.messages).toEqual([
+      expect.stringContaining('JWT_SECRET'),
+      'AUTH_MODE=jwt needs JWT_ISSUER',
+      'AUTH_MODE=jwt needs JWT_AUDIENCE',
+    ]);
+  });
+
+  it("a provider's URL without its credentials reports every missing one", () => {
+    expect(refusal({ ...BASE, GAMEBALL_BASE_URL: 'http://gb' }).messages).toEqual([
+      'GAMEBALL_BASE_URL is set but GAMEBALL_API_KEY is missing',
+      'GAMEBALL_BASE_URL is set but GAMEBALL_SECRET_KEY is missing',
+    ]);
+    // A bad URL does not hide them either.
+    expect(refusal({ ...BASE, GAMEBALL_BASE_URL: 'ftp://gb' }).messages).toHaveLength(3);
+  });
+
+  it("a refused variable does not hide its group's rules", () => {
+    const error = refusal({
+      JWT_WRITE_SCOPE: 'a b',
+      GAMEBALL_BASE_URL: 'http://gb',
+      GAMEBALL_UPSTREAM_CONNECTIONS: '0',
+    });
+    for (const variable of [
+      'JWT_WRITE_SCOPE',
+      'JWT_SECRET',
+      'JWT_ISSUER',
+      'JWT_AUDIENCE',
+      'GAMEBALL_UPSTREAM_CONNECTIONS',
+      'GAMEBALL_API_KEY',
+      'GAMEBALL_SECRET_KEY',
+    ])
+      expect(error.message).toContain(variable);
+    expect(error.messages).toHaveLength(7);
+    expect(refusal({ ...BASE, REDIS_URL: 'http://redis', UPSTREAM_RETRY_BASE_MS: '3000' }).messages).toHaveLength(2);
+  });
+
+  it('UPSTREAM_DEADLINE_MS=3000 alone starts: the per-phase timeouts default to what fits', async () => {
+    const config = loadConfig({ ...BASE, UPSTREAM_DEADLINE_MS: '3000' });
+    expect(config.upstream).toMatchObject({ deadlineMs: 3000, connectTimeoutMs: 3000, headersTimeoutMs: 3000 });
+    expect(loadConfig(BASE).upstream).toMatchObject({ connectTimeoutMs: 5000, headersTimeoutMs: 10000 });
+    expect(loadConfig({ ...BASE, UPSTREAM_DEADLINE_MS: '7000' }).upstream).toMatchObject({
+      connectTimeoutMs: 5000,
+      headersTimeoutMs: 7000,
+    });
+    // Set explicitly, they are still checked.
+    expect(refusal({ ...BASE, UPSTREAM_DEADLINE_MS: '3000', UPSTREAM_CONNECT_TIMEOUT_MS: '4000' }).messages).toEqual([
+      'UPSTREAM_CONNECT_TIMEOUT_MS (4000) must not exceed UPSTREAM_DEADLINE_MS (3000)',
+    ]);
+    const gateway = await startGateway(loadConfig({ ...BASE, PORT: '0', UPSTREAM_DEADLINE_MS: '3000' }), {
+      host: '127.0.0.1',
+      logDestination: { write: () => {} },
+    });
+    expect(gateway.port).toBeGreaterThan(0);
+    await gateway.close();
+  });
+});

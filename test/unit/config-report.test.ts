@@ -12,10 +12,18 @@ const BASE = { AUTH_MODE: 'none' } as const;
 describe('configuration errors', () => {
   it('are reported all at once, one message per problem', () => {
     const error = refusal({ PORT: 'eighty', LIVE_LEASE_MS: '1', REACH_BASE_URL: 'http://x', CORS_ORIGINS: 'ftp://a' });
-    // Every problem of every fragment: AUTH_MODE=jwt (the default) lacks both a key and an issuer.
-    expect(error.messages).toHaveLength(6);
+    // Every problem of every fragment: AUTH_MODE=jwt (the default) lacks a key, an issuer and an audience.
+    expect(error.messages).toHaveLength(7);
     expect(error.messages.join('\n')).toBe(error.message);
-    for (const variable of ['PORT', 'LIVE_LEASE_MS', 'REACH_TOKEN', 'JWT_SECRET', 'JWT_ISSUER', 'CORS_ORIGINS'])
+    for (const variable of [
+      'PORT',
+      'LIVE_LEASE_MS',
+      'REACH_TOKEN',
+      'JWT_SECRET',
+      'JWT_ISSUER',
+      'JWT_AUDIENCE',
+      'CORS_ORIGINS',
+    ])
       expect(error.message).toContain(variable);
   });
 
@@ -23,7 +31,11 @@ describe('configuration errors', () => {
     [{ LIVE_POLL_IDLE_MS: '5000', LIVE_POLL_IDLE_MAX_MS: '1000' }, 'LIVE_POLL_IDLE_MS', 'LIVE_POLL_IDLE_MAX_MS'],
     [{ LIVE_POLL_ERROR_MS: '90000' }, 'LIVE_POLL_ERROR_MS', 'LIVE_POLL_ERROR_MAX_MS'],
     [{ UPSTREAM_RETRY_BASE_MS: '3000' }, 'UPSTREAM_RETRY_BASE_MS', 'UPSTREAM_RETRY_MAX_MS'],
-    [{ UPSTREAM_DEADLINE_MS: '4000' }, 'UPSTREAM_CONNECT_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS'],
+    [
+      { UPSTREAM_DEADLINE_MS: '4000', UPSTREAM_CONNECT_TIMEOUT_MS: '5000', UPSTREAM_HEADERS_TIMEOUT_MS: '10000' },
+      'UPSTREAM_CONNECT_TIMEOUT_MS',
+      'UPSTREAM_DEADLINE_MS',
+    ],
     [{ UPSTREAM_HEADERS_TIMEOUT_MS: '20000' }, 'UPSTREAM_HEADERS_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS'],
   ])('refuse an inconsistent pair: %j', (env, first, second) => {
     const error = refusal({ ...BASE, ...env });

@@ -93,6 +93,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTH_MODE: 'none' }).upstream.keepAliveMs).toBe(4_000);
   });
 
+  it('defaults SHUTDOWN_DELAY_MS to 5 s and reads it (0: no readiness grace)', () => {
+    expect(loadConfig({ AUTH_MODE: 'none' }).shutdownDelayMs).toBe(5_000);
+    expect(loadConfig({ AUTH_MODE: 'none', SHUTDOWN_DELAY_MS: '0' }).shutdownDelayMs).toBe(0);
+    expect(loadConfig({ AUTH_MODE: 'none', SHUTDOWN_DELAY_MS: '1500' }).shutdownDelayMs).toBe(1_500);
+  });
+
   it('defaults SHUTDOWN_TIMEOUT_MS to 25 s and reads it', () => {
     expect(loadConfig({ AUTH_MODE: 'none' }).shutdownTimeoutMs).toBe(25_000);
     expect(loadConfig({ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '0' }).shutdownTimeoutMs).toBe(0);

@@ -30,6 +30,8 @@ beforeAll(async () => {
       UPSTREAM_HEADERS_TIMEOUT_MS: '1000',
       UPSTREAM_BUDGET_WAIT_MS: '0',
       IDEMPOTENCY_LEASE_MS: '1000',
+      // Straight to the drain on SIGTERM (test/ops/shutdown.test.ts covers the readiness grace).
+      SHUTDOWN_DELAY_MS: '0',
     },
   });
   replicas.push(...(await spawnReplicas(['s1', 's2'], env)));

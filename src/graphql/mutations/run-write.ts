@@ -64,6 +64,12 @@ export async function runWrite<F extends object>(
   try {
     const payload = await runKeyed(ctx, info, args, write, how);
     observe?.(info.fieldName, payload.userErrors[0]?.code ?? how.outcome);
+    // A refusal the client can act on is its error, not the gateway's: info, by its own code.
+    if (payload.userErrors.length > 0)
+      ctx.log.info(
+        { mutation: info.fieldName, userErrorCodes: [...new Set(payload.userErrors.map((e) => e.code))] },
+        'write refused: user error',
+      );
     return payload;
   } catch (error) {
     observe?.(info.fieldName, error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR');

@@ -411,13 +411,19 @@ export class SharedBudget {
 }
 
 /** The log lines of the budget's mode: one when it starts, one when it falls back, one when it recovers. */
-export function budgetModeLog(logger: Pick<Logger, 'info' | 'warn'>): NonNullable<SharedBudgetOptions['onMode']> {
+export function budgetModeLog(
+  logger: Pick<Logger, 'debug' | 'info' | 'warn'>,
+  /** True once a shutdown has begun: a Redis gone then is no outage (debug only). */
+  stopping: () => boolean = () => false,
+): NonNullable<SharedBudgetOptions['onMode']> {
   let last: BudgetMode | undefined;
   return (mode, { replicas, error }) => {
     if (mode === last) return;
     const first = last === undefined;
     last = mode;
-    if (mode === 'local')
+    if (mode === 'local' && stopping())
+      logger.debug({ replicas }, 'upstream budget: Redis went away during the shutdown');
+    else if (mode === 'local')
       logger.warn(
         { replicas, reason: (error as Error | undefined)?.message?.slice(0, 120) },
         `upstream budget: Redis is unreachable; this replica keeps to its local share of each provider's ` +
