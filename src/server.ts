@@ -26,7 +26,7 @@ import { createSchema } from './graphql/schema.js';
 import type { Providers } from './domain/provider.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition } from './providers/index.js';
 import { useOfflineGraphiQL, type GraphiQLTab } from './http/graphiql.js';
-import { useDashboard } from './http/dashboard.js';
+import { dashboardDir, useDashboard } from './http/dashboard.js';
 import { useNoFraming } from './http/no-framing.js';
 import { corsPolicy, useVaryOrigin } from './http/cors.js';
 import { requestIdFor, useRequestIds } from './graphql/request-id.js';
@@ -167,7 +167,15 @@ export function createGateway(options: GatewayOptions): Gateway {
             ),
           ]),
       useVaryOrigin(corsOrigins),
-      ...securityPlugins(queries),
+      // The dashboard's persisted documents are read from where it is served, when it is.
+      ...securityPlugins(
+        queries,
+        options.dashboard === false
+          ? undefined
+          : typeof options.dashboard === 'object'
+            ? options.dashboard.dir
+            : dashboardDir(),
+      ),
       // Every rule above and graphql-js's own, run as one: the same errors for a fraction of the setup.
       useLazyParallelValidation(),
       useMultipartRequests(),

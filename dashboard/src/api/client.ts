@@ -33,7 +33,19 @@ function headers(json: boolean): Record<string, string> {
 }
 
 /**
- * Runs a typed operation over `POST /graphql`. Never throws: a network failure is an error with
+ * The request's document: its id (`documentId`, the client preset's `sha256:<hex>`) when codegen gave it one. The
+ * gateway loads the dashboard's manifest from the build (persisted-documents.json), so the page works when the
+ * gateway runs only persisted documents (`PERSISTED_OPERATIONS_FILE`); the text otherwise.
+ */
+function documentOf(document: {
+  __meta__?: Record<string, unknown> | undefined;
+}): { documentId: string } | { query: string } {
+  const id: unknown = document.__meta__?.['hash'];
+  return typeof id === 'string' ? { documentId: id } : { query: document.toString() };
+}
+
+/**
+ * Runs a typed operation over `POST /graphql`, sending its document by id (`documentOf`). Never throws: a network failure is an error with
  * code `NETWORK`; an UNAUTHENTICATED answer asks for a token. `files` sends the GraphQL multipart
  * request (each file at `variables.<name>`).
  */
@@ -42,7 +54,7 @@ export async function gql<TResult, TVariables>(
   variables: TVariables,
   options: { signal?: AbortSignal; files?: Record<string, File> } = {},
 ): Promise<GqlResult<TResult>> {
-  const operations = JSON.stringify({ query: document.toString(), variables });
+  const operations = JSON.stringify({ ...documentOf(document), variables });
   let body: BodyInit = operations;
   if (options.files) {
     const form = new FormData();
