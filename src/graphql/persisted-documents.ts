@@ -1,14 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yoga';
+import type { GraphQLError } from 'graphql';
 import { ConfigError } from '../config/settings.js';
 import { ErrorCode } from '../domain/errors.js';
 
 /** The file, beside the built dashboard (dist/dashboard/), holding its documents by id (`npm run build`). */
 export const DASHBOARD_MANIFEST = 'persisted-documents.json';
 
-/** Documents by id, ids as `normalizeId` makes them. */
-export type PersistedDocuments = ReadonlyMap<string, string>;
+/** Documents by id (ids as `normalizeId` makes them), and whether only they may run. */
+export interface PersistedDocumentSet {
+  documents: ReadonlyMap<string, string>;
+  persistedOnly: boolean;
+}
 
 const SHA256 = /^(?:sha256:)?([0-9a-f]{64})$/i;
 
@@ -61,7 +65,7 @@ export function readDashboardManifest(dir: string | undefined): Map<string, stri
 }
 
 /** The id a request names: the client preset's `documentId`, or Apollo's `extensions.persistedQuery.sha256Hash`. */
-function requestedId(params: GraphQLParams & { documentId?: unknown }): string | undefined {
+function requestedId(params: { documentId?: unknown; extensions?: unknown }): string | undefined {
   if (typeof params.documentId === 'string') return params.documentId;
   const apollo = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)
     ?.persistedQuery;
@@ -71,6 +75,20 @@ function requestedId(params: GraphQLParams & { documentId?: unknown }): string |
 
 const refusal = (code: string, message: string) =>
   createGraphQLError(message, { extensions: { code, http: { status: 400 } } });
+const notFound = (id: string | undefined) =>
+  refusal(
+    ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND,
+    `No persisted document has the id ${JSON.stringify(id)}: ` +
+      'add it to PERSISTED_OPERATIONS_FILE (or reload the dashboard after an upgrade)',
+  );
+const required = (why: string) =>
+  refusal(
+    ErrorCode.PERSISTED_DOCUMENT_REQUIRED,
+    `This gateway runs only persisted documents (PERSISTED_OPERATIONS_FILE): ${why} ` + '(docs/persisted-documents.md)',
+  );
+const QUERY_REFUSED =
+  "a query body is refused, so ad-hoc documents (GraphiQL's among them) cannot run here; send the documentId " +
+  'of a document in the list instead';
 
 /**
  * Documents by id (docs/persisted-documents.md): always the built dashboard's, and the operator's
@@ -81,7 +99,7 @@ const refusal = (code: string, message: string) =>
  * request sends both an id and a query, a known id decides; an unknown one falls back to the query where
  * queries may run (Apollo's automatic persisted queries send both after a miss).
  */
-export function persistedDocumentPlugins(documents: PersistedDocuments, persistedOnly: boolean): Plugin[] {
+export function persistedDocumentPlugins({ documents, persistedOnly }: PersistedDocumentSet): Plugin[] {
   const known = (id: string | undefined) => id !== undefined && documents.has(normalizeId(id));
   return [
     // First: one of the id and the query, never both (the query is checked by yoga, which knows no `documentId`).
@@ -104,31 +122,41 @@ export function persistedDocumentPlugins(documents: PersistedDocuments, persiste
       extractPersistedOperationId: (params) => requestedId(params) ?? null,
       getPersistedOperation: (id: string) => documents.get(normalizeId(id)) ?? null,
       customErrors: {
-        notFound: (payload) =>
-          refusal(
-            ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND,
-            `No persisted document has the id ${JSON.stringify(requestedId(payload.params))}: ` +
-              'add it to PERSISTED_OPERATIONS_FILE (or reload the dashboard after an upgrade)',
-          ),
+        notFound: (payload) => notFound(requestedId(payload.params)),
         keyNotFound: () =>
-          persistedOnly
-            ? refusal(
-                ErrorCode.PERSISTED_DOCUMENT_REQUIRED,
-                'This gateway runs only persisted documents (PERSISTED_OPERATIONS_FILE): ' +
-                  'send a documentId (docs/persisted-documents.md)',
-              )
-            : refusal('BAD_REQUEST', 'Send a query or a documentId'),
-        persistedQueryOnly: () =>
-          refusal(
-            ErrorCode.PERSISTED_DOCUMENT_REQUIRED,
-            'This gateway runs only persisted documents (PERSISTED_OPERATIONS_FILE): a query body is refused, ' +
-              "so ad-hoc documents (GraphiQL's among them) cannot run here; send the documentId of a " +
-              'document in the list instead (docs/persisted-documents.md)',
-          ),
+          persistedOnly ? required('send a documentId') : refusal('BAD_REQUEST', 'Send a query or a documentId'),
+        persistedQueryOnly: () => required(QUERY_REFUSED),
       },
     }),
   ];
 }
+
+/**
+ * The document of a graphql-ws `subscribe` payload, by the rules of `persistedDocumentPlugins` (graphql-ws needs a
+ * `query` string: a client sending an id sends it empty): the text to parse, or the refusal.
+ */
+export function socketDocument(
+  { documents, persistedOnly }: PersistedDocumentSet,
+  payload: { query?: string; documentId?: unknown; extensions?: unknown },
+): string | GraphQLError {
+  if (payload.documentId !== undefined && typeof payload.documentId !== 'string')
+    return createGraphQLError('documentId must be a string', { extensions: { code: 'BAD_REQUEST' } });
+  const id = requestedId(payload);
+  if (id !== undefined) {
+    const stored = documents.get(normalizeId(id));
+    if (stored !== undefined) return stored;
+    if (persistedOnly || !payload.query) return notFound(id);
+  } else if (persistedOnly) return required(QUERY_REFUSED);
+  return payload.query ?? '';
+}
+
+/** The sets of gateways (`createGateway`), for their WebSocket transport (`http/ws.ts`). */
+const socketSets = new WeakMap<object, PersistedDocumentSet>();
+export const registerPersistedDocuments = (gateway: object, set: PersistedDocumentSet): void =>
+  void socketSets.set(gateway, set);
+/** A gateway's documents by id; none (every query runs) for one `createGateway` did not make. */
+export const persistedDocumentsOf = (gateway: object): PersistedDocumentSet =>
+  socketSets.get(gateway) ?? { documents: new Map(), persistedOnly: false };
 
 /** The extensions without Apollo's `persistedQuery` (a query that runs as sent needs no id). */
 function withoutApolloHash(extensions: GraphQLParams['extensions']): GraphQLParams['extensions'] {

@@ -4,7 +4,12 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import { env, fragment } from '../config/settings.js';
-import { persistedDocumentPlugins, readDashboardManifest, readManifest } from './persisted-documents.js';
+import {
+  persistedDocumentPlugins,
+  readDashboardManifest,
+  readManifest,
+  type PersistedDocumentSet,
+} from './persisted-documents.js';
 
 /** Limits on what one request may ask (docs/security.md, "Hostile queries"). */
 export interface QueryLimits {
@@ -110,10 +115,10 @@ const CSRF_HEADERS = ['x-batchql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-p
  * The request-shape defences: graphql-armor's depth, cost, alias, directive and token limits
  * (and hidden field suggestions when introspection is off), yoga's CSRF prevention (an
  * EventSource GET for a live stream is let through: it cannot set headers, and a subscription
- * changes nothing), introspection switch, and persisted documents: the dashboard's (`dashboardDir`), and the
- * operator's, which turn persisted-only on.
+ * changes nothing), introspection switch, and persisted documents (`persistedDocuments`: the
+ * dashboard's, and the operator's, which turn persisted-only on).
  */
-export function securityPlugins(limits: QueryLimits, dashboardDir?: string): Plugin[] {
+export function securityPlugins(limits: QueryLimits, persisted?: PersistedDocumentSet): Plugin[] {
   const plugins: Plugin[] = [
     useSupportedMethods(),
     useLimitErrorCodes(),
@@ -150,12 +155,19 @@ export function securityPlugins(limits: QueryLimits, dashboardDir?: string): Plu
       },
     });
   }
-  // The dashboard's documents always run by id, whether persisted-only is on or off.
+  plugins.push(...persistedDocumentPlugins(persisted ?? persistedDocuments(limits, undefined)));
+  return plugins;
+}
+
+/**
+ * The documents that run by id: always the built dashboard's (its manifest in `dashboardDir`, when served), and
+ * `PERSISTED_OPERATIONS_FILE`'s, which also turns persisted-only on.
+ */
+export function persistedDocuments(limits: QueryLimits, dashboardDir: string | undefined): PersistedDocumentSet {
   const documents = readDashboardManifest(dashboardDir);
   if (limits.persistedOperationsFile)
     for (const [id, document] of readPersistedOperations(limits.persistedOperationsFile)) documents.set(id, document);
-  plugins.push(...persistedDocumentPlugins(documents, limits.persistedOperationsFile !== undefined));
-  return plugins;
+  return { documents, persistedOnly: limits.persistedOperationsFile !== undefined };
 }
 
 /**

@@ -35,9 +35,10 @@ function headers(json: boolean): Record<string, string> {
 /**
  * The request's document: its id (`documentId`, the client preset's `sha256:<hex>`) when codegen gave it one. The
  * gateway loads the dashboard's manifest from the build (persisted-documents.json), so the page works when the
- * gateway runs only persisted documents (`PERSISTED_OPERATIONS_FILE`); the text otherwise.
+ * gateway runs only persisted documents (`PERSISTED_OPERATIONS_FILE`); the text otherwise. Over HTTP and the
+ * WebSocket (`live.ts`) alike.
  */
-function documentOf(document: {
+export function documentOf(document: {
   __meta__?: Record<string, unknown> | undefined;
 }): { documentId: string } | { query: string } {
   const id: unknown = document.__meta__?.['hash'];
@@ -45,9 +46,9 @@ function documentOf(document: {
 }
 
 /**
- * Runs a typed operation over `POST /graphql`, sending its document by id (`documentOf`). Never throws: a network failure is an error with
- * code `NETWORK`; an UNAUTHENTICATED answer asks for a token. `files` sends the GraphQL multipart
- * request (each file at `variables.<name>`).
+ * Runs a typed operation over `POST /graphql`, sending its document by id (`documentOf`). Never throws: a
+ * network failure is an error with code `NETWORK`; an UNAUTHENTICATED answer asks for a token. `files` sends
+ * the GraphQL multipart request (each file at `variables.<name>`).
  */
 export async function gql<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,

@@ -8,7 +8,7 @@ import {
   type WatchBatchesSubscription,
 } from '../__generated__/graphql';
 import { auth } from './auth';
-import { ENDPOINT, type GqlError } from './client';
+import { documentOf, ENDPOINT, type GqlError } from './client';
 
 /** graphql-ws's close code for a refused or expired token (the gateway closes with it at expiry). */
 const FORBIDDEN = 4403;
@@ -168,7 +168,8 @@ function watch<T, V>(
     if (active.delete(key)) publish();
   };
   const stop = live.subscribe<T>(
-    { query: document.toString(), variables: variables as Record<string, unknown> },
+    // By id, as over HTTP; graphql-ws requires a `query` string, so it goes empty beside an id.
+    { query: '', ...documentOf(document), variables: variables as Record<string, unknown> },
     {
       next(result) {
         if (result.errors?.length) {
