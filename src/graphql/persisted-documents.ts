@@ -6,7 +6,7 @@ import { ConfigError } from '../config/settings.js';
 import { ErrorCode } from '../domain/errors.js';
 
 /** The file, beside the built dashboard (dist/dashboard/), holding its documents by id (`npm run build`). */
-export const DASHBOARD_MANIFEST = 'persisted-documents.json';
+const DASHBOARD_MANIFEST = 'persisted-documents.json';
 
 /** Documents by id (ids as `normalizeId` makes them), and whether only they may run. */
 export interface PersistedDocumentSet {
@@ -21,7 +21,7 @@ const SHA256 = /^(?:sha256:)?([0-9a-f]{64})$/i;
  * appendix's document identifier), Apollo sends bare hex; both become lower-case bare hex. Any other id
  * (a custom hash function's) is kept as it is.
  */
-export function normalizeId(id: string): string {
+function normalizeId(id: string): string {
   const hex = SHA256.exec(id)?.[1];
   return hex ? hex.toLowerCase() : id;
 }

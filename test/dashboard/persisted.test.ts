@@ -89,7 +89,7 @@ describe('persisted-only (PERSISTED_OPERATIONS_FILE)', () => {
     await context.close();
   }, 60_000);
 
-  it("GraphiQL's page says its documents cannot run; the gateway refuses them (PERSISTED_DOCUMENT_REQUIRED)", async () => {
+  it("GraphiQL's page says its documents cannot run, and they get PERSISTED_DOCUMENT_REQUIRED", async () => {
     const html = await (await fetch(h.url, { headers: { accept: 'text/html' } })).text();
     expect(html).toContain('runs only persisted documents');
     const refused = await h.gql('{ __typename }');
