@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { wsClient } from '../helpers/live-clients.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 
 /**
@@ -15,6 +16,25 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 // As graphql-codegen's client preset prints and keys it.
 const PROVIDERS = 'query Providers { providers { provider configured } }';
 const APOLLO = '{ providers { provider } }';
+
+/** One operation over graphql-ws with a raw `subscribe` payload: its results and errors. */
+async function overSocket(url: string, payload: Record<string, unknown>) {
+  const client = wsClient(url);
+  const results: { data?: any; errors?: any[] }[] = [];
+  const errors: any[] = [];
+  try {
+    await new Promise<void>((resolve) => {
+      client.subscribe(payload as never, {
+        next: (r) => void results.push(r as never),
+        error: (e) => (errors.push(...(Array.isArray(e) ? e : [e])), resolve()),
+        complete: () => resolve(),
+      });
+    });
+  } finally {
+    await client.dispose();
+  }
+  return { results, errors };
+}
 
 async function post(url: string, body: unknown) {
   const res = await fetch(url, {
@@ -79,6 +99,16 @@ describe('persisted-only (PERSISTED_OPERATIONS_FILE)', () => {
     const unknown = await post(h.url, { documentId: 'f'.repeat(64), query: '{ __typename }' });
     expect(unknown.body.errors?.[0]?.extensions).toEqual({ code: 'PERSISTED_DOCUMENT_NOT_FOUND' });
   });
+
+  it('holds on the WebSocket too: an id runs, a query or an unknown id is refused', async () => {
+    const byId = await overSocket(h.url, { query: '', documentId: `sha256:${sha256(PROVIDERS)}` });
+    expect(byId.errors).toEqual([]);
+    expect(byId.results[0]?.data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
+    const query = await overSocket(h.url, { query: APOLLO });
+    expect(query.errors[0]?.extensions?.code).toBe('PERSISTED_DOCUMENT_REQUIRED');
+    const unknown = await overSocket(h.url, { query: '', documentId: 'f'.repeat(64) });
+    expect(unknown.errors[0]?.extensions?.code).toBe('PERSISTED_DOCUMENT_NOT_FOUND');
+  });
 });
 
 describe('without PERSISTED_OPERATIONS_FILE', () => {
@@ -107,5 +137,10 @@ describe('without PERSISTED_OPERATIONS_FILE', () => {
     expect(nothing.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
     const wrong = await post(h.url, { documentId: 42 });
     expect(wrong.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
+  });
+
+  it('runs queries on the WebSocket as before', async () => {
+    const query = await overSocket(h.url, { query: APOLLO });
+    expect(query.results[0]?.data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
   });
 });
