@@ -168,8 +168,9 @@ function watch<T, V>(
     if (active.delete(key)) publish();
   };
   const stop = live.subscribe<T>(
-    // By id, as over HTTP; graphql-ws requires a `query` string, so it goes empty beside an id.
-    { query: '', ...documentOf(document), variables: variables as Record<string, unknown> },
+    // By id, as over HTTP, with the text beside it (graphql-ws requires a `query` string): a known id decides, and a
+    // gateway without this build's ids runs the text unless it runs only persisted documents.
+    { ...documentOf(document), query: document.toString(), variables: variables as Record<string, unknown> },
     {
       next(result) {
         if (result.errors?.length) {
