@@ -46,6 +46,22 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** A page whose POSTs name an id no gateway holds, as a page older than an upgrade would; the bodies it sent. */
+async function withStaleIds() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const sent: Record<string, unknown>[] = [];
+  await page.route('**/graphql', async (route) => {
+    const request = route.request();
+    if (request.method() !== 'POST' || !request.postData()?.startsWith('{')) return route.continue();
+    const body = JSON.parse(request.postData()!) as Record<string, unknown>;
+    if (typeof body.documentId === 'string') body.documentId = `sha256:${'0'.repeat(64)}`;
+    sent.push(body);
+    return route.continue({ postData: JSON.stringify(body) });
+  });
+  return { context, page, sent };
+}
+
 describe('persisted-only (PERSISTED_OPERATIONS_FILE)', () => {
   it('the dashboard lists and watches batches, sending ids only', async () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'dist', 'dashboard', 'persisted-documents.json'), 'utf8'));
@@ -88,6 +104,16 @@ describe('persisted-only (PERSISTED_OPERATIONS_FILE)', () => {
     await context.close();
   }, 60_000);
 
+  it('a page whose ids the gateway does not hold says so: PERSISTED_DOCUMENT_NOT_FOUND, not REQUIRED', async () => {
+    const { context, page } = await withStaleIds();
+    await page.goto(`${origin}/dashboard/`);
+    await expect
+      .poll(() => page.locator('[role=alert]').first().innerText(), { timeout: 20_000 })
+      .toContain('PERSISTED_DOCUMENT_NOT_FOUND');
+    expect(await page.locator('[role=alert]').first().innerText()).not.toContain('PERSISTED_DOCUMENT_REQUIRED');
+    await context.close();
+  }, 60_000);
+
   it("GraphiQL's page says its documents cannot run, and they get PERSISTED_DOCUMENT_REQUIRED", async () => {
     const html = await (await fetch(h.url, { headers: { accept: 'text/html' } })).text();
     expect(html).toContain('runs only persisted documents');
@@ -102,4 +128,21 @@ describe('persisted-only (PERSISTED_OPERATIONS_FILE)', () => {
     });
     expect(((await res.json()) as { data: { providers: unknown[] } }).data.providers.length).toBeGreaterThan(0);
   });
+});
+
+describe('without PERSISTED_OPERATIONS_FILE', () => {
+  let open: Harness;
+  beforeAll(async () => {
+    open = await startHarness({ realTime: true, batchCount: 20, env: { LIVE_POLL_IDLE_MAX_MS: '1000' } });
+  });
+  afterAll(() => open?.close());
+
+  it('a page whose ids the gateway does not hold sends the text once more, and lists', async () => {
+    const { context, page, sent } = await withStaleIds();
+    await page.goto(`${new URL(open.url).origin}/dashboard/`);
+    await page.locator('table.batches tbody tr[data-id]').first().waitFor({ timeout: 20_000 });
+    expect(sent.some((body) => 'documentId' in body)).toBe(true);
+    expect(sent.some((body) => typeof body.query === 'string' && !('documentId' in body))).toBe(true);
+    await context.close();
+  }, 60_000);
 });
