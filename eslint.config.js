@@ -10,6 +10,13 @@
 // - `no-unused-expressions` is off: the code uses comma sequences on purpose in one-line statements
 //   (`for (const s of sims) (s.reset(), s.clear())`), which the rule cannot be told to accept.
 // - `no-explicit-any` is off in test/ only, where GraphQL response bodies are read as untyped JSON.
+//
+// The printed schema (`schema.graphql`, `npm run schema:print`) is linted with graphql-eslint's
+// `require-description` for every kind: each type, field, argument, enum value, input field and directive has a
+// description. The printed schema rather than the SDL sources, because fields of `Batch`'s implementations take the
+// interface's description at build (`src/graphql/schema.ts`); test/schema/descriptions.test.ts checks the rest
+// (the schema's own description, text that says more than the name).
+import graphqlPlugin from '@graphql-eslint/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -43,5 +50,22 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['schema.graphql'],
+    languageOptions: { parser: graphqlPlugin.parser },
+    plugins: { '@graphql-eslint': graphqlPlugin },
+    rules: {
+      '@graphql-eslint/require-description': [
+        'error',
+        {
+          types: true,
+          DirectiveDefinition: true,
+          FieldDefinition: true,
+          InputValueDefinition: true,
+          EnumValueDefinition: true,
+        },
+      ],
+    },
   },
 );

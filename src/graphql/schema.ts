@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { printSchema, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLSpecifiedByDirective,
+  getDirectiveValues,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  printSchema,
+  type GraphQLSchema,
+} from 'graphql';
 import { createResolvers } from './resolvers/index.js';
 import type { ServedProvider } from './served-provider.js';
 
@@ -24,11 +32,41 @@ function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 
 /** Builds the executable schema from the shared SDL files and each provider's own SDL and resolvers. */
 export function createSchema(definitions: readonly ServedProvider[]): GraphQLSchema {
-  return makeExecutableSchema({
-    typeDefs: [...loadTypeDefs(), ...definitions.map((d) => d.schema.typeDefs)],
-    resolvers: createResolvers(definitions),
-    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
-  });
+  return assembleDescriptions(
+    makeExecutableSchema({
+      typeDefs: [...loadTypeDefs(), ...definitions.map((d) => d.schema.typeDefs)],
+      resolvers: createResolvers(definitions),
+      resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+    }),
+  );
+}
+
+/**
+ * Completes the descriptions of the built schema, in place, once:
+ * - A field of an object or interface type without a description of its own takes the description of the same
+ *   field in the interfaces it implements (the first that has one), and likewise its arguments:
+ *   `ReachBatch.status` reads as `Batch.status`. A description written on the implementing field wins.
+ * - A scalar keeps the description and `@specifiedBy` URL of its SDL: the resolver's scalar object
+ *   (graphql-scalars' `DateTime`, the `File` scalar) would otherwise replace them with its own, or with none.
+ */
+function assembleDescriptions(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isScalarType(type) && type.astNode) {
+      type.description = type.astNode.description?.value ?? type.description;
+      const specifiedBy = getDirectiveValues(GraphQLSpecifiedByDirective, type.astNode);
+      if (typeof specifiedBy?.url === 'string') type.specifiedByURL = specifiedBy.url;
+    }
+    if (!isObjectType(type) && !isInterfaceType(type)) continue;
+    for (const field of Object.values(type.getFields())) {
+      for (const iface of type.getInterfaces()) {
+        const inherited = iface.getFields()[field.name];
+        if (!inherited) continue;
+        field.description ??= inherited.description;
+        for (const arg of field.args) arg.description ??= inherited.args.find((a) => a.name === arg.name)?.description;
+      }
+    }
+  }
+  return schema;
 }
 
 /** The committed SDL of the served schema (`npm run schema:print`), relative to the repository root. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -83,6 +84,19 @@ describe('Check writes', () => {
     expect(first.body.totalItems).toBe(2);
     const again = await call('POST', `${sims.factCheck.url}/v1/batch`, check(), { fileId: uploaded.fileId });
     expect(again.status).toBe(422);
+  });
+
+  it('reads examples/claims.csv (the documented upload format): every claim an item, none refused', async () => {
+    const csv = readFileSync(new URL('../../examples/claims.csv', import.meta.url), 'utf8');
+    const form = new FormData();
+    form.append('file', new Blob([csv], { type: 'text/csv' }), 'claims.csv');
+    const res = await fetch(`${sims.factCheck.url}/v1/batch/upload`, { method: 'POST', headers: check(), body: form });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      format: 'csv',
+      itemCount: csv.trim().split('\n').length - 1,
+      validationErrors: [],
+    });
   });
 });
 

@@ -44,7 +44,7 @@ export type BatchStatus =
   | 'PARTIALLY_SUCCEEDED'
   /** Accepted but not started yet. */
   | 'QUEUED'
-  /** Being processed. */
+  /** Being processed by the provider. */
   | 'RUNNING'
   /** Finished; every item succeeded. */
   | 'SUCCEEDED'
@@ -53,19 +53,27 @@ export type BatchStatus =
 
 /** A provider's circuit breaker: OPEN fails calls fast while the provider is down; HALF_OPEN lets one probe through. */
 export type CircuitState =
+  /** Calls go through: the provider answers normally. */
   | 'CLOSED'
+  /** One probe call goes through; its outcome closes the circuit again or reopens it. */
   | 'HALF_OPEN'
+  /** Calls fail fast without reaching the provider, after too many failures, until a probe is due. */
   | 'OPEN';
 
 /** What Check decided about an item from its confidence. */
 export type FactCheckDecision =
+  /** Confidence reached the batch's `acceptThreshold`: the claim can be taken as verified. */
   | 'ACCEPT'
+  /** Confidence fell between the thresholds: a person should review the claim. */
   | 'ESCALATE'
+  /** Confidence stayed below the `escalateThreshold`: the claim is not supported. */
   | 'REJECT';
 
 /** How a Check batch's items were supplied. */
 export type FactCheckInputFormat =
+  /** From a CSV file upload (a header row naming a `content` column; examples/claims.csv). */
   | 'CSV'
+  /** From a JSON file upload, or items sent in the mutation. */
   | 'JSON';
 
 /** One item to fact-check. */
@@ -80,10 +88,15 @@ export type FactCheckItemInput = {
 
 /** The processing state of one Check item. */
 export type FactCheckItemStatus =
+  /** Verified: `verdict`, `confidence` and `decision` are set. */
   | 'COMPLETED'
+  /** Verification failed; `errorMessage` says why. */
   | 'FAILED'
+  /** Accepted, not queued for verification yet. */
   | 'PENDING'
+  /** Being verified by Check. */
   | 'PROCESSING'
+  /** Waiting for a verification worker. */
   | 'QUEUED'
   /** Skipped because the batch was cancelled. */
   | 'SKIPPED'
@@ -92,17 +105,26 @@ export type FactCheckItemStatus =
 
 /** A Check verification method (its plan: SEMANTIC, REASONING all plans; TOOL, BIPRM, ENSEMBLE, ENTROPY Pro; FORMAL Enterprise). */
 export type FactCheckMethod =
+  /** Check's `biprm` method; Pro and Enterprise plans. */
   | 'BIPRM'
+  /** Check's `ensemble` method; Pro and Enterprise plans. */
   | 'ENSEMBLE'
+  /** Check's `entropy` method; Pro and Enterprise plans. */
   | 'ENTROPY'
+  /** Check's `formal` method; Enterprise plan only (`BAD_USER_INPUT` on Pro). */
   | 'FORMAL'
+  /** Check's `reasoning` method; on every plan. */
   | 'REASONING'
+  /** Check's `semantic` method; on every plan. */
   | 'SEMANTIC'
+  /** Check's `tool` method; Pro and Enterprise plans. */
   | 'TOOL';
 
 /** One method of a Check batch and its weight (>= 0). */
 export type FactCheckMethodInput = {
+  /** A method the organisation's plan includes (`FACTCHECK_PLAN`); `FORMAL` is Enterprise only. */
   method: FactCheckMethod;
+  /** The method's weight in the verdict, >= 0. */
   weight: number;
 };
 
@@ -112,11 +134,11 @@ export type FactCheckOptionsInput = {
   acceptThreshold?: number | null | undefined;
   /** 0-1 (Check's default 0.5). */
   escalateThreshold?: number | null | undefined;
-  /** 0-5. */
+  /** How often Check retries a failed or low-confidence verification, 0-5. */
   maxRetries?: number | null | undefined;
-  /** 0-1. */
+  /** A confidence threshold, 0-1: with `retryOnLowConfidence`, a verification below it is retried. */
   minConfidence?: number | null | undefined;
-  /** Needs minConfidence. */
+  /** Retry a verification whose confidence is below `minConfidence` (which it needs). */
   retryOnLowConfidence?: boolean | null | undefined;
   /** Per-item timeout in ms, 1000-300000 (Check's default 30000). */
   timeout?: number | null | undefined;
@@ -135,8 +157,11 @@ export type ProviderExclusionReason =
 
 /** The kind of a Reach batch. */
 export type ReachBatchType =
+  /** Deletes resources (`deleteReachResources`). */
   | 'PARTNER_RESOURCE_BATCH_DELETE'
+  /** Patches resources (`patchReachResources`). */
   | 'PARTNER_RESOURCE_BATCH_PATCH'
+  /** Creates or upserts resources (`submitReachResources`). */
   | 'PARTNER_RESOURCE_JSON_INGEST';
 
 /** Why a subscription's batch state is stale (`Batch.staleReason`): this is the last state read, as of observedAt. */
@@ -159,8 +184,11 @@ export type SubmitFactCheckBatchInput = {
   fileId?: string | null | undefined;
   /** At most the plan's items per batch (Pro 1,000, Enterprise 10,000; `FACTCHECK_PLAN`), and never over 1,000 per call. */
   items?: Array<FactCheckItemInput> | null | undefined;
+  /** The verification methods and their weights; Check's defaults when left out. */
   methods?: Array<FactCheckMethodInput> | null | undefined;
+  /** A name for the batch, shown in lists and the dashboard. */
   name?: string | null | undefined;
+  /** Timeouts, thresholds and retries; Check's defaults for what is left out. */
   options?: FactCheckOptionsInput | null | undefined;
 };
 

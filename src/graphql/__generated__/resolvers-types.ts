@@ -21,7 +21,10 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO-8601 date-time string in UTC (graphql-scalars `DateTime`). */
   DateTime: { input: Date | string; output: Date | string; }
-  /** A file sent as a part of a GraphQL multipart request (graphql-multipart-request-spec; yoga's native `File`). */
+  /**
+   * A file sent as a part of a GraphQL multipart request (graphql-multipart-request-spec; yoga's native `File`).
+   * Only `uploadFactCheckFile` takes one; docs/writes.md shows the request.
+   */
   File: { input: File; output: File; }
   /** Arbitrary JSON (graphql-scalars `JSON`). Used only where a provider documents a free-form object. */
   JSON: { input: unknown; output: unknown; }
@@ -29,7 +32,9 @@ export type Scalars = {
 
 /** A batch job at one provider. */
 export type Batch = {
+  /** When the batch reached a terminal state; null until then, or when the provider does not say. */
   completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the provider created the batch; null when the provider does not say. */
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   /** A batch-level error message from the provider, if any. */
   errorMessage?: Maybe<Scalars['String']['output']>;
@@ -44,7 +49,9 @@ export type Batch = {
   nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the gateway read this state from the provider. */
   observedAt: Scalars['DateTime']['output'];
+  /** Item counts and completion, normalised across providers. */
   progress: BatchProgress;
+  /** The provider that runs this batch. */
   provider: BatchProvider;
   /** The provider's own id of this batch. */
   providerBatchId: Scalars['String']['output'];
@@ -58,16 +65,20 @@ export type Batch = {
   stale: Scalars['Boolean']['output'];
   /** Why `stale` is true; null when it is false (always in queries). */
   staleReason?: Maybe<StaleReason>;
+  /** When the provider started processing the batch; null until it has, or when the provider does not say. */
   startedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The batch's state in the one status vocabulary of every provider (docs/schema.md, "Status mapping"). */
   status: BatchStatus;
 };
 
 /** The merged list of every listing provider's batches. */
 export type BatchConnection = {
   __typename?: 'BatchConnection';
+  /** The batches of this page, in the requested order. */
   edges: Array<BatchEdge>;
   /** Providers that contribute nothing to this list (cannot list, not configured, order not supported, filtered out). */
   excludedProviders: Array<ExcludedProvider>;
+  /** Whether more pages follow or precede, and the cursors to reach them. */
   pageInfo: PageInfo;
   /**
    * How many batches the whole list holds: the sum of the providers' own totals. Null when that
@@ -80,7 +91,9 @@ export type BatchConnection = {
 /** An edge of the merged batch list. */
 export type BatchEdge = {
   __typename?: 'BatchEdge';
+  /** An opaque, signed cursor of this position, for `after` or `before` of the same list. */
   cursor: Scalars['String']['output'];
+  /** The batch at this position. */
   node: Batch;
 };
 
@@ -100,7 +113,9 @@ export type BatchEventError = {
   __typename?: 'BatchEventError';
   /** The same codes as `extensions.code` of GraphQL errors: NOT_FOUND, PROVIDER_NOT_CONFIGURED, … */
   code: Scalars['String']['output'];
+  /** What ended the watch, for people. */
   message: Scalars['String']['output'];
+  /** The provider of the batch, when the id names one. */
   provider?: Maybe<BatchProvider>;
 };
 
@@ -125,14 +140,19 @@ export type BatchFilter = {
  * come last in both directions; equal values are ordered by provider, in the order of `providers`.
  */
 export type BatchOrder = {
+  /** Newest first (DESC, the default) or oldest first (ASC). */
   direction?: OrderDirection;
+  /** The date the list is sorted by; creation date by default. */
   field?: BatchOrderField;
 };
 
 /** The field a batch list is ordered by. */
 export type BatchOrderField =
+  /** When the batch finished (`Batch.completedAt`). */
   | 'COMPLETED_AT'
+  /** When the provider created the batch (`Batch.createdAt`). */
   | 'CREATED_AT'
+  /** When the batch started processing (`Batch.startedAt`). */
   | 'STARTED_AT';
 
 /** Item counts of a batch, normalised across providers. */
@@ -178,7 +198,7 @@ export type BatchStatus =
   | 'PARTIALLY_SUCCEEDED'
   /** Accepted but not started yet. */
   | 'QUEUED'
-  /** Being processed. */
+  /** Being processed by the provider. */
   | 'RUNNING'
   /** Finished; every item succeeded. */
   | 'SUCCEEDED'
@@ -190,40 +210,52 @@ export type CancelBatchPayload = {
   __typename?: 'CancelBatchPayload';
   /** The batch after the cancel (null when refused, or when the read-back failed: see `extensions.warnings`). */
   batch?: Maybe<Batch>;
+  /** Why the cancel was refused (e.g. `CANNOT_CANCEL`); empty when it was accepted. */
   userErrors: Array<UserError>;
 };
 
 /** A provider's circuit breaker: OPEN fails calls fast while the provider is down; HALF_OPEN lets one probe through. */
 export type CircuitState =
+  /** Calls go through: the provider answers normally. */
   | 'CLOSED'
+  /** One probe call goes through; its outcome closes the circuit again or reopens it. */
   | 'HALF_OPEN'
+  /** Calls fail fast without reaching the provider, after too many failures, until a probe is due. */
   | 'OPEN';
 
 /** Resources to delete: `DELETE /api/resources/{schema}/batch` (`transactions` included). */
 export type DeleteReachResourcesInput = {
+  /** Also delete the resources that refer to these through `$ref`. */
   cascade?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Delete every resource of the schema for the caller's tenant (then `externalIds` may be left out). */
   deleteAll?: InputMaybe<Scalars['Boolean']['input']>;
   /** Answer Reach's preview and queue nothing. */
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
   /** Non-empty unless `deleteAll`; at most 1,000 (batchql's limit: Reach documents none). */
   externalIds?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The schema definition's name or id; `transactions` and `locations` are Reach's own. */
   schema: Scalars['String']['input'];
 };
 
 /** The answer of `deleteReachResources`: a queued delete batch, or with `dryRun` Reach's preview. */
 export type DeleteReachResourcesPayload = {
   __typename?: 'DeleteReachResourcesPayload';
+  /** The queued delete batch; null with `dryRun`, or when refused. */
   batch?: Maybe<ReachBatch>;
   /** Reach's dry-run preview (per-schema counts, skipped-due-to-reference counts; shape not documented). */
   preview?: Maybe<Scalars['JSON']['output']>;
+  /** Why the delete was refused; empty when it was accepted. */
   userErrors: Array<UserError>;
 };
 
 /** A provider left out of a list, and why. */
 export type ExcludedProvider = {
   __typename?: 'ExcludedProvider';
+  /** Why it is left out, in words for people. */
   message: Scalars['String']['output'];
+  /** The provider left out. */
   provider: BatchProvider;
+  /** Why it is left out, for code. */
   reason: ProviderExclusionReason;
 };
 
@@ -238,15 +270,18 @@ export type FactCheckBatch = Batch & Node & {
   /** When Check deletes the results (createdAt + 30 days on Pro). */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
+  /** How the items were supplied; null when Check does not say (in list rows, or for a format this gateway does not know). */
   inputFormat?: Maybe<FactCheckInputFormat>;
   isTerminal: Scalars['Boolean']['output'];
   /** Per-item results (`GET /v1/batch/:id/results`), by item index, offset-paged: forward and backward. */
   items: FactCheckItemConnection;
   /** Check `methodsConfig`: method name to weight. */
   methods: Array<FactCheckMethodWeight>;
+  /** The name the batch was created with; null when it has none. */
   name?: Maybe<Scalars['String']['output']>;
   nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   observedAt: Scalars['DateTime']['output'];
+  /** The name of the uploaded file the batch was created from; null for items sent in the mutation. */
   originalFileName?: Maybe<Scalars['String']['output']>;
   progress: BatchProgress;
   provider: BatchProvider;
@@ -257,9 +292,13 @@ export type FactCheckBatch = Batch & Node & {
   staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
+  /** What the batch has cost so far, in cents; null when Check does not say. */
   totalCostCents?: Maybe<Scalars['Int']['output']>;
+  /** Model input tokens the batch's verifications used; null when Check does not say. */
   totalInputTokens?: Maybe<Scalars['Int']['output']>;
+  /** Model output tokens the batch's verifications used; null when Check does not say. */
   totalOutputTokens?: Maybe<Scalars['Int']['output']>;
+  /** Items or file rows Check refused when validating the batch (a batch that failed validation is FAILED); empty when none. */
   validationErrors: Array<FactCheckValidationError>;
 };
 
@@ -275,7 +314,9 @@ export type FactCheckBatchItemsArgs = {
 /** Check's own batch list, newest first (offset-paged upstream: forward and backward). */
 export type FactCheckBatchConnection = {
   __typename?: 'FactCheckBatchConnection';
+  /** The batches of this page, newest first. */
   edges: Array<FactCheckBatchEdge>;
+  /** Whether more pages follow or precede, and the cursors to reach them. */
   pageInfo: PageInfo;
   /** Check's own total; null when part of the filter is applied in the gateway. */
   totalCount?: Maybe<Scalars['Int']['output']>;
@@ -284,13 +325,17 @@ export type FactCheckBatchConnection = {
 /** An edge of the Check batch list. */
 export type FactCheckBatchEdge = {
   __typename?: 'FactCheckBatchEdge';
+  /** An opaque cursor of this position, for `after` or `before`. */
   cursor: Scalars['String']['output'];
+  /** The Check batch at this position. */
   node: FactCheckBatch;
 };
 
 /** Filters of the Check batch list. */
 export type FactCheckBatchFilter = {
+  /** Only batches created at or after this instant (filtered in the gateway). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only batches created before this instant (filtered in the gateway). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Pushed down to Check as status when they name one Check status word. */
   statuses?: InputMaybe<Array<BatchStatus>>;
@@ -298,53 +343,76 @@ export type FactCheckBatchFilter = {
 
 /** What Check decided about an item from its confidence. */
 export type FactCheckDecision =
+  /** Confidence reached the batch's `acceptThreshold`: the claim can be taken as verified. */
   | 'ACCEPT'
+  /** Confidence fell between the thresholds: a person should review the claim. */
   | 'ESCALATE'
+  /** Confidence stayed below the `escalateThreshold`: the claim is not supported. */
   | 'REJECT';
 
 /** How a Check batch's items were supplied. */
 export type FactCheckInputFormat =
+  /** From a CSV file upload (a header row naming a `content` column; examples/claims.csv). */
   | 'CSV'
+  /** From a JSON file upload, or items sent in the mutation. */
   | 'JSON';
 
 /** One item of a Check batch and its verification result. */
 export type FactCheckItem = {
   __typename?: 'FactCheckItem';
+  /** When the verification finished; null until then. */
   completedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** 0-1. */
+  /** How confident Check is in the verdict, 0-1; null until verified. */
   confidence?: Maybe<Scalars['Float']['output']>;
+  /** The claim that was fact-checked, as sent. */
   content?: Maybe<Scalars['String']['output']>;
+  /** What verifying this item cost, in cents; null until known. */
   costCents?: Maybe<Scalars['Int']['output']>;
+  /** When Check accepted the item. */
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   /** Null when not decided yet, or for a word this gateway does not know. */
   decision?: Maybe<FactCheckDecision>;
+  /** Why the item failed, from Check; null unless `status` is FAILED. */
   errorMessage?: Maybe<Scalars['String']['output']>;
+  /** Check's own id of the item. */
   id: Scalars['String']['output'];
+  /** Check's per-item key the item was sent with (`FactCheckItemInput.idempotencyKey`); null without one. */
   idempotencyKey?: Maybe<Scalars['String']['output']>;
+  /** The context object sent with this item (`FactCheckItemInput.context`); null without one. */
   itemContext?: Maybe<Scalars['JSON']['output']>;
+  /** The item's position in the batch, from 0; the items connection is ordered by it. */
   itemIndex: Scalars['Int']['output'];
+  /** How long the verification took, in milliseconds; null until finished. */
   processingTimeMs?: Maybe<Scalars['Int']['output']>;
+  /** How many times Check retried the verification (up to the batch's `maxRetries`). */
   retryCount?: Maybe<Scalars['Int']['output']>;
+  /** Where the item is in its verification. */
   status: FactCheckItemStatus;
   /** Check's status word, verbatim. */
   statusRaw: Scalars['String']['output'];
   /** Check's verdict, e.g. true, false, misleading (an open set). */
   verdict?: Maybe<Scalars['String']['output']>;
+  /** Check's id of the verification that produced this result; null until there is one. */
   verificationId?: Maybe<Scalars['String']['output']>;
 };
 
 /** A Check batch's items. */
 export type FactCheckItemConnection = {
   __typename?: 'FactCheckItemConnection';
+  /** The items of this page, by `itemIndex`. */
   edges: Array<FactCheckItemEdge>;
+  /** Whether more pages follow or precede, and the cursors to reach them. */
   pageInfo: PageInfo;
+  /** How many items the batch has, by Check's count. */
   totalCount: Scalars['Int']['output'];
 };
 
 /** An edge of a Check batch's items. */
 export type FactCheckItemEdge = {
   __typename?: 'FactCheckItemEdge';
+  /** An opaque cursor of this position, for `after` or `before`. */
   cursor: Scalars['String']['output'];
+  /** The item at this position. */
   node: FactCheckItem;
 };
 
@@ -360,10 +428,15 @@ export type FactCheckItemInput = {
 
 /** The processing state of one Check item. */
 export type FactCheckItemStatus =
+  /** Verified: `verdict`, `confidence` and `decision` are set. */
   | 'COMPLETED'
+  /** Verification failed; `errorMessage` says why. */
   | 'FAILED'
+  /** Accepted, not queued for verification yet. */
   | 'PENDING'
+  /** Being verified by Check. */
   | 'PROCESSING'
+  /** Waiting for a verification worker. */
   | 'QUEUED'
   /** Skipped because the batch was cancelled. */
   | 'SKIPPED'
@@ -372,24 +445,35 @@ export type FactCheckItemStatus =
 
 /** A Check verification method (its plan: SEMANTIC, REASONING all plans; TOOL, BIPRM, ENSEMBLE, ENTROPY Pro; FORMAL Enterprise). */
 export type FactCheckMethod =
+  /** Check's `biprm` method; Pro and Enterprise plans. */
   | 'BIPRM'
+  /** Check's `ensemble` method; Pro and Enterprise plans. */
   | 'ENSEMBLE'
+  /** Check's `entropy` method; Pro and Enterprise plans. */
   | 'ENTROPY'
+  /** Check's `formal` method; Enterprise plan only (`BAD_USER_INPUT` on Pro). */
   | 'FORMAL'
+  /** Check's `reasoning` method; on every plan. */
   | 'REASONING'
+  /** Check's `semantic` method; on every plan. */
   | 'SEMANTIC'
+  /** Check's `tool` method; Pro and Enterprise plans. */
   | 'TOOL';
 
 /** One method of a Check batch and its weight (>= 0). */
 export type FactCheckMethodInput = {
+  /** A method the organisation's plan includes (`FACTCHECK_PLAN`); `FORMAL` is Enterprise only. */
   method: FactCheckMethod;
+  /** The method's weight in the verdict, >= 0. */
   weight: Scalars['Float']['input'];
 };
 
 /** The weight of one verification method in a Check batch. */
 export type FactCheckMethodWeight = {
   __typename?: 'FactCheckMethodWeight';
+  /** The method's name as Check reports it, e.g. semantic or reasoning (see `FactCheckMethod`). */
   method: Scalars['String']['output'];
+  /** The method's weight in the batch's verdict (>= 0). */
   weight: Scalars['Float']['output'];
 };
 
@@ -399,11 +483,11 @@ export type FactCheckOptionsInput = {
   acceptThreshold?: InputMaybe<Scalars['Float']['input']>;
   /** 0-1 (Check's default 0.5). */
   escalateThreshold?: InputMaybe<Scalars['Float']['input']>;
-  /** 0-5. */
+  /** How often Check retries a failed or low-confidence verification, 0-5. */
   maxRetries?: InputMaybe<Scalars['Int']['input']>;
-  /** 0-1. */
+  /** A confidence threshold, 0-1: with `retryOnLowConfidence`, a verification below it is retried. */
   minConfidence?: InputMaybe<Scalars['Float']['input']>;
-  /** Needs minConfidence. */
+  /** Retry a verification whose confidence is below `minConfidence` (which it needs). */
   retryOnLowConfidence?: InputMaybe<Scalars['Boolean']['input']>;
   /** Per-item timeout in ms, 1000-300000 (Check's default 30000). */
   timeout?: InputMaybe<Scalars['Int']['input']>;
@@ -412,14 +496,19 @@ export type FactCheckOptionsInput = {
 /** One row of a Check batch that failed validation. */
 export type FactCheckValidationError = {
   __typename?: 'FactCheckValidationError';
+  /** Check's reason, verbatim, e.g. "Content is required". */
   message: Scalars['String']['output'];
+  /** The row of the file or the index of the item that failed, as Check counts it (0 for the whole file). */
   row: Scalars['Int']['output'];
 };
 
 /** One balance adjustment (`balance-adjustment`). */
 export type GameballBalanceAdjustmentInput = {
+  /** The amount to add (positive) or take away (negative). */
   amount?: InputMaybe<Scalars['Float']['input']>;
+  /** Your id of the customer whose balance changes. */
   customerId?: InputMaybe<Scalars['String']['input']>;
+  /** Why the balance changes, kept with the adjustment. */
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -429,12 +518,15 @@ export type GameballBatch = Batch & Node & {
   completedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   errorMessage?: Maybe<Scalars['String']['output']>;
+  /** How many items failed; null when absent. */
   failedItems?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
+  /** The items that failed, once Gameball reports them; empty when none. */
   itemErrors: Array<GameballBatchItemError>;
   nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   observedAt: Scalars['DateTime']['output'];
+  /** How many items Gameball has processed; null when absent. */
   processedItems?: Maybe<Scalars['Int']['output']>;
   progress: BatchProgress;
   provider: BatchProvider;
@@ -442,20 +534,25 @@ export type GameballBatch = Batch & Node & {
   /** Gameball's own progress figure, 0-100. */
   providerProgress?: Maybe<Scalars['Float']['output']>;
   providerStatus: Scalars['String']['output'];
+  /** The items that succeeded, once Gameball reports them; empty before. */
   results: Array<GameballBatchResult>;
   stale: Scalars['Boolean']['output'];
   /** Why `stale` is true; null when it is false. */
   staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
+  /** How many items the batch holds, as Gameball reports it; null when absent. */
   totalItems?: Maybe<Scalars['Int']['output']>;
 };
 
 /** One failed item of a Gameball batch (`{customerId, message, code?}`). */
 export type GameballBatchItemError = {
   __typename?: 'GameballBatchItemError';
+  /** Gameball's numeric error code (e.g. 3003); null when absent. */
   code?: Maybe<Scalars['Int']['output']>;
+  /** The customer the failed item was about; null when Gameball omits it. */
   customerId?: Maybe<Scalars['String']['output']>;
+  /** Gameball's reason the item failed, verbatim. */
   message?: Maybe<Scalars['String']['output']>;
   /** The whole item as Gameball sent it. */
   raw: Scalars['JSON']['output'];
@@ -467,65 +564,105 @@ export type GameballBatchItemError = {
  */
 export type GameballBatchResult = {
   __typename?: 'GameballBatchResult';
+  /** The monetary amount the item reported (e.g. of an order or cashback); null when absent. */
   amount?: Maybe<Scalars['Float']['output']>;
+  /** The customer the item was about (your `customerId` at Gameball); null when Gameball omits it. */
   customerId?: Maybe<Scalars['String']['output']>;
+  /** The points the item awarded or redeemed; null when absent. */
   points?: Maybe<Scalars['Float']['output']>;
   /** The whole item as Gameball sent it. */
   raw: Scalars['JSON']['output'];
+  /** Gameball's transaction id of the item; null when absent. */
   transactionId?: Maybe<Scalars['String']['output']>;
 };
 
 /** One cashback (`cashback`). */
 export type GameballCashbackInput = {
+  /** The transaction amount the cashback is computed from. */
   amount?: InputMaybe<Scalars['Float']['input']>;
+  /** Your id of the customer who gets the cashback. */
   customerId?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's email address. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's mobile number, with country code. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** Your unique id of the transaction the cashback is for. */
   transactionId?: InputMaybe<Scalars['String']['input']>;
+  /** When the transaction happened (UTC). */
   transactionTime?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** Documented fields of a Gameball customer's attributes. */
 export type GameballCustomerAttributesInput = {
+  /** The customer's average order amount. */
   avgOrderAmount?: InputMaybe<Scalars['Float']['input']>;
+  /** The channel the customer uses (e.g. web or mobile). */
   channel?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's city. */
   city?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's country. */
   country?: InputMaybe<Scalars['String']['input']>;
   /** Your own attributes. */
   custom?: InputMaybe<Scalars['JSON']['input']>;
+  /** The customer's birth date (e.g. 1990-01-31), for birthday rewards. */
   dateOfBirth?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's devices, as Gameball takes them. */
   devices?: InputMaybe<Scalars['JSON']['input']>;
+  /** The name Gameball shows for the customer. */
   displayName?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's email address. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's first name. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's gender,. */
   gender?: InputMaybe<Scalars['String']['input']>;
+  /** When the customer joined your store (e.g. 2024-01-31). */
   joinDate?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's last name. */
   lastName?: InputMaybe<Scalars['String']['input']>;
+  /** The date of the customer's last order. */
   lastOrderDate?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's mobile number, with country code. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's payment methods, as Gameball takes them. */
   paymentMethods?: InputMaybe<Scalars['JSON']['input']>;
+  /** The customer's language for Gameball's messages (e.g. en). */
   preferredLanguage?: InputMaybe<Scalars['String']['input']>;
+  /** Where the customer came from (e.g. an app or a campaign). */
   source?: InputMaybe<Scalars['String']['input']>;
+  /** How many orders the customer has placed so far. */
   totalOrders?: InputMaybe<Scalars['Int']['input']>;
+  /** What the customer has spent in your store so far. */
   totalSpent?: InputMaybe<Scalars['Float']['input']>;
+  /** The customer's UTM parameters, as Gameball takes them. */
   utms?: InputMaybe<Scalars['JSON']['input']>;
+  /** The customer's postal code. */
   zip?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** One customer (`customers`). */
 export type GameballCustomerInput = {
+  /** The customer's profile attributes. */
   customerAttributes?: InputMaybe<GameballCustomerAttributesInput>;
+  /** Your unique id of the customer (Gameball keys every customer by it). */
   customerId: Scalars['String']['input'];
+  /** The customer's device token for push notifications. */
   deviceToken?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's email address. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** True for a guest customer (no account in your store). */
   guest?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The customer's mobile number, with country code. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** The operating system of the customer's device (e.g. ios or android). */
   osType?: InputMaybe<Scalars['String']['input']>;
+  /** The referral code of the customer who referred this one. */
   referrerCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** One customer's events (`events`). */
 export type GameballEventInput = {
+  /** Your id of the customer who did the events. */
   customerId: Scalars['String']['input'];
   /** Event name to its metadata, e.g. {"purchase": {"amount": 10}}. */
   events: Scalars['JSON']['input'];
@@ -533,10 +670,13 @@ export type GameballEventInput = {
 
 /** One order (`orders`). */
 export type GameballOrderInput = {
+  /** Your id of the customer who placed the order. */
   customerId: Scalars['String']['input'];
-  /** UTC. */
+  /** When the order was placed (UTC). */
   orderDate: Scalars['DateTime']['input'];
+  /** Your unique id of the order. */
   orderId: Scalars['String']['input'];
+  /** What the customer paid for the order. */
   totalPaid: Scalars['Float']['input'];
 };
 
@@ -702,30 +842,37 @@ export type MutationUploadFactCheckFileArgs = {
  * The ID carries the provider and the upstream id; clients must treat it as opaque.
  */
 export type Node = {
+  /** The opaque global id: pass it to `node`, `nodes`, `Subscription.batch` or `cancelBatch`; never parse it. */
   id: Scalars['ID']['output'];
 };
 
-/** Sort direction. */
+/** The direction of a sort: oldest or newest first. */
 export type OrderDirection =
+  /** Ascending: oldest (earliest date) first. */
   | 'ASC'
+  /** Descending: newest (latest date) first. */
   | 'DESC';
 
 /** Relay page information (https://relay.dev/graphql/connections.htm). */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the last edge of this page, for `after` on the next page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
   /** More edges follow the last one. Known when paging with `first`; false under `last`. */
   hasNextPage: Scalars['Boolean']['output'];
   /** More edges precede the first one. Known when paging with `last`; false under `first`. */
   hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge of this page; null when the page is empty. */
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** Resources to patch in a batch: `PATCH /api/resources/{schema}/batch`. */
 export type PatchReachResourcesInput = {
+  /** True: drop fields the schema definition lacks instead of refusing the resource. */
   ignoreUnknownFields?: InputMaybe<Scalars['Boolean']['input']>;
   /** 1 to 1,000 partial resources. */
   resources: Array<Scalars['JSON']['input']>;
+  /** The schema definition's name or id; `transactions` and `locations` are Reach's own. */
   schema: Scalars['String']['input'];
 };
 
@@ -765,9 +912,14 @@ export type ProviderInfo = {
    * Null when the provider is not paused or not configured.
    */
   pausedUntil?: Maybe<Scalars['DateTime']['output']>;
+  /** The provider this entry is about. */
   provider: BatchProvider;
 };
 
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type Query = {
   __typename?: 'Query';
   /** Fetches one batch by provider and the provider's own id. */
@@ -794,12 +946,20 @@ export type Query = {
 };
 
 
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type QueryBatchArgs = {
   provider: BatchProvider;
   providerBatchId: Scalars['String']['input'];
 };
 
 
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type QueryBatchesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -810,6 +970,10 @@ export type QueryBatchesArgs = {
 };
 
 
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type QueryFactCheckBatchesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -819,16 +983,28 @@ export type QueryFactCheckBatchesArgs = {
 };
 
 
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type QueryReachBatchesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -843,6 +1019,7 @@ export type ReachBatch = Batch & Node & {
   __typename?: 'ReachBatch';
   /** Unknown values (schema drift) come back as null, with the raw word in `batchTypeRaw`. */
   batchType?: Maybe<ReachBatchType>;
+  /** Reach's batch type word, verbatim (also when `batchType` is null). */
   batchTypeRaw: Scalars['String']['output'];
   completedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt?: Maybe<Scalars['DateTime']['output']>;
@@ -868,7 +1045,9 @@ export type ReachBatch = Batch & Node & {
   providerStatus: Scalars['String']['output'];
   /** Per-record errors (Reach `errors.details`), paged. */
   recordErrors: ReachRecordErrorConnection;
+  /** The id of the schema definition the batch's resources belong to; null when Reach omits it. */
   schemaDefinitionId?: Maybe<Scalars['String']['output']>;
+  /** The name of the schema definition the batch's resources belong to; null when Reach omits it. */
   schemaName?: Maybe<Scalars['String']['output']>;
   stale: Scalars['Boolean']['output'];
   /** Why `stale` is true; null when it is false. */
@@ -900,7 +1079,9 @@ export type ReachBatchRecordErrorsArgs = {
 /** Reach's own batch list (cursor-paged upstream: forward only). */
 export type ReachBatchConnection = {
   __typename?: 'ReachBatchConnection';
+  /** The batches of this page, in the requested order. */
   edges: Array<ReachBatchEdge>;
+  /** Whether more pages follow, and the cursor to reach them. */
   pageInfo: PageInfo;
   /** Reach's own total for the pushed-down filter; null when part of the filter is applied in the gateway. */
   totalCount?: Maybe<Scalars['Int']['output']>;
@@ -909,7 +1090,9 @@ export type ReachBatchConnection = {
 /** An edge of the Reach batch list. */
 export type ReachBatchEdge = {
   __typename?: 'ReachBatchEdge';
+  /** An opaque cursor of this position, for `after`. */
   cursor: Scalars['String']['output'];
+  /** The Reach batch at this position. */
   node: ReachBatch;
 };
 
@@ -917,31 +1100,42 @@ export type ReachBatchEdge = {
 export type ReachBatchFilter = {
   /** One type is pushed down to Reach as batchType; several are filtered in the gateway. */
   batchTypes?: InputMaybe<Array<ReachBatchType>>;
+  /** Only batches created at or after this instant (filtered in the gateway). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only batches created before this instant (filtered in the gateway). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** true is pushed down as onlyBatchesWithPendingResources=true. */
   hasPendingResources?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only batches in these unified statuses (filtered in the gateway). */
   statuses?: InputMaybe<Array<BatchStatus>>;
 };
 
 /** The kind of a Reach batch. */
 export type ReachBatchType =
+  /** Deletes resources (`deleteReachResources`). */
   | 'PARTNER_RESOURCE_BATCH_DELETE'
+  /** Patches resources (`patchReachResources`). */
   | 'PARTNER_RESOURCE_BATCH_PATCH'
+  /** Creates or upserts resources (`submitReachResources`). */
   | 'PARTNER_RESOURCE_JSON_INGEST';
 
 /** A count of errors in one category. */
 export type ReachErrorCategoryCount = {
   __typename?: 'ReachErrorCategoryCount';
+  /** Reach's name of the error category, verbatim. */
   category: Scalars['String']['output'];
+  /** How many errors of the batch fall into this category. */
   count: Scalars['Int']['output'];
 };
 
 /** A dependency a pending resource is waiting for. */
 export type ReachMissingDependency = {
   __typename?: 'ReachMissingDependency';
+  /** The external id of the missing resource the `$ref` points at. */
   externalId: Scalars['String']['output'];
+  /** The id of the schema definition the missing resource belongs to. */
   schemaDefinitionId: Scalars['String']['output'];
+  /** That schema definition's name; null when Reach omits it. */
   schemaName?: Maybe<Scalars['String']['output']>;
 };
 
@@ -955,51 +1149,70 @@ export type ReachOnConflict =
 /** A resource stored as pending because a `$ref` dependency is missing. */
 export type ReachPendingResource = {
   __typename?: 'ReachPendingResource';
+  /** When Reach stored the resource as pending. */
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the resource is deleted if its dependencies never arrive. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Reach's own id of the pending record. */
   id: Scalars['String']['output'];
+  /** The `$ref` dependencies it is waiting for. */
   missingDependencies: Array<ReachMissingDependency>;
+  /** Your external id of the resource waiting. */
   resourceExternalId: Scalars['String']['output'];
+  /** The id of the schema definition the resource belongs to. */
   schemaDefinitionId: Scalars['String']['output'];
+  /** That schema definition's name; null when Reach omits it. */
   schemaName?: Maybe<Scalars['String']['output']>;
 };
 
 /** A Reach batch's pending resources. */
 export type ReachPendingResourceConnection = {
   __typename?: 'ReachPendingResourceConnection';
+  /** The pending resources of this page, in the order Reach lists them. */
   edges: Array<ReachPendingResourceEdge>;
+  /** Whether more pages follow or precede, and the cursors to reach them. */
   pageInfo: PageInfo;
+  /** How many resources Reach reported as pending. */
   totalCount: Scalars['Int']['output'];
 };
 
 /** An edge of a Reach batch's pending resources. */
 export type ReachPendingResourceEdge = {
   __typename?: 'ReachPendingResourceEdge';
+  /** An opaque cursor of this position, for `after` or `before`. */
   cursor: Scalars['String']['output'];
+  /** The pending resource at this position. */
   node: ReachPendingResource;
 };
 
 /** The errors of one record, keyed upstream by its external id. */
 export type ReachRecordError = {
   __typename?: 'ReachRecordError';
+  /** The error categories of these messages (see `ReachBatch.errorSummary`). */
   categories: Array<Scalars['String']['output']>;
+  /** Reach's messages for this record, verbatim. */
   errors: Array<Scalars['String']['output']>;
+  /** Your external id of the record that failed. */
   externalId: Scalars['String']['output'];
 };
 
 /** A Reach batch's per-record errors. */
 export type ReachRecordErrorConnection = {
   __typename?: 'ReachRecordErrorConnection';
+  /** The records of this page, in the order Reach lists them. */
   edges: Array<ReachRecordErrorEdge>;
+  /** Whether more pages follow or precede, and the cursors to reach them. */
   pageInfo: PageInfo;
+  /** How many records have errors. */
   totalCount: Scalars['Int']['output'];
 };
 
 /** An edge of a Reach batch's record errors. */
 export type ReachRecordErrorEdge = {
   __typename?: 'ReachRecordErrorEdge';
+  /** An opaque cursor of this position, for `after` or `before`. */
   cursor: Scalars['String']['output'];
+  /** The record's errors. */
   node: ReachRecordError;
 };
 
@@ -1023,6 +1236,7 @@ export type SubmitBatchPayload = {
    * provider accepted the write, its status is QUEUED and `extensions.warnings` says so.
    */
   batch?: Maybe<Batch>;
+  /** Why the write was refused; empty when it was accepted. */
   userErrors: Array<UserError>;
 };
 
@@ -1034,8 +1248,11 @@ export type SubmitFactCheckBatchInput = {
   fileId?: InputMaybe<Scalars['String']['input']>;
   /** At most the plan's items per batch (Pro 1,000, Enterprise 10,000; `FACTCHECK_PLAN`), and never over 1,000 per call. */
   items?: InputMaybe<Array<FactCheckItemInput>>;
+  /** The verification methods and their weights; Check's defaults when left out. */
   methods?: InputMaybe<Array<FactCheckMethodInput>>;
+  /** A name for the batch, shown in lists and the dashboard. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Timeouts, thresholds and retries; Check's defaults for what is left out. */
   options?: InputMaybe<FactCheckOptionsInput>;
 };
 
@@ -1044,14 +1261,21 @@ export type SubmitFactCheckBatchInput = {
  * items are JSON because Gameball documents no item shape for them.
  */
 export type SubmitGameballBatchInput = {
+  /** Adjust customers' balances (`balance-adjustment`). */
   balanceAdjustment?: InputMaybe<Array<GameballBalanceAdjustmentInput>>;
+  /** Ask for customers' balances (`balance-inquiry`), items as Gameball takes them. */
   balanceInquiry?: InputMaybe<Array<Scalars['JSON']['input']>>;
+  /** Reward transactions with cashback (`cashback`). */
   cashback?: InputMaybe<Array<GameballCashbackInput>>;
+  /** Create or update customers (`customers`). */
   customers?: InputMaybe<Array<GameballCustomerInput>>;
+  /** Send customers' events (`events`). */
   events?: InputMaybe<Array<GameballEventInput>>;
   /** Order ids (`orders/transactions`). */
   orderTransactions?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Record orders (`orders`). */
   orders?: InputMaybe<Array<GameballOrderInput>>;
+  /** Redeem points (`redeem`), items as Gameball takes them. */
   redeem?: InputMaybe<Array<Scalars['JSON']['input']>>;
 };
 
@@ -1059,7 +1283,9 @@ export type SubmitGameballBatchInput = {
 export type SubmitReachResourcesInput = {
   /** How long a resource with a missing `$ref` dependency waits as pending, 0-86400 s (0: refused at once). */
   dependencyWaitTimeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** True: drop fields the schema definition lacks instead of refusing the resource. */
   ignoreUnknownFields?: InputMaybe<Scalars['Boolean']['input']>;
+  /** What to do with a resource that exists already; Reach's default UPSERT when left out. */
   onConflict?: InputMaybe<ReachOnConflict>;
   /** 1 to 1,000 resources, each shaped by the schema definition. */
   resources: Array<Scalars['JSON']['input']>;
@@ -1067,6 +1293,10 @@ export type SubmitReachResourcesInput = {
   schema: Scalars['String']['input'];
 };
 
+/**
+ * Live progress over SSE (`Accept: text/event-stream`) or WebSocket (graphql-ws): one shared poll loop per batch for
+ * every watcher on every replica, with honest staleness (`stale`, `staleReason`, `nextRefreshAt`). docs/live-progress.md says more.
+ */
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -1087,11 +1317,19 @@ export type Subscription = {
 };
 
 
+/**
+ * Live progress over SSE (`Accept: text/event-stream`) or WebSocket (graphql-ws): one shared poll loop per batch for
+ * every watcher on every replica, with honest staleness (`stale`, `staleReason`, `nextRefreshAt`). docs/live-progress.md says more.
+ */
 export type SubscriptionBatchArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Live progress over SSE (`Accept: text/event-stream`) or WebSocket (graphql-ws): one shared poll loop per batch for
+ * every watcher on every replica, with honest staleness (`stale`, `staleReason`, `nextRefreshAt`). docs/live-progress.md says more.
+ */
 export type SubscriptionBatchesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
@@ -1099,10 +1337,13 @@ export type SubscriptionBatchesArgs = {
 /** The answer of `uploadFactCheckFile`. */
 export type UploadFactCheckFilePayload = {
   __typename?: 'UploadFactCheckFilePayload';
+  /** Until when the `fileId` can be used (1 h after the upload on Pro, 24 h on Enterprise). */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** Use it once as `submitFactCheckBatch(input: {fileId})`, before `expiresAt`. */
   fileId?: Maybe<Scalars['String']['output']>;
+  /** How many items (rows) Check read from the file; null when refused. */
   itemCount?: Maybe<Scalars['Int']['output']>;
+  /** Why the upload was refused (too large, unreadable); empty when it was accepted. */
   userErrors: Array<UserError>;
   /** Rows Check could not read; a batch from this file fails validation. */
   validationErrors?: Maybe<Array<FactCheckValidationError>>;
@@ -1111,9 +1352,11 @@ export type UploadFactCheckFilePayload = {
 /** A refusal of a write's input. */
 export type UserError = {
   __typename?: 'UserError';
+  /** What kind of refusal this is, for code. */
   code: UserErrorCode;
   /** Path of the offending input field, e.g. ["input", "items", "3", "content"]; null when not about one field. */
   field?: Maybe<Array<Scalars['String']['output']>>;
+  /** What was refused and why, for people (names the limit or repeats the provider's message). */
   message: Scalars['String']['output'];
 };
 
