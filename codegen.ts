@@ -53,7 +53,9 @@ const config: CodegenConfig = {
       documents: ['dashboard/src/documents/**/*.graphql', 'dashboard/src/actions/**/*.graphql'],
       // client-preset 6 is typed with a newer plugin-helpers than the CLI's own; the shape is the same.
       preset: clientPreset as unknown as OutputPreset,
-      presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
+      // Each document carries its id (`__meta__.hash`, `sha256:<hex>`), and persisted-documents.json maps the
+      // ids to the documents: the dashboard sends ids, and the gateway loads the manifest from the build.
+      presetConfig: { fragmentMasking: false, gqlTagName: 'graphql', persistedDocuments: true },
       plugins: [
         {
           add: {

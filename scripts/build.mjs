@@ -95,6 +95,12 @@ function buildDashboard() {
     console.error('batchql build: vite failed; dist/dashboard/ was not written');
     process.exit(result.status ?? 1);
   }
+  // The dashboard's documents by id (graphql-codegen's client preset), which the gateway always loads from here:
+  // the page sends ids, so it works when the gateway runs only persisted documents (docs/persisted-documents.md).
+  copyFileSync(
+    join(root, 'dashboard', 'src', '__generated__', 'persisted-documents.json'),
+    join(root, 'dist', 'dashboard', 'persisted-documents.json'),
+  );
 }
 
 const dashboardOnly = process.argv.includes('--dashboard');

@@ -17,7 +17,8 @@ import { pino, type Logger } from 'pino';
 import { yogaLogger } from './observability/logging.js';
 import { authorizationOf, type Authenticator } from './identity/auth.js';
 import { clientIdentity } from './identity/identity.js';
-import { securityPlugins, type QueryLimits } from './graphql/security.js';
+import { persistedDocuments, securityPlugins, type QueryLimits } from './graphql/security.js';
+import { registerPersistedDocuments } from './graphql/persisted-documents.js';
 import { maskError } from './graphql/errors.js';
 import { useLazyParallelValidation } from './graphql/lazy-validation.js';
 import { costTable, useUpstreamBudget } from './graphql/upstream-cost.js';
@@ -26,7 +27,7 @@ import { createSchema } from './graphql/schema.js';
 import type { Providers } from './domain/provider.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition } from './providers/index.js';
 import { useOfflineGraphiQL, type GraphiQLTab } from './http/graphiql.js';
-import { useDashboard } from './http/dashboard.js';
+import { dashboardDir, useDashboard } from './http/dashboard.js';
 import { useNoFraming } from './http/no-framing.js';
 import { corsPolicy, useVaryOrigin } from './http/cors.js';
 import { requestIdFor, useRequestIds } from './graphql/request-id.js';
@@ -126,7 +127,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   // Shared by every request's context as one property (`GraphQLContext.gateway`).
   const gateway: GatewayServices = { definitions, providerNames, providers: options.providers, lists, live, writes };
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  // Documents by id: the dashboard's (read from where it is served, when it is) and PERSISTED_OPERATIONS_FILE's.
+  const persisted = persistedDocuments(
+    queries,
+    options.dashboard === false
+      ? undefined
+      : typeof options.dashboard === 'object'
+        ? options.dashboard.dir
+        : dashboardDir(),
+  );
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: options.schema ?? createSchema(definitions),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -161,13 +171,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? []
         : [
             useOfflineGraphiQL(
-              options.graphiqlTabs
-                ? { title: 'batchql', defaultTabs: [...options.graphiqlTabs] }
-                : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
+              // Persisted-only: GraphiQL's documents are arbitrary and cannot run; its one tab says so.
+              persisted.persistedOnly
+                ? { title: 'batchql (persisted documents only)', defaultQuery: PERSISTED_ONLY_NOTICE }
+                : options.graphiqlTabs
+                  ? { title: 'batchql', defaultTabs: [...options.graphiqlTabs] }
+                  : { title: 'batchql', defaultQuery: DEFAULT_QUERY },
             ),
           ]),
       useVaryOrigin(corsOrigins),
-      ...securityPlugins(queries),
+      ...securityPlugins(queries, persisted),
       // Every rule above and graphql-js's own, run as one: the same errors for a fraction of the setup.
       useLazyParallelValidation(),
       useMultipartRequests(),
@@ -206,7 +219,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       } as GraphQLContext;
     },
   }) as Gateway;
+  // The WebSocket transport (`http/ws.ts`) parses subscribe payloads itself, by the same rules.
+  registerPersistedDocuments(yoga, persisted);
+  return yoga;
 }
+
+/** GraphiQL's one tab when the gateway runs only persisted documents. */
+const PERSISTED_ONLY_NOTICE = `# This gateway runs only persisted documents (PERSISTED_OPERATIONS_FILE is set).
+#
+# GraphiQL sends each document as a query body, so nothing typed here can run: every request,
+# the schema's introspection among them, is refused with PERSISTED_DOCUMENT_REQUIRED.
+# Applications send the id of a document in the list instead (documentId, or Apollo's
+# extensions.persistedQuery.sha256Hash): see docs/persisted-documents.md.
+# To explore the schema, use a gateway without PERSISTED_OPERATIONS_FILE (npm run demo).
+`;
 
 const DEFAULT_QUERY = /* GraphQL */ `
   # Which providers are configured, and what can each do?

@@ -19,6 +19,10 @@ export const ErrorCode = {
   /** The client started more operations this minute than `RATE_LIMIT_PER_MINUTE` (HTTP 429). */
   RATE_LIMITED: 'RATE_LIMITED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** Persisted-only (`PERSISTED_OPERATIONS_FILE`): a request that sends a query body instead of a document id. */
+  PERSISTED_DOCUMENT_REQUIRED: 'PERSISTED_DOCUMENT_REQUIRED',
+  /** A `documentId` (or Apollo `sha256Hash`) that neither the operator's list nor the dashboard's holds. */
+  PERSISTED_DOCUMENT_NOT_FOUND: 'PERSISTED_DOCUMENT_NOT_FOUND',
   /** A request whose calls to one provider could not fit in what one request can get from its budget. */
   PROVIDER_BUDGET_EXCEEDED: 'PROVIDER_BUDGET_EXCEEDED',
   /** The gateway refused to send an upstream request it built (an invalid header value). */

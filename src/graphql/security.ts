@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
-import { ConfigError, env, fragment } from '../config/settings.js';
+import { env, fragment } from '../config/settings.js';
+import {
+  persistedDocumentPlugins,
+  readDashboardManifest,
+  readManifest,
+  type PersistedDocumentSet,
+} from './persisted-documents.js';
 
 /** Limits on what one request may ask (docs/security.md, "Hostile queries"). */
 export interface QueryLimits {
@@ -24,7 +28,10 @@ export interface QueryLimits {
   introspection: boolean;
   /** Require the CSRF header on requests a browser sends without a preflight. */
   csrf: boolean;
-  /** A JSON file `{ "<sha256 hash>": "<document>" }`: when set, only these operations run. */
+  /**
+   * A JSON file `{ "<id>": "<document>" }` (ids `sha256:<hex>` or bare hex): when set, only these documents
+   * and the dashboard's run (docs/persisted-documents.md).
+   */
   persistedOperationsFile?: string;
 }
 
@@ -56,9 +63,10 @@ export const queryLimitSettings = fragment(
     PERSISTED_OPERATIONS_FILE: env
       .text()
       .describe(
-        'JSON `{ "<sha256>": "<document>" }`: only these operations run (Apollo-style ' +
-          '`extensions.persistedQuery.sha256Hash`); a missing, unreadable or malformed file stops start-up, ' +
-          'naming the variable and the path',
+        'JSON `{ "<id>": "<document>" }` (a client preset `persisted-documents.json`: ids `sha256:<hex>` or ' +
+          "bare hex): only these documents and the dashboard's run, named by `documentId` or Apollo's " +
+          '`extensions.persistedQuery.sha256Hash` ([persisted-documents.md](persisted-documents.md)); a missing, ' +
+          'unreadable or malformed file stops start-up, naming the variable and the path',
       ),
   },
   (v): QueryLimits => ({
@@ -107,9 +115,10 @@ const CSRF_HEADERS = ['x-batchql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-p
  * The request-shape defences: graphql-armor's depth, cost, alias, directive and token limits
  * (and hidden field suggestions when introspection is off), yoga's CSRF prevention (an
  * EventSource GET for a live stream is let through: it cannot set headers, and a subscription
- * changes nothing), introspection switch, and an optional persisted-operations-only mode.
+ * changes nothing), introspection switch, and persisted documents (`persistedDocuments`: the
+ * dashboard's, and the operator's, which turn persisted-only on).
  */
-export function securityPlugins(limits: QueryLimits): Plugin[] {
+export function securityPlugins(limits: QueryLimits, persisted?: PersistedDocumentSet): Plugin[] {
   const plugins: Plugin[] = [
     useSupportedMethods(),
     useLimitErrorCodes(),
@@ -146,43 +155,27 @@ export function securityPlugins(limits: QueryLimits): Plugin[] {
       },
     });
   }
-  if (limits.persistedOperationsFile) {
-    const store = readPersistedOperations(limits.persistedOperationsFile);
-    plugins.push(
-      usePersistedOperations({
-        getPersistedOperation: (key: string) => store[key] ?? null,
-        allowArbitraryOperations: false,
-      }),
-    );
-  }
+  plugins.push(...persistedDocumentPlugins(persisted ?? persistedDocuments(limits, undefined)));
   return plugins;
 }
 
 /**
- * The persisted operations of `PERSISTED_OPERATIONS_FILE`: a missing, unreadable or malformed file
+ * The documents that run by id: always the built dashboard's (its manifest in `dashboardDir`, when served), and
+ * `PERSISTED_OPERATIONS_FILE`'s, which also turns persisted-only on.
+ */
+export function persistedDocuments(limits: QueryLimits, dashboardDir: string | undefined): PersistedDocumentSet {
+  const documents = readDashboardManifest(dashboardDir);
+  if (limits.persistedOperationsFile)
+    for (const [id, document] of readPersistedOperations(limits.persistedOperationsFile)) documents.set(id, document);
+  return { documents, persistedOnly: limits.persistedOperationsFile !== undefined };
+}
+
+/**
+ * The persisted documents of `PERSISTED_OPERATIONS_FILE`, ids normalized: a missing, unreadable or malformed file
  * is a `ConfigError` naming the variable and the path.
  */
-export function readPersistedOperations(path: string): Record<string, string> {
-  const problem = (what: string) => new ConfigError(`PERSISTED_OPERATIONS_FILE ${JSON.stringify(path)} ${what}`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ENOENT') throw problem('does not exist');
-    throw problem(`cannot be read${code ? ` (${code})` : ''}`);
-  }
-  let store: unknown;
-  try {
-    store = JSON.parse(text);
-  } catch {
-    throw problem('is not valid JSON');
-  }
-  if (typeof store !== 'object' || store === null || Array.isArray(store))
-    throw problem('must be a JSON object of operation hash to document');
-  const wrong = Object.entries(store).find(([, document]) => typeof document !== 'string');
-  if (wrong) throw problem(`maps ${JSON.stringify(wrong[0])} to a ${typeof wrong[1]}, not a document string`);
-  return store as Record<string, string>;
+export function readPersistedOperations(path: string): Map<string, string> {
+  return readManifest(path, 'PERSISTED_OPERATIONS_FILE');
 }
 
 /**

@@ -14,7 +14,7 @@ const DASHBOARD_PATH = '/dashboard';
  * (this module runs as dist/http/dashboard.js), or in dist/ beside src/ when the gateway runs from
  * source (src/http/dashboard.ts: demo, tests).
  */
-function dashboardDir(): string {
+export function dashboardDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, '..', 'dashboard'), join(here, '..', '..', 'dist', 'dashboard')];
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[candidates.length - 1]!;

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Gateway } from '../graphql/context.js';
+import { persistedDocumentsOf, socketDocument } from '../graphql/persisted-documents.js';
 import { authorizationOf, type Authenticator } from '../identity/auth.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-scope.js';
 import { longTimeout } from '../config/long-timeout.js';
@@ -117,9 +118,12 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
           params,
           connectionParams: ctx.connectionParams,
         });
+        // By id (the dashboard's documents, PERSISTED_OPERATIONS_FILE's), or the query where queries may run.
+        const text = socketDocument(persistedDocumentsOf(gateway), params);
+        if (typeof text !== 'string') return [text];
         let document;
         try {
-          document = parse(params.query);
+          document = parse(text);
         } catch (error) {
           return [asGraphQLError(error, 'GRAPHQL_PARSE_FAILED')];
         }

@@ -1,8 +1,4 @@
-import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
@@ -197,36 +193,5 @@ describe('introspection off', () => {
     expect(JSON.stringify(typo)).not.toMatch(/Did you mean/);
     const typoOpen = await h.gql('{ provders { provider } }');
     expect(JSON.stringify(typoOpen)).toMatch(/Did you mean/);
-  });
-});
-
-describe('persisted operations only', () => {
-  let locked: Harness;
-  const query = '{ providers { provider configured } }';
-  const hash = createHash('sha256').update(query).digest('hex');
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'batchql-po-'));
-    const file = join(dir, 'operations.json');
-    writeFileSync(file, JSON.stringify({ [hash]: query }));
-    locked = await startHarness({ batchCount: 20, env: { PERSISTED_OPERATIONS_FILE: file } });
-  });
-  afterAll(() => locked.close());
-
-  it('runs a persisted operation by hash and refuses any other document', async () => {
-    const res = await fetch(locked.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
-    });
-    expect((await res.json()).data.providers).toHaveLength(PROVIDER_DEFINITIONS.length);
-    const other = await locked.gql('{ providers { provider } }');
-    expect(other.data).toBeUndefined();
-    expect(other.errors?.[0]?.message).toMatch(/persisted/i);
-    const unknown = await fetch(locked.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }),
-    });
-    expect(JSON.stringify(await unknown.json())).toMatch(/PersistedQueryNotFound|not found/i);
   });
 });

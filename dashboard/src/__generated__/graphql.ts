@@ -463,7 +463,7 @@ export const CancelBatchDocument = new TypedDocumentString(`
   ... on GameballBatch {
     totalItems
   }
-}`) as unknown as TypedDocumentString<CancelBatchMutation, CancelBatchMutationVariables>;
+}`, {"hash":"sha256:f5001291e53ab01441e3d475ee4c6f5601d9ccb0e277919fa817e3f02652daa3"}) as unknown as TypedDocumentString<CancelBatchMutation, CancelBatchMutationVariables>;
 export const SubmitFactCheckBatchDocument = new TypedDocumentString(`
     mutation SubmitFactCheckBatch($input: SubmitFactCheckBatchInput!, $idempotencyKey: String) {
   submitFactCheckBatch(input: $input, idempotencyKey: $idempotencyKey) {
@@ -515,7 +515,7 @@ export const SubmitFactCheckBatchDocument = new TypedDocumentString(`
   ... on GameballBatch {
     totalItems
   }
-}`) as unknown as TypedDocumentString<SubmitFactCheckBatchMutation, SubmitFactCheckBatchMutationVariables>;
+}`, {"hash":"sha256:376ad8b916415c3d33b927e2b85c067249ae3af05c9d1e0a2586bea833aebe27"}) as unknown as TypedDocumentString<SubmitFactCheckBatchMutation, SubmitFactCheckBatchMutationVariables>;
 export const UploadFactCheckFileDocument = new TypedDocumentString(`
     mutation UploadFactCheckFile($file: File!, $idempotencyKey: String) {
   uploadFactCheckFile(file: $file, idempotencyKey: $idempotencyKey) {
@@ -532,7 +532,7 @@ export const UploadFactCheckFileDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<UploadFactCheckFileMutation, UploadFactCheckFileMutationVariables>;
+    `, {"hash":"sha256:566f3477ae6669b6b65ccdcd1a93d0e45e0f43490708798e496ff57a8990c4d2"}) as unknown as TypedDocumentString<UploadFactCheckFileMutation, UploadFactCheckFileMutationVariables>;
 export const BatchesDocument = new TypedDocumentString(`
     query Batches($first: Int, $after: String, $filter: BatchFilter) {
   batches(first: $first, after: $after, filter: $filter) {
@@ -592,7 +592,7 @@ export const BatchesDocument = new TypedDocumentString(`
   ... on GameballBatch {
     totalItems
   }
-}`) as unknown as TypedDocumentString<BatchesQuery, BatchesQueryVariables>;
+}`, {"hash":"sha256:4cb3b83a0e1cf6e3067e94316edd888f150579e16d05a0d4d982b2d646f08779"}) as unknown as TypedDocumentString<BatchesQuery, BatchesQueryVariables>;
 export const BatchByProviderIdDocument = new TypedDocumentString(`
     query BatchByProviderId($provider: BatchProvider!, $providerBatchId: String!) {
   batch(provider: $provider, providerBatchId: $providerBatchId) {
@@ -637,7 +637,7 @@ export const BatchByProviderIdDocument = new TypedDocumentString(`
   ... on GameballBatch {
     totalItems
   }
-}`) as unknown as TypedDocumentString<BatchByProviderIdQuery, BatchByProviderIdQueryVariables>;
+}`, {"hash":"sha256:32d92b026438770027bc99ef649d3152d7db4e65adfe1f2a7dbc0ce451937e73"}) as unknown as TypedDocumentString<BatchByProviderIdQuery, BatchByProviderIdQueryVariables>;
 export const WatchBatchesDocument = new TypedDocumentString(`
     subscription WatchBatches($ids: [ID!]!) {
   batches(ids: $ids) {
@@ -690,7 +690,7 @@ export const WatchBatchesDocument = new TypedDocumentString(`
   ... on GameballBatch {
     totalItems
   }
-}`) as unknown as TypedDocumentString<WatchBatchesSubscription, WatchBatchesSubscriptionVariables>;
+}`, {"hash":"sha256:f48feac4ea04f5c460694a120205151992c117b40884f55c62b5540e327d7544"}) as unknown as TypedDocumentString<WatchBatchesSubscription, WatchBatchesSubscriptionVariables>;
 export const WatchBatchDocument = new TypedDocumentString(`
     subscription WatchBatch($id: ID!) {
   batch(id: $id) {
@@ -735,7 +735,7 @@ export const WatchBatchDocument = new TypedDocumentString(`
   ... on GameballBatch {
     totalItems
   }
-}`) as unknown as TypedDocumentString<WatchBatchSubscription, WatchBatchSubscriptionVariables>;
+}`, {"hash":"sha256:cd73d5ff6f03e29fecd2e4f1a05214c5e19c9e0b031a2a435c8f7a17bb5f0b0e"}) as unknown as TypedDocumentString<WatchBatchSubscription, WatchBatchSubscriptionVariables>;
 export const BatchDetailDocument = new TypedDocumentString(`
     query BatchDetail($id: ID!) {
   node(id: $id) {
@@ -826,7 +826,7 @@ export const BatchDetailDocument = new TypedDocumentString(`
   ... on GameballBatch {
     totalItems
   }
-}`) as unknown as TypedDocumentString<BatchDetailQuery, BatchDetailQueryVariables>;
+}`, {"hash":"sha256:9621904fb43bb619dc0cf138a55214246bd27050b218e3f0c9e926081f12eb77"}) as unknown as TypedDocumentString<BatchDetailQuery, BatchDetailQueryVariables>;
 export const FactCheckItemsDocument = new TypedDocumentString(`
     query FactCheckItems($id: ID!, $first: Int, $after: String) {
   node(id: $id) {
@@ -858,7 +858,7 @@ export const FactCheckItemsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<FactCheckItemsQuery, FactCheckItemsQueryVariables>;
+    `, {"hash":"sha256:0b944501b3e3e0862e4a7f14951c75ae01d66c2297470bd36b90d815d4e7ef14"}) as unknown as TypedDocumentString<FactCheckItemsQuery, FactCheckItemsQueryVariables>;
 export const ReachRecordErrorsDocument = new TypedDocumentString(`
     query ReachRecordErrors($id: ID!, $first: Int, $after: String) {
   node(id: $id) {
@@ -883,7 +883,7 @@ export const ReachRecordErrorsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ReachRecordErrorsQuery, ReachRecordErrorsQueryVariables>;
+    `, {"hash":"sha256:ca5663eff4238702612c498aad23c54469e3a8c35dccf550f1e8093b75f5eaf7"}) as unknown as TypedDocumentString<ReachRecordErrorsQuery, ReachRecordErrorsQueryVariables>;
 export const ReachPendingResourcesDocument = new TypedDocumentString(`
     query ReachPendingResources($id: ID!, $first: Int, $after: String) {
   node(id: $id) {
@@ -915,7 +915,7 @@ export const ReachPendingResourcesDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ReachPendingResourcesQuery, ReachPendingResourcesQueryVariables>;
+    `, {"hash":"sha256:c2f379a61e5b305276b279d259d5bd17970091a535b15c316e162410e055a08b"}) as unknown as TypedDocumentString<ReachPendingResourcesQuery, ReachPendingResourcesQueryVariables>;
 export const ProvidersDocument = new TypedDocumentString(`
     query Providers {
   providers {
@@ -929,4 +929,4 @@ export const ProvidersDocument = new TypedDocumentString(`
     circuit
   }
 }
-    `) as unknown as TypedDocumentString<ProvidersQuery, ProvidersQueryVariables>;
+    `, {"hash":"sha256:9eb7a65fe8ba14a096366291ee3465690aeaf34b8414fc7f41e41a2f82af8cbf"}) as unknown as TypedDocumentString<ProvidersQuery, ProvidersQueryVariables>;

@@ -33,8 +33,23 @@ function headers(json: boolean): Record<string, string> {
 }
 
 /**
- * Runs a typed operation over `POST /graphql`. Never throws: a network failure is an error with
- * code `NETWORK`; an UNAUTHENTICATED answer asks for a token. `files` sends the GraphQL multipart
+ * The request's document: its id (`documentId`, the client preset's `sha256:<hex>`) when codegen gave it one. The
+ * gateway loads the dashboard's manifest from the build (persisted-documents.json), so the page works when the
+ * gateway runs only persisted documents (`PERSISTED_OPERATIONS_FILE`); the text otherwise. Over HTTP and the
+ * WebSocket (`live.ts`) alike.
+ */
+export function documentOf(document: {
+  __meta__?: Record<string, unknown> | undefined;
+}): { documentId: string } | { query: string } {
+  const id: unknown = document.__meta__?.['hash'];
+  return typeof id === 'string' ? { documentId: id } : { query: document.toString() };
+}
+
+/**
+ * Runs a typed operation over `POST /graphql`, sending its document by id (`documentOf`). A gateway that does not
+ * hold the id (a dev server in front of an older build, a page older than an upgrade) gets the text once more,
+ * unless it runs only persisted documents; then its answer is the first one. Never throws: a network failure is an
+ * error with code `NETWORK`; an UNAUTHENTICATED answer asks for a token. `files` sends the GraphQL multipart
  * request (each file at `variables.<name>`).
  */
 export async function gql<TResult, TVariables>(
@@ -42,7 +57,21 @@ export async function gql<TResult, TVariables>(
   variables: TVariables,
   options: { signal?: AbortSignal; files?: Record<string, File> } = {},
 ): Promise<GqlResult<TResult>> {
-  const operations = JSON.stringify({ query: document.toString(), variables });
+  const sent = documentOf(document);
+  const first = await post<TResult>({ ...sent, variables }, options);
+  if (!('documentId' in sent) || !hasCode(first.errors, 'PERSISTED_DOCUMENT_NOT_FOUND')) return first;
+  const again = await post<TResult>({ query: document.toString(), variables }, options);
+  return hasCode(again.errors, 'PERSISTED_DOCUMENT_REQUIRED') ? first : again;
+}
+
+const hasCode = (errors: readonly GqlError[] | undefined, code: string) =>
+  errors?.some((e) => e.extensions?.code === code) ?? false;
+
+async function post<TResult>(
+  params: object,
+  options: { signal?: AbortSignal; files?: Record<string, File> },
+): Promise<GqlResult<TResult>> {
+  const operations = JSON.stringify(params);
   let body: BodyInit = operations;
   if (options.files) {
     const form = new FormData();

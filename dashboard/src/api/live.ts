@@ -8,7 +8,7 @@ import {
   type WatchBatchesSubscription,
 } from '../__generated__/graphql';
 import { auth } from './auth';
-import { ENDPOINT, type GqlError } from './client';
+import { documentOf, ENDPOINT, type GqlError } from './client';
 
 /** graphql-ws's close code for a refused or expired token (the gateway closes with it at expiry). */
 const FORBIDDEN = 4403;
@@ -168,7 +168,9 @@ function watch<T, V>(
     if (active.delete(key)) publish();
   };
   const stop = live.subscribe<T>(
-    { query: document.toString(), variables: variables as Record<string, unknown> },
+    // By id, as over HTTP, with the text beside it (graphql-ws requires a `query` string): a known id decides, and a
+    // gateway without this build's ids runs the text unless it runs only persisted documents.
+    { ...documentOf(document), query: document.toString(), variables: variables as Record<string, unknown> },
     {
       next(result) {
         if (result.errors?.length) {
