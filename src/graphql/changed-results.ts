@@ -18,7 +18,7 @@ export function keyResultsBy(context: object, keyOf: () => string | undefined): 
  * A fast 53-bit hash of a string (cyrb53): a number, so a subscriber keeps 8 bytes of its last
  * result rather than the result itself.
  */
-export function hashOf(text: string): number {
+function hashOf(text: string): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
@@ -36,7 +36,7 @@ export function hashOf(text: string): number {
  * `keyOf` is given): compared by a hash of the serialized result. A plain iterator, so a waiting
  * subscriber holds no suspended async function, and `return()` reaches the source at once.
  */
-export function changedOnly(results: Results, keyOf?: () => string | undefined): Results {
+function changedOnly(results: Results, keyOf?: () => string | undefined): Results {
   let last = Number.NaN;
   let lastByKey: Map<string, number> | undefined;
   const fresh = (result: ExecutionResult): boolean => {

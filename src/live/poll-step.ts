@@ -43,8 +43,9 @@ function failed(batch: Batch): boolean {
 /**
  * One poll of one batch: read it fresh, classify a failure (not found ends the watch; anything
  * else marks the last state stale with `POLL_FAILED` and backs off), derive rate and ETA, and
- * publish the reading (`unchanged` when its fingerprint is the last one's: idle backoff). `memory` is updated in place; `latest` is the state subscribers last
- * received (a function: read when the poll ends, as an overdue mark may have changed it meanwhile).
+ * publish the reading (`unchanged` when its fingerprint is the last one's: idle backoff). `memory`
+ * is updated in place; `latest` is the state subscribers last received (a function: read when the
+ * poll ends, as an overdue mark may have changed it meanwhile).
  */
 export async function pollStep(
   provider: BatchProvider | undefined,
