@@ -33,34 +33,48 @@ function hashOf(text: string): number {
 
 /**
  * The results of one subscription, less each one equal to the last one sent (for its key, when
- * `keyOf` is given): compared by a hash of the serialized result. A plain iterator, so a waiting
- * subscriber holds no suspended async function, and `return()` reaches the source at once.
+ * `keyOf` is given): compared by a hash of the serialized result. A class rather than closures
+ * (one per subscriber: its fields only), a plain iterator rather than an async generator, so a
+ * waiting subscriber holds no suspended async function and `return()` reaches the source at once.
  */
-function changedOnly(results: Results, keyOf?: () => string | undefined): Results {
-  let last = Number.NaN;
-  let lastByKey: Map<string, number> | undefined;
-  const fresh = (result: ExecutionResult): boolean => {
+class ChangedResults implements Results {
+  private last = Number.NaN;
+  private lastByKey: Map<string, number> | undefined;
+
+  constructor(
+    private readonly results: Results,
+    private readonly keyOf: (() => string | undefined) | undefined,
+  ) {}
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.results.next().then((step) => (step.done || this.fresh(step.value) ? step : this.next()));
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    return this.results.return?.() ?? Promise.resolve({ done: true, value: undefined });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    return this.results.throw?.(error) ?? Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): Results {
+    return this;
+  }
+
+  private fresh(result: ExecutionResult): boolean {
     const hash = hashOf(JSON.stringify(result));
-    const key = keyOf?.();
+    const key = this.keyOf?.();
     if (key === undefined) {
-      if (hash === last) return false;
-      last = hash;
+      if (hash === this.last) return false;
+      this.last = hash;
       return true;
     }
-    lastByKey ??= new Map();
-    if (lastByKey.get(key) === hash) return false;
-    lastByKey.set(key, hash);
+    this.lastByKey ??= new Map();
+    if (this.lastByKey.get(key) === hash) return false;
+    this.lastByKey.set(key, hash);
     return true;
-  };
-  const next = (): Promise<IteratorResult<ExecutionResult>> =>
-    results.next().then((step) => (step.done || fresh(step.value) ? step : next()));
-  const iterator: Results = {
-    next,
-    return: () => results.return?.() ?? Promise.resolve({ done: true, value: undefined }),
-    throw: (error?: unknown) => results.throw?.(error) ?? Promise.reject(error),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  }
 }
 
 /**
@@ -75,7 +89,7 @@ export function useChangedResults(): Plugin {
       onSubscribeResult: ({ result, setResult }) => {
         if (!isAsyncIterable(result)) return;
         const keyOf = resultKeys.get(args.contextValue as object);
-        setResult(changedOnly(result as Results, keyOf));
+        setResult(new ChangedResults(result as Results, keyOf));
       },
     }),
   };
