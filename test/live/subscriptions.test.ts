@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { toGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe, wsClient, type LiveSubscription } from '../helpers/live-clients.js';
@@ -250,7 +251,7 @@ describe('events on change', () => {
     });
     const readings = subscribe(client, 'subscription($id: ID!) { batch(id: $id) { status observedAt } }', { id: gid });
     // The keepalives of a quiet SSE stream, read raw (yoga's `:` comments; every 300 ms under test, 12 s otherwise).
-    const raw = await fetch(`${h.url}/graphql`, {
+    const raw = await fetch(h.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ query: 'subscription($id: ID!) { batch(id: $id) { status } }', variables: { id: gid } }),
@@ -286,6 +287,35 @@ describe('events on change', () => {
     for (const s of [quiet, counts, readings]) s.close();
     await until(() => h.hub.stats().watchedKeys === 0, 1_000, 'watch released');
   });
+
+  it('keeps a quiet WebSocket subscription alive with pings (every 12 s), not repeated events', async () => {
+    const id = h.sims.factCheck.control.idsByState().running![6]!;
+    const socket = new WebSocket(h.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: { type: string }[] = [];
+    let pings = 0;
+    socket.on('ping', () => pings++);
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as { type: string }));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await until(() => messages.some((m) => m.type === 'connection_ack'), 2_000, 'ack');
+    socket.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: {
+          query: 'subscription($id: ID!) { batch(id: $id) { status } }',
+          variables: { id: toGlobalId('FACT_CHECK', id) },
+        },
+      }),
+    );
+    const published = h.hub.stats().published;
+    await until(() => pings > 0, 14_000, 'a ping');
+    // Many readings (every 40 to 200 ms here), one event: the status never changed.
+    expect(h.hub.stats().published - published).toBeGreaterThan(10);
+    expect(messages.filter((m) => m.type === 'next')).toHaveLength(1);
+    socket.close();
+    await until(() => h.hub.stats().watchedKeys === 0, 1_000, 'watch released');
+  }, 20_000);
 
   it('sends the stale mark and its end to a subscriber that selected `stale`', async () => {
     const id = h.sims.reach.control.idsByState().running![1]!;
