@@ -107,6 +107,8 @@ async function subscriber(i: number): Promise<void> {
   const controller = new AbortController();
   controllers.push(controller);
   let first = true;
+  // Every reading is an event for this selection (`observedAt`): a change is one whose count moved.
+  let seen = -1;
   try {
     const body = await openSse(gateway.url, query, { id: toGlobalId('FACT_CHECK', id) }, controller.signal, agent);
     await forEachNext(body, (payload) => {
@@ -122,7 +124,9 @@ async function subscriber(i: number): Promise<void> {
         ?.batch;
       if (!batch || !measuring) return;
       events++;
-      const changed = sims.factCheck.control.changedAt(id, batch.progress.processed);
+      const changed =
+        batch.progress.processed === seen ? null : sims.factCheck.control.changedAt(id, batch.progress.processed);
+      seen = batch.progress.processed;
       if (changed !== null) delays.push(now - changed);
       readDelays.push(now - Date.parse(batch.observedAt));
     });

@@ -1,3 +1,4 @@
+import { useChangedResults } from './graphql/changed-results.js';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import {
@@ -158,6 +159,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // single-connection plugin was left out: it answers its own failures with stack traces.)
     plugins: [
       useRequestIds(),
+      // First, so every later plugin (access line, metrics, token expiry) sees only the results that go out.
+      useChangedResults(),
       // Each operation's jobs, in the order they need each other: its span, the scope that carries
       // the span, then the access line and the metrics, which report the operation once it is over.
       useOperations([

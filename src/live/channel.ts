@@ -23,6 +23,8 @@ export class LatestValueChannel<T> implements AsyncIterableIterator<T> {
   private ended: (() => void) | undefined;
   /** Values replaced before delivery (for tests and metrics). */
   dropped = 0;
+  /** The key of the value `next()` delivered last (keyed channels): what a per-key comparison reads. */
+  lastKey: string | undefined;
 
   constructor(
     private readonly onReturn: () => void = noop,
@@ -35,6 +37,7 @@ export class LatestValueChannel<T> implements AsyncIterableIterator<T> {
     if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = undefined;
+      if (this.keyOf) this.lastKey = this.keyOf(value);
       resolve({ value, done: false });
       return;
     }
@@ -91,6 +94,7 @@ export class LatestValueChannel<T> implements AsyncIterableIterator<T> {
     const first = this.pending?.entries().next();
     if (first && !first.done) {
       this.pending!.delete(first.value[0]);
+      this.lastKey = first.value[0];
       return Promise.resolve({ value: first.value[1], done: false });
     }
     if (this.done) {

@@ -80,9 +80,10 @@ class Watch {
 /**
  * Turns polling into push: one poll loop per (provider, batch, credential scope, detail level),
  * shared by every subscriber, in this process or, through the coordinator's lease, in any
- * process. The loop reads fresh from the provider each tick, publishes only changes, backs off
- * while idle, obeys Retry-After, marks the last state stale on failures instead of ending, and
- * stops at once (sleep and in-flight request aborted) when the last local subscriber leaves.
+ * process. The loop reads fresh from the provider each tick, publishes every reading (each
+ * subscriber is sent only a changed result: graphql/changed-results.ts), backs off while idle,
+ * obeys Retry-After, marks the last state stale on failures instead of ending, and stops at once
+ * (sleep and in-flight request aborted) when the last local subscriber leaves.
  */
 export class PollHub {
   private readonly watches = new Map<string, Watch>();

@@ -24,7 +24,7 @@ export interface PollOutcome {
   events: HubEvent[];
   /** Terminal state, not found or not configured: publish, then stop. */
   done: boolean;
-  /** Nothing changed: the lease holder shows it is alive without publishing. */
+  /** Nothing but the observation changed (fingerprint): the poll backs off while idle. */
   unchanged: boolean;
 }
 
@@ -43,8 +43,9 @@ function failed(batch: Batch): boolean {
 /**
  * One poll of one batch: read it fresh, classify a failure (not found ends the watch; anything
  * else marks the last state stale with `POLL_FAILED` and backs off), derive rate and ETA, and
- * publish only a change. `memory` is updated in place; `latest` is the state subscribers last
- * received (a function: read when the poll ends, as an overdue mark may have changed it meanwhile).
+ * publish the reading (`unchanged` when its fingerprint is the last one's: idle backoff). `memory`
+ * is updated in place; `latest` is the state subscribers last received (a function: read when the
+ * poll ends, as an overdue mark may have changed it meanwhile).
  */
 export async function pollStep(
   provider: BatchProvider | undefined,
@@ -115,13 +116,14 @@ export async function pollStep(
     progress: { ...batch.progress, ...deriveProgress(memory.history, batch.progress.total, batch.isTerminal) },
   };
   memory.batch = live;
-  const events: HubEvent[] = [];
+  // Every reading is published (its `observedAt` is new); each subscriber is sent it only when its own
+  // result changed (graphql/changed-results.ts). The fingerprint still decides idle backoff.
+  const events: HubEvent[] = [{ kind: 'state', batch: live }];
   const print = fingerprint(live);
   const changed = print !== memory.print;
   if (changed) {
     memory.print = print;
     memory.unchanged = 0;
-    events.push({ kind: 'state', batch: live });
   } else memory.unchanged++;
   if (live.isTerminal) events.push({ kind: 'end' });
   return { events, done: live.isTerminal, unchanged: !changed };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { toGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe, wsClient, type LiveSubscription } from '../helpers/live-clients.js';
@@ -21,7 +22,6 @@ const WATCH = /* GraphQL */ `
       status
       isTerminal
       stale
-      observedAt
       progress {
         processed
         total
@@ -134,10 +134,8 @@ describe('a batch watched to the end', () => {
     expect(['SUCCEEDED', 'PARTIALLY_SUCCEEDED']).toContain(states.at(-1).status);
     for (let i = 1; i < states.length; i++) {
       expect(states[i].progress.processed).toBeGreaterThanOrEqual(states[i - 1].progress.processed);
-      // Only changes are sent: no two consecutive events are the same state.
-      const { observedAt: _a, ...prev } = states[i - 1];
-      const { observedAt: _b, ...cur } = states[i];
-      expect(cur).not.toEqual(prev);
+      // Only changes are sent: no two consecutive events are the same result.
+      expect(states[i]).not.toEqual(states[i - 1]);
     }
     expect(states.filter((s: any) => s.stale)).toHaveLength(1);
     expect(states.some((s: any) => s.progress.ratePerSecond !== null)).toBe(true);
@@ -239,5 +237,118 @@ describe('bad input and slow consumers', () => {
     expect(latest.done).toBe(false);
     await stream.return();
     await until(() => h.hub.stats().watchedKeys === 0, 100, 'watch released');
+  });
+});
+
+describe('events on change', () => {
+  it('sends a status-only subscriber one event while only the counts move, and keepalives meanwhile', async () => {
+    const id = h.sims.factCheck.control.idsByState().running![5]!;
+    const gid = toGlobalId('FACT_CHECK', id);
+    const client = sseClient(h.url);
+    const quiet = subscribe(client, 'subscription($id: ID!) { batch(id: $id) { status } }', { id: gid });
+    const counts = subscribe(client, 'subscription($id: ID!) { batch(id: $id) { status progress { processed } } }', {
+      id: gid,
+    });
+    const readings = subscribe(client, 'subscription($id: ID!) { batch(id: $id) { status observedAt } }', { id: gid });
+    // The keepalives of a quiet SSE stream, read raw (yoga's `:` comments; every 300 ms under test, 12 s otherwise).
+    const raw = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription($id: ID!) { batch(id: $id) { status } }', variables: { id: gid } }),
+    });
+    const reader = raw.body!.getReader();
+    let text = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += new TextDecoder().decode(value);
+      }
+    })();
+    await Promise.all([quiet, counts, readings].map((s) => s.waitForEvents(1)));
+    const publishedBefore = h.hub.stats().published;
+    // A few readings with progress (a little clock each: the batch stays RUNNING), a few without any.
+    for (let i = 0; i < 6; i++) {
+      h.clock.advance(i < 3 ? 500 : 0);
+      await sleep(250);
+    }
+    await until(() => counts.events.length > 1, 2_000, 'a progress event');
+    expect(h.hub.stats().published - publishedBefore).toBeGreaterThan(3);
+    expect(quiet.events.map((e) => e.batch.status)).toEqual(['RUNNING']);
+    for (let i = 1; i < counts.events.length; i++) expect(counts.events[i]).not.toEqual(counts.events[i - 1]);
+    // Every reading is an event for a selection with `observedAt`, clock moving or not.
+    expect(readings.events.length).toBeGreaterThan(3);
+    expect(new Set(readings.events.map((e) => e.batch.observedAt)).size).toBe(readings.events.length);
+    const events = text.split('\n\n').filter((m) => m.startsWith('event: next'));
+    expect(events).toHaveLength(1);
+    expect(text.split('\n\n').filter((m) => m === ':').length).toBeGreaterThan(3);
+    await reader.cancel();
+    await reading.catch(() => {});
+    for (const s of [quiet, counts, readings]) s.close();
+    await until(() => h.hub.stats().watchedKeys === 0, 1_000, 'watch released');
+  });
+
+  it('keeps a quiet WebSocket subscription alive with pings (every 12 s), not repeated events', async () => {
+    const id = h.sims.factCheck.control.idsByState().running![6]!;
+    const socket = new WebSocket(h.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: { type: string }[] = [];
+    let pings = 0;
+    socket.on('ping', () => pings++);
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as { type: string }));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await until(() => messages.some((m) => m.type === 'connection_ack'), 2_000, 'ack');
+    socket.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: {
+          query: 'subscription($id: ID!) { batch(id: $id) { status } }',
+          variables: { id: toGlobalId('FACT_CHECK', id) },
+        },
+      }),
+    );
+    const published = h.hub.stats().published;
+    await until(() => pings > 0, 14_000, 'a ping');
+    // Many readings (every 40 to 200 ms here), one event: the status never changed.
+    expect(h.hub.stats().published - published).toBeGreaterThan(10);
+    expect(messages.filter((m) => m.type === 'next')).toHaveLength(1);
+    socket.close();
+    await until(() => h.hub.stats().watchedKeys === 0, 1_000, 'watch released');
+  }, 20_000);
+
+  it('sends the stale mark and its end to a subscriber that selected `stale`', async () => {
+    const id = h.sims.reach.control.idsByState().running![1]!;
+    const sub = subscribe(wsClient(h.url), 'subscription($id: ID!) { batch(id: $id) { status stale staleReason } }', {
+      id: toGlobalId('REACH', id),
+    });
+    await sub.waitForEvents(1);
+    expect(sub.events[0].batch).toEqual({ status: 'RUNNING', stale: false, staleReason: null });
+    h.sims.reach.control.setFault({ kind: 'http5xx', status: 503 });
+    await until(() => sub.events.length === 2, 3_000, 'the stale mark');
+    expect(sub.events[1].batch).toEqual({ status: 'RUNNING', stale: true, staleReason: 'POLL_FAILED' });
+    h.sims.reach.control.clearFaults();
+    await until(() => sub.events.length === 3, 3_000, 'the mark cleared');
+    expect(sub.events[2].batch).toEqual({ status: 'RUNNING', stale: false, staleReason: null });
+    await sleep(300);
+    expect(sub.events).toHaveLength(3);
+    sub.close();
+    await until(() => h.hub.stats().watchedKeys === 0, 1_000, 'watch released');
+  });
+
+  it('compares a `batches` stream per id', async () => {
+    const [a, b] = h.sims.gameball.control.idsByState().running!;
+    // No `id` selected: both batches' results are the same text, yet each is sent once.
+    const sub = subscribe(wsClient(h.url), 'subscription($ids: [ID!]!) { batches(ids: $ids) { batch { status } } }', {
+      ids: [toGlobalId('GAMEBALL', a!), toGlobalId('GAMEBALL', b!)],
+    });
+    await sub.waitForEvents(2);
+    await sleep(400);
+    expect(sub.events).toEqual([
+      { batches: { batch: { status: 'RUNNING' } } },
+      { batches: { batch: { status: 'RUNNING' } } },
+    ]);
+    sub.close();
+    await until(() => h.hub.stats().watchedKeys === 0, 1_000, 'watch released');
   });
 });

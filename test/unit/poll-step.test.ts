@@ -43,14 +43,16 @@ const target = (providerBatchId: string): WatchTarget => ({
 });
 
 describe('pollStep', () => {
-  it('publishes a state on the first read and nothing while the batch is unchanged', async () => {
+  it('publishes every reading, `unchanged` (idle backoff) while only its observation is new', async () => {
     const id = sims.gameball.control.idsByState().queued?.[0] ?? sims.gameball.control.idsByState().running![0]!;
     const memory = initialMemory(undefined);
     const first = await pollStep(provider(), target(id), memory, undefined, clock.now(), signal);
     expect(first.events.map((e) => e.kind)).toEqual(['state']);
     expect(first.done).toBe(false);
     const again = await pollStep(provider(), target(id), memory, memory.batch, clock.now(), signal);
-    expect(again).toMatchObject({ events: [], unchanged: true, done: false });
+    expect(again).toMatchObject({ unchanged: true, done: false });
+    // Published all the same: a subscriber selecting `observedAt` sees each reading (changed-results.ts).
+    expect(again.events.map((e) => e.kind)).toEqual(['state']);
     expect(memory.unchanged).toBe(1);
   });
 

@@ -6,6 +6,7 @@ import { batchEvents, type BatchEvent } from '../../live/batch-events.js';
 import { mergeLatest } from '../../live/channel.js';
 import type { WatchTarget } from '../../live/poll-hub.js';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.js';
+import { keyResultsBy } from '../changed-results.js';
 import { resolveTarget } from '../load-batch.js';
 import { selectsAnyField, wantsPendingDetails } from '../selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -69,7 +70,10 @@ export const Subscription: SubscriptionResolvers = {
       }
       const release = admit(ctx, targets.size);
       const streams = [...targets.values()].map((t) => batchEvents(t.id, ctx.gateway.live.hub.watch(t)));
-      return mergeLatest(streams, (e) => e.id).onEnd(release);
+      const events = mergeLatest(streams, (e) => e.id).onEnd(release);
+      // Each id's results are compared with that id's last one (changed-results.ts).
+      keyResultsBy(ctx, () => events.lastKey);
+      return events;
     },
     resolve: (event: BatchEvent) => event,
   },
