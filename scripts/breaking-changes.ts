@@ -2,53 +2,38 @@
  * Schema change control (issue 28): the breaking changes between the last released schema
  * (`schema.released.graphql`, copied from `schema.graphql` at release: `npm run schema:release`) and the printed
  * one, each named by its schema coordinate (`Query.foo`, `Query.foo(bar:)`, `BatchStatus.QUEUED`, `@directive`),
- * and which of them CHANGELOG.md's "Unreleased → Breaking" section does not name. graphql-js's
- * `findBreakingChanges` finds them (removed or retyped types, fields, arguments, enum values and directives,
- * required arguments and input fields added, interfaces dropped); `scripts/check-breaking.ts` is the check.
+ * and which of them CHANGELOG.md's "Unreleased → Breaking" section does not name. graphql-inspector's `diff`
+ * finds them (its changes of criticality `BREAKING`: removed or retyped types, fields, arguments, enum values and
+ * directives, required arguments and input fields added, interfaces dropped, …); `scripts/check-breaking.ts` is
+ * the check.
  */
-import { BreakingChangeType, buildSchema, findBreakingChanges, type BreakingChange } from 'graphql';
+import { CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
+import { buildSchema } from 'graphql';
 
 /** The last released schema, beside `schema.graphql`. */
 export const RELEASED_SCHEMA_FILE = 'schema.released.graphql';
 
-/** One breaking change: the schema coordinate it is about, and graphql-js's words for it. */
+/** One breaking change: the schema coordinate it is about, and graphql-inspector's words for it. */
 export type SchemaChange = { coordinate: string; message: string };
 
-const T = BreakingChangeType;
-/** How each kind of change names what it is about, as `findBreakingChanges` words it (graphql 16). */
-const COORDINATES: [types: string[], pattern: RegExp, coordinate: (m: RegExpMatchArray) => string][] = [
-  [[T.TYPE_REMOVED], /^(\w+) was removed\./, (m) => m[1]!],
-  [[T.TYPE_REMOVED], /^Standard scalar (\w+) was removed/, (m) => m[1]!],
-  [[T.TYPE_CHANGED_KIND], /^(\w+) changed from/, (m) => m[1]!],
-  [[T.TYPE_REMOVED_FROM_UNION], /^\w+ was removed from union type (\w+)\./, (m) => m[1]!],
-  [[T.VALUE_REMOVED_FROM_ENUM], /^(\w+) was removed from enum type (\w+)\./, (m) => `${m[2]}.${m[1]}`],
-  [[T.REQUIRED_INPUT_FIELD_ADDED], /^A required field (\w+) on input type (\w+) was added/, (m) => `${m[2]}.${m[1]}`],
-  [[T.IMPLEMENTED_INTERFACE_REMOVED], /^(\w+) no longer implements interface/, (m) => m[1]!],
-  [[T.FIELD_REMOVED, T.FIELD_CHANGED_KIND], /^(\w+)\.(\w+) (?:was removed|changed type)/, (m) => `${m[1]}.${m[2]}`],
-  [[T.ARG_REMOVED, T.ARG_CHANGED_KIND], /^(\w+)\.(\w+) arg (\w+) /, (m) => `${m[1]}.${m[2]}(${m[3]}:)`],
-  [[T.REQUIRED_ARG_ADDED], /^A required arg (\w+) on (\w+)\.(\w+) was added/, (m) => `${m[2]}.${m[3]}(${m[1]}:)`],
-  [[T.DIRECTIVE_REMOVED], /^(\w+) was removed\./, (m) => `@${m[1]}`],
-  [[T.DIRECTIVE_ARG_REMOVED], /^(\w+) was removed from (\w+)\./, (m) => `@${m[2]}(${m[1]}:)`],
-  [[T.REQUIRED_DIRECTIVE_ARG_ADDED], /^A required arg (\w+) on directive (\w+)/, (m) => `@${m[2]}(${m[1]}:)`],
-  [[T.DIRECTIVE_REPEATABLE_REMOVED], /^Repeatable flag was removed from (\w+)\./, (m) => `@${m[1]}`],
-  [[T.DIRECTIVE_LOCATION_REMOVED], /^\w+ was removed from (\w+)\./, (m) => `@${m[1]}`],
-];
-
-/** The schema coordinate a breaking change is about (its first dotted name when the wording is unknown). */
-function coordinateOf(change: BreakingChange): string {
-  for (const [types, pattern, coordinate] of COORDINATES) {
-    const m = types.includes(change.type) ? change.description.match(pattern) : null;
-    if (m) return coordinate(m);
-  }
-  return change.description.match(/\w+(?:\.\w+)?/)?.[0] ?? change.description;
+/**
+ * The schema coordinate of a change: graphql-inspector's path with an argument written as one
+ * (`Query.foo.bar` → `Query.foo(bar:)`, `@dir.arg` → `@dir(arg:)`).
+ */
+function coordinateOf(change: Change): string {
+  const path = change.path ?? change.message;
+  const parts = path.split('.');
+  if (parts[0]!.startsWith('@') && parts.length === 2) return `${parts[0]}(${parts[1]}:)`;
+  if (parts.length === 3) return `${parts[0]}.${parts[1]}(${parts[2]}:)`;
+  return path;
 }
 
 /** The breaking changes from the released SDL to the current one, by coordinate. */
-export function breakingChanges(releasedSdl: string, currentSdl: string): SchemaChange[] {
-  return findBreakingChanges(buildSchema(releasedSdl), buildSchema(currentSdl)).map((change) => ({
-    coordinate: coordinateOf(change),
-    message: change.description,
-  }));
+export async function breakingChanges(releasedSdl: string, currentSdl: string): Promise<SchemaChange[]> {
+  const changes = await diff(buildSchema(releasedSdl), buildSchema(currentSdl));
+  return changes
+    .filter((change) => change.criticality.level === CriticalityLevel.Breaking)
+    .map((change) => ({ coordinate: coordinateOf(change), message: change.message }));
 }
 
 /**

@@ -9,7 +9,10 @@ import { readFileSync } from 'node:fs';
 import { PRINTED_SCHEMA_FILE } from '../src/graphql/schema.js';
 import { breakingChanges, RELEASED_SCHEMA_FILE, unannounced } from './breaking-changes.js';
 
-const changes = breakingChanges(readFileSync(RELEASED_SCHEMA_FILE, 'utf8'), readFileSync(PRINTED_SCHEMA_FILE, 'utf8'));
+const changes = await breakingChanges(
+  readFileSync(RELEASED_SCHEMA_FILE, 'utf8'),
+  readFileSync(PRINTED_SCHEMA_FILE, 'utf8'),
+);
 const missing = unannounced(changes, readFileSync('CHANGELOG.md', 'utf8'));
 for (const change of changes)
   console.log(`${missing.includes(change) ? 'UNANNOUNCED' : 'announced'} ${change.coordinate}: ${change.message}`);

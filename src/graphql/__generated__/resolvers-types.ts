@@ -1300,8 +1300,10 @@ export type SubmitReachResourcesInput = {
 export type Subscription = {
   __typename?: 'Subscription';
   /**
-   * Live state of one batch: the current state at once, then every change, read by one shared
-   * poll loop per batch however many clients watch it. Completes after the terminal state (for
+   * Live state of one batch: the current state at once, then an event each time the selected result
+   * changes (a selection with `observedAt` changes with every reading; a quiet stream is kept open by an
+   * SSE comment or a WebSocket ping every 12 s), read by one shared poll loop per batch however many
+   * clients watch it. Completes after the terminal state (for
    * Reach, once no pending records remain). An upstream outage does not end it: the last state is
    * sent again with `stale: true` and `staleReason: POLL_FAILED`, and updates resume when the provider
    * answers. A read more than one polling interval overdue (waiting for the provider's request budget,
@@ -1309,8 +1311,8 @@ export type Subscription = {
    */
   batch: Batch;
   /**
-   * Up to 100 batches on one stream. Each event is about one of them: its new state, or why it
-   * can no longer be watched (it does not exist, or belongs to another tenant). Two encodings of one
+   * Up to 100 batches on one stream. Each event is about one of them: its new state when its selected
+   * result changed (compared per id), or why it can no longer be watched (it does not exist, or belongs to another tenant). Two encodings of one
    * id are one batch. Completes when every batch is terminal or has failed.
    */
   batches: BatchEvent;
