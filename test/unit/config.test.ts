@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { freshDataDir } from '../helpers/data-dir.js';
 
 describe('loadConfig', () => {
   it('defaults PORT to 4000 and disables providers without a base URL', () => {
@@ -131,7 +132,7 @@ describe('loadConfig', () => {
 describe('the live polling defaults', () => {
   it('are the values docs/ documents, as the running hub uses them', async () => {
     const { startGateway } = await import('../../src/runtime.js');
-    const running = await startGateway(loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent' }), {
+    const running = await startGateway(loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: freshDataDir() }), {
       host: '127.0.0.1',
       graphiql: false,
     });
