@@ -106,7 +106,7 @@ const config: CodegenConfig = {
           BatchEvent: '../../live/batch-events.js#BatchEvent',
           BatchLedgerEntry: '../../ledger/ledger.js#BatchFacts',
           AuditEntry: '../../ledger/audit.js#StoredAuditEntry',
-          AuditEntryConnection: '../resolvers/audit-log.js#AuditConnectionModel',
+          AuditEntryConnection: '../connections/audit-connection.js#AuditConnectionModel',
           ...providerMappers(),
         },
       },

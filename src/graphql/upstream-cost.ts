@@ -114,8 +114,7 @@ function evaluate(
     ][])
       byProvider[provider] = (byProvider[provider] ?? 0) + multiplier * calls;
     const fan = spec?.fanOut ? Math.max(0, spec.fanOut(args, providers)) : 1;
-    total +=
-      multiplier * own + evaluate(costs, n.children, variables, providers, multiplier * fan, byProvider, free);
+    total += multiplier * own + evaluate(costs, n.children, variables, providers, multiplier * fan, byProvider, free);
   }
   return total;
 }

@@ -122,7 +122,7 @@ export interface Principal {
    * `JWT_WRITE_SCOPE`; undefined when no authentication is in force (`AUTH_MODE=none`), where anyone may.
    */
   canWrite?: boolean;
-  /** Whether the token grants `JWT_OPERATOR_SCOPE` (the audit log); undefined with `AUTH_MODE=none`, where anyone may. */
+  /** Whether the token grants `JWT_OPERATOR_SCOPE` (the audit log); undefined with `AUTH_MODE=none`: anyone may. */
   canOperate?: boolean;
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Batch, ProviderName } from '../domain/batch.js';
 import type { BatchListFilter, ListOrder, ListPage } from '../domain/listing.js';
 import type { AuditEntry, AuditFilter, StoredAuditEntry } from './audit.js';
@@ -332,7 +332,7 @@ export class Ledger {
       let q = base(db).selectAll('b');
       if (after) {
         const { k, s } = after;
-        q = q.where((eb: ExpressionBuilder<any, any>) =>
+        q = q.where((eb) =>
           k === null
             ? eb.and([eb(column, 'is', null), eb('b.seq', desc ? '<' : '>', s)])
             : eb.or([

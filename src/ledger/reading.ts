@@ -15,7 +15,7 @@ export function parseReading(text: string): Batch {
   return parseWithDates(text) as Batch;
 }
 
-/** What decides whether a reading changed (its text without `observedAt`): a reading equal to the last is not written. */
+/** Whether a reading changed: its text without `observedAt` (a reading equal to the last is not written). */
 export function fingerprintOf(text: string): string {
   return text.replace(/"observedAt":"[^"]*"/, '');
 }

@@ -6,7 +6,7 @@ import type { Ledger } from './ledger.js';
  * The credential scope of a provider's data for a caller's tenant (as `graphql/context.ts`' `scopeOf`): a
  * tenant-scoped provider's batches are kept per tenant, the others' once.
  */
-export function ledgerScope(provider: BatchProvider, tenant: string | undefined): string {
+function ledgerScope(provider: BatchProvider, tenant: string | undefined): string {
   return provider.capabilities.tenantScoped && tenant ? `tenant:${tenant}` : 'default';
 }
 
@@ -20,7 +20,7 @@ export function readLacks(provider: BatchProvider, includePendingDetails: boolea
  * read-back) is told to the ledger as it comes back. The ledger adds no upstream call of its own; a failed
  * read tells it nothing. The caller's tenant, when the call carries one, is the sighting's viewer.
  */
-export function recording(provider: BatchProvider, ledger: Ledger): BatchProvider {
+function recording(provider: BatchProvider, ledger: Ledger): BatchProvider {
   const { get, listPage } = provider;
   const rowLacks = provider.capabilities.listRowLacks ?? [];
   const see = (batch: Batch, tenant: string | undefined, lacks: readonly string[]) =>

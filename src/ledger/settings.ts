@@ -31,12 +31,14 @@ export const ledgerSettings = fragment(
     LEDGER_CACHE_MAX_ENTRIES: env
       .int(20_000, 0, 10_000_000)
       .describe(
-        "latest readings one replica keeps in memory in front of the store (least recently used out); a finished batch's read is answered from here without a store read",
+        'latest readings one replica keeps in memory in front of the store (least recently used out); a ' +
+          "finished batch's read is answered from here without a store read",
       ),
     CANCEL_OWN_BATCHES_ONLY: env
       .bool(false)
       .describe(
-        "`true`: a cancel of a batch of a provider whose ids every tenant can read (Check, Gameball) is `FORBIDDEN` unless the caller's tenant submitted it through batchql (the ledger's `submittedTenant`)",
+        '`true`: a cancel of a batch of a provider whose ids every tenant can read (Check, Gameball) is ' +
+          "`FORBIDDEN` unless the caller's tenant submitted it through batchql (the ledger's `submittedTenant`)",
       ),
   },
   (v): LedgerSettings => ({

@@ -8,7 +8,7 @@ import { nodeSqliteDialect } from './sqlite-dialect.js';
 import type { LedgerTables } from './tables.js';
 
 /** The embedded ledger's file in `DATA_DIR`. */
-export const LEDGER_FILE = 'batchql.sqlite';
+const LEDGER_FILE = 'batchql.sqlite';
 
 /** An open ledger store: Kysely over the store, and what only the embedded store has (its file, backups). */
 export interface LedgerStore {

@@ -11,7 +11,7 @@ export interface LedgerTables {
 }
 
 /** One batch the gateway has seen, in one credential scope: its latest reading and how it came to be known. */
-export interface BatchTable {
+interface BatchTable {
   /** Insertion order: the stable tie-break of ledger lists. */
   seq: Generated<number>;
   provider: string;
@@ -34,7 +34,7 @@ export interface BatchTable {
   /** The latest reading: the batch as the gateway mapped it (JSON, dates tagged). */
   reading: string;
   read_at: number;
-  /** The fields the latest reading lacks (JSON array of GraphQL field names): a read by id lacks fewer than a list row. */
+  /** The fields the latest reading lacks (JSON array of field names): a read by id lacks fewer than a list row. */
   lacks: string;
   first_seen_at: number;
   /** 1 when submitted through batchql. */
@@ -45,7 +45,7 @@ export interface BatchTable {
 }
 
 /** Who saw a batch: a ledger-only row is listed to these tenants (`''`: callers without a tenant). */
-export interface ViewerRow {
+interface ViewerRow {
   provider: string;
   scope: string;
   provider_batch_id: string;
@@ -54,7 +54,7 @@ export interface ViewerRow {
 }
 
 /** One write through the gateway. */
-export interface AuditTable {
+interface AuditTable {
   id: Generated<number>;
   at: number;
   mutation: string;

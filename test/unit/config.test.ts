@@ -132,10 +132,13 @@ describe('loadConfig', () => {
 describe('the live polling defaults', () => {
   it('are the values docs/ documents, as the running hub uses them', async () => {
     const { startGateway } = await import('../../src/runtime.js');
-    const running = await startGateway(loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: freshDataDir() }), {
-      host: '127.0.0.1',
-      graphiql: false,
-    });
+    const running = await startGateway(
+      loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: freshDataDir() }),
+      {
+        host: '127.0.0.1',
+        graphiql: false,
+      },
+    );
     try {
       // Literals from docs/configuration.md and docs/live-progress.md's polling policy: a changed production
       // default must fail here.

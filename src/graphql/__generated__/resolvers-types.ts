@@ -6,7 +6,7 @@ import type { BatchConnectionModel as BatchConnectionModelModel, BatchEdgeModel 
 import type { BatchEvent as BatchEventModel } from '../../live/batch-events.js';
 import type { BatchFacts as BatchFactsModel } from '../../ledger/ledger.js';
 import type { StoredAuditEntry as StoredAuditEntryModel } from '../../ledger/audit.js';
-import type { AuditConnectionModel as AuditConnectionModelModel } from '../resolvers/audit-log.js';
+import type { AuditConnectionModel as AuditConnectionModelModel } from '../connections/audit-connection.js';
 import type { FactCheckBatchConnection as FactCheckBatchConnectionModel, FactCheckBatchEdge as FactCheckBatchEdgeModel, FactCheckItemConnection as FactCheckItemConnectionModel, FactCheckItemEdge as FactCheckItemEdgeModel, FactCheckBatch as FactCheckBatchModel, FactCheckItem as FactCheckItemModel } from '../../providers/factcheck/mappers.js';
 import type { GameballBatchResult as GameballBatchResultModel, GameballBatchItemError as GameballBatchItemErrorModel, GameballBatch as GameballBatchModel } from '../../providers/gameball/mappers.js';
 import type { ReachBatchConnection as ReachBatchConnectionModel, ReachBatchEdge as ReachBatchEdgeModel, ReachBatch as ReachBatchModel } from '../../providers/reach/mappers.js';

@@ -13,12 +13,6 @@ import type {
 } from '../__generated__/resolvers-types.js';
 import { scopeOf } from '../context.js';
 
-/** A page of the audit log (GraphQL `AuditEntryConnection`). */
-export interface AuditConnectionModel {
-  edges: { cursor: string; node: StoredAuditEntry }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
 /** The most entries one page of the audit log holds. */
 const MAX_AUDIT_PAGE = 100;
 
@@ -26,7 +20,7 @@ const MAX_AUDIT_PAGE = 100;
  * The one refusal of an operator feature to a caller without the operator scope. With `AUTH_MODE=none`
  * (`canOperate` undefined) everyone is an operator, as everyone may write.
  */
-export function assertOperator(ctx: GraphQLContext): void {
+function assertOperator(ctx: GraphQLContext): void {
   if (ctx.principal.canOperate === false)
     throw new GatewayError(
       ErrorCode.FORBIDDEN,
