@@ -92,6 +92,9 @@ interface Pending {
 const DEFAULT_FLUSH_MS = 50;
 /** A failing store is reported at warn at most this often (each line says how many failed since the last). */
 const WARN_EVERY_MS = 60_000;
+/** After a failed flush the next waits this long, doubling to `MAX_BACKOFF_MS` while failures go on. */
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
 /** Rows waiting beyond this while the store fails are dropped (counted): memory stays bounded. */
 const MAX_PENDING = 50_000;
 
@@ -117,6 +120,9 @@ export class Ledger {
   private dropped = 0;
   private lastError: string | undefined;
   private lastWriteFailed = false;
+  private backoffMs = 0;
+  private retryAt = 0;
+  private closed = false;
   private lastWarnAt = 0;
   private failuresSinceWarn = 0;
   private readonly db: Kysely<LedgerTables> | undefined;
@@ -377,8 +383,16 @@ export class Ledger {
     };
   }
 
-  /** Audit entries matching `filter`, newest first, after the entry `afterId` (exclusive), at most `first` + 1. */
-  async auditEntries(filter: AuditFilter, afterId: number | null, first: number): Promise<StoredAuditEntry[]> {
+  /**
+   * Audit entries matching `filter`, at most `count` + 1: forward, newest first after the entry `fromId`
+   * (exclusive); backward, the ones before it (newer, exclusive), nearest first (the caller reverses them).
+   */
+  async auditEntries(
+    filter: AuditFilter,
+    fromId: number | null,
+    count: number,
+    backward = false,
+  ): Promise<StoredAuditEntry[]> {
     await this.flushNow();
     if (!this.db) return [];
     const rows = await this.read('list', (db) => {
@@ -390,10 +404,10 @@ export class Ledger {
       if (filter.mutations) q = q.where('mutation', 'in', [...filter.mutations, '\u0000']);
       if (filter.from) q = q.where('at', '>=', filter.from.getTime());
       if (filter.to) q = q.where('at', '<', filter.to.getTime());
-      if (afterId !== null) q = q.where('id', '<', afterId);
+      if (fromId !== null) q = q.where('id', backward ? '>' : '<', fromId);
       return q
-        .orderBy('id', 'desc')
-        .limit(first + 1)
+        .orderBy('id', backward ? 'asc' : 'desc')
+        .limit(count + 1)
         .execute();
     });
     if (!rows) throw new Error('the ledger could not be read');
@@ -443,8 +457,12 @@ export class Ledger {
     return this.cache.size;
   }
 
-  /** Writes what waits now (the next flush's rows), and waits for a flush under way. */
-  async flushNow(): Promise<void> {
+  /**
+   * Writes what waits now (the next flush's rows), and waits for a flush under way. While a failed store's
+   * backoff runs it writes nothing (reads go on with what the store has), unless `force` (closing).
+   */
+  async flushNow(force = false): Promise<void> {
+    if (!force && Date.now() < this.retryAt) return;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -453,20 +471,26 @@ export class Ledger {
     if (this.pending.size === 0 && this.audits.length === 0) return;
     this.flushing = this.flush().finally(() => (this.flushing = undefined));
     await this.flushing;
+    // Rows a failed flush put back are tried again after its backoff.
+    if (this.pending.size > 0 || this.audits.length > 0) this.schedule();
   }
 
   /** Writes what waits, then closes the store. */
   async close(): Promise<void> {
-    await this.flushNow();
+    await this.flushNow(true);
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
     await this.store?.close();
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing) return;
+    if (this.timer || this.flushing || this.closed) return;
+    // After a failure, the next attempt waits out its backoff (a locked or full store is not hammered).
+    const wait = Math.max(this.options.flushMs ?? DEFAULT_FLUSH_MS, this.retryAt - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flushNow();
-    }, this.options.flushMs ?? DEFAULT_FLUSH_MS);
+    }, wait);
     this.timer.unref();
   }
 
@@ -512,15 +536,45 @@ export class Ledger {
         for (const a of audits) await trx.insertInto('ledger_audit').values(auditRow(a)).execute();
       });
       this.lastWriteFailed = false;
+      this.backoffMs = 0;
+      this.retryAt = 0;
       this.options.observer?.written('batch', batches.length);
       if (audits.length > 0) this.options.observer?.written('audit', audits.length);
     } catch (error) {
-      // Dropped, not retried: the next reading of each batch writes it again; the entries are counted lost.
-      this.dropped += batches.length + audits.length;
+      // Kept for the next attempt, in order, within the bound (beyond it the oldest are dropped and counted).
+      this.requeue(batches, audits);
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs === 0 ? FIRST_BACKOFF_MS : this.backoffMs * 2);
+      this.retryAt = Date.now() + this.backoffMs;
       this.fail('write', error);
     } finally {
       this.options.observer?.timed('flush', (performance.now() - started) / 1000);
     }
+  }
+
+  /** Puts the rows of a failed flush back before those that came meanwhile (newer readings win). */
+  private requeue(batches: Pending[], audits: AuditEntry[]): void {
+    const merged = new Map<string, Pending>();
+    for (const p of batches) merged.set(keyOf(p.key), p);
+    for (const [id, later] of this.pending) {
+      const earlier = merged.get(id);
+      if (!earlier) {
+        merged.set(id, later);
+        continue;
+      }
+      for (const viewer of later.viewers) earlier.viewers.add(viewer);
+      if (later.batch) {
+        earlier.batch = later.batch;
+        earlier.text = later.text;
+        earlier.lacks = later.lacks;
+      }
+      earlier.submission = later.submission ?? earlier.submission;
+    }
+    const overBatches = Math.max(0, merged.size - MAX_PENDING);
+    this.pending = new Map([...merged].slice(overBatches));
+    const all = [...audits, ...this.audits];
+    const overAudits = Math.max(0, all.length - MAX_PENDING);
+    this.audits = all.slice(overAudits);
+    this.dropped += overBatches + overAudits;
   }
 
   private async read<T>(op: 'read' | 'list', run: (db: Kysely<LedgerTables>) => Promise<T>): Promise<T | undefined> {

@@ -38,8 +38,10 @@ export async function openSqliteLedger(dataDir: string): Promise<LedgerStore> {
     mkdirSync(dir, { recursive: true });
     database = new DatabaseSync(file);
     // WAL: one writer and many readers at once; NORMAL sync is durable across a process crash (not a power
-    // cut's last transactions), the usual pairing with WAL. A locked file waits up to 2 s, then fails the write.
-    database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;');
+    // cut's last transactions), the usual pairing with WAL. A file locked by another process (a backup tool)
+    // waits at most 250 ms, then fails the write: node:sqlite waits synchronously, so the wait is kept short,
+    // and the ledger backs off after a failure (ledger.ts).
+    database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 250;');
   } catch (error) {
     throw new LedgerOpenError(`DATA_DIR: cannot open the ledger at ${file}: ${(error as Error).message}`, {
       cause: error,

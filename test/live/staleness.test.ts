@@ -251,7 +251,7 @@ describe.each([
       // (X-RateLimit-Remaining, or a 429) that nothing is left until the window resets.
       let spentAt = 0;
       for (let i = 0; i < 100 && !spentAt; i++) {
-        const res = await h.gql('query ($id: ID!) { node(id: $id) { id } }', {
+        const res = await h.gql('query ($id: ID!) { node(id: $id, fresh: true) { id } }', {
           id: toGlobalId('FACT_CHECK', done[i % done.length]!),
         });
         if (res.errors?.[0]?.extensions?.code === 'PROVIDER_RATE_LIMITED') spentAt = Date.now();

@@ -106,7 +106,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5_000);
   });
 
-  it('reads JWT settings, defaulting the tenant claim and the write scope', () => {
+  it('reads JWT settings, defaulting the tenant claim, the write scope and the operator scope', () => {
     const config = loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_ISSUER: 'https://idp', JWT_AUDIENCE: 'batchql' });
     expect(config.auth).toEqual({
       mode: 'jwt',
@@ -115,6 +115,7 @@ describe('loadConfig', () => {
       audience: 'batchql',
       tenantClaim: 'reach_tenant',
       writeScope: 'batches:write',
+      operatorScope: 'batches:operate',
     });
   });
 
@@ -122,6 +123,8 @@ describe('loadConfig', () => {
     const base = { AUTH_MODE: 'none' };
     expect(loadConfig({ ...base, JWT_WRITE_SCOPE: 'jobs:submit' }).auth.writeScope).toBe('jobs:submit');
     expect(() => loadConfig({ ...base, JWT_WRITE_SCOPE: 'a b' })).toThrow(/JWT_WRITE_SCOPE must be one scope/);
+    expect(loadConfig({ ...base, JWT_OPERATOR_SCOPE: 'ops' }).auth.operatorScope).toBe('ops');
+    expect(() => loadConfig({ ...base, JWT_OPERATOR_SCOPE: 'a b' })).toThrow(/JWT_OPERATOR_SCOPE must be one scope/);
     expect(loadConfig(base).queries.maxMutationBodyBytes).toBe(10 * 1024 * 1024);
     expect(() => loadConfig({ ...base, MAX_BODY_BYTES: '5000', MAX_MUTATION_BODY_BYTES: '4000' })).toThrow(
       /MAX_MUTATION_BODY_BYTES \(4000\) must not be below MAX_BODY_BYTES \(5000\)/,

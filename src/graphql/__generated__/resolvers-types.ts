@@ -69,7 +69,7 @@ export type AuditEntryConnection = {
   __typename?: 'AuditEntryConnection';
   /** The entries of this page, each with its cursor. */
   edges: Array<AuditEntryEdge>;
-  /** Where this page sits in the log (`last`/`before` are not offered: the log pages forward only). */
+  /** Where this page sits in the log: older entries follow (`hasNextPage`), newer ones precede. */
   pageInfo: PageInfo;
 };
 
@@ -78,7 +78,7 @@ export type AuditEntryEdge = {
   __typename?: 'AuditEntryEdge';
   /** Opaque; pass it as `after` to continue after this entry. */
   cursor: Scalars['String']['output'];
-  /** The entry. */
+  /** The audit entry at this position. */
   node: AuditEntry;
 };
 
@@ -1025,6 +1025,11 @@ export type ProviderInfo = {
   displayName: Scalars['String']['output'];
   /** The provider reports pending resources with missing dependencies. */
   hasPendingDetails: Scalars['Boolean']['output'];
+  /**
+   * Its batches appear in `batches`: from its own list, or, without a list endpoint, from the ledger (those batchql
+   * submitted or has read; docs/ledger.md). False without a list endpoint when the ledger is off.
+   */
+  listed: Scalars['Boolean']['output'];
   /** The pagination style of the provider's list endpoint, if any: CURSOR or OFFSET. */
   pagination?: Maybe<Scalars['String']['output']>;
   /**
@@ -1085,8 +1090,10 @@ export type Query = {
  */
 export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditLogFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2020,13 +2027,14 @@ export type ProviderInfoResolvers<ContextType = GraphQLContext, ParentType exten
   configured?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hasPendingDetails?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  listed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   pagination?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pausedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType, RequireFields<QueryBatchArgs, 'fresh' | 'provider' | 'providerBatchId'>>;
   batches?: Resolver<ResolversTypes['BatchConnection'], ParentType, ContextType, Partial<QueryBatchesArgs>>;
   factCheckBatches?: Resolver<ResolversTypes['FactCheckBatchConnection'], ParentType, ContextType, Partial<QueryFactCheckBatchesArgs>>;

@@ -76,6 +76,7 @@ export async function resolveBatchList(
       if (ledger) {
         // No list upstream: the batches batchql knows, as the caller's tenant saw or submitted them.
         sources.push(ledgerSource(ctx, name, ledger, filter, order));
+        exactness[name] = true;
         continue;
       }
       excluded.push({

@@ -36,6 +36,7 @@ export const Query: QueryResolvers = {
       displayName,
       configured: ctx.gateway.providers[provider] !== undefined,
       ...capabilities,
+      listed: capabilities.canList || ctx.gateway.ledger !== undefined,
       circuit: ctx.gateway.providers[provider]?.circuit?.() ?? null,
       pausedUntil: pausedUntil(ctx.gateway.providers[provider]?.pausedUntil?.()),
     })),

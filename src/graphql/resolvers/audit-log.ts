@@ -53,35 +53,42 @@ function auditFilterOf(ctx: GraphQLContext, filter: AuditLogFilter | null | unde
 
 /** `Query.auditLog`. */
 export const auditLogQuery: QueryResolvers = {
-  auditLog: async (_, { filter, first, after }, ctx) => {
+  auditLog: async (_, { filter, first, after, last, before }, ctx) => {
     assertOperator(ctx);
     const ledger = ctx.gateway.ledger?.ledger;
     if (!ledger || ledger.state().state === 'unavailable') throw unavailable();
-    const size = first ?? 20;
+    const backward = last != null || before != null;
+    if (backward && (first != null || after != null))
+      throw badInput('page the audit log with `first`/`after` or with `last`/`before`, not both');
+    const size = (backward ? last : first) ?? 20;
     if (!Number.isInteger(size) || size < 1 || size > MAX_AUDIT_PAGE)
-      throw badInput(`first must be 1 to ${MAX_AUDIT_PAGE}`);
+      throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_AUDIT_PAGE}`);
     const where = auditFilterOf(ctx, filter);
     const binding = bindingOf({ field: 'auditLog', filter: where });
     const { codec } = ctx.gateway.lists;
-    let afterId: number | null = null;
-    if (after != null) {
-      const payload = codec.decode(binding, after, 'after') as { i?: unknown } | null;
+    const cursor = backward ? before : after;
+    let fromId: number | null = null;
+    if (cursor != null) {
+      const argument = backward ? 'before' : 'after';
+      const payload = codec.decode(binding, cursor, argument) as { i?: unknown } | null;
       if (!payload || typeof payload.i !== 'number' || !Number.isInteger(payload.i))
-        throw badInput('`after` is not a cursor this list issued');
-      afterId = payload.i;
+        throw badInput(`\`${argument}\` is not a cursor this list issued`);
+      fromId = payload.i;
     }
     let rows: StoredAuditEntry[];
     try {
-      rows = await ledger.auditEntries(where, afterId, size);
+      rows = await ledger.auditEntries(where, fromId, size, backward);
     } catch {
       throw unavailable();
     }
-    const edges = rows.slice(0, size).map((node) => ({ cursor: codec.encode(binding, { i: node.id }), node }));
+    const more = rows.length > size;
+    const page = backward ? rows.slice(0, size).reverse() : rows.slice(0, size);
+    const edges = page.map((node) => ({ cursor: codec.encode(binding, { i: node.id }), node }));
     return {
       edges,
       pageInfo: {
-        hasNextPage: rows.length > size,
-        hasPreviousPage: false,
+        hasNextPage: backward ? false : more,
+        hasPreviousPage: backward ? more : false,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },
