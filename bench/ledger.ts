@@ -119,7 +119,8 @@ try {
   console.log(`| without the ledger | ${without.p50} ms | ${without.p99} ms | ${without.max} ms |`);
   console.log(`| with the ledger | ${withLedger.p50} ms | ${withLedger.p99} ms | ${withLedger.max} ms |`);
   console.log(
-    `flushes: ${flushes} (${(rows / Math.max(1, flushes)).toFixed(0)} rows each, ${((flushSeconds / Math.max(1, flushes)) * 1000).toFixed(2)} ms mean, ` +
+    `flushes: ${flushes} (${(rows / Math.max(1, flushes)).toFixed(0)} rows each, ` +
+      `${((flushSeconds / Math.max(1, flushes)) * 1000).toFixed(2)} ms mean, ` +
       `${(flushMax * 1000).toFixed(2)} ms max); ${rows} rows written; store ${(bytes / 1e6).toFixed(1)} MB`,
   );
 } finally {

@@ -532,7 +532,7 @@ export class Ledger {
     const started = performance.now();
     try {
       await db.transaction().execute(async (trx) => {
-        for (const p of batches) await writePending(trx, p);
+        await writePending(trx, batches);
         for (const a of audits) await trx.insertInto('ledger_audit').values(auditRow(a)).execute();
       });
       this.lastWriteFailed = false;
@@ -641,63 +641,100 @@ function parseToken(token: string | number | null): { k: number | null; s: numbe
   return null;
 }
 
-async function writePending(trx: Kysely<LedgerTables>, p: Pending): Promise<void> {
-  const { provider, scope, providerBatchId } = p.key;
-  if (p.batch && p.text !== undefined) {
-    const b = p.batch;
-    const extra = b as { batchType?: string | null; pendingRecords?: number | null };
-    const created = timeOf(b.createdAt);
-    const values = {
-      status: b.status,
-      provider_status: b.providerStatus,
-      is_terminal: b.isTerminal ? 1 : 0,
-      total: b.progress.total,
-      processed: b.progress.processed,
-      failed: b.progress.failed,
-      batch_type: extra.batchType ?? null,
-      pending_records: extra.pendingRecords ?? null,
-      created_at: created,
-      started_at: timeOf(b.startedAt),
-      completed_at: timeOf(b.completedAt),
-      reading: p.text,
-      read_at: b.observedAt.getTime(),
-      lacks: JSON.stringify(p.lacks ?? []),
-    };
+/** Rows per statement: a multi-row insert keeps well under SQLite's 32,766 bound parameters. */
+const ROWS_PER_STATEMENT = 400;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) out.push(items.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
+
+/**
+ * Writes a flush's rows: every changed reading in multi-row upserts (a statement per 400 rows rather than
+ * per row: the flush's cost is mostly statements, not rows), the submissions, and the sightings.
+ */
+async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Promise<void> {
+  const readings = pending.filter((p) => p.batch && p.text !== undefined);
+  for (const chunk of chunks(readings)) {
     await trx
       .insertInto('ledger_batches')
-      .values({
-        provider,
-        scope,
-        provider_batch_id: providerBatchId,
-        ...values,
-        sort_created: created ?? p.at,
-        first_seen_at: p.at,
-      })
+      .values(
+        chunk.map((p) => {
+          const b = p.batch!;
+          const extra = b as { batchType?: string | null; pendingRecords?: number | null };
+          const created = timeOf(b.createdAt);
+          return {
+            provider: p.key.provider,
+            scope: p.key.scope,
+            provider_batch_id: p.key.providerBatchId,
+            status: b.status,
+            provider_status: b.providerStatus,
+            is_terminal: b.isTerminal ? 1 : 0,
+            total: b.progress.total,
+            processed: b.progress.processed,
+            failed: b.progress.failed,
+            batch_type: extra.batchType ?? null,
+            pending_records: extra.pendingRecords ?? null,
+            created_at: created,
+            started_at: timeOf(b.startedAt),
+            completed_at: timeOf(b.completedAt),
+            reading: p.text!,
+            read_at: b.observedAt.getTime(),
+            lacks: JSON.stringify(p.lacks ?? []),
+            sort_created: created ?? p.at,
+            first_seen_at: p.at,
+          };
+        }),
+      )
       .onConflict((oc) =>
-        oc
-          .columns(['provider', 'scope', 'provider_batch_id'])
-          .doUpdateSet({ ...values, sort_created: sql<number>`coalesce(${created}, ledger_batches.first_seen_at)` }),
+        oc.columns(['provider', 'scope', 'provider_batch_id']).doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          provider_status: eb.ref('excluded.provider_status'),
+          is_terminal: eb.ref('excluded.is_terminal'),
+          total: eb.ref('excluded.total'),
+          processed: eb.ref('excluded.processed'),
+          failed: eb.ref('excluded.failed'),
+          batch_type: eb.ref('excluded.batch_type'),
+          pending_records: eb.ref('excluded.pending_records'),
+          created_at: eb.ref('excluded.created_at'),
+          started_at: eb.ref('excluded.started_at'),
+          completed_at: eb.ref('excluded.completed_at'),
+          reading: eb.ref('excluded.reading'),
+          read_at: eb.ref('excluded.read_at'),
+          lacks: eb.ref('excluded.lacks'),
+          // A creation time learnt later replaces first sight; none keeps the row where it was first listed.
+          sort_created: sql<number>`coalesce(excluded.created_at, ledger_batches.first_seen_at)`,
+        })),
       )
       .execute();
   }
-  if (p.submission) {
+  for (const p of pending.filter((q) => q.submission))
     await trx
       .updateTable('ledger_batches')
       .set({
         submitted: 1,
-        submitted_at: p.submission.at,
-        submitted_by: p.submission.subject,
-        submitted_tenant: p.submission.tenant,
+        submitted_at: p.submission!.at,
+        submitted_by: p.submission!.subject,
+        submitted_tenant: p.submission!.tenant,
       })
-      .where('provider', '=', provider)
-      .where('scope', '=', scope)
-      .where('provider_batch_id', '=', providerBatchId)
+      .where('provider', '=', p.key.provider)
+      .where('scope', '=', p.key.scope)
+      .where('provider_batch_id', '=', p.key.providerBatchId)
       .execute();
-  }
-  for (const viewer of p.viewers)
+  const sightings = pending.flatMap((p) =>
+    [...p.viewers].map((viewer) => ({
+      provider: p.key.provider,
+      scope: p.key.scope,
+      provider_batch_id: p.key.providerBatchId,
+      viewer,
+      first_seen_at: p.at,
+    })),
+  );
+  for (const chunk of chunks(sightings))
     await trx
       .insertInto('ledger_viewers')
-      .values({ provider, scope, provider_batch_id: providerBatchId, viewer, first_seen_at: p.at })
+      .values(chunk)
       .onConflict((oc) => oc.doNothing())
       .execute();
 }

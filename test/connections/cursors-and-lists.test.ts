@@ -121,7 +121,7 @@ describe('providers that cannot list', () => {
     expect(h.sims.gameball.control.totalRequests()).toBe(0);
   });
 
-  it('with LEDGER=off, answers an empty connection with an extensions note when filtered to Gameball alone', async () => {
+  it('with LEDGER=off, answers an empty connection and a note when filtered to Gameball alone', async () => {
     const off = await startHarness({ env: { LEDGER: 'off' } });
     try {
       const res = await off.gql(
