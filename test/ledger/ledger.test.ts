@@ -172,3 +172,27 @@ describe('finished batches cost nothing', () => {
     expect(metrics).toMatch(/batchql_ledger_writes_total\{kind="batch"\} [1-9]/);
   });
 });
+
+describe('the upstream cost estimate', () => {
+  it('counts reads the ledger answers as zero, and `fresh` ones again', async () => {
+    const small = await startHarness({ env: { MAX_UPSTREAM_CALLS_PER_REQUEST: '2' } });
+    try {
+      const ids = small.sims.factCheck.control
+        .idsByState()
+        .done!.slice(0, 3)
+        .map((id) => toGlobalId('FACT_CHECK', id));
+      expect(ids).toHaveLength(3);
+      // Each read once (one call each, within the cap): now the ledger holds them, finished.
+      for (const id of ids) expect((await small.gql(`{ node(id: "${id}") { id } }`)).errors).toBeUndefined();
+      const NODES = 'query($ids: [ID!]!, $fresh: Boolean) { nodes(ids: $ids, fresh: $fresh) { id } }';
+      // The ledger answers all three, so three ids fit a cap of two calls; asked fresh, they do not.
+      const free = await small.gql(NODES, { ids });
+      expect(free.errors).toBeUndefined();
+      expect(free.data.nodes.map((n: { id: string }) => n.id)).toEqual(ids);
+      const fresh = await small.gql(NODES, { ids, fresh: true });
+      expect(fresh.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    } finally {
+      await small.close();
+    }
+  });
+});

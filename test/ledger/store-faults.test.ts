@@ -23,7 +23,7 @@ const SUBMIT = `mutation($n: String!) { submitGameballBatch(input: { orders: [{ 
 async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what} (${JSON.stringify(await ready())})`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -71,7 +71,8 @@ describe('a ledger that cannot be written', () => {
       expect(h.logs.filter((l) => l.includes('ledger: a write failed')).length).toBe(1);
       other.exec('ROLLBACK');
       // The rows waiting since are written on the next attempt: the batch is listed, its audit entry kept.
-      await eventually(async () => (await ready()).ledger.state === 'ok', 10_000, 'a flush after the lock');
+      // The next attempt comes after the backoff (1 s, doubling while it fails, at most 30 s).
+      await eventually(async () => (await ready()).ledger.state === 'ok', 35_000, 'a flush after the lock');
       const listed = await h.gql('{ batches(first: 10, filter: { providers: [GAMEBALL] }) { edges { node { id } } } }');
       expect(listed.data.batches.edges.map((e: any) => e.node.id)).toContain(id);
       const log = await h.gql('{ auditLog { edges { node { batchId outcome } } } }');
@@ -81,5 +82,5 @@ describe('a ledger that cannot be written', () => {
     } finally {
       other.close();
     }
-  }, 30_000);
+  }, 60_000);
 });
