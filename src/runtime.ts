@@ -192,6 +192,11 @@ async function openLedger(
   let ledger: Ledger;
   try {
     const store = await openSqliteLedger(settings.dataDir);
+    if (store.createdFolder)
+      logger.info(
+        { dataDir: store.createdFolder },
+        `ledger: created DATA_DIR ${store.createdFolder} for the ledger (keep it across restarts: docs/ledger.md)`,
+      );
     logger.info({ location: store.location }, 'ledger: remembering batches and writes');
     ledger = new Ledger(store, options);
   } catch (error) {

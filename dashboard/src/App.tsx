@@ -415,8 +415,8 @@ function GameballNote({ listed, onOpen }: { listed: boolean; onOpen(batch: Batch
       <p>
         {listed ? (
           <>
-            <strong>{name}</strong> has no list endpoint: this list shows the {name} batches batchql has seen
-            (submitted here or opened by id). Open another by its id:
+            <strong>{name}</strong> has no list endpoint: this list shows the {name} batches batchql has seen (submitted
+            here or opened by id). Open another by its id:
           </>
         ) : (
           <>

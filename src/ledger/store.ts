@@ -15,6 +15,8 @@ export interface LedgerStore {
   db: Kysely<LedgerTables>;
   /** Where it lives, for logs and `/ready` (a path, never a credential). */
   location: string;
+  /** The folder it is in was made now (a first start): the start-up log says so. */
+  createdFolder: string | undefined;
   /** Bytes on disk (the database file and its write-ahead log). */
   size(): number;
   /** An online copy of the database to `path` (`node:sqlite`'s backup: readers and writers go on meanwhile). */
@@ -34,8 +36,9 @@ export async function openSqliteLedger(dataDir: string): Promise<LedgerStore> {
   const dir = resolve(dataDir);
   const file = join(dir, LEDGER_FILE);
   let database: DatabaseSync;
+  let createdFolder: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    createdFolder = mkdirSync(dir, { recursive: true });
     database = new DatabaseSync(file);
     // WAL: one writer and many readers at once; NORMAL sync is durable across a process crash (not a power
     // cut's last transactions), the usual pairing with WAL. A file locked by another process (a backup tool)
@@ -65,6 +68,7 @@ export async function openSqliteLedger(dataDir: string): Promise<LedgerStore> {
   return {
     db,
     location: file,
+    createdFolder,
     size: () => sizeOf(file) + sizeOf(`${file}-wal`),
     backup: async (path) => {
       await backup(database, path);
