@@ -14,7 +14,7 @@ const LAYERS = [
   ['config', '^src/config/'],
   ['base', '^src/(redis|observability)/'],
   ['upstream', '^src/upstream/'],
-  ['services', '^src/(live|identity|writes)/'],
+  ['services', '^src/(live|identity|writes|ledger)/'],
   ['graphql', '^src/graphql/'],
   ['edge', '^src/(webhooks|http)/'],
   // A provider's folder (not its simulator) and the definition type it implements: they bring SDL and
@@ -71,7 +71,9 @@ module.exports = {
       comment:
         'The core never imports a provider folder: it learns providers from their definitions, passed in by the ' +
         'composition root; only the list (providers/index.ts) imports them.',
-      from: { path: '^src/(domain|config|redis|observability|upstream|live|identity|writes|graphql|webhooks|http)/' },
+      from: {
+        path: '^src/(domain|config|redis|observability|upstream|live|identity|writes|ledger|graphql|webhooks|http)/',
+      },
       to: {
         path: '^src/providers/(?!names\\.ts$)',
         pathNot: EXCEPTIONS.map((e) => e.to),

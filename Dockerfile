@@ -18,13 +18,16 @@ RUN npm run build
 # Runtime stage: production dependencies only (no tsx, no typescript, no vite), the build (the dashboard
 # included) and the SDL it reads.
 FROM node:24-slim AS runtime
-ENV NODE_ENV=production PORT=4000
+ENV NODE_ENV=production PORT=4000 DATA_DIR=/app/data
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
-# The image's own unprivileged user (uid 1000); the app writes nothing to disk.
+# The image's own unprivileged user (uid 1000). It writes only the ledger (docs/ledger.md), in /app/data: owned by
+# it, and a volume, so the ledger outlives the container (mount one per replica).
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME ["/app/data"]
 USER node
 EXPOSE 4000
 # Liveness: GET /health (node:24-slim has no curl or wget; src/healthcheck.ts uses node's fetch).

@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Each test file's own DATA_DIR (the ledger's folder) for the gateways it spawns.
+    setupFiles: ['test/setup/data-dir.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // The JSON report feeds the closing line of .ci/run.

@@ -10,6 +10,7 @@ import { serverSettings, type ServerSettings } from './http/server-settings.js';
 import { upstreamSettings, type UpstreamLimits } from './upstream/limits.js';
 import { listSettings, type ListSettings } from './graphql/connections/settings.js';
 import { writeSettings, type WriteSettings } from './writes/settings.js';
+import { ledgerSettings, type LedgerSettings } from './ledger/settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
   ConfigError,
@@ -38,6 +39,8 @@ export interface GatewayConfig extends ServerSettings {
   rateLimit: RateLimitSettings;
   /** Idempotency keys of writes (`IDEMPOTENCY_*`). */
   writes: WriteSettings;
+  /** The ledger (`LEDGER`, `DATA_DIR`, …). */
+  ledger: LedgerSettings;
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
@@ -105,6 +108,7 @@ export const SETTINGS_FRAGMENTS: readonly SettingsFragment<unknown>[] = [
   authSettings,
   corsSettings,
   writeSettings,
+  ledgerSettings,
   liveSettings,
   redisSettings,
   listSettings,
@@ -138,6 +142,7 @@ export function loadConfig(
   const queries = read(queryLimitSettings);
   const rateLimit = read(rateLimitSettings);
   const writes = read(writeSettings);
+  const ledger = read(ledgerSettings);
   const live = read(liveSettings);
   const redis = read(redisSettings);
   const lists = read(listSettings);
@@ -168,6 +173,7 @@ export function loadConfig(
     !queries ||
     !rateLimit ||
     !writes ||
+    !ledger ||
     !live ||
     !redis ||
     !lists ||
@@ -185,6 +191,7 @@ export function loadConfig(
       ...writes,
       markerSecret: writes.markerSecret ?? derivedSecret('batchql-write-marker', source, definitions),
     },
+    ledger,
     live,
     redis,
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedSecret('batchql-cursor', source, definitions) },

@@ -37,6 +37,9 @@ import { WritesInFlight } from './writes/in-flight.js';
 import { replayWaitMs, writeAttemptWindowMs } from './writes/settings.js';
 import { createGatewayRedis, type GatewayRedis } from './redis/connection.js';
 import { redisHealthReporter } from './redis/health.js';
+import { Ledger } from './ledger/ledger.js';
+import { recordingAll } from './ledger/recording.js';
+import { LedgerOpenError, openSqliteLedger } from './ledger/store.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -50,6 +53,8 @@ export interface RunningGateway {
   coordinator: Coordinator;
   logger: Logger;
   metrics: Metrics;
+  /** The ledger (docs/ledger.md); undefined with `LEDGER=off`. */
+  ledger: Ledger | undefined;
   /** The tracer provider, when tracing is on (docs/operations.md, "Tracing"). */
   tracing: Tracing | undefined;
   /**
@@ -102,6 +107,7 @@ function operations(
   providers: Providers,
   draining: () => boolean,
   leaving: () => boolean,
+  ledger: Ledger | undefined,
 ): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -136,6 +142,8 @@ function operations(
           ...reason,
           providers: circuits,
           ...pausedUntil,
+          // The ledger's state never changes readiness: the gateway serves without it (docs/ledger.md).
+          ...(ledger ? { ledger: ledger.state() } : {}),
         }),
       );
       return;
@@ -167,6 +175,40 @@ function redisStartError(url: string, error: unknown): Error {
 function endpointForLog(endpoint: string): string {
   const url = new URL(endpoint);
   return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+/**
+ * The ledger of `LEDGER=on` (undefined with `off`): the embedded store in `DATA_DIR`, or, when it cannot be
+ * opened (a read-only folder, a locked or corrupt file), a ledger without a store that `/ready` reports as
+ * `unavailable`; the gateway starts either way.
+ */
+async function openLedger(
+  settings: GatewayConfig['ledger'],
+  logger: Logger,
+  metrics: Metrics,
+): Promise<Ledger | undefined> {
+  if (!settings.enabled) return undefined;
+  const options = { cacheMaxEntries: settings.cacheMaxEntries, log: logger, observer: metrics.ledger };
+  let ledger: Ledger;
+  try {
+    const store = await openSqliteLedger(settings.dataDir);
+    if (store.createdFolder)
+      logger.info(
+        { dataDir: store.createdFolder },
+        `ledger: created DATA_DIR ${store.createdFolder} for the ledger (keep it across restarts: docs/ledger.md)`,
+      );
+    logger.info({ location: store.location }, 'ledger: remembering batches and writes');
+    ledger = new Ledger(store, options);
+  } catch (error) {
+    const reason = error instanceof LedgerOpenError ? error.message : `DATA_DIR: ${(error as Error).message}`;
+    logger.warn(
+      { err: error },
+      `ledger: unavailable, batchql runs without it (no Gameball list, no audit log): ${reason}`,
+    );
+    ledger = new Ledger(undefined, { ...options, unavailable: reason });
+  }
+  metrics.bindLedger(ledger);
+  return ledger;
 }
 
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
@@ -245,7 +287,7 @@ export async function startGateway(
   started.defer(async () => {
     await sharedBudget?.close();
   });
-  const providers = createProviders(definitions, config.providers, {
+  const upstreamProviders = createProviders(definitions, config.providers, {
     ...config.upstream,
     ...(sharedBudget ? { sharedBudget } : {}),
     userAgent: `batchql/0.1 (${config.live.instanceId})`,
@@ -276,7 +318,11 @@ export async function startGateway(
     pauseCapMs: config.live.errorMaxMs,
     ...(tracing ? { tracing } : {}),
   });
-  started.defer(() => closeProviders(providers));
+  started.defer(() => closeProviders(upstreamProviders));
+  // The ledger (docs/ledger.md): every reading of every provider is told to it on its way back.
+  const ledger = await openLedger(config.ledger, logger, metrics);
+  started.defer(() => ledger?.close());
+  const providers = ledger ? recordingAll(upstreamProviders, ledger) : upstreamProviders;
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
   const leases: LeaseLedger | undefined = redis
@@ -365,6 +411,15 @@ export async function startGateway(
         attemptWindowMs: writeAttemptWindowMs(config.upstream),
         inFlight: writesInFlight,
       },
+      ...(ledger
+        ? {
+            ledger: {
+              ledger,
+              cancelOwnBatchesOnly: config.ledger.cancelOwnBatchesOnly,
+              operatorScope: config.auth.operatorScope,
+            },
+          }
+        : {}),
       logger,
       queries: config.queries,
       authenticate,
@@ -408,6 +463,7 @@ export async function startGateway(
         providers,
         () => drain.draining,
         isShuttingDown,
+        ledger,
       ),
     ),
   );
@@ -489,6 +545,7 @@ export async function startGateway(
     server,
     gateway,
     providers,
+    ledger,
     lists,
     live,
     coordinator,

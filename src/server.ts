@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import {
   createContext,
   type GatewayServices,
+  type LedgerServices,
   type Gateway,
   type GraphQLContext,
   type ListServices,
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   live: LiveServices;
   /** Idempotency keys and the write scope (`JWT_WRITE_SCOPE`). */
   writes: WriteServices;
+  /** The ledger, when on (`LEDGER`). @default off */
+  ledger?: LedgerServices;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
   /** Verifies the caller (JWT) and yields its tenant. @default everyone, no tenant */
@@ -127,7 +130,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
   // Shared by every request's context as one property (`GraphQLContext.gateway`).
-  const gateway: GatewayServices = { definitions, providerNames, providers: options.providers, lists, live, writes };
+  const gateway: GatewayServices = {
+    definitions,
+    providerNames,
+    providers: options.providers,
+    lists,
+    live,
+    writes,
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+  };
   // Documents by id: the dashboard's (read from where it is served, when it is) and PERSISTED_OPERATIONS_FILE's.
   const persisted = persistedDocuments(
     queries,

@@ -219,7 +219,9 @@ export function App() {
   const [submitting, setSubmitting] = useState(false);
   const [tokenOpen, setTokenOpen] = useState(false);
   const excluded = list.data?.excludedProviders ?? [];
-  const gameballExcluded = excluded.find((e) => e.provider === 'GAMEBALL' && e.reason === 'CANNOT_LIST');
+  const gameball = providers.data?.find((p) => p.provider === 'GAMEBALL');
+  // Gameball has no list endpoint: its box opens a batch by id, whether or not the ledger lists the ones seen.
+  const gameballNote = gameball?.configured && !gameball.canList;
   const providerErrors = list.errors?.filter((e) => e.extensions?.provider);
   const otherErrors = list.errors?.filter((e) => !e.extensions?.provider && e !== badCursor);
   // App holds the names' context (ProviderNames below), so it reads the names from the answer itself.
@@ -231,7 +233,7 @@ export function App() {
   const inView = (providers.data ?? []).filter(
     (p) =>
       p.configured &&
-      p.canList &&
+      p.listed &&
       (!view.provider || p.provider === view.provider) &&
       !excluded.some((e) => e.provider === p.provider),
   );
@@ -319,7 +321,9 @@ export function App() {
             />
             <ErrorNotice errors={otherErrors} />
             <ErrorNotice errors={streamErrors} context="(live updates)" />
-            {gameballExcluded || !list.data ? <GameballNote onOpen={(b) => (remember(b), openBatch(b.id))} /> : null}
+            {gameballNote ? (
+              <GameballNote listed={gameball.listed} onOpen={(b) => (remember(b), openBatch(b.id))} />
+            ) : null}
             <div className="table-wrap">
               <BatchTable
                 rows={rows}
@@ -387,8 +391,11 @@ export function App() {
   );
 }
 
-/** Gameball cannot list its batches: a note, and a box to open one by its id. */
-function GameballNote({ onOpen }: { onOpen(batch: BatchRowFragment): void }) {
+/**
+ * Gameball cannot list its batches: a note, and a box to open one by its id. With the ledger on (`listed`), the
+ * batches batchql has seen are in the list, and the box opens one it has not seen yet.
+ */
+function GameballNote({ listed, onOpen }: { listed: boolean; onOpen(batch: BatchRowFragment): void }) {
   const [value, setValue] = useState('');
   const [errors, setErrors] = useState<GqlError[] | undefined>();
   const [busy, setBusy] = useState(false);
@@ -406,7 +413,16 @@ function GameballNote({ onOpen }: { onOpen(batch: BatchRowFragment): void }) {
   return (
     <div className="notice notice-info gameball-note">
       <p>
-        <strong>{name}</strong> has no list endpoint, so its batches are not in this list. Open one by its id:
+        {listed ? (
+          <>
+            <strong>{name}</strong> has no list endpoint: this list shows the {name} batches batchql has seen (submitted
+            here or opened by id). Open another by its id:
+          </>
+        ) : (
+          <>
+            <strong>{name}</strong> has no list endpoint, so its batches are not in this list. Open one by its id:
+          </>
+        )}
       </p>
       <form className="inline-form" onSubmit={(e) => void open(e)}>
         <label className="visually-hidden" htmlFor="gameball-id">

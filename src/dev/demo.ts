@@ -8,6 +8,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
@@ -49,6 +51,8 @@ const env = {
   GAMEBALL_RATE_LIMIT: process.env.GAMEBALL_RATE_LIMIT ?? '',
   // The demo's own origin under both of its names (GraphiQL opened at one may call the other).
   CORS_ORIGINS: process.env.CORS_ORIGINS ?? `http://localhost:${port},http://127.0.0.1:${port}`,
+  // A fresh ledger for each demo: the simulators start over with the same ids, so last run's readings would lie.
+  DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'batchql-demo-')),
   // Check webhooks on: the simulator signs its batch.completed/batch.failed events with this secret.
   FACTCHECK_WEBHOOK_SECRET: process.env.FACTCHECK_WEBHOOK_SECRET ?? `whsec_demo_${randomBytes(16).toString('hex')}`,
 };
@@ -82,6 +86,10 @@ await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
   );
   const origin = new URL(gateway.url).origin;
   console.log(`\nDashboard: ${origin}/dashboard\nGraphiQL:  ${gateway.url}\n`);
+  console.log(
+    `Ledger: ${env.DATA_DIR} (new for this demo: the simulators start over; set DATA_DIR to keep one). ` +
+      'Gameball batches you submit or open are listed from it, and finished batches are read once.\n',
+  );
   console.log(
     `Check webhooks: the Check simulator posts signed batch.completed/batch.failed events to ${webhookUrl}; ` +
       'a watched Check batch that finishes ends then, without waiting for its next poll.\n',

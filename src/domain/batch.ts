@@ -54,6 +54,10 @@ interface BatchCommon {
    * sent; null when unknown, as while an overdue read is still under way).
    */
   nextRefreshAt?: Date | null;
+  /** Set when this answer is the ledger's stored reading rather than a read from the provider now. */
+  servedFrom?: 'PROVIDER' | 'LEDGER';
+  /** Set on ledger list rows: when batchql first saw the batch (their creation order when the provider gives none). */
+  knownSince?: Date;
 }
 
 /**

@@ -47,6 +47,8 @@ export const ErrorCode = {
   IDEMPOTENCY_KEY_LIMIT: 'IDEMPOTENCY_KEY_LIMIT',
   /** A write was sent but no answer came back (timeout, dropped connection): the provider may have acted on it. */
   OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
+  /** The ledger is off (`LEDGER=off`) or cannot be read: what only it knows (the audit log) cannot be answered. */
+  LEDGER_UNAVAILABLE: 'LEDGER_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -89,9 +89,17 @@ export function isPastCreatedBound(batch: Batch, filter: BatchListFilter, order:
   return filter.createdBefore !== undefined && t >= filter.createdBefore.getTime();
 }
 
-/** The sort key of a batch for `field`, in epoch milliseconds, or null. */
+/**
+ * The sort key of a batch for `field`, in epoch milliseconds, or null. A ledger row without a creation time
+ * (a provider whose status has none) sorts by when batchql first saw it (`knownSince`), as the ledger orders it.
+ */
 export function sortKey(batch: Batch, field: OrderField): number | null {
-  const date = field === 'CREATED_AT' ? batch.createdAt : field === 'STARTED_AT' ? batch.startedAt : batch.completedAt;
+  const date =
+    field === 'CREATED_AT'
+      ? (batch.createdAt ?? batch.knownSince ?? null)
+      : field === 'STARTED_AT'
+        ? batch.startedAt
+        : batch.completedAt;
   return date ? date.getTime() : null;
 }
 

@@ -19,6 +19,11 @@ export interface ProviderCapabilities {
   firstPageToken: string | number | null;
   /** Where its batches go among equal sort keys in merged lists (lower first). */
   listRank: number;
+  /**
+   * Listing providers whose list rows carry fewer fields than a read by id: the batch fields a row lacks. The
+   * ledger keeps which fields each reading lacks, and answers a selection of them by reading the batch.
+   */
+  listRowLacks?: readonly string[];
   /** Live streams of running batches can be refreshed many at a time through the list (`live/bulk-refresh.ts`). */
   bulkRefresh?: BulkRefreshCapability;
 }

@@ -17,6 +17,7 @@ import { RequestBudget } from './request-budget.js';
 import type { Coordinator } from '../live/coordinator.js';
 import type { IdempotencyStore } from '../writes/idempotency-store.js';
 import type { WritesInFlight } from '../writes/in-flight.js';
+import type { Ledger } from '../ledger/ledger.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
@@ -53,6 +54,15 @@ export interface WriteServices {
   inFlight?: WritesInFlight;
 }
 
+/** The ledger (docs/ledger.md) and the rules that use it; absent with `LEDGER=off`. */
+export interface LedgerServices {
+  ledger: Ledger;
+  /** `CANCEL_OWN_BATCHES_ONLY`. */
+  cancelOwnBatchesOnly: boolean;
+  /** `JWT_OPERATOR_SCOPE`, named in FORBIDDEN refusals. */
+  operatorScope: string;
+}
+
 /** What the gateway shares with every request: one object, made once. */
 export interface GatewayServices {
   /** Every provider this gateway knows (configured or not), in list rank order. */
@@ -63,6 +73,7 @@ export interface GatewayServices {
   lists: ListServices;
   live: LiveServices;
   writes: WriteServices;
+  ledger?: LedgerServices;
 }
 
 /**

@@ -15,26 +15,35 @@ export type Args = Record<string, unknown>;
 export type ByProvider = Partial<Record<ProviderName, number>>;
 
 /** What a field that calls upstream may cost at worst, and how many parents its subtree resolves for. */
+/**
+ * True when a read of this batch will make no upstream call: the ledger answers it (`load-batch.ts`'s
+ * `servedWithoutCall`). Absent: every read calls.
+ */
+export type Free = (provider: ProviderName, providerBatchId: string) => boolean;
+
 export interface FieldCost {
-  /** Upstream calls the field itself may make. */
-  calls(args: Args, providers: Providers): number;
+  /** Upstream calls the field itself may make (`free` says which batch reads cost none). */
+  calls(args: Args, providers: Providers, free?: Free): number;
   /**
    * The same calls by the provider they go to, where the query says (an id, a list's providers); these are
    * checked against each provider's budget. Subscriptions have none: their reads are polls.
    */
-  by?(args: Args, providers: Providers): ByProvider;
+  by?(args: Args, providers: Providers, free?: Free): ByProvider;
   /** How many objects its selection is resolved for (a list's length); 1 when absent. */
   fanOut?(args: Args, providers: Providers): number;
 }
 
-/** Distinct batches named by a list of global ids (two encodings of one id are one batch; bad ids cost nothing). */
-function distinctBatchIds(ids: unknown, providers: Providers): number {
+/**
+ * Distinct batches named by a list of global ids (two encodings of one id are one batch; bad ids, and reads
+ * `free` says cost nothing, cost nothing).
+ */
+function distinctBatchIds(ids: unknown, providers: Providers, free?: Free): number {
   if (!Array.isArray(ids)) return 0;
-  return Object.values(batchIdsByProvider(ids, providers)).reduce((sum, n) => sum + n, 0);
+  return Object.values(batchIdsByProvider(ids, providers, free)).reduce((sum, n) => sum + n, 0);
 }
 
-/** Distinct batches named by a list of global ids, by provider. */
-function batchIdsByProvider(ids: unknown, providers: Providers): ByProvider {
+/** Distinct batches named by a list of global ids, by provider (those `free` says cost nothing left out). */
+function batchIdsByProvider(ids: unknown, providers: Providers, free?: Free): ByProvider {
   const known = Object.keys(providers) as ProviderName[];
   const seen = new Set<string>();
   const by: ByProvider = {};
@@ -43,7 +52,7 @@ function batchIdsByProvider(ids: unknown, providers: Providers): ByProvider {
     try {
       const { provider, providerBatchId } = fromGlobalId(id, known);
       const key = `${provider}:${providerBatchId}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || free?.(provider, providerBatchId)) continue;
       seen.add(key);
       by[provider] = (by[provider] ?? 0) + 1;
     } catch {
@@ -53,13 +62,19 @@ function batchIdsByProvider(ids: unknown, providers: Providers): ByProvider {
   return by;
 }
 
-/** A fixed number of calls to the provider of the batch `args.id` names. */
+/** A fixed number of calls to the provider of the batch `args.id` names (none when `free` says its read costs none). */
 const byId =
   (calls: number) =>
-  (args: Args, providers: Providers): ByProvider => {
-    const [provider] = Object.keys(batchIdsByProvider(args.id, providers)) as ProviderName[];
+  (args: Args, providers: Providers, free?: Free): ByProvider => {
+    const [provider] = Object.keys(batchIdsByProvider(args.id, providers, free)) as ProviderName[];
     return provider ? { [provider]: calls } : {};
   };
+
+/** `batch(provider:, providerBatchId:)`: one call, none when `free` says its read costs none. */
+const byProviderId = (args: Args, free?: Free): ByProvider => {
+  const provider = args.provider as ProviderName;
+  return typeof args.providerBatchId === 'string' && free?.(provider, args.providerBatchId) ? {} : { [provider]: 1 };
+};
 
 /** Providers a list field reads (of `candidates`; every configured one when null), as its filter allows. */
 function listed(candidates: readonly ProviderName[] | null, args: Args, providers: Providers): ProviderName[] {
@@ -88,11 +103,14 @@ export type CostTable = Readonly<Record<string, FieldCost>>;
 
 /** The core's fields that call upstream, by schema coordinate, with their worst case; providers add their own. */
 const CORE_COSTS: CostTable = {
-  'Query.node': { calls: () => 1, by: byId(1) },
-  'Query.batch': { calls: () => 1, by: byId(1) },
+  'Query.node': { calls: (a, p, f) => distinctBatchIds([a.id], p, f), by: byId(1) },
+  'Query.batch': {
+    calls: (a, _, f) => Object.keys(byProviderId(a, f)).length,
+    by: (a, _, f) => byProviderId(a, f),
+  },
   'Query.nodes': {
-    calls: (a, p) => distinctBatchIds(a.ids, p),
-    by: (a, p) => batchIdsByProvider(a.ids, p),
+    calls: (a, p, f) => distinctBatchIds(a.ids, p, f),
+    by: (a, p, f) => batchIdsByProvider(a.ids, p, f),
     fanOut: (a, p) => distinctBatchIds(a.ids, p),
   },
   'Query.batches': listCost(null),

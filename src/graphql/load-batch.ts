@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { GraphQLContext } from './context.js';
+import { scopeOf, type GraphQLContext } from './context.js';
 import type { Batch, ProviderName } from '../domain/batch.js';
 import { badInput, notConfigured } from '../domain/errors.js';
 import type { BatchProvider } from '../domain/provider.js';
-import { wantsPendingDetails } from './selection.js';
+import { selectsAnyField, wantsPendingDetails } from './selection.js';
 
 /**
  * The one check before anything reaches an upstream, for queries and subscriptions alike: the
@@ -24,13 +24,16 @@ export function resolveTarget(
 
 /**
  * Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never
- * reaches an upstream).
+ * reaches an upstream). Unless `fresh`, a finished batch whose stored reading has every field the
+ * operation selects is answered from the ledger with no upstream call (docs/ledger.md, "Finished
+ * batches cost nothing"); anything else is read, and the reading is stored on its way back.
  */
 export function loadBatch(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
   provider: ProviderName,
   providerBatchId: string,
+  fresh = false,
 ): Promise<Batch> {
   let adapter: BatchProvider;
   try {
@@ -39,5 +42,13 @@ export function loadBatch(
     return Promise.reject(error);
   }
   const includePendingDetails = wantsPendingDetails(info, adapter.capabilities);
-  return ctx.loaders.batch(provider).load({ providerBatchId, includePendingDetails });
+  const read = () => ctx.loaders.batch(provider).load({ providerBatchId, includePendingDetails });
+  const ledger = ctx.gateway.ledger?.ledger;
+  if (!ledger || fresh) return read();
+  return ledger.reading({ provider, scope: scopeOf(ctx, provider), providerBatchId }).then((stored) => {
+    if (!stored?.terminal || selectsAnyField(info, stored.lacks)) return read();
+    ledger.served(provider, stored.from);
+    stored.batch.servedFrom = 'LEDGER';
+    return stored.batch;
+  });
 }

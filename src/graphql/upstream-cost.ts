@@ -13,12 +13,13 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
   type SelectionSetNode,
+  visit,
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { GraphQLContext } from './context.js';
+import { scopeOf, type GraphQLContext } from './context.js';
 import type { ProviderName } from '../domain/batch.js';
 import type { Providers } from '../domain/provider.js';
-import type { Args, ByProvider, CostTable } from './cost-table.js';
+import type { Args, ByProvider, CostTable, Free } from './cost-table.js';
 
 export { costTable, type CostTable } from './cost-table.js';
 
@@ -91,6 +92,7 @@ function evaluate(
   providers: Providers,
   multiplier: number,
   byProvider: ByProvider,
+  free: Free | undefined,
 ): number {
   let total = 0;
   for (const n of nodes) {
@@ -103,11 +105,16 @@ function evaluate(
         continue; // a bad argument fails at its field, before any upstream call
       }
     }
-    const own = spec ? spec.calls(args, providers) : 0;
-    for (const [provider, calls] of Object.entries(spec?.by?.(args, providers) ?? {}) as [ProviderName, number][])
+    // A read asked `fresh` always calls.
+    const freeHere = args.fresh === true ? undefined : free;
+    const own = spec ? spec.calls(args, providers, freeHere) : 0;
+    for (const [provider, calls] of Object.entries(spec?.by?.(args, providers, freeHere) ?? {}) as [
+      ProviderName,
+      number,
+    ][])
       byProvider[provider] = (byProvider[provider] ?? 0) + multiplier * calls;
     const fan = spec?.fanOut ? Math.max(0, spec.fanOut(args, providers)) : 1;
-    total += multiplier * own + evaluate(costs, n.children, variables, providers, multiplier * fan, byProvider);
+    total += multiplier * own + evaluate(costs, n.children, variables, providers, multiplier * fan, byProvider, free);
   }
   return total;
 }
@@ -127,6 +134,7 @@ function estimateUpstreamCalls(
   rawVariables: Record<string, unknown> | null | undefined,
   providers: Providers,
   costs: CostTable,
+  free?: Free,
 ): UpstreamEstimate | null {
   let compiled = compiledByTable.get(costs);
   if (!compiled) compiledByTable.set(costs, (compiled = new WeakMap()));
@@ -153,9 +161,37 @@ function estimateUpstreamCalls(
   const coerced = getVariableValues(schema, entry.operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors) return null;
   const byProvider: ByProvider = {};
-  const total = evaluate(costs, entry.root, coerced.coerced, providers, 1, byProvider);
+  const total = evaluate(costs, entry.root, coerced.coerced, providers, 1, byProvider, free);
   // Subscriptions read through the poll hub's share of each budget, not a client's.
   return { total, byProvider: entry.operation.operation === 'subscription' ? {} : byProvider };
+}
+
+/**
+ * Which batch reads of this operation the ledger answers without an upstream call: a finished batch whose
+ * reading, in this replica's memory, has every field the document selects (anywhere: the check is by name).
+ */
+function freeReads(ctx: GraphQLContext, document: DocumentNode): Free | undefined {
+  const ledger = ctx.gateway.ledger?.ledger;
+  if (!ledger) return undefined;
+  return (provider, providerBatchId) => {
+    if (!ctx.gateway.providers[provider]) return false;
+    const stored = ledger.remembered({ provider, scope: scopeOf(ctx, provider), providerBatchId });
+    return stored !== undefined && stored.terminal && !documentSelectsAny(document, stored.lacks);
+  };
+}
+
+const fieldNames = new WeakMap<DocumentNode, Set<string>>();
+
+/** True when the document selects a field of one of these names anywhere. */
+function documentSelectsAny(document: DocumentNode, fields: readonly string[]): boolean {
+  if (fields.length === 0) return false;
+  let names = fieldNames.get(document);
+  if (!names) {
+    const found = new Set<string>();
+    visit(document, { Field: (node) => void found.add(node.name.value) });
+    fieldNames.set(document, (names = found));
+  }
+  return fields.some((f) => names.has(f));
 }
 
 function tooCostly(estimate: number, limit: number) {
@@ -206,6 +242,7 @@ export function useUpstreamBudget(costs: CostTable): Plugin<GraphQLContext> {
       args.variableValues,
       ctx.gateway.providers,
       costs,
+      freeReads(ctx, args.document),
     );
     if (estimate === null) return null;
     if (estimate.total > ctx.budget.maxCalls) return tooCostly(estimate.total, ctx.budget.maxCalls);

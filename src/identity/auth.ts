@@ -15,6 +15,8 @@ export interface AuthSettings {
   tenantClaim: string;
   /** The scope every write needs (`JWT_WRITE_SCOPE`), read from the token's `scope` or `scp` claim. */
   writeScope: string;
+  /** The scope of operators (`JWT_OPERATOR_SCOPE`): the audit log, later the operator console's actions. */
+  operatorScope: string;
 }
 
 /**
@@ -47,16 +49,30 @@ export const authSettings = fragment(
         "the scope every mutation needs with `jwt`, from the token's `scope` (space-separated) or `scp` claim; " +
           'without it a write is `FORBIDDEN` and nothing is sent upstream ([writes.md](writes.md#who-may-write))',
       ),
+    JWT_OPERATOR_SCOPE: env
+      .text('batches:operate', (raw) => (/\s/.test(raw) ? `must be one scope (no spaces), got "${raw}"` : undefined))
+      .meta({ allowed: 'one scope (no spaces)' })
+      .describe(
+        "the operators' scope with `jwt`, from the token's `scope` or `scp` claim: `Query.auditLog` needs it. It " +
+          'does not imply `JWT_WRITE_SCOPE` (an auditor need not write); operator features that write need both ' +
+          '([ledger.md](ledger.md#the-operator-scope))',
+      ),
   },
   (v): AuthSettings => {
-    const { AUTH_MODE: mode, JWT_TENANT_CLAIM: tenantClaim, JWT_WRITE_SCOPE: writeScope } = v;
-    if (mode === 'none') return { mode, tenantClaim, writeScope };
+    const {
+      AUTH_MODE: mode,
+      JWT_TENANT_CLAIM: tenantClaim,
+      JWT_WRITE_SCOPE: writeScope,
+      JWT_OPERATOR_SCOPE: operatorScope,
+    } = v;
+    if (mode === 'none') return { mode, tenantClaim, writeScope, operatorScope };
     // The rules below have made sure of both.
     const { JWT_SECRET: secret, JWT_JWKS_URL: jwksUrl, JWT_ISSUER: issuer = '', JWT_AUDIENCE: audience = '' } = v;
     return {
       mode,
       tenantClaim,
       writeScope,
+      operatorScope,
       issuer,
       audience,
       ...(secret ? { secret } : {}),
@@ -106,6 +122,8 @@ export interface Principal {
    * `JWT_WRITE_SCOPE`; undefined when no authentication is in force (`AUTH_MODE=none`), where anyone may.
    */
   canWrite?: boolean;
+  /** Whether the token grants `JWT_OPERATOR_SCOPE` (the audit log); undefined with `AUTH_MODE=none`: anyone may. */
+  canOperate?: boolean;
 }
 
 /** The scopes a token grants: OAuth 2's space-separated `scope`, or `scp` (a list, or a space-separated string). */
@@ -168,11 +186,13 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
       throw unauthenticated(
         `Unauthenticated: the "${settings.tenantClaim}" claim must be 1-200 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~`,
       );
+    const scopes = scopesOf(payload);
     return {
       ...(payload.sub ? { subject: payload.sub } : {}),
       tenant,
       ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
-      canWrite: scopesOf(payload).has(settings.writeScope),
+      canWrite: scopes.has(settings.writeScope),
+      canOperate: scopes.has(settings.operatorScope),
     };
   };
 }

@@ -54,6 +54,25 @@ export interface Metrics {
   write(mutation: string, outcome: string): void;
   /** Reads the shared request budget's mode and replica count at scrape time (with `REDIS_URL`). */
   bindBudget(budget: BudgetView): void;
+  /** What the ledger reports (`ledger/ledger.ts`' `LedgerObserver`). */
+  ledger: LedgerMetric;
+  /** Reads the ledger's size and memory cache at scrape time. */
+  bindLedger(ledger: LedgerView): void;
+}
+
+/** The ledger's reports (`LedgerObserver`). */
+interface LedgerMetric {
+  written(kind: 'batch' | 'audit', rows: number): void;
+  failed(op: 'write' | 'read'): void;
+  served(provider: string, from: 'memory' | 'store'): void;
+  timed(op: 'flush' | 'read' | 'list', seconds: number): void;
+}
+
+/** What the gauges read of the ledger at scrape time. */
+interface LedgerView {
+  size(): number;
+  readonly cacheEntries: number;
+  readonly droppedRows: number;
 }
 
 /** What the metrics read of the shared request budget (`providers/shared-budget.ts`). */
@@ -251,8 +270,67 @@ export function createMetrics(): Metrics {
     labelNames: ['mutation', 'outcome'],
     registers: [registry],
   });
+  const ledgerWrites = new Counter({
+    name: 'batchql_ledger_writes_total',
+    help: 'Rows the ledger wrote, by kind: batch (readings and sightings, written only on change) and audit',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const ledgerFailures = new Counter({
+    name: 'batchql_ledger_failures_total',
+    help: 'Ledger store operations that failed (write: a flush; read); reads and writes went on without it',
+    labelNames: ['op'],
+    registers: [registry],
+  });
+  const ledgerServed = new Counter({
+    name: 'batchql_ledger_served_total',
+    help: 'Batch reads answered from the ledger, each an upstream call avoided, by provider and where from',
+    labelNames: ['provider', 'from'],
+    registers: [registry],
+  });
+  const ledgerSeconds = new Histogram({
+    name: 'batchql_ledger_store_seconds',
+    help: 'Time of ledger store operations (flush: one transaction of waiting rows; read; list)',
+    labelNames: ['op'],
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+    registers: [registry],
+  });
+  let ledgerView: LedgerView | undefined;
+  new Gauge({
+    name: 'batchql_ledger_bytes',
+    help: "Bytes of the ledger's store on disk (its file and write-ahead log)",
+    registers: [registry],
+    collect() {
+      this.set(ledgerView?.size() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'batchql_ledger_cache_entries',
+    help: "Latest readings in this replica's ledger memory cache (LEDGER_CACHE_MAX_ENTRIES)",
+    registers: [registry],
+    collect() {
+      this.set(ledgerView?.cacheEntries ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'batchql_ledger_dropped_rows',
+    help: 'Ledger rows dropped unwritten since start (a failing store, or a full queue)',
+    registers: [registry],
+    collect() {
+      this.set(ledgerView?.droppedRows ?? 0);
+    },
+  });
   return {
     registry,
+    ledger: {
+      written: (kind, rows) => ledgerWrites.inc({ kind }, rows),
+      failed: (op) => ledgerFailures.inc({ op }),
+      served: (provider, from) => ledgerServed.inc({ provider, from }),
+      timed: (op, seconds) => ledgerSeconds.observe({ op }, seconds),
+    },
+    bindLedger(view) {
+      ledgerView = view;
+    },
     webhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     write: (mutation, outcome) => writes.inc({ mutation, outcome: errorCode(outcome) }),
     redisError: (operation) => redisErrors.inc({ operation }),

@@ -34,10 +34,15 @@ it('reports circuits in /ready, and 503 only when every provider is open', async
   const every = (state: string) => Object.fromEntries(SIMULATOR_DEFINITIONS.map((d) => [d.provider, state]));
   let res = await fetch(`${base()}/ready`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ ready: true, providers: every('CLOSED') });
+  expect(await res.json()).toEqual({
+    ready: true,
+    providers: every('CLOSED'),
+    ledger: expect.objectContaining({ state: 'ok', writeFailures: 0 }),
+  });
   for (const sim of h.sims.all()) sim.control.setFault({ kind: 'http5xx', status: 500 });
   const ids = SIMULATOR_DEFINITIONS.map((d) => toGlobalId(d.provider, h.sims[d.key].control.idsByState().done![0]!));
-  for (let i = 0; i < 2; i++) await h.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
+  // fresh: finished batches are the ledger's otherwise, and these reads are meant to fail upstream.
+  for (let i = 0; i < 2; i++) await h.gql('query($ids: [ID!]!) { nodes(ids: $ids, fresh: true) { id } }', { ids });
   res = await fetch(`${base()}/ready`);
   expect(res.status).toBe(503);
   expect((await res.json()).providers).toEqual(every('OPEN'));

@@ -4,6 +4,7 @@ import { POLL_JITTER, type PollPolicy } from '../../src/live/poll-policy.js';
 import type { SharedClientOptions } from '../../src/providers/definition.js';
 import type { IdempotencyStoreOptions } from '../../src/writes/idempotency-store.js';
 import { replayWaitMs } from '../../src/writes/settings.js';
+import { freshDataDir } from './data-dir.js';
 
 /**
  * The configuration of `env` as the gateway reads it (`loadConfig`), with `AUTH_MODE=none` unless `env` says
@@ -11,7 +12,7 @@ import { replayWaitMs } from '../../src/writes/settings.js';
  * fragments are the only place a default is written).
  */
 export function testConfig(env: Env = {}): GatewayConfig {
-  return loadConfig({ AUTH_MODE: 'none', ...env });
+  return loadConfig({ AUTH_MODE: 'none', DATA_DIR: freshDataDir(), ...env });
 }
 
 /** What every provider's HTTP client shares, as the runtime passes it from `env`'s configuration (no hooks). */

@@ -1,6 +1,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/dev/gateway-env.js';
+import { freshDataDir } from './data-dir.js';
 import type { GraphiQLTab } from '../../src/http/graphiql.js';
 import { startGateway } from '../../src/runtime.js';
 import {
@@ -82,6 +83,7 @@ export async function startHarness(
   const env = {
     ...simulatorEnv(sims),
     PORT: '0',
+    DATA_DIR: freshDataDir(),
     ...FAST_LIVE_ENV,
     ...options.env,
   };

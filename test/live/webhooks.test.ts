@@ -14,6 +14,7 @@ import { FAST_LIVE_ENV } from '../helpers/harness.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
+import { freshDataDir } from '../helpers/data-dir.js';
 
 /**
  * Check webhooks end to end: the Check simulator signs and posts `batch.completed` to one of two
@@ -61,7 +62,7 @@ function baseEnv(): Record<string, string> {
 async function start(env: Record<string, string>): Promise<RunningGateway> {
   const lines: string[] = [];
   logs.push(lines);
-  return startGateway(loadConfig(env), {
+  return startGateway(loadConfig({ DATA_DIR: freshDataDir(), ...env }), {
     host: '127.0.0.1',
     now: clock.now,
     logDestination: { write: (line: string) => void lines.push(line) },

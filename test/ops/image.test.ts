@@ -158,6 +158,12 @@ describe('the Dockerfile', () => {
         env[name] = value;
       }
     expect(env.NODE_ENV).toBe('production');
+    // The ledger's folder: made writable for the app user and a volume (docs/ledger.md), here the image's own.
+    expect(env.DATA_DIR).toBe('/app/data');
+    expect(runtime.lines).toContain('RUN mkdir -p /app/data && chown node:node /app/data');
+    expect(runtime.lines).toContain('VOLUME ["/app/data"]');
+    expect(runtime.lines.indexOf('VOLUME ["/app/data"]')).toBeLessThan(runtime.lines.indexOf('USER node'));
+    env.DATA_DIR = join(image, 'data');
     const port = String(await freePort());
     const sims = await startUntil(
       [process.execPath, 'dist/dev/sims.js'],
@@ -189,6 +195,10 @@ describe('the Dockerfile', () => {
     const page = await fetch(`http://127.0.0.1:${port}/dashboard`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<script type="module" crossorigin src="\/dashboard\/assets\/index-[\w-]+\.js">/);
+    // The ledger lives in DATA_DIR, and /ready says so.
+    const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as any;
+    expect(ready.ledger).toMatchObject({ state: 'ok', location: join(image, 'data', 'batchql.sqlite') });
+    expect(existsSync(join(image, 'data', 'batchql.sqlite'))).toBe(true);
     const healthcheck = asNode(execForm(runtime.lines.find((l) => /^HEALTHCHECK\s/.test(l))));
     expect((await run(healthcheck, { cwd: image, env: { PORT: port } })).code).toBe(0);
     await g.kill('SIGTERM');
@@ -272,9 +282,10 @@ describe('compose.yaml', () => {
     // No error: Reach accepted the fixed token and tenant, Check and Gameball their keys.
     expect(body.errors).toBeUndefined();
     expect(body.data.batches.totalCount).toBeGreaterThan(0);
-    // Left out of merged lists: Gameball (it cannot list) and any provider compose.yaml does not configure.
-    const left = body.data.providers.filter((p: any) => !p.configured || !p.canList).map((p: any) => p.provider);
-    expect(left).toContain('GAMEBALL');
+    // Left out of merged lists: only a provider compose.yaml does not configure (Gameball, which cannot list, is
+    // listed from the ledger).
+    const left = body.data.providers.filter((p: any) => !p.configured).map((p: any) => p.provider);
+    expect(left).not.toContain('GAMEBALL');
     expect(body.data.batches.excludedProviders).toEqual(left.map((provider: string) => ({ provider })));
     expect(body.data.gb.providerBatchId).toBe(gameballId);
     expect(g.logs().find((l) => l.msg === 'listening')).toMatchObject({ live: 'redis', instanceId: 'gateway-1' });

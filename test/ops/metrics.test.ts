@@ -89,7 +89,8 @@ it('counts WebSockets, and gives every operation of a socket its connection id',
 
 it('logs each breaker transition once, at warn', async () => {
   const done = h.sims.factCheck.control.idsByState().done![0]!;
-  const q = `{ node(id: "${toGlobalId('FACT_CHECK', done)}") { id } }`;
+  // fresh: a finished batch is the ledger's otherwise, and these reads are meant to reach Check.
+  const q = `{ node(id: "${toGlobalId('FACT_CHECK', done)}", fresh: true) { id } }`;
   h.sims.factCheck.control.setFault({ kind: 'http5xx', status: 503 });
   for (let i = 0; i < 3; i++) await h.gql(q);
   h.resetCounters();

@@ -16,7 +16,9 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 const lines = (h: Harness) => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
 const sim = (h: Harness) => h.sims.factCheck.control;
 const doneId = (h: Harness) => sim(h).idsByState().done![0]!;
-const BATCH = (id: string) => `query OneBatch { batch(provider: FACT_CHECK, providerBatchId: "${id}") { id status } }`;
+// fresh: a finished batch is the ledger's otherwise, and each read here is meant to reach Check (and be traced).
+const BATCH = (id: string) =>
+  `query OneBatch { batch(provider: FACT_CHECK, providerBatchId: "${id}", fresh: true) { id status } }`;
 
 describe('with an in-memory exporter', () => {
   let h: Harness;

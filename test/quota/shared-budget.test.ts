@@ -7,6 +7,7 @@ import { createSystemClock, startSimulators, type Simulators } from '../../src/d
 import { FAST_LIVE_ENV } from '../helpers/harness.js';
 import { sseClient, subscribe, type LiveSubscription } from '../helpers/live-clients.js';
 import { startLocalRedis, startRedis, type LocalRedis, type TestRedis } from '../helpers/redis.js';
+import { freshDataDir } from '../helpers/data-dir.js';
 
 /**
  * Check's request budget shared by three gateway replicas (three runtimes in this process, each
@@ -66,7 +67,7 @@ async function startReplicas(redisUrl: string, prefix: string): Promise<void> {
   replicas = await Promise.all(
     REPLICAS.map(async (name) => {
       const logs: string[] = [];
-      const running = await startGateway(loadConfig({ ...env, INSTANCE_ID: name }), {
+      const running = await startGateway(loadConfig({ ...env, INSTANCE_ID: name, DATA_DIR: freshDataDir() }), {
         host: '127.0.0.1',
         logDestination: { write: (line: string) => void logs.push(line) },
       });

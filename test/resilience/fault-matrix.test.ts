@@ -101,6 +101,7 @@ describe.each(PROVIDERS)('%s failing', (provider) => {
       const list = await h.gql('{ batches(first: 10) { totalCount edges { node { provider } } } }');
       const listed = new Set<ProviderName>(list.data.batches.edges.map((e: any) => e.node.provider));
       if (!canList(provider)) {
+        // Its rows come from the ledger, which the fault does not reach.
         expect(list.errors).toBeUndefined();
       } else {
         expect(list.errors).toEqual([
@@ -108,7 +109,7 @@ describe.each(PROVIDERS)('%s failing', (provider) => {
         ]);
         expect(listed.has(provider)).toBe(false);
         expect(listed.size).toBeGreaterThan(0);
-        for (const other of listed) expect(canList(other), other).toBe(true);
+        // The others stay: the listing ones from their lists, Gameball's rows from the ledger (the reads above).
         expect(list.data.batches.edges).toHaveLength(10);
         expect(list.data.batches.totalCount).toBeNull();
       }

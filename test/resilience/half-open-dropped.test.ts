@@ -18,7 +18,8 @@ const counter = (text: string, series: string): number => {
 };
 const DROPPED = 'batchql_upstream_dropped_total{provider="REACH"}';
 const ABORTED = 'batchql_upstream_requests_total{provider="REACH",outcome="aborted"}';
-const node = (id: string) => `{ node(id: "${toGlobalId('REACH', id)}") { id } }`;
+// fresh: finished batches are the ledger's otherwise, and every read here is meant to reach Reach.
+const node = (id: string) => `{ node(id: "${toGlobalId('REACH', id)}", fresh: true) { id } }`;
 const sentFor = (id: string) => h.sims.reach.control.requests().filter((r) => r.path === `/api/batches/${id}`).length;
 
 async function until(condition: () => boolean, ms = 3_000): Promise<void> {

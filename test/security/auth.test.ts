@@ -94,7 +94,8 @@ describe('authentication', () => {
 describe('tenancy', () => {
   it('sends the tenant from the verified claim and ignores a client-sent reach-tenant-id', async () => {
     h.resetCounters();
-    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}") { id } }`, undefined, {
+    // fresh: the batch may be the ledger's (a list page stored it); this is about the upstream call's header.
+    const res = await h.gql(`{ node(id: "${toGlobalId('REACH', aBatch)}", fresh: true) { id } }`, undefined, {
       authorization: `Bearer ${await token()}`,
       'reach-tenant-id': 'tenant-b',
     });

@@ -4,10 +4,11 @@ import { parseRateLimit } from '../../src/upstream/budget/rate-limit.js';
 import { startGateway } from '../../src/runtime.js';
 import { MAX_TIMER_MS, type Env } from '../../src/config/settings.js';
 import { refusal } from '../helpers/config.js';
+import { freshDataDir } from '../helpers/data-dir.js';
 
 /** Issue 23, part 7: settings refused, or warned about, at configuration rather than found out at run time. */
 
-const BASE = { AUTH_MODE: 'none' } as const;
+const BASE = { AUTH_MODE: 'none', DATA_DIR: freshDataDir() } as const;
 const CHECK = { ...BASE, FACTCHECK_BASE_URL: 'http://check', FACTCHECK_API_KEY: 'vfy_x' } as const;
 
 describe('rate-limit windows longer than a Node timer', () => {

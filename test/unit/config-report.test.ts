@@ -6,8 +6,9 @@ import { ConfigError, knownVariables, loadConfig } from '../../src/config.js';
 import { readPersistedOperations } from '../../src/graphql/security.js';
 import { startGateway } from '../../src/runtime.js';
 import { refusal } from '../helpers/config.js';
+import { freshDataDir } from '../helpers/data-dir.js';
 
-const BASE = { AUTH_MODE: 'none' } as const;
+const BASE = { AUTH_MODE: 'none', DATA_DIR: freshDataDir() } as const;
 
 describe('configuration errors', () => {
   it('are reported all at once, one message per problem', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { freshDataDir } from '../helpers/data-dir.js';
 
 describe('loadConfig', () => {
   it('defaults PORT to 4000 and disables providers without a base URL', () => {
@@ -105,7 +106,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5_000);
   });
 
-  it('reads JWT settings, defaulting the tenant claim and the write scope', () => {
+  it('reads JWT settings, defaulting the tenant claim, the write scope and the operator scope', () => {
     const config = loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_ISSUER: 'https://idp', JWT_AUDIENCE: 'batchql' });
     expect(config.auth).toEqual({
       mode: 'jwt',
@@ -114,6 +115,7 @@ describe('loadConfig', () => {
       audience: 'batchql',
       tenantClaim: 'reach_tenant',
       writeScope: 'batches:write',
+      operatorScope: 'batches:operate',
     });
   });
 
@@ -121,6 +123,8 @@ describe('loadConfig', () => {
     const base = { AUTH_MODE: 'none' };
     expect(loadConfig({ ...base, JWT_WRITE_SCOPE: 'jobs:submit' }).auth.writeScope).toBe('jobs:submit');
     expect(() => loadConfig({ ...base, JWT_WRITE_SCOPE: 'a b' })).toThrow(/JWT_WRITE_SCOPE must be one scope/);
+    expect(loadConfig({ ...base, JWT_OPERATOR_SCOPE: 'ops' }).auth.operatorScope).toBe('ops');
+    expect(() => loadConfig({ ...base, JWT_OPERATOR_SCOPE: 'a b' })).toThrow(/JWT_OPERATOR_SCOPE must be one scope/);
     expect(loadConfig(base).queries.maxMutationBodyBytes).toBe(10 * 1024 * 1024);
     expect(() => loadConfig({ ...base, MAX_BODY_BYTES: '5000', MAX_MUTATION_BODY_BYTES: '4000' })).toThrow(
       /MAX_MUTATION_BODY_BYTES \(4000\) must not be below MAX_BODY_BYTES \(5000\)/,
@@ -131,10 +135,13 @@ describe('loadConfig', () => {
 describe('the live polling defaults', () => {
   it('are the values docs/ documents, as the running hub uses them', async () => {
     const { startGateway } = await import('../../src/runtime.js');
-    const running = await startGateway(loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent' }), {
-      host: '127.0.0.1',
-      graphiql: false,
-    });
+    const running = await startGateway(
+      loadConfig({ AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: freshDataDir() }),
+      {
+        host: '127.0.0.1',
+        graphiql: false,
+      },
+    );
     try {
       // Literals from docs/configuration.md and docs/live-progress.md's polling policy: a changed production
       // default must fail here.

@@ -351,7 +351,7 @@ export type ReachPendingResourcesQuery = { node:
 export type ProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProvidersQuery = { providers: Array<{ provider: BatchProvider, displayName: string, configured: boolean, canList: boolean, canCancel: boolean, hasPendingDetails: boolean, pagination: string | null, circuit: CircuitState | null }> };
+export type ProvidersQuery = { providers: Array<{ provider: BatchProvider, displayName: string, configured: boolean, canList: boolean, listed: boolean, canCancel: boolean, hasPendingDetails: boolean, pagination: string | null, circuit: CircuitState | null }> };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -923,10 +923,11 @@ export const ProvidersDocument = new TypedDocumentString(`
     displayName
     configured
     canList
+    listed
     canCancel
     hasPendingDetails
     pagination
     circuit
   }
 }
-    `, {"hash":"sha256:9eb7a65fe8ba14a096366291ee3465690aeaf34b8414fc7f41e41a2f82af8cbf"}) as unknown as TypedDocumentString<ProvidersQuery, ProvidersQueryVariables>;
+    `, {"hash":"sha256:83814bdef4bcb899db0c719558477b73f84bacda453a44487684166f2c39b4c1"}) as unknown as TypedDocumentString<ProvidersQuery, ProvidersQueryVariables>;

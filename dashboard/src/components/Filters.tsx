@@ -4,7 +4,7 @@ import { STATUS_LABELS, STATUSES, zoneName } from '../format';
 import { useProviderName } from '../provider-names';
 import type { ViewState } from '../url-state';
 
-type Info = Pick<ProvidersQuery['providers'][number], 'provider' | 'displayName' | 'canList'>;
+type Info = Pick<ProvidersQuery['providers'][number], 'provider' | 'displayName' | 'listed'>;
 
 /**
  * Provider, status and created-range filters; every change is kept in the URL. The provider choices are
@@ -20,7 +20,7 @@ export function Filters({
   onChange(patch: Partial<ViewState>): void;
 }) {
   const nameOf = useProviderName();
-  const listing = (providers ?? []).filter((p) => p.canList);
+  const listing = (providers ?? []).filter((p) => p.listed);
   // The URL's provider keeps its choice shown even when it does not list (or before the answer).
   const other = view.provider && !listing.some((p) => p.provider === view.provider) ? view.provider : undefined;
   const toggle = (status: BatchStatus) =>

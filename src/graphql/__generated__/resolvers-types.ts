@@ -4,6 +4,9 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { Batch as BatchModel } from '../../domain/batch.js';
 import type { BatchConnectionModel as BatchConnectionModelModel, BatchEdgeModel as BatchEdgeModelModel } from '../connections/batch-list.js';
 import type { BatchEvent as BatchEventModel } from '../../live/batch-events.js';
+import type { BatchFacts as BatchFactsModel } from '../../ledger/ledger.js';
+import type { StoredAuditEntry as StoredAuditEntryModel } from '../../ledger/audit.js';
+import type { AuditConnectionModel as AuditConnectionModelModel } from '../connections/audit-connection.js';
 import type { FactCheckBatchConnection as FactCheckBatchConnectionModel, FactCheckBatchEdge as FactCheckBatchEdgeModel, FactCheckItemConnection as FactCheckItemConnectionModel, FactCheckItemEdge as FactCheckItemEdgeModel, FactCheckBatch as FactCheckBatchModel, FactCheckItem as FactCheckItemModel } from '../../providers/factcheck/mappers.js';
 import type { GameballBatchResult as GameballBatchResultModel, GameballBatchItemError as GameballBatchItemErrorModel, GameballBatch as GameballBatchModel } from '../../providers/gameball/mappers.js';
 import type { ReachBatchConnection as ReachBatchConnectionModel, ReachBatchEdge as ReachBatchEdgeModel, ReachBatch as ReachBatchModel } from '../../providers/reach/mappers.js';
@@ -30,6 +33,84 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** One write through batchql: who made it, under which key and request, and how it ended. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** When the write ended. */
+  at: Scalars['DateTime']['output'];
+  /** The global id of the batch written (`Batch.id`); null when none was created or named. */
+  batchId?: Maybe<Scalars['ID']['output']>;
+  /** The client identity (`sub:…`, `tenant:…` or `addr:…`), as per-client limits count it. */
+  client: Scalars['String']['output'];
+  /** The error or user-error code of a refusal, failure or unknown outcome; null otherwise. */
+  code?: Maybe<Scalars['String']['output']>;
+  /** The entry's number in this ledger (increasing with time). */
+  id: Scalars['ID']['output'];
+  /** The idempotency key the write carried, if any. */
+  idempotencyKey?: Maybe<Scalars['String']['output']>;
+  /** What the refusal or failure said, for people; null otherwise. */
+  message?: Maybe<Scalars['String']['output']>;
+  /** The mutation field (`submitFactCheckBatch`, `cancelBatch`, …). */
+  mutation: Scalars['String']['output'];
+  /** How it ended. */
+  outcome: AuditOutcome;
+  /** The provider written to; null when the write was refused before a provider was chosen. */
+  provider?: Maybe<BatchProvider>;
+  /** The request's id (`x-request-id`), to find its log lines. */
+  requestId?: Maybe<Scalars['String']['output']>;
+  /** The token's subject; null without one (`AUTH_MODE=none`). */
+  subject?: Maybe<Scalars['String']['output']>;
+  /** The tenant the write was made under; null without tenants. */
+  tenant?: Maybe<Scalars['String']['output']>;
+};
+
+/** A page of the audit log, newest first. */
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  /** The entries of this page, each with its cursor. */
+  edges: Array<AuditEntryEdge>;
+  /** Where this page sits in the log: older entries follow (`hasNextPage`), newer ones precede. */
+  pageInfo: PageInfo;
+};
+
+/** One audit entry and its cursor. */
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  /** Opaque; pass it as `after` to continue after this entry. */
+  cursor: Scalars['String']['output'];
+  /** The audit entry at this position. */
+  node: AuditEntry;
+};
+
+/** What `Query.auditLog` keeps; every part given must hold. */
+export type AuditLogFilter = {
+  /** Only writes of this batch (its global id, `Batch.id`). */
+  batchId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only writes at or after this time. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only these mutations, by field name (`cancelBatch`, `submitFactCheckBatch`, …). */
+  mutations?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only writes by this token subject. */
+  subject?: InputMaybe<Scalars['String']['input']>;
+  /** Only writes before this time. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** How a write ended (`AuditEntry.outcome`). */
+export type AuditOutcome =
+  /** A batch was created (or a file stored). */
+  | 'CREATED'
+  /** The write was done (a cancel, a delete). */
+  | 'DONE'
+  /** Failed: an error the gateway or the provider reported; nothing is known to have changed. */
+  | 'FAILED'
+  /** Refused: a user error (the input, the batch's state, the scope) or the provider's refusal; nothing changed. */
+  | 'REFUSED'
+  /** An earlier call with the same idempotency key answered; nothing was sent. */
+  | 'REPLAYED'
+  /** Sent, but no answer came in time: the write may or may not have happened (`OUTCOME_UNKNOWN`). */
+  | 'UNKNOWN';
+
 /** A batch job at one provider. */
 export type Batch = {
   /** When the batch reached a terminal state; null until then, or when the provider does not say. */
@@ -41,6 +122,11 @@ export type Batch = {
   id: Scalars['ID']['output'];
   /** True when the batch will not change any more (for a provider with pending details, once no pending records remain). */
   isTerminal: Scalars['Boolean']['output'];
+  /**
+   * What batchql's ledger knows of how it came to know this batch: when it first saw it, and whether it was
+   * submitted through batchql. Null with the ledger off, or for a batch it has not stored yet.
+   */
+  ledger?: Maybe<BatchLedgerEntry>;
   /**
    * In a subscription: when the gateway plans to read this batch from its provider next (its polling interval,
    * stretched when the provider's request budget cannot cover every watched batch). Never in the past when
@@ -57,6 +143,11 @@ export type Batch = {
   providerBatchId: Scalars['String']['output'];
   /** The provider's own status word, verbatim. */
   providerStatus: Scalars['String']['output'];
+  /**
+   * Where this answer came from: read from the provider for it, or the ledger's stored reading (a finished batch,
+   * or a row of a provider without a list), as read at `observedAt`.
+   */
+  servedFrom: BatchSource;
   /**
    * True in a subscription when this is not a fresh reading: the latest poll failed, or the next read is
    * more than one polling interval overdue (`staleReason` says which). This is the last state read, as of
@@ -135,6 +226,24 @@ export type BatchFilter = {
   statuses?: InputMaybe<Array<BatchStatus>>;
 };
 
+/** How batchql came to know a batch (`Batch.ledger`, docs/ledger.md). */
+export type BatchLedgerEntry = {
+  __typename?: 'BatchLedgerEntry';
+  /** When batchql first saw the batch: a read, a list page, a poll, or its submission. */
+  firstSeenAt: Scalars['DateTime']['output'];
+  /** When it was submitted through batchql; null when only seen. */
+  submittedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * The token subject that submitted it. Shown only to callers of the submitting tenant; null otherwise, when
+   * only seen, or when submitted without a token.
+   */
+  submittedBy?: Maybe<Scalars['String']['output']>;
+  /** True when the batch was submitted through batchql; false when batchql only saw it. */
+  submittedHere: Scalars['Boolean']['output'];
+  /** The tenant it was submitted under. Shown only to callers of that tenant; null otherwise, or when only seen. */
+  submittedTenant?: Maybe<Scalars['String']['output']>;
+};
+
 /**
  * The order of a batch list. Batches without a value for the field (not started, not completed)
  * come last in both directions; equal values are ordered by provider, in the order of `providers`.
@@ -187,6 +296,16 @@ export type BatchProvider =
   | 'GAMEBALL'
   /** Reach (embedreach): partner resource ingest, patch and delete batches. */
   | 'REACH';
+
+/** Where an answer about a batch came from (`Batch.servedFrom`). */
+export type BatchSource =
+  /**
+   * The ledger's stored reading: a finished batch (it no longer changes), or a row of a provider without a list,
+   * as batchql last read it.
+   */
+  | 'LEDGER'
+  /** Read from the provider for this answer (or by the shared poll loop of a subscription). */
+  | 'PROVIDER';
 
 /** One status vocabulary for all providers. docs/schema.md lists how each provider's own words map here. */
 export type BatchStatus =
@@ -275,6 +394,7 @@ export type FactCheckBatch = Batch & Node & {
   isTerminal: Scalars['Boolean']['output'];
   /** Per-item results (`GET /v1/batch/:id/results`), by item index, offset-paged: forward and backward. */
   items: FactCheckItemConnection;
+  ledger?: Maybe<BatchLedgerEntry>;
   /** Check `methodsConfig`: method name to weight. */
   methods: Array<FactCheckMethodWeight>;
   /** The name the batch was created with; null when it has none. */
@@ -287,6 +407,7 @@ export type FactCheckBatch = Batch & Node & {
   provider: BatchProvider;
   providerBatchId: Scalars['String']['output'];
   providerStatus: Scalars['String']['output'];
+  servedFrom: BatchSource;
   stale: Scalars['Boolean']['output'];
   /** Why `stale` is true; null when it is false. */
   staleReason?: Maybe<StaleReason>;
@@ -524,6 +645,7 @@ export type GameballBatch = Batch & Node & {
   isTerminal: Scalars['Boolean']['output'];
   /** The items that failed, once Gameball reports them; empty when none. */
   itemErrors: Array<GameballBatchItemError>;
+  ledger?: Maybe<BatchLedgerEntry>;
   nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   observedAt: Scalars['DateTime']['output'];
   /** How many items Gameball has processed; null when absent. */
@@ -536,6 +658,7 @@ export type GameballBatch = Batch & Node & {
   providerStatus: Scalars['String']['output'];
   /** The items that succeeded, once Gameball reports them; empty before. */
   results: Array<GameballBatchResult>;
+  servedFrom: BatchSource;
   stale: Scalars['Boolean']['output'];
   /** Why `stale` is true; null when it is false. */
   staleReason?: Maybe<StaleReason>;
@@ -902,6 +1025,11 @@ export type ProviderInfo = {
   displayName: Scalars['String']['output'];
   /** The provider reports pending resources with missing dependencies. */
   hasPendingDetails: Scalars['Boolean']['output'];
+  /**
+   * Its batches appear in `batches`: from its own list, or, without a list endpoint, from the ledger (those batchql
+   * submitted or has read; docs/ledger.md). False without a list endpoint when the ledger is off.
+   */
+  listed: Scalars['Boolean']['output'];
   /** The pagination style of the provider's list endpoint, if any: CURSOR or OFFSET. */
   pagination?: Maybe<Scalars['String']['output']>;
   /**
@@ -922,6 +1050,13 @@ export type ProviderInfo = {
  */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The audit log: every write through batchql (submissions, cancels, deletes, uploads), newest first, with who
+   * made it and how it ended (docs/ledger.md, "The audit log"). Needs the operator scope (`JWT_OPERATOR_SCOPE`);
+   * an operator sees the entries of their own tenant only. `LEDGER_UNAVAILABLE` when the ledger is off or cannot
+   * be read.
+   */
+  auditLog: AuditEntryConnection;
   /** Fetches one batch by provider and the provider's own id. */
   batch?: Maybe<Batch>;
   /**
@@ -932,7 +1067,10 @@ export type Query = {
   batches: BatchConnection;
   /** Check's batches, newest first, paged forward or backward. */
   factCheckBatches: FactCheckBatchConnection;
-  /** Fetches any object by its global ID. Returns null (with an error at this path) when it does not exist upstream. */
+  /**
+   * Fetches any object by its global ID. Returns null (with an error at this path) when it does not exist upstream.
+   * A finished batch the ledger holds is answered from it, with no upstream call (`servedFrom: LEDGER`).
+   */
   node?: Maybe<Node>;
   /**
    * Fetches up to 100 objects by global ID, in the order given. Duplicates cost one upstream call;
@@ -950,7 +1088,21 @@ export type Query = {
  * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
  * provider's own list, and what every provider can do. Reads never change anything upstream.
  */
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
 export type QueryBatchArgs = {
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
   provider: BatchProvider;
   providerBatchId: Scalars['String']['input'];
 };
@@ -988,6 +1140,7 @@ export type QueryFactCheckBatchesArgs = {
  * provider's own list, and what every provider can do. Reads never change anything upstream.
  */
 export type QueryNodeArgs = {
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
   id: Scalars['ID']['input'];
 };
 
@@ -997,6 +1150,7 @@ export type QueryNodeArgs = {
  * provider's own list, and what every provider can do. Reads never change anything upstream.
  */
 export type QueryNodesArgs = {
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
   ids: Array<Scalars['ID']['input']>;
 };
 
@@ -1028,6 +1182,7 @@ export type ReachBatch = Batch & Node & {
   errorSummary: Array<ReachErrorCategoryCount>;
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
+  ledger?: Maybe<BatchLedgerEntry>;
   nextRefreshAt?: Maybe<Scalars['DateTime']['output']>;
   observedAt: Scalars['DateTime']['output'];
   /** The latest `expiresAt` of the pending resources: until then a finished batch can still change. */
@@ -1049,6 +1204,7 @@ export type ReachBatch = Batch & Node & {
   schemaDefinitionId?: Maybe<Scalars['String']['output']>;
   /** The name of the schema definition the batch's resources belong to; null when Reach omits it. */
   schemaName?: Maybe<Scalars['String']['output']>;
+  servedFrom: BatchSource;
   stale: Scalars['Boolean']['output'];
   /** Why `stale` is true; null when it is false. */
   staleReason?: Maybe<StaleReason>;
@@ -1451,16 +1607,23 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AuditEntry: ResolverTypeWrapper<StoredAuditEntryModel>;
+  AuditEntryConnection: ResolverTypeWrapper<AuditConnectionModelModel>;
+  AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
+  AuditLogFilter: AuditLogFilter;
+  AuditOutcome: AuditOutcome;
   Batch: ResolverTypeWrapper<BatchModel>;
   BatchConnection: ResolverTypeWrapper<BatchConnectionModelModel>;
   BatchEdge: ResolverTypeWrapper<BatchEdgeModelModel>;
   BatchEvent: ResolverTypeWrapper<BatchEventModel>;
   BatchEventError: ResolverTypeWrapper<BatchEventError>;
   BatchFilter: BatchFilter;
+  BatchLedgerEntry: ResolverTypeWrapper<BatchFactsModel>;
   BatchOrder: BatchOrder;
   BatchOrderField: BatchOrderField;
   BatchProgress: ResolverTypeWrapper<BatchProgress>;
   BatchProvider: BatchProvider;
+  BatchSource: BatchSource;
   BatchStatus: BatchStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CancelBatchPayload: ResolverTypeWrapper<Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversTypes['Batch']> }>;
@@ -1535,12 +1698,17 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AuditEntry: StoredAuditEntryModel;
+  AuditEntryConnection: AuditConnectionModelModel;
+  AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
+  AuditLogFilter: AuditLogFilter;
   Batch: BatchModel;
   BatchConnection: BatchConnectionModelModel;
   BatchEdge: BatchEdgeModelModel;
   BatchEvent: BatchEventModel;
   BatchEventError: BatchEventError;
   BatchFilter: BatchFilter;
+  BatchLedgerEntry: BatchFactsModel;
   BatchOrder: BatchOrder;
   BatchProgress: BatchProgress;
   Boolean: Scalars['Boolean']['output'];
@@ -1603,6 +1771,32 @@ export type ResolversParentTypes = ResolversObject<{
   UserError: UserError;
 }>;
 
+export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  batchId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  client?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  provider?: Resolver<Maybe<ResolversTypes['BatchProvider']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tenant?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditEntryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEntryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+}>;
+
 export type BatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Batch'] = ResolversParentTypes['Batch']> = ResolversObject<{
   __resolveType: TypeResolveFn<'FactCheckBatch' | 'GameballBatch' | 'ReachBatch', ParentType, ContextType>;
 }>;
@@ -1629,6 +1823,14 @@ export type BatchEventErrorResolvers<ContextType = GraphQLContext, ParentType ex
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provider?: Resolver<Maybe<ResolversTypes['BatchProvider']>, ParentType, ContextType>;
+}>;
+
+export type BatchLedgerEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchLedgerEntry'] = ResolversParentTypes['BatchLedgerEntry']> = ResolversObject<{
+  firstSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  submittedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  submittedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  submittedHere?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  submittedTenant?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type BatchProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchProgress'] = ResolversParentTypes['BatchProgress']> = ResolversObject<{
@@ -1673,6 +1875,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   inputFormat?: Resolver<Maybe<ResolversTypes['FactCheckInputFormat']>, ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   items?: Resolver<ResolversTypes['FactCheckItemConnection'], ParentType, ContextType, Partial<FactCheckBatchItemsArgs>>;
+  ledger?: Resolver<Maybe<ResolversTypes['BatchLedgerEntry']>, ParentType, ContextType>;
   methods?: Resolver<Array<ResolversTypes['FactCheckMethodWeight']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   nextRefreshAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1682,6 +1885,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
   providerBatchId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  servedFrom?: Resolver<ResolversTypes['BatchSource'], ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1757,6 +1961,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   itemErrors?: Resolver<Array<ResolversTypes['GameballBatchItemError']>, ParentType, ContextType>;
+  ledger?: Resolver<Maybe<ResolversTypes['BatchLedgerEntry']>, ParentType, ContextType>;
   nextRefreshAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   processedItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1766,6 +1971,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   providerProgress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   results?: Resolver<Array<ResolversTypes['GameballBatchResult']>, ParentType, ContextType>;
+  servedFrom?: Resolver<ResolversTypes['BatchSource'], ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1821,17 +2027,19 @@ export type ProviderInfoResolvers<ContextType = GraphQLContext, ParentType exten
   configured?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hasPendingDetails?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  listed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   pagination?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pausedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType, RequireFields<QueryBatchArgs, 'provider' | 'providerBatchId'>>;
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
+  batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType, RequireFields<QueryBatchArgs, 'fresh' | 'provider' | 'providerBatchId'>>;
   batches?: Resolver<ResolversTypes['BatchConnection'], ParentType, ContextType, Partial<QueryBatchesArgs>>;
   factCheckBatches?: Resolver<ResolversTypes['FactCheckBatchConnection'], ParentType, ContextType, Partial<QueryFactCheckBatchesArgs>>;
-  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
-  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'fresh' | 'id'>>;
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'fresh' | 'ids'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderInfo']>, ParentType, ContextType>;
   reachBatches?: Resolver<ResolversTypes['ReachBatchConnection'], ParentType, ContextType, Partial<QueryReachBatchesArgs>>;
 }>;
@@ -1845,6 +2053,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   errorSummary?: Resolver<Array<ResolversTypes['ReachErrorCategoryCount']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  ledger?: Resolver<Maybe<ResolversTypes['BatchLedgerEntry']>, ParentType, ContextType>;
   nextRefreshAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   pendingExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1857,6 +2066,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   recordErrors?: Resolver<ResolversTypes['ReachRecordErrorConnection'], ParentType, ContextType, Partial<ReachBatchRecordErrorsArgs>>;
   schemaDefinitionId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   schemaName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  servedFrom?: Resolver<ResolversTypes['BatchSource'], ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1950,11 +2160,15 @@ export type UserErrorResolvers<ContextType = GraphQLContext, ParentType extends 
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   Batch?: BatchResolvers<ContextType>;
   BatchConnection?: BatchConnectionResolvers<ContextType>;
   BatchEdge?: BatchEdgeResolvers<ContextType>;
   BatchEvent?: BatchEventResolvers<ContextType>;
   BatchEventError?: BatchEventErrorResolvers<ContextType>;
+  BatchLedgerEntry?: BatchLedgerEntryResolvers<ContextType>;
   BatchProgress?: BatchProgressResolvers<ContextType>;
   CancelBatchPayload?: CancelBatchPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

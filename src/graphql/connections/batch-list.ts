@@ -4,6 +4,7 @@ import type { Batch, ProviderName } from '../../domain/batch.js';
 import { GatewayError, badInput, notConfigured } from '../../domain/errors.js';
 import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domain/listing.js';
 import { wantsPendingDetails } from '../selection.js';
+import type { Ledger } from '../../ledger/ledger.js';
 import { bindingOf } from './cursor.js';
 import { mergeForward, type ListSource, type Positions, type SourcePosition, type Totals } from './merge.js';
 import { fetchWindow, pageArgs, type EdgeIndex, type PageArgs } from './window.js';
@@ -71,6 +72,13 @@ export async function resolveBatchList(
       continue;
     }
     if (!adapter.planList || !adapter.listPage || !adapter.capabilities.canList) {
+      const ledger = ctx.gateway.ledger?.ledger;
+      if (ledger) {
+        // No list upstream: the batches batchql knows, as the caller's tenant saw or submitted them.
+        sources.push(ledgerSource(ctx, name, ledger, filter, order));
+        exactness[name] = true;
+        continue;
+      }
       excluded.push({
         provider: name,
         reason: 'CANNOT_LIST',
@@ -134,7 +142,7 @@ export async function resolveBatchList(
     field: scope.field,
     filter,
     order,
-    scope: sources.map((s) => `${s.provider}:${scopeOf(ctx, s.provider)}`),
+    scope: sources.map((s) => `${s.provider}:${s.ledger ? `ledger:${viewerOf(ctx)}` : scopeOf(ctx, s.provider)}`),
   });
   const decode = (cursor: string, argument: 'after' | 'before'): { s: Positions; c: Totals } => {
     const payload = ctx.gateway.lists.codec.decode(binding, cursor, argument) as { s?: Positions; c?: Totals } | null;
@@ -272,6 +280,36 @@ function reportFailures(
   // A per-provider list has nothing healthy to keep: its provider's failure is the field's error.
   if (!scope.partial) throw failures[0]!.error;
   for (const f of failures) ctx.notes.error(f.error, info.path);
+}
+
+/** Who a ledger list is for: the caller's tenant (`''`: a caller without one, `AUTH_MODE=none`). */
+function viewerOf(ctx: Pick<GraphQLContext, 'tenant'>): string {
+  return ctx.tenant ?? '';
+}
+
+/**
+ * The list of a provider without one upstream: the ledger's rows of the batches the caller's tenant saw or
+ * submitted (docs/ledger.md, "Every batch is listable"). The filter is applied in the store, so its totals are
+ * exact; the pages cost no upstream call.
+ */
+function ledgerSource(
+  ctx: GraphQLContext,
+  name: ProviderName,
+  ledger: Ledger,
+  filter: BatchListFilter,
+  order: ListOrder,
+): ListSource {
+  const scope = scopeOf(ctx, name);
+  const viewer = viewerOf(ctx);
+  return {
+    provider: name,
+    exact: true,
+    offsetBased: false,
+    firstToken: null,
+    rank: ctx.gateway.providers[name]!.capabilities.listRank,
+    ledger: true,
+    fetch: (ref) => ledger.page(name, scope, viewer, filter, order, ref.token, ref.size),
+  };
 }
 
 /**

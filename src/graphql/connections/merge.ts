@@ -46,6 +46,8 @@ export interface ListSource {
   firstToken: string | number | null;
   /** The provider's list rank: the tie-break among equal sort keys (else the sources' order). */
   rank?: number;
+  /** The rows come from the ledger (a provider without a list), not from the provider. */
+  ledger?: boolean;
   fetch(ref: PageRef): Promise<ListPage>;
 }
 

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { GraphQLContext } from '../context.js';
+import { scopeOf, type GraphQLContext } from '../context.js';
 import type { Batch, ProviderName } from '../../domain/batch.js';
 import { ErrorCode, GatewayError, notConfigured } from '../../domain/errors.js';
 import { fromGlobalId } from '../../domain/global-id.js';
@@ -192,6 +192,28 @@ export async function uploadFile(ctx: GraphQLContext, request: WriteRequest): Pr
 }
 
 /**
+ * `CANCEL_OWN_BATCHES_ONLY`: a batch of a provider whose ids every tenant can read (not tenant-scoped) may be
+ * cancelled only by the tenant that submitted it through batchql, as the ledger says. Nothing is sent otherwise.
+ */
+async function assertOwnsBatch(
+  ctx: GraphQLContext,
+  adapter: BatchProvider,
+  provider: ProviderName,
+  providerBatchId: string,
+): Promise<void> {
+  const services = ctx.gateway.ledger;
+  if (!services?.cancelOwnBatchesOnly || adapter.capabilities.tenantScoped) return;
+  const facts = await services.ledger.facts({ provider, scope: scopeOf(ctx, provider), providerBatchId });
+  if (facts?.submitted && facts.submittedTenant === (ctx.tenant ?? null)) return;
+  throw new GatewayError(
+    ErrorCode.FORBIDDEN,
+    `only batches your tenant submitted through batchql can be cancelled here (CANCEL_OWN_BATCHES_ONLY); ` +
+      `${provider} batch ${providerBatchId} was not`,
+    { provider },
+  );
+}
+
+/**
  * Cancels a batch by global id, then reads it back. A provider without cancel is refused as
  * `CANNOT_CANCEL` with no upstream call. A cancelled batch's terminal state is settled on every watch of
  * it in this process and broadcast to the other replicas through the coordinator, so every subscriber
@@ -213,6 +235,7 @@ export async function cancelBatch(
         provider,
       },
     );
+  await assertOwnsBatch(ctx, adapter, provider, providerBatchId);
   ctx.budget.count(provider);
   await adapter.cancel(providerBatchId, writeOptions(ctx));
   ctx.gateway.lists.pageCache.forget(`${listPagePrefix(ctx, provider)}\u0000`);

@@ -9,6 +9,7 @@ import { keyLimitError, type StoredOutcome, type WriteAttempt } from '../../writ
 import { writeMarkerOf, writeScopeOf } from '../../writes/write-scope.js';
 import { fingerprintOf } from './fingerprint.js';
 import { isUserError, userErrorsOf, type Payload, type UserErrorModel } from './user-errors.js';
+import { audit } from './audit.js';
 
 /** The longest idempotency key accepted. */
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -63,6 +64,7 @@ export async function runWrite<F extends object>(
   const done = inFlight?.start();
   try {
     const payload = await runKeyed(ctx, info, args, write, how);
+    audit(ctx, info, args, { payload, how: how.outcome });
     observe?.(info.fieldName, payload.userErrors[0]?.code ?? how.outcome);
     // A refusal the client can act on is its error, not the gateway's: info, by its own code.
     if (payload.userErrors.length > 0)
@@ -72,6 +74,7 @@ export async function runWrite<F extends object>(
       );
     return payload;
   } catch (error) {
+    audit(ctx, info, args, { error });
     observe?.(info.fieldName, error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR');
     throw error;
   } finally {

@@ -11,30 +11,32 @@ const MAX_NODES = 100;
 
 /** Root query fields: node lookup, batch by provider id, and provider capabilities. */
 export const Query: QueryResolvers = {
-  node: (_, { id }, ctx, info) => {
+  node: (_, { id, fresh }, ctx, info) => {
     const { provider, providerBatchId } = fromGlobalId(id, ctx.gateway.providerNames);
-    return loadBatch(ctx, info, provider, providerBatchId);
+    return loadBatch(ctx, info, provider, providerBatchId, fresh ?? false);
   },
-  nodes: (_, { ids }, ctx, info) => {
+  nodes: (_, { ids, fresh }, ctx, info) => {
     if (ids.length === 0) throw badInput('nodes(ids:) needs at least one id');
     if (ids.length > MAX_NODES) throw badInput(`nodes(ids:) accepts at most ${MAX_NODES} ids, got ${ids.length}`);
     // One promise per index: a bad or failing id becomes null plus an error at nodes.<index>.
     return ids.map((id) => {
       try {
         const { provider, providerBatchId } = fromGlobalId(id, ctx.gateway.providerNames);
-        return loadBatch(ctx, info, provider, providerBatchId);
+        return loadBatch(ctx, info, provider, providerBatchId, fresh ?? false);
       } catch (error) {
         return Promise.reject(error);
       }
     });
   },
-  batch: (_, { provider, providerBatchId }, ctx, info) => loadBatch(ctx, info, provider, providerBatchId),
+  batch: (_, { provider, providerBatchId, fresh }, ctx, info) =>
+    loadBatch(ctx, info, provider, providerBatchId, fresh ?? false),
   providers: (_, __, ctx) =>
     ctx.gateway.definitions.map(({ name: provider, displayName, capabilities }) => ({
       provider,
       displayName,
       configured: ctx.gateway.providers[provider] !== undefined,
       ...capabilities,
+      listed: capabilities.canList || ctx.gateway.ledger !== undefined,
       circuit: ctx.gateway.providers[provider]?.circuit?.() ?? null,
       pausedUntil: pausedUntil(ctx.gateway.providers[provider]?.pausedUntil?.()),
     })),

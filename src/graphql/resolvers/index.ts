@@ -8,6 +8,7 @@ import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
 import { listQueries } from './lists.js';
+import { AuditEntry, auditLogQuery, BatchLedgerEntry } from './audit-log.js';
 
 /**
  * yoga's multipart requests hand a `File` in; it is never an output. Anything but a file in its place (a JSON
@@ -40,10 +41,12 @@ export function createResolvers(providers: readonly ServedProvider[]): Resolvers
     DateTime: DateTimeResolver,
     JSON: JSONResolver,
     File: FileScalar,
-    Query: { ...Query, ...listQueries },
+    Query: { ...Query, ...listQueries, ...auditLogQuery },
     Mutation,
     Subscription,
     ...batchResolvers(providers),
+    AuditEntry,
+    BatchLedgerEntry,
   };
   for (const provider of providers)
     for (const [type, fields] of Object.entries(provider.schema.resolvers ?? {}))

@@ -1,5 +1,18 @@
 import type { ProviderCapabilities } from '../../domain/provider.js';
 
+/** The batch fields a list row (`GET /v1/batch`) does not carry: only the read by id has them. */
+const LIST_ROW_LACKS = [
+  'errorMessage',
+  'inputFormat',
+  'originalFileName',
+  'methods',
+  'context',
+  'totalInputTokens',
+  'totalOutputTokens',
+  'validationErrors',
+  'expiresAt',
+] as const;
+
 /** What FACT_CHECK can do through this gateway (also shown while it is not configured). */
 export const FACT_CHECK_CAPABILITIES: ProviderCapabilities = {
   canList: true,
@@ -14,16 +27,7 @@ export const FACT_CHECK_CAPABILITIES: ProviderCapabilities = {
   bulkRefresh: {
     statuses: ['processing', 'validating', 'pending'],
     pageSize: 100,
-    detailFields: [
-      'errorMessage',
-      'inputFormat',
-      'originalFileName',
-      'methods',
-      'context',
-      'totalInputTokens',
-      'totalOutputTokens',
-      'validationErrors',
-      'expiresAt',
-    ],
+    detailFields: LIST_ROW_LACKS,
   },
+  listRowLacks: LIST_ROW_LACKS,
 };

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:ledger`: the event-loop delay the ledger adds with 5,000 watched batches (issue 29). Each
+ * batch is read every 2 s (`LIVE_POLL_RUNNING_MS`), spread evenly, as the poll hub does: 2,500 readings a
+ * second, each with new counts (so each is a change, written), told to a real ledger (`node:sqlite` in a
+ * temporary DATA_DIR) exactly as the recording provider tells it. The same load runs first without the ledger,
+ * then with it; both are measured with `perf_hooks.monitorEventLoopDelay`. Prints the delays (p50, p99, max),
+ * the flushes (count, rows, time) and the store's size.
+ *   BENCH_BATCHES (default 5000), BENCH_SECONDS (20 per phase), BENCH_POLL_MS (2000).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pino } from 'pino';
+import type { Batch } from '../src/domain/batch.js';
+import { Ledger } from '../src/ledger/ledger.js';
+import { openSqliteLedger } from '../src/ledger/store.js';
+
+const batches = Number(process.env.BENCH_BATCHES ?? 5000);
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+const pollMs = Number(process.env.BENCH_POLL_MS ?? 2000);
+const TICK_MS = 10;
+
+/** A running Check batch as the gateway maps it (its fields, about 1 KB of JSON), `processed` items done. */
+function reading(i: number, processed: number): Batch {
+  const total = 1000;
+  return {
+    provider: 'FACT_CHECK',
+    providerBatchId: `batch_${String(i).padStart(8, '0')}`,
+    status: 'RUNNING',
+    providerStatus: 'processing',
+    isTerminal: false,
+    progress: {
+      total,
+      processed,
+      succeeded: processed,
+      failed: 0,
+      pending: total - processed,
+      percent: processed / 10,
+    },
+    createdAt: new Date(1_700_000_000_000 + i * 1000),
+    startedAt: new Date(1_700_000_100_000 + i * 1000),
+    completedAt: null,
+    errorMessage: null,
+    observedAt: new Date(),
+    name: `Newsroom claims ${i}`,
+    inputFormat: 'JSON',
+    originalFileName: null,
+    methods: ['WEB', 'TOOL'],
+    context: { url: `https://news.example/${i}` },
+    totalItems: total,
+    processedItems: processed,
+    failedItems: 0,
+    totalCostCents: processed * 2,
+    totalInputTokens: processed * 310,
+    totalOutputTokens: processed * 95,
+    validationErrors: [],
+    expiresAt: new Date(1_800_000_000_000),
+  } as unknown as Batch;
+}
+
+/** Runs the polling load for `seconds`; `see` is told each reading. Answers the loop delay seen meanwhile. */
+async function phase(see: ((batch: Batch) => void) | undefined) {
+  const perTick = (batches * TICK_MS) / pollMs;
+  const counts = new Array<number>(batches).fill(0);
+  let next = 0;
+  let carry = 0;
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const timer = setInterval(() => {
+    carry += perTick;
+    for (; carry >= 1; carry--) {
+      const i = next;
+      next = (next + 1) % batches;
+      counts[i] = (counts[i]! + 7) % 1000;
+      const batch = reading(i, counts[i]!);
+      see?.(batch);
+    }
+  }, TICK_MS);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  clearInterval(timer);
+  histogram.disable();
+  const ms = (ns: number) => (ns / 1e6).toFixed(2);
+  return { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) };
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'batchql-bench-ledger-'));
+try {
+  console.log(`bench:ledger: ${batches} watched batches, each read every ${pollMs} ms, ${seconds} s per phase`);
+  const without = await phase(undefined);
+  const store = await openSqliteLedger(dataDir);
+  let flushes = 0;
+  let rows = 0;
+  let flushSeconds = 0;
+  let flushMax = 0;
+  const ledger = new Ledger(store, {
+    cacheMaxEntries: 20_000,
+    log: pino({ level: 'warn' }),
+    observer: {
+      written: (kind, n) => {
+        if (kind === 'batch') rows += n;
+      },
+      failed: () => {},
+      served: () => {},
+      timed: (op, s) => {
+        if (op !== 'flush') return;
+        flushes++;
+        flushSeconds += s;
+        flushMax = Math.max(flushMax, s);
+      },
+    },
+  });
+  const withLedger = await phase((batch) => ledger.observe(batch, { scope: 'default', viewer: '', lacks: [] }));
+  await ledger.flushNow(true);
+  const bytes = ledger.size();
+  await ledger.close();
+  console.log('| phase | loop delay p50 | p99 | max |');
+  console.log('|---|---|---|---|');
+  console.log(`| without the ledger | ${without.p50} ms | ${without.p99} ms | ${without.max} ms |`);
+  console.log(`| with the ledger | ${withLedger.p50} ms | ${withLedger.p99} ms | ${withLedger.max} ms |`);
+  console.log(
+    `flushes: ${flushes} (${(rows / Math.max(1, flushes)).toFixed(0)} rows each, ` +
+      `${((flushSeconds / Math.max(1, flushes)) * 1000).toFixed(2)} ms mean, ` +
+      `${(flushMax * 1000).toFixed(2)} ms max); ${rows} rows written; store ${(bytes / 1e6).toFixed(1)} MB`,
+  );
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,757 @@
+import type { Logger } from 'pino';
+import { sql, type Kysely } from 'kysely';
+import type { Batch, ProviderName } from '../domain/batch.js';
+import type { BatchListFilter, ListOrder, ListPage } from '../domain/listing.js';
+import type { AuditEntry, AuditFilter, StoredAuditEntry } from './audit.js';
+import { fingerprintOf, parseReading, serializeReading } from './reading.js';
+import type { LedgerStore } from './store.js';
+import type { BatchRow, LedgerTables } from './tables.js';
+
+/** How batchql came to know a batch (the GraphQL `BatchLedgerEntry`). */
+export interface BatchFacts {
+  firstSeenAt: Date;
+  submitted: boolean;
+  submittedAt: Date | null;
+  /** The subject that submitted it (null: unknown, or submitted without a token). */
+  submittedBy: string | null;
+  /** The tenant it was submitted under. */
+  submittedTenant: string | null;
+}
+
+/** What the ledger reports to `/metrics` (observability/metrics.ts implements it). */
+export interface LedgerObserver {
+  /** Rows written in one flush (`batch`: readings and sightings; `audit`: entries). */
+  written(kind: 'batch' | 'audit', rows: number): void;
+  /** A flush or a read that failed (`write`, `read`). */
+  failed(op: 'write' | 'read'): void;
+  /** A read served from the ledger: its provider, and whether it came from memory or the store. */
+  served(provider: ProviderName, from: 'memory' | 'store'): void;
+  /** How long a store operation took. */
+  timed(op: 'flush' | 'read' | 'list', seconds: number): void;
+}
+
+/** The ledger's health, for `/ready`'s JSON (`ledger`). */
+export interface LedgerState {
+  /** `ok`; `failing` when the last write failed; `unavailable` when the store could not be opened; `off`. */
+  state: 'ok' | 'failing' | 'unavailable' | 'off';
+  /** Where the store is (a path). */
+  location?: string;
+  /** Writes (flushes) and reads that failed since start. */
+  writeFailures: number;
+  readFailures: number;
+  /** The last failure's message (no data, no credential). */
+  lastError?: string;
+  /** Rows waiting for the next flush. */
+  pending: number;
+}
+
+/** The key of one batch in one credential scope. */
+export interface BatchKey {
+  provider: ProviderName;
+  scope: string;
+  providerBatchId: string;
+}
+
+/** How a reading was taken: in which scope, for whom (a listing viewer), and which fields it lacks. */
+export interface Sighting {
+  scope: string;
+  /** The tenant that saw it (`''`: a caller without one); undefined: a background read on nobody's behalf. */
+  viewer?: string | undefined;
+  lacks: readonly string[];
+}
+
+/** A stored reading the ledger can answer with. */
+export interface StoredReading {
+  batch: Batch;
+  lacks: readonly string[];
+  terminal: boolean;
+  /** Where it came from: this replica's memory, or the store. */
+  from: 'memory' | 'store';
+}
+
+interface Cached {
+  text: string;
+  print: string;
+  lacks: readonly string[];
+  terminal: boolean;
+  viewers: Set<string>;
+  facts?: BatchFacts;
+}
+
+interface Pending {
+  key: BatchKey;
+  batch?: Batch;
+  text?: string;
+  lacks?: readonly string[];
+  viewers: Set<string>;
+  at: number;
+  submission?: { at: number; subject: string | null; tenant: string | null };
+}
+
+/** How often waiting rows are written: one transaction per flush, whatever number of readings came meanwhile. */
+const DEFAULT_FLUSH_MS = 50;
+/** A failing store is reported at warn at most this often (each line says how many failed since the last). */
+const WARN_EVERY_MS = 60_000;
+/** After a failed flush the next waits this long, doubling to `MAX_BACKOFF_MS` while failures go on. */
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
+/** Rows waiting beyond this while the store fails are dropped (counted): memory stays bounded. */
+const MAX_PENDING = 50_000;
+
+const keyOf = (k: BatchKey) => `${k.provider}\u0000${k.scope}\u0000${k.providerBatchId}`;
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+const timeOf = (d: Date | null | undefined) => (d ? d.getTime() : null);
+
+/**
+ * The ledger: every batch the gateway has seen, with its latest reading, and every write (docs/ledger.md).
+ * Readings and audit entries are queued and written on change, in one transaction per flush (`flushMs`);
+ * a per-replica memory cache of the latest readings (at most `cacheMaxEntries`, least recently used out)
+ * answers finished batches without a store read. Nothing here ever fails a read or a write of the gateway:
+ * a store that cannot be written is counted, logged at warn (at most once a minute) and shown in `/ready`.
+ */
+export class Ledger {
+  private readonly cache = new Map<string, Cached>();
+  private pending = new Map<string, Pending>();
+  private audits: AuditEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private writeFailures = 0;
+  private readFailures = 0;
+  private dropped = 0;
+  private lastError: string | undefined;
+  private lastWriteFailed = false;
+  private backoffMs = 0;
+  private retryAt = 0;
+  private closed = false;
+  private lastWarnAt = 0;
+  private failuresSinceWarn = 0;
+  private readonly db: Kysely<LedgerTables> | undefined;
+
+  constructor(
+    private readonly store: LedgerStore | undefined,
+    private readonly options: {
+      cacheMaxEntries: number;
+      flushMs?: number;
+      log: Logger;
+      observer?: LedgerObserver;
+      now?: () => number;
+      /** Why there is no store (`unavailable`), when there is none; undefined with no store: `off`. */
+      unavailable?: string;
+    },
+  ) {
+    this.db = store?.db;
+    if (options.unavailable) this.lastError = options.unavailable;
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** Records a reading the gateway took (a read, a list row, a poll): queued, written only when it changed. */
+  observe(batch: Batch, sighting: Sighting): void {
+    const key: BatchKey = { provider: batch.provider, scope: sighting.scope, providerBatchId: batch.providerBatchId };
+    const id = keyOf(key);
+    const text = serializeReading(batch);
+    const print = fingerprintOf(text);
+    const cached = this.cache.get(id);
+    const viewer = sighting.viewer;
+    const newViewer = viewer !== undefined && !cached?.viewers.has(viewer);
+    const sameLacks = cached !== undefined && sameFields(cached.lacks, sighting.lacks);
+    // A reading with fewer fields (a list row) does not replace a fuller one of the same state.
+    const poorer = cached !== undefined && cached.print === print && !covers(sighting.lacks, cached.lacks);
+    const changed = cached === undefined || cached.print !== print || (!sameLacks && !poorer);
+    if (!changed && !newViewer) {
+      this.touch(id, cached!);
+      return;
+    }
+    const entry: Cached = changed
+      ? {
+          text,
+          print,
+          lacks: sighting.lacks,
+          terminal: batch.isTerminal,
+          viewers: cached?.viewers ?? new Set(),
+          ...(cached?.facts ? { facts: cached.facts } : {}),
+        }
+      : cached!;
+    if (viewer !== undefined) entry.viewers.add(viewer);
+    this.remember(id, entry);
+    if (!this.db) return;
+    const waiting = this.pendingFor(key, id);
+    if (changed) {
+      waiting.batch = batch;
+      waiting.text = text;
+      waiting.lacks = sighting.lacks;
+    }
+    if (viewer !== undefined) waiting.viewers.add(viewer);
+    this.schedule();
+  }
+
+  /**
+   * Records that `batch` was submitted through batchql, by whom and under which tenant: its reading (the one read
+   * back, or the accepted state when that failed) and the submission, listed to the submitting tenant.
+   */
+  submitted(batch: Batch, sighting: Sighting, by: { subject: string | null; tenant: string | null }): void {
+    this.observe(batch, { ...sighting, viewer: by.tenant ?? '' });
+    const key: BatchKey = { provider: batch.provider, scope: sighting.scope, providerBatchId: batch.providerBatchId };
+    const id = keyOf(key);
+    const at = this.now();
+    const cached = this.cache.get(id);
+    if (cached)
+      cached.facts = {
+        firstSeenAt: cached.facts?.firstSeenAt ?? new Date(at),
+        submitted: true,
+        submittedAt: new Date(at),
+        submittedBy: by.subject,
+        submittedTenant: by.tenant,
+      };
+    if (!this.db) return;
+    const waiting = this.pendingFor(key, id);
+    waiting.submission = { at, subject: by.subject, tenant: by.tenant };
+    // The row is written with the submission even when its reading is unchanged.
+    waiting.batch ??= batch;
+    waiting.text ??= serializeReading(batch);
+    waiting.lacks ??= sighting.lacks;
+    this.schedule();
+  }
+
+  /** Queues one audit entry (written with the next flush). */
+  audit(entry: AuditEntry): void {
+    if (!this.db) return;
+    if (this.audits.length >= MAX_PENDING) {
+      this.dropped++;
+      return;
+    }
+    this.audits.push(entry);
+    this.schedule();
+  }
+
+  /**
+   * The stored reading of a batch, when the ledger has one: from memory, else from the store (then
+   * remembered). Undefined when unknown or when the store cannot be read (the caller reads through).
+   */
+  async reading(key: BatchKey): Promise<StoredReading | undefined> {
+    const id = keyOf(key);
+    const cached = this.cache.get(id);
+    if (cached) {
+      this.touch(id, cached);
+      return { batch: parseReading(cached.text), lacks: cached.lacks, terminal: cached.terminal, from: 'memory' };
+    }
+    const row = await this.read('read', (db) =>
+      db
+        .selectFrom('ledger_batches')
+        .selectAll()
+        .where('provider', '=', key.provider)
+        .where('scope', '=', key.scope)
+        .where('provider_batch_id', '=', key.providerBatchId)
+        .executeTakeFirst(),
+    );
+    if (!row) return undefined;
+    const lacks = JSON.parse(row.lacks) as string[];
+    this.remember(id, {
+      text: row.reading,
+      print: fingerprintOf(row.reading),
+      lacks,
+      terminal: row.is_terminal === 1,
+      viewers: new Set(),
+      facts: factsOf(row),
+    });
+    return { batch: parseReading(row.reading), lacks, terminal: row.is_terminal === 1, from: 'store' };
+  }
+
+  /** The latest reading in memory only (no store read): what the upstream cost estimate may count on. */
+  remembered(key: BatchKey): { terminal: boolean; lacks: readonly string[] } | undefined {
+    const cached = this.cache.get(keyOf(key));
+    return cached ? { terminal: cached.terminal, lacks: cached.lacks } : undefined;
+  }
+
+  /** Tells the observer that a read was answered from the ledger (`from`: memory or store). */
+  served(provider: ProviderName, from: 'memory' | 'store'): void {
+    this.options.observer?.served(provider, from);
+  }
+
+  /** How batchql knows a batch; undefined when it does not (or the store cannot say). */
+  async facts(key: BatchKey): Promise<BatchFacts | undefined> {
+    const cached = this.cache.get(keyOf(key));
+    if (cached?.facts) return cached.facts;
+    await this.flushNow();
+    const row = await this.read('read', (db) =>
+      db
+        .selectFrom('ledger_batches')
+        .select(['first_seen_at', 'submitted', 'submitted_at', 'submitted_by', 'submitted_tenant'])
+        .where('provider', '=', key.provider)
+        .where('scope', '=', key.scope)
+        .where('provider_batch_id', '=', key.providerBatchId)
+        .executeTakeFirst(),
+    );
+    if (!row) return undefined;
+    const facts = factsOf(row);
+    if (cached) cached.facts = facts;
+    return facts;
+  }
+
+  /**
+   * One page of the batches of `provider` in `scope` that `viewer` saw or submitted, in `order`, filtered as
+   * a provider's list would be: the list of a provider without one (`batch-list.ts`). The token is a keyset
+   * position (the sort value and insertion order of the last row), so pages stay put as rows are added.
+   */
+  async page(
+    provider: ProviderName,
+    scope: string,
+    viewer: string,
+    filter: BatchListFilter,
+    order: ListOrder,
+    token: string | number | null,
+    size: number,
+  ): Promise<ListPage> {
+    await this.flushNow();
+    if (!this.db) return { items: [], next: null, total: 0 };
+    const column =
+      order.field === 'CREATED_AT'
+        ? 'b.sort_created'
+        : order.field === 'STARTED_AT'
+          ? 'b.started_at'
+          : 'b.completed_at';
+    const desc = order.direction === 'DESC';
+    const after = parseToken(token);
+    const base = (db: Kysely<LedgerTables>) => {
+      let q = db
+        .selectFrom('ledger_batches as b')
+        .innerJoin('ledger_viewers as v', (j) =>
+          j
+            .onRef('v.provider', '=', 'b.provider')
+            .onRef('v.scope', '=', 'b.scope')
+            .onRef('v.provider_batch_id', '=', 'b.provider_batch_id'),
+        )
+        .where('b.provider', '=', provider)
+        .where('b.scope', '=', scope)
+        .where('v.viewer', '=', viewer);
+      if (filter.statuses) q = q.where('b.status', 'in', [...filter.statuses, '\u0000']);
+      if (filter.batchTypes) q = q.where('b.batch_type', 'in', [...filter.batchTypes, '\u0000']);
+      if (filter.hasPendingResources !== undefined)
+        q = q.where(sql<number>`coalesce(b.pending_records, 0) > 0`, '=', filter.hasPendingResources ? 1 : 0);
+      if (filter.createdAfter) q = q.where('b.created_at', '>=', filter.createdAfter.getTime());
+      if (filter.createdBefore) q = q.where('b.created_at', '<', filter.createdBefore.getTime());
+      return q;
+    };
+    const rows = await this.read('list', (db) => {
+      let q = base(db).selectAll('b');
+      if (after) {
+        const { k, s } = after;
+        q = q.where((eb) =>
+          k === null
+            ? eb.and([eb(column, 'is', null), eb('b.seq', desc ? '<' : '>', s)])
+            : eb.or([
+                eb(column, desc ? '<' : '>', k),
+                eb.and([eb(column, '=', k), eb('b.seq', desc ? '<' : '>', s)]),
+                eb(column, 'is', null),
+              ]),
+        );
+      }
+      return q
+        .orderBy(sql`${sql.ref(column)} is null`)
+        .orderBy(column, desc ? 'desc' : 'asc')
+        .orderBy('b.seq', desc ? 'desc' : 'asc')
+        .limit(size + 1)
+        .execute();
+    });
+    const total = await this.read('list', (db) =>
+      base(db)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst(),
+    );
+    if (!rows) throw new Error('the ledger could not be read');
+    const more = rows.length > size;
+    const shown = rows.slice(0, size);
+    const last = shown.at(-1);
+    const items = shown.map((row) => {
+      const batch = parseReading(row.reading);
+      batch.servedFrom = 'LEDGER';
+      batch.knownSince = new Date(row.first_seen_at);
+      return batch;
+    });
+    const sortValue = (row: BatchRow) =>
+      order.field === 'CREATED_AT'
+        ? row.sort_created
+        : order.field === 'STARTED_AT'
+          ? row.started_at
+          : row.completed_at;
+    return {
+      items,
+      next: more && last ? JSON.stringify({ k: sortValue(last), s: last.seq }) : null,
+      total: total ? Number(total.n) : null,
+    };
+  }
+
+  /**
+   * Audit entries matching `filter`, at most `count` + 1: forward, newest first after the entry `fromId`
+   * (exclusive); backward, the ones before it (newer, exclusive), nearest first (the caller reverses them).
+   */
+  async auditEntries(
+    filter: AuditFilter,
+    fromId: number | null,
+    count: number,
+    backward = false,
+  ): Promise<StoredAuditEntry[]> {
+    await this.flushNow();
+    if (!this.db) return [];
+    const rows = await this.read('list', (db) => {
+      let q = db.selectFrom('ledger_audit').selectAll();
+      if (filter.tenant !== undefined) q = q.where('tenant', '=', filter.tenant);
+      if (filter.subject !== undefined) q = q.where('subject', '=', filter.subject);
+      if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
+      if (filter.providerBatchId !== undefined) q = q.where('provider_batch_id', '=', filter.providerBatchId);
+      if (filter.mutations) q = q.where('mutation', 'in', [...filter.mutations, '\u0000']);
+      if (filter.from) q = q.where('at', '>=', filter.from.getTime());
+      if (filter.to) q = q.where('at', '<', filter.to.getTime());
+      if (fromId !== null) q = q.where('id', backward ? '>' : '<', fromId);
+      return q
+        .orderBy('id', backward ? 'asc' : 'desc')
+        .limit(count + 1)
+        .execute();
+    });
+    if (!rows) throw new Error('the ledger could not be read');
+    return rows.map((row) => ({
+      id: row.id,
+      at: new Date(row.at),
+      mutation: row.mutation,
+      provider: row.provider as ProviderName | null,
+      providerBatchId: row.provider_batch_id,
+      subject: row.subject,
+      tenant: row.tenant,
+      client: row.client,
+      requestId: row.request_id,
+      idempotencyKey: row.idempotency_key,
+      outcome: row.outcome as StoredAuditEntry['outcome'],
+      code: row.code,
+      message: row.message,
+    }));
+  }
+
+  /** The ledger's health for `/ready`. */
+  state(): LedgerState {
+    const pending = this.pending.size + this.audits.length;
+    const counts = { writeFailures: this.writeFailures, readFailures: this.readFailures, pending };
+    const error = this.lastError ? { lastError: this.lastError } : {};
+    if (!this.store) return { state: this.options.unavailable ? 'unavailable' : 'off', ...counts, ...error };
+    return {
+      state: this.lastWriteFailed ? 'failing' : 'ok',
+      location: this.store.location,
+      ...counts,
+      ...error,
+    };
+  }
+
+  /** Rows dropped while the store failed (bounded queue). */
+  get droppedRows(): number {
+    return this.dropped;
+  }
+
+  /** Bytes of the store on disk (0 without one). */
+  size(): number {
+    return this.store?.size() ?? 0;
+  }
+
+  /** Entries in the memory cache. */
+  get cacheEntries(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Writes what waits now (the next flush's rows), and waits for a flush under way. While a failed store's
+   * backoff runs it writes nothing (reads go on with what the store has), unless `force` (closing).
+   */
+  async flushNow(force = false): Promise<void> {
+    if (!force && Date.now() < this.retryAt) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0 && this.audits.length === 0) return;
+    this.flushing = this.flush().finally(() => (this.flushing = undefined));
+    await this.flushing;
+    // Rows a failed flush put back are tried again after its backoff.
+    if (this.pending.size > 0 || this.audits.length > 0) this.schedule();
+  }
+
+  /** Writes what waits, then closes the store. */
+  async close(): Promise<void> {
+    await this.flushNow(true);
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.store?.close();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing || this.closed) return;
+    // After a failure, the next attempt waits out its backoff (a locked or full store is not hammered).
+    const wait = Math.max(this.options.flushMs ?? DEFAULT_FLUSH_MS, this.retryAt - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flushNow();
+    }, wait);
+    this.timer.unref();
+  }
+
+  private pendingFor(key: BatchKey, id: string): Pending {
+    let waiting = this.pending.get(id);
+    if (!waiting) {
+      if (this.pending.size >= MAX_PENDING) {
+        this.dropped++;
+        return { key, viewers: new Set(), at: this.now() };
+      }
+      waiting = { key, viewers: new Set(), at: this.now() };
+      this.pending.set(id, waiting);
+    }
+    return waiting;
+  }
+
+  private remember(id: string, entry: Cached): void {
+    this.cache.delete(id);
+    this.cache.set(id, entry);
+    if (this.cache.size > this.options.cacheMaxEntries) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+  }
+
+  private touch(id: string, entry: Cached): void {
+    this.cache.delete(id);
+    this.cache.set(id, entry);
+  }
+
+  /** One transaction: every waiting reading (upserted), sighting, submission and audit entry. */
+  private async flush(): Promise<void> {
+    const db = this.db;
+    if (!db) return;
+    const batches = [...this.pending.values()];
+    const audits = this.audits;
+    this.pending = new Map();
+    this.audits = [];
+    const started = performance.now();
+    try {
+      await db.transaction().execute(async (trx) => {
+        await writePending(trx, batches);
+        for (const a of audits) await trx.insertInto('ledger_audit').values(auditRow(a)).execute();
+      });
+      this.lastWriteFailed = false;
+      this.backoffMs = 0;
+      this.retryAt = 0;
+      this.options.observer?.written('batch', batches.length);
+      if (audits.length > 0) this.options.observer?.written('audit', audits.length);
+    } catch (error) {
+      // Kept for the next attempt, in order, within the bound (beyond it the oldest are dropped and counted).
+      this.requeue(batches, audits);
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs === 0 ? FIRST_BACKOFF_MS : this.backoffMs * 2);
+      this.retryAt = Date.now() + this.backoffMs;
+      this.fail('write', error);
+    } finally {
+      this.options.observer?.timed('flush', (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Puts the rows of a failed flush back before those that came meanwhile (newer readings win). */
+  private requeue(batches: Pending[], audits: AuditEntry[]): void {
+    const merged = new Map<string, Pending>();
+    for (const p of batches) merged.set(keyOf(p.key), p);
+    for (const [id, later] of this.pending) {
+      const earlier = merged.get(id);
+      if (!earlier) {
+        merged.set(id, later);
+        continue;
+      }
+      for (const viewer of later.viewers) earlier.viewers.add(viewer);
+      if (later.batch) {
+        earlier.batch = later.batch;
+        earlier.text = later.text;
+        earlier.lacks = later.lacks;
+      }
+      earlier.submission = later.submission ?? earlier.submission;
+    }
+    const overBatches = Math.max(0, merged.size - MAX_PENDING);
+    this.pending = new Map([...merged].slice(overBatches));
+    const all = [...audits, ...this.audits];
+    const overAudits = Math.max(0, all.length - MAX_PENDING);
+    this.audits = all.slice(overAudits);
+    this.dropped += overBatches + overAudits;
+  }
+
+  private async read<T>(op: 'read' | 'list', run: (db: Kysely<LedgerTables>) => Promise<T>): Promise<T | undefined> {
+    if (!this.db) return undefined;
+    const started = performance.now();
+    try {
+      return await run(this.db);
+    } catch (error) {
+      this.fail('read', error);
+      return undefined;
+    } finally {
+      this.options.observer?.timed(op, (performance.now() - started) / 1000);
+    }
+  }
+
+  private fail(op: 'write' | 'read', error: unknown): void {
+    if (op === 'write') {
+      this.writeFailures++;
+      this.lastWriteFailed = true;
+    } else this.readFailures++;
+    this.lastError = (error as Error)?.message ?? String(error);
+    this.options.observer?.failed(op);
+    this.failuresSinceWarn++;
+    const now = Date.now();
+    if (now - this.lastWarnAt < WARN_EVERY_MS) return;
+    this.lastWarnAt = now;
+    this.options.log.warn(
+      { op, failures: this.failuresSinceWarn, dropped: this.dropped, err: error },
+      `ledger: a ${op} failed; reads and writes go on without it (docs/ledger.md, "When the store fails")`,
+    );
+    this.failuresSinceWarn = 0;
+  }
+}
+
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((f) => b.includes(f));
+}
+
+/** True when a reading lacking `lacks` has every field one lacking `other` has. */
+function covers(lacks: readonly string[], other: readonly string[]): boolean {
+  return lacks.every((f) => other.includes(f));
+}
+
+function factsOf(
+  row: Pick<BatchRow, 'first_seen_at' | 'submitted' | 'submitted_at' | 'submitted_by' | 'submitted_tenant'>,
+): BatchFacts {
+  return {
+    firstSeenAt: new Date(Number(row.first_seen_at)),
+    submitted: row.submitted === 1,
+    submittedAt: date(row.submitted_at === null ? null : Number(row.submitted_at)),
+    submittedBy: row.submitted_by,
+    submittedTenant: row.submitted_tenant,
+  };
+}
+
+function parseToken(token: string | number | null): { k: number | null; s: number } | null {
+  if (typeof token !== 'string') return null;
+  try {
+    const { k, s } = JSON.parse(token) as { k?: unknown; s?: unknown };
+    if ((k === null || typeof k === 'number') && typeof s === 'number') return { k, s };
+  } catch {
+    // Not a token of this list: the first page (cursors are signed, so only a bug gets here).
+  }
+  return null;
+}
+
+/** Rows per statement: a multi-row insert keeps well under SQLite's 32,766 bound parameters. */
+const ROWS_PER_STATEMENT = 400;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) out.push(items.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
+
+/**
+ * Writes a flush's rows: every changed reading in multi-row upserts (a statement per 400 rows rather than
+ * per row: the flush's cost is mostly statements, not rows), the submissions, and the sightings.
+ */
+async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Promise<void> {
+  const readings = pending.filter((p) => p.batch && p.text !== undefined);
+  for (const chunk of chunks(readings)) {
+    await trx
+      .insertInto('ledger_batches')
+      .values(
+        chunk.map((p) => {
+          const b = p.batch!;
+          const extra = b as { batchType?: string | null; pendingRecords?: number | null };
+          const created = timeOf(b.createdAt);
+          return {
+            provider: p.key.provider,
+            scope: p.key.scope,
+            provider_batch_id: p.key.providerBatchId,
+            status: b.status,
+            provider_status: b.providerStatus,
+            is_terminal: b.isTerminal ? 1 : 0,
+            total: b.progress.total,
+            processed: b.progress.processed,
+            failed: b.progress.failed,
+            batch_type: extra.batchType ?? null,
+            pending_records: extra.pendingRecords ?? null,
+            created_at: created,
+            started_at: timeOf(b.startedAt),
+            completed_at: timeOf(b.completedAt),
+            reading: p.text!,
+            read_at: b.observedAt.getTime(),
+            lacks: JSON.stringify(p.lacks ?? []),
+            sort_created: created ?? p.at,
+            first_seen_at: p.at,
+          };
+        }),
+      )
+      .onConflict((oc) =>
+        oc.columns(['provider', 'scope', 'provider_batch_id']).doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          provider_status: eb.ref('excluded.provider_status'),
+          is_terminal: eb.ref('excluded.is_terminal'),
+          total: eb.ref('excluded.total'),
+          processed: eb.ref('excluded.processed'),
+          failed: eb.ref('excluded.failed'),
+          batch_type: eb.ref('excluded.batch_type'),
+          pending_records: eb.ref('excluded.pending_records'),
+          created_at: eb.ref('excluded.created_at'),
+          started_at: eb.ref('excluded.started_at'),
+          completed_at: eb.ref('excluded.completed_at'),
+          reading: eb.ref('excluded.reading'),
+          read_at: eb.ref('excluded.read_at'),
+          lacks: eb.ref('excluded.lacks'),
+          // A creation time learnt later replaces first sight; none keeps the row where it was first listed.
+          sort_created: sql<number>`coalesce(excluded.created_at, ledger_batches.first_seen_at)`,
+        })),
+      )
+      .execute();
+  }
+  for (const p of pending.filter((q) => q.submission))
+    await trx
+      .updateTable('ledger_batches')
+      .set({
+        submitted: 1,
+        submitted_at: p.submission!.at,
+        submitted_by: p.submission!.subject,
+        submitted_tenant: p.submission!.tenant,
+      })
+      .where('provider', '=', p.key.provider)
+      .where('scope', '=', p.key.scope)
+      .where('provider_batch_id', '=', p.key.providerBatchId)
+      .execute();
+  const sightings = pending.flatMap((p) =>
+    [...p.viewers].map((viewer) => ({
+      provider: p.key.provider,
+      scope: p.key.scope,
+      provider_batch_id: p.key.providerBatchId,
+      viewer,
+      first_seen_at: p.at,
+    })),
+  );
+  for (const chunk of chunks(sightings))
+    await trx
+      .insertInto('ledger_viewers')
+      .values(chunk)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+}
+
+function auditRow(a: AuditEntry) {
+  return {
+    at: a.at.getTime(),
+    mutation: a.mutation,
+    provider: a.provider,
+    provider_batch_id: a.providerBatchId,
+    subject: a.subject,
+    tenant: a.tenant,
+    client: a.client,
+    request_id: a.requestId,
+    idempotency_key: a.idempotencyKey,
+    outcome: a.outcome,
+    code: a.code,
+    message: a.message,
+  };
+}

@@ -1,0 +1,21 @@
+import type { Batch } from '../domain/batch.js';
+import { parseWithDates } from '../live/coordinator.js';
+
+/** A batch as the ledger stores it: JSON (dates as ISO strings, revived on the way out), less the live-only fields. */
+export function serializeReading(batch: Batch): string {
+  const { stale: _s, staleReason: _r, nextRefreshAt: _n, servedFrom: _f, knownSince: _k, ...reading } = batch;
+  const progress = { ...reading.progress };
+  delete progress.ratePerSecond;
+  delete progress.estimatedCompletionAt;
+  return JSON.stringify({ ...reading, progress });
+}
+
+/** A stored reading as a batch again (its `observedAt` is when it was read). */
+export function parseReading(text: string): Batch {
+  return parseWithDates(text) as Batch;
+}
+
+/** Whether a reading changed: its text without `observedAt` (a reading equal to the last is not written). */
+export function fingerprintOf(text: string): string {
+  return text.replace(/"observedAt":"[^"]*"/, '');
+}

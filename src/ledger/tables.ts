@@ -1,0 +1,76 @@
+import type { Generated, Selectable } from 'kysely';
+
+/**
+ * The ledger's tables as Kysely sees them (`migrations.ts` creates them). Times are epoch milliseconds
+ * (integers), so SQLite and PostgreSQL compare and order them the same way; booleans are 0/1.
+ */
+export interface LedgerTables {
+  ledger_batches: BatchTable;
+  ledger_viewers: ViewerRow;
+  ledger_audit: AuditTable;
+}
+
+/** One batch the gateway has seen, in one credential scope: its latest reading and how it came to be known. */
+interface BatchTable {
+  /** Insertion order: the stable tie-break of ledger lists. */
+  seq: Generated<number>;
+  provider: string;
+  /** The credential scope of the provider's data (`tenant:<t>` for a tenant-scoped provider, else `default`). */
+  scope: string;
+  provider_batch_id: string;
+  status: string;
+  provider_status: string;
+  is_terminal: number;
+  total: number | null;
+  processed: number;
+  failed: number;
+  batch_type: string | null;
+  pending_records: number | null;
+  created_at: number | null;
+  started_at: number | null;
+  completed_at: number | null;
+  /** `created_at`, else `first_seen_at`: the creation order of ledger lists (a provider may give no creation time). */
+  sort_created: number;
+  /** The latest reading: the batch as the gateway mapped it (JSON, dates tagged). */
+  reading: string;
+  read_at: number;
+  /** The fields the latest reading lacks (JSON array of field names): a read by id lacks fewer than a list row. */
+  lacks: string;
+  first_seen_at: number;
+  /** 1 when submitted through batchql. */
+  submitted: Generated<number>;
+  submitted_at: number | null;
+  submitted_by: string | null;
+  submitted_tenant: string | null;
+}
+
+/** Who saw a batch: a ledger-only row is listed to these tenants (`''`: callers without a tenant). */
+interface ViewerRow {
+  provider: string;
+  scope: string;
+  provider_batch_id: string;
+  viewer: string;
+  first_seen_at: number;
+}
+
+/** One write through the gateway. */
+interface AuditTable {
+  id: Generated<number>;
+  at: number;
+  mutation: string;
+  provider: string | null;
+  provider_batch_id: string | null;
+  subject: string | null;
+  tenant: string | null;
+  client: string;
+  request_id: string | null;
+  idempotency_key: string | null;
+  /** CREATED, DONE, REPLAYED, REFUSED, FAILED or UNKNOWN. */
+  outcome: string;
+  /** The error or user-error code of a refusal, failure or unknown outcome. */
+  code: string | null;
+  message: string | null;
+}
+
+/** A batch row as read. */
+export type BatchRow = Selectable<BatchTable>;
