@@ -59,6 +59,8 @@ export interface LedgerServices {
   ledger: Ledger;
   /** `CANCEL_OWN_BATCHES_ONLY`. */
   cancelOwnBatchesOnly: boolean;
+  /** `LEDGER_AUDIT_REQUIRED`: a write refuses when its audit entry cannot be stored. */
+  auditRequired?: boolean;
   /** `JWT_OPERATOR_SCOPE`, named in FORBIDDEN refusals. */
   operatorScope: string;
 }

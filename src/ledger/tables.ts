@@ -8,6 +8,7 @@ export interface LedgerTables {
   ledger_batches: BatchTable;
   ledger_viewers: ViewerRow;
   ledger_audit: AuditTable;
+  ledger_meta: { key: string; value: string };
 }
 
 /** One batch the gateway has seen, in one credential scope: its latest reading and how it came to be known. */
@@ -70,6 +71,8 @@ interface AuditTable {
   /** The error or user-error code of a refusal, failure or unknown outcome. */
   code: string | null;
   message: string | null;
+  /** A copied entry's source (`<ledger id>#<id>`, `npm run ledger:copy`); null for entries written here. */
+  origin: Generated<string | null>;
 }
 
 /** A batch row as read. */
