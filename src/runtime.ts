@@ -469,6 +469,7 @@ export async function startGateway(
               ledger,
               cancelOwnBatchesOnly: config.ledger.cancelOwnBatchesOnly,
               auditRequired: config.ledger.auditRequired,
+              perReplica: config.redis.url !== undefined && config.ledger.databaseUrl === undefined,
               operatorScope: config.auth.operatorScope,
             },
           }

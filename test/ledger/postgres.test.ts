@@ -17,6 +17,7 @@ import { startGateway } from '../../src/runtime.js';
 import { freshDataDir } from '../helpers/data-dir.js';
 import { startHarness } from '../helpers/harness.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startRedis } from '../helpers/redis.js';
 
 let pg: TestPostgres;
 beforeAll(async () => {
@@ -100,6 +101,26 @@ describe('two replicas on one PostgreSQL', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe('replica rules', () => {
+  it('with REDIS_URL and the embedded store, warns at start and on every list served from it', async () => {
+    const redis = await startRedis();
+    const h = await startHarness({
+      env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `batchql-ledger-${process.pid}:`, LOG_LEVEL: 'warn' },
+    });
+    try {
+      expect(h.logs.some((l) => l.includes('each replica keeps its own ledger'))).toBe(true);
+      const res = await h.gql(GAMEBALL);
+      expect(res.errors).toBeUndefined();
+      expect((res as any).extensions.warnings).toEqual([
+        expect.objectContaining({ code: 'LEDGER_PER_REPLICA', provider: 'GAMEBALL', path: ['batches'] }),
+      ]);
+    } finally {
+      await h.close();
+      await redis.close();
     }
   });
 });
