@@ -15,7 +15,7 @@ export interface LocalPostgres {
 }
 
 /** The folder of Debian's server binaries (`/usr/lib/postgresql/<major>/bin`), newest major first. */
-export function postgresBin(): string | undefined {
+function postgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const majors = readdirSync(root).sort((a, b) => Number(b) - Number(a));
