@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { sql, type Kysely } from 'kysely';
 import type { Batch, ProviderName } from '../domain/batch.js';
@@ -99,6 +100,9 @@ const MAX_BACKOFF_MS = 30_000;
 /** Rows waiting beyond this while the store fails are dropped (counted): memory stays bounded. */
 const MAX_PENDING = 50_000;
 
+/** An audit entry waiting to be written, with the unique key it is written under (its `origin`). */
+type QueuedAudit = AuditEntry & { key: string };
+
 /** A condition no row meets (an empty `in` list), in both stores. */
 const NOTHING = sql<boolean>`1 = 0`;
 
@@ -116,7 +120,7 @@ const timeOf = (d: Date | null | undefined) => (d ? d.getTime() : null);
 export class Ledger {
   private readonly cache = new Map<string, Cached>();
   private pending = new Map<string, Pending>();
-  private audits: AuditEntry[] = [];
+  private audits: QueuedAudit[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private writeFailures = 0;
@@ -242,7 +246,7 @@ export class Ledger {
       this.dropped++;
       return;
     }
-    this.audits.push(entry);
+    this.audits.push({ ...entry, key: randomUUID() });
     this.schedule();
   }
 
@@ -578,7 +582,13 @@ export class Ledger {
     try {
       await db.transaction().execute(async (trx) => {
         await writePending(trx, batches);
-        for (const a of audits) await trx.insertInto('ledger_audit').values(auditRow(a)).execute();
+        // Each entry's key is unique: a transaction whose commit was cut off and is tried again adds none twice.
+        for (const a of audits)
+          await trx
+            .insertInto('ledger_audit')
+            .values(auditRow(a))
+            .onConflict((oc) => oc.column('origin').doNothing())
+            .execute();
       });
       this.lastWriteFailed = false;
       this.backoffMs = 0;
@@ -597,7 +607,7 @@ export class Ledger {
   }
 
   /** Puts the rows of a failed flush back before those that came meanwhile (newer readings win). */
-  private requeue(batches: Pending[], audits: AuditEntry[]): void {
+  private requeue(batches: Pending[], audits: QueuedAudit[]): void {
     const merged = new Map<string, Pending>();
     for (const p of batches) merged.set(keyOf(p.key), p);
     for (const [id, later] of this.pending) {
@@ -784,7 +794,7 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
       .execute();
 }
 
-function auditRow(a: AuditEntry) {
+function auditRow(a: QueuedAudit) {
   return {
     at: a.at.getTime(),
     mutation: a.mutation,
@@ -798,5 +808,6 @@ function auditRow(a: AuditEntry) {
     outcome: a.outcome,
     code: a.code,
     message: a.message,
+    origin: `local:${a.key}`,
   };
 }

@@ -92,9 +92,9 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '2026-12-07-002-copy-origin': {
-    // Where a copied entry came from (`npm run ledger:copy`): its source ledger's id and the entry's id there,
-    // unique, so a second copy adds nothing. Entries written here have none. The ledger's own id is in
-    // `ledger_meta`, made once.
+    // Each entry's unique key: `local:<uuid>` when written (a flush tried again after a cut-off commit adds none
+    // twice), or for a copied one its source ledger's id and its id there (a second copy adds nothing). The
+    // ledger's own id is in `ledger_meta`, made once.
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('ledger_audit').addColumn('origin', 'text').execute();
       await db.schema.createIndex('ledger_audit_by_origin').on('ledger_audit').column('origin').unique().execute();

@@ -71,7 +71,10 @@ interface AuditTable {
   /** The error or user-error code of a refusal, failure or unknown outcome. */
   code: string | null;
   message: string | null;
-  /** A copied entry's source (`<ledger id>#<id>`, `npm run ledger:copy`); null for entries written here. */
+  /**
+   * The entry's unique key: `local:<uuid>` when written here, `<ledger id>#<id>` when copied from another ledger
+   * (`npm run ledger:copy`); a write tried again, or a copy run again, adds nothing.
+   */
   origin: Generated<string | null>;
 }
 
