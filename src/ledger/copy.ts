@@ -13,9 +13,10 @@ export interface CopyReport {
 
 /**
  * Copies one ledger into another (`npm run ledger:copy`: the embedded store into PostgreSQL), idempotently:
- * a batch or sighting already in the target is kept as it is, and an audit entry is copied once (its source
- * ledger's id and its own id are its `origin`, unique in the target, unless it has one already). Batches keep their order (the target
- * numbers them in the source's order). Both stores must have the same migrations (both are opened with them).
+ * a batch or sighting already in the target is kept as it is, and an audit entry is copied once (its `origin`,
+ * unique in the target: its own key, or for an entry without one its source ledger's id and its id there).
+ * Batches keep their order (the target numbers them in the source's order). Both stores must have the same
+ * migrations (both are opened with them).
  */
 export async function copyLedger(from: LedgerStore, to: LedgerStore): Promise<CopyReport> {
   const report: CopyReport = { batches: 0, sightings: 0, audits: 0, skipped: 0 };
