@@ -5,7 +5,8 @@
  * temporary DATA_DIR) exactly as the recording provider tells it. The same load runs first without the ledger,
  * then with it; both are measured with `perf_hooks.monitorEventLoopDelay`. Prints the delays (p50, p99, max),
  * the flushes (count, rows, time) and the store's size.
- *   BENCH_BATCHES (default 5000), BENCH_SECONDS (20 per phase), BENCH_POLL_MS (2000).
+ *   BENCH_BATCHES (default 5000), BENCH_SECONDS (20 per phase), BENCH_POLL_MS (2000),
+ *   BENCH_STORE (`embedded`, the default, or `postgres`: a throwaway local cluster, `src/dev/local-postgres.ts`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +15,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { Batch } from '../src/domain/batch.js';
 import { Ledger } from '../src/ledger/ledger.js';
-import { openSqliteLedger } from '../src/ledger/store.js';
+import { openSqliteLedger, type LedgerStore } from '../src/ledger/store.js';
+import { openPostgresLedger } from '../src/ledger/postgres-store.js';
+import { startLocalPostgres, type LocalPostgres } from '../src/dev/local-postgres.js';
 
 const batches = Number(process.env.BENCH_BATCHES ?? 5000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const pollMs = Number(process.env.BENCH_POLL_MS ?? 2000);
+const storeKind = process.env.BENCH_STORE === 'postgres' ? 'postgres' : 'embedded';
 const TICK_MS = 10;
 
 /** A running Check batch as the gateway maps it (its fields, about 1 KB of JSON), `processed` items done. */
@@ -86,9 +90,17 @@ async function phase(see: ((batch: Batch) => void) | undefined) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'batchql-bench-ledger-'));
 try {
-  console.log(`bench:ledger: ${batches} watched batches, each read every ${pollMs} ms, ${seconds} s per phase`);
+  console.log(
+    `bench:ledger: ${batches} watched batches, each read every ${pollMs} ms, ${seconds} s per phase, ` +
+      `the ${storeKind} store`,
+  );
   const without = await phase(undefined);
-  const store = await openSqliteLedger(dataDir);
+  let cluster: LocalPostgres | undefined;
+  let store: LedgerStore;
+  if (storeKind === 'postgres') {
+    cluster = await startLocalPostgres();
+    store = await openPostgresLedger({ url: cluster.url, poolMax: 10, idleMs: 30_000, deadlineMs: 2_000 });
+  } else store = await openSqliteLedger(dataDir);
   let flushes = 0;
   let rows = 0;
   let flushSeconds = 0;
@@ -114,6 +126,7 @@ try {
   await ledger.flushNow(true);
   const bytes = ledger.size();
   await ledger.close();
+  cluster?.close();
   console.log('| phase | loop delay p50 | p99 | max |');
   console.log('|---|---|---|---|');
   console.log(`| without the ledger | ${without.p50} ms | ${without.p99} ms | ${without.max} ms |`);

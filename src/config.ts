@@ -155,8 +155,17 @@ export function loadConfig(
   const corsOrigins = read(corsSettings);
   // A refused OTEL_* variable is in `messages` (so start-up stops below); the fallback is never used.
   const tracing = read(tracingSettings) ?? TRACING_OFF;
+  // Several replicas (Redis) with the embedded ledger: each keeps its own (docs/ledger.md, "Replicas").
+  const replicaLedger =
+    redis?.url && ledger?.enabled && !ledger.databaseUrl
+      ? [
+          'REDIS_URL is set without DATABASE_URL: each replica keeps its own ledger, so a batch submitted ' +
+            'through one replica is listed by that replica only, and each replica has its own audit log',
+        ]
+      : [];
   const warnings = [
     ...reader.warnings,
+    ...replicaLedger,
     ...unknownVariables(source, knownVariables(definitions)).map(
       ({ name, suggestion }) => `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
     ),

@@ -40,6 +40,7 @@ import { redisHealthReporter } from './redis/health.js';
 import { Ledger } from './ledger/ledger.js';
 import { recordingAll } from './ledger/recording.js';
 import { LedgerOpenError, openSqliteLedger } from './ledger/store.js';
+import { openPostgresLedger } from './ledger/postgres-store.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -186,12 +187,27 @@ async function openLedger(
   settings: GatewayConfig['ledger'],
   logger: Logger,
   metrics: Metrics,
-): Promise<Ledger | undefined> {
+): Promise<{ ledger: Ledger; close(): Promise<void> } | undefined> {
   if (!settings.enabled) return undefined;
   const options = { cacheMaxEntries: settings.cacheMaxEntries, log: logger, observer: metrics.ledger };
+  const open = () =>
+    settings.databaseUrl
+      ? openPostgresLedger({
+          url: settings.databaseUrl,
+          poolMax: settings.poolMax,
+          idleMs: settings.idleMs,
+          deadlineMs: settings.deadlineMs,
+        })
+      : openSqliteLedger(settings.dataDir);
+  const reasonOf = (error: unknown) =>
+    error instanceof LedgerOpenError
+      ? error.message
+      : `${settings.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR'}: ${(error as Error).message}`;
   let ledger: Ledger;
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
   try {
-    const store = await openSqliteLedger(settings.dataDir);
+    const store = await open();
     if (store.createdFolder)
       logger.info(
         { dataDir: store.createdFolder },
@@ -200,16 +216,51 @@ async function openLedger(
     logger.info({ location: store.location }, 'ledger: remembering batches and writes');
     ledger = new Ledger(store, options);
   } catch (error) {
-    const reason = error instanceof LedgerOpenError ? error.message : `DATA_DIR: ${(error as Error).message}`;
+    const reason = reasonOf(error);
+    const again = settings.databaseUrl ? `; retried every ${LEDGER_RETRY_MS / 1000} s` : '';
     logger.warn(
       { err: error },
-      `ledger: unavailable, batchql runs without it (no Gameball list, no audit log): ${reason}`,
+      `ledger: unavailable, batchql runs without it (no Gameball list, no audit log${again}): ${reason}`,
     );
-    ledger = new Ledger(undefined, { ...options, unavailable: reason });
+    // PostgreSQL may come back: entries wait in the bounded queue meanwhile, and the store is opened again until
+    // it can be. A DATA_DIR that cannot be opened stays so until the next start.
+    const waiting = new Ledger(undefined, {
+      ...options,
+      unavailable: reason,
+      queueUntilAttached: settings.databaseUrl !== undefined,
+    });
+    ledger = waiting;
+    if (settings.databaseUrl) {
+      const attempt = () => {
+        retry = setTimeout(() => {
+          open().then(
+            (store) => {
+              retry = undefined;
+              if (closed) return void store.close();
+              logger.info({ location: store.location }, 'ledger: PostgreSQL reachable; remembering batches and writes');
+              waiting.attach(store);
+            },
+            () => attempt(),
+          );
+        }, LEDGER_RETRY_MS);
+        retry.unref();
+      };
+      attempt();
+    }
   }
   metrics.bindLedger(ledger);
-  return ledger;
+  return {
+    ledger,
+    close: async () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await ledger.close();
+    },
+  };
 }
+
+/** How often a ledger store that could not be opened at start (PostgreSQL) is tried again. */
+const LEDGER_RETRY_MS = 5_000;
 
 /** Builds providers, list services, the poll hub (in memory or on Redis) and the servers, and listens. */
 export async function startGateway(
@@ -320,8 +371,9 @@ export async function startGateway(
   });
   started.defer(() => closeProviders(upstreamProviders));
   // The ledger (docs/ledger.md): every reading of every provider is told to it on its way back.
-  const ledger = await openLedger(config.ledger, logger, metrics);
-  started.defer(() => ledger?.close());
+  const opened = await openLedger(config.ledger, logger, metrics);
+  started.defer(() => opened?.close());
+  const ledger = opened?.ledger;
   const providers = ledger ? recordingAll(upstreamProviders, ledger) : upstreamProviders;
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
@@ -416,6 +468,8 @@ export async function startGateway(
             ledger: {
               ledger,
               cancelOwnBatchesOnly: config.ledger.cancelOwnBatchesOnly,
+              auditRequired: config.ledger.auditRequired,
+              perReplica: config.redis.url !== undefined && config.ledger.databaseUrl === undefined,
               operatorScope: config.auth.operatorScope,
             },
           }

@@ -59,6 +59,10 @@ export interface LedgerServices {
   ledger: Ledger;
   /** `CANCEL_OWN_BATCHES_ONLY`. */
   cancelOwnBatchesOnly: boolean;
+  /** `LEDGER_AUDIT_REQUIRED`: a write refuses when its audit entry cannot be stored. */
+  auditRequired?: boolean;
+  /** Several replicas (`REDIS_URL`) with the embedded store: each lists only what it saw itself. */
+  perReplica?: boolean;
   /** `JWT_OPERATOR_SCOPE`, named in FORBIDDEN refusals. */
   operatorScope: string;
 }

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { sql, type Kysely } from 'kysely';
 import type { Batch, ProviderName } from '../domain/batch.js';
+import { ErrorCode, GatewayError } from '../domain/errors.js';
 import type { BatchListFilter, ListOrder, ListPage } from '../domain/listing.js';
 import type { AuditEntry, AuditFilter, StoredAuditEntry } from './audit.js';
 import { fingerprintOf, parseReading, serializeReading } from './reading.js';
@@ -98,6 +100,12 @@ const MAX_BACKOFF_MS = 30_000;
 /** Rows waiting beyond this while the store fails are dropped (counted): memory stays bounded. */
 const MAX_PENDING = 50_000;
 
+/** An audit entry waiting to be written, with the unique key it is written under (its `origin`). */
+type QueuedAudit = AuditEntry & { key: string };
+
+/** A condition no row meets (an empty `in` list), in both stores. */
+const NOTHING = sql<boolean>`1 = 0`;
+
 const keyOf = (k: BatchKey) => `${k.provider}\u0000${k.scope}\u0000${k.providerBatchId}`;
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 const timeOf = (d: Date | null | undefined) => (d ? d.getTime() : null);
@@ -112,7 +120,7 @@ const timeOf = (d: Date | null | undefined) => (d ? d.getTime() : null);
 export class Ledger {
   private readonly cache = new Map<string, Cached>();
   private pending = new Map<string, Pending>();
-  private audits: AuditEntry[] = [];
+  private audits: QueuedAudit[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private writeFailures = 0;
@@ -125,10 +133,14 @@ export class Ledger {
   private closed = false;
   private lastWarnAt = 0;
   private failuresSinceWarn = 0;
-  private readonly db: Kysely<LedgerTables> | undefined;
+  private db: Kysely<LedgerTables> | undefined;
+  /** Why there is no store yet (a PostgreSQL that could not be reached at start); undefined when there is one. */
+  private unavailable: string | undefined;
+  /** Entries are queued while the store is away at start (`attach` brings it), not dropped. */
+  private readonly queueing: boolean;
 
   constructor(
-    private readonly store: LedgerStore | undefined,
+    private store: LedgerStore | undefined,
     private readonly options: {
       cacheMaxEntries: number;
       flushMs?: number;
@@ -137,10 +149,22 @@ export class Ledger {
       now?: () => number;
       /** Why there is no store (`unavailable`), when there is none; undefined with no store: `off`. */
       unavailable?: string;
+      /** No store yet, but one may come (`attach`): entries wait in the bounded queue meanwhile. */
+      queueUntilAttached?: boolean;
     },
   ) {
     this.db = store?.db;
+    this.unavailable = options.unavailable;
+    this.queueing = options.queueUntilAttached ?? false;
     if (options.unavailable) this.lastError = options.unavailable;
+  }
+
+  /** The store, once it could be opened after all (PostgreSQL back after a start without it): what waits is written. */
+  attach(store: LedgerStore): void {
+    this.store = store;
+    this.db = store.db;
+    this.unavailable = undefined;
+    this.schedule();
   }
 
   private now(): number {
@@ -176,7 +200,7 @@ export class Ledger {
       : cached!;
     if (viewer !== undefined) entry.viewers.add(viewer);
     this.remember(id, entry);
-    if (!this.db) return;
+    if (!this.db && !this.queueing) return;
     const waiting = this.pendingFor(key, id);
     if (changed) {
       waiting.batch = batch;
@@ -205,7 +229,7 @@ export class Ledger {
         submittedBy: by.subject,
         submittedTenant: by.tenant,
       };
-    if (!this.db) return;
+    if (!this.db && !this.queueing) return;
     const waiting = this.pendingFor(key, id);
     waiting.submission = { at, subject: by.subject, tenant: by.tenant };
     // The row is written with the submission even when its reading is unchanged.
@@ -217,12 +241,12 @@ export class Ledger {
 
   /** Queues one audit entry (written with the next flush). */
   audit(entry: AuditEntry): void {
-    if (!this.db) return;
+    if (!this.db && !this.queueing) return;
     if (this.audits.length >= MAX_PENDING) {
       this.dropped++;
       return;
     }
-    this.audits.push(entry);
+    this.audits.push({ ...entry, key: randomUUID() });
     this.schedule();
   }
 
@@ -326,10 +350,13 @@ export class Ledger {
         .where('b.provider', '=', provider)
         .where('b.scope', '=', scope)
         .where('v.viewer', '=', viewer);
-      if (filter.statuses) q = q.where('b.status', 'in', [...filter.statuses, '\u0000']);
-      if (filter.batchTypes) q = q.where('b.batch_type', 'in', [...filter.batchTypes, '\u0000']);
-      if (filter.hasPendingResources !== undefined)
-        q = q.where(sql<number>`coalesce(b.pending_records, 0) > 0`, '=', filter.hasPendingResources ? 1 : 0);
+      if (filter.statuses) q = q.where(filter.statuses.length ? sql<boolean>`true` : NOTHING);
+      if (filter.statuses?.length) q = q.where('b.status', 'in', [...filter.statuses]);
+      if (filter.batchTypes) q = q.where(filter.batchTypes.length ? sql<boolean>`true` : NOTHING);
+      if (filter.batchTypes?.length) q = q.where('b.batch_type', 'in', [...filter.batchTypes]);
+      if (filter.hasPendingResources === true) q = q.where('b.pending_records', '>', 0);
+      if (filter.hasPendingResources === false)
+        q = q.where((eb) => eb.or([eb('b.pending_records', 'is', null), eb('b.pending_records', '<=', 0)]));
       if (filter.createdAfter) q = q.where('b.created_at', '>=', filter.createdAfter.getTime());
       if (filter.createdBefore) q = q.where('b.created_at', '<', filter.createdBefore.getTime());
       return q;
@@ -360,7 +387,12 @@ export class Ledger {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirst(),
     );
-    if (!rows) throw new Error('the ledger could not be read');
+    if (!rows)
+      throw new GatewayError(
+        ErrorCode.LEDGER_UNAVAILABLE,
+        `${provider}: its batches are listed from the ledger, which cannot be read now`,
+        { provider },
+      );
     const more = rows.length > size;
     const shown = rows.slice(0, size);
     const last = shown.at(-1);
@@ -401,7 +433,8 @@ export class Ledger {
       if (filter.subject !== undefined) q = q.where('subject', '=', filter.subject);
       if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
       if (filter.providerBatchId !== undefined) q = q.where('provider_batch_id', '=', filter.providerBatchId);
-      if (filter.mutations) q = q.where('mutation', 'in', [...filter.mutations, '\u0000']);
+      if (filter.mutations) q = q.where(filter.mutations.length ? sql<boolean>`true` : NOTHING);
+      if (filter.mutations?.length) q = q.where('mutation', 'in', [...filter.mutations]);
       if (filter.from) q = q.where('at', '>=', filter.from.getTime());
       if (filter.to) q = q.where('at', '<', filter.to.getTime());
       if (fromId !== null) q = q.where('id', backward ? '>' : '<', fromId);
@@ -433,7 +466,7 @@ export class Ledger {
     const pending = this.pending.size + this.audits.length;
     const counts = { writeFailures: this.writeFailures, readFailures: this.readFailures, pending };
     const error = this.lastError ? { lastError: this.lastError } : {};
-    if (!this.store) return { state: this.options.unavailable ? 'unavailable' : 'off', ...counts, ...error };
+    if (!this.store) return { state: this.unavailable ? 'unavailable' : 'off', ...counts, ...error };
     return {
       state: this.lastWriteFailed ? 'failing' : 'ok',
       location: this.store.location,
@@ -475,6 +508,22 @@ export class Ledger {
     if (this.pending.size > 0 || this.audits.length > 0) this.schedule();
   }
 
+  /**
+   * Whether an entry can be stored now (`LEDGER_AUDIT_REQUIRED`): what waits is written first, and a store that
+   * failed is probed with a trivial statement (within the store's deadline).
+   */
+  async canStore(): Promise<boolean> {
+    if (!this.db) return false;
+    await this.flushNow(true);
+    if (this.lastWriteFailed) return false;
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Writes what waits, then closes the store. */
   async close(): Promise<void> {
     await this.flushNow(true);
@@ -484,7 +533,7 @@ export class Ledger {
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing || this.closed) return;
+    if (this.timer || this.flushing || this.closed || !this.db) return;
     // After a failure, the next attempt waits out its backoff (a locked or full store is not hammered).
     const wait = Math.max(this.options.flushMs ?? DEFAULT_FLUSH_MS, this.retryAt - Date.now());
     this.timer = setTimeout(() => {
@@ -533,7 +582,13 @@ export class Ledger {
     try {
       await db.transaction().execute(async (trx) => {
         await writePending(trx, batches);
-        for (const a of audits) await trx.insertInto('ledger_audit').values(auditRow(a)).execute();
+        // Each entry's key is unique: a transaction whose commit was cut off and is tried again adds none twice.
+        for (const a of audits)
+          await trx
+            .insertInto('ledger_audit')
+            .values(auditRow(a))
+            .onConflict((oc) => oc.column('origin').doNothing())
+            .execute();
       });
       this.lastWriteFailed = false;
       this.backoffMs = 0;
@@ -552,7 +607,7 @@ export class Ledger {
   }
 
   /** Puts the rows of a failed flush back before those that came meanwhile (newer readings win). */
-  private requeue(batches: Pending[], audits: AuditEntry[]): void {
+  private requeue(batches: Pending[], audits: QueuedAudit[]): void {
     const merged = new Map<string, Pending>();
     for (const p of batches) merged.set(keyOf(p.key), p);
     for (const [id, later] of this.pending) {
@@ -739,7 +794,7 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
       .execute();
 }
 
-function auditRow(a: AuditEntry) {
+function auditRow(a: QueuedAudit) {
   return {
     at: a.at.getTime(),
     mutation: a.mutation,
@@ -753,5 +808,6 @@ function auditRow(a: AuditEntry) {
     outcome: a.outcome,
     code: a.code,
     message: a.message,
+    origin: `local:${a.key}`,
   };
 }

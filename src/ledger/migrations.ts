@@ -1,17 +1,32 @@
-import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { PostgresAdapter, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
+
+/**
+ * An auto-numbered primary key in either store: SQLite's `integer primary key autoincrement`, PostgreSQL's
+ * `serial primary key` (Kysely has no portable spelling).
+ */
+function serialKey(
+  db: Kysely<unknown>,
+): ['integer' | 'serial', (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+    ? ['serial', (c) => c.primaryKey()]
+    : ['integer', (c) => c.primaryKey().autoIncrement()];
+}
 
 /**
  * The ledger's schema, as Kysely migrations run in order by its `Migrator` at start-up (its own table,
  * `kysely_migration`, records which have run). The same migrations serve every store; a migration is never
- * edited once released: a change is a new one.
+ * edited once released: a change is a new one. On PostgreSQL the migrator holds an advisory lock
+ * (`pg_advisory_xact_lock`, Kysely's `PostgresAdapter`) around them, so replicas starting together run them once.
  */
 const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07-001-ledger': {
     async up(db: Kysely<unknown>) {
+      const [serial, key] = serialKey(db);
       await db.schema
         .createTable('ledger_batches')
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('seq', serial, key)
         .addColumn('provider', 'text', (c) => c.notNull())
         .addColumn('scope', 'text', (c) => c.notNull())
         .addColumn('provider_batch_id', 'text', (c) => c.notNull())
@@ -58,7 +73,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('ledger_audit')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', serial, key)
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('mutation', 'text', (c) => c.notNull())
         .addColumn('provider', 'text')
@@ -74,6 +89,24 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('ledger_audit_by_tenant').on('ledger_audit').columns(['tenant', 'id']).execute();
       await db.schema.createIndex('ledger_audit_by_at').on('ledger_audit').columns(['at']).execute();
+    },
+  },
+  '2026-12-07-002-copy-origin': {
+    // Each entry's unique key: `local:<uuid>` when written (a flush tried again after a cut-off commit adds none
+    // twice), or for a copied one its source ledger's id and its id there (a second copy adds nothing). The
+    // ledger's own id is in `ledger_meta`, made once.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('ledger_audit').addColumn('origin', 'text').execute();
+      await db.schema.createIndex('ledger_audit_by_origin').on('ledger_audit').column('origin').unique().execute();
+      await db.schema
+        .createTable('ledger_meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      await db
+        .insertInto('ledger_meta' as never)
+        .values({ key: 'ledger_id', value: randomUUID() } as never)
+        .execute();
     },
   },
 };

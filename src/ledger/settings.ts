@@ -10,6 +10,14 @@ export interface LedgerSettings {
   cacheMaxEntries: number;
   /** Cancels of providers whose ids are readable across tenants only by the tenant that submitted the batch. */
   cancelOwnBatchesOnly: boolean;
+  /** PostgreSQL instead of the embedded store: one ledger for every replica. */
+  databaseUrl?: string;
+  poolMax: number;
+  idleMs: number;
+  /** A store operation slower than this fails (counted; the gateway goes on without it). */
+  deadlineMs: number;
+  /** Writes refuse (`LEDGER_UNAVAILABLE`) when their audit entry cannot be stored. */
+  auditRequired: boolean;
 }
 
 /** `LEDGER`, `DATA_DIR`, `LEDGER_CACHE_MAX_ENTRIES` and `CANCEL_OWN_BATCHES_ONLY`. */
@@ -40,12 +48,42 @@ export const ledgerSettings = fragment(
         '`true`: a cancel of a batch of a provider whose ids every tenant can read (Check, Gameball) is ' +
           "`FORBIDDEN` unless the caller's tenant submitted it through batchql (the ledger's `submittedTenant`)",
       ),
+    DATABASE_URL: env
+      .text(undefined, (raw) =>
+        /^postgres(ql)?:\/\//.test(raw) ? undefined : 'must be a postgres:// or postgresql:// URL',
+      )
+      .meta({ fallback: '— (the embedded store in `DATA_DIR`)' })
+      .describe(
+        'PostgreSQL for the ledger instead of the embedded store: one ledger shared by every replica (the Redis ' +
+          'mode); migrations run at start-up under an advisory lock ([ledger.md](ledger.md#postgresql))',
+      ),
+    LEDGER_PG_POOL_MAX: env.int(10, 1, 1000).describe('PostgreSQL connections one replica may hold for the ledger'),
+    LEDGER_PG_IDLE_MS: env
+      .int(30_000, 1_000, 3_600_000)
+      .describe('an idle PostgreSQL connection of the ledger is closed after this'),
+    LEDGER_DEADLINE_MS: env
+      .int(2_000, 50, 60_000)
+      .describe(
+        'a ledger connection or statement slower than this fails: counted, and the gateway goes on without it ' +
+          '(reads go to the providers, entries wait in a bounded queue)',
+      ),
+    LEDGER_AUDIT_REQUIRED: env
+      .bool(false)
+      .describe(
+        '`true`: a write refuses (`LEDGER_UNAVAILABLE`, nothing sent) when the ledger cannot store its audit ' +
+          'entry, for deployments that must never lose one',
+      ),
   },
   (v): LedgerSettings => ({
     enabled: v.LEDGER === 'on',
     dataDir: v.DATA_DIR,
     cacheMaxEntries: v.LEDGER_CACHE_MAX_ENTRIES,
     cancelOwnBatchesOnly: v.CANCEL_OWN_BATCHES_ONLY,
+    ...(v.DATABASE_URL ? { databaseUrl: v.DATABASE_URL } : {}),
+    poolMax: v.LEDGER_PG_POOL_MAX,
+    idleMs: v.LEDGER_PG_IDLE_MS,
+    deadlineMs: v.LEDGER_DEADLINE_MS,
+    auditRequired: v.LEDGER_AUDIT_REQUIRED,
   }),
   { title: 'Ledger', says: 'What batchql remembers of every batch and write ([ledger.md](ledger.md)).' },
 );

@@ -10,7 +10,7 @@ import type { LedgerTables } from './tables.js';
 /** The embedded ledger's file in `DATA_DIR`. */
 const LEDGER_FILE = 'batchql.sqlite';
 
-/** An open ledger store: Kysely over the store, and what only the embedded store has (its file, backups). */
+/** An open ledger store (embedded SQLite, or PostgreSQL): Kysely over it, and where it is. */
 export interface LedgerStore {
   db: Kysely<LedgerTables>;
   /** Where it lives, for logs and `/ready` (a path, never a credential). */
@@ -19,8 +19,8 @@ export interface LedgerStore {
   createdFolder: string | undefined;
   /** Bytes on disk (the database file and its write-ahead log). */
   size(): number;
-  /** An online copy of the database to `path` (`node:sqlite`'s backup: readers and writers go on meanwhile). */
-  backup(path: string): Promise<void>;
+  /** The embedded store only: an online copy to `path` (`node:sqlite`'s backup; PostgreSQL has `pg_dump`). */
+  backup?(path: string): Promise<void>;
   close(): Promise<void>;
 }
 

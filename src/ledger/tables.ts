@@ -8,6 +8,7 @@ export interface LedgerTables {
   ledger_batches: BatchTable;
   ledger_viewers: ViewerRow;
   ledger_audit: AuditTable;
+  ledger_meta: { key: string; value: string };
 }
 
 /** One batch the gateway has seen, in one credential scope: its latest reading and how it came to be known. */
@@ -70,6 +71,11 @@ interface AuditTable {
   /** The error or user-error code of a refusal, failure or unknown outcome. */
   code: string | null;
   message: string | null;
+  /**
+   * The entry's unique key: `local:<uuid>` when written here, `<ledger id>#<id>` when copied from another ledger
+   * (`npm run ledger:copy`); a write tried again, or a copy run again, adds nothing.
+   */
+  origin: Generated<string | null>;
 }
 
 /** A batch row as read. */

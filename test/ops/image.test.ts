@@ -10,6 +10,7 @@ import { freePort } from '../../src/dev/local-redis.js';
 import { SIMULATOR_DEFINITIONS, SIMULATOR_PORTS } from '../../src/dev/simulators/index.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 /**
  * There is no Docker daemon here, so the image is kept honest by running what its runtime stage
@@ -209,11 +210,14 @@ describe('the Dockerfile', () => {
 
 describe('compose.yaml', () => {
   let redis: TestRedis;
+  let postgres: TestPostgres;
   beforeAll(async () => {
     redis = await startRedis();
-  });
+    postgres = await startPostgres();
+  }, 60_000);
   afterAll(async () => {
     await redis?.close();
+    postgres?.close();
   });
 
   const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
@@ -252,6 +256,7 @@ describe('compose.yaml', () => {
     const local = (value: string) =>
       value
         .replace(/^redis:\/\/redis:6379$/, redis.url)
+        .replace(/^postgres:\/\/[^@]+@postgres:5432\/batchql$/, () => postgres.database())
         .replace(/^http:\/\/sims:(\d+)$/, (_, port: string) => `http://127.0.0.1:${ports.get(port) ?? port}`);
     const started = await startUntil(asNode(sims.command!), { cwd: image, env: simsEnv }, SIMS_READY);
     processes.push(started.child);
@@ -289,5 +294,12 @@ describe('compose.yaml', () => {
     expect(body.data.batches.excludedProviders).toEqual(left.map((provider: string) => ({ provider })));
     expect(body.data.gb.providerBatchId).toBe(gameballId);
     expect(g.logs().find((l) => l.msg === 'listening')).toMatchObject({ live: 'redis', instanceId: 'gateway-1' });
+    // Its ledger is the compose file's PostgreSQL (no replica warning: both replicas share it).
+    const ready = (await (await fetch(g.url.replace('/graphql', '/ready'))).json()) as any;
+    expect(ready.ledger).toMatchObject({
+      state: 'ok',
+      location: expect.stringMatching(/^postgres:\/\/127\.0\.0\.1:\d+\/t_/),
+    });
+    expect(g.logs().some((l) => String(l.msg).includes('each replica keeps its own ledger'))).toBe(false);
   }, 60_000);
 });

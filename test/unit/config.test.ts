@@ -119,6 +119,19 @@ describe('loadConfig', () => {
     });
   });
 
+  it('warns about replicas (REDIS_URL) that each keep their own ledger, refused with CONFIG_STRICT', () => {
+    const base = { AUTH_MODE: 'none', REDIS_URL: 'redis://127.0.0.1:6379' };
+    const warning = expect.stringContaining('REDIS_URL is set without DATABASE_URL: each replica keeps its own ledger');
+    expect(loadConfig(base).warnings).toContainEqual(warning);
+    expect(() => loadConfig({ ...base, CONFIG_STRICT: 'true' })).toThrow(/each replica keeps its own ledger/);
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://db/batchql' }).warnings).not.toContainEqual(warning);
+    expect(loadConfig({ ...base, LEDGER: 'off' }).warnings).not.toContainEqual(warning);
+    expect(loadConfig({ AUTH_MODE: 'none' }).warnings).not.toContainEqual(warning);
+    expect(() => loadConfig({ AUTH_MODE: 'none', DATABASE_URL: 'mysql://db' })).toThrow(
+      /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+  });
+
   it('reads JWT_WRITE_SCOPE (one scope) and MAX_MUTATION_BODY_BYTES (not below MAX_BODY_BYTES)', () => {
     const base = { AUTH_MODE: 'none' };
     expect(loadConfig({ ...base, JWT_WRITE_SCOPE: 'jobs:submit' }).auth.writeScope).toBe('jobs:submit');

@@ -77,6 +77,16 @@ export async function resolveBatchList(
         // No list upstream: the batches batchql knows, as the caller's tenant saw or submitted them.
         sources.push(ledgerSource(ctx, name, ledger, filter, order));
         exactness[name] = true;
+        // Cross-replica listing needs the shared store: said on every list that would miss other replicas' rows.
+        if (ctx.gateway.ledger?.perReplica)
+          ctx.notes.warn({
+            code: 'LEDGER_PER_REPLICA',
+            provider: name,
+            message:
+              `${name}'s batches are listed from this replica's own ledger: with several replicas (REDIS_URL) ` +
+              'set DATABASE_URL so every replica lists them all (docs/ledger.md)',
+            path: info.path,
+          });
         continue;
       }
       excluded.push({

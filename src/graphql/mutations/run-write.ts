@@ -32,6 +32,20 @@ export interface KeyedWrite<F> {
 }
 
 /**
+ * `LEDGER_AUDIT_REQUIRED`: a write whose audit entry could not be stored is refused before anything is sent
+ * (`LEDGER_UNAVAILABLE`), for deployments that must never lose one.
+ */
+async function assertAuditable(ctx: GraphQLContext): Promise<void> {
+  const services = ctx.gateway.ledger;
+  if (!services?.auditRequired || (await services.ledger.canStore())) return;
+  throw new GatewayError(
+    ErrorCode.LEDGER_UNAVAILABLE,
+    "the ledger cannot store this write's audit entry now, and LEDGER_AUDIT_REQUIRED is set: nothing was sent; " +
+      'retry later',
+  );
+}
+
+/**
  * The one refusal of a write by a caller without the write scope: no upstream call is made. With
  * `AUTH_MODE=none` (`canWrite` undefined) everyone may write.
  */
@@ -63,8 +77,11 @@ export async function runWrite<F extends object>(
   const how = { outcome: 'ok' };
   const done = inFlight?.start();
   try {
+    await assertAuditable(ctx);
     const payload = await runKeyed(ctx, info, args, write, how);
     audit(ctx, info, args, { payload, how: how.outcome });
+    // Must never lose one: the entry is written before the answer goes out.
+    if (ctx.gateway.ledger?.auditRequired) await ctx.gateway.ledger.ledger.flushNow(true);
     observe?.(info.fieldName, payload.userErrors[0]?.code ?? how.outcome);
     // A refusal the client can act on is its error, not the gateway's: info, by its own code.
     if (payload.userErrors.length > 0)

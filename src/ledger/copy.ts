@@ -1,0 +1,85 @@
+import type { LedgerStore } from './store.js';
+
+/** Rows per read and per insert: well under both stores' bound-parameter limits. */
+const CHUNK = 500;
+
+/** What a copy added to the target (rows already there are counted in `skipped`, not added). */
+export interface CopyReport {
+  batches: number;
+  sightings: number;
+  audits: number;
+  skipped: number;
+}
+
+/**
+ * Copies one ledger into another (`npm run ledger:copy`: the embedded store into PostgreSQL), idempotently:
+ * a batch or sighting already in the target is kept as it is, and an audit entry is copied once (its `origin`,
+ * unique in the target: its own key, or for an entry without one its source ledger's id and its id there).
+ * Batches keep their order (the target numbers them in the source's order). Both stores must have the same
+ * migrations (both are opened with them).
+ */
+export async function copyLedger(from: LedgerStore, to: LedgerStore): Promise<CopyReport> {
+  const report: CopyReport = { batches: 0, sightings: 0, audits: 0, skipped: 0 };
+  const source = await from.db
+    .selectFrom('ledger_meta')
+    .select('value')
+    .where('key', '=', 'ledger_id')
+    .executeTakeFirstOrThrow();
+  for (let after = 0; ;) {
+    const rows = await from.db
+      .selectFrom('ledger_batches')
+      .selectAll()
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(CHUNK)
+      .execute();
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.seq;
+    const result = await to.db
+      .insertInto('ledger_batches')
+      .values(rows.map(({ seq: _seq, ...row }) => row))
+      .onConflict((oc) => oc.columns(['provider', 'scope', 'provider_batch_id']).doNothing())
+      .executeTakeFirst();
+    const added = Number(result.numInsertedOrUpdatedRows ?? 0);
+    report.batches += added;
+    report.skipped += rows.length - added;
+  }
+  for (let offset = 0; ; offset += CHUNK) {
+    const rows = await from.db
+      .selectFrom('ledger_viewers')
+      .selectAll()
+      .orderBy(['provider', 'scope', 'provider_batch_id', 'viewer'])
+      .limit(CHUNK)
+      .offset(offset)
+      .execute();
+    if (rows.length === 0) break;
+    const result = await to.db
+      .insertInto('ledger_viewers')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    const added = Number(result.numInsertedOrUpdatedRows ?? 0);
+    report.sightings += added;
+    report.skipped += rows.length - added;
+  }
+  for (let after = 0; ;) {
+    const rows = await from.db
+      .selectFrom('ledger_audit')
+      .selectAll()
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(CHUNK)
+      .execute();
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.id;
+    const result = await to.db
+      .insertInto('ledger_audit')
+      .values(rows.map(({ id, origin, ...row }) => ({ ...row, origin: origin ?? `${source.value}#${id}` })))
+      .onConflict((oc) => oc.column('origin').doNothing())
+      .executeTakeFirst();
+    const added = Number(result.numInsertedOrUpdatedRows ?? 0);
+    report.audits += added;
+    report.skipped += rows.length - added;
+  }
+  return report;
+}
