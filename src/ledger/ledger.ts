@@ -538,7 +538,9 @@ export class Ledger {
     const wait = Math.max(this.options.flushMs ?? DEFAULT_FLUSH_MS, this.retryAt - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flushNow();
+      // The timer itself waited out the backoff (it may fire a millisecond early by the wall clock: a check of
+      // `retryAt` here would skip the flush and leave nothing scheduled).
+      void this.flushNow(true);
     }, wait);
     this.timer.unref();
   }
