@@ -50,7 +50,8 @@ describe('a ledger that cannot be written', () => {
     expect(log.errors?.[0]?.extensions?.code).toBe('LEDGER_UNAVAILABLE');
     // Without a store Gameball cannot be listed: excluded and said, as with LEDGER=off, the others listed.
     const list = await h.gql(
-      '{ providers { provider listed } batches(first: 5) { edges { node { provider } } excludedProviders { provider reason } } }',
+      `{ providers { provider listed }
+        batches(first: 5) { edges { node { provider } } excludedProviders { provider reason } } }`,
     );
     expect(list.errors).toBeUndefined();
     expect(list.data.batches.excludedProviders).toEqual([{ provider: 'GAMEBALL', reason: 'CANNOT_LIST' }]);
