@@ -48,6 +48,15 @@ describe('a ledger that cannot be written', () => {
     expect(read.errors).toBeUndefined();
     const log = await h.gql('{ auditLog { edges { node { id } } } }');
     expect(log.errors?.[0]?.extensions?.code).toBe('LEDGER_UNAVAILABLE');
+    // Without a store Gameball cannot be listed: excluded and said, as with LEDGER=off, the others listed.
+    const list = await h.gql(
+      `{ providers { provider listed }
+        batches(first: 5) { edges { node { provider } } excludedProviders { provider reason } } }`,
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data.batches.excludedProviders).toEqual([{ provider: 'GAMEBALL', reason: 'CANNOT_LIST' }]);
+    expect(list.data.batches.edges).toHaveLength(5);
+    expect(list.data.providers.find((p: any) => p.provider === 'GAMEBALL').listed).toBe(false);
     expect(h.logs.filter((l) => l.includes('ledger: unavailable'))).toHaveLength(1);
   });
 

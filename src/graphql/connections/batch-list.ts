@@ -73,7 +73,8 @@ export async function resolveBatchList(
     }
     if (!adapter.planList || !adapter.listPage || !adapter.capabilities.canList) {
       const ledger = ctx.gateway.ledger?.ledger;
-      if (ledger) {
+      // A ledger without a store (it could not be opened) lists nothing: the provider is excluded, as without one.
+      if (ledger && ledger.state().state !== 'unavailable') {
         // No list upstream: the batches batchql knows, as the caller's tenant saw or submitted them.
         sources.push(ledgerSource(ctx, name, ledger, filter, order));
         exactness[name] = true;

@@ -36,7 +36,9 @@ export const Query: QueryResolvers = {
       displayName,
       configured: ctx.gateway.providers[provider] !== undefined,
       ...capabilities,
-      listed: capabilities.canList || ctx.gateway.ledger !== undefined,
+      listed:
+        capabilities.canList ||
+        (ctx.gateway.ledger !== undefined && ctx.gateway.ledger.ledger.state().state !== 'unavailable'),
       circuit: ctx.gateway.providers[provider]?.circuit?.() ?? null,
       pausedUntil: pausedUntil(ctx.gateway.providers[provider]?.pausedUntil?.()),
     })),
