@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { copyLedger } from '../src/ledger/copy.js';
-import { databaseForLog, openPostgresLedger } from '../src/ledger/postgres-store.js';
+import { openPostgresLedger } from '../src/ledger/postgres-store.js';
+import { urlForLog } from '../src/observability/logging.js';
 import { openSqliteLedger } from '../src/ledger/store.js';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
@@ -19,7 +20,7 @@ try {
   const started = Date.now();
   const report = await copyLedger(from, to);
   console.log(
-    `ledger:copy ${from.location} → ${databaseForLog(values.to)}: ${report.batches} batches, ` +
+    `ledger:copy ${from.location} → ${urlForLog(values.to)}: ${report.batches} batches, ` +
       `${report.sightings} sightings and ${report.audits} audit entries added, ${report.skipped} already there ` +
       `(${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );

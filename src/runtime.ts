@@ -22,7 +22,7 @@ import { HttpDrain, type HttpDrainCounts } from './http/drain.js';
 import type { GraphiQLTab } from './http/graphiql.js';
 import { withLeaseLedger, type LeaseLedger } from './live/lease-ledger.js';
 import type { DestinationStream, Logger } from 'pino';
-import { createLogger } from './observability/logging.js';
+import { createLogger, urlForLog } from './observability/logging.js';
 import { createAuthenticator } from './identity/auth.js';
 import { gateBody } from './http/body-gate.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -172,12 +172,6 @@ function redisStartError(url: string, error: unknown): Error {
   });
 }
 
-/** The OTLP endpoint as logged: scheme, host and path, never a user, password or query. */
-function endpointForLog(endpoint: string): string {
-  const url = new URL(endpoint);
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}
-
 /**
  * The ledger of `LEDGER=on` (undefined with `off`): the embedded store in `DATA_DIR`, or, when it cannot be
  * opened (a read-only folder, a locked or corrupt file), a ledger without a store that `/ready` reports as
@@ -295,7 +289,7 @@ export async function startGateway(
   });
   if (tracing && config.tracing.endpoint)
     logger.info(
-      { endpoint: endpointForLog(config.tracing.endpoint), sampler: config.tracing.sampler },
+      { endpoint: urlForLog(config.tracing.endpoint), sampler: config.tracing.sampler },
       'tracing: spans are exported over OTLP/HTTP',
     );
   // What has started so far, each with how it stops: a later step that fails (a refused setting, Redis away,

@@ -44,6 +44,15 @@ export interface BulkRefreshCapability {
   detailFields: readonly string[];
 }
 
+/**
+ * The credential scope of a provider's data for a caller's tenant: a tenant-scoped provider's data is scoped by
+ * tenant (`tenant:<t>`), the others' have one credential set per gateway (`default`). Cached pages, cursors, poll
+ * loops and ledger rows are never shared across scopes.
+ */
+export function credentialScope(provider: BatchProvider | undefined, tenant: string | undefined): string {
+  return provider?.capabilities.tenantScoped && tenant ? `tenant:${tenant}` : 'default';
+}
+
 /** Per-call options of `BatchProvider.get`. */
 interface GetBatchOptions {
   /** Providers with pending details only: ask for them (costs the provider more, so only when selected). */

@@ -9,7 +9,7 @@ import { createLoaders, type Loaders } from './loaders.js';
 import { createNotes, type ResponseNotes } from './notes.js';
 import type { PollHub } from '../live/poll-hub.js';
 import type { SubscriptionShares } from '../live/shares.js';
-import type { Providers } from '../domain/provider.js';
+import { credentialScope, type Providers } from '../domain/provider.js';
 import type { ServedProvider } from './served-provider.js';
 import type { Principal } from '../identity/auth.js';
 import type { ClientIdentity } from '../identity/identity.js';
@@ -110,7 +110,7 @@ export interface GraphQLContext extends YogaInitialContext {
  * credential set per gateway.
  */
 export function scopeOf(ctx: Pick<GraphQLContext, 'tenant' | 'gateway'>, provider: ProviderName): string {
-  return ctx.gateway.providers[provider]?.capabilities.tenantScoped && ctx.tenant ? `tenant:${ctx.tenant}` : 'default';
+  return credentialScope(ctx.gateway.providers[provider], ctx.tenant);
 }
 
 /** Dependencies the context is built from, once per gateway. */

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
+import { urlForLog } from '../observability/logging.js';
 import { ledgerMigrations } from './migrations.js';
 import { LedgerOpenError, type LedgerStore } from './store.js';
 import type { LedgerTables } from './tables.js';
@@ -14,16 +15,6 @@ export interface PostgresLedgerOptions {
   idleMs: number;
   /** A connection, or a statement, that takes longer fails (the ledger counts it and goes on without it). */
   deadlineMs: number;
-}
-
-/** The database URL as logged: scheme, host, port and database, never a user or password. */
-export function databaseForLog(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return 'the configured database';
-  }
 }
 
 /** int8 (counts, epoch milliseconds) as JS numbers: every value the ledger stores fits in 2^53. */
@@ -40,7 +31,7 @@ const types = {
  * naming `DATABASE_URL` (without credentials) when it cannot be reached in time.
  */
 export async function openPostgresLedger(options: PostgresLedgerOptions): Promise<LedgerStore> {
-  const where = databaseForLog(options.url);
+  const where = urlForLog(options.url, 'the configured database');
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,

@@ -1,14 +1,6 @@
 import type { Batch } from '../domain/batch.js';
-import type { BatchProvider, Providers } from '../domain/provider.js';
+import { credentialScope, type BatchProvider, type Providers } from '../domain/provider.js';
 import type { Ledger } from './ledger.js';
-
-/**
- * The credential scope of a provider's data for a caller's tenant (as `graphql/context.ts`' `scopeOf`): a
- * tenant-scoped provider's batches are kept per tenant, the others' once.
- */
-function ledgerScope(provider: BatchProvider, tenant: string | undefined): string {
-  return provider.capabilities.tenantScoped && tenant ? `tenant:${tenant}` : 'default';
-}
 
 /** The fields a read by id lacks: the pending details, unless they were asked for. */
 export function readLacks(provider: BatchProvider, includePendingDetails: boolean | undefined): readonly string[] {
@@ -24,7 +16,7 @@ function recording(provider: BatchProvider, ledger: Ledger): BatchProvider {
   const { get, listPage } = provider;
   const rowLacks = provider.capabilities.listRowLacks ?? [];
   const see = (batch: Batch, tenant: string | undefined, lacks: readonly string[]) =>
-    ledger.observe(batch, { scope: ledgerScope(provider, tenant), viewer: tenant ?? '', lacks });
+    ledger.observe(batch, { scope: credentialScope(provider, tenant), viewer: tenant ?? '', lacks });
   return {
     ...provider,
     get: async (id, options = {}) => {

@@ -115,3 +115,16 @@ export function yogaLogger(logger: Logger): YogaLogger {
 
 /** Exposed for tests. */
 export {};
+
+/**
+ * A URL as logged (a database, an OTLP endpoint): scheme, host, port and path, never a user, password or query;
+ * `fallback` when it is not a URL.
+ */
+export function urlForLog(url: string, fallback = 'the configured address'): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return fallback;
+  }
+}

@@ -6,7 +6,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { toGlobalId } from '../../src/domain/global-id.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { launchChromium } from '../helpers/browser.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startDashboardHarness } from '../helpers/dashboard-harness.js';
+import type { Harness } from '../helpers/harness.js';
 
 /**
  * The dashboard's live indicator and its two subscriptions, in a real browser (Debian's chromium through
@@ -27,25 +28,7 @@ const sockets = new Set<Duplex>();
 
 beforeAll(async () => {
   await ensureBuilt();
-  h = await startHarness({
-    realTime: true,
-    batchCount: 40,
-    sims: {
-      factCheckPlan: 'unlimited',
-      gameballRateLimits: 'none',
-      durationMs: { min: 20_000, max: 60_000 },
-      // A Check batch running from 2 s after the start for 150 s: a row that moves all through the tests.
-      factCheckShowcase: { startInMs: 2_000, durationMs: 150_000 },
-    },
-    env: {
-      FACTCHECK_PLAN: 'enterprise',
-      GAMEBALL_RATE_LIMIT: 'none',
-      LIVE_POLL_RUNNING_MS: '250',
-      LIVE_POLL_IDLE_MS: '250',
-      LIVE_POLL_IDLE_MAX_MS: '1000',
-      LIST_PAGE_CACHE_TTL_MS: '0',
-    },
-  });
+  h = await startDashboardHarness();
   h.running.server.on('upgrade', (_request, socket: Duplex) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

@@ -15,6 +15,7 @@ import { openPostgresLedger } from '../../src/ledger/postgres-store.js';
 import { openSqliteLedger } from '../../src/ledger/store.js';
 import { startGateway } from '../../src/runtime.js';
 import { freshDataDir } from '../helpers/data-dir.js';
+import { until } from '../helpers/until.js';
 import { startHarness } from '../helpers/harness.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startRedis } from '../helpers/redis.js';
@@ -37,15 +38,6 @@ async function post(url: string, query: string, variables?: Record<string, unkno
     body: JSON.stringify({ query, variables }),
   });
   return res.json();
-}
-
-/** Waits until `check` holds (polled every 100 ms), failing after `ms`. */
-async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('two replicas on one PostgreSQL', () => {
@@ -152,9 +144,9 @@ describe('PostgreSQL stopped mid-run', () => {
         expect(r.errors).toBeUndefined();
         during.push(r.data.submitGameballBatch.batch.id);
       }
-      await eventually(async () => h.running.ledger!.state().state === 'failing', 10_000, 'a failed flush');
+      await until(() => h.running.ledger!.state().state === 'failing', 10_000, 'a failed flush');
       own.cluster.start();
-      await eventually(async () => h.running.ledger!.state().state === 'ok', 40_000, 'the queue written');
+      await until(() => h.running.ledger!.state().state === 'ok', 40_000, 'the queue written');
       const log = await h.gql(LOG);
       expect(log.errors).toBeUndefined();
       const entries = log.data.auditLog.edges.map((e: any) => e.node).reverse();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDataDir } from '../helpers/data-dir.js';
+import { until } from '../helpers/until.js';
 import { startHarness } from '../helpers/harness.js';
 
 let h: Awaited<ReturnType<typeof startHarness>> | undefined;
@@ -18,15 +19,6 @@ afterEach(async () => {
 
 const SUBMIT = `mutation($n: String!) { submitGameballBatch(input: { orders: [{ customerId: "c", orderId: $n,
   orderDate: "2026-11-01T10:00:00Z", totalPaid: 1 }] }) { batch { id status } userErrors { code } } }`;
-
-/** Waits until `check` holds (polled every 50 ms), failing after `ms`. */
-async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what} (${JSON.stringify(await ready())})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function ready(): Promise<any> {
   return (await fetch(h!.url.replace('/graphql', '/ready'))).json();
@@ -70,7 +62,7 @@ describe('a ledger that cannot be written', () => {
       const wrote = await h.gql(SUBMIT, { n: 'o-locked' });
       expect(wrote.errors).toBeUndefined();
       const id = wrote.data.submitGameballBatch.batch.id as string;
-      await eventually(async () => (await ready()).ledger.state === 'failing', 5_000, 'a failed flush');
+      await until(async () => (await ready()).ledger.state === 'failing', 5_000, 'a failed flush');
       const during = await ready();
       expect(during.ready).toBe(true);
       expect(during.ledger.writeFailures).toBeGreaterThan(0);
@@ -81,7 +73,7 @@ describe('a ledger that cannot be written', () => {
       other.exec('ROLLBACK');
       // The rows waiting since are written on the next attempt: the batch is listed, its audit entry kept.
       // The next attempt comes after the backoff (1 s, doubling while it fails, at most 30 s).
-      await eventually(async () => (await ready()).ledger.state === 'ok', 35_000, 'a flush after the lock');
+      await until(async () => (await ready()).ledger.state === 'ok', 35_000, 'a flush after the lock');
       const listed = await h.gql('{ batches(first: 10, filter: { providers: [GAMEBALL] }) { edges { node { id } } } }');
       expect(listed.data.batches.edges.map((e: any) => e.node.id)).toContain(id);
       const log = await h.gql('{ auditLog { edges { node { batchId outcome } } } }');
