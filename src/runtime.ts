@@ -14,7 +14,9 @@ import {
   type AnyProviderDefinition,
   providerWebhooks,
 } from './providers/index.js';
-import type { Providers } from './domain/provider.js';
+import { credentialScope, type Providers } from './domain/provider.js';
+import type { Batch } from './domain/batch.js';
+import type { WatchKey } from './live/keys.js';
 import { createGateway } from './server.js';
 import type { Gateway } from './graphql/context.js';
 import { attachWebSocket } from './http/ws.js';
@@ -243,12 +245,45 @@ async function openLedger(
     }
   }
   metrics.bindLedger(ledger);
+  const upkeep = keepUp(ledger, settings, logger);
   return {
     ledger,
     close: async () => {
       closed = true;
       if (retry) clearTimeout(retry);
+      await upkeep.stop();
       await ledger.close();
+    },
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The ledger's upkeep, every `LEDGER_MAINTENANCE_MS` (the first a round after start): retention and the thinning
+ * of progress samples (docs/ledger.md, "Retention"), one round at a time, each in bounded steps. Every replica
+ * runs it; a round another replica already did finds nothing to do.
+ */
+function keepUp(ledger: Ledger, settings: GatewayConfig['ledger'], logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = ledger
+      .upkeep(settings.retentionDays * DAY_MS, settings.auditRetentionDays * DAY_MS)
+      .then((report) => {
+        if (report && (report.pruned > 0 || report.auditPruned > 0))
+          logger.info(
+            { pruned: report.pruned, auditPruned: report.auditPruned, thinned: report.thinned },
+            'ledger: pruned batches and audit entries past their retention',
+          );
+      })
+      .finally(() => (running = undefined));
+  }, settings.maintenanceMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
     },
   };
 }
@@ -390,6 +425,8 @@ export async function startGateway(
   } = config.live;
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: POLL_JITTER }, options.now, {
     bulkRefresh,
+    // Stale periods go into the batches' timelines (docs/ledger.md, "Timelines").
+    ...(ledger ? { published: (key: WatchKey, batch: Batch) => ledger.staleMark(key, batch) } : {}),
   });
   started.defer(() => hub.close());
   const live: LiveServices = {
@@ -423,6 +460,17 @@ export async function startGateway(
     logger,
     metrics,
     now: options.now,
+    noted: ledger
+      ? (name, batch, type) =>
+          ledger.record(
+            {
+              provider: name,
+              scope: credentialScope(providers[name], undefined),
+              providerBatchId: batch.providerBatchId,
+            },
+            { kind: 'WEBHOOK', at: new Date(), type, status: batch.status },
+          )
+      : undefined,
   });
   started.defer(() => webhook.close());
   if (config.auth.mode === 'none') {

@@ -27,6 +27,24 @@ export interface BatchListFilter {
   createdAfter?: Date;
   /** Exclusive upper bound on `createdAt`. */
   createdBefore?: Date;
+  /**
+   * The parts only the ledger can answer (`LEDGER_ONLY_FILTERS`): a list with any of them is read from the ledger
+   * for every provider, never by walking provider lists (docs/ledger.md, "Counts, filters and search").
+   * Inclusive lower bound on when the batch finished (`completedAt`, else when batchql first saw it finished).
+   */
+  finishedAfter?: Date;
+  /** Exclusive upper bound on when the batch finished. */
+  finishedBefore?: Date;
+  /** Batches whose name or provider id contains this (case-insensitive), or whose provider id it is. */
+  search?: string;
+}
+
+/** The filter parts only the ledger can answer. */
+export const LEDGER_ONLY_FILTERS = ['finishedAfter', 'finishedBefore', 'search'] as const;
+
+/** True when `filter` has a part only the ledger can answer. */
+export function needsLedger(filter: BatchListFilter): boolean {
+  return LEDGER_ONLY_FILTERS.some((part) => filter[part] !== undefined);
 }
 
 /**
@@ -58,7 +76,10 @@ export type ListPlan =
     }
   | { ok: false; reason: 'ORDER_NOT_SUPPORTED' | 'FILTERED_OUT'; message: string };
 
-/** True when `batch` passes every part of `filter` (the gateway re-checks what was pushed down). */
+/**
+ * True when `batch` passes every part of `filter` (the gateway re-checks what was pushed down). The ledger-only
+ * parts are left to the store, which is the only source of lists that have them.
+ */
 export function matchesFilter(batch: Batch, filter: BatchListFilter): boolean {
   if (filter.providers && !filter.providers.includes(batch.provider)) return false;
   if (filter.statuses && !filter.statuses.includes(batch.status)) return false;

@@ -4,7 +4,12 @@ import { sql, type Kysely } from 'kysely';
 import type { Batch, ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import type { BatchListFilter, ListOrder, ListPage } from '../domain/listing.js';
+import { NOTHING } from './queries.js';
 import type { AuditEntry, AuditFilter, StoredAuditEntry } from './audit.js';
+import type { EventCounts, ProgressPoint, TimelineEvent, TimelineInput, TimelineKind } from './events.js';
+import { progressRows, timelineRows, type TimelinePosition } from './history.js';
+import { countRows, filterCondition, searchTextOf, visibleCondition, type Visible } from './queries.js';
+import { prune, thin, type UpkeepReport } from './upkeep.js';
 import { fingerprintOf, parseReading, serializeReading } from './reading.js';
 import type { LedgerStore } from './store.js';
 import type { BatchRow, LedgerTables } from './tables.js';
@@ -71,8 +76,15 @@ export interface StoredReading {
   from: 'memory' | 'store';
 }
 
+/** The part of a reading a timeline compares: its status and counts. */
+interface Shape extends EventCounts {
+  status: string;
+  providerStatus: string;
+}
+
 interface Cached {
   text: string;
+  shape: Shape;
   print: string;
   lacks: readonly string[];
   terminal: boolean;
@@ -88,7 +100,14 @@ interface Pending {
   viewers: Set<string>;
   at: number;
   submission?: { at: number; subject: string | null; tenant: string | null };
+  /** The first reading this replica had of it, with no earlier one in memory: its event is decided at flush. */
+  first?: { shape: Shape; at: number };
 }
+
+/** A timeline event waiting to be written, or the end of a stale period (`end`, when it ended). */
+type QueuedEvent =
+  | { key: BatchKey; at: number; kind: TimelineKind; shape?: Shape | undefined; detail?: Record<string, unknown> }
+  | { key: BatchKey; at: number; end: true };
 
 /** How often waiting rows are written: one transaction per flush, whatever number of readings came meanwhile. */
 const DEFAULT_FLUSH_MS = 50;
@@ -103,12 +122,18 @@ const MAX_PENDING = 50_000;
 /** An audit entry waiting to be written, with the unique key it is written under (its `origin`). */
 type QueuedAudit = AuditEntry & { key: string };
 
-/** A condition no row meets (an empty `in` list), in both stores. */
-const NOTHING = sql<boolean>`1 = 0`;
-
 const keyOf = (k: BatchKey) => `${k.provider}\u0000${k.scope}\u0000${k.providerBatchId}`;
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 const timeOf = (d: Date | null | undefined) => (d ? d.getTime() : null);
+const shapeOf = (b: Batch): Shape => ({
+  status: b.status,
+  providerStatus: b.providerStatus,
+  processed: b.progress.processed,
+  failed: b.progress.failed,
+  total: b.progress.total,
+});
+const sameCounts = (a: EventCounts, b: EventCounts) =>
+  a.processed === b.processed && a.failed === b.failed && a.total === b.total;
 
 /**
  * The ledger: every batch the gateway has seen, with its latest reading, and every write (docs/ledger.md).
@@ -121,6 +146,9 @@ export class Ledger {
   private readonly cache = new Map<string, Cached>();
   private pending = new Map<string, Pending>();
   private audits: QueuedAudit[] = [];
+  private events: QueuedEvent[] = [];
+  /** The batches whose stale period is open (the poll hub marked them), by key: its reason. */
+  private readonly staleOpen = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private writeFailures = 0;
@@ -188,9 +216,11 @@ export class Ledger {
       this.touch(id, cached!);
       return;
     }
+    const shape = shapeOf(batch);
     const entry: Cached = changed
       ? {
           text,
+          shape,
           print,
           lacks: sighting.lacks,
           terminal: batch.isTerminal,
@@ -206,6 +236,11 @@ export class Ledger {
       waiting.batch = batch;
       waiting.text = text;
       waiting.lacks = sighting.lacks;
+      const at = batch.observedAt.getTime();
+      // Without an earlier reading in memory, the store's row decides whether this one changed anything.
+      const change = cached ? changeOf(key, cached.shape, shape, at) : undefined;
+      if (change) this.queueEvent(change);
+      else waiting.first ??= { shape, at };
     }
     if (viewer !== undefined) waiting.viewers.add(viewer);
     this.schedule();
@@ -239,14 +274,67 @@ export class Ledger {
     this.schedule();
   }
 
-  /** Queues one audit entry (written with the next flush). */
-  audit(entry: AuditEntry): void {
+  /**
+   * Queues one audit entry (written with the next flush); with the credential scope of the batch it names
+   * (`scope`), the write is an event of that batch's timeline too.
+   */
+  audit(entry: AuditEntry, scope?: string): void {
     if (!this.db && !this.queueing) return;
     if (this.audits.length >= MAX_PENDING) {
       this.dropped++;
       return;
     }
     this.audits.push({ ...entry, key: randomUUID() });
+    if (scope !== undefined && entry.provider && entry.providerBatchId)
+      this.record(
+        { provider: entry.provider, scope, providerBatchId: entry.providerBatchId },
+        {
+          kind: 'WRITE',
+          at: entry.at,
+          mutation: entry.mutation,
+          subject: entry.subject,
+          tenant: entry.tenant,
+          outcome: entry.outcome,
+          code: entry.code,
+        },
+      );
+    this.schedule();
+  }
+
+  /** Queues an event of a batch's timeline that the gateway's parts tell (a write, a webhook, an expiry). */
+  record(key: BatchKey, event: TimelineInput): void {
+    if (!this.db && !this.queueing) return;
+    const { kind, at, ...detail } = event;
+    this.queueEvent({ key, at: at.getTime(), kind, detail });
+  }
+
+  /**
+   * The poll hub's mark on a state it published (`stale`, with its reason): a stale period opens at the first
+   * mark, and ends with the first fresh reading after it. Only the replica that polls a batch publishes its marks.
+   */
+  staleMark(key: BatchKey, batch: Batch): void {
+    if (!this.db && !this.queueing) return;
+    const id = keyOf(key);
+    const open = this.staleOpen.get(id);
+    const reason = batch.stale ? (batch.staleReason ?? 'POLL_FAILED') : undefined;
+    if (open === reason) return;
+    const at = this.now();
+    if (open !== undefined) {
+      this.staleOpen.delete(id);
+      this.queueEvent({ key, at, end: true });
+    }
+    if (reason !== undefined) {
+      this.staleOpen.set(id, reason);
+      this.queueEvent({ key, at, kind: 'STALE', detail: { reason } });
+    }
+  }
+
+  private queueEvent(event: QueuedEvent): void {
+    if (this.events.length >= MAX_PENDING) {
+      this.dropped++;
+      return;
+    }
+    this.events.push(event);
     this.schedule();
   }
 
@@ -274,6 +362,13 @@ export class Ledger {
     const lacks = JSON.parse(row.lacks) as string[];
     this.remember(id, {
       text: row.reading,
+      shape: {
+        status: row.status,
+        providerStatus: row.provider_status,
+        processed: row.processed,
+        failed: row.failed,
+        total: row.total,
+      },
       print: fingerprintOf(row.reading),
       lacks,
       terminal: row.is_terminal === 1,
@@ -315,14 +410,15 @@ export class Ledger {
   }
 
   /**
-   * One page of the batches of `provider` in `scope` that `viewer` saw or submitted, in `order`, filtered as
-   * a provider's list would be: the list of a provider without one (`batch-list.ts`). The token is a keyset
-   * position (the sort value and insertion order of the last row), so pages stay put as rows are added.
+   * One page of the batches of `provider` in `scope` (those `viewer` saw or submitted, when it is set), in
+   * `order`, filtered as a provider's list would be: the list of a provider without one, and of every provider
+   * when the filter has a part only the ledger answers (`batch-list.ts`). The token is a keyset position (the
+   * sort value and insertion order of the last row), so pages stay put as rows are added.
    */
   async page(
     provider: ProviderName,
     scope: string,
-    viewer: string,
+    viewer: string | null,
     filter: BatchListFilter,
     order: ListOrder,
     token: string | number | null,
@@ -338,29 +434,12 @@ export class Ledger {
           : 'b.completed_at';
     const desc = order.direction === 'DESC';
     const after = parseToken(token);
-    const base = (db: Kysely<LedgerTables>) => {
-      let q = db
+    const part: Visible = { provider, scope, viewer };
+    const base = (db: Kysely<LedgerTables>) =>
+      db
         .selectFrom('ledger_batches as b')
-        .innerJoin('ledger_viewers as v', (j) =>
-          j
-            .onRef('v.provider', '=', 'b.provider')
-            .onRef('v.scope', '=', 'b.scope')
-            .onRef('v.provider_batch_id', '=', 'b.provider_batch_id'),
-        )
-        .where('b.provider', '=', provider)
-        .where('b.scope', '=', scope)
-        .where('v.viewer', '=', viewer);
-      if (filter.statuses) q = q.where(filter.statuses.length ? sql<boolean>`true` : NOTHING);
-      if (filter.statuses?.length) q = q.where('b.status', 'in', [...filter.statuses]);
-      if (filter.batchTypes) q = q.where(filter.batchTypes.length ? sql<boolean>`true` : NOTHING);
-      if (filter.batchTypes?.length) q = q.where('b.batch_type', 'in', [...filter.batchTypes]);
-      if (filter.hasPendingResources === true) q = q.where('b.pending_records', '>', 0);
-      if (filter.hasPendingResources === false)
-        q = q.where((eb) => eb.or([eb('b.pending_records', 'is', null), eb('b.pending_records', '<=', 0)]));
-      if (filter.createdAfter) q = q.where('b.created_at', '>=', filter.createdAfter.getTime());
-      if (filter.createdBefore) q = q.where('b.created_at', '<', filter.createdBefore.getTime());
-      return q;
-    };
+        .where((eb) => visibleCondition(eb, part))
+        .where((eb) => filterCondition(db, eb, filter));
     const rows = await this.read('list', (db) => {
       let q = base(db).selectAll('b');
       if (after) {
@@ -461,9 +540,61 @@ export class Ledger {
     }));
   }
 
+  /**
+   * At most `count` + 1 events of a batch's timeline, oldest first, after `from`. Throws when the store cannot
+   * be read (the caller answers `LEDGER_UNAVAILABLE`).
+   */
+  async timeline(
+    key: BatchKey,
+    from: TimelinePosition | null,
+    count: number,
+    kinds?: readonly TimelineKind[],
+  ): Promise<TimelineEvent[]> {
+    await this.flushNow();
+    const rows = await this.read('list', (db) => timelineRows(db, key, from, count, kinds));
+    if (!rows) throw new Error('the ledger could not be read');
+    return rows;
+  }
+
+  /** Every stored point of a batch's progress, oldest first (for `progressSeries`). Throws when unreadable. */
+  async progress(key: BatchKey): Promise<ProgressPoint[]> {
+    await this.flushNow();
+    const rows = await this.read('list', (db) => progressRows(db, key));
+    if (!rows) throw new Error('the ledger could not be read');
+    return rows;
+  }
+
+  /** Counts per provider and status of the rows of `parts` matching `filter`. Throws when unreadable. */
+  async counts(parts: readonly Visible[], filter: BatchListFilter) {
+    await this.flushNow();
+    const rows = await this.read('list', (db) => countRows(db, parts, filter));
+    if (!rows) throw new Error('the ledger could not be read');
+    return rows;
+  }
+
+  /**
+   * One round of upkeep (docs/ledger.md, "Retention"): thins the progress samples that aged past a tier, then
+   * prunes batches finished more than `retentionMs` ago (with their timelines and sightings) and audit entries
+   * older than `auditRetentionMs` (0: kept). Works in bounded steps, yielding between them; a failure is counted
+   * and the next round goes on.
+   */
+  async upkeep(retentionMs: number, auditRetentionMs: number): Promise<UpkeepReport | undefined> {
+    if (!this.db) return undefined;
+    await this.flushNow();
+    const now = this.now();
+    const report = await this.read('read', async (db) => {
+      const thinned = await thin(db, now);
+      const pruned = await prune(db, now, retentionMs, auditRetentionMs);
+      return { ...pruned, thinned };
+    });
+    // Pruned batches leave this replica's memory too: a read of one goes to its provider again.
+    for (const key of report?.prunedKeys ?? []) this.cache.delete(keyOf(key));
+    return report;
+  }
+
   /** The ledger's health for `/ready`. */
   state(): LedgerState {
-    const pending = this.pending.size + this.audits.length;
+    const pending = this.pending.size + this.audits.length + this.events.length;
     const counts = { writeFailures: this.writeFailures, readFailures: this.readFailures, pending };
     const error = this.lastError ? { lastError: this.lastError } : {};
     if (!this.store) return { state: this.unavailable ? 'unavailable' : 'off', ...counts, ...error };
@@ -501,11 +632,11 @@ export class Ledger {
       this.timer = undefined;
     }
     while (this.flushing) await this.flushing;
-    if (this.pending.size === 0 && this.audits.length === 0) return;
+    if (this.pending.size === 0 && this.audits.length === 0 && this.events.length === 0) return;
     this.flushing = this.flush().finally(() => (this.flushing = undefined));
     await this.flushing;
     // Rows a failed flush put back are tried again after its backoff.
-    if (this.pending.size > 0 || this.audits.length > 0) this.schedule();
+    if (this.pending.size > 0 || this.audits.length > 0 || this.events.length > 0) this.schedule();
   }
 
   /**
@@ -578,12 +709,17 @@ export class Ledger {
     if (!db) return;
     const batches = [...this.pending.values()];
     const audits = this.audits;
+    const events = this.events;
     this.pending = new Map();
     this.audits = [];
+    this.events = [];
     const started = performance.now();
     try {
       await db.transaction().execute(async (trx) => {
+        // First readings are compared with the stored row before the upsert replaces it.
+        const firsts = await firstEvents(trx, batches);
         await writePending(trx, batches);
+        await writeEvents(trx, [...firsts, ...events]);
         // Each entry's key is unique: a transaction whose commit was cut off and is tried again adds none twice.
         for (const a of audits)
           await trx
@@ -599,7 +735,7 @@ export class Ledger {
       if (audits.length > 0) this.options.observer?.written('audit', audits.length);
     } catch (error) {
       // Kept for the next attempt, in order, within the bound (beyond it the oldest are dropped and counted).
-      this.requeue(batches, audits);
+      this.requeue(batches, audits, events);
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs === 0 ? FIRST_BACKOFF_MS : this.backoffMs * 2);
       this.retryAt = Date.now() + this.backoffMs;
       this.fail('write', error);
@@ -609,7 +745,7 @@ export class Ledger {
   }
 
   /** Puts the rows of a failed flush back before those that came meanwhile (newer readings win). */
-  private requeue(batches: Pending[], audits: QueuedAudit[]): void {
+  private requeue(batches: Pending[], audits: QueuedAudit[], events: QueuedEvent[]): void {
     const merged = new Map<string, Pending>();
     for (const p of batches) merged.set(keyOf(p.key), p);
     for (const [id, later] of this.pending) {
@@ -625,13 +761,17 @@ export class Ledger {
         earlier.lacks = later.lacks;
       }
       earlier.submission = later.submission ?? earlier.submission;
+      earlier.first ??= later.first;
     }
     const overBatches = Math.max(0, merged.size - MAX_PENDING);
     this.pending = new Map([...merged].slice(overBatches));
     const all = [...audits, ...this.audits];
     const overAudits = Math.max(0, all.length - MAX_PENDING);
     this.audits = all.slice(overAudits);
-    this.dropped += overBatches + overAudits;
+    const allEvents = [...events, ...this.events];
+    const overEvents = Math.max(0, allEvents.length - MAX_PENDING);
+    this.events = allEvents.slice(overEvents);
+    this.dropped += overBatches + overAudits + overEvents;
   }
 
   private async read<T>(op: 'read' | 'list', run: (db: Kysely<LedgerTables>) => Promise<T>): Promise<T | undefined> {
@@ -741,6 +881,8 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
             lacks: JSON.stringify(p.lacks ?? []),
             sort_created: created ?? p.at,
             first_seen_at: p.at,
+            finished_at: b.isTerminal ? (timeOf(b.completedAt) ?? b.observedAt.getTime()) : null,
+            search_text: searchTextOf(b),
           };
         }),
       )
@@ -760,6 +902,11 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
           reading: eb.ref('excluded.reading'),
           read_at: eb.ref('excluded.read_at'),
           lacks: eb.ref('excluded.lacks'),
+          // Finished: its completion time, else when it was first read finished (kept from that reading).
+          finished_at: sql<
+            number | null
+          >`case when excluded.is_terminal = 1 then coalesce(excluded.completed_at, ledger_batches.finished_at, excluded.finished_at) end`,
+          search_text: eb.ref('excluded.search_text'),
           // A creation time learnt later replaces first sight; none keeps the row where it was first listed.
           sort_created: sql<number>`coalesce(excluded.created_at, ledger_batches.first_seen_at)`,
         })),
@@ -794,6 +941,97 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
       .values(chunk)
       .onConflict((oc) => oc.doNothing())
       .execute();
+}
+
+/**
+ * The events of readings that came with no earlier one in this replica's memory (`Pending.first`): compared
+ * with the stored row, read in one statement per provider, scope and 400 ids; a batch never stored starts its
+ * timeline with a status event.
+ */
+async function firstEvents(trx: Kysely<LedgerTables>, pending: Pending[]): Promise<QueuedEvent[]> {
+  const firsts = pending.filter((p) => p.first);
+  if (firsts.length === 0) return [];
+  const groups = new Map<string, Pending[]>();
+  for (const p of firsts) {
+    const group = `${p.key.provider}\u0000${p.key.scope}`;
+    groups.set(group, [...(groups.get(group) ?? []), p]);
+  }
+  const stored = new Map<string, Shape>();
+  for (const group of groups.values())
+    for (const chunk of chunks(group)) {
+      const { provider, scope } = chunk[0]!.key;
+      const rows = await trx
+        .selectFrom('ledger_batches')
+        .select(['provider_batch_id', 'status', 'provider_status', 'processed', 'failed', 'total'])
+        .where('provider', '=', provider)
+        .where('scope', '=', scope)
+        .where(
+          'provider_batch_id',
+          'in',
+          chunk.map((p) => p.key.providerBatchId),
+        )
+        .execute();
+      for (const r of rows)
+        stored.set(keyOf({ provider, scope, providerBatchId: r.provider_batch_id }), {
+          status: r.status,
+          providerStatus: r.provider_status,
+          processed: r.processed,
+          failed: r.failed,
+          total: r.total,
+        });
+    }
+  return firsts.flatMap((p) => changeOf(p.key, stored.get(keyOf(p.key)), p.first!.shape, p.first!.at) ?? []);
+}
+
+/**
+ * The event of a reading `now` after `before` (undefined: none stored): a status change (the first reading
+ * of a batch is one, from no status), else a progress sample when its counts moved, else none.
+ */
+function changeOf(key: BatchKey, before: Shape | undefined, now: Shape, at: number): QueuedEvent | undefined {
+  if (before && before.status === now.status && sameCounts(before, now)) return undefined;
+  const status = !before || before.status !== now.status;
+  return {
+    key,
+    at,
+    kind: status ? 'STATUS' : 'PROGRESS',
+    shape: now,
+    ...(status ? { detail: { previousStatus: before?.status ?? null, providerStatus: now.providerStatus } } : {}),
+  };
+}
+
+/** Writes timeline events in multi-row inserts, then closes the stale periods that ended. */
+async function writeEvents(trx: Kysely<LedgerTables>, events: QueuedEvent[]): Promise<void> {
+  const rows = events.flatMap((e) =>
+    'end' in e
+      ? []
+      : [
+          {
+            provider: e.key.provider,
+            scope: e.key.scope,
+            provider_batch_id: e.key.providerBatchId,
+            at: e.at,
+            kind: e.kind,
+            status: e.shape?.status ?? (typeof e.detail?.status === 'string' ? e.detail.status : null),
+            processed: e.shape?.processed ?? null,
+            failed: e.shape?.failed ?? null,
+            total: e.shape?.total ?? null,
+            detail: e.detail && Object.keys(e.detail).length > 0 ? JSON.stringify(e.detail) : null,
+            ended_at: null,
+          },
+        ],
+  );
+  for (const chunk of chunks(rows)) await trx.insertInto('ledger_events').values(chunk).execute();
+  for (const e of events)
+    if ('end' in e)
+      await trx
+        .updateTable('ledger_events')
+        .set({ ended_at: e.at })
+        .where('provider', '=', e.key.provider)
+        .where('scope', '=', e.key.scope)
+        .where('provider_batch_id', '=', e.key.providerBatchId)
+        .where('kind', '=', 'STALE')
+        .where('ended_at', 'is', null)
+        .execute();
 }
 
 function auditRow(a: QueuedAudit) {

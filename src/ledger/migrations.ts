@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresAdapter, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
 /**
@@ -107,6 +107,72 @@ const MIGRATIONS: Record<string, Migration> = {
         .insertInto('ledger_meta' as never)
         .values({ key: 'ledger_id', value: randomUUID() } as never)
         .execute();
+    },
+  },
+  '2026-12-07-003-history': {
+    // Each batch's timeline (`ledger_events`), when it finished (`finished_at`: retention and `finishedAfter`), and
+    // what search matches (`search_text`: its name and provider id, lower case) with its index: an FTS5 trigram
+    // table on SQLite, a `pg_trgm` GIN index on PostgreSQL (docs/ledger.md, "Search").
+    async up(db: Kysely<unknown>) {
+      const [serial, key] = serialKey(db);
+      const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema.alterTable('ledger_batches').addColumn('finished_at', 'bigint').execute();
+      await db.schema.alterTable('ledger_batches').addColumn('search_text', 'text').execute();
+      await sql`update ledger_batches set finished_at = coalesce(completed_at, read_at) where is_terminal = 1`.execute(
+        db,
+      );
+      await sql`update ledger_batches set search_text = lower(provider_batch_id)`.execute(db);
+      await db.schema.createIndex('ledger_batches_by_finished').on('ledger_batches').column('finished_at').execute();
+      await db.schema
+        .createIndex('ledger_batches_by_status')
+        .on('ledger_batches')
+        .columns(['provider', 'scope', 'status'])
+        .execute();
+      await db.schema
+        .createTable('ledger_events')
+        .addColumn('id', serial, key)
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('provider_batch_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('status', 'text')
+        .addColumn('processed', 'integer')
+        .addColumn('failed', 'integer')
+        .addColumn('total', 'integer')
+        .addColumn('detail', 'text')
+        .addColumn('ended_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('ledger_events_by_batch')
+        .on('ledger_events')
+        .columns(['provider', 'scope', 'provider_batch_id', 'at', 'id'])
+        .execute();
+      await db.schema.createIndex('ledger_events_by_kind').on('ledger_events').columns(['kind', 'at']).execute();
+      if (pg) {
+        // A trusted extension (PostgreSQL 13+): the database's owner may create it (docs/ledger.md).
+        await sql`create extension if not exists pg_trgm`.execute(db);
+        await sql`create index ledger_batches_search on ledger_batches using gin (search_text gin_trgm_ops)`.execute(
+          db,
+        );
+        return;
+      }
+      // An external-content FTS5 table over `search_text`, kept by triggers; an upsert that leaves the text alone
+      // (every reading after the first) does not touch it.
+      await sql`create virtual table ledger_search using fts5(search_text, tokenize = 'trigram', content = 'ledger_batches', content_rowid = 'seq')`.execute(
+        db,
+      );
+      await sql`create trigger ledger_search_insert after insert on ledger_batches begin
+        insert into ledger_search(rowid, search_text) values (new.seq, new.search_text); end`.execute(db);
+      await sql`create trigger ledger_search_delete after delete on ledger_batches begin
+        insert into ledger_search(ledger_search, rowid, search_text) values ('delete', old.seq, old.search_text); end`.execute(
+        db,
+      );
+      await sql`create trigger ledger_search_update after update of search_text on ledger_batches
+        when old.search_text is not new.search_text begin
+        insert into ledger_search(ledger_search, rowid, search_text) values ('delete', old.seq, old.search_text);
+        insert into ledger_search(rowid, search_text) values (new.seq, new.search_text); end`.execute(db);
+      await sql`insert into ledger_search(ledger_search) values ('rebuild')`.execute(db);
     },
   },
 };

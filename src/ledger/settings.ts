@@ -18,6 +18,12 @@ export interface LedgerSettings {
   deadlineMs: number;
   /** Writes refuse (`LEDGER_UNAVAILABLE`) when their audit entry cannot be stored. */
   auditRequired: boolean;
+  /** Batches finished longer ago than this are pruned with their timelines (0: kept for ever). */
+  retentionDays: number;
+  /** Audit entries older than this are pruned (0: kept for ever). */
+  auditRetentionDays: number;
+  /** How often the background upkeep (retention, thinning of progress samples) runs. */
+  maintenanceMs: number;
 }
 
 /** `LEDGER`, `DATA_DIR`, `LEDGER_CACHE_MAX_ENTRIES` and `CANCEL_OWN_BATCHES_ONLY`. */
@@ -73,6 +79,21 @@ export const ledgerSettings = fragment(
         '`true`: a write refuses (`LEDGER_UNAVAILABLE`, nothing sent) when the ledger cannot store its audit ' +
           'entry, for deployments that must never lose one',
       ),
+    LEDGER_RETENTION_DAYS: env
+      .int(90, 0, 36_500)
+      .describe(
+        'batches that finished longer ago than this many days are pruned, with their timelines, in the background ' +
+          'in bounded steps; `0` keeps them for ever',
+      ),
+    LEDGER_AUDIT_RETENTION_DAYS: env
+      .int(365, 0, 36_500)
+      .describe('audit entries older than this many days are pruned in the background; `0` keeps them for ever'),
+    LEDGER_MAINTENANCE_MS: env
+      .int(60_000, 100, 86_400_000)
+      .describe(
+        "how often the ledger's upkeep runs: retention, and the thinning of progress samples as they age " +
+          '([ledger.md](ledger.md#timelines))',
+      ),
   },
   (v): LedgerSettings => ({
     enabled: v.LEDGER === 'on',
@@ -84,6 +105,9 @@ export const ledgerSettings = fragment(
     idleMs: v.LEDGER_PG_IDLE_MS,
     deadlineMs: v.LEDGER_DEADLINE_MS,
     auditRequired: v.LEDGER_AUDIT_REQUIRED,
+    retentionDays: v.LEDGER_RETENTION_DAYS,
+    auditRetentionDays: v.LEDGER_AUDIT_RETENTION_DAYS,
+    maintenanceMs: v.LEDGER_MAINTENANCE_MS,
   }),
   { title: 'Ledger', says: 'What batchql remembers of every batch and write ([ledger.md](ledger.md)).' },
 );

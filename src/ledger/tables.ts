@@ -9,6 +9,7 @@ export interface LedgerTables {
   ledger_viewers: ViewerRow;
   ledger_audit: AuditTable;
   ledger_meta: { key: string; value: string };
+  ledger_events: EventTable;
 }
 
 /** One batch the gateway has seen, in one credential scope: its latest reading and how it came to be known. */
@@ -43,7 +44,35 @@ interface BatchTable {
   submitted_at: number | null;
   submitted_by: string | null;
   submitted_tenant: string | null;
+  /** When it finished: `completed_at`, else when batchql first read it finished; null while it runs. */
+  finished_at: number | null;
+  /** What search matches: its name (when its provider has names) and its provider id, lower case. */
+  search_text: string | null;
 }
+
+/**
+ * One event of a batch's timeline (`Batch.timeline`). `kind` is one of `TimelineKind` (events.ts); the
+ * counts are those of the reading that made it (a status change, a progress sample); `detail` is the kind's
+ * own JSON (a write's mutation and who made it, a webhook's event type, a stale period's reason).
+ */
+interface EventTable {
+  id: Generated<number>;
+  provider: string;
+  scope: string;
+  provider_batch_id: string;
+  at: number;
+  kind: string;
+  status: string | null;
+  processed: number | null;
+  failed: number | null;
+  total: number | null;
+  detail: string | null;
+  /** The end of a period (a stale period); null while it lasts, and for events that are instants. */
+  ended_at: number | null;
+}
+
+/** A timeline event as read. */
+export type EventRow = Selectable<EventTable>;
 
 /** Who saw a batch: a ledger-only row is listed to these tenants (`''`: callers without a tenant). */
 interface ViewerRow {

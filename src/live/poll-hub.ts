@@ -98,8 +98,12 @@ export class PollHub {
     /** The polling intervals in force (read by tests and operators' tooling). */
     readonly policy: PollPolicy,
     private readonly now: () => number = Date.now,
-    /** Refresh watched batches through the list where the provider can (`LIVE_BULK_REFRESH`). @default true */
-    private readonly options: { bulkRefresh?: boolean } = {},
+    /**
+     * `bulkRefresh`: refresh watched batches through the list where the provider can (`LIVE_BULK_REFRESH`,
+     * default true). `published`: told of every state this process's polling publishes, stale marks included
+     * (the ledger's timeline records stale periods from them).
+     */
+    private readonly options: { bulkRefresh?: boolean; published?: (key: WatchKey, batch: Batch) => void } = {},
   ) {
     this.host = {
       coordinator,
@@ -314,6 +318,7 @@ export class PollHub {
    */
   private async publish(w: Watch, event: HubEvent): Promise<void> {
     this.counters.published++;
+    if (event.kind === 'state') this.options.published?.(w.key, event.batch);
     w.deliver(event);
     await this.coordinator.publish(w.name, event).catch(() => {});
     if (w.ended) this.end(w);

@@ -34,6 +34,8 @@ export interface WebhookRouteOptions {
   logger: Logger;
   /** Counts every request by outcome. */
   count(outcome: WebhookOutcome): void;
+  /** Told of every event confirmed by a read (the batch's timeline records it), terminal or not. */
+  noted?: ((batch: Batch, type: string) => void) | undefined;
   /** The clock the signature time is checked against. @default Date.now */
   now?: () => number;
   maxBodyBytes?: number;
@@ -156,6 +158,7 @@ function webhookRoute(o: WebhookRouteOptions): RequestListener {
       );
       throw new Refusal(502, 'confirm_failed', `the batch could not be read from ${label}; send the event again later`);
     }
+    o.noted?.(batch, type);
     if (!batch.isTerminal) {
       log.warn(
         { outcome: 'not_terminal', eventId, batchId, type, status: batch.status },

@@ -4,7 +4,7 @@ import type { PollHub } from '../live/poll-hub.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Providers } from '../domain/provider.js';
 import type { GatewayRedis } from '../redis/connection.js';
-import type { ProviderName } from '../domain/batch.js';
+import type { Batch, ProviderName } from '../domain/batch.js';
 import { seenEventTtlMs, type WebhookRouteOptions } from './receiver.js';
 import type { WebhookParser } from './types.js';
 import { createSeenEvents } from './seen-events.js';
@@ -31,6 +31,8 @@ export function setUpWebhooks(o: {
   logger: Logger;
   metrics: Metrics;
   now?: (() => number) | undefined;
+  /** Told of every confirmed event, with its provider (the ledger's timeline). */
+  noted?: ((name: ProviderName, batch: Batch, type: string) => void) | undefined;
 }): WebhookSetup {
   // A terminal state (a webhook, a cancel) ends the watches; a state that is not terminal yet (a cancel
   // still under way upstream) makes the poll loops read the batch now.
@@ -64,6 +66,7 @@ export function setUpWebhooks(o: {
       seen,
       logger: o.logger,
       count: (outcome) => o.metrics.webhook(name, outcome),
+      noted: o.noted && ((batch: Batch, type: string) => o.noted!(name, batch, type)),
       ...(o.now ? { now: o.now } : {}),
     })),
     async close() {

@@ -12,12 +12,26 @@ export type BatchFilter = {
   createdAfter?: string | null | undefined;
   /** Only batches created before this instant. */
   createdBefore?: string | null | undefined;
+  /**
+   * Only batches that finished at or after this instant (`completedAt`, else when batchql first read them
+   * finished). Answered from the ledger, for every provider: see `search`.
+   */
+  finishedAfter?: string | null | undefined;
+  /** Only batches that finished before this instant. Answered from the ledger, for every provider: see `search`. */
+  finishedBefore?: string | null | undefined;
   /** true: only batches with pending resources (from providers with `hasPendingDetails`); false: only batches without. */
   hasPendingResources?: boolean | null | undefined;
   /** Only these providers. */
   providers?: Array<BatchProvider> | null | undefined;
   /** Only Reach batches of these types (pushed down to Reach when there is one). */
   reachBatchTypes?: Array<ReachBatchType> | null | undefined;
+  /**
+   * Only batches whose name or provider id contains this text (case-insensitive), or whose provider id it is; a
+   * global id (`Batch.id`) finds that batch alone. Like `finishedAfter` and `finishedBefore`, it is answered from
+   * the ledger, for every provider, and never walks provider lists: it finds the batches batchql has seen, as the
+   * caller may list them (docs/ledger.md, "Counts, filters and search"). `LEDGER_UNAVAILABLE` without a ledger.
+   */
+  search?: string | null | undefined;
   /** Only batches in these unified statuses (pushed down to a provider whose list can filter by them). */
   statuses?: Array<BatchStatus> | null | undefined;
 };

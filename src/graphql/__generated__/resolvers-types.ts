@@ -7,6 +7,8 @@ import type { BatchEvent as BatchEventModel } from '../../live/batch-events.js';
 import type { BatchFacts as BatchFactsModel } from '../../ledger/ledger.js';
 import type { StoredAuditEntry as StoredAuditEntryModel } from '../../ledger/audit.js';
 import type { AuditConnectionModel as AuditConnectionModelModel } from '../connections/audit-connection.js';
+import type { TimelineConnectionModel as TimelineConnectionModelModel } from '../connections/timeline-connection.js';
+import type { TimelineEvent as TimelineEventModel, ProgressPoint as ProgressPointModel } from '../../ledger/events.js';
 import type { FactCheckBatchConnection as FactCheckBatchConnectionModel, FactCheckBatchEdge as FactCheckBatchEdgeModel, FactCheckItemConnection as FactCheckItemConnectionModel, FactCheckItemEdge as FactCheckItemEdgeModel, FactCheckBatch as FactCheckBatchModel, FactCheckItem as FactCheckItemModel } from '../../providers/factcheck/mappers.js';
 import type { GameballBatchResult as GameballBatchResultModel, GameballBatchItemError as GameballBatchItemErrorModel, GameballBatch as GameballBatchModel } from '../../providers/gameball/mappers.js';
 import type { ReachBatchConnection as ReachBatchConnectionModel, ReachBatchEdge as ReachBatchEdgeModel, ReachBatch as ReachBatchModel } from '../../providers/reach/mappers.js';
@@ -137,6 +139,13 @@ export type Batch = {
   observedAt: Scalars['DateTime']['output'];
   /** Item counts and completion, normalised across providers. */
   progress: BatchProgress;
+  /**
+   * Processed and failed items against time, from the ledger's stored samples and status changes, downsampled on
+   * the server to at most `maxPoints` (Largest-Triangle-Three-Buckets on the processed count, keeping the first
+   * and last points), so a chart draws a long batch from one request. Empty for a batch the ledger has not read;
+   * `LEDGER_UNAVAILABLE` with the ledger off or unreadable.
+   */
+  progressSeries: Array<ProgressPoint>;
   /** The provider that runs this batch. */
   provider: BatchProvider;
   /** The provider's own id of this batch. */
@@ -160,6 +169,27 @@ export type Batch = {
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The batch's state in the one status vocabulary of every provider (docs/schema.md, "Status mapping"). */
   status: BatchStatus;
+  /**
+   * How this batch got where it is, oldest first: its status changes, progress samples (thinned as they age),
+   * writes through batchql and who made them, provider webhooks and stale periods, as the ledger recorded them
+   * while batchql read it (docs/ledger.md, "Timelines"). Nothing from before batchql first saw it.
+   * `LEDGER_UNAVAILABLE` with the ledger off or unreadable.
+   */
+  timeline: TimelineConnection;
+};
+
+
+/** A batch job at one provider. */
+export type BatchProgressSeriesArgs = {
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A batch job at one provider. */
+export type BatchTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<TimelineEventKind>>;
 };
 
 /** The merged list of every listing provider's batches. */
@@ -177,6 +207,17 @@ export type BatchConnection = {
    * Check cannot filter by, several Reach batch types, hasPendingResources false, created dates).
    */
   totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Counts of the batches batchql has seen (`Query.batchCounts`). */
+export type BatchCounts = {
+  __typename?: 'BatchCounts';
+  /** Per provider counted: every provider the filter leaves in, zero included. */
+  byProvider: Array<BatchProviderCount>;
+  /** Per unified status: every status, zero included, in the enum's order. */
+  byStatus: Array<BatchStatusCount>;
+  /** Every batch counted. */
+  total: Scalars['Int']['output'];
 };
 
 /** An edge of the merged batch list. */
@@ -216,12 +257,26 @@ export type BatchFilter = {
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
   /** Only batches created before this instant. */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /**
+   * Only batches that finished at or after this instant (`completedAt`, else when batchql first read them
+   * finished). Answered from the ledger, for every provider: see `search`.
+   */
+  finishedAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only batches that finished before this instant. Answered from the ledger, for every provider: see `search`. */
+  finishedBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** true: only batches with pending resources (from providers with `hasPendingDetails`); false: only batches without. */
   hasPendingResources?: InputMaybe<Scalars['Boolean']['input']>;
   /** Only these providers. */
   providers?: InputMaybe<Array<BatchProvider>>;
   /** Only Reach batches of these types (pushed down to Reach when there is one). */
   reachBatchTypes?: InputMaybe<Array<ReachBatchType>>;
+  /**
+   * Only batches whose name or provider id contains this text (case-insensitive), or whose provider id it is; a
+   * global id (`Batch.id`) finds that batch alone. Like `finishedAfter` and `finishedBefore`, it is answered from
+   * the ledger, for every provider, and never walks provider lists: it finds the batches batchql has seen, as the
+   * caller may list them (docs/ledger.md, "Counts, filters and search"). `LEDGER_UNAVAILABLE` without a ledger.
+   */
+  search?: InputMaybe<Scalars['String']['input']>;
   /** Only batches in these unified statuses (pushed down to a provider whose list can filter by them). */
   statuses?: InputMaybe<Array<BatchStatus>>;
 };
@@ -297,6 +352,15 @@ export type BatchProvider =
   /** Reach (embedreach): partner resource ingest, patch and delete batches. */
   | 'REACH';
 
+/** How many batches one provider has. */
+export type BatchProviderCount = {
+  __typename?: 'BatchProviderCount';
+  /** How many of its batches are counted. */
+  count: Scalars['Int']['output'];
+  /** The provider. */
+  provider: BatchProvider;
+};
+
 /** Where an answer about a batch came from (`Batch.servedFrom`). */
 export type BatchSource =
   /**
@@ -323,6 +387,15 @@ export type BatchStatus =
   | 'SUCCEEDED'
   /** The provider reported a status word this gateway does not know; see `providerStatus`. */
   | 'UNKNOWN';
+
+/** How many batches are in one status. */
+export type BatchStatusCount = {
+  __typename?: 'BatchStatusCount';
+  /** How many batches are in it. */
+  count: Scalars['Int']['output'];
+  /** The status. */
+  status: BatchStatus;
+};
 
 /** The answer of `cancelBatch`. */
 export type CancelBatchPayload = {
@@ -404,6 +477,7 @@ export type FactCheckBatch = Batch & Node & {
   /** The name of the uploaded file the batch was created from; null for items sent in the mutation. */
   originalFileName?: Maybe<Scalars['String']['output']>;
   progress: BatchProgress;
+  progressSeries: Array<ProgressPoint>;
   provider: BatchProvider;
   providerBatchId: Scalars['String']['output'];
   providerStatus: Scalars['String']['output'];
@@ -413,6 +487,7 @@ export type FactCheckBatch = Batch & Node & {
   staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
+  timeline: TimelineConnection;
   /** What the batch has cost so far, in cents; null when Check does not say. */
   totalCostCents?: Maybe<Scalars['Int']['output']>;
   /** Model input tokens the batch's verifications used; null when Check does not say. */
@@ -430,6 +505,20 @@ export type FactCheckBatchItemsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A Check (check.ai) batch fact-checking job. */
+export type FactCheckBatchProgressSeriesArgs = {
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A Check (check.ai) batch fact-checking job. */
+export type FactCheckBatchTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<TimelineEventKind>>;
 };
 
 /** Check's own batch list, newest first (offset-paged upstream: forward and backward). */
@@ -651,6 +740,7 @@ export type GameballBatch = Batch & Node & {
   /** How many items Gameball has processed; null when absent. */
   processedItems?: Maybe<Scalars['Int']['output']>;
   progress: BatchProgress;
+  progressSeries: Array<ProgressPoint>;
   provider: BatchProvider;
   providerBatchId: Scalars['String']['output'];
   /** Gameball's own progress figure, 0-100. */
@@ -664,8 +754,23 @@ export type GameballBatch = Batch & Node & {
   staleReason?: Maybe<StaleReason>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: BatchStatus;
+  timeline: TimelineConnection;
   /** How many items the batch holds, as Gameball reports it; null when absent. */
   totalItems?: Maybe<Scalars['Int']['output']>;
+};
+
+
+/** A Gameball v4 batch job (customers, orders, cashback, redeem, events, ...). */
+export type GameballBatchProgressSeriesArgs = {
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A Gameball v4 batch job (customers, orders, cashback, redeem, events, ...). */
+export type GameballBatchTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<TimelineEventKind>>;
 };
 
 /** One failed item of a Gameball batch (`{customerId, message, code?}`). */
@@ -999,6 +1104,19 @@ export type PatchReachResourcesInput = {
   schema: Scalars['String']['input'];
 };
 
+/** One point of a batch's progress (`Batch.progressSeries`). */
+export type ProgressPoint = {
+  __typename?: 'ProgressPoint';
+  /** When the counts were read. */
+  at: Scalars['DateTime']['output'];
+  /** Items failed. */
+  failed: Scalars['Int']['output'];
+  /** Items processed. */
+  processed: Scalars['Int']['output'];
+  /** The item total; null when the provider did not say. */
+  total?: Maybe<Scalars['Int']['output']>;
+};
+
 /** Why a provider contributes nothing to a list. */
 export type ProviderExclusionReason =
   /** The provider has no list endpoint (`canList` is false). */
@@ -1060,6 +1178,13 @@ export type Query = {
   /** Fetches one batch by provider and the provider's own id. */
   batch?: Maybe<Batch>;
   /**
+   * How many batches match `filter`, per status and per provider, counted in the ledger: these are counts of what
+   * batchql has seen (read, listed, polled or submitted), never a backfill through provider lists, and they count
+   * each provider's batches as the caller may list them (docs/ledger.md, "Counts, filters and search"). No upstream
+   * call. `LEDGER_UNAVAILABLE` with the ledger off or unreadable.
+   */
+  batchCounts: BatchCounts;
+  /**
    * Every listing provider's batches as one list, newest first by default. Forward paging
    * (`first`/`after`) always works; `last`/`before` only when the list is served by Check alone
    * with every filter pushed down. `first`/`last`: 1-100, default `first: 20`.
@@ -1105,6 +1230,15 @@ export type QueryBatchArgs = {
   fresh?: InputMaybe<Scalars['Boolean']['input']>;
   provider: BatchProvider;
   providerBatchId: Scalars['String']['input'];
+};
+
+
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
+export type QueryBatchCountsArgs = {
+  filter?: InputMaybe<BatchFilter>;
 };
 
 
@@ -1195,6 +1329,7 @@ export type ReachBatch = Batch & Node & {
    */
   pendingResources?: Maybe<ReachPendingResourceConnection>;
   progress: BatchProgress;
+  progressSeries: Array<ProgressPoint>;
   provider: BatchProvider;
   providerBatchId: Scalars['String']['output'];
   providerStatus: Scalars['String']['output'];
@@ -1212,6 +1347,7 @@ export type ReachBatch = Batch & Node & {
   status: BatchStatus;
   /** Percentage of successful records, 0-100, as reported by Reach. */
   successRate?: Maybe<Scalars['Float']['output']>;
+  timeline: TimelineConnection;
 };
 
 
@@ -1225,11 +1361,25 @@ export type ReachBatchPendingResourcesArgs = {
 
 
 /** A Reach partner-resource batch (ingest, patch or delete). */
+export type ReachBatchProgressSeriesArgs = {
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A Reach partner-resource batch (ingest, patch or delete). */
 export type ReachBatchRecordErrorsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A Reach partner-resource batch (ingest, patch or delete). */
+export type ReachBatchTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<TimelineEventKind>>;
 };
 
 /** Reach's own batch list (cursor-paged upstream: forward only). */
@@ -1492,6 +1642,123 @@ export type SubscriptionBatchesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
+/** A page of a batch's timeline, oldest first. */
+export type TimelineConnection = {
+  __typename?: 'TimelineConnection';
+  /** The events of this page, each with its cursor. */
+  edges: Array<TimelineEdge>;
+  /** Whether later events follow (`hasNextPage`), and the cursors to go on from. */
+  pageInfo: PageInfo;
+};
+
+/** One timeline event and its cursor. */
+export type TimelineEdge = {
+  __typename?: 'TimelineEdge';
+  /** Opaque; pass it as `after` to continue after this event. */
+  cursor: Scalars['String']['output'];
+  /** The event at this position. */
+  node: TimelineEvent;
+};
+
+/** One event of a batch's timeline. */
+export type TimelineEvent = {
+  /** When it happened (for readings, when batchql read them). */
+  at: Scalars['DateTime']['output'];
+  /** Which kind of event it is (each kind is its own type). */
+  kind: TimelineEventKind;
+};
+
+/** The kinds of events in a batch's timeline (`Batch.timeline`). */
+export type TimelineEventKind =
+  /** The provider stopped keeping the batch (it expired): batchql answers its last reading since. */
+  | 'EXPIRED'
+  /** The counts moved (a progress sample; thinned as it ages). */
+  | 'PROGRESS'
+  /** batchql could not keep the batch's state fresh for a while (a subscription's `stale`). */
+  | 'STALE'
+  /** The unified status changed (the first reading of a batch is one, from no status). */
+  | 'STATUS'
+  /** A provider webhook about the batch was received and confirmed. */
+  | 'WEBHOOK'
+  /** A write through batchql named the batch (a submission, a cancel, a delete), with who made it. */
+  | 'WRITE';
+
+/** The provider stopped keeping the batch. */
+export type TimelineExpiredEvent = TimelineEvent & {
+  __typename?: 'TimelineExpiredEvent';
+  at: Scalars['DateTime']['output'];
+  kind: TimelineEventKind;
+};
+
+/** The counts moved: one progress sample. */
+export type TimelineProgressEvent = TimelineEvent & {
+  __typename?: 'TimelineProgressEvent';
+  at: Scalars['DateTime']['output'];
+  /** Items failed. */
+  failed: Scalars['Int']['output'];
+  kind: TimelineEventKind;
+  /** Items processed. */
+  processed: Scalars['Int']['output'];
+  /** The item total; null when the provider did not say. */
+  total?: Maybe<Scalars['Int']['output']>;
+};
+
+/** A period in which batchql could not keep the batch's state fresh. */
+export type TimelineStaleEvent = TimelineEvent & {
+  __typename?: 'TimelineStaleEvent';
+  at: Scalars['DateTime']['output'];
+  /** When a fresh reading ended it; null while it lasts. */
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+  kind: TimelineEventKind;
+  /** Why (as a subscription's `staleReason` said). */
+  reason: StaleReason;
+};
+
+/** The unified status changed. */
+export type TimelineStatusEvent = TimelineEvent & {
+  __typename?: 'TimelineStatusEvent';
+  at: Scalars['DateTime']['output'];
+  /** Items failed then. */
+  failed: Scalars['Int']['output'];
+  kind: TimelineEventKind;
+  /** The status before; null for the first status batchql saw. */
+  previousStatus?: Maybe<BatchStatus>;
+  /** Items processed then. */
+  processed: Scalars['Int']['output'];
+  /** The provider's own status word then. */
+  providerStatus?: Maybe<Scalars['String']['output']>;
+  /** The status from then on. */
+  status: BatchStatus;
+  /** The item total then; null when the provider did not say. */
+  total?: Maybe<Scalars['Int']['output']>;
+};
+
+/** A provider webhook about the batch, confirmed by a read. */
+export type TimelineWebhookEvent = TimelineEvent & {
+  __typename?: 'TimelineWebhookEvent';
+  at: Scalars['DateTime']['output'];
+  /** The provider's event type, verbatim. */
+  eventType: Scalars['String']['output'];
+  kind: TimelineEventKind;
+  /** The status the confirming read found. */
+  status?: Maybe<BatchStatus>;
+};
+
+/** A write through batchql named this batch (the audit log has the whole entry). */
+export type TimelineWriteEvent = TimelineEvent & {
+  __typename?: 'TimelineWriteEvent';
+  at: Scalars['DateTime']['output'];
+  /** The error or user-error code of a refusal or failure; null otherwise. */
+  code?: Maybe<Scalars['String']['output']>;
+  kind: TimelineEventKind;
+  /** The mutation field (`cancelBatch`, `submitFactCheckBatch`, …). */
+  mutation: Scalars['String']['output'];
+  /** How it ended. */
+  outcome: AuditOutcome;
+  /** The token subject that made it; null without one, or when another tenant made it. */
+  subject?: Maybe<Scalars['String']['output']>;
+};
+
 /** The answer of `uploadFactCheckFile`. */
 export type UploadFactCheckFilePayload = {
   __typename?: 'UploadFactCheckFilePayload';
@@ -1614,6 +1881,7 @@ export type ResolversTypes = ResolversObject<{
   AuditOutcome: AuditOutcome;
   Batch: ResolverTypeWrapper<BatchModel>;
   BatchConnection: ResolverTypeWrapper<BatchConnectionModelModel>;
+  BatchCounts: ResolverTypeWrapper<BatchCounts>;
   BatchEdge: ResolverTypeWrapper<BatchEdgeModelModel>;
   BatchEvent: ResolverTypeWrapper<BatchEventModel>;
   BatchEventError: ResolverTypeWrapper<BatchEventError>;
@@ -1623,8 +1891,10 @@ export type ResolversTypes = ResolversObject<{
   BatchOrderField: BatchOrderField;
   BatchProgress: ResolverTypeWrapper<BatchProgress>;
   BatchProvider: BatchProvider;
+  BatchProviderCount: ResolverTypeWrapper<BatchProviderCount>;
   BatchSource: BatchSource;
   BatchStatus: BatchStatus;
+  BatchStatusCount: ResolverTypeWrapper<BatchStatusCount>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CancelBatchPayload: ResolverTypeWrapper<Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversTypes['Batch']> }>;
   CircuitState: CircuitState;
@@ -1667,6 +1937,7 @@ export type ResolversTypes = ResolversObject<{
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PatchReachResourcesInput: PatchReachResourcesInput;
+  ProgressPoint: ResolverTypeWrapper<ProgressPointModel>;
   ProviderExclusionReason: ProviderExclusionReason;
   ProviderInfo: ResolverTypeWrapper<ProviderInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1691,6 +1962,16 @@ export type ResolversTypes = ResolversObject<{
   SubmitGameballBatchInput: SubmitGameballBatchInput;
   SubmitReachResourcesInput: SubmitReachResourcesInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TimelineConnection: ResolverTypeWrapper<TimelineConnectionModelModel>;
+  TimelineEdge: ResolverTypeWrapper<Omit<TimelineEdge, 'node'> & { node: ResolversTypes['TimelineEvent'] }>;
+  TimelineEvent: ResolverTypeWrapper<TimelineEventModel>;
+  TimelineEventKind: TimelineEventKind;
+  TimelineExpiredEvent: ResolverTypeWrapper<TimelineEventModel>;
+  TimelineProgressEvent: ResolverTypeWrapper<TimelineEventModel>;
+  TimelineStaleEvent: ResolverTypeWrapper<TimelineEventModel>;
+  TimelineStatusEvent: ResolverTypeWrapper<TimelineEventModel>;
+  TimelineWebhookEvent: ResolverTypeWrapper<TimelineEventModel>;
+  TimelineWriteEvent: ResolverTypeWrapper<TimelineEventModel>;
   UploadFactCheckFilePayload: ResolverTypeWrapper<UploadFactCheckFilePayload>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
@@ -1704,6 +1985,7 @@ export type ResolversParentTypes = ResolversObject<{
   AuditLogFilter: AuditLogFilter;
   Batch: BatchModel;
   BatchConnection: BatchConnectionModelModel;
+  BatchCounts: BatchCounts;
   BatchEdge: BatchEdgeModelModel;
   BatchEvent: BatchEventModel;
   BatchEventError: BatchEventError;
@@ -1711,6 +1993,8 @@ export type ResolversParentTypes = ResolversObject<{
   BatchLedgerEntry: BatchFactsModel;
   BatchOrder: BatchOrder;
   BatchProgress: BatchProgress;
+  BatchProviderCount: BatchProviderCount;
+  BatchStatusCount: BatchStatusCount;
   Boolean: Scalars['Boolean']['output'];
   CancelBatchPayload: Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversParentTypes['Batch']> };
   DateTime: Scalars['DateTime']['output'];
@@ -1747,6 +2031,7 @@ export type ResolversParentTypes = ResolversObject<{
   Node: BatchModel;
   PageInfo: PageInfo;
   PatchReachResourcesInput: PatchReachResourcesInput;
+  ProgressPoint: ProgressPointModel;
   ProviderInfo: ProviderInfo;
   Query: Record<PropertyKey, never>;
   ReachBatch: ReachBatchModel;
@@ -1767,6 +2052,15 @@ export type ResolversParentTypes = ResolversObject<{
   SubmitGameballBatchInput: SubmitGameballBatchInput;
   SubmitReachResourcesInput: SubmitReachResourcesInput;
   Subscription: Record<PropertyKey, never>;
+  TimelineConnection: TimelineConnectionModelModel;
+  TimelineEdge: Omit<TimelineEdge, 'node'> & { node: ResolversParentTypes['TimelineEvent'] };
+  TimelineEvent: TimelineEventModel;
+  TimelineExpiredEvent: TimelineEventModel;
+  TimelineProgressEvent: TimelineEventModel;
+  TimelineStaleEvent: TimelineEventModel;
+  TimelineStatusEvent: TimelineEventModel;
+  TimelineWebhookEvent: TimelineEventModel;
+  TimelineWriteEvent: TimelineEventModel;
   UploadFactCheckFilePayload: UploadFactCheckFilePayload;
   UserError: UserError;
 }>;
@@ -1808,6 +2102,12 @@ export type BatchConnectionResolvers<ContextType = GraphQLContext, ParentType ex
   totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
+export type BatchCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchCounts'] = ResolversParentTypes['BatchCounts']> = ResolversObject<{
+  byProvider?: Resolver<Array<ResolversTypes['BatchProviderCount']>, ParentType, ContextType>;
+  byStatus?: Resolver<Array<ResolversTypes['BatchStatusCount']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type BatchEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchEdge'] = ResolversParentTypes['BatchEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Batch'], ParentType, ContextType>;
@@ -1842,6 +2142,16 @@ export type BatchProgressResolvers<ContextType = GraphQLContext, ParentType exte
   ratePerSecond?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   succeeded?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type BatchProviderCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchProviderCount'] = ResolversParentTypes['BatchProviderCount']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
+}>;
+
+export type BatchStatusCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchStatusCount'] = ResolversParentTypes['BatchStatusCount']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
 }>;
 
 export type CancelBatchPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CancelBatchPayload'] = ResolversParentTypes['CancelBatchPayload']> = ResolversObject<{
@@ -1882,6 +2192,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   originalFileName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['BatchProgress'], ParentType, ContextType>;
+  progressSeries?: Resolver<Array<ResolversTypes['ProgressPoint']>, ParentType, ContextType, RequireFields<FactCheckBatchProgressSeriesArgs, 'maxPoints'>>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
   providerBatchId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1890,6 +2201,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
+  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<FactCheckBatchTimelineArgs, 'first'>>;
   totalCostCents?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   totalInputTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   totalOutputTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1966,6 +2278,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   processedItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['BatchProgress'], ParentType, ContextType>;
+  progressSeries?: Resolver<Array<ResolversTypes['ProgressPoint']>, ParentType, ContextType, RequireFields<GameballBatchProgressSeriesArgs, 'maxPoints'>>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
   providerBatchId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   providerProgress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1976,6 +2289,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
+  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<GameballBatchTimelineArgs, 'first'>>;
   totalItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -2020,6 +2334,13 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type ProgressPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ProgressPoint'] = ResolversParentTypes['ProgressPoint']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  processed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type ProviderInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ProviderInfo'] = ResolversParentTypes['ProviderInfo']> = ResolversObject<{
   canCancel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   canList?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2036,6 +2357,7 @@ export type ProviderInfoResolvers<ContextType = GraphQLContext, ParentType exten
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType, RequireFields<QueryBatchArgs, 'fresh' | 'provider' | 'providerBatchId'>>;
+  batchCounts?: Resolver<ResolversTypes['BatchCounts'], ParentType, ContextType, Partial<QueryBatchCountsArgs>>;
   batches?: Resolver<ResolversTypes['BatchConnection'], ParentType, ContextType, Partial<QueryBatchesArgs>>;
   factCheckBatches?: Resolver<ResolversTypes['FactCheckBatchConnection'], ParentType, ContextType, Partial<QueryFactCheckBatchesArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'fresh' | 'id'>>;
@@ -2060,6 +2382,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   pendingRecords?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   pendingResources?: Resolver<Maybe<ResolversTypes['ReachPendingResourceConnection']>, ParentType, ContextType, Partial<ReachBatchPendingResourcesArgs>>;
   progress?: Resolver<ResolversTypes['BatchProgress'], ParentType, ContextType>;
+  progressSeries?: Resolver<Array<ResolversTypes['ProgressPoint']>, ParentType, ContextType, RequireFields<ReachBatchProgressSeriesArgs, 'maxPoints'>>;
   provider?: Resolver<ResolversTypes['BatchProvider'], ParentType, ContextType>;
   providerBatchId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   providerStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2072,6 +2395,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   successRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<ReachBatchTimelineArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2145,6 +2469,73 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   batches?: SubscriptionResolver<ResolversTypes['BatchEvent'], "batches", ParentType, ContextType, RequireFields<SubscriptionBatchesArgs, 'ids'>>;
 }>;
 
+export type TimelineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineConnection'] = ResolversParentTypes['TimelineConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['TimelineEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type TimelineEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineEdge'] = ResolversParentTypes['TimelineEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['TimelineEvent'], ParentType, ContextType>;
+}>;
+
+export type TimelineEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineEvent'] = ResolversParentTypes['TimelineEvent']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'TimelineExpiredEvent' | 'TimelineProgressEvent' | 'TimelineStaleEvent' | 'TimelineStatusEvent' | 'TimelineWebhookEvent' | 'TimelineWriteEvent', ParentType, ContextType>;
+}>;
+
+export type TimelineExpiredEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineExpiredEvent'] = ResolversParentTypes['TimelineExpiredEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TimelineProgressEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineProgressEvent'] = ResolversParentTypes['TimelineProgressEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  processed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TimelineStaleEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineStaleEvent'] = ResolversParentTypes['TimelineStaleEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['StaleReason'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TimelineStatusEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineStatusEvent'] = ResolversParentTypes['TimelineStatusEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  previousStatus?: Resolver<Maybe<ResolversTypes['BatchStatus']>, ParentType, ContextType>;
+  processed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  providerStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TimelineWebhookEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineWebhookEvent'] = ResolversParentTypes['TimelineWebhookEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['BatchStatus']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TimelineWriteEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineWriteEvent'] = ResolversParentTypes['TimelineWriteEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type UploadFactCheckFilePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadFactCheckFilePayload'] = ResolversParentTypes['UploadFactCheckFilePayload']> = ResolversObject<{
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   fileId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2165,11 +2556,14 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   Batch?: BatchResolvers<ContextType>;
   BatchConnection?: BatchConnectionResolvers<ContextType>;
+  BatchCounts?: BatchCountsResolvers<ContextType>;
   BatchEdge?: BatchEdgeResolvers<ContextType>;
   BatchEvent?: BatchEventResolvers<ContextType>;
   BatchEventError?: BatchEventErrorResolvers<ContextType>;
   BatchLedgerEntry?: BatchLedgerEntryResolvers<ContextType>;
   BatchProgress?: BatchProgressResolvers<ContextType>;
+  BatchProviderCount?: BatchProviderCountResolvers<ContextType>;
+  BatchStatusCount?: BatchStatusCountResolvers<ContextType>;
   CancelBatchPayload?: CancelBatchPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteReachResourcesPayload?: DeleteReachResourcesPayloadResolvers<ContextType>;
@@ -2190,6 +2584,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  ProgressPoint?: ProgressPointResolvers<ContextType>;
   ProviderInfo?: ProviderInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReachBatch?: ReachBatchResolvers<ContextType>;
@@ -2205,6 +2600,15 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ReachRecordErrorEdge?: ReachRecordErrorEdgeResolvers<ContextType>;
   SubmitBatchPayload?: SubmitBatchPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TimelineConnection?: TimelineConnectionResolvers<ContextType>;
+  TimelineEdge?: TimelineEdgeResolvers<ContextType>;
+  TimelineEvent?: TimelineEventResolvers<ContextType>;
+  TimelineExpiredEvent?: TimelineExpiredEventResolvers<ContextType>;
+  TimelineProgressEvent?: TimelineProgressEventResolvers<ContextType>;
+  TimelineStaleEvent?: TimelineStaleEventResolvers<ContextType>;
+  TimelineStatusEvent?: TimelineStatusEventResolvers<ContextType>;
+  TimelineWebhookEvent?: TimelineWebhookEventResolvers<ContextType>;
+  TimelineWriteEvent?: TimelineWriteEventResolvers<ContextType>;
   UploadFactCheckFilePayload?: UploadFactCheckFilePayloadResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 }>;

@@ -1,10 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { scopeOf, type GraphQLContext } from '../context.js';
 import type { Batch, ProviderName } from '../../domain/batch.js';
-import { GatewayError, badInput, notConfigured } from '../../domain/errors.js';
-import { DEFAULT_ORDER, type BatchListFilter, type ListOrder } from '../../domain/listing.js';
+import { ErrorCode, GatewayError, badInput, notConfigured } from '../../domain/errors.js';
+import type { DecodedGlobalId } from '../../domain/global-id.js';
+import { DEFAULT_ORDER, needsLedger, type BatchListFilter, type ListOrder } from '../../domain/listing.js';
+import { loadBatch } from '../load-batch.js';
 import { wantsPendingDetails } from '../selection.js';
-import type { Ledger } from '../../ledger/ledger.js';
+import { ledgerFilter, ledgerSource, listsUpstream, viewerOf } from './ledger-lists.js';
 import { bindingOf } from './cursor.js';
 import { mergeForward, type ListSource, type Positions, type SourcePosition, type Totals } from './merge.js';
 import { fetchWindow, pageArgs, type EdgeIndex, type PageArgs } from './window.js';
@@ -58,7 +60,17 @@ export async function resolveBatchList(
 ): Promise<BatchConnectionModel> {
   const page = pageArgs(args);
   const order = args.order ?? DEFAULT_ORDER;
-  const filter = args.filter;
+  // A filter only the ledger answers is answered by it for every provider; a global id searched is that batch.
+  const fromLedger = needsLedger(args.filter);
+  const { filter, direct } = fromLedger ? ledgerFilter(ctx, args.filter) : { filter: args.filter, direct: undefined };
+  const ledger = ctx.gateway.ledger?.ledger;
+  const ledgerReadable = ledger !== undefined && ledger.state().state !== 'unavailable';
+  if (fromLedger && !ledgerReadable)
+    throw new GatewayError(
+      ErrorCode.LEDGER_UNAVAILABLE,
+      '`search`, `finishedAfter` and `finishedBefore` are answered from the ledger, which is off (LEDGER=off) or ' +
+        'cannot be read (see /ready)',
+    );
   const excluded: BatchConnectionModel['excludedProviders'] = [];
   const sources: ListSource[] = [];
   const exactness: Partial<Record<ProviderName, boolean>> = {};
@@ -71,12 +83,13 @@ export async function resolveBatchList(
       excluded.push({ provider: name, reason: 'NOT_CONFIGURED', message: notConfigured(name).message });
       continue;
     }
-    if (!adapter.planList || !adapter.listPage || !adapter.capabilities.canList) {
-      const ledger = ctx.gateway.ledger?.ledger;
+    const upstream = listsUpstream(ctx, name);
+    if (!upstream || fromLedger) {
       // A ledger without a store (it could not be opened) lists nothing: the provider is excluded, as without one.
-      if (ledger && ledger.state().state !== 'unavailable') {
-        // No list upstream: the batches batchql knows, as the caller's tenant saw or submitted them.
-        sources.push(ledgerSource(ctx, name, ledger, filter, order));
+      if (ledger && ledgerReadable) {
+        // The batches batchql knows: all of the caller's scope for a provider that lists them upstream too, else
+        // those the caller's tenant saw or submitted.
+        sources.push(ledgerSource(ctx, name, ledger, filter, order, upstream ? null : viewerOf(ctx)));
         exactness[name] = true;
         // Cross-replica listing needs the shared store: said on every list that would miss other replicas' rows.
         if (ctx.gateway.ledger?.perReplica)
@@ -97,12 +110,12 @@ export async function resolveBatchList(
       });
       continue;
     }
-    const plan = adapter.planList(filter, order);
+    const plan = adapter.planList!(filter, order);
     if (!plan.ok) {
       excluded.push({ provider: name, reason: plan.reason, message: `${name}: ${plan.message}` });
       continue;
     }
-    const listPage = adapter.listPage.bind(adapter);
+    const listPage = adapter.listPage!.bind(adapter);
     const pushdownKey = JSON.stringify(plan.pushdown);
     exactness[name] = plan.exact;
     sources.push({
@@ -153,7 +166,7 @@ export async function resolveBatchList(
     field: scope.field,
     filter,
     order,
-    scope: sources.map((s) => `${s.provider}:${s.ledger ? `ledger:${viewerOf(ctx)}` : scopeOf(ctx, s.provider)}`),
+    scope: sources.map((s) => `${s.provider}:${s.ledger ? `ledger:${viewerOf(ctx)}:` : ''}${scopeOf(ctx, s.provider)}`),
   });
   const decode = (cursor: string, argument: 'after' | 'before'): { s: Positions; c: Totals } => {
     const payload = ctx.gateway.lists.codec.decode(binding, cursor, argument) as { s?: Positions; c?: Totals } | null;
@@ -176,6 +189,8 @@ export async function resolveBatchList(
       excludedProviders: excluded,
     };
   }
+
+  if (direct) return directHit(ctx, info, direct, sources, encode, excluded);
 
   if (page.last !== null || before !== null)
     return backward(ctx, info, scope, page, sources, after, before, encode, excluded);
@@ -281,6 +296,38 @@ async function backward(
   }
 }
 
+/**
+ * A search for a global id: that batch alone, read as `node` reads it (from the ledger when it is finished and
+ * stored, else from its provider), or no edge when it does not exist. Its cursor ends the list.
+ */
+async function directHit(
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+  direct: DecodedGlobalId,
+  sources: ListSource[],
+  encode: (positions: Positions) => string,
+  excluded: BatchConnectionModel['excludedProviders'],
+): Promise<BatchConnectionModel> {
+  let node: Batch | undefined;
+  try {
+    node = await loadBatch(ctx, info, direct.provider, direct.providerBatchId);
+  } catch (error) {
+    if (!(error instanceof GatewayError && error.code === ErrorCode.NOT_FOUND)) throw error;
+  }
+  const edges = node ? [{ node, cursor: encode(Object.fromEntries(sources.map((s) => [s.provider, null]))) }] : [];
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[0]?.cursor ?? null,
+    },
+    totalCount: edges.length,
+    excludedProviders: excluded,
+  };
+}
+
 function reportFailures(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
@@ -291,36 +338,6 @@ function reportFailures(
   // A per-provider list has nothing healthy to keep: its provider's failure is the field's error.
   if (!scope.partial) throw failures[0]!.error;
   for (const f of failures) ctx.notes.error(f.error, info.path);
-}
-
-/** Who a ledger list is for: the caller's tenant (`''`: a caller without one, `AUTH_MODE=none`). */
-function viewerOf(ctx: Pick<GraphQLContext, 'tenant'>): string {
-  return ctx.tenant ?? '';
-}
-
-/**
- * The list of a provider without one upstream: the ledger's rows of the batches the caller's tenant saw or
- * submitted (docs/ledger.md, "Every batch is listable"). The filter is applied in the store, so its totals are
- * exact; the pages cost no upstream call.
- */
-function ledgerSource(
-  ctx: GraphQLContext,
-  name: ProviderName,
-  ledger: Ledger,
-  filter: BatchListFilter,
-  order: ListOrder,
-): ListSource {
-  const scope = scopeOf(ctx, name);
-  const viewer = viewerOf(ctx);
-  return {
-    provider: name,
-    exact: true,
-    offsetBased: false,
-    firstToken: null,
-    rank: ctx.gateway.providers[name]!.capabilities.listRank,
-    ledger: true,
-    fetch: (ref) => ledger.page(name, scope, viewer, filter, order, ref.token, ref.size),
-  };
 }
 
 /**

@@ -70,20 +70,24 @@ export function audit(
   }
   const { provider, providerBatchId } = subjectOf(ctx, args, batch);
   const key = args.idempotencyKey;
-  ledger.audit({
-    at: new Date(),
-    mutation: info.fieldName,
-    provider,
-    providerBatchId,
-    subject: ctx.principal.subject ?? null,
-    tenant: ctx.tenant ?? null,
-    client: ctx.client.key,
-    requestId: ctx.requestId ?? null,
-    idempotencyKey: typeof key === 'string' ? key : null,
-    outcome,
-    code,
-    message,
-  });
+  ledger.audit(
+    {
+      at: new Date(),
+      mutation: info.fieldName,
+      provider,
+      providerBatchId,
+      subject: ctx.principal.subject ?? null,
+      tenant: ctx.tenant ?? null,
+      client: ctx.client.key,
+      requestId: ctx.requestId ?? null,
+      idempotencyKey: typeof key === 'string' ? key : null,
+      outcome,
+      code,
+      message,
+    },
+    // The write is an event of the batch's timeline, in the caller's credential scope.
+    provider ? scopeOf(ctx, provider) : undefined,
+  );
   const adapter = batch ? ctx.gateway.providers[batch.provider] : undefined;
   if (outcome === 'CREATED' && batch && adapter)
     ledger.submitted(

@@ -4,6 +4,7 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 import type { ServedProvider } from '../served-provider.js';
 import type { GraphQLContext } from '../context.js';
 import { ledgerEntryOf } from './audit-log.js';
+import { historyFields } from './history.js';
 
 const resolveType = (batch: DomainBatch) => batchTypeName(batch.provider);
 const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatchId);
@@ -15,7 +16,7 @@ const servedFrom = (batch: DomainBatch) => batch.servedFrom ?? 'PROVIDER';
 const ledger = (batch: DomainBatch, _: unknown, ctx: GraphQLContext) => ledgerEntryOf(batch, ctx);
 
 /** The resolvers every provider's batch type has (domain objects already carry the GraphQL field names). */
-const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt, servedFrom, ledger };
+const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt, servedFrom, ledger, ...historyFields };
 
 /**
  * The Batch and Node interfaces, and each listed provider's batch type, generated from the

@@ -9,6 +9,7 @@ import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
 import { listQueries } from './lists.js';
 import { AuditEntry, auditLogQuery, BatchLedgerEntry } from './audit-log.js';
+import { countsQuery, timelineResolvers } from './history.js';
 
 /**
  * yoga's multipart requests hand a `File` in; it is never an output. Anything but a file in its place (a JSON
@@ -41,12 +42,13 @@ export function createResolvers(providers: readonly ServedProvider[]): Resolvers
     DateTime: DateTimeResolver,
     JSON: JSONResolver,
     File: FileScalar,
-    Query: { ...Query, ...listQueries, ...auditLogQuery },
+    Query: { ...Query, ...listQueries, ...auditLogQuery, ...countsQuery },
     Mutation,
     Subscription,
     ...batchResolvers(providers),
     AuditEntry,
     BatchLedgerEntry,
+    ...timelineResolvers,
   };
   for (const provider of providers)
     for (const [type, fields] of Object.entries(provider.schema.resolvers ?? {}))

@@ -1,9 +1,13 @@
+import { badInput } from '../../domain/errors.js';
 import type { BatchListFilter, ListOrder } from '../../domain/listing.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import type { GraphQLContext } from '../context.js';
 import { resolveBatchList } from '../connections/batch-list.js';
 
 type Maybe<T> = T | null | undefined;
+
+/** The longest `BatchFilter.search` (a name or an id; longer input is refused, not scanned for). */
+const MAX_SEARCH = 200;
 
 /** A DateTime input as a Date (graphql-scalars parses to Date; strings are tolerated). */
 const date = (value: Maybe<Date | string>): Date | undefined =>
@@ -16,6 +20,9 @@ export interface FilterInput {
   hasPendingResources?: Maybe<boolean>;
   createdAfter?: Maybe<Date | string>;
   createdBefore?: Maybe<Date | string>;
+  finishedAfter?: Maybe<Date | string>;
+  finishedBefore?: Maybe<Date | string>;
+  search?: Maybe<string>;
 }
 
 /**
@@ -32,6 +39,14 @@ export function toFilter(ctx: GraphQLContext, f: Maybe<FilterInput>): BatchListF
   const before = date(f.createdBefore);
   if (after) filter.createdAfter = after;
   if (before) filter.createdBefore = before;
+  const finishedAfter = date(f.finishedAfter);
+  const finishedBefore = date(f.finishedBefore);
+  if (finishedAfter) filter.finishedAfter = finishedAfter;
+  if (finishedBefore) filter.finishedBefore = finishedBefore;
+  if (f.search != null) {
+    if (f.search.length > MAX_SEARCH) throw badInput(`search must be at most ${MAX_SEARCH} characters`);
+    filter.search = f.search;
+  }
   for (const provider of ctx.gateway.definitions)
     Object.assign(filter, provider.schema.listFilter?.(f as Readonly<Record<string, unknown>>));
   return filter;

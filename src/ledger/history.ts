@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import { createLTTB } from 'downsample';
+import type { BatchStatus, StaleReason } from '../domain/batch.js';
+import type { AuditOutcome } from './audit.js';
+import type { ProgressPoint, TimelineEvent, TimelineKind } from './events.js';
+import type { BatchKey } from './ledger.js';
+import type { EventRow, LedgerTables } from './tables.js';
+
+/** A position in a timeline: the time and id of the last event of the previous page. */
+export interface TimelinePosition {
+  at: number;
+  id: number;
+}
+
+/** A stored event as the GraphQL event types answer it. */
+function eventOf(row: EventRow): TimelineEvent {
+  const detail = row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : {};
+  const text = (name: string) => (typeof detail[name] === 'string' ? (detail[name] as string) : null);
+  return {
+    id: row.id,
+    at: new Date(Number(row.at)),
+    kind: row.kind as TimelineKind,
+    status: row.status as BatchStatus | null,
+    previousStatus: text('previousStatus') as BatchStatus | null,
+    providerStatus: text('providerStatus'),
+    counts: row.processed === null ? null : { processed: row.processed, failed: row.failed ?? 0, total: row.total },
+    mutation: text('mutation'),
+    subject: text('subject'),
+    tenant: text('tenant'),
+    outcome: text('outcome') as AuditOutcome | null,
+    code: text('code'),
+    webhookType: text('type'),
+    staleReason: text('reason') as StaleReason | null,
+    endedAt: row.ended_at === null ? null : new Date(Number(row.ended_at)),
+  };
+}
+
+/**
+ * At most `count` + 1 events of one batch, oldest first, after `from` (exclusive), of `kinds` (all when
+ * undefined). Served by `ledger_events_by_batch` (provider, scope, batch id, at, id).
+ */
+export async function timelineRows(
+  db: Kysely<LedgerTables>,
+  key: BatchKey,
+  from: TimelinePosition | null,
+  count: number,
+  kinds: readonly TimelineKind[] | undefined,
+): Promise<TimelineEvent[]> {
+  let q = db
+    .selectFrom('ledger_events')
+    .selectAll()
+    .where('provider', '=', key.provider)
+    .where('scope', '=', key.scope)
+    .where('provider_batch_id', '=', key.providerBatchId);
+  if (kinds) q = q.where('kind', 'in', kinds.length ? [...kinds] : ['']);
+  if (from)
+    q = q.where((eb) => eb.or([eb('at', '>', from.at), eb.and([eb('at', '=', from.at), eb('id', '>', from.id)])]));
+  const rows = await q
+    .orderBy('at')
+    .orderBy('id')
+    .limit(count + 1)
+    .execute();
+  return rows.map(eventOf);
+}
+
+/** Every stored point of a batch's progress (its samples, and the counts of its status changes), oldest first. */
+export async function progressRows(db: Kysely<LedgerTables>, key: BatchKey): Promise<ProgressPoint[]> {
+  const rows = await db
+    .selectFrom('ledger_events')
+    .select(['at', 'processed', 'failed', 'total'])
+    .where('provider', '=', key.provider)
+    .where('scope', '=', key.scope)
+    .where('provider_batch_id', '=', key.providerBatchId)
+    .where('kind', 'in', ['PROGRESS', 'STATUS'])
+    .where('processed', 'is not', null)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    at: new Date(Number(r.at)),
+    processed: r.processed!,
+    failed: r.failed ?? 0,
+    total: r.total,
+  }));
+}
+
+/**
+ * At most `maxPoints` of `points`, chosen by Largest-Triangle-Three-Buckets on the processed count (the
+ * `downsample` package), so the shape a chart draws is kept, with the first and last points. Each chosen point
+ * keeps its own failed count and total. Fewer points than `maxPoints` come back as they are.
+ */
+export function downsampled(points: ProgressPoint[], maxPoints: number): ProgressPoint[] {
+  if (points.length <= maxPoints) return points;
+  if (maxPoints < 3) return maxPoints === 1 ? [points.at(-1)!] : [points[0]!, points.at(-1)!];
+  return Array.from(byProcessed(points, maxPoints) as ProgressPoint[]);
+}
+
+const byProcessed = createLTTB<ProgressPoint>({ x: (p) => p.at.getTime(), y: 'processed' });

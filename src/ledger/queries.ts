@@ -1,0 +1,104 @@
+import { PostgresAdapter, sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { Batch, BatchStatus, ProviderName } from '../domain/batch.js';
+import type { BatchListFilter } from '../domain/listing.js';
+import type { LedgerTables } from './tables.js';
+
+/** A condition no row meets (an empty `in` list), in both stores. */
+export const NOTHING = sql<boolean>`1 = 0`;
+
+type Rows = ExpressionBuilder<LedgerTables & { b: LedgerTables['ledger_batches'] }, 'b'>;
+
+/**
+ * What search matches of a batch: its name, when its provider's batches have one, and its provider id, lower
+ * case (the `search_text` column).
+ */
+export function searchTextOf(batch: Batch): string {
+  const name = (batch as { name?: unknown }).name;
+  return `${typeof name === 'string' ? name : ''} ${batch.providerBatchId}`.trim().toLowerCase();
+}
+
+/** Search input as the store matches it: trimmed, lower case; empty matches everything. */
+export function searchTerm(search: string): string {
+  return search.trim().toLowerCase();
+}
+
+/**
+ * The rows whose name or provider id contains `term`, or whose provider id is `term` exactly (looked up through
+ * the key). On SQLite, a term of three characters or more goes through the FTS5 trigram table (`ledger_search`);
+ * on PostgreSQL, `like` is served by the `pg_trgm` GIN index. Shorter terms scan (docs/ledger.md, "Search").
+ */
+function searchCondition(db: Kysely<LedgerTables>, eb: Rows, term: string): Expression<SqlBool> {
+  const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = sql<SqlBool>`b.search_text like ${pattern} escape '\\'`;
+  const exact = eb('b.provider_batch_id', '=', term);
+  if (db.getExecutor().adapter instanceof PostgresAdapter || [...term].length < 3) return eb.or([exact, like]);
+  const phrase = `"${term.replace(/"/g, '""')}"`;
+  return eb.or([exact, sql<SqlBool>`b.seq in (select rowid from ledger_search where ledger_search match ${phrase})`]);
+}
+
+/** Narrows rows of `ledger_batches as b` to `filter` (every part the store can answer). */
+export function filterCondition(db: Kysely<LedgerTables>, eb: Rows, filter: BatchListFilter): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = [];
+  if (filter.statuses) parts.push(filter.statuses.length ? eb('b.status', 'in', [...filter.statuses]) : NOTHING);
+  if (filter.batchTypes)
+    parts.push(filter.batchTypes.length ? eb('b.batch_type', 'in', [...filter.batchTypes]) : NOTHING);
+  if (filter.hasPendingResources === true) parts.push(eb('b.pending_records', '>', 0));
+  if (filter.hasPendingResources === false)
+    parts.push(eb.or([eb('b.pending_records', 'is', null), eb('b.pending_records', '<=', 0)]));
+  if (filter.createdAfter) parts.push(eb('b.created_at', '>=', filter.createdAfter.getTime()));
+  if (filter.createdBefore) parts.push(eb('b.created_at', '<', filter.createdBefore.getTime()));
+  if (filter.finishedAfter) parts.push(eb('b.finished_at', '>=', filter.finishedAfter.getTime()));
+  if (filter.finishedBefore) parts.push(eb('b.finished_at', '<', filter.finishedBefore.getTime()));
+  if (filter.search !== undefined && searchTerm(filter.search) !== '')
+    parts.push(searchCondition(db, eb, searchTerm(filter.search)));
+  return eb.and(parts);
+}
+
+/**
+ * Which rows of one provider a caller may count or search: those of its credential scope, and, when `viewer` is
+ * set (a provider without a list upstream), only those that tenant saw or submitted (the listing rule).
+ */
+export interface Visible {
+  provider: ProviderName;
+  scope: string;
+  viewer: string | null;
+}
+
+/** The rows of `part` the caller may see. */
+export function visibleCondition(eb: Rows, part: Visible): Expression<SqlBool> {
+  const own = [eb('b.provider', '=', part.provider), eb('b.scope', '=', part.scope)];
+  if (part.viewer !== null)
+    own.push(
+      eb.exists(
+        eb
+          .selectFrom('ledger_viewers as v')
+          .select('v.viewer')
+          .whereRef('v.provider', '=', 'b.provider')
+          .whereRef('v.scope', '=', 'b.scope')
+          .whereRef('v.provider_batch_id', '=', 'b.provider_batch_id')
+          .where('v.viewer', '=', part.viewer),
+      ),
+    );
+  return eb.and(own);
+}
+
+/** Counts per provider and status of the rows of `parts` that match `filter`. */
+export async function countRows(
+  db: Kysely<LedgerTables>,
+  parts: readonly Visible[],
+  filter: BatchListFilter,
+): Promise<{ provider: ProviderName; status: BatchStatus; count: number }[]> {
+  if (parts.length === 0) return [];
+  const rows = await db
+    .selectFrom('ledger_batches as b')
+    .select(['b.provider', 'b.status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where((eb) => eb.or(parts.map((part) => visibleCondition(eb, part))))
+    .where((eb) => filterCondition(db, eb, filter))
+    .groupBy(['b.provider', 'b.status'])
+    .execute();
+  return rows.map((r) => ({
+    provider: r.provider as ProviderName,
+    status: r.status as BatchStatus,
+    count: Number(r.n),
+  }));
+}
