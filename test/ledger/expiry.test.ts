@@ -68,6 +68,12 @@ describe.each(LEDGER_STORES)('with the $name store', (store) => {
       expect(Object.values(answer.data)[0]).toEqual(expired);
     }
     expect(reads(id)).toBe(2);
+    // Its items are read from Check's results, which are gone with it.
+    const items = await h.gql(
+      `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") {
+        ... on FactCheckBatch { items(first: 1) { edges { node { itemIndex } } } } } }`,
+    );
+    expect(items.errors?.[0]).toMatchObject({ path: ['batch', 'items'], extensions: { code: 'NOT_FOUND' } });
   });
 
   it('answers an expired batch from the store too (another gateway on the same ledger)', async () => {
