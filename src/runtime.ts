@@ -403,7 +403,7 @@ export async function startGateway(
   const opened = await openLedger(config.ledger, logger, metrics);
   started.defer(() => opened?.close());
   const ledger = opened?.ledger;
-  const providers = ledger ? recordingAll(upstreamProviders, ledger) : upstreamProviders;
+  const providers = ledger ? recordingAll(upstreamProviders, ledger, options.now) : upstreamProviders;
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
   const leases: LeaseLedger | undefined = redis
@@ -513,6 +513,7 @@ export async function startGateway(
               auditRequired: config.ledger.auditRequired,
               perReplica: config.redis.url !== undefined && config.ledger.databaseUrl === undefined,
               operatorScope: config.auth.operatorScope,
+              now: options.now ?? Date.now,
             },
           }
         : {}),

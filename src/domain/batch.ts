@@ -58,6 +58,16 @@ interface BatchCommon {
   servedFrom?: 'PROVIDER' | 'LEDGER';
   /** Set on ledger list rows: when batchql first saw the batch (their creation order when the provider gives none). */
   knownSince?: Date;
+  /**
+   * When the provider says it stops keeping the batch (null: it does not say, or not yet); absent for a provider
+   * that never says. batchql assumes a batch is no longer readable from then on (`pastExpiry`).
+   */
+  expiresAt?: Date | null;
+  /**
+   * Set on an answer that is the ledger's last reading of a batch past its `expiresAt`, which the provider no
+   * longer keeps (docs/ledger.md, "Expired batches"); never stored with the reading.
+   */
+  expired?: boolean;
 }
 
 /**
@@ -73,6 +83,11 @@ export type StaleReason = 'POLL_FAILED' | 'BUDGET_WAIT' | 'OVERDUE';
  */
 export interface Batch extends BatchCommon {
   provider: ProviderName;
+}
+
+/** Whether `batch` is past its `expiresAt` at `now` (epoch ms): the provider no longer keeps it, batchql assumes. */
+export function pastExpiry(batch: Pick<Batch, 'expiresAt'>, now: number): boolean {
+  return batch.expiresAt != null && batch.expiresAt.getTime() <= now;
 }
 
 /** Derives `percent` (0-100, two decimals) from counts; null when the total is unknown or zero-safe. */

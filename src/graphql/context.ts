@@ -65,6 +65,8 @@ export interface LedgerServices {
   perReplica?: boolean;
   /** `JWT_OPERATOR_SCOPE`, named in FORBIDDEN refusals. */
   operatorScope: string;
+  /** The clock a stored reading's `expiresAt` is compared with (tests pass the simulators'). */
+  now: () => number;
 }
 
 /** What the gateway shares with every request: one object, made once. */

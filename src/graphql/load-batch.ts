@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { scopeOf, type GraphQLContext } from './context.js';
-import type { Batch, ProviderName } from '../domain/batch.js';
+import { pastExpiry, type Batch, type ProviderName } from '../domain/batch.js';
 import { badInput, notConfigured } from '../domain/errors.js';
 import type { BatchProvider } from '../domain/provider.js';
 import { selectsAnyField, wantsPendingDetails } from './selection.js';
@@ -26,7 +26,8 @@ export function resolveTarget(
  * Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never
  * reaches an upstream). Unless `fresh`, a finished batch whose stored reading has every field the
  * operation selects is answered from the ledger with no upstream call (docs/ledger.md, "Finished
- * batches cost nothing"); anything else is read, and the reading is stored on its way back.
+ * batches cost nothing"); anything else is read, and the reading is stored on its way back. A stored reading past
+ * its `expiresAt` is answered marked `expired` (docs/ledger.md, "Expired batches"): the provider no longer has it.
  */
 export function loadBatch(
   ctx: GraphQLContext,
@@ -43,12 +44,14 @@ export function loadBatch(
   }
   const includePendingDetails = wantsPendingDetails(info, adapter.capabilities);
   const read = () => ctx.loaders.batch(provider).load({ providerBatchId, includePendingDetails });
-  const ledger = ctx.gateway.ledger?.ledger;
-  if (!ledger || fresh) return read();
+  const services = ctx.gateway.ledger;
+  if (!services || fresh) return read();
+  const { ledger } = services;
   return ledger.reading({ provider, scope: scopeOf(ctx, provider), providerBatchId }).then((stored) => {
     if (!stored?.terminal || selectsAnyField(info, stored.lacks)) return read();
     ledger.served(provider, stored.from);
     stored.batch.servedFrom = 'LEDGER';
+    if (pastExpiry(stored.batch, services.now())) stored.batch.expired = true;
     return stored.batch;
   });
 }

@@ -1,9 +1,20 @@
 import type { Batch } from '../domain/batch.js';
 import { parseWithDates } from '../live/coordinator.js';
 
-/** A batch as the ledger stores it: JSON (dates as ISO strings, revived on the way out), less the live-only fields. */
+/**
+ * A batch as the ledger stores it: JSON (dates as ISO strings, revived on the way out), less the live-only fields
+ * and `expired`, which says how an answer was served (from a reading the provider no longer has), not what was read.
+ */
 export function serializeReading(batch: Batch): string {
-  const { stale: _s, staleReason: _r, nextRefreshAt: _n, servedFrom: _f, knownSince: _k, ...reading } = batch;
+  const {
+    stale: _s,
+    staleReason: _r,
+    nextRefreshAt: _n,
+    servedFrom: _f,
+    knownSince: _k,
+    expired: _e,
+    ...reading
+  } = batch;
   const progress = { ...reading.progress };
   delete progress.ratePerSecond;
   delete progress.estimatedCompletionAt;

@@ -1,6 +1,6 @@
 import type { BatchStatus, ProviderName } from '../../domain/batch.js';
 import type { WriteRequest } from '../../domain/writes.js';
-import type { FactCheckPlan } from '../../providers/factcheck/simulator/index.js';
+import type { FactCheckExpiry, FactCheckPlan } from '../../providers/factcheck/simulator/index.js';
 import type { WebhookTarget } from '../../providers/factcheck/simulator/webhooks.js';
 import type { GameballRateLimits } from '../../providers/gameball/simulator/index.js';
 import type { SimClock } from './clock.js';
@@ -29,6 +29,8 @@ interface CommonSimulatorOptions {
   factCheckRateLimitWindowMs?: number | undefined;
   /** Where Check sends its signed batch webhooks (`createFactCheckWebhooks`); others ignore it. */
   factCheckWebhook?: WebhookTarget | undefined;
+  /** Check's expiry mode (`FactCheckSimulatorOptions.expiry`); others ignore it. */
+  factCheckExpiry?: FactCheckExpiry | undefined;
   /** Gameball's per-second and per-30-second windows; others ignore it. */
   gameballRateLimits?: GameballRateLimits | 'documented' | 'none' | undefined;
   /** Check's showcase batch (`FACT_CHECK_SHOWCASE_ID`), for the demo; others ignore it. */

@@ -1,5 +1,5 @@
 import type { SimClock } from './clock.js';
-import type { FactCheckPlan } from '../../providers/factcheck/simulator/index.js';
+import type { FactCheckExpiry, FactCheckPlan } from '../../providers/factcheck/simulator/index.js';
 import type { WebhookTarget } from '../../providers/factcheck/simulator/webhooks.js';
 import type { GameballRateLimits } from '../../providers/gameball/simulator/index.js';
 import type { DataProfile, ShowcaseOptions } from './model.js';
@@ -69,6 +69,11 @@ export interface StartSimulatorsOptions {
   /** Where Check posts signed `batch.completed`/`batch.failed` events (also `POST /__sim/webhooks`). @default none */
   factCheckWebhook?: WebhookTarget;
   /**
+   * Check's batches expire as batchql assumes: gone (404 `not_found`, out of lists) `ttlMs` after they finish
+   * (also `POST /__sim/expiry`). @default off
+   */
+  factCheckExpiry?: FactCheckExpiry;
+  /**
    * Gameball's per-resource windows: `documented` is 30 a second and 360 per 30 s (the "Others"
    * resource of the batch endpoints); `none` enforces nothing. @default 'none'
    */
@@ -100,6 +105,7 @@ export async function startSimulators(o: StartSimulatorsOptions): Promise<Simula
     factCheckRateLimitPerMinute: o.factCheckRateLimitPerMinute,
     factCheckRateLimitWindowMs: o.factCheckRateLimitWindowMs,
     factCheckWebhook: o.factCheckWebhook,
+    factCheckExpiry: o.factCheckExpiry,
     host: o.host,
     gameballRateLimits: o.gameballRateLimits,
     factCheckShowcase: o.factCheckShowcase,

@@ -121,6 +121,12 @@ export type Batch = {
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   /** A batch-level error message from the provider, if any. */
   errorMessage?: Maybe<Scalars['String']['output']>;
+  /**
+   * True when the provider no longer keeps this batch: it said when it stops keeping it (Check's `expiresAt`), that
+   * time has passed, and this answer is batchql's last reading of it (`servedFrom: LEDGER`, as of `observedAt`).
+   * False for any other answer (docs/ledger.md, "Expired batches").
+   */
+  expired: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   /** True when the batch will not change any more (for a provider with pending details, once no pending records remain). */
   isTerminal: Scalars['Boolean']['output'];
@@ -459,6 +465,7 @@ export type FactCheckBatch = Batch & Node & {
   context?: Maybe<Scalars['JSON']['output']>;
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   errorMessage?: Maybe<Scalars['String']['output']>;
+  expired: Scalars['Boolean']['output'];
   /** When Check deletes the results (createdAt + 30 days on Pro). */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
@@ -728,6 +735,7 @@ export type GameballBatch = Batch & Node & {
   completedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   errorMessage?: Maybe<Scalars['String']['output']>;
+  expired: Scalars['Boolean']['output'];
   /** How many items failed; null when absent. */
   failedItems?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
@@ -1314,6 +1322,7 @@ export type ReachBatch = Batch & Node & {
   errorMessage?: Maybe<Scalars['String']['output']>;
   /** Error counts by category (Reach `errors.summary`). */
   errorSummary: Array<ReachErrorCategoryCount>;
+  expired: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
   ledger?: Maybe<BatchLedgerEntry>;
@@ -2180,6 +2189,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   context?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inputFormat?: Resolver<Maybe<ResolversTypes['FactCheckInputFormat']>, ParentType, ContextType>;
@@ -2269,6 +2279,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   failedItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2373,6 +2384,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   errorSummary?: Resolver<Array<ResolversTypes['ReachErrorCategoryCount']>, ParentType, ContextType>;
+  expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   ledger?: Resolver<Maybe<ResolversTypes['BatchLedgerEntry']>, ParentType, ContextType>;

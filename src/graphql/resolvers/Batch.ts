@@ -13,10 +13,11 @@ const stale = (batch: DomainBatch) => batch.stale ?? false;
 const staleReason = (batch: DomainBatch) => (batch.stale ? (batch.staleReason ?? 'POLL_FAILED') : null);
 const nextRefreshAt = (batch: DomainBatch) => batch.nextRefreshAt ?? null;
 const servedFrom = (batch: DomainBatch) => batch.servedFrom ?? 'PROVIDER';
+const expired = (batch: DomainBatch) => batch.expired ?? false;
 const ledger = (batch: DomainBatch, _: unknown, ctx: GraphQLContext) => ledgerEntryOf(batch, ctx);
 
 /** The resolvers every provider's batch type has (domain objects already carry the GraphQL field names). */
-const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt, servedFrom, ledger, ...historyFields };
+const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt, servedFrom, expired, ledger, ...historyFields };
 
 /**
  * The Batch and Node interfaces, and each listed provider's batch type, generated from the

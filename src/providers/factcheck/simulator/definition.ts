@@ -17,6 +17,7 @@ export const factCheckSimulator: SimulatorDefinition<'factCheck', FactCheckSimCr
       ...(o.factCheckShowcase ? { showcase: o.factCheckShowcase } : {}),
       rateLimitWindowMs: o.factCheckRateLimitWindowMs,
       webhook: o.factCheckWebhook,
+      expiry: o.factCheckExpiry,
     }),
   gatewayEnv: (url, c) => ({
     FACTCHECK_BASE_URL: url,

@@ -80,6 +80,20 @@ export interface FactCheckSimulatorOptions extends DataSetOptions {
   webhook?: WebhookTarget | undefined;
   /** How often finished batches are looked for (they are on every API request too). @default 250 */
   webhookCheckMs?: number | undefined;
+  /**
+   * Batches expire as batchql assumes (docs/providers.md; Check does not document it): a finished batch's
+   * `expiresAt` is its `completedAt + ttlMs`, and from then on it is gone, as an unknown id: its read and its
+   * results answer 404 `not_found`, and list pages leave it out (their `total` too). Also settable later:
+   * `POST /__sim/expiry {ttlMs}` (`{ttlMs: null}` or `DELETE /__sim/expiry` turns it off).
+   * @default off: `expiresAt` is `createdAt` + 30 days once finished, and nothing expires
+   */
+  expiry?: FactCheckExpiry | undefined;
+}
+
+/** The Check simulator's expiry mode (`FactCheckSimulatorOptions.expiry`). */
+export interface FactCheckExpiry {
+  /** How long a finished batch stays readable after its `completedAt` (ms, simulator clock). */
+  ttlMs: number;
 }
 
 /** The id of the showcase batch (`FactCheckSimulatorOptions.showcase`). */
@@ -156,6 +170,16 @@ export async function createFactCheckSimulator(
     for (const b of batches.slice(byId.size)) byId.set(b.id, b);
   };
   let requestSeq = 0;
+  let expiry = o.expiry;
+  /** When a batch stops being kept (epoch ms), or null while it is unfinished. */
+  const expiresAtOf = (b: SimBatch, completedAt: number | null) =>
+    completedAt === null ? null : expiry ? completedAt + expiry.ttlMs : b.createdAt + 30 * DAY;
+  /** Whether the expiry mode is on and has removed `b` by now (from its `expiresAt` on). */
+  const expired = (b: SimBatch) => {
+    if (!expiry) return false;
+    const at = expiresAtOf(b, stateAt(b, clock.now()).completedAt);
+    return at !== null && at <= clock.now();
+  };
   const minute = new FixedWindow(rateLimit, o.rateLimitWindowMs ?? 60_000);
 
   const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): SimResponse => ({
@@ -213,7 +237,7 @@ export async function createFactCheckSimulator(
       validationErrors: validation
         ? rows.map((row, i) => ({ row, error: i % 2 ? 'Content exceeds maximum length' : 'Content is required' }))
         : null,
-      expiresAt: s.completedAt === null ? null : iso(b.createdAt + 30 * DAY),
+      expiresAt: iso(expiresAtOf(b, s.completedAt)),
     };
   }
 
@@ -301,6 +325,19 @@ export async function createFactCheckSimulator(
     sync,
   });
 
+  /** `POST /__sim/expiry {ttlMs}` turns the expiry mode on (`ttlMs: null` off); `DELETE /__sim/expiry` off. */
+  function expiryControl(method: string, path: string, input: unknown): SimResponse | undefined {
+    if (path !== '/__sim/expiry') return undefined;
+    if (method === 'DELETE') return ((expiry = undefined), { status: 204, body: undefined });
+    if (method !== 'POST') return undefined;
+    const ttlMs = (input as { ttlMs?: unknown } | null)?.ttlMs;
+    if (ttlMs === null) return ((expiry = undefined), { status: 204, body: undefined });
+    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0)
+      return { status: 400, body: { error: 'ttlMs must be a number of milliseconds >= 0, or null' } };
+    expiry = { ttlMs };
+    return { status: 204, body: undefined };
+  }
+
   function handle(req: SimRequest, route: string): SimResponse {
     // Batches that finished since the last look are announced (when a receiver is configured).
     void webhooks.check();
@@ -330,7 +367,7 @@ export async function createFactCheckSimulator(
         });
       }
       const rows = batches
-        .filter((b) => wanted === undefined || statusWord(b, undefined) === wanted)
+        .filter((b) => !expired(b) && (wanted === undefined || statusWord(b, undefined) === wanted))
         .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? -1 : 1));
       return {
         status: 200,
@@ -347,7 +384,8 @@ export async function createFactCheckSimulator(
     }
     const id = decodeURIComponent(req.path.split('/')[3] ?? '');
     const b = byId.get(id);
-    if (!b) return error(404, 'not_found', 'Batch not found');
+    // An expired batch is gone, exactly as an id Check never had (the expiry mode).
+    if (!b || expired(b)) return error(404, 'not_found', 'Batch not found');
     if (route === 'GET /v1/batch/:id') return { status: 200, body: detail(b, req.statusOverride) };
     if (route === 'GET /v1/batch/:id/results') {
       const page = paging(req);
@@ -419,7 +457,10 @@ export async function createFactCheckSimulator(
       return undefined;
     },
     handle,
-    control: (method, path, input) => writes.control(method, path, input) ?? webhooks.control(method, path, input),
+    control: (method, path, input) =>
+      expiryControl(method, path, input) ??
+      writes.control(method, path, input) ??
+      webhooks.control(method, path, input),
     created,
     sync,
   });
