@@ -40,7 +40,7 @@ export interface BatchListFilter {
 }
 
 /** The filter parts only the ledger can answer. */
-export const LEDGER_ONLY_FILTERS = ['finishedAfter', 'finishedBefore', 'search'] as const;
+const LEDGER_ONLY_FILTERS = ['finishedAfter', 'finishedBefore', 'search'] as const;
 
 /** True when `filter` has a part only the ledger can answer. */
 export function needsLedger(filter: BatchListFilter): boolean {

@@ -3,7 +3,7 @@ import { createLTTB } from 'downsample';
 import type { BatchStatus, StaleReason } from '../domain/batch.js';
 import type { AuditOutcome } from './audit.js';
 import type { ProgressPoint, TimelineEvent, TimelineKind } from './events.js';
-import type { BatchKey } from './ledger.js';
+import type { BatchKey } from './batch-key.js';
 import type { EventRow, LedgerTables } from './tables.js';
 
 /** A position in a timeline: the time and id of the last event of the previous page. */
@@ -36,8 +36,9 @@ function eventOf(row: EventRow): TimelineEvent {
 }
 
 /**
- * At most `count` + 1 events of one batch, oldest first, after `from` (exclusive), of `kinds` (all when
- * undefined). Served by `ledger_events_by_batch` (provider, scope, batch id, at, id).
+ * At most `count` + 1 events of one batch, of `kinds` (all when undefined): forward, oldest first after `from`
+ * (exclusive); backward, the ones before it, latest first (the caller reverses them). Served by
+ * `ledger_events_by_batch` (provider, scope, batch id, at, id).
  */
 export async function timelineRows(
   db: Kysely<LedgerTables>,
@@ -45,6 +46,7 @@ export async function timelineRows(
   from: TimelinePosition | null,
   count: number,
   kinds: readonly TimelineKind[] | undefined,
+  backward = false,
 ): Promise<TimelineEvent[]> {
   let q = db
     .selectFrom('ledger_events')
@@ -53,11 +55,13 @@ export async function timelineRows(
     .where('scope', '=', key.scope)
     .where('provider_batch_id', '=', key.providerBatchId);
   if (kinds) q = q.where('kind', 'in', kinds.length ? [...kinds] : ['']);
+  const past = backward ? '<' : '>';
   if (from)
-    q = q.where((eb) => eb.or([eb('at', '>', from.at), eb.and([eb('at', '=', from.at), eb('id', '>', from.id)])]));
+    q = q.where((eb) => eb.or([eb('at', past, from.at), eb.and([eb('at', '=', from.at), eb('id', past, from.id)])]));
+  const direction = backward ? 'desc' : 'asc';
   const rows = await q
-    .orderBy('at')
-    .orderBy('id')
+    .orderBy('at', direction)
+    .orderBy('id', direction)
     .limit(count + 1)
     .execute();
   return rows.map(eventOf);

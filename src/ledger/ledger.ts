@@ -13,6 +13,7 @@ import { prune, thin, type UpkeepReport } from './upkeep.js';
 import { fingerprintOf, parseReading, serializeReading } from './reading.js';
 import type { LedgerStore } from './store.js';
 import type { BatchRow, LedgerTables } from './tables.js';
+import type { BatchKey } from './batch-key.js';
 
 /** How batchql came to know a batch (the GraphQL `BatchLedgerEntry`). */
 export interface BatchFacts {
@@ -52,12 +53,7 @@ export interface LedgerState {
   pending: number;
 }
 
-/** The key of one batch in one credential scope. */
-export interface BatchKey {
-  provider: ProviderName;
-  scope: string;
-  providerBatchId: string;
-}
+export type { BatchKey } from './batch-key.js';
 
 /** How a reading was taken: in which scope, for whom (a listing viewer), and which fields it lacks. */
 export interface Sighting {
@@ -90,6 +86,8 @@ interface Cached {
   terminal: boolean;
   viewers: Set<string>;
   facts?: BatchFacts;
+  /** This replica recorded the batch's expiry in its timeline already. */
+  expiredNoted?: boolean;
 }
 
 interface Pending {
@@ -306,6 +304,17 @@ export class Ledger {
     if (!this.db && !this.queueing) return;
     const { kind, at, ...detail } = event;
     this.queueEvent({ key, at: at.getTime(), kind, detail });
+  }
+
+  /**
+   * The provider answered that a batch past its `expiresAt` is gone: an `EXPIRED` event in its timeline, once per
+   * replica while its reading stays in memory (`reading` put it there).
+   */
+  noteExpired(key: BatchKey, at: Date): void {
+    const cached = this.cache.get(keyOf(key));
+    if (cached?.expiredNoted) return;
+    if (cached) cached.expiredNoted = true;
+    this.record(key, { kind: 'EXPIRED', at });
   }
 
   /**
@@ -541,17 +550,18 @@ export class Ledger {
   }
 
   /**
-   * At most `count` + 1 events of a batch's timeline, oldest first, after `from`. Throws when the store cannot
-   * be read (the caller answers `LEDGER_UNAVAILABLE`).
+   * At most `count` + 1 events of a batch's timeline: oldest first after `from`, or (`backward`) latest first
+   * before it. Throws when the store cannot be read (the caller answers `LEDGER_UNAVAILABLE`).
    */
   async timeline(
     key: BatchKey,
     from: TimelinePosition | null,
     count: number,
     kinds?: readonly TimelineKind[],
+    backward = false,
   ): Promise<TimelineEvent[]> {
     await this.flushNow();
-    const rows = await this.read('list', (db) => timelineRows(db, key, from, count, kinds));
+    const rows = await this.read('list', (db) => timelineRows(db, key, from, count, kinds, backward));
     if (!rows) throw new Error('the ledger could not be read');
     return rows;
   }
@@ -903,9 +913,8 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
           read_at: eb.ref('excluded.read_at'),
           lacks: eb.ref('excluded.lacks'),
           // Finished: its completion time, else when it was first read finished (kept from that reading).
-          finished_at: sql<
-            number | null
-          >`case when excluded.is_terminal = 1 then coalesce(excluded.completed_at, ledger_batches.finished_at, excluded.finished_at) end`,
+          finished_at: sql<number | null>`case when excluded.is_terminal = 1
+            then coalesce(excluded.completed_at, ledger_batches.finished_at, excluded.finished_at) end`,
           search_text: eb.ref('excluded.search_text'),
           // A creation time learnt later replaces first sight; none keeps the row where it was first listed.
           sort_created: sql<number>`coalesce(excluded.created_at, ledger_batches.first_seen_at)`,

@@ -159,15 +159,13 @@ const MIGRATIONS: Record<string, Migration> = {
       }
       // An external-content FTS5 table over `search_text`, kept by triggers; an upsert that leaves the text alone
       // (every reading after the first) does not touch it.
-      await sql`create virtual table ledger_search using fts5(search_text, tokenize = 'trigram', content = 'ledger_batches', content_rowid = 'seq')`.execute(
-        db,
-      );
+      await sql`create virtual table ledger_search using fts5(search_text, tokenize = 'trigram',
+        content = 'ledger_batches', content_rowid = 'seq')`.execute(db);
       await sql`create trigger ledger_search_insert after insert on ledger_batches begin
         insert into ledger_search(rowid, search_text) values (new.seq, new.search_text); end`.execute(db);
       await sql`create trigger ledger_search_delete after delete on ledger_batches begin
-        insert into ledger_search(ledger_search, rowid, search_text) values ('delete', old.seq, old.search_text); end`.execute(
-        db,
-      );
+        insert into ledger_search(ledger_search, rowid, search_text)
+        values ('delete', old.seq, old.search_text); end`.execute(db);
       await sql`create trigger ledger_search_update after update of search_text on ledger_batches
         when old.search_text is not new.search_text begin
         insert into ledger_search(ledger_search, rowid, search_text) values ('delete', old.seq, old.search_text);

@@ -18,7 +18,7 @@ export function searchTextOf(batch: Batch): string {
 }
 
 /** Search input as the store matches it: trimmed, lower case; empty matches everything. */
-export function searchTerm(search: string): string {
+function searchTerm(search: string): string {
   return search.trim().toLowerCase();
 }
 

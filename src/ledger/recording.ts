@@ -29,6 +29,7 @@ function recording(provider: BatchProvider, ledger: Ledger, now: () => number): 
     const stored = await ledger.reading({ provider: provider.name, scope, providerBatchId });
     if (!stored || !pastExpiry(stored.batch, now())) return undefined;
     ledger.served(provider.name, stored.from);
+    ledger.noteExpired({ provider: provider.name, scope, providerBatchId }, new Date(now()));
     return { ...stored.batch, expired: true, servedFrom: 'LEDGER' as const };
   };
   return {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ProviderName } from '../domain/batch.js';
 import { SAMPLE_TIERS } from './events.js';
-import type { BatchKey } from './ledger.js';
+import type { BatchKey } from './batch-key.js';
 import type { LedgerTables } from './tables.js';
 
 /** What one round of upkeep did. */
@@ -62,7 +62,7 @@ export async function thin(db: Kysely<LedgerTables>, now: number): Promise<numbe
                   .whereRef('f.scope', '=', 'e.scope')
                   .whereRef('f.provider_batch_id', '=', 'e.provider_batch_id')
                   .where('f.kind', '=', 'PROGRESS')
-                  .where(sql<boolean>`f.at >= (e.at / ${bucket}) * ${bucket}`)
+                  .where(sql<boolean>`f.at >= e.at - e.at % ${bucket}`)
                   .where((w) =>
                     w.or([
                       w('f.at', '<', w.ref('e.at')),

@@ -68,6 +68,13 @@ describe.each(LEDGER_STORES)('with the $name store', (store) => {
       expect(Object.values(answer.data)[0]).toEqual(expired);
     }
     expect(reads(id)).toBe(2);
+    // Its timeline says when batchql learnt Check no longer has it: once, however often it was asked.
+    const timeline = await h.gql(
+      `{ node(id: "${toGlobalId('FACT_CHECK', id)}") { ... on Batch {
+        timeline(kinds: [EXPIRED]) { edges { node { kind } } } } } }`,
+    );
+    expect(timeline.errors).toBeUndefined();
+    expect(timeline.data.node.timeline.edges).toEqual([{ node: { kind: 'EXPIRED' } }]);
     // Its items are read from Check's results, which are gone with it.
     const items = await h.gql(
       `{ batch(provider: FACT_CHECK, providerBatchId: "${id}") {

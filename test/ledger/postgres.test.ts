@@ -87,7 +87,11 @@ describe('two replicas on one PostgreSQL', () => {
         .selectFrom('kysely_migration' as never)
         .select('name' as never)
         .execute();
-      expect(ran.map((r: any) => r.name).sort()).toEqual(['2026-12-07-001-ledger', '2026-12-07-002-copy-origin']);
+      expect(ran.map((r: any) => r.name).sort()).toEqual([
+        '2026-12-07-001-ledger',
+        '2026-12-07-002-copy-origin',
+        '2026-12-07-003-history',
+      ]);
       const ids = await b.db.selectFrom('ledger_meta').select('value').execute();
       expect(ids).toHaveLength(1);
     } finally {

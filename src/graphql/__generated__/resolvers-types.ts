@@ -194,8 +194,10 @@ export type BatchProgressSeriesArgs = {
 /** A batch job at one provider. */
 export type BatchTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<TimelineEventKind>>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** The merged list of every listing provider's batches. */
@@ -363,7 +365,7 @@ export type BatchProviderCount = {
   __typename?: 'BatchProviderCount';
   /** How many of its batches are counted. */
   count: Scalars['Int']['output'];
-  /** The provider. */
+  /** The provider counted. */
   provider: BatchProvider;
 };
 
@@ -399,7 +401,7 @@ export type BatchStatusCount = {
   __typename?: 'BatchStatusCount';
   /** How many batches are in it. */
   count: Scalars['Int']['output'];
-  /** The status. */
+  /** The unified status counted. */
   status: BatchStatus;
 };
 
@@ -524,8 +526,10 @@ export type FactCheckBatchProgressSeriesArgs = {
 /** A Check (check.ai) batch fact-checking job. */
 export type FactCheckBatchTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<TimelineEventKind>>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Check's own batch list, newest first (offset-paged upstream: forward and backward). */
@@ -777,8 +781,10 @@ export type GameballBatchProgressSeriesArgs = {
 /** A Gameball v4 batch job (customers, orders, cashback, redeem, events, ...). */
 export type GameballBatchTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<TimelineEventKind>>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** One failed item of a Gameball batch (`{customerId, message, code?}`). */
@@ -1117,9 +1123,9 @@ export type ProgressPoint = {
   __typename?: 'ProgressPoint';
   /** When the counts were read. */
   at: Scalars['DateTime']['output'];
-  /** Items failed. */
+  /** Items failed at that time. */
   failed: Scalars['Int']['output'];
-  /** Items processed. */
+  /** Items processed at that time. */
   processed: Scalars['Int']['output'];
   /** The item total; null when the provider did not say. */
   total?: Maybe<Scalars['Int']['output']>;
@@ -1387,8 +1393,10 @@ export type ReachBatchRecordErrorsArgs = {
 /** A Reach partner-resource batch (ingest, patch or delete). */
 export type ReachBatchTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<TimelineEventKind>>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Reach's own batch list (cursor-paged upstream: forward only). */
@@ -1703,10 +1711,10 @@ export type TimelineExpiredEvent = TimelineEvent & {
 export type TimelineProgressEvent = TimelineEvent & {
   __typename?: 'TimelineProgressEvent';
   at: Scalars['DateTime']['output'];
-  /** Items failed. */
+  /** Items failed at that reading. */
   failed: Scalars['Int']['output'];
   kind: TimelineEventKind;
-  /** Items processed. */
+  /** Items processed at that reading. */
   processed: Scalars['Int']['output'];
   /** The item total; null when the provider did not say. */
   total?: Maybe<Scalars['Int']['output']>;
@@ -2211,7 +2219,7 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
-  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<FactCheckBatchTimelineArgs, 'first'>>;
+  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, Partial<FactCheckBatchTimelineArgs>>;
   totalCostCents?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   totalInputTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   totalOutputTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -2300,7 +2308,7 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   staleReason?: Resolver<Maybe<ResolversTypes['StaleReason']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
-  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<GameballBatchTimelineArgs, 'first'>>;
+  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, Partial<GameballBatchTimelineArgs>>;
   totalItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -2407,7 +2415,7 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BatchStatus'], ParentType, ContextType>;
   successRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<ReachBatchTimelineArgs, 'first'>>;
+  timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, Partial<ReachBatchTimelineArgs>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 

@@ -51,31 +51,43 @@ const keyOf = (ctx: GraphQLContext, batch: Batch): BatchKey => ({
 /** `Batch.timeline`: one page of the batch's events, oldest first, in the caller's credential scope. */
 async function timeline(
   batch: Batch,
-  args: { first?: number | null; after?: string | null; kinds?: readonly TimelineKind[] | null },
+  args: {
+    first?: number | null;
+    after?: string | null;
+    last?: number | null;
+    before?: string | null;
+    kinds?: readonly TimelineKind[] | null;
+  },
   ctx: GraphQLContext,
 ): Promise<TimelineConnectionModel> {
   const ledger = readableLedger(ctx, '`timeline`');
-  const size = args.first ?? 50;
+  const backward = args.last != null || args.before != null;
+  if (backward && (args.first != null || args.after != null))
+    throw badInput('page a timeline with `first`/`after` or with `last`/`before`, not both');
+  const size = (backward ? args.last : args.first) ?? 50;
   if (!Number.isInteger(size) || size < 1 || size > MAX_TIMELINE_PAGE)
-    throw badInput(`first must be 1 to ${MAX_TIMELINE_PAGE}`);
+    throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_TIMELINE_PAGE}`);
   const key = keyOf(ctx, batch);
   const kinds = args.kinds ? [...new Set(args.kinds)].sort() : undefined;
   const binding = bindingOf({ field: 'timeline', key, kinds: kinds ?? null });
   const { codec } = ctx.gateway.lists;
   let from: { at: number; id: number } | null = null;
-  if (args.after != null) {
-    const payload = codec.decode(binding, args.after, 'after') as { a?: unknown; i?: unknown } | null;
+  const cursor = backward ? args.before : args.after;
+  if (cursor != null) {
+    const argument = backward ? 'before' : 'after';
+    const payload = codec.decode(binding, cursor, argument) as { a?: unknown; i?: unknown } | null;
     if (!payload || !Number.isInteger(payload.a) || !Number.isInteger(payload.i))
-      throw badInput('`after` is not a cursor this timeline issued');
+      throw badInput(`\`${argument}\` is not a cursor this timeline issued`);
     from = { at: payload.a as number, id: payload.i as number };
   }
   let rows: TimelineEvent[];
   try {
-    rows = await ledger.timeline(key, from, size, kinds);
+    rows = await ledger.timeline(key, from, size, kinds, backward);
   } catch {
     throw unavailable('`timeline`');
   }
-  const shown = rows.slice(0, size);
+  const more = rows.length > size;
+  const shown = backward ? rows.slice(0, size).reverse() : rows.slice(0, size);
   // Who wrote is shown to the writing tenant's callers only (every caller when there are no tenants).
   const own = (e: TimelineEvent) => e.kind !== 'WRITE' || e.tenant === (ctx.tenant ?? null);
   const edges = shown.map((e) => ({
@@ -85,8 +97,8 @@ async function timeline(
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > size,
-      hasPreviousPage: from !== null,
+      hasNextPage: backward ? from !== null : more,
+      hasPreviousPage: backward ? more : from !== null,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
