@@ -26,7 +26,8 @@ export function resolveTarget(
  * Loads one batch through this request's loader once `resolveTarget` accepts it (so garbage never
  * reaches an upstream). Unless `fresh`, a finished batch whose stored reading has every field the
  * operation selects is answered from the ledger with no upstream call (docs/ledger.md, "Finished
- * batches cost nothing"); anything else is read, and the reading is stored on its way back. A stored reading past
+ * batches cost nothing"), and so is a running one whose reading is at most `maxAgeMs` old (the caller's
+ * `maxAge`: "Running batches within maxAge"); anything else is read, and the reading is stored on its way back. A stored reading past
  * its `expiresAt` is answered marked `expired` (docs/ledger.md, "Expired batches"): the provider no longer has it.
  */
 export function loadBatch(
@@ -35,6 +36,7 @@ export function loadBatch(
   provider: ProviderName,
   providerBatchId: string,
   fresh = false,
+  maxAgeMs?: number,
 ): Promise<Batch> {
   let adapter: BatchProvider;
   try {
@@ -48,9 +50,13 @@ export function loadBatch(
   if (!services || fresh) return read();
   const { ledger } = services;
   return ledger.reading({ provider, scope: scopeOf(ctx, provider), providerBatchId }).then((stored) => {
-    if (!stored?.terminal || selectsAnyField(info, stored.lacks)) return read();
+    if (!stored || selectsAnyField(info, stored.lacks)) return read();
+    const young = maxAgeMs !== undefined && services.now() - stored.readAt <= maxAgeMs;
+    if (!stored.terminal && !young) return read();
     ledger.served(provider, stored.from);
     stored.batch.servedFrom = 'LEDGER';
+    // Its content was read then (an equal reading since moves it on): the age a client checks.
+    if (!stored.terminal) stored.batch.observedAt = new Date(stored.readAt);
     if (pastExpiry(stored.batch, services.now())) stored.batch.expired = true;
     return stored.batch;
   });

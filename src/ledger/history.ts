@@ -12,6 +12,16 @@ export interface TimelinePosition {
   id: number;
 }
 
+/** The row number of the batch `key` (its events' `batch_seq`), as a subquery on the key's unique index. */
+function seqOf(db: Kysely<LedgerTables>, key: BatchKey) {
+  return db
+    .selectFrom('ledger_batches')
+    .select('seq')
+    .where('provider', '=', key.provider)
+    .where('scope', '=', key.scope)
+    .where('provider_batch_id', '=', key.providerBatchId);
+}
+
 /** A stored event as the GraphQL event types answer it. */
 function eventOf(row: EventRow): TimelineEvent {
   const detail = row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : {};
@@ -38,7 +48,7 @@ function eventOf(row: EventRow): TimelineEvent {
 /**
  * At most `count` + 1 events of one batch, of `kinds` (all when undefined): forward, oldest first after `from`
  * (exclusive); backward, the ones before it, latest first (the caller reverses them). Served by
- * `ledger_events_by_batch` (provider, scope, batch id, at, id).
+ * `ledger_events_by_batch` (batch row, at, id), after one look-up of the row by its key.
  */
 export async function timelineRows(
   db: Kysely<LedgerTables>,
@@ -48,12 +58,7 @@ export async function timelineRows(
   kinds: readonly TimelineKind[] | undefined,
   backward = false,
 ): Promise<TimelineEvent[]> {
-  let q = db
-    .selectFrom('ledger_events')
-    .selectAll()
-    .where('provider', '=', key.provider)
-    .where('scope', '=', key.scope)
-    .where('provider_batch_id', '=', key.providerBatchId);
+  let q = db.selectFrom('ledger_events').selectAll().where('batch_seq', '=', seqOf(db, key));
   if (kinds) q = q.where('kind', 'in', kinds.length ? [...kinds] : ['']);
   const past = backward ? '<' : '>';
   if (from)
@@ -72,9 +77,7 @@ export async function progressRows(db: Kysely<LedgerTables>, key: BatchKey): Pro
   const rows = await db
     .selectFrom('ledger_events')
     .select(['at', 'processed', 'failed', 'total'])
-    .where('provider', '=', key.provider)
-    .where('scope', '=', key.scope)
-    .where('provider_batch_id', '=', key.providerBatchId)
+    .where('batch_seq', '=', seqOf(db, key))
     .where('kind', 'in', ['PROGRESS', 'STATUS'])
     .where('processed', 'is not', null)
     .orderBy('at')

@@ -70,6 +70,11 @@ export interface StoredReading {
   terminal: boolean;
   /** Where it came from: this replica's memory, or the store. */
   from: 'memory' | 'store';
+  /**
+   * When a reading said this last (epoch ms): this replica saw an equal reading then (its memory), or it was
+   * stored then (the store writes a reading when it changed).
+   */
+  readAt: number;
 }
 
 /** The part of a reading a timeline compares: its status and counts. */
@@ -80,6 +85,8 @@ interface Shape extends EventCounts {
 
 interface Cached {
   text: string;
+  /** When a reading with every field of this one last said the same (its `observedAt`). */
+  seenAt: number;
   shape: Shape;
   print: string;
   lacks: readonly string[];
@@ -210,6 +217,8 @@ export class Ledger {
     // A reading with fewer fields (a list row) does not replace a fuller one of the same state.
     const poorer = cached !== undefined && cached.print === print && !covers(sighting.lacks, cached.lacks);
     const changed = cached === undefined || cached.print !== print || (!sameLacks && !poorer);
+    // An equal reading with the same fields confirms the stored one as of now (`maxAge` reads count on it).
+    if (!changed && !poorer) cached!.seenAt = Math.max(cached!.seenAt, batch.observedAt.getTime());
     if (!changed && !newViewer) {
       this.touch(id, cached!);
       return;
@@ -218,6 +227,7 @@ export class Ledger {
     const entry: Cached = changed
       ? {
           text,
+          seenAt: batch.observedAt.getTime(),
           shape,
           print,
           lacks: sighting.lacks,
@@ -356,7 +366,13 @@ export class Ledger {
     const cached = this.cache.get(id);
     if (cached) {
       this.touch(id, cached);
-      return { batch: parseReading(cached.text), lacks: cached.lacks, terminal: cached.terminal, from: 'memory' };
+      return {
+        batch: parseReading(cached.text),
+        lacks: cached.lacks,
+        terminal: cached.terminal,
+        from: 'memory',
+        readAt: cached.seenAt,
+      };
     }
     const row = await this.read('read', (db) =>
       db
@@ -371,6 +387,7 @@ export class Ledger {
     const lacks = JSON.parse(row.lacks) as string[];
     this.remember(id, {
       text: row.reading,
+      seenAt: Number(row.read_at),
       shape: {
         status: row.status,
         providerStatus: row.provider_status,
@@ -384,7 +401,13 @@ export class Ledger {
       viewers: new Set(),
       facts: factsOf(row),
     });
-    return { batch: parseReading(row.reading), lacks, terminal: row.is_terminal === 1, from: 'store' };
+    return {
+      batch: parseReading(row.reading),
+      lacks,
+      terminal: row.is_terminal === 1,
+      from: 'store',
+      readAt: Number(row.read_at),
+    };
   }
 
   /** The latest reading in memory only (no store read): what the upstream cost estimate may count on. */
@@ -960,28 +983,36 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
 async function firstEvents(trx: Kysely<LedgerTables>, pending: Pending[]): Promise<QueuedEvent[]> {
   const firsts = pending.filter((p) => p.first);
   if (firsts.length === 0) return [];
-  const groups = new Map<string, Pending[]>();
-  for (const p of firsts) {
-    const group = `${p.key.provider}\u0000${p.key.scope}`;
-    groups.set(group, [...(groups.get(group) ?? []), p]);
+  const stored = await storedRows(
+    trx,
+    firsts.map((p) => p.key),
+  );
+  return firsts.flatMap((p) => changeOf(p.key, stored.get(keyOf(p.key)), p.first!.shape, p.first!.at) ?? []);
+}
+
+/** The stored rows of `keys` (their number and the shape a timeline compares), in one statement per 400 keys. */
+async function storedRows(trx: Kysely<LedgerTables>, keys: BatchKey[]): Promise<Map<string, Shape & { seq: number }>> {
+  const groups = new Map<string, BatchKey[]>();
+  for (const key of keys) {
+    const group = `${key.provider}\u0000${key.scope}`;
+    const members = groups.get(group);
+    if (members) members.push(key);
+    else groups.set(group, [key]);
   }
-  const stored = new Map<string, Shape>();
+  const stored = new Map<string, Shape & { seq: number }>();
   for (const group of groups.values())
-    for (const chunk of chunks(group)) {
-      const { provider, scope } = chunk[0]!.key;
+    for (const chunk of chunks([...new Set(group.map((k) => k.providerBatchId))])) {
+      const { provider, scope } = group[0]!;
       const rows = await trx
         .selectFrom('ledger_batches')
-        .select(['provider_batch_id', 'status', 'provider_status', 'processed', 'failed', 'total'])
+        .select(['seq', 'provider_batch_id', 'status', 'provider_status', 'processed', 'failed', 'total'])
         .where('provider', '=', provider)
         .where('scope', '=', scope)
-        .where(
-          'provider_batch_id',
-          'in',
-          chunk.map((p) => p.key.providerBatchId),
-        )
+        .where('provider_batch_id', 'in', chunk)
         .execute();
       for (const r of rows)
         stored.set(keyOf({ provider, scope, providerBatchId: r.provider_batch_id }), {
+          seq: Number(r.seq),
           status: r.status,
           providerStatus: r.provider_status,
           processed: r.processed,
@@ -989,7 +1020,7 @@ async function firstEvents(trx: Kysely<LedgerTables>, pending: Pending[]): Promi
           total: r.total,
         });
     }
-  return firsts.flatMap((p) => changeOf(p.key, stored.get(keyOf(p.key)), p.first!.shape, p.first!.at) ?? []);
+  return stored;
 }
 
 /**
@@ -1010,14 +1041,20 @@ function changeOf(key: BatchKey, before: Shape | undefined, now: Shape, at: numb
 
 /** Writes timeline events in multi-row inserts, then closes the stale periods that ended. */
 async function writeEvents(trx: Kysely<LedgerTables>, events: QueuedEvent[]): Promise<void> {
-  const rows = events.flatMap((e) =>
-    'end' in e
+  if (events.length === 0) return;
+  // Each event goes under its batch's row; an event of a batch the ledger has no row of (a write refused for an
+  // id never read) has no timeline to join.
+  const stored = await storedRows(
+    trx,
+    events.map((e) => e.key),
+  );
+  const rows = events.flatMap((e) => {
+    const seq = stored.get(keyOf(e.key))?.seq;
+    return 'end' in e || seq === undefined
       ? []
       : [
           {
-            provider: e.key.provider,
-            scope: e.key.scope,
-            provider_batch_id: e.key.providerBatchId,
+            batch_seq: seq,
             at: e.at,
             kind: e.kind,
             status: e.shape?.status ?? (typeof e.detail?.status === 'string' ? e.detail.status : null),
@@ -1027,20 +1064,20 @@ async function writeEvents(trx: Kysely<LedgerTables>, events: QueuedEvent[]): Pr
             detail: e.detail && Object.keys(e.detail).length > 0 ? JSON.stringify(e.detail) : null,
             ended_at: null,
           },
-        ],
-  );
+        ];
+  });
   for (const chunk of chunks(rows)) await trx.insertInto('ledger_events').values(chunk).execute();
-  for (const e of events)
-    if ('end' in e)
+  for (const e of events) {
+    const seq = stored.get(keyOf(e.key))?.seq;
+    if ('end' in e && seq !== undefined)
       await trx
         .updateTable('ledger_events')
         .set({ ended_at: e.at })
-        .where('provider', '=', e.key.provider)
-        .where('scope', '=', e.key.scope)
-        .where('provider_batch_id', '=', e.key.providerBatchId)
+        .where('batch_seq', '=', seq)
         .where('kind', '=', 'STALE')
         .where('ended_at', 'is', null)
         .execute();
+  }
 }
 
 function auditRow(a: QueuedAudit) {

@@ -131,9 +131,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema
         .createTable('ledger_events')
         .addColumn('id', serial, key)
-        .addColumn('provider', 'text', (c) => c.notNull())
-        .addColumn('scope', 'text', (c) => c.notNull())
-        .addColumn('provider_batch_id', 'text', (c) => c.notNull())
+        .addColumn('batch_seq', 'bigint', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('status', 'text')
@@ -146,7 +144,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema
         .createIndex('ledger_events_by_batch')
         .on('ledger_events')
-        .columns(['provider', 'scope', 'provider_batch_id', 'at', 'id'])
+        .columns(['batch_seq', 'at', 'id'])
         .execute();
       await db.schema.createIndex('ledger_events_by_kind').on('ledger_events').columns(['kind', 'at']).execute();
       if (pg) {

@@ -23,17 +23,18 @@ function searchTerm(search: string): string {
 }
 
 /**
- * The rows whose name or provider id contains `term`, or whose provider id is `term` exactly (looked up through
- * the key). On SQLite, a term of three characters or more goes through the FTS5 trigram table (`ledger_search`);
- * on PostgreSQL, `like` is served by the `pg_trgm` GIN index. Shorter terms scan (docs/ledger.md, "Search").
+ * The rows whose name or provider id contains `term` (an exact provider id is one of them: it is part of the
+ * searched text). On SQLite, a term of three characters or more goes through the FTS5 trigram table
+ * (`ledger_search`), whose matches drive the query; on PostgreSQL, `like` is served by the `pg_trgm` GIN index.
+ * Shorter terms scan the scope's rows (docs/ledger.md, "Counts, filters and search").
  */
-function searchCondition(db: Kysely<LedgerTables>, eb: Rows, term: string): Expression<SqlBool> {
-  const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const like = sql<SqlBool>`b.search_text like ${pattern} escape '\\'`;
-  const exact = eb('b.provider_batch_id', '=', term);
-  if (db.getExecutor().adapter instanceof PostgresAdapter || [...term].length < 3) return eb.or([exact, like]);
+function searchCondition(db: Kysely<LedgerTables>, term: string): Expression<SqlBool> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter || [...term].length < 3) {
+    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return sql<SqlBool>`b.search_text like ${pattern} escape '\\'`;
+  }
   const phrase = `"${term.replace(/"/g, '""')}"`;
-  return eb.or([exact, sql<SqlBool>`b.seq in (select rowid from ledger_search where ledger_search match ${phrase})`]);
+  return sql<SqlBool>`b.seq in (select rowid from ledger_search where ledger_search match ${phrase})`;
 }
 
 /** Narrows rows of `ledger_batches as b` to `filter` (every part the store can answer). */
@@ -50,7 +51,7 @@ export function filterCondition(db: Kysely<LedgerTables>, eb: Rows, filter: Batc
   if (filter.finishedAfter) parts.push(eb('b.finished_at', '>=', filter.finishedAfter.getTime()));
   if (filter.finishedBefore) parts.push(eb('b.finished_at', '<', filter.finishedBefore.getTime()));
   if (filter.search !== undefined && searchTerm(filter.search) !== '')
-    parts.push(searchCondition(db, eb, searchTerm(filter.search)));
+    parts.push(searchCondition(db, searchTerm(filter.search)));
   return eb.and(parts);
 }
 

@@ -57,9 +57,8 @@ interface BatchTable {
  */
 interface EventTable {
   id: Generated<number>;
-  provider: string;
-  scope: string;
-  provider_batch_id: string;
+  /** The batch's row (`ledger_batches.seq`): a small key, so a timeline costs little beside its batch. */
+  batch_seq: number;
   at: number;
   kind: string;
   status: string | null;

@@ -58,9 +58,7 @@ export async function thin(db: Kysely<LedgerTables>, now: number): Promise<numbe
               exists(
                 selectFrom('ledger_events as f')
                   .select('f.id')
-                  .whereRef('f.provider', '=', 'e.provider')
-                  .whereRef('f.scope', '=', 'e.scope')
-                  .whereRef('f.provider_batch_id', '=', 'e.provider_batch_id')
+                  .whereRef('f.batch_seq', '=', 'e.batch_seq')
                   .where('f.kind', '=', 'PROGRESS')
                   .where(sql<boolean>`f.at >= e.at - e.at % ${bucket}`)
                   .where((w) =>
@@ -108,7 +106,14 @@ export async function prune(
     if (rows.length === 0) break;
     const keys = sql.join(rows.map((r) => sql`(${r.provider}, ${r.scope}, ${r.provider_batch_id})`));
     await db.transaction().execute(async (trx) => {
-      await sql`delete from ledger_events where (provider, scope, provider_batch_id) in (values ${keys})`.execute(trx);
+      await trx
+        .deleteFrom('ledger_events')
+        .where(
+          'batch_seq',
+          'in',
+          rows.map((r) => r.seq),
+        )
+        .execute();
       await sql`delete from ledger_viewers where (provider, scope, provider_batch_id) in (values ${keys})`.execute(trx);
       await trx
         .deleteFrom('ledger_batches')

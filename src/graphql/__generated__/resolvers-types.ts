@@ -1242,6 +1242,7 @@ export type QueryAuditLogArgs = {
  */
 export type QueryBatchArgs = {
   fresh?: InputMaybe<Scalars['Boolean']['input']>;
+  maxAge?: InputMaybe<Scalars['Int']['input']>;
   provider: BatchProvider;
   providerBatchId: Scalars['String']['input'];
 };
@@ -1290,6 +1291,7 @@ export type QueryFactCheckBatchesArgs = {
 export type QueryNodeArgs = {
   fresh?: InputMaybe<Scalars['Boolean']['input']>;
   id: Scalars['ID']['input'];
+  maxAge?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1300,6 +1302,7 @@ export type QueryNodeArgs = {
 export type QueryNodesArgs = {
   fresh?: InputMaybe<Scalars['Boolean']['input']>;
   ids: Array<Scalars['ID']['input']>;
+  maxAge?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
