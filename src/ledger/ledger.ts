@@ -214,9 +214,13 @@ export class Ledger {
     const viewer = sighting.viewer;
     const newViewer = viewer !== undefined && !cached?.viewers.has(viewer);
     const sameLacks = cached !== undefined && sameFields(cached.lacks, sighting.lacks);
-    // A reading with fewer fields (a list row) does not replace a fuller one of the same state.
-    const poorer = cached !== undefined && cached.print === print && !covers(sighting.lacks, cached.lacks);
-    const changed = cached === undefined || cached.print !== print || (!sameLacks && !poorer);
+    // A reading with fewer fields (a list row) does not replace a fuller one of the same state, nor one of a
+    // finished batch in the same status (it no longer changes: the fuller reading is as true as ever).
+    const poorer =
+      cached !== undefined &&
+      !covers(sighting.lacks, cached.lacks) &&
+      (cached.print === print || (cached.terminal && cached.shape.status === batch.status));
+    const changed = cached === undefined || (cached.print !== print && !poorer) || (!sameLacks && !poorer);
     // An equal reading with the same fields confirms the stored one as of now (`maxAge` reads count on it).
     if (!changed && !poorer) cached!.seenAt = Math.max(cached!.seenAt, batch.observedAt.getTime());
     if (!changed && !newViewer) {
@@ -750,7 +754,7 @@ export class Ledger {
     try {
       await db.transaction().execute(async (trx) => {
         // First readings are compared with the stored row before the upsert replaces it.
-        const firsts = await firstEvents(trx, batches);
+        const firsts = await firstEvents(trx, batches, (p) => this.forgetPoorer(p));
         await writePending(trx, batches);
         await writeEvents(trx, [...firsts, ...events]);
         // Each entry's key is unique: a transaction whose commit was cut off and is tried again adds none twice.
@@ -775,6 +779,16 @@ export class Ledger {
     } finally {
       this.options.observer?.timed('flush', (performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * A reading the store kept its fuller one over (`firstEvents`) leaves memory, so the next read loads the fuller
+   * one from the store: unless a newer reading replaced it meanwhile.
+   */
+  private forgetPoorer(p: Pending): void {
+    const id = keyOf(p.key);
+    const cached = this.cache.get(id);
+    if (cached && !cached.facts && cached.shape.status === p.first?.shape.status) this.cache.delete(id);
   }
 
   /** Puts the rows of a failed flush back before those that came meanwhile (newer readings win). */
@@ -980,18 +994,40 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
  * with the stored row, read in one statement per provider, scope and 400 ids; a batch never stored starts its
  * timeline with a status event.
  */
-async function firstEvents(trx: Kysely<LedgerTables>, pending: Pending[]): Promise<QueuedEvent[]> {
+async function firstEvents(
+  trx: Kysely<LedgerTables>,
+  pending: Pending[],
+  kept: (p: Pending) => void,
+): Promise<QueuedEvent[]> {
   const firsts = pending.filter((p) => p.first);
   if (firsts.length === 0) return [];
   const stored = await storedRows(
     trx,
     firsts.map((p) => p.key),
   );
-  return firsts.flatMap((p) => changeOf(p.key, stored.get(keyOf(p.key)), p.first!.shape, p.first!.at) ?? []);
+  return firsts.flatMap((p) => {
+    const row = stored.get(keyOf(p.key));
+    // A poorer reading of a finished batch in the same status leaves the stored, fuller one (as `observe` does in
+    // memory): only its sighting is written.
+    if (row?.terminal && row.status === p.batch?.status && !covers(p.lacks ?? [], row.lacks)) {
+      delete p.batch;
+      delete p.text;
+      kept(p);
+      return [];
+    }
+    return changeOf(p.key, row, p.first!.shape, p.first!.at) ?? [];
+  });
+}
+
+/** A stored row as a flush compares readings with it. */
+interface StoredShape extends Shape {
+  seq: number;
+  terminal: boolean;
+  lacks: readonly string[];
 }
 
 /** The stored rows of `keys` (their number and the shape a timeline compares), in one statement per 400 keys. */
-async function storedRows(trx: Kysely<LedgerTables>, keys: BatchKey[]): Promise<Map<string, Shape & { seq: number }>> {
+async function storedRows(trx: Kysely<LedgerTables>, keys: BatchKey[]): Promise<Map<string, StoredShape>> {
   const groups = new Map<string, BatchKey[]>();
   for (const key of keys) {
     const group = `${key.provider}\u0000${key.scope}`;
@@ -999,13 +1035,23 @@ async function storedRows(trx: Kysely<LedgerTables>, keys: BatchKey[]): Promise<
     if (members) members.push(key);
     else groups.set(group, [key]);
   }
-  const stored = new Map<string, Shape & { seq: number }>();
+  const stored = new Map<string, StoredShape>();
   for (const group of groups.values())
     for (const chunk of chunks([...new Set(group.map((k) => k.providerBatchId))])) {
       const { provider, scope } = group[0]!;
       const rows = await trx
         .selectFrom('ledger_batches')
-        .select(['seq', 'provider_batch_id', 'status', 'provider_status', 'processed', 'failed', 'total'])
+        .select([
+          'seq',
+          'provider_batch_id',
+          'status',
+          'provider_status',
+          'processed',
+          'failed',
+          'total',
+          'is_terminal',
+          'lacks',
+        ])
         .where('provider', '=', provider)
         .where('scope', '=', scope)
         .where('provider_batch_id', 'in', chunk)
@@ -1013,6 +1059,8 @@ async function storedRows(trx: Kysely<LedgerTables>, keys: BatchKey[]): Promise<
       for (const r of rows)
         stored.set(keyOf({ provider, scope, providerBatchId: r.provider_batch_id }), {
           seq: Number(r.seq),
+          terminal: r.is_terminal === 1,
+          lacks: JSON.parse(r.lacks) as string[],
           status: r.status,
           providerStatus: r.provider_status,
           processed: r.processed,

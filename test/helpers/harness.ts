@@ -6,24 +6,11 @@ import type { GraphiQLTab } from '../../src/http/graphiql.js';
 import { startGateway } from '../../src/runtime.js';
 import {
   createManualClock,
+  createRealTimeClock,
   startSimulators,
   type ManualClock,
   type StartSimulatorsOptions,
 } from '../../src/dev/simulators/index.js';
-
-/** A manual clock that runs in real time from now: `advance` and `set` move it by an offset. */
-function createRealTimeClock(): ManualClock {
-  let offset = 0;
-  return {
-    now: () => Date.now() + offset,
-    advance: (ms) => {
-      offset += ms;
-    },
-    set: (ms) => {
-      offset = ms - Date.now();
-    },
-  };
-}
 
 /** A GraphQL response as the tests read it. */
 export interface GqlResponse<T = any> {

@@ -28,6 +28,20 @@ export function createSystemClock(): SimClock {
   return { now: () => Date.now() };
 }
 
+/** A clock that runs in real time from now, movable by hand: `advance` and `set` move it by an offset. */
+export function createRealTimeClock(): ManualClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms) => {
+      offset += ms;
+    },
+    set: (ms) => {
+      offset = ms - Date.now();
+    },
+  };
+}
+
 /** A small seeded PRNG (mulberry32), so the same seed gives the same data set. */
 export function createRandom(seed: number) {
   let a = seed >>> 0;

@@ -7,7 +7,7 @@ import type { RollingOptions } from './rolling.js';
 import { SIMULATOR_DEFINITIONS, type SimulatorCredentials, type SimulatorKey } from './registry.js';
 import type { Simulator } from './server.js';
 
-export { createManualClock, createSystemClock, type ManualClock } from './clock.js';
+export { createManualClock, createRealTimeClock, createSystemClock, type ManualClock } from './clock.js';
 export type { FaultRule } from './faults.js';
 export { AFTER_WRITE_ANSWERS } from './faults.js';
 export type { Simulator } from './server.js';
