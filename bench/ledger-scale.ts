@@ -34,9 +34,9 @@ const CHUNK = 1_000;
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 
-/** 100 made-up newsroom desks: each name holds one, so a desk's word is in 1 % of the names. */
+/** 100 made-up newsroom desks (six letters each): each name holds one, so a desk's word is in 1 % of the names. */
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'su', 'ta', 'vo', 'ri', 'pe', 'zu'];
-const desk = (i: number) => `${SYLLABLES[i % 10]}${SYLLABLES[Math.floor(i / 10) % 10]}desk`;
+const desk = (i: number) => `${SYLLABLES[i % 10]}${SYLLABLES[Math.floor(i / 10) % 10]}${SYLLABLES[(i * 3) % 10]}`;
 
 /** Batch `i` as read at `at`: running with `processed` of 1,000 done, or finished (`status`). */
 function reading(i: number, processed: number, at: number, status?: 'SUCCEEDED' | 'FAILED' | 'QUEUED'): Batch {
@@ -161,6 +161,7 @@ try {
   const filter = { statuses: ['SUCCEEDED', 'FAILED'] as const, search: desk(37) };
   const order = { field: 'CREATED_AT', direction: 'DESC' } as const;
   let token: string | number | null = null;
+  let total = 0;
   for (let page = 0; page < 20; page++) {
     const p = await ledger.page(
       'FACT_CHECK',
@@ -172,9 +173,10 @@ try {
       100,
     );
     token = p.next;
+    if (page === 0) total = p.total ?? 0;
   }
+  if (token === null) throw new Error(`the search matches too few rows for a 20th page (${total})`);
   const deep = token;
-  let total = 0;
   const page = await timed(async () => {
     const p = await ledger.page(
       'FACT_CHECK',
@@ -186,7 +188,6 @@ try {
       100,
     );
     if (p.items.length !== 100) throw new Error(`a deep page of ${p.items.length} rows`);
-    total = p.total ?? 0;
   });
   const compiled = lastPage ? store.db.getExecutor().compileQuery(lastPage, { queryId: 'page' } as never) : undefined;
   const counts = await timed(() =>

@@ -61,8 +61,11 @@ export interface ListPage {
   items: Batch[];
   /** The token of the following page, or null when this is the last one. */
   next: string | number | null;
-  /** How many batches match the pushed-down filter upstream, when the provider says. */
-  total: number | null;
+  /**
+   * How many batches match the pushed-down filter upstream, when the provider says (null: it does not);
+   * undefined: not counted again for this page (the list keeps the total its cursor carries).
+   */
+  total: number | null | undefined;
 }
 
 /** How a provider would serve a list: the parameters pushed down to it, or why it cannot. */

@@ -51,7 +51,8 @@ export function loadBatch(
   const { ledger } = services;
   return ledger.reading({ provider, scope: scopeOf(ctx, provider), providerBatchId }).then((stored) => {
     if (!stored || selectsAnyField(info, stored.lacks)) return read();
-    const young = maxAgeMs !== undefined && services.now() - stored.readAt <= maxAgeMs;
+    // Readings are timed by the wall clock (`observedAt`), so their age is too.
+    const young = maxAgeMs !== undefined && Date.now() - stored.readAt <= maxAgeMs;
     if (!stored.terminal && !young) return read();
     ledger.served(provider, stored.from);
     stored.batch.servedFrom = 'LEDGER';

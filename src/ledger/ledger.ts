@@ -476,8 +476,9 @@ export class Ledger {
         .selectFrom('ledger_batches as b')
         .where((eb) => visibleCondition(eb, part))
         .where((eb) => filterCondition(db, eb, filter));
-    const rows = await this.read('list', (db) => {
-      let q = base(db).selectAll('b');
+    // Two steps: the page's row numbers (the sort runs over narrow rows, not over stored readings), then its rows.
+    const rows = await this.read('list', async (db) => {
+      let q = base(db).select(['b.seq']);
       if (after) {
         const { k, s } = after;
         q = q.where((eb) =>
@@ -490,18 +491,28 @@ export class Ledger {
               ]),
         );
       }
-      return q
-        .orderBy(sql`${sql.ref(column)} is null`)
-        .orderBy(column, desc ? 'desc' : 'asc')
-        .orderBy('b.seq', desc ? 'desc' : 'asc')
-        .limit(size + 1)
-        .execute();
+      const seqs = (
+        await q
+          .orderBy(sql`${sql.ref(column)} is null`)
+          .orderBy(column, desc ? 'desc' : 'asc')
+          .orderBy('b.seq', desc ? 'desc' : 'asc')
+          .limit(size + 1)
+          .execute()
+      ).map((r) => r.seq);
+      if (seqs.length === 0) return [];
+      const found = await db.selectFrom('ledger_batches').selectAll().where('seq', 'in', seqs).execute();
+      const bySeq = new Map(found.map((row) => [Number(row.seq), row]));
+      return seqs.flatMap((seq) => bySeq.get(Number(seq)) ?? []);
     });
-    const total = await this.read('list', (db) =>
-      base(db)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst(),
-    );
+    // The total is counted with the first page; later pages carry it in their cursors (the merge keeps it).
+    const total =
+      after === null
+        ? await this.read('list', (db) =>
+            base(db)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirst(),
+          )
+        : undefined;
     if (!rows)
       throw new GatewayError(
         ErrorCode.LEDGER_UNAVAILABLE,
@@ -526,7 +537,7 @@ export class Ledger {
     return {
       items,
       next: more && last ? JSON.stringify({ k: sortValue(last), s: last.seq }) : null,
-      total: total ? Number(total.n) : null,
+      total: total ? Number(total.n) : after === null ? null : undefined,
     };
   }
 

@@ -265,7 +265,11 @@ async function backward(
       total,
     } = await fetchWindow(
       { first: page.first, last: page.last, after: edgeIndex(after), before: edgeIndex(before) },
-      (offset, limit) => source.fetch({ token: offset, size: limit }),
+      // An offset-paged provider's page always says its total (or null): never the ledger's "not counted again".
+      async (offset, limit) => {
+        const fetched = await source.fetch({ token: offset, size: limit });
+        return { ...fetched, total: fetched.total ?? null };
+      },
     );
     const edges = items.map((node, i) => ({
       node,

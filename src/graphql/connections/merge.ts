@@ -100,7 +100,7 @@ class Stream {
         this.fetches++;
         try {
           this.page = await this.source.fetch({ token: this.pos.t, size: this.pos.n });
-          this.total = this.page.total;
+          if (this.page.total !== undefined) this.total = this.page.total;
         } catch (error) {
           this.failure = error;
           return null;
