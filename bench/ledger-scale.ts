@@ -133,7 +133,8 @@ try {
   else await store.db.executeQuery(CompiledQuery.raw('pragma wal_checkpoint(TRUNCATE)'));
   const perFull = ledger.size();
   console.log(
-    `${FULL.toLocaleString('en')} batches with their timelines (24 events each) written in ${fullSeconds.toFixed(1)} s; ` +
+    `${FULL.toLocaleString('en')} batches with their timelines (24 events each) written in ` +
+      `${fullSeconds.toFixed(1)} s; ` +
       `store ${(perFull / 1e6).toFixed(1)} MB`,
   );
 
@@ -210,7 +211,8 @@ try {
   console.log('| query | p50 | p99 |');
   console.log('|---|---|---|');
   console.log(
-    `| 100-row page, status filter, search "${filter.search}" (${total} matches), page 20 | ${ms(page.p50)} | ${ms(page.p99)} |`,
+    `| 100-row page, status filter, search "${filter.search}" (${total} matches), page 20 | ` +
+      `${ms(page.p50)} | ${ms(page.p99)} |`,
   );
   console.log(`| batchCounts, same filter and search | ${ms(counts.p50)} | ${ms(counts.p99)} |`);
   console.log(`| progressSeries(maxPoints: 200) of ${samples} samples | ${ms(series.p50)} | ${ms(series.p99)} |`);

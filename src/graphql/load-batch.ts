@@ -27,8 +27,9 @@ export function resolveTarget(
  * reaches an upstream). Unless `fresh`, a finished batch whose stored reading has every field the
  * operation selects is answered from the ledger with no upstream call (docs/ledger.md, "Finished
  * batches cost nothing"), and so is a running one whose reading is at most `maxAgeMs` old (the caller's
- * `maxAge`: "Running batches within maxAge"); anything else is read, and the reading is stored on its way back. A stored reading past
- * its `expiresAt` is answered marked `expired` (docs/ledger.md, "Expired batches"): the provider no longer has it.
+ * `maxAge`: "Running batches within `maxAge`"); anything else is read, and the reading is stored on its way back.
+ * A stored reading past its `expiresAt` is answered marked `expired` (docs/ledger.md, "Expired batches"): the
+ * provider no longer has it.
  */
 export function loadBatch(
   ctx: GraphQLContext,

@@ -8,7 +8,6 @@ import {
   createManualClock,
   createRealTimeClock,
   startSimulators,
-  type ManualClock,
   type StartSimulatorsOptions,
 } from '../../src/dev/simulators/index.js';
 
