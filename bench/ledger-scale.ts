@@ -83,6 +83,20 @@ async function timed(run: () => Promise<unknown>): Promise<{ p50: number; p99: n
   return { p50: pct(times, 50), p99: pct(times, 99) };
 }
 
+/** The store's size on disk: the database's for PostgreSQL, the file and its log for SQLite (checkpointed first). */
+async function sizeOf(store: LedgerStore, ledger: Ledger): Promise<number> {
+  await ledger.flushNow(true);
+  if (storeKind === 'postgres') {
+    await store.db.executeQuery(CompiledQuery.raw('checkpoint'));
+    const r = await store.db.executeQuery<{ n: string }>(
+      CompiledQuery.raw('select pg_database_size(current_database()) as n'),
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+  await store.db.executeQuery(CompiledQuery.raw('pragma wal_checkpoint(TRUNCATE)'));
+  return store.size();
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'batchql-bench-ledger-scale-'));
 let cluster: LocalPostgres | undefined;
 try {
@@ -129,9 +143,7 @@ try {
     await ledger.flushNow(true);
   }
   const fullSeconds = (performance.now() - started) / 1000;
-  if (storeKind === 'postgres') await store.db.executeQuery(CompiledQuery.raw('checkpoint'));
-  else await store.db.executeQuery(CompiledQuery.raw('pragma wal_checkpoint(TRUNCATE)'));
-  const perFull = ledger.size();
+  const perFull = await sizeOf(store, ledger);
   console.log(
     `${FULL.toLocaleString('en')} batches with their timelines (24 events each) written in ` +
       `${fullSeconds.toFixed(1)} s; ` +
@@ -152,10 +164,11 @@ try {
     ledger.observe(reading(long, s % 1000, T0 + s * 2_000), sighting);
     if (s % CHUNK === 0) await ledger.flushNow(true);
   }
-  await ledger.flushNow(true);
+  const restSeconds = (performance.now() - started) / 1000;
+  const allBytes = await sizeOf(store, ledger);
   console.log(
     `then ${(rowsWanted - FULL).toLocaleString('en')} batches with a short timeline written in ` +
-      `${((performance.now() - started) / 1000).toFixed(1)} s; store ${(ledger.size() / 1e6).toFixed(1)} MB`,
+      `${restSeconds.toFixed(1)} s; store ${(allBytes / 1e6).toFixed(1)} MB`,
   );
 
   // 3. The queries.

@@ -8,7 +8,7 @@ import { NOTHING } from './queries.js';
 import type { AuditEntry, AuditFilter, StoredAuditEntry } from './audit.js';
 import type { EventCounts, ProgressPoint, TimelineEvent, TimelineInput, TimelineKind } from './events.js';
 import { progressRows, timelineRows, type TimelinePosition } from './history.js';
-import { countRows, filterCondition, searchTextOf, visibleCondition, type Visible } from './queries.js';
+import { countRows, filterCondition, searchDrives, searchTextOf, visibleCondition, type Visible } from './queries.js';
 import { prune, thin, type UpkeepReport } from './upkeep.js';
 import { fingerprintOf, parseReading, serializeReading } from './reading.js';
 import type { LedgerStore } from './store.js';
@@ -474,7 +474,7 @@ export class Ledger {
     const base = (db: Kysely<LedgerTables>) =>
       db
         .selectFrom('ledger_batches as b')
-        .where((eb) => visibleCondition(eb, part))
+        .where((eb) => visibleCondition(eb, part, searchDrives(db, filter)))
         .where((eb) => filterCondition(db, eb, filter));
     // Two steps: the page's row numbers (the sort runs over narrow rows, not over stored readings), then its rows.
     const rows = await this.read('list', async (db) => {
