@@ -26,7 +26,7 @@ const TIMELINE = `query($id: ID!, $first: Int, $after: String, $last: Int, $befo
       ... on TimelineWriteEvent { mutation outcome subject } } } } } } }`;
 
 async function timeline(id: string, vars: Record<string, unknown> = {}): Promise<Event[]> {
-  const r = await h.gql(TIMELINE, { id, ...(vars.last === undefined ? { first: 500 } : {}), ...vars });
+  const r = await h.gql(TIMELINE, { id, ...(vars.last === undefined ? { first: 100 } : {}), ...vars });
   expect(r.errors).toBeUndefined();
   return r.data.node.timeline.edges.map((e: { node: Event }) => e.node);
 }
@@ -72,7 +72,7 @@ describe.each(LEDGER_STORES)('with the $name store', (store) => {
     const first = await h.gql(TIMELINE, { id: globalId, first: 2 });
     const rest = await h.gql(TIMELINE, {
       id: globalId,
-      first: 500,
+      first: 100,
       after: first.data.node.timeline.pageInfo.endCursor,
     });
     expect(first.data.node.timeline.pageInfo.hasNextPage).toBe(true);
@@ -86,7 +86,7 @@ describe.each(LEDGER_STORES)('with the $name store', (store) => {
     expect(latest.data.node.timeline.pageInfo.hasPreviousPage).toBe(true);
     const earlier = await h.gql(TIMELINE, {
       id: globalId,
-      last: 500,
+      last: 100,
       before: latest.data.node.timeline.pageInfo.startCursor,
     });
     expect(nodes(earlier)).toEqual(events.slice(0, -2));
@@ -99,7 +99,7 @@ describe.each(LEDGER_STORES)('with the $name store', (store) => {
     const mine = await h.gql(TIMELINE, { id: globalId, first: 1 });
     const crossed = await h.gql(TIMELINE, { id: other, after: mine.data.node.timeline.pageInfo.endCursor });
     expect(crossed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const tooMany = await h.gql(TIMELINE, { id: globalId, first: 501 });
+    const tooMany = await h.gql(TIMELINE, { id: globalId, first: 101 });
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 

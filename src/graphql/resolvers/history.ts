@@ -13,7 +13,7 @@ import { ledgerFilter, listsUpstream, viewerOf } from '../connections/ledger-lis
 import { toFilter } from './lists.js';
 
 /** The most events one page of a timeline holds. */
-const MAX_TIMELINE_PAGE = 500;
+const MAX_TIMELINE_PAGE = 100;
 /** The bounds of `progressSeries(maxPoints)`. */
 const MIN_POINTS = 2;
 const MAX_POINTS = 2000;
