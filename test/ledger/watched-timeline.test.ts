@@ -69,7 +69,7 @@ describe.each(LEDGER_STORES)('with the $name store', (store) => {
       expect(Date.parse(stale[0].endedAt)).toBeGreaterThanOrEqual(Date.parse(stale[0].at));
       // In time order.
       const times = events.map((e: { at: string }) => Date.parse(e.at));
-      for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]);
+      for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]!);
     } finally {
       await client.dispose();
     }
