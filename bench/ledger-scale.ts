@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
-import type { Batch } from '../src/domain/batch.js';
+import type { Batch, BatchStatus } from '../src/domain/batch.js';
 import { downsampled } from '../src/ledger/history.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { openSqliteLedger, type LedgerStore } from '../src/ledger/store.js';
@@ -172,44 +172,26 @@ try {
   );
 
   // 3. The queries.
-  const filter = { statuses: ['SUCCEEDED', 'FAILED'] as const, search: desk(37) };
+  const filter = { statuses: ['SUCCEEDED', 'FAILED'] as BatchStatus[], search: desk(37) };
   const order = { field: 'CREATED_AT', direction: 'DESC' } as const;
+  /** One 100-row page of the ledger-served list of Check from `token`, as a `batches` page with the filter. */
+  const pageAt = (token: string | number | null) =>
+    ledger.page('FACT_CHECK', 'default', null, filter, order, token, 100);
   let token: string | number | null = null;
   let total = 0;
   for (let page = 0; page < 20; page++) {
-    const p = await ledger.page(
-      'FACT_CHECK',
-      'default',
-      null,
-      { ...filter, statuses: [...filter.statuses] },
-      order,
-      token,
-      100,
-    );
+    const p = await pageAt(token);
     token = p.next;
     if (page === 0) total = p.total ?? 0;
   }
   if (token === null) throw new Error(`the search matches too few rows for a 20th page (${total})`);
   const deep = token;
   const page = await timed(async () => {
-    const p = await ledger.page(
-      'FACT_CHECK',
-      'default',
-      null,
-      { ...filter, statuses: [...filter.statuses] },
-      order,
-      deep,
-      100,
-    );
+    const p = await pageAt(deep);
     if (p.items.length !== 100) throw new Error(`a deep page of ${p.items.length} rows`);
   });
   const compiled = lastPage ? store.db.getExecutor().compileQuery(lastPage, { queryId: 'page' } as never) : undefined;
-  const counts = await timed(() =>
-    ledger.counts([{ provider: 'FACT_CHECK', scope: 'default', viewer: null }], {
-      ...filter,
-      statuses: [...filter.statuses],
-    }),
-  );
+  const counts = await timed(() => ledger.counts([{ provider: 'FACT_CHECK', scope: 'default', viewer: null }], filter));
   const key = {
     provider: 'FACT_CHECK' as const,
     scope: 'default',

@@ -2,9 +2,19 @@ import type { ProviderName } from '../providers/names.js';
 
 export type { ProviderName } from '../providers/names.js';
 
-/** The unified status vocabulary; values equal the GraphQL `BatchStatus` enum. */
-export type BatchStatus =
-  'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'PARTIALLY_SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'UNKNOWN';
+/** The unified status vocabulary, in the GraphQL `BatchStatus` enum's order. */
+export const BATCH_STATUSES = [
+  'QUEUED',
+  'RUNNING',
+  'SUCCEEDED',
+  'PARTIALLY_SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'UNKNOWN',
+] as const;
+
+/** One of the unified statuses; values equal the GraphQL `BatchStatus` enum. */
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /** Statuses after which a batch no longer changes (pending records aside, see `isTerminal`). */
 export const FINISHED_STATUSES: ReadonlySet<BatchStatus> = new Set([

@@ -23,6 +23,23 @@ const MAX_STEPS = 40;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Runs `step` (a delete of at most `STEP_ROWS` rows, answering how many went), yielding to the event loop after
+ * each, until one deletes fewer or `steps` are used up. Answers the rows deleted and the steps taken.
+ */
+async function inSteps(steps: number, step: () => Promise<number>): Promise<{ deleted: number; used: number }> {
+  let deleted = 0;
+  let used = 0;
+  while (used < steps) {
+    used++;
+    const n = await step();
+    deleted += n;
+    await yieldToLoop();
+    if (n < STEP_ROWS) break;
+  }
+  return { deleted, used };
+}
+
+/**
  * Where each tier's thinning got to (the start of the bucket its last round ended in), per store: a round looks
  * only at samples that aged past the tier since, so its work follows the rate of new samples, not the table's size.
  * A new process starts from 0 (one pass over what the store holds, in bounded steps).
@@ -37,14 +54,13 @@ export async function thin(db: Kysely<LedgerTables>, now: number): Promise<numbe
   const marks = reached.get(db) ?? SAMPLE_TIERS.map(() => 0);
   reached.set(db, marks);
   let thinned = 0;
-  let steps = 0;
+  let steps = MAX_STEPS;
   for (const [i, tier] of SAMPLE_TIERS.entries()) {
     const lo = marks[i]!;
     const hi = now - tier.olderThanMs;
     if (hi <= lo) continue;
     const bucket = tier.bucketMs;
-    for (;;) {
-      if (steps++ >= MAX_STEPS) return thinned;
+    const { deleted, used } = await inSteps(steps, async () => {
       const result = await db
         .deleteFrom('ledger_events')
         .where('id', 'in', (eb) =>
@@ -72,11 +88,12 @@ export async function thin(db: Kysely<LedgerTables>, now: number): Promise<numbe
             .limit(STEP_ROWS),
         )
         .executeTakeFirst();
-      const n = Number(result.numDeletedRows);
-      thinned += n;
-      await yieldToLoop();
-      if (n < STEP_ROWS) break;
-    }
+      return Number(result.numDeletedRows);
+    });
+    thinned += deleted;
+    steps -= used;
+    // Out of steps: the next round goes on from where this one was (its mark stays).
+    if (steps === 0) return thinned;
     // The bucket `hi` falls in may still get samples that age into the tier: the next round looks at it again.
     marks[i] = Math.floor(hi / bucket) * bucket;
   }
@@ -128,21 +145,21 @@ export async function prune(
       prunedKeys.push({ provider: r.provider as ProviderName, scope: r.scope, providerBatchId: r.provider_batch_id });
     await yieldToLoop();
   }
-  for (let step = 0; auditRetentionMs > 0 && step < MAX_STEPS; step++) {
-    const result = await db
-      .deleteFrom('ledger_audit')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('ledger_audit')
-          .select('id')
-          .where('at', '<', now - auditRetentionMs)
-          .limit(STEP_ROWS),
-      )
-      .executeTakeFirst();
-    const n = Number(result.numDeletedRows);
-    auditPruned += n;
-    await yieldToLoop();
-    if (n < STEP_ROWS) break;
-  }
+  if (auditRetentionMs > 0)
+    auditPruned = (
+      await inSteps(MAX_STEPS, async () => {
+        const result = await db
+          .deleteFrom('ledger_audit')
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('ledger_audit')
+              .select('id')
+              .where('at', '<', now - auditRetentionMs)
+              .limit(STEP_ROWS),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      })
+    ).deleted;
   return { pruned: prunedKeys.length, prunedKeys, auditPruned };
 }

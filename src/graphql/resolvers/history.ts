@@ -3,7 +3,7 @@ import { scopeOf } from '../context.js';
 import { bindingOf } from '../connections/cursor.js';
 import type { TimelineConnectionModel } from '../connections/timeline-connection.js';
 import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
-import type { Batch, BatchStatus, ProviderName } from '../../domain/batch.js';
+import { BATCH_STATUSES, type Batch, type ProviderName } from '../../domain/batch.js';
 import type { TimelineEvent, TimelineKind } from '../../ledger/events.js';
 import { downsampled } from '../../ledger/history.js';
 import type { BatchKey, Ledger } from '../../ledger/ledger.js';
@@ -17,17 +17,6 @@ const MAX_TIMELINE_PAGE = 100;
 /** The bounds of `progressSeries(maxPoints)`. */
 const MIN_POINTS = 2;
 const MAX_POINTS = 2000;
-
-/** Every unified status, in the enum's order (`batchCounts.byStatus` lists each, zero included). */
-const STATUSES: readonly BatchStatus[] = [
-  'QUEUED',
-  'RUNNING',
-  'SUCCEEDED',
-  'PARTIALLY_SUCCEEDED',
-  'FAILED',
-  'CANCELLED',
-  'UNKNOWN',
-];
 
 const unavailable = (what: string) =>
   new GatewayError(
@@ -163,7 +152,8 @@ export const countsQuery: Pick<QueryResolvers, 'batchCounts'> = {
     } catch {
       throw unavailable('`batchCounts`');
     }
-    const byStatus = STATUSES.map((status) => ({
+    // Every status, in the enum's order, zero included.
+    const byStatus = BATCH_STATUSES.map((status) => ({
       status,
       count: rows.filter((r) => r.status === status).reduce((n, r) => n + r.count, 0),
     }));
