@@ -20,7 +20,8 @@ try {
   const started = Date.now();
   const report = await copyLedger(from, to);
   console.log(
-    `ledger:copy ${from.location} → ${urlForLog(values.to)}: ${report.batches} batches, ` +
+    `ledger:copy ${from.location} → ${urlForLog(values.to)}: ${report.batches} batches (with ${report.events} ` +
+      'timeline events), ' +
       `${report.sightings} sightings and ${report.audits} audit entries added, ${report.skipped} already there ` +
       `(${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );

@@ -226,9 +226,10 @@ describe('npm run ledger:copy', () => {
     const target = await openPostgresLedger({ url: pg.database(), poolMax: 4, idleMs: 10_000, deadlineMs: 30_000 });
     try {
       const first = await copyLedger(sqlite, target);
-      expect(first).toEqual({ batches: 10_000, sightings: 10_000, audits: 1_000, skipped: 0 });
+      // Each batch's timeline came with it: one status event (its first reading).
+      expect(first).toEqual({ batches: 10_000, events: 10_000, sightings: 10_000, audits: 1_000, skipped: 0 });
       const second = await copyLedger(sqlite, target);
-      expect(second).toEqual({ batches: 0, sightings: 0, audits: 0, skipped: 21_000 });
+      expect(second).toEqual({ batches: 0, events: 0, sightings: 0, audits: 0, skipped: 21_000 });
       const count = async (table: 'ledger_batches' | 'ledger_audit') =>
         Number(
           (
@@ -247,6 +248,14 @@ describe('npm run ledger:copy', () => {
         .orderBy('seq')
         .executeTakeFirstOrThrow();
       expect(firstRow).toEqual({ provider_batch_id: 'batch_0', is_terminal: 1 });
+      // A copied timeline answers under the target's row numbers.
+      const copied = new Ledger(target, { cacheMaxEntries: 100, log: pino({ level: 'silent' }) });
+      const timeline = await copied.timeline(
+        { provider: 'FACT_CHECK', scope: 'default', providerBatchId: 'batch_7' },
+        null,
+        10,
+      );
+      expect(timeline.map((e) => [e.kind, e.status, e.counts?.processed])).toEqual([['STATUS', 'SUCCEEDED', 10]]);
     } finally {
       await ledger.close();
       await target.close();
