@@ -767,7 +767,7 @@ export class Ledger {
         // First readings are compared with the stored row before the upsert replaces it.
         const firsts = await firstEvents(trx, batches, (p) => this.forgetPoorer(p));
         await writePending(trx, batches);
-        await writeEvents(trx, [...firsts, ...events]);
+        await writeEvents(trx, [...firsts.events, ...events], firsts.stored);
         // Each entry's key is unique: a transaction whose commit was cut off and is tried again adds none twice.
         for (const a of audits)
           await trx
@@ -1003,20 +1003,20 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
 /**
  * The events of readings that came with no earlier one in this replica's memory (`Pending.first`): compared
  * with the stored row, read in one statement per provider, scope and 400 ids; a batch never stored starts its
- * timeline with a status event.
+ * timeline with a status event. Answers the events, and the rows it read (their row numbers stay as they are).
  */
 async function firstEvents(
   trx: Kysely<LedgerTables>,
   pending: Pending[],
   kept: (p: Pending) => void,
-): Promise<QueuedEvent[]> {
+): Promise<{ events: QueuedEvent[]; stored: ReadonlyMap<string, StoredShape> }> {
   const firsts = pending.filter((p) => p.first);
-  if (firsts.length === 0) return [];
+  if (firsts.length === 0) return { events: [], stored: new Map() };
   const stored = await storedRows(
     trx,
     firsts.map((p) => p.key),
   );
-  return firsts.flatMap((p) => {
+  const events = firsts.flatMap((p) => {
     const row = stored.get(keyOf(p.key));
     // A poorer reading of a finished batch in the same status leaves the stored, fuller one (as `observe` does in
     // memory): only its sighting is written.
@@ -1028,6 +1028,7 @@ async function firstEvents(
     }
     return changeOf(p.key, row, p.first!.shape, p.first!.at) ?? [];
   });
+  return { events, stored };
 }
 
 /** A stored row as a flush compares readings with it. */
@@ -1099,14 +1100,18 @@ function changeOf(key: BatchKey, before: Shape | undefined, now: Shape, at: numb
 }
 
 /** Writes timeline events in multi-row inserts, then closes the stale periods that ended. */
-async function writeEvents(trx: Kysely<LedgerTables>, events: QueuedEvent[]): Promise<void> {
+async function writeEvents(
+  trx: Kysely<LedgerTables>,
+  events: QueuedEvent[],
+  known: ReadonlyMap<string, StoredShape>,
+): Promise<void> {
   if (events.length === 0) return;
   // Each event goes under its batch's row; an event of a batch the ledger has no row of (a write refused for an
-  // id never read) has no timeline to join.
-  const stored = await storedRows(
-    trx,
-    events.map((e) => e.key),
-  );
+  // id never read) has no timeline to join. Rows `firstEvents` already read keep their numbers: only the others
+  // (rows this flush added, batches with a reading in memory) are looked up.
+  const stored = new Map(known);
+  const missing = events.map((e) => e.key).filter((key) => !known.has(keyOf(key)));
+  for (const [id, row] of await storedRows(trx, missing)) stored.set(id, row);
   const rows = events.flatMap((e) => {
     const seq = stored.get(keyOf(e.key))?.seq;
     return 'end' in e || seq === undefined

@@ -122,24 +122,11 @@ export async function prune(
       .execute();
     if (rows.length === 0) break;
     const keys = sql.join(rows.map((r) => sql`(${r.provider}, ${r.scope}, ${r.provider_batch_id})`));
+    const seqs = rows.map((r) => r.seq);
     await db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('ledger_events')
-        .where(
-          'batch_seq',
-          'in',
-          rows.map((r) => r.seq),
-        )
-        .execute();
+      await trx.deleteFrom('ledger_events').where('batch_seq', 'in', seqs).execute();
       await sql`delete from ledger_viewers where (provider, scope, provider_batch_id) in (values ${keys})`.execute(trx);
-      await trx
-        .deleteFrom('ledger_batches')
-        .where(
-          'seq',
-          'in',
-          rows.map((r) => r.seq),
-        )
-        .execute();
+      await trx.deleteFrom('ledger_batches').where('seq', 'in', seqs).execute();
     });
     for (const r of rows)
       prunedKeys.push({ provider: r.provider as ProviderName, scope: r.scope, providerBatchId: r.provider_batch_id });
