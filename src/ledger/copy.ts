@@ -60,7 +60,10 @@ export async function copyLedger(from: LedgerStore, to: LedgerStore): Promise<Co
     const rows = await from.db
       .selectFrom('ledger_viewers')
       .selectAll()
-      .orderBy(['provider', 'scope', 'provider_batch_id', 'viewer'])
+      .orderBy('provider')
+      .orderBy('scope')
+      .orderBy('provider_batch_id')
+      .orderBy('viewer')
       .limit(CHUNK)
       .offset(offset)
       .execute();
