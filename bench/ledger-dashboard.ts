@@ -139,13 +139,8 @@ const toWarm = finishedNow();
   for (let from = 0; from < toWarm.length; from += WARMUP_RUN) {
     await Promise.all(
       toWarm.slice(from, from + WARMUP_RUN).map(async (id) => {
-        const res = await fetch(warm.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: DETAIL_QUERY, variables: { id: toGlobalId('FACT_CHECK', id) } }),
-        });
-        const body = (await res.json()) as { errors?: unknown[] };
-        if (body.errors) throw new Error(`warm-up read of ${id}: ${JSON.stringify(body.errors[0])}`);
+        const answer = await post(warm.url, '10.31.255.2', DETAIL_QUERY, { id: toGlobalId('FACT_CHECK', id) });
+        if (answer.failure !== undefined) throw new Error(`warm-up read of ${id}: ${answer.failure}`);
       }),
     );
     clock.advance(60_000);
@@ -184,10 +179,10 @@ interface GraphQLAnswer {
   errors?: { message?: string; extensions?: { code?: string } }[];
 }
 
-/** One GraphQL POST as client `address`; answers the body, or a failure code. */
-async function post(address: string, query: string, variables: Record<string, unknown>) {
+/** One GraphQL POST to `url` as client `address`; answers the body, or a failure code. */
+async function post(url: string, address: string, query: string, variables: Record<string, unknown>) {
   try {
-    const res = await fetch(gateway.url, {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
       body: JSON.stringify({ query, variables }),
@@ -204,7 +199,7 @@ async function post(address: string, query: string, variables: Record<string, un
 /** One timed client read of `kind`, its outcome counted. */
 async function read(kind: Kind, address: string, query: string, variables: Record<string, unknown>) {
   const started = performance.now();
-  const answer = await post(address, query, variables);
+  const answer = await post(gateway.url, address, query, variables);
   const ms = performance.now() - started;
   latencies[kind].push(ms);
   if (answer.failure !== undefined) {
@@ -221,7 +216,7 @@ sims.factCheck.control.resetCounters();
 let warmupPages = 0;
 let after: string | null = null;
 do {
-  const answer = await post('10.31.255.1', PAGE_QUERY, {
+  const answer = await post(gateway.url, '10.31.255.1', PAGE_QUERY, {
     first: PAGE_SIZE,
     after,
     filter: { providers: ['FACT_CHECK'] },
