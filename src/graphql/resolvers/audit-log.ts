@@ -12,6 +12,10 @@ import type {
   QueryResolvers,
 } from '../__generated__/resolvers-types.js';
 import { scopeOf } from '../context.js';
+import { ledgerUnavailable, readableLedger } from './ledger-access.js';
+
+/** How refusals name the audit log. */
+const AUDIT_LOG = 'the audit log';
 
 /** The most entries one page of the audit log holds. */
 const MAX_AUDIT_PAGE = 100;
@@ -28,12 +32,6 @@ function assertOperator(ctx: GraphQLContext): void {
         'claim (JWT_OPERATOR_SCOPE)',
     );
 }
-
-const unavailable = () =>
-  new GatewayError(
-    ErrorCode.LEDGER_UNAVAILABLE,
-    'the audit log needs the ledger, which is off (LEDGER=off) or cannot be read (see /ready)',
-  );
 
 /** The store's filter for this caller: a tenant's operator sees that tenant's entries only. */
 function auditFilterOf(ctx: GraphQLContext, filter: AuditLogFilter | null | undefined): AuditFilter {
@@ -55,8 +53,7 @@ function auditFilterOf(ctx: GraphQLContext, filter: AuditLogFilter | null | unde
 export const auditLogQuery: QueryResolvers = {
   auditLog: async (_, { filter, first, after, last, before }, ctx) => {
     assertOperator(ctx);
-    const ledger = ctx.gateway.ledger?.ledger;
-    if (!ledger || ledger.state().state === 'unavailable') throw unavailable();
+    const ledger = readableLedger(ctx, AUDIT_LOG);
     const backward = last != null || before != null;
     if (backward && (first != null || after != null))
       throw badInput('page the audit log with `first`/`after` or with `last`/`before`, not both');
@@ -79,7 +76,7 @@ export const auditLogQuery: QueryResolvers = {
     try {
       rows = await ledger.auditEntries(where, fromId, size, backward);
     } catch {
-      throw unavailable();
+      throw ledgerUnavailable(AUDIT_LOG);
     }
     const more = rows.length > size;
     const page = backward ? rows.slice(0, size).reverse() : rows.slice(0, size);

@@ -2,7 +2,7 @@ import type { GraphQLContext } from '../context.js';
 import { scopeOf } from '../context.js';
 import { bindingOf } from '../connections/cursor.js';
 import type { TimelineConnectionModel } from '../connections/timeline-connection.js';
-import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
+import { badInput } from '../../domain/errors.js';
 import { BATCH_STATUSES, type Batch, type ProviderName } from '../../domain/batch.js';
 import type { TimelineEvent, TimelineKind } from '../../ledger/events.js';
 import { downsampled } from '../../ledger/history.js';
@@ -11,25 +11,13 @@ import type { Visible } from '../../ledger/queries.js';
 import type { QueryResolvers, Resolvers } from '../__generated__/resolvers-types.js';
 import { ledgerFilter, listsUpstream, viewerOf } from '../connections/ledger-lists.js';
 import { toFilter } from './lists.js';
+import { ledgerUnavailable as unavailable, readableLedger } from './ledger-access.js';
 
 /** The most events one page of a timeline holds. */
 const MAX_TIMELINE_PAGE = 100;
 /** The bounds of `progressSeries(maxPoints)`. */
 const MIN_POINTS = 2;
 const MAX_POINTS = 2000;
-
-const unavailable = (what: string) =>
-  new GatewayError(
-    ErrorCode.LEDGER_UNAVAILABLE,
-    `${what} needs the ledger, which is off (LEDGER=off) or cannot be read (see /ready)`,
-  );
-
-/** The ledger, when it can answer; `LEDGER_UNAVAILABLE` otherwise. */
-function readableLedger(ctx: GraphQLContext, what: string): Ledger {
-  const ledger = ctx.gateway.ledger?.ledger;
-  if (!ledger || ledger.state().state === 'unavailable') throw unavailable(what);
-  return ledger;
-}
 
 const keyOf = (ctx: GraphQLContext, batch: Batch): BatchKey => ({
   provider: batch.provider,
