@@ -115,6 +115,7 @@ const config: CodegenConfig = {
           TimelineWebhookEvent: '../../ledger/events.js#TimelineEvent',
           TimelineStaleEvent: '../../ledger/events.js#TimelineEvent',
           TimelineExpiredEvent: '../../ledger/events.js#TimelineEvent',
+          TimelineHealthEvent: '../../ledger/events.js#TimelineEvent',
           ProgressPoint: '../../ledger/events.js#ProgressPoint',
           ...providerMappers(),
         },

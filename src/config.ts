@@ -3,7 +3,7 @@ import { authSettings, type AuthSettings } from './identity/auth.js';
 import { corsSettings } from './http/cors.js';
 import { queryLimitSettings, type QueryLimits } from './graphql/security.js';
 import { rateLimitSettings, type RateLimitSettings } from './graphql/rate-limit.js';
-import { liveSettings, type LiveSettings } from './live/settings.js';
+import { healthSettings, liveSettings, type HealthSettings, type LiveSettings } from './live/settings.js';
 import { redisSettings, type RedisSettings } from './redis/settings.js';
 import { TRACING_OFF, tracingSettings, type TracingSettings } from './observability/tracing.js';
 import { serverSettings, type ServerSettings } from './http/server-settings.js';
@@ -32,6 +32,8 @@ export interface GatewayConfig extends ServerSettings {
   upstream: UpstreamLimits;
   lists: ListSettings;
   live: LiveSettings;
+  /** Batch health and the background watch (`HEALTH_*`, `WATCH_BACKGROUND_*`). */
+  health: HealthSettings;
   /** `REDIS_URL` and `REDIS_KEY_PREFIX`: without a URL, everything is in this process's memory. */
   redis: RedisSettings;
   queries: QueryLimits;
@@ -110,6 +112,7 @@ export const SETTINGS_FRAGMENTS: readonly SettingsFragment<unknown>[] = [
   writeSettings,
   ledgerSettings,
   liveSettings,
+  healthSettings,
   redisSettings,
   listSettings,
   tracingSettings,
@@ -144,6 +147,7 @@ export function loadConfig(
   const writes = read(writeSettings);
   const ledger = read(ledgerSettings);
   const live = read(liveSettings);
+  const health = read(healthSettings);
   const redis = read(redisSettings);
   const lists = read(listSettings);
   const providers: ProviderSettingsMap = {};
@@ -184,6 +188,7 @@ export function loadConfig(
     !writes ||
     !ledger ||
     !live ||
+    !health ||
     !redis ||
     !lists ||
     !auth ||
@@ -202,6 +207,7 @@ export function loadConfig(
     },
     ledger,
     live,
+    health,
     redis,
     lists: { ...lists, cursorSecret: lists.cursorSecret ?? derivedSecret('batchql-cursor', source, definitions) },
     auth,

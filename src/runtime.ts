@@ -4,6 +4,8 @@ import type { GatewayConfig } from './config.js';
 import { createListServices, type ListServices, type LiveServices } from './graphql/context.js';
 import { createMemoryCoordinator, type Coordinator } from './live/coordinator.js';
 import { PollHub } from './live/poll-hub.js';
+import { HealthBook } from './live/health-book.js';
+import { BackgroundWatch } from './live/background.js';
 import { POLL_JITTER } from './live/poll-policy.js';
 import { SubscriptionShares } from './live/shares.js';
 import { createRedisCoordinator } from './live/redis-coordinator.js';
@@ -183,9 +185,10 @@ async function openLedger(
   settings: GatewayConfig['ledger'],
   logger: Logger,
   metrics: Metrics,
+  healthValidMs: number,
 ): Promise<{ ledger: Ledger; close(): Promise<void> } | undefined> {
   if (!settings.enabled) return undefined;
-  const options = { cacheMaxEntries: settings.cacheMaxEntries, log: logger, observer: metrics.ledger };
+  const options = { cacheMaxEntries: settings.cacheMaxEntries, log: logger, observer: metrics.ledger, healthValidMs };
   const open = () =>
     settings.databaseUrl
       ? openPostgresLedger({
@@ -400,7 +403,8 @@ export async function startGateway(
   });
   started.defer(() => closeProviders(upstreamProviders));
   // The ledger (docs/ledger.md): every reading of every provider is told to it on its way back.
-  const opened = await openLedger(config.ledger, logger, metrics);
+  // A stored health counts for as long as a stall takes to show (docs/live-progress.md, "Batch health").
+  const opened = await openLedger(config.ledger, logger, metrics, config.health.policy.stallAfterMs);
   started.defer(() => opened?.close());
   const ledger = opened?.ledger;
   const providers = ledger ? recordingAll(upstreamProviders, ledger, options.now) : upstreamProviders;
@@ -423,17 +427,40 @@ export async function startGateway(
     bulkRefresh,
     ...policy
   } = config.live;
+  // Each polled batch's health, its tracker seeded from the ledger's history (docs/live-progress.md, "Batch health").
+  const health = new HealthBook(config.health.policy, ledger ? (ref) => ledger.healthSeed(ref) : undefined);
   const hub = new PollHub(providers, coordinator, { ...policy, jitter: POLL_JITTER }, options.now, {
     bulkRefresh,
-    // Stale periods go into the batches' timelines (docs/ledger.md, "Timelines").
-    ...(ledger ? { published: (key: WatchKey, batch: Batch) => ledger.staleMark(key, batch) } : {}),
+    health,
+    // Stale periods and health changes go into the batches' timelines (docs/ledger.md, "Timelines").
+    ...(ledger ? { published: (key: WatchKey, batch: Batch) => ledger.published(key, batch) } : {}),
   });
   started.defer(() => hub.close());
+  // Batches submitted through batchql are read until they finish, connected clients or not; it needs the ledger.
+  const background = ledger
+    ? new BackgroundWatch(hub, {
+        max: config.health.backgroundMax,
+        scanMs: config.health.backgroundScanMs,
+        log: logger,
+        source: async (limit) =>
+          (await ledger.unfinishedSubmissions(limit))?.map(({ key, tenant }) => ({
+            ...key,
+            includePendingDetails: false,
+            ...(tenant ? { tenant } : {}),
+          })),
+      })
+    : undefined;
+  started.defer(() => background?.close());
+  metrics.bindHealth({
+    byHealth: () => health.counts(Date.now()),
+    background: () => background?.stats() ?? { watched: 0, max: 0, refused: 0 },
+  });
   const live: LiveServices = {
     hub,
     maxSubscriptions,
     shares: new SubscriptionShares(maxSubscriptionsPerClient),
     coordinator,
+    ...(background ? { background } : {}),
   };
   // Idempotency keys of writes: shared by every replica through Redis, else in memory.
   const idempotency = createIdempotencyStore({
@@ -587,6 +614,7 @@ export async function startGateway(
   }
   // Started: from here `stop` closes everything, in its own order.
   started.move();
+  background?.start();
   const port = (server.address() as AddressInfo).port;
 
   async function stop(timeoutMs: number, delayMs: number, onDrain?: () => void): Promise<ShutdownReport> {
@@ -607,6 +635,7 @@ export async function startGateway(
     const listenerClosed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     const webSocketsClosed = ws.drain(SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON);
     // The streams are cut already, so ending the watches sends no `complete` anywhere.
+    await background?.close();
     await hub.close();
     const leasesReleased = await leasesReleasing;
     // Writes in flight (HTTP or WebSocket) run to their end within the timeout: their sockets stay open

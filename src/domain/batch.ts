@@ -16,6 +16,24 @@ export const BATCH_STATUSES = [
 /** One of the unified statuses; values equal the GraphQL `BatchStatus` enum. */
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
+/**
+ * How a batch is moving (docs/live-progress.md, "Batch health"); values equal the GraphQL `BatchHealth` enum.
+ * `STALLED`: RUNNING and no progress for the stall threshold. `SLOW`: RUNNING, and its rate over the recent window
+ * is below a fraction of its own earlier rate. `UNKNOWN`: RUNNING, but nobody watches it, so batchql cannot say.
+ * A batch that is not RUNNING is `OK`: it is waiting or finished, and cannot stall.
+ */
+export type BatchHealth = 'OK' | 'SLOW' | 'STALLED' | 'UNKNOWN';
+
+/**
+ * A batch's health: since when (null when no watch ever judged it), and why (null for `OK`). For `UNKNOWN`, since
+ * its last judgment (which no longer counts).
+ */
+export interface HealthVerdict {
+  health: BatchHealth;
+  healthSince: Date | null;
+  healthReason: string | null;
+}
+
 /** Statuses after which a batch no longer changes (pending records aside, see `isTerminal`). */
 export const FINISHED_STATUSES: ReadonlySet<BatchStatus> = new Set([
   'SUCCEEDED',
@@ -78,6 +96,13 @@ interface BatchCommon {
    * longer keeps (docs/ledger.md, "Expired batches"); never stored with the reading.
    */
   expired?: boolean;
+  /**
+   * Set by the poll hub on the states it publishes: the batch's health, judged from its readings
+   * (`live/health.ts`); absent on a read that no watch judged (a query then asks the ledger).
+   */
+  health?: BatchHealth;
+  healthSince?: Date | null;
+  healthReason?: string | null;
 }
 
 /**

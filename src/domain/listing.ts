@@ -1,4 +1,4 @@
-import type { Batch, BatchStatus, ProviderName } from './batch.js';
+import type { Batch, BatchHealth, BatchStatus, ProviderName } from './batch.js';
 
 /** The fields a batch list can be ordered by; values equal the GraphQL `BatchOrderField` enum. */
 export type OrderField = 'CREATED_AT' | 'STARTED_AT' | 'COMPLETED_AT';
@@ -37,10 +37,12 @@ export interface BatchListFilter {
   finishedBefore?: Date;
   /** Batches whose name or provider id contains this (case-insensitive), or whose provider id it is. */
   search?: string;
+  /** Batches whose health (as the ledger knows it now: docs/live-progress.md, "Batch health") is one of these. */
+  health?: readonly BatchHealth[];
 }
 
 /** The filter parts only the ledger can answer. */
-const LEDGER_ONLY_FILTERS = ['finishedAfter', 'finishedBefore', 'search'] as const;
+const LEDGER_ONLY_FILTERS = ['finishedAfter', 'finishedBefore', 'search', 'health'] as const;
 
 /** True when `filter` has a part only the ledger can answer. */
 export function needsLedger(filter: BatchListFilter): boolean {

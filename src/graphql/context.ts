@@ -8,6 +8,7 @@ import { PageCache } from './connections/page-cache.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { createNotes, type ResponseNotes } from './notes.js';
 import type { PollHub } from '../live/poll-hub.js';
+import type { BackgroundWatch } from '../live/background.js';
 import type { SubscriptionShares } from '../live/shares.js';
 import { credentialScope, type Providers } from '../domain/provider.js';
 import type { ServedProvider } from './served-provider.js';
@@ -33,6 +34,8 @@ export interface LiveServices {
   shares: SubscriptionShares;
   /** Tells the other replicas about a settled batch (a cancel); absent: one process. */
   coordinator?: Pick<Coordinator, 'broadcast'>;
+  /** Reads submitted batches until they finish, with nobody connected; absent with the ledger off. */
+  background?: BackgroundWatch;
 }
 
 /** Mutations: the idempotency keys and the scope writes need. */

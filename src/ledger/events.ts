@@ -1,8 +1,8 @@
-import type { BatchStatus, StaleReason } from '../domain/batch.js';
+import type { BatchHealth, BatchStatus, StaleReason } from '../domain/batch.js';
 import type { AuditOutcome } from './audit.js';
 
 /** The kinds of timeline events; values equal the GraphQL `BatchEventKind` enum. */
-export type TimelineKind = 'STATUS' | 'PROGRESS' | 'WRITE' | 'WEBHOOK' | 'STALE' | 'EXPIRED';
+export type TimelineKind = 'STATUS' | 'PROGRESS' | 'WRITE' | 'WEBHOOK' | 'STALE' | 'EXPIRED' | 'HEALTH';
 
 /** The counts of the reading an event came from. */
 export interface EventCounts {
@@ -24,7 +24,8 @@ export type TimelineInput =
     }
   | { kind: 'WEBHOOK'; at: Date; type: string; status: BatchStatus }
   | { kind: 'STALE'; at: Date; reason: StaleReason }
-  | { kind: 'EXPIRED'; at: Date };
+  | { kind: 'EXPIRED'; at: Date }
+  | { kind: 'HEALTH'; at: Date; health: BatchHealth; previousHealth: BatchHealth | null; reason: string | null };
 
 /** One stored event of a batch's timeline, as `Batch.timeline` answers it. */
 export interface TimelineEvent {
@@ -48,6 +49,18 @@ export interface TimelineEvent {
   /** A stale period's reason, and its end (null while it lasts). */
   staleReason: StaleReason | null;
   endedAt: Date | null;
+  /** A health change's health, the one before (null: the first batchql judged) and its reason. */
+  health: BatchHealth | null;
+  previousHealth: BatchHealth | null;
+  healthReason: string | null;
+}
+
+/** A batch's health as the ledger stored it: the verdict and when it was last judged (epoch ms). */
+export interface StoredHealth {
+  health: BatchHealth;
+  since: number;
+  reason: string | null;
+  at: number;
 }
 
 /** One point of `Batch.progressSeries`. */

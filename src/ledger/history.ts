@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import { createLTTB } from 'downsample';
-import type { BatchStatus, StaleReason } from '../domain/batch.js';
+import type { BatchHealth, BatchStatus, StaleReason } from '../domain/batch.js';
 import type { AuditOutcome } from './audit.js';
 import type { ProgressPoint, TimelineEvent, TimelineKind } from './events.js';
+import type { HealthPoint } from '../live/health.js';
 import type { BatchKey } from './batch-key.js';
 import type { EventRow, LedgerTables } from './tables.js';
 
@@ -40,8 +41,11 @@ function eventOf(row: EventRow): TimelineEvent {
     outcome: text('outcome') as AuditOutcome | null,
     code: text('code'),
     webhookType: text('type'),
-    staleReason: text('reason') as StaleReason | null,
+    staleReason: row.kind === 'STALE' ? (text('reason') as StaleReason | null) : null,
     endedAt: row.ended_at === null ? null : new Date(Number(row.ended_at)),
+    health: text('health') as BatchHealth | null,
+    previousHealth: text('previousHealth') as BatchHealth | null,
+    healthReason: row.kind === 'HEALTH' ? text('reason') : null,
   };
 }
 
@@ -88,6 +92,38 @@ export async function progressRows(db: Kysely<LedgerTables>, key: BatchKey): Pro
     processed: r.processed!,
     failed: r.failed ?? 0,
     total: r.total,
+  }));
+}
+
+/**
+ * The history a batch's health tracker starts from (`live/health.ts`): its progress samples and status changes
+ * with the status they changed to, oldest first; at most the latest `limit` (the stall clock and the rates need
+ * only the recent ones, and the first running point is kept by the tracker from what it is given).
+ */
+export async function healthRows(db: Kysely<LedgerTables>, key: BatchKey, limit: number): Promise<HealthPoint[]> {
+  const latest = (kinds: string[]) =>
+    db
+      .selectFrom('ledger_events')
+      .select(['id', 'at', 'kind', 'status', 'processed'])
+      .where('batch_seq', '=', seqOf(db, key))
+      .where('kind', 'in', kinds)
+      .where('processed', 'is not', null)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc');
+  const rows = (await latest(['PROGRESS', 'STATUS']).limit(limit).execute()).reverse();
+  // Cut short by the limit, the points start with the status change before them: what status they were read in.
+  const first = rows[0];
+  if (first && first.kind !== 'STATUS') {
+    const status = await latest(['STATUS'])
+      .where((eb) => eb.or([eb('at', '<', first.at), eb.and([eb('at', '=', first.at), eb('id', '<', first.id)])]))
+      .limit(1)
+      .executeTakeFirst();
+    if (status) rows.unshift(status);
+  }
+  return rows.map((r) => ({
+    at: Number(r.at),
+    processed: r.processed!,
+    status: r.kind === 'STATUS' ? (r.status as BatchStatus) : null,
   }));
 }
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { sql, type Kysely } from 'kysely';
-import type { Batch, ProviderName } from '../domain/batch.js';
+import type { Batch, BatchHealth, HealthVerdict, ProviderName } from '../domain/batch.js';
 import { ErrorCode, GatewayError } from '../domain/errors.js';
 import type { BatchListFilter, ListOrder, ListPage } from '../domain/listing.js';
 import { NOTHING } from './queries.js';
 import type { AuditEntry, AuditFilter, StoredAuditEntry } from './audit.js';
-import type { EventCounts, ProgressPoint, TimelineEvent, TimelineInput, TimelineKind } from './events.js';
-import { progressRows, timelineRows, type TimelinePosition } from './history.js';
+import type { EventCounts, ProgressPoint, StoredHealth, TimelineEvent, TimelineInput, TimelineKind } from './events.js';
+import { healthRows, progressRows, timelineRows, type TimelinePosition } from './history.js';
+import type { HealthSeed } from '../live/health.js';
 import { countRows, filterCondition, searchDrives, searchTextOf, visibleCondition, type Visible } from './queries.js';
 import { prune, thin, type UpkeepReport } from './upkeep.js';
 import { fingerprintOf, parseReading, serializeReading } from './reading.js';
@@ -95,6 +96,8 @@ interface Cached {
   facts?: BatchFacts;
   /** This replica recorded the batch's expiry in its timeline already. */
   expiredNoted?: boolean;
+  /** The health this replica last stored for it (its poll hub judged it), and when that was written. */
+  health?: StoredHealth & { writtenAt: number };
 }
 
 interface Pending {
@@ -107,6 +110,8 @@ interface Pending {
   submission?: { at: number; subject: string | null; tenant: string | null };
   /** The first reading this replica had of it, with no earlier one in memory: its event is decided at flush. */
   first?: { shape: Shape; at: number };
+  /** Its health to store (`published`). */
+  health?: StoredHealth;
 }
 
 /** A timeline event waiting to be written, or the end of a stale period (`end`, when it ended). */
@@ -123,6 +128,10 @@ const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 /** Rows waiting beyond this while the store fails are dropped (counted): memory stays bounded. */
 const MAX_PENDING = 50_000;
+/** A stored health counts for this long after it was last judged, unless `healthValidMs` says otherwise. */
+const DEFAULT_HEALTH_VALID_MS = 10 * 60_000;
+/** The history points a health tracker is seeded with. */
+const HEALTH_SEED_POINTS = 500;
 
 /** An audit entry waiting to be written, with the unique key it is written under (its `origin`). */
 type QueuedAudit = AuditEntry & { key: string };
@@ -184,6 +193,11 @@ export class Ledger {
       unavailable?: string;
       /** No store yet, but one may come (`attach`): entries wait in the bounded queue meanwhile. */
       queueUntilAttached?: boolean;
+      /**
+       * How long a stored health counts after it was last judged (`HEALTH_STALL_AFTER_MS`): a RUNNING batch whose
+       * health nobody judged since is `UNKNOWN`. The watch that judges it stores it again every third of this.
+       */
+      healthValidMs?: number;
     },
   ) {
     this.db = store?.db;
@@ -238,6 +252,7 @@ export class Ledger {
           terminal: batch.isTerminal,
           viewers: cached?.viewers ?? new Set(),
           ...(cached?.facts ? { facts: cached.facts } : {}),
+          ...(cached?.health ? { health: cached.health } : {}),
         }
       : cached!;
     if (viewer !== undefined) entry.viewers.add(viewer);
@@ -332,11 +347,117 @@ export class Ledger {
   }
 
   /**
-   * The poll hub's mark on a state it published (`stale`, with its reason): a stale period opens at the first
-   * mark, and ends with the first fresh reading after it. Only the replica that polls a batch publishes its marks.
+   * A state the poll hub published (only the replica that polls a batch publishes its states): its stale mark and
+   * its health. A stale period opens at the first mark, and ends with the first fresh reading after it. A health
+   * change is a `HEALTH` event and is stored (a first health that is `OK` is stored without an event); an
+   * unchanged one is stored again every third of `healthValidMs`, so a health nobody judges any more turns
+   * `UNKNOWN` in what the ledger answers.
    */
-  staleMark(key: BatchKey, batch: Batch): void {
+  published(key: BatchKey, batch: Batch): void {
     if (!this.db && !this.queueing) return;
+    this.staleMark(key, batch);
+    if (batch.health && batch.healthSince) this.judged(key, batch as Batch & HealthVerdict & { healthSince: Date });
+  }
+
+  private judged(key: BatchKey, verdict: HealthVerdict & { healthSince: Date }): void {
+    const id = keyOf(key);
+    const cached = this.cache.get(id);
+    const now = this.now();
+    const last = cached?.health;
+    const changed = last?.health !== verdict.health || last.since !== verdict.healthSince.getTime();
+    if (!changed && now - last!.writtenAt < this.healthValidMs() / 3) return;
+    const stored: StoredHealth = {
+      health: verdict.health,
+      since: verdict.healthSince.getTime(),
+      reason: verdict.healthReason,
+      at: now,
+    };
+    if (cached) cached.health = { ...stored, writtenAt: now };
+    if (changed && (last !== undefined || verdict.health !== 'OK'))
+      this.queueEvent({
+        key,
+        at: stored.since,
+        kind: 'HEALTH',
+        detail: { health: verdict.health, previousHealth: last?.health ?? null, reason: verdict.healthReason },
+      });
+    this.pendingFor(key, id).health = stored;
+    this.schedule();
+  }
+
+  private healthValidMs(): number {
+    return this.options.healthValidMs ?? DEFAULT_HEALTH_VALID_MS;
+  }
+
+  /**
+   * A batch's health as the ledger knows it: the stored verdict while it is current (judged within
+   * `healthValidMs`), else `UNKNOWN` for a RUNNING batch (nobody judges it) and `OK` for any other; undefined when
+   * the ledger has no row of it or cannot be read.
+   */
+  async health(key: BatchKey, status: Batch['status']): Promise<HealthVerdict | undefined> {
+    const cached = this.cache.get(keyOf(key))?.health;
+    let stored: StoredHealth | null | undefined = cached;
+    if (!stored) {
+      const row = await this.read('read', (db) =>
+        db
+          .selectFrom('ledger_batches')
+          .select(['health', 'health_since', 'health_reason', 'health_at'])
+          .where('provider', '=', key.provider)
+          .where('scope', '=', key.scope)
+          .where('provider_batch_id', '=', key.providerBatchId)
+          .executeTakeFirst(),
+      );
+      if (!row) return undefined;
+      stored = storedHealthOf(row);
+    }
+    return currentHealth(stored, status, this.now() - this.healthValidMs());
+  }
+
+  /**
+   * What a health tracker starts from: the batch's recent progress samples and status changes, and its stored
+   * health while current. Undefined when the store cannot be read.
+   */
+  async healthSeed(key: BatchKey): Promise<HealthSeed | undefined> {
+    await this.flushNow();
+    const seed = await this.read('read', async (db) => {
+      const points = await healthRows(db, key, HEALTH_SEED_POINTS);
+      const row = await db
+        .selectFrom('ledger_batches')
+        .select(['health', 'health_since', 'health_reason', 'health_at'])
+        .where('provider', '=', key.provider)
+        .where('scope', '=', key.scope)
+        .where('provider_batch_id', '=', key.providerBatchId)
+        .executeTakeFirst();
+      const stored = row ? storedHealthOf(row) : null;
+      const current = stored && stored.at >= this.now() - this.healthValidMs();
+      return { points, ...(current ? { last: verdictOf(stored) } : {}) };
+    });
+    return seed;
+  }
+
+  /**
+   * Batches submitted through batchql that have not finished, newest submission first, at most `limit`: what the
+   * background watch keeps reading (`live/background.ts`).
+   */
+  async unfinishedSubmissions(limit: number): Promise<{ key: BatchKey; tenant: string | null }[] | undefined> {
+    await this.flushNow();
+    const rows = await this.read('list', (db) =>
+      db
+        .selectFrom('ledger_batches')
+        .select(['provider', 'scope', 'provider_batch_id', 'submitted_tenant'])
+        .where('submitted', '=', 1)
+        .where('is_terminal', '=', 0)
+        .orderBy('submitted_at', 'desc')
+        .limit(limit)
+        .execute(),
+    );
+    return rows?.map((r) => ({
+      key: { provider: r.provider as ProviderName, scope: r.scope, providerBatchId: r.provider_batch_id },
+      tenant: r.submitted_tenant,
+    }));
+  }
+
+  /** The stale-period part of `published`. */
+  private staleMark(key: BatchKey, batch: Batch): void {
     const id = keyOf(key);
     const open = this.staleOpen.get(id);
     const reason = batch.stale ? (batch.staleReason ?? 'POLL_FAILED') : undefined;
@@ -475,7 +596,7 @@ export class Ledger {
       db
         .selectFrom('ledger_batches as b')
         .where((eb) => visibleCondition(eb, part, searchDrives(db, filter)))
-        .where((eb) => filterCondition(db, eb, filter));
+        .where((eb) => filterCondition(db, eb, filter, this.healthCutoff()));
     // Two steps: the page's row numbers (the sort runs over narrow rows, not over stored readings), then its rows.
     const rows = await this.read('list', async (db) => {
       let q = base(db).select(['b.seq']);
@@ -612,10 +733,10 @@ export class Ledger {
     return rows;
   }
 
-  /** Counts per provider and status of the rows of `parts` matching `filter`. Throws when unreadable. */
+  /** Counts per provider, status and health of the rows of `parts` matching `filter`. Throws when unreadable. */
   async counts(parts: readonly Visible[], filter: BatchListFilter) {
     await this.flushNow();
-    const rows = await this.read('list', (db) => countRows(db, parts, filter));
+    const rows = await this.read('list', (db) => countRows(db, parts, filter, this.healthCutoff()));
     if (!rows) throw new Error('the ledger could not be read');
     return rows;
   }
@@ -638,6 +759,11 @@ export class Ledger {
     // Pruned batches leave this replica's memory too: a read of one goes to its provider again.
     for (const key of report?.prunedKeys ?? []) this.cache.delete(keyOf(key));
     return report;
+  }
+
+  /** Stored health judged before this (epoch ms) no longer counts: the batch's health is unknown. */
+  healthCutoff(): number {
+    return this.now() - this.healthValidMs();
   }
 
   /** The ledger's health for `/ready`. */
@@ -819,6 +945,7 @@ export class Ledger {
         earlier.lacks = later.lacks;
       }
       earlier.submission = later.submission ?? earlier.submission;
+      earlier.health = later.health ?? earlier.health;
       earlier.first ??= later.first;
     }
     const overBatches = Math.max(0, merged.size - MAX_PENDING);
@@ -882,6 +1009,39 @@ function factsOf(
     submittedAt: date(row.submitted_at === null ? null : Number(row.submitted_at)),
     submittedBy: row.submitted_by,
     submittedTenant: row.submitted_tenant,
+  };
+}
+
+function storedHealthOf(
+  row: Pick<BatchRow, 'health' | 'health_since' | 'health_reason' | 'health_at'>,
+): StoredHealth | null {
+  if (row.health === null || row.health_since === null || row.health_at === null) return null;
+  return {
+    health: row.health as BatchHealth,
+    since: Number(row.health_since),
+    reason: row.health_reason,
+    at: Number(row.health_at),
+  };
+}
+
+const verdictOf = (s: StoredHealth): HealthVerdict => ({
+  health: s.health,
+  healthSince: new Date(s.since),
+  healthReason: s.reason,
+});
+
+/**
+ * The health a batch has now, from what was stored (`cutoff`: stored health judged before it is out of date): a
+ * batch that is not RUNNING is `OK` (it waits or it finished: nothing to stall).
+ */
+function currentHealth(stored: StoredHealth | null, status: Batch['status'], cutoff: number): HealthVerdict {
+  if (status !== 'RUNNING')
+    return { health: 'OK', healthSince: stored?.health === 'OK' ? new Date(stored.since) : null, healthReason: null };
+  if (stored && stored.at >= cutoff) return verdictOf(stored);
+  return {
+    health: 'UNKNOWN',
+    healthSince: stored ? new Date(stored.at) : null,
+    healthReason: 'nobody watches this running batch, so batchql cannot say whether it moves',
   };
 }
 
@@ -970,6 +1130,19 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
       )
       .execute();
   }
+  for (const p of pending.filter((q) => q.health))
+    await trx
+      .updateTable('ledger_batches')
+      .set({
+        health: p.health!.health,
+        health_since: p.health!.since,
+        health_reason: p.health!.reason,
+        health_at: p.health!.at,
+      })
+      .where('provider', '=', p.key.provider)
+      .where('scope', '=', p.key.scope)
+      .where('provider_batch_id', '=', p.key.providerBatchId)
+      .execute();
   for (const p of pending.filter((q) => q.submission))
     await trx
       .updateTable('ledger_batches')

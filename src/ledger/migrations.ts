@@ -171,6 +171,27 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`insert into ledger_search(ledger_search) values ('rebuild')`.execute(db);
     },
   },
+  '2026-12-07-004-health': {
+    // Each batch's health as last judged (docs/live-progress.md, "Batch health"), with an index for
+    // `BatchFilter.health`, and a partial index of the submitted batches that have not finished (the background
+    // watch reads them at start and on each scan).
+    async up(db: Kysely<unknown>) {
+      for (const [name, type] of [
+        ['health', 'text'],
+        ['health_since', 'bigint'],
+        ['health_reason', 'text'],
+        ['health_at', 'bigint'],
+      ] as const)
+        await db.schema.alterTable('ledger_batches').addColumn(name, type).execute();
+      await db.schema
+        .createIndex('ledger_batches_by_health')
+        .on('ledger_batches')
+        .columns(['health', 'health_at'])
+        .execute();
+      await sql`create index ledger_batches_unfinished_submissions on ledger_batches (submitted_at)
+        where submitted = 1 and is_terminal = 0`.execute(db);
+    },
+  },
 };
 
 /** The migrations, for Kysely's `Migrator`. */

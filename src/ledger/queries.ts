@@ -1,5 +1,5 @@
 import { PostgresAdapter, sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
-import type { Batch, BatchStatus, ProviderName } from '../domain/batch.js';
+import type { Batch, BatchHealth, BatchStatus, ProviderName } from '../domain/batch.js';
 import type { BatchListFilter } from '../domain/listing.js';
 import type { LedgerTables } from './tables.js';
 
@@ -54,8 +54,44 @@ export function searchDrives(db: Kysely<LedgerTables>, filter: BatchListFilter):
 /** A column of `b`, kept from its indexes when `driven` (`searchDrives`). */
 const column = (name: string, driven: boolean) => (driven ? sql<unknown>`+${sql.ref(name)}` : sql.ref(name));
 
-/** Narrows rows of `ledger_batches as b` to `filter` (every part the store can answer). */
-export function filterCondition(db: Kysely<LedgerTables>, eb: Rows, filter: BatchListFilter): Expression<SqlBool> {
+/**
+ * A row's health now, as SQL (`healthCutoff`: a stored health judged before it no longer counts): `OK` when it is
+ * not RUNNING, the stored health while current, else `UNKNOWN` (what `Ledger.health` answers for one batch).
+ */
+function healthNow(healthCutoff: number) {
+  // The cutoff is written as a literal (an integer), so the expression grouped by is the one selected on PostgreSQL.
+  return sql<BatchHealth>`case when b.status <> 'RUNNING' then 'OK'
+    when b.health is not null and b.health_at >= ${sql.lit(Math.floor(healthCutoff))} then b.health
+    else 'UNKNOWN' end`;
+}
+
+/**
+ * The rows whose health now is one of `states`. `SLOW` and `STALLED` are read through the health index (only
+ * RUNNING rows judged within the cutoff have them); `OK` and `UNKNOWN` compare each row of the scope.
+ */
+function healthCondition(eb: Rows, states: readonly BatchHealth[], healthCutoff: number): Expression<SqlBool> {
+  if (states.length === 0) return NOTHING;
+  const judged = states.filter((s) => s === 'SLOW' || s === 'STALLED');
+  const parts: Expression<SqlBool>[] = [];
+  if (judged.length)
+    parts.push(
+      eb.and([eb('b.health', 'in', judged), eb('b.health_at', '>=', healthCutoff), eb('b.status', '=', 'RUNNING')]),
+    );
+  const derived = states.filter((s) => s === 'OK' || s === 'UNKNOWN');
+  if (derived.length) parts.push(eb(healthNow(healthCutoff), 'in', derived));
+  return eb.or(parts);
+}
+
+/**
+ * Narrows rows of `ledger_batches as b` to `filter` (every part the store can answer); `healthCutoff` is when a
+ * stored health stops counting (`Ledger.healthCutoff`).
+ */
+export function filterCondition(
+  db: Kysely<LedgerTables>,
+  eb: Rows,
+  filter: BatchListFilter,
+  healthCutoff: number,
+): Expression<SqlBool> {
   const parts: Expression<SqlBool>[] = [];
   const driven = searchDrives(db, filter);
   if (filter.statuses)
@@ -71,6 +107,7 @@ export function filterCondition(db: Kysely<LedgerTables>, eb: Rows, filter: Batc
   if (filter.finishedBefore) parts.push(eb(column('b.finished_at', driven), '<', filter.finishedBefore.getTime()));
   if (filter.search !== undefined && searchTerm(filter.search) !== '')
     parts.push(searchCondition(db, searchTerm(filter.search)));
+  if (filter.health) parts.push(healthCondition(eb, filter.health, healthCutoff));
   return eb.and(parts);
 }
 
@@ -102,23 +139,26 @@ export function visibleCondition(eb: Rows, part: Visible, driven = false): Expre
   return eb.and(own);
 }
 
-/** Counts per provider and status of the rows of `parts` that match `filter`. */
+/** Counts per provider, status and health now of the rows of `parts` that match `filter`. */
 export async function countRows(
   db: Kysely<LedgerTables>,
   parts: readonly Visible[],
   filter: BatchListFilter,
-): Promise<{ provider: ProviderName; status: BatchStatus; count: number }[]> {
+  healthCutoff: number,
+): Promise<{ provider: ProviderName; status: BatchStatus; health: BatchHealth; count: number }[]> {
   if (parts.length === 0) return [];
+  const health = healthNow(healthCutoff);
   const rows = await db
     .selectFrom('ledger_batches as b')
-    .select(['b.provider', 'b.status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .select(['b.provider', 'b.status', health.as('health'), (eb) => eb.fn.countAll<number | string>().as('n')])
     .where((eb) => eb.or(parts.map((part) => visibleCondition(eb, part, searchDrives(db, filter)))))
-    .where((eb) => filterCondition(db, eb, filter))
-    .groupBy(['b.provider', 'b.status'])
+    .where((eb) => filterCondition(db, eb, filter, healthCutoff))
+    .groupBy(['b.provider', 'b.status', health])
     .execute();
   return rows.map((r) => ({
     provider: r.provider as ProviderName,
     status: r.status as BatchStatus,
+    health: r.health,
     count: Number(r.n),
   }));
 }

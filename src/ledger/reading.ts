@@ -3,7 +3,8 @@ import { parseWithDates } from '../live/coordinator.js';
 
 /**
  * A batch as the ledger stores it: JSON (dates as ISO strings, revived on the way out), less the live-only fields
- * and `expired`, which says how an answer was served (from a reading the provider no longer has), not what was read.
+ * (staleness; health, which the ledger keeps in its own columns) and `expired`, which says how an answer was
+ * served (from a reading the provider no longer has), not what was read.
  */
 export function serializeReading(batch: Batch): string {
   const {
@@ -13,6 +14,9 @@ export function serializeReading(batch: Batch): string {
     servedFrom: _f,
     knownSince: _k,
     expired: _e,
+    health: _h,
+    healthSince: _hs,
+    healthReason: _hr,
     ...reading
   } = batch;
   const progress = { ...reading.progress };

@@ -48,6 +48,14 @@ interface BatchTable {
   finished_at: number | null;
   /** What search matches: its name (when its provider has names) and its provider id, lower case. */
   search_text: string | null;
+  /**
+   * Its health as the replica that polls it last judged it (`BatchHealth`), since when, why, and when it was
+   * judged (`health_at`): a stored health older than `HEALTH_STALL_AFTER_MS` no longer counts (`UNKNOWN`).
+   */
+  health: string | null;
+  health_since: number | null;
+  health_reason: string | null;
+  health_at: number | null;
 }
 
 /**

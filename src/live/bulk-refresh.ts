@@ -10,6 +10,7 @@ import type { PollScheduler } from './scheduler.js';
 import type { WatchTarget } from './watch-target.js';
 import { announcement, readAnnouncement, unitLeaseName, unitName, type UnitKey } from './keys.js';
 import { leaseLoop } from './lease-loop.js';
+import type { HealthBook } from './health-book.js';
 
 /** What a bulk refresh needs from the poll hub. */
 export interface BulkHost {
@@ -18,6 +19,8 @@ export interface BulkHost {
   readonly scheduler: PollScheduler;
   /** The clock of progress samples (rate and ETA). */
   readonly now: () => number;
+  /** Judges the members' health (`health-book.ts`); none: states carry no health. */
+  readonly health?: HealthBook | undefined;
   /** Delivers an event to this process's subscribers of the watch named `name` (if any) and to the other processes. */
   publish(name: string, event: HubEvent): Promise<void>;
   /** A late joiner on a process that does not hold the unit's lease: its last state from the coordinator. */
@@ -200,7 +203,7 @@ export class BulkRefresh {
         },
         // Another process refreshes the unit: its members are its, until this process holds the lease again.
         waiting: async () => {
-          this.members.clear();
+          this.dropAll();
           this.tickDueAt = 0;
           for (const [name, m] of this.local) if (!m.latest()) await this.host.catchUp(name);
         },
@@ -214,6 +217,7 @@ export class BulkRefresh {
       });
     } finally {
       this.overdue.clear();
+      this.dropAll();
       this.running = false;
       this.host.scheduler.forget(this);
       for (const m of this.local.values()) m.polling(false);
@@ -234,7 +238,7 @@ export class BulkRefresh {
         if (member && !seen.has(member.name)) seen.set(member.name, member.target);
       }
     }
-    for (const name of this.members.keys()) if (!seen.has(name)) this.members.delete(name);
+    for (const name of this.members.keys()) if (!seen.has(name)) this.drop(name);
     const interval = Math.round(this.host.policy.runningMs * this.host.scheduler.stretch());
     for (const [name, target] of seen) {
       if (this.members.has(name)) continue;
@@ -242,7 +246,7 @@ export class BulkRefresh {
       this.members.set(name, {
         name,
         target,
-        memory: initialMemory(latest),
+        memory: initialMemory(latest, this.host.health?.hold(target)),
         latest,
         dueAt: target.includeDetailFields ? 0 : Number.POSITIVE_INFINITY,
         detailed: false,
@@ -252,6 +256,28 @@ export class BulkRefresh {
       });
     }
     this.armOverdue();
+  }
+
+  /** Takes a member out (its batch's health tracker is given back). */
+  private drop(name: string): void {
+    const m = this.members.get(name);
+    if (!m) return;
+    this.members.delete(name);
+    if (m.memory.health) this.host.health?.release(m.target);
+  }
+
+  private dropAll(): void {
+    for (const name of [...this.members.keys()]) this.drop(name);
+  }
+
+  /**
+   * The interval the unit's walks are planned at: the running interval while any member is a subscriber's, the
+   * background pace when every member is a background watch.
+   */
+  private baseMs(): number {
+    const { policy } = this.host;
+    for (const m of this.members.values()) if (!m.target.background) return policy.runningMs;
+    return Math.max(policy.runningMs, policy.backgroundMs);
   }
 
   /** Arms the unit's timer for the first member whose read will be overdue. */
@@ -305,11 +331,12 @@ export class BulkRefresh {
         walks.set(word, walk);
       }
       // Members outside every walked status are read on their own; their policy's interval counts too.
+      const base = this.baseMs();
       let single = 0;
       for (const m of this.members.values())
-        if (!walks.has(this.wordOf(m))) single += policy.runningMs / nextDelay(policy, m.memory, () => 0.5);
+        if (!walks.has(this.wordOf(m))) single += base / nextDelay(policy, m.memory, () => 0.5, m.target.background);
       // From the walks' end: a walk that waited (for budget, a slow provider) never announces a past refresh.
-      this.tickInterval = scheduler.plan(this, pages + single, policy.runningMs);
+      this.tickInterval = scheduler.plan(this, pages + single, base);
       this.tickDueAt = Date.now() + this.tickInterval;
       for (const m of this.members.values()) {
         const walk = walks.get(this.wordOf(m));
@@ -408,7 +435,9 @@ export class BulkRefresh {
     // Planned when the read ends, before its state is published, so the state names the refresh after it.
     await this.step(m, undefined, kind, () => {
       if (m.memory.failures === 0) m.detailed = true;
-      const delay = Math.round(nextDelay(this.host.policy, m.memory) * this.host.scheduler.stretch());
+      const delay = Math.round(
+        nextDelay(this.host.policy, m.memory, Math.random, m.target.background) * this.host.scheduler.stretch(),
+      );
       m.dueAt = this.paged(m) ? Number.POSITIVE_INFINITY : Date.now() + delay;
       m.nextRefresh = Number.isFinite(m.dueAt) ? m.dueAt : this.tickDueAt;
       m.interval = Number.isFinite(m.dueAt) ? delay : this.tickInterval;
@@ -451,6 +480,6 @@ export class BulkRefresh {
       if (e.kind === 'state') m.latest = e.batch;
       await this.host.publish(m.name, e);
     }
-    if (outcome.done) this.members.delete(m.name);
+    if (outcome.done) this.drop(m.name);
   }
 }

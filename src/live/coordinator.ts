@@ -95,6 +95,7 @@ const DATE_KEYS = new Set([
   'estimatedCompletionAt',
   'pendingExpiresAt',
   'expiresAt',
+  'healthSince',
 ]);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

@@ -13,17 +13,35 @@ export interface WatchKey {
   /** How much a read brings: pending details, detail-only fields, or the plain batch. */
   readonly detail: 'details' | 'full' | 'plain';
   readonly providerBatchId: string;
+  /** A background watch's own loop, at the background pace (`WatchTarget.background`). */
+  readonly background?: true;
 }
+
+/** The detail levels a subscriber's watch may read at. */
+export const DETAIL_LEVELS: readonly WatchKey['detail'][] = ['plain', 'full', 'details'];
 
 /** The key of the loop that serves `target`. */
 export function watchKey(target: WatchTarget): WatchKey {
-  const detail = target.includePendingDetails ? 'details' : target.includeDetailFields ? 'full' : 'plain';
-  return { provider: target.provider, scope: target.scope, detail, providerBatchId: target.providerBatchId };
+  const detail: WatchKey['detail'] = target.includePendingDetails
+    ? 'details'
+    : target.includeDetailFields
+      ? 'full'
+      : 'plain';
+  const key: WatchKey = {
+    provider: target.provider,
+    scope: target.scope,
+    detail,
+    providerBatchId: target.providerBatchId,
+  };
+  return target.background ? { ...key, background: true } : key;
 }
 
-/** The key's name in the coordinator (shared by every replica: its spelling does not change). */
+/**
+ * The key's name in the coordinator (shared by every replica: its spelling does not change; a background
+ * watch's ends in `|bg`).
+ */
 export function keyName(key: WatchKey): string {
-  return `${key.provider}|${key.scope}|${key.detail}|${key.providerBatchId}`;
+  return `${key.provider}|${key.scope}|${key.detail}|${key.providerBatchId}${key.background ? '|bg' : ''}`;
 }
 
 /** True when the key watches batch `providerBatchId` of `provider`, under whatever scope or detail level. */

@@ -11,8 +11,9 @@ import { sleep } from './sleep.js';
 import type { WatchTarget } from './watch-target.js';
 import { BulkRefresh, type BulkHost } from './bulk-refresh.js';
 import { PollScheduler } from './scheduler.js';
-import { keyName, unitKey, unitName, watchesBatch, watchKey, type WatchKey } from './keys.js';
+import { DETAIL_LEVELS, keyName, unitKey, unitName, watchesBatch, watchKey, type WatchKey } from './keys.js';
 import { leaseLoop } from './lease-loop.js';
+import type { HealthBook } from './health-book.js';
 
 export type { WatchTarget } from './watch-target.js';
 
@@ -28,9 +29,12 @@ export interface HubStats {
   published: number;
   /** Keys this process is currently polling. */
   pollingKeys: number;
-  /** Keys with at least one local subscriber. */
+  /** Keys with at least one local subscriber (background watches included). */
   watchedKeys: number;
+  /** Subscribers of clients (what `LIVE_MAX_SUBSCRIPTIONS` counts): background watches are not. */
   subscribers: number;
+  /** Background watches on this process (`background.ts`). */
+  backgroundWatches: number;
 }
 
 /** One watched key in this process: its local subscribers and, when this process holds the lease, its poll loop. */
@@ -101,14 +105,20 @@ export class PollHub {
     /**
      * `bulkRefresh`: refresh watched batches through the list where the provider can (`LIVE_BULK_REFRESH`,
      * default true). `published`: told of every state this process's polling publishes, stale marks included
-     * (the ledger's timeline records stale periods from them).
+     * (the ledger's timeline records stale periods and health changes from them). `health`: judges each polled
+     * batch's health (`health-book.ts`); without it states carry none.
      */
-    private readonly options: { bulkRefresh?: boolean; published?: (key: WatchKey, batch: Batch) => void } = {},
+    private readonly options: {
+      bulkRefresh?: boolean;
+      published?: (key: WatchKey, batch: Batch) => void;
+      health?: HealthBook;
+    } = {},
   ) {
     this.host = {
       coordinator,
       policy,
       now,
+      health: options.health,
       scheduler: undefined as unknown as PollScheduler,
       publish: async (name, event) => {
         const w = this.watches.get(name);
@@ -156,11 +166,18 @@ export class PollHub {
   stats(): HubStats {
     let subscribers = 0;
     let pollingKeys = 0;
+    let backgroundWatches = 0;
     for (const w of this.watches.values()) {
-      subscribers += w.channels.size;
+      if (w.key.background) backgroundWatches += w.channels.size;
+      else subscribers += w.channels.size;
       if (w.polling) pollingKeys++;
     }
-    return { ...this.counters, pollingKeys, watchedKeys: this.watches.size, subscribers };
+    return { ...this.counters, pollingKeys, watchedKeys: this.watches.size, subscribers, backgroundWatches };
+  }
+
+  /** The health book judging the polled batches (metrics), when health is judged. */
+  get health(): HealthBook | undefined {
+    return this.options.health;
   }
 
   /** Ends every watch (shutdown). */
@@ -250,7 +267,8 @@ export class PollHub {
     const context: CallContext = { traffic: 'background', budgetWaits: 0 };
     bindCallContext(signal, context);
     w.polling = true;
-    const memory = initialMemory(w.latest);
+    const health = this.options.health;
+    const memory = initialMemory(w.latest, health?.hold(w.key));
     const scheduler = this.scheduler(w.target.provider);
     // Counted from the start, so the first readings of many new watches already announce the stretched interval.
     let interval = scheduler.plan(w, 1, this.policy.runningMs);
@@ -275,6 +293,25 @@ export class PollHub {
     overdue.arm(Date.now() + interval + overdueAfter(interval));
     try {
       while (!signal.aborted) {
+        // A background watch whose batch a subscriber's loop reads already spends nothing: that loop keeps the
+        // ledger (and the batch's health) current; it ends with the batch.
+        if (w.key.background) {
+          const seen = await this.readElsewhere(w.key);
+          if (signal.aborted) break;
+          if (seen) {
+            if (seen.isTerminal) {
+              await this.publish(w, { kind: 'state', batch: seen });
+              await this.publish(w, { kind: 'end' });
+              return true;
+            }
+            // Its share of the budget is the other loop's meanwhile; no read is overdue while it rests.
+            scheduler.forget(w);
+            const rest = Math.max(this.policy.backgroundMs, interval);
+            overdue.arm(Date.now() + rest + overdueAfter(rest));
+            await sleep(rest, signal, w.wake.signal);
+            continue;
+          }
+        }
         if (provider) this.counters.polls++;
         // A new watch's first read goes ahead of other polls, unpaced (its subscriber waits for a first
         // state); later polls are paced background traffic. Both leave the interactive share to queries.
@@ -285,7 +322,7 @@ export class PollHub {
         first = false;
         if (signal.aborted) break;
         // Every batch of this provider gets the same share of its polling budget: intervals stretch evenly.
-        const delay = scheduler.plan(w, 1, nextDelay(this.policy, memory));
+        const delay = scheduler.plan(w, 1, nextDelay(this.policy, memory, Math.random, w.key.background));
         interval = delay;
         // A finished batch has no next read; the next one is overdue once a further interval has passed.
         const due = Date.now() + delay;
@@ -308,7 +345,29 @@ export class PollHub {
       overdue.clear();
       scheduler.forget(w);
       w.polling = false;
+      health?.release(w.key);
     }
+  }
+
+  /**
+   * The latest state of `key`'s batch as a subscriber's loop reads it, in this process or (with Redis) in
+   * another: undefined when no such loop runs (a background watch then reads the batch itself). A loop in
+   * another process counts while the next refresh its last state announced is less than two intervals past.
+   */
+  private async readElsewhere(key: WatchKey): Promise<Batch | undefined> {
+    for (const w of this.watches.values())
+      if (!w.key.background && !w.ended && w.latest && watchesBatch(w.key, key.provider, key.providerBatchId))
+        if (w.key.scope === key.scope) return w.latest;
+    if (!this.coordinator.shared) return undefined;
+    const recent = Date.now() - 2 * this.policy.runningMs;
+    for (const detail of DETAIL_LEVELS) {
+      const name = keyName({ provider: key.provider, scope: key.scope, detail, providerBatchId: key.providerBatchId });
+      const last = await this.coordinator.lastEvent(name).catch(() => undefined);
+      if (last?.kind !== 'state') continue;
+      const next = last.batch.nextRefreshAt?.getTime();
+      if (last.batch.isTerminal || (next !== undefined && next >= recent)) return last.batch;
+    }
+    return undefined;
   }
 
   /**

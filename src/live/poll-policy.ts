@@ -12,6 +12,11 @@ export interface PollPolicy {
   /** After a failed poll; doubles per consecutive failure up to `errorMaxMs`, or Retry-After (capped). */
   errorMs: number;
   errorMaxMs: number;
+  /**
+   * A background watch (`background.ts`) is read no more often than this while it runs or waits (failures and
+   * pending records keep their own, longer intervals).
+   */
+  backgroundMs: number;
   /** ± fraction of random jitter, so loops never run in lockstep. */
   jitter: number;
 }
@@ -33,8 +38,16 @@ export interface PollState {
   retryAfterMs?: number;
 }
 
-/** The next sleep: fast while running, backing off while idle, slow while pending records wait. */
-export function nextDelay(policy: PollPolicy, state: PollState, random: () => number = Math.random): number {
+/**
+ * The next sleep: fast while running, backing off while idle, slow while pending records wait; a `background`
+ * watch never faster than `backgroundMs`.
+ */
+export function nextDelay(
+  policy: PollPolicy,
+  state: PollState,
+  random: () => number = Math.random,
+  background = false,
+): number {
   let base: number;
   if (state.failures > 0) {
     const backoff = Math.min(policy.errorMaxMs, policy.errorMs * 2 ** (state.failures - 1));
@@ -50,5 +63,6 @@ export function nextDelay(policy: PollPolicy, state: PollState, random: () => nu
   } else {
     base = Math.min(policy.idleMaxMs, policy.idleMs * 2 ** Math.min(state.unchanged, 16));
   }
+  if (background) base = Math.max(base, policy.backgroundMs);
   return Math.max(1, Math.round(base * (1 + (random() * 2 - 1) * policy.jitter)));
 }

@@ -5,6 +5,7 @@ import type { HubEvent } from './coordinator.js';
 import { addSample, deriveProgress, type ProgressSample } from './derive.js';
 import type { PollState } from './poll-policy.js';
 import type { WatchTarget } from './watch-target.js';
+import type { HealthTracker } from './health.js';
 
 /** What the poll step remembers of one batch between reads (the `PollState` the delay is chosen from, and more). */
 export interface PollMemory extends PollState {
@@ -12,11 +13,13 @@ export interface PollMemory extends PollState {
   print: string;
   /** Recent progress readings, for rate and ETA. */
   history: ProgressSample[];
+  /** The batch's health tracker (`HealthBook`), shared with every other loop reading it; none: health is not judged. */
+  health?: HealthTracker | undefined;
 }
 
-/** A fresh memory, starting from the last state subscribers have (if any). */
-export function initialMemory(latest: Batch | undefined): PollMemory {
-  return { batch: latest, unchanged: 0, failures: 0, print: latest ? fingerprint(latest) : '', history: [] };
+/** A fresh memory, starting from the last state subscribers have (if any), judging health with `health`. */
+export function initialMemory(latest: Batch | undefined, health?: HealthTracker): PollMemory {
+  return { batch: latest, unchanged: 0, failures: 0, print: latest ? fingerprint(latest) : '', history: [], health };
 }
 
 /** What one poll produced: the events to publish, in order, and whether the watch is over. */
@@ -115,6 +118,11 @@ export async function pollStep(
     staleReason: null,
     progress: { ...batch.progress, ...deriveProgress(memory.history, batch.progress.total, batch.isTerminal) },
   };
+  // Health goes with the state (and its fingerprint: a change of health is an event, with its reason).
+  if (memory.health) {
+    await memory.health.ready;
+    Object.assign(live, memory.health.assess(live, at));
+  }
   memory.batch = live;
   // Every reading is published (its `observedAt` is new); each subscriber is sent it only when its own
   // result changed (graphql/changed-results.ts). The fingerprint still decides idle backoff.

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { env, fragment, notAbove } from '../config/settings.js';
 import type { PollPolicy } from './poll-policy.js';
+import type { HealthPolicy } from './health.js';
 
 /** Settings of subscriptions and the poll hub (the polling intervals are the hub's `PollPolicy`). */
 export interface LiveSettings extends Omit<PollPolicy, 'jitter'> {
@@ -36,6 +37,13 @@ export const liveSettings = fragment(
     LIVE_POLL_PENDING_MS: env
       .int(60_000, 10, HOUR)
       .describe('interval for a finished Reach batch with pending records'),
+    LIVE_POLL_BACKGROUND_MS: env
+      .int(30_000, 10, HOUR)
+      .describe(
+        'shortest interval of a background watch of a batch read on its own (Reach, Gameball), and of a Check ' +
+          'bulk refresh whose batches are all watched in the background ' +
+          '([live-progress.md](live-progress.md#background-watching))',
+      ),
     LIVE_POLL_ERROR_MS: env.int(2_000, 10, HOUR).describe('first interval after a failed poll (then doubling)'),
     LIVE_POLL_ERROR_MAX_MS: env
       .int(60_000, 10, HOUR)
@@ -67,6 +75,7 @@ export const liveSettings = fragment(
       idleMs: v.LIVE_POLL_IDLE_MS,
       idleMaxMs: v.LIVE_POLL_IDLE_MAX_MS,
       pendingMs: v.LIVE_POLL_PENDING_MS,
+      backgroundMs: v.LIVE_POLL_BACKGROUND_MS,
       errorMs: v.LIVE_POLL_ERROR_MS,
       errorMaxMs: v.LIVE_POLL_ERROR_MAX_MS,
       leaseMs: v.LIVE_LEASE_MS,
@@ -89,5 +98,64 @@ export const liveSettings = fragment(
       ),
       notAbove('LIVE_POLL_ERROR_MS', 'LIVE_POLL_ERROR_MAX_MS'),
     ],
+  },
+);
+
+/** Batch health and the background watch (docs/live-progress.md, "Batch health", "Background watching"). */
+export interface HealthSettings {
+  policy: HealthPolicy;
+  /** Batches watched in the background at once, per replica (0: none). */
+  backgroundMax: number;
+  /** How often the background watch looks in the ledger for batches to watch. */
+  backgroundScanMs: number;
+}
+
+const MINUTE = 60_000;
+
+/** `HEALTH_*` and `WATCH_BACKGROUND_*`: the numbers health is judged by, and the background watch's bounds. */
+export const healthSettings = fragment(
+  {
+    HEALTH_STALL_AFTER_MS: env
+      .int(10 * MINUTE, 100, 24 * HOUR)
+      .describe(
+        'a RUNNING batch with no progress for this long is `STALLED`; a stored health judged longer ago than this ' +
+          'no longer counts (`UNKNOWN`)',
+      ),
+    HEALTH_WINDOW_MS: env
+      .int(5 * MINUTE, 100, 24 * HOUR)
+      .describe("the recent window whose rate is compared with the batch's earlier rate (`SLOW`)"),
+    HEALTH_SLOW_FRACTION: env
+      .number(0.25, 0.01, 0.99)
+      .describe("`SLOW` when the recent window's rate is below this fraction of the batch's earlier rate"),
+    HEALTH_MIN_SAMPLES: env.int(5, 2, 10_000).describe('readings whose count moved, at least, before `SLOW` is judged'),
+    HEALTH_RECOVER_READINGS: env
+      .int(3, 1, 1_000)
+      .describe('consecutive readings that say better before a `STALLED` or `SLOW` batch is `OK` again'),
+    WATCH_BACKGROUND_MAX: env
+      .int(1_000, 0, 1_000_000)
+      .describe(
+        'batches watched in the background (submitted through batchql, not finished) per replica; `0` turns the ' +
+          'background watch off. Running batches beyond it that nobody watches have health `UNKNOWN`',
+      ),
+    WATCH_BACKGROUND_SCAN_MS: env
+      .int(60_000, 100, HOUR)
+      .describe('how often the background watch looks in the ledger for batches to watch (and at start-up)'),
+  },
+  (v): HealthSettings => ({
+    policy: {
+      stallAfterMs: v.HEALTH_STALL_AFTER_MS,
+      windowMs: v.HEALTH_WINDOW_MS,
+      slowFraction: v.HEALTH_SLOW_FRACTION,
+      minSamples: v.HEALTH_MIN_SAMPLES,
+      recoverReadings: v.HEALTH_RECOVER_READINGS,
+    },
+    backgroundMax: v.WATCH_BACKGROUND_MAX,
+    backgroundScanMs: v.WATCH_BACKGROUND_SCAN_MS,
+  }),
+  {
+    title: 'Batch health and background watching',
+    says:
+      'How batchql judges whether a running batch moves ([live-progress.md](live-progress.md#batch-health)), and ' +
+      'the batches it keeps reading with nobody connected ([live-progress.md](live-progress.md#background-watching)).',
   },
 );

@@ -15,4 +15,9 @@ export interface WatchTarget {
   scope: string;
   /** Tenant-scoped providers: the tenant the loop reads as. */
   tenant?: string;
+  /**
+   * Watched in the background, for nobody connected (`background.ts`): read at the background pace, by its own
+   * loop (a subscriber's loop of the same batch is not slowed down by it).
+   */
+  background?: boolean;
 }

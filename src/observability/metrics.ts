@@ -18,6 +18,12 @@ interface OperationMetric {
   errorCodes: readonly string[];
 }
 
+/** What the health gauges read at scrape time (`HealthBook.counts`, `BackgroundWatch.stats`). */
+interface HealthReadout {
+  byHealth(): readonly { provider: string; health: string; count: number }[];
+  background(): { watched: number; max: number; refused: number };
+}
+
 /** What the gauges read of this process's live watches at scrape time (`PollHub.stats()`). */
 interface WatchStats {
   subscribers: number;
@@ -34,6 +40,8 @@ export interface Metrics {
   upstreamDropped(provider: string): void;
   /** Connects the gauges read at scrape time (hub, breakers). */
   bind(hub: { stats(): WatchStats }, providers: Providers): void;
+  /** Connects the gauges of batch health (the batches this process judges) and of the background watch. */
+  bindHealth(read: HealthReadout): void;
   /** A failed Redis operation of any user of the connection (`redis/health.ts`). */
   redisError(operation: string): void;
   /** Whether this replica reaches Redis (`redis/health.ts`). */
@@ -153,6 +161,40 @@ export function createMetrics(): Metrics {
   hubGauge('batchql_subscriptions', 'Open subscriptions (per watched batch) on this process', (s) => s.subscribers);
   hubGauge('batchql_watched_batches', 'Batches with at least one subscriber on this process', (s) => s.watchedKeys);
   hubGauge('batchql_polling_batches', 'Batches this process polls (holds the lease for)', (s) => s.pollingKeys);
+  let health: HealthReadout | undefined;
+  new Gauge({
+    name: 'batchql_batches_by_health',
+    help: 'Batches this process judges the health of (it polls them), by provider and health (docs/live-progress.md)',
+    labelNames: ['provider', 'health'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (!health) return;
+      // Every provider and health this process has a series of is set, zero included, so a series falls to 0.
+      for (const provider of Object.keys(providers))
+        for (const h of ['OK', 'SLOW', 'STALLED']) this.set({ provider, health: h }, 0);
+      for (const row of health.byHealth()) this.set({ provider: row.provider, health: row.health }, row.count);
+    },
+  });
+  new Gauge({
+    name: 'batchql_background_watches',
+    help: 'Batches watched in the background (submitted through batchql, not finished) on this process',
+    registers: [registry],
+    collect() {
+      if (health) this.set(health.background().watched);
+    },
+  });
+  let refusedSeen = 0;
+  new Counter({
+    name: 'batchql_background_refused_total',
+    help: 'Submitted batches not watched in the background because WATCH_BACKGROUND_MAX was reached',
+    registers: [registry],
+    collect() {
+      const refused = health?.background().refused ?? refusedSeen;
+      if (refused > refusedSeen) this.inc(refused - refusedSeen);
+      refusedSeen = refused;
+    },
+  });
   let pollsSeen = 0;
   new Counter({
     name: 'batchql_polls_total',
@@ -359,6 +401,9 @@ export function createMetrics(): Metrics {
     },
     bindBudget(b) {
       budget = b;
+    },
+    bindHealth(read) {
+      health = read;
     },
     bind(h, p) {
       hub = h;

@@ -23,8 +23,8 @@ export function clientOptions(env: Env = {}): SharedClientOptions {
 
 /** The poll policy of `env`'s configuration, as the runtime hands it to the hub. */
 export function pollPolicy(env: Env = {}): PollPolicy {
-  const { runningMs, idleMs, idleMaxMs, pendingMs, errorMs, errorMaxMs } = testConfig(env).live;
-  return { runningMs, idleMs, idleMaxMs, pendingMs, errorMs, errorMaxMs, jitter: POLL_JITTER };
+  const { runningMs, idleMs, idleMaxMs, pendingMs, errorMs, errorMaxMs, backgroundMs } = testConfig(env).live;
+  return { runningMs, idleMs, idleMaxMs, backgroundMs, pendingMs, errorMs, errorMaxMs, jitter: POLL_JITTER };
 }
 
 /** The idempotency store's limits from `env`'s configuration, as the runtime passes them (no Redis). */

@@ -165,6 +165,7 @@ describe('the live polling defaults', () => {
         pendingMs: 60_000,
         errorMs: 2_000,
         errorMaxMs: 60_000,
+        backgroundMs: 30_000,
         jitter: 0.2,
       });
     } finally {

@@ -21,6 +21,11 @@ export type BatchFilter = {
   finishedBefore?: string | null | undefined;
   /** true: only batches with pending resources (from providers with `hasPendingDetails`); false: only batches without. */
   hasPendingResources?: boolean | null | undefined;
+  /**
+   * Only batches whose health now is one of these (`Batch.health`, as the ledger stores it; a batch not RUNNING
+   * is `OK`). Answered from the ledger, for every provider: see `search`.
+   */
+  health?: Array<BatchHealth> | null | undefined;
   /** Only these providers. */
   providers?: Array<BatchProvider> | null | undefined;
   /** Only Reach batches of these types (pushed down to Reach when there is one). */
@@ -35,6 +40,17 @@ export type BatchFilter = {
   /** Only batches in these unified statuses (pushed down to a provider whose list can filter by them). */
   statuses?: Array<BatchStatus> | null | undefined;
 };
+
+/** Whether a batch is moving (`Batch.health`). */
+export type BatchHealth =
+  /** Moving as before, or not RUNNING (waiting or finished: nothing to stall). */
+  | 'OK'
+  /** RUNNING, but its rate over the recent window is below a fraction of its own earlier rate. */
+  | 'SLOW'
+  /** RUNNING with no progress for the stall threshold. */
+  | 'STALLED'
+  /** RUNNING, and nobody watches it (no subscriber, not in the background watch): batchql cannot say. */
+  | 'UNKNOWN';
 
 /**
  * The upstream batch-job provider. Each provider's own SDL adds its value (`extend enum BatchProvider`);

@@ -127,6 +127,19 @@ export type Batch = {
    * False for any other answer (docs/ledger.md, "Expired batches").
    */
   expired: Scalars['Boolean']['output'];
+  /**
+   * Whether the batch is moving (docs/live-progress.md, "Batch health"): `STALLED` when it has been RUNNING with no
+   * progress for the stall threshold, `SLOW` when its recent rate fell below a fraction of its own earlier rate,
+   * `OK` otherwise and whenever it is not RUNNING, `UNKNOWN` when it runs and nobody watches it, so batchql cannot
+   * say. Judged by the watch that polls it (a subscription, or the background watch of batches submitted through
+   * batchql), from its readings and the ledger's timeline; a query answers what the ledger last stored while it
+   * is current. Not `stale`: stale says batchql could not read the batch, stalled says the batch does not move.
+   */
+  health: BatchHealth;
+  /** Why it is `STALLED`, `SLOW` or `UNKNOWN`, with the figures; null when `OK`. */
+  healthReason?: Maybe<Scalars['String']['output']>;
+  /** When the batch entered this health as batchql judged it; null when no watch judged it. For `UNKNOWN`, its last judgment. */
+  healthSince?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   /** True when the batch will not change any more (for a provider with pending details, once no pending records remain). */
   isTerminal: Scalars['Boolean']['output'];
@@ -177,8 +190,8 @@ export type Batch = {
   status: BatchStatus;
   /**
    * How this batch got where it is, oldest first: its status changes, progress samples (thinned as they age),
-   * writes through batchql and who made them, provider webhooks and stale periods, as the ledger recorded them
-   * while batchql read it (docs/ledger.md, "Timelines"). Nothing from before batchql first saw it.
+   * writes through batchql and who made them, provider webhooks, stale periods and health changes, as the ledger
+   * recorded them while batchql read it (docs/ledger.md, "Timelines"). Nothing from before batchql first saw it.
    * `LEDGER_UNAVAILABLE` with the ledger off or unreadable.
    */
   timeline: TimelineConnection;
@@ -220,6 +233,8 @@ export type BatchConnection = {
 /** Counts of the batches batchql has seen (`Query.batchCounts`). */
 export type BatchCounts = {
   __typename?: 'BatchCounts';
+  /** Per health now (`Batch.health`: a batch not RUNNING is `OK`): every health, zero included, in the enum's order. */
+  byHealth: Array<BatchHealthCount>;
   /** Per provider counted: every provider the filter leaves in, zero included. */
   byProvider: Array<BatchProviderCount>;
   /** Per unified status: every status, zero included, in the enum's order. */
@@ -274,6 +289,11 @@ export type BatchFilter = {
   finishedBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** true: only batches with pending resources (from providers with `hasPendingDetails`); false: only batches without. */
   hasPendingResources?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * Only batches whose health now is one of these (`Batch.health`, as the ledger stores it; a batch not RUNNING
+   * is `OK`). Answered from the ledger, for every provider: see `search`.
+   */
+  health?: InputMaybe<Array<BatchHealth>>;
   /** Only these providers. */
   providers?: InputMaybe<Array<BatchProvider>>;
   /** Only Reach batches of these types (pushed down to Reach when there is one). */
@@ -287,6 +307,26 @@ export type BatchFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
   /** Only batches in these unified statuses (pushed down to a provider whose list can filter by them). */
   statuses?: InputMaybe<Array<BatchStatus>>;
+};
+
+/** Whether a batch is moving (`Batch.health`). */
+export type BatchHealth =
+  /** Moving as before, or not RUNNING (waiting or finished: nothing to stall). */
+  | 'OK'
+  /** RUNNING, but its rate over the recent window is below a fraction of its own earlier rate. */
+  | 'SLOW'
+  /** RUNNING with no progress for the stall threshold. */
+  | 'STALLED'
+  /** RUNNING, and nobody watches it (no subscriber, not in the background watch): batchql cannot say. */
+  | 'UNKNOWN';
+
+/** How many batches have one health. */
+export type BatchHealthCount = {
+  __typename?: 'BatchHealthCount';
+  /** How many batches have it now. */
+  count: Scalars['Int']['output'];
+  /** The health counted. */
+  health: BatchHealth;
 };
 
 /** How batchql came to know a batch (`Batch.ledger`, docs/ledger.md). */
@@ -470,6 +510,9 @@ export type FactCheckBatch = Batch & Node & {
   expired: Scalars['Boolean']['output'];
   /** When Check deletes the results (createdAt + 30 days on Pro). */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  health: BatchHealth;
+  healthReason?: Maybe<Scalars['String']['output']>;
+  healthSince?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   /** How the items were supplied; null when Check does not say (in list rows, or for a format this gateway does not know). */
   inputFormat?: Maybe<FactCheckInputFormat>;
@@ -742,6 +785,9 @@ export type GameballBatch = Batch & Node & {
   expired: Scalars['Boolean']['output'];
   /** How many items failed; null when absent. */
   failedItems?: Maybe<Scalars['Int']['output']>;
+  health: BatchHealth;
+  healthReason?: Maybe<Scalars['String']['output']>;
+  healthSince?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
   /** The items that failed, once Gameball reports them; empty when none. */
@@ -1332,6 +1378,9 @@ export type ReachBatch = Batch & Node & {
   /** Error counts by category (Reach `errors.summary`). */
   errorSummary: Array<ReachErrorCategoryCount>;
   expired: Scalars['Boolean']['output'];
+  health: BatchHealth;
+  healthReason?: Maybe<Scalars['String']['output']>;
+  healthSince?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   isTerminal: Scalars['Boolean']['output'];
   ledger?: Maybe<BatchLedgerEntry>;
@@ -1692,6 +1741,8 @@ export type TimelineEvent = {
 export type TimelineEventKind =
   /** The provider stopped keeping the batch (it expired): batchql answers its last reading since. */
   | 'EXPIRED'
+  /** The batch's health changed (`Batch.health`): it stalled, slowed down, or recovered. */
+  | 'HEALTH'
   /** The counts moved (a progress sample; thinned as it ages). */
   | 'PROGRESS'
   /** batchql could not keep the batch's state fresh for a while (a subscription's `stale`). */
@@ -1708,6 +1759,19 @@ export type TimelineExpiredEvent = TimelineEvent & {
   __typename?: 'TimelineExpiredEvent';
   at: Scalars['DateTime']['output'];
   kind: TimelineEventKind;
+};
+
+/** The batch's health changed, as the watch that polled it judged it. */
+export type TimelineHealthEvent = TimelineEvent & {
+  __typename?: 'TimelineHealthEvent';
+  at: Scalars['DateTime']['output'];
+  /** The health from then on. */
+  health: BatchHealth;
+  kind: TimelineEventKind;
+  /** The health before; null for the first batchql judged (a first `OK` is not an event). */
+  previousHealth?: Maybe<BatchHealth>;
+  /** Why, with the figures; null for `OK`. */
+  reason?: Maybe<Scalars['String']['output']>;
 };
 
 /** The counts moved: one progress sample. */
@@ -1906,6 +1970,8 @@ export type ResolversTypes = ResolversObject<{
   BatchEvent: ResolverTypeWrapper<BatchEventModel>;
   BatchEventError: ResolverTypeWrapper<BatchEventError>;
   BatchFilter: BatchFilter;
+  BatchHealth: BatchHealth;
+  BatchHealthCount: ResolverTypeWrapper<BatchHealthCount>;
   BatchLedgerEntry: ResolverTypeWrapper<BatchFactsModel>;
   BatchOrder: BatchOrder;
   BatchOrderField: BatchOrderField;
@@ -1987,6 +2053,7 @@ export type ResolversTypes = ResolversObject<{
   TimelineEvent: ResolverTypeWrapper<TimelineEventModel>;
   TimelineEventKind: TimelineEventKind;
   TimelineExpiredEvent: ResolverTypeWrapper<TimelineEventModel>;
+  TimelineHealthEvent: ResolverTypeWrapper<TimelineEventModel>;
   TimelineProgressEvent: ResolverTypeWrapper<TimelineEventModel>;
   TimelineStaleEvent: ResolverTypeWrapper<TimelineEventModel>;
   TimelineStatusEvent: ResolverTypeWrapper<TimelineEventModel>;
@@ -2010,6 +2077,7 @@ export type ResolversParentTypes = ResolversObject<{
   BatchEvent: BatchEventModel;
   BatchEventError: BatchEventError;
   BatchFilter: BatchFilter;
+  BatchHealthCount: BatchHealthCount;
   BatchLedgerEntry: BatchFactsModel;
   BatchOrder: BatchOrder;
   BatchProgress: BatchProgress;
@@ -2076,6 +2144,7 @@ export type ResolversParentTypes = ResolversObject<{
   TimelineEdge: Omit<TimelineEdge, 'node'> & { node: ResolversParentTypes['TimelineEvent'] };
   TimelineEvent: TimelineEventModel;
   TimelineExpiredEvent: TimelineEventModel;
+  TimelineHealthEvent: TimelineEventModel;
   TimelineProgressEvent: TimelineEventModel;
   TimelineStaleEvent: TimelineEventModel;
   TimelineStatusEvent: TimelineEventModel;
@@ -2123,6 +2192,7 @@ export type BatchConnectionResolvers<ContextType = GraphQLContext, ParentType ex
 }>;
 
 export type BatchCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchCounts'] = ResolversParentTypes['BatchCounts']> = ResolversObject<{
+  byHealth?: Resolver<Array<ResolversTypes['BatchHealthCount']>, ParentType, ContextType>;
   byProvider?: Resolver<Array<ResolversTypes['BatchProviderCount']>, ParentType, ContextType>;
   byStatus?: Resolver<Array<ResolversTypes['BatchStatusCount']>, ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2143,6 +2213,11 @@ export type BatchEventErrorResolvers<ContextType = GraphQLContext, ParentType ex
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provider?: Resolver<Maybe<ResolversTypes['BatchProvider']>, ParentType, ContextType>;
+}>;
+
+export type BatchHealthCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchHealthCount'] = ResolversParentTypes['BatchHealthCount']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['BatchHealth'], ParentType, ContextType>;
 }>;
 
 export type BatchLedgerEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BatchLedgerEntry'] = ResolversParentTypes['BatchLedgerEntry']> = ResolversObject<{
@@ -2202,6 +2277,9 @@ export type FactCheckBatchResolvers<ContextType = GraphQLContext, ParentType ext
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['BatchHealth'], ParentType, ContextType>;
+  healthReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  healthSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inputFormat?: Resolver<Maybe<ResolversTypes['FactCheckInputFormat']>, ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2292,6 +2370,9 @@ export type GameballBatchResolvers<ContextType = GraphQLContext, ParentType exte
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   failedItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['BatchHealth'], ParentType, ContextType>;
+  healthReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  healthSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   itemErrors?: Resolver<Array<ResolversTypes['GameballBatchItemError']>, ParentType, ContextType>;
@@ -2396,6 +2477,9 @@ export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   errorSummary?: Resolver<Array<ResolversTypes['ReachErrorCategoryCount']>, ParentType, ContextType>;
   expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['BatchHealth'], ParentType, ContextType>;
+  healthReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  healthSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isTerminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   ledger?: Resolver<Maybe<ResolversTypes['BatchLedgerEntry']>, ParentType, ContextType>;
@@ -2503,12 +2587,21 @@ export type TimelineEdgeResolvers<ContextType = GraphQLContext, ParentType exten
 }>;
 
 export type TimelineEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineEvent'] = ResolversParentTypes['TimelineEvent']> = ResolversObject<{
-  __resolveType: TypeResolveFn<'TimelineExpiredEvent' | 'TimelineProgressEvent' | 'TimelineStaleEvent' | 'TimelineStatusEvent' | 'TimelineWebhookEvent' | 'TimelineWriteEvent', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'TimelineExpiredEvent' | 'TimelineHealthEvent' | 'TimelineProgressEvent' | 'TimelineStaleEvent' | 'TimelineStatusEvent' | 'TimelineWebhookEvent' | 'TimelineWriteEvent', ParentType, ContextType>;
 }>;
 
 export type TimelineExpiredEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineExpiredEvent'] = ResolversParentTypes['TimelineExpiredEvent']> = ResolversObject<{
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TimelineHealthEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineHealthEvent'] = ResolversParentTypes['TimelineHealthEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['BatchHealth'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEventKind'], ParentType, ContextType>;
+  previousHealth?: Resolver<Maybe<ResolversTypes['BatchHealth']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2583,6 +2676,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   BatchEdge?: BatchEdgeResolvers<ContextType>;
   BatchEvent?: BatchEventResolvers<ContextType>;
   BatchEventError?: BatchEventErrorResolvers<ContextType>;
+  BatchHealthCount?: BatchHealthCountResolvers<ContextType>;
   BatchLedgerEntry?: BatchLedgerEntryResolvers<ContextType>;
   BatchProgress?: BatchProgressResolvers<ContextType>;
   BatchProviderCount?: BatchProviderCountResolvers<ContextType>;
@@ -2627,6 +2721,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEvent?: TimelineEventResolvers<ContextType>;
   TimelineExpiredEvent?: TimelineExpiredEventResolvers<ContextType>;
+  TimelineHealthEvent?: TimelineHealthEventResolvers<ContextType>;
   TimelineProgressEvent?: TimelineProgressEventResolvers<ContextType>;
   TimelineStaleEvent?: TimelineStaleEventResolvers<ContextType>;
   TimelineStatusEvent?: TimelineStatusEventResolvers<ContextType>;

@@ -89,10 +89,21 @@ export function audit(
     provider ? scopeOf(ctx, provider) : undefined,
   );
   const adapter = batch ? ctx.gateway.providers[batch.provider] : undefined;
-  if (outcome === 'CREATED' && batch && adapter)
+  if (outcome === 'CREATED' && batch && adapter) {
+    const scope = scopeOf(ctx, batch.provider);
     ledger.submitted(
       batch,
-      { scope: scopeOf(ctx, batch.provider), lacks: readLacks(adapter, false) },
+      { scope, lacks: readLacks(adapter, false) },
       { subject: ctx.principal.subject ?? null, tenant: ctx.tenant ?? null },
     );
+    // Read until it finishes, whoever stays connected (docs/live-progress.md, "Background watching").
+    if (!batch.isTerminal)
+      ctx.gateway.live.background?.add({
+        provider: batch.provider,
+        providerBatchId: batch.providerBatchId,
+        includePendingDetails: false,
+        scope,
+        ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
+      });
+  }
 }

@@ -5,6 +5,7 @@ import type { ServedProvider } from '../served-provider.js';
 import type { GraphQLContext } from '../context.js';
 import { ledgerEntryOf } from './audit-log.js';
 import { historyFields } from './history.js';
+import { healthFields } from './health.js';
 
 const resolveType = (batch: DomainBatch) => batchTypeName(batch.provider);
 const id = (batch: DomainBatch) => toGlobalId(batch.provider, batch.providerBatchId);
@@ -17,7 +18,17 @@ const expired = (batch: DomainBatch) => batch.expired ?? false;
 const ledger = (batch: DomainBatch, _: unknown, ctx: GraphQLContext) => ledgerEntryOf(batch, ctx);
 
 /** The resolvers every provider's batch type has (domain objects already carry the GraphQL field names). */
-const batchTypeResolvers = { id, stale, staleReason, nextRefreshAt, servedFrom, expired, ledger, ...historyFields };
+const batchTypeResolvers = {
+  id,
+  stale,
+  staleReason,
+  nextRefreshAt,
+  servedFrom,
+  expired,
+  ledger,
+  ...historyFields,
+  ...healthFields,
+};
 
 /**
  * The Batch and Node interfaces, and each listed provider's batch type, generated from the

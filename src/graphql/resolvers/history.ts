@@ -3,7 +3,7 @@ import { scopeOf } from '../context.js';
 import { bindingOf } from '../connections/cursor.js';
 import type { TimelineConnectionModel } from '../connections/timeline-connection.js';
 import { badInput } from '../../domain/errors.js';
-import { BATCH_STATUSES, type Batch, type ProviderName } from '../../domain/batch.js';
+import { BATCH_STATUSES, type Batch, type BatchHealth, type ProviderName } from '../../domain/batch.js';
 import type { TimelineEvent, TimelineKind } from '../../ledger/events.js';
 import { downsampled } from '../../ledger/history.js';
 import type { BatchKey, Ledger } from '../../ledger/ledger.js';
@@ -19,7 +19,8 @@ const MAX_TIMELINE_PAGE = 100;
 const MIN_POINTS = 2;
 const MAX_POINTS = 2000;
 
-const keyOf = (ctx: GraphQLContext, batch: Batch): BatchKey => ({
+/** The ledger's key of `batch` in the caller's credential scope. */
+export const keyOf = (ctx: GraphQLContext, batch: Batch): BatchKey => ({
   provider: batch.provider,
   scope: scopeOf(ctx, batch.provider),
   providerBatchId: batch.providerBatchId,
@@ -122,7 +123,11 @@ export const timelineResolvers: Resolvers = {
   },
   TimelineWebhookEvent: { eventType: (e) => e.webhookType ?? '' },
   TimelineStaleEvent: { reason: (e) => e.staleReason ?? 'POLL_FAILED' },
+  TimelineHealthEvent: { health: (e) => e.health ?? 'UNKNOWN', reason: (e) => e.healthReason },
 };
+
+/** Every health, in the `BatchHealth` enum's order. */
+const HEALTHS: readonly BatchHealth[] = ['OK', 'SLOW', 'STALLED', 'UNKNOWN'];
 
 /** `Query.batchCounts`: counts in the ledger of the batches the caller may list. */
 export const countsQuery: Pick<QueryResolvers, 'batchCounts'> = {
@@ -149,6 +154,10 @@ export const countsQuery: Pick<QueryResolvers, 'batchCounts'> = {
       provider,
       count: rows.filter((r) => r.provider === provider).reduce((n, r) => n + r.count, 0),
     }));
-    return { total: rows.reduce((n, r) => n + r.count, 0), byStatus, byProvider };
+    const byHealth = HEALTHS.map((health) => ({
+      health,
+      count: rows.filter((r) => r.health === health).reduce((n, r) => n + r.count, 0),
+    }));
+    return { total: rows.reduce((n, r) => n + r.count, 0), byStatus, byProvider, byHealth };
   },
 };

@@ -1,5 +1,6 @@
 import { badInput } from '../../domain/errors.js';
 import type { BatchListFilter, ListOrder } from '../../domain/listing.js';
+import { type BatchHealth } from '../../domain/batch.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import type { GraphQLContext } from '../context.js';
 import { resolveBatchList } from '../connections/batch-list.js';
@@ -23,6 +24,7 @@ export interface FilterInput {
   finishedAfter?: Maybe<Date | string>;
   finishedBefore?: Maybe<Date | string>;
   search?: Maybe<string>;
+  health?: Maybe<readonly BatchHealth[]>;
 }
 
 /**
@@ -47,6 +49,7 @@ export function toFilter(ctx: GraphQLContext, f: Maybe<FilterInput>): BatchListF
     if (f.search.length > MAX_SEARCH) throw badInput(`search must be at most ${MAX_SEARCH} characters`);
     filter.search = f.search;
   }
+  if (f.health != null) filter.health = [...new Set(f.health)].sort();
   for (const provider of ctx.gateway.definitions)
     Object.assign(filter, provider.schema.listFilter?.(f as Readonly<Record<string, unknown>>));
   return filter;
