@@ -21,7 +21,8 @@ const SUBMITS: Record<string, string> = {
   submitFactCheckBatch: 'mutation { submitFactCheckBatch(input: { items: [{ content: "x" }, { content: "y" }] }) {',
   submitGameballBatch: `mutation { submitGameballBatch(input: { orders: [{ customerId: "c", orderId: "o-bg",
     orderDate: "2026-11-01T10:00:00Z", totalPaid: 1 }] }) {`,
-  submitReachResources: 'mutation { submitReachResources(input: { schema: "contacts", resources: [{ externalId: "a" }] }) {',
+  submitReachResources:
+    'mutation { submitReachResources(input: { schema: "contacts", resources: [{ externalId: "a" }] }) {',
 };
 const TIMELINE = `query($id: ID!) { node(id: $id) { ... on Batch { status isTerminal servedFrom
   timeline(first: 100, kinds: [STATUS, WRITE]) { edges { node { kind ... on TimelineStatusEvent { status } } } } } } }`;
