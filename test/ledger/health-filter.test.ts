@@ -16,7 +16,8 @@ afterAll(() => closeLedgerStores());
 /** How long a stored health counts here: short, so a test sees it turn `UNKNOWN`. */
 const VALID_MS = 1_500;
 const NODES = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { status health healthSince healthReason } } }`;
-const LIST = `query($health: [BatchHealth!]) { batches(first: 100, filter: { providers: [FACT_CHECK], health: $health }) {
+const LIST = `query($health: [BatchHealth!]) {
+  batches(first: 100, filter: { providers: [FACT_CHECK], health: $health }) {
   edges { node { id status health } } } }`;
 const COUNTS = `query($health: [BatchHealth!]) { batchCounts(filter: { providers: [FACT_CHECK], health: $health }) {
   total byHealth { health count } } }`;

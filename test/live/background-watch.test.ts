@@ -44,7 +44,7 @@ async function stored(harness: Harness, id: string) {
 describe('the background watch', () => {
   it('reads a batch submitted with nobody connected until it finishes, on every provider', async () => {
     h = await startHarness({ seed: 32, batchCount: 30, env: FAST_BACKGROUND });
-    const ids = [];
+    const ids: string[] = [];
     for (const field of Object.keys(SUBMITS)) ids.push(await submit(h, field));
     expect(h.hub.stats()).toMatchObject({ backgroundWatches: 3, subscribers: 0 });
     expect(await metrics(h.url)).toMatch(/^batchql_background_watches 3$/m);
@@ -74,7 +74,7 @@ describe('the background watch', () => {
     }
   });
 
-  it("picks up the submissions the ledger lists that it does not watch yet (another replica's, a restart's)", async () => {
+  it("picks up the ledger's submissions it does not watch yet (another replica's, a restart's)", async () => {
     h = await startHarness({ seed: 33, batchCount: 30, env: FAST_BACKGROUND });
     const running = h.sims.reach.control.idsByState().running!.slice(0, 2);
     const ledger = h.running.ledger!;

@@ -120,7 +120,7 @@ describe('the health tracker', () => {
     expect(t.assess(reading(96, 230), 96_000).health).toBe('OK');
   });
 
-  it('starts from the stored history: a batch frozen since before the watch is STALLED at its first reading', async () => {
+  it('starts from the stored history: a batch frozen since before its watch is STALLED at once', async () => {
     const seed: HealthSeed = {
       points: [
         { at: 0, processed: 0, status: 'RUNNING' },
