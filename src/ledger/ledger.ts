@@ -396,7 +396,9 @@ export class Ledger {
   async health(key: BatchKey, status: Batch['status']): Promise<HealthVerdict | undefined> {
     const cached = this.cache.get(keyOf(key))?.health;
     let stored: StoredHealth | null | undefined = cached;
-    if (!stored) {
+    // This replica's own judgment while it keeps judging (it stores it again every third of the validity); else the
+    // store's, which another replica may have judged since.
+    if (!stored || stored.at < this.now() - this.healthValidMs() / 2) {
       const row = await this.read('read', (db) =>
         db
           .selectFrom('ledger_batches')
@@ -406,8 +408,9 @@ export class Ledger {
           .where('provider_batch_id', '=', key.providerBatchId)
           .executeTakeFirst(),
       );
-      if (!row) return undefined;
-      stored = storedHealthOf(row);
+      if (!row && !stored) return undefined;
+      const fromStore = row ? storedHealthOf(row) : null;
+      if (!stored || (fromStore && fromStore.at > stored.at)) stored = fromStore;
     }
     return currentHealth(stored, status, this.now() - this.healthValidMs());
   }
