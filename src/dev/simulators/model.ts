@@ -21,6 +21,20 @@ export interface SimBatch {
   pendingExpiresAt: number | null;
   /** Provider-specific extras (types, names…), fixed at creation. */
   extra: Record<string, unknown>;
+  /**
+   * Changes of the batch's pace, oldest first (`setPace`); none (or an empty list) runs it at its normal pace.
+   * The list is data like the rest, so a batch's state stays a pure function of the time.
+   */
+  pace?: PaceChange[];
+}
+
+/**
+ * From `at` (epoch ms) on, the batch progresses `factor` times its normal speed: 1 normal, 0 frozen (it stays
+ * running with unchanged counts and does not finish), 0.1 ten times slower, 2 twice faster.
+ */
+interface PaceChange {
+  at: number;
+  factor: number;
 }
 
 /** The state of a batch at one instant. */
@@ -41,7 +55,71 @@ export function isFailingItem(b: SimBatch, i: number): boolean {
   return ((i * 7919 + b.index * 104729) % 1000) / 1000 < b.failRate;
 }
 
-/** Computes a batch's state at time `t`. */
+/**
+ * Where batch `b`'s progress stands at time `t`, as the time its normal pace would have reached it: its start
+ * plus its effective elapsed time, the integral of its pace factor from its start to `t` (before its start, and
+ * without pace changes, `t` itself). Continuous in `t`, and never decreasing.
+ */
+export function progressTimeAt(b: SimBatch, t: number): number {
+  const pace = b.pace;
+  if (pace === undefined || pace.length === 0 || t <= b.startAt) return t;
+  // A change made while the batch was queued sets the pace it starts with: the queued phase keeps its length.
+  let reached = b.startAt;
+  let from = b.startAt;
+  let factor = 1;
+  for (const change of pace) {
+    if (change.at >= t) break;
+    if (change.at > from) ((reached += (change.at - from) * factor), (from = change.at));
+    factor = change.factor;
+  }
+  return reached + (t - from) * factor;
+}
+
+/**
+ * The inverse of `progressTimeAt`: the first time (epoch ms, rounded up to a whole one) at which batch `b`'s
+ * progress reaches `progressTime`, or +Infinity if its pace never gets it there (frozen before).
+ */
+export function timeOfProgress(b: SimBatch, progressTime: number): number {
+  const pace = b.pace;
+  if (pace === undefined || pace.length === 0 || progressTime <= b.startAt) return progressTime;
+  let reached = b.startAt;
+  let from = b.startAt;
+  let factor = 1;
+  for (const change of pace) {
+    if (change.at > from) {
+      const next = reached + (change.at - from) * factor;
+      if (next >= progressTime) break;
+      ((reached = next), (from = change.at));
+    }
+    factor = change.factor;
+  }
+  if (factor <= 0) return Number.POSITIVE_INFINITY;
+  // Whole milliseconds as the clocks keep; the margin absorbs the rounding of the division.
+  return Math.ceil(from + (progressTime - reached) / factor - 1e-6);
+}
+
+/**
+ * Sets batch `b`'s pace to `factor` from `at` on (see `PaceChange`): changes from `at` on are replaced, earlier
+ * ones stay, so its progress up to `at` is what it was and goes on from there without a jump. Factor 1 with no
+ * earlier change clears the list, so a batch back at its normal pace costs what it did before.
+ */
+export function setPace(b: SimBatch, at: number, factor: number): void {
+  if (!Number.isFinite(factor) || factor < 0) throw new RangeError(`pace factor must be a number >= 0: ${factor}`);
+  const kept = (b.pace ?? []).filter((change) => change.at < at);
+  if (kept.length === 0 && factor === 1) delete b.pace;
+  else b.pace = [...kept, { at, factor }];
+}
+
+/**
+ * When batch `b` finishes (epoch ms) at its pace, unless cancelled first: +Infinity while a freeze keeps it from
+ * it. A failed validation ends 500 ms after the start, whatever the pace.
+ */
+export function plannedEnd(b: SimBatch): number {
+  if (b.outcome === 'failedValidation') return b.startAt + 500;
+  return timeOfProgress(b, b.startAt + b.durationMs);
+}
+
+/** Computes a batch's state at time `t`; its progress follows its pace (`progressTimeAt`). */
 export function stateAt(b: SimBatch, t: number): SimState {
   if (b.outcome === 'failedValidation') {
     const done = t >= b.startAt;
@@ -68,13 +146,19 @@ export function stateAt(b: SimBatch, t: number): SimState {
       completedAt: t >= stopAt ? stopAt : null,
     };
   }
-  const end = b.startAt + b.durationMs;
+  // Without pace changes both are the plain times (the cheap path: the demo reads thousands of batches often).
+  const paced = b.pace !== undefined && b.pace.length > 0;
+  const end = paced ? plannedEnd(b) : b.startAt + b.durationMs;
+  const progress = paced ? progressTimeAt(b, at) : at;
   const workable = b.total - b.pendingRecords;
-  const processedWork = at >= end ? workable : Math.floor((workable * (at - b.startAt)) / b.durationMs);
+  const finished = at >= end;
+  // Paced, the progress may round to the end a millisecond before `end`; the last item waits for it.
+  const processedWork = finished
+    ? workable
+    : Math.min(Math.floor((workable * (progress - b.startAt)) / b.durationMs), Math.max(0, workable - 1));
   let failed = 0;
   // Skipped when no item fails: a long-running demo holds thousands of batches (rolling ones), read often.
   if (b.failRate > 0) for (let i = 0; i < processedWork; i++) if (isFailingItem(b, i)) failed++;
-  const finished = at >= end;
   // Pending records count as processed once the rest is done; when they expire they fail.
   const pendingExpired = finished && b.pendingExpiresAt !== null && t >= b.pendingExpiresAt;
   const pending = finished && !pendingExpired ? b.pendingRecords : 0;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { ManualClock, SimClock } from './clock.js';
 import { FaultTable, type Fault, type FaultRule } from './faults.js';
-import { stateAt, type SimBatch } from './model.js';
+import { setPace, stateAt, timeOfProgress, type SimBatch } from './model.js';
 
 /** One request as the simulator saw it (headers lowercased). */
 export interface RecordedRequest {
@@ -68,7 +68,8 @@ interface SimulatorControl {
   idsByState(): Record<string, string[]>;
   /**
    * When batch `id` first had `processed` items processed (epoch ms), from the model: the true
-   * time of an upstream change, for measuring change-to-client delay. Null if unknown.
+   * time of an upstream change, for measuring change-to-client delay. It follows the batch's pace
+   * (`setPace`) as set by now. Null if unknown, or if a freeze keeps the batch from getting there.
    */
   changedAt(id: string, processed: number): number | null;
   /**
@@ -76,6 +77,15 @@ interface SimulatorControl {
    * milliseconds since the last `resetCounters`: how fresh a client's readings of it are.
    */
   readings(id: string): number[];
+  /**
+   * Sets batch `id`'s pace from the clock's now (`POST /__sim/pace`): its progress goes on from where it is at
+   * `factor` times its normal speed (0 freezes it: still running, counts unchanged, never finishing; 0.1 is ten
+   * times slower), so it finishes later or sooner. A batch still queued starts on time at that pace. False for an
+   * unknown id; a RangeError for a factor that is not a finite number >= 0.
+   */
+  setPace(id: string, factor: number): boolean;
+  /** Every batch back to its normal pace from now, its progress kept (`DELETE /__sim/pace`). */
+  resetPace(): void;
   clock: SimClock;
 }
 
@@ -199,8 +209,24 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       if (!b) return null;
       const workable = b.total - b.pendingRecords;
       if (processed <= 0) return b.startAt;
-      if (processed >= b.total) return b.startAt + b.durationMs;
-      return b.startAt + Math.ceil((processed * b.durationMs) / workable);
+      // Times on the batch's normal pace, moved by its pace changes (null: a freeze keeps it from there).
+      const at = timeOfProgress(
+        b,
+        processed >= b.total ? b.startAt + b.durationMs : b.startAt + Math.ceil((processed * b.durationMs) / workable),
+      );
+      return Number.isFinite(at) ? at : null;
+    },
+    setPace: (id, factor) => {
+      if (!Number.isFinite(factor) || factor < 0) throw new RangeError(`pace factor must be a number >= 0: ${factor}`);
+      const b = find(id);
+      if (!b) return false;
+      setPace(b, o.clock.now(), factor);
+      return true;
+    },
+    resetPace: () => {
+      sync();
+      const now = o.clock.now();
+      for (const b of o.batches) if (b.pace !== undefined) setPace(b, now, 1);
     },
     clock: o.clock,
   };
@@ -320,7 +346,12 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
   }
 
   async function controlRoute(method: string, path: string, raw: string, res: ServerResponse): Promise<void> {
-    const input = raw ? (JSON.parse(raw) as Record<string, unknown> | FaultRule | null) : null;
+    let input: Record<string, unknown> | FaultRule | null;
+    try {
+      input = raw ? (JSON.parse(raw) as Record<string, unknown> | FaultRule | null) : null;
+    } catch {
+      return send(res, 400, { error: 'malformed JSON body' });
+    }
     if (method === 'GET' && path === '/__sim/counters')
       return send(res, 200, {
         counters: control.counters(),
@@ -341,10 +372,25 @@ export async function startSimServer(o: SimServerOptions): Promise<Simulator> {
       return send(res, 204, undefined);
     }
     if (method === 'GET' && path === '/__sim/batches') return send(res, 200, control.idsByState());
+    if (path === '/__sim/pace' && (method === 'POST' || method === 'DELETE')) {
+      const answer = paceControl(method, input);
+      return send(res, answer.status, answer.body);
+    }
     if (method === 'GET' && path === '/__sim/created') return send(res, 200, { created: control.created() });
     const own = await o.control?.(method, path, input);
     if (own) return send(res, own.status, own.body, own.headers);
     send(res, 404, { error: 'unknown control route' });
+  }
+
+  /** `POST /__sim/pace {id, factor}` sets one batch's pace from now; `DELETE /__sim/pace` resets every batch's. */
+  function paceControl(method: string, input: unknown): SimResponse {
+    if (method === 'DELETE') return (control.resetPace(), { status: 204, body: undefined });
+    const { id, factor } = (input ?? {}) as { id?: unknown; factor?: unknown };
+    if (typeof id !== 'string' || typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0)
+      return { status: 400, body: { error: 'id must be a batch id and factor a number >= 0' } };
+    return control.setPace(id, factor)
+      ? { status: 204, body: undefined }
+      : { status: 404, body: { error: 'unknown batch' } };
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@ import {
   isFailingItem,
   showcaseBatch,
   stateAt,
+  timeOfProgress,
   type DataSetOptions,
   type ShowcaseOptions,
   type SimBatch,
@@ -256,7 +257,11 @@ export async function createFactCheckSimulator(
           ? 'processing'
           : 'queued';
     const completedAt = done
-      ? Math.min(b.startAt + Math.floor(((i + 1) * b.durationMs) / b.total), s.completedAt ?? Number.POSITIVE_INFINITY)
+      ? Math.min(
+          timeOfProgress(b, b.startAt + Math.floor(((i + 1) * b.durationMs) / b.total)),
+          // A processed item was done by now (a paced batch's included).
+          s.completedAt ?? clock.now(),
+        )
       : null;
     const verdict = ['true', 'false', 'misleading', 'unverifiable'][(i * 31 + b.index) % 4]!;
     const confidence = done && !failing ? 0.4 + ((i * 37 + b.index) % 60) / 100 : null;

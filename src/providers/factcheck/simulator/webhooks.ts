@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CHECK_SIGNATURE_HEADER, sign } from '../webhook-signature.js';
 import type { SimClock } from '../../../dev/simulators/clock.js';
-import { stateAt, type SimBatch } from '../../../dev/simulators/model.js';
+import { plannedEnd, stateAt, type SimBatch } from '../../../dev/simulators/model.js';
 import { iso, type SimResponse } from '../../../dev/simulators/server.js';
 
 /** Where the simulator posts its events, and the secret it signs them with. */
@@ -127,8 +127,8 @@ export function createFactCheckWebhooks(o: {
       if (!target || now <= from) return Promise.resolve([]);
       const due: Promise<WebhookDelivery>[] = [];
       for (const b of o.batches) {
-        // Cheap first: only a batch whose planned end falls in (from, now] can have just finished.
-        const end = b.outcome === 'failedValidation' ? b.startAt + 500 : b.startAt + b.durationMs;
+        // Cheap first: only a batch whose planned end (at its pace) falls in (from, now] can have just finished.
+        const end = plannedEnd(b);
         if (end <= from || end > now) continue;
         const s = stateAt(b, now);
         const type = finishedType(b, now);
