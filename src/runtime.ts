@@ -452,7 +452,7 @@ export async function startGateway(
     : undefined;
   started.defer(() => background?.close());
   metrics.bindHealth({
-    byHealth: () => health.counts(Date.now()),
+    byHealth: () => health.counts((options.now ?? Date.now)()),
     background: () => background?.stats() ?? { watched: 0, max: 0, refused: 0 },
   });
   const live: LiveServices = {

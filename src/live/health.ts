@@ -94,11 +94,25 @@ export class HealthTracker {
     return this.verdict;
   }
 
+  /** The stored history, taken in at the first reading (which says what "now" is). */
+  private seeded: HealthSeed | undefined;
+
   private seed(seed: HealthSeed): void {
     // Readings that came first (the seed is awaited before any, so none) would be older: the seed never rewinds.
-    if (this.watchedSince !== undefined) return;
-    for (const p of seed.points) this.note(p.at, p.processed, p.status ?? this.lastStatus);
-    if (seed.last && seed.last.health !== 'UNKNOWN') this.verdict = seed.last;
+    if (this.watchedSince === undefined) this.seeded = seed;
+  }
+
+  /**
+   * Takes in the seed before the first reading at `at`: its points up to `at` only (a point after it is from a
+   * clock ahead of this one, another replica's: it cannot be placed), and its stored verdict if not newer either.
+   */
+  private takeSeed(at: number): void {
+    const seed = this.seeded;
+    this.seeded = undefined;
+    if (!seed) return;
+    for (const p of seed.points) if (p.at <= at) this.note(p.at, p.processed, p.status ?? this.lastStatus);
+    const last = seed.last;
+    if (last && last.health !== 'UNKNOWN' && (last.healthSince?.getTime() ?? 0) <= at) this.verdict = last;
   }
 
   /** Takes in one point of the history: the stall clock, the anchor and the progress points. */
@@ -188,6 +202,7 @@ export class HealthTracker {
     const observed = batch.observedAt.getTime();
     if (observed === this.lastObserved && this.verdict) return this.verdict;
     this.lastObserved = observed;
+    this.takeSeed(at);
     this.note(at, batch.progress.processed, batch.status);
     this.watchedSince ??= at;
     this.assessedAt = at;

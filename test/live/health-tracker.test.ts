@@ -164,4 +164,19 @@ describe('the health tracker', () => {
     expect(t.assess(reading(129, 5), 129_000).health).toBe('OK');
     expect(t.assess(reading(130, 5), 130_000).health).toBe('STALLED');
   });
+
+  it("leaves out stored points from after its first reading (another replica's clock ahead of its own)", async () => {
+    const seed: HealthSeed = {
+      points: [
+        { at: 0, processed: 0, status: 'RUNNING' },
+        { at: 500_000, processed: 10, status: null },
+      ],
+      last: { health: 'STALLED', healthSince: new Date(400_000), healthReason: 'no progress' },
+    };
+    const t = new HealthTracker(POLICY, Promise.resolve(seed));
+    await t.ready;
+    // At 30 s: the point at 0 s counts (no move since: not yet a minute), the later point and verdict do not.
+    expect(t.assess(reading(30, 0), 30_000).health).toBe('OK');
+    expect(t.assess(reading(60, 0), 60_000).health).toBe('STALLED');
+  });
 });
