@@ -117,6 +117,8 @@ export class BulkRefresh {
   private held = false;
   /** Aborted by a nudge: the loop's sleep ends and due members are read. */
   private wake = new AbortController();
+  /** The next walk is planned at the background pace (every member was a background watch then). */
+  private backgroundPace = false;
 
   /** The unit's name in the coordinator (its announced members). */
   private readonly unit: string;
@@ -141,6 +143,11 @@ export class BulkRefresh {
     const known = this.members.get(name);
     if (known && member.target.includeDetailFields && !known.detailed) known.dueAt = 0;
     member.polling(this.running && this.held);
+    // A subscriber joining a unit that walks at the background pace is not left waiting for that walk: one now.
+    if (this.running && this.backgroundPace && !member.target.background) {
+      this.tickDueAt = 0;
+      this.rouse();
+    }
     if (!this.running) {
       this.running = true;
       void this.run();
@@ -169,9 +176,14 @@ export class BulkRefresh {
       if (m.target.providerBatchId === providerBatchId) ((m.dueAt = 0), (member = true));
     for (const m of this.local.values()) if (m.target.providerBatchId === providerBatchId) member = true;
     if (!member) return false;
+    this.rouse();
+    return true;
+  }
+
+  /** Ends the loop's current rest: what is due is done now. */
+  private rouse(): void {
     this.wake.abort();
     this.wake = new AbortController();
-    return true;
   }
 
   /** Stopped (its last local watch left): a new watch needs a new unit. */
@@ -316,6 +328,8 @@ export class BulkRefresh {
     await this.sync();
     if (signal.aborted) return 0;
     const { policy, scheduler } = this.host;
+    // A subscriber's batch joined (here or, announced, on another replica) while walks ran at the background pace.
+    if (this.backgroundPace && this.baseMs() === policy.runningMs) this.tickDueAt = 0;
     const now = Date.now();
     const refreshed = new Set<Member>();
     const work: Promise<void>[] = [];
@@ -332,6 +346,7 @@ export class BulkRefresh {
       }
       // Members outside every walked status are read on their own; their policy's interval counts too.
       const base = this.baseMs();
+      this.backgroundPace = base !== policy.runningMs;
       let single = 0;
       for (const m of this.members.values())
         if (!walks.has(this.wordOf(m))) single += base / nextDelay(policy, m.memory, () => 0.5, m.target.background);
@@ -375,6 +390,8 @@ export class BulkRefresh {
     this.armOverdue();
     let next = this.tickDueAt;
     for (const m of this.members.values()) next = Math.min(next, m.dueAt);
+    // At the background pace the members are looked at every running interval all the same (no upstream call).
+    if (this.backgroundPace) next = Math.min(next, Date.now() + policy.runningMs);
     return Math.max(1, next - Date.now());
   }
 
