@@ -265,9 +265,10 @@ export class Ledger {
       waiting.lacks = sighting.lacks;
       const at = batch.observedAt.getTime();
       // Without an earlier reading in memory, the store's row decides whether this one changed anything.
+      // A reading that changed only its fields (a fuller read of the same state) is no event: nor is it a first one.
       const change = cached ? changeOf(key, cached.shape, shape, at) : undefined;
       if (change) this.queueEvent(change);
-      else waiting.first ??= { shape, at };
+      else if (!cached) waiting.first ??= { shape, at };
     }
     if (viewer !== undefined) waiting.viewers.add(viewer);
     this.schedule();
