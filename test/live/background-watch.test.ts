@@ -9,6 +9,8 @@ import { fromGlobalId } from '../../src/domain/global-id.js';
 import type { ProviderName } from '../../src/domain/batch.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
+import { sseClient, subscribe } from '../helpers/live-clients.js';
+import { toGlobalId } from '../../src/domain/global-id.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -117,5 +119,53 @@ describe('the background watch', () => {
       10_000,
       'the unwatched batch running with health UNKNOWN',
     );
+  });
+
+  it("reads nothing of its own while a subscriber's loop reads the batch, and ends with it", async () => {
+    h = await startHarness({
+      seed: 35,
+      batchCount: 30,
+      sims: { profile: 'longRunning' },
+      env: { ...FAST_BACKGROUND, LIVE_POLL_BACKGROUND_MS: '40' },
+    });
+    const [watched, alone] = h.sims.reach.control.idsByState().running!;
+    const reads = (id: string) => h!.sims.reach.control.requests().filter((r) => r.path.endsWith(`/${id}`)).length;
+    // Both batches have a subscriber; only the first is also watched in the background, at the same pace.
+    const ledger = h.running.ledger!;
+    ledger.submitted(
+      await h.providers.REACH!.get(watched!),
+      { scope: 'default', lacks: [] },
+      {
+        subject: null,
+        tenant: null,
+      },
+    );
+    await ledger.flushNow();
+    const harness = h;
+    await until(() => harness.hub.stats().backgroundWatches === 1, 5_000, 'the background watch');
+    const client = sseClient(h.url);
+    try {
+      const subs = [watched!, alone!].map((id) =>
+        subscribe(client, `subscription ($id: ID!) { batch(id: $id) { status } }`, { id: toGlobalId('REACH', id) }),
+      );
+      await Promise.all(subs.map((s) => s.waitForEvents(1)));
+      h.resetCounters();
+      await new Promise((r) => setTimeout(r, 2_000));
+      // One loop reads each: the watched batch is read about as often as the other, not twice as often.
+      expect(reads(watched!)).toBeLessThan(reads(alone!) * 1.4);
+      expect(reads(alone!)).toBeGreaterThan(10);
+      // It finishes: the background watch ends with the subscriber's stream.
+      await until(
+        () => {
+          harness.clock.advance(60_000);
+          return harness.hub.stats().backgroundWatches === 0;
+        },
+        10_000,
+        'the background watch to end with the batch',
+      );
+      for (const s of subs) s.close();
+    } finally {
+      await client.dispose();
+    }
   });
 });
