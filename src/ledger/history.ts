@@ -6,6 +6,7 @@ import type { ProgressPoint, TimelineEvent, TimelineKind } from './events.js';
 import type { HealthPoint } from '../live/health.js';
 import type { BatchKey } from './batch-key.js';
 import type { EventRow, LedgerTables } from './tables.js';
+import { isKey } from './queries.js';
 
 /** A position in a timeline: the time and id of the last event of the previous page. */
 export interface TimelinePosition {
@@ -15,12 +16,7 @@ export interface TimelinePosition {
 
 /** The row number of the batch `key` (its events' `batch_seq`), as a subquery on the key's unique index. */
 function seqOf(db: Kysely<LedgerTables>, key: BatchKey) {
-  return db
-    .selectFrom('ledger_batches')
-    .select('seq')
-    .where('provider', '=', key.provider)
-    .where('scope', '=', key.scope)
-    .where('provider_batch_id', '=', key.providerBatchId);
+  return db.selectFrom('ledger_batches').select('seq').where(isKey(key));
 }
 
 /** A stored event as the GraphQL event types answer it. */

@@ -9,7 +9,15 @@ import type { AuditEntry, AuditFilter, StoredAuditEntry } from './audit.js';
 import type { EventCounts, ProgressPoint, StoredHealth, TimelineEvent, TimelineInput, TimelineKind } from './events.js';
 import { healthRows, progressRows, timelineRows, type TimelinePosition } from './history.js';
 import type { HealthSeed } from '../live/health.js';
-import { countRows, filterCondition, searchDrives, searchTextOf, visibleCondition, type Visible } from './queries.js';
+import {
+  countRows,
+  filterCondition,
+  isKey,
+  searchDrives,
+  searchTextOf,
+  visibleCondition,
+  type Visible,
+} from './queries.js';
 import { prune, thin, type UpkeepReport } from './upkeep.js';
 import { fingerprintOf, parseReading, serializeReading } from './reading.js';
 import type { LedgerStore } from './store.js';
@@ -391,29 +399,20 @@ export class Ledger {
 
   /**
    * A batch's health as the ledger knows it: the stored verdict while it is current (judged within
-   * `healthValidMs`), else `UNKNOWN` for a RUNNING batch (nobody judges it) and `OK` for any other; undefined when
-   * the ledger has no row of it or cannot be read.
+   * `healthValidMs`), else `UNKNOWN` for a RUNNING batch (nobody judges it: no judgment stored, or none that can be
+   * read) and `OK` for any other.
    */
-  async health(key: BatchKey, status: Batch['status']): Promise<HealthVerdict | undefined> {
+  async health(key: BatchKey, status: Batch['status']): Promise<HealthVerdict> {
     const cached = this.cache.get(keyOf(key))?.health;
     let stored: StoredHealth | null | undefined = cached;
     // This replica's own judgment while it keeps judging (it stores it again every third of the validity); else the
     // store's, which another replica may have judged since.
     if (!stored || stored.at < this.now() - this.healthValidMs() / 2) {
-      const row = await this.read('read', (db) =>
-        db
-          .selectFrom('ledger_batches')
-          .select(['health', 'health_since', 'health_reason', 'health_at'])
-          .where('provider', '=', key.provider)
-          .where('scope', '=', key.scope)
-          .where('provider_batch_id', '=', key.providerBatchId)
-          .executeTakeFirst(),
-      );
-      if (!row && !stored) return undefined;
+      const row = await this.read('read', (db) => healthRow(db, key));
       const fromStore = row ? storedHealthOf(row) : null;
       if (!stored || (fromStore && fromStore.at > stored.at)) stored = fromStore;
     }
-    return currentHealth(stored, status, this.now() - this.healthValidMs());
+    return currentHealth(stored, status, this.healthCutoff());
   }
 
   /**
@@ -424,15 +423,9 @@ export class Ledger {
     await this.flushNow();
     const seed = await this.read('read', async (db) => {
       const points = await healthRows(db, key, HEALTH_SEED_POINTS);
-      const row = await db
-        .selectFrom('ledger_batches')
-        .select(['health', 'health_since', 'health_reason', 'health_at'])
-        .where('provider', '=', key.provider)
-        .where('scope', '=', key.scope)
-        .where('provider_batch_id', '=', key.providerBatchId)
-        .executeTakeFirst();
+      const row = await healthRow(db, key);
       const stored = row ? storedHealthOf(row) : null;
-      const current = stored && stored.at >= this.now() - this.healthValidMs();
+      const current = stored && stored.at >= this.healthCutoff();
       return { points, ...(current ? { last: verdictOf(stored) } : {}) };
     });
     return seed;
@@ -504,13 +497,7 @@ export class Ledger {
       };
     }
     const row = await this.read('read', (db) =>
-      db
-        .selectFrom('ledger_batches')
-        .selectAll()
-        .where('provider', '=', key.provider)
-        .where('scope', '=', key.scope)
-        .where('provider_batch_id', '=', key.providerBatchId)
-        .executeTakeFirst(),
+      db.selectFrom('ledger_batches').selectAll().where(isKey(key)).executeTakeFirst(),
     );
     if (!row) return undefined;
     const lacks = JSON.parse(row.lacks) as string[];
@@ -559,9 +546,7 @@ export class Ledger {
       db
         .selectFrom('ledger_batches')
         .select(['first_seen_at', 'submitted', 'submitted_at', 'submitted_by', 'submitted_tenant'])
-        .where('provider', '=', key.provider)
-        .where('scope', '=', key.scope)
-        .where('provider_batch_id', '=', key.providerBatchId)
+        .where(isKey(key))
         .executeTakeFirst(),
     );
     if (!row) return undefined;
@@ -1016,6 +1001,15 @@ function factsOf(
   };
 }
 
+/** The health columns of batch `key`'s row. */
+function healthRow(db: Kysely<LedgerTables>, key: BatchKey) {
+  return db
+    .selectFrom('ledger_batches')
+    .select(['health', 'health_since', 'health_reason', 'health_at'])
+    .where(isKey(key))
+    .executeTakeFirst();
+}
+
 function storedHealthOf(
   row: Pick<BatchRow, 'health' | 'health_since' | 'health_reason' | 'health_at'>,
 ): StoredHealth | null {
@@ -1143,9 +1137,7 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
         health_reason: p.health!.reason,
         health_at: p.health!.at,
       })
-      .where('provider', '=', p.key.provider)
-      .where('scope', '=', p.key.scope)
-      .where('provider_batch_id', '=', p.key.providerBatchId)
+      .where(isKey(p.key))
       .execute();
   for (const p of pending.filter((q) => q.submission))
     await trx
@@ -1156,9 +1148,7 @@ async function writePending(trx: Kysely<LedgerTables>, pending: Pending[]): Prom
         submitted_by: p.submission!.subject,
         submitted_tenant: p.submission!.tenant,
       })
-      .where('provider', '=', p.key.provider)
-      .where('scope', '=', p.key.scope)
-      .where('provider_batch_id', '=', p.key.providerBatchId)
+      .where(isKey(p.key))
       .execute();
   const sightings = pending.flatMap((p) =>
     [...p.viewers].map((viewer) => ({

@@ -2,6 +2,15 @@ import { PostgresAdapter, sql, type Expression, type ExpressionBuilder, type Kys
 import type { Batch, BatchHealth, BatchStatus, ProviderName } from '../domain/batch.js';
 import type { BatchListFilter } from '../domain/listing.js';
 import type { LedgerTables } from './tables.js';
+import type { BatchKey } from './batch-key.js';
+
+/** The row of batch `key` in `ledger_batches`: a condition on the table's unique key (for a select or an update). */
+export const isKey = (key: BatchKey) => (eb: ExpressionBuilder<LedgerTables, 'ledger_batches'>) =>
+  eb.and([
+    eb('provider', '=', key.provider),
+    eb('scope', '=', key.scope),
+    eb('provider_batch_id', '=', key.providerBatchId),
+  ]);
 
 /** A condition no row meets (an empty `in` list), in both stores. */
 export const NOTHING = sql<boolean>`1 = 0`;

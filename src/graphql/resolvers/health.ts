@@ -9,24 +9,20 @@ const notRunning: HealthVerdict = { health: 'OK', healthSince: null, healthReaso
 
 /**
  * A batch's health (docs/live-progress.md, "Batch health"): the verdict a state carries (a subscription's, judged
- * by the watch that polls it); else `OK` when it is not RUNNING; else what the ledger stored while it is current,
- * and `UNKNOWN` when it is not (nobody watches the batch) or there is no ledger to ask.
+ * by the watch that polls it); else `OK` when it is not RUNNING; else what the ledger says (`Ledger.health`: its
+ * stored judgment while current, else `UNKNOWN`), and `UNKNOWN` when there is no ledger to ask.
  */
 async function judge(batch: Batch, ctx: GraphQLContext): Promise<HealthVerdict> {
   if (batch.health)
     return { health: batch.health, healthSince: batch.healthSince ?? null, healthReason: batch.healthReason ?? null };
   if (batch.status !== 'RUNNING') return notRunning;
   const ledger = ctx.gateway.ledger?.ledger;
-  const stored = ledger ? await ledger.health(keyOf(ctx, batch), batch.status) : undefined;
-  return (
-    stored ?? {
-      health: 'UNKNOWN',
-      healthSince: null,
-      healthReason: ledger
-        ? 'nobody watches this running batch, so batchql cannot say whether it moves'
-        : 'without the ledger (LEDGER=off) only a subscription carries health',
-    }
-  );
+  if (ledger) return ledger.health(keyOf(ctx, batch), batch.status);
+  return {
+    health: 'UNKNOWN',
+    healthSince: null,
+    healthReason: 'without the ledger (LEDGER=off) only a subscription carries health',
+  };
 }
 
 function verdict(batch: Batch, ctx: GraphQLContext): Promise<HealthVerdict> {
