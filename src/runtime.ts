@@ -453,8 +453,9 @@ export async function startGateway(
   started.defer(() => background?.close());
   metrics.bindHealth({
     byHealth: () => health.counts((options.now ?? Date.now)()),
-    background: () => background?.stats() ?? { watched: 0, max: 0, refused: 0 },
+    backgroundRefused: () => background?.stats().refused ?? 0,
   });
+
   const live: LiveServices = {
     hub,
     maxSubscriptions,

@@ -21,7 +21,8 @@ interface OperationMetric {
 /** What the health gauges read at scrape time (`HealthBook.counts`, `BackgroundWatch.stats`). */
 interface HealthReadout {
   byHealth(): readonly { provider: string; health: string; count: number }[];
-  background(): { watched: number; max: number; refused: number };
+  /** Submissions the background watch could not take (its cap), since start. */
+  backgroundRefused(): number;
 }
 
 /** What the gauges read of this process's live watches at scrape time (`PollHub.stats()`). */
@@ -29,6 +30,7 @@ interface WatchStats {
   subscribers: number;
   watchedKeys: number;
   pollingKeys: number;
+  backgroundWatches: number;
   polls: number;
 }
 
@@ -176,36 +178,31 @@ export function createMetrics(): Metrics {
       for (const row of health.byHealth()) this.set({ provider: row.provider, health: row.health }, row.count);
     },
   });
-  new Gauge({
-    name: 'batchql_background_watches',
-    help: 'Batches watched in the background (submitted through batchql, not finished) on this process',
-    registers: [registry],
-    collect() {
-      if (health) this.set(health.background().watched);
-    },
-  });
-  let refusedSeen = 0;
-  new Counter({
-    name: 'batchql_background_refused_total',
-    help: 'Submitted batches not watched in the background because WATCH_BACKGROUND_MAX was reached',
-    registers: [registry],
-    collect() {
-      const refused = health?.background().refused ?? refusedSeen;
-      if (refused > refusedSeen) this.inc(refused - refusedSeen);
-      refusedSeen = refused;
-    },
-  });
-  let pollsSeen = 0;
-  new Counter({
-    name: 'batchql_polls_total',
-    help: 'Upstream polls made by this process since start',
-    registers: [registry],
-    collect() {
-      const polls = hub?.stats().polls ?? pollsSeen;
-      if (polls > pollsSeen) this.inc(polls - pollsSeen);
-      pollsSeen = polls;
-    },
-  });
+  hubGauge(
+    'batchql_background_watches',
+    'Batches watched in the background (submitted through batchql, not finished) on this process',
+    (s) => s.backgroundWatches,
+  );
+  /** A counter of a total something else keeps (read at scrape time; undefined while not bound yet). */
+  const totalCounter = (name: string, help: string, read: () => number | undefined) => {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const total = read() ?? seen;
+        if (total > seen) this.inc(total - seen);
+        seen = total;
+      },
+    });
+  };
+  totalCounter(
+    'batchql_background_refused_total',
+    'Submitted batches not watched in the background because WATCH_BACKGROUND_MAX was reached',
+    () => health?.backgroundRefused(),
+  );
+  totalCounter('batchql_polls_total', 'Upstream polls made by this process since start', () => hub?.stats().polls);
   const requests = new Counter({
     name: 'batchql_graphql_requests_total',
     help: `GraphQL operations by type and name (the first ${MAX_LABEL_VALUES} names; the rest are "other")`,
