@@ -14,7 +14,7 @@ const LAYERS = [
   ['config', '^src/config/'],
   ['base', '^src/(redis|observability)/'],
   ['upstream', '^src/upstream/'],
-  ['services', '^src/(live|identity|writes|ledger)/'],
+  ['services', '^src/(live|identity|writes|ledger|notifications)/'],
   ['graphql', '^src/graphql/'],
   ['edge', '^src/(webhooks|http)/'],
   // A provider's folder (not its simulator) and the definition type it implements: they bring SDL and

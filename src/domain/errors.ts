@@ -49,6 +49,8 @@ export const ErrorCode = {
   OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
   /** The ledger is off (`LEDGER=off`) or cannot be read: what only it knows (the audit log) cannot be answered. */
   LEDGER_UNAVAILABLE: 'LEDGER_UNAVAILABLE',
+  /** Notifications are off (`NOTIFICATIONS`, the ledger off, several replicas on the embedded store) or unreadable. */
+  NOTIFICATIONS_UNAVAILABLE: 'NOTIFICATIONS_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

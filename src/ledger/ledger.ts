@@ -23,6 +23,7 @@ import { fingerprintOf, parseReading, serializeReading } from './reading.js';
 import type { LedgerStore } from './store.js';
 import type { BatchRow, LedgerTables } from './tables.js';
 import type { BatchKey } from './batch-key.js';
+import type { LedgerChange } from '../notifications/events.js';
 
 /** How batchql came to know a batch (the GraphQL `BatchLedgerEntry`). */
 export interface BatchFacts {
@@ -141,6 +142,12 @@ const DEFAULT_HEALTH_VALID_MS = 10 * 60_000;
 /** The history points a health tracker is seeded with. */
 const HEALTH_SEED_POINTS = 500;
 
+/** Where a flush's changes go in its own transaction (`notifications/outbox.ts`). */
+export interface LedgerOutbox {
+  write(trx: Kysely<LedgerTables>, changes: readonly LedgerChange[], now: number): Promise<number>;
+  written(rows: number): void;
+}
+
 /** An audit entry waiting to be written, with the unique key it is written under (its `origin`). */
 type QueuedAudit = AuditEntry & { key: string };
 
@@ -206,6 +213,11 @@ export class Ledger {
        * health nobody judged since is `UNKNOWN`. The watch that judges it stores it again every third of this.
        */
       healthValidMs?: number;
+      /**
+       * The notifications outbox (docs/notifications.md): told each flush's changes inside its transaction, so the
+       * events they cause are stored with them, or not at all; `written` after the commit, with what it stored.
+       */
+      outbox?: LedgerOutbox;
     },
   ) {
     this.db = store?.db;
@@ -877,12 +889,16 @@ export class Ledger {
     this.audits = [];
     this.events = [];
     const started = performance.now();
+    const outbox = this.options.outbox;
+    let notified = 0;
     try {
       await db.transaction().execute(async (trx) => {
         // First readings are compared with the stored row before the upsert replaces it.
         const firsts = await firstEvents(trx, batches, (p) => this.forgetPoorer(p));
         await writePending(trx, batches);
-        await writeEvents(trx, [...firsts.events, ...events], firsts.stored);
+        const all = [...firsts.events, ...events];
+        await writeEvents(trx, all, firsts.stored);
+        if (outbox) notified = await outbox.write(trx, all.flatMap(changeFor), this.now());
         // Each entry's key is unique: a transaction whose commit was cut off and is tried again adds none twice.
         for (const a of audits)
           await trx
@@ -896,6 +912,7 @@ export class Ledger {
       this.retryAt = 0;
       this.options.observer?.written('batch', batches.length);
       if (audits.length > 0) this.options.observer?.written('audit', audits.length);
+      if (notified > 0) outbox?.written(notified);
     } catch (error) {
       // Kept for the next attempt, in order, within the bound (beyond it the oldest are dropped and counted).
       this.requeue(batches, audits, events);
@@ -1309,6 +1326,24 @@ async function writeEvents(
         .where('ended_at', 'is', null)
         .execute();
   }
+}
+
+/** A queued event as the outbox reads it (a stale period's end is none). */
+function changeFor(e: QueuedEvent): LedgerChange[] {
+  if ('end' in e) return [];
+  const previous = e.detail?.previousStatus;
+  return [
+    {
+      key: e.key,
+      at: e.at,
+      kind: e.kind,
+      status: e.shape?.status ?? null,
+      previousStatus: typeof previous === 'string' ? previous : null,
+      processed: e.shape?.processed ?? null,
+      failed: e.shape?.failed ?? null,
+      detail: e.detail,
+    },
+  ];
 }
 
 function auditRow(a: QueuedAudit) {

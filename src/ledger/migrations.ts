@@ -192,6 +192,90 @@ const MIGRATIONS: Record<string, Migration> = {
         where submitted = 1 and is_terminal = 0`.execute(db);
     },
   },
+  '2026-12-08-005-notifications': {
+    // Webhook endpoints, and the outbox: events written in the transaction of the change that caused them, one
+    // delivery per matching endpoint, and each attempt (docs/notifications.md).
+    async up(db: Kysely<unknown>) {
+      const [serial, key] = serialKey(db);
+      await db.schema
+        .createTable('notify_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('filter', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('secrets', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('paused_until', 'bigint')
+        .addColumn('paused_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('notify_endpoints_by_tenant').on('notify_endpoints').columns(['tenant']).execute();
+      await db.schema
+        .createTable('notify_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('provider', 'text')
+        .addColumn('scope', 'text')
+        .addColumn('provider_batch_id', 'text')
+        .addColumn('reading', 'text')
+        .addColumn('detail', 'text')
+        .addColumn('body', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('notify_events_by_created').on('notify_events').columns(['created_at']).execute();
+      await db.schema
+        .createTable('notify_deliveries')
+        .addColumn('id', serial, key)
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('claimed_by', 'text')
+        .addColumn('lease_until', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('first_attempt_at', 'bigint')
+        .addColumn('last_attempt_at', 'bigint')
+        .addColumn('delivered_at', 'bigint')
+        .addColumn('last_status', 'integer')
+        .addColumn('last_error', 'text')
+        .addUniqueConstraint('notify_deliveries_once', ['event_id', 'endpoint_id'])
+        .execute();
+      await db.schema
+        .createIndex('notify_deliveries_due')
+        .on('notify_deliveries')
+        .columns(['status', 'next_attempt_at'])
+        .execute();
+      await db.schema
+        .createIndex('notify_deliveries_by_endpoint')
+        .on('notify_deliveries')
+        .columns(['endpoint_id', 'id'])
+        .execute();
+      await db.schema
+        .createTable('notify_attempts')
+        .addColumn('id', serial, key)
+        .addColumn('delivery_id', 'bigint', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'integer')
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('response', 'text')
+        .execute();
+      await db.schema
+        .createIndex('notify_attempts_by_delivery')
+        .on('notify_attempts')
+        .columns(['delivery_id', 'attempt'])
+        .execute();
+    },
+  },
 };
 
 /** The migrations, for Kysely's `Migrator`. */

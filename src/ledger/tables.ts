@@ -10,6 +10,10 @@ export interface LedgerTables {
   ledger_audit: AuditTable;
   ledger_meta: { key: string; value: string };
   ledger_events: EventTable;
+  notify_endpoints: EndpointTable;
+  notify_events: NotifyEventTable;
+  notify_deliveries: DeliveryTable;
+  notify_attempts: AttemptTable;
 }
 
 /** One batch the gateway has seen, in one credential scope: its latest reading and how it came to be known. */
@@ -116,3 +120,89 @@ interface AuditTable {
 
 /** A batch row as read. */
 export type BatchRow = Selectable<BatchTable>;
+
+/**
+ * A webhook endpoint (docs/notifications.md): where a tenant's notifications go, which events, and its circuit.
+ * `tenant` is `''` for an operator without a tenant (it receives every batch's events).
+ */
+interface EndpointTable {
+  id: string;
+  tenant: string;
+  url: string;
+  description: string | null;
+  /** The event types it receives (JSON array of wire names, `batch.succeeded`…). */
+  events: string;
+  /** Its filter (JSON: providers, statuses, batch types, name prefix, failure-rate threshold). */
+  filter: string;
+  enabled: number;
+  /** Its signing secrets (JSON: `{ secret, createdAt, expiresAt }[]`); an old one signs until its `expiresAt`. */
+  secrets: string;
+  created_at: number;
+  updated_at: number;
+  created_by: string | null;
+  /** Failed attempts in a row: the circuit opens at `WEBHOOK_CIRCUIT_FAILURES`. */
+  consecutive_failures: number;
+  /** While the circuit is open: no delivery to it is attempted before this. */
+  paused_until: number | null;
+  /** When its circuit last opened (null: closed), for the `PAUSED` mark and the metric. */
+  paused_at: number | null;
+}
+
+/** One notification: an event of one batch (or a test), written in the transaction of the change that caused it. */
+interface NotifyEventTable {
+  /** Its `webhook-id` (`msg_…`): the same for every endpoint and every attempt. */
+  id: string;
+  /** What makes it one event across replicas (`batch.succeeded` of one batch is written once, whoever saw it). */
+  dedupe_key: string;
+  type: string;
+  at: number;
+  provider: string | null;
+  scope: string | null;
+  provider_batch_id: string | null;
+  /** The batch as read when the event happened (the ledger's reading JSON): what the payload is rendered from. */
+  reading: string | null;
+  /** The event's own data (JSON: a health reason, a failure rate, the write's subject). */
+  detail: string | null;
+  /** The payload as sent, rendered at the first attempt: every later attempt sends the same bytes. */
+  body: string | null;
+  created_at: number;
+}
+
+/** One event for one endpoint, and where its delivery stands. */
+interface DeliveryTable {
+  id: Generated<number>;
+  event_id: string;
+  endpoint_id: string;
+  /** `PENDING` (waiting or being sent), `DELIVERED` or `FAILED` (its retries ran out). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  /** The replica sending it now, until `lease_until`: another replica claims it only after. */
+  claimed_by: string | null;
+  lease_until: number | null;
+  created_at: number;
+  first_attempt_at: number | null;
+  last_attempt_at: number | null;
+  delivered_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+/** One attempt of a delivery. */
+interface AttemptTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  at: number;
+  /** The HTTP status it answered (null: no answer: refused, timed out, unreachable). */
+  status: number | null;
+  duration_ms: number;
+  error: string | null;
+  /** The start of the answer's body (at most 1 KiB), for the operator. */
+  response: string | null;
+}
+
+export type EndpointRow = Selectable<EndpointTable>;
+export type NotifyEventRow = Selectable<NotifyEventTable>;
+export type DeliveryRow = Selectable<DeliveryTable>;
+export type AttemptRow = Selectable<AttemptTable>;

@@ -19,6 +19,7 @@ import {
   type UpstreamMethod,
 } from './types.js';
 import { encodeBody } from './request-body.js';
+import { parseRetryAfter } from './retry-after.js';
 import type { Tracing } from '../observability/tracing-types.js';
 import { upstreamTracing } from './tracing.js';
 import type { UpstreamLimits } from './limits.js';
@@ -255,15 +256,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Parses Retry-After (delta-seconds or HTTP-date) into milliseconds; undefined when absent or invalid. */
-function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
