@@ -11,6 +11,7 @@ import { upstreamSettings, type UpstreamLimits } from './upstream/limits.js';
 import { listSettings, type ListSettings } from './graphql/connections/settings.js';
 import { writeSettings, type WriteSettings } from './writes/settings.js';
 import { ledgerSettings, type LedgerSettings } from './ledger/settings.js';
+import { notificationSettings, type NotificationSettings } from './notifications/settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
   ConfigError,
@@ -43,6 +44,8 @@ export interface GatewayConfig extends ServerSettings {
   writes: WriteSettings;
   /** The ledger (`LEDGER`, `DATA_DIR`, …). */
   ledger: LedgerSettings;
+  /** Outbound webhooks (`NOTIFICATIONS`, `WEBHOOK_*`). */
+  notifications: NotificationSettings;
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
@@ -111,6 +114,7 @@ export const SETTINGS_FRAGMENTS: readonly SettingsFragment<unknown>[] = [
   corsSettings,
   writeSettings,
   ledgerSettings,
+  notificationSettings,
   liveSettings,
   healthSettings,
   redisSettings,
@@ -146,6 +150,7 @@ export function loadConfig(
   const rateLimit = read(rateLimitSettings);
   const writes = read(writeSettings);
   const ledger = read(ledgerSettings);
+  const notifications = read(notificationSettings);
   const live = read(liveSettings);
   const health = read(healthSettings);
   const redis = read(redisSettings);
@@ -174,9 +179,18 @@ export function loadConfig(
       ({ name, suggestion }) => `unknown variable ${name}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
     ),
   ];
+  // Notifications on several replicas need one outbox all of them claim from (docs/notifications.md, "Replicas").
+  const notifyReplicas =
+    notifications?.mode === 'on' && redis?.url && !ledger?.databaseUrl
+      ? [
+          'NOTIFICATIONS=on with REDIS_URL needs DATABASE_URL: several replicas on their own embedded ledgers ' +
+            'would each send their own events (set DATABASE_URL, or NOTIFICATIONS=auto to run them without webhooks)',
+        ]
+      : [];
   // CONFIG_STRICT: every warning is an error, reported with the other errors.
   const messages = [
     ...reader.messages,
+    ...notifyReplicas,
     ...(strict ? warnings.map((warning) => `${warning}: refused with CONFIG_STRICT=true`) : []),
   ];
   if (
@@ -187,6 +201,7 @@ export function loadConfig(
     !rateLimit ||
     !writes ||
     !ledger ||
+    !notifications ||
     !live ||
     !health ||
     !redis ||
@@ -206,6 +221,7 @@ export function loadConfig(
       markerSecret: writes.markerSecret ?? derivedSecret('batchql-write-marker', source, definitions),
     },
     ledger,
+    notifications,
     live,
     health,
     redis,

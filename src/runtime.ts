@@ -45,6 +45,10 @@ import { Ledger } from './ledger/ledger.js';
 import { recordingAll } from './ledger/recording.js';
 import { LedgerOpenError, openSqliteLedger } from './ledger/store.js';
 import { openPostgresLedger } from './ledger/postgres-store.js';
+import type { LedgerOutbox } from './ledger/ledger.js';
+import { DeliveryWorker } from './notifications/worker.js';
+import { Notifications } from './notifications/service.js';
+import type { SafeConnectOptions } from './notifications/safe-connect.js';
 
 /** A running gateway: HTTP, SSE and WebSocket on one port. */
 export interface RunningGateway {
@@ -60,6 +64,8 @@ export interface RunningGateway {
   metrics: Metrics;
   /** The ledger (docs/ledger.md); undefined with `LEDGER=off`. */
   ledger: Ledger | undefined;
+  /** Webhooks (docs/notifications.md); undefined when off. */
+  notifications: Notifications | undefined;
   /** The tracer provider, when tracing is on (docs/operations.md, "Tracing"). */
   tracing: Tracing | undefined;
   /**
@@ -186,9 +192,17 @@ async function openLedger(
   logger: Logger,
   metrics: Metrics,
   healthValidMs: number,
+  outbox: LedgerOutbox | undefined,
+  prune: (() => Promise<number>) | undefined,
 ): Promise<{ ledger: Ledger; close(): Promise<void> } | undefined> {
   if (!settings.enabled) return undefined;
-  const options = { cacheMaxEntries: settings.cacheMaxEntries, log: logger, observer: metrics.ledger, healthValidMs };
+  const options = {
+    cacheMaxEntries: settings.cacheMaxEntries,
+    log: logger,
+    observer: metrics.ledger,
+    healthValidMs,
+    ...(outbox ? { outbox } : {}),
+  };
   const open = () =>
     settings.databaseUrl
       ? openPostgresLedger({
@@ -248,7 +262,7 @@ async function openLedger(
     }
   }
   metrics.bindLedger(ledger);
-  const upkeep = keepUp(ledger, settings, logger);
+  const upkeep = keepUp(ledger, settings, logger, prune);
   return {
     ledger,
     close: async () => {
@@ -267,13 +281,21 @@ const DAY_MS = 86_400_000;
  * of progress samples (docs/ledger.md, "Retention"), one round at a time, each in bounded steps. Every replica
  * runs it; a round another replica already did finds nothing to do.
  */
-function keepUp(ledger: Ledger, settings: GatewayConfig['ledger'], logger: Logger): { stop(): Promise<void> } {
+function keepUp(
+  ledger: Ledger,
+  settings: GatewayConfig['ledger'],
+  logger: Logger,
+  prune: (() => Promise<number>) | undefined,
+): { stop(): Promise<void> } {
   let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     if (running) return;
     running = ledger
       .upkeep(settings.retentionDays * DAY_MS, settings.auditRetentionDays * DAY_MS)
-      .then((report) => {
+      .then(async (report) => {
+        // Webhook events whose deliveries all ended, past WEBHOOK_RETENTION_DAYS (docs/notifications.md).
+        const events = await prune?.().catch(() => 0);
+        if (events) logger.info({ events }, 'notifications: pruned webhook events past their retention');
         if (report && (report.pruned > 0 || report.auditPruned > 0))
           logger.info(
             { pruned: report.pruned, auditPruned: report.auditPruned, thinned: report.thinned },
@@ -289,6 +311,18 @@ function keepUp(ledger: Ledger, settings: GatewayConfig['ledger'], logger: Logge
       await running;
     },
   };
+}
+
+/**
+ * Why webhooks are off on this gateway (undefined: on): `NOTIFICATIONS=off`, no ledger to keep their outbox, or
+ * several replicas on their own embedded ledgers with `NOTIFICATIONS=auto` (`on` refuses that at start-up).
+ */
+function notificationsOff(config: GatewayConfig): string | undefined {
+  if (config.notifications.mode === 'off') return 'NOTIFICATIONS=off';
+  if (!config.ledger.enabled) return 'they keep their outbox in the ledger, which is off (LEDGER=off)';
+  if (config.redis.url && !config.ledger.databaseUrl)
+    return 'several replicas (REDIS_URL) need one shared outbox: set DATABASE_URL (docs/notifications.md)';
+  return undefined;
 }
 
 /** How often a ledger store that could not be opened at start (PostgreSQL) is tried again. */
@@ -309,6 +343,8 @@ export async function startGateway(
     spanExporter?: SpanExporter;
     /** The tabs GraphiQL opens with, each with its variables (the demo's examples). */
     graphiqlTabs?: readonly GraphiQLTab[];
+    /** The webhook client's injectable parts (tests: a fake resolver, a spy connector, a test CA). */
+    webhookConnect?: Partial<SafeConnectOptions>;
   } = {},
 ): Promise<RunningGateway> {
   const definitions = options.definitions ?? PROVIDER_DEFINITIONS;
@@ -402,11 +438,38 @@ export async function startGateway(
     ...(tracing ? { tracing } : {}),
   });
   started.defer(() => closeProviders(upstreamProviders));
+  // Webhooks (docs/notifications.md): their outbox is in the ledger's store, written in its flushes.
+  let ledgerRef: Ledger | undefined;
+  const notifyOff = notificationsOff(config);
+  if (notifyOff && config.ledger.enabled && config.notifications.mode !== 'off')
+    logger.info(`notifications: off: ${notifyOff}`);
+  const worker = notifyOff
+    ? undefined
+    : new DeliveryWorker(() => ledgerRef?.database, {
+        replica: config.live.instanceId,
+        settings: config.notifications,
+        log: logger,
+        observer: metrics.notifications,
+        ...(options.webhookConnect ? { connect: options.webhookConnect } : {}),
+      });
+  const notifications = worker
+    ? new Notifications(() => ledgerRef?.database, worker, config.notifications, Date.now, metrics.notifications)
+    : undefined;
+  if (notifications) metrics.bindNotifications(() => notifications.pausedEndpoints());
   // The ledger (docs/ledger.md): every reading of every provider is told to it on its way back.
   // A stored health counts for as long as a stall takes to show (docs/live-progress.md, "Batch health").
-  const opened = await openLedger(config.ledger, logger, metrics, config.health.policy.stallAfterMs);
+  const opened = await openLedger(
+    config.ledger,
+    logger,
+    metrics,
+    config.health.policy.stallAfterMs,
+    notifications?.outbox,
+    notifications ? () => notifications.prune() : undefined,
+  );
   started.defer(() => opened?.close());
+  started.defer(() => worker?.close());
   const ledger = opened?.ledger;
+  ledgerRef = ledger;
   const providers = ledger ? recordingAll(upstreamProviders, ledger, options.now) : upstreamProviders;
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.
@@ -545,6 +608,7 @@ export async function startGateway(
             },
           }
         : {}),
+      notifications: notifications ? { service: notifications } : { off: notifyOff ?? 'NOTIFICATIONS=off' },
       logger,
       queries: config.queries,
       authenticate,
@@ -616,6 +680,7 @@ export async function startGateway(
   // Started: from here `stop` closes everything, in its own order.
   started.move();
   background?.start();
+  worker?.start();
   const port = (server.address() as AddressInfo).port;
 
   async function stop(timeoutMs: number, delayMs: number, onDrain?: () => void): Promise<ShutdownReport> {
@@ -638,6 +703,8 @@ export async function startGateway(
     // The streams are cut already, so ending the watches sends no `complete` anywhere.
     await background?.close();
     await hub.close();
+    // Sends under way are recorded before the store closes; what is left is claimed again after its lease.
+    await worker?.close(Math.max(0, deadline - Date.now()));
     const leasesReleased = await leasesReleasing;
     // Writes in flight (HTTP or WebSocket) run to their end within the timeout: their sockets stay open
     // until then (`ws.drain`), and their outcome is recorded under their key before the store closes.
@@ -655,6 +722,8 @@ export async function startGateway(
     await idempotency.close();
     await limiter?.close();
     await closeProviders(providers);
+    // What waits in the ledger (readings, audit entries, webhook events) is written before the store closes.
+    await opened?.close();
     await sharedBudget?.close();
     // Every Redis user has closed: the connections go last.
     await redis?.close();
@@ -673,6 +742,7 @@ export async function startGateway(
     gateway,
     providers,
     ledger,
+    notifications,
     lists,
     live,
     coordinator,

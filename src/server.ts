@@ -5,6 +5,7 @@ import {
   createContext,
   type GatewayServices,
   type LedgerServices,
+  type NotificationServices,
   type Gateway,
   type GraphQLContext,
   type ListServices,
@@ -26,6 +27,7 @@ import { useLazyParallelValidation } from './graphql/lazy-validation.js';
 import { costTable, useUpstreamBudget } from './graphql/upstream-cost.js';
 import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
+import { createPayloadRenderer } from './graphql/webhook-payload.js';
 import type { Providers } from './domain/provider.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition } from './providers/index.js';
 import { useOfflineGraphiQL, type GraphiQLTab } from './http/graphiql.js';
@@ -57,6 +59,8 @@ export interface GatewayOptions {
   writes: WriteServices;
   /** The ledger, when on (`LEDGER`). @default off */
   ledger?: LedgerServices;
+  /** Webhooks (`NOTIFICATIONS`); their payloads are rendered through this gateway's schema. @default off */
+  notifications?: NotificationServices;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
   /** Verifies the caller (JWT) and yields its tenant. @default everyone, no tenant */
@@ -138,6 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     live,
     writes,
     ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.notifications ? { notifications: options.notifications } : {}),
   };
   // Documents by id: the dashboard's (read from where it is served, when it is) and PERSISTED_OPERATIONS_FILE's.
   const persisted = persistedDocuments(
@@ -148,8 +153,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? options.dashboard.dir
         : dashboardDir(),
   );
+  const schema = options.schema ?? createSchema(definitions);
+  // Webhook payloads go through the served schema (docs/notifications.md, "Payload").
+  options.notifications?.service?.worker.useRenderer(
+    createPayloadRenderer(schema, gateway, logger),
+  );
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: options.schema ?? createSchema(definitions),
+    schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,

@@ -19,6 +19,7 @@ import type { Coordinator } from '../live/coordinator.js';
 import type { IdempotencyStore } from '../writes/idempotency-store.js';
 import type { WritesInFlight } from '../writes/in-flight.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { Notifications } from '../notifications/service.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
@@ -72,6 +73,13 @@ export interface LedgerServices {
   now: () => number;
 }
 
+/** Webhooks (docs/notifications.md): the service, or why they are off on this gateway. */
+export interface NotificationServices {
+  service?: Notifications;
+  /** Why they are off (`NOTIFICATIONS=off`, several replicas on the embedded store), for the refusal. */
+  off?: string;
+}
+
 /** What the gateway shares with every request: one object, made once. */
 export interface GatewayServices {
   /** Every provider this gateway knows (configured or not), in list rank order. */
@@ -83,6 +91,7 @@ export interface GatewayServices {
   live: LiveServices;
   writes: WriteServices;
   ledger?: LedgerServices;
+  notifications?: NotificationServices;
 }
 
 /**

@@ -144,8 +144,12 @@ const HEALTH_SEED_POINTS = 500;
 
 /** Where a flush's changes go in its own transaction (`notifications/outbox.ts`). */
 export interface LedgerOutbox {
-  write(trx: Kysely<LedgerTables>, changes: readonly LedgerChange[], now: number): Promise<number>;
-  written(rows: number): void;
+  write(
+    trx: Kysely<LedgerTables>,
+    changes: readonly LedgerChange[],
+    now: number,
+  ): Promise<{ events: number; deliveries: number }>;
+  written(rows: { events: number; deliveries: number }): void;
 }
 
 /** An audit entry waiting to be written, with the unique key it is written under (its `origin`). */
@@ -236,6 +240,11 @@ export class Ledger {
 
   private now(): number {
     return this.options.now?.() ?? Date.now();
+  }
+
+  /** The store's Kysely, while there is one: what shares the ledger's store (the notifications outbox) uses. */
+  get database(): Kysely<LedgerTables> | undefined {
+    return this.db;
   }
 
   /** Records a reading the gateway took (a read, a list row, a poll): queued, written only when it changed. */
@@ -890,7 +899,7 @@ export class Ledger {
     this.events = [];
     const started = performance.now();
     const outbox = this.options.outbox;
-    let notified = 0;
+    let notified = { events: 0, deliveries: 0 };
     try {
       await db.transaction().execute(async (trx) => {
         // First readings are compared with the stored row before the upsert replaces it.
@@ -912,7 +921,7 @@ export class Ledger {
       this.retryAt = 0;
       this.options.observer?.written('batch', batches.length);
       if (audits.length > 0) this.options.observer?.written('audit', audits.length);
-      if (notified > 0) outbox?.written(notified);
+      if (notified.deliveries > 0) outbox?.written(notified);
     } catch (error) {
       // Kept for the next attempt, in order, within the bound (beyond it the oldest are dropped and counted).
       this.requeue(batches, audits, events);

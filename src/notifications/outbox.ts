@@ -37,15 +37,20 @@ const keyText = (k: { provider: string; scope: string; providerBatchId: string }
  * endpoint. An event another replica wrote already (the same `dedupe_key`) adds nothing. Answers the deliveries
  * written.
  */
-export async function enqueueNotices(trx: Kysely<LedgerTables>, changes: readonly LedgerChange[], now: number) {
-  if (changes.length === 0) return 0;
+export async function enqueueNotices(
+  trx: Kysely<LedgerTables>,
+  changes: readonly LedgerChange[],
+  now: number,
+): Promise<{ events: number; deliveries: number }> {
+  const none = { events: 0, deliveries: 0 };
+  if (changes.length === 0) return none;
   const plain = changes.flatMap(noticesOf);
   const rated = changes.some((c) => failureRateOf(c, 1) !== undefined);
-  if (plain.length === 0 && !rated) return 0;
+  if (plain.length === 0 && !rated) return none;
   const endpoints = (await trx.selectFrom('notify_endpoints').selectAll().where('enabled', '=', 1).execute()).map(
     endpointOf,
   );
-  if (endpoints.length === 0) return 0;
+  if (endpoints.length === 0) return none;
   const rateWatchers = endpoints.filter((e) => e.events.includes(FAILURE_RATE_EVENT));
   const notices: { notice: Notice; only?: string }[] = plain.map((notice) => ({ notice }));
   for (const change of rated ? changes : [])
@@ -57,9 +62,9 @@ export async function enqueueNotices(trx: Kysely<LedgerTables>, changes: readonl
         notices.push({ notice: failureRateNotice(change, endpoint.id, rate, threshold), only: endpoint.id });
     }
   const wanted = notices.filter(({ notice }) => endpoints.some((e) => e.events.includes(notice.type)));
-  if (wanted.length === 0) return 0;
+  if (wanted.length === 0) return none;
   const facts = await batchFacts(trx, wanted.map(({ notice }) => notice.key));
-  let written = 0;
+  const written = { events: 0, deliveries: 0 };
   for (const { notice, only } of wanted) {
     const batch = facts.get(keyText(notice.key));
     if (!batch) continue;
@@ -70,7 +75,7 @@ export async function enqueueNotices(trx: Kysely<LedgerTables>, changes: readonl
         tenantMayRead(e.tenant, batch),
     );
     if (targets.length === 0) continue;
-    written += await insertEvent(
+    const deliveries = await insertEvent(
       trx,
       {
         type: notice.type,
@@ -83,6 +88,10 @@ export async function enqueueNotices(trx: Kysely<LedgerTables>, changes: readonl
       targets,
       now,
     );
+    if (deliveries > 0) {
+      written.events++;
+      written.deliveries += deliveries;
+    }
   }
   return written;
 }

@@ -57,7 +57,7 @@ export class Notifications {
     readonly worker: DeliveryWorker,
     private readonly settings: NotificationSettings,
     private readonly now: () => number = Date.now,
-    private readonly observer?: { events(rows: number): void },
+    private readonly observer?: { events(written: { events: number; deliveries: number }): void },
   ) {}
 
   /** The ledger's outbox: a flush's events go in with its changes; the worker is woken after the commit. */
@@ -162,6 +162,19 @@ export class Notifications {
     };
     await updateEndpoint(this.store(), endpoint);
     return { endpoint, secret };
+  }
+
+  /** Endpoints whose circuit is open now (a gauge). */
+  async pausedEndpoints(): Promise<number> {
+    const db = this.db();
+    if (!db) return 0;
+    const row = await db
+      .selectFrom('notify_endpoints')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('enabled', '=', 1)
+      .where('paused_until', '>', this.now())
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /** The number of secrets that sign now. */

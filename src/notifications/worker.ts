@@ -39,13 +39,13 @@ export class DeliveryWorker {
   private looking: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  private render: RenderPayload | undefined;
 
   constructor(
     private readonly db: () => Kysely<LedgerTables> | undefined,
     private readonly options: {
       replica: string;
       settings: NotificationSettings;
-      render: RenderPayload;
       log: Logger;
       observer?: DeliveryObserver;
       /** The outbound client's injectable parts (tests: a fake resolver, a spy connector, a test CA). */
@@ -68,6 +68,11 @@ export class DeliveryWorker {
       maxBodyBytes: KEPT_RESPONSE_BYTES,
       ...this.options.connect,
     };
+  }
+
+  /** How payloads are rendered (the gateway's schema, once it is built: `createGateway`). */
+  useRenderer(render: RenderPayload): void {
+    this.render = render;
   }
 
   start(): void {
@@ -146,7 +151,8 @@ export class DeliveryWorker {
 
   private async deliver(db: Kysely<LedgerTables>, delivery: ClaimedDelivery, endpoint: Endpoint): Promise<void> {
     const { settings, replica, observer } = this.options;
-    const body = delivery.event.body ?? (await storeBody(db, delivery.event.id, await this.options.render(delivery.event)));
+    if (!this.render) throw new Error('notifications: no payload renderer (the gateway is not built yet)');
+    const body = delivery.event.body ?? (await storeBody(db, delivery.event.id, await this.render(delivery.event)));
     const started = this.now();
     if (delivery.attempts === 0) observer?.lag(Math.max(0, started - delivery.event.createdAt) / 1000);
     const secrets = activeSecrets(endpoint.secrets, started);

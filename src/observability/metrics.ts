@@ -68,6 +68,18 @@ export interface Metrics {
   ledger: LedgerMetric;
   /** Reads the ledger's size and memory cache at scrape time. */
   bindLedger(ledger: LedgerView): void;
+  /** Outbound webhooks (`notifications/worker.ts`' `DeliveryObserver`, and the events the outbox stored). */
+  notifications: NotificationMetric;
+  /** Reads the number of paused endpoints at scrape time. */
+  bindNotifications(paused: () => Promise<number>): void;
+}
+
+/** What outbound webhooks report. */
+interface NotificationMetric {
+  events(written: { events: number; deliveries: number }): void;
+  attempt(outcome: 'delivered' | 'retrying' | 'failed' | 'refused', seconds: number): void;
+  lag(seconds: number): void;
+  paused(): void;
 }
 
 /** The ledger's reports (`LedgerObserver`). */
@@ -359,8 +371,68 @@ export function createMetrics(): Metrics {
       this.set(ledgerView?.droppedRows ?? 0);
     },
   });
+  const notifyEvents = new Counter({
+    name: 'batchql_webhook_events_total',
+    help: 'Webhook events stored in the outbox (each with one delivery per matching endpoint)',
+    registers: [registry],
+  });
+  const notifyDeliveries = new Counter({
+    name: 'batchql_webhook_deliveries_total',
+    help: 'Webhook deliveries by outcome: queued, delivered (a 2xx), failed (every retry failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const notifyAttempts = new Counter({
+    name: 'batchql_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retrying, failed (no retry left), refused (address)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const notifyAttemptSeconds = new Histogram({
+    name: 'batchql_webhook_attempt_seconds',
+    help: 'Time of webhook delivery attempts, connection to answer',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const notifyLag = new Histogram({
+    name: 'batchql_webhook_lag_seconds',
+    help: 'From a webhook event being stored to its first delivery attempt',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const notifyPausedTotal = new Counter({
+    name: 'batchql_webhook_endpoint_pauses_total',
+    help: "Times an endpoint's circuit opened (WEBHOOK_CIRCUIT_FAILURES failures in a row) on this replica",
+    registers: [registry],
+  });
+  let pausedEndpoints: (() => Promise<number>) | undefined;
+  new Gauge({
+    name: 'batchql_webhook_paused_endpoints',
+    help: 'Webhook endpoints whose circuit is open now (their deliveries wait)',
+    registers: [registry],
+    async collect() {
+      this.set(pausedEndpoints ? await pausedEndpoints().catch(() => 0) : 0);
+    },
+  });
+  for (const outcome of ['queued', 'delivered', 'failed']) notifyDeliveries.inc({ outcome }, 0);
   return {
     registry,
+    notifications: {
+      events: ({ events, deliveries }) => {
+        notifyEvents.inc(events);
+        notifyDeliveries.inc({ outcome: 'queued' }, deliveries);
+      },
+      attempt: (outcome, seconds) => {
+        notifyAttempts.inc({ outcome });
+        notifyAttemptSeconds.observe(seconds);
+        if (outcome === 'delivered' || outcome === 'failed') notifyDeliveries.inc({ outcome });
+      },
+      lag: (seconds) => notifyLag.observe(seconds),
+      paused: () => notifyPausedTotal.inc(),
+    },
+    bindNotifications(read) {
+      pausedEndpoints = read;
+    },
     ledger: {
       written: (kind, rows) => ledgerWrites.inc({ kind }, rows),
       failed: (op) => ledgerFailures.inc({ op }),

@@ -9,6 +9,8 @@ import type { StoredAuditEntry as StoredAuditEntryModel } from '../../ledger/aud
 import type { AuditConnectionModel as AuditConnectionModelModel } from '../connections/audit-connection.js';
 import type { TimelineConnectionModel as TimelineConnectionModelModel } from '../connections/timeline-connection.js';
 import type { TimelineEvent as TimelineEventModel, ProgressPoint as ProgressPointModel } from '../../ledger/events.js';
+import type { Endpoint as EndpointModel } from '../../notifications/endpoints.js';
+import type { DeliveryView as DeliveryViewModel, AttemptView as AttemptViewModel } from '../../notifications/deliveries.js';
 import type { FactCheckBatchConnection as FactCheckBatchConnectionModel, FactCheckBatchEdge as FactCheckBatchEdgeModel, FactCheckItemConnection as FactCheckItemConnectionModel, FactCheckItemEdge as FactCheckItemEdgeModel, FactCheckBatch as FactCheckBatchModel, FactCheckItem as FactCheckItemModel } from '../../providers/factcheck/mappers.js';
 import type { GameballBatchResult as GameballBatchResultModel, GameballBatchItemError as GameballBatchItemErrorModel, GameballBatch as GameballBatchModel } from '../../providers/gameball/mappers.js';
 import type { ReachBatchConnection as ReachBatchConnectionModel, ReachBatchEdge as ReachBatchEdgeModel, ReachBatch as ReachBatchModel } from '../../providers/reach/mappers.js';
@@ -463,6 +465,18 @@ export type CircuitState =
   /** Calls fail fast without reaching the provider, after too many failures, until a probe is due. */
   | 'OPEN';
 
+/** The input of `createWebhookEndpoint`. */
+export type CreateWebhookEndpointInput = {
+  /** For people: what the endpoint is for (at most 500 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The events it receives (at least one). */
+  events: Array<WebhookEventType>;
+  /** Which batches it hears about (every batch its tenant may read, when absent). */
+  filter?: InputMaybe<WebhookFilterInput>;
+  /** Where deliveries are POSTed: `https` at a public address (hosts in `WEBHOOK_ALLOWED_HOSTS` aside). */
+  url: Scalars['String']['input'];
+};
+
 /** Resources to delete: `DELETE /api/resources/{schema}/batch` (`transactions` included). */
 export type DeleteReachResourcesInput = {
   /** Also delete the resources that refer to these through `$ref`. */
@@ -485,6 +499,15 @@ export type DeleteReachResourcesPayload = {
   /** Reach's dry-run preview (per-schema counts, skipped-due-to-reference counts; shape not documented). */
   preview?: Maybe<Scalars['JSON']['output']>;
   /** Why the delete was refused; empty when it was accepted. */
+  userErrors: Array<UserError>;
+};
+
+/** The answer of `deleteWebhookEndpoint`. */
+export type DeleteWebhookEndpointPayload = {
+  __typename?: 'DeleteWebhookEndpointPayload';
+  /** The deleted endpoint's id. */
+  id?: Maybe<Scalars['ID']['output']>;
+  /** Why it was refused (an unknown endpoint); empty when it was deleted. */
   userErrors: Array<UserError>;
 };
 
@@ -987,18 +1010,42 @@ export type Mutation = {
    */
   cancelBatch: CancelBatchPayload;
   /**
+   * Registers a webhook endpoint for the caller's tenant (docs/notifications.md). The URL must be `https` at a public
+   * address (`WEBHOOK_ALLOWED_HOSTS` aside), checked now and before each delivery. The answer carries the signing
+   * secret, shown this once. Needs the operator scope.
+   */
+  createWebhookEndpoint: WebhookEndpointPayload;
+  /**
    * Deletes Reach resources in a batch for the caller's tenant (`DELETE /api/resources/{schema}/batch`); with
    * `dryRun` the answer is Reach's preview (undocumented shape, as JSON) and no batch.
    */
   deleteReachResources: DeleteReachResourcesPayload;
+  /** Deletes an endpoint, with its deliveries; answers its id. */
+  deleteWebhookEndpoint: DeleteWebhookEndpointPayload;
   /** Patches Reach resources in a batch for the caller's tenant (`PATCH /api/resources/{schema}/batch`). */
   patchReachResources: SubmitBatchPayload;
+  /**
+   * Sends a delivery again, with the same `webhook-id` and payload: a delivered or failed one is due at once; one
+   * still pending stays as it is.
+   */
+  redeliverWebhook: WebhookDeliveryPayload;
+  /**
+   * Gives an endpoint a new signing secret, shown this once in the answer. The old one keeps signing too until
+   * `WEBHOOK_SECRET_OVERLAP_MS` has passed (each message then carries both signatures), so receivers can switch.
+   */
+  rotateWebhookSecret: WebhookEndpointPayload;
+  /** Stops (`enabled: false`) or resumes deliveries to an endpoint; resuming also ends a pause of its circuit. */
+  setWebhookEndpointEnabled: WebhookEndpointPayload;
   /** Creates a Check batch from items or an uploaded file's `fileId` (`POST /v1/batch`); the new batch, read back once. */
   submitFactCheckBatch: SubmitBatchPayload;
   /** Creates a Gameball batch job of one operation (`POST /api/v4.0/integrations/batch/<operation>`). */
   submitGameballBatch: SubmitBatchPayload;
   /** Creates (or upserts) Reach resources in a batch for the caller's tenant (`POST /api/resources/{schema}/batch`). */
   submitReachResources: SubmitBatchPayload;
+  /** Sends a `webhook.test` event to an endpoint (whatever events it asked for); answers its delivery. */
+  testWebhookEndpoint: WebhookDeliveryPayload;
+  /** Changes an endpoint; parts not given stay as they are. A new URL is checked as at creation. */
+  updateWebhookEndpoint: WebhookEndpointPayload;
   /**
    * Uploads a CSV or JSON file of items to Check (`POST /v1/batch/upload`, multipart request), streamed on.
    * Its `fileId` creates one batch (`submitFactCheckBatch(input: {fileId})`) before `expiresAt`.
@@ -1035,6 +1082,22 @@ export type MutationCancelBatchArgs = {
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
+export type MutationCreateWebhookEndpointArgs = {
+  input: CreateWebhookEndpointInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
 export type MutationDeleteReachResourcesArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: DeleteReachResourcesInput;
@@ -1052,9 +1115,74 @@ export type MutationDeleteReachResourcesArgs = {
  * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
  * `JWT_WRITE_SCOPE` scope.
  */
+export type MutationDeleteWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
 export type MutationPatchReachResourcesArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: PatchReachResourcesInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationRedeliverWebhookArgs = {
+  delivery: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationRotateWebhookSecretArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationSetWebhookEndpointEnabledArgs = {
+  enabled: Scalars['Boolean']['input'];
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1106,6 +1234,38 @@ export type MutationSubmitGameballBatchArgs = {
 export type MutationSubmitReachResourcesArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: SubmitReachResourcesInput;
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationTestWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes: submit, cancel and delete batches (docs/writes.md). Every submit and cancel takes an
+ * optional `idempotencyKey`: a replay with the same key (from the same client and tenant, within 24 hours)
+ * answers the first result instead of writing twice; the same key with other input is `IDEMPOTENCY_CONFLICT`.
+ * A retry of a write whose outcome was unknown looks for its Check batch before writing again, and never writes
+ * again on Reach or Gameball (docs/writes.md, "When the outcome is unknown"). Mutations may also go over graphql-ws.
+ * Refusals the caller can act on are `userErrors` in the payload; infrastructure and access failures are
+ * GraphQL errors (`PROVIDER_UNAVAILABLE`, `PROVIDER_TIMEOUT`, `OUTCOME_UNKNOWN`, `IDEMPOTENCY_STORE_UNAVAILABLE`,
+ * `IDEMPOTENCY_KEY_LIMIT`, `PROVIDER_QUOTA_EXCEEDED`, `FORBIDDEN`, `UNAUTHENTICATED`). With `AUTH_MODE=jwt` every write needs the
+ * `JWT_WRITE_SCOPE` scope.
+ */
+export type MutationUpdateWebhookEndpointArgs = {
+  input: UpdateWebhookEndpointInput;
 };
 
 
@@ -1266,6 +1426,17 @@ export type Query = {
   providers: Array<ProviderInfo>;
   /** Reach's batches with Reach's own filters. Forward only: `last`/`before` answer BAD_USER_INPUT. */
   reachBatches: ReachBatchConnection;
+  /**
+   * The deliveries to one endpoint, newest first, each with its attempts. Needs the operator scope; another tenant's
+   * endpoint is `NOT_FOUND`.
+   */
+  webhookDeliveries: WebhookDeliveryConnection;
+  /**
+   * The webhook endpoints (docs/notifications.md): a tenant's operator sees its tenant's; an operator without a tenant
+   * sees every endpoint. Needs the operator scope (`JWT_OPERATOR_SCOPE`). `NOTIFICATIONS_UNAVAILABLE` when
+   * notifications are off or the ledger cannot be read.
+   */
+  webhookEndpoints: Array<WebhookEndpoint>;
 };
 
 
@@ -1363,6 +1534,17 @@ export type QueryReachBatchesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<BatchOrder>;
+};
+
+
+/**
+ * Reads: one batch by global id or by its provider's own id, many by global id, the merged batch list, each listing
+ * provider's own list, and what every provider can do. Reads never change anything upstream.
+ */
+export type QueryWebhookDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  endpoint: Scalars['ID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A Reach partner-resource batch (ingest, patch or delete). */
@@ -1843,6 +2025,20 @@ export type TimelineWriteEvent = TimelineEvent & {
   subject?: Maybe<Scalars['String']['output']>;
 };
 
+/** The input of `updateWebhookEndpoint`: parts not given stay as they are. */
+export type UpdateWebhookEndpointInput = {
+  /** A new description for people. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The new list of events it receives. */
+  events?: InputMaybe<Array<WebhookEventType>>;
+  /** Replaces the filter as a whole. */
+  filter?: InputMaybe<WebhookFilterInput>;
+  /** The endpoint to change (`WebhookEndpoint.id`). */
+  id: Scalars['ID']['input'];
+  /** A new URL, checked as at creation. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The answer of `uploadFactCheckFile`. */
 export type UploadFactCheckFilePayload = {
   __typename?: 'UploadFactCheckFilePayload';
@@ -1883,6 +2079,194 @@ export type UserErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   /** The provider refused the input (400/422); one error per provider message. */
   | 'PROVIDER_REJECTED_INPUT';
+
+/** One attempt of a delivery. */
+export type WebhookAttempt = {
+  __typename?: 'WebhookAttempt';
+  /** When it was sent. */
+  at: Scalars['DateTime']['output'];
+  /** 1 for the first. */
+  attempt: Scalars['Int']['output'];
+  /** Why it failed without an answer (`timeout`, `PRIVATE_ADDRESS: …`). */
+  error?: Maybe<Scalars['String']['output']>;
+  /** How long it took, in milliseconds. */
+  latencyMs: Scalars['Int']['output'];
+  /** The start of the answer's body (at most 1 KiB). */
+  response?: Maybe<Scalars['String']['output']>;
+  /** The HTTP status answered (null: no answer: refused address, timeout, unreachable). */
+  statusCode?: Maybe<Scalars['Int']['output']>;
+};
+
+/** One event for one endpoint, with its attempts. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  /** Its attempts, first to last. */
+  attempts: Array<WebhookAttempt>;
+  /** The batch it is about (its global id); null for `webhook.test`. */
+  batchId?: Maybe<Scalars['ID']['output']>;
+  /** When the event happened. */
+  eventAt: Scalars['DateTime']['output'];
+  /** The event it carries. */
+  eventType: WebhookEventType;
+  /** Opaque: pass it to `redeliverWebhook`. */
+  id: Scalars['ID']['output'];
+  /** The `webhook-id` it is sent with: the same on every attempt (receivers deduplicate by it). */
+  messageId: Scalars['String']['output'];
+  /** When it is tried next, while `PENDING`. */
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The payload as sent (null until the first attempt renders it). */
+  payload?: Maybe<Scalars['JSON']['output']>;
+  /** Where the delivery stands. */
+  status: WebhookDeliveryStatus;
+};
+
+/** A page of deliveries, newest first. */
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  /** The deliveries of this page, each with its cursor. */
+  edges: Array<WebhookDeliveryEdge>;
+  /** Whether older deliveries follow (`hasNextPage`), and the cursor to ask for them. */
+  pageInfo: PageInfo;
+};
+
+/** One delivery and its cursor. */
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  /** Opaque; pass it as `after` to continue after this delivery. */
+  cursor: Scalars['String']['output'];
+  /** The delivery at this position. */
+  node: WebhookDelivery;
+};
+
+/** The answer of `testWebhookEndpoint` and `redeliverWebhook`. */
+export type WebhookDeliveryPayload = {
+  __typename?: 'WebhookDeliveryPayload';
+  /** The delivery, queued (`PENDING`). */
+  delivery?: Maybe<WebhookDelivery>;
+  /** Why it was refused (an unknown endpoint or delivery); empty when it was queued. */
+  userErrors: Array<UserError>;
+};
+
+/** Where a delivery stands. */
+export type WebhookDeliveryStatus =
+  /** An attempt was answered 2xx. */
+  | 'DELIVERED'
+  /** Every retry of `WEBHOOK_RETRY_SCHEDULE` failed; `redeliverWebhook` sends it again. */
+  | 'FAILED'
+  /** Waiting for its next attempt, or being sent. */
+  | 'PENDING';
+
+/** A webhook endpoint: where a tenant's notifications go. */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  /** Secrets that sign now: 2 during a rotation's overlap, else 1. */
+  activeSecrets: Scalars['Int']['output'];
+  /** Failed attempts in a row (0 after a success). */
+  consecutiveFailures: Scalars['Int']['output'];
+  /** When it was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The token subject that created it. */
+  createdBy?: Maybe<Scalars['String']['output']>;
+  /** For people: what the endpoint is for. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** The events it receives. */
+  events: Array<WebhookEventType>;
+  /** Which batches it hears about. */
+  filter: WebhookFilter;
+  /** Opaque (`wh_…`): the endpoint's identifier. */
+  id: Scalars['ID']['output'];
+  /** While `PAUSED`: when the next probe may be sent. */
+  pausedUntil?: Maybe<Scalars['DateTime']['output']>;
+  /** Whether deliveries are sent now, wait on its circuit, or are stopped. */
+  state: WebhookEndpointState;
+  /** The tenant it belongs to (null: an operator without a tenant, who hears about every batch). */
+  tenant?: Maybe<Scalars['String']['output']>;
+  /** When it was last changed (by an operator or its circuit). */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Where deliveries are POSTed. */
+  url: Scalars['String']['output'];
+};
+
+/** The answer of an endpoint mutation. */
+export type WebhookEndpointPayload = {
+  __typename?: 'WebhookEndpointPayload';
+  /** The endpoint after the change (null when refused). */
+  endpoint?: Maybe<WebhookEndpoint>;
+  /** The new signing secret (`whsec_…`): only in the answers of `createWebhookEndpoint` and `rotateWebhookSecret`. */
+  secret?: Maybe<Scalars['String']['output']>;
+  /** Why the change was refused (an unsafe URL, an unknown event); empty when it was made. */
+  userErrors: Array<UserError>;
+};
+
+/** Whether an endpoint receives deliveries now. */
+export type WebhookEndpointState =
+  /** Deliveries are sent. */
+  | 'ACTIVE'
+  /** Disabled by an operator: events for it are not even queued. */
+  | 'DISABLED'
+  /**
+   * Its circuit is open: `WEBHOOK_CIRCUIT_FAILURES` attempts failed in a row, so its deliveries wait until
+   * `pausedUntil`; then one probe is sent, and a success makes it `ACTIVE` again.
+   */
+  | 'PAUSED';
+
+/** An event a webhook endpoint can receive; the payload's `type` is its name in lower case with `.` after `BATCH`. */
+export type WebhookEventType =
+  /** `batch.cancelled`: … was cancelled. */
+  | 'BATCH_CANCELLED'
+  /** `batch.failed`: … failed. */
+  | 'BATCH_FAILED'
+  /** `batch.failure_rate_exceeded`: failed ÷ processed passed the endpoint's `failureRateThreshold` (once per batch). */
+  | 'BATCH_FAILURE_RATE_EXCEEDED'
+  /** `batch.partially_succeeded`: … finished with some items failed. */
+  | 'BATCH_PARTIALLY_SUCCEEDED'
+  /** `batch.recovered`: a stalled or slow batch moves at its pace again. */
+  | 'BATCH_RECOVERED'
+  /** `batch.slow`: a running batch's rate fell below a fraction of its own earlier rate (batch health). */
+  | 'BATCH_SLOW'
+  /** `batch.stalled`: a running batch made no progress for `HEALTH_STALL_AFTER_MS` (batch health). */
+  | 'BATCH_STALLED'
+  /** `batch.started`: a batch batchql saw waiting began to run. */
+  | 'BATCH_STARTED'
+  /** `batch.submitted`: a batch was submitted through batchql. */
+  | 'BATCH_SUBMITTED'
+  /** `batch.succeeded`: a batch batchql saw running or waiting finished with every item processed. */
+  | 'BATCH_SUCCEEDED'
+  /** `webhook.test`: sent by `testWebhookEndpoint` only. */
+  | 'WEBHOOK_TEST';
+
+/** An endpoint's filter, as stored. */
+export type WebhookFilter = {
+  __typename?: 'WebhookFilter';
+  /** Only batches of these types (null: any). */
+  batchTypes?: Maybe<Array<Scalars['String']['output']>>;
+  /** Items processed before the failure rate is judged. */
+  failureRateMinItems?: Maybe<Scalars['Int']['output']>;
+  /** The failure rate `BATCH_FAILURE_RATE_EXCEEDED` needs a batch to exceed. */
+  failureRateThreshold?: Maybe<Scalars['Float']['output']>;
+  /** Only batches whose name starts with this (null: any). */
+  namePrefix?: Maybe<Scalars['String']['output']>;
+  /** Only batches of these providers (null: every provider). */
+  providers?: Maybe<Array<BatchProvider>>;
+  /** Only batches in these statuses (null: any). */
+  statuses?: Maybe<Array<BatchStatus>>;
+};
+
+/** Which batches an endpoint hears about; every part given must hold (and its tenant must be allowed to read them). */
+export type WebhookFilterInput = {
+  /** Only batches of these types (Reach's `batchType`). */
+  batchTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** `BATCH_FAILURE_RATE_EXCEEDED`: judged once at least this many items were processed (10 by default). */
+  failureRateMinItems?: InputMaybe<Scalars['Int']['input']>;
+  /** `BATCH_FAILURE_RATE_EXCEEDED`: the failure rate, 0 to 1, a batch must exceed. Required with that event. */
+  failureRateThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** Only batches whose name starts with this (case-insensitive); batches without a name never match. */
+  namePrefix?: InputMaybe<Scalars['String']['input']>;
+  /** Only batches of these providers. */
+  providers?: InputMaybe<Array<BatchProvider>>;
+  /** Only batches in these statuses when the event happened. */
+  statuses?: InputMaybe<Array<BatchStatus>>;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -1984,9 +2368,11 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CancelBatchPayload: ResolverTypeWrapper<Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversTypes['Batch']> }>;
   CircuitState: CircuitState;
+  CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteReachResourcesInput: DeleteReachResourcesInput;
   DeleteReachResourcesPayload: ResolverTypeWrapper<Omit<DeleteReachResourcesPayload, 'batch'> & { batch?: Maybe<ResolversTypes['ReachBatch']> }>;
+  DeleteWebhookEndpointPayload: ResolverTypeWrapper<DeleteWebhookEndpointPayload>;
   ExcludedProvider: ResolverTypeWrapper<ExcludedProvider>;
   FactCheckBatch: ResolverTypeWrapper<FactCheckBatchModel>;
   FactCheckBatchConnection: ResolverTypeWrapper<FactCheckBatchConnectionModel>;
@@ -2059,9 +2445,22 @@ export type ResolversTypes = ResolversObject<{
   TimelineStatusEvent: ResolverTypeWrapper<TimelineEventModel>;
   TimelineWebhookEvent: ResolverTypeWrapper<TimelineEventModel>;
   TimelineWriteEvent: ResolverTypeWrapper<TimelineEventModel>;
+  UpdateWebhookEndpointInput: UpdateWebhookEndpointInput;
   UploadFactCheckFilePayload: ResolverTypeWrapper<UploadFactCheckFilePayload>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
+  WebhookAttempt: ResolverTypeWrapper<AttemptViewModel>;
+  WebhookDelivery: ResolverTypeWrapper<DeliveryViewModel>;
+  WebhookDeliveryConnection: ResolverTypeWrapper<Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversTypes['WebhookDeliveryEdge']> }>;
+  WebhookDeliveryEdge: ResolverTypeWrapper<Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversTypes['WebhookDelivery'] }>;
+  WebhookDeliveryPayload: ResolverTypeWrapper<Omit<WebhookDeliveryPayload, 'delivery'> & { delivery?: Maybe<ResolversTypes['WebhookDelivery']> }>;
+  WebhookDeliveryStatus: WebhookDeliveryStatus;
+  WebhookEndpoint: ResolverTypeWrapper<EndpointModel>;
+  WebhookEndpointPayload: ResolverTypeWrapper<Omit<WebhookEndpointPayload, 'endpoint'> & { endpoint?: Maybe<ResolversTypes['WebhookEndpoint']> }>;
+  WebhookEndpointState: WebhookEndpointState;
+  WebhookEventType: WebhookEventType;
+  WebhookFilter: ResolverTypeWrapper<WebhookFilter>;
+  WebhookFilterInput: WebhookFilterInput;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -2085,9 +2484,11 @@ export type ResolversParentTypes = ResolversObject<{
   BatchStatusCount: BatchStatusCount;
   Boolean: Scalars['Boolean']['output'];
   CancelBatchPayload: Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversParentTypes['Batch']> };
+  CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   DateTime: Scalars['DateTime']['output'];
   DeleteReachResourcesInput: DeleteReachResourcesInput;
   DeleteReachResourcesPayload: Omit<DeleteReachResourcesPayload, 'batch'> & { batch?: Maybe<ResolversParentTypes['ReachBatch']> };
+  DeleteWebhookEndpointPayload: DeleteWebhookEndpointPayload;
   ExcludedProvider: ExcludedProvider;
   FactCheckBatch: FactCheckBatchModel;
   FactCheckBatchConnection: FactCheckBatchConnectionModel;
@@ -2150,8 +2551,18 @@ export type ResolversParentTypes = ResolversObject<{
   TimelineStatusEvent: TimelineEventModel;
   TimelineWebhookEvent: TimelineEventModel;
   TimelineWriteEvent: TimelineEventModel;
+  UpdateWebhookEndpointInput: UpdateWebhookEndpointInput;
   UploadFactCheckFilePayload: UploadFactCheckFilePayload;
   UserError: UserError;
+  WebhookAttempt: AttemptViewModel;
+  WebhookDelivery: DeliveryViewModel;
+  WebhookDeliveryConnection: Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversParentTypes['WebhookDeliveryEdge']> };
+  WebhookDeliveryEdge: Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversParentTypes['WebhookDelivery'] };
+  WebhookDeliveryPayload: Omit<WebhookDeliveryPayload, 'delivery'> & { delivery?: Maybe<ResolversParentTypes['WebhookDelivery']> };
+  WebhookEndpoint: EndpointModel;
+  WebhookEndpointPayload: Omit<WebhookEndpointPayload, 'endpoint'> & { endpoint?: Maybe<ResolversParentTypes['WebhookEndpoint']> };
+  WebhookFilter: WebhookFilter;
+  WebhookFilterInput: WebhookFilterInput;
 }>;
 
 export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = ResolversObject<{
@@ -2261,6 +2672,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type DeleteReachResourcesPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteReachResourcesPayload'] = ResolversParentTypes['DeleteReachResourcesPayload']> = ResolversObject<{
   batch?: Resolver<Maybe<ResolversTypes['ReachBatch']>, ParentType, ContextType>;
   preview?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type DeleteWebhookEndpointPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteWebhookEndpointPayload'] = ResolversParentTypes['DeleteWebhookEndpointPayload']> = ResolversObject<{
+  id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -2418,11 +2834,18 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelBatch?: Resolver<ResolversTypes['CancelBatchPayload'], ParentType, ContextType, RequireFields<MutationCancelBatchArgs, 'id'>>;
+  createWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
   deleteReachResources?: Resolver<ResolversTypes['DeleteReachResourcesPayload'], ParentType, ContextType, RequireFields<MutationDeleteReachResourcesArgs, 'input'>>;
+  deleteWebhookEndpoint?: Resolver<ResolversTypes['DeleteWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationDeleteWebhookEndpointArgs, 'id'>>;
   patchReachResources?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationPatchReachResourcesArgs, 'input'>>;
+  redeliverWebhook?: Resolver<ResolversTypes['WebhookDeliveryPayload'], ParentType, ContextType, RequireFields<MutationRedeliverWebhookArgs, 'delivery'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id'>>;
+  setWebhookEndpointEnabled?: Resolver<ResolversTypes['WebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationSetWebhookEndpointEnabledArgs, 'enabled' | 'id'>>;
   submitFactCheckBatch?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationSubmitFactCheckBatchArgs, 'input'>>;
   submitGameballBatch?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationSubmitGameballBatchArgs, 'input'>>;
   submitReachResources?: Resolver<ResolversTypes['SubmitBatchPayload'], ParentType, ContextType, RequireFields<MutationSubmitReachResourcesArgs, 'input'>>;
+  testWebhookEndpoint?: Resolver<ResolversTypes['WebhookDeliveryPayload'], ParentType, ContextType, RequireFields<MutationTestWebhookEndpointArgs, 'id'>>;
+  updateWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationUpdateWebhookEndpointArgs, 'input'>>;
   uploadFactCheckFile?: Resolver<ResolversTypes['UploadFactCheckFilePayload'], ParentType, ContextType, RequireFields<MutationUploadFactCheckFileArgs, 'file'>>;
 }>;
 
@@ -2467,6 +2890,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'fresh' | 'ids'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderInfo']>, ParentType, ContextType>;
   reachBatches?: Resolver<ResolversTypes['ReachBatchConnection'], ParentType, ContextType, Partial<QueryReachBatchesArgs>>;
+  webhookDeliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'endpoint'>>;
+  webhookEndpoints?: Resolver<Array<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType>;
 }>;
 
 export type ReachBatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReachBatch'] = ResolversParentTypes['ReachBatch']> = ResolversObject<{
@@ -2666,6 +3091,73 @@ export type UserErrorResolvers<ContextType = GraphQLContext, ParentType extends 
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type WebhookAttemptResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookAttempt'] = ResolversParentTypes['WebhookAttempt']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  response?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
+  attempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
+  batchId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  eventAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['WebhookEventType'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  payload?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDeliveryConnection'] = ResolversParentTypes['WebhookDeliveryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['WebhookDeliveryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDeliveryEdge'] = ResolversParentTypes['WebhookDeliveryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDeliveryPayload'] = ResolversParentTypes['WebhookDeliveryPayload']> = ResolversObject<{
+  delivery?: Resolver<Maybe<ResolversTypes['WebhookDelivery']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type WebhookEndpointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookEndpoint'] = ResolversParentTypes['WebhookEndpoint']> = ResolversObject<{
+  activeSecrets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['WebhookEventType']>, ParentType, ContextType>;
+  filter?: Resolver<ResolversTypes['WebhookFilter'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  pausedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['WebhookEndpointState'], ParentType, ContextType>;
+  tenant?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type WebhookEndpointPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookEndpointPayload'] = ResolversParentTypes['WebhookEndpointPayload']> = ResolversObject<{
+  endpoint?: Resolver<Maybe<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType>;
+  secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type WebhookFilterResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookFilter'] = ResolversParentTypes['WebhookFilter']> = ResolversObject<{
+  batchTypes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  failureRateMinItems?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  failureRateThreshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  namePrefix?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  providers?: Resolver<Maybe<Array<ResolversTypes['BatchProvider']>>, ParentType, ContextType>;
+  statuses?: Resolver<Maybe<Array<ResolversTypes['BatchStatus']>>, ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
@@ -2684,6 +3176,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   CancelBatchPayload?: CancelBatchPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteReachResourcesPayload?: DeleteReachResourcesPayloadResolvers<ContextType>;
+  DeleteWebhookEndpointPayload?: DeleteWebhookEndpointPayloadResolvers<ContextType>;
   ExcludedProvider?: ExcludedProviderResolvers<ContextType>;
   FactCheckBatch?: FactCheckBatchResolvers<ContextType>;
   FactCheckBatchConnection?: FactCheckBatchConnectionResolvers<ContextType>;
@@ -2729,5 +3222,13 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   TimelineWriteEvent?: TimelineWriteEventResolvers<ContextType>;
   UploadFactCheckFilePayload?: UploadFactCheckFilePayloadResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  WebhookAttempt?: WebhookAttemptResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookDeliveryConnection?: WebhookDeliveryConnectionResolvers<ContextType>;
+  WebhookDeliveryEdge?: WebhookDeliveryEdgeResolvers<ContextType>;
+  WebhookDeliveryPayload?: WebhookDeliveryPayloadResolvers<ContextType>;
+  WebhookEndpoint?: WebhookEndpointResolvers<ContextType>;
+  WebhookEndpointPayload?: WebhookEndpointPayloadResolvers<ContextType>;
+  WebhookFilter?: WebhookFilterResolvers<ContextType>;
 }>;
 

@@ -24,7 +24,7 @@ const MAX_AUDIT_PAGE = 100;
  * The one refusal of an operator feature to a caller without the operator scope. With `AUTH_MODE=none`
  * (`canOperate` undefined) everyone is an operator, as everyone may write.
  */
-function assertOperator(ctx: GraphQLContext): void {
+export function assertOperator(ctx: GraphQLContext): void {
   if (ctx.principal.canOperate === false)
     throw new GatewayError(
       ErrorCode.FORBIDDEN,

@@ -10,6 +10,7 @@ import { Subscription } from './Subscription.js';
 import { listQueries } from './lists.js';
 import { AuditEntry, auditLogQuery, BatchLedgerEntry } from './audit-log.js';
 import { countsQuery, timelineResolvers } from './history.js';
+import { WebhookDelivery, WebhookEndpoint, webhookMutations, webhookQueries } from './webhooks.js';
 
 /**
  * yoga's multipart requests hand a `File` in; it is never an output. Anything but a file in its place (a JSON
@@ -42,13 +43,15 @@ export function createResolvers(providers: readonly ServedProvider[]): Resolvers
     DateTime: DateTimeResolver,
     JSON: JSONResolver,
     File: FileScalar,
-    Query: { ...Query, ...listQueries, ...auditLogQuery, ...countsQuery },
-    Mutation,
+    Query: { ...Query, ...listQueries, ...auditLogQuery, ...countsQuery, ...webhookQueries },
+    Mutation: { ...Mutation, ...webhookMutations },
     Subscription,
     ...batchResolvers(providers),
     AuditEntry,
     BatchLedgerEntry,
     ...timelineResolvers,
+    WebhookEndpoint,
+    WebhookDelivery,
   };
   for (const provider of providers)
     for (const [type, fields] of Object.entries(provider.schema.resolvers ?? {}))
