@@ -439,13 +439,14 @@ export async function startGateway(
   });
   started.defer(() => closeProviders(upstreamProviders));
   // Webhooks (docs/notifications.md): their outbox is in the ledger's store, written in its flushes.
-  let ledgerRef: Ledger | undefined;
+  // The ledger is opened after them (its flushes write their outbox): they reach its store through this.
+  const ledgerOf: { ledger?: Ledger } = {};
   const notifyOff = notificationsOff(config);
   if (notifyOff && config.ledger.enabled && config.notifications.mode !== 'off')
     logger.info(`notifications: off: ${notifyOff}`);
   const worker = notifyOff
     ? undefined
-    : new DeliveryWorker(() => ledgerRef?.database, {
+    : new DeliveryWorker(() => ledgerOf.ledger?.database, {
         replica: config.live.instanceId,
         settings: config.notifications,
         log: logger,
@@ -453,7 +454,7 @@ export async function startGateway(
         ...(options.webhookConnect ? { connect: options.webhookConnect } : {}),
       });
   const notifications = worker
-    ? new Notifications(() => ledgerRef?.database, worker, config.notifications, Date.now, metrics.notifications)
+    ? new Notifications(() => ledgerOf.ledger?.database, worker, config.notifications, Date.now, metrics.notifications)
     : undefined;
   if (notifications) metrics.bindNotifications(() => notifications.pausedEndpoints());
   // The ledger (docs/ledger.md): every reading of every provider is told to it on its way back.
@@ -469,7 +470,7 @@ export async function startGateway(
   started.defer(() => opened?.close());
   started.defer(() => worker?.close());
   const ledger = opened?.ledger;
-  ledgerRef = ledger;
+  if (ledger) ledgerOf.ledger = ledger;
   const providers = ledger ? recordingAll(upstreamProviders, ledger, options.now) : upstreamProviders;
   const lists = createListServices(config.lists);
   // With Redis, the leases this process holds are kept in a ledger, so a shutdown hands them back at once.

@@ -155,9 +155,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
   const schema = options.schema ?? createSchema(definitions);
   // Webhook payloads go through the served schema (docs/notifications.md, "Payload").
-  options.notifications?.service?.worker.useRenderer(
-    createPayloadRenderer(schema, gateway, logger),
-  );
+  options.notifications?.service?.worker.useRenderer(createPayloadRenderer(schema, gateway, logger));
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',

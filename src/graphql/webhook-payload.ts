@@ -11,10 +11,10 @@ import { createNotes } from './notes.js';
 import { RequestBudget } from './request-budget.js';
 
 /** The payload's version: the `data.batch` document it is rendered through (`documents/webhook-batch.v<N>.graphql`). */
-export const PAYLOAD_VERSION = 1;
+const PAYLOAD_VERSION = 1;
 
 /** The released document of this version, read once (it sits beside this module in `dist/` too). */
-export const WEBHOOK_BATCH_DOCUMENT: DocumentNode = parse(
+const WEBHOOK_BATCH_DOCUMENT: DocumentNode = parse(
   readFileSync(new URL(`./documents/webhook-batch.v${PAYLOAD_VERSION}.graphql`, import.meta.url), 'utf8'),
 );
 
@@ -40,7 +40,11 @@ export function createPayloadRenderer(schema: GraphQLSchema, gateway: GatewaySer
       batch.healthReason = typeof detail.reason === 'string' ? detail.reason : null;
     }
     const data = await renderBatch(schema, offline, log, batch);
-    return JSON.stringify({ type: event.type, timestamp, data: { payloadVersion: PAYLOAD_VERSION, ...detail, batch: data } });
+    return JSON.stringify({
+      type: event.type,
+      timestamp,
+      data: { payloadVersion: PAYLOAD_VERSION, ...detail, batch: data },
+    });
   };
 }
 

@@ -203,6 +203,3 @@ interface AttemptTable {
 }
 
 export type EndpointRow = Selectable<EndpointTable>;
-export type NotifyEventRow = Selectable<NotifyEventTable>;
-export type DeliveryRow = Selectable<DeliveryTable>;
-export type AttemptRow = Selectable<AttemptTable>;

@@ -131,11 +131,7 @@ export async function pruneEvents(db: Kysely<LedgerTables>, before: number): Pro
     await db.transaction().execute(async (trx) => {
       await trx
         .deleteFrom('notify_attempts')
-        .where(
-          'delivery_id',
-          'in',
-          trx.selectFrom('notify_deliveries').select('id').where('event_id', 'in', ids),
-        )
+        .where('delivery_id', 'in', trx.selectFrom('notify_deliveries').select('id').where('event_id', 'in', ids))
         .execute();
       await trx.deleteFrom('notify_deliveries').where('event_id', 'in', ids).execute();
       await trx.deleteFrom('notify_events').where('id', 'in', ids).execute();

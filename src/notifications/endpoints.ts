@@ -17,7 +17,7 @@ export interface EndpointFilter {
 }
 
 /** A signing secret: an old one keeps signing until `expiresAt` (the rotation's overlap). */
-export interface EndpointSecret {
+interface EndpointSecret {
   secret: string;
   createdAt: number;
   expiresAt: number | null;
@@ -64,7 +64,7 @@ export function endpointOf(row: EndpointRow): Endpoint {
   };
 }
 
-export function endpointRow(e: Endpoint): EndpointRow {
+function endpointRow(e: Endpoint): EndpointRow {
   return {
     id: e.id,
     tenant: e.tenant,

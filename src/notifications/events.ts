@@ -88,7 +88,8 @@ export function noticesOf(change: LedgerChange): Notice[] {
     const previous = detail.previousHealth === null ? null : String(detail.previousHealth);
     const data = { health, previousHealth: previous, reason: detail.reason ?? null };
     if (HEALTH[health]) return [notice(HEALTH[health], `|${change.at}`, data)];
-    if (health === 'OK' && previous !== null && HEALTH[previous]) return [notice('batch.recovered', `|${change.at}`, data)];
+    if (health === 'OK' && previous !== null && HEALTH[previous])
+      return [notice('batch.recovered', `|${change.at}`, data)];
     return [];
   }
   if (kind === 'WRITE' && detail?.outcome === 'CREATED')

@@ -63,7 +63,10 @@ export async function enqueueNotices(
     }
   const wanted = notices.filter(({ notice }) => endpoints.some((e) => e.events.includes(notice.type)));
   if (wanted.length === 0) return none;
-  const facts = await batchFacts(trx, wanted.map(({ notice }) => notice.key));
+  const facts = await batchFacts(
+    trx,
+    wanted.map(({ notice }) => notice.key),
+  );
   const written = { events: 0, deliveries: 0 };
   for (const { notice, only } of wanted) {
     const batch = facts.get(keyText(notice.key));

@@ -35,7 +35,7 @@ export interface EndpointInput {
 }
 
 /** Endpoints one tenant may have: each is matched against every event, so their number is bounded. */
-export const MAX_ENDPOINTS_PER_TENANT = 50;
+const MAX_ENDPOINTS_PER_TENANT = 50;
 const MAX_DESCRIPTION = 500;
 const MAX_PREFIX = 200;
 const MAX_URL = 2_000;

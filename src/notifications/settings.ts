@@ -31,7 +31,7 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 const MAX_SCHEDULE_MS = 86_400_000;
 
 /** Parses `5s,5m,30m,2h` (milliseconds, seconds, minutes, hours) into milliseconds, or says why not. */
-export function parseSchedule(raw: string): number[] | string {
+function parseSchedule(raw: string): number[] | string {
   const parts = raw.split(',').map((p) => p.trim());
   const out: number[] = [];
   for (const part of parts) {
@@ -100,7 +100,9 @@ export const notificationSettings = fragment(
       .describe('a delivery claimed by a replica that died is sent by another after this'),
     WEBHOOK_RETENTION_DAYS: env
       .int(30, 0, 36_500)
-      .describe('events whose deliveries all ended are pruned after this many days, with their attempts; `0` keeps them'),
+      .describe(
+        'events whose deliveries all ended are pruned after this many days, with their attempts; `0` keeps them',
+      ),
   },
   (v): NotificationSettings => ({
     mode: v.NOTIFICATIONS,

@@ -10,7 +10,7 @@ import { activeSecrets, signatureHeaders } from './signing.js';
 
 /** What the worker reports to `/metrics` (observability/metrics.ts implements it). */
 export interface DeliveryObserver {
-  /** An attempt ended: `delivered`, `retrying`, `failed` (retries ran out) or `refused` (an address it may not reach). */
+  /** An attempt ended: `delivered`, `retrying`, `failed` (no retry left) or `refused` (an address it may not reach). */
   attempt(outcome: 'delivered' | 'retrying' | 'failed' | 'refused', seconds: number): void;
   /** The wait from an event being stored to its first attempt. */
   lag(seconds: number): void;

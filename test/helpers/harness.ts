@@ -1,6 +1,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/dev/gateway-env.js';
+import type { SafeConnectOptions } from '../../src/notifications/safe-connect.js';
 import { freshDataDir } from './data-dir.js';
 import type { GraphiQLTab } from '../../src/http/graphiql.js';
 import { startGateway } from '../../src/runtime.js';
@@ -57,6 +58,8 @@ export async function startHarness(
     spanExporter?: SpanExporter;
     /** The tabs GraphiQL opens with (the demo's). @default the gateway's own document */
     graphiqlTabs?: readonly GraphiQLTab[];
+    /** The webhook client's injectable parts (a fake resolver, a spy connector). */
+    webhookConnect?: Partial<SafeConnectOptions>;
   } = {},
 ) {
   const clock = options.realTime ? createRealTimeClock() : createManualClock(Date.parse('2026-11-01T12:00:00Z'));
@@ -83,6 +86,7 @@ export async function startHarness(
     logDestination: { write: (line: string) => void logs.push(line) },
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
     ...(options.graphiqlTabs ? { graphiqlTabs: options.graphiqlTabs } : {}),
+    ...(options.webhookConnect ? { webhookConnect: options.webhookConnect } : {}),
   });
   const url = `http://127.0.0.1:${running.port}/graphql`;
 

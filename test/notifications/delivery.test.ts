@@ -31,7 +31,8 @@ const CREATE = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEnd
   endpoint { id url state events activeSecrets } secret userErrors { code message field } } }`;
 const DELIVERIES = `query($endpoint: ID!) { webhookDeliveries(endpoint: $endpoint, first: 50) { edges { node {
   id messageId eventType status batchId payload attempts { attempt statusCode latencyMs error } } } } }`;
-const TEST = `mutation($id: ID!) { testWebhookEndpoint(id: $id) { delivery { id messageId status } userErrors { code } } }`;
+const TEST = `mutation($id: ID!) { testWebhookEndpoint(id: $id) {
+  delivery { id messageId status } userErrors { code } } }`;
 
 async function receiver(
   secrets: () => string[],
@@ -110,7 +111,10 @@ describe('webhook delivery', () => {
     expect(b.deliveries[0]!.verifiedWith).toEqual([secretB]);
     // One event, one `webhook-id`, whichever endpoint it goes to.
     expect(b.deliveries[0]!.id).toBe(terminalAtA[0]!.id);
-    const body = b.deliveries[0]!.body as { type: string; data: { payloadVersion: number; batch: Record<string, unknown> } };
+    const body = b.deliveries[0]!.body as {
+      type: string;
+      data: { payloadVersion: number; batch: Record<string, unknown> };
+    };
     expect(body.type).toMatch(/^batch\.(succeeded|partially_succeeded|failed|cancelled)$/);
     expect(body.data.payloadVersion).toBe(1);
     expect(body.data.batch).toMatchObject({ __typename: 'FactCheckBatch', id, isTerminal: true });
@@ -120,7 +124,7 @@ describe('webhook delivery', () => {
     expect(listed[0]!.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 204 })]);
   });
 
-  it('tries a failing receiver again on the schedule: 500 three times, then 200, is 4 attempts and 1 success', async () => {
+  it('retries a failing receiver on the schedule: 500 three times then 200 is 4 attempts, 1 success', async () => {
     h = await startHarness({ seed: 34, batchCount: 5, env: NOTIFY_ENV });
     let secret = '';
     const r = await receiver(
