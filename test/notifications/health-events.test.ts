@@ -40,7 +40,8 @@ describe('health notifications', () => {
     let secret = '';
     const receiver = (r = await startWebhookReceiver({ secrets: () => [secret] }));
     const created = await h.gql(
-      `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret userErrors { code } } }`,
+      `mutation($input: CreateWebhookEndpointInput!) {
+        createWebhookEndpoint(input: $input) { secret userErrors { code } } }`,
       { input: { url: receiver.url, events: ['BATCH_STALLED', 'BATCH_SLOW', 'BATCH_RECOVERED'] } },
     );
     expect(created.data.createWebhookEndpoint.userErrors).toEqual([]);

@@ -34,7 +34,7 @@ const DELIVERIES = `query($endpoint: ID!) { webhookDeliveries(endpoint: $endpoin
 const TEST = `mutation($id: ID!) { testWebhookEndpoint(id: $id) { delivery { id } userErrors { code } } }`;
 
 describe('outbound safety', () => {
-  it('refuses a private address at creation and again at delivery after DNS changed, connecting to neither', async () => {
+  it('refuses a private address at creation, and at delivery after DNS changed, connecting to neither', async () => {
     let answer: ResolvedAddress[] = [{ address: '10.1.2.3', family: 4 }];
     const resolved: string[] = [];
     const dialled: string[] = [];
