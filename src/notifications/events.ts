@@ -103,9 +103,13 @@ export function noticesOf(change: LedgerChange): Notice[] {
   return [];
 }
 
-/** A change's failure rate (failed ÷ processed), when it carries counts and at least `minItems` were processed. */
+/**
+ * A change's failure rate (failed ÷ processed), when it carries counts and at least `minItems` were processed. Only
+ * a batch seen running, or seen finishing, is judged: a list of old finished batches, first seen now, is no news.
+ */
 export function failureRateOf(change: LedgerChange, minItems: number): number | undefined {
   if (change.kind !== 'STATUS' && change.kind !== 'PROGRESS') return undefined;
+  if (change.status !== 'RUNNING' && change.previousStatus === null) return undefined;
   if (change.processed === null || change.failed === null) return undefined;
   if (change.processed < Math.max(1, minItems)) return undefined;
   return change.failed / change.processed;

@@ -1,0 +1,153 @@
+/**
+ * Rules and operations of webhooks (issue 33, docs/notifications.md): the failure-rate rule with its threshold, the
+ * per-endpoint circuit that pauses an endpoint after repeated failures and resumes it after a probe, events that
+ * wait with the audit entries while the ledger cannot be written, and the start-up refusal of several replicas on
+ * their own embedded ledgers.
+ */
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../src/config.js';
+import { freshDataDir } from '../helpers/data-dir.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { until } from '../helpers/until.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/dev/webhook-receiver.js';
+
+let h: Harness | undefined;
+let receivers: WebhookReceiver[] = [];
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  for (const r of receivers) await r.close();
+  receivers = [];
+});
+
+const NOTIFY_ENV = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_POLL_MS: '50', WEBHOOK_RETRY_SCHEDULE: '50ms' };
+const CREATE = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
+  endpoint { id } secret userErrors { code message } } }`;
+const ENDPOINT = `{ webhookEndpoints { id state pausedUntil consecutiveFailures } }`;
+const metrics = async (url: string) => (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+
+async function endpointWith(
+  harness: Harness,
+  input: Record<string, unknown>,
+  respond?: Parameters<typeof startWebhookReceiver>[0]['respond'],
+) {
+  let secret = '';
+  const r = await startWebhookReceiver({ secrets: () => [secret], ...(respond ? { respond } : {}) });
+  receivers.push(r);
+  const created = await harness.gql(CREATE, { input: { url: r.url, ...input } });
+  expect(created.data.createWebhookEndpoint.userErrors).toEqual([]);
+  secret = created.data.createWebhookEndpoint.secret;
+  return { receiver: r, id: created.data.createWebhookEndpoint.endpoint.id as string };
+}
+
+type Rated = { type: string; data: { failureRate: number; threshold: number; batch: { id: string } } };
+
+describe('webhook rules', () => {
+  it('sends batch.failure_rate_exceeded once per batch past the threshold, and only past it', async () => {
+    h = await startHarness({ seed: 43, batchCount: 60, env: NOTIFY_ENV });
+    const { receiver } = await endpointWith(h, {
+      events: ['BATCH_FAILURE_RATE_EXCEEDED'],
+      filter: { providers: ['FACT_CHECK'], failureRateThreshold: 0.05, failureRateMinItems: 5 },
+    });
+    const list =
+      '{ batches(first: 100, filter: { providers: [FACT_CHECK], statuses: [RUNNING] }) { edges { node { id } } } }';
+    // Each listing is a reading of every running batch: their counts move as the clock does.
+    for (let i = 0; i < 6; i++) {
+      expect((await h.gql(list)).errors).toBeUndefined();
+      h.clock.advance(20_000);
+      h.clearListCache();
+    }
+    await until(() => receiver.deliveries.length > 0, 5_000, 'a failure-rate event');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const bodies = receiver.deliveries.map((d) => d.body as Rated);
+    expect(bodies.every((b) => b.type === 'batch.failure_rate_exceeded')).toBe(true);
+    expect(bodies.every((b) => b.data.failureRate > 0.05 && b.data.threshold === 0.05)).toBe(true);
+    const ids = bodies.map((b) => b.data.batch.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('pauses an endpoint after repeated failures, marks it, and resumes it after a successful probe', async () => {
+    h = await startHarness({
+      seed: 44,
+      batchCount: 5,
+      env: {
+        ...NOTIFY_ENV,
+        WEBHOOK_RETRY_SCHEDULE: '20ms,20ms,20ms,20ms,20ms,20ms',
+        WEBHOOK_CIRCUIT_FAILURES: '3',
+        WEBHOOK_CIRCUIT_PAUSE_MS: '1500',
+      },
+    });
+    let healthy = false;
+    const { receiver, id } = await endpointWith(h, { events: ['BATCH_FAILED'] }, () => ({
+      status: healthy ? 204 : 500,
+    }));
+    const test = `mutation { testWebhookEndpoint(id: "${id}") { delivery { id } } }`;
+    for (let i = 0; i < 3; i++) await h.gql(test);
+    const harness = h;
+    await until(
+      async () => (await harness.gql(ENDPOINT)).data.webhookEndpoints[0].state === 'PAUSED',
+      5_000,
+      'the endpoint paused',
+    );
+    const paused = (await h.gql(ENDPOINT)).data.webhookEndpoints[0];
+    expect(paused.consecutiveFailures).toBeGreaterThanOrEqual(3);
+    expect(Date.parse(paused.pausedUntil)).toBeGreaterThan(Date.now());
+    expect(await metrics(h.url)).toMatch(/^batchql_webhook_paused_endpoints 1$/m);
+    // While paused, nothing is sent.
+    const sent = receiver.deliveries.length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.deliveries.length).toBe(sent);
+    healthy = true;
+    await until(
+      async () => (await harness.gql(ENDPOINT)).data.webhookEndpoints[0].state === 'ACTIVE',
+      5_000,
+      'the endpoint active again',
+    );
+    await until(
+      () => new Set(receiver.deliveries.filter((d) => d.status === 204).map((d) => d.id)).size === 3,
+      5_000,
+      'all 3 delivered',
+    );
+    expect((await h.gql(ENDPOINT)).data.webhookEndpoints[0].consecutiveFailures).toBe(0);
+  });
+
+  it('keeps events with the audit entries while the ledger cannot be written, and sends them after', async () => {
+    const dataDir = freshDataDir();
+    h = await startHarness({ seed: 45, batchCount: 5, env: { ...NOTIFY_ENV, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
+    const { receiver } = await endpointWith(h, { events: ['BATCH_SUBMITTED'] });
+    const other = new DatabaseSync(join(dataDir, 'batchql.sqlite'));
+    other.exec('PRAGMA busy_timeout = 0; BEGIN IMMEDIATE');
+    try {
+      const wrote = await h.gql(`mutation { submitGameballBatch(input: { orders: [{ customerId: "c", orderId: "o-1",
+        orderDate: "2026-11-01T10:00:00Z", totalPaid: 1 }] }) { batch { id } } }`);
+      const id = wrote.data.submitGameballBatch.batch.id as string;
+      const ready = async () => (await (await fetch(h!.url.replace('/graphql', '/ready'))).json()) as any;
+      await until(async () => (await ready()).ledger.state === 'failing', 5_000, 'a failed flush');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.deliveries).toEqual([]);
+      other.exec('ROLLBACK');
+      const [d] = await receiver.waitForCount(1, 35_000);
+      expect(d!.verified).toBe(true);
+      expect(d!.body).toMatchObject({ type: 'batch.submitted', data: { batch: { id } } });
+    } finally {
+      other.close();
+    }
+  }, 60_000);
+
+  it('refuses NOTIFICATIONS=on for several replicas without DATABASE_URL, and runs auto without webhooks', () => {
+    const base = { AUTH_MODE: 'none', REDIS_URL: 'redis://127.0.0.1:6379', DATA_DIR: freshDataDir() };
+    expect(() => loadConfig({ ...base, NOTIFICATIONS: 'on' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, NOTIFICATIONS: 'on' })).toThrow(
+      /NOTIFICATIONS=on with REDIS_URL needs DATABASE_URL/,
+    );
+    expect(loadConfig({ ...base }).notifications.mode).toBe('auto');
+    const shared = loadConfig({ ...base, NOTIFICATIONS: 'on', DATABASE_URL: 'postgres://u@127.0.0.1/db' });
+    expect(shared.notifications.mode).toBe('on');
+    expect(() => loadConfig({ AUTH_MODE: 'none', WEBHOOK_RETRY_SCHEDULE: '5s,forever' })).toThrow(
+      /WEBHOOK_RETRY_SCHEDULE/,
+    );
+    expect(() => loadConfig({ AUTH_MODE: 'none', WEBHOOK_RETRY_SCHEDULE: '20h,5h' })).toThrow(/within 24 h/);
+  });
+});
