@@ -21,6 +21,7 @@ import { readableLog } from './readable-log.js';
 import { startGateway } from '../runtime.js';
 import { installSafetyNet } from '../observability/safety-net.js';
 import { createSystemClock, startSimulators } from './simulators/index.js';
+import { startWebhookReceiver } from './webhook-receiver.js';
 
 // The dashboard's bundle (dist/dashboard/), built by the same script as `npm run build`, only when stale.
 {
@@ -55,6 +56,8 @@ const env = {
   DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'batchql-demo-')),
   // Check webhooks on: the simulator signs its batch.completed/batch.failed events with this secret.
   FACTCHECK_WEBHOOK_SECRET: process.env.FACTCHECK_WEBHOOK_SECRET ?? `whsec_demo_${randomBytes(16).toString('hex')}`,
+  // The demo's own webhook receiver is on loopback: outbound webhooks may reach it (docs/notifications.md).
+  WEBHOOK_ALLOWED_HOSTS: process.env.WEBHOOK_ALLOWED_HOSTS ?? '127.0.0.1',
 };
 const config = loadConfig(env);
 let running;
@@ -79,6 +82,11 @@ await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ url: webhookUrl, secret: env.FACTCHECK_WEBHOOK_SECRET }),
 });
+// Outbound webhooks: a small receiver on loopback, registered through the API as a user would, prints what it gets.
+const notifications = await demoWebhooks(gateway.url).catch((error: unknown) => {
+  console.error(`batchql demo: the webhook receiver could not be set up: ${(error as Error).message}`);
+  return undefined;
+});
 {
   console.log(
     `batchql demo: simulators at ${sims.reach.url} (Reach), ${sims.gameball.url} (Gameball), ` +
@@ -94,6 +102,13 @@ await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
     `Check webhooks: the Check simulator posts signed batch.completed/batch.failed events to ${webhookUrl}; ` +
       'a watched Check batch that finishes ends then, without waiting for its next poll.\n',
   );
+  if (notifications)
+    console.log(
+      `Webhooks: a receiver at ${notifications.url} is registered for every batch event (endpoint ` +
+        `${notifications.endpoint}); it verifies each signature and prints a line per delivery ("webhook …"). ` +
+        'A test event comes at once; a Check batch submitted now sends batch.submitted, then its finish within a ' +
+        'minute.\n',
+    );
   const minutes = Math.max(1, Math.round((live.endsAt - Date.now()) / 60_000));
   console.log(
     `Try these in GraphiQL, where each is a tab with its variables filled in (WatchLive follows Check batch ` +
@@ -109,10 +124,43 @@ await fetch(`${sims.factCheck.url}/__sim/webhooks`, {
 
 // Says what stopped once it has, so a Ctrl+C is never met with silence.
 const stop = () => {
-  void Promise.all([gateway.close(), sims.close()]).finally(() => {
+  void Promise.all([gateway.close(), sims.close(), notifications?.close()]).finally(() => {
     console.log('\nbatchql demo: stopped the gateway and the simulators');
     process.exit(0);
   });
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+
+/**
+ * Starts the demo's webhook receiver, registers it through the GraphQL API for every batch event, sends it a test
+ * event and submits a small Check batch, so its lifecycle reaches the receiver within a minute.
+ */
+async function demoWebhooks(url: string): Promise<{ url: string; endpoint: string; close(): Promise<void> }> {
+  let secret = '';
+  const receiver = await startWebhookReceiver({ secrets: () => [secret], log: (line) => console.log(line) });
+  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
+    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+    return body.data!;
+  };
+  const created = await gql(
+    `mutation ($url: String!) { createWebhookEndpoint(input: { url: $url, description: "npm run demo",
+      events: [BATCH_SUBMITTED, BATCH_STARTED, BATCH_SUCCEEDED, BATCH_PARTIALLY_SUCCEEDED, BATCH_FAILED,
+        BATCH_CANCELLED, BATCH_STALLED, BATCH_SLOW, BATCH_RECOVERED] }) {
+      endpoint { id } secret userErrors { message } } }`,
+    { url: receiver.url },
+  );
+  const answer = created.createWebhookEndpoint as { endpoint: { id: string } | null; secret: string | null };
+  if (!answer.endpoint || !answer.secret) throw new Error(JSON.stringify(created));
+  secret = answer.secret;
+  await gql('mutation ($id: ID!) { testWebhookEndpoint(id: $id) { delivery { id } } }', { id: answer.endpoint.id });
+  await gql(`mutation { submitFactCheckBatch(input: { items: [{ content: "The demo's webhook batch." },
+    { content: "It finishes within a minute." }] }) { batch { id } } }`);
+  return { url: receiver.url, endpoint: answer.endpoint.id, close: () => receiver.close() };
+}
