@@ -434,6 +434,28 @@ export async function releaseClaims(db: Kysely<LedgerTables>, ids: readonly numb
 }
 
 /**
+ * Extends this replica's claims of the deliveries it is still sending to `leaseUntil` (the worker does so every
+ * third of a lease): a lease lapses when its replica died or hung, not while it waits on a slow endpoint, which
+ * would have that delivery claimed and sent again alongside. A claim recorded meanwhile (`claimed_by` null) or
+ * taken over by another replica is left as it is.
+ */
+export async function renewClaims(
+  db: Kysely<LedgerTables>,
+  ids: readonly number[],
+  replica: string,
+  leaseUntil: number,
+) {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('notify_deliveries')
+    .set({ lease_until: leaseUntil })
+    .where('id', 'in', [...ids])
+    .where('claimed_by', '=', replica)
+    .where('status', '=', 'PENDING')
+    .execute();
+}
+
+/**
  * Sends a delivery again (`redeliverWebhook`): a delivered or failed one is due now, with the same event (the same
  * `webhook-id` and payload), its attempts kept; one still pending is left as it is. Answers false when it is not
  * there.

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LedgerTables } from '../ledger/tables.js';
 import { parseRetryAfter } from '../upstream/retry-after.js';
 import type { Endpoint } from './endpoints.js';
-import { claimDue, recordAttempt, releaseClaims, storeBody, type ClaimedDelivery } from './outbox.js';
+import { claimDue, recordAttempt, releaseClaims, renewClaims, storeBody, type ClaimedDelivery } from './outbox.js';
 import { send, type SafeConnectOptions, type SendResult } from './safe-connect.js';
 import { nextAttemptAt, type NotificationSettings } from './settings.js';
 import { activeSecrets, signatureHeaders } from './signing.js';
@@ -36,6 +36,7 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly perEndpoint = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
   private looking: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -79,7 +80,22 @@ export class DeliveryWorker {
     if (this.closed || this.timer) return;
     this.timer = setInterval(() => this.wake(), this.options.settings.pollMs);
     this.timer.unref();
+    // The leases of the sends under way are renewed while they last: without it, a send slower than
+    // `WEBHOOK_LEASE_MS` (a slow endpoint, a stalled process) was claimed again, by this replica or another, and
+    // sent a second time while the first was still waiting for its answer.
+    this.renewTimer = setInterval(() => this.renew(), Math.max(1, Math.floor(this.options.settings.leaseMs / 3)));
+    this.renewTimer.unref();
     this.wake();
+  }
+
+  /** Extends the leases of this replica's sends under way (`renewClaims`). */
+  private renew(): void {
+    const db = this.db();
+    if (!db || this.inFlight.size === 0) return;
+    const { replica, settings } = this.options;
+    renewClaims(db, [...this.inFlight.keys()], replica, this.now() + settings.leaseMs).catch((error: unknown) =>
+      this.options.log.warn({ err: error }, 'notifications: renewing the leases of sends under way failed'),
+    );
   }
 
   /** Looks for due deliveries now (this replica's ledger stored some, a send ended, a redelivery). */
@@ -130,6 +146,9 @@ export class DeliveryWorker {
       return;
     }
     for (const { delivery, endpoint } of claimed) {
+      // Still being sent here (its lease lapsed before a renewal could extend it: the process stalled): claiming it
+      // again renewed its lease; a second send would be a duplicate.
+      if (this.inFlight.has(delivery.id)) continue;
       this.perEndpoint.set(endpoint.id, (this.perEndpoint.get(endpoint.id) ?? 0) + 1);
       const run = this.deliver(db, delivery, endpoint)
         .catch((error: unknown) =>
@@ -208,5 +227,7 @@ export class DeliveryWorker {
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
+    // Renewed until here: the sends the drain waited for kept their leases.
+    if (this.renewTimer) clearInterval(this.renewTimer);
   }
 }
