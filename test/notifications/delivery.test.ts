@@ -191,5 +191,13 @@ describe('webhook delivery', () => {
     const [d] = await r.waitForCount(1, 5_000);
     expect(d!.signatures).toHaveLength(2);
     expect(d!.verifiedWith.sort()).toEqual([e.secret, fresh].sort());
+    // Each change of an endpoint is in the audit log.
+    await h.running.ledger!.flushNow();
+    const log = await h.gql('{ auditLog(first: 10) { edges { node { mutation outcome } } } }');
+    expect(log.data.auditLog.edges.map((x: { node: unknown }) => x.node)).toEqual([
+      { mutation: 'testWebhookEndpoint', outcome: 'DONE' },
+      { mutation: 'rotateWebhookSecret', outcome: 'DONE' },
+      { mutation: 'createWebhookEndpoint', outcome: 'CREATED' },
+    ]);
   });
 });

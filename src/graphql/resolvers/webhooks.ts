@@ -57,20 +57,25 @@ function filterOf(input: WebhookFilterInput | null | undefined): EndpointFilter 
   return out;
 }
 
-/** A mutation's body as a payload (a refusal the caller can act on in `userErrors`), audited as every write is. */
+/**
+ * A mutation's body as a payload (a refusal the caller can act on in `userErrors`), audited as every write is:
+ * `CREATED` for a new endpoint, `DONE` for a change to the endpoint or delivery `target` names.
+ */
 async function mutation<P extends object>(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
   args: Record<string, unknown>,
   run: (notifications: Notifications, caller: Caller) => Promise<P>,
+  target?: string,
 ) {
+  const audited = target === undefined ? args : { ...args, id: target };
   try {
     const { notifications, caller } = service(ctx);
     const payload = await asPayload(() => run(notifications, caller));
-    audit(ctx, info, args, { payload, how: 'sent' });
+    audit(ctx, info, audited, { payload, how: 'sent' });
     return payload;
   } catch (error) {
-    audit(ctx, info, args, { error });
+    audit(ctx, info, audited, { error });
     throw error;
   }
 }
@@ -127,23 +132,29 @@ export const webhookMutations: MutationResolvers = {
       return n.create(caller, input);
     }),
   updateWebhookEndpoint: (_, args, ctx, info) =>
-    mutation(ctx, info, args, (n, caller) => {
-      const { id, url, description, events, filter } = args.input;
-      const input: EndpointInput = {};
-      if (url != null) input.url = url;
-      if (description !== undefined) input.description = description;
-      if (events != null) input.events = events.map(toWire);
-      const parsed = filterOf(filter);
-      if (parsed !== undefined) input.filter = parsed;
-      return n.update(caller, id, input);
-    }),
+    mutation(
+      ctx,
+      info,
+      args,
+      (n, caller) => {
+        const { id, url, description, events, filter } = args.input;
+        const input: EndpointInput = {};
+        if (url != null) input.url = url;
+        if (description !== undefined) input.description = description;
+        if (events != null) input.events = events.map(toWire);
+        const parsed = filterOf(filter);
+        if (parsed !== undefined) input.filter = parsed;
+        return n.update(caller, id, input);
+      },
+      args.input.id,
+    ),
   setWebhookEndpointEnabled: (_, args, ctx, info) =>
     mutation(ctx, info, args, (n, caller) => n.setEnabled(caller, args.id, args.enabled)),
   deleteWebhookEndpoint: (_, args, ctx, info) => mutation(ctx, info, args, (n, caller) => n.remove(caller, args.id)),
   rotateWebhookSecret: (_, args, ctx, info) => mutation(ctx, info, args, (n, caller) => n.rotate(caller, args.id)),
   testWebhookEndpoint: (_, args, ctx, info) => mutation(ctx, info, args, (n, caller) => n.test(caller, args.id)),
   redeliverWebhook: (_, args, ctx, info) =>
-    mutation(ctx, info, args, (n, caller) => n.redeliver(caller, deliveryId(args.delivery))),
+    mutation(ctx, info, args, (n, caller) => n.redeliver(caller, deliveryId(args.delivery)), args.delivery),
 };
 
 export const WebhookEndpoint: WebhookEndpointResolvers = {
@@ -156,10 +167,10 @@ export const WebhookEndpoint: WebhookEndpointResolvers = {
     failureRateThreshold: endpoint.filter.failureRateThreshold ?? null,
     failureRateMinItems: endpoint.filter.failureRateMinItems ?? null,
   }),
-  state: (endpoint, _, ctx) => {
+  state: (endpoint) => {
     if (!endpoint.enabled) return 'DISABLED';
-    const now = ctx.gateway.ledger?.now() ?? Date.now();
-    return endpoint.pausedUntil !== null && endpoint.pausedUntil > now ? 'PAUSED' : 'ACTIVE';
+    // Wall-clock time, as the worker that paused it keeps it.
+    return endpoint.pausedUntil !== null && endpoint.pausedUntil > Date.now() ? 'PAUSED' : 'ACTIVE';
   },
   pausedUntil: (endpoint) => (endpoint.pausedUntil === null ? null : new Date(endpoint.pausedUntil)),
   tenant: (endpoint) => (endpoint.tenant === '' ? null : endpoint.tenant),
