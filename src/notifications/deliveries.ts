@@ -26,16 +26,24 @@ export interface DeliveryView {
 }
 
 /**
- * A page of an endpoint's deliveries, newest first: `first` of them after the delivery numbered `after` (older
- * ones), and whether more follow; `eventId` narrows it to one event's.
+ * Where a page of deliveries starts: after (older than) the delivery of that number, or the first ones; or, going
+ * back, before (newer than) it, or the oldest ones (`before` undefined).
+ */
+export type DeliveryCursor = { after?: number } | { backward: true; before?: number };
+
+/**
+ * A page of an endpoint's deliveries, newest first: `size` of them after the delivery numbered `from.after` (older
+ * ones), or the `size` just before `from.before` (newer ones), and whether more lie that way; `eventId` narrows it
+ * to one event's.
  */
 export async function deliveryPage(
   db: Kysely<LedgerTables>,
   endpointId: string,
-  first: number,
-  after: number | undefined,
+  size: number,
+  from: DeliveryCursor,
   eventId?: string,
 ): Promise<{ rows: DeliveryView[]; more: boolean }> {
+  const backward = 'backward' in from;
   let query = db
     .selectFrom('notify_deliveries as d')
     .innerJoin('notify_events as v', 'v.id', 'd.event_id')
@@ -51,12 +59,13 @@ export async function deliveryPage(
       'v.body',
     ])
     .where('d.endpoint_id', '=', endpointId)
-    .orderBy('d.id', 'desc')
-    .limit(first + 1);
-  if (after !== undefined) query = query.where('d.id', '<', after);
+    .orderBy('d.id', backward ? 'asc' : 'desc')
+    .limit(size + 1);
+  const bound = 'backward' in from ? from.before : from.after;
+  if (bound !== undefined) query = query.where('d.id', backward ? '>' : '<', bound);
   if (eventId !== undefined) query = query.where('d.event_id', '=', eventId);
   const rows = await query.execute();
-  const page = rows.slice(0, first);
+  const page = backward ? rows.slice(0, size).reverse() : rows.slice(0, size);
   const ids = page.map((r) => Number(r.id));
   const attempts =
     ids.length === 0
@@ -83,7 +92,7 @@ export async function deliveryPage(
     byDelivery.set(Number(a.delivery_id), list);
   }
   return {
-    more: rows.length > first,
+    more: rows.length > size,
     rows: page.map((r) => ({
       id: Number(r.id),
       messageId: r.message_id,

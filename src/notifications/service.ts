@@ -18,7 +18,7 @@ import { checkEndpointUrl, OutboundRefusedError } from './safe-connect.js';
 import type { NotificationSettings } from './settings.js';
 import { activeSecrets, generateSecret } from './signing.js';
 import type { DeliveryWorker } from './worker.js';
-import { deliveryPage, pruneEvents, type DeliveryView } from './deliveries.js';
+import { deliveryPage, pruneEvents, type DeliveryCursor, type DeliveryView } from './deliveries.js';
 
 /** Who manages endpoints: the caller's tenant (undefined: an operator without one) and token subject. */
 export interface Caller {
@@ -187,13 +187,13 @@ export class Notifications {
     const db = this.store();
     const eventId = await enqueueTest(db, endpoint, this.now());
     this.worker.wake();
-    const page = await deliveryPage(db, endpoint.id, 1, undefined, eventId);
+    const page = await deliveryPage(db, endpoint.id, 1, {}, eventId);
     return { delivery: page.rows[0]! };
   }
 
-  async deliveries(caller: Caller, endpointId: string, first: number, after: number | undefined) {
+  async deliveries(caller: Caller, endpointId: string, size: number, from: DeliveryCursor) {
     const endpoint = await this.endpoint(caller, endpointId);
-    return deliveryPage(this.store(), endpoint.id, first, after);
+    return deliveryPage(this.store(), endpoint.id, size, from);
   }
 
   async redeliver(caller: Caller, deliveryId: number): Promise<{ delivery: DeliveryView }> {
@@ -211,7 +211,7 @@ export class Notifications {
     }
     await redeliver(db, deliveryId, this.now());
     this.worker.wake();
-    const page = await deliveryPage(db, row.endpoint_id, 1, deliveryId + 1);
+    const page = await deliveryPage(db, row.endpoint_id, 1, { after: deliveryId + 1 });
     return { delivery: page.rows[0]! };
   }
 

@@ -73,7 +73,7 @@ export const notificationSettings = fragment(
           '18 h by default; when they run out the delivery is `FAILED` (`redeliverWebhook` sends it again)',
       ),
     WEBHOOK_SECRET_OVERLAP_MS: env
-      .int(86_400_000, 0, 30 * 86_400_000)
+      .int(86_400_000, 0, 24 * 86_400_000)
       .describe('after `rotateWebhookSecret`, messages are signed with the old and the new secret for this long'),
     WEBHOOK_CONNECT_TIMEOUT_MS: env.int(5_000, 100, 60_000).describe('connecting to an endpoint gives up after this'),
     WEBHOOK_RESPONSE_TIMEOUT_MS: env

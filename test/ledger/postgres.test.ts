@@ -92,6 +92,7 @@ describe('two replicas on one PostgreSQL', () => {
         '2026-12-07-002-copy-origin',
         '2026-12-07-003-history',
         '2026-12-07-004-health',
+        '2026-12-08-005-notifications',
       ]);
       const ids = await b.db.selectFrom('ledger_meta').select('value').execute();
       expect(ids).toHaveLength(1);

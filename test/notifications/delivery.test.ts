@@ -200,4 +200,35 @@ describe('webhook delivery', () => {
       { mutation: 'createWebhookEndpoint', outcome: 'CREATED' },
     ]);
   });
+
+  it('pages the deliveries newest first, forward and backward, with signed cursors', async () => {
+    h = await startHarness({ seed: 38, batchCount: 5, env: NOTIFY_ENV });
+    const r = await receiver(() => []);
+    const e = await createEndpoint(h, { url: r.url, events: ['BATCH_FAILED'] });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await h.gql(TEST, { id: e.endpoint.id })).data.testWebhookEndpoint.delivery.id);
+    const page = `query($e: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+      webhookDeliveries(endpoint: $e, first: $first, after: $after, last: $last, before: $before) {
+        edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+    const nodes = (x: any) => x.data.webhookDeliveries.edges.map((edge: any) => edge.node.id);
+    const one = await h.gql(page, { e: e.endpoint.id, first: 2 });
+    expect(nodes(one)).toEqual([ids[4], ids[3]]);
+    expect(one.data.webhookDeliveries.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const two = await h.gql(page, { e: e.endpoint.id, first: 2, after: one.data.webhookDeliveries.pageInfo.endCursor });
+    expect(nodes(two)).toEqual([ids[2], ids[1]]);
+    const back = await h.gql(page, {
+      e: e.endpoint.id,
+      last: 2,
+      before: two.data.webhookDeliveries.pageInfo.startCursor,
+    });
+    expect(nodes(back)).toEqual([ids[4], ids[3]]);
+    expect(back.data.webhookDeliveries.pageInfo.hasPreviousPage).toBe(false);
+    const oldest = await h.gql(page, { e: e.endpoint.id, last: 2 });
+    expect(nodes(oldest)).toEqual([ids[1], ids[0]]);
+    const forged = await h.gql(page, { e: e.endpoint.id, after: 'eyJpIjoxfQ.AAAA' });
+    expect(forged.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const both = await h.gql(page, { e: e.endpoint.id, first: 1, last: 1 });
+    expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
 });

@@ -1543,8 +1543,10 @@ export type QueryReachBatchesArgs = {
  */
 export type QueryWebhookDeliveriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   endpoint: Scalars['ID']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A Reach partner-resource batch (ingest, patch or delete). */
@@ -2125,7 +2127,7 @@ export type WebhookDeliveryConnection = {
   __typename?: 'WebhookDeliveryConnection';
   /** The deliveries of this page, each with its cursor. */
   edges: Array<WebhookDeliveryEdge>;
-  /** Whether older deliveries follow (`hasNextPage`), and the cursor to ask for them. */
+  /** Whether older deliveries follow (`hasNextPage`) or newer ones precede, and the cursors to ask for them. */
   pageInfo: PageInfo;
 };
 

@@ -5,6 +5,7 @@ import { badInput, ErrorCode, GatewayError } from '../../domain/errors.js';
 import { toGlobalId } from '../../domain/global-id.js';
 import type { ProviderName } from '../../domain/batch.js';
 import type { EndpointFilter } from '../../notifications/endpoints.js';
+import type { DeliveryCursor } from '../../notifications/deliveries.js';
 import type { EventType } from '../../notifications/events.js';
 import type { Caller, EndpointInput, Notifications } from '../../notifications/service.js';
 import type {
@@ -90,27 +91,32 @@ export const webhookQueries: QueryResolvers = {
     const { notifications, caller } = service(ctx);
     return notifications.list(caller);
   },
-  webhookDeliveries: async (_, { endpoint, first, after }, ctx) => {
+  webhookDeliveries: async (_, { endpoint, first, after, last, before }, ctx) => {
     const { notifications, caller } = service(ctx);
-    const size = first ?? 20;
+    const backward = last != null || before != null;
+    if (backward && (first != null || after != null))
+      throw badInput('page the deliveries with `first`/`after` or with `last`/`before`, not both');
+    const size = (backward ? last : first) ?? 20;
     if (!Number.isInteger(size) || size < 1 || size > MAX_DELIVERY_PAGE)
-      throw badInput(`first must be 1 to ${MAX_DELIVERY_PAGE}`);
+      throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_DELIVERY_PAGE}`);
     const { codec } = ctx.gateway.lists;
     const binding = bindingOf({ field: 'webhookDeliveries', endpoint });
-    let from: number | undefined;
-    if (after != null) {
-      const payload = codec.decode(binding, after, 'after') as { i?: unknown } | null;
+    const cursor = backward ? before : after;
+    let from: DeliveryCursor = backward ? { backward: true } : {};
+    if (cursor != null) {
+      const argument = backward ? 'before' : 'after';
+      const payload = codec.decode(binding, cursor, argument) as { i?: unknown } | null;
       if (!payload || typeof payload.i !== 'number' || !Number.isInteger(payload.i))
-        throw badInput('`after` is not a cursor this list issued');
-      from = payload.i;
+        throw badInput(`\`${argument}\` is not a cursor this list issued`);
+      from = backward ? { backward: true, before: payload.i } : { after: payload.i };
     }
     const page = await notifications.deliveries(caller, endpoint, size, from);
     const edges = page.rows.map((node) => ({ cursor: codec.encode(binding, { i: node.id }), node }));
     return {
       edges,
       pageInfo: {
-        hasNextPage: page.more,
-        hasPreviousPage: from !== undefined,
+        hasNextPage: backward ? before != null : page.more,
+        hasPreviousPage: backward ? page.more : after != null,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },
