@@ -8,15 +8,13 @@ import { toGlobalId } from '../../src/domain/global-id.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sseClient, subscribe } from '../helpers/live-clients.js';
 import { until } from '../helpers/until.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/dev/webhook-receiver.js';
+import { closeReceivers, NOTIFY_ENV, registerReceiver } from '../helpers/webhooks.js';
 
 let h: Harness | undefined;
-let r: WebhookReceiver | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  await r?.close();
-  r = undefined;
+  await closeReceivers();
 });
 
 const STALL_MS = 60_000;
@@ -33,19 +31,10 @@ describe('health notifications', () => {
         HEALTH_STALL_AFTER_MS: String(STALL_MS),
         HEALTH_RECOVER_READINGS: '3',
         LIVE_BULK_REFRESH: 'false',
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-        WEBHOOK_POLL_MS: '50',
+        ...NOTIFY_ENV,
       },
     });
-    let secret = '';
-    const receiver = (r = await startWebhookReceiver({ secrets: () => [secret] }));
-    const created = await h.gql(
-      `mutation($input: CreateWebhookEndpointInput!) {
-        createWebhookEndpoint(input: $input) { secret userErrors { code } } }`,
-      { input: { url: receiver.url, events: ['BATCH_STALLED', 'BATCH_SLOW', 'BATCH_RECOVERED'] } },
-    );
-    expect(created.data.createWebhookEndpoint.userErrors).toEqual([]);
-    secret = created.data.createWebhookEndpoint.secret;
+    const { receiver } = await registerReceiver(h.gql, { events: ['BATCH_STALLED', 'BATCH_SLOW', 'BATCH_RECOVERED'] });
     const raw = h.sims.reach.control.idsByState().running![0]!;
     const id = toGlobalId('REACH', raw);
     const client = sseClient(h.url);

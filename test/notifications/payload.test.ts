@@ -11,18 +11,16 @@ import { createSchema } from '../../src/graphql/schema.js';
 import { PROVIDER_DEFINITIONS } from '../../src/providers/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/dev/webhook-receiver.js';
+import { closeReceivers, NOTIFY_ENV, registerReceiver } from '../helpers/webhooks.js';
 
 const DOCUMENT = new URL('../../src/graphql/documents/webhook-batch.v1.graphql', import.meta.url);
 const EXAMPLE = new URL('../fixtures/webhooks/batch-finished.v1.json', import.meta.url);
 
 let h: Harness | undefined;
-let r: WebhookReceiver | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  await r?.close();
-  r = undefined;
+  await closeReceivers();
 });
 
 /** The shape of a JSON value: each leaf replaced by its type, so times and ids that vary from run to run do not. */
@@ -43,16 +41,11 @@ describe('webhook payload v1', () => {
     h = await startHarness({
       seed: 37,
       batchCount: 10,
-      env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_POLL_MS: '50', LIVE_POLL_BACKGROUND_MS: '50' },
+      env: NOTIFY_ENV,
     });
-    let secret = '';
-    const receiver = (r = await startWebhookReceiver({ secrets: () => [secret] }));
-    const created = await h.gql(
-      `mutation($input: CreateWebhookEndpointInput!) {
-        createWebhookEndpoint(input: $input) { secret userErrors { code } } }`,
-      { input: { url: receiver.url, events: ['BATCH_FAILED', 'BATCH_SUCCEEDED', 'BATCH_PARTIALLY_SUCCEEDED'] } },
-    );
-    secret = created.data.createWebhookEndpoint.secret;
+    const { receiver } = await registerReceiver(h.gql, {
+      events: ['BATCH_FAILED', 'BATCH_SUCCEEDED', 'BATCH_PARTIALLY_SUCCEEDED'],
+    });
     await h.gql(
       'mutation { submitFactCheckBatch(input: { items: [{ content: "a" }, { content: "b" }] }) { batch { id } } }',
     );

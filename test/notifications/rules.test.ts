@@ -11,43 +11,24 @@ import { loadConfig, ConfigError } from '../../src/config.js';
 import { freshDataDir } from '../helpers/data-dir.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/dev/webhook-receiver.js';
+import { closeReceivers, NOTIFY_ENV, registerReceiver } from '../helpers/webhooks.js';
 
 let h: Harness | undefined;
-let receivers: WebhookReceiver[] = [];
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  for (const r of receivers) await r.close();
-  receivers = [];
+  await closeReceivers();
 });
 
-const NOTIFY_ENV = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_POLL_MS: '50', WEBHOOK_RETRY_SCHEDULE: '50ms' };
-const CREATE = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
-  endpoint { id } secret userErrors { code message } } }`;
 const ENDPOINT = `{ webhookEndpoints { id state pausedUntil consecutiveFailures } }`;
 const metrics = async (url: string) => (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-
-async function endpointWith(
-  harness: Harness,
-  input: Record<string, unknown>,
-  respond?: Parameters<typeof startWebhookReceiver>[0]['respond'],
-) {
-  let secret = '';
-  const r = await startWebhookReceiver({ secrets: () => [secret], ...(respond ? { respond } : {}) });
-  receivers.push(r);
-  const created = await harness.gql(CREATE, { input: { url: r.url, ...input } });
-  expect(created.data.createWebhookEndpoint.userErrors).toEqual([]);
-  secret = created.data.createWebhookEndpoint.secret;
-  return { receiver: r, id: created.data.createWebhookEndpoint.endpoint.id as string };
-}
 
 type Rated = { type: string; data: { failureRate: number; threshold: number; batch: { id: string } } };
 
 describe('webhook rules', () => {
   it('sends batch.failure_rate_exceeded once per batch past the threshold, and only past it', async () => {
-    h = await startHarness({ seed: 43, batchCount: 60, env: NOTIFY_ENV });
-    const { receiver } = await endpointWith(h, {
+    h = await startHarness({ seed: 43, batchCount: 60, env: { ...NOTIFY_ENV, WEBHOOK_RETRY_SCHEDULE: '50ms' } });
+    const { receiver } = await registerReceiver(h.gql, {
       events: ['BATCH_FAILURE_RATE_EXCEEDED'],
       filter: { providers: ['FACT_CHECK'], failureRateThreshold: 0.05, failureRateMinItems: 5 },
     });
@@ -80,7 +61,7 @@ describe('webhook rules', () => {
       },
     });
     let healthy = false;
-    const { receiver, id } = await endpointWith(h, { events: ['BATCH_FAILED'] }, () => ({
+    const { receiver, id } = await registerReceiver(h.gql, { events: ['BATCH_FAILED'] }, () => ({
       status: healthy ? 204 : 500,
     }));
     const test = `mutation { testWebhookEndpoint(id: "${id}") { delivery { id } } }`;
@@ -116,7 +97,7 @@ describe('webhook rules', () => {
   it('keeps events with the audit entries while the ledger cannot be written, and sends them after', async () => {
     const dataDir = freshDataDir();
     h = await startHarness({ seed: 45, batchCount: 5, env: { ...NOTIFY_ENV, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
-    const { receiver } = await endpointWith(h, { events: ['BATCH_SUBMITTED'] });
+    const { receiver } = await registerReceiver(h.gql, { events: ['BATCH_SUBMITTED'] });
     const other = new DatabaseSync(join(dataDir, 'batchql.sqlite'));
     other.exec('PRAGMA busy_timeout = 0; BEGIN IMMEDIATE');
     try {

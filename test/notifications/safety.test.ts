@@ -8,27 +8,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
 import { bearer, JWT_TEST_ENV } from '../helpers/auth.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../src/dev/webhook-receiver.js';
+import { closeReceivers, CREATE_ENDPOINT, NOTIFY_ENV, registerReceiver } from '../helpers/webhooks.js';
 import type { Connector, ResolvedAddress } from '../../src/notifications/safe-connect.js';
 
 let h: Harness | undefined;
-let receivers: WebhookReceiver[] = [];
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  for (const r of receivers) await r.close();
-  receivers = [];
+  await closeReceivers();
 });
 
-const NOTIFY_ENV = {
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-  WEBHOOK_RETRY_SCHEDULE: '50ms',
-  WEBHOOK_POLL_MS: '50',
-  LIVE_POLL_BACKGROUND_MS: '50',
-  WATCH_BACKGROUND_SCAN_MS: '100',
-};
-const CREATE = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
-  endpoint { id } secret userErrors { code message field } } }`;
 const DELIVERIES = `query($endpoint: ID!) { webhookDeliveries(endpoint: $endpoint) { edges { node {
   id status eventType attempts { statusCode error } } } } }`;
 const TEST = `mutation($id: ID!) { testWebhookEndpoint(id: $id) { delivery { id } userErrors { code } } }`;
@@ -45,7 +34,7 @@ describe('outbound safety', () => {
     h = await startHarness({
       seed: 40,
       batchCount: 5,
-      env: NOTIFY_ENV,
+      env: { ...NOTIFY_ENV, WEBHOOK_RETRY_SCHEDULE: '50ms' },
       webhookConnect: {
         resolve: (host) => {
           resolved.push(host);
@@ -55,7 +44,7 @@ describe('outbound safety', () => {
       },
     });
     const input = { url: 'https://hooks.example.test/batchql', events: ['BATCH_FAILED'] };
-    const refused = await h.gql(CREATE, { input });
+    const refused = await h.gql(CREATE_ENDPOINT, { input });
     expect(refused.errors).toBeUndefined();
     expect(refused.data.createWebhookEndpoint.endpoint).toBeNull();
     expect(refused.data.createWebhookEndpoint.userErrors).toEqual([
@@ -64,7 +53,7 @@ describe('outbound safety', () => {
     expect(resolved).toEqual(['hooks.example.test']);
     // A public answer passes; then the name is rebound to a metadata address before the delivery.
     answer = [{ address: '93.184.216.34', family: 4 }];
-    const created = await h.gql(CREATE, { input });
+    const created = await h.gql(CREATE_ENDPOINT, { input });
     expect(created.data.createWebhookEndpoint.userErrors).toEqual([]);
     const id = created.data.createWebhookEndpoint.endpoint.id as string;
     answer = [{ address: '169.254.169.254', family: 4 }];
@@ -88,12 +77,12 @@ describe('outbound safety', () => {
   it('refuses plain http, credentials in the URL and garbage, naming the URL field', async () => {
     h = await startHarness({ seed: 41, batchCount: 5, env: NOTIFY_ENV });
     for (const url of ['http://hooks.example.com/x', 'https://user:pw@hooks.example.com/x', 'not a url']) {
-      const r = await h.gql(CREATE, { input: { url, events: ['BATCH_FAILED'] } });
+      const r = await h.gql(CREATE_ENDPOINT, { input: { url, events: ['BATCH_FAILED'] } });
       expect(r.data.createWebhookEndpoint.userErrors).toEqual([
         expect.objectContaining({ code: 'BAD_USER_INPUT', field: ['input', 'url'] }),
       ]);
     }
-    const rate = await h.gql(CREATE, {
+    const rate = await h.gql(CREATE_ENDPOINT, {
       input: { url: 'http://127.0.0.1:9/x', events: ['BATCH_FAILURE_RATE_EXCEEDED'] },
     });
     expect(rate.data.createWebhookEndpoint.userErrors).toEqual([
@@ -109,17 +98,10 @@ describe('tenancy', () => {
     const a = { authorization: await bearer({ tenant: 'tenant-a', subject: 'alice', scope }) };
     const b = { authorization: await bearer({ tenant: 'tenant-b', subject: 'bob', scope }) };
     const reader = { authorization: await bearer({ tenant: 'tenant-a', subject: 'carol', scope: 'batches:write' }) };
-    let secretA = '';
-    let secretB = '';
-    const ra = await startWebhookReceiver({ secrets: () => [secretA] });
-    const rb = await startWebhookReceiver({ secrets: () => [secretB] });
-    receivers.push(ra, rb);
     const events = ['BATCH_SUBMITTED', 'BATCH_SUCCEEDED', 'BATCH_PARTIALLY_SUCCEEDED', 'BATCH_FAILED'];
-    const ca = await h.gql(CREATE, { input: { url: ra.url, events } }, a);
-    const cb = await h.gql(CREATE, { input: { url: rb.url, events } }, b);
-    secretA = ca.data.createWebhookEndpoint.secret;
-    secretB = cb.data.createWebhookEndpoint.secret;
-    const idA = ca.data.createWebhookEndpoint.endpoint.id as string;
+    const harness = h;
+    const { receiver: ra, id: idA } = await registerReceiver((q, v) => harness.gql(q, v, a), { events });
+    const { receiver: rb, id: idB } = await registerReceiver((q, v) => harness.gql(q, v, b), { events });
 
     // Without the operator scope: refused, naming the scope.
     const forbidden = await h.gql('{ webhookEndpoints { id } }', undefined, reader);
@@ -128,9 +110,7 @@ describe('tenancy', () => {
 
     // B sees only its own, and A's is not there for it.
     const listed = await h.gql('{ webhookEndpoints { id tenant } }', undefined, b);
-    expect(listed.data.webhookEndpoints).toEqual([
-      { id: cb.data.createWebhookEndpoint.endpoint.id, tenant: 'tenant-b' },
-    ]);
+    expect(listed.data.webhookEndpoints).toEqual([{ id: idB, tenant: 'tenant-b' }]);
     const tested = await h.gql(TEST, { id: idA }, b);
     expect(tested.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const peeked = await h.gql(DELIVERIES, { endpoint: idA }, b);
@@ -151,7 +131,6 @@ describe('tenancy', () => {
       a,
     );
     const batchId = submitted.data.submitFactCheckBatch.batch.id as string;
-    const harness = h;
     await until(
       async () => {
         harness.clock.advance(5_000);
