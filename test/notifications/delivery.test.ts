@@ -92,6 +92,13 @@ describe('webhook delivery', () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ batchId: id, status: 'DELIVERED', messageId: b.deliveries[0]!.id });
     expect(listed[0]!.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 204 })]);
+    // The metrics count the same: 2 events (the submission, the finish), 3 deliveries, each first tried once.
+    const metrics = await (await fetch(h.url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(/^batchql_webhook_events_total 2$/m);
+    expect(metrics).toMatch(/^batchql_webhook_deliveries_total\{outcome="queued"\} 3$/m);
+    expect(metrics).toMatch(/^batchql_webhook_deliveries_total\{outcome="delivered"\} 3$/m);
+    expect(metrics).toMatch(/^batchql_webhook_attempts_total\{outcome="delivered"\} 3$/m);
+    expect(metrics).toMatch(/^batchql_webhook_lag_seconds_count 3$/m);
   });
 
   it('retries a failing receiver on the schedule: 500 three times then 200 is 4 attempts, 1 success', async () => {
