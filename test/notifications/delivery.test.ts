@@ -139,6 +139,34 @@ describe('webhook delivery', () => {
     expect(target.deliveries).toEqual([]);
   });
 
+  it('sends to an endpoint at once while another, slow and at its concurrency bound, has a backlog', async () => {
+    // bench/notify.ts: the due deliveries were read oldest first, a window of them at a time, before the rooms were
+    // looked at, so a backlog of a slow endpoint filled the window and every other endpoint waited behind it.
+    h = await startHarness({
+      seed: 37,
+      batchCount: 5,
+      env: { ...NOTIFY_ENV, WEBHOOK_CONCURRENCY: '4', WEBHOOK_CONCURRENCY_PER_ENDPOINT: '1' },
+    });
+    let slowSecret = '';
+    let fastSecret = '';
+    const slow = await receiver(
+      () => [slowSecret],
+      () => ({ status: 204, delayMs: 1_000 }),
+    );
+    const fast = await receiver(() => [fastSecret]);
+    const es = await createEndpoint(h, { url: slow.url, events: ['BATCH_FAILED'] });
+    const ef = await createEndpoint(h, { url: fast.url, events: ['BATCH_FAILED'] });
+    slowSecret = es.secret;
+    fastSecret = ef.secret;
+    // More due deliveries of the slow endpoint than the worker's window of candidates (at least 50).
+    for (let i = 0; i < 60; i++) await h.gql(TEST, { id: es.endpoint.id });
+    const asked = Date.now();
+    await h.gql(TEST, { id: ef.endpoint.id });
+    const [d] = await fast.waitForCount(1, 5_000);
+    expect(d!.receivedAt - asked).toBeLessThan(3_000);
+    expect(slow.deliveries.length).toBeLessThan(20);
+  });
+
   it('signs with the old and the new secret during the overlap after a rotation', async () => {
     h = await startHarness({ seed: 36, batchCount: 5, env: NOTIFY_ENV });
     // A receiver that knows both secrets, to say which of them verified each message.
