@@ -222,5 +222,8 @@ describe('webhook delivery', () => {
     expect(forged.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const both = await h.gql(page, { e: e.endpoint.id, first: 1, last: 1 });
     expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    // The same page nested under the endpoint.
+    const nested = await h.gql('{ webhookEndpoints { deliveries(first: 2) { edges { node { id } } } } }');
+    expect(nested.data.webhookEndpoints[0].deliveries.edges.map((edge: any) => edge.node.id)).toEqual(nodes(one));
   });
 });

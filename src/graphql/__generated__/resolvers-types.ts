@@ -2169,6 +2169,8 @@ export type WebhookEndpoint = {
   createdAt: Scalars['DateTime']['output'];
   /** The token subject that created it. */
   createdBy?: Maybe<Scalars['String']['output']>;
+  /** Its deliveries, newest first, each with its attempts: `Query.webhookDeliveries` for this endpoint. */
+  deliveries: WebhookDeliveryConnection;
   /** For people: what the endpoint is for. */
   description?: Maybe<Scalars['String']['output']>;
   /** The events it receives. */
@@ -2187,6 +2189,15 @@ export type WebhookEndpoint = {
   updatedAt: Scalars['DateTime']['output'];
   /** Where deliveries are POSTed. */
   url: Scalars['String']['output'];
+};
+
+
+/** A webhook endpoint: where a tenant's notifications go. */
+export type WebhookEndpointDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** The answer of an endpoint mutation. */
@@ -3134,6 +3145,7 @@ export type WebhookEndpointResolvers<ContextType = GraphQLContext, ParentType ex
   consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  deliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, Partial<WebhookEndpointDeliveriesArgs>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   events?: Resolver<Array<ResolversTypes['WebhookEventType']>, ParentType, ContextType>;
   filter?: Resolver<ResolversTypes['WebhookFilter'], ParentType, ContextType>;

@@ -86,42 +86,53 @@ const deliveryId = (id: string) => {
   return Number(id);
 };
 
+/** `first`/`after` or `last`/`before`, as a connection field takes them. */
+interface Paging {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** A page of one endpoint's deliveries (`Query.webhookDeliveries`, `WebhookEndpoint.deliveries`), cursors signed. */
+async function deliveriesOf(ctx: GraphQLContext, endpoint: string, { first, after, last, before }: Paging) {
+  const { notifications, caller } = service(ctx);
+  const backward = last != null || before != null;
+  if (backward && (first != null || after != null))
+    throw badInput('page the deliveries with `first`/`after` or with `last`/`before`, not both');
+  const size = (backward ? last : first) ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_DELIVERY_PAGE)
+    throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_DELIVERY_PAGE}`);
+  const { codec } = ctx.gateway.lists;
+  const binding = bindingOf({ field: 'webhookDeliveries', endpoint });
+  const cursor = backward ? before : after;
+  let from: DeliveryCursor = backward ? { backward: true } : {};
+  if (cursor != null) {
+    const argument = backward ? 'before' : 'after';
+    const payload = codec.decode(binding, cursor, argument) as { i?: unknown } | null;
+    if (!payload || typeof payload.i !== 'number' || !Number.isInteger(payload.i))
+      throw badInput(`\`${argument}\` is not a cursor this list issued`);
+    from = backward ? { backward: true, before: payload.i } : { after: payload.i };
+  }
+  const page = await notifications.deliveries(caller, endpoint, size, from);
+  const edges = page.rows.map((node) => ({ cursor: codec.encode(binding, { i: node.id }), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: backward ? before != null : page.more,
+      hasPreviousPage: backward ? page.more : after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
 export const webhookQueries: QueryResolvers = {
   webhookEndpoints: (_, __, ctx) => {
     const { notifications, caller } = service(ctx);
     return notifications.list(caller);
   },
-  webhookDeliveries: async (_, { endpoint, first, after, last, before }, ctx) => {
-    const { notifications, caller } = service(ctx);
-    const backward = last != null || before != null;
-    if (backward && (first != null || after != null))
-      throw badInput('page the deliveries with `first`/`after` or with `last`/`before`, not both');
-    const size = (backward ? last : first) ?? 20;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_DELIVERY_PAGE)
-      throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_DELIVERY_PAGE}`);
-    const { codec } = ctx.gateway.lists;
-    const binding = bindingOf({ field: 'webhookDeliveries', endpoint });
-    const cursor = backward ? before : after;
-    let from: DeliveryCursor = backward ? { backward: true } : {};
-    if (cursor != null) {
-      const argument = backward ? 'before' : 'after';
-      const payload = codec.decode(binding, cursor, argument) as { i?: unknown } | null;
-      if (!payload || typeof payload.i !== 'number' || !Number.isInteger(payload.i))
-        throw badInput(`\`${argument}\` is not a cursor this list issued`);
-      from = backward ? { backward: true, before: payload.i } : { after: payload.i };
-    }
-    const page = await notifications.deliveries(caller, endpoint, size, from);
-    const edges = page.rows.map((node) => ({ cursor: codec.encode(binding, { i: node.id }), node }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: backward ? before != null : page.more,
-        hasPreviousPage: backward ? page.more : after != null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
-  },
+  webhookDeliveries: (_, { endpoint, ...paging }, ctx) => deliveriesOf(ctx, endpoint, paging),
 };
 
 export const webhookMutations: MutationResolvers = {
@@ -183,6 +194,7 @@ export const WebhookEndpoint: WebhookEndpointResolvers = {
   createdAt: (endpoint) => new Date(endpoint.createdAt),
   updatedAt: (endpoint) => new Date(endpoint.updatedAt),
   activeSecrets: (endpoint, _, ctx) => ctx.gateway.notifications?.service?.signing(endpoint) ?? 0,
+  deliveries: (endpoint, paging, ctx) => deliveriesOf(ctx, endpoint.id, paging),
 };
 
 export const WebhookDelivery: WebhookDeliveryResolvers = {
