@@ -170,17 +170,31 @@ export class DeliveryWorker {
 
   private async deliver(db: Kysely<LedgerTables>, delivery: ClaimedDelivery, endpoint: Endpoint): Promise<void> {
     const { settings, replica, observer } = this.options;
-    if (!this.render) throw new Error('notifications: no payload renderer (the gateway is not built yet)');
-    const body = delivery.event.body ?? (await storeBody(db, delivery.event.id, await this.render(delivery.event)));
     const started = this.now();
     if (delivery.attempts === 0) observer?.lag(Math.max(0, started - delivery.event.createdAt) / 1000);
-    const secrets = activeSecrets(endpoint.secrets, started);
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'batchql-webhooks/1',
-      ...signatureHeaders({ id: delivery.event.id, timestamp: new Date(started), body, secrets }),
-    };
-    const result: SendResult = await send({ url: endpoint.url, headers, body }, this.connectOptions());
+    const body = await this.bodyOf(db, delivery);
+    // A payload that cannot be rendered is a failed attempt like any other (retried, then FAILED), never a claim
+    // left to lapse and be taken again for ever.
+    const result: SendResult =
+      body === undefined
+        ? { ok: false, status: null, body: '', headers: {}, error: 'the payload could not be rendered', durationMs: 0 }
+        : await send(
+            {
+              url: endpoint.url,
+              headers: {
+                'content-type': 'application/json',
+                'user-agent': 'batchql-webhooks/1',
+                ...signatureHeaders({
+                  id: delivery.event.id,
+                  timestamp: new Date(started),
+                  body,
+                  secrets: activeSecrets(endpoint.secrets, started),
+                }),
+              },
+              body,
+            },
+            this.connectOptions(),
+          );
     const attempt = delivery.attempts + 1;
     const at = this.now();
     const retryAfter =
@@ -208,6 +222,21 @@ export class DeliveryWorker {
         { endpoint: endpoint.id, failures: settings.circuitFailures, pauseMs: settings.circuitPauseMs },
         'notifications: an endpoint failed too often in a row and is paused; its deliveries wait',
       );
+    }
+  }
+
+  /** The event's payload as stored, rendered and stored first when it is not yet; undefined when rendering failed. */
+  private async bodyOf(db: Kysely<LedgerTables>, delivery: ClaimedDelivery): Promise<string | undefined> {
+    if (delivery.event.body !== null) return delivery.event.body;
+    try {
+      if (!this.render) throw new Error('no payload renderer: the gateway is not built yet');
+      return await storeBody(db, delivery.event.id, await this.render(delivery.event));
+    } catch (error) {
+      this.options.log.error(
+        { err: error, event: delivery.event.id, type: delivery.event.type },
+        'notifications: a webhook payload could not be rendered or stored; the attempt counts as failed',
+      );
+      return undefined;
     }
   }
 

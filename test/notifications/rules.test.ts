@@ -131,4 +131,26 @@ describe('webhook rules', () => {
     );
     expect(() => loadConfig({ AUTH_MODE: 'none', WEBHOOK_RETRY_SCHEDULE: '20h,5h' })).toThrow(/within 24 h/);
   });
+
+  it('counts a payload that cannot be rendered as a failed attempt, retried on the schedule, then FAILED', async () => {
+    h = await startHarness({ seed: 46, batchCount: 5, env: { ...NOTIFY_ENV, WEBHOOK_RETRY_SCHEDULE: '50ms' } });
+    const { receiver, id } = await registerReceiver(h.gql, { events: ['BATCH_FAILED'] });
+    h.running.notifications!.worker.useRenderer(() => Promise.reject(new Error('a document that no longer validates')));
+    await h.gql(`mutation { testWebhookEndpoint(id: "${id}") { delivery { id } } }`);
+    const harness = h;
+    const query = `{ webhookDeliveries(endpoint: "${id}") {
+      edges { node { status attempts { error statusCode } } } } }`;
+    await until(
+      async () => (await harness.gql(query)).data.webhookDeliveries.edges[0]?.node.status === 'FAILED',
+      5_000,
+      'the delivery failed',
+    );
+    const [delivery] = (await h.gql(query)).data.webhookDeliveries.edges;
+    expect(delivery.node.attempts).toEqual([
+      { error: 'the payload could not be rendered', statusCode: null },
+      { error: 'the payload could not be rendered', statusCode: null },
+    ]);
+    expect(receiver.deliveries).toEqual([]);
+    expect(h.logs.some((line) => line.includes('could not be rendered or stored'))).toBe(true);
+  });
 });
