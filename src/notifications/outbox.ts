@@ -463,22 +463,15 @@ export async function renewClaims(
 
 /**
  * Sends a delivery again (`redeliverWebhook`): a delivered or failed one is due now, with the same event (the same
- * `webhook-id` and payload), its attempts kept; one still pending is left as it is. Answers false when it is not
- * there.
+ * `webhook-id` and payload), its attempts kept; one still pending is left as it is. Answers true when it was queued
+ * again.
  */
 export async function redeliver(db: Kysely<LedgerTables>, deliveryId: number, now: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('notify_deliveries')
-    .select(['status'])
+  const result = await db
+    .updateTable('notify_deliveries')
+    .set({ status: 'PENDING', next_attempt_at: now, delivered_at: null })
     .where('id', '=', deliveryId)
+    .where('status', '<>', 'PENDING')
     .executeTakeFirst();
-  if (!row) return false;
-  if (row.status !== 'PENDING')
-    await db
-      .updateTable('notify_deliveries')
-      .set({ status: 'PENDING', next_attempt_at: now, delivered_at: null })
-      .where('id', '=', deliveryId)
-      .where('status', '<>', 'PENDING')
-      .execute();
-  return true;
+  return Number(result.numUpdatedRows) > 0;
 }

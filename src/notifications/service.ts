@@ -186,6 +186,7 @@ export class Notifications {
     const endpoint = await this.endpoint(caller, id);
     const db = this.store();
     const eventId = await enqueueTest(db, endpoint, this.now());
+    this.observer?.events({ events: 1, deliveries: 1 });
     this.worker.wake();
     const page = await deliveryPage(db, endpoint.id, 1, {}, eventId);
     return { delivery: page.rows[0]! };
@@ -209,7 +210,8 @@ export class Notifications {
     } catch {
       throw notFound('delivery');
     }
-    await redeliver(db, deliveryId, this.now());
+    // Queued again: counted as a delivery queued (its event is the same one).
+    if (await redeliver(db, deliveryId, this.now())) this.observer?.events({ events: 0, deliveries: 1 });
     this.worker.wake();
     const page = await deliveryPage(db, row.endpoint_id, 1, { after: deliveryId + 1 });
     return { delivery: page.rows[0]! };

@@ -226,4 +226,30 @@ describe('webhook delivery', () => {
     const nested = await h.gql('{ webhookEndpoints { deliveries(first: 2) { edges { node { id } } } } }');
     expect(nested.data.webhookEndpoints[0].deliveries.edges.map((edge: any) => edge.node.id)).toEqual(nodes(one));
   });
+
+  it('redelivers a delivered delivery with the same id and payload, its attempts kept, and counts it', async () => {
+    h = await startHarness({ seed: 39, batchCount: 5, env: NOTIFY_ENV });
+    const { receiver, id } = await registerReceiver(h.gql, { events: ['BATCH_FAILED'] });
+    const queued = (await h.gql(TEST, { id })).data.testWebhookEndpoint.delivery;
+    await receiver.waitForCount(1, 5_000);
+    const harness = h;
+    await until(async () => (await deliveries(harness, id))[0]?.status === 'DELIVERED', 5_000, 'delivered');
+    const again = await h.gql(
+      `mutation($d: ID!) { redeliverWebhook(delivery: $d) { delivery { id messageId } userErrors { code } } }`,
+      { d: queued.id },
+    );
+    expect(again.data.redeliverWebhook).toEqual({
+      delivery: { id: queued.id, messageId: queued.messageId },
+      userErrors: [],
+    });
+    const [first, second] = await receiver.waitForCount(2, 5_000);
+    expect(second!.id).toBe(first!.id);
+    expect(second!.raw).toBe(first!.raw);
+    expect(second!.verified).toBe(true);
+    await until(async () => (await deliveries(harness, id))[0]?.attempts.length === 2, 5_000, 'two attempts');
+    const metrics = await (await fetch(h.url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(/^batchql_webhook_events_total 1$/m);
+    expect(metrics).toMatch(/^batchql_webhook_deliveries_total\{outcome="queued"\} 2$/m);
+    expect(metrics).toMatch(/^batchql_webhook_deliveries_total\{outcome="delivered"\} 2$/m);
+  });
 });
