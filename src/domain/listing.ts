@@ -39,10 +39,12 @@ export interface BatchListFilter {
   search?: string;
   /** Batches whose health (as the ledger knows it now: docs/live-progress.md, "Batch health") is one of these. */
   health?: readonly BatchHealth[];
+  /** Batches whose failure rate (failed ÷ processed, of the ledger's latest reading) is above this, 0 to 1. */
+  failureRateAbove?: number;
 }
 
 /** The filter parts only the ledger can answer. */
-const LEDGER_ONLY_FILTERS = ['finishedAfter', 'finishedBefore', 'search', 'health'] as const;
+const LEDGER_ONLY_FILTERS = ['finishedAfter', 'finishedBefore', 'search', 'health', 'failureRateAbove'] as const;
 
 /** True when `filter` has a part only the ledger can answer. */
 export function needsLedger(filter: BatchListFilter): boolean {

@@ -117,6 +117,11 @@ export function filterCondition(
   if (filter.search !== undefined && searchTerm(filter.search) !== '')
     parts.push(searchCondition(db, searchTerm(filter.search)));
   if (filter.health) parts.push(healthCondition(eb, filter.health, healthCutoff));
+  // failed ÷ processed > x, written without a division (both stores, no rounding, no zero divisor).
+  if (filter.failureRateAbove !== undefined)
+    parts.push(
+      sql<SqlBool>`b.processed > 0 and b.failed > cast(${filter.failureRateAbove} as double precision) * b.processed`,
+    );
   return eb.and(parts);
 }
 

@@ -283,6 +283,11 @@ export type BatchFilter = {
   /** Only batches created before this instant. */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /**
+   * Only batches whose failure rate, failed ÷ processed items of the ledger's latest reading, is above this (0 to
+   * 1; batches with nothing processed never match). Answered from the ledger, for every provider: see `search`.
+   */
+  failureRateAbove?: InputMaybe<Scalars['Float']['input']>;
+  /**
    * Only batches that finished at or after this instant (`completedAt`, else when batchql first read them
    * finished). Answered from the ledger, for every provider: see `search`.
    */

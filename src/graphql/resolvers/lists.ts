@@ -25,6 +25,7 @@ export interface FilterInput {
   finishedBefore?: Maybe<Date | string>;
   search?: Maybe<string>;
   health?: Maybe<readonly BatchHealth[]>;
+  failureRateAbove?: Maybe<number>;
 }
 
 /**
@@ -50,6 +51,11 @@ export function toFilter(ctx: GraphQLContext, f: Maybe<FilterInput>): BatchListF
     filter.search = f.search;
   }
   if (f.health != null) filter.health = [...new Set(f.health)].sort();
+  if (f.failureRateAbove != null) {
+    if (!(f.failureRateAbove >= 0 && f.failureRateAbove < 1))
+      throw badInput('failureRateAbove must be at least 0 and below 1 (a share of the processed items)');
+    filter.failureRateAbove = f.failureRateAbove;
+  }
   for (const provider of ctx.gateway.definitions)
     Object.assign(filter, provider.schema.listFilter?.(f as Readonly<Record<string, unknown>>));
   return filter;
