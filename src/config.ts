@@ -12,6 +12,7 @@ import { listSettings, type ListSettings } from './graphql/connections/settings.
 import { writeSettings, type WriteSettings } from './writes/settings.js';
 import { ledgerSettings, type LedgerSettings } from './ledger/settings.js';
 import { notificationSettings, type NotificationSettings } from './notifications/settings.js';
+import { consoleSettings, type ConsoleSettings } from './graphql/console-settings.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition, type ProviderSettingsMap } from './providers/index.js';
 import {
   ConfigError,
@@ -46,6 +47,8 @@ export interface GatewayConfig extends ServerSettings {
   ledger: LedgerSettings;
   /** Outbound webhooks (`NOTIFICATIONS`, `WEBHOOK_*`). */
   notifications: NotificationSettings;
+  /** The operator console's settings (`CONSOLE_*`), served through `Query.consoleSettings`. */
+  console: ConsoleSettings;
   auth: AuthSettings;
   /** Origins granted cross-origin access (`CORS_ORIGINS`); `*` is any origin, without credentials. */
   corsOrigins: string[];
@@ -115,6 +118,7 @@ export const SETTINGS_FRAGMENTS: readonly SettingsFragment<unknown>[] = [
   writeSettings,
   ledgerSettings,
   notificationSettings,
+  consoleSettings,
   liveSettings,
   healthSettings,
   redisSettings,
@@ -151,6 +155,7 @@ export function loadConfig(
   const writes = read(writeSettings);
   const ledger = read(ledgerSettings);
   const notifications = read(notificationSettings);
+  const consoleValues = read(consoleSettings);
   const live = read(liveSettings);
   const health = read(healthSettings);
   const redis = read(redisSettings);
@@ -202,6 +207,7 @@ export function loadConfig(
     !writes ||
     !ledger ||
     !notifications ||
+    !consoleValues ||
     !live ||
     !health ||
     !redis ||
@@ -222,6 +228,7 @@ export function loadConfig(
     },
     ledger,
     notifications,
+    console: consoleValues,
     live,
     health,
     redis,

@@ -610,6 +610,7 @@ export async function startGateway(
           }
         : {}),
       notifications: notifications ? { service: notifications } : { off: notifyOff ?? 'NOTIFICATIONS=off' },
+      console: config.console,
       logger,
       queries: config.queries,
       authenticate,

@@ -28,6 +28,7 @@ import { costTable, useUpstreamBudget } from './graphql/upstream-cost.js';
 import { useTokenExpiry } from './graphql/token-expiry.js';
 import { createSchema } from './graphql/schema.js';
 import { createPayloadRenderer } from './graphql/webhook-payload.js';
+import type { ConsoleSettings } from './graphql/console-settings.js';
 import type { Providers } from './domain/provider.js';
 import { PROVIDER_DEFINITIONS, type AnyProviderDefinition } from './providers/index.js';
 import { useOfflineGraphiQL, type GraphiQLTab } from './http/graphiql.js';
@@ -61,6 +62,8 @@ export interface GatewayOptions {
   ledger?: LedgerServices;
   /** Webhooks (`NOTIFICATIONS`); their payloads are rendered through this gateway's schema. @default off */
   notifications?: NotificationServices;
+  /** The operator console's settings (`CONSOLE_*`). @default their defaults */
+  console?: ConsoleSettings;
   /** Where yoga's own reports go (sanitised). */
   logger?: Logger;
   /** Verifies the caller (JWT) and yields its tenant. @default everyone, no tenant */
@@ -143,6 +146,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     writes,
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.notifications ? { notifications: options.notifications } : {}),
+    ...(options.console ? { console: options.console } : {}),
   };
   // Documents by id: the dashboard's (read from where it is served, when it is) and PERSISTED_OPERATIONS_FILE's.
   const persisted = persistedDocuments(

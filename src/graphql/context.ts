@@ -20,6 +20,7 @@ import type { IdempotencyStore } from '../writes/idempotency-store.js';
 import type { WritesInFlight } from '../writes/in-flight.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Notifications } from '../notifications/service.js';
+import type { ConsoleSettings } from './console-settings.js';
 
 /** Gateway-wide list machinery: the cursor codec and the shared upstream page cache. */
 export interface ListServices {
@@ -92,6 +93,8 @@ export interface GatewayServices {
   writes: WriteServices;
   ledger?: LedgerServices;
   notifications?: NotificationServices;
+  /** The operator console's settings (`CONSOLE_*`); absent: their defaults. */
+  console?: ConsoleSettings;
 }
 
 /**

@@ -470,6 +470,15 @@ export type CircuitState =
   /** Calls fail fast without reaching the provider, after too many failures, until a probe is due. */
   | 'OPEN';
 
+/** The operator console's settings (`CONSOLE_*`, docs/configuration.md). */
+export type ConsoleSettings = {
+  __typename?: 'ConsoleSettings';
+  /** `CONSOLE_ATTENTION_FAILURE_RATE`: batches above this failure rate (failed ÷ processed) need attention. */
+  attentionFailureRate: Scalars['Float']['output'];
+  /** `CONSOLE_EXPORT_MAX_ROWS`: the most rows one CSV export of the console reads. */
+  exportMaxRows: Scalars['Int']['output'];
+};
+
 /** The input of `createWebhookEndpoint`. */
 export type CreateWebhookEndpointInput = {
   /** For people: what the endpoint is for (at most 500 characters). */
@@ -1415,6 +1424,11 @@ export type Query = {
    * with every filter pushed down. `first`/`last`: 1-100, default `first: 20`.
    */
   batches: BatchConnection;
+  /**
+   * The gateway's settings the operator console reads (docs/dashboard.md): the failure rate its "needs attention"
+   * counts batches above, and the most rows one CSV export reads. Needs no scope: they are not secret.
+   */
+  consoleSettings: ConsoleSettings;
   /** Check's batches, newest first, paged forward or backward. */
   factCheckBatches: FactCheckBatchConnection;
   /**
@@ -2386,6 +2400,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CancelBatchPayload: ResolverTypeWrapper<Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversTypes['Batch']> }>;
   CircuitState: CircuitState;
+  ConsoleSettings: ResolverTypeWrapper<ConsoleSettings>;
   CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteReachResourcesInput: DeleteReachResourcesInput;
@@ -2502,6 +2517,7 @@ export type ResolversParentTypes = ResolversObject<{
   BatchStatusCount: BatchStatusCount;
   Boolean: Scalars['Boolean']['output'];
   CancelBatchPayload: Omit<CancelBatchPayload, 'batch'> & { batch?: Maybe<ResolversParentTypes['Batch']> };
+  ConsoleSettings: ConsoleSettings;
   CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   DateTime: Scalars['DateTime']['output'];
   DeleteReachResourcesInput: DeleteReachResourcesInput;
@@ -2681,6 +2697,11 @@ export type BatchStatusCountResolvers<ContextType = GraphQLContext, ParentType e
 export type CancelBatchPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CancelBatchPayload'] = ResolversParentTypes['CancelBatchPayload']> = ResolversObject<{
   batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ConsoleSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConsoleSettings'] = ResolversParentTypes['ConsoleSettings']> = ResolversObject<{
+  attentionFailureRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  exportMaxRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -2903,6 +2924,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   batch?: Resolver<Maybe<ResolversTypes['Batch']>, ParentType, ContextType, RequireFields<QueryBatchArgs, 'fresh' | 'provider' | 'providerBatchId'>>;
   batchCounts?: Resolver<ResolversTypes['BatchCounts'], ParentType, ContextType, Partial<QueryBatchCountsArgs>>;
   batches?: Resolver<ResolversTypes['BatchConnection'], ParentType, ContextType, Partial<QueryBatchesArgs>>;
+  consoleSettings?: Resolver<ResolversTypes['ConsoleSettings'], ParentType, ContextType>;
   factCheckBatches?: Resolver<ResolversTypes['FactCheckBatchConnection'], ParentType, ContextType, Partial<QueryFactCheckBatchesArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'fresh' | 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'fresh' | 'ids'>>;
@@ -3193,6 +3215,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   BatchProviderCount?: BatchProviderCountResolvers<ContextType>;
   BatchStatusCount?: BatchStatusCountResolvers<ContextType>;
   CancelBatchPayload?: CancelBatchPayloadResolvers<ContextType>;
+  ConsoleSettings?: ConsoleSettingsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteReachResourcesPayload?: DeleteReachResourcesPayloadResolvers<ContextType>;
   DeleteWebhookEndpointPayload?: DeleteWebhookEndpointPayloadResolvers<ContextType>;

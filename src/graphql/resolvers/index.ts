@@ -11,6 +11,7 @@ import { listQueries } from './lists.js';
 import { AuditEntry, auditLogQuery, BatchLedgerEntry } from './audit-log.js';
 import { countsQuery, timelineResolvers } from './history.js';
 import { WebhookDelivery, WebhookEndpoint, webhookMutations, webhookQueries } from './webhooks.js';
+import { consoleQuery } from './console.js';
 
 /**
  * yoga's multipart requests hand a `File` in; it is never an output. Anything but a file in its place (a JSON
@@ -43,7 +44,7 @@ export function createResolvers(providers: readonly ServedProvider[]): Resolvers
     DateTime: DateTimeResolver,
     JSON: JSONResolver,
     File: FileScalar,
-    Query: { ...Query, ...listQueries, ...auditLogQuery, ...countsQuery, ...webhookQueries },
+    Query: { ...Query, ...listQueries, ...auditLogQuery, ...countsQuery, ...webhookQueries, ...consoleQuery },
     Mutation: { ...Mutation, ...webhookMutations },
     Subscription,
     ...batchResolvers(providers),
