@@ -25,25 +25,25 @@ export interface DeliveryView {
   attempts: AttemptView[];
 }
 
-/**
- * Where a page of deliveries starts: after (older than) the delivery of that number, or the first ones; or, going
- * back, before (newer than) it, or the oldest ones (`before` undefined).
- */
-export type DeliveryCursor = { after?: number } | { backward: true; before?: number };
+/** A page of deliveries as the API asks for it: which way, how many, and after (or before) which delivery. */
+export interface DeliveryPageRequest {
+  /** false: newest first, older than `from`; true: the ones just newer than `from` (or the oldest), oldest first. */
+  backward: boolean;
+  size: number;
+  from: number | null;
+}
 
 /**
- * A page of an endpoint's deliveries, newest first: `size` of them after the delivery numbered `from.after` (older
- * ones), or the `size` just before `from.before` (newer ones), and whether more lie that way; `eventId` narrows it
- * to one event's.
+ * A page of an endpoint's deliveries, as a keyset store answers (`keysetConnection` shows them): up to `size` + 1,
+ * read newest first (backward: oldest first, from `from` on), so a row past `size` says more lie that way. `only`
+ * narrows it to one event's or one delivery.
  */
 export async function deliveryPage(
   db: Kysely<LedgerTables>,
   endpointId: string,
-  size: number,
-  from: DeliveryCursor,
-  eventId?: string,
-): Promise<{ rows: DeliveryView[]; more: boolean }> {
-  const backward = 'backward' in from;
+  { backward, size, from }: DeliveryPageRequest,
+  only: { eventId?: string; deliveryId?: number } = {},
+): Promise<DeliveryView[]> {
   let query = db
     .selectFrom('notify_deliveries as d')
     .innerJoin('notify_events as v', 'v.id', 'd.event_id')
@@ -61,11 +61,10 @@ export async function deliveryPage(
     .where('d.endpoint_id', '=', endpointId)
     .orderBy('d.id', backward ? 'asc' : 'desc')
     .limit(size + 1);
-  const bound = 'backward' in from ? from.before : from.after;
-  if (bound !== undefined) query = query.where('d.id', backward ? '>' : '<', bound);
-  if (eventId !== undefined) query = query.where('d.event_id', '=', eventId);
-  const rows = await query.execute();
-  const page = backward ? rows.slice(0, size).reverse() : rows.slice(0, size);
+  if (from !== null) query = query.where('d.id', backward ? '>' : '<', from);
+  if (only.eventId !== undefined) query = query.where('d.event_id', '=', only.eventId);
+  if (only.deliveryId !== undefined) query = query.where('d.id', '=', only.deliveryId);
+  const page = await query.execute();
   const ids = page.map((r) => Number(r.id));
   const attempts =
     ids.length === 0
@@ -91,21 +90,18 @@ export async function deliveryPage(
     });
     byDelivery.set(Number(a.delivery_id), list);
   }
-  return {
-    more: rows.length > size,
-    rows: page.map((r) => ({
-      id: Number(r.id),
-      messageId: r.message_id,
-      eventType: r.type,
-      eventAt: new Date(Number(r.at)),
-      provider: r.provider,
-      providerBatchId: r.provider_batch_id,
-      status: r.status as DeliveryView['status'],
-      nextAttemptAt: r.status === 'PENDING' ? new Date(Number(r.next_attempt_at)) : null,
-      body: r.body,
-      attempts: byDelivery.get(Number(r.id)) ?? [],
-    })),
-  };
+  return page.map((r) => ({
+    id: Number(r.id),
+    messageId: r.message_id,
+    eventType: r.type,
+    eventAt: new Date(Number(r.at)),
+    provider: r.provider,
+    providerBatchId: r.provider_batch_id,
+    status: r.status as DeliveryView['status'],
+    nextAttemptAt: r.status === 'PENDING' ? new Date(Number(r.next_attempt_at)) : null,
+    body: r.body,
+    attempts: byDelivery.get(Number(r.id)) ?? [],
+  }));
 }
 
 /** Events pruned per statement: retention works in bounded steps. */

@@ -18,7 +18,7 @@ import { checkEndpointUrl, OutboundRefusedError } from './safe-connect.js';
 import type { NotificationSettings } from './settings.js';
 import { activeSecrets, generateSecret } from './signing.js';
 import type { DeliveryWorker } from './worker.js';
-import { deliveryPage, pruneEvents, type DeliveryCursor, type DeliveryView } from './deliveries.js';
+import { deliveryPage, pruneEvents, type DeliveryPageRequest, type DeliveryView } from './deliveries.js';
 
 /** Who manages endpoints: the caller's tenant (undefined: an operator without one) and token subject. */
 export interface Caller {
@@ -39,6 +39,9 @@ const MAX_ENDPOINTS_PER_TENANT = 50;
 const MAX_DESCRIPTION = 500;
 const MAX_PREFIX = 200;
 const MAX_URL = 2_000;
+
+/** A page of one delivery (the one a mutation answers). */
+const ONE: DeliveryPageRequest = { backward: false, size: 1, from: null };
 
 const notFound = (what: string) => new GatewayError(ErrorCode.NOT_FOUND, `no ${what} with this id`);
 
@@ -188,13 +191,13 @@ export class Notifications {
     const eventId = await enqueueTest(db, endpoint, this.now());
     this.observer?.events({ events: 1, deliveries: 1 });
     this.worker.wake();
-    const page = await deliveryPage(db, endpoint.id, 1, {}, eventId);
-    return { delivery: page.rows[0]! };
+    const [delivery] = await deliveryPage(db, endpoint.id, ONE, { eventId });
+    return { delivery: delivery! };
   }
 
-  async deliveries(caller: Caller, endpointId: string, size: number, from: DeliveryCursor) {
+  async deliveries(caller: Caller, endpointId: string, request: DeliveryPageRequest) {
     const endpoint = await this.endpoint(caller, endpointId);
-    return deliveryPage(this.store(), endpoint.id, size, from);
+    return deliveryPage(this.store(), endpoint.id, request);
   }
 
   async redeliver(caller: Caller, deliveryId: number): Promise<{ delivery: DeliveryView }> {
@@ -213,8 +216,8 @@ export class Notifications {
     // Queued again: counted as a delivery queued (its event is the same one).
     if (await redeliver(db, deliveryId, this.now())) this.observer?.events({ events: 0, deliveries: 1 });
     this.worker.wake();
-    const page = await deliveryPage(db, row.endpoint_id, 1, { after: deliveryId + 1 });
-    return { delivery: page.rows[0]! };
+    const [delivery] = await deliveryPage(db, row.endpoint_id, ONE, { deliveryId });
+    return { delivery: delivery! };
   }
 
   /** Prunes events whose deliveries all ended longer ago than `WEBHOOK_RETENTION_DAYS`. */

@@ -1,6 +1,7 @@
 import type { GraphQLContext } from '../context.js';
 import { bindingOf } from '../connections/cursor.js';
-import { ErrorCode, GatewayError, badInput } from '../../domain/errors.js';
+import { idPosition, readKeyset } from '../connections/keyset.js';
+import { ErrorCode, GatewayError } from '../../domain/errors.js';
 import { fromGlobalId, toGlobalId } from '../../domain/global-id.js';
 import type { AuditFilter, StoredAuditEntry } from '../../ledger/audit.js';
 import type { BatchFacts } from '../../ledger/ledger.js';
@@ -54,24 +55,19 @@ export const auditLogQuery: QueryResolvers = {
   auditLog: async (_, { filter, first, after, last, before }, ctx) => {
     assertOperator(ctx);
     const ledger = readableLedger(ctx, AUDIT_LOG);
-    const backward = last != null || before != null;
-    if (backward && (first != null || after != null))
-      throw badInput('page the audit log with `first`/`after` or with `last`/`before`, not both');
-    const size = (backward ? last : first) ?? 20;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_AUDIT_PAGE)
-      throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_AUDIT_PAGE}`);
     const where = auditFilterOf(ctx, filter);
     const binding = bindingOf({ field: 'auditLog', filter: where });
     const { codec } = ctx.gateway.lists;
-    const cursor = backward ? before : after;
-    let fromId: number | null = null;
-    if (cursor != null) {
-      const argument = backward ? 'before' : 'after';
-      const payload = codec.decode(binding, cursor, argument) as { i?: unknown } | null;
-      if (!payload || typeof payload.i !== 'number' || !Number.isInteger(payload.i))
-        throw badInput(`\`${argument}\` is not a cursor this list issued`);
-      fromId = payload.i;
-    }
+    const {
+      backward,
+      size,
+      from: fromId,
+    } = readKeyset(
+      ctx,
+      binding,
+      { first, after, last, before },
+      { what: 'the audit log', issuer: 'list', max: MAX_AUDIT_PAGE, size: 20, position: idPosition },
+    );
     let rows: StoredAuditEntry[];
     try {
       rows = await ledger.auditEntries(where, fromId, size, backward);

@@ -1,6 +1,7 @@
 import type { GraphQLContext } from '../context.js';
 import { scopeOf } from '../context.js';
 import { bindingOf } from '../connections/cursor.js';
+import { keysetConnection, readKeyset } from '../connections/keyset.js';
 import type { TimelineConnectionModel } from '../connections/timeline-connection.js';
 import { badInput } from '../../domain/errors.js';
 import { BATCH_STATUSES, type Batch, type BatchHealth, type ProviderName } from '../../domain/batch.js';
@@ -39,48 +40,32 @@ async function timeline(
   ctx: GraphQLContext,
 ): Promise<TimelineConnectionModel> {
   const ledger = readableLedger(ctx, '`timeline`');
-  const backward = args.last != null || args.before != null;
-  if (backward && (args.first != null || args.after != null))
-    throw badInput('page a timeline with `first`/`after` or with `last`/`before`, not both');
-  const size = (backward ? args.last : args.first) ?? 50;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_TIMELINE_PAGE)
-    throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_TIMELINE_PAGE}`);
   const key = keyOf(ctx, batch);
   const kinds = args.kinds ? [...new Set(args.kinds)].sort() : undefined;
   const binding = bindingOf({ field: 'timeline', key, kinds: kinds ?? null });
   const { codec } = ctx.gateway.lists;
-  let from: { at: number; id: number } | null = null;
-  const cursor = backward ? args.before : args.after;
-  if (cursor != null) {
-    const argument = backward ? 'before' : 'after';
-    const payload = codec.decode(binding, cursor, argument) as { a?: unknown; i?: unknown } | null;
-    if (!payload || !Number.isInteger(payload.a) || !Number.isInteger(payload.i))
-      throw badInput(`\`${argument}\` is not a cursor this timeline issued`);
-    from = { at: payload.a as number, id: payload.i as number };
-  }
+  const request = readKeyset(ctx, binding, args, {
+    what: 'a timeline',
+    issuer: 'timeline',
+    max: MAX_TIMELINE_PAGE,
+    size: 50,
+    position: ({ a, i }) =>
+      Number.isInteger(a) && Number.isInteger(i) ? { at: a as number, id: i as number } : undefined,
+  });
   let rows: TimelineEvent[];
   try {
-    rows = await ledger.timeline(key, from, size, kinds, backward);
+    rows = await ledger.timeline(key, request.from, request.size, kinds, request.backward);
   } catch {
     throw unavailable('`timeline`');
   }
-  const more = rows.length > size;
-  const shown = backward ? rows.slice(0, size).reverse() : rows.slice(0, size);
   // Who wrote is shown to the writing tenant's callers only (every caller when there are no tenants).
   const own = (e: TimelineEvent) => e.kind !== 'WRITE' || e.tenant === (ctx.tenant ?? null);
-  const edges = shown.map((e) => ({
-    cursor: codec.encode(binding, { a: e.at.getTime(), i: e.id }),
-    node: own(e) ? e : { ...e, subject: null, tenant: null },
-  }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: backward ? from !== null : more,
-      hasPreviousPage: backward ? more : from !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return keysetConnection(
+    request,
+    rows,
+    (e) => codec.encode(binding, { a: e.at.getTime(), i: e.id }),
+    (e) => (own(e) ? e : { ...e, subject: null, tenant: null }),
+  );
 }
 
 /** `Batch.progressSeries`: the stored points, downsampled to at most `maxPoints`. */

@@ -1,11 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../context.js';
 import { bindingOf } from '../connections/cursor.js';
+import { idPosition, keysetConnection, readKeyset, type KeysetArgs } from '../connections/keyset.js';
 import { badInput, ErrorCode, GatewayError } from '../../domain/errors.js';
 import { toGlobalId } from '../../domain/global-id.js';
 import type { ProviderName } from '../../domain/batch.js';
 import type { EndpointFilter } from '../../notifications/endpoints.js';
-import type { DeliveryCursor } from '../../notifications/deliveries.js';
 import type { EventType } from '../../notifications/events.js';
 import type { Caller, EndpointInput, Notifications } from '../../notifications/service.js';
 import type {
@@ -86,45 +86,25 @@ const deliveryId = (id: string) => {
   return Number(id);
 };
 
-/** `first`/`after` or `last`/`before`, as a connection field takes them. */
-interface Paging {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-}
-
 /** A page of one endpoint's deliveries (`Query.webhookDeliveries`, `WebhookEndpoint.deliveries`), cursors signed. */
-async function deliveriesOf(ctx: GraphQLContext, endpoint: string, { first, after, last, before }: Paging) {
+async function deliveriesOf(ctx: GraphQLContext, endpoint: string, paging: KeysetArgs) {
   const { notifications, caller } = service(ctx);
-  const backward = last != null || before != null;
-  if (backward && (first != null || after != null))
-    throw badInput('page the deliveries with `first`/`after` or with `last`/`before`, not both');
-  const size = (backward ? last : first) ?? 20;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_DELIVERY_PAGE)
-    throw badInput(`${backward ? 'last' : 'first'} must be 1 to ${MAX_DELIVERY_PAGE}`);
-  const { codec } = ctx.gateway.lists;
   const binding = bindingOf({ field: 'webhookDeliveries', endpoint });
-  const cursor = backward ? before : after;
-  let from: DeliveryCursor = backward ? { backward: true } : {};
-  if (cursor != null) {
-    const argument = backward ? 'before' : 'after';
-    const payload = codec.decode(binding, cursor, argument) as { i?: unknown } | null;
-    if (!payload || typeof payload.i !== 'number' || !Number.isInteger(payload.i))
-      throw badInput(`\`${argument}\` is not a cursor this list issued`);
-    from = backward ? { backward: true, before: payload.i } : { after: payload.i };
-  }
-  const page = await notifications.deliveries(caller, endpoint, size, from);
-  const edges = page.rows.map((node) => ({ cursor: codec.encode(binding, { i: node.id }), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: backward ? before != null : page.more,
-      hasPreviousPage: backward ? page.more : after != null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  const request = readKeyset(ctx, binding, paging, {
+    what: 'the deliveries',
+    issuer: 'list',
+    max: MAX_DELIVERY_PAGE,
+    size: 20,
+    position: idPosition,
+  });
+  const rows = await notifications.deliveries(caller, endpoint, request);
+  const { codec } = ctx.gateway.lists;
+  return keysetConnection(
+    request,
+    rows,
+    (row) => codec.encode(binding, { i: row.id }),
+    (row) => row,
+  );
 }
 
 export const webhookQueries: QueryResolvers = {
