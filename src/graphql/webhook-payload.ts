@@ -27,8 +27,7 @@ const WEBHOOK_BATCH_DOCUMENT: DocumentNode = parse(
  * reads nothing upstream, and nothing from the ledger (the event carries its health).
  */
 export function createPayloadRenderer(schema: GraphQLSchema, gateway: GatewayServices, log: Logger): RenderPayload {
-  const offline: GatewayServices = { ...gateway, ledger: undefined };
-  delete offline.ledger;
+  const { ledger: _ledger, ...offline } = gateway;
   return async (event) => {
     const detail = event.detail === null ? {} : (JSON.parse(event.detail) as Record<string, unknown>);
     const timestamp = new Date(event.at).toISOString();

@@ -6,3 +6,6 @@ export interface BatchKey {
   scope: string;
   providerBatchId: string;
 }
+
+/** A batch key as one string (a map key): its three parts, separated by a character no part holds. */
+export const batchKeyText = (k: BatchKey): string => `${k.provider}\u0000${k.scope}\u0000${k.providerBatchId}`;

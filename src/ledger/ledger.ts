@@ -22,7 +22,7 @@ import { prune, thin, type UpkeepReport } from './upkeep.js';
 import { fingerprintOf, parseReading, serializeReading } from './reading.js';
 import type { LedgerStore } from './store.js';
 import type { BatchRow, LedgerTables } from './tables.js';
-import type { BatchKey } from './batch-key.js';
+import { batchKeyText, type BatchKey } from './batch-key.js';
 import type { LedgerChange } from '../notifications/events.js';
 
 /** How batchql came to know a batch (the GraphQL `BatchLedgerEntry`). */
@@ -155,7 +155,7 @@ export interface LedgerOutbox {
 /** An audit entry waiting to be written, with the unique key it is written under (its `origin`). */
 type QueuedAudit = AuditEntry & { key: string };
 
-const keyOf = (k: BatchKey) => `${k.provider}\u0000${k.scope}\u0000${k.providerBatchId}`;
+const keyOf = batchKeyText;
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 const timeOf = (d: Date | null | undefined) => (d ? d.getTime() : null);
 const shapeOf = (b: Batch): Shape => ({

@@ -45,7 +45,7 @@ export interface Endpoint {
 /** The failure-rate threshold's minimum of processed items when a rule does not say. */
 export const DEFAULT_FAILURE_RATE_MIN_ITEMS = 10;
 
-export function endpointOf(row: EndpointRow): Endpoint {
+function endpointOf(row: EndpointRow): Endpoint {
   return {
     id: row.id,
     tenant: row.tenant,
@@ -121,6 +121,11 @@ export async function listEndpoints(db: Kysely<LedgerTables>, tenant: string | u
   let query = db.selectFrom('notify_endpoints').selectAll().orderBy('created_at').orderBy('id');
   if (tenant !== undefined) query = query.where('tenant', '=', tenant);
   return (await query.execute()).map(endpointOf);
+}
+
+/** The enabled endpoints, every tenant's: what an event is matched against, and what deliveries are claimed for. */
+export async function enabledEndpoints(db: Kysely<LedgerTables>): Promise<Endpoint[]> {
+  return (await db.selectFrom('notify_endpoints').selectAll().where('enabled', '=', 1).execute()).map(endpointOf);
 }
 
 export async function findEndpoint(db: Kysely<LedgerTables>, id: string): Promise<Endpoint | undefined> {

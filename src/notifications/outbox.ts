@@ -1,8 +1,9 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { batchKeyText, type BatchKey } from '../ledger/batch-key.js';
 import type { LedgerTables } from '../ledger/tables.js';
 import {
   DEFAULT_FAILURE_RATE_MIN_ITEMS,
-  endpointOf,
+  enabledEndpoints,
   passesFilter,
   tenantMayRead,
   type BatchFacts,
@@ -27,9 +28,6 @@ interface BatchRowFacts extends BatchFacts {
   reading: string;
 }
 
-const keyText = (k: { provider: string; scope: string; providerBatchId: string }) =>
-  `${k.provider}\u0000${k.scope}\u0000${k.providerBatchId}`;
-
 /**
  * Writes the notifications of a flush's changes into the outbox, inside the flush's transaction (so an event is
  * stored exactly when the change that caused it is, and waits with it while the store fails): one event per
@@ -47,9 +45,7 @@ export async function enqueueNotices(
   const plain = changes.flatMap(noticesOf);
   const rated = changes.some((c) => failureRateOf(c, 1) !== undefined);
   if (plain.length === 0 && !rated) return none;
-  const endpoints = (await trx.selectFrom('notify_endpoints').selectAll().where('enabled', '=', 1).execute()).map(
-    endpointOf,
-  );
+  const endpoints = await enabledEndpoints(trx);
   if (endpoints.length === 0) return none;
   const rateWatchers = endpoints.filter((e) => e.events.includes(FAILURE_RATE_EVENT));
   const notices: { notice: Notice; only?: string }[] = plain.map((notice) => ({ notice }));
@@ -69,7 +65,7 @@ export async function enqueueNotices(
   );
   const written = { events: 0, deliveries: 0 };
   for (const { notice, only } of wanted) {
-    const batch = facts.get(keyText(notice.key));
+    const batch = facts.get(batchKeyText(notice.key));
     if (!batch) continue;
     const targets = endpoints.filter(
       (e) =>
@@ -106,7 +102,7 @@ async function insertEvent(
     type: string;
     dedupeKey: string;
     at: number;
-    key?: { provider: string; scope: string; providerBatchId: string };
+    key?: BatchKey;
     reading?: string;
     detail: Record<string, unknown>;
   },
@@ -157,12 +153,9 @@ async function insertEvent(
 }
 
 /** The facts of the batches `keys` name, read in the flush's transaction (after its rows were written). */
-async function batchFacts(
-  trx: Kysely<LedgerTables>,
-  keys: readonly { provider: string; scope: string; providerBatchId: string }[],
-): Promise<Map<string, BatchRowFacts>> {
+async function batchFacts(trx: Kysely<LedgerTables>, keys: readonly BatchKey[]): Promise<Map<string, BatchRowFacts>> {
   const out = new Map<string, BatchRowFacts>();
-  const unique = new Map(keys.map((k) => [keyText(k), k]));
+  const unique = new Map(keys.map((k) => [batchKeyText(k), k]));
   for (const k of unique.values()) {
     const row = await trx
       .selectFrom('ledger_batches')
@@ -180,7 +173,7 @@ async function batchFacts(
       .where('provider_batch_id', '=', k.providerBatchId)
       .execute();
     const name = (JSON.parse(row.reading) as { name?: unknown }).name;
-    out.set(keyText(k), {
+    out.set(batchKeyText(k), {
       provider: k.provider,
       scope: k.scope,
       status: row.status,
@@ -251,12 +244,7 @@ export async function claimDue(
     // the candidates: their backlog, oldest first, would otherwise fill the window below, nothing in it could be
     // picked, and every other endpoint's deliveries would wait behind it (bench/notify.ts: a healthy endpoint's p99
     // lag followed a 2 s endpoint's backlog). Endpoints are few (read whole on every outbox write too).
-    const endpoints = new Map(
-      (await trx.selectFrom('notify_endpoints').selectAll().where('enabled', '=', 1).execute()).map((r) => [
-        r.id,
-        endpointOf(r),
-      ]),
-    );
+    const endpoints = new Map((await enabledEndpoints(trx)).map((e) => [e.id, e]));
     const rooms = new Map([...endpoints.values()].map((e) => [e.id, options.room(e)]));
     const full = [...rooms].filter(([, left]) => left <= 0).map(([id]) => id);
     if (rooms.size === 0 || full.length === rooms.size) return [];
