@@ -104,6 +104,29 @@ export async function deliveryPage(
   }));
 }
 
+/** Deletes the deliveries whose `column` is one of `values`, with their attempts (in the caller's transaction). */
+export async function deleteDeliveries(
+  trx: Kysely<LedgerTables>,
+  column: 'endpoint_id' | 'event_id',
+  values: readonly string[],
+): Promise<void> {
+  await trx
+    .deleteFrom('notify_attempts')
+    .where(
+      'delivery_id',
+      'in',
+      trx
+        .selectFrom('notify_deliveries')
+        .select('id')
+        .where(column, 'in', [...values]),
+    )
+    .execute();
+  await trx
+    .deleteFrom('notify_deliveries')
+    .where(column, 'in', [...values])
+    .execute();
+}
+
 /** Events pruned per statement: retention works in bounded steps. */
 const PRUNE_STEP = 500;
 
@@ -134,11 +157,7 @@ export async function pruneEvents(db: Kysely<LedgerTables>, before: number): Pro
     ).map((r) => r.id);
     if (ids.length === 0) return total;
     await db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('notify_attempts')
-        .where('delivery_id', 'in', trx.selectFrom('notify_deliveries').select('id').where('event_id', 'in', ids))
-        .execute();
-      await trx.deleteFrom('notify_deliveries').where('event_id', 'in', ids).execute();
+      await deleteDeliveries(trx, 'event_id', ids);
       await trx.deleteFrom('notify_events').where('id', 'in', ids).execute();
     });
     total += ids.length;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { EndpointRow, LedgerTables } from '../ledger/tables.js';
 import type { EventType } from './events.js';
+import { deleteDeliveries } from './deliveries.js';
 
 /** Which batches an endpoint hears about, beyond its tenant's (every part optional: absent matches all). */
 export interface EndpointFilter {
@@ -145,11 +146,7 @@ export async function updateEndpoint(db: Kysely<LedgerTables>, endpoint: Endpoin
 /** Deletes an endpoint with its deliveries and their attempts (its events stay while others deliver them). */
 export async function deleteEndpoint(db: Kysely<LedgerTables>, id: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx
-      .deleteFrom('notify_attempts')
-      .where('delivery_id', 'in', trx.selectFrom('notify_deliveries').select('id').where('endpoint_id', '=', id))
-      .execute();
-    await trx.deleteFrom('notify_deliveries').where('endpoint_id', '=', id).execute();
+    await deleteDeliveries(trx, 'endpoint_id', [id]);
     await trx.deleteFrom('notify_endpoints').where('id', '=', id).execute();
   });
 }

@@ -12,6 +12,7 @@ import { freshDataDir } from '../helpers/data-dir.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
 import { closeReceivers, NOTIFY_ENV, registerReceiver } from '../helpers/webhooks.js';
+import { pruneEvents } from '../../src/notifications/deliveries.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -152,5 +153,44 @@ describe('webhook rules', () => {
     ]);
     expect(receiver.deliveries).toEqual([]);
     expect(h.logs.some((line) => line.includes('could not be rendered or stored'))).toBe(true);
+  });
+
+  it('prunes ended events with their deliveries, keeps pending ones, and deletes an endpoint whole', async () => {
+    // A long retry: the second delivery stays pending through the test.
+    h = await startHarness({ seed: 47, batchCount: 5, env: { ...NOTIFY_ENV, WEBHOOK_RETRY_SCHEDULE: '10m' } });
+    let answering = true;
+    const { receiver, id } = await registerReceiver(h.gql, { events: ['BATCH_FAILED'] }, () => ({
+      status: answering ? 204 : 503,
+    }));
+    const test = `mutation { testWebhookEndpoint(id: "${id}") { delivery { id } } }`;
+    await h.gql(test);
+    await receiver.waitForCount(1, 5_000);
+    const harness = h;
+    const listed = async () =>
+      (await harness.gql(`{ webhookDeliveries(endpoint: "${id}") { edges { node { id status } } } }`)).data
+        .webhookDeliveries.edges;
+    await until(async () => (await listed())[0]?.node.status === 'DELIVERED', 5_000, 'delivered');
+    answering = false;
+    await h.gql(test);
+    await until(async () => (await listed()).length === 2, 5_000, 'the second queued');
+    const db = h.running.ledger!.database!;
+    const count = async (table: 'notify_events' | 'notify_deliveries' | 'notify_attempts') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    // Everything is older than "now + 1 ms"; only the delivered event has ended.
+    expect(await pruneEvents(db, Date.now() + 1)).toBe(1);
+    expect((await listed()).map((e: { node: { status: string } }) => e.node.status)).toEqual(['PENDING']);
+    expect(await count('notify_events')).toBe(1);
+    const deleted = await h.gql(`mutation { deleteWebhookEndpoint(id: "${id}") { id userErrors { code } } }`);
+    expect(deleted.data.deleteWebhookEndpoint).toEqual({ id, userErrors: [] });
+    expect((await h.gql('{ webhookEndpoints { id } }')).data.webhookEndpoints).toEqual([]);
+    expect(await count('notify_deliveries')).toBe(0);
+    expect(await count('notify_attempts')).toBe(0);
   });
 });
